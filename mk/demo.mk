@@ -1,0 +1,3 @@
+demo: deps
+	@$(MAKE) --no-print-directory $(BIN)/pnicsim
+	$(BIN)/pnicsim replay scenarios/demo.yaml --out out/demo

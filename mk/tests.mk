@@ -1,0 +1,14 @@
+# `make test`: every Criterion binary, plain and under ASan+UBSan, then the
+# scenario regressions and the RTL cosim (added by their fragments through
+# TEST_EXTRA).  tests/run-tests.sh fails loudly and prints one closing line.
+TEST_EXTRA ?=
+
+test: deps
+	@$(MAKE) --no-print-directory all $(build/TESTS) $(build/asan/TESTS) $(TEST_EXTRA_BUILD)
+	@tests/run-tests.sh $(build/TESTS) $(build/asan/TESTS) -- $(TEST_EXTRA)
+
+test-unit: $(build/TESTS)
+	@tests/run-tests.sh $(build/TESTS) --
+
+test-asan: $(build/asan/TESTS)
+	@tests/run-tests.sh $(build/asan/TESTS) --

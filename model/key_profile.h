@@ -1,0 +1,102 @@
+/* Key profile: which header fields form the lookup key, and where.
+ *
+ * A profile is data: a list of fields, each with a bit offset and a width,
+ * packed into a fixed-width pnic_key (see key.h for bit numbering).  The C
+ * model, the RTL parameters (tools/kpgen writes them as a SystemVerilog
+ * package) and the cosim harness all read the same profile, so a width is
+ * never typed twice.
+ *
+ * Field values are 128-bit integers (hi:lo).  IP addresses are IPv6 or
+ * IPv4-mapped IPv6 (::ffff:a.b.c.d), so a 32-bit IP field holds the IPv4
+ * address and a 128-bit one holds either family.  A field narrower than its
+ * value keeps the low bits.  Absent headers give zero fields.
+ *
+ * Profiles are immutable after key_profile_validate() accepts them; the
+ * built-in ones are static and need no freeing.
+ */
+#ifndef PNIC_KEY_PROFILE_H
+#define PNIC_KEY_PROFILE_H
+
+#include <stdint.h>
+
+#include "model/error.h"
+#include "model/key.h"
+
+enum kp_field_id {
+	KP_IN_PORT,    /* ingress PPID */
+	KP_VLAN_VID,   /* outermost VLAN id, 0 if untagged */
+	KP_ETHERTYPE,  /* ethertype after VLAN tags */
+	KP_IP_PROTO,   /* IPv4 protocol / IPv6 final next header */
+	KP_SRC_IP,     /* IPv6 or IPv4-mapped */
+	KP_DST_IP,
+	KP_L4_SRC,     /* TCP/UDP source port; ICMP type */
+	KP_L4_DST,     /* TCP/UDP destination port; ICMP code */
+	KP_TCP_FLAGS,  /* FIN=0x01 ... CWR=0x80 */
+	KP_VNI,        /* VXLAN/Geneve VNI, 0 if not tunnelled */
+	KP_FIELD_COUNT
+};
+
+#define KP_MAX_FIELDS 16
+
+struct kp_field {
+	enum kp_field_id id;
+	uint16_t offset;   /* bit offset in the key */
+	uint16_t width;    /* bits, 1..128 */
+};
+
+struct key_profile {
+	char name[32];
+	uint16_t key_bits;         /* total width; fields lie below it */
+	uint8_t n_fields;
+	struct kp_field fields[KP_MAX_FIELDS];
+};
+
+/* One value per field id, 128 bits each. */
+struct kp_fields {
+	uint64_t lo[KP_FIELD_COUNT];
+	uint64_t hi[KP_FIELD_COUNT];
+};
+
+/* Built-in profiles.  "default": in_port, vlan, ethertype, proto, 128-bit
+ * src/dst IP, L4 ports, TCP flags, VNI (372 bits).  "ipv4_5tuple": 32-bit
+ * src/dst IP, L4 ports, proto (104 bits). */
+const struct key_profile *key_profile_default(void);
+const struct key_profile *key_profile_ipv4_5tuple(void);
+/* By name ("default", "ipv4_5tuple"); NULL if unknown. */
+const struct key_profile *key_profile_builtin(const char *name);
+
+/* Field names as used in configs and generated RTL ("src_ip", ...). */
+const char *kp_field_name(enum kp_field_id id);
+/* Field id by name; -1 if unknown. */
+int kp_field_by_name(const char *name);
+/* The natural width of a field's value (16 for ports, 128 for IPs ...). */
+unsigned kp_field_natural_width(enum kp_field_id id);
+
+/* Check a (user-described) profile: widths, overlaps, key width within
+ * PNIC_KEY_MAX_BITS, each field at most once. */
+int key_profile_validate(const struct key_profile *p, struct pnic_error *err);
+
+/* The field of a profile with this id, or NULL if the profile lacks it. */
+const struct kp_field *key_profile_find(const struct key_profile *p,
+					enum kp_field_id id);
+
+/* Pack field values into a key (bits above key_bits are zero). */
+void key_profile_pack(const struct key_profile *p, const struct kp_fields *f,
+		      struct pnic_key *out);
+
+/* Unpack a key into field values (fields the profile lacks are zero). */
+void key_profile_unpack(const struct key_profile *p, const struct pnic_key *k,
+			struct kp_fields *out);
+
+/* Helpers for field values. */
+void kp_set(struct kp_fields *f, enum kp_field_id id, uint64_t v);
+void kp_set_ipv4(struct kp_fields *f, enum kp_field_id id, uint32_t addr);
+void kp_set_ipv6(struct kp_fields *f, enum kp_field_id id,
+		 const uint8_t addr[16]);
+/* A mask of `len` leading one bits over an IPv4 address in an IP field
+ * (and, for IPv4-mapped 128-bit fields, the ::ffff:0:0/96 prefix too when
+ * map_prefix is set). */
+void kp_set_ipv4_prefix_mask(struct kp_fields *f, enum kp_field_id id,
+			     unsigned len, int map_prefix);
+
+#endif

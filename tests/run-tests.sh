@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs Criterion test binaries (before `--`) and extra check commands (after
+# `--`, each one a shell command counted as one test), sums the results and
+# ends with one line "N passed, N failed".  Exits non-zero on any failure.
+set -u
+passed=0; failed=0; failures=()
+run_criterion() {
+  local bin=$1 out rc line t p
+  out=$("$bin" --jobs 1 2>&1); rc=$?
+  line=$(grep -a 'Synthesis:' <<<"$out" | tail -n 1)
+  t=$(sed -n 's/.*Tested: \([0-9]*\).*/\1/p' <<<"$line")
+  p=$(sed -n 's/.*Passing: \([0-9]*\).*/\1/p' <<<"$line")
+  if [ -z "$t" ]; then t=1; p=0; fi
+  if [ "$rc" -ne 0 ] && [ "$p" -eq "$t" ]; then p=$((t - 1)); fi
+  passed=$((passed + p)); failed=$((failed + t - p))
+  if [ "$rc" -ne 0 ] || [ "$p" -ne "$t" ]; then
+    failures+=("$bin"); printf '%s\n' "$out" | grep -av '^\[----\]' | tail -n 40
+    echo "FAIL $bin ($p/$t)"
+  else
+    echo "ok   $bin ($t tests)"
+  fi
+}
+while [ $# -gt 0 ] && [ "$1" != "--" ]; do run_criterion "$1"; shift; done
+[ $# -gt 0 ] && shift
+for cmd in "$@"; do
+  if out=$(bash -c "$cmd" 2>&1); then
+    passed=$((passed + 1)); echo "ok   $cmd"
+  else
+    failed=$((failed + 1)); failures+=("$cmd"); printf '%s\n' "$out" | tail -n 40; echo "FAIL $cmd"
+  fi
+done
+if [ ${#failures[@]} -gt 0 ]; then printf 'failed: %s\n' "${failures[@]}"; fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
