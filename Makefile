@@ -75,11 +75,10 @@ all: $(build/TOOLS)
 tools: $(build/TOOLS)
 tests: $(build/TESTS) $(build/asan/TESTS)
 
-include mk/tests.mk
-include mk/demo.mk
-include mk/bench.mk
-include mk/lint.mk
-include mk/fuzz.mk
+# One fragment per concern (mk/*.mk) and per folder that needs its own
+# rules (rtl/rtl.mk).  Fragments add checks to `make test` through
+# TEST_EXTRA (shell commands, one test each) and TEST_EXTRA_BUILD (targets).
+include $(filter-out mk/deps.mk,$(sort $(wildcard mk/*.mk)))
 -include rtl/rtl.mk
 
 clean:

@@ -1,5 +1,7 @@
-BENCH_EXTRA ?=
+# `make bench`: every bench/parts/*.sh in order.  Each part prints lines
+# "BENCH <figure-name> <number>" (plus any prose); bench/run.sh shows them
+# and writes bench/results.json, one object figure -> number.
+BENCH_BUILD ?=
 bench: deps
-	@$(MAKE) --no-print-directory $(BIN)/pnicbench $(BENCH_EXTRA_BUILD)
-	@mkdir -p bench
-	$(BIN)/pnicbench --json bench/results.json $(BENCH_EXTRA)
+	@$(MAKE) --no-print-directory all $(BENCH_BUILD)
+	@bench/run.sh
