@@ -50,6 +50,27 @@ static const struct key_profile profile_ipv4_5tuple = {
 	},
 };
 
+/* 128 bits: the 5-tuple plus TCP flags and ingress port, a key width
+ * that fills two words exactly (the lookup core's reference size). */
+static const struct key_profile profile_ipv4_flow = {
+	.name = "ipv4_flow",
+	.key_bits = 128,
+	.n_fields = 7,
+	.fields = {
+		{ KP_SRC_IP,      0, 32 },
+		{ KP_DST_IP,     32, 32 },
+		{ KP_L4_SRC,     64, 16 },
+		{ KP_L4_DST,     80, 16 },
+		{ KP_IP_PROTO,   96,  8 },
+		{ KP_TCP_FLAGS, 104,  8 },
+		{ KP_IN_PORT,   112, 16 },
+	},
+};
+
+static const struct key_profile *const builtins[] = {
+	&profile_default, &profile_ipv4_5tuple, &profile_ipv4_flow,
+};
+
 const struct key_profile *key_profile_default(void)
 {
 	return &profile_default;
@@ -60,13 +81,27 @@ const struct key_profile *key_profile_ipv4_5tuple(void)
 	return &profile_ipv4_5tuple;
 }
 
+const struct key_profile *key_profile_ipv4_flow(void)
+{
+	return &profile_ipv4_flow;
+}
+
 const struct key_profile *key_profile_builtin(const char *name)
 {
-	if (!strcmp(name, profile_default.name))
-		return &profile_default;
-	if (!strcmp(name, profile_ipv4_5tuple.name))
-		return &profile_ipv4_5tuple;
+	for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
+		if (!strcmp(name, builtins[i]->name))
+			return builtins[i];
 	return NULL;
+}
+
+unsigned key_profile_builtin_count(void)
+{
+	return sizeof builtins / sizeof builtins[0];
+}
+
+const struct key_profile *key_profile_builtin_at(unsigned i)
+{
+	return i < key_profile_builtin_count() ? builtins[i] : NULL;
 }
 
 const char *kp_field_name(enum kp_field_id id)

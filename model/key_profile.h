@@ -59,11 +59,16 @@ struct kp_fields {
 
 /* Built-in profiles.  "default": in_port, vlan, ethertype, proto, 128-bit
  * src/dst IP, L4 ports, TCP flags, VNI (372 bits).  "ipv4_5tuple": 32-bit
- * src/dst IP, L4 ports, proto (104 bits). */
+ * src/dst IP, L4 ports, proto (104 bits).  "ipv4_flow": the 5-tuple, TCP
+ * flags and in_port (128 bits). */
 const struct key_profile *key_profile_default(void);
 const struct key_profile *key_profile_ipv4_5tuple(void);
-/* By name ("default", "ipv4_5tuple"); NULL if unknown. */
+const struct key_profile *key_profile_ipv4_flow(void);
+/* By name ("default", "ipv4_5tuple", "ipv4_flow"); NULL if unknown. */
 const struct key_profile *key_profile_builtin(const char *name);
+/* All built-ins, for tools that list or export them. */
+unsigned key_profile_builtin_count(void);
+const struct key_profile *key_profile_builtin_at(unsigned i);
 
 /* Field names as used in configs and generated RTL ("src_ip", ...). */
 const char *kp_field_name(enum kp_field_id id);

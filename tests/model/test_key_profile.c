@@ -10,7 +10,12 @@ Test(key_profile, builtins_validate)
 	cr_assert_eq(key_profile_validate(key_profile_default(), &err), 0, "%s", err.msg);
 	cr_assert_eq(key_profile_validate(key_profile_ipv4_5tuple(), &err), 0, "%s", err.msg);
 	cr_assert_eq(key_profile_builtin("default"), key_profile_default());
+	cr_assert_eq(key_profile_validate(key_profile_ipv4_flow(), &err), 0, "%s", err.msg);
 	cr_assert_null(key_profile_builtin("nope"));
+	for (unsigned i = 0; i < key_profile_builtin_count(); i++)
+		cr_assert_eq(key_profile_builtin(key_profile_builtin_at(i)->name),
+			     key_profile_builtin_at(i));
+	cr_assert_null(key_profile_builtin_at(key_profile_builtin_count()));
 }
 
 Test(key_profile, default_layout_is_contiguous)
