@@ -7,6 +7,7 @@
 #ifndef PNIC_ACTION_RAM_H
 #define PNIC_ACTION_RAM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "model/action.h"
@@ -47,5 +48,24 @@ int action_ram_set_template(struct action_ram *r, uint8_t id,
 const struct encap_template *action_ram_template(const struct action_ram *r,
 						 uint8_t id);
 uint32_t action_ram_depth(const struct action_ram *r);
+
+/* Where the editor finds the fields it fixes up in a template.  Filled by
+ * encap_template_layout(), which is also the check that
+ * action_ram_set_template() applies: Ethernet [+ one 802.1Q tag] / IPv4
+ * (no fragment bits, TTL > 0) or IPv6 (next header UDP, hop limit > 0) /
+ * UDP destination port 4789 / VXLAN with the I flag, ending right after the
+ * VXLAN header.  Constant time, no allocation: the editor calls it per
+ * packet. */
+struct encap_layout {
+	uint16_t l3_off;     /* outer IPv4 / IPv6 header */
+	uint16_t l4_off;     /* outer UDP header */
+	uint16_t vxlan_off;  /* VXLAN header; the template ends 8 bytes on */
+	bool ipv6;
+	bool vlan;           /* template carries an outer 802.1Q tag */
+	uint32_t vni;
+};
+
+int encap_template_layout(const struct encap_template *t,
+			  struct encap_layout *out, struct pnic_error *err);
 
 #endif
