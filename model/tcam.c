@@ -1,0 +1,779 @@
+/* TCAM flow table: entry store, linear oracle, tuple space search.
+ *
+ * The entry store (value, mask, valid per index) is the truth; the linear
+ * lookup reads only it.  The fast lookup reads a derived index kept in step
+ * by every write and invalidate:
+ *
+ *   tuple      one per distinct mask among valid entries: the mask, an
+ *              open-addressing hash table keyed by the masked value, and a
+ *              min-heap of the tuple's entry indices (its best index is the
+ *              heap top).
+ *   slot       in a tuple's table: 32 bits of hash, the lowest index among
+ *              the entries with that value, and the value itself, padded to
+ *              a power-of-two number of words so a probe touches one cache
+ *              line for keys up to 448 bits.
+ *   dup ring   entries with the same value and mask form a circular list, so
+ *              invalidating the lowest exposes the next one.
+ *   order      tuples sorted by best index.  A lookup probes them in that
+ *              order and stops as soon as the next tuple cannot beat what it
+ *              found.
+ *
+ * Writes allocate (new tuple, table growth) before they change anything, so
+ * a refused write leaves the table as it was.
+ */
+#include "model/tcam.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SLOT_EMPTY UINT32_MAX
+#define NO_TUPLE UINT32_MAX
+#define OTAB_MIN_SLOTS 4u
+#define CACHE_LINE 64
+
+__extension__ typedef unsigned __int128 u128;
+
+/* Open-addressing table, linear probing, at most half full.  A slot is
+ * `stride` words: word 0 holds the payload (low 32 bits, SLOT_EMPTY when
+ * free) and 32 bits of the key's hash (high 32 bits); words 1..n the key. */
+struct otab {
+	uint64_t *slots;
+	uint32_t size_mask;
+	uint32_t count;
+};
+
+struct tuple {
+	uint64_t mask[PNIC_KEY_WORDS];
+	uint32_t best;          /* lowest entry index in the tuple (heap top) */
+	uint32_t order_pos;     /* position in tcam.order */
+	uint32_t id;
+	uint32_t n_entries;
+	uint32_t heap_cap;
+	uint32_t *heap;         /* min-heap of entry indices */
+	struct otab tab;        /* masked value -> lowest index with it */
+};
+
+struct tcam {
+	uint32_t depth;
+	uint16_t key_bits;
+	unsigned nw;            /* key_words(key_bits) */
+	unsigned stride;        /* words per hash slot, power of two > nw */
+	uint32_t used;
+
+	/* Entry store: the truth, and all the oracle reads. */
+	uint64_t *val;          /* depth * nw, stored as value & mask */
+	uint64_t *msk;          /* depth * nw */
+	uint8_t *valid;
+
+	/* Per-entry links into the derived index. */
+	uint32_t *tuple_of;
+	uint32_t *heap_pos;
+	uint32_t *dup_next;
+	uint32_t *dup_prev;
+
+	/* Tuples by id (NULL when free), and ids free for reuse. */
+	struct tuple **tuples;
+	uint32_t tuples_cap;
+	uint32_t n_ids;         /* ids handed out so far */
+	uint32_t *free_ids;
+	uint32_t n_free;
+
+	struct tuple **order;   /* live tuples by best index */
+	uint32_t n_order;
+
+	struct otab masks;      /* mask -> tuple id */
+};
+
+/* ---- hashing --------------------------------------------------------- */
+
+static inline uint64_t mum(uint64_t a, uint64_t b)
+{
+	u128 r = (u128)a * b;
+
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+static const uint64_t hash_salt[PNIC_KEY_WORDS] = {
+	0xa0761d6478bd642full, 0xe7037ed1a0b428dbull,
+	0x8ebc6af09c88c6e3ull, 0x589965cc75374cc3ull,
+	0x1d8e4e27c47d124full, 0x9e3779b97f4a7c15ull,
+	0xbf58476d1ce4e5b9ull, 0x94d049bb133111ebull,
+};
+
+/* wyhash-style: word pairs are multiplied independently (the CPU overlaps
+ * them), then one more multiply mixes the sum. */
+static inline __attribute__((always_inline)) uint64_t
+hash_words(const uint64_t *w, unsigned n)
+{
+	uint64_t h = n;
+	unsigned i;
+
+	for (i = 0; i + 1 < n; i += 2)
+		h ^= mum(w[i] ^ hash_salt[i], w[i + 1] ^ hash_salt[i + 1]);
+	if (i < n)
+		h ^= mum(w[i] ^ hash_salt[i], hash_salt[i + 1] ^ 0x5851f42d4c957f2dull);
+	return mum(h ^ 0x2d358dccaa6c78a5ull, 0x8bb84b93962eacc9ull);
+}
+
+static inline uint32_t hash32(uint64_t h)
+{
+	return (uint32_t)(h >> 32);
+}
+
+static inline __attribute__((always_inline)) bool
+words_eq(const uint64_t *a, const uint64_t *b, unsigned n)
+{
+	uint64_t d = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		d |= a[i] ^ b[i];
+	return d == 0;
+}
+
+/* ---- open-addressing table -------------------------------------------- */
+
+static int otab_init(struct otab *o, unsigned stride, uint32_t slots)
+{
+	size_t bytes = (size_t)slots * stride * sizeof(uint64_t);
+
+	bytes = (bytes + CACHE_LINE - 1) / CACHE_LINE * CACHE_LINE;
+	o->slots = aligned_alloc(CACHE_LINE, bytes);
+	if (!o->slots)
+		return -ENOMEM;
+	/* All ones: payload SLOT_EMPTY in every slot. */
+	memset(o->slots, 0xff, bytes);
+	o->size_mask = slots - 1;
+	o->count = 0;
+	return 0;
+}
+
+static void otab_fini(struct otab *o)
+{
+	free(o->slots);
+	o->slots = NULL;
+}
+
+static inline uint64_t *otab_slot(const struct otab *o, unsigned stride,
+				  uint32_t pos)
+{
+	return o->slots + (size_t)pos * stride;
+}
+
+static inline uint32_t slot_payload(const uint64_t *s)
+{
+	return (uint32_t)s[0];
+}
+
+static inline void slot_set_payload(uint64_t *s, uint32_t p)
+{
+	s[0] = (s[0] & 0xffffffff00000000ull) | p;
+}
+
+static uint64_t *otab_find(const struct otab *o, unsigned stride, unsigned n,
+			   const uint64_t *key, uint32_t h)
+{
+	for (uint32_t pos = h & o->size_mask;; pos = (pos + 1) & o->size_mask) {
+		uint64_t *s = otab_slot(o, stride, pos);
+
+		if (slot_payload(s) == SLOT_EMPTY)
+			return NULL;
+		if ((uint32_t)(s[0] >> 32) == h && words_eq(s + 1, key, n))
+			return s;
+	}
+}
+
+/* The key must be absent and otab_reserve() must have made room. */
+static void otab_put(struct otab *o, unsigned stride, unsigned n,
+		     const uint64_t *key, uint32_t h, uint32_t payload)
+{
+	uint32_t pos = h & o->size_mask;
+	uint64_t *s;
+
+	while (slot_payload(s = otab_slot(o, stride, pos)) != SLOT_EMPTY)
+		pos = (pos + 1) & o->size_mask;
+	s[0] = (uint64_t)h << 32 | payload;
+	memcpy(s + 1, key, n * sizeof *key);
+	o->count++;
+}
+
+/* Make room for one more key (at most half full). */
+static int otab_reserve(struct otab *o, unsigned stride, unsigned n)
+{
+	uint32_t size = o->size_mask + 1;
+	struct otab bigger;
+
+	if ((o->count + 1) * 2 <= size)
+		return 0;
+	if (otab_init(&bigger, stride, size * 2))
+		return -ENOMEM;
+	for (uint32_t pos = 0; pos < size; pos++) {
+		const uint64_t *s = otab_slot(o, stride, pos);
+
+		if (slot_payload(s) != SLOT_EMPTY)
+			otab_put(&bigger, stride, n, s + 1,
+				 (uint32_t)(s[0] >> 32), slot_payload(s));
+	}
+	otab_fini(o);
+	*o = bigger;
+	return 0;
+}
+
+/* Backward-shift deletion: no tombstones, so probes stay short however
+ * many writes and invalidates a table sees. */
+static void otab_remove(struct otab *o, unsigned stride, uint64_t *victim)
+{
+	uint32_t m = o->size_mask;
+	uint32_t i = (uint32_t)((size_t)(victim - o->slots) / stride);
+	uint32_t j = i;
+
+	for (;;) {
+		uint64_t *sj;
+		uint32_t home;
+
+		j = (j + 1) & m;
+		sj = otab_slot(o, stride, j);
+		if (slot_payload(sj) == SLOT_EMPTY)
+			break;
+		home = (uint32_t)(sj[0] >> 32) & m;
+		/* sj may fill the hole at i if i lies on its probe path. */
+		if (((j - home) & m) >= ((j - i) & m)) {
+			memcpy(otab_slot(o, stride, i), sj,
+			       stride * sizeof(uint64_t));
+			i = j;
+		}
+	}
+	slot_set_payload(otab_slot(o, stride, i), SLOT_EMPTY);
+	o->count--;
+}
+
+/* ---- tuple heap -------------------------------------------------------- */
+
+static void heap_set(struct tcam *t, struct tuple *tp, uint32_t pos,
+		     uint32_t e)
+{
+	tp->heap[pos] = e;
+	t->heap_pos[e] = pos;
+}
+
+static void heap_sift_up(struct tcam *t, struct tuple *tp, uint32_t pos)
+{
+	uint32_t e = tp->heap[pos];
+
+	while (pos > 0) {
+		uint32_t parent = (pos - 1) / 2;
+
+		if (tp->heap[parent] <= e)
+			break;
+		heap_set(t, tp, pos, tp->heap[parent]);
+		pos = parent;
+	}
+	heap_set(t, tp, pos, e);
+}
+
+static void heap_sift_down(struct tcam *t, struct tuple *tp, uint32_t pos)
+{
+	uint32_t e = tp->heap[pos];
+	uint32_t n = tp->n_entries;
+
+	for (;;) {
+		uint32_t c = 2 * pos + 1;
+
+		if (c >= n)
+			break;
+		if (c + 1 < n && tp->heap[c + 1] < tp->heap[c])
+			c++;
+		if (e <= tp->heap[c])
+			break;
+		heap_set(t, tp, pos, tp->heap[c]);
+		pos = c;
+	}
+	heap_set(t, tp, pos, e);
+}
+
+static void heap_push(struct tcam *t, struct tuple *tp, uint32_t e)
+{
+	uint32_t pos = tp->n_entries++;
+
+	heap_set(t, tp, pos, e);
+	heap_sift_up(t, tp, pos);
+}
+
+static void heap_remove(struct tcam *t, struct tuple *tp, uint32_t e)
+{
+	uint32_t pos = t->heap_pos[e];
+	uint32_t last = --tp->n_entries;
+
+	if (pos == last)
+		return;
+	heap_set(t, tp, pos, tp->heap[last]);
+	if (pos > 0 && tp->heap[(pos - 1) / 2] > tp->heap[pos])
+		heap_sift_up(t, tp, pos);
+	else
+		heap_sift_down(t, tp, pos);
+}
+
+static int heap_reserve(struct tuple *tp)
+{
+	uint32_t cap;
+	uint32_t *h;
+
+	if (tp->n_entries < tp->heap_cap)
+		return 0;
+	cap = tp->heap_cap ? tp->heap_cap * 2 : 4;
+	h = realloc(tp->heap, cap * sizeof *h);
+	if (!h)
+		return -ENOMEM;
+	tp->heap = h;
+	tp->heap_cap = cap;
+	return 0;
+}
+
+/* ---- tuple order -------------------------------------------------------- */
+
+static void order_place(struct tcam *t, uint32_t pos, struct tuple *tp)
+{
+	t->order[pos] = tp;
+	tp->order_pos = pos;
+}
+
+/* Move a tuple whose best index changed to its place in the order. */
+static void order_fix(struct tcam *t, struct tuple *tp)
+{
+	uint32_t pos = tp->order_pos;
+
+	while (pos > 0 && t->order[pos - 1]->best > tp->best) {
+		order_place(t, pos, t->order[pos - 1]);
+		pos--;
+	}
+	while (pos + 1 < t->n_order && t->order[pos + 1]->best < tp->best) {
+		order_place(t, pos, t->order[pos + 1]);
+		pos++;
+	}
+	order_place(t, pos, tp);
+}
+
+static void tuple_update_best(struct tcam *t, struct tuple *tp)
+{
+	uint32_t best = tp->n_entries ? tp->heap[0] : UINT32_MAX;
+
+	if (best != tp->best) {
+		tp->best = best;
+		order_fix(t, tp);
+	}
+}
+
+/* ---- tuples -------------------------------------------------------------- */
+
+static void tuple_free(struct tcam *t, struct tuple *tp)
+{
+	uint32_t h = hash32(hash_words(tp->mask, t->nw));
+	uint64_t *s = otab_find(&t->masks, t->stride, t->nw, tp->mask, h);
+
+	if (s)
+		otab_remove(&t->masks, t->stride, s);
+	for (uint32_t pos = tp->order_pos; pos + 1 < t->n_order; pos++)
+		order_place(t, pos, t->order[pos + 1]);
+	t->n_order--;
+	t->tuples[tp->id] = NULL;
+	t->free_ids[t->n_free++] = tp->id;
+	otab_fini(&tp->tab);
+	free(tp->heap);
+	free(tp);
+}
+
+/* Find the tuple of `mask`, creating an empty one if there is none. */
+static int tuple_get(struct tcam *t, const uint64_t *mask,
+		     struct tuple **out, bool *created)
+{
+	uint32_t h = hash32(hash_words(mask, t->nw));
+	uint64_t *s = otab_find(&t->masks, t->stride, t->nw, mask, h);
+	struct tuple *tp;
+	uint32_t id;
+
+	*created = false;
+	if (s) {
+		*out = t->tuples[slot_payload(s)];
+		return 0;
+	}
+	if (otab_reserve(&t->masks, t->stride, t->nw))
+		return -ENOMEM;
+	if (!t->n_free && t->n_ids == t->tuples_cap)
+		return -ENOMEM; /* cannot happen: ids <= depth + 1 */
+	tp = calloc(1, sizeof *tp);
+	if (!tp)
+		return -ENOMEM;
+	if (otab_init(&tp->tab, t->stride, OTAB_MIN_SLOTS)) {
+		free(tp);
+		return -ENOMEM;
+	}
+	memcpy(tp->mask, mask, t->nw * sizeof *mask);
+	tp->best = UINT32_MAX;
+	id = t->n_free ? t->free_ids[--t->n_free] : t->n_ids++;
+	tp->id = id;
+	t->tuples[id] = tp;
+	otab_put(&t->masks, t->stride, t->nw, mask, h, id);
+	order_place(t, t->n_order++, tp);
+	*created = true;
+	*out = tp;
+	return 0;
+}
+
+/* ---- entries ---------------------------------------------------------- */
+
+static inline const uint64_t *entry_val(const struct tcam *t, uint32_t e)
+{
+	return t->val + (size_t)e * t->nw;
+}
+
+static inline const uint64_t *entry_msk(const struct tcam *t, uint32_t e)
+{
+	return t->msk + (size_t)e * t->nw;
+}
+
+/* Remove valid entry e from the index; frees its tuple when that empties,
+ * unless it is `keep` (about to receive the replacement entry). */
+static void entry_remove(struct tcam *t, uint32_t e, const struct tuple *keep)
+{
+	struct tuple *tp = t->tuples[t->tuple_of[e]];
+	const uint64_t *v = entry_val(t, e);
+	uint32_t h = hash32(hash_words(v, t->nw));
+	uint64_t *s = otab_find(&tp->tab, t->stride, t->nw, v, h);
+
+	if (t->dup_next[e] == e) {
+		otab_remove(&tp->tab, t->stride, s);
+	} else {
+		uint32_t next = t->dup_next[e], prev = t->dup_prev[e];
+
+		t->dup_next[prev] = next;
+		t->dup_prev[next] = prev;
+		if (slot_payload(s) == e) {
+			uint32_t low = next;
+
+			for (uint32_t i = t->dup_next[next]; i != next;
+			     i = t->dup_next[i])
+				if (i < low)
+					low = i;
+			slot_set_payload(s, low);
+		}
+	}
+	t->dup_next[e] = t->dup_prev[e] = e;
+	heap_remove(t, tp, e);
+	tuple_update_best(t, tp);
+	t->valid[e] = 0;
+	t->tuple_of[e] = NO_TUPLE;
+	t->used--;
+	if (!tp->n_entries && tp != keep)
+		tuple_free(t, tp);
+}
+
+/* Insert entry e (store already holds its value and mask) into tuple tp,
+ * which has room reserved. */
+static void entry_insert(struct tcam *t, uint32_t e, struct tuple *tp)
+{
+	const uint64_t *v = entry_val(t, e);
+	uint32_t h = hash32(hash_words(v, t->nw));
+	uint64_t *s = otab_find(&tp->tab, t->stride, t->nw, v, h);
+
+	if (s) {
+		uint32_t head = slot_payload(s);
+		uint32_t prev = t->dup_prev[head];
+
+		t->dup_next[e] = head;
+		t->dup_prev[e] = prev;
+		t->dup_next[prev] = e;
+		t->dup_prev[head] = e;
+		if (e < head)
+			slot_set_payload(s, e);
+	} else {
+		t->dup_next[e] = t->dup_prev[e] = e;
+		otab_put(&tp->tab, t->stride, t->nw, v, h, e);
+	}
+	heap_push(t, tp, e);
+	tuple_update_best(t, tp);
+	t->valid[e] = 1;
+	t->tuple_of[e] = tp->id;
+	t->used++;
+}
+
+/* ---- public ------------------------------------------------------------ */
+
+int tcam_create(const struct tcam_params *p, struct tcam **out,
+		struct pnic_error *err)
+{
+	struct tcam *t;
+	size_t n;
+
+	if (!p || !out)
+		return pnic_err(err, EINVAL, "tcam: parameters and output handle are required");
+	*out = NULL;
+	if (p->depth < TCAM_MIN_DEPTH || p->depth > TCAM_MAX_DEPTH)
+		return pnic_err(err, EINVAL,
+				"tcam: depth %u is outside %u..%u entries",
+				p->depth, TCAM_MIN_DEPTH, TCAM_MAX_DEPTH);
+	if (p->key_bits < 1 || p->key_bits > PNIC_KEY_MAX_BITS)
+		return pnic_err(err, EINVAL,
+				"tcam: key width %u is outside 1..%u bits",
+				p->key_bits, PNIC_KEY_MAX_BITS);
+	t = calloc(1, sizeof *t);
+	if (!t)
+		goto nomem;
+	t->depth = p->depth;
+	t->key_bits = p->key_bits;
+	t->nw = key_words(p->key_bits);
+	t->stride = 2;
+	while (t->stride < t->nw + 1)
+		t->stride *= 2;
+	n = (size_t)t->depth * t->nw;
+	t->val = calloc(n, sizeof *t->val);
+	t->msk = calloc(n, sizeof *t->msk);
+	t->valid = calloc(t->depth, 1);
+	t->tuple_of = malloc(t->depth * sizeof *t->tuple_of);
+	t->heap_pos = calloc(t->depth, sizeof *t->heap_pos);
+	t->dup_next = malloc(t->depth * sizeof *t->dup_next);
+	t->dup_prev = malloc(t->depth * sizeof *t->dup_prev);
+	/* At most one tuple per valid entry, plus one being created while
+	 * the entry it replaces still holds its own. */
+	t->tuples_cap = t->depth + 1;
+	t->tuples = calloc(t->tuples_cap, sizeof *t->tuples);
+	t->free_ids = malloc(t->tuples_cap * sizeof *t->free_ids);
+	t->order = malloc(t->tuples_cap * sizeof *t->order);
+	if (!t->val || !t->msk || !t->valid || !t->tuple_of || !t->heap_pos ||
+	    !t->dup_next || !t->dup_prev || !t->tuples || !t->free_ids ||
+	    !t->order)
+		goto nomem_table;
+	if (otab_init(&t->masks, t->stride, 16))
+		goto nomem_table;
+	for (uint32_t i = 0; i < t->depth; i++) {
+		t->tuple_of[i] = NO_TUPLE;
+		t->dup_next[i] = t->dup_prev[i] = i;
+	}
+	*out = t;
+	return 0;
+
+nomem_table:
+	tcam_destroy(t);
+nomem:
+	return pnic_err(err, ENOMEM,
+			"tcam: out of memory for %u entries of %u bits",
+			p->depth, p->key_bits);
+}
+
+void tcam_destroy(struct tcam *t)
+{
+	if (!t)
+		return;
+	if (t->tuples)
+		for (uint32_t i = 0; i < t->n_ids; i++)
+			if (t->tuples[i]) {
+				otab_fini(&t->tuples[i]->tab);
+				free(t->tuples[i]->heap);
+				free(t->tuples[i]);
+			}
+	otab_fini(&t->masks);
+	free(t->val);
+	free(t->msk);
+	free(t->valid);
+	free(t->tuple_of);
+	free(t->heap_pos);
+	free(t->dup_next);
+	free(t->dup_prev);
+	free(t->tuples);
+	free(t->free_ids);
+	free(t->order);
+	free(t);
+}
+
+uint32_t tcam_depth(const struct tcam *t)
+{
+	return t->depth;
+}
+
+uint16_t tcam_key_bits(const struct tcam *t)
+{
+	return t->key_bits;
+}
+
+uint32_t tcam_used(const struct tcam *t)
+{
+	return t->used;
+}
+
+uint32_t tcam_mask_count(const struct tcam *t)
+{
+	return t->n_order;
+}
+
+/* Lowest bit set at or above key_bits, or -1. */
+static int bit_above(const struct pnic_key *k, unsigned key_bits)
+{
+	for (unsigned i = key_bits / 64; i < PNIC_KEY_WORDS; i++) {
+		uint64_t w = k->w[i];
+
+		if (i == key_bits / 64)
+			w &= key_bits % 64 ? ~0ull << (key_bits % 64) : ~0ull;
+		if (w)
+			return (int)(i * 64 + (unsigned)__builtin_ctzll(w));
+	}
+	return -1;
+}
+
+static int check_index(const struct tcam *t, uint32_t index,
+		       const char *what, struct pnic_error *err)
+{
+	if (index >= t->depth)
+		return pnic_err(err, ERANGE,
+				"tcam: cannot %s entry %u, the table has entries 0..%u",
+				what, index, t->depth - 1);
+	return 0;
+}
+
+int tcam_write(struct tcam *t, uint32_t index, const struct pnic_key *value,
+	       const struct pnic_key *mask, struct pnic_error *err)
+{
+	uint64_t v[PNIC_KEY_WORDS];
+	struct tuple *tp;
+	bool created;
+	unsigned nw;
+	int bit, rc;
+
+	if (!t || !value || !mask)
+		return pnic_err(err, EINVAL, "tcam: write needs a table, a value and a mask");
+	rc = check_index(t, index, "write", err);
+	if (rc)
+		return rc;
+	bit = bit_above(value, t->key_bits);
+	if (bit >= 0)
+		return pnic_err(err, EINVAL,
+				"tcam: entry %u: value has bit %d set, at or above the key width of %u bits",
+				index, bit, t->key_bits);
+	bit = bit_above(mask, t->key_bits);
+	if (bit >= 0)
+		return pnic_err(err, EINVAL,
+				"tcam: entry %u: mask has bit %d set, at or above the key width of %u bits",
+				index, bit, t->key_bits);
+	nw = t->nw;
+	for (unsigned i = 0; i < nw; i++)
+		v[i] = value->w[i] & mask->w[i];
+	if (t->valid[index] && words_eq(entry_val(t, index), v, nw) &&
+	    words_eq(entry_msk(t, index), mask->w, nw))
+		return 0;
+
+	rc = tuple_get(t, mask->w, &tp, &created);
+	if (rc)
+		goto nomem;
+	/* Room for the new entry, unless it replaces one of its own tuple. */
+	if (heap_reserve(tp) || otab_reserve(&tp->tab, t->stride, nw))
+		goto nomem_tuple;
+
+	if (t->valid[index])
+		entry_remove(t, index, tp);
+	memcpy(t->val + (size_t)index * nw, v, nw * sizeof *v);
+	memcpy(t->msk + (size_t)index * nw, mask->w, nw * sizeof *v);
+	entry_insert(t, index, tp);
+	return 0;
+
+nomem_tuple:
+	if (created)
+		tuple_free(t, tp);
+nomem:
+	return pnic_err(err, ENOMEM, "tcam: out of memory writing entry %u",
+			index);
+}
+
+int tcam_invalidate(struct tcam *t, uint32_t index, struct pnic_error *err)
+{
+	int rc;
+
+	if (!t)
+		return pnic_err(err, EINVAL, "tcam: invalidate needs a table");
+	rc = check_index(t, index, "invalidate", err);
+	if (rc)
+		return rc;
+	if (t->valid[index])
+		entry_remove(t, index, NULL);
+	return 0;
+}
+
+bool tcam_read(const struct tcam *t, uint32_t index, struct pnic_key *value,
+	       struct pnic_key *mask)
+{
+	if (!t || index >= t->depth || !t->valid[index])
+		return false;
+	if (value) {
+		key_zero(value);
+		memcpy(value->w, entry_val(t, index), t->nw * sizeof(uint64_t));
+	}
+	if (mask) {
+		key_zero(mask);
+		memcpy(mask->w, entry_msk(t, index), t->nw * sizeof(uint64_t));
+	}
+	return true;
+}
+
+/* The oracle: every entry in priority order, as the hardware would. */
+int32_t tcam_lookup_linear(const struct tcam *t, const struct pnic_key *key)
+{
+	for (uint32_t i = 0; i < t->depth; i++) {
+		const uint64_t *v = entry_val(t, i), *m = entry_msk(t, i);
+		uint64_t diff = 0;
+
+		if (!t->valid[i])
+			continue;
+		for (unsigned j = 0; j < t->nw; j++)
+			diff |= (key->w[j] & m[j]) ^ v[j];
+		if (!diff)
+			return (int32_t)i;
+	}
+	return TCAM_MISS;
+}
+
+/* Tuple space search, written once and instantiated per key width so the
+ * word loops unroll. */
+static inline __attribute__((always_inline)) int32_t
+lookup_n(const struct tcam *t, const struct pnic_key *key, const unsigned n,
+	 const unsigned stride)
+{
+	uint32_t found = UINT32_MAX;
+
+	for (uint32_t k = 0; k < t->n_order; k++) {
+		const struct tuple *tp = t->order[k];
+		uint64_t mk[PNIC_KEY_WORDS];
+		uint32_t h, pos, m;
+
+		/* Every later tuple's entries lie above this one's best. */
+		if (tp->best >= found)
+			break;
+		for (unsigned i = 0; i < n; i++)
+			mk[i] = key->w[i] & tp->mask[i];
+		h = hash32(hash_words(mk, n));
+		m = tp->tab.size_mask;
+		for (pos = h & m;; pos = (pos + 1) & m) {
+			const uint64_t *s = tp->tab.slots + (size_t)pos * stride;
+			uint64_t w0 = s[0];
+
+			if ((uint32_t)w0 == SLOT_EMPTY)
+				break;
+			if ((uint32_t)(w0 >> 32) == h && words_eq(s + 1, mk, n)) {
+				if ((uint32_t)w0 < found)
+					found = (uint32_t)w0;
+				break;
+			}
+		}
+	}
+	return found == UINT32_MAX ? TCAM_MISS : (int32_t)found;
+}
+
+int32_t tcam_lookup(const struct tcam *t, const struct pnic_key *key)
+{
+	switch (t->nw) {
+	case 1: return lookup_n(t, key, 1, 2);
+	case 2: return lookup_n(t, key, 2, 4);
+	case 3: return lookup_n(t, key, 3, 4);
+	case 4: return lookup_n(t, key, 4, 8);
+	case 5: return lookup_n(t, key, 5, 8);
+	case 6: return lookup_n(t, key, 6, 8);
+	case 7: return lookup_n(t, key, 7, 8);
+	default: return lookup_n(t, key, 8, 16);
+	}
+}
