@@ -1,0 +1,149 @@
+/* Datapath: the functional (untimed) pNIC pipeline for one packet.
+ *
+ * A frame travels, in this order:
+ *   parse -> key build -> TCAM lookup -> action RAM read -> VPID map
+ *         -> editor -> egress PPID | to-host | drop   (+ a mirror copy)
+ * A miss goes to the host (or is dropped, by policy).  A hit's action
+ * decides: forward to a VPID, which the map translates to a PPID (an
+ * unmapped VPID follows the map's policy); drop; or to-host.  Edits (VLAN,
+ * VXLAN, TTL, DSCP) apply to forwarded packets only: a packet sent to the
+ * host leaves as it came, so the host's slow path sees what the wire
+ * carried.  A mirror copy is the packet as received, sent to the mirror
+ * VPID's PPID; an unmapped mirror VPID drops the copy (counted) whatever
+ * the map's policy, since the host must not see an exception for a copy.
+ *
+ * The blocks (TCAM, action RAM, VPID map) are given by the caller, who
+ * fills them and keeps ownership; the datapath owns its counters.  Every
+ * packet ends in exactly one place (plus at most one mirror copy), and
+ * every drop is counted with its reason.  Outputs go through a callback,
+ * so the datapath knows nothing of files.
+ *
+ * Hot path: datapath_process() allocates nothing and formats nothing.
+ */
+#ifndef PNIC_DATAPATH_H
+#define PNIC_DATAPATH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "model/action_ram.h"
+#include "model/error.h"
+#include "model/key_profile.h"
+#include "model/parser.h"
+#include "model/tcam.h"
+#include "model/vpid_map.h"
+
+/* What a TCAM miss does. */
+enum dp_miss_policy {
+	DP_MISS_TO_HOST = 0,
+	DP_MISS_DROP,
+};
+
+/* What a frame the parser could not fully parse does. */
+enum dp_parse_error_policy {
+	DP_PERR_LOOKUP = 0,  /* look it up with the fields parsed so far */
+	DP_PERR_DROP,
+	DP_PERR_TO_HOST,
+};
+
+enum dp_drop_reason {
+	DP_DROP_ACTION = 0,        /* the entry's action is drop */
+	DP_DROP_MISS,              /* miss under the drop miss policy */
+	DP_DROP_UNMAPPED_VPID,     /* forward to an unmapped VPID, policy drop */
+	DP_DROP_MIRROR_UNMAPPED,   /* mirror copy to an unmapped VPID */
+	DP_DROP_PARSE_ERROR,       /* parse error under the drop policy */
+	DP_DROP_EDIT,              /* the editor refused the edit */
+	DP_DROP_BAD_PORT,          /* ingress port is not a PPID of the NIC */
+	DP_DROP_REASON_COUNT
+};
+
+enum dp_out_kind {
+	DP_OUT_EGRESS = 0,
+	DP_OUT_TO_HOST,
+	DP_OUT_DROP,
+};
+
+/* Why a packet went to the host. */
+enum dp_host_reason {
+	DP_HOST_MISS = 0,
+	DP_HOST_ACTION,            /* the entry's action is to-host */
+	DP_HOST_UNMAPPED_VPID,     /* forward to an unmapped VPID, policy to-host */
+	DP_HOST_PARSE_ERROR,       /* parse error under the to-host policy */
+	DP_HOST_REASON_COUNT
+};
+
+/* One output of the datapath, handed to the callback with the frame. */
+struct dp_out {
+	enum dp_out_kind kind;
+	uint32_t ppid;             /* DP_OUT_EGRESS */
+	enum dp_drop_reason drop;  /* DP_OUT_DROP */
+	enum dp_host_reason host;  /* DP_OUT_TO_HOST */
+	int32_t entry;             /* TCAM index hit, or TCAM_MISS */
+	bool mirror;               /* this is a mirror copy */
+	uint32_t in_port;
+	uint64_t ts_ns;
+};
+
+typedef void (*dp_out_fn)(void *ctx, const struct dp_out *o,
+			  const uint8_t *frame, uint32_t caplen, uint32_t len);
+
+struct datapath_params {
+	const struct key_profile *profile;  /* validated */
+	struct tcam *tcam;                  /* given, not owned */
+	struct action_ram *actions;         /* given, not owned */
+	struct vpid_map *vpids;             /* given, not owned; its n_ppids
+					     * is the number of ports */
+	enum dp_miss_policy miss;
+	enum dp_parse_error_policy parse_errors;
+	dp_out_fn out;                      /* may be NULL: count only */
+	void *ctx;
+};
+
+struct dp_port_stats {
+	uint64_t rx_packets, rx_bytes;      /* arrived on this PPID */
+	uint64_t tx_packets, tx_bytes;      /* left by this PPID (incl. mirror) */
+};
+
+struct dp_stats {
+	uint64_t packets, bytes;            /* processed */
+	uint64_t hits, misses;
+	uint64_t egress;                    /* packets forwarded (not mirrors) */
+	uint64_t mirrors;                   /* mirror copies sent */
+	uint64_t to_host;
+	uint64_t host_reason[DP_HOST_REASON_COUNT];
+	uint64_t drops;
+	uint64_t drop_reason[DP_DROP_REASON_COUNT];
+	uint64_t parse_errors;
+	uint64_t parse_status[PARSE_STATUS_COUNT];
+	uint64_t edited;                    /* forwarded packets the editor changed */
+	uint64_t edit_refused;              /* = drop_reason[DP_DROP_EDIT] */
+};
+
+struct datapath;
+
+int datapath_create(const struct datapath_params *p, struct datapath **out,
+		    struct pnic_error *err);
+void datapath_destroy(struct datapath *dp);
+
+/* Run one frame (caplen bytes captured of a len-byte frame) that arrived
+ * on PPID in_port at ts_ns through the pipeline. */
+void datapath_process(struct datapath *dp, uint32_t in_port,
+		      const uint8_t *frame, uint32_t caplen, uint32_t len,
+		      uint64_t ts_ns);
+
+const struct dp_stats *datapath_stats(const struct datapath *dp);
+uint32_t datapath_n_ports(const struct datapath *dp);
+/* Stats of one PPID (zeros if ppid >= n_ports). */
+struct dp_port_stats datapath_port_stats(const struct datapath *dp,
+					 uint32_t ppid);
+/* Packets and bytes that hit TCAM entry index (zero if out of range). */
+void datapath_entry_stats(const struct datapath *dp, uint32_t index,
+			  uint64_t *packets, uint64_t *bytes);
+
+/* Stable short names for reports ("unmapped_vpid", ...). */
+const char *dp_drop_reason_name(enum dp_drop_reason r);
+const char *dp_host_reason_name(enum dp_host_reason r);
+const char *dp_miss_policy_name(enum dp_miss_policy p);
+const char *dp_parse_error_policy_name(enum dp_parse_error_policy p);
+
+#endif

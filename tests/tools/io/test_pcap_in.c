@@ -1,0 +1,329 @@
+/* pcap_in against the shared capture corpus (../shared/data/pcaps, or
+ * $PNICSIM_SHARED/data/pcaps), and pcap_out round trips. */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tools/io/pcap_in.h"
+#include "tools/io/pcap_out.h"
+
+
+static char corpus[512];
+
+static bool have_corpus(void)
+{
+	const char *shared = getenv("PNICSIM_SHARED");
+	struct stat st;
+
+	snprintf(corpus, sizeof corpus, "%s/data/pcaps",
+		 shared && *shared ? shared : "../shared");
+	return stat(corpus, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+#define NEED_CORPUS() \
+	do { \
+		if (!have_corpus()) \
+			cr_skip("capture corpus not found at %s (set PNICSIM_SHARED)", \
+				corpus); \
+	} while (0)
+
+/* What reading one file gave. */
+struct result {
+	int open_rc;
+	uint64_t packets;
+	uint64_t bytes;
+	int read_rc;                 /* 0, or the error that ended it */
+	struct pnic_error err;
+};
+
+static void read_file(const char *path, struct result *r)
+{
+	struct pcap_in *in;
+	struct pcap_in_pkt pkt;
+	int rc;
+
+	memset(r, 0, sizeof *r);
+	r->open_rc = pcap_in_open(path, &in, &r->err);
+	if (r->open_rc)
+		return;
+	while ((rc = pcap_in_next(in, &pkt, &r->err)) == 1) {
+		cr_assert_leq(pkt.caplen, pkt.len, "%s packet %llu", path,
+			      (unsigned long long)pkt.number);
+		cr_assert_eq(pkt.number, r->packets + 1);
+		r->packets++;
+		r->bytes += pkt.caplen;
+	}
+	r->read_rc = rc;
+	/* A damaged file stays damaged: the error repeats, nothing more. */
+	if (rc < 0) {
+		struct pnic_error again;
+
+		cr_assert_eq(pcap_in_next(in, &pkt, &again), rc);
+		cr_assert_str_eq(again.msg, r->err.msg);
+	}
+	cr_assert_eq(pcap_in_count(in), r->packets);
+	pcap_in_close(in);
+}
+
+static void corpus_path(char *buf, size_t n, const char *rel)
+{
+	snprintf(buf, n, "%s/%s", corpus, rel);
+}
+
+/* Every file of the corpus: no crash, and whatever fails says so with a
+ * message naming the file. */
+static unsigned walk(const char *dir, unsigned *n_ok, unsigned *n_err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	unsigned n = 0;
+
+	cr_assert_not_null(d, "%s: %s", dir, strerror(errno));
+	while ((e = readdir(d))) {
+		char path[1024];
+		struct stat st;
+		struct result r;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		if (stat(path, &st) != 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			n += walk(path, n_ok, n_err);
+			continue;
+		}
+		if (!strcmp(e->d_name, "PROVENANCE.md"))
+			continue;
+		read_file(path, &r);
+		n++;
+		if (r.open_rc || r.read_rc) {
+			(*n_err)++;
+			cr_assert_not_null(strstr(r.err.msg, path),
+					   "error does not name the file: %s", r.err.msg);
+			cr_assert_gt(strlen(r.err.msg), strlen(path) + 10,
+				     "error without a reason: %s", r.err.msg);
+		} else {
+			(*n_ok)++;
+		}
+	}
+	closedir(d);
+	return n;
+}
+
+Test(pcap_in, corpus_every_file)
+{
+	unsigned ok = 0, bad = 0, n;
+
+	NEED_CORPUS();
+	n = walk(corpus, &ok, &bad);
+	cr_assert_gt(n, 50, "only %u files under %s", n, corpus);
+	cr_assert_gt(ok, 40);
+	cr_assert_gt(bad, 10);
+}
+
+struct expect {
+	const char *file;
+	uint64_t packets;       /* libpcap column of PROVENANCE.md */
+	int open_rc;            /* expected refusal at open, or 0 */
+	const char *words;      /* in the message when something fails */
+};
+
+static const struct expect expects[] = {
+	{ "derived/ssh-cut-mid-record-data.pcap", 53, 0,
+	  "tried to read 78 captured bytes, only got 68" },
+	{ "derived/dns_udp-cut-mid-record-header.pcap", 1, 0,
+	  "tried to read 16 header bytes, only got 8" },
+	{ "tcpdump/afs.pcap", 601, 0, NULL },
+	{ "tcpdump/ssh.pcap", 54, 0, NULL },
+	{ "tcpdump/pptp.pcap", 23, 0, NULL },               /* big-endian */
+	{ "tcpdump/nhrp.pcapng", 25, 0, NULL },
+	{ "pcap-parser/test001-be.pcapng", 4, 0, NULL },
+	{ "pcap-parser/modified-format.pcap", 1, 0, NULL },
+	{ "tcpdump/aarp-heapoverflow-1.pcap", 1, 0, NULL }, /* 0x30000001 */
+	{ "tcpdump/esp_truncated.pcap", 1, 0, NULL },       /* 0x40000001 */
+	{ "tcpdump/empty.pcap", 0, 0, NULL },
+	{ "tcpdump/empty.pcapng", 0, 0, NULL },
+	{ "tcpdump/mptcp-v1.pcap", 20, 0, NULL },           /* SLL */
+	{ "tcpdump/quic_handshake.pcap", 18, 0, NULL },     /* NULL */
+	{ "tcpdump/LINKTYPE_IPV4.pcap", 1, 0, NULL },
+	{ "tcpdump/LINKTYPE_IPV6.pcap", 1, 0, NULL },
+	{ "tcpdump/LINKTYPE_RAW_ipv4.pcap", 1, 0, NULL },
+	{ "tcpdump/LINKTYPE_RAW_ipv6.pcap", 1, 0, NULL },
+	{ "tcpdump/ieee802.11_htc.pcap", 0, -EPROTONOSUPPORT, "link type 127" },
+	{ "tcpdump/nflog.pcap", 0, -EPROTONOSUPPORT, "link type 239" },
+	{ "tcpdump/unsupported-link-type-160.pcap", 0, -EPROTONOSUPPORT, "link type 160" },
+	{ "libpcap/pcap-empty-file.pcap", 0, -EINVAL, "truncated dump file" },
+	{ "libpcap/pcap-truncated-hdr-23.pcap", 0, -EINVAL, "truncated dump file" },
+	{ "libpcap/pcap-invalid-version-2.pcap", 0, -EINVAL, "unsupported pcap savefile version 2.5" },
+	{ "libpcap/pcapng-no-idb.pcapng", 0, -EINVAL, "no Interface Description Blocks" },
+	{ "derived/dns_udp-bad-magic.pcap", 0, -EINVAL, "unknown file format" },
+	{ "pcap-parser/err-eof.bin", 0, -EINVAL, "unknown file format" },
+};
+
+Test(pcap_in, corpus_counts_match_libpcap)
+{
+	NEED_CORPUS();
+	for (size_t i = 0; i < sizeof expects / sizeof expects[0]; i++) {
+		const struct expect *x = &expects[i];
+		char path[1024];
+		struct result r;
+
+		corpus_path(path, sizeof path, x->file);
+		read_file(path, &r);
+		cr_expect_eq(r.open_rc, x->open_rc, "%s: open %d: %s", x->file,
+			     r.open_rc, r.err.msg);
+		cr_expect_eq(r.packets, x->packets, "%s: %llu packets", x->file,
+			     (unsigned long long)r.packets);
+		if (x->words)
+			cr_expect_not_null(strstr(r.err.msg, x->words),
+					   "%s: '%s' not in: %s", x->file,
+					   x->words, r.err.msg);
+		else
+			cr_expect_eq(r.read_rc, 0, "%s: %s", x->file, r.err.msg);
+	}
+}
+
+Test(pcap_in, mid_file_error_names_packet)
+{
+	char path[1024];
+	struct result r;
+
+	NEED_CORPUS();
+	corpus_path(path, sizeof path, "derived/ssh-cut-mid-record-data.pcap");
+	read_file(path, &r);
+	cr_assert_eq(r.packets, 53);
+	cr_assert_lt(r.read_rc, 0);
+	cr_assert_not_null(strstr(r.err.msg, "packet 54"), "%s", r.err.msg);
+}
+
+/* Non-Ethernet link types come out as Ethernet with the right ethertype. */
+static void first_frame(const char *rel, uint8_t *frame, uint32_t *caplen,
+			uint32_t *len, uint64_t *ts)
+{
+	struct pcap_in *in;
+	struct pcap_in_pkt pkt;
+	struct pnic_error err;
+	char path[1024];
+
+	corpus_path(path, sizeof path, rel);
+	cr_assert_eq(pcap_in_open(path, &in, &err), 0, "%s", err.msg);
+	cr_assert_eq(pcap_in_next(in, &pkt, &err), 1, "%s", err.msg);
+	memcpy(frame, pkt.frame, pkt.caplen < 2048 ? pkt.caplen : 2048);
+	*caplen = pkt.caplen;
+	*len = pkt.len;
+	*ts = pkt.ts_ns;
+	pcap_in_close(in);
+}
+
+Test(pcap_in, normalises_link_types)
+{
+	static const struct {
+		const char *file;
+		uint16_t ethertype;
+		uint8_t ip_version;
+	} cases[] = {
+		{ "tcpdump/LINKTYPE_IPV4.pcap", 0x0800, 4 },
+		{ "tcpdump/LINKTYPE_IPV6.pcap", 0x86dd, 6 },
+		{ "tcpdump/LINKTYPE_RAW_ipv4.pcap", 0x0800, 4 },
+		{ "tcpdump/LINKTYPE_RAW_ipv6.pcap", 0x86dd, 6 },
+		{ "tcpdump/quic_handshake.pcap", 0x86dd, 6 },
+		{ "tcpdump/mptcp-v1.pcap", 0x0800, 4 },
+		{ "tcpdump/tcp-handshake-nano.pcap", 0x0800, 4 },
+		/* declared IPv4, carries IPv6: the ethertype follows the link
+		 * type and the parser reports the mismatch */
+		{ "tcpdump/LINKTYPE_IPV4_invalid.pcap", 0x0800, 6 },
+	};
+	uint8_t f[2048];
+	uint32_t caplen, len;
+	uint64_t ts;
+
+	NEED_CORPUS();
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		first_frame(cases[i].file, f, &caplen, &len, &ts);
+		cr_expect_eq(f[12] << 8 | f[13], cases[i].ethertype, "%s",
+			     cases[i].file);
+		cr_expect_eq(f[14] >> 4, cases[i].ip_version, "%s", cases[i].file);
+		cr_expect_geq(len, caplen);
+	}
+}
+
+Test(pcap_in, nanosecond_timestamps)
+{
+	uint8_t f[2048];
+	uint32_t caplen, len;
+	uint64_t ts_us_file, ts_ns_file;
+
+	NEED_CORPUS();
+	first_frame("tcpdump/dns_udp.pcap", f, &caplen, &len, &ts_us_file);
+	cr_assert_eq(ts_us_file % 1000, 0, "microsecond file scaled to ns");
+	first_frame("tcpdump/tcp-handshake-nano.pcap", f, &caplen, &len,
+		    &ts_ns_file);
+	cr_assert_gt(ts_ns_file, 1000000000ull * 1000000000ull, "after 2001");
+}
+
+Test(pcap_in, missing_file)
+{
+	struct pcap_in *in;
+	struct pnic_error err;
+
+	cr_assert_eq(pcap_in_open("/nonexistent/x.pcap", &in, &err), -ENOENT);
+	cr_assert_null(in);
+	cr_assert_not_null(strstr(err.msg, "/nonexistent/x.pcap"));
+}
+
+Test(pcap_out, round_trip)
+{
+	char dir[] = "/tmp/pnic-po-XXXXXX", path[64];
+	uint8_t frame[1600];
+	struct pcap_out *o;
+	struct pcap_in *in;
+	struct pcap_in_pkt pkt;
+	struct pnic_error err;
+	int rc;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/o.pcap", dir);
+	cr_assert_eq(pcap_out_open(path, &o, &err), 0, "%s", err.msg);
+	for (unsigned i = 0; i < 100; i++) {
+		for (unsigned b = 0; b < sizeof frame; b++)
+			frame[b] = (uint8_t)(b * 7 + i);
+		/* caplen < len on odd packets, as a snaplen cut would give */
+		pcap_out_write(o, frame, 60 + i * 10, 60 + i * 10 + (i & 1) * 5,
+			       1700000000123456789ull + i * 1001);
+	}
+	cr_assert_eq(pcap_out_count(o), 100);
+	cr_assert_eq(pcap_out_close(o, &err), 0, "%s", err.msg);
+
+	cr_assert_eq(pcap_in_open(path, &in, &err), 0, "%s", err.msg);
+	cr_assert_eq(pcap_in_linktype(in), 1);
+	for (unsigned i = 0; i < 100; i++) {
+		cr_assert_eq(pcap_in_next(in, &pkt, &err), 1, "%s", err.msg);
+		cr_assert_eq(pkt.caplen, 60 + i * 10);
+		cr_assert_eq(pkt.len, 60 + i * 10 + (i & 1) * 5);
+		cr_assert_eq(pkt.ts_ns, 1700000000123456789ull + i * 1001,
+			     "nanoseconds survive");
+		for (unsigned b = 0; b < pkt.caplen; b++)
+			cr_assert_eq(pkt.frame[b], (uint8_t)(b * 7 + i));
+	}
+	rc = pcap_in_next(in, &pkt, &err);
+	cr_assert_eq(rc, 0);
+	pcap_in_close(in);
+	unlink(path);
+	rmdir(dir);
+}
+
+Test(pcap_out, unwritable_path)
+{
+	struct pcap_out *o;
+	struct pnic_error err;
+
+	cr_assert_lt(pcap_out_open("/nonexistent/dir/o.pcap", &o, &err), 0);
+	cr_assert_null(o);
+	cr_assert_not_null(strstr(err.msg, "/nonexistent/dir/o.pcap"));
+}

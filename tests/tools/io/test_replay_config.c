@@ -1,0 +1,313 @@
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tools/io/pcap_out.h"
+#include "tools/io/replay_config.h"
+
+/* A folder holding an (empty) capture that the configs name, so input
+ * paths resolve; configs are parsed as if they were DIR/test.yaml. */
+static char dir[64];
+static char cfgname[128];
+
+static void setup(void)
+{
+	struct pcap_out *o;
+	char path[128];
+
+	snprintf(dir, sizeof dir, "/tmp/pnic-rc-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/in.pcap", dir);
+	cr_assert_eq(pcap_out_open(path, &o, NULL), 0);
+	pcap_out_close(o, NULL);
+	snprintf(cfgname, sizeof cfgname, "%s/test.yaml", dir);
+}
+
+static void teardown(void)
+{
+	char path[128];
+
+	snprintf(path, sizeof path, "%s/in.pcap", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
+TestSuite(replay_config, .init = setup, .fini = teardown);
+
+#define BASE \
+	"tcam: { depth: 64, miss: to_host }\n"            /* line 1 */ \
+	"ports:\n"                                        /* line 2 */ \
+	"  - { ppid: 0, name: up0 }\n"                    /* line 3 */ \
+	"  - { ppid: 1, name: up1 }\n"                    /* line 4 */ \
+	"  - { ppid: 2, name: vf0 }\n"                    /* line 5 */ \
+	"vpid_map:\n"                                     /* line 6 */ \
+	"  n_vpids: 16\n"                                 /* line 7 */ \
+	"  unmapped: drop\n"                              /* line 8 */ \
+	"  map: [ { vpid: 1, ppid: up1 }, { vpid: 2, ppid: 2 } ]\n" /* 9 */ \
+	"inputs: [ { pcap: in.pcap, in_port: up0 } ]\n"   /* line 10 */
+
+static int parse(const char *text, struct replay_config **c,
+		 struct pnic_error *err)
+{
+	pnic_error_clear(err);
+	return replay_config_parse(text, strlen(text), cfgname, c, err);
+}
+
+Test(replay_config, good_minimal)
+{
+	struct replay_config *c;
+	struct pnic_error err;
+	int rc = parse(BASE, &c, &err);
+
+	cr_assert_eq(rc, 0, "%s", err.msg);
+	cr_assert_eq(c->tcam_depth, 64);
+	cr_assert_eq(c->miss, DP_MISS_TO_HOST);
+	cr_assert_eq(c->n_ports, 3);
+	cr_assert_eq(c->n_ppids, 3);
+	cr_assert_str_eq(replay_config_port_name(c, 2), "vf0");
+	cr_assert_eq(c->n_vpids, 16);
+	cr_assert_eq(c->n_maps, 2);
+	cr_assert_eq(c->maps[0].ppid, 1);
+	cr_assert_eq(c->n_flows, 0);
+	cr_assert_eq(c->n_inputs, 1);
+	cr_assert_eq(c->inputs[0].in_port, 0);
+	cr_assert_eq(c->inputs[0].loops, 1);
+	cr_assert(strstr(c->inputs[0].path, dir) == c->inputs[0].path);
+	cr_assert_eq(c->profile, key_profile_default());
+	replay_config_destroy(c);
+}
+
+Test(replay_config, good_flows_and_templates)
+{
+	const char *text = BASE
+		"encap_templates:\n"
+		"  - { id: 3, name: dc2, eth_dst: 02:00:00:00:00:aa, eth_src: 02:00:00:00:00:bb,\n"
+		"      src_ip: 192.0.2.1, dst_ip: 198.51.100.7, udp_src: 1234, vni: 5000 }\n"
+		"  - { id: 4, eth_dst: 02:00:00:00:00:aa, eth_src: 02:00:00:00:00:bb, vlan: 7,\n"
+		"      src_ip: 2001:db8::1, dst_ip: 2001:db8::2, vni: 1 }\n"
+		"flows:\n"
+		"  - match: { src_ip: 10.0.0.0/8, ip_proto: tcp, l4_dst: 80, in_port: up0 }\n"
+		"    action: { forward: 1, count: true, dec_ttl: true, dscp: 46 }\n"
+		"  - index: 10\n"
+		"    match: { vni: 5000, tcp_flags: { value: 0x02, mask: 0x12 } }\n"
+		"    action: { forward: 2, vxlan_decap: true, mirror: 3 }\n"
+		"  - match: { dst_ip: 2001:db8::/32 }\n"
+		"    action: { forward: 2, vxlan_encap: dc2, vlan_push: 100, vlan_pcp: 5 }\n"
+		"  - value: 0x1f\n"
+		"    mask: 0xff\n"
+		"    action: drop\n"
+		"  - action: to_host\n"
+		"output: out\n";
+	const struct key_profile *p = key_profile_default();
+	struct replay_config *c;
+	struct pnic_error err;
+	struct kp_fields f;
+
+	cr_assert_eq(parse(text, &c, &err), 0, "%s", err.msg);
+	cr_assert_eq(c->n_templates, 2);
+	cr_assert_eq(c->templates[0].t.len, 14 + 20 + 8 + 8);
+	cr_assert_eq(c->templates[1].t.len, 18 + 40 + 8 + 8);
+	cr_assert_eq(c->templates[0].t.bytes[12], 0x08);
+	/* VNI 5000 = 0x001388 at the VXLAN header's bytes 4..6 */
+	cr_assert_eq(c->templates[0].t.bytes[42 + 5], 0x13);
+	cr_assert_eq(c->templates[0].t.bytes[42 + 6], 0x88);
+	cr_assert_eq(c->n_flows, 5);
+	cr_assert_eq(c->flows[0].index, 0);
+	cr_assert_eq(c->flows[1].index, 10);
+	cr_assert_eq(c->flows[2].index, 11, "list order continues after an index");
+	cr_assert_eq(c->flows[3].index, 12);
+	cr_assert_eq(c->flows[4].index, 13);
+
+	key_profile_unpack(p, &c->flows[0].value, &f);
+	cr_assert_eq(f.lo[KP_SRC_IP], 0x0000ffff0a000000ull);
+	cr_assert_eq(f.lo[KP_IP_PROTO], 6);
+	cr_assert_eq(f.lo[KP_L4_DST], 80);
+	key_profile_unpack(p, &c->flows[0].mask, &f);
+	cr_assert_eq(f.lo[KP_SRC_IP], 0xffffffffff000000ull);
+	cr_assert_eq(f.hi[KP_SRC_IP], ~0ull);
+	cr_assert_eq(f.lo[KP_L4_SRC], 0, "unnamed fields are wildcards");
+	cr_assert_eq(f.lo[KP_IN_PORT], 0xffff);
+	cr_assert_eq(c->flows[0].action.kind, ACT_FORWARD);
+	cr_assert_eq(c->flows[0].action.vpid, 1);
+	cr_assert(c->flows[0].action.count && c->flows[0].action.dec_ttl);
+	cr_assert(c->flows[0].action.set_dscp && c->flows[0].action.dscp == 46);
+
+	key_profile_unpack(p, &c->flows[1].mask, &f);
+	cr_assert_eq(f.lo[KP_TCP_FLAGS], 0x12);
+	cr_assert_eq(f.lo[KP_VNI], 0xffffff);
+	cr_assert_eq(c->flows[1].action.tunnel_op, TUNNEL_OP_VXLAN_DECAP);
+	cr_assert(c->flows[1].action.mirror && c->flows[1].action.mirror_vpid == 3);
+
+	key_profile_unpack(p, &c->flows[2].mask, &f);
+	cr_assert_eq(f.hi[KP_DST_IP], 0xffffffff00000000ull);
+	cr_assert_eq(f.lo[KP_DST_IP], 0);
+	cr_assert_eq(c->flows[2].action.tunnel_op, TUNNEL_OP_VXLAN_ENCAP);
+	cr_assert_eq(c->flows[2].action.encap_id, 3);
+	cr_assert_eq(c->flows[2].action.vlan_op, VLAN_OP_PUSH);
+	cr_assert_eq(c->flows[2].action.vlan_tci, (5 << 13) | 100);
+
+	cr_assert_eq(c->flows[3].value.w[0], 0x1f);
+	cr_assert_eq(c->flows[3].mask.w[0], 0xff);
+	cr_assert_eq(c->flows[3].action.kind, ACT_DROP);
+	cr_assert_eq(c->flows[4].action.kind, ACT_TO_HOST);
+	cr_assert_eq(c->flows[4].mask.w[0], 0, "no match: catch-all");
+	cr_assert_not_null(c->out_dir);
+	replay_config_destroy(c);
+}
+
+Test(replay_config, good_custom_profile)
+{
+	const char *text = BASE
+		"key_profile:\n"
+		"  name: small\n"
+		"  fields: [ { field: src_ip, width: 32 }, { field: l4_dst } ]\n"
+		"flows:\n"
+		"  - { match: { src_ip: 10.1.2.3, l4_dst: 53 }, action: drop }\n";
+	struct replay_config *c;
+	struct pnic_error err;
+
+	cr_assert_eq(parse(text, &c, &err), 0, "%s", err.msg);
+	cr_assert_str_eq(c->profile->name, "small");
+	cr_assert_eq(c->profile->key_bits, 48);
+	cr_assert_eq(c->flows[0].value.w[0], (53ull << 32) | 0x0a010203u);
+	cr_assert_eq(c->flows[0].mask.w[0], 0xffffffffffffull);
+	replay_config_destroy(c);
+}
+
+/* Each bad config must be refused with its line:column and field path in
+ * the message. */
+struct bad {
+	const char *text;
+	unsigned line, column;
+	const char *field;
+	const char *words;   /* expected in the message */
+};
+
+static const struct bad bads[] = {
+	{ BASE "tcamm: 1\n", 11, 1, "tcamm", "unknown key" },
+	{ BASE "flows:\n  - { match: { src_ip: 10.0.0.0/33 }, action: drop }\n",
+	  12, 24, "flows[0].match.src_ip", "prefix" },
+	{ BASE "flows:\n  - { match: { src_ipp: 1 }, action: drop }\n",
+	  12, 16, "flows[0].match.src_ipp", "unknown key field" },
+	{ BASE "flows:\n  - { match: { l4_dst: 70000 }, action: drop }\n",
+	  12, 24, "flows[0].match.l4_dst", "16 bits" },
+	{ BASE "flows:\n  - { match: { ip_proto: tcpp }, action: drop }\n",
+	  12, 26, "flows[0].match.ip_proto", "expected an integer" },
+	{ BASE "flows:\n  - { match: { in_port: 7 }, action: drop }\n",
+	  12, 25, "flows[0].match.in_port", "not a declared port" },
+	{ BASE "flows:\n  - { action: { forward: 16 } }\n",
+	  12, 26, "flows[0].action.forward", "0..15" },
+	{ BASE "flows:\n  - { action: { forward: 1, drop: true } }\n",
+	  12, 15, "flows[0].action", "exactly one" },
+	{ BASE "flows:\n  - { action: { forward: 1, mirror: 99 } }\n",
+	  12, 37, "flows[0].action.mirror", "0..15" },
+	{ BASE "flows:\n  - { action: { forward: 1, dscp: 64 } }\n",
+	  12, 35, "flows[0].action.dscp", "0..63" },
+	{ BASE "flows:\n  - { action: { forward: 1, vxlan_encap: nowhere } }\n",
+	  12, 42, "flows[0].action.vxlan_encap", "template" },
+	{ BASE "flows:\n  - { action: { forward: 1, vlan_push: 1, vlan_pop: true } }\n",
+	  12, 40, "flows[0].action", "exclude" },
+	{ BASE "flows:\n  - { action: { forwrd: 1 } }\n",
+	  12, 17, "flows[0].action.forwrd", "unknown key" },
+	{ BASE "flows:\n  - { index: 64, action: drop }\n",
+	  12, 14, "flows[0].index", "0..63" },
+	{ BASE "flows:\n  - { index: 5, action: drop }\n  - { index: 5, action: drop }\n",
+	  13, 14, "flows[1]", "line 12" },
+	{ BASE "flows:\n  - { value: 0x1, action: drop }\n",
+	  12, 5, "flows[0]", "together" },
+	{ BASE "flows:\n  - { value: 0x1g, mask: 0x1, action: drop }\n",
+	  12, 14, "flows[0].value", "hex" },
+	{ BASE "flows:\n  - { value: 0x1, mask: 0x10000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000, action: drop }\n",
+	  12, 25, "flows[0].mask", "372 bits" },
+	{ BASE "flows:\n  - { match: { src_ip: 10.0.0.1 } }\n",
+	  12, 5, "flows[0]", "missing required key 'action'" },
+	{ BASE "flows:\n  - { action: drp }\n",
+	  12, 15, "flows[0].action", "expected drop" },
+	{ "tcam: { depth: 8 }\n", 1, 16, "tcam.depth", "16..262144" },
+	{ "tcam: { depth: 64, miss: maybe }\n", 1, 26, "tcam.miss", "to_host or drop" },
+	{ "tcam: { depth: 64 }\nports: []\n", 2, 8, "ports", "at least one" },
+	{ "tcam: { depth: 64 }\nports: [ { ppid: 0 }, { ppid: 0 } ]\n",
+	  2, 31, "ports[1].ppid", "twice" },
+	{ "tcam: { depth: 64 }\nports: [ { ppid: 0 } ]\n", 1, 1, "", "missing required key 'vpid_map'" },
+	{ "tcam: { depth: 64 }\nports: [ { ppid: 0 } ]\nvpid_map: { n_vpids: 4, map: [ { vpid: 4, ppid: 0 } ] }\n",
+	  3, 40, "vpid_map.map[0].vpid", "0..3" },
+	{ "tcam: { depth: 64 }\nports: [ { ppid: 0 } ]\nvpid_map: { n_vpids: 4, map: [ { vpid: 1, ppid: 9 } ] }\n",
+	  3, 49, "vpid_map.map[0].ppid", "not a declared port" },
+	{ "tcam: { depth: 64 }\nports: [ { ppid: 0 } ]\nvpid_map: { n_vpids: 4, unmapped: lost }\n",
+	  3, 35, "vpid_map.unmapped", "drop or to_host" },
+	{ BASE "encap_templates:\n  - { eth_dst: 02:00:00:00:00:01, eth_src: 02:00:00:00:00:02, src_ip: 10.0.0.1, dst_ip: 2001:db8::1, vni: 1 }\n",
+	  12, 89, "encap_templates[0].dst_ip", "same family" },
+	{ BASE "encap_templates:\n  - { eth_dst: 02:00:00:00:01, eth_src: 02:00:00:00:00:02, src_ip: 10.0.0.1, dst_ip: 10.0.0.2, vni: 1 }\n",
+	  12, 16, "encap_templates[0].eth_dst", "MAC" },
+	{ BASE "encap_templates:\n  - { eth_dst: 02:00:00:00:00:01, eth_src: 02:00:00:00:00:02, src_ip: 10.0.0.1, dst_ip: 10.0.0.2, vni: 16777216 }\n",
+	  12, 104, "encap_templates[0].vni", "0..16777215" },
+	{ "tcam: { depth: 64 }\nports: [ { ppid: 0 } ]\nvpid_map: { n_vpids: 4 }\ninputs: [ { pcap: missing.pcap, in_port: 0 } ]\n",
+	  4, 19, "inputs[0].pcap", "cannot read" },
+	{ "tcam: { depth: 64 }\nports: [ { ppid: 0 } ]\nvpid_map: { n_vpids: 4 }\ninputs: [ { pcap: in.pcap, in_port: 3 } ]\n",
+	  4, 37, "inputs[0].in_port", "not a declared port" },
+	{ "key_profile: fancy\n", 1, 14, "key_profile", "unknown built-in" },
+	{ "key_profile: { fields: [ { field: src_ip, width: 129 } ] }\n",
+	  1, 50, "key_profile.fields[0].width", "1..128" },
+	{ "key_profile: { fields: [ { field: src_ip, offset: 0 }, { field: dst_ip, offset: 64 } ] }\n",
+	  1, 14, "key_profile", "overlap" },
+	{ "key_profile: ipv4_5tuple\n" BASE "flows:\n  - { match: { vni: 1 }, action: drop }\n",
+	  13, 16, "flows[0].match.vni", "not in key profile" },
+	{ "key_profile: ipv4_5tuple\n" BASE "flows:\n  - { match: { src_ip: 2001:db8::1 }, action: drop }\n",
+	  13, 24, "flows[0].match.src_ip", "IPv6" },
+	{ "tcam: { depth: 64 }\nports: [ { ppid: 0 }\n", 3, 1, "", "YAML" },
+	{ "tcam: [ 1, 2 ]\n", 1, 7, "tcam", "expected a mapping" },
+	{ "- 1\n", 1, 1, "", "expected a mapping" },
+	{ "", 1, 1, "", "empty" },
+	{ "tcam: { depth: 64, depth: 32 }\n", 1, 20, "tcam.depth", "twice" },
+	{ "tcam: { depth: -5 }\n", 1, 16, "tcam.depth", "16..262144" },
+	{ "tcam: { depth: 64 }\nparse_errors: ignore\n", 2, 15, "parse_errors", "lookup or drop or to_host" },
+};
+
+Test(replay_config, bad_configs_name_place_and_field)
+{
+	for (size_t i = 0; i < sizeof bads / sizeof bads[0]; i++) {
+		const struct bad *b = &bads[i];
+		struct replay_config *c = (void *)1;
+		struct pnic_error err;
+		char buf[600];
+		int rc = parse(b->text, &c, &err);
+
+		pnic_error_str(&err, buf, sizeof buf);
+		cr_expect_lt(rc, 0, "bad config %zu accepted", i);
+		cr_expect_null(c, "bad config %zu: no half-made result", i);
+		cr_expect_str_eq(err.file, cfgname, "bad %zu: %s", i, buf);
+		cr_expect_eq(err.line, b->line, "bad %zu line: %s", i, buf);
+		cr_expect_eq(err.column, b->column, "bad %zu column: %s", i, buf);
+		cr_expect_str_eq(err.field, b->field, "bad %zu field: %s", i, buf);
+		cr_expect_not_null(strstr(err.msg, b->words),
+				   "bad %zu: '%s' not in: %s", i, b->words, buf);
+	}
+}
+
+Test(replay_config, too_many_flows_for_depth)
+{
+	char *text = malloc(16384);
+	size_t n = (size_t)snprintf(text, 16384, "%sflows:\n", BASE);
+	struct replay_config *c;
+	struct pnic_error err;
+
+	for (int i = 0; i < 65; i++)
+		n += (size_t)snprintf(text + n, 16384 - n, "  - { action: drop }\n");
+	cr_assert_lt(parse(text, &c, &err), 0);
+	cr_assert_str_eq(err.field, "flows");
+	cr_assert_eq(err.line, 12);
+	cr_assert_not_null(strstr(err.msg, "depth 64"), "%s", err.msg);
+	free(text);
+}
+
+Test(replay_config, load_missing_file)
+{
+	struct replay_config *c;
+	struct pnic_error err;
+
+	cr_assert_lt(replay_config_load("/nonexistent/x.yaml", &c, &err), 0);
+	cr_assert_not_null(strstr(err.msg, "cannot open"));
+	cr_assert_str_eq(err.file, "/nonexistent/x.yaml");
+}

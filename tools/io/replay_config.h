@@ -1,0 +1,104 @@
+/* replay_config: the YAML file that `pnicsim replay` runs (docs/config.md).
+ *
+ * Loading parses, resolves and validates everything before anything runs:
+ * the key profile, the TCAM depth, the ports (PPIDs), the VPID map, the
+ * VXLAN encap templates (built into header bytes here), the flow entries
+ * (field-wise matches packed into keys with the profile, or raw hex
+ * value/mask; actions) and the inputs.  Every refusal names the file, the
+ * line and column, the field path (e.g. "flows[3].match.src_ip") and what
+ * was expected.  Unknown keys are refused, so a typo never passes.
+ *
+ * The result is a plain C struct that the core's blocks can be filled
+ * from; it owns its arrays, and replay_config_destroy() frees them.
+ * Edge code: uses libyaml.
+ */
+#ifndef PNICSIM_REPLAY_CONFIG_H
+#define PNICSIM_REPLAY_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/action.h"
+#include "model/action_ram.h"
+#include "model/datapath.h"
+#include "model/error.h"
+#include "model/key.h"
+#include "model/key_profile.h"
+#include "model/vpid_map.h"
+
+#define RC_NAME_MAX 32
+
+struct rc_port {
+	uint32_t ppid;
+	char name[RC_NAME_MAX];
+};
+
+struct rc_map {
+	uint32_t vpid;
+	uint32_t ppid;
+};
+
+struct rc_template {
+	uint8_t id;
+	char name[RC_NAME_MAX];
+	struct encap_template t;
+};
+
+struct rc_flow {
+	uint32_t index;            /* TCAM entry */
+	struct pnic_key value;     /* already value & mask */
+	struct pnic_key mask;
+	struct pnic_action action;
+	unsigned line;             /* where it was written */
+};
+
+struct rc_input {
+	char *path;                /* resolved against the config's folder */
+	uint32_t in_port;          /* PPID */
+	uint32_t loops;            /* times the file is replayed, >= 1 */
+	unsigned line;
+};
+
+struct replay_config {
+	char *file;                        /* the config's path */
+	const struct key_profile *profile; /* built-in, or &custom */
+	struct key_profile custom;
+	uint32_t tcam_depth;
+	enum dp_miss_policy miss;
+	enum dp_parse_error_policy parse_errors;
+
+	uint32_t n_ports;
+	struct rc_port *ports;
+	uint32_t n_ppids;                  /* highest PPID + 1 */
+
+	uint32_t n_vpids;
+	enum vpid_unmapped_policy unmapped;
+	uint32_t n_maps;
+	struct rc_map *maps;
+
+	uint32_t n_templates;
+	struct rc_template *templates;
+
+	uint32_t n_flows;
+	struct rc_flow *flows;
+
+	uint32_t n_inputs;
+	struct rc_input *inputs;
+
+	char *out_dir;                     /* resolved; NULL if not given */
+};
+
+/* Load and validate the file at path. */
+int replay_config_load(const char *path, struct replay_config **out,
+		       struct pnic_error *err);
+/* Same from bytes; `name` is the file named in messages and relative
+ * paths resolve against its folder. */
+int replay_config_parse(const char *buf, size_t len, const char *name,
+			struct replay_config **out, struct pnic_error *err);
+void replay_config_destroy(struct replay_config *c);
+
+/* The port name of a PPID ("" if it has none). */
+const char *replay_config_port_name(const struct replay_config *c,
+				    uint32_t ppid);
+
+#endif
