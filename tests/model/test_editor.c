@@ -1,0 +1,999 @@
+/* Editor tests: every edited frame is compared byte for byte with an
+ * expected frame built from scratch by the builder below (which knows
+ * nothing of the editor), with checksums from a plain full-sum routine.
+ * Parse results are filled by the builder, as the parser would. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "model/editor.h"
+
+#define CAP 2048
+
+/* ---- independent checksum --------------------------------------------- */
+
+static uint16_t full_csum(const uint8_t *p, uint32_t n, uint32_t sum)
+{
+	for (uint32_t i = 0; i < n; i++)
+		sum += (i & 1) ? p[i] : (uint32_t)p[i] << 8;
+	while (sum > 0xffff)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static uint32_t pseudo_sum(int ipver, const uint8_t *ip, uint8_t proto,
+			   uint32_t l4len)
+{
+	uint32_t s = 0;
+	const uint8_t *a = ip + (ipver == 4 ? 12 : 8);
+	unsigned n = ipver == 4 ? 8 : 32;
+
+	for (unsigned i = 0; i < n; i += 2)
+		s += (uint32_t)(a[i] << 8 | a[i + 1]);
+	s += proto;
+	s += l4len >> 16;
+	s += l4len & 0xffff;
+	return s;
+}
+
+/* ---- frame builder ------------------------------------------------------ */
+
+struct fspec {
+	uint8_t dmac[6], smac[6];
+	int n_vlans;
+	uint16_t tpid[2], tci[2];
+	int ipver;                  /* 0: ARP, 4, 6 */
+	uint8_t tos, ttl, proto;    /* proto 6: TCP, 17: UDP */
+	uint16_t ip_id, frag;       /* IPv4 id and flags/offset word */
+	uint32_t flow_label;
+	uint8_t src[16], dst[16];   /* IPv4 uses the first 4 bytes */
+	uint16_t sport, dport;
+	bool udp_csum_zero;
+	const uint8_t *payload;     /* NULL: a pattern of paylen bytes */
+	uint32_t paylen;
+};
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v & 0xff;
+}
+
+static struct fspec base_spec(int ipver, uint8_t proto)
+{
+	struct fspec s;
+
+	memset(&s, 0, sizeof s);
+	memcpy(s.dmac, "\x00\x16\x3e\x11\x22\x33", 6);
+	memcpy(s.smac, "\x00\x16\x3e\x44\x55\x66", 6);
+	s.ipver = ipver;
+	s.tos = 0x00;
+	s.ttl = 64;
+	s.proto = proto;
+	s.ip_id = 0x1234;
+	s.frag = 0x4000;
+	s.flow_label = 0x12345;
+	if (ipver == 4) {
+		memcpy(s.src, "\xc0\xa8\x01\x0a", 4);
+		memcpy(s.dst, "\xc0\xa8\x02\x14", 4);
+	} else {
+		memcpy(s.src, "\xfd\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x0a", 16);
+		memcpy(s.dst, "\xfd\x00\x00\x00\x00\x00\x00\x02\x00\x00\x00\x00\x00\x00\x00\x14", 16);
+	}
+	s.sport = 40000;
+	s.dport = proto == 6 ? 443 : 53;
+	s.paylen = 37;
+	return s;
+}
+
+/* Build the frame at out; fill h as a parser would, with offsets + base. */
+static uint32_t build(const struct fspec *s, uint8_t *out, struct pkt_hdrs *h,
+		      uint16_t base)
+{
+	uint32_t o = 12, l3, l4, l4len, hl;
+	uint16_t etype = s->ipver == 4 ? 0x0800 : s->ipver == 6 ? 0x86dd : 0x0806;
+
+	memset(h, 0, sizeof *h);
+	memcpy(out, s->dmac, 6);
+	memcpy(out + 6, s->smac, 6);
+	h->have = HDR_ETH;
+	h->l2_off = base;
+	for (int i = 0; i < s->n_vlans; i++) {
+		put16(out + o, s->tpid[i]);
+		put16(out + o + 2, s->tci[i]);
+		h->vlan_off[i] = base + o;
+		h->vlan_tpid[i] = s->tpid[i];
+		h->vlan_tci[i] = s->tci[i];
+		o += 4;
+	}
+	if (s->n_vlans)
+		h->have |= HDR_VLAN;
+	h->n_vlans = s->n_vlans;
+	put16(out + o, etype);
+	h->ethertype = etype;
+	o += 2;
+	l3 = o;
+	h->l3_off = base + l3;
+	if (s->ipver == 0) {
+		/* ARP request, 28 bytes */
+		uint8_t arp[28] = { 0, 1, 8, 0, 6, 4, 0, 1 };
+
+		memcpy(arp + 8, s->smac, 6);
+		memcpy(arp + 14, s->src, 4);
+		memcpy(arp + 24, s->dst, 4);
+		memcpy(out + o, arp, 28);
+		h->have |= HDR_ARP;
+		return o + 28;
+	}
+	hl = s->ipver == 4 ? 20 : 40;
+	l4 = l3 + hl;
+	l4len = (s->proto == 6 ? 20 : 8) + s->paylen;
+	/* L4 header + payload first, checksum after the IP header exists */
+	if (s->proto == 6) {
+		uint8_t *t = out + l4;
+
+		memset(t, 0, 20);
+		put16(t, s->sport);
+		put16(t + 2, s->dport);
+		memcpy(t + 4, "\x01\x02\x03\x04\x00\x00\x00\x07", 8);
+		t[12] = 0x50;
+		t[13] = 0x18;
+		put16(t + 14, 8192);
+		h->have |= HDR_TCP;
+		h->tcp_flags = 0x18;
+	} else {
+		uint8_t *u = out + l4;
+
+		put16(u, s->sport);
+		put16(u + 2, s->dport);
+		put16(u + 4, l4len);
+		put16(u + 6, 0);
+		h->have |= HDR_UDP;
+	}
+	{
+		uint32_t ph = l4 + (s->proto == 6 ? 20 : 8);
+
+		for (uint32_t i = 0; i < s->paylen; i++)
+			out[ph + i] = s->payload ? s->payload[i] : (uint8_t)(i * 7 + 3);
+		h->l4_payload_off = base + ph;
+	}
+	if (s->ipver == 4) {
+		uint8_t *ip = out + l3;
+
+		ip[0] = 0x45;
+		ip[1] = s->tos;
+		put16(ip + 2, 20 + l4len);
+		put16(ip + 4, s->ip_id);
+		put16(ip + 6, s->frag);
+		ip[8] = s->ttl;
+		ip[9] = s->proto;
+		put16(ip + 10, 0);
+		memcpy(ip + 12, s->src, 4);
+		memcpy(ip + 16, s->dst, 4);
+		put16(ip + 10, full_csum(ip, 20, 0));
+		h->have |= HDR_IPV4;
+		h->ip_total_len = 20 + l4len;
+		memset(h->src_ip, 0, 16);
+		h->src_ip[10] = h->src_ip[11] = 0xff;
+		h->dst_ip[10] = h->dst_ip[11] = 0xff;
+		memcpy(h->src_ip + 12, s->src, 4);
+		memcpy(h->dst_ip + 12, s->dst, 4);
+	} else {
+		uint8_t *ip = out + l3;
+
+		ip[0] = 0x60 | s->tos >> 4;
+		ip[1] = (uint8_t)((s->tos & 0xf) << 4 | (s->flow_label >> 16 & 0xf));
+		put16(ip + 2, s->flow_label & 0xffff);
+		put16(ip + 4, l4len);
+		ip[6] = s->proto;
+		ip[7] = s->ttl;
+		memcpy(ip + 8, s->src, 16);
+		memcpy(ip + 24, s->dst, 16);
+		h->have |= HDR_IPV6;
+		h->ip_total_len = 40 + l4len;
+		memcpy(h->src_ip, s->src, 16);
+		memcpy(h->dst_ip, s->dst, 16);
+	}
+	h->ip_proto = s->proto;
+	h->ttl = s->ttl;
+	h->tos = s->tos;
+	h->l4_off = base + l4;
+	h->l4_sport = s->sport;
+	h->l4_dport = s->dport;
+	if (!(s->proto == 17 && s->udp_csum_zero && s->ipver == 4)) {
+		uint8_t *c = out + l4 + (s->proto == 6 ? 16 : 6);
+		uint16_t v = full_csum(out + l4, l4len,
+				       pseudo_sum(s->ipver, out + l3, s->proto, l4len));
+
+		if (s->proto == 17 && v == 0)
+			v = 0xffff;
+		put16(c, v);
+	}
+	return l4 + l4len;
+}
+
+static void shift_hdrs(struct pkt_hdrs *h, uint16_t d)
+{
+	h->l2_off += d;
+	h->l3_off += d;
+	h->l4_off += d;
+	h->l4_payload_off += d;
+	for (int i = 0; i < h->n_vlans; i++)
+		h->vlan_off[i] += d;
+}
+
+static struct fspec outer_spec(int ipver)
+{
+	struct fspec o = base_spec(ipver, 17);
+
+	memcpy(o.dmac, "\x02\xaa\x00\x00\x00\x01", 6);
+	memcpy(o.smac, "\x02\xbb\x00\x00\x00\x02", 6);
+	if (ipver == 4) {
+		memcpy(o.src, "\x0a\x00\x00\x01", 4);
+		memcpy(o.dst, "\x0a\x00\x00\x02", 4);
+	} else {
+		memcpy(o.src, "\x20\x01\x0d\xb8\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01", 16);
+		memcpy(o.dst, "\x20\x01\x0d\xb8\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02", 16);
+	}
+	o.ip_id = 0;
+	o.flow_label = 0;
+	o.dport = 4789;
+	o.udp_csum_zero = true;
+	return o;
+}
+
+/* outer / UDP 4789 / VXLAN vni / inner; fills pr for the whole frame. */
+static uint32_t build_vxlan(const struct fspec *outer, uint32_t vni,
+			    const struct fspec *inner, uint8_t *out,
+			    struct parse_result *pr)
+{
+	uint8_t pay[CAP];
+	struct fspec o = *outer;
+	struct pkt_hdrs ih;
+	uint32_t ilen = 0, n, hdr;
+
+	memset(pay, 0, 8);
+	pay[0] = 0x08;
+	pay[4] = vni >> 16;
+	pay[5] = vni >> 8;
+	pay[6] = vni;
+	if (inner)
+		ilen = build(inner, pay + 8, &ih, 0);
+	o.payload = pay;
+	o.paylen = 8 + ilen;
+	memset(pr, 0, sizeof *pr);
+	n = build(&o, out, &pr->outer, 0);
+	hdr = n - ilen;
+	pr->tunnel = TUNNEL_VXLAN;
+	pr->vni = vni;
+	pr->tunnel_off = hdr - 8;
+	if (inner) {
+		shift_hdrs(&ih, hdr);
+		pr->inner = ih;
+		pr->have_inner = true;
+	}
+	pr->depth = n;
+	return n;
+}
+
+static struct encap_template make_template(const struct fspec *outer,
+					   uint32_t vni)
+{
+	struct encap_template t;
+	struct parse_result pr;
+	uint8_t b[CAP];
+	uint32_t n = build_vxlan(outer, vni, NULL, b, &pr);
+
+	memset(&t, 0, sizeof t);
+	cr_assert_leq(n, ENCAP_TEMPLATE_MAX_BYTES);
+	memcpy(t.bytes, b, n);
+	t.len = n;
+	return t;
+}
+
+static uint32_t simple(const struct fspec *s, uint8_t *out,
+		       struct parse_result *pr)
+{
+	memset(pr, 0, sizeof *pr);
+	return pr->depth = build(s, out, &pr->outer, 0);
+}
+
+/* The documented entropy hash, written out again. */
+static uint16_t expected_port(const struct fspec *in)
+{
+	uint8_t b[37];
+	uint32_t x = 2166136261u;
+
+	memset(b, 0, sizeof b);
+	if (in->ipver == 4) {
+		b[10] = b[11] = 0xff;
+		memcpy(b + 12, in->src, 4);
+		b[26] = b[27] = 0xff;
+		memcpy(b + 28, in->dst, 4);
+	} else {
+		memcpy(b, in->src, 16);
+		memcpy(b + 16, in->dst, 16);
+	}
+	b[32] = in->proto;
+	put16(b + 33, in->sport);
+	put16(b + 35, in->dport);
+	for (int i = 0; i < 37; i++)
+		x = (x ^ b[i]) * 16777619u;
+	return 0xc000 | ((x ^ x >> 16) & 0x3fff);
+}
+
+/* ---- checks ------------------------------------------------------------- */
+
+static void assert_same(const uint8_t *got, uint32_t glen, const uint8_t *exp,
+			uint32_t elen)
+{
+	cr_assert_eq(glen, elen, "length %u, expected %u", glen, elen);
+	for (uint32_t i = 0; i < elen; i++)
+		cr_assert_eq(got[i], exp[i],
+			     "byte %u: 0x%02x, expected 0x%02x", i, got[i], exp[i]);
+}
+
+/* Every IPv4 header checksum and TCP/UDP checksum at the levels h names is
+ * valid in buf, by full recomputation. */
+static void assert_checksums(const uint8_t *buf, const struct pkt_hdrs *h)
+{
+	const uint8_t *ip = buf + h->l3_off;
+	uint32_t l4len;
+
+	if (h->have & HDR_IPV4) {
+		cr_assert_eq(full_csum(ip, (ip[0] & 15) * 4, 0), 0,
+			     "IPv4 header checksum at %u", h->l3_off);
+		l4len = (uint32_t)(ip[2] << 8 | ip[3]) - (ip[0] & 15) * 4;
+	} else if (h->have & HDR_IPV6) {
+		l4len = (uint32_t)(ip[4] << 8 | ip[5]);
+	} else {
+		return;
+	}
+	if ((h->have & HDR_UDP) && !(buf[h->l4_off + 6] | buf[h->l4_off + 7]))
+		return;   /* zero UDP checksum: none */
+	if (h->have & (HDR_TCP | HDR_UDP))
+		cr_assert_eq(full_csum(buf + h->l4_off, l4len,
+				       pseudo_sum(h->have & HDR_IPV4 ? 4 : 6, ip,
+						  h->ip_proto, l4len)), 0,
+			     "L4 checksum at %u", h->l4_off);
+}
+
+/* Run the editor on a copy; return its result. */
+static int edit(const struct pnic_action *a, const struct encap_template *t,
+		const struct parse_result *pr, const uint8_t *in, uint32_t inlen,
+		uint8_t *out, uint32_t *outlen, uint32_t cap)
+{
+	memset(out, 0xcc, CAP);
+	memcpy(out, in, inlen);
+	*outlen = inlen;
+	return editor_apply(a, t, pr, out, outlen, cap, NULL);
+}
+
+/* Expect a refusal and an untouched frame. */
+static void assert_refused(const struct pnic_action *a,
+			   const struct encap_template *t,
+			   const struct parse_result *pr, const uint8_t *in,
+			   uint32_t inlen, uint32_t cap, enum editor_status why)
+{
+	uint8_t out[CAP];
+	uint32_t n;
+	int rc = edit(a, t, pr, in, inlen, out, &n, cap);
+
+	cr_assert_eq(rc, -(int)why, "got %d (%s), expected %s", rc,
+		     rc < 0 ? editor_status_name(-rc) : "ok",
+		     editor_status_name(why));
+	assert_same(out, n, in, inlen);
+	for (uint32_t i = inlen; i < CAP; i++)
+		cr_assert_eq(out[i], 0xcc, "wrote past the frame at %u", i);
+}
+
+static void assert_edit(const struct pnic_action *a,
+			const struct encap_template *t,
+			const struct parse_result *pr, const uint8_t *in,
+			uint32_t inlen, const uint8_t *exp, uint32_t elen,
+			const struct pkt_hdrs *eh)
+{
+	uint8_t out[CAP];
+	uint32_t n;
+	int rc = edit(a, t, pr, in, inlen, out, &n, CAP);
+
+	cr_assert_eq(rc, 0, "refused: %s", editor_status_name(-rc));
+	assert_same(out, n, exp, elen);
+	for (uint32_t i = n; i < CAP && i < inlen + 200; i++)
+		cr_assert(out[i] == 0xcc || i < inlen,
+			  "wrote past the new frame end at %u", i);
+	if (eh)
+		assert_checksums(out, eh);
+}
+
+/* ---- VLAN --------------------------------------------------------------- */
+
+Test(editor, vlan_push_untagged_and_tagged)
+{
+	struct fspec s = base_spec(4, 6), e;
+	struct parse_result pr, epr;
+	uint8_t in[CAP], exp[CAP];
+	uint32_t n, en;
+	struct pnic_action a = { .kind = ACT_FORWARD, .vlan_op = VLAN_OP_PUSH,
+				 .vlan_tci = 0x6064 };
+
+	n = simple(&s, in, &pr);
+	e = s;
+	e.n_vlans = 1; e.tpid[0] = 0x8100; e.tci[0] = 0x6064;
+	en = simple(&e, exp, &epr);
+	assert_edit(&a, NULL, &pr, in, n, exp, en, &epr.outer);
+
+	/* onto a tagged frame: the new tag is outermost */
+	s.n_vlans = 1; s.tpid[0] = 0x8100; s.tci[0] = 0x0005;
+	n = simple(&s, in, &pr);
+	e = s;
+	e.n_vlans = 2; e.tpid[0] = 0x8100; e.tci[0] = 0x6064;
+	e.tpid[1] = 0x8100; e.tci[1] = 0x0005;
+	en = simple(&e, exp, &epr);
+	assert_edit(&a, NULL, &pr, in, n, exp, en, &epr.outer);
+
+	/* a third tag is refused */
+	n = simple(&e, in, &pr);
+	assert_refused(&a, NULL, &pr, in, n, CAP, EDIT_VLAN_FULL);
+}
+
+Test(editor, vlan_pop)
+{
+	struct fspec s = base_spec(6, 17), e;
+	struct parse_result pr, epr;
+	uint8_t in[CAP], exp[CAP];
+	uint32_t n, en;
+	struct pnic_action a = { .kind = ACT_FORWARD, .vlan_op = VLAN_OP_POP };
+
+	s.n_vlans = 1; s.tpid[0] = 0x8100; s.tci[0] = 0xe00a;
+	n = simple(&s, in, &pr);
+	e = base_spec(6, 17);
+	en = simple(&e, exp, &epr);
+	assert_edit(&a, NULL, &pr, in, n, exp, en, &epr.outer);
+
+	/* QinQ: the outer S-tag goes, the C-tag stays */
+	s.n_vlans = 2; s.tpid[0] = 0x88a8; s.tci[0] = 0x0100;
+	s.tpid[1] = 0x8100; s.tci[1] = 0x0200;
+	n = simple(&s, in, &pr);
+	e = s;
+	e.n_vlans = 1; e.tpid[0] = 0x8100; e.tci[0] = 0x0200;
+	en = simple(&e, exp, &epr);
+	assert_edit(&a, NULL, &pr, in, n, exp, en, &epr.outer);
+
+	/* untagged */
+	e = base_spec(6, 17);
+	n = simple(&e, in, &pr);
+	assert_refused(&a, NULL, &pr, in, n, CAP, EDIT_NO_VLAN);
+}
+
+Test(editor, vlan_rewrite)
+{
+	struct fspec s = base_spec(4, 17), e;
+	struct parse_result pr, epr;
+	uint8_t in[CAP], exp[CAP];
+	uint32_t n, en;
+	struct pnic_action a = { .kind = ACT_FORWARD, .vlan_op = VLAN_OP_REWRITE,
+				 .vlan_tci = 0xa123 };
+
+	s.n_vlans = 2; s.tpid[0] = 0x8100; s.tci[0] = 0x0001;
+	s.tpid[1] = 0x8100; s.tci[1] = 0x0002;
+	n = simple(&s, in, &pr);
+	e = s;
+	e.tci[0] = 0xa123;
+	en = simple(&e, exp, &epr);
+	assert_edit(&a, NULL, &pr, in, n, exp, en, &epr.outer);
+
+	/* untagged: a rewrite pushes */
+	s = base_spec(4, 17);
+	n = simple(&s, in, &pr);
+	e = s;
+	e.n_vlans = 1; e.tpid[0] = 0x8100; e.tci[0] = 0xa123;
+	en = simple(&e, exp, &epr);
+	assert_edit(&a, NULL, &pr, in, n, exp, en, &epr.outer);
+}
+
+Test(editor, vlan_on_arp)
+{
+	struct fspec s = base_spec(0, 0), e;
+	struct parse_result pr, epr;
+	uint8_t in[CAP], exp[CAP];
+	uint32_t n, en;
+	struct pnic_action a = { .kind = ACT_FORWARD, .vlan_op = VLAN_OP_PUSH,
+				 .vlan_tci = 7 };
+
+	n = simple(&s, in, &pr);
+	e = s;
+	e.n_vlans = 1; e.tpid[0] = 0x8100; e.tci[0] = 7;
+	en = simple(&e, exp, &epr);
+	assert_edit(&a, NULL, &pr, in, n, exp, en, NULL);
+}
+
+/* ---- TTL and DSCP --------------------------------------------------------- */
+
+Test(editor, dec_ttl_ipv4_ipv6)
+{
+	struct pnic_action a = { .kind = ACT_FORWARD, .dec_ttl = true };
+	uint8_t in[CAP], exp[CAP];
+	struct parse_result pr, epr;
+	uint32_t n, en;
+
+	for (int v = 4; v <= 6; v += 2)
+		for (int p = 6; p <= 17; p += 11)
+			for (unsigned ttl = 2; ttl <= 255; ttl += 51) {
+				struct fspec s = base_spec(v, p), e;
+
+				s.ttl = ttl;
+				s.tos = 0xb9;
+				n = simple(&s, in, &pr);
+				e = s;
+				e.ttl = ttl - 1;
+				en = simple(&e, exp, &epr);
+				assert_edit(&a, NULL, &pr, in, n, exp, en, &epr.outer);
+			}
+}
+
+/* The incremental update matches a full recomputation whatever the header:
+ * sweep ids so the checksum takes many values, including near 0 / 0xffff. */
+Test(editor, dec_ttl_ipv4_checksum_sweep)
+{
+	struct pnic_action a = { .kind = ACT_FORWARD, .dec_ttl = true };
+	uint8_t in[CAP], exp[CAP];
+	struct parse_result pr, epr;
+	uint32_t n, en;
+
+	for (uint32_t id = 0; id < 65536; id += 97) {
+		struct fspec s = base_spec(4, 17), e;
+
+		s.ip_id = id;
+		s.ttl = 2 + id % 250;
+		s.paylen = 3;
+		n = simple(&s, in, &pr);
+		e = s;
+		e.ttl = s.ttl - 1;
+		en = simple(&e, exp, &epr);
+		assert_edit(&a, NULL, &pr, in, n, exp, en, &epr.outer);
+	}
+}
+
+Test(editor, ttl_expired_and_not_ip)
+{
+	struct pnic_action a = { .kind = ACT_FORWARD, .dec_ttl = true };
+	uint8_t in[CAP];
+	struct parse_result pr;
+	uint32_t n;
+
+	for (int v = 4; v <= 6; v += 2)
+		for (unsigned ttl = 0; ttl <= 1; ttl++) {
+			struct fspec s = base_spec(v, 6);
+
+			s.ttl = ttl;
+			n = simple(&s, in, &pr);
+			assert_refused(&a, NULL, &pr, in, n, CAP, EDIT_TTL_EXPIRED);
+		}
+	{
+		struct fspec s = base_spec(0, 0);
+
+		n = simple(&s, in, &pr);
+		assert_refused(&a, NULL, &pr, in, n, CAP, EDIT_NOT_IP);
+		a = (struct pnic_action){ .set_dscp = true, .dscp = 10 };
+		assert_refused(&a, NULL, &pr, in, n, CAP, EDIT_NOT_IP);
+	}
+}
+
+Test(editor, set_dscp_keeps_ecn)
+{
+	uint8_t in[CAP], exp[CAP];
+	struct parse_result pr, epr;
+	uint32_t n, en;
+
+	for (int v = 4; v <= 6; v += 2)
+		for (unsigned tos = 0; tos < 256; tos += 17)
+			for (unsigned d = 0; d < 64; d += 21) {
+				struct pnic_action a = { .kind = ACT_FORWARD,
+							 .set_dscp = true, .dscp = d };
+				struct fspec s = base_spec(v, 6), e;
+
+				s.tos = tos;
+				n = simple(&s, in, &pr);
+				e = s;
+				e.tos = (uint8_t)(d << 2 | (tos & 3));
+				en = simple(&e, exp, &epr);
+				assert_edit(&a, NULL, &pr, in, n, exp, en, &epr.outer);
+			}
+}
+
+Test(editor, dec_ttl_and_dscp_together)
+{
+	struct pnic_action a = { .kind = ACT_FORWARD, .dec_ttl = true,
+				 .set_dscp = true, .dscp = 46 };
+	struct fspec s = base_spec(4, 6), e;
+	uint8_t in[CAP], exp[CAP];
+	struct parse_result pr, epr;
+	uint32_t n, en;
+
+	s.tos = 0x02;
+	n = simple(&s, in, &pr);
+	e = s;
+	e.ttl = 63;
+	e.tos = 46 << 2 | 2;
+	en = simple(&e, exp, &epr);
+	assert_edit(&a, NULL, &pr, in, n, exp, en, &epr.outer);
+}
+
+Test(editor, vlan_push_and_dscp)
+{
+	struct pnic_action a = { .kind = ACT_FORWARD, .vlan_op = VLAN_OP_PUSH,
+				 .vlan_tci = 0x2064, .set_dscp = true, .dscp = 34 };
+	uint8_t in[CAP], exp[CAP];
+	struct parse_result pr, epr;
+	uint32_t n, en;
+
+	for (int v = 4; v <= 6; v += 2) {
+		struct fspec s = base_spec(v, 17), e;
+
+		n = simple(&s, in, &pr);
+		e = s;
+		e.n_vlans = 1; e.tpid[0] = 0x8100; e.tci[0] = 0x2064;
+		e.tos = 34 << 2;
+		en = simple(&e, exp, &epr);
+		assert_edit(&a, NULL, &pr, in, n, exp, en, &epr.outer);
+	}
+}
+
+/* ---- VXLAN decap --------------------------------------------------------- */
+
+Test(editor, decap)
+{
+	struct pnic_action a = { .kind = ACT_FORWARD,
+				 .tunnel_op = TUNNEL_OP_VXLAN_DECAP };
+	uint8_t in[CAP], exp[CAP];
+	struct parse_result pr, epr;
+	uint32_t n, en;
+
+	for (int ov = 4; ov <= 6; ov += 2)
+		for (int iv = 0; iv <= 6; iv += 2) {
+			struct fspec o = outer_spec(ov);
+			struct fspec i = base_spec(iv == 2 ? 4 : iv, 6);
+
+			if (iv == 4) {
+				i.n_vlans = 1; i.tpid[0] = 0x8100; i.tci[0] = 9;
+			}
+			if (ov == 6)
+				o.udp_csum_zero = false;
+			o.n_vlans = iv == 6;
+			o.tpid[0] = 0x8100; o.tci[0] = 100;
+			n = build_vxlan(&o, 0xabcdef, &i, in, &pr);
+			en = simple(&i, exp, &epr);
+			assert_edit(&a, NULL, &pr, in, n, exp, en, &epr.outer);
+		}
+}
+
+Test(editor, decap_refused_on_non_vxlan)
+{
+	struct pnic_action a = { .kind = ACT_FORWARD,
+				 .tunnel_op = TUNNEL_OP_VXLAN_DECAP };
+	struct fspec s = base_spec(4, 17);
+	uint8_t in[CAP];
+	struct parse_result pr;
+	uint32_t n;
+
+	n = simple(&s, in, &pr);
+	assert_refused(&a, NULL, &pr, in, n, CAP, EDIT_NOT_VXLAN);
+	/* Geneve is recognised by the parser but is not VXLAN */
+	pr.tunnel = TUNNEL_GENEVE;
+	pr.have_inner = true;
+	assert_refused(&a, NULL, &pr, in, n, CAP, EDIT_NOT_VXLAN);
+	/* VXLAN whose inner frame was cut off */
+	{
+		struct fspec o = outer_spec(4), i = base_spec(4, 6);
+
+		n = build_vxlan(&o, 5, &i, in, &pr);
+		pr.have_inner = false;
+		assert_refused(&a, NULL, &pr, in, n, CAP, EDIT_NOT_VXLAN);
+	}
+}
+
+Test(editor, decap_and_ttl)
+{
+	struct pnic_action a = { .kind = ACT_FORWARD, .dec_ttl = true,
+				 .tunnel_op = TUNNEL_OP_VXLAN_DECAP };
+	uint8_t in[CAP], exp[CAP];
+	struct parse_result pr, epr;
+	uint32_t n, en;
+
+	for (int iv = 4; iv <= 6; iv += 2) {
+		struct fspec o = outer_spec(4), i = base_spec(iv, 17), e;
+
+		o.ttl = 1;    /* the outer TTL is not the one decremented */
+		i.ttl = 20;
+		n = build_vxlan(&o, 77, &i, in, &pr);
+		e = i;
+		e.ttl = 19;
+		en = simple(&e, exp, &epr);
+		assert_edit(&a, NULL, &pr, in, n, exp, en, &epr.outer);
+		/* inner TTL 1: refused, nothing stripped */
+		i.ttl = 1;
+		o.ttl = 64;
+		n = build_vxlan(&o, 77, &i, in, &pr);
+		assert_refused(&a, NULL, &pr, in, n, CAP, EDIT_TTL_EXPIRED);
+	}
+}
+
+Test(editor, ttl_without_decap_hits_outer)
+{
+	struct pnic_action a = { .kind = ACT_FORWARD, .dec_ttl = true };
+	struct fspec o = outer_spec(4), i = base_spec(4, 6), e;
+	uint8_t in[CAP], exp[CAP];
+	struct parse_result pr, epr;
+	uint32_t n, en;
+
+	n = build_vxlan(&o, 77, &i, in, &pr);
+	e = o;
+	e.ttl = o.ttl - 1;
+	en = build_vxlan(&e, 77, &i, exp, &epr);
+	assert_edit(&a, NULL, &pr, in, n, exp, en, &epr.outer);
+}
+
+Test(editor, decap_and_vlan_pop_inner)
+{
+	struct pnic_action a = { .kind = ACT_FORWARD, .vlan_op = VLAN_OP_POP,
+				 .tunnel_op = TUNNEL_OP_VXLAN_DECAP };
+	struct fspec o = outer_spec(6), i = base_spec(4, 6), e;
+	uint8_t in[CAP], exp[CAP];
+	struct parse_result pr, epr;
+	uint32_t n, en;
+
+	o.n_vlans = 1; o.tpid[0] = 0x8100; o.tci[0] = 3;
+	o.udp_csum_zero = false;
+	i.n_vlans = 1; i.tpid[0] = 0x8100; i.tci[0] = 4;
+	n = build_vxlan(&o, 1, &i, in, &pr);
+	e = i;
+	e.n_vlans = 0;
+	en = simple(&e, exp, &epr);
+	assert_edit(&a, NULL, &pr, in, n, exp, en, &epr.outer);
+}
+
+/* ---- VXLAN encap --------------------------------------------------------- */
+
+static void check_encap(int ov, bool ovlan, const struct fspec *inner)
+{
+	struct pnic_action a = { .kind = ACT_FORWARD,
+				 .tunnel_op = TUNNEL_OP_VXLAN_ENCAP, .encap_id = 3 };
+	struct fspec o = outer_spec(ov);
+	struct encap_template t;
+	uint8_t in[CAP], exp[CAP];
+	struct parse_result pr, epr;
+	uint32_t n, en;
+
+	o.tos = 0x20;
+	o.ttl = 33;
+	if (ovlan) {
+		o.n_vlans = 1; o.tpid[0] = 0x8100; o.tci[0] = 0x0fff;
+	}
+	o.sport = 0;                /* the template's port is replaced */
+	t = make_template(&o, 0x010203);
+	n = simple(inner, in, &pr);
+	o.sport = inner->ipver ? expected_port(inner) : 0;
+	o.udp_csum_zero = ov == 4;
+	en = build_vxlan(&o, 0x010203, inner, exp, &epr);
+	if (!inner->ipver) {
+		uint8_t out[CAP];
+		uint32_t m;
+		struct encap_layout lay;
+
+		/* non-IP inner: the port is the hash of MACs + ethertype;
+		 * check its range here and everything else below */
+		cr_assert_eq(edit(&a, &t, &pr, in, n, out, &m, CAP), 0);
+		cr_assert_eq(encap_template_layout(&t, &lay, NULL), 0);
+		o.sport = (uint16_t)(out[lay.l4_off] << 8 | out[lay.l4_off + 1]);
+		cr_assert_geq(o.sport, 0xc000);
+		en = build_vxlan(&o, 0x010203, inner, exp, &epr);
+	}
+	assert_edit(&a, &t, &pr, in, n, exp, en, &epr.outer);
+	assert_checksums(exp, &epr.inner);
+	/* one byte short of room: refused */
+	assert_refused(&a, &t, &pr, in, n, en - 1, EDIT_NO_ROOM);
+	{
+		uint8_t out[CAP];
+		uint32_t m;
+
+		cr_assert_eq(edit(&a, &t, &pr, in, n, out, &m, en), 0);
+		cr_assert_eq(m, en);
+	}
+}
+
+Test(editor, encap_ipv4_template)
+{
+	struct fspec i = base_spec(4, 6);
+
+	check_encap(4, false, &i);
+	i = base_spec(6, 17);
+	check_encap(4, false, &i);
+	i = base_spec(4, 17);
+	i.n_vlans = 1; i.tpid[0] = 0x8100; i.tci[0] = 12;
+	check_encap(4, true, &i);
+	i = base_spec(0, 0);
+	check_encap(4, false, &i);
+}
+
+Test(editor, encap_ipv6_template)
+{
+	struct fspec i = base_spec(4, 6);
+
+	check_encap(6, false, &i);
+	i = base_spec(6, 17);
+	check_encap(6, true, &i);
+	/* odd inner length exercises the checksum's last byte */
+	i.paylen = 101;
+	check_encap(6, false, &i);
+	for (uint32_t p = 0; p < 300; p += 7) {
+		i = base_spec(4, 17);
+		i.paylen = p;
+		i.sport = (uint16_t)(p * 131);
+		check_encap(6, p & 8, &i);
+	}
+}
+
+Test(editor, encap_entropy_port)
+{
+	struct fspec i = base_spec(4, 6);
+	struct parse_result pr;
+	uint8_t in[CAP];
+	unsigned distinct = 0;
+	bool seen[0x4000] = { false };
+
+	for (unsigned k = 0; k < 1000; k++) {
+		uint16_t p;
+
+		i.sport = (uint16_t)(10000 + k);
+		simple(&i, in, &pr);
+		p = editor_entropy_port(&pr.outer, in);
+		cr_assert_eq(p, expected_port(&i));
+		cr_assert_geq(p, 0xc000);
+		distinct += !seen[p & 0x3fff];
+		seen[p & 0x3fff] = true;
+	}
+	/* 1000 balls in 16384 bins: ~970 distinct expected */
+	cr_assert_gt(distinct, 900, "only %u distinct ports", distinct);
+}
+
+Test(editor, decap_then_encap_retunnels)
+{
+	struct pnic_action a = { .kind = ACT_FORWARD, .dec_ttl = true,
+				 .vlan_op = VLAN_OP_PUSH, .vlan_tci = 0x0042,
+				 .tunnel_op = TUNNEL_OP_VXLAN_ENCAP };
+	struct fspec o1 = outer_spec(4), o2 = outer_spec(6), i = base_spec(4, 6), e;
+	struct encap_template t;
+	uint8_t in[CAP], exp[CAP];
+	struct parse_result pr, epr;
+	uint32_t n, en;
+
+	/* Only one tunnel op fits in an action: decap+encap is two entries.
+	 * Here: TTL and VLAN on the outer of a plain frame, then encap. */
+	t = make_template(&o2, 0xfffffe);
+	n = simple(&i, in, &pr);
+	e = i;
+	e.ttl = 63;
+	e.n_vlans = 1; e.tpid[0] = 0x8100; e.tci[0] = 0x0042;
+	o2.sport = expected_port(&i);
+	o2.udp_csum_zero = false;
+	en = build_vxlan(&o2, 0xfffffe, &e, exp, &epr);
+	assert_edit(&a, &t, &pr, in, n, exp, en, &epr.outer);
+	assert_checksums(exp, &epr.inner);
+	(void)o1;
+}
+
+Test(editor, encap_refusals)
+{
+	struct pnic_action a = { .kind = ACT_FORWARD,
+				 .tunnel_op = TUNNEL_OP_VXLAN_ENCAP };
+	struct fspec o = outer_spec(4), i = base_spec(4, 6);
+	struct encap_template t = make_template(&o, 1);
+	uint8_t in[CAP];
+	struct parse_result pr;
+	uint32_t n = simple(&i, in, &pr);
+
+	assert_refused(&a, NULL, &pr, in, n, CAP, EDIT_NO_TEMPLATE);
+	t.bytes[36] = 0;   /* UDP destination port no longer 4789 */
+	assert_refused(&a, &t, &pr, in, n, CAP, EDIT_BAD_TEMPLATE);
+	t.len = 0;
+	assert_refused(&a, &t, &pr, in, n, CAP, EDIT_BAD_TEMPLATE);
+}
+
+/* ---- other refusals, names, stats ---------------------------------------- */
+
+Test(editor, no_room_for_push)
+{
+	struct pnic_action a = { .kind = ACT_FORWARD, .vlan_op = VLAN_OP_PUSH,
+				 .vlan_tci = 1 };
+	struct fspec s = base_spec(4, 6);
+	uint8_t in[CAP];
+	struct parse_result pr;
+	uint32_t n = simple(&s, in, &pr);
+
+	assert_refused(&a, NULL, &pr, in, n, n + 3, EDIT_NO_ROOM);
+	/* pop then nothing grows: fits in the original length */
+	s.n_vlans = 1; s.tpid[0] = 0x8100;
+	n = simple(&s, in, &pr);
+	a.vlan_op = VLAN_OP_POP;
+	a.vlan_tci = 0;
+	{
+		uint8_t out[CAP];
+		uint32_t m;
+
+		cr_assert_eq(edit(&a, NULL, &pr, in, n, out, &m, n), 0);
+		cr_assert_eq(m, n - 4);
+	}
+}
+
+Test(editor, bad_action_and_short_frame)
+{
+	struct fspec s = base_spec(4, 6);
+	uint8_t in[CAP];
+	struct parse_result pr;
+	uint32_t n = simple(&s, in, &pr);
+	struct pnic_action a = { .tunnel_op = 3 };
+
+	assert_refused(&a, NULL, &pr, in, n, CAP, EDIT_BAD_ACTION);
+	a = (struct pnic_action){ .vlan_op = 4 };
+	assert_refused(&a, NULL, &pr, in, n, CAP, EDIT_BAD_ACTION);
+	a = (struct pnic_action){ .set_dscp = true, .dscp = 64 };
+	assert_refused(&a, NULL, &pr, in, n, CAP, EDIT_BAD_ACTION);
+	/* a parse result that points past the frame */
+	a = (struct pnic_action){ .dec_ttl = true };
+	assert_refused(&a, NULL, &pr, in, 30, CAP, EDIT_SHORT_FRAME);
+	a = (struct pnic_action){ .vlan_op = VLAN_OP_PUSH };
+	assert_refused(&a, NULL, &pr, in, 10, CAP, EDIT_SHORT_FRAME);
+	pr.outer.have = 0;
+	assert_refused(&a, NULL, &pr, in, n, CAP, EDIT_SHORT_FRAME);
+}
+
+Test(editor, no_edits_is_identity)
+{
+	struct pnic_action a = { .kind = ACT_TO_HOST, .count = true, .mirror = true,
+				 .mirror_vpid = 9 };
+	struct fspec s = base_spec(6, 6);
+	uint8_t in[CAP];
+	struct parse_result pr;
+	uint32_t n = simple(&s, in, &pr);
+
+	assert_edit(&a, NULL, &pr, in, n, in, n, &pr.outer);
+	/* a frame with no parse at all passes when nothing is asked */
+	memset(&pr, 0, sizeof pr);
+	assert_edit(&a, NULL, &pr, in, 5, in, 5, NULL);
+}
+
+Test(editor, stats_and_names)
+{
+	struct editor_stats st;
+	struct fspec s = base_spec(4, 6);
+	uint8_t buf[CAP];
+	struct parse_result pr;
+	uint32_t n;
+	struct pnic_action a = { .vlan_op = VLAN_OP_REWRITE, .vlan_tci = 5,
+				 .dec_ttl = true };
+
+	memset(&st, 0, sizeof st);
+	n = simple(&s, buf, &pr);
+	cr_assert_eq(editor_apply(&a, NULL, &pr, buf, &n, CAP, &st), 0);
+	cr_assert_eq(st.frames, 1);
+	cr_assert_eq(st.ops[EDIT_OP_VLAN_PUSH], 1, "rewrite of untagged counts as push");
+	cr_assert_eq(st.ops[EDIT_OP_VLAN_REWRITE], 0);
+	cr_assert_eq(st.ops[EDIT_OP_DEC_TTL], 1);
+	a.tunnel_op = TUNNEL_OP_VXLAN_DECAP;
+	cr_assert_eq(editor_apply(&a, NULL, &pr, buf, &n, CAP, &st), -EDIT_NOT_VXLAN);
+	cr_assert_eq(st.refused[EDIT_NOT_VXLAN], 1);
+	cr_assert_eq(st.frames, 1);
+
+	for (int i = 0; i < EDIT_STATUS_COUNT; i++) {
+		cr_assert_str_neq(editor_status_name(i), "?");
+		for (int j = 0; j < i; j++)
+			cr_assert_str_neq(editor_status_name(i), editor_status_name(j));
+	}
+	for (int i = 0; i < EDIT_OP_COUNT; i++)
+		cr_assert_str_neq(editor_op_name(i), "?");
+	cr_assert_str_eq(editor_status_name(EDIT_TTL_EXPIRED), "ttl_expired");
+	cr_assert_str_eq(editor_status_name(EDIT_STATUS_COUNT), "?");
+	cr_assert_str_eq(editor_op_name(EDIT_OP_COUNT), "?");
+}
