@@ -243,6 +243,33 @@ static struct fspec outer_spec(int ipver)
 	return o;
 }
 
+/* outer / UDP 4789 / VXLAN vni / the ilen bytes at inner (no parse of
+ * them: pr->have_inner false). */
+static uint32_t build_vxlan_raw(const struct fspec *outer, uint32_t vni,
+				const uint8_t *inner, uint32_t ilen,
+				uint8_t *out, struct parse_result *pr)
+{
+	uint8_t pay[CAP];
+	struct fspec o = *outer;
+	uint32_t n;
+
+	memset(pay, 0, 8);
+	pay[0] = 0x08;
+	pay[4] = vni >> 16;
+	pay[5] = vni >> 8;
+	pay[6] = vni;
+	memcpy(pay + 8, inner, ilen);
+	o.payload = pay;
+	o.paylen = 8 + ilen;
+	memset(pr, 0, sizeof *pr);
+	n = build(&o, out, &pr->outer, 0);
+	pr->tunnel = TUNNEL_VXLAN;
+	pr->vni = vni;
+	pr->tunnel_off = n - ilen - 8;
+	pr->depth = n;
+	return n;
+}
+
 /* outer / UDP 4789 / VXLAN vni / inner; fills pr for the whole frame. */
 static uint32_t build_vxlan(const struct fspec *outer, uint32_t vni,
 			    const struct fspec *inner, uint8_t *out,
@@ -306,6 +333,14 @@ static uint16_t expected_port(const struct fspec *in)
 	uint32_t x = 2166136261u;
 
 	memset(b, 0, sizeof b);
+	if (in->ipver == 0) {
+		memcpy(b, in->dmac, 6);
+		memcpy(b + 6, in->smac, 6);
+		put16(b + 12, 0x0806);
+		for (int i = 0; i < 14; i++)
+			x = (x ^ b[i]) * 16777619u;
+		return 0xc000 | ((x ^ x >> 16) & 0x3fff);
+	}
 	if (in->ipver == 4) {
 		b[10] = b[11] = 0xff;
 		memcpy(b + 12, in->src, 4);
@@ -996,4 +1031,208 @@ Test(editor, stats_and_names)
 	cr_assert_str_eq(editor_status_name(EDIT_TTL_EXPIRED), "ttl_expired");
 	cr_assert_str_eq(editor_status_name(EDIT_STATUS_COUNT), "?");
 	cr_assert_str_eq(editor_op_name(EDIT_OP_COUNT), "?");
+}
+
+/* ---- random combinations against a model of the edits -------------------- */
+
+static uint64_t rng = 0x2545f4914f6cdd1dull;
+static uint32_t rnd(uint32_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)(rng >> 11) % n;
+}
+
+/* A frame as a description: plain (outer only) or VXLAN (outer + inner). */
+struct fdesc {
+	bool vxlan;
+	uint32_t vni;
+	struct fspec outer, inner;
+};
+
+static uint32_t build_desc(const struct fdesc *d, uint8_t *out,
+			   struct parse_result *pr)
+{
+	if (d->vxlan)
+		return build_vxlan(&d->outer, d->vni, &d->inner, out, pr);
+	return simple(&d->outer, out, pr);
+}
+
+static void random_tags(struct fspec *s)
+{
+	static const uint16_t tpids[] = { 0x8100, 0x88a8 };
+
+	s->n_vlans = rnd(3);
+	for (int i = 0; i < s->n_vlans; i++) {
+		s->tpid[i] = tpids[rnd(2)];
+		s->tci[i] = (uint16_t)rnd(65536);
+	}
+}
+
+static struct fspec random_spec(void)
+{
+	int v = (int[]){ 0, 4, 4, 6, 6 }[rnd(5)];
+	struct fspec s = base_spec(v, rnd(2) ? 6 : 17);
+
+	random_tags(&s);
+	s.ttl = (uint8_t)(rnd(4) ? rnd(256) : rnd(3));
+	s.tos = (uint8_t)rnd(256);
+	s.ip_id = (uint16_t)rnd(65536);
+	s.sport = (uint16_t)rnd(65536);
+	s.dport = (uint16_t)rnd(65536);
+	s.src[3] = (uint8_t)rnd(256);
+	s.paylen = rnd(400);
+	return s;
+}
+
+/* What the editor must do, worked out on descriptions: the expected frame
+ * (in out/outlen) or the refusal.  Follows the documented order. */
+static enum editor_status model_edit(const struct pnic_action *a,
+				     const struct fspec *tpl_outer, uint32_t tpl_vni,
+				     const struct fdesc *in, uint32_t cap,
+				     uint8_t *out, uint32_t *outlen,
+				     struct parse_result *opr)
+{
+	struct fdesc cur = *in;
+	struct fspec *top = &cur.outer;
+	uint8_t tmp[CAP];
+	struct parse_result tpr;
+	uint32_t n;
+
+	if (a->tunnel_op == TUNNEL_OP_VXLAN_DECAP) {
+		if (!cur.vxlan)
+			return EDIT_NOT_VXLAN;
+		cur.vxlan = false;
+		cur.outer = cur.inner;
+	}
+	if (a->dec_ttl || a->set_dscp) {
+		if (top->ipver == 0)
+			return EDIT_NOT_IP;
+		if (a->dec_ttl && top->ttl <= 1)
+			return EDIT_TTL_EXPIRED;
+		if (a->dec_ttl)
+			top->ttl--;
+		if (a->set_dscp)
+			top->tos = (uint8_t)(a->dscp << 2 | (top->tos & 3));
+	}
+	switch (a->vlan_op) {
+	case VLAN_OP_REWRITE:
+		if (top->n_vlans) {
+			top->tci[0] = a->vlan_tci;
+			break;
+		}
+		/* untagged: a rewrite pushes */
+		/* fall through */
+	case VLAN_OP_PUSH:
+		if (top->n_vlans == 2)
+			return EDIT_VLAN_FULL;
+		top->tpid[1] = top->tpid[0];
+		top->tci[1] = top->tci[0];
+		top->tpid[0] = 0x8100;
+		top->tci[0] = a->vlan_tci;
+		top->n_vlans++;
+		break;
+	case VLAN_OP_POP:
+		if (!top->n_vlans)
+			return EDIT_NO_VLAN;
+		top->tpid[0] = top->tpid[1];
+		top->tci[0] = top->tci[1];
+		top->n_vlans--;
+		break;
+	}
+	n = build_desc(&cur, tmp, &tpr);
+	if (a->tunnel_op == TUNNEL_OP_VXLAN_ENCAP) {
+		struct fspec o = *tpl_outer;
+
+		o.sport = expected_port(top);
+		o.udp_csum_zero = o.ipver == 4;
+		if (n + 14 + 4 * o.n_vlans + (o.ipver == 4 ? 20 : 40) + 16 > cap)
+			return EDIT_NO_ROOM;
+		*outlen = build_vxlan_raw(&o, tpl_vni, tmp, n, out, opr);
+		return EDIT_OK;
+	}
+	if (n > cap)
+		return EDIT_NO_ROOM;
+	memcpy(out, tmp, n);
+	*outlen = n;
+	*opr = tpr;
+	return EDIT_OK;
+}
+
+Test(editor, random_combinations_against_model)
+{
+	unsigned by_status[EDIT_STATUS_COUNT] = { 0 };
+
+	for (int iter = 0; iter < 4000; iter++) {
+		struct fdesc d;
+		struct fspec to = outer_spec(rnd(2) ? 4 : 6);
+		struct encap_template t;
+		struct pnic_action a;
+		struct parse_result pr, epr;
+		uint8_t in[CAP], exp[CAP], out[CAP];
+		uint32_t n, en = 0, m, cap;
+		enum editor_status want;
+		int rc;
+
+		memset(&d, 0, sizeof d);
+		d.vxlan = rnd(2);
+		d.vni = rnd(1u << 24);
+		if (d.vxlan) {
+			d.outer = outer_spec(rnd(2) ? 4 : 6);
+			random_tags(&d.outer);
+			d.outer.ttl = (uint8_t)rnd(256);
+			d.outer.tos = (uint8_t)rnd(256);
+			d.outer.udp_csum_zero = d.outer.ipver == 4 && rnd(2);
+			d.inner = random_spec();
+		} else {
+			d.outer = random_spec();
+		}
+		if (rnd(2)) {
+			to.n_vlans = 1; to.tpid[0] = 0x8100; to.tci[0] = (uint16_t)rnd(4096);
+		}
+		to.ttl = (uint8_t)(1 + rnd(255));
+		to.tos = (uint8_t)rnd(256);
+		t = make_template(&to, d.vni ^ 0x5a5a5a);
+
+		memset(&a, 0, sizeof a);
+		a.kind = ACT_FORWARD;
+		a.tunnel_op = rnd(3);
+		a.vlan_op = rnd(4);
+		if (a.vlan_op != VLAN_OP_POP)
+			a.vlan_tci = (uint16_t)rnd(65536);
+		a.dec_ttl = rnd(2);
+		a.set_dscp = rnd(2);
+		if (a.set_dscp)
+			a.dscp = rnd(64);
+
+		n = build_desc(&d, in, &pr);
+		cap = rnd(4) || n < 100 ? CAP : n - 100 + rnd(200);
+		want = model_edit(&a, &to, d.vni ^ 0x5a5a5a, &d, cap, exp, &en, &epr);
+		by_status[want]++;
+		memset(out, 0xcc, sizeof out);
+		memcpy(out, in, n);
+		m = n;
+		rc = editor_apply(&a, &t, &pr, out, &m, cap, NULL);
+		cr_assert_eq(rc, -(int)want, "iter %d: got %s, expected %s", iter,
+			     editor_status_name(rc < 0 ? -rc : 0),
+			     editor_status_name(want));
+		if (want != EDIT_OK) {
+			assert_same(out, m, in, n);
+			continue;
+		}
+		assert_same(out, m, exp, en);
+		cr_assert_leq(m, cap);
+		for (uint32_t i = m > n ? m : n; i < CAP; i++)
+			cr_assert_eq(out[i], 0xcc, "iter %d: wrote at %u", iter, i);
+		assert_checksums(out, &epr.outer);
+		if (epr.have_inner)
+			assert_checksums(out, &epr.inner);
+	}
+	/* the mix reached every outcome the model can produce */
+	for (int s = 0; s < EDIT_STATUS_COUNT; s++)
+		if (s != EDIT_BAD_ACTION && s != EDIT_NO_TEMPLATE &&
+		    s != EDIT_BAD_TEMPLATE && s != EDIT_SHORT_FRAME)
+			cr_assert_gt(by_status[s], 0, "no case ended in %s",
+				     editor_status_name(s));
 }
