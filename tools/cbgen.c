@@ -1,0 +1,447 @@
+/* cbgen: ClassBench-format rule and header-trace generator.
+ *
+ *   cbgen rules N [--seed S] [--style acl|flow] [-o FILE]
+ *   cbgen trace RULES M [--seed S] [--random PCT] [-o FILE]
+ *
+ * Rules look like real ACLs without copying any: prefix lengths skewed to
+ * /0, /24, /32 and drawn from a small pool of networks so that rules nest
+ * and overlap (priority matters); TCP, UDP, other exact and wildcard
+ * protocols; port ranges of every shape (wildcard, exact well-known ports,
+ * small ranges, the >1023 and <1024 halves, arbitrary).  "flow" style gives
+ * mostly exact 5-tuples, the shape of per-connection flow entries.
+ *
+ * A trace header is drawn from a chosen rule (every field inside the rule's
+ * prefixes and ranges, often at a range's edge) and carries that rule's
+ * 0-based index as filter id; PCT percent of headers (default 10) are
+ * uniformly random and carry filter id -1.  Output is a function of the
+ * arguments and the seed only.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tools/io/classbench.h"
+
+static uint64_t rng_s[4];
+
+static uint64_t rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+/* xoshiro256**, seeded by splitmix64: fast and the same on every libc. */
+static void rng_seed(uint64_t seed)
+{
+	for (int i = 0; i < 4; i++) {
+		uint64_t z = (seed += 0x9e3779b97f4a7c15ull);
+
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+		rng_s[i] = z ^ (z >> 31);
+	}
+}
+
+static uint64_t rng_next(void)
+{
+	uint64_t r = rotl(rng_s[1] * 5, 7) * 9, t = rng_s[1] << 17;
+
+	rng_s[2] ^= rng_s[0];
+	rng_s[3] ^= rng_s[1];
+	rng_s[1] ^= rng_s[2];
+	rng_s[0] ^= rng_s[3];
+	rng_s[2] ^= t;
+	rng_s[3] = rotl(rng_s[3], 45);
+	return r;
+}
+
+/* Uniform in [0, n). */
+static uint32_t rnd(uint32_t n)
+{
+	return (uint32_t)(((rng_next() >> 32) * (uint64_t)n) >> 32);
+}
+
+/* Index drawn from percentage weights that sum to 100. */
+static unsigned pick(const unsigned *pct, unsigned n)
+{
+	unsigned r = rnd(100), acc = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		acc += pct[i];
+		if (r < acc)
+			return i;
+	}
+	return n - 1;
+}
+
+static uint32_t mask_of(unsigned len)
+{
+	return len ? 0xffffffffu << (32 - len) : 0;
+}
+
+/* Networks the rules are drawn from: few enough that prefixes nest. */
+#define N_NETS 48
+static uint32_t nets[N_NETS];
+
+static uint32_t pick_addr(void)
+{
+	/* a /16 from the pool, then a /24 inside it among a few, then a host */
+	uint32_t a = nets[rnd(N_NETS)];
+
+	return a | (rnd(8) * 37 % 256) << 8 | rnd(256);
+}
+
+static const uint16_t well_known[] = {
+	80, 443, 22, 53, 25, 110, 143, 3306, 8080, 123, 161, 389, 1521, 5060,
+	21, 23, 135, 139, 445, 993, 995, 1433, 3389, 8443,
+};
+
+enum port_shape { P_ANY, P_EXACT, P_SMALL, P_HIGH, P_LOW, P_ARB };
+
+static void gen_ports(enum port_shape s, uint16_t *lo, uint16_t *hi)
+{
+	uint32_t a, b;
+
+	switch (s) {
+	case P_ANY:
+		*lo = 0;
+		*hi = 65535;
+		return;
+	case P_EXACT:
+		a = rnd(4) ? well_known[rnd(sizeof well_known / sizeof well_known[0])]
+			   : rnd(65536);
+		*lo = *hi = (uint16_t)a;
+		return;
+	case P_SMALL:
+		a = rnd(3) ? 1024 + rnd(64512) : rnd(65536);
+		b = a + 1 + rnd(rnd(2) ? 16 : 256);
+		*lo = (uint16_t)a;
+		*hi = (uint16_t)(b > 65535 ? 65535 : b);
+		return;
+	case P_HIGH:
+		*lo = 1024;
+		*hi = 65535;
+		return;
+	case P_LOW:
+		*lo = 0;
+		*hi = 1023;
+		return;
+	case P_ARB:
+	default:
+		a = rnd(65536);
+		b = rnd(65536);
+		*lo = (uint16_t)(a < b ? a : b);
+		*hi = (uint16_t)(a < b ? b : a);
+		return;
+	}
+}
+
+static void gen_rule_acl(struct acl_rule *r, uint16_t *flags, uint16_t *fmask)
+{
+	/* prefix lengths cluster on /0, /16, /24 and /32 as in real ACLs,
+	 * with a tail of other lengths */
+	static const unsigned src_len_w[] = { 22, 4, 10, 28, 28, 8 };
+	static const uint8_t src_len_v[] = { 0, 8, 16, 24, 32 };
+	static const uint8_t src_tail[] = { 12, 20, 22, 26, 27, 28, 29, 30 };
+	static const unsigned dst_len_w[] = { 3, 12, 25, 8, 47, 5 };
+	static const uint8_t dst_len_v[] = { 0, 16, 24, 0, 32 };
+	static const uint8_t dst_tail[] = { 8, 12, 20, 22, 26, 27 };
+	static const unsigned proto_w[] = { 55, 25, 15, 5 };
+	static const unsigned sport_w[] = { 80, 6, 2, 10, 1, 1 };
+	static const unsigned dport_w[] = { 25, 55, 6, 8, 3, 3 };
+	static const uint8_t other_proto[] = { 1, 47, 50, 51, 89 };
+	unsigned k;
+
+	memset(r, 0, sizeof *r);
+	k = pick(src_len_w, 6);
+	r->src_len = k < 5 ? src_len_v[k] : src_tail[rnd(sizeof src_tail)];
+	k = pick(dst_len_w, 6);
+	r->dst_len = k == 3 ? (uint8_t)(28 + rnd(4)) :
+		     k < 5 ? dst_len_v[k] : dst_tail[rnd(sizeof dst_tail)];
+	r->src_ip = pick_addr() & mask_of(r->src_len);
+	r->dst_ip = pick_addr() & mask_of(r->dst_len);
+	switch (pick(proto_w, 4)) {
+	case 0: r->proto = 6; r->proto_mask = 0xff; break;
+	case 1: r->proto = 17; r->proto_mask = 0xff; break;
+	case 2: r->proto = 0; r->proto_mask = 0; break;
+	default:
+		r->proto = other_proto[rnd(sizeof other_proto)];
+		r->proto_mask = 0xff;
+		break;
+	}
+	if (r->proto_mask && r->proto != 6 && r->proto != 17) {
+		gen_ports(P_ANY, &r->sport_lo, &r->sport_hi);
+		gen_ports(P_ANY, &r->dport_lo, &r->dport_hi);
+	} else {
+		gen_ports((enum port_shape)pick(sport_w, 6), &r->sport_lo,
+			  &r->sport_hi);
+		gen_ports((enum port_shape)pick(dport_w, 6), &r->dport_lo,
+			  &r->dport_hi);
+	}
+	/* a few rules carry a ClassBench flags match (ignored by pnicsim) */
+	*flags = *fmask = 0;
+	if (r->proto == 6 && rnd(50) == 0)
+		*flags = *fmask = 0x0200;
+}
+
+static void gen_rule_flow(struct acl_rule *r)
+{
+	memset(r, 0, sizeof *r);
+	r->src_len = rnd(10) < 8 ? 32 : 24;
+	r->dst_len = rnd(10) < 9 ? 32 : 24;
+	r->src_ip = pick_addr() & mask_of(r->src_len);
+	r->dst_ip = pick_addr() & mask_of(r->dst_len);
+	r->proto = rnd(10) < 7 ? 6 : 17;
+	r->proto_mask = 0xff;
+	gen_ports(rnd(10) < 8 ? P_EXACT : P_ANY, &r->sport_lo, &r->sport_hi);
+	if (r->sport_lo == r->sport_hi && rnd(2)) {
+		/* an ephemeral client port */
+		r->sport_lo = r->sport_hi = (uint16_t)(32768 + rnd(28232));
+	}
+	gen_ports(rnd(20) ? P_EXACT : P_SMALL, &r->dport_lo, &r->dport_hi);
+}
+
+/* Broad rules (both prefixes short) go after the specific ones, as a real
+ * ACL ends with its catch-alls; otherwise one early wildcard rule would
+ * answer for most of a trace. */
+static bool broad(const struct acl_rule *r)
+{
+	return r->src_len + r->dst_len < 16;
+}
+
+static int write_rules(FILE *out, uint32_t n, bool flow)
+{
+	struct acl_rule *r = malloc((size_t)n * sizeof *r);
+	uint16_t *fl = malloc((size_t)n * sizeof *fl);
+	uint16_t *fm = malloc((size_t)n * sizeof *fm);
+	int rc = -1;
+
+	if (!r || !fl || !fm) {
+		fprintf(stderr, "cbgen: out of memory for %u rules\n", n);
+		goto free_all;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		fl[i] = fm[i] = 0;
+		if (flow)
+			gen_rule_flow(&r[i]);
+		else
+			gen_rule_acl(&r[i], &fl[i], &fm[i]);
+	}
+	for (int pass = 0; pass < 2; pass++)
+		for (uint32_t i = 0; i < n; i++)
+			if (broad(&r[i]) == (pass == 1))
+				cb_write_rule(out, &r[i], fl[i], fm[i]);
+	rc = 0;
+free_all:
+	free(r);
+	free(fl);
+	free(fm);
+	return rc;
+}
+
+static uint16_t port_in(uint16_t lo, uint16_t hi)
+{
+	switch (rnd(4)) {
+	case 0: return lo;
+	case 1: return hi;
+	default: return (uint16_t)(lo + rnd((uint32_t)hi - lo + 1));
+	}
+}
+
+static void gen_header(const struct cb_rules *rs, struct cb_header *h,
+		       unsigned random_pct)
+{
+	static const uint8_t protos[] = { 6, 17, 1, 47 };
+
+	memset(h, 0, sizeof *h);
+	if (rnd(100) < random_pct) {
+		h->h.src_ip = (uint32_t)rng_next();
+		h->h.dst_ip = (uint32_t)rng_next();
+		if (rnd(2)) {
+			/* inside the /16s the rules use, so some still match */
+			h->h.src_ip = (rs->rules[rnd(rs->n)].src_ip & 0xffff0000u) |
+				      rnd(65536);
+			h->h.dst_ip = (rs->rules[rnd(rs->n)].dst_ip & 0xffff0000u) |
+				      rnd(65536);
+		}
+		h->h.sport = (uint16_t)rnd(65536);
+		h->h.dport = rnd(2) ? well_known[rnd(sizeof well_known / 2)]
+				    : (uint16_t)rnd(65536);
+		h->h.proto = rnd(8) ? protos[rnd(4)] : (uint8_t)rnd(256);
+		h->filter_id = -1;
+		return;
+	}
+
+	uint32_t i = rnd(rs->n);
+	const struct acl_rule *r = &rs->rules[i];
+	uint32_t sm = mask_of(r->src_len), dm = mask_of(r->dst_len);
+
+	h->h.src_ip = (r->src_ip & sm) | ((uint32_t)rng_next() & ~sm);
+	h->h.dst_ip = (r->dst_ip & dm) | ((uint32_t)rng_next() & ~dm);
+	h->h.sport = port_in(r->sport_lo, r->sport_hi);
+	h->h.dport = port_in(r->dport_lo, r->dport_hi);
+	h->h.proto = (uint8_t)((r->proto & r->proto_mask) |
+			       ((rnd(2) ? protos[rnd(4)] : rnd(256)) &
+				~r->proto_mask));
+	h->filter_id = i;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: cbgen rules N [--seed S] [--style acl|flow] [-o FILE]\n"
+		"       cbgen trace RULES M [--seed S] [--random PCT] [-o FILE]\n"
+		"\n"
+		"Writes ClassBench-format rules or header traces (see docs/rules.md).\n"
+		"  rules N        N filters, first line = highest priority.\n"
+		"                 --style acl (default): ACL-like prefixes, protocols\n"
+		"                 and port ranges of every shape; flow: mostly exact\n"
+		"                 5-tuples.\n"
+		"  trace RULES M  M headers 'src dst sport dport proto flags filter_id';\n"
+		"                 each drawn inside a random rule of RULES (filter_id =\n"
+		"                 its 0-based index), except PCT%% (default 10) random\n"
+		"                 headers with filter_id -1.\n"
+		"  --seed S       generator seed (default 1); same seed, same output.\n"
+		"  -o FILE        write to FILE instead of stdout.\n");
+}
+
+static int parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s || *end || v > max || s[0] == '-')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode, *style = "acl", *out_path = NULL, *pos[2] = { 0 };
+	uint64_t seed = 1, n = 0, random_pct = 10;
+	unsigned npos = 0;
+	FILE *out = stdout;
+	int rc = 1;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	mode = argv[1];
+	if (!strcmp(mode, "--help") || !strcmp(mode, "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout);
+			return 0;
+		} else if ((!strcmp(a, "--seed") || !strcmp(a, "--style") ||
+			    !strcmp(a, "-o") || !strcmp(a, "--random")) &&
+			   i + 1 >= argc) {
+			fprintf(stderr, "cbgen: %s needs a value\n", a);
+			return 2;
+		} else if (!strcmp(a, "--seed")) {
+			if (parse_u64(argv[++i], UINT64_MAX, &seed)) {
+				fprintf(stderr, "cbgen: --seed '%s' is not a non-negative integer\n",
+					argv[i]);
+				return 2;
+			}
+		} else if (!strcmp(a, "--style")) {
+			style = argv[++i];
+		} else if (!strcmp(a, "--random")) {
+			if (parse_u64(argv[++i], 100, &random_pct)) {
+				fprintf(stderr, "cbgen: --random '%s' is not a percentage 0..100\n",
+					argv[i]);
+				return 2;
+			}
+		} else if (!strcmp(a, "-o")) {
+			out_path = argv[++i];
+		} else if (a[0] == '-' && a[1]) {
+			fprintf(stderr, "cbgen: unknown option '%s'\n", a);
+			usage(stderr);
+			return 2;
+		} else if (npos < 2) {
+			pos[npos++] = a;
+		} else {
+			fprintf(stderr, "cbgen: unexpected argument '%s'\n", a);
+			return 2;
+		}
+	}
+
+	bool rules_mode = !strcmp(mode, "rules");
+
+	if (!rules_mode && strcmp(mode, "trace")) {
+		fprintf(stderr, "cbgen: unknown mode '%s' (rules or trace)\n", mode);
+		usage(stderr);
+		return 2;
+	}
+	if (npos != (rules_mode ? 1u : 2u)) {
+		fprintf(stderr, "cbgen %s: expected %s\n", mode,
+			rules_mode ? "N (number of rules)"
+				   : "RULES (a ClassBench file) and M (number of headers)");
+		return 2;
+	}
+	if (parse_u64(pos[npos - 1], 100000000, &n) || n == 0) {
+		fprintf(stderr, "cbgen %s: count '%s' is not an integer in 1..100000000\n",
+			mode, pos[npos - 1]);
+		return 2;
+	}
+	if (rules_mode && strcmp(style, "acl") && strcmp(style, "flow")) {
+		fprintf(stderr, "cbgen rules: unknown --style '%s' (acl or flow)\n",
+			style);
+		return 2;
+	}
+
+	rng_seed(seed);
+	for (int i = 0; i < N_NETS; i++)
+		nets[i] = (uint32_t)(rng_next() & 0xffff0000u);
+
+	struct cb_rules rs = { 0 };
+	struct pnic_error err;
+	char buf[512];
+
+	if (!rules_mode && cb_rules_load(pos[0], &rs, &err)) {
+		fprintf(stderr, "cbgen: %s\n", pnic_error_str(&err, buf, sizeof buf));
+		return 1;
+	}
+	if (out_path) {
+		out = fopen(out_path, "w");
+		if (!out) {
+			fprintf(stderr, "cbgen: cannot write %s: %s\n", out_path,
+				strerror(errno));
+			goto free_rules;
+		}
+	}
+	if (rules_mode) {
+		if (write_rules(out, (uint32_t)n, !strcmp(style, "flow")))
+			goto close_out;
+	} else {
+		for (uint64_t i = 0; i < n; i++) {
+			struct cb_header h;
+
+			gen_header(&rs, &h, (unsigned)random_pct);
+			cb_write_header(out, &h);
+		}
+	}
+	if (fflush(out) || ferror(out)) {
+		fprintf(stderr, "cbgen: write error on %s\n",
+			out_path ? out_path : "stdout");
+		goto close_out;
+	}
+	rc = 0;
+
+close_out:
+	if (out != stdout)
+		fclose(out);
+free_rules:
+	cb_rules_free(&rs);
+	return rc;
+}
