@@ -89,6 +89,7 @@ uint16_t editor_entropy_port(const struct pkt_hdrs *h, const uint8_t *frame)
 struct edit_plan {
 	const struct pkt_hdrs *h;  /* headers of the frame being delivered */
 	uint32_t strip;            /* bytes a decap removes from the front */
+	uint32_t in_len;           /* frame length less a trailer a decap drops */
 	uint32_t l2, l3;           /* offsets after the strip */
 	bool ipv6;
 	uint8_t vlan_op;           /* resolved: rewrite on untagged -> push */
@@ -117,8 +118,16 @@ static enum editor_status plan_edits(const struct pnic_action *a,
 		    (uint32_t)h->l2_off + ETH_HLEN > len)
 			return EDIT_SHORT_FRAME;
 		pl->strip = h->l2_off;
+		/* Bytes after the outer IP packet (Ethernet padding, a captured
+		 * FCS) are not part of the inner frame: trim them. */
+		if ((pr->outer.have & (HDR_IPV4 | HDR_IPV6)) &&
+		    (uint32_t)pr->outer.l3_off + pr->outer.ip_total_len < len &&
+		    (uint32_t)pr->outer.l3_off + pr->outer.ip_total_len >=
+		    (uint32_t)h->l2_off + ETH_HLEN)
+			len = pr->outer.l3_off + pr->outer.ip_total_len;
 	}
 	pl->h = h;
+	pl->in_len = len;
 	cur = len - pl->strip;
 	pl->l2 = h->l2_off - pl->strip;
 
@@ -282,7 +291,7 @@ int editor_apply(const struct pnic_action *a, const struct encap_template *tpl,
 			st->refused[s]++;
 		return -(int)s;
 	}
-	n = *len;
+	n = pl.in_len;
 	if (pl.strip) {
 		n -= pl.strip;
 		memmove(buf, buf + pl.strip, n);

@@ -704,6 +704,25 @@ Test(editor, decap)
 		}
 }
 
+Test(editor, decap_drops_outer_trailer)
+{
+	struct pnic_action a = { .kind = ACT_FORWARD,
+				 .tunnel_op = TUNNEL_OP_VXLAN_DECAP };
+	uint8_t in[CAP], exp[CAP];
+	struct parse_result pr, epr;
+	uint32_t n, en;
+
+	for (int ov = 4; ov <= 6; ov += 2) {
+		struct fspec o = outer_spec(ov), i = base_spec(4, 17);
+
+		i.paylen = 1;
+		n = build_vxlan(&o, 3, &i, in, &pr);
+		memcpy(in + n, "\xde\xad\xbe\xef", 4);   /* e.g. a captured FCS */
+		en = simple(&i, exp, &epr);
+		assert_edit(&a, NULL, &pr, in, n + 4, exp, en, &epr.outer);
+	}
+}
+
 Test(editor, decap_refused_on_non_vxlan)
 {
 	struct pnic_action a = { .kind = ACT_FORWARD,
