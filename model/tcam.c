@@ -26,11 +26,13 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define SLOT_EMPTY UINT32_MAX
 #define NO_TUPLE UINT32_MAX
 #define OTAB_MIN_SLOTS 4u
 #define CACHE_LINE 64
+#define HUGE_PAGE (2u << 20)
 
 __extension__ typedef unsigned __int128 u128;
 
@@ -109,6 +111,7 @@ hash_words(const uint64_t *w, unsigned n)
 	uint64_t h = n;
 	unsigned i;
 
+#pragma GCC unroll 8
 	for (i = 0; i + 1 < n; i += 2)
 		h ^= mum(w[i] ^ hash_salt[i], w[i + 1] ^ hash_salt[i + 1]);
 	if (i < n)
@@ -126,6 +129,7 @@ words_eq(const uint64_t *a, const uint64_t *b, unsigned n)
 {
 	uint64_t d = 0;
 
+#pragma GCC unroll 8
 	for (unsigned i = 0; i < n; i++)
 		d |= a[i] ^ b[i];
 	return d == 0;
@@ -137,8 +141,19 @@ static int otab_init(struct otab *o, unsigned stride, uint32_t slots)
 {
 	size_t bytes = (size_t)slots * stride * sizeof(uint64_t);
 
-	bytes = (bytes + CACHE_LINE - 1) / CACHE_LINE * CACHE_LINE;
-	o->slots = aligned_alloc(CACHE_LINE, bytes);
+	if (bytes >= HUGE_PAGE) {
+		/* A big table is probed at random: on 4 KiB pages nearly every
+		 * probe would also miss the TLB. */
+		bytes = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+		o->slots = aligned_alloc(HUGE_PAGE, bytes);
+#ifdef MADV_HUGEPAGE
+		if (o->slots)
+			madvise(o->slots, bytes, MADV_HUGEPAGE);
+#endif
+	} else {
+		bytes = (bytes + CACHE_LINE - 1) / CACHE_LINE * CACHE_LINE;
+		o->slots = aligned_alloc(CACHE_LINE, bytes);
+	}
 	if (!o->slots)
 		return -ENOMEM;
 	/* All ones: payload SLOT_EMPTY in every slot. */
@@ -728,6 +743,25 @@ int32_t tcam_lookup_linear(const struct tcam *t, const struct pnic_key *key)
 	return TCAM_MISS;
 }
 
+/* The rest of a probe sequence, from `pos` on (rarely needed). */
+static inline __attribute__((always_inline)) uint32_t
+probe_rest(const struct tuple *tp, const uint64_t *mk, uint32_t h,
+	   uint32_t pos, const unsigned n, const unsigned stride,
+	   uint32_t found)
+{
+	uint32_t m = tp->tab.size_mask;
+
+	for (;; pos = (pos + 1) & m) {
+		const uint64_t *s = tp->tab.slots + (size_t)pos * stride;
+		uint64_t w0 = s[0];
+
+		if ((uint32_t)w0 == SLOT_EMPTY)
+			return found;
+		if ((uint32_t)(w0 >> 32) == h && words_eq(s + 1, mk, n))
+			return (uint32_t)w0 < found ? (uint32_t)w0 : found;
+	}
+}
+
 /* Tuple space search, written once and instantiated per key width so the
  * word loops unroll. */
 static inline __attribute__((always_inline)) int32_t
@@ -744,21 +778,37 @@ lookup_n(const struct tcam *t, const struct pnic_key *key, const unsigned n,
 		/* Every later tuple's entries lie above this one's best. */
 		if (tp->best >= found)
 			break;
+#pragma GCC unroll 8
 		for (unsigned i = 0; i < n; i++)
 			mk[i] = key->w[i] & tp->mask[i];
 		h = hash32(hash_words(mk, n));
 		m = tp->tab.size_mask;
-		for (pos = h & m;; pos = (pos + 1) & m) {
-			const uint64_t *s = tp->tab.slots + (size_t)pos * stride;
-			uint64_t w0 = s[0];
+		pos = h & m;
+		{
+			/* The home slot and the next one, compared without
+			 * branches: a key is almost always in one of them, and
+			 * a branch on a slot that is still on its way from
+			 * memory would stall the lookups behind this one. */
+			const uint64_t *s0 = tp->tab.slots + (size_t)pos * stride;
+			const uint64_t *s1 = tp->tab.slots + (size_t)((pos + 1) & m) * stride;
+			uint64_t w0 = s0[0], w1 = s1[0];
+			uint64_t d0 = (w0 >> 32) ^ h, d1 = (w1 >> 32) ^ h;
+			uint32_t c0, c1;
 
-			if ((uint32_t)w0 == SLOT_EMPTY)
-				break;
-			if ((uint32_t)(w0 >> 32) == h && words_eq(s + 1, mk, n)) {
-				if ((uint32_t)w0 < found)
-					found = (uint32_t)w0;
-				break;
+#pragma GCC unroll 8
+			for (unsigned i = 0; i < n; i++) {
+				d0 |= s0[1 + i] ^ mk[i];
+				d1 |= s1[1 + i] ^ mk[i];
 			}
+			/* An empty slot's payload is SLOT_EMPTY, never a hit. */
+			c0 = d0 ? SLOT_EMPTY : (uint32_t)w0;
+			c1 = d1 ? SLOT_EMPTY : (uint32_t)w1;
+			c0 = c0 < c1 ? c0 : c1;
+			found = c0 < found ? c0 : found;
+			if (c0 == SLOT_EMPTY && (uint32_t)w0 != SLOT_EMPTY &&
+			    (uint32_t)w1 != SLOT_EMPTY)
+				found = probe_rest(tp, mk, h, (pos + 2) & m, n,
+						   stride, found);
 		}
 	}
 	return found == UINT32_MAX ? TCAM_MISS : (int32_t)found;
