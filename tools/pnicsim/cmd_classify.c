@@ -19,7 +19,7 @@
 #include "tools/io/classbench.h"
 #include "tools/pnicsim/commands.h"
 
-#define DEFAULT_DEPTH 65536
+#define DEFAULT_DEPTH 65536u
 
 static void usage(FILE *f)
 {
@@ -46,8 +46,9 @@ static void usage(FILE *f)
 "        only: key already built, TCAM lookup, entry->rule map), check.\n"
 "\n"
 "options:\n"
-"  --depth N       TCAM entries (%u..%u, default %u).  A rule set that needs\n"
-"                  more entries than that is refused.\n"
+"  --depth N       TCAM entries (%u..%u, default %u), or 'auto': the\n"
+"                  smallest power of two that holds the compiled set.  A rule\n"
+"                  set that needs more entries than the depth is refused.\n"
 "  --linear        look up with the TCAM's linear scan (the oracle) instead\n"
 "                  of tuple space search; same answers, slower.\n"
 "  --check         also find each header's first matching rule by scanning\n"
@@ -58,7 +59,8 @@ static void usage(FILE *f)
 "  --quiet         do not print the per-header answers.\n"
 "\n"
 "exit status: 0 ok, 1 bad input or a --check disagreement, 2 bad usage.\n",
-		TCAM_MIN_DEPTH, TCAM_MAX_DEPTH, DEFAULT_DEPTH);
+		(unsigned)TCAM_MIN_DEPTH, (unsigned)TCAM_MAX_DEPTH,
+		DEFAULT_DEPTH);
 }
 
 struct opts {
@@ -119,13 +121,17 @@ static int parse_args(int argc, char **argv, struct opts *o)
 					return 2;
 				}
 			} else if (!strcmp(a, "--depth")) {
-				if (parse_ulong(val, TCAM_MAX_DEPTH, &v) ||
-				    v < TCAM_MIN_DEPTH) {
-					fprintf(stderr, "pnicsim classify: --depth '%s' is not an integer in %u..%u\n",
-						val, TCAM_MIN_DEPTH, TCAM_MAX_DEPTH);
+				if (!strcmp(val, "auto")) {
+					o->depth = 0;
+				} else if (parse_ulong(val, TCAM_MAX_DEPTH, &v) ||
+					   v < TCAM_MIN_DEPTH) {
+					fprintf(stderr, "pnicsim classify: --depth '%s' is not 'auto' or an integer in %u..%u\n",
+						val, (unsigned)TCAM_MIN_DEPTH,
+						(unsigned)TCAM_MAX_DEPTH);
 					return 2;
+				} else {
+					o->depth = (uint32_t)v;
 				}
-				o->depth = (uint32_t)v;
 			} else {
 				if (parse_ulong(val, 1000000, &v) || v == 0) {
 					fprintf(stderr, "pnicsim classify: --repeat '%s' is not an integer in 1..1000000\n",
@@ -201,19 +207,24 @@ int cmd_classify(int argc, char **argv)
 	}
 
 	ap.profile = o.profile;
-	ap.depth = o.depth;
+	ap.depth = o.depth; /* 0 (auto): up to TCAM_MAX_DEPTH */
 	rc = acl_compile(&ap, rules.rules, rules.n, &acl, &err);
 	if (rc) {
 		fprintf(stderr, "pnicsim classify: %s: %s\n", o.rules,
 			pnic_error_str(&err, buf, sizeof buf));
 		if (rc == -ENOSPC)
 			fprintf(stderr, "pnicsim classify: use --depth (up to %u)\n",
-				TCAM_MAX_DEPTH);
+				(unsigned)TCAM_MAX_DEPTH);
 		rc = 1;
 		goto free_files;
 	}
 	rc = 1;
+	/* auto: the smallest power of two that holds the set, as a hardware
+	 * TCAM would be sized (the linear oracle scans the whole depth) */
 	tp.depth = o.depth;
+	if (!tp.depth)
+		for (tp.depth = TCAM_MIN_DEPTH; tp.depth < acl_entry_count(acl);)
+			tp.depth *= 2;
 	tp.key_bits = o.profile->key_bits;
 	if (tcam_create(&tp, &tcam, &err) || acl_install(acl, tcam, 0, &err)) {
 		fprintf(stderr, "pnicsim classify: %s\n",
