@@ -7,7 +7,7 @@
 #define IPV4_HLEN 20
 #define IPV6_HLEN 40
 #define TPID_8021Q 0x8100
-#define MAX_FRAME 65535u
+#define MAX_IP_LEN 65535u
 
 static uint16_t rd16(const uint8_t *p)
 {
@@ -176,10 +176,15 @@ static enum editor_status plan_edits(const struct pnic_action *a,
 		if (!(h->have & HDR_ETH) || pl->l2 + ETH_HLEN > cur)
 			return EDIT_SHORT_FRAME;
 		cur += tpl->len;
+		/* The outer IPv4 total length / IPv6 payload length are 16 bits
+		 * (the UDP length is never larger than either). */
+		if (cur - pl->lay.l3_off - (pl->lay.ipv6 ? IPV6_HLEN : 0) >
+		    MAX_IP_LEN)
+			return EDIT_NO_ROOM;
 	}
 	/* Intermediate lengths never exceed max(len, cur): decap only
 	 * shrinks and comes first, and the growing edits come last. */
-	if (cur > cap || cur > MAX_FRAME)
+	if (cur > cap)
 		return EDIT_NO_ROOM;
 	pl->out_len = cur;
 	return EDIT_OK;

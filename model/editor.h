@@ -57,7 +57,8 @@ enum editor_status {
 	EDIT_VLAN_FULL,     /* push onto a frame that already has 2 tags */
 	EDIT_NO_TEMPLATE,   /* encap with no template (id never set) */
 	EDIT_BAD_TEMPLATE,  /* template fails encap_template_layout() */
-	EDIT_NO_ROOM,       /* result longer than cap (or than 65535 bytes) */
+	EDIT_NO_ROOM,       /* result longer than cap, or an encap whose outer
+			     * IP length field would overflow 16 bits */
 	EDIT_SHORT_FRAME,   /* frame too short for, or parse result not locating,
 			     * the header an edit needs */
 	EDIT_STATUS_COUNT
