@@ -7,7 +7,7 @@
 #   tcam_acl_<n>_entries   TCAM entries after expansion
 #   tcam_acl_<n>_masks     distinct masks (what tuple search iterates)
 # The linear oracle runs on the first headers of the same trace only.
-# tcam_flow_64k_* is the same at 64K entries for exact-5-tuple flow rules
+# tcam_cbflow_64k_* is the same at 64K entries for exact-5-tuple flow rules
 # (cbgen --style flow): few masks, the case tuple space search is made for.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -20,6 +20,7 @@ field() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
 for spec in "acl 1k 290 5000 4 5000" "acl 16k 4700 3000 1 1000" \
             "acl 64k 18800 2000 1 500" "flow 64k 54000 20000 5 500"; do
   read -r kind tag nrules nhdr rep nlin <<<"$spec"
+  figure=$kind; [ "$kind" = flow ] && figure=cbflow  # tcam_flow_* is 10-tcam.sh
   "$BIN"/cbgen rules "$nrules" --seed 1 --style "$kind" -o "$dir/rules"
   "$BIN"/cbgen trace "$dir/rules" "$nhdr" --seed 2 -o "$dir/trace"
   head -n "$nlin" "$dir/trace" > "$dir/trace.lin"
@@ -31,8 +32,8 @@ for spec in "acl 1k 290 5000 4 5000" "acl 16k 4700 3000 1 1000" \
   echo "$kind $tag: $nrules rules -> $(field tcam_entries "$dir/fast") entries" \
        "(depth $(field tcam_depth "$dir/fast"), $(field masks "$dir/fast") masks)," \
        "fast $fast/s, linear $lin/s"
-  echo "BENCH tcam_${kind}_${tag}_mlps $(awk -v f="$fast" 'BEGIN { printf "%.4f", f / 1e6 }')"
-  echo "BENCH tcam_${kind}_${tag}_speedup $(awk -v f="$fast" -v l="$lin" 'BEGIN { printf "%.3f", (l > 0 ? f / l : 0) }')"
-  echo "BENCH tcam_${kind}_${tag}_entries $(field tcam_entries "$dir/fast")"
-  echo "BENCH tcam_${kind}_${tag}_masks $(field masks "$dir/fast")"
+  echo "BENCH tcam_${figure}_${tag}_mlps $(awk -v f="$fast" 'BEGIN { printf "%.4f", f / 1e6 }')"
+  echo "BENCH tcam_${figure}_${tag}_speedup $(awk -v f="$fast" -v l="$lin" 'BEGIN { printf "%.3f", (l > 0 ? f / l : 0) }')"
+  echo "BENCH tcam_${figure}_${tag}_entries $(field tcam_entries "$dir/fast")"
+  echo "BENCH tcam_${figure}_${tag}_masks $(field masks "$dir/fast")"
 done

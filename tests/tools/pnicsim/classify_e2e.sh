@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end ACL classification check, one case per call (run by `make test`
 # through mk/classify.mk):
-#   1. cbgen writes a rule set and a header trace;
+#   1. cbgen writes a rule set and a header trace (and writes the same
+#      trace again from the same seed, and other rules from another seed);
 #   2. `pnicsim classify --check` compares every TCAM answer with a
 #      first-match scan over the rules (no TCAM) and exits non-zero on any
 #      disagreement;
@@ -21,6 +22,11 @@ dir=build/classify-test/$1
 mkdir -p "$dir"
 "$BIN"/cbgen rules "${rules[@]}" -o "$dir/rules"
 "$BIN"/cbgen trace "$dir/rules" "$headers" --seed 9 -o "$dir/trace"
+# deterministic per seed, and the seed matters
+"$BIN"/cbgen trace "$dir/rules" "$headers" --seed 9 | cmp -s - "$dir/trace" ||
+  { echo "cbgen trace: same seed, different output"; exit 1; }
+"$BIN"/cbgen rules "${rules[@]}" --seed 8 | cmp -s - "$dir/rules" &&
+  { echo "cbgen rules: seeds 8 and ${rules[2]} gave the same rules"; exit 1; }
 "$BIN"/pnicsim classify "$dir/rules" "$dir/trace" --check "${opts[@]}" \
   > "$dir/out" 2> "$dir/summary"
 cat "$dir/summary"
