@@ -68,9 +68,13 @@ static uint16_t entropy_port(const struct pkt_hdrs *h, const uint8_t *mac)
 	if (h->have & (HDR_IPV4 | HDR_IPV6)) {
 		x = fnv1a(x, h->src_ip, 16);
 		x = fnv1a(x, h->dst_ip, 16);
+		/* Every fragment of a datagram takes the first one's path: only
+		 * the first carries ports, so fragments hash without them. */
+		bool frag = h->have & HDR_FRAG;
+
 		b[0] = h->ip_proto;
-		wr16(b + 1, h->l4_sport);
-		wr16(b + 3, h->l4_dport);
+		wr16(b + 1, frag ? 0 : h->l4_sport);
+		wr16(b + 3, frag ? 0 : h->l4_dport);
 		x = fnv1a(x, b, 5);
 	} else {
 		x = fnv1a(x, mac, 12);

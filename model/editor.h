@@ -95,8 +95,9 @@ int editor_apply(const struct pnic_action *a, const struct encap_template *tpl,
 
 /* The outer UDP source port an encap gives a frame: FNV-1a (32-bit) over
  * the inner src_ip[16], dst_ip[16], ip_proto, l4_sport (big-endian),
- * l4_dport (big-endian) from h when h is IPv4/IPv6, else over the 12 MAC
- * bytes at frame+h->l2_off and the ethertype (big-endian); folded as
+ * l4_dport (big-endian) from h when h is IPv4/IPv6 (ports as 0 for any
+ * fragment, so all fragments of a datagram take one path), else over the
+ * 12 MAC bytes at frame+h->l2_off and the ethertype (big-endian); folded as
  * 0xc000 | ((x ^ x >> 16) & 0x3fff), the dynamic port range. */
 uint16_t editor_entropy_port(const struct pkt_hdrs *h, const uint8_t *frame);
 

@@ -917,6 +917,22 @@ Test(editor, encap_entropy_port)
 	cr_assert_gt(distinct, 900, "only %u distinct ports", distinct);
 }
 
+Test(editor, entropy_port_of_fragments_ignores_ports)
+{
+	struct fspec i = base_spec(4, 17), z;
+	struct parse_result pr;
+	uint8_t in[CAP];
+	uint16_t p;
+
+	simple(&i, in, &pr);
+	pr.outer.have |= HDR_FRAG;
+	p = editor_entropy_port(&pr.outer, in);
+	z = i;
+	z.sport = z.dport = 0;
+	cr_assert_eq(p, expected_port(&z));
+	cr_assert_neq(p, expected_port(&i));
+}
+
 Test(editor, decap_then_encap_retunnels)
 {
 	struct pnic_action a = { .kind = ACT_FORWARD, .dec_ttl = true,
