@@ -189,8 +189,9 @@ int acl_compile(const struct acl_params *params, const struct acl_rule *rules,
 	}
 	if (total > depth)
 		return pnic_err(err, ENOSPC,
-				"%u rules need %llu TCAM entries after port-range expansion, but the TCAM has %u; give a deeper TCAM or fewer/wider port ranges",
-				n, (unsigned long long)total, depth);
+				"%u rule%s need%s %llu TCAM entries after port-range expansion, but the TCAM has %u; give a deeper TCAM or fewer/wider port ranges",
+				n, n == 1 ? "" : "s", n == 1 ? "s" : "",
+				(unsigned long long)total, depth);
 
 	a = calloc(1, sizeof *a);
 	if (!a)
@@ -304,8 +305,9 @@ int acl_install(struct acl *a, struct tcam *t, uint32_t base,
 				a->profile->key_bits);
 	if (base > depth || a->n_entries > depth - base)
 		return pnic_err(err, ENOSPC,
-				"%u rules need %u TCAM entries after port-range expansion, but the TCAM has %u (from index %u: %u free)",
-				a->n_rules, a->n_entries, depth, base,
+				"%u rule%s need%s %u TCAM entries after port-range expansion, but the TCAM has %u (from index %u: %u free)",
+				a->n_rules, a->n_rules == 1 ? "" : "s",
+				a->n_rules == 1 ? "s" : "", a->n_entries, depth, base,
 				base > depth ? 0 : depth - base);
 	for (uint32_t e = 0; e < a->n_entries; e++) {
 		rc = tcam_write(t, base + e, &a->values[e], &a->masks[e], err);
