@@ -20,18 +20,45 @@ static void wr16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)v;
 }
 
-/* One's complement sum of n bytes, not folded, not complemented. */
+/* One's complement sum of n bytes taken as big-endian 16-bit words (an odd
+ * last byte padded with zero), added to sum; not complemented.  The sum is
+ * independent of byte order (RFC 1071 2.B), so it adds native 32-bit loads
+ * and swaps once at the end: the IPv6 encap sums every byte of the frame. */
 static uint32_t csum_add(uint32_t sum, const uint8_t *p, uint32_t n)
 {
-	uint32_t i;
+	uint64_t s = 0;
+	uint32_t w;
+	uint16_t h;
 
-	for (i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		sum += (uint32_t)p[n - 1] << 8;
-	/* Fold as we go so long frames cannot overflow 32 bits. */
-	sum = (sum & 0xffff) + (sum >> 16);
-	return sum;
+	for (; n >= 16; p += 16, n -= 16) {
+		uint32_t v[4];
+
+		memcpy(v, p, 16);
+		s += (uint64_t)v[0] + v[1] + v[2] + v[3];
+	}
+	for (; n >= 4; p += 4, n -= 4) {
+		memcpy(&w, p, 4);
+		s += w;
+	}
+	if (n >= 2) {
+		memcpy(&h, p, 2);
+		s += h;
+		p += 2;
+		n -= 2;
+	}
+	if (n) {
+		uint8_t last[2] = { p[0], 0 };
+
+		memcpy(&h, last, 2);
+		s += h;
+	}
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	s = (s >> 8 | s << 8) & 0xffff;
+#endif
+	sum += (uint32_t)s;
+	return (sum & 0xffff) + (sum >> 16);
 }
 
 static uint16_t csum_fold(uint32_t sum)
