@@ -45,15 +45,25 @@ struct otab {
 	uint32_t count;
 };
 
+/* A tuple with at most SMALL_MAX distinct values also keeps them in a
+ * plain array: comparing a few values costs less than hashing the key. */
+#define SMALL_MAX 4
+#define SMALL_NONE UINT32_MAX
+
 struct tuple {
+	/* What a lookup reads, first. */
 	uint64_t mask[PNIC_KEY_WORDS];
 	uint32_t best;          /* lowest entry index in the tuple (heap top) */
+	uint32_t n_small;       /* values in small_*, or SMALL_NONE */
+	struct otab tab;        /* masked value -> lowest index with it */
+	uint32_t small_idx[SMALL_MAX];
+	uint64_t small_val[SMALL_MAX][PNIC_KEY_WORDS];
+
 	uint32_t order_pos;     /* position in tcam.order */
 	uint32_t id;
 	uint32_t n_entries;
 	uint32_t heap_cap;
 	uint32_t *heap;         /* min-heap of entry indices */
-	struct otab tab;        /* masked value -> lowest index with it */
 };
 
 struct tcam {
@@ -103,19 +113,24 @@ static const uint64_t hash_salt[PNIC_KEY_WORDS] = {
 	0xbf58476d1ce4e5b9ull, 0x94d049bb133111ebull,
 };
 
-/* wyhash-style: word pairs are multiplied independently (the CPU overlaps
- * them), then one more multiply mixes the sum. */
+static const uint64_t hash_mul[PNIC_KEY_WORDS] = {
+	0x9e3779b97f4a7c15ull, 0xbf58476d1ce4e5b9ull,
+	0x94d049bb133111ebull, 0xd6e8feb86659fd93ull,
+	0xa0761d6478bd642full, 0xe7037ed1a0b428dbull,
+	0x8ebc6af09c88c6e3ull, 0x589965cc75374cc3ull,
+};
+
+/* Multilinear over the words (one independent multiply each, so the CPU
+ * overlaps them), then a 64x64->128 multiply folds high bits into low
+ * ones.  Collisions cost probes, never answers. */
 static inline __attribute__((always_inline)) uint64_t
 hash_words(const uint64_t *w, unsigned n)
 {
 	uint64_t h = n;
-	unsigned i;
 
 #pragma GCC unroll 8
-	for (i = 0; i + 1 < n; i += 2)
-		h ^= mum(w[i] ^ hash_salt[i], w[i + 1] ^ hash_salt[i + 1]);
-	if (i < n)
-		h ^= mum(w[i] ^ hash_salt[i], hash_salt[i + 1] ^ 0x5851f42d4c957f2dull);
+	for (unsigned i = 0; i < n; i++)
+		h += (w[i] ^ hash_salt[i]) * hash_mul[i];
 	return mum(h ^ 0x2d358dccaa6c78a5ull, 0x8bb84b93962eacc9ull);
 }
 
@@ -212,26 +227,44 @@ static void otab_put(struct otab *o, unsigned stride, unsigned n,
 	o->count++;
 }
 
-/* Make room for one more key (at most half full). */
-static int otab_reserve(struct otab *o, unsigned stride, unsigned n)
+static int otab_resize(struct otab *o, unsigned stride, unsigned n,
+		       uint32_t slots)
 {
 	uint32_t size = o->size_mask + 1;
-	struct otab bigger;
+	struct otab other;
 
-	if ((o->count + 1) * 2 <= size)
-		return 0;
-	if (otab_init(&bigger, stride, size * 2))
+	if (otab_init(&other, stride, slots))
 		return -ENOMEM;
 	for (uint32_t pos = 0; pos < size; pos++) {
 		const uint64_t *s = otab_slot(o, stride, pos);
 
 		if (slot_payload(s) != SLOT_EMPTY)
-			otab_put(&bigger, stride, n, s + 1,
+			otab_put(&other, stride, n, s + 1,
 				 (uint32_t)(s[0] >> 32), slot_payload(s));
 	}
 	otab_fini(o);
-	*o = bigger;
+	*o = other;
 	return 0;
+}
+
+/* Make room for one more key (at most half full). */
+static int otab_reserve(struct otab *o, unsigned stride, unsigned n)
+{
+	uint32_t size = o->size_mask + 1;
+
+	if ((o->count + 1) * 2 <= size)
+		return 0;
+	return otab_resize(o, stride, n, size * 2);
+}
+
+/* Give memory back when a table is mostly empty, so that a table which
+ * once held many keys is cheap to scan and to probe.  Best effort. */
+static void otab_shrink(struct otab *o, unsigned stride, unsigned n)
+{
+	uint32_t size = o->size_mask + 1;
+
+	if (size > OTAB_MIN_SLOTS && o->count * 8 < size)
+		(void)otab_resize(o, stride, n, size / 2);
 }
 
 /* Backward-shift deletion: no tombstones, so probes stay short however
@@ -378,6 +411,27 @@ static void tuple_update_best(struct tcam *t, struct tuple *tp)
 	}
 }
 
+/* Refresh a tuple's small-value array after its table changed. */
+static void tuple_sync_small(const struct tcam *t, struct tuple *tp)
+{
+	uint32_t size = tp->tab.size_mask + 1, k = 0;
+
+	if (tp->tab.count > SMALL_MAX) {
+		tp->n_small = SMALL_NONE;
+		return;
+	}
+	for (uint32_t pos = 0; pos < size; pos++) {
+		const uint64_t *s = otab_slot(&tp->tab, t->stride, pos);
+
+		if (slot_payload(s) == SLOT_EMPTY)
+			continue;
+		tp->small_idx[k] = slot_payload(s);
+		memcpy(tp->small_val[k], s + 1, t->nw * sizeof *s);
+		k++;
+	}
+	tp->n_small = k;
+}
+
 /* ---- tuples -------------------------------------------------------------- */
 
 static void tuple_free(struct tcam *t, struct tuple *tp)
@@ -424,6 +478,7 @@ static int tuple_get(struct tcam *t, const uint64_t *mask,
 	}
 	memcpy(tp->mask, mask, t->nw * sizeof *mask);
 	tp->best = UINT32_MAX;
+	tp->n_small = 0;
 	id = t->n_free ? t->free_ids[--t->n_free] : t->n_ids++;
 	tp->id = id;
 	t->tuples[id] = tp;
@@ -457,6 +512,7 @@ static void entry_remove(struct tcam *t, uint32_t e, const struct tuple *keep)
 
 	if (t->dup_next[e] == e) {
 		otab_remove(&tp->tab, t->stride, s);
+		otab_shrink(&tp->tab, t->stride, t->nw);
 	} else {
 		uint32_t next = t->dup_next[e], prev = t->dup_prev[e];
 
@@ -473,6 +529,7 @@ static void entry_remove(struct tcam *t, uint32_t e, const struct tuple *keep)
 		}
 	}
 	t->dup_next[e] = t->dup_prev[e] = e;
+	tuple_sync_small(t, tp);
 	heap_remove(t, tp, e);
 	tuple_update_best(t, tp);
 	t->valid[e] = 0;
@@ -504,6 +561,7 @@ static void entry_insert(struct tcam *t, uint32_t e, struct tuple *tp)
 		t->dup_next[e] = t->dup_prev[e] = e;
 		otab_put(&tp->tab, t->stride, t->nw, v, h, e);
 	}
+	tuple_sync_small(t, tp);
 	heap_push(t, tp, e);
 	tuple_update_best(t, tp);
 	t->valid[e] = 1;
@@ -762,8 +820,39 @@ probe_rest(const struct tuple *tp, const uint64_t *mk, uint32_t h,
 	}
 }
 
+/* Two words at a time (SSE2 on x86-64, NEON on arm64; plain pairs
+ * elsewhere).  Loads go through memcpy: slot values sit 8 bytes into their
+ * slot. */
+typedef uint64_t v2u __attribute__((vector_size(16)));
+
+static inline __attribute__((always_inline)) v2u ld2(const uint64_t *p)
+{
+	v2u v;
+
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+/* OR of (a[i] ^ b[i]) over n words: zero when equal. */
+static inline __attribute__((always_inline)) uint64_t
+diff_n(const v2u *a, const uint64_t *b, const unsigned n)
+{
+	v2u d = { 0, 0 };
+	uint64_t r;
+
+#pragma GCC unroll 4
+	for (unsigned i = 0; i < n / 2; i++)
+		d |= a[i] ^ ld2(b + 2 * i);
+	r = d[0] | d[1];
+	if (n & 1)
+		r |= a[n / 2][0] ^ b[n - 1];
+	return r;
+}
+
 /* Tuple space search, written once and instantiated per key width so the
- * word loops unroll. */
+ * word loops unroll.  Branches depend only on the tuple order and on
+ * counts, rarely on what a probe loads: a branch on a slot still on its
+ * way from memory would hold back the lookups behind this one. */
 static inline __attribute__((always_inline)) int32_t
 lookup_n(const struct tcam *t, const struct pnic_key *key, const unsigned n,
 	 const unsigned stride)
@@ -772,44 +861,46 @@ lookup_n(const struct tcam *t, const struct pnic_key *key, const unsigned n,
 
 	for (uint32_t k = 0; k < t->n_order; k++) {
 		const struct tuple *tp = t->order[k];
-		uint64_t mk[PNIC_KEY_WORDS];
-		uint32_t h, pos, m;
+		v2u mk[PNIC_KEY_WORDS / 2];
+		uint64_t hw[PNIC_KEY_WORDS];
+		uint32_t h, pos, m, c0, c1;
+		const uint64_t *s0, *s1;
 
 		/* Every later tuple's entries lie above this one's best. */
 		if (tp->best >= found)
 			break;
-#pragma GCC unroll 8
-		for (unsigned i = 0; i < n; i++)
-			mk[i] = key->w[i] & tp->mask[i];
-		h = hash32(hash_words(mk, n));
-		m = tp->tab.size_mask;
-		pos = h & m;
-		{
-			/* The home slot and the next one, compared without
-			 * branches: a key is almost always in one of them, and
-			 * a branch on a slot that is still on its way from
-			 * memory would stall the lookups behind this one. */
-			const uint64_t *s0 = tp->tab.slots + (size_t)pos * stride;
-			const uint64_t *s1 = tp->tab.slots + (size_t)((pos + 1) & m) * stride;
-			uint64_t w0 = s0[0], w1 = s1[0];
-			uint64_t d0 = (w0 >> 32) ^ h, d1 = (w1 >> 32) ^ h;
-			uint32_t c0, c1;
+#pragma GCC unroll 4
+		for (unsigned i = 0; i < (n + 1) / 2; i++)
+			mk[i] = ld2(key->w + 2 * i) & ld2(tp->mask + 2 * i);
+
+		if (tp->n_small != SMALL_NONE) {
+			for (uint32_t j = 0; j < tp->n_small; j++) {
+				c0 = diff_n(mk, tp->small_val[j], n) ?
+				     SLOT_EMPTY : tp->small_idx[j];
+				found = c0 < found ? c0 : found;
+			}
+			continue;
+		}
 
 #pragma GCC unroll 8
-			for (unsigned i = 0; i < n; i++) {
-				d0 |= s0[1 + i] ^ mk[i];
-				d1 |= s1[1 + i] ^ mk[i];
-			}
-			/* An empty slot's payload is SLOT_EMPTY, never a hit. */
-			c0 = d0 ? SLOT_EMPTY : (uint32_t)w0;
-			c1 = d1 ? SLOT_EMPTY : (uint32_t)w1;
-			c0 = c0 < c1 ? c0 : c1;
-			found = c0 < found ? c0 : found;
-			if (c0 == SLOT_EMPTY && (uint32_t)w0 != SLOT_EMPTY &&
-			    (uint32_t)w1 != SLOT_EMPTY)
-				found = probe_rest(tp, mk, h, (pos + 2) & m, n,
-						   stride, found);
-		}
+		for (unsigned i = 0; i < n; i++)
+			hw[i] = key->w[i] & tp->mask[i];
+		h = hash32(hash_words(hw, n));
+		m = tp->tab.size_mask;
+		pos = h & m;
+		/* The home slot and the next one: a key is almost always in
+		 * one of them.  An empty slot's payload is SLOT_EMPTY, which
+		 * is never a hit, whatever stale value it holds. */
+		s0 = tp->tab.slots + (size_t)pos * stride;
+		s1 = tp->tab.slots + (size_t)((pos + 1) & m) * stride;
+		c0 = diff_n(mk, s0 + 1, n) ? SLOT_EMPTY : (uint32_t)s0[0];
+		c1 = diff_n(mk, s1 + 1, n) ? SLOT_EMPTY : (uint32_t)s1[0];
+		c0 = c0 < c1 ? c0 : c1;
+		found = c0 < found ? c0 : found;
+		if (c0 == SLOT_EMPTY && (uint32_t)s0[0] != SLOT_EMPTY &&
+		    (uint32_t)s1[0] != SLOT_EMPTY)
+			found = probe_rest(tp, hw, h, (pos + 2) & m, n, stride,
+					   found);
 	}
 	return found == UINT32_MAX ? TCAM_MISS : (int32_t)found;
 }

@@ -266,6 +266,31 @@ Test(tcam, many_masks_keep_order)
 	tcam_destroy(t);
 }
 
+Test(tcam, one_big_tuple)
+{
+	struct tcam *t = mk(4096, 16);
+	struct pnic_error err;
+
+	/* Enough values in one table that many sit several slots from home. */
+	for (uint32_t i = 0; i < 4096; i++)
+		put(t, i, (i * 7919u) & 0xffff, 0xffff);
+	cr_assert_eq(tcam_mask_count(t), 1);
+	for (uint32_t i = 0; i < 4096; i++)
+		expect(t, (i * 7919u) & 0xffff, (int32_t)i);
+	expect(t, 1, TCAM_MISS);
+	/* Shrinking back down keeps every remaining entry reachable. */
+	for (uint32_t i = 0; i < 4096; i++)
+		if (i % 97)
+			cr_assert_eq(tcam_invalidate(t, i, &err), 0);
+	for (uint32_t i = 0; i < 4096; i++)
+		expect(t, (i * 7919u) & 0xffff, i % 97 ? TCAM_MISS : (int32_t)i);
+	for (uint32_t i = 0; i < 4096; i += 97)
+		cr_assert_eq(tcam_invalidate(t, i, &err), 0);
+	cr_assert_eq(tcam_used(t), 0);
+	cr_assert_eq(tcam_mask_count(t), 0);
+	tcam_destroy(t);
+}
+
 /* ---- differential test: tcam_lookup == tcam_lookup_linear ------------- */
 
 static uint64_t rng_state;
@@ -431,6 +456,7 @@ struct diff_cfg {
 	uint16_t key_bits;
 	unsigned n_masks;
 	unsigned lookups;
+	bool random_values;  /* else from the few choices per segment */
 };
 
 static uint64_t run_diff(const struct diff_cfg *c, uint64_t seed)
@@ -459,7 +485,10 @@ static uint64_t run_diff(const struct diff_cfg *c, uint64_t seed)
 				/* duplicate value and mask */
 			} else {
 				world_value(w, &v);
-				if (rnd_below(4) == 0)
+				if (c->random_values)
+					for (unsigned j = 0; j < w->nw; j++)
+						v.w[j] = rnd();
+				else if (rnd_below(4) == 0)
 					for (unsigned j = 0; j < w->nw; j++)
 						v.w[j] ^= rnd() & rnd() & rnd();
 				key_trim(&v, c->key_bits);
@@ -558,16 +587,18 @@ static uint64_t run_diff(const struct diff_cfg *c, uint64_t seed)
 Test(tcam, differential_fast_equals_linear, .timeout = 120)
 {
 	static const struct diff_cfg cfgs[] = {
-		{ 16, 1, 4, 40000 },
-		{ 16, 13, 16, 60000 },
-		{ 64, 104, 8, 150000 },
-		{ 100, 64, 64, 100000 },
-		{ 256, 372, 12, 200000 },
-		{ 256, 104, 200, 100000 },
-		{ 512, 512, 32, 100000 },
-		{ 1024, 372, 6, 150000 },
-		{ 1024, 104, 100, 100000 },
-		{ 16384, 372, 8, 4000 },
+		{ 16, 1, 4, 40000, false },
+		{ 16, 13, 16, 60000, false },
+		{ 64, 104, 8, 150000, false },
+		{ 100, 64, 64, 100000, false },
+		{ 256, 372, 12, 200000, false },
+		{ 256, 104, 200, 100000, false },
+		{ 512, 512, 32, 100000, false },
+		{ 1024, 372, 6, 150000, false },
+		{ 1024, 104, 100, 100000, false },
+		{ 16384, 372, 8, 4000, false },
+		{ 4096, 104, 2, 20000, true },
+		{ 2048, 372, 3, 20000, true },
 	};
 	uint64_t seed = 0x7ca5eedull, total = 0;
 	const char *env = getenv("TCAM_SEED");
