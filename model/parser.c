@@ -1,0 +1,502 @@
+#include "model/parser.h"
+
+#include <stddef.h>
+#include <string.h>
+
+/* Two bounds govern every header:
+ *  - `cap`: the captured bytes.  Nothing is read at or past it; a header
+ *    that does not fit gives a TRUNC_* status.
+ *  - `end`: where the enclosing packet ends on the wire (the frame's wire
+ *    length, or the outer IP packet's end for an encapsulated frame).  IP
+ *    lengths are checked against it, and a header the IP length cannot hold
+ *    gives a BAD_* status.
+ * `depth` advances only when a header has been accepted whole, so it never
+ * exceeds `cap`, and a layer's HDR_* flag and fields are set only when its
+ * header was accepted. */
+
+#define ETH_HLEN        14
+#define VLAN_HLEN        4
+#define IPV4_HLEN       20
+#define IPV6_HLEN       40
+#define TCP_HLEN        20
+#define UDP_HLEN         8
+#define ICMP_HLEN        8
+#define VXLAN_HLEN       8
+#define GENEVE_HLEN      8
+#define GRE_HLEN         4
+#define ARP_FIXED_HLEN   8
+
+#define ETH_P_IPV4   0x0800
+#define ETH_P_ARP    0x0806
+#define ETH_P_RARP   0x8035
+#define ETH_P_IPV6   0x86dd
+#define ETH_P_TEB    0x6558   /* transparent Ethernet bridging */
+#define ETH_P_8021Q  0x8100
+#define ETH_P_8021AD 0x88a8
+#define ETH_P_QINQ1  0x9100   /* pre-standard QinQ */
+
+#define PROTO_HOPOPTS   0
+#define PROTO_ICMP      1
+#define PROTO_TCP       6
+#define PROTO_UDP      17
+#define PROTO_ROUTING  43
+#define PROTO_FRAGMENT 44
+#define PROTO_GRE      47
+#define PROTO_AH       51
+#define PROTO_ICMPV6   58
+#define PROTO_DSTOPTS  60
+
+#define UDP_PORT_VXLAN  4789
+#define UDP_PORT_GENEVE 6081
+
+/* A longer chain is refused: real stacks send a few at most, and a hardware
+ * parser walks a bounded number of stages. */
+#define IPV6_MAX_EXT 8
+#define MAX_VLANS    2
+
+/* BIG TCP sends IPv4 total length / IPv6 payload length 0 when the packet
+ * does not fit 16 bits; only a frame this long may do so. */
+#define BIG_FRAME 65536u
+
+struct cursor {
+	const uint8_t *p;
+	uint32_t cap;     /* captured bytes of the whole frame */
+	uint32_t depth;   /* end of the last header accepted */
+};
+
+static inline uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t rd24(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+}
+
+static inline int is_vlan_tpid(uint16_t t)
+{
+	return t == ETH_P_8021Q || t == ETH_P_8021AD || t == ETH_P_QINQ1;
+}
+
+static inline int is_ipv6_ext(uint8_t nh)
+{
+	return nh == PROTO_HOPOPTS || nh == PROTO_ROUTING ||
+	       nh == PROTO_FRAGMENT || nh == PROTO_DSTOPTS ||
+	       nh == PROTO_AH;
+}
+
+static inline void map_ipv4(uint8_t dst[16], const uint8_t *src)
+{
+	memset(dst, 0, 10);
+	dst[10] = 0xff;
+	dst[11] = 0xff;
+	memcpy(dst + 12, src, 4);
+}
+
+/* L4 header at `off` inside an IP packet that ends at `ip_end`. */
+static enum parse_status parse_l4(struct cursor *c, struct pkt_hdrs *h,
+				  uint32_t off, uint32_t ip_end)
+{
+	const uint8_t *p = c->p + off;
+	uint32_t hlen;
+
+	switch (h->ip_proto) {
+	case PROTO_TCP:
+		if (off + TCP_HLEN > ip_end)
+			return PARSE_BAD_IP_LEN;
+		if (off + TCP_HLEN > c->cap)
+			return PARSE_TRUNC_L4;
+		hlen = (uint32_t)(p[12] >> 4) * 4;
+		if (hlen < TCP_HLEN || off + hlen > ip_end)
+			return PARSE_BAD_L4;
+		if (off + hlen > c->cap)
+			return PARSE_TRUNC_L4;
+		h->have |= HDR_TCP;
+		h->l4_sport = rd16(p);
+		h->l4_dport = rd16(p + 2);
+		h->tcp_flags = p[13];
+		break;
+	case PROTO_UDP:
+		hlen = UDP_HLEN;
+		if (off + hlen > ip_end)
+			return PARSE_BAD_IP_LEN;
+		if (off + hlen > c->cap)
+			return PARSE_TRUNC_L4;
+		h->have |= HDR_UDP;
+		h->l4_sport = rd16(p);
+		h->l4_dport = rd16(p + 2);
+		break;
+	case PROTO_ICMP:
+	case PROTO_ICMPV6:
+		/* Every ICMP message has the 8-byte header; type and code go
+		 * where the key builder looks for ports. */
+		hlen = ICMP_HLEN;
+		if (off + hlen > ip_end)
+			return PARSE_BAD_IP_LEN;
+		if (off + hlen > c->cap)
+			return PARSE_TRUNC_L4;
+		h->have |= HDR_ICMP;
+		h->l4_sport = p[0];
+		h->l4_dport = p[1];
+		break;
+	default:
+		/* ESP, SCTP, ...: the IP header is the last one we know. */
+		return PARSE_OK;
+	}
+	h->l4_off = (uint16_t)off;
+	h->l4_payload_off = (uint16_t)(off + hlen);
+	c->depth = off + hlen;
+	return PARSE_OK;
+}
+
+/* IPv4 header at `off`.  On success *ip_end is where the packet ends. */
+static enum parse_status parse_ipv4(struct cursor *c, struct pkt_hdrs *h,
+				    uint32_t off, uint32_t end,
+				    uint32_t *ip_end)
+{
+	const uint8_t *p = c->p + off;
+	uint32_t ihl, tot, frag;
+
+	if (off + IPV4_HLEN > c->cap)
+		return PARSE_TRUNC_L3;
+	if (p[0] >> 4 != 4)
+		return PARSE_BAD_IP_VERSION;
+	ihl = (uint32_t)(p[0] & 0x0f) * 4;
+	if (ihl < IPV4_HLEN)
+		return PARSE_BAD_IHL;
+	tot = rd16(p + 2);
+	if (tot == 0 && end >= BIG_FRAME)
+		tot = end - off;
+	else if (tot < IPV4_HLEN || off + tot > end)
+		return PARSE_BAD_IP_LEN;
+	if (ihl > tot)
+		return PARSE_BAD_IHL;
+	if (off + ihl > c->cap)
+		return PARSE_TRUNC_L3;
+
+	h->have |= HDR_IPV4;
+	h->l3_off = (uint16_t)off;
+	h->tos = p[1];
+	h->ip_total_len = rd16(p + 2);
+	h->ttl = p[8];
+	h->ip_proto = p[9];
+	map_ipv4(h->src_ip, p + 12);
+	map_ipv4(h->dst_ip, p + 16);
+	frag = rd16(p + 6);
+	if (frag & 0x3fff) {            /* MF, or a non-zero offset */
+		h->have |= HDR_FRAG;
+		if (frag & 0x1fff)
+			h->have |= HDR_LATER_FRAG;
+	}
+	c->depth = off + ihl;
+	*ip_end = off + tot;
+	return PARSE_OK;
+}
+
+/* IPv6 header and its extension chain at `off`.  On success *l4 is where
+ * the final next header (h->ip_proto) starts. */
+static enum parse_status parse_ipv6(struct cursor *c, struct pkt_hdrs *h,
+				    uint32_t off, uint32_t end,
+				    uint32_t *ip_end, uint32_t *l4)
+{
+	const uint8_t *p = c->p + off;
+	uint32_t plen, pos, n_ext = 0;
+	uint8_t nh;
+
+	if (off + IPV6_HLEN > c->cap)
+		return PARSE_TRUNC_L3;
+	if (p[0] >> 4 != 6)
+		return PARSE_BAD_IP_VERSION;
+	plen = rd16(p + 4);
+	if (plen == 0 && end >= BIG_FRAME)
+		plen = end - off - IPV6_HLEN;
+	else if (off + IPV6_HLEN + plen > end)
+		return PARSE_BAD_IP_LEN;
+
+	h->have |= HDR_IPV6;
+	h->l3_off = (uint16_t)off;
+	h->tos = (uint8_t)((p[0] & 0x0f) << 4 | p[1] >> 4);
+	h->ip_total_len = (uint16_t)(rd16(p + 4) + IPV6_HLEN);
+	h->ttl = p[7];
+	memcpy(h->src_ip, p + 8, 16);
+	memcpy(h->dst_ip, p + 24, 16);
+	nh = p[6];
+	h->ip_proto = nh;
+	pos = off + IPV6_HLEN;
+	*ip_end = pos + plen;
+	c->depth = pos;
+
+	while (is_ipv6_ext(nh)) {
+		const uint8_t *e = c->p + pos;
+		uint32_t elen;
+
+		if (n_ext == IPV6_MAX_EXT)
+			return PARSE_TOO_MANY_EXT;
+		/* RFC 8200: hop-by-hop options only right after the header. */
+		if (nh == PROTO_HOPOPTS && n_ext != 0)
+			return PARSE_BAD_EXT;
+		if (pos + 2 > *ip_end)
+			return PARSE_BAD_IP_LEN;
+		if (pos + 2 > c->cap)
+			return PARSE_TRUNC_EXT;
+		if (nh == PROTO_FRAGMENT)
+			elen = 8;
+		else if (nh == PROTO_AH)
+			elen = ((uint32_t)e[1] + 2) * 4;
+		else
+			elen = ((uint32_t)e[1] + 1) * 8;
+		/* AH holds at least next header, length, SPI and sequence. */
+		if (elen < 12 && nh == PROTO_AH)
+			return PARSE_BAD_EXT;
+		if (pos + elen > *ip_end)
+			return PARSE_BAD_IP_LEN;
+		if (pos + elen > c->cap)
+			return PARSE_TRUNC_EXT;
+		n_ext++;
+		pos += elen;
+		c->depth = pos;
+		if (nh == PROTO_FRAGMENT) {
+			h->have |= HDR_FRAG;
+			if (rd16(e + 2) & 0xfff8)
+				h->have |= HDR_LATER_FRAG;
+		}
+		nh = e[0];
+		h->ip_proto = nh;
+		if (h->have & HDR_LATER_FRAG)
+			break;          /* what follows is payload, not headers */
+	}
+	*l4 = pos;
+	return PARSE_OK;
+}
+
+/* One encapsulation level: Ethernet at `off` up to the L4 header; the
+ * frame ends at `end` on the wire. */
+static enum parse_status parse_level(struct cursor *c, struct pkt_hdrs *h,
+				     uint32_t off, uint32_t end,
+				     uint32_t *ip_end)
+{
+	const uint8_t *p = c->p;
+	enum parse_status st;
+	uint32_t l4 = 0;
+	uint16_t et;
+
+	if (off + ETH_HLEN > c->cap)
+		return PARSE_TRUNC_L2;
+	h->have |= HDR_ETH;
+	h->l2_off = (uint16_t)off;
+	et = rd16(p + off + 12);
+	off += ETH_HLEN;
+	c->depth = off;
+	while (is_vlan_tpid(et)) {
+		if (h->n_vlans == MAX_VLANS) {
+			h->ethertype = et;
+			return PARSE_TOO_MANY_TAGS;
+		}
+		if (off + VLAN_HLEN > c->cap)
+			return PARSE_TRUNC_L2;
+		h->have |= HDR_VLAN;
+		h->vlan_off[h->n_vlans] = (uint16_t)(off - 2);
+		h->vlan_tpid[h->n_vlans] = et;
+		h->vlan_tci[h->n_vlans] = rd16(p + off);
+		h->n_vlans++;
+		et = rd16(p + off + 2);
+		off += VLAN_HLEN;
+		c->depth = off;
+	}
+	h->ethertype = et;
+
+	switch (et) {
+	case ETH_P_IPV4:
+		st = parse_ipv4(c, h, off, end, ip_end);
+		if (st != PARSE_OK || (h->have & HDR_LATER_FRAG))
+			return st;
+		l4 = c->depth;
+		break;
+	case ETH_P_IPV6:
+		st = parse_ipv6(c, h, off, end, ip_end, &l4);
+		if (st != PARSE_OK || (h->have & HDR_LATER_FRAG))
+			return st;
+		break;
+	case ETH_P_ARP:
+	case ETH_P_RARP: {
+		uint32_t alen;
+
+		if (off + ARP_FIXED_HLEN > c->cap)
+			return PARSE_TRUNC_L3;
+		/* 28 bytes for Ethernet/IPv4: fixed part, then two hardware
+		 * and two protocol addresses. */
+		alen = ARP_FIXED_HLEN + 2u * (p[off + 4] + p[off + 5]);
+		if (off + alen > c->cap)
+			return PARSE_TRUNC_L3;
+		h->have |= HDR_ARP;
+		h->l3_off = (uint16_t)off;
+		c->depth = off + alen;
+		return PARSE_OK;
+	}
+	default:
+		return PARSE_OK;
+	}
+	return parse_l4(c, h, l4, *ip_end);
+}
+
+static enum parse_status trunc_to_tunnel(enum parse_status st)
+{
+	switch (st) {
+	case PARSE_TRUNC_L2:
+	case PARSE_TRUNC_L3:
+	case PARSE_TRUNC_L4:
+	case PARSE_TRUNC_EXT:
+		return PARSE_TRUNC_TUNNEL;
+	default:
+		return st;
+	}
+}
+
+/* The inner Ethernet frame of a tunnel, at `off`, ending at `end`. */
+static enum parse_status parse_inner(struct cursor *c, struct parse_result *r,
+				     uint32_t off, uint32_t end)
+{
+	uint32_t ip_end = 0;
+	enum parse_status st;
+
+	if (off + ETH_HLEN > end)
+		return PARSE_BAD_IP_LEN;
+	st = parse_level(c, &r->inner, off, end, &ip_end);
+	r->have_inner = (r->inner.have & HDR_ETH) != 0;
+	return trunc_to_tunnel(st);
+}
+
+/* Tunnels are looked for at the outer level only, and not in fragments
+ * (their inner frame may be split). */
+static enum parse_status parse_tunnel(struct cursor *c, struct parse_result *r,
+				      uint32_t ip_end)
+{
+	const struct pkt_hdrs *o = &r->outer;
+	const uint8_t *p;
+	uint32_t off;
+
+	if (o->have & HDR_FRAG)
+		return PARSE_OK;
+	if ((o->have & HDR_UDP) && o->l4_dport == UDP_PORT_VXLAN) {
+		off = o->l4_payload_off;
+		r->tunnel = TUNNEL_VXLAN;
+		r->tunnel_off = (uint16_t)off;
+		if (off + VXLAN_HLEN > ip_end)
+			return PARSE_BAD_IP_LEN;
+		if (off + VXLAN_HLEN > c->cap)
+			return PARSE_TRUNC_TUNNEL;
+		p = c->p + off;
+		if (p[0] & 0x08)        /* I flag: the VNI is valid */
+			r->vni = rd24(p + 4);
+		c->depth = off + VXLAN_HLEN;
+		return parse_inner(c, r, off + VXLAN_HLEN, ip_end);
+	}
+	if ((o->have & HDR_UDP) && o->l4_dport == UDP_PORT_GENEVE) {
+		uint32_t hlen;
+
+		off = o->l4_payload_off;
+		r->tunnel = TUNNEL_GENEVE;
+		r->tunnel_off = (uint16_t)off;
+		if (off + GENEVE_HLEN > ip_end)
+			return PARSE_BAD_IP_LEN;
+		if (off + GENEVE_HLEN > c->cap)
+			return PARSE_TRUNC_TUNNEL;
+		p = c->p + off;
+		r->vni = rd24(p + 4);
+		c->depth = off + GENEVE_HLEN;
+		/* Version 0 only; a later version may lay out differently. */
+		if (p[0] >> 6 != 0)
+			return PARSE_OK;
+		hlen = GENEVE_HLEN + (uint32_t)(p[0] & 0x3f) * 4;
+		if (off + hlen > ip_end)
+			return PARSE_BAD_IP_LEN;
+		if (off + hlen > c->cap)
+			return PARSE_TRUNC_TUNNEL;
+		c->depth = off + hlen;
+		if (rd16(p + 2) != ETH_P_TEB)
+			return PARSE_OK;
+		return parse_inner(c, r, off + hlen, ip_end);
+	}
+	if ((o->have & (HDR_IPV4 | HDR_IPV6)) && o->ip_proto == PROTO_GRE &&
+	    !(o->have & (HDR_TCP | HDR_UDP | HDR_ICMP))) {
+		uint32_t hlen;
+		uint16_t fl;
+
+		/* The GRE header starts where the IP header (chain) ended. */
+		off = c->depth;
+		r->tunnel = TUNNEL_GRE;
+		r->tunnel_off = (uint16_t)off;
+		if (off + GRE_HLEN > ip_end)
+			return PARSE_BAD_IP_LEN;
+		if (off + GRE_HLEN > c->cap)
+			return PARSE_TRUNC_TUNNEL;
+		p = c->p + off;
+		fl = rd16(p);
+		c->depth = off + GRE_HLEN;
+		/* Version 0 (RFC 2784/2890): optional checksum, key and
+		 * sequence words follow the 4-byte base header. */
+		if (fl & 0x0007)
+			return PARSE_OK;
+		hlen = GRE_HLEN + 4u * (!!(fl & 0x8000) + !!(fl & 0x2000) +
+					!!(fl & 0x1000));
+		if (off + hlen > ip_end)
+			return PARSE_BAD_IP_LEN;
+		if (off + hlen > c->cap)
+			return PARSE_TRUNC_TUNNEL;
+		c->depth = off + hlen;
+		if (rd16(p + 2) != ETH_P_TEB)
+			return PARSE_OK;
+		/* NVGRE: the key's upper 24 bits are the virtual subnet id. */
+		if (fl & 0x2000)
+			r->vni = rd24(p + 4 + ((fl & 0x8000) ? 4 : 0));
+		return parse_inner(c, r, off + hlen, ip_end);
+	}
+	return PARSE_OK;
+}
+
+enum parse_status parse_frame(const uint8_t *frame, uint32_t caplen,
+			      uint32_t len, struct parse_result *out)
+{
+	struct cursor c = { .p = frame, .cap = caplen, .depth = 0 };
+	uint32_t ip_end = 0;
+	enum parse_status st;
+
+	memset(out, 0, sizeof *out);
+	if (len < caplen)
+		len = caplen;
+	/* Offsets are 16 bits; headers never lie that deep, and bounding the
+	 * readable part keeps every offset representable. */
+	if (c.cap > 0xffff)
+		c.cap = 0xffff;
+	if (!frame)
+		c.cap = 0;
+
+	st = parse_level(&c, &out->outer, 0, len, &ip_end);
+	if (st == PARSE_OK)
+		st = parse_tunnel(&c, out, ip_end);
+	out->status = st;
+	out->depth = (uint16_t)c.depth;
+	return st;
+}
+
+const char *parse_status_name(enum parse_status s)
+{
+	static const char *const names[PARSE_STATUS_COUNT] = {
+		[PARSE_OK]             = "ok",
+		[PARSE_TRUNC_L2]       = "trunc_l2",
+		[PARSE_TRUNC_L3]       = "trunc_l3",
+		[PARSE_TRUNC_L4]       = "trunc_l4",
+		[PARSE_TRUNC_EXT]      = "trunc_ext",
+		[PARSE_TRUNC_TUNNEL]   = "trunc_tunnel",
+		[PARSE_BAD_IP_VERSION] = "bad_ip_version",
+		[PARSE_BAD_IHL]        = "bad_ihl",
+		[PARSE_BAD_IP_LEN]     = "bad_ip_len",
+		[PARSE_BAD_EXT]        = "bad_ext",
+		[PARSE_TOO_MANY_TAGS]  = "too_many_tags",
+		[PARSE_TOO_MANY_EXT]   = "too_many_ext",
+		[PARSE_BAD_L4]         = "bad_l4",
+	};
+
+	return (unsigned)s < PARSE_STATUS_COUNT && names[s] ? names[s] : "?";
+}

@@ -1,0 +1,259 @@
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "model/key_builder.h"
+#include "model/parser.h"
+#include "tests/model/frames.h"
+
+#define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (b) << 16 | (c) << 8 | (d))
+
+static void build(const struct fb *f, const struct key_profile *p,
+		  uint16_t in_port, struct parse_result *r, struct pnic_key *k)
+{
+	parse_frame(f->b, f->n, f->n, r);
+	key_builder_build(p, r, in_port, k);
+}
+
+/* Default profile bit positions (model/key_profile.c). */
+static uint64_t dflt(const struct pnic_key *k, enum kp_field_id id, int hi)
+{
+	const struct kp_field *d = key_profile_find(key_profile_default(), id);
+
+	cr_assert_not_null(d);
+	if (d->width <= 64)
+		return hi ? 0 : key_get_u64(k, d->offset, d->width);
+	return hi ? key_get_u64(k, d->offset + 64, d->width - 64)
+		  : key_get_u64(k, d->offset, 64);
+}
+
+static void vlan_ipv4_tcp(struct fb *f)
+{
+	uint32_t ip;
+
+	fb_macs(f);
+	fb_tag(f, 0x8100, 0xa123);           /* PCP 5, VID 0x123 */
+	fb_u16(f, 0x0800);
+	ip = fb_ipv4(f, 6, IP4(10, 0, 0, 1), IP4(192, 168, 7, 9), 0x4000, 0);
+	fb_tcp(f, 1234, 80, 0x11, 0);
+	fb_ipv4_fix(f, ip);
+}
+
+Test(key_builder, ipv4_tcp_default_profile_bits)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	struct pnic_key k;
+
+	vlan_ipv4_tcp(&f);
+	build(&f, key_profile_default(), 7, &r, &k);
+	cr_assert_eq(r.status, PARSE_OK);
+
+	/* literal offsets: the layout is a contract with the RTL */
+	cr_assert_eq(key_get_u64(&k, 0, 16), 7);
+	cr_assert_eq(key_get_u64(&k, 16, 12), 0x123);
+	cr_assert_eq(key_get_u64(&k, 28, 16), 0x0800);
+	cr_assert_eq(key_get_u64(&k, 44, 8), 6);
+	cr_assert_eq(key_get_u64(&k, 52, 64), 0x0000ffff0a000001ull);
+	cr_assert_eq(key_get_u64(&k, 116, 64), 0);
+	cr_assert_eq(key_get_u64(&k, 180, 64), 0x0000ffffc0a80709ull);
+	cr_assert_eq(key_get_u64(&k, 244, 64), 0);
+	cr_assert_eq(key_get_u64(&k, 308, 16), 1234);
+	cr_assert_eq(key_get_u64(&k, 324, 16), 80);
+	cr_assert_eq(key_get_u64(&k, 340, 8), 0x11);
+	cr_assert_eq(key_get_u64(&k, 348, 24), 0);
+	/* nothing above 372 bits */
+	cr_assert_eq(k.w[5] >> (372 - 320), 0);
+	cr_assert_eq(k.w[6] | k.w[7], 0);
+}
+
+Test(key_builder, ipv4_tcp_matches_hand_built_key)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	struct pnic_key k, want;
+	struct kp_fields v;
+
+	vlan_ipv4_tcp(&f);
+	build(&f, key_profile_default(), 7, &r, &k);
+
+	memset(&v, 0, sizeof v);
+	kp_set(&v, KP_IN_PORT, 7);
+	kp_set(&v, KP_VLAN_VID, 0x123);
+	kp_set(&v, KP_ETHERTYPE, 0x0800);
+	kp_set(&v, KP_IP_PROTO, 6);
+	kp_set_ipv4(&v, KP_SRC_IP, IP4(10, 0, 0, 1));
+	kp_set_ipv4(&v, KP_DST_IP, IP4(192, 168, 7, 9));
+	kp_set(&v, KP_L4_SRC, 1234);
+	kp_set(&v, KP_L4_DST, 80);
+	kp_set(&v, KP_TCP_FLAGS, 0x11);
+	key_profile_pack(key_profile_default(), &v, &want);
+	cr_assert(key_equal(&k, &want, PNIC_KEY_WORDS));
+}
+
+Test(key_builder, ipv4_5tuple_profile_bits)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	struct pnic_key k;
+
+	vlan_ipv4_tcp(&f);
+	build(&f, key_profile_ipv4_5tuple(), 7, &r, &k);
+	cr_assert_eq(key_get_u64(&k, 0, 32), IP4(10, 0, 0, 1));
+	cr_assert_eq(key_get_u64(&k, 32, 32), IP4(192, 168, 7, 9));
+	cr_assert_eq(key_get_u64(&k, 64, 16), 1234);
+	cr_assert_eq(key_get_u64(&k, 80, 16), 80);
+	cr_assert_eq(key_get_u64(&k, 96, 8), 6);
+	cr_assert_eq(k.w[1] >> (104 - 64), 0);
+	for (int i = 2; i < PNIC_KEY_WORDS; i++)
+		cr_assert_eq(k.w[i], 0);
+}
+
+Test(key_builder, ipv6_udp_fields)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	struct pnic_key k;
+	uint32_t ip, udp;
+
+	fb_eth(&f, 0x86dd);
+	ip = fb_ipv6(&f, 17);
+	udp = fb_udp(&f, 546, 547);
+	fb_udp_fix(&f, udp);
+	fb_ipv6_fix(&f, ip);
+	build(&f, key_profile_default(), 3, &r, &k);
+
+	cr_assert_eq(dflt(&k, KP_VLAN_VID, 0), 0);
+	cr_assert_eq(dflt(&k, KP_ETHERTYPE, 0), 0x86dd);
+	cr_assert_eq(dflt(&k, KP_IP_PROTO, 0), 17);
+	cr_assert_eq(dflt(&k, KP_SRC_IP, 1), 0x20010db800000000ull);
+	cr_assert_eq(dflt(&k, KP_SRC_IP, 0), 0x0000000000000001ull);
+	cr_assert_eq(dflt(&k, KP_DST_IP, 1), 0x20010db800000000ull);
+	cr_assert_eq(dflt(&k, KP_DST_IP, 0), 0x00000000aabbccddull);
+	cr_assert_eq(dflt(&k, KP_L4_SRC, 0), 546);
+	cr_assert_eq(dflt(&k, KP_L4_DST, 0), 547);
+	cr_assert_eq(dflt(&k, KP_TCP_FLAGS, 0), 0);
+}
+
+Test(key_builder, icmp_type_code)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	struct kp_fields v;
+	uint32_t ip;
+
+	fb_eth(&f, 0x0800);
+	ip = fb_ipv4(&f, 1, 1, 2, 0, 0);
+	fb_icmp(&f, 11, 1);
+	fb_ipv4_fix(&f, ip);
+	parse_frame(f.b, f.n, f.n, &r);
+	key_builder_fields(&r, 0, &v);
+	cr_assert_eq(v.lo[KP_L4_SRC], 11);
+	cr_assert_eq(v.lo[KP_L4_DST], 1);
+	cr_assert_eq(v.lo[KP_IP_PROTO], 1);
+}
+
+Test(key_builder, later_fragment_has_no_l4)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	struct kp_fields v;
+	uint32_t ip;
+
+	fb_eth(&f, 0x0800);
+	ip = fb_ipv4(&f, 6, IP4(10, 0, 0, 1), IP4(10, 0, 0, 2), 100, 0);
+	fb_tcp(&f, 1234, 80, 0x02, 0);    /* bytes that look like TCP */
+	fb_ipv4_fix(&f, ip);
+	parse_frame(f.b, f.n, f.n, &r);
+	key_builder_fields(&r, 1, &v);
+	cr_assert_eq(v.lo[KP_IP_PROTO], 6);
+	cr_assert_eq(v.lo[KP_SRC_IP], 0x0000ffff0a000001ull);
+	cr_assert_eq(v.lo[KP_L4_SRC], 0);
+	cr_assert_eq(v.lo[KP_L4_DST], 0);
+	cr_assert_eq(v.lo[KP_TCP_FLAGS], 0);
+}
+
+Test(key_builder, vxlan_outer_fields_and_vni)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	struct pnic_key k;
+	uint32_t ip, udp, iip;
+
+	fb_macs(&f);
+	fb_tag(&f, 0x8100, 0x0064);
+	fb_u16(&f, 0x0800);
+	ip = fb_ipv4(&f, 17, IP4(192, 0, 2, 1), IP4(192, 0, 2, 2), 0, 0);
+	udp = fb_udp(&f, 50000, 4789);
+	fb_vxlan(&f, 0x00fedc);
+	fb_macs(&f);
+	fb_tag(&f, 0x8100, 0x0fff);
+	fb_u16(&f, 0x0800);
+	iip = fb_ipv4(&f, 6, IP4(10, 0, 0, 5), IP4(10, 0, 0, 6), 0, 0);
+	fb_tcp(&f, 1, 2, 0x04, 0);
+	fb_ipv4_fix(&f, iip);
+	fb_udp_fix(&f, udp);
+	fb_ipv4_fix(&f, ip);
+	build(&f, key_profile_default(), 2, &r, &k);
+
+	cr_assert_eq(r.status, PARSE_OK);
+	cr_assert_eq(dflt(&k, KP_VLAN_VID, 0), 100);    /* outer tag */
+	cr_assert_eq(dflt(&k, KP_IP_PROTO, 0), 17);
+	cr_assert_eq(dflt(&k, KP_SRC_IP, 0), 0x0000ffffc0000201ull);
+	cr_assert_eq(dflt(&k, KP_L4_SRC, 0), 50000);
+	cr_assert_eq(dflt(&k, KP_L4_DST, 0), 4789);
+	cr_assert_eq(dflt(&k, KP_TCP_FLAGS, 0), 0);
+	cr_assert_eq(dflt(&k, KP_VNI, 0), 0x00fedc);
+}
+
+Test(key_builder, arp_has_no_ip_fields)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	struct kp_fields v;
+
+	fb_eth(&f, 0x0806);
+	fb_u16(&f, 1);
+	fb_u16(&f, 0x0800);
+	fb_u8(&f, 6);
+	fb_u8(&f, 4);
+	fb_u16(&f, 2);
+	fb_fill(&f, 0x33, 20);
+	parse_frame(f.b, f.n, f.n, &r);
+	key_builder_fields(&r, 9, &v);
+	cr_assert_eq(r.status, PARSE_OK);
+	cr_assert_eq(v.lo[KP_IN_PORT], 9);
+	cr_assert_eq(v.lo[KP_ETHERTYPE], 0x0806);
+	for (int id = KP_IP_PROTO; id < KP_FIELD_COUNT; id++)
+		cr_assert_eq(v.lo[id] | v.hi[id], 0, "field %s", kp_field_name(id));
+}
+
+Test(key_builder, truncated_l4_gives_zero_ports)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	struct kp_fields v;
+
+	vlan_ipv4_tcp(&f);
+	parse_frame(f.b, 18 + 20 + 10, f.n, &r);   /* half a TCP header */
+	cr_assert_eq(r.status, PARSE_TRUNC_L4);
+	key_builder_fields(&r, 1, &v);
+	cr_assert_eq(v.lo[KP_VLAN_VID], 0x123);
+	cr_assert_eq(v.lo[KP_IP_PROTO], 6);
+	cr_assert_eq(v.lo[KP_L4_SRC], 0);
+	cr_assert_eq(v.lo[KP_TCP_FLAGS], 0);
+}
+
+Test(key_builder, fields_then_pack_equals_build)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	struct pnic_key a, b;
+	struct kp_fields v;
+
+	vlan_ipv4_tcp(&f);
+	parse_frame(f.b, f.n, f.n, &r);
+	key_builder_fields(&r, 5, &v);
+	key_profile_pack(key_profile_ipv4_5tuple(), &v, &a);
+	key_builder_build(key_profile_ipv4_5tuple(), &r, 5, &b);
+	cr_assert(key_equal(&a, &b, PNIC_KEY_WORDS));
+}

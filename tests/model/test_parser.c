@@ -1,0 +1,1215 @@
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "model/parser.h"
+#include "tests/model/frames.h"
+
+#define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (b) << 16 | (c) << 8 | (d))
+
+static int is_trunc(enum parse_status s)
+{
+	return s == PARSE_TRUNC_L2 || s == PARSE_TRUNC_L3 ||
+	       s == PARSE_TRUNC_L4 || s == PARSE_TRUNC_EXT ||
+	       s == PARSE_TRUNC_TUNNEL;
+}
+
+/* When PNICSIM_SEED_DIR is set, every crafted frame is also written there
+ * (tests/fuzz/seeds.sh uses this to seed the parser fuzzer). */
+static void dump_seed(const uint8_t *b, uint32_t n)
+{
+	static unsigned seq;
+	const char *dir = getenv("PNICSIM_SEED_DIR");
+	char path[512];
+	FILE *fp;
+
+	if (!dir)
+		return;
+	snprintf(path, sizeof path, "%s/frame-%d-%u", dir, (int)getpid(), seq++);
+	fp = fopen(path, "wb");
+	if (!fp)
+		return;
+	fwrite(b, 1, n, fp);
+	fclose(fp);
+}
+
+/* Parse the first n bytes for every n < caplen, each from a buffer of
+ * exactly n bytes so that ASan catches a read past the capture.  A cut
+ * before `full->depth` removes a header the full parse needed, so it must
+ * not give PARSE_OK; a cut at or after it must give the full result when
+ * that was PARSE_OK (a malformed header is examined past `depth`). */
+static void check_truncations(const uint8_t *b, uint32_t caplen, uint32_t len,
+			      const struct parse_result *full)
+{
+	for (uint32_t n = 0; n < caplen; n++) {
+		uint8_t *copy = malloc(n ? n : 1);
+		struct parse_result r, r2;
+
+		cr_assert_not_null(copy);
+		memcpy(copy, b, n);
+		/* snaplen-style cut: the wire length is still known */
+		parse_frame(copy, n, len, &r);
+		cr_assert_leq(r.depth, n, "cut %u: depth %u", n, r.depth);
+		if (n < full->depth) {
+			cr_assert_neq(r.status, PARSE_OK, "cut %u of %u (depth %u) parsed ok",
+				      n, caplen, full->depth);
+			if (full->status == PARSE_OK)
+				cr_assert(is_trunc(r.status), "cut %u: status %s",
+					  n, parse_status_name(r.status));
+		} else if (full->status == PARSE_OK) {
+			cr_assert_eq(memcmp(&r, full, sizeof r), 0,
+				     "cut %u >= depth %u changed the result", n, full->depth);
+		}
+		/* frame that really is this short on the wire */
+		parse_frame(copy, n, n, &r2);
+		cr_assert_leq(r2.depth, n, "short %u: depth %u", n, r2.depth);
+		if (n < full->depth)
+			cr_assert_neq(r2.status, PARSE_OK, "short %u parsed ok", n);
+		free(copy);
+	}
+}
+
+/* Parse a crafted frame (from an exact-size copy) and check every cut. */
+static enum parse_status parse_fb_len(const struct fb *f, uint32_t len,
+				      struct parse_result *r)
+{
+	uint8_t *copy = malloc(f->n);
+
+	cr_assert_not_null(copy);
+	memcpy(copy, f->b, f->n);
+	dump_seed(f->b, f->n);
+	parse_frame(copy, f->n, len, r);
+	free(copy);
+	cr_assert_leq(r->depth, f->n);
+	check_truncations(f->b, f->n, len, r);
+	return r->status;
+}
+
+static enum parse_status parse_fb(const struct fb *f, struct parse_result *r)
+{
+	return parse_fb_len(f, f->n, r);
+}
+
+static void assert_mapped(const uint8_t ip[16], uint32_t v4)
+{
+	static const uint8_t prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	cr_assert_eq(memcmp(ip, prefix, 12), 0);
+	cr_assert_eq(ip[12], v4 >> 24);
+	cr_assert_eq(ip[13], (v4 >> 16) & 0xff);
+	cr_assert_eq(ip[14], (v4 >> 8) & 0xff);
+	cr_assert_eq(ip[15], v4 & 0xff);
+}
+
+static int all_zero(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
+			return 0;
+	return 1;
+}
+
+static void assert_no_tunnel(const struct parse_result *r)
+{
+	cr_assert_eq(r->tunnel, TUNNEL_NONE);
+	cr_assert_eq(r->vni, 0);
+	cr_assert_eq(r->tunnel_off, 0);
+	cr_assert_eq(r->have_inner, false);
+	cr_assert(all_zero(&r->inner, sizeof r->inner));
+}
+
+/* ---- Ethernet / IPv4 ---------------------------------------------------- */
+
+Test(parser, ipv4_tcp)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip;
+
+	fb_eth(&f, 0x0800);
+	ip = fb_ipv4(&f, 6, IP4(10, 0, 0, 1), IP4(192, 168, 1, 2), 0x4000, 0);
+	fb_tcp(&f, 1234, 80, 0x12, 0);
+	fb_payload(&f, 10);
+	fb_ipv4_fix(&f, ip);
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK);
+	cr_assert_eq(r.depth, 54);
+	cr_assert_eq(r.outer.have, HDR_ETH | HDR_IPV4 | HDR_TCP);
+	cr_assert_eq(r.outer.l2_off, 0);
+	cr_assert_eq(r.outer.l3_off, 14);
+	cr_assert_eq(r.outer.l4_off, 34);
+	cr_assert_eq(r.outer.l4_payload_off, 54);
+	cr_assert_eq(r.outer.n_vlans, 0);
+	cr_assert_eq(r.outer.vlan_tci[0], 0);
+	cr_assert_eq(r.outer.ethertype, 0x0800);
+	cr_assert_eq(r.outer.ip_proto, 6);
+	cr_assert_eq(r.outer.ttl, 64);
+	cr_assert_eq(r.outer.tos, 0x28);
+	cr_assert_eq(r.outer.ip_total_len, 50);
+	assert_mapped(r.outer.src_ip, IP4(10, 0, 0, 1));
+	assert_mapped(r.outer.dst_ip, IP4(192, 168, 1, 2));
+	cr_assert_eq(r.outer.l4_sport, 1234);
+	cr_assert_eq(r.outer.l4_dport, 80);
+	cr_assert_eq(r.outer.tcp_flags, 0x12);
+	assert_no_tunnel(&r);
+	cr_assert_str_eq(parse_status_name(r.status), "ok");
+}
+
+Test(parser, ipv4_tcp_options)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip;
+
+	fb_eth(&f, 0x0800);
+	ip = fb_ipv4(&f, 6, IP4(10, 0, 0, 1), IP4(10, 0, 0, 2), 0, 0);
+	fb_tcp(&f, 40000, 443, 0x02, 5);      /* SYN with 20 option bytes */
+	fb_ipv4_fix(&f, ip);
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK);
+	cr_assert_eq(r.outer.l4_off, 34);
+	cr_assert_eq(r.outer.l4_payload_off, 74);
+	cr_assert_eq(r.depth, 74);
+	cr_assert_eq(r.outer.tcp_flags, 0x02);
+	cr_assert_eq(r.outer.l4_sport, 40000);
+	cr_assert_eq(r.outer.l4_dport, 443);
+}
+
+Test(parser, ipv4_udp)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip, udp;
+
+	fb_eth(&f, 0x0800);
+	ip = fb_ipv4(&f, 17, IP4(172, 16, 0, 9), IP4(8, 8, 8, 8), 0, 0);
+	udp = fb_udp(&f, 5353, 53);
+	fb_payload(&f, 30);
+	fb_udp_fix(&f, udp);
+	fb_ipv4_fix(&f, ip);
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK);
+	cr_assert_eq(r.depth, 42);
+	cr_assert_eq(r.outer.have, HDR_ETH | HDR_IPV4 | HDR_UDP);
+	cr_assert_eq(r.outer.ip_proto, 17);
+	cr_assert_eq(r.outer.l4_off, 34);
+	cr_assert_eq(r.outer.l4_payload_off, 42);
+	cr_assert_eq(r.outer.l4_sport, 5353);
+	cr_assert_eq(r.outer.l4_dport, 53);
+	cr_assert_eq(r.outer.tcp_flags, 0);
+	assert_mapped(r.outer.src_ip, IP4(172, 16, 0, 9));
+	assert_mapped(r.outer.dst_ip, IP4(8, 8, 8, 8));
+	assert_no_tunnel(&r);
+}
+
+Test(parser, ipv4_icmp)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip;
+
+	fb_eth(&f, 0x0800);
+	ip = fb_ipv4(&f, 1, IP4(10, 1, 1, 1), IP4(10, 2, 2, 2), 0, 0);
+	fb_icmp(&f, 3, 1);
+	fb_payload(&f, 28);
+	fb_ipv4_fix(&f, ip);
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK);
+	cr_assert_eq(r.depth, 42);
+	cr_assert_eq(r.outer.have, HDR_ETH | HDR_IPV4 | HDR_ICMP);
+	cr_assert_eq(r.outer.ip_proto, 1);
+	cr_assert_eq(r.outer.l4_off, 34);
+	cr_assert_eq(r.outer.l4_payload_off, 42);
+	cr_assert_eq(r.outer.l4_sport, 3);   /* type */
+	cr_assert_eq(r.outer.l4_dport, 1);   /* code */
+}
+
+Test(parser, ipv4_options)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip;
+
+	fb_eth(&f, 0x0800);
+	ip = fb_ipv4(&f, 17, IP4(10, 0, 0, 1), IP4(10, 0, 0, 2), 0, 10); /* IHL 15 */
+	fb_udp(&f, 1, 2);
+	fb_ipv4_fix(&f, ip);
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK);
+	cr_assert_eq(r.outer.l3_off, 14);
+	cr_assert_eq(r.outer.l4_off, 14 + 60);
+	cr_assert_eq(r.depth, 14 + 60 + 8);
+	cr_assert_eq(r.outer.l4_sport, 1);
+	cr_assert_eq(r.outer.l4_dport, 2);
+}
+
+Test(parser, ipv4_first_fragment)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip;
+
+	fb_eth(&f, 0x0800);
+	ip = fb_ipv4(&f, 17, IP4(10, 0, 0, 1), IP4(10, 0, 0, 2), 0x2000, 0); /* MF */
+	fb_udp(&f, 7000, 7001);
+	fb_payload(&f, 64);
+	fb_ipv4_fix(&f, ip);
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK);
+	cr_assert_eq(r.outer.have, HDR_ETH | HDR_IPV4 | HDR_FRAG | HDR_UDP);
+	cr_assert_eq(r.outer.l4_sport, 7000);
+	cr_assert_eq(r.outer.l4_dport, 7001);
+	cr_assert_eq(r.depth, 42);
+}
+
+Test(parser, ipv4_later_fragment)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip;
+
+	fb_eth(&f, 0x0800);
+	ip = fb_ipv4(&f, 17, IP4(10, 0, 0, 1), IP4(10, 0, 0, 2), 185, 0);
+	fb_payload(&f, 40);   /* looks like a UDP header but is not one */
+	fb_ipv4_fix(&f, ip);
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK);
+	cr_assert_eq(r.outer.have, HDR_ETH | HDR_IPV4 | HDR_FRAG | HDR_LATER_FRAG);
+	cr_assert_eq(r.outer.ip_proto, 17);
+	cr_assert_eq(r.outer.l4_off, 0);
+	cr_assert_eq(r.outer.l4_payload_off, 0);
+	cr_assert_eq(r.outer.l4_sport, 0);
+	cr_assert_eq(r.outer.l4_dport, 0);
+	cr_assert_eq(r.depth, 34);
+}
+
+Test(parser, ipv4_last_fragment_without_mf)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip;
+
+	fb_eth(&f, 0x0800);
+	ip = fb_ipv4(&f, 6, IP4(10, 0, 0, 1), IP4(10, 0, 0, 2), 0x4000 | 3, 0);
+	fb_payload(&f, 24);
+	fb_ipv4_fix(&f, ip);
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK);
+	cr_assert_eq(r.outer.have, HDR_ETH | HDR_IPV4 | HDR_FRAG | HDR_LATER_FRAG);
+	cr_assert_eq(r.outer.tcp_flags, 0);
+}
+
+Test(parser, ethernet_padding_is_not_ip)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip;
+
+	fb_eth(&f, 0x0800);
+	ip = fb_ipv4(&f, 6, IP4(10, 0, 0, 1), IP4(10, 0, 0, 2), 0, 0);
+	fb_tcp(&f, 1, 2, 0x10, 0);
+	fb_ipv4_fix(&f, ip);
+	fb_fill(&f, 0, 6);    /* pad to 60 bytes */
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK);
+	cr_assert_eq(f.n, 60);
+	cr_assert_eq(r.outer.ip_total_len, 40);
+	cr_assert_eq(r.depth, 54);
+}
+
+Test(parser, non_ip_ethertype)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+
+	fb_eth(&f, 0x88cc);   /* LLDP */
+	fb_payload(&f, 46);
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK);
+	cr_assert_eq(r.outer.have, HDR_ETH);
+	cr_assert_eq(r.outer.ethertype, 0x88cc);
+	cr_assert_eq(r.depth, 14);
+	cr_assert_eq(r.outer.l3_off, 0);
+}
+
+/* ---- VLAN --------------------------------------------------------------- */
+
+Test(parser, vlan_8021q)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip;
+
+	fb_macs(&f);
+	fb_tag(&f, 0x8100, 0x2064);           /* PCP 1, VID 100 */
+	fb_u16(&f, 0x0800);
+	ip = fb_ipv4(&f, 6, IP4(10, 0, 0, 1), IP4(10, 0, 0, 2), 0, 0);
+	fb_tcp(&f, 1, 2, 0x11, 0);
+	fb_ipv4_fix(&f, ip);
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK);
+	cr_assert_eq(r.outer.have, HDR_ETH | HDR_VLAN | HDR_IPV4 | HDR_TCP);
+	cr_assert_eq(r.outer.n_vlans, 1);
+	cr_assert_eq(r.outer.vlan_off[0], 12);
+	cr_assert_eq(r.outer.vlan_tpid[0], 0x8100);
+	cr_assert_eq(r.outer.vlan_tci[0], 0x2064);
+	cr_assert_eq(r.outer.vlan_off[1], 0);
+	cr_assert_eq(r.outer.ethertype, 0x0800);
+	cr_assert_eq(r.outer.l3_off, 18);
+	cr_assert_eq(r.outer.l4_off, 38);
+	cr_assert_eq(r.depth, 58);
+}
+
+Test(parser, qinq_88a8)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip, udp;
+
+	fb_macs(&f);
+	fb_tag(&f, 0x88a8, 0x00c8);           /* S-tag VID 200 */
+	fb_tag(&f, 0x8100, 0xe00a);           /* C-tag PCP 7 VID 10 */
+	fb_u16(&f, 0x0800);
+	ip = fb_ipv4(&f, 17, IP4(10, 0, 0, 1), IP4(10, 0, 0, 2), 0, 0);
+	udp = fb_udp(&f, 100, 200);
+	fb_udp_fix(&f, udp);
+	fb_ipv4_fix(&f, ip);
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK);
+	cr_assert_eq(r.outer.n_vlans, 2);
+	cr_assert_eq(r.outer.vlan_off[0], 12);
+	cr_assert_eq(r.outer.vlan_off[1], 16);
+	cr_assert_eq(r.outer.vlan_tpid[0], 0x88a8);
+	cr_assert_eq(r.outer.vlan_tpid[1], 0x8100);
+	cr_assert_eq(r.outer.vlan_tci[0], 0x00c8);
+	cr_assert_eq(r.outer.vlan_tci[1], 0xe00a);
+	cr_assert_eq(r.outer.l3_off, 22);
+	cr_assert_eq(r.outer.l4_off, 42);
+	cr_assert_eq(r.depth, 50);
+}
+
+Test(parser, qinq_9100)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+
+	fb_macs(&f);
+	fb_tag(&f, 0x9100, 0x0005);
+	fb_tag(&f, 0x8100, 0x0006);
+	fb_u16(&f, 0x0806);
+	fb_u16(&f, 1);
+	fb_u16(&f, 0x0800);
+	fb_u8(&f, 6);
+	fb_u8(&f, 4);
+	fb_u16(&f, 1);
+	fb_fill(&f, 0x11, 20);
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK);
+	cr_assert_eq(r.outer.n_vlans, 2);
+	cr_assert_eq(r.outer.vlan_tpid[0], 0x9100);
+	cr_assert_eq(r.outer.have, HDR_ETH | HDR_VLAN | HDR_ARP);
+	cr_assert_eq(r.outer.l3_off, 22);
+	cr_assert_eq(r.depth, 50);
+}
+
+Test(parser, triple_tag_refused)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip;
+
+	fb_macs(&f);
+	fb_tag(&f, 0x88a8, 1);
+	fb_tag(&f, 0x8100, 2);
+	fb_tag(&f, 0x8100, 3);
+	fb_u16(&f, 0x0800);
+	ip = fb_ipv4(&f, 6, IP4(10, 0, 0, 1), IP4(10, 0, 0, 2), 0, 0);
+	fb_tcp(&f, 1, 2, 0, 0);
+	fb_ipv4_fix(&f, ip);
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_TOO_MANY_TAGS);
+	cr_assert_eq(r.outer.n_vlans, 2);
+	cr_assert_eq(r.outer.vlan_tci[1], 2);
+	cr_assert_eq(r.depth, 22);
+	cr_assert_eq(r.outer.l3_off, 0);
+	cr_assert_eq(r.outer.have & (HDR_IPV4 | HDR_TCP), 0);
+	cr_assert_str_eq(parse_status_name(r.status), "too_many_tags");
+}
+
+/* ---- ARP ---------------------------------------------------------------- */
+
+static void arp_body(struct fb *f)
+{
+	fb_u16(f, 1);          /* Ethernet */
+	fb_u16(f, 0x0800);     /* IPv4 */
+	fb_u8(f, 6);
+	fb_u8(f, 4);
+	fb_u16(f, 1);          /* request */
+	fb_bytes(f, FB_MAC_SRC, 6);
+	fb_u32(f, IP4(10, 0, 0, 1));
+	fb_fill(f, 0, 6);
+	fb_u32(f, IP4(10, 0, 0, 2));
+}
+
+Test(parser, arp)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+
+	fb_eth(&f, 0x0806);
+	arp_body(&f);
+	fb_fill(&f, 0, 18);    /* padding to 60 */
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK);
+	cr_assert_eq(r.outer.have, HDR_ETH | HDR_ARP);
+	cr_assert_eq(r.outer.ethertype, 0x0806);
+	cr_assert_eq(r.outer.l3_off, 14);
+	cr_assert_eq(r.depth, 42);
+	cr_assert_eq(r.outer.ip_proto, 0);
+	cr_assert(all_zero(r.outer.src_ip, 16));
+}
+
+Test(parser, rarp)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+
+	fb_eth(&f, 0x8035);
+	arp_body(&f);
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK);
+	cr_assert_eq(r.outer.have, HDR_ETH | HDR_ARP);
+	cr_assert_eq(r.depth, 42);
+}
+
+Test(parser, arp_cut_at_28_bytes)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+
+	fb_eth(&f, 0x0806);
+	arp_body(&f);
+	f.n -= 1;              /* the target address lacks a byte */
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_TRUNC_L3);
+	cr_assert_eq(r.outer.have, HDR_ETH);
+	cr_assert_eq(r.depth, 14);
+}
+
+/* ---- IPv6 --------------------------------------------------------------- */
+
+static void assert_v6_addrs(const struct pkt_hdrs *h)
+{
+	cr_assert_eq(memcmp(h->src_ip, FB_V6_SRC, 16), 0);
+	cr_assert_eq(memcmp(h->dst_ip, FB_V6_DST, 16), 0);
+}
+
+Test(parser, ipv6_tcp)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip;
+
+	fb_eth(&f, 0x86dd);
+	ip = fb_ipv6(&f, 6);
+	fb_tcp(&f, 33000, 22, 0x18, 3);
+	fb_payload(&f, 5);
+	fb_ipv6_fix(&f, ip);
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK);
+	cr_assert_eq(r.outer.have, HDR_ETH | HDR_IPV6 | HDR_TCP);
+	cr_assert_eq(r.outer.ethertype, 0x86dd);
+	cr_assert_eq(r.outer.l3_off, 14);
+	cr_assert_eq(r.outer.l4_off, 54);
+	cr_assert_eq(r.outer.l4_payload_off, 86);
+	cr_assert_eq(r.depth, 86);
+	cr_assert_eq(r.outer.ip_proto, 6);
+	cr_assert_eq(r.outer.ttl, 63);
+	cr_assert_eq(r.outer.tos, 0xb8);
+	cr_assert_eq(r.outer.ip_total_len, 40 + 32 + 5);
+	assert_v6_addrs(&r.outer);
+	cr_assert_eq(r.outer.l4_sport, 33000);
+	cr_assert_eq(r.outer.l4_dport, 22);
+	cr_assert_eq(r.outer.tcp_flags, 0x18);
+	assert_no_tunnel(&r);
+}
+
+Test(parser, ipv6_udp)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip, udp;
+
+	fb_eth(&f, 0x86dd);
+	ip = fb_ipv6(&f, 17);
+	udp = fb_udp(&f, 546, 547);
+	fb_payload(&f, 12);
+	fb_udp_fix(&f, udp);
+	fb_ipv6_fix(&f, ip);
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK);
+	cr_assert_eq(r.outer.have, HDR_ETH | HDR_IPV6 | HDR_UDP);
+	cr_assert_eq(r.outer.l4_off, 54);
+	cr_assert_eq(r.depth, 62);
+	cr_assert_eq(r.outer.l4_sport, 546);
+	cr_assert_eq(r.outer.l4_dport, 547);
+	assert_v6_addrs(&r.outer);
+}
+
+Test(parser, icmpv6)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip;
+
+	fb_eth(&f, 0x86dd);
+	ip = fb_ipv6(&f, 58);
+	fb_icmp(&f, 128, 0);
+	fb_payload(&f, 16);
+	fb_ipv6_fix(&f, ip);
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK);
+	cr_assert_eq(r.outer.have, HDR_ETH | HDR_IPV6 | HDR_ICMP);
+	cr_assert_eq(r.outer.ip_proto, 58);
+	cr_assert_eq(r.outer.l4_sport, 128);
+	cr_assert_eq(r.outer.l4_dport, 0);
+	cr_assert_eq(r.depth, 62);
+}
+
+/* One extension header of each kind, then UDP. */
+static void ext_then_udp(uint8_t kind, uint8_t len, uint32_t ext_bytes)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip, udp;
+
+	fb_eth(&f, 0x86dd);
+	ip = fb_ipv6(&f, kind);
+	if (kind == 44)
+		fb_ext_frag(&f, 17, 0, 1);
+	else if (kind == 51)
+		fb_ext_ah(&f, 17, len);
+	else
+		fb_ext(&f, 17, len);
+	udp = fb_udp(&f, 4000, 5000);
+	fb_payload(&f, 8);
+	fb_udp_fix(&f, udp);
+	fb_ipv6_fix(&f, ip);
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK, "ext %u: %s", kind,
+		     parse_status_name(r.status));
+	cr_assert_eq(r.outer.ip_proto, 17);
+	cr_assert_eq(r.outer.l4_off, 54 + ext_bytes, "ext %u", kind);
+	cr_assert_eq(r.depth, 54 + ext_bytes + 8);
+	cr_assert_eq(r.outer.l4_sport, 4000);
+	cr_assert_eq(r.outer.l4_dport, 5000);
+	cr_assert_eq(!!(r.outer.have & HDR_FRAG), kind == 44);
+	cr_assert_eq(r.outer.have & HDR_LATER_FRAG, 0);
+}
+
+Test(parser, ipv6_hop_by_hop)
+{
+	ext_then_udp(0, 0, 8);
+}
+
+Test(parser, ipv6_routing)
+{
+	ext_then_udp(43, 2, 24);
+}
+
+Test(parser, ipv6_first_fragment)
+{
+	ext_then_udp(44, 0, 8);
+}
+
+Test(parser, ipv6_dest_options)
+{
+	ext_then_udp(60, 1, 16);
+}
+
+Test(parser, ipv6_ah)
+{
+	ext_then_udp(51, 4, 24);   /* (4 + 2) * 4 */
+}
+
+Test(parser, ipv6_ah_minimal)
+{
+	ext_then_udp(51, 1, 12);   /* no ICV */
+}
+
+Test(parser, ipv6_later_fragment)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip;
+
+	fb_eth(&f, 0x86dd);
+	ip = fb_ipv6(&f, 44);
+	fb_ext_frag(&f, 6, 100, 0);
+	fb_payload(&f, 40);
+	fb_ipv6_fix(&f, ip);
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK);
+	cr_assert_eq(r.outer.have, HDR_ETH | HDR_IPV6 | HDR_FRAG | HDR_LATER_FRAG);
+	cr_assert_eq(r.outer.ip_proto, 6);
+	cr_assert_eq(r.outer.l4_off, 0);
+	cr_assert_eq(r.outer.l4_sport, 0);
+	cr_assert_eq(r.outer.tcp_flags, 0);
+	cr_assert_eq(r.depth, 62);
+}
+
+Test(parser, ipv6_ext_chain)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip;
+
+	fb_eth(&f, 0x86dd);
+	ip = fb_ipv6(&f, 0);
+	fb_ext(&f, 60, 0);          /* hop-by-hop, 8 */
+	fb_ext(&f, 43, 1);          /* dest options, 16 */
+	fb_ext(&f, 44, 2);          /* routing, 24 */
+	fb_ext_frag(&f, 51, 0, 1);  /* fragment, 8 */
+	fb_ext_ah(&f, 60, 4);       /* AH, 24 */
+	fb_ext(&f, 6, 0);           /* dest options, 8 */
+	fb_tcp(&f, 9, 10, 0x01, 0);
+	fb_ipv6_fix(&f, ip);
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK, "%s", parse_status_name(r.status));
+	cr_assert_eq(r.outer.have, HDR_ETH | HDR_IPV6 | HDR_FRAG | HDR_TCP);
+	cr_assert_eq(r.outer.ip_proto, 6);
+	cr_assert_eq(r.outer.l4_off, 54 + 88);
+	cr_assert_eq(r.depth, 54 + 88 + 20);
+	cr_assert_eq(r.outer.tcp_flags, 0x01);
+}
+
+static enum parse_status dstopts_chain(unsigned n, struct parse_result *r)
+{
+	struct fb f = { .n = 0 };
+	uint32_t ip;
+
+	fb_eth(&f, 0x86dd);
+	ip = fb_ipv6(&f, 60);
+	for (unsigned i = 0; i < n; i++)
+		fb_ext(&f, i + 1 < n ? 60 : 17, 0);
+	fb_udp(&f, 1, 2);
+	fb_ipv6_fix(&f, ip);
+	return parse_fb(&f, r);
+}
+
+Test(parser, ipv6_ext_chain_limit)
+{
+	struct parse_result r;
+
+	cr_assert_eq(dstopts_chain(8, &r), PARSE_OK);
+	cr_assert_eq(r.depth, 54 + 64 + 8);
+	cr_assert_eq(dstopts_chain(9, &r), PARSE_TOO_MANY_EXT);
+	cr_assert_eq(r.depth, 54 + 64);
+	cr_assert_eq(r.outer.have, HDR_ETH | HDR_IPV6);
+}
+
+Test(parser, ipv6_hop_by_hop_not_first)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip;
+
+	fb_eth(&f, 0x86dd);
+	ip = fb_ipv6(&f, 60);
+	fb_ext(&f, 0, 0);
+	fb_ext(&f, 17, 0);
+	fb_udp(&f, 1, 2);
+	fb_ipv6_fix(&f, ip);
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_BAD_EXT);
+	cr_assert_eq(r.depth, 62);
+}
+
+Test(parser, ipv6_ah_too_short)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip;
+
+	fb_eth(&f, 0x86dd);
+	ip = fb_ipv6(&f, 51);
+	fb_ext_ah(&f, 17, 0);       /* 8 bytes: no room for the sequence */
+	fb_udp(&f, 1, 2);
+	fb_ipv6_fix(&f, ip);
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_BAD_EXT);
+	cr_assert_eq(r.depth, 54);
+}
+
+Test(parser, ipv6_ext_beyond_payload_length)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip;
+
+	fb_eth(&f, 0x86dd);
+	ip = fb_ipv6(&f, 43);
+	fb_ext(&f, 17, 3);          /* 32 bytes */
+	fb_ipv6_fix(&f, ip);
+	fb_put16(&f, ip + 4, 16);   /* payload length says 16 */
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_BAD_IP_LEN);
+	cr_assert_eq(r.depth, 54);
+}
+
+Test(parser, ipv6_no_next_header)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+
+	fb_eth(&f, 0x86dd);
+	fb_ipv6(&f, 59);
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK);
+	cr_assert_eq(r.outer.have, HDR_ETH | HDR_IPV6);
+	cr_assert_eq(r.outer.ip_total_len, 40);
+	cr_assert_eq(r.depth, 54);
+}
+
+/* ---- tunnels ------------------------------------------------------------ */
+
+/* Outer Ethernet/IPv4/UDP to `dport`; returns the IP and UDP offsets. */
+static void outer_udp(struct fb *f, uint16_t dport, uint32_t *ip, uint32_t *udp)
+{
+	fb_eth(f, 0x0800);
+	*ip = fb_ipv4(f, 17, IP4(192, 0, 2, 1), IP4(192, 0, 2, 2), 0x4000, 0);
+	*udp = fb_udp(f, 49152, dport);
+}
+
+static void inner_ipv4_tcp(struct fb *f, int vlan)
+{
+	uint32_t ip;
+
+	fb_bytes(f, FB_MAC_SRC, 6);
+	fb_bytes(f, FB_MAC_DST, 6);
+	if (vlan)
+		fb_tag(f, 0x8100, 0x0123);
+	fb_u16(f, 0x0800);
+	ip = fb_ipv4(f, 6, IP4(10, 9, 8, 7), IP4(10, 6, 5, 4), 0, 0);
+	fb_tcp(f, 5555, 6666, 0x11, 0);
+	fb_payload(f, 4);
+	fb_ipv4_fix(f, ip);
+}
+
+Test(parser, vxlan_inner_ipv4_tcp)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip, udp;
+
+	outer_udp(&f, 4789, &ip, &udp);
+	fb_vxlan(&f, 0xabcdef);
+	inner_ipv4_tcp(&f, 0);
+	fb_udp_fix(&f, udp);
+	fb_ipv4_fix(&f, ip);
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK, "%s", parse_status_name(r.status));
+	cr_assert_eq(r.outer.have, HDR_ETH | HDR_IPV4 | HDR_UDP);
+	cr_assert_eq(r.outer.l4_dport, 4789);
+	cr_assert_eq(r.tunnel, TUNNEL_VXLAN);
+	cr_assert_eq(r.vni, 0xabcdef);
+	cr_assert_eq(r.tunnel_off, 42);
+	cr_assert(r.have_inner);
+	cr_assert_eq(r.inner.have, HDR_ETH | HDR_IPV4 | HDR_TCP);
+	cr_assert_eq(r.inner.l2_off, 50);
+	cr_assert_eq(r.inner.l3_off, 64);
+	cr_assert_eq(r.inner.l4_off, 84);
+	cr_assert_eq(r.inner.l4_payload_off, 104);
+	cr_assert_eq(r.inner.ethertype, 0x0800);
+	assert_mapped(r.inner.src_ip, IP4(10, 9, 8, 7));
+	assert_mapped(r.inner.dst_ip, IP4(10, 6, 5, 4));
+	cr_assert_eq(r.inner.l4_sport, 5555);
+	cr_assert_eq(r.inner.l4_dport, 6666);
+	cr_assert_eq(r.inner.tcp_flags, 0x11);
+	assert_mapped(r.outer.src_ip, IP4(192, 0, 2, 1));
+	cr_assert_eq(r.depth, 104);
+}
+
+Test(parser, vxlan_inner_vlan)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip, udp;
+
+	outer_udp(&f, 4789, &ip, &udp);
+	fb_vxlan(&f, 42);
+	inner_ipv4_tcp(&f, 1);
+	fb_udp_fix(&f, udp);
+	fb_ipv4_fix(&f, ip);
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK);
+	cr_assert_eq(r.vni, 42);
+	cr_assert_eq(r.outer.n_vlans, 0);
+	cr_assert_eq(r.inner.have, HDR_ETH | HDR_VLAN | HDR_IPV4 | HDR_TCP);
+	cr_assert_eq(r.inner.n_vlans, 1);
+	cr_assert_eq(r.inner.vlan_off[0], 62);
+	cr_assert_eq(r.inner.vlan_tci[0], 0x0123);
+	cr_assert_eq(r.inner.l3_off, 68);
+	cr_assert_eq(r.depth, 108);
+}
+
+Test(parser, vxlan_over_ipv6)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip, udp;
+
+	fb_eth(&f, 0x86dd);
+	ip = fb_ipv6(&f, 17);
+	udp = fb_udp(&f, 1000, 4789);
+	fb_vxlan(&f, 7);
+	inner_ipv4_tcp(&f, 0);
+	fb_udp_fix(&f, udp);
+	fb_ipv6_fix(&f, ip);
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK);
+	cr_assert_eq(r.tunnel, TUNNEL_VXLAN);
+	cr_assert_eq(r.tunnel_off, 62);
+	cr_assert_eq(r.inner.l2_off, 70);
+	cr_assert_eq(r.inner.have, HDR_ETH | HDR_IPV4 | HDR_TCP);
+}
+
+Test(parser, vxlan_inner_cut_by_outer_length)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip, udp;
+
+	outer_udp(&f, 4789, &ip, &udp);
+	fb_vxlan(&f, 1);
+	inner_ipv4_tcp(&f, 0);
+	fb_udp_fix(&f, udp);
+	fb_ipv4_fix(&f, ip);
+	fb_put16(&f, ip + 2, (uint16_t)(f.n - ip - 30));  /* outer IP 30 short */
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_BAD_IP_LEN);
+	cr_assert_eq(r.tunnel, TUNNEL_VXLAN);
+	cr_assert(r.have_inner);
+	cr_assert_eq(r.inner.have, HDR_ETH);
+}
+
+Test(parser, geneve_inner_ethernet)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip, udp;
+
+	outer_udp(&f, 6081, &ip, &udp);
+	fb_u8(&f, 0x02);                  /* version 0, 2 words of options */
+	fb_u8(&f, 0);
+	fb_u16(&f, 0x6558);
+	fb_u32(&f, 0x123456u << 8);
+	fb_u16(&f, 0x0102);               /* option class */
+	fb_u8(&f, 0x03);                  /* type */
+	fb_u8(&f, 1);                     /* 1 word of data */
+	fb_u32(&f, 0xcafef00d);
+	inner_ipv4_tcp(&f, 0);
+	fb_udp_fix(&f, udp);
+	fb_ipv4_fix(&f, ip);
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK, "%s", parse_status_name(r.status));
+	cr_assert_eq(r.tunnel, TUNNEL_GENEVE);
+	cr_assert_eq(r.vni, 0x123456);
+	cr_assert_eq(r.tunnel_off, 42);
+	cr_assert(r.have_inner);
+	cr_assert_eq(r.inner.l2_off, 58);
+	cr_assert_eq(r.inner.have, HDR_ETH | HDR_IPV4 | HDR_TCP);
+	cr_assert_eq(r.inner.l4_dport, 6666);
+	cr_assert_eq(r.depth, 58 + 54);
+}
+
+Test(parser, geneve_ip_payload_recognised)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip, udp;
+
+	outer_udp(&f, 6081, &ip, &udp);
+	fb_u8(&f, 0);
+	fb_u8(&f, 0);
+	fb_u16(&f, 0x0800);
+	fb_u32(&f, 99u << 8);
+	fb_payload(&f, 20);
+	fb_udp_fix(&f, udp);
+	fb_ipv4_fix(&f, ip);
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK);
+	cr_assert_eq(r.tunnel, TUNNEL_GENEVE);
+	cr_assert_eq(r.vni, 99);
+	cr_assert(!r.have_inner);
+	cr_assert_eq(r.depth, 50);
+}
+
+Test(parser, gre_recognised)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip;
+
+	fb_eth(&f, 0x0800);
+	ip = fb_ipv4(&f, 47, IP4(198, 51, 100, 1), IP4(198, 51, 100, 2), 0, 0);
+	fb_u16(&f, 0x0000);
+	fb_u16(&f, 0x0800);               /* IPv4 in GRE */
+	fb_payload(&f, 20);
+	fb_ipv4_fix(&f, ip);
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK);
+	cr_assert_eq(r.tunnel, TUNNEL_GRE);
+	cr_assert_eq(r.tunnel_off, 34);
+	cr_assert_eq(r.outer.ip_proto, 47);
+	cr_assert_eq(r.outer.have, HDR_ETH | HDR_IPV4);
+	cr_assert(!r.have_inner);
+	cr_assert_eq(r.depth, 38);
+}
+
+Test(parser, nvgre_inner_ethernet)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip;
+
+	fb_eth(&f, 0x0800);
+	ip = fb_ipv4(&f, 47, IP4(198, 51, 100, 1), IP4(198, 51, 100, 2), 0, 0);
+	fb_u16(&f, 0x2000);               /* K */
+	fb_u16(&f, 0x6558);
+	fb_u32(&f, 0x00beef00 | 0x17);    /* VSID 0x00beef, flow id 0x17 */
+	inner_ipv4_tcp(&f, 0);
+	fb_ipv4_fix(&f, ip);
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK, "%s", parse_status_name(r.status));
+	cr_assert_eq(r.tunnel, TUNNEL_GRE);
+	cr_assert_eq(r.vni, 0x00beef);
+	cr_assert_eq(r.tunnel_off, 34);
+	cr_assert(r.have_inner);
+	cr_assert_eq(r.inner.l2_off, 42);
+	cr_assert_eq(r.inner.have, HDR_ETH | HDR_IPV4 | HDR_TCP);
+}
+
+Test(parser, gre_over_ipv6_with_checksum)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip;
+
+	fb_eth(&f, 0x86dd);
+	ip = fb_ipv6(&f, 47);
+	fb_u16(&f, 0x8000);               /* C */
+	fb_u16(&f, 0x86dd);
+	fb_u32(&f, 0);
+	fb_payload(&f, 40);
+	fb_ipv6_fix(&f, ip);
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK);
+	cr_assert_eq(r.tunnel, TUNNEL_GRE);
+	cr_assert_eq(r.tunnel_off, 54);
+	cr_assert_eq(r.depth, 62);
+}
+
+Test(parser, no_tunnel_in_fragment)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip, udp;
+
+	fb_eth(&f, 0x0800);
+	ip = fb_ipv4(&f, 17, IP4(192, 0, 2, 1), IP4(192, 0, 2, 2), 0x2000, 0);
+	udp = fb_udp(&f, 1, 4789);
+	fb_vxlan(&f, 5);
+	inner_ipv4_tcp(&f, 0);
+	fb_udp_fix(&f, udp);
+	fb_ipv4_fix(&f, ip);
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK);
+	cr_assert_eq(r.tunnel, TUNNEL_NONE);
+	cr_assert_eq(r.vni, 0);
+	cr_assert_eq(r.depth, 42);
+}
+
+/* ---- malformed ---------------------------------------------------------- */
+
+static void simple_ipv4_tcp(struct fb *f, uint32_t *ip)
+{
+	fb_eth(f, 0x0800);
+	*ip = fb_ipv4(f, 6, IP4(10, 0, 0, 1), IP4(10, 0, 0, 2), 0, 0);
+	fb_tcp(f, 1, 2, 0x10, 0);
+	fb_payload(f, 6);
+	fb_ipv4_fix(f, *ip);
+}
+
+Test(parser, bad_ip_version)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip;
+
+	simple_ipv4_tcp(&f, &ip);
+	f.b[ip] = 0x65;
+	cr_assert_eq(parse_fb(&f, &r), PARSE_BAD_IP_VERSION);
+	cr_assert_eq(r.depth, 14);
+	cr_assert_eq(r.outer.have, HDR_ETH);
+	cr_assert_eq(r.outer.ethertype, 0x0800);
+	cr_assert_eq(r.outer.ip_proto, 0);
+
+	f.n = 0;
+	fb_eth(&f, 0x86dd);
+	ip = fb_ipv4(&f, 6, 1, 2, 0, 5);  /* 40 bytes of IPv4 behind 0x86dd */
+	fb_ipv4_fix(&f, ip);
+	cr_assert_eq(parse_fb(&f, &r), PARSE_BAD_IP_VERSION);
+	cr_assert_str_eq(parse_status_name(r.status), "bad_ip_version");
+}
+
+Test(parser, bad_ihl)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip;
+
+	simple_ipv4_tcp(&f, &ip);
+	f.b[ip] = 0x44;                   /* IHL 4 */
+	cr_assert_eq(parse_fb(&f, &r), PARSE_BAD_IHL);
+	cr_assert_eq(r.depth, 14);
+
+	f.n = 0;
+	simple_ipv4_tcp(&f, &ip);
+	f.b[ip] = 0x4f;                   /* 60 bytes > total length 46 */
+	cr_assert_eq(parse_fb(&f, &r), PARSE_BAD_IHL);
+	cr_assert_eq(r.outer.have, HDR_ETH);
+}
+
+Test(parser, bad_ipv4_total_length)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip;
+
+	simple_ipv4_tcp(&f, &ip);
+	fb_put16(&f, ip + 2, 19);         /* below the header */
+	cr_assert_eq(parse_fb(&f, &r), PARSE_BAD_IP_LEN);
+	cr_assert_eq(r.depth, 14);
+
+	f.n = 0;
+	simple_ipv4_tcp(&f, &ip);
+	fb_put16(&f, ip + 2, (uint16_t)(f.n - ip + 1));   /* past the frame */
+	cr_assert_eq(parse_fb(&f, &r), PARSE_BAD_IP_LEN);
+
+	f.n = 0;
+	simple_ipv4_tcp(&f, &ip);
+	fb_put16(&f, ip + 2, 30);         /* holds no TCP header */
+	cr_assert_eq(parse_fb(&f, &r), PARSE_BAD_IP_LEN);
+	cr_assert_eq(r.outer.have, HDR_ETH | HDR_IPV4);
+	cr_assert_eq(r.depth, 34);
+
+	f.n = 0;
+	simple_ipv4_tcp(&f, &ip);
+	fb_put16(&f, ip + 2, 0);          /* 0 on a short frame: not BIG TCP */
+	cr_assert_eq(parse_fb(&f, &r), PARSE_BAD_IP_LEN);
+	cr_assert_str_eq(parse_status_name(r.status), "bad_ip_len");
+}
+
+Test(parser, bad_ipv6_payload_length)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip;
+
+	fb_eth(&f, 0x86dd);
+	ip = fb_ipv6(&f, 6);
+	fb_tcp(&f, 1, 2, 0, 0);
+	fb_ipv6_fix(&f, ip);
+	fb_put16(&f, ip + 4, 21);         /* one more than the frame holds */
+	cr_assert_eq(parse_fb(&f, &r), PARSE_BAD_IP_LEN);
+	cr_assert_eq(r.depth, 14);
+
+	fb_put16(&f, ip + 4, 12);         /* too short for TCP */
+	cr_assert_eq(parse_fb(&f, &r), PARSE_BAD_IP_LEN);
+	cr_assert_eq(r.depth, 54);
+}
+
+Test(parser, bad_tcp_data_offset)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip, tcp;
+
+	fb_eth(&f, 0x0800);
+	ip = fb_ipv4(&f, 6, 1, 2, 0, 0);
+	tcp = fb_tcp(&f, 1, 2, 0x02, 0);
+	fb_ipv4_fix(&f, ip);
+	f.b[tcp + 12] = 0x40;             /* 4 words */
+	cr_assert_eq(parse_fb(&f, &r), PARSE_BAD_L4);
+	cr_assert_eq(r.outer.have, HDR_ETH | HDR_IPV4);
+	cr_assert_eq(r.outer.l4_sport, 0);
+	cr_assert_eq(r.depth, 34);
+
+	f.b[tcp + 12] = 0x60;             /* 24 bytes, IP holds 20 */
+	cr_assert_eq(parse_fb(&f, &r), PARSE_BAD_L4);
+	cr_assert_str_eq(parse_status_name(r.status), "bad_l4");
+}
+
+Test(parser, big_tcp_ipv4_total_length_zero)
+{
+	static struct fb f;
+	struct parse_result r;
+	uint32_t ip;
+
+	f.n = 0;
+	fb_eth(&f, 0x0800);
+	ip = fb_ipv4(&f, 6, IP4(10, 0, 0, 1), IP4(10, 0, 0, 2), 0x4000, 0);
+	fb_tcp(&f, 1, 2, 0x10, 3);
+	fb_payload(&f, 100);
+	(void)ip;                         /* total length stays 0 */
+
+	cr_assert_eq(parse_fb_len(&f, 70000, &r), PARSE_OK);
+	cr_assert_eq(r.outer.ip_total_len, 0);
+	cr_assert_eq(r.outer.have, HDR_ETH | HDR_IPV4 | HDR_TCP);
+	cr_assert_eq(r.depth, 66);
+}
+
+Test(parser, big_tcp_ipv6_payload_length_zero)
+{
+	static struct fb f;
+	struct parse_result r;
+
+	f.n = 0;
+	fb_eth(&f, 0x86dd);
+	fb_ipv6(&f, 6);
+	fb_tcp(&f, 1, 2, 0x10, 0);
+	fb_payload(&f, 100);
+
+	cr_assert_eq(parse_fb_len(&f, 100000, &r), PARSE_OK);
+	cr_assert_eq(r.outer.have, HDR_ETH | HDR_IPV6 | HDR_TCP);
+	cr_assert_eq(r.depth, 74);
+}
+
+Test(parser, empty_and_null)
+{
+	struct parse_result r;
+	uint8_t b[1] = { 0 };
+
+	cr_assert_eq(parse_frame(NULL, 0, 0, &r), PARSE_TRUNC_L2);
+	cr_assert_eq(r.depth, 0);
+	cr_assert_eq(parse_frame(b, 1, 0, &r), PARSE_TRUNC_L2);
+	cr_assert_eq(r.outer.have, 0);
+}
+
+Test(parser, status_names)
+{
+	for (int i = 0; i < PARSE_STATUS_COUNT; i++) {
+		const char *a = parse_status_name((enum parse_status)i);
+
+		cr_assert_str_neq(a, "?", "status %d has no name", i);
+		for (int j = 0; j < i; j++)
+			cr_assert_str_neq(a, parse_status_name((enum parse_status)j));
+	}
+	cr_assert_str_eq(parse_status_name(PARSE_STATUS_COUNT), "?");
+	cr_assert_str_eq(parse_status_name((enum parse_status)-1), "?");
+}
