@@ -905,6 +905,114 @@ lookup_n(const struct tcam *t, const struct pnic_key *key, const unsigned n,
 	return found == UINT32_MAX ? TCAM_MISS : (int32_t)found;
 }
 
+/* Many keys at once: tuple by tuple, first hash every key that still
+ * needs the tuple and prefetch its slots, then compare.  The memory
+ * accesses of a whole burst are in flight together instead of one by one.
+ * Same answers as lookup_n() key by key. */
+#define BURST 32
+
+static inline __attribute__((always_inline)) void
+burst_n(const struct tcam *t, const struct pnic_key *keys, uint32_t cnt,
+	int32_t *out, const unsigned n, const unsigned stride)
+{
+	uint32_t found[BURST], act[BURST], hs[BURST];
+
+	for (uint32_t i = 0; i < cnt; i++)
+		found[i] = UINT32_MAX;
+	for (uint32_t k = 0; k < t->n_order; k++) {
+		const struct tuple *tp = t->order[k];
+		uint32_t na = 0, m;
+
+		for (uint32_t i = 0; i < cnt; i++) {
+			act[na] = i;
+			na += tp->best < found[i];
+		}
+		/* Tuples come by best index: no key needs any later one. */
+		if (!na)
+			break;
+		if (tp->n_small != SMALL_NONE) {
+			for (uint32_t a = 0; a < na; a++) {
+				const struct pnic_key *key = &keys[act[a]];
+				v2u mk[PNIC_KEY_WORDS / 2];
+				uint32_t f = found[act[a]];
+
+#pragma GCC unroll 4
+				for (unsigned i = 0; i < (n + 1) / 2; i++)
+					mk[i] = ld2(key->w + 2 * i) & ld2(tp->mask + 2 * i);
+				for (uint32_t j = 0; j < tp->n_small; j++) {
+					uint32_t c = diff_n(mk, tp->small_val[j], n) ?
+						     SLOT_EMPTY : tp->small_idx[j];
+
+					f = c < f ? c : f;
+				}
+				found[act[a]] = f;
+			}
+			continue;
+		}
+		m = tp->tab.size_mask;
+		for (uint32_t a = 0; a < na; a++) {
+			const struct pnic_key *key = &keys[act[a]];
+			uint64_t hw[PNIC_KEY_WORDS];
+			uint32_t pos;
+
+#pragma GCC unroll 8
+			for (unsigned i = 0; i < n; i++)
+				hw[i] = key->w[i] & tp->mask[i];
+			hs[a] = hash32(hash_words(hw, n));
+			pos = hs[a] & m;
+			__builtin_prefetch(tp->tab.slots + (size_t)pos * stride);
+			__builtin_prefetch(tp->tab.slots + (size_t)((pos + 1) & m) * stride);
+		}
+		for (uint32_t a = 0; a < na; a++) {
+			const struct pnic_key *key = &keys[act[a]];
+			uint32_t h = hs[a], pos = h & m, c0, c1, f = found[act[a]];
+			const uint64_t *s0 = tp->tab.slots + (size_t)pos * stride;
+			const uint64_t *s1 = tp->tab.slots + (size_t)((pos + 1) & m) * stride;
+			v2u mk[PNIC_KEY_WORDS / 2];
+
+#pragma GCC unroll 4
+			for (unsigned i = 0; i < (n + 1) / 2; i++)
+				mk[i] = ld2(key->w + 2 * i) & ld2(tp->mask + 2 * i);
+			c0 = diff_n(mk, s0 + 1, n) ? SLOT_EMPTY : (uint32_t)s0[0];
+			c1 = diff_n(mk, s1 + 1, n) ? SLOT_EMPTY : (uint32_t)s1[0];
+			c0 = c0 < c1 ? c0 : c1;
+			f = c0 < f ? c0 : f;
+			if (c0 == SLOT_EMPTY && (uint32_t)s0[0] != SLOT_EMPTY &&
+			    (uint32_t)s1[0] != SLOT_EMPTY) {
+				uint64_t hw[PNIC_KEY_WORDS];
+
+				for (unsigned i = 0; i < n; i++)
+					hw[i] = key->w[i] & tp->mask[i];
+				f = probe_rest(tp, hw, h, (pos + 2) & m, n, stride, f);
+			}
+			found[act[a]] = f;
+		}
+	}
+	for (uint32_t i = 0; i < cnt; i++)
+		out[i] = found[i] == UINT32_MAX ? TCAM_MISS : (int32_t)found[i];
+}
+
+void tcam_lookup_burst(const struct tcam *t, const struct pnic_key *keys,
+		       uint32_t n_keys, int32_t *out)
+{
+	for (uint32_t b = 0; b < n_keys; b += BURST) {
+		uint32_t cnt = n_keys - b < BURST ? n_keys - b : BURST;
+		const struct pnic_key *k = keys + b;
+		int32_t *o = out + b;
+
+		switch (t->nw) {
+		case 1: burst_n(t, k, cnt, o, 1, 2); break;
+		case 2: burst_n(t, k, cnt, o, 2, 4); break;
+		case 3: burst_n(t, k, cnt, o, 3, 4); break;
+		case 4: burst_n(t, k, cnt, o, 4, 8); break;
+		case 5: burst_n(t, k, cnt, o, 5, 8); break;
+		case 6: burst_n(t, k, cnt, o, 6, 8); break;
+		case 7: burst_n(t, k, cnt, o, 7, 8); break;
+		default: burst_n(t, k, cnt, o, 8, 16); break;
+		}
+	}
+}
+
 int32_t tcam_lookup(const struct tcam *t, const struct pnic_key *key)
 {
 	switch (t->nw) {

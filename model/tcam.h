@@ -58,5 +58,10 @@ bool tcam_read(const struct tcam *t, uint32_t index, struct pnic_key *value,
 /* Lowest matching valid index, or TCAM_MISS. */
 int32_t tcam_lookup(const struct tcam *t, const struct pnic_key *key);
 int32_t tcam_lookup_linear(const struct tcam *t, const struct pnic_key *key);
+/* out[i] = tcam_lookup(t, &keys[i]) for i < n_keys.  Faster per key on
+ * tables bigger than the caches: it overlaps the memory accesses of up to
+ * 32 keys.  Added after the contract; the single-key calls are unchanged. */
+void tcam_lookup_burst(const struct tcam *t, const struct pnic_key *keys,
+		       uint32_t n_keys, int32_t *out);
 
 #endif

@@ -8,17 +8,21 @@
  * flows.  One thread, so one core.
  *
  *   tcambench [--profile NAME] [--sizes 1k,16k,64k] [--time SEC]
- *             [--miss-pct P] [--seed N] [--no-linear]
+ *             [--miss-pct P] [--zipf S] [--tag NAME] [--seed N] [--no-linear]
  *
- * Prints a human-readable line per size and, for bench/run.sh,
- *   BENCH tcam_flow_<size>_mlps <M lookups/s>
- *   BENCH tcam_flow_<size>_speedup <fast / linear>
- *   BENCH tcam_flow_<size>_linear_klps <K lookups/s>
+ * Flows are drawn uniformly (the worst case for caches) unless --zipf gives
+ * a popularity exponent.  Prints a human-readable line per size and, for
+ * bench/run.sh (<tag> only when --tag is given),
+ *   BENCH tcam_flow_<size>[_<tag>]_mlps <M lookups/s, tcam_lookup>
+ *   BENCH tcam_flow_<size>[_<tag>]_burst_mlps <M lookups/s, tcam_lookup_burst>
+ *   BENCH tcam_flow_<size>[_<tag>]_speedup <tcam_lookup / linear>
+ *   BENCH tcam_flow_<size>[_<tag>]_linear_klps <K lookups/s>
  * Before timing, both lookups are compared on a sample of the keys; any
  * difference stops the program with exit status 1.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +42,8 @@ struct opts {
 	unsigned n_sizes;
 	double seconds;
 	unsigned miss_pct;
+	double zipf;        /* 0: flows drawn uniformly; else Zipf exponent */
+	const char *tag;    /* inserted in figure names, e.g. "zipf" */
 	uint64_t seed;
 	int linear;
 };
@@ -215,14 +221,74 @@ static int build_table(const struct opts *o, uint32_t depth, struct tcam **out,
 	return 0;
 }
 
+/* Flow popularity: uniform, or Zipf (rank r drawn with weight 1/r^s, as
+ * measured on real links) with ranks shuffled over the table. */
+static uint32_t *popularity_cdf(const struct opts *o, uint32_t n_flows)
+{
+	double *w = malloc(n_flows * sizeof *w), sum = 0, acc = 0;
+	uint32_t *cdf = malloc(n_flows * sizeof *cdf);
+
+	if (!w || !cdf) {
+		free(w);
+		free(cdf);
+		return NULL;
+	}
+	for (uint32_t r = 0; r < n_flows; r++)
+		sum += w[r] = 1.0 / pow(r + 1.0, o->zipf);
+	for (uint32_t r = 0; r < n_flows; r++) {
+		acc += w[r];
+		cdf[r] = (uint32_t)(acc / sum * 4294967295.0);
+	}
+	cdf[n_flows - 1] = UINT32_MAX;
+	free(w);
+	return cdf;
+}
+
+static uint32_t draw_flow(const uint32_t *cdf, const uint32_t *perm,
+			  uint32_t n_flows)
+{
+	uint32_t u = (uint32_t)rnd(), lo = 0, hi = n_flows - 1;
+
+	if (!cdf)
+		return (uint32_t)(rnd() % n_flows);
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (cdf[mid] < u)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return perm[lo];
+}
+
 static struct pnic_key *make_keys(const struct opts *o, const struct flow *flows,
 				  uint32_t n_flows)
 {
 	struct pnic_key *keys = malloc(N_KEYS * sizeof *keys);
 	static const uint8_t flags[] = { 0x02, 0x10, 0x18, 0x11, 0x04 };
+	uint32_t *cdf = NULL, *perm = NULL;
 
 	if (!keys)
 		return NULL;
+	if (o->zipf > 0) {
+		cdf = popularity_cdf(o, n_flows);
+		perm = malloc(n_flows * sizeof *perm);
+		if (!cdf || !perm) {
+			free(cdf);
+			free(perm);
+			free(keys);
+			return NULL;
+		}
+		for (uint32_t i = 0; i < n_flows; i++)
+			perm[i] = i;
+		for (uint32_t i = n_flows - 1; i > 0; i--) {
+			uint32_t j = (uint32_t)(rnd() % (i + 1)), x = perm[i];
+
+			perm[i] = perm[j];
+			perm[j] = x;
+		}
+	}
 	for (uint32_t i = 0; i < N_KEYS; i++) {
 		struct kp_fields f;
 		struct flow unknown;
@@ -231,11 +297,13 @@ static struct pnic_key *make_keys(const struct opts *o, const struct flow *flows
 			random_flow(&unknown);
 			flow_fields(&unknown, &f);
 		} else {
-			flow_fields(&flows[rnd() % n_flows], &f);
+			flow_fields(&flows[draw_flow(cdf, perm, n_flows)], &f);
 		}
 		kp_set(&f, KP_TCP_FLAGS, flags[rnd() % sizeof flags]);
 		key_profile_pack(o->prof, &f, &keys[i]);
 	}
+	free(cdf);
+	free(perm);
 	return keys;
 }
 
@@ -265,6 +333,30 @@ static double measure(lookup_fn fn, const struct tcam *t,
 	return (double)n / el;
 }
 
+/* Same, through tcam_lookup_burst() in bursts of 32 keys. */
+static double measure_burst(const struct tcam *t, const struct pnic_key *keys,
+			    double seconds, uint64_t *sink)
+{
+	uint64_t n = 0, acc = 0;
+	uint32_t batch = 1024, i = 0;
+	int32_t out[32];
+	double t0 = now(), el;
+
+	do {
+		for (uint32_t b = 0; b < batch; b += 32) {
+			tcam_lookup_burst(t, &keys[i], 32, out);
+			acc += (uint32_t)out[0] + (uint32_t)out[31];
+			i = (i + 32) & (N_KEYS - 1);
+		}
+		n += batch;
+		el = now() - t0;
+		if (el < seconds / 64 && batch < (1u << 20))
+			batch *= 2;
+	} while (el < seconds);
+	*sink += acc;
+	return (double)n / el;
+}
+
 static int bench_size(const struct opts *o, unsigned si, uint64_t *sink)
 {
 	uint32_t depth = o->sizes[si], n_flows, hits = 0;
@@ -272,7 +364,8 @@ static int bench_size(const struct opts *o, unsigned si, uint64_t *sink)
 	struct pnic_key *keys;
 	struct flow *flows;
 	struct tcam *t;
-	double fast, slow = 0;
+	double fast, burst, slow = 0;
+	char fig[48];
 	int rc;
 
 	rc = build_table(o, depth, &t, &flows, &n_flows);
@@ -286,30 +379,37 @@ static int bench_size(const struct opts *o, unsigned si, uint64_t *sink)
 	for (uint32_t i = 0; i < CHECK_KEYS; i++) {
 		int32_t a = tcam_lookup(t, &keys[i]);
 		int32_t b = tcam_lookup_linear(t, &keys[i]);
+		int32_t c;
 
-		if (a != b) {
-			fprintf(stderr, "tcambench: %s: key %u: tcam_lookup %d != tcam_lookup_linear %d\n",
-				name, i, a, b);
+		tcam_lookup_burst(t, &keys[i], 1, &c);
+		if (a != b || c != b) {
+			fprintf(stderr, "tcambench: %s: key %u: tcam_lookup %d, tcam_lookup_burst %d, tcam_lookup_linear %d\n",
+				name, i, a, c, b);
 			rc = -EPROTO;
 			goto out_keys;
 		}
 		hits += a >= N_TOP && (uint32_t)a < N_TOP + n_flows;
 	}
 	fast = measure(tcam_lookup, t, keys, o->seconds, sink);
+	burst = measure_burst(t, keys, o->seconds, sink);
 	if (o->linear)
 		slow = measure(tcam_lookup_linear, t, keys, o->seconds, sink);
-	printf("tcam flow %-4s %6u entries, %u masks, %u-bit keys, %.0f%% flow hits: "
-	       "fast %.2f M lookups/s",
+	snprintf(fig, sizeof fig, "tcam_flow_%s%s%s", name, o->tag ? "_" : "",
+		 o->tag ? o->tag : "");
+	printf("tcam flow %-4s %6u entries, %u masks, %u-bit keys, %s traffic, %.0f%% flow hits: "
+	       "fast %.2f M lookups/s (burst %.2f)",
 	       name, tcam_used(t), tcam_mask_count(t), tcam_key_bits(t),
-	       100.0 * hits / CHECK_KEYS, fast / 1e6);
+	       o->tag ? o->tag : "uniform", 100.0 * hits / CHECK_KEYS,
+	       fast / 1e6, burst / 1e6);
 	if (o->linear)
 		printf(", linear %.1f K lookups/s, speedup %.0fx", slow / 1e3,
 		       fast / slow);
 	printf("\n");
-	printf("BENCH tcam_flow_%s_mlps %.2f\n", name, fast / 1e6);
+	printf("BENCH %s_mlps %.2f\n", fig, fast / 1e6);
+	printf("BENCH %s_burst_mlps %.2f\n", fig, burst / 1e6);
 	if (o->linear) {
-		printf("BENCH tcam_flow_%s_speedup %.1f\n", name, fast / slow);
-		printf("BENCH tcam_flow_%s_linear_klps %.2f\n", name, slow / 1e3);
+		printf("BENCH %s_speedup %.1f\n", fig, fast / slow);
+		printf("BENCH %s_linear_klps %.2f\n", fig, slow / 1e3);
 	}
 	fflush(stdout);
 out_keys:
@@ -353,7 +453,7 @@ static int parse_sizes(struct opts *o, const char *arg)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: tcambench [--profile NAME] [--sizes 1k,16k,64k] [--time SEC]\n"
-		   "                 [--miss-pct P] [--seed N] [--no-linear]\n");
+		   "                 [--miss-pct P] [--zipf S] [--tag NAME] [--seed N] [--no-linear]\n");
 }
 
 int main(int argc, char **argv)
@@ -398,6 +498,16 @@ int main(int argc, char **argv)
 				fprintf(stderr, "tcambench: --miss-pct wants 0..100\n");
 				return 2;
 			}
+			i++;
+		} else if (!strcmp(a, "--zipf")) {
+			o.zipf = strtod(v, NULL);
+			if (!(o.zipf > 0) || o.zipf > 4) {
+				fprintf(stderr, "tcambench: --zipf wants an exponent in (0, 4]\n");
+				return 2;
+			}
+			i++;
+		} else if (!strcmp(a, "--tag")) {
+			o.tag = v;
 			i++;
 		} else if (!strcmp(a, "--seed")) {
 			o.seed = strtoull(v, NULL, 0);

@@ -451,6 +451,33 @@ static uint32_t count_masks(const struct tcam *t, unsigned nw)
 	return n;
 }
 
+/* Keys looked up since the table last changed, with the oracle's answers:
+ * tcam_lookup_burst() must give them all back. */
+#define BURST_CHECK 45
+
+struct burst {
+	uint32_t n;
+	struct pnic_key keys[BURST_CHECK];
+	int32_t want[BURST_CHECK];
+};
+
+static void burst_check(const struct tcam *t, struct burst *b, uint64_t seed,
+			uint64_t step)
+{
+	int32_t got[BURST_CHECK];
+
+	tcam_lookup_burst(t, b->keys, b->n, got);
+	for (uint32_t i = 0; i < b->n; i++)
+		if (got[i] != b->want[i]) {
+			fprintf(stderr, "tcam burst mismatch: seed %#" PRIx64 " step %" PRIu64
+				" key %u of %u\n", seed, step, i, b->n);
+			key_print("key", &b->keys[i], key_words(tcam_key_bits(t)));
+			cr_assert_fail("seed %#" PRIx64 " step %" PRIu64
+				       ": burst %d != linear %d", seed, step, got[i], b->want[i]);
+		}
+	b->n = 0;
+}
+
 struct diff_cfg {
 	uint32_t depth;
 	uint16_t key_bits;
@@ -467,9 +494,11 @@ static uint64_t run_diff(const struct diff_cfg *c, uint64_t seed)
 	uint32_t used = 0;
 	uint8_t *shadow_valid = calloc(c->depth, 1);
 	uint64_t step = 0, done = 0, hits = 0;
+	struct burst *burst = calloc(1, sizeof *burst);
 
 	cr_assert_not_null(w);
 	cr_assert_not_null(shadow_valid);
+	cr_assert_not_null(burst);
 	rng_state = seed;
 	world_init(w, c->key_bits, c->n_masks);
 
@@ -479,6 +508,8 @@ static uint64_t run_diff(const struct diff_cfg *c, uint64_t seed)
 		uint32_t idx = (uint32_t)rnd_below(c->depth);
 
 		step++;
+		if (op < 26 || used < c->depth / 8 || burst->n == BURST_CHECK)
+			burst_check(t, burst, seed, step);
 		if (op < 18 || used < c->depth / 8) {
 			/* write: a fresh value, or a copy of another entry */
 			if (rnd_below(8) == 0 && tcam_read(t, (uint32_t)rnd_below(c->depth), &v, &m)) {
@@ -548,6 +579,8 @@ static uint64_t run_diff(const struct diff_cfg *c, uint64_t seed)
 					 seed, step, fast, slow);
 			}
 			hits += fast != TCAM_MISS;
+			burst->keys[burst->n] = key;
+			burst->want[burst->n++] = slow;
 		}
 		done++;
 		if (done % 4096 == 0 || done == c->lookups) {
@@ -557,6 +590,8 @@ static uint64_t run_diff(const struct diff_cfg *c, uint64_t seed)
 					     "seed %#" PRIx64 " step %" PRIu64, seed, step);
 		}
 	}
+	burst_check(t, burst, seed, step);
+	free(burst);
 	/* The stream must exercise hits, not just misses. */
 	cr_assert_gt(hits, done / 4, "seed %#" PRIx64 ": only %" PRIu64 " hits of %" PRIu64,
 		     seed, hits, done);
