@@ -1,11 +1,14 @@
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "model/parser.h"
 #include "tests/model/frames.h"
+#include "tools/io/pcap_in.h"
 
 #define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (b) << 16 | (c) << 8 | (d))
 
@@ -1212,4 +1215,194 @@ Test(parser, status_names)
 	}
 	cr_assert_str_eq(parse_status_name(PARSE_STATUS_COUNT), "?");
 	cr_assert_str_eq(parse_status_name((enum parse_status)-1), "?");
+}
+
+/* ---- the shared capture corpus ------------------------------------------ */
+
+static char corpus[512];
+
+static int have_corpus(void)
+{
+	const char *shared = getenv("PNICSIM_SHARED");
+	struct stat st;
+
+	snprintf(corpus, sizeof corpus, "%s/data/pcaps",
+		 shared && *shared ? shared : "../shared");
+	return stat(corpus, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+#define NEED_CORPUS() \
+	do { \
+		if (!have_corpus()) \
+			cr_skip("capture corpus not found at %s (set PNICSIM_SHARED)", \
+				corpus); \
+	} while (0)
+
+/* What parsing one capture file gave. */
+struct corpus_stats {
+	unsigned packets;
+	unsigned status[PARSE_STATUS_COUNT];
+	unsigned tunnel[4];
+	unsigned inner;
+	unsigned qinq;
+	unsigned l4;
+	unsigned arp;
+	unsigned inner_ipv6;
+};
+
+/* Every packet from an exact-size copy, and every cut up to a little past
+ * its depth (the bytes after that are payload the parser never reads). */
+static int parse_file(const char *path, struct corpus_stats *s)
+{
+	struct pcap_in *in;
+	struct pcap_in_pkt pkt;
+	struct pnic_error err;
+
+	memset(s, 0, sizeof *s);
+	if (pcap_in_open(path, &in, &err))
+		return -1;
+	while (pcap_in_next(in, &pkt, &err) == 1) {
+		uint8_t *copy = malloc(pkt.caplen ? pkt.caplen : 1);
+		struct parse_result r;
+		uint32_t sweep;
+
+		cr_assert_not_null(copy);
+		memcpy(copy, pkt.frame, pkt.caplen);
+		parse_frame(copy, pkt.caplen, pkt.len, &r);
+		free(copy);
+		cr_assert_leq(r.depth, pkt.caplen, "%s #%llu", path,
+			      (unsigned long long)pkt.number);
+		sweep = (uint32_t)r.depth + 16;
+		if (sweep > pkt.caplen)
+			sweep = pkt.caplen;
+		check_truncations(pkt.frame, sweep, pkt.len, &r);
+		s->packets++;
+		s->status[r.status]++;
+		s->tunnel[r.tunnel]++;
+		s->inner += r.have_inner;
+		s->qinq += r.outer.n_vlans == 2;
+		s->l4 += !!(r.outer.have & (HDR_TCP | HDR_UDP | HDR_ICMP));
+		s->arp += !!(r.outer.have & HDR_ARP);
+		s->inner_ipv6 += !!(r.inner.have & HDR_IPV6);
+	}
+	pcap_in_close(in);
+	return 0;
+}
+
+static void corpus_file(const char *rel, struct corpus_stats *s)
+{
+	char path[1024];
+
+	snprintf(path, sizeof path, "%s/%s", corpus, rel);
+	if (access(path, R_OK))
+		cr_skip("%s is not in the corpus", path);
+	cr_assert_eq(parse_file(path, s), 0, "cannot read %s", path);
+	cr_assert_gt(s->packets, 0, "%s", path);
+}
+
+Test(parser_corpus, every_capture_parses_within_bounds)
+{
+	static const char *const dirs[] = { "tcpdump", "libpcap", "derived",
+					    "pcap-parser" };
+	unsigned files = 0, packets = 0;
+
+	NEED_CORPUS();
+	for (unsigned d = 0; d < sizeof dirs / sizeof dirs[0]; d++) {
+		char dir[768];
+		struct dirent *e;
+		DIR *dp;
+
+		snprintf(dir, sizeof dir, "%s/%s", corpus, dirs[d]);
+		dp = opendir(dir);
+		if (!dp)
+			continue;
+		while ((e = readdir(dp))) {
+			struct corpus_stats s;
+			char path[1024];
+
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+			if (parse_file(path, &s) == 0) {
+				files++;
+				packets += s.packets;
+			}
+		}
+		closedir(dp);
+	}
+	cr_assert_gt(files, 10, "only %u readable captures under %s", files, corpus);
+	cr_assert_gt(packets, 1000);
+}
+
+Test(parser_corpus, big_tcp_ipv4)
+{
+	struct corpus_stats s;
+
+	NEED_CORPUS();
+	corpus_file("tcpdump/bigtcp-ipv4.pcap", &s);
+	cr_assert_eq(s.status[PARSE_OK], s.packets);
+	cr_assert_eq(s.l4, s.packets);
+}
+
+Test(parser_corpus, qinq)
+{
+	struct corpus_stats s;
+
+	NEED_CORPUS();
+	corpus_file("tcpdump/802.1ad_QinQ.pcap", &s);
+	cr_assert_eq(s.qinq, s.packets);
+	cr_assert_eq(s.status[PARSE_OK], s.packets);
+}
+
+Test(parser_corpus, vxlan_and_geneve)
+{
+	struct corpus_stats s;
+
+	NEED_CORPUS();
+	corpus_file("tcpdump/vxlan.pcap", &s);
+	cr_assert_eq(s.tunnel[TUNNEL_VXLAN], s.packets);
+	cr_assert_eq(s.inner, s.packets);
+	corpus_file("tcpdump/geneve.pcap", &s);
+	cr_assert_eq(s.tunnel[TUNNEL_GENEVE], s.packets);
+	cr_assert_eq(s.status[PARSE_OK], s.packets);
+	corpus_file("tcpdump/gso-ipv4-vxlan-ipv6.pcap", &s);
+	cr_assert_eq(s.tunnel[TUNNEL_VXLAN], s.packets);
+	cr_assert_eq(s.inner_ipv6, s.packets);
+	/* 8472 is the pre-IANA Linux VXLAN port: not a tunnel to us */
+	corpus_file("tcpdump/vxlan_port_8472.pcap", &s);
+	cr_assert_eq(s.tunnel[TUNNEL_NONE], s.packets);
+}
+
+Test(parser_corpus, gre)
+{
+	struct corpus_stats s;
+
+	NEED_CORPUS();
+	corpus_file("tcpdump/various_gre.pcap", &s);
+	cr_assert_gt(s.tunnel[TUNNEL_GRE], 0);
+	cr_assert_eq(s.status[PARSE_OK], s.packets);
+}
+
+Test(parser_corpus, arp_and_rarp)
+{
+	struct corpus_stats s;
+
+	NEED_CORPUS();
+	corpus_file("libpcap/rarp_req_reply.pcapng", &s);
+	cr_assert_eq(s.arp, s.packets);
+}
+
+Test(parser_corpus, malformed_ip)
+{
+	struct corpus_stats s;
+
+	NEED_CORPUS();
+	corpus_file("tcpdump/ipv4_invalid_hdr_length.pcap", &s);
+	cr_assert_eq(s.status[PARSE_BAD_IHL], s.packets);
+	corpus_file("tcpdump/ipv4_invalid_total_length.pcap", &s);
+	cr_assert_eq(s.status[PARSE_BAD_IP_LEN], s.packets);
+	corpus_file("tcpdump/ipv6-bad-version.pcap", &s);
+	cr_assert_gt(s.status[PARSE_BAD_IP_VERSION], 0);
+	corpus_file("libpcap/ipv6_ext_headers.pcap", &s);   /* 100 headers */
+	cr_assert_eq(s.status[PARSE_TOO_MANY_EXT], s.packets);
 }
