@@ -5,21 +5,25 @@
  * by every write and invalidate:
  *
  *   tuple      one per distinct mask among valid entries: the mask, an
- *              open-addressing hash table keyed by the masked value, and a
+ *              open-addressing hash table keyed by the masked value, a
  *              min-heap of the tuple's entry indices (its best index is the
- *              heap top).
+ *              heap top) and, while it has at most SMALL_MAX distinct
+ *              values, a plain copy of them (compared without hashing).
  *   slot       in a tuple's table: 32 bits of hash, the lowest index among
  *              the entries with that value, and the value itself, padded to
  *              a power-of-two number of words so a probe touches one cache
- *              line for keys up to 448 bits.
+ *              line for keys up to 448 bits.  Tables are at most half full
+ *              (linear probing, backward-shift deletion, no tombstones).
  *   dup ring   entries with the same value and mask form a circular list, so
  *              invalidating the lowest exposes the next one.
  *   order      tuples sorted by best index.  A lookup probes them in that
  *              order and stops as soon as the next tuple cannot beat what it
- *              found.
+ *              found.  The biggest tuple is probed first, out of order: its
+ *              slot is the one likely to come from memory.
  *
  * Writes allocate (new tuple, table growth) before they change anything, so
- * a refused write leaves the table as it was.
+ * a refused write leaves the table as it was.  Lookups never allocate and
+ * never write.  docs/tcam.md has the costs and the measured figures.
  */
 #include "model/tcam.h"
 
@@ -93,6 +97,9 @@ struct tcam {
 
 	struct tuple **order;   /* live tuples by best index */
 	uint32_t n_order;
+	/* The tuple with the most values, roughly (forgotten when freed,
+	 * taken over by the next tuple to grow past it); NULL when unknown. */
+	struct tuple *big;
 
 	struct otab masks;      /* mask -> tuple id */
 };
@@ -446,6 +453,8 @@ static void tuple_free(struct tcam *t, struct tuple *tp)
 	t->n_order--;
 	t->tuples[tp->id] = NULL;
 	t->free_ids[t->n_free++] = tp->id;
+	if (t->big == tp)
+		t->big = NULL;
 	otab_fini(&tp->tab);
 	free(tp->heap);
 	free(tp);
@@ -562,6 +571,8 @@ static void entry_insert(struct tcam *t, uint32_t e, struct tuple *tp)
 		otab_put(&tp->tab, t->stride, t->nw, v, h, e);
 	}
 	tuple_sync_small(t, tp);
+	if (!t->big || tp->tab.count > t->big->tab.count)
+		t->big = tp;
 	heap_push(t, tp, e);
 	tuple_update_best(t, tp);
 	t->valid[e] = 1;
@@ -853,54 +864,69 @@ diff_n(const v2u *a, const uint64_t *b, const unsigned n)
  * word loops unroll.  Branches depend only on the tuple order and on
  * counts, rarely on what a probe loads: a branch on a slot still on its
  * way from memory would hold back the lookups behind this one. */
+static inline __attribute__((always_inline)) uint32_t
+probe_tuple(const struct tuple *tp, const struct pnic_key *key,
+	    uint32_t found, const unsigned n, const unsigned stride)
+{
+	v2u mk[PNIC_KEY_WORDS / 2];
+	uint64_t hw[PNIC_KEY_WORDS];
+	uint32_t h, pos, m, c0, c1;
+	const uint64_t *s0, *s1;
+
+#pragma GCC unroll 4
+	for (unsigned i = 0; i < (n + 1) / 2; i++)
+		mk[i] = ld2(key->w + 2 * i) & ld2(tp->mask + 2 * i);
+
+	if (tp->n_small != SMALL_NONE) {
+		for (uint32_t j = 0; j < tp->n_small; j++) {
+			c0 = diff_n(mk, tp->small_val[j], n) ?
+			     SLOT_EMPTY : tp->small_idx[j];
+			found = c0 < found ? c0 : found;
+		}
+		return found;
+	}
+
+#pragma GCC unroll 8
+	for (unsigned i = 0; i < n; i++)
+		hw[i] = key->w[i] & tp->mask[i];
+	h = hash32(hash_words(hw, n));
+	m = tp->tab.size_mask;
+	pos = h & m;
+	/* The home slot and the next one: a key is almost always in one of
+	 * them.  An empty slot's payload is SLOT_EMPTY, which is never a
+	 * hit, whatever stale value it holds. */
+	s0 = tp->tab.slots + (size_t)pos * stride;
+	s1 = tp->tab.slots + (size_t)((pos + 1) & m) * stride;
+	c0 = diff_n(mk, s0 + 1, n) ? SLOT_EMPTY : (uint32_t)s0[0];
+	c1 = diff_n(mk, s1 + 1, n) ? SLOT_EMPTY : (uint32_t)s1[0];
+	c0 = c0 < c1 ? c0 : c1;
+	found = c0 < found ? c0 : found;
+	if (c0 == SLOT_EMPTY && (uint32_t)s0[0] != SLOT_EMPTY &&
+	    (uint32_t)s1[0] != SLOT_EMPTY)
+		found = probe_rest(tp, hw, h, (pos + 2) & m, n, stride, found);
+	return found;
+}
+
 static inline __attribute__((always_inline)) int32_t
 lookup_n(const struct tcam *t, const struct pnic_key *key, const unsigned n,
 	 const unsigned stride)
 {
+	const struct tuple *big = t->big;
 	uint32_t found = UINT32_MAX;
 
+	/* The biggest tuple first, out of order: its slot is the one likely
+	 * to come from memory, and the small tuples are compared while it
+	 * does.  Any match only tightens the early exit below. */
+	if (big)
+		found = probe_tuple(big, key, found, n, stride);
 	for (uint32_t k = 0; k < t->n_order; k++) {
 		const struct tuple *tp = t->order[k];
-		v2u mk[PNIC_KEY_WORDS / 2];
-		uint64_t hw[PNIC_KEY_WORDS];
-		uint32_t h, pos, m, c0, c1;
-		const uint64_t *s0, *s1;
 
 		/* Every later tuple's entries lie above this one's best. */
 		if (tp->best >= found)
 			break;
-#pragma GCC unroll 4
-		for (unsigned i = 0; i < (n + 1) / 2; i++)
-			mk[i] = ld2(key->w + 2 * i) & ld2(tp->mask + 2 * i);
-
-		if (tp->n_small != SMALL_NONE) {
-			for (uint32_t j = 0; j < tp->n_small; j++) {
-				c0 = diff_n(mk, tp->small_val[j], n) ?
-				     SLOT_EMPTY : tp->small_idx[j];
-				found = c0 < found ? c0 : found;
-			}
-			continue;
-		}
-
-#pragma GCC unroll 8
-		for (unsigned i = 0; i < n; i++)
-			hw[i] = key->w[i] & tp->mask[i];
-		h = hash32(hash_words(hw, n));
-		m = tp->tab.size_mask;
-		pos = h & m;
-		/* The home slot and the next one: a key is almost always in
-		 * one of them.  An empty slot's payload is SLOT_EMPTY, which
-		 * is never a hit, whatever stale value it holds. */
-		s0 = tp->tab.slots + (size_t)pos * stride;
-		s1 = tp->tab.slots + (size_t)((pos + 1) & m) * stride;
-		c0 = diff_n(mk, s0 + 1, n) ? SLOT_EMPTY : (uint32_t)s0[0];
-		c1 = diff_n(mk, s1 + 1, n) ? SLOT_EMPTY : (uint32_t)s1[0];
-		c0 = c0 < c1 ? c0 : c1;
-		found = c0 < found ? c0 : found;
-		if (c0 == SLOT_EMPTY && (uint32_t)s0[0] != SLOT_EMPTY &&
-		    (uint32_t)s1[0] != SLOT_EMPTY)
-			found = probe_rest(tp, hw, h, (pos + 2) & m, n, stride,
-					   found);
+		if (tp != big)
+			found = probe_tuple(tp, key, found, n, stride);
 	}
 	return found == UINT32_MAX ? TCAM_MISS : (int32_t)found;
 }

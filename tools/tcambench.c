@@ -126,6 +126,11 @@ static int put(struct tcam *t, const struct key_profile *p, uint32_t idx,
 	return rc;
 }
 
+static const enum kp_field_id flow_ids[] = {
+	KP_IN_PORT, KP_ETHERTYPE, KP_IP_PROTO, KP_SRC_IP, KP_DST_IP,
+	KP_L4_SRC, KP_L4_DST,
+};
+
 #define N_TOP 4
 #define N_BOTTOM 4
 
@@ -178,15 +183,12 @@ static int build_table(const struct opts *o, uint32_t depth, struct tcam **out,
 	kp_set(&v, KP_ETHERTYPE, 0x88cc);                      /* LLDP */
 	rc |= put(t, p, idx++, &v, &m);
 
-	/* The flows: exact in_port, ethertype, 5-tuple. */
+	/* The flows: exact in_port, ethertype, 5-tuple (those of them the
+	 * profile has). */
 	memset(&m, 0, sizeof m);
-	mask_all(&m, KP_IN_PORT);
-	mask_all(&m, KP_ETHERTYPE);
-	mask_all(&m, KP_IP_PROTO);
-	mask_all(&m, KP_SRC_IP);
-	mask_all(&m, KP_DST_IP);
-	mask_all(&m, KP_L4_SRC);
-	mask_all(&m, KP_L4_DST);
+	for (unsigned i = 0; i < sizeof flow_ids / sizeof flow_ids[0]; i++)
+		if (key_profile_find(p, flow_ids[i]))
+			mask_all(&m, flow_ids[i]);
 	for (uint32_t i = 0; i < n_flows && !rc; i++) {
 		random_flow(&flows[i]);
 		flow_fields(&flows[i], &v);
