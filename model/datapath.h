@@ -13,9 +13,12 @@
  * the map's policy, since the host must not see an exception for a copy.
  *
  * The blocks (TCAM, action RAM, VPID map) are given by the caller, who
- * fills them and keeps ownership; the datapath owns its counters.  Every
+ * fills them and keeps ownership; the datapath owns its counters (the
+ * NIC's flow counters, fed for entries whose action has `count`, and the
+ * simulator's own per-entry hit counts, kept for every entry).  Every
  * packet ends in exactly one place (plus at most one mirror copy), and
- * every drop is counted with its reason.  Outputs go through a callback,
+ * every drop is counted with its reason: packets == egress + to_host +
+ * drops - drop_reason[DP_DROP_MIRROR_UNMAPPED].  Outputs go through a callback,
  * so the datapath knows nothing of files.
  *
  * Hot path: datapath_process() allocates nothing and formats nothing.
@@ -27,7 +30,9 @@
 #include <stdint.h>
 
 #include "model/action_ram.h"
+#include "model/editor.h"
 #include "model/error.h"
+#include "model/flow_counters.h"
 #include "model/key_profile.h"
 #include "model/parser.h"
 #include "model/tcam.h"
@@ -109,14 +114,14 @@ struct dp_stats {
 	uint64_t hits, misses;
 	uint64_t egress;                    /* packets forwarded (not mirrors) */
 	uint64_t mirrors;                   /* mirror copies sent */
-	uint64_t to_host;
+	uint64_t to_host, to_host_bytes;
 	uint64_t host_reason[DP_HOST_REASON_COUNT];
-	uint64_t drops;
+	uint64_t drops;                     /* incl. dropped mirror copies */
 	uint64_t drop_reason[DP_DROP_REASON_COUNT];
 	uint64_t parse_errors;
 	uint64_t parse_status[PARSE_STATUS_COUNT];
 	uint64_t edited;                    /* forwarded packets the editor changed */
-	uint64_t edit_refused;              /* = drop_reason[DP_DROP_EDIT] */
+	struct editor_stats edit;           /* edits applied, refusals by reason */
 };
 
 struct datapath;
@@ -139,6 +144,9 @@ struct dp_port_stats datapath_port_stats(const struct datapath *dp,
 /* Packets and bytes that hit TCAM entry index (zero if out of range). */
 void datapath_entry_stats(const struct datapath *dp, uint32_t index,
 			  uint64_t *packets, uint64_t *bytes);
+
+/* The NIC's per-entry counters (entries whose action has `count`). */
+const struct flow_counters *datapath_counters(const struct datapath *dp);
 
 /* Stable short names for reports ("unmapped_vpid", ...). */
 const char *dp_drop_reason_name(enum dp_drop_reason r);

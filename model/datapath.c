@@ -1,0 +1,342 @@
+#include "model/datapath.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/action.h"
+#include "model/key_builder.h"
+
+/* The editor works in place; a frame it may grow is copied here first.
+ * Room for the largest frame the editor accepts (65535 bytes) plus what
+ * the edits can add (an encap template and a VLAN tag). */
+#define DP_EDIT_MAX_FRAME 65535u
+#define DP_EDIT_BUF (DP_EDIT_MAX_FRAME + ENCAP_TEMPLATE_MAX_BYTES + 8)
+
+struct entry_stats {
+	uint64_t packets;
+	uint64_t bytes;
+};
+
+struct datapath {
+	struct datapath_params p;
+	uint32_t n_ports;
+	uint32_t depth;
+	struct dp_stats st;
+	struct dp_port_stats *ports;   /* n_ports */
+	struct entry_stats *entries;   /* depth */
+	struct flow_counters *counters;
+	uint8_t *buf;                  /* DP_EDIT_BUF */
+};
+
+static const char *const drop_names[DP_DROP_REASON_COUNT] = {
+	[DP_DROP_ACTION] = "action",
+	[DP_DROP_MISS] = "miss",
+	[DP_DROP_UNMAPPED_VPID] = "unmapped_vpid",
+	[DP_DROP_MIRROR_UNMAPPED] = "mirror_unmapped_vpid",
+	[DP_DROP_PARSE_ERROR] = "parse_error",
+	[DP_DROP_EDIT] = "edit_refused",
+	[DP_DROP_BAD_PORT] = "bad_ingress_port",
+};
+
+static const char *const host_names[DP_HOST_REASON_COUNT] = {
+	[DP_HOST_MISS] = "miss",
+	[DP_HOST_ACTION] = "action",
+	[DP_HOST_UNMAPPED_VPID] = "unmapped_vpid",
+	[DP_HOST_PARSE_ERROR] = "parse_error",
+};
+
+const char *dp_drop_reason_name(enum dp_drop_reason r)
+{
+	return (unsigned)r < DP_DROP_REASON_COUNT ? drop_names[r] : "?";
+}
+
+const char *dp_host_reason_name(enum dp_host_reason r)
+{
+	return (unsigned)r < DP_HOST_REASON_COUNT ? host_names[r] : "?";
+}
+
+const char *dp_miss_policy_name(enum dp_miss_policy p)
+{
+	return p == DP_MISS_DROP ? "drop" : "to_host";
+}
+
+const char *dp_parse_error_policy_name(enum dp_parse_error_policy p)
+{
+	switch (p) {
+	case DP_PERR_LOOKUP:  return "lookup";
+	case DP_PERR_DROP:    return "drop";
+	case DP_PERR_TO_HOST: return "to_host";
+	}
+	return "?";
+}
+
+int datapath_create(const struct datapath_params *p, struct datapath **out,
+		    struct pnic_error *err)
+{
+	struct flow_counters_params fcp;
+	struct datapath *dp;
+	int rc;
+
+	*out = NULL;
+	if (!p->profile || !p->tcam || !p->actions || !p->vpids)
+		return pnic_err(err, EINVAL,
+				"datapath needs a key profile, a TCAM, an action RAM and a VPID map");
+	if (tcam_key_bits(p->tcam) < p->profile->key_bits)
+		return pnic_err(err, EINVAL,
+				"TCAM key width %u is narrower than key profile '%s' (%u bits)",
+				tcam_key_bits(p->tcam), p->profile->name,
+				p->profile->key_bits);
+	if (action_ram_depth(p->actions) != tcam_depth(p->tcam))
+		return pnic_err(err, EINVAL,
+				"action RAM depth %u differs from TCAM depth %u",
+				action_ram_depth(p->actions), tcam_depth(p->tcam));
+	if (p->miss > DP_MISS_DROP || p->parse_errors > DP_PERR_TO_HOST)
+		return pnic_err(err, EINVAL, "unknown miss or parse-error policy");
+	dp = calloc(1, sizeof *dp);
+	if (!dp)
+		return pnic_err(err, ENOMEM, "out of memory for the datapath");
+	dp->p = *p;
+	dp->n_ports = vpid_map_n_ppids(p->vpids);
+	dp->depth = tcam_depth(p->tcam);
+	dp->ports = calloc(dp->n_ports, sizeof *dp->ports);
+	dp->entries = calloc(dp->depth, sizeof *dp->entries);
+	dp->buf = malloc(DP_EDIT_BUF);
+	if (!dp->ports || !dp->entries || !dp->buf) {
+		rc = pnic_err(err, ENOMEM, "out of memory for the datapath");
+		goto free_dp;
+	}
+	fcp.depth = dp->depth;
+	rc = flow_counters_create(&fcp, &dp->counters, err);
+	if (rc)
+		goto free_dp;
+	*out = dp;
+	return 0;
+
+free_dp:
+	datapath_destroy(dp);
+	return rc;
+}
+
+void datapath_destroy(struct datapath *dp)
+{
+	if (!dp)
+		return;
+	flow_counters_destroy(dp->counters);
+	free(dp->buf);
+	free(dp->entries);
+	free(dp->ports);
+	free(dp);
+}
+
+/* ---- the three ends a packet can reach --------------------------------- */
+
+static void emit(struct datapath *dp, struct dp_out *o, const uint8_t *frame,
+		 uint32_t caplen, uint32_t len)
+{
+	if (dp->p.out)
+		dp->p.out(dp->p.ctx, o, frame, caplen, len);
+}
+
+static void egress(struct datapath *dp, struct dp_out *o, uint32_t ppid,
+		   const uint8_t *frame, uint32_t caplen, uint32_t len)
+{
+	/* The map only holds PPIDs below n_ppids, so ppid indexes ports. */
+	struct dp_port_stats *ps = &dp->ports[ppid];
+
+	ps->tx_packets++;
+	ps->tx_bytes += len;
+	o->kind = DP_OUT_EGRESS;
+	o->ppid = ppid;
+	emit(dp, o, frame, caplen, len);
+}
+
+static void to_host(struct datapath *dp, struct dp_out *o,
+		    enum dp_host_reason why, const uint8_t *frame,
+		    uint32_t caplen, uint32_t len)
+{
+	dp->st.to_host++;
+	dp->st.to_host_bytes += len;
+	dp->st.host_reason[why]++;
+	o->kind = DP_OUT_TO_HOST;
+	o->host = why;
+	emit(dp, o, frame, caplen, len);
+}
+
+static void drop(struct datapath *dp, struct dp_out *o,
+		 enum dp_drop_reason why, const uint8_t *frame,
+		 uint32_t caplen, uint32_t len)
+{
+	dp->st.drops++;
+	dp->st.drop_reason[why]++;
+	o->kind = DP_OUT_DROP;
+	o->drop = why;
+	emit(dp, o, frame, caplen, len);
+}
+
+/* ---- the pipeline ------------------------------------------------------ */
+
+/* Forward a hit to its PPID, through the editor when the action edits. */
+static void forward(struct datapath *dp, struct dp_out *o,
+		    const struct pnic_action *a, const struct parse_result *pr,
+		    uint32_t ppid, const uint8_t *frame, uint32_t caplen,
+		    uint32_t len)
+{
+	const struct encap_template *tpl = NULL;
+	uint32_t n = caplen;
+	int rc;
+
+	if (!a->vlan_op && !a->tunnel_op && !a->dec_ttl && !a->set_dscp) {
+		dp->st.egress++;
+		egress(dp, o, ppid, frame, caplen, len);
+		return;
+	}
+	if (caplen > DP_EDIT_MAX_FRAME) {
+		/* What the editor would say; the frame is not copied. */
+		dp->st.edit.refused[EDIT_NO_ROOM]++;
+		drop(dp, o, DP_DROP_EDIT, frame, caplen, len);
+		return;
+	}
+	if (a->tunnel_op == TUNNEL_OP_VXLAN_ENCAP)
+		tpl = action_ram_template(dp->p.actions, a->encap_id);
+	memcpy(dp->buf, frame, caplen);
+	rc = editor_apply(a, tpl, pr, dp->buf, &n, DP_EDIT_BUF, &dp->st.edit);
+	if (rc < 0) {
+		drop(dp, o, DP_DROP_EDIT, frame, caplen, len);
+		return;
+	}
+	dp->st.egress++;
+	dp->st.edited++;
+	/* The uncaptured tail of a snaplen-cut frame is still on the wire. */
+	egress(dp, o, ppid, dp->buf, n, len - caplen + n);
+}
+
+void datapath_process(struct datapath *dp, uint32_t in_port,
+		      const uint8_t *frame, uint32_t caplen, uint32_t len,
+		      uint64_t ts_ns)
+{
+	struct dp_out o = { .entry = TCAM_MISS, .in_port = in_port,
+			    .ts_ns = ts_ns };
+	struct parse_result pr;
+	struct action_word w;
+	struct pnic_action a;
+	struct pnic_key key;
+	uint32_t ppid;
+	int32_t idx;
+
+	if (len < caplen)
+		len = caplen;
+	dp->st.packets++;
+	dp->st.bytes += len;
+	if (in_port >= dp->n_ports) {
+		drop(dp, &o, DP_DROP_BAD_PORT, frame, caplen, len);
+		return;
+	}
+	dp->ports[in_port].rx_packets++;
+	dp->ports[in_port].rx_bytes += len;
+
+	/* parse */
+	if (parse_frame(frame, caplen, len, &pr) != PARSE_OK) {
+		dp->st.parse_errors++;
+		dp->st.parse_status[pr.status < PARSE_STATUS_COUNT ?
+				    pr.status : 0]++;
+		if (dp->p.parse_errors == DP_PERR_DROP) {
+			drop(dp, &o, DP_DROP_PARSE_ERROR, frame, caplen, len);
+			return;
+		}
+		if (dp->p.parse_errors == DP_PERR_TO_HOST) {
+			to_host(dp, &o, DP_HOST_PARSE_ERROR, frame, caplen, len);
+			return;
+		}
+	}
+
+	/* key build, TCAM lookup */
+	key_builder_build(dp->p.profile, &pr, (uint16_t)in_port, &key);
+	idx = tcam_lookup(dp->p.tcam, &key);
+	if (idx == TCAM_MISS) {
+		dp->st.misses++;
+		if (dp->p.miss == DP_MISS_DROP)
+			drop(dp, &o, DP_DROP_MISS, frame, caplen, len);
+		else
+			to_host(dp, &o, DP_HOST_MISS, frame, caplen, len);
+		return;
+	}
+	dp->st.hits++;
+	o.entry = idx;
+	dp->entries[idx].packets++;
+	dp->entries[idx].bytes += len;
+
+	/* action RAM */
+	action_ram_read(dp->p.actions, (uint32_t)idx, &w);
+	action_unpack(&w, &a);
+	if (a.count)
+		flow_counters_hit(dp->counters, (uint32_t)idx, len, ts_ns);
+
+	/* mirror: the frame as received, before any edit */
+	if (a.mirror) {
+		ppid = vpid_map_lookup(dp->p.vpids, a.mirror_vpid);
+		o.mirror = true;
+		if (ppid == VPID_UNMAPPED) {
+			drop(dp, &o, DP_DROP_MIRROR_UNMAPPED, frame, caplen, len);
+		} else {
+			dp->st.mirrors++;
+			egress(dp, &o, ppid, frame, caplen, len);
+		}
+		o.mirror = false;
+	}
+
+	switch (a.kind) {
+	case ACT_FORWARD:
+		/* VPID map, then editor */
+		ppid = vpid_map_lookup(dp->p.vpids, a.vpid);
+		if (ppid == VPID_UNMAPPED) {
+			if (vpid_map_policy(dp->p.vpids) == VPID_UNMAPPED_TO_HOST)
+				to_host(dp, &o, DP_HOST_UNMAPPED_VPID, frame,
+					caplen, len);
+			else
+				drop(dp, &o, DP_DROP_UNMAPPED_VPID, frame,
+				     caplen, len);
+			return;
+		}
+		forward(dp, &o, &a, &pr, ppid, frame, caplen, len);
+		return;
+	case ACT_TO_HOST:
+		to_host(dp, &o, DP_HOST_ACTION, frame, caplen, len);
+		return;
+	default:
+		/* ACT_DROP; kind 3 is never written (action_validate) and
+		 * reads as a drop, as the RTL decodes it. */
+		drop(dp, &o, DP_DROP_ACTION, frame, caplen, len);
+		return;
+	}
+}
+
+const struct dp_stats *datapath_stats(const struct datapath *dp)
+{
+	return &dp->st;
+}
+
+uint32_t datapath_n_ports(const struct datapath *dp)
+{
+	return dp->n_ports;
+}
+
+struct dp_port_stats datapath_port_stats(const struct datapath *dp,
+					 uint32_t ppid)
+{
+	struct dp_port_stats z = { 0, 0, 0, 0 };
+
+	return ppid < dp->n_ports ? dp->ports[ppid] : z;
+}
+
+void datapath_entry_stats(const struct datapath *dp, uint32_t index,
+			  uint64_t *packets, uint64_t *bytes)
+{
+	*packets = index < dp->depth ? dp->entries[index].packets : 0;
+	*bytes = index < dp->depth ? dp->entries[index].bytes : 0;
+}
+
+const struct flow_counters *datapath_counters(const struct datapath *dp)
+{
+	return dp->counters;
+}

@@ -1,0 +1,430 @@
+/* The functional datapath with hand-built tables and crafted frames. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "model/datapath.h"
+
+#define MAX_OUT 8
+
+struct seen {
+	struct dp_out o;
+	uint8_t frame[256];
+	uint32_t caplen, len;
+};
+
+struct fixture {
+	struct tcam *tcam;
+	struct action_ram *ram;
+	struct vpid_map *map;
+	struct datapath *dp;
+	struct seen out[MAX_OUT];
+	unsigned n_out;
+};
+
+static struct fixture fx;
+
+static void record(void *ctx, const struct dp_out *o, const uint8_t *frame,
+		   uint32_t caplen, uint32_t len)
+{
+	struct fixture *f = ctx;
+	struct seen *s;
+
+	cr_assert_lt(f->n_out, MAX_OUT);
+	s = &f->out[f->n_out++];
+	s->o = *o;
+	s->caplen = caplen;
+	s->len = len;
+	memcpy(s->frame, frame, caplen < sizeof s->frame ? caplen : sizeof s->frame);
+}
+
+static void build(enum dp_miss_policy miss, enum dp_parse_error_policy perr,
+		  enum vpid_unmapped_policy unmapped)
+{
+	struct tcam_params tp = { .depth = 16,
+				  .key_bits = key_profile_default()->key_bits };
+	struct action_ram_params ap = { .depth = 16 };
+	struct vpid_map_params vp = { .n_vpids = 16, .n_ppids = 4,
+				      .unmapped = unmapped };
+	struct datapath_params dpp = {
+		.profile = key_profile_default(), .miss = miss,
+		.parse_errors = perr, .out = record, .ctx = &fx,
+	};
+	struct pnic_error err;
+
+	memset(&fx, 0, sizeof fx);
+	cr_assert_eq(tcam_create(&tp, &fx.tcam, &err), 0, "%s", err.msg);
+	cr_assert_eq(action_ram_create(&ap, &fx.ram, &err), 0, "%s", err.msg);
+	cr_assert_eq(vpid_map_create(&vp, &fx.map, &err), 0, "%s", err.msg);
+	/* VPID 1 -> PPID 2, VPID 2 -> PPID 3; VPID 5 unmapped */
+	cr_assert_eq(vpid_map_set(fx.map, 1, 2, &err), 0, "%s", err.msg);
+	cr_assert_eq(vpid_map_set(fx.map, 2, 3, &err), 0, "%s", err.msg);
+	dpp.tcam = fx.tcam;
+	dpp.actions = fx.ram;
+	dpp.vpids = fx.map;
+	cr_assert_eq(datapath_create(&dpp, &fx.dp, &err), 0, "%s", err.msg);
+}
+
+static void teardown(void)
+{
+	datapath_destroy(fx.dp);
+	vpid_map_destroy(fx.map);
+	action_ram_destroy(fx.ram);
+	tcam_destroy(fx.tcam);
+}
+
+static void default_build(void)
+{
+	build(DP_MISS_TO_HOST, DP_PERR_LOOKUP, VPID_UNMAPPED_DROP);
+}
+
+TestSuite(datapath, .init = default_build, .fini = teardown);
+
+/* Entry `index`: match UDP/TCP destination port `dport` (0: match all). */
+static void add_entry(uint32_t index, uint16_t dport,
+		      const struct pnic_action *a)
+{
+	const struct key_profile *p = key_profile_default();
+	struct kp_fields v, m;
+	struct pnic_key kv, km;
+	struct action_word w;
+	struct pnic_error err;
+
+	memset(&v, 0, sizeof v);
+	memset(&m, 0, sizeof m);
+	if (dport) {
+		kp_set(&v, KP_L4_DST, dport);
+		kp_set(&m, KP_L4_DST, 0xffff);
+	}
+	key_profile_pack(p, &v, &kv);
+	key_profile_pack(p, &m, &km);
+	cr_assert_eq(action_validate(a, &err), 0, "%s", err.msg);
+	action_pack(a, &w);
+	cr_assert_eq(tcam_write(fx.tcam, index, &kv, &km, &err), 0, "%s", err.msg);
+	cr_assert_eq(action_ram_write(fx.ram, index, &w, &err), 0, "%s", err.msg);
+}
+
+static uint16_t csum(const uint8_t *p, unsigned n)
+{
+	uint32_t s = 0;
+
+	for (unsigned i = 0; i + 1 < n; i += 2)
+		s += (uint32_t)(p[i] << 8 | p[i + 1]);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+/* Ethernet / IPv4 (TTL 64, TOS 0) / UDP to dport, 60 bytes. */
+static unsigned udp_frame(uint8_t *f, uint16_t dport)
+{
+	static const uint8_t hdr[] = {
+		0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2, 0x08, 0x00,
+		0x45, 0x00, 0x00, 46, 0x12, 0x34, 0x40, 0x00, 64, 17, 0, 0,
+		10, 0, 0, 1, 10, 0, 0, 2,
+		0x30, 0x39, 0, 0, 0x00, 26, 0, 0,
+	};
+	uint16_t c;
+
+	memset(f, 0xab, 60);
+	memcpy(f, hdr, sizeof hdr);
+	f[36] = (uint8_t)(dport >> 8);
+	f[37] = (uint8_t)dport;
+	c = csum(f + 14, 20);
+	f[24] = (uint8_t)(c >> 8);
+	f[25] = (uint8_t)c;
+	return 60;
+}
+
+static void run(uint32_t in_port, const uint8_t *f, unsigned n)
+{
+	fx.n_out = 0;
+	datapath_process(fx.dp, in_port, f, n, n, 1000);
+}
+
+static void check_balance(void)
+{
+	const struct dp_stats *s = datapath_stats(fx.dp);
+
+	cr_assert_eq(s->packets, s->egress + s->to_host + s->drops -
+				 s->drop_reason[DP_DROP_MIRROR_UNMAPPED],
+		     "every packet ends in exactly one place");
+	cr_assert_eq(s->packets, s->hits + s->misses +
+				 s->drop_reason[DP_DROP_BAD_PORT] +
+				 s->drop_reason[DP_DROP_PARSE_ERROR] +
+				 s->host_reason[DP_HOST_PARSE_ERROR]);
+}
+
+Test(datapath, hit_forwards_through_the_map)
+{
+	struct pnic_action a = { .kind = ACT_FORWARD, .vpid = 1, .count = true };
+	struct flow_counter fc;
+	struct dp_port_stats ps;
+	uint64_t pk, by;
+	uint8_t f[64];
+	unsigned n = udp_frame(f, 80);
+
+	add_entry(3, 80, &a);
+	run(0, f, n);
+	cr_assert_eq(fx.n_out, 1);
+	cr_assert_eq(fx.out[0].o.kind, DP_OUT_EGRESS);
+	cr_assert_eq(fx.out[0].o.ppid, 2);
+	cr_assert_eq(fx.out[0].o.entry, 3);
+	cr_assert_eq(fx.out[0].o.ts_ns, 1000);
+	cr_assert_eq(fx.out[0].caplen, n);
+	cr_assert_arr_eq(fx.out[0].frame, f, n, "unedited");
+	cr_assert_eq(datapath_stats(fx.dp)->hits, 1);
+	ps = datapath_port_stats(fx.dp, 0);
+	cr_assert_eq(ps.rx_packets, 1);
+	cr_assert_eq(ps.rx_bytes, n);
+	ps = datapath_port_stats(fx.dp, 2);
+	cr_assert_eq(ps.tx_packets, 1);
+	datapath_entry_stats(fx.dp, 3, &pk, &by);
+	cr_assert_eq(pk, 1);
+	cr_assert_eq(by, n);
+	flow_counters_read(datapath_counters(fx.dp), 3, &fc);
+	cr_assert_eq(fc.packets, 1, "count bit feeds the flow counters");
+	cr_assert_eq(fc.last_hit, 1000);
+	check_balance();
+}
+
+Test(datapath, lowest_index_wins)
+{
+	struct pnic_action fwd = { .kind = ACT_FORWARD, .vpid = 2 };
+	struct pnic_action drop = { .kind = ACT_DROP };
+	uint8_t f[64];
+	unsigned n = udp_frame(f, 80);
+
+	add_entry(7, 0, &drop);    /* catch-all, later */
+	add_entry(2, 80, &fwd);
+	run(0, f, n);
+	cr_assert_eq(fx.out[0].o.kind, DP_OUT_EGRESS);
+	cr_assert_eq(fx.out[0].o.ppid, 3);
+	n = udp_frame(f, 81);
+	run(0, f, n);
+	cr_assert_eq(fx.out[0].o.kind, DP_OUT_DROP);
+	cr_assert_eq(fx.out[0].o.drop, DP_DROP_ACTION);
+	cr_assert_eq(fx.out[0].o.entry, 7);
+	check_balance();
+}
+
+Test(datapath, miss_goes_to_host)
+{
+	uint8_t f[64];
+	unsigned n = udp_frame(f, 80);
+
+	run(1, f, n);
+	cr_assert_eq(fx.n_out, 1);
+	cr_assert_eq(fx.out[0].o.kind, DP_OUT_TO_HOST);
+	cr_assert_eq(fx.out[0].o.host, DP_HOST_MISS);
+	cr_assert_eq(fx.out[0].o.entry, TCAM_MISS);
+	cr_assert_eq(datapath_stats(fx.dp)->misses, 1);
+	cr_assert_eq(datapath_stats(fx.dp)->to_host, 1);
+	check_balance();
+}
+
+Test(datapath, miss_policy_drop)
+{
+	uint8_t f[64];
+	unsigned n = udp_frame(f, 80);
+
+	teardown();
+	build(DP_MISS_DROP, DP_PERR_LOOKUP, VPID_UNMAPPED_DROP);
+	run(1, f, n);
+	cr_assert_eq(fx.out[0].o.kind, DP_OUT_DROP);
+	cr_assert_eq(fx.out[0].o.drop, DP_DROP_MISS);
+	check_balance();
+}
+
+Test(datapath, unmapped_vpid_follows_map_policy)
+{
+	struct pnic_action a = { .kind = ACT_FORWARD, .vpid = 5 };
+	uint8_t f[64];
+	unsigned n = udp_frame(f, 80);
+
+	add_entry(0, 80, &a);
+	run(0, f, n);
+	cr_assert_eq(fx.out[0].o.kind, DP_OUT_DROP);
+	cr_assert_eq(fx.out[0].o.drop, DP_DROP_UNMAPPED_VPID);
+	cr_assert_eq(vpid_map_unmapped_hits(fx.map), 1);
+	check_balance();
+
+	teardown();
+	build(DP_MISS_TO_HOST, DP_PERR_LOOKUP, VPID_UNMAPPED_TO_HOST);
+	add_entry(0, 80, &a);
+	run(0, f, n);
+	cr_assert_eq(fx.out[0].o.kind, DP_OUT_TO_HOST);
+	cr_assert_eq(fx.out[0].o.host, DP_HOST_UNMAPPED_VPID);
+	check_balance();
+}
+
+Test(datapath, mirror_copy_is_the_original)
+{
+	struct pnic_action a = { .kind = ACT_FORWARD, .vpid = 1, .mirror = true,
+				 .mirror_vpid = 2, .dec_ttl = true };
+	uint8_t f[64];
+	unsigned n = udp_frame(f, 80);
+
+	add_entry(0, 80, &a);
+	run(0, f, n);
+	cr_assert_eq(fx.n_out, 2);
+	cr_assert_eq(fx.out[0].o.kind, DP_OUT_EGRESS);
+	cr_assert(fx.out[0].o.mirror);
+	cr_assert_eq(fx.out[0].o.ppid, 3);
+	cr_assert_arr_eq(fx.out[0].frame, f, n, "mirror copy unedited");
+	cr_assert_eq(fx.out[1].o.kind, DP_OUT_EGRESS);
+	cr_assert_not(fx.out[1].o.mirror);
+	cr_assert_eq(fx.out[1].o.ppid, 2);
+	cr_assert_eq(fx.out[1].frame[22], 63, "forwarded copy edited");
+	cr_assert_eq(datapath_stats(fx.dp)->mirrors, 1);
+	cr_assert_eq(datapath_stats(fx.dp)->egress, 1);
+	cr_assert_eq(datapath_port_stats(fx.dp, 3).tx_packets, 1);
+	check_balance();
+}
+
+Test(datapath, mirror_to_unmapped_vpid_drops_the_copy_only)
+{
+	struct pnic_action a = { .kind = ACT_FORWARD, .vpid = 1, .mirror = true,
+				 .mirror_vpid = 9 };
+	uint8_t f[64];
+	unsigned n = udp_frame(f, 80);
+
+	add_entry(0, 80, &a);
+	run(0, f, n);
+	cr_assert_eq(fx.n_out, 2);
+	cr_assert_eq(fx.out[0].o.kind, DP_OUT_DROP);
+	cr_assert_eq(fx.out[0].o.drop, DP_DROP_MIRROR_UNMAPPED);
+	cr_assert_eq(fx.out[1].o.kind, DP_OUT_EGRESS);
+	check_balance();
+}
+
+Test(datapath, drop_and_to_host_actions)
+{
+	struct pnic_action d = { .kind = ACT_DROP };
+	struct pnic_action h = { .kind = ACT_TO_HOST, .dec_ttl = true };
+	uint8_t f[64];
+	unsigned n;
+
+	add_entry(0, 22, &d);
+	add_entry(1, 53, &h);
+	n = udp_frame(f, 22);
+	run(0, f, n);
+	cr_assert_eq(fx.out[0].o.kind, DP_OUT_DROP);
+	cr_assert_eq(fx.out[0].o.drop, DP_DROP_ACTION);
+	n = udp_frame(f, 53);
+	run(0, f, n);
+	cr_assert_eq(fx.out[0].o.kind, DP_OUT_TO_HOST);
+	cr_assert_eq(fx.out[0].o.host, DP_HOST_ACTION);
+	cr_assert_arr_eq(fx.out[0].frame, f, n, "the host sees the frame as received");
+	check_balance();
+}
+
+Test(datapath, edits_are_applied)
+{
+	struct pnic_action a = { .kind = ACT_FORWARD, .vpid = 1, .dec_ttl = true,
+				 .set_dscp = true, .dscp = 46,
+				 .vlan_op = VLAN_OP_PUSH, .vlan_tci = 100 };
+	uint8_t f[64];
+	unsigned n = udp_frame(f, 80);
+	const uint8_t *o;
+
+	add_entry(0, 80, &a);
+	run(0, f, n);
+	cr_assert_eq(fx.n_out, 1);
+	cr_assert_eq(fx.out[0].o.kind, DP_OUT_EGRESS);
+	cr_assert_eq(fx.out[0].caplen, n + 4, "VLAN tag pushed");
+	cr_assert_eq(fx.out[0].len, n + 4);
+	o = fx.out[0].frame;
+	cr_assert_eq(o[12] << 8 | o[13], 0x8100);
+	cr_assert_eq((o[14] << 8 | o[15]) & 0xfff, 100);
+	cr_assert_eq(o[18 + 1], 46 << 2, "DSCP");
+	cr_assert_eq(o[18 + 8], 63, "TTL");
+	cr_assert_eq(csum(o + 18, 20), 0, "IPv4 checksum still valid");
+	cr_assert_eq(datapath_stats(fx.dp)->edited, 1);
+	cr_assert_eq(datapath_stats(fx.dp)->edit.ops[EDIT_OP_VLAN_PUSH], 1);
+	check_balance();
+}
+
+Test(datapath, editor_refusal_is_a_counted_drop)
+{
+	struct pnic_action a = { .kind = ACT_FORWARD, .vpid = 1,
+				 .vlan_op = VLAN_OP_POP };
+	uint8_t f[64];
+	unsigned n = udp_frame(f, 80);
+
+	add_entry(0, 80, &a);
+	run(0, f, n);
+	cr_assert_eq(fx.out[0].o.kind, DP_OUT_DROP);
+	cr_assert_eq(fx.out[0].o.drop, DP_DROP_EDIT);
+	cr_assert_arr_eq(fx.out[0].frame, f, n);
+	cr_assert_eq(datapath_stats(fx.dp)->edit.refused[EDIT_NO_VLAN], 1);
+	check_balance();
+}
+
+Test(datapath, parse_error_policies)
+{
+	uint8_t f[64];
+	unsigned n = udp_frame(f, 80);
+
+	/* lookup: counted, then looked up like any frame (here: a miss) */
+	run(0, f, 20);
+	cr_assert_eq(fx.out[0].o.kind, DP_OUT_TO_HOST);
+	cr_assert_eq(fx.out[0].o.host, DP_HOST_MISS);
+	cr_assert_eq(datapath_stats(fx.dp)->parse_errors, 1);
+	cr_assert_eq(datapath_stats(fx.dp)->parse_status[PARSE_TRUNC_L3], 1);
+	check_balance();
+
+	teardown();
+	build(DP_MISS_TO_HOST, DP_PERR_DROP, VPID_UNMAPPED_DROP);
+	run(0, f, 20);
+	cr_assert_eq(fx.out[0].o.kind, DP_OUT_DROP);
+	cr_assert_eq(fx.out[0].o.drop, DP_DROP_PARSE_ERROR);
+	run(0, f, n);
+	cr_assert_eq(fx.out[0].o.kind, DP_OUT_TO_HOST, "a good frame still passes");
+	check_balance();
+
+	teardown();
+	build(DP_MISS_DROP, DP_PERR_TO_HOST, VPID_UNMAPPED_DROP);
+	run(0, f, 20);
+	cr_assert_eq(fx.out[0].o.kind, DP_OUT_TO_HOST);
+	cr_assert_eq(fx.out[0].o.host, DP_HOST_PARSE_ERROR);
+	check_balance();
+}
+
+Test(datapath, bad_ingress_port_and_tiny_frames)
+{
+	uint8_t f[64];
+	unsigned n = udp_frame(f, 80);
+
+	run(4, f, n);
+	cr_assert_eq(fx.out[0].o.kind, DP_OUT_DROP);
+	cr_assert_eq(fx.out[0].o.drop, DP_DROP_BAD_PORT);
+	run(0, f, 0);
+	cr_assert_eq(fx.n_out, 1);
+	run(0, f, 5);
+	cr_assert_eq(fx.n_out, 1);
+	check_balance();
+}
+
+Test(datapath, refuses_mismatched_blocks)
+{
+	struct datapath_params p = { .profile = key_profile_default() };
+	struct datapath *dp;
+	struct pnic_error err;
+
+	cr_assert_lt(datapath_create(&p, &dp, &err), 0);
+	cr_assert_null(dp);
+	p.tcam = fx.tcam;
+	p.actions = fx.ram;
+	p.vpids = fx.map;
+	p.miss = (enum dp_miss_policy)7;
+	cr_assert_lt(datapath_create(&p, &dp, &err), 0);
+}
+
+Test(datapath, names)
+{
+	for (unsigned i = 0; i < DP_DROP_REASON_COUNT; i++)
+		cr_assert_str_neq(dp_drop_reason_name(i), "?");
+	for (unsigned i = 0; i < DP_HOST_REASON_COUNT; i++)
+		cr_assert_str_neq(dp_host_reason_name(i), "?");
+	cr_assert_str_eq(dp_drop_reason_name(DP_DROP_REASON_COUNT), "?");
+}

@@ -1,0 +1,543 @@
+/* tracegen: deterministic synthetic Ethernet traces, and the flow entries
+ * that match them.
+ *
+ * N packets over F flows.  Each flow is drawn once from the seed: IPv4 or
+ * IPv6, TCP or UDP, optionally 802.1Q-tagged, optionally carried in VXLAN
+ * (outer IPv4/UDP 4789 with a VNI, inner Ethernet/IP/L4).  Packets pick a
+ * flow uniformly at random, carry 0..max-payload bytes, and are stamped at
+ * a fixed rate.  Same arguments, same bytes: a trace can be regenerated
+ * instead of stored.
+ *
+ * --config writes a complete replay config (docs/config.md) with one exact
+ * match entry per flow (the outer 5-tuple, plus VLAN id and VNI where the
+ * flow has them) forwarding to a VPID; --flows-yaml writes only the flows
+ * list, to paste into a hand-written config.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tools/io/pcap_out.h"
+
+struct opts {
+	uint64_t packets;
+	uint32_t flows;
+	double rate;          /* packets per second */
+	uint64_t seed;
+	unsigned ipv6_pct, udp_pct, vlan_pct, vxlan_pct, miss_pct;
+	unsigned max_payload;
+	uint32_t n_vpids;
+	const char *out, *config, *flows_yaml;
+};
+
+struct flow {
+	bool v6, udp, vlan, vxlan, no_entry;
+	uint16_t vid;
+	uint32_t vni;
+	uint8_t src[16], dst[16];        /* IPv4 in the first 4 bytes */
+	uint16_t sport, dport;
+	uint8_t osrc[4], odst[4];        /* VXLAN outer IPv4 */
+	uint16_t osport;
+	uint8_t ttl, tos;
+	uint32_t vpid;
+};
+
+/* splitmix64: small, fast, and the same everywhere. */
+static uint64_t rng_state;
+
+static uint64_t rnd(void)
+{
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static unsigned rnd_below(unsigned n)
+{
+	return (unsigned)(rnd() % n);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: tracegen --out FILE.pcap [options]\n"
+"\n"
+"Write a deterministic Ethernet pcap (nanosecond timestamps) of N packets\n"
+"over F flows, and optionally the flow entries that match them.\n"
+"\n"
+"options:\n"
+"  -o, --out FILE        pcap to write (required)\n"
+"  -n, --packets N       packets (default 300)\n"
+"  -f, --flows F         flows (default 16)\n"
+"  -r, --rate PPS        timestamps spaced at this rate (default 1000000)\n"
+"  -s, --seed S          random seed (default 1)\n"
+"      --ipv6 PCT        percent of flows that are IPv6 (default 25)\n"
+"      --udp PCT         percent of flows that are UDP (default 40)\n"
+"      --vlan PCT        percent of flows that are 802.1Q-tagged (default 15)\n"
+"      --vxlan PCT       percent of flows carried in VXLAN (default 10)\n"
+"      --max-payload B   L4 payload 0..B bytes, random per packet (default 64)\n"
+"      --config FILE     write a complete replay config: 4 ports, a VPID\n"
+"                        map, one exact-match entry per flow, the pcap as\n"
+"                        input on port 0\n"
+"      --flows-yaml FILE write only the flows list (a config snippet)\n"
+"      --miss PCT        percent of flows left without an entry, so their\n"
+"                        packets miss (default 0)\n"
+"      --vpids N         VPIDs that entries forward to (default 8)\n"
+"  -h, --help            this text\n");
+}
+
+static int parse_uint(const char *s, uint64_t max, uint64_t *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return errno || *end || !*s || *s == '-' || *v > max ? -1 : 0;
+}
+
+/* ---- flows ------------------------------------------------------------- */
+
+static void make_flow(const struct opts *o, uint32_t i, struct flow *f)
+{
+	memset(f, 0, sizeof *f);
+	f->v6 = rnd_below(100) < o->ipv6_pct;
+	f->udp = rnd_below(100) < o->udp_pct;
+	f->vlan = rnd_below(100) < o->vlan_pct;
+	f->vxlan = rnd_below(100) < o->vxlan_pct;
+	f->no_entry = rnd_below(100) < o->miss_pct;
+	f->vid = (uint16_t)(100 + rnd_below(8));
+	f->vni = 5000 + rnd_below(16);
+	/* Unique 5-tuples: the flow number lives in the addresses. */
+	if (f->v6) {
+		static const uint8_t pfx_s[8] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0 };
+		static const uint8_t pfx_d[8] = { 0x20, 0x01, 0x0d, 0xb8, 0, 2, 0, 0 };
+
+		memcpy(f->src, pfx_s, 8);
+		memcpy(f->dst, pfx_d, 8);
+		for (int b = 0; b < 4; b++) {
+			f->src[12 + b] = (uint8_t)(i >> (24 - 8 * b));
+			f->dst[12 + b] = (uint8_t)(rnd() & 0xff);
+		}
+	} else {
+		f->src[0] = 10;
+		f->src[1] = (uint8_t)(i >> 16);
+		f->src[2] = (uint8_t)(i >> 8);
+		f->src[3] = (uint8_t)i;
+		f->dst[0] = 192;
+		f->dst[1] = 168;
+		f->dst[2] = (uint8_t)rnd_below(256);
+		f->dst[3] = (uint8_t)(1 + rnd_below(254));
+	}
+	f->sport = (uint16_t)(1024 + rnd_below(60000));
+	{
+		static const uint16_t ports[] = { 80, 443, 53, 22, 8080, 123, 5201 };
+
+		f->dport = ports[rnd_below(sizeof ports / sizeof ports[0])];
+	}
+	f->osrc[0] = 172; f->osrc[1] = 16; f->osrc[2] = 0;
+	f->osrc[3] = (uint8_t)(1 + rnd_below(8));
+	f->odst[0] = 172; f->odst[1] = 16; f->odst[2] = 1;
+	f->odst[3] = (uint8_t)(1 + rnd_below(8));
+	f->osport = (uint16_t)(49152 + (i % 16384));
+	f->ttl = (uint8_t)(32 + rnd_below(96));
+	f->tos = (uint8_t)(rnd_below(8) << 5);
+	f->vpid = rnd_below(o->n_vpids);
+}
+
+/* ---- packets ----------------------------------------------------------- */
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static uint32_t sum16(const uint8_t *p, size_t n, uint32_t s)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		s += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (n & 1)
+		s += (uint32_t)(p[n - 1] << 8);
+	return s;
+}
+
+static uint16_t fold(uint32_t s)
+{
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+/* Ethernet (+tag) + IP + L4 + payload at b; returns the length. */
+static size_t inner_frame(const struct flow *f, bool tag, unsigned payload,
+			  uint32_t seq, uint8_t *b)
+{
+	static const uint8_t dmac[6] = { 0x02, 0x00, 0x00, 0x00, 0x10, 0x01 };
+	size_t o = 12, l3, l4, l4len = (f->udp ? 8 : 20) + payload;
+	uint32_t s;
+
+	memcpy(b, dmac, 6);
+	b[6] = 0x02; b[7] = 0x00; b[8] = 0x00;
+	b[9] = f->src[1]; b[10] = f->src[2]; b[11] = f->src[3];
+	if (tag) {
+		put16(b + o, 0x8100);
+		put16(b + o + 2, f->vid);
+		o += 4;
+	}
+	put16(b + o, f->v6 ? 0x86dd : 0x0800);
+	l3 = o + 2;
+	if (f->v6) {
+		b[l3] = (uint8_t)(0x60 | f->tos >> 4);
+		b[l3 + 1] = (uint8_t)(f->tos << 4);
+		b[l3 + 2] = 0; b[l3 + 3] = 0;
+		put16(b + l3 + 4, (uint16_t)l4len);
+		b[l3 + 6] = f->udp ? 17 : 6;
+		b[l3 + 7] = f->ttl;
+		memcpy(b + l3 + 8, f->src, 16);
+		memcpy(b + l3 + 24, f->dst, 16);
+		l4 = l3 + 40;
+	} else {
+		memset(b + l3, 0, 20);
+		b[l3] = 0x45;
+		b[l3 + 1] = f->tos;
+		put16(b + l3 + 2, (uint16_t)(20 + l4len));
+		put16(b + l3 + 4, (uint16_t)seq);
+		put16(b + l3 + 6, 0x4000);
+		b[l3 + 8] = f->ttl;
+		b[l3 + 9] = f->udp ? 17 : 6;
+		memcpy(b + l3 + 12, f->src, 4);
+		memcpy(b + l3 + 16, f->dst, 4);
+		put16(b + l3 + 10, fold(sum16(b + l3, 20, 0)));
+		l4 = l3 + 20;
+	}
+	put16(b + l4, f->sport);
+	put16(b + l4 + 2, f->dport);
+	if (f->udp) {
+		put16(b + l4 + 4, (uint16_t)l4len);
+		put16(b + l4 + 6, 0);
+	} else {
+		memset(b + l4 + 4, 0, 16);
+		b[l4 + 4] = (uint8_t)(seq >> 24); b[l4 + 5] = (uint8_t)(seq >> 16);
+		b[l4 + 6] = (uint8_t)(seq >> 8); b[l4 + 7] = (uint8_t)seq;
+		b[l4 + 12] = 5 << 4;
+		b[l4 + 13] = seq == 0 ? 0x02 : 0x10;   /* SYN, then ACK */
+		put16(b + l4 + 14, 65535);
+	}
+	for (unsigned i = 0; i < payload; i++)
+		b[l4 + (f->udp ? 8 : 20) + i] = (uint8_t)(seq + i);
+	/* L4 checksum over the pseudo-header */
+	if (f->v6)
+		s = sum16(b + l3 + 8, 32, 0);
+	else
+		s = sum16(b + l3 + 12, 8, 0);
+	s += (f->udp ? 17 : 6) + (uint32_t)l4len;
+	s = sum16(b + l4, l4len, s);
+	put16(b + l4 + (f->udp ? 6 : 16), fold(s) ? fold(s) : 0xffff);
+	return l4 + l4len;
+}
+
+static size_t make_packet(const struct flow *f, unsigned payload,
+			  uint32_t seq, uint8_t *b)
+{
+	static const uint8_t odmac[6] = { 0x02, 0x00, 0x00, 0x00, 0x20, 0x01 };
+	static const uint8_t osmac[6] = { 0x02, 0x00, 0x00, 0x00, 0x20, 0x02 };
+	size_t in_len, o;
+
+	if (!f->vxlan)
+		return inner_frame(f, f->vlan, payload, seq, b);
+	/* outer Ethernet (+tag) / IPv4 / UDP 4789 / VXLAN / inner frame */
+	o = 12 + (f->vlan ? 4 : 0) + 2;
+	in_len = inner_frame(f, false, payload, seq, b + o + 20 + 8 + 8);
+	memcpy(b, odmac, 6);
+	memcpy(b + 6, osmac, 6);
+	if (f->vlan) {
+		put16(b + 12, 0x8100);
+		put16(b + 14, f->vid);
+	}
+	put16(b + o - 2, 0x0800);
+	memset(b + o, 0, 20);
+	b[o] = 0x45;
+	put16(b + o + 2, (uint16_t)(20 + 8 + 8 + in_len));
+	put16(b + o + 6, 0x4000);
+	b[o + 8] = 64;
+	b[o + 9] = 17;
+	memcpy(b + o + 12, f->osrc, 4);
+	memcpy(b + o + 16, f->odst, 4);
+	put16(b + o + 10, fold(sum16(b + o, 20, 0)));
+	put16(b + o + 20, f->osport);
+	put16(b + o + 22, 4789);
+	put16(b + o + 24, (uint16_t)(8 + 8 + in_len));
+	put16(b + o + 26, 0);
+	memset(b + o + 28, 0, 8);
+	b[o + 28] = 0x08;
+	b[o + 32] = (uint8_t)(f->vni >> 16);
+	b[o + 33] = (uint8_t)(f->vni >> 8);
+	b[o + 34] = (uint8_t)f->vni;
+	return o + 36 + in_len;
+}
+
+/* ---- YAML -------------------------------------------------------------- */
+
+static void ip_str(const struct flow *f, const uint8_t *a, bool outer,
+		   char *buf, size_t n)
+{
+	inet_ntop(f->v6 && !outer ? AF_INET6 : AF_INET, a, buf, (socklen_t)n);
+}
+
+static void write_flow_entries(FILE *y, const struct flow *flows, uint32_t n)
+{
+	char s[64], d[64];
+
+	fprintf(y, "flows:\n");
+	for (uint32_t i = 0; i < n; i++) {
+		const struct flow *f = &flows[i];
+
+		if (f->no_entry)
+			continue;
+		if (f->vxlan) {
+			ip_str(f, f->osrc, true, s, sizeof s);
+			ip_str(f, f->odst, true, d, sizeof d);
+			fprintf(y, "  - { match: { src_ip: %s, dst_ip: %s, ip_proto: udp, l4_src: %u, l4_dst: 4789, vni: %u%s",
+				s, d, f->osport, f->vni, f->vlan ? "" : " }");
+		} else {
+			ip_str(f, f->src, false, s, sizeof s);
+			ip_str(f, f->dst, false, d, sizeof d);
+			fprintf(y, "  - { match: { src_ip: %s, dst_ip: %s, ip_proto: %s, l4_src: %u, l4_dst: %u%s",
+				s, d, f->udp ? "udp" : "tcp", f->sport, f->dport,
+				f->vlan ? "" : " }");
+		}
+		if (f->vlan)
+			fprintf(y, ", vlan_vid: %u }", f->vid);
+		fprintf(y, ", action: { forward: %u } }\n", f->vpid);
+	}
+}
+
+static uint32_t pow2_at_least(uint32_t n)
+{
+	uint32_t d = 16;
+
+	while (d < n)
+		d <<= 1;
+	return d;
+}
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
+
+/* The pcap's path as the config will see it: relative when both files
+ * share a folder, absolute otherwise. */
+static void input_path(const char *pcap, const char *config, char *buf,
+		       size_t n)
+{
+	size_t dp = (size_t)(base_name(pcap) - pcap);
+	size_t dc = (size_t)(base_name(config) - config);
+	char real[PATH_MAX];
+
+	if (dp == dc && !strncmp(pcap, config, dp))
+		snprintf(buf, n, "%s", base_name(pcap));
+	else if (realpath(pcap, real))
+		snprintf(buf, n, "%s", real);
+	else
+		snprintf(buf, n, "%s", pcap);
+}
+
+static int write_config(const struct opts *o, const struct flow *flows)
+{
+	FILE *y = fopen(o->config, "w");
+	uint32_t entries = 0;
+	char in[PATH_MAX];
+
+	if (!y) {
+		fprintf(stderr, "tracegen: cannot create %s: %s\n", o->config,
+			strerror(errno));
+		return -1;
+	}
+	for (uint32_t i = 0; i < o->flows; i++)
+		entries += !flows[i].no_entry;
+	input_path(o->out, o->config, in, sizeof in);
+	fprintf(y, "# Generated by tracegen: %llu packets, %u flows, seed %llu.\n",
+		(unsigned long long)o->packets, o->flows,
+		(unsigned long long)o->seed);
+	fprintf(y, "key_profile: default\n");
+	fprintf(y, "tcam: { depth: %u, miss: to_host }\n", pow2_at_least(entries));
+	fprintf(y, "ports:\n"
+		   "  - { ppid: 0, name: wire0 }\n"
+		   "  - { ppid: 1, name: wire1 }\n"
+		   "  - { ppid: 2, name: vf0 }\n"
+		   "  - { ppid: 3, name: vf1 }\n");
+	fprintf(y, "vpid_map:\n  n_vpids: %u\n  unmapped: drop\n  map:\n",
+		o->n_vpids);
+	for (uint32_t v = 0; v < o->n_vpids; v++)
+		fprintf(y, "    - { vpid: %u, ppid: %u }\n", v, 1 + v % 3);
+	write_flow_entries(y, flows, o->flows);
+	fprintf(y, "inputs:\n  - { pcap: %s, in_port: wire0 }\n", in);
+	if (fclose(y) != 0) {
+		fprintf(stderr, "tracegen: write error on %s\n", o->config);
+		return -1;
+	}
+	return 0;
+}
+
+static int write_snippet(const struct opts *o, const struct flow *flows)
+{
+	FILE *y = fopen(o->flows_yaml, "w");
+
+	if (!y) {
+		fprintf(stderr, "tracegen: cannot create %s: %s\n",
+			o->flows_yaml, strerror(errno));
+		return -1;
+	}
+	write_flow_entries(y, flows, o->flows);
+	if (fclose(y) != 0) {
+		fprintf(stderr, "tracegen: write error on %s\n", o->flows_yaml);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- main -------------------------------------------------------------- */
+
+int main(int argc, char **argv)
+{
+	enum { O_IPV6 = 256, O_UDP, O_VLAN, O_VXLAN, O_PAYLOAD, O_CONFIG,
+	       O_SNIPPET, O_MISS, O_VPIDS };
+	static const struct option lopts[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ "packets", required_argument, NULL, 'n' },
+		{ "flows", required_argument, NULL, 'f' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "ipv6", required_argument, NULL, O_IPV6 },
+		{ "udp", required_argument, NULL, O_UDP },
+		{ "vlan", required_argument, NULL, O_VLAN },
+		{ "vxlan", required_argument, NULL, O_VXLAN },
+		{ "max-payload", required_argument, NULL, O_PAYLOAD },
+		{ "config", required_argument, NULL, O_CONFIG },
+		{ "flows-yaml", required_argument, NULL, O_SNIPPET },
+		{ "miss", required_argument, NULL, O_MISS },
+		{ "vpids", required_argument, NULL, O_VPIDS },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct opts o = {
+		.packets = 300, .flows = 16, .rate = 1e6, .seed = 1,
+		.ipv6_pct = 25, .udp_pct = 40, .vlan_pct = 15, .vxlan_pct = 10,
+		.max_payload = 64, .n_vpids = 8,
+	};
+	struct flow *flows = NULL;
+	struct pcap_out *w = NULL;
+	struct pnic_error err;
+	uint8_t frame[2048];
+	uint32_t *seq = NULL;
+	uint64_t v;
+	int c, status = 1;
+
+	while ((c = getopt_long(argc, argv, "o:n:f:r:s:h", lopts, NULL)) != -1) {
+		char *end;
+
+		switch (c) {
+		case 'o': o.out = optarg; break;
+		case 'n':
+			if (parse_uint(optarg, 1ull << 40, &o.packets))
+				goto bad;
+			break;
+		case 'f':
+			if (parse_uint(optarg, 1u << 24, &v) || v == 0)
+				goto bad;
+			o.flows = (uint32_t)v;
+			break;
+		case 'r':
+			o.rate = strtod(optarg, &end);
+			if (*end || !(o.rate > 0))
+				goto bad;
+			break;
+		case 's':
+			if (parse_uint(optarg, UINT64_MAX, &o.seed))
+				goto bad;
+			break;
+		case O_IPV6: case O_UDP: case O_VLAN: case O_VXLAN: case O_MISS:
+			if (parse_uint(optarg, 100, &v))
+				goto bad;
+			*(c == O_IPV6 ? &o.ipv6_pct : c == O_UDP ? &o.udp_pct :
+			  c == O_VLAN ? &o.vlan_pct : c == O_VXLAN ? &o.vxlan_pct :
+			  &o.miss_pct) = (unsigned)v;
+			break;
+		case O_PAYLOAD:
+			if (parse_uint(optarg, 1400, &v))
+				goto bad;
+			o.max_payload = (unsigned)v;
+			break;
+		case O_VPIDS:
+			if (parse_uint(optarg, 65536, &v) || v == 0)
+				goto bad;
+			o.n_vpids = (uint32_t)v;
+			break;
+		case O_CONFIG: o.config = optarg; break;
+		case O_SNIPPET: o.flows_yaml = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!o.out || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	rng_state = o.seed;
+	flows = calloc(o.flows, sizeof *flows);
+	seq = calloc(o.flows, sizeof *seq);
+	if (!flows || !seq) {
+		fprintf(stderr, "tracegen: out of memory for %u flows\n", o.flows);
+		goto out;
+	}
+	for (uint32_t i = 0; i < o.flows; i++)
+		make_flow(&o, i, &flows[i]);
+	if (pcap_out_open(o.out, &w, &err)) {
+		fprintf(stderr, "tracegen: %s\n", err.msg);
+		goto out;
+	}
+	for (uint64_t p = 0; p < o.packets; p++) {
+		uint32_t fi = (uint32_t)(rnd() % o.flows);
+		unsigned payload = o.max_payload ? rnd_below(o.max_payload + 1) : 0;
+		size_t n = make_packet(&flows[fi], payload, seq[fi]++, frame);
+		uint64_t ts = 1700000000000000000ull + (uint64_t)((double)p * 1e9 / o.rate);
+
+		/* Short frames are padded to the 60-byte Ethernet minimum. */
+		if (n < 60) {
+			memset(frame + n, 0, 60 - n);
+			n = 60;
+		}
+		pcap_out_write(w, frame, (uint32_t)n, (uint32_t)n, ts);
+	}
+	if (pcap_out_close(w, &err)) {
+		w = NULL;
+		fprintf(stderr, "tracegen: %s\n", err.msg);
+		goto out;
+	}
+	w = NULL;
+	if (o.config && write_config(&o, flows))
+		goto out;
+	if (o.flows_yaml && write_snippet(&o, flows))
+		goto out;
+	status = 0;
+out:
+	pcap_out_close(w, NULL);
+	free(seq);
+	free(flows);
+	return status;
+bad:
+	fprintf(stderr, "tracegen: bad value '%s' for an option\n", optarg);
+	usage(stderr);
+	return 2;
+}
