@@ -310,7 +310,8 @@ static void write_flow_entries(FILE *y, const struct flow *flows, uint32_t n)
 		} else {
 			ip_str(f, f->src, false, s, sizeof s);
 			ip_str(f, f->dst, false, d, sizeof d);
-			fprintf(y, "  - { match: { src_ip: %s, dst_ip: %s, ip_proto: %s, l4_src: %u, l4_dst: %u%s",
+			/* IPv6 quoted: "2001:db8::," is not a plain flow scalar. */
+			fprintf(y, "  - { match: { src_ip: \"%s\", dst_ip: \"%s\", ip_proto: %s, l4_src: %u, l4_dst: %u%s",
 				s, d, f->udp ? "udp" : "tcp", f->sport, f->dport,
 				f->vlan ? "" : " }");
 		}

@@ -1,0 +1,8 @@
+# Scenario regressions for `make test`: run a bundled replay config and
+# compare its summary.json with the checked-in expected result
+# (tests/scenarios/<name>.expected.json; timing figures excluded).  After a
+# deliberate behaviour change, regenerate with
+#   tests/scenarios/check.sh --update <name>
+# and review the diff.
+TEST_EXTRA += 'tests/scenarios/check.sh demo'
+TEST_EXTRA_BUILD += $(BIN)/pnicsim
