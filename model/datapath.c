@@ -211,24 +211,59 @@ static void forward(struct datapath *dp, struct dp_out *o,
 	egress(dp, o, ppid, dp->buf, n, len - caplen + n);
 }
 
-void datapath_process(struct datapath *dp, uint32_t in_port,
-		      const uint8_t *frame, uint32_t caplen, uint32_t len,
-		      uint64_t ts_ns)
+/* A packet on its way through a burst.  The front (parse, key) and the
+ * table reads (TCAM, action RAM) run for the whole burst before the back
+ * (counting, map, editor, outputs) runs packet by packet in arrival order.
+ * The tables do not change within a burst, so the answers are those of
+ * packet-at-a-time processing; the gain is that independent table reads
+ * of successive packets overlap their cache misses. */
+enum work_state {
+	W_BAD_PORT,
+	W_PARSE_DROP,
+	W_PARSE_HOST,
+	W_LOOKUP,
+};
+
+struct work {
+	enum work_state state;
+	int32_t idx;
+	struct action_word w;
+	struct parse_result pr;
+	struct pnic_key key;
+};
+
+static void front(struct datapath *dp, uint32_t in_port,
+		  const struct dp_pkt *p, struct work *wk)
+{
+	if (in_port >= dp->n_ports) {
+		wk->state = W_BAD_PORT;
+		return;
+	}
+	if (parse_frame(p->frame, p->caplen, p->len < p->caplen ? p->caplen : p->len,
+			&wk->pr) != PARSE_OK &&
+	    dp->p.parse_errors != DP_PERR_LOOKUP) {
+		wk->state = dp->p.parse_errors == DP_PERR_DROP ? W_PARSE_DROP
+							       : W_PARSE_HOST;
+		return;
+	}
+	wk->state = W_LOOKUP;
+	key_builder_build(dp->p.profile, &wk->pr, (uint16_t)in_port, &wk->key);
+}
+
+static void back(struct datapath *dp, uint32_t in_port, const struct dp_pkt *p,
+		 struct work *wk)
 {
 	struct dp_out o = { .entry = TCAM_MISS, .in_port = in_port,
-			    .ts_ns = ts_ns };
-	struct parse_result pr;
-	struct action_word w;
+			    .ts_ns = p->ts_ns };
+	const uint8_t *frame = p->frame;
+	uint32_t caplen = p->caplen, len = p->len < caplen ? caplen : p->len;
 	struct pnic_action a;
-	struct pnic_key key;
 	uint32_t ppid;
 	int32_t idx;
 
-	if (len < caplen)
-		len = caplen;
 	dp->st.packets++;
 	dp->st.bytes += len;
-	if (in_port >= dp->n_ports) {
+	if (wk->state == W_BAD_PORT) {
 		drop(dp, &o, DP_DROP_BAD_PORT, frame, caplen, len);
 		return;
 	}
@@ -236,23 +271,22 @@ void datapath_process(struct datapath *dp, uint32_t in_port,
 	dp->ports[in_port].rx_bytes += len;
 
 	/* parse */
-	if (parse_frame(frame, caplen, len, &pr) != PARSE_OK) {
+	if (wk->pr.status != PARSE_OK) {
 		dp->st.parse_errors++;
-		dp->st.parse_status[pr.status < PARSE_STATUS_COUNT ?
-				    pr.status : 0]++;
-		if (dp->p.parse_errors == DP_PERR_DROP) {
+		dp->st.parse_status[wk->pr.status < PARSE_STATUS_COUNT ?
+				    wk->pr.status : 0]++;
+		if (wk->state == W_PARSE_DROP) {
 			drop(dp, &o, DP_DROP_PARSE_ERROR, frame, caplen, len);
 			return;
 		}
-		if (dp->p.parse_errors == DP_PERR_TO_HOST) {
+		if (wk->state == W_PARSE_HOST) {
 			to_host(dp, &o, DP_HOST_PARSE_ERROR, frame, caplen, len);
 			return;
 		}
 	}
 
-	/* key build, TCAM lookup */
-	key_builder_build(dp->p.profile, &pr, (uint16_t)in_port, &key);
-	idx = tcam_lookup(dp->p.tcam, &key);
+	/* TCAM lookup result */
+	idx = wk->idx;
 	if (idx == TCAM_MISS) {
 		dp->st.misses++;
 		if (dp->p.miss == DP_MISS_DROP)
@@ -266,11 +300,10 @@ void datapath_process(struct datapath *dp, uint32_t in_port,
 	dp->entries[idx].packets++;
 	dp->entries[idx].bytes += len;
 
-	/* action RAM */
-	action_ram_read(dp->p.actions, (uint32_t)idx, &w);
-	action_unpack(&w, &a);
+	/* action RAM word */
+	action_unpack(&wk->w, &a);
 	if (a.count)
-		flow_counters_hit(dp->counters, (uint32_t)idx, len, ts_ns);
+		flow_counters_hit(dp->counters, (uint32_t)idx, len, p->ts_ns);
 
 	/* mirror: the frame as received, before any edit */
 	if (a.mirror) {
@@ -298,7 +331,7 @@ void datapath_process(struct datapath *dp, uint32_t in_port,
 				     caplen, len);
 			return;
 		}
-		forward(dp, &o, &a, &pr, ppid, frame, caplen, len);
+		forward(dp, &o, &a, &wk->pr, ppid, frame, caplen, len);
 		return;
 	case ACT_TO_HOST:
 		to_host(dp, &o, DP_HOST_ACTION, frame, caplen, len);
@@ -309,6 +342,48 @@ void datapath_process(struct datapath *dp, uint32_t in_port,
 		drop(dp, &o, DP_DROP_ACTION, frame, caplen, len);
 		return;
 	}
+}
+
+void datapath_process_burst(struct datapath *dp, uint32_t in_port,
+			    const struct dp_pkt *pkts, unsigned n)
+{
+	struct work wk[DP_BURST];
+
+	while (n) {
+		unsigned m = n < DP_BURST ? n : DP_BURST;
+
+		/* parse -> key build */
+		for (unsigned i = 0; i < m; i++)
+			front(dp, in_port, &pkts[i], &wk[i]);
+		/* TCAM lookup */
+		for (unsigned i = 0; i < m; i++) {
+			wk[i].idx = TCAM_MISS;
+			if (wk[i].state != W_LOOKUP)
+				continue;
+			wk[i].idx = tcam_lookup(dp->p.tcam, &wk[i].key);
+			if (wk[i].idx != TCAM_MISS)
+				__builtin_prefetch(&dp->entries[wk[i].idx], 1);
+		}
+		/* action RAM read */
+		for (unsigned i = 0; i < m; i++)
+			if (wk[i].idx != TCAM_MISS)
+				action_ram_read(dp->p.actions,
+						(uint32_t)wk[i].idx, &wk[i].w);
+		/* counters, mirror, VPID map, editor, outputs: in order */
+		for (unsigned i = 0; i < m; i++)
+			back(dp, in_port, &pkts[i], &wk[i]);
+		pkts += m;
+		n -= m;
+	}
+}
+
+void datapath_process(struct datapath *dp, uint32_t in_port,
+		      const uint8_t *frame, uint32_t caplen, uint32_t len,
+		      uint64_t ts_ns)
+{
+	struct dp_pkt p = { frame, caplen, len, ts_ns };
+
+	datapath_process_burst(dp, in_port, &p, 1);
 }
 
 const struct dp_stats *datapath_stats(const struct datapath *dp)

@@ -136,6 +136,22 @@ void datapath_process(struct datapath *dp, uint32_t in_port,
 		      const uint8_t *frame, uint32_t caplen, uint32_t len,
 		      uint64_t ts_ns);
 
+/* One frame of a burst. */
+struct dp_pkt {
+	const uint8_t *frame;
+	uint32_t caplen;
+	uint32_t len;
+	uint64_t ts_ns;
+};
+
+#define DP_BURST 16
+
+/* Same result as datapath_process() on each frame in turn (same outputs in
+ * the same order, same counters), faster: the table reads of up to
+ * DP_BURST frames are issued together so their cache misses overlap. */
+void datapath_process_burst(struct datapath *dp, uint32_t in_port,
+			    const struct dp_pkt *pkts, unsigned n);
+
 const struct dp_stats *datapath_stats(const struct datapath *dp);
 uint32_t datapath_n_ports(const struct datapath *dp);
 /* Stats of one PPID (zeros if ppid >= n_ports). */

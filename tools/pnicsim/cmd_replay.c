@@ -28,12 +28,6 @@
 #define BATCH_PKTS 65536
 #define BATCH_BYTES (32u << 20)
 
-struct batch_pkt {
-	uint64_t off;
-	uint32_t caplen, len;
-	uint64_t ts_ns;
-};
-
 struct input_result {
 	uint64_t packets;
 	int linktype;
@@ -53,7 +47,7 @@ struct replay {
 	struct pcap_out **egress;   /* n_ppids, NULL for undeclared PPIDs */
 	struct pcap_out *host, *drops;
 	struct input_result *results;
-	struct batch_pkt *pkts;
+	struct dp_pkt *pkts;        /* frames point into bytes */
 	uint8_t *bytes;
 	double core_s, wall_s;
 	int file_errors;
@@ -278,12 +272,7 @@ static void run_batch(struct replay *r, uint32_t in_port, uint32_t n)
 {
 	double t0 = cpu_s();
 
-	for (uint32_t i = 0; i < n; i++) {
-		const struct batch_pkt *p = &r->pkts[i];
-
-		datapath_process(r->dp, in_port, r->bytes + p->off, p->caplen,
-				 p->len, p->ts_ns);
-	}
+	datapath_process_burst(r->dp, in_port, r->pkts, n);
 	r->core_s += cpu_s() - t0;
 }
 
@@ -323,8 +312,8 @@ static void run_input(struct replay *r, const struct rc_input *inp,
 					 pkt.caplen, pkt.len, pkt.ts_ns);
 			r->core_s += cpu_s() - t0;
 		} else {
-			r->pkts[n] = (struct batch_pkt){ used, pkt.caplen,
-							 pkt.len, pkt.ts_ns };
+			r->pkts[n] = (struct dp_pkt){ r->bytes + used, pkt.caplen,
+						      pkt.len, pkt.ts_ns };
 			memcpy(r->bytes + used, pkt.frame, pkt.caplen);
 			used += pkt.caplen;
 			n++;
