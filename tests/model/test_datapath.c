@@ -428,3 +428,106 @@ Test(datapath, names)
 		cr_assert_str_neq(dp_host_reason_name(i), "?");
 	cr_assert_str_eq(dp_drop_reason_name(DP_DROP_REASON_COUNT), "?");
 }
+
+/* The burst path against packet-at-a-time (the oracle): same outputs in
+ * the same order, same counters, on a mix of hits, misses, edits, mirrors,
+ * refusals and malformed frames. */
+struct log {
+	unsigned n;
+	struct { struct dp_out o; uint32_t caplen, len; uint32_t sum; } e[512];
+};
+
+static void log_out(void *ctx, const struct dp_out *o, const uint8_t *frame,
+		    uint32_t caplen, uint32_t len)
+{
+	struct log *l = ctx;
+	uint32_t s = 0;
+
+	cr_assert_lt(l->n, 512);
+	for (uint32_t i = 0; i < caplen; i++)
+		s = s * 31 + frame[i];
+	l->e[l->n].o = *o;
+	l->e[l->n].caplen = caplen;
+	l->e[l->n].len = len;
+	l->e[l->n].sum = s;
+	l->n++;
+}
+
+Test(datapath, burst_equals_one_at_a_time)
+{
+	static struct log one, burst;
+	struct pnic_action acts[] = {
+		{ .kind = ACT_FORWARD, .vpid = 1, .count = true },
+		{ .kind = ACT_FORWARD, .vpid = 2, .dec_ttl = true, .mirror = true, .mirror_vpid = 1 },
+		{ .kind = ACT_DROP },
+		{ .kind = ACT_TO_HOST },
+		{ .kind = ACT_FORWARD, .vpid = 5 },
+		{ .kind = ACT_FORWARD, .vpid = 1, .vlan_op = VLAN_OP_POP },
+		{ .kind = ACT_FORWARD, .vpid = 1, .vlan_op = VLAN_OP_PUSH, .vlan_tci = 9, .set_dscp = true, .dscp = 3 },
+	};
+	struct datapath_params dpp = { .profile = key_profile_default(),
+				       .tcam = fx.tcam, .actions = fx.ram,
+				       .vpids = fx.map, .out = log_out };
+	struct datapath *a, *b;
+	struct dp_pkt pk[150];
+	static uint8_t frames[150][64];
+	struct pnic_error err;
+
+	for (unsigned i = 0; i < sizeof acts / sizeof acts[0]; i++)
+		add_entry(i, (uint16_t)(1000 + i), &acts[i]);
+	one.n = burst.n = 0;
+	dpp.ctx = &one;
+	cr_assert_eq(datapath_create(&dpp, &a, &err), 0, "%s", err.msg);
+	dpp.ctx = &burst;
+	cr_assert_eq(datapath_create(&dpp, &b, &err), 0, "%s", err.msg);
+	for (unsigned i = 0; i < 150; i++) {
+		unsigned n = udp_frame(frames[i], (uint16_t)(1000 + i % 9));
+
+		if (i % 13 == 5)
+			n = 30;       /* truncated */
+		pk[i] = (struct dp_pkt){ frames[i], n, n + (i % 7 == 0), i };
+	}
+	for (unsigned i = 0; i < 150; i++)
+		datapath_process(a, i % 11 == 3 ? 9 : 0, pk[i].frame,
+				 pk[i].caplen, pk[i].len, pk[i].ts_ns);
+	/* bursts of uneven sizes, the bad port splitting them */
+	for (unsigned i = 0; i < 150;) {
+		unsigned m = 1 + i % 23;
+
+		if (i % 11 == 3) {
+			datapath_process_burst(b, 9, &pk[i], 1);
+			i++;
+			continue;
+		}
+		if (i + m > 150)
+			m = 150 - i;
+		for (unsigned k = i + 1; k < i + m; k++)
+			if (k % 11 == 3) {
+				m = k - i;
+				break;
+			}
+		datapath_process_burst(b, 0, &pk[i], m);
+		i += m;
+	}
+	cr_assert_eq(one.n, burst.n);
+	for (unsigned i = 0; i < one.n; i++) {
+		cr_assert_eq(one.e[i].o.kind, burst.e[i].o.kind, "output %u", i);
+		cr_assert_eq(one.e[i].o.ppid, burst.e[i].o.ppid, "output %u", i);
+		cr_assert_eq(one.e[i].o.entry, burst.e[i].o.entry, "output %u", i);
+		cr_assert_eq(one.e[i].o.drop, burst.e[i].o.drop, "output %u", i);
+		cr_assert_eq(one.e[i].o.host, burst.e[i].o.host, "output %u", i);
+		cr_assert_eq(one.e[i].o.mirror, burst.e[i].o.mirror, "output %u", i);
+		cr_assert_eq(one.e[i].o.ts_ns, burst.e[i].o.ts_ns, "output %u", i);
+		cr_assert_eq(one.e[i].caplen, burst.e[i].caplen, "output %u", i);
+		cr_assert_eq(one.e[i].len, burst.e[i].len, "output %u", i);
+		cr_assert_eq(one.e[i].sum, burst.e[i].sum, "output %u", i);
+	}
+	cr_assert_eq(memcmp(datapath_stats(a), datapath_stats(b),
+			    sizeof(struct dp_stats)), 0, "same counters");
+	cr_assert_gt(datapath_stats(a)->drop_reason[DP_DROP_BAD_PORT], 0);
+	cr_assert_gt(datapath_stats(a)->parse_errors, 0);
+	cr_assert_gt(datapath_stats(a)->drop_reason[DP_DROP_EDIT], 0);
+	cr_assert_gt(datapath_stats(a)->mirrors, 0);
+	datapath_destroy(a);
+	datapath_destroy(b);
+}
