@@ -13,5 +13,16 @@ fuzz_parser)
   PNICSIM_SEED_DIR=$dir build/tests/model/test_parser --jobs 1 --filter 'parser/*' >/dev/null 2>&1
   if [ -n "$(ls -A "$dir")" ]; then echo "$dir"; fi
   ;;
+fuzz_pcap_in)
+  # The shared capture corpus, referenced in place (never copied), and the
+  # bundled traces.
+  shared=${PNICSIM_SHARED:-../shared}
+  for d in "$shared"/data/pcaps/*/; do [ -d "$d" ] && echo "$d"; done
+  echo traces
+  ;;
+fuzz_replay_config)
+  # The bundled configs.
+  echo scenarios
+  ;;
 esac
 exit 0

@@ -187,7 +187,8 @@ static int wrap(struct pcap_in *in, struct pcap_in_pkt *pkt,
 		memcpy(b + ETH_HLEN, payload, caplen);
 	pkt->frame = b;
 	pkt->caplen = caplen + ETH_HLEN;
-	pkt->len = len + ETH_HLEN;
+	/* A (damaged) record may claim a wire length near 4 GiB. */
+	pkt->len = len > UINT32_MAX - ETH_HLEN ? UINT32_MAX : len + ETH_HLEN;
 	return 0;
 }
 
@@ -279,6 +280,10 @@ int pcap_in_next(struct pcap_in *in, struct pcap_in_pkt *pkt,
 	}
 	rc = normalise(in, d, h->caplen, h->len < h->caplen ? h->caplen : h->len,
 		       pkt);
+	/* Every frame handed out has caplen <= len, whatever the record
+	 * said (wrap_short() may deliver more than a tiny claimed length). */
+	if (!rc && pkt->len < pkt->caplen)
+		pkt->len = pkt->caplen;
 	if (rc) {
 		in->fault = pnic_err(&in->fault_err, -rc,
 				     "%s: packet %llu: out of memory for a %u-byte frame",
