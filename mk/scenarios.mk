@@ -6,3 +6,5 @@
 # and review the diff.
 TEST_EXTRA += 'tests/scenarios/check.sh demo'
 TEST_EXTRA_BUILD += $(BIN)/pnicsim
+# Faulty inputs: a capture cut mid-record, a refused link type, a bad config.
+TEST_EXTRA += 'tests/scenarios/replay_errors.sh'
