@@ -1,0 +1,242 @@
+// cosim: the lookup core RTL and its C model in lockstep (see cosim.h).
+//
+// Per cycle: the stimulus sets the inputs after the rising edge; the RTL
+// settles on them and the C model evaluates the same struct; every output
+// is compared; then both take the rising edge.  Reset is held for a few
+// cycles first (the RTL starts from random state) and nothing is compared
+// before it ends.
+#include <cinttypes>
+#include <cstring>
+#include <ctime>
+
+#include "rtl/cosim/stim_common.h"
+
+namespace {
+
+constexpr unsigned kResetCycles = 4;
+constexpr uint64_t kVcdBefore = 100;
+constexpr uint64_t kVcdAfter = 10;
+constexpr unsigned kHistory = 8;
+
+struct Counts {
+	uint64_t cycles = 0;
+	uint64_t rsp = 0, hits = 0, mapped = 0;
+	uint64_t ops[8] = {};
+	double wall_s = 0, model_s = 0;
+};
+
+// The last few cycles, printed with a mismatch to show how it came about.
+struct HistEntry {
+	uint64_t cycle;
+	lookup_core_in in;
+	lookup_core_out exp;
+};
+
+double now_s()
+{
+	timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+std::unique_ptr<Stimulus> make_stim(const CosimOpts &o, const DutConfig &c,
+				    std::string *err)
+{
+	StimParams p{ c.depth, c.key_bits, c.n_vpids, o.seed };
+
+	if (o.mode == "directed")
+		return stim_directed(p);
+	if (o.mode == "traffic")
+		return stim_traffic(p, o, err);
+	return stim_random(p);
+}
+
+void print_history(FILE *f, const HistEntry *h, uint64_t n)
+{
+	uint64_t first = n > kHistory ? n - kHistory : 0;
+
+	fprintf(f, "previous cycles (inputs taken; expected response):\n");
+	for (uint64_t c = first; c < n; c++) {
+		const HistEntry &e = h[c % kHistory];
+
+		fprintf(f, "  %8" PRIu64 ": ", e.cycle);
+		if (e.in.cfg_valid)
+			fprintf(f, "cfg op %u index %u%s  ", e.in.op & 7u, e.in.index,
+				e.exp.cfg_ready ? "" : " (refused)");
+		if (e.in.req_valid)
+			fprintf(f, "req tag 0x%02x%s  ", e.in.tag,
+				e.exp.req_ready ? "" : " (refused)");
+		if (e.exp.rsp.valid)
+			fprintf(f, "rsp tag 0x%02x hit %d index %u ppid %u mapped %d%s",
+				e.exp.rsp.tag, e.exp.rsp.hit, e.exp.rsp.index,
+				e.exp.rsp.ppid, e.exp.rsp.mapped,
+				e.in.rsp_ready ? "" : " (stalled)");
+		fputc('\n', f);
+	}
+}
+
+// One run from reset.  With trace_to set, dumps a VCD of cycles
+// [trace_from, trace_to] and runs to trace_to regardless of mismatches;
+// otherwise stops at the first mismatch and returns its cycle in *bad.
+int run(const CosimOpts &o, const DutConfig &c, bool tracing,
+	 uint64_t trace_from, uint64_t trace_to, uint64_t *bad, Counts *k)
+{
+	struct lookup_core_params lp{ c.depth, c.key_bits, c.n_vpids };
+	struct lookup_core *model = nullptr;
+	pnic_error err;
+	std::string serr;
+	HistEntry hist[kHistory];
+
+	if (lookup_core_create(&lp, &model, &err)) {
+		fprintf(stderr, "cosim: C model: %s\n", err.msg);
+		return 2;
+	}
+	std::unique_ptr<Stimulus> stim = make_stim(o, c, &serr);
+	if (!stim) {
+		fprintf(stderr, "cosim: %s\n", serr.c_str());
+		lookup_core_destroy(model);
+		return 2;
+	}
+	std::unique_ptr<Dut> dut = dut_create(o.seed, tracing);
+	lookup_core_in in = in_idle();
+	lookup_core_out exp, act;
+
+	if (tracing && trace_from == 0 && !dut->trace_start(o.vcd_file)) {
+		fprintf(stderr, "cosim: cannot write %s\n", o.vcd_file.c_str());
+		tracing = false;
+	}
+	for (unsigned i = 0; i < kResetCycles; i++) {
+		dut->set(in, false);
+		dut->rise();
+		lookup_core_reset(model);
+	}
+
+	int rc = 0;
+	double t0 = now_s(), tm = 0;
+	uint64_t cyc = 0;
+
+	for (; cyc < o.cycles || !stim->done(); cyc++) {
+		if (tracing) {
+			if (cyc == trace_from && cyc && !dut->trace_start(o.vcd_file)) {
+				fprintf(stderr, "cosim: cannot write %s\n",
+					o.vcd_file.c_str());
+				tracing = false;
+			}
+			if (cyc > trace_to)
+				break;
+		}
+		stim->next(&in);
+		dut->set(in, true);
+		dut->outputs(&act);
+		if (o.profile) {
+			double a = now_s();
+
+			lookup_core_eval(model, &in, &exp);
+			tm += now_s() - a;
+		} else {
+			lookup_core_eval(model, &in, &exp);
+		}
+		if (!tracing && !cosim_outputs_equal(exp, act, c.key_bits)) {
+			cosim_print_mismatch(stdout, cyc, in, exp, act, c.key_bits);
+			print_history(stdout, hist, cyc);
+			*bad = cyc;
+			rc = 1;
+			break;
+		}
+		HistEntry &h = hist[cyc % kHistory];
+		h.cycle = cyc;
+		h.in = in;
+		h.exp = exp;
+
+		bool cfg_go = in.cfg_valid && exp.cfg_ready;
+		bool req_go = in.req_valid && exp.req_ready;
+
+		stim->accepted(cfg_go, req_go);
+		k->ops[in.op & 7] += cfg_go;
+		if (exp.rsp.valid && in.rsp_ready) {
+			k->rsp++;
+			k->hits += exp.rsp.hit;
+			k->mapped += exp.rsp.mapped;
+		}
+		dut->rise();
+		if (o.profile) {
+			double a = now_s();
+
+			lookup_core_step(model, &in);
+			tm += now_s() - a;
+		} else {
+			lookup_core_step(model, &in);
+		}
+	}
+	k->cycles = cyc;
+	k->wall_s = now_s() - t0;
+	k->model_s = tm;
+	if (o.coverage && !tracing) {
+		if (!dut->coverage_write(o.coverage_file) ||
+		    !cosim_coverage_summary(stdout, o.coverage_file)) {
+			fprintf(stderr, "cosim: could not write coverage to %s\n",
+				o.coverage_file.c_str());
+			rc = rc ? rc : 2;
+		}
+	}
+	dut.reset();
+	lookup_core_destroy(model);
+	return rc;
+}
+
+}  // namespace
+
+int main(int argc, char **argv)
+{
+	CosimOpts o;
+	DutConfig c = dut_config();
+	Counts k;
+	uint64_t bad = 0;
+	int rc;
+
+	rc = cosim_parse_opts(argc, argv, &o);
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	if (!o.quiet)
+		printf("cosim %ux%u (NumVpids %u) mode %s seed %" PRIu64 ": %" PRIu64
+		       " cycles\n", c.depth, c.key_bits, c.n_vpids, o.mode.c_str(),
+		       o.seed, o.cycles);
+	fflush(stdout);
+	rc = run(o, c, false, 0, 0, &bad, &k);
+	if (rc == 2)
+		return 2;
+
+	if (rc == 1) {
+		printf("FAIL: mismatch at cycle %" PRIu64 " (mode %s, seed %" PRIu64
+		       "); reproduce with --seed %" PRIu64 " --mode %s --cycles %" PRIu64 "\n",
+		       bad, o.mode.c_str(), o.seed, o.seed, o.mode.c_str(), bad + 1);
+		if (o.vcd) {
+			Counts kt;
+			uint64_t from = bad > kVcdBefore ? bad - kVcdBefore : 0;
+
+			fflush(stdout);
+			if (run(o, c, true, from, bad + kVcdAfter, &bad, &kt) != 2)
+				printf("VCD of cycles %" PRIu64 "..%" PRIu64 " (time = 2 x cycle + %u x 2 reset): %s\n",
+				       from, bad + kVcdAfter, kResetCycles, o.vcd_file.c_str());
+		}
+		return 1;
+	}
+
+	double kcps = k.wall_s > 0 ? k.cycles / k.wall_s / 1e3 : 0;
+
+	printf("PASS %ux%u mode %s seed %" PRIu64 ": %" PRIu64 " cycles matched; "
+	       "%" PRIu64 " responses (%.1f%% hit, %.1f%% mapped), "
+	       "writes: %" PRIu64 " tcam %" PRIu64 " inval %" PRIu64 " action %"
+	       PRIu64 " map %" PRIu64 " clear %" PRIu64 " nop; %.0f kcycles/s",
+	       c.depth, c.key_bits, o.mode.c_str(), o.seed, k.cycles, k.rsp,
+	       k.rsp ? 100.0 * k.hits / k.rsp : 0.0,
+	       k.rsp ? 100.0 * k.mapped / k.rsp : 0.0,
+	       k.ops[LC_OP_TCAM_WRITE], k.ops[LC_OP_TCAM_INVALIDATE],
+	       k.ops[LC_OP_ACTION_WRITE], k.ops[LC_OP_MAP_WRITE],
+	       k.ops[LC_OP_MAP_CLEAR], k.ops[0] + k.ops[6] + k.ops[7], kcps);
+	if (o.profile)
+		printf("; C model %.1f%% of the time", 100.0 * k.model_s / k.wall_s);
+	printf("\n");
+	return 0;
+}
