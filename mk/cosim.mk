@@ -91,6 +91,7 @@ TEST_EXTRA_BUILD  += $(patsubst %,$(COSIM_DIR)/%/cosim,$(COSIM_TEST_CFGS)) $(COS
 TEST_EXTRA += $(foreach c,$(COSIM_TEST_CFGS),\
 	"$(COSIM_DIR)/$c/cosim --quiet --mode random --seed 1 --cycles $(COSIM_TEST_CYCLES) --vcd-file $(COSIM_DIR)/$c/fail.vcd" \
 	"$(COSIM_DIR)/$c/cosim --quiet --mode directed --seed 2 --cycles 0 --vcd-file $(COSIM_DIR)/$c/fail.vcd")
+TEST_EXTRA += "tests/cosim/cmd-cosim.sh $(BIN)/pnicsim $(firstword $(COSIM_TEST_CFGS))"
 TEST_EXTRA += $(foreach m,$(COSIM_MUTANTS),"tests/cosim/expect-mismatch.sh $m build/mutants/$m/cosim")
 endif
 

@@ -73,12 +73,13 @@ std::unique_ptr<Dut> dut_create(uint64_t seed, bool trace);
 
 // Cycle inputs with valid/ready discipline: a beat offered stays, with the
 // same data, until it is accepted.  next() fills the inputs of the coming
-// cycle; accepted() reports what the edge took.  done() ends a finite
-// script (directed mode).
+// cycle and says whether its edge is a reset edge (then nothing is offered
+// and nothing accepted); accepted() reports what the edge took.  done()
+// says the minimum work is done (directed mode: one full script).
 class Stimulus {
 public:
 	virtual ~Stimulus() = default;
-	virtual void next(lookup_core_in *in) = 0;
+	virtual void next(lookup_core_in *in, bool *reset) = 0;
 	virtual void accepted(bool cfg, bool req) = 0;
 	virtual bool done() const { return false; }
 	virtual const char *name() const = 0;

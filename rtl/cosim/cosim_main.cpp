@@ -22,12 +22,14 @@ struct Counts {
 	uint64_t cycles = 0;
 	uint64_t rsp = 0, hits = 0, mapped = 0;
 	uint64_t ops[8] = {};
+	uint64_t resets = 0;
 	double wall_s = 0, model_s = 0;
 };
 
 // The last few cycles, printed with a mismatch to show how it came about.
 struct HistEntry {
 	uint64_t cycle;
+	bool reset;
 	lookup_core_in in;
 	lookup_core_out exp;
 };
@@ -61,6 +63,8 @@ void print_history(FILE *f, const HistEntry *h, uint64_t n)
 		const HistEntry &e = h[c % kHistory];
 
 		fprintf(f, "  %8" PRIu64 ": ", e.cycle);
+		if (e.reset)
+			fprintf(f, "RESET  ");
 		if (e.in.cfg_valid)
 			fprintf(f, "cfg op %u index %u%s  ", e.in.op & 7u, e.in.index,
 				e.exp.cfg_ready ? "" : " (refused)");
@@ -126,8 +130,10 @@ int run(const CosimOpts &o, const DutConfig &c, bool tracing,
 			if (cyc > trace_to)
 				break;
 		}
-		stim->next(&in);
-		dut->set(in, true);
+		bool reset;
+
+		stim->next(&in, &reset);
+		dut->set(in, !reset);
 		dut->outputs(&act);
 		if (o.profile) {
 			double a = now_s();
@@ -146,21 +152,25 @@ int run(const CosimOpts &o, const DutConfig &c, bool tracing,
 		}
 		HistEntry &h = hist[cyc % kHistory];
 		h.cycle = cyc;
+		h.reset = reset;
 		h.in = in;
 		h.exp = exp;
 
-		bool cfg_go = in.cfg_valid && exp.cfg_ready;
-		bool req_go = in.req_valid && exp.req_ready;
+		bool cfg_go = !reset && in.cfg_valid && exp.cfg_ready;
+		bool req_go = !reset && in.req_valid && exp.req_ready;
 
 		stim->accepted(cfg_go, req_go);
 		k->ops[in.op & 7] += cfg_go;
-		if (exp.rsp.valid && in.rsp_ready) {
+		if (!reset && exp.rsp.valid && in.rsp_ready) {
 			k->rsp++;
 			k->hits += exp.rsp.hit;
 			k->mapped += exp.rsp.mapped;
 		}
 		dut->rise();
-		if (o.profile) {
+		if (reset) {
+			lookup_core_reset(model);
+			k->resets++;
+		} else if (o.profile) {
 			double a = now_s();
 
 			lookup_core_step(model, &in);
@@ -228,13 +238,13 @@ int main(int argc, char **argv)
 	printf("PASS %ux%u mode %s seed %" PRIu64 ": %" PRIu64 " cycles matched; "
 	       "%" PRIu64 " responses (%.1f%% hit, %.1f%% mapped), "
 	       "writes: %" PRIu64 " tcam %" PRIu64 " inval %" PRIu64 " action %"
-	       PRIu64 " map %" PRIu64 " clear %" PRIu64 " nop; %.0f kcycles/s",
+	       PRIu64 " map %" PRIu64 " clear %" PRIu64 " nop; %" PRIu64 " reset cycles; %.0f kcycles/s",
 	       c.depth, c.key_bits, o.mode.c_str(), o.seed, k.cycles, k.rsp,
 	       k.rsp ? 100.0 * k.hits / k.rsp : 0.0,
 	       k.rsp ? 100.0 * k.mapped / k.rsp : 0.0,
 	       k.ops[LC_OP_TCAM_WRITE], k.ops[LC_OP_TCAM_INVALIDATE],
 	       k.ops[LC_OP_ACTION_WRITE], k.ops[LC_OP_MAP_WRITE],
-	       k.ops[LC_OP_MAP_CLEAR], k.ops[0] + k.ops[6] + k.ops[7], kcps);
+	       k.ops[LC_OP_MAP_CLEAR], k.ops[0] + k.ops[6] + k.ops[7], k.resets, kcps);
 	if (o.profile)
 		printf("; C model %.1f%% of the time", 100.0 * k.model_s / k.wall_s);
 	printf("\n");

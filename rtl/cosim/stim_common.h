@@ -28,15 +28,21 @@ pnic_key key_hitting(const pnic_key &value, const pnic_key &mask,
 // refused stays.
 class ScriptQueue {
 public:
-	void push(const lookup_core_in &in) { q_.push_back(in); }
+	void push(const lookup_core_in &in) { q_.push_back({ in, false }); }
+	// n cycles of reset.
+	void push_reset(unsigned n);
 	bool empty() const { return q_.empty(); }
 	size_t size() const { return q_.size(); }
 	// The inputs for the coming cycle (idle, response taken, if empty).
-	void next(lookup_core_in *in);
+	void next(lookup_core_in *in, bool *reset);
 	void accepted(bool cfg, bool req);
 
 private:
-	std::deque<lookup_core_in> q_;
+	struct Item {
+		lookup_core_in in;
+		bool reset;
+	};
+	std::deque<Item> q_;
 	bool refused_ = false;
 };
 

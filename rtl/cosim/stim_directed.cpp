@@ -22,13 +22,13 @@ public:
 		build();
 	}
 
-	void next(lookup_core_in *in) override
+	void next(lookup_core_in *in, bool *reset) override
 	{
 		if (q_.empty()) {
 			rounds_++;
 			build();
 		}
-		q_.next(in);
+		q_.next(in, reset);
 	}
 
 	void accepted(bool cfg, bool req) override { q_.accepted(cfg, req); }
@@ -238,8 +238,29 @@ private:
 		idle(8);
 	}
 
+	// Reset with lookups in flight and a full table and map: afterwards
+	// nothing is valid and nothing is mapped, until written again.
+	void reset_case()
+	{
+		pnic_key k = key_random(r_, p_.key_bits);
+
+		op(LC_OP_MAP_WRITE, 1, 0, 9);
+		write(3, k, ones_, 1);
+		write(0, zero_, zero_, 1);
+		lookup(k);
+		lookup(k);
+		lookup(k);
+		q_.push_reset(2);
+		idle(4);
+		lookup(k);
+		write(3, k, ones_, 1);
+		lookup(k);
+		idle(4);
+	}
+
 	void build()
 	{
+		reset_case();
 		empty_table();
 		all_matching();
 		highest_and_lowest();

@@ -8,6 +8,7 @@
 // entry the generator wrote.  Actions name VPIDs from a small pool that
 // the map writes also target, so that map timing is exercised.  Inputs
 // that are not valid carry random data, which the RTL must ignore.
+#include <algorithm>
 #include <vector>
 
 #include "rtl/cosim/stim_common.h"
@@ -33,10 +34,23 @@ public:
 		new_phase();
 	}
 
-	void next(lookup_core_in *in) override
+	void next(lookup_core_in *in, bool *reset) override
 	{
 		if (++cycle_ % kPhaseCycles == 0)
 			new_phase();
+		// Reset with the table, the map and the pipeline full; offered
+		// beats wait (nothing is accepted at a reset edge) and the
+		// table the generator remembers is forgotten.
+		*reset = reset_left_ > 0;
+		if (reset_left_) {
+			reset_left_--;
+			in->cfg_valid = false;
+			in->req_valid = false;
+			in->rsp_ready = r_.chance(500);
+			std::fill(written_.begin(), written_.end(), false);
+			live_.clear();
+			return;
+		}
 		if (!cfg_pending_ && r_.chance(cfg_rate_)) {
 			make_cfg(&cfg_);
 			cfg_pending_ = true;
@@ -95,6 +109,8 @@ private:
 		cfg_rate_ = cfg_rates[r_.below(5)];
 		req_rate_ = req_rates[r_.below(4)];
 		ready_rate_ = ready_rates[r_.below(5)];
+		if (r_.chance(150))
+			reset_left_ = 1 + r_.below(3);
 		// Some phases aim their writes at the few entries and VPIDs that
 		// the lookups hit, so that write/lookup races are frequent.
 		focus_ = r_.chance(500);
@@ -221,6 +237,7 @@ private:
 	uint64_t cycle_ = 0;
 	uint32_t cfg_rate_ = 0, req_rate_ = 0, ready_rate_ = 0;
 	bool focus_ = false;
+	unsigned reset_left_ = 0;
 };
 
 }  // namespace

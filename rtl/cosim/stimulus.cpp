@@ -140,13 +140,21 @@ lookup_core_in in_req(const pnic_key &key, uint8_t tag)
 	return in;
 }
 
-void ScriptQueue::next(lookup_core_in *in)
+void ScriptQueue::push_reset(unsigned n)
 {
+	for (unsigned i = 0; i < n; i++)
+		q_.push_back({ in_idle(), true });
+}
+
+void ScriptQueue::next(lookup_core_in *in, bool *reset)
+{
+	*reset = false;
 	if (q_.empty()) {
 		*in = in_idle();
 		return;
 	}
-	*in = q_.front();
+	*in = q_.front().in;
+	*reset = q_.front().reset;
 	if (refused_)
 		in->rsp_ready = true;
 }
@@ -155,7 +163,7 @@ void ScriptQueue::accepted(bool cfg, bool req)
 {
 	if (q_.empty())
 		return;
-	lookup_core_in &f = q_.front();
+	lookup_core_in &f = q_.front().in;
 
 	if (cfg)
 		f.cfg_valid = false;
