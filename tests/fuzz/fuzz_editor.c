@@ -1,7 +1,8 @@
 /* Fuzz the editor: an action word, a parse result and a frame from the
- * input.  The parse result is taken raw from the input, so the editor's
- * bounds checks are tested against descriptions that do not match the
- * frame at all.  The frame sits in a heap buffer of exactly `cap` bytes, so
+ * input.  Byte 11 bit 2 picks where the parse result comes from: the
+ * parser run on the frame (what the datapath does), or raw input bytes, so
+ * that the editor's bounds checks also meet descriptions that do not match
+ * the frame at all.  The frame sits in a heap buffer of exactly `cap` bytes, so
  * ASan sees any write past it.  Checked: the result code is a known
  * reason, an edit never grows the frame past cap, and a refusal leaves the
  * frame untouched. */
@@ -27,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const struct encap_template *tp = NULL;
 	uint32_t len, n, cap;
 	uint8_t *buf, *orig;
-	unsigned mode;
+	unsigned mode, mode_parse;
 	int rc;
 
 	if (size < 12 + sizeof pr)
@@ -37,6 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	action_unpack(&w, &a);
 	cap = data[9] | (uint32_t)data[10] << 8;
 	mode = data[11] & 3;
+	mode_parse = data[11] & 4;
 	switch (mode) {
 	case 0:
 		break;
@@ -48,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	default:
 		memset(&t, 0, sizeof t);
-		t.len = data[11] >> 2;
+		t.len = data[11] >> 3 << 2;
 		tp = &t;
 		break;
 	}
@@ -65,6 +67,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size -= ENCAP_TEMPLATE_MAX_BYTES;
 	}
 	len = (uint32_t)size;
+	if (mode_parse)
+		parse_frame(data, len, len, &pr);
 	if (cap < len)
 		cap = len;
 	buf = malloc(cap ? cap : 1);

@@ -1,14 +1,19 @@
 /* Editor tests: every edited frame is compared byte for byte with an
  * expected frame built from scratch by the builder below (which knows
  * nothing of the editor), with checksums from a plain full-sum routine.
- * Parse results are filled by the builder, as the parser would. */
+ * Parse results are filled by the builder, as the parser would (checked
+ * against the real parser below, which also runs the random combinations
+ * and round trips over the capture corpus). */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "model/editor.h"
+#include "tools/io/pcap_in.h"
 
 #define CAP 2048
 
@@ -1282,7 +1287,8 @@ static void random_combinations(bool real_parse)
 			a.dscp = rnd(64);
 
 		n = build_desc(&d, in, &pr);
-		(void)real_parse;   /* the parser has not landed yet */
+		if (real_parse)
+			parse_frame(in, n, n, &pr);
 		cap = rnd(4) || n < 100 ? CAP : n - 100 + rnd(200);
 		want = model_edit(&a, &to, d.vni ^ 0x5a5a5a, &d, cap, exp, &en, &epr);
 		by_status[want]++;
@@ -1318,3 +1324,268 @@ Test(editor, random_combinations_against_model)
 	random_combinations(false);
 }
 
+/* ---- with the real parser ----------------------------------------------- */
+
+/* The builder's parse results (used above) say what the parser says. */
+static void assert_same_hdrs(const struct pkt_hdrs *a, const struct pkt_hdrs *b)
+{
+	uint32_t mask = HDR_ETH | HDR_VLAN | HDR_ARP | HDR_IPV4 | HDR_IPV6 |
+			HDR_TCP | HDR_UDP;
+
+	cr_assert_eq(a->have & mask, b->have & mask, "have 0x%x vs 0x%x",
+		     a->have, b->have);
+	cr_assert_eq(a->l2_off, b->l2_off);
+	cr_assert_eq(a->n_vlans, b->n_vlans);
+	for (int i = 0; i < a->n_vlans; i++) {
+		cr_assert_eq(a->vlan_off[i], b->vlan_off[i]);
+		cr_assert_eq(a->vlan_tci[i], b->vlan_tci[i]);
+	}
+	cr_assert_eq(a->ethertype, b->ethertype);
+	cr_assert_eq(a->l3_off, b->l3_off);
+	if (a->have & (HDR_IPV4 | HDR_IPV6)) {
+		cr_assert_eq(a->ttl, b->ttl);
+		cr_assert_eq(a->tos, b->tos);
+		cr_assert_eq(a->ip_proto, b->ip_proto);
+		cr_assert_eq(memcmp(a->src_ip, b->src_ip, 16), 0);
+		cr_assert_eq(memcmp(a->dst_ip, b->dst_ip, 16), 0);
+		cr_assert_eq(a->ip_total_len, b->ip_total_len);
+		cr_assert_eq(a->l4_off, b->l4_off);
+		cr_assert_eq(a->l4_sport, b->l4_sport);
+		cr_assert_eq(a->l4_dport, b->l4_dport);
+	}
+}
+
+Test(editor, builder_agrees_with_parser)
+{
+	for (int iter = 0; iter < 500; iter++) {
+		struct fdesc d;
+		struct parse_result pr, real;
+		uint8_t in[CAP];
+		uint32_t n;
+
+		memset(&d, 0, sizeof d);
+		d.vxlan = iter & 1;
+		d.vni = rnd(1u << 24);
+		if (d.vxlan) {
+			d.outer = outer_spec(rnd(2) ? 4 : 6);
+			random_tags(&d.outer);
+			d.inner = random_spec();
+		} else {
+			d.outer = random_spec();
+		}
+		n = build_desc(&d, in, &pr);
+		parse_frame(in, n, n, &real);
+		cr_assert_eq(real.status, PARSE_OK, "iter %d: %s", iter,
+			     parse_status_name(real.status));
+		assert_same_hdrs(&pr.outer, &real.outer);
+		cr_assert_eq(real.tunnel, pr.tunnel);
+		cr_assert_eq(real.have_inner, pr.have_inner);
+		if (pr.have_inner) {
+			cr_assert_eq(real.vni, pr.vni);
+			assert_same_hdrs(&pr.inner, &real.inner);
+		}
+	}
+}
+
+Test(editor, random_combinations_with_real_parser)
+{
+	random_combinations(true);
+}
+
+/* ---- the capture corpus ------------------------------------------------- */
+
+static char corpus[512];
+
+static bool have_corpus(void)
+{
+	const char *shared = getenv("PNICSIM_SHARED");
+	struct stat st;
+
+	snprintf(corpus, sizeof corpus, "%s/data/pcaps",
+		 shared && *shared ? shared : "../shared");
+	return stat(corpus, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+struct corpus_counts {
+	uint64_t frames, vlan_rt, encap_rt[2], ttl, ttl_expired, dscp, decap, too_big;
+};
+
+static void ipv4_hdr_valid(const uint8_t *f, uint32_t n, uint32_t l3,
+			   bool *valid)
+{
+	uint32_t ihl = (f[l3] & 15) * 4u;
+
+	*valid = ihl >= 20 && l3 + ihl <= n && full_csum(f + l3, ihl, 0) == 0;
+}
+
+static void corpus_frame(const uint8_t *frame, uint32_t n,
+			 struct corpus_counts *c)
+{
+	uint32_t cap = n + 256, m, m2;
+	uint8_t *b = malloc(cap);
+	struct parse_result pr, p2;
+	const struct pkt_hdrs *o;
+	struct pnic_action a;
+	int rc;
+
+	cr_assert_not_null(b);
+	parse_frame(frame, n, n, &pr);
+	o = &pr.outer;
+	c->frames++;
+
+	/* VLAN push then pop gives the frame back */
+	if ((o->have & HDR_ETH) && o->n_vlans < 2 && pr.status != PARSE_TOO_MANY_TAGS) {
+		memcpy(b, frame, n);
+		m = n;
+		a = (struct pnic_action){ .vlan_op = VLAN_OP_PUSH, .vlan_tci = 0x3456 };
+		rc = editor_apply(&a, NULL, &pr, b, &m, cap, NULL);
+		cr_assert_eq(rc, 0, "frame %llu (%u bytes, %s): push refused: %s",
+			     (unsigned long long)c->frames, n,
+			     parse_status_name(pr.status), editor_status_name(-rc));
+		parse_frame(b, m, m, &p2);
+		cr_assert_eq(p2.outer.n_vlans, o->n_vlans + 1);
+		cr_assert_eq(p2.outer.vlan_tci[0], 0x3456);
+		a = (struct pnic_action){ .vlan_op = VLAN_OP_POP };
+		cr_assert_eq(editor_apply(&a, NULL, &p2, b, &m, cap, NULL), 0);
+		assert_same(b, m, frame, n);
+		c->vlan_rt++;
+	}
+
+	/* encap then decap gives the frame back; the outer headers check */
+	for (int v = 0; v < 2 && (o->have & HDR_ETH); v++) {
+		struct fspec to = outer_spec(v ? 6 : 4);
+		struct encap_template t = make_template(&to, 0xc0ffee);
+
+		memcpy(b, frame, n);
+		m = n;
+		a = (struct pnic_action){ .tunnel_op = TUNNEL_OP_VXLAN_ENCAP };
+		rc = editor_apply(&a, &t, &pr, b, &m, cap, NULL);
+		if (n + t.len - 14 - 40 * v > 65535) {
+			/* big TCP (GSO) frames: the outer length would not fit */
+			cr_assert_eq(rc, -EDIT_NO_ROOM);
+			c->too_big++;
+			continue;
+		}
+		cr_assert_eq(rc, 0, "%s", editor_status_name(-rc));
+		cr_assert_eq(m, n + t.len);
+		parse_frame(b, m, m, &p2);
+		cr_assert_eq(p2.tunnel, TUNNEL_VXLAN);
+		cr_assert(p2.have_inner);
+		cr_assert_eq(p2.vni, 0xc0ffee);
+		cr_assert_eq(p2.outer.ip_total_len, m - 14);
+		assert_checksums(b, &p2.outer);
+		if (v)   /* over IPv6 the UDP checksum must be there */
+			cr_assert(b[14 + 40 + 6] | b[14 + 40 + 7]);
+		a = (struct pnic_action){ .tunnel_op = TUNNEL_OP_VXLAN_DECAP };
+		m2 = m;
+		rc = editor_apply(&a, NULL, &p2, b, &m2, cap, NULL);
+		cr_assert_eq(rc, 0, "decap: %s", editor_status_name(-rc));
+		assert_same(b, m2, frame, n);
+		c->encap_rt[v]++;
+	}
+
+	/* TTL and DSCP keep a valid IPv4 header checksum valid */
+	if ((o->have & (HDR_IPV4 | HDR_IPV6)) && pr.status == PARSE_OK) {
+		bool v4 = o->have & HDR_IPV4, valid = true;
+		uint32_t l3 = o->l3_off, at = l3 + (v4 ? 8 : 7);
+
+		if (v4)
+			ipv4_hdr_valid(frame, n, l3, &valid);
+		memcpy(b, frame, n);
+		m = n;
+		a = (struct pnic_action){ .dec_ttl = true, .set_dscp = true,
+					  .dscp = (uint8_t)(c->frames % 64) };
+		rc = editor_apply(&a, NULL, &pr, b, &m, cap, NULL);
+		if (frame[at] <= 1) {
+			cr_assert_eq(rc, -EDIT_TTL_EXPIRED);
+			c->ttl_expired++;
+		} else {
+			cr_assert_eq(rc, 0, "%s", editor_status_name(-rc));
+			cr_assert_eq(b[at], frame[at] - 1);
+			if (v4) {
+				bool after;
+
+				cr_assert_eq(b[l3 + 1] >> 2, a.dscp);
+				cr_assert_eq(b[l3 + 1] & 3, frame[l3 + 1] & 3);
+				ipv4_hdr_valid(b, m, l3, &after);
+				cr_assert_eq(after, valid);
+			} else {
+				cr_assert_eq((b[l3] & 15) << 2 | b[l3 + 1] >> 6, a.dscp);
+			}
+			for (uint32_t i = 0; i < n; i++)
+				if (i != at && i != l3 + 1 && i != l3 &&
+				    !(v4 && (i == l3 + 10 || i == l3 + 11)))
+					cr_assert_eq(b[i], frame[i], "byte %u", i);
+			c->ttl++;
+			c->dscp++;
+		}
+	}
+
+	/* decap of a VXLAN frame leaves its inner frame */
+	if (pr.tunnel == TUNNEL_VXLAN && pr.have_inner) {
+		uint32_t end = n;
+
+		if ((o->have & (HDR_IPV4 | HDR_IPV6)) &&
+		    o->l3_off + o->ip_total_len < n)
+			end = o->l3_off + o->ip_total_len;
+		memcpy(b, frame, n);
+		m = n;
+		a = (struct pnic_action){ .tunnel_op = TUNNEL_OP_VXLAN_DECAP };
+		rc = editor_apply(&a, NULL, &pr, b, &m, cap, NULL);
+		cr_assert_eq(rc, 0, "%s", editor_status_name(-rc));
+		assert_same(b, m, frame + pr.inner.l2_off, end - pr.inner.l2_off);
+		c->decap++;
+	}
+	free(b);
+}
+
+static void corpus_dir(const char *dir, struct corpus_counts *c)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char path[1024];
+		struct pcap_in *in;
+		struct pcap_in_pkt pkt;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		if (pcap_in_open(path, &in, NULL))
+			continue;   /* the corpus holds damaged files on purpose */
+		while (pcap_in_next(in, &pkt, NULL) == 1)
+			corpus_frame(pkt.frame, pkt.caplen, c);
+		pcap_in_close(in);
+	}
+	closedir(d);
+}
+
+Test(editor, corpus_round_trips, .timeout = 60)
+{
+	static const char *const sub[] = { "tcpdump", "libpcap", "pcap-parser",
+					   "derived" };
+	struct corpus_counts c;
+	char dir[600];
+
+	if (!have_corpus())
+		cr_skip("capture corpus not found at %s (set PNICSIM_SHARED)", corpus);
+	memset(&c, 0, sizeof c);
+	for (unsigned i = 0; i < sizeof sub / sizeof sub[0]; i++) {
+		snprintf(dir, sizeof dir, "%s/%s", corpus, sub[i]);
+		corpus_dir(dir, &c);
+	}
+	cr_log_info("corpus: %llu frames, %llu VLAN round trips, %llu+%llu encap round trips, "
+		    "%llu TTL/DSCP, %llu TTL expired, %llu decaps, %llu encaps too big",
+		    (unsigned long long)c.frames, (unsigned long long)c.vlan_rt,
+		    (unsigned long long)c.encap_rt[0], (unsigned long long)c.encap_rt[1],
+		    (unsigned long long)c.ttl, (unsigned long long)c.ttl_expired,
+		    (unsigned long long)c.decap, (unsigned long long)c.too_big);
+	cr_assert_gt(c.frames, 100);
+	cr_assert_gt(c.vlan_rt, 100);
+	cr_assert_gt(c.encap_rt[1], 100);
+	cr_assert_gt(c.ttl, 100);
+	cr_assert_gt(c.decap, 0, "no VXLAN frame decapsulated (vxlan.pcap?)");
+}
