@@ -229,11 +229,10 @@ struct work {
 	int32_t idx;
 	struct action_word w;
 	struct parse_result pr;
-	struct pnic_key key;
 };
 
 static void front(struct datapath *dp, uint32_t in_port,
-		  const struct dp_pkt *p, struct work *wk)
+		  const struct dp_pkt *p, struct work *wk, struct pnic_key *key)
 {
 	if (in_port >= dp->n_ports) {
 		wk->state = W_BAD_PORT;
@@ -247,7 +246,7 @@ static void front(struct datapath *dp, uint32_t in_port,
 		return;
 	}
 	wk->state = W_LOOKUP;
-	key_builder_build(dp->p.profile, &wk->pr, (uint16_t)in_port, &wk->key);
+	key_builder_build(dp->p.profile, &wk->pr, (uint16_t)in_port, key);
 }
 
 static void back(struct datapath *dp, uint32_t in_port, const struct dp_pkt *p,
@@ -348,21 +347,26 @@ void datapath_process_burst(struct datapath *dp, uint32_t in_port,
 			    const struct dp_pkt *pkts, unsigned n)
 {
 	struct work wk[DP_BURST];
+	struct pnic_key keys[DP_BURST];
+	int32_t found[DP_BURST];
+	uint8_t which[DP_BURST];
 
 	while (n) {
-		unsigned m = n < DP_BURST ? n : DP_BURST;
+		unsigned m = n < DP_BURST ? n : DP_BURST, nk = 0;
 
-		/* parse -> key build */
-		for (unsigned i = 0; i < m; i++)
-			front(dp, in_port, &pkts[i], &wk[i]);
-		/* TCAM lookup */
+		/* parse -> key build; the keys to look up packed densely */
 		for (unsigned i = 0; i < m; i++) {
+			front(dp, in_port, &pkts[i], &wk[i], &keys[nk]);
 			wk[i].idx = TCAM_MISS;
-			if (wk[i].state != W_LOOKUP)
-				continue;
-			wk[i].idx = tcam_lookup(dp->p.tcam, &wk[i].key);
-			if (wk[i].idx != TCAM_MISS)
-				__builtin_prefetch(&dp->entries[wk[i].idx], 1);
+			if (wk[i].state == W_LOOKUP)
+				which[nk++] = (uint8_t)i;
+		}
+		/* TCAM lookup, the burst's keys together */
+		tcam_lookup_burst(dp->p.tcam, keys, nk, found);
+		for (unsigned k = 0; k < nk; k++) {
+			wk[which[k]].idx = found[k];
+			if (found[k] != TCAM_MISS)
+				__builtin_prefetch(&dp->entries[found[k]], 1);
 		}
 		/* action RAM read */
 		for (unsigned i = 0; i < m; i++)
