@@ -469,6 +469,42 @@ static json_t *summary_json(const struct replay *r)
 	return j;
 }
 
+/* "forward 3 mirror 4 dec_ttl ..." for the readable summary. */
+static void describe_action(const struct pnic_action *a, char *buf, size_t n)
+{
+	size_t k = 0;
+
+#define ADD(...) \
+	do { \
+		int w_ = snprintf(buf + k, n - k, __VA_ARGS__); \
+		if (w_ > 0 && (size_t)w_ < n - k) \
+			k += (size_t)w_; \
+	} while (0)
+	if (a->kind == ACT_FORWARD)
+		ADD("forward %u", a->vpid);
+	else
+		ADD("%s", action_kind_name(a->kind));
+	if (a->mirror)
+		ADD(" mirror %u", a->mirror_vpid);
+	if (a->tunnel_op == TUNNEL_OP_VXLAN_DECAP)
+		ADD(" vxlan_decap");
+	if (a->dec_ttl)
+		ADD(" dec_ttl");
+	if (a->set_dscp)
+		ADD(" dscp %u", a->dscp);
+	if (a->vlan_op == VLAN_OP_PUSH)
+		ADD(" vlan_push %u", a->vlan_tci & 0xfff);
+	else if (a->vlan_op == VLAN_OP_POP)
+		ADD(" vlan_pop");
+	else if (a->vlan_op == VLAN_OP_REWRITE)
+		ADD(" vlan_rewrite %u", a->vlan_tci & 0xfff);
+	if (a->tunnel_op == TUNNEL_OP_VXLAN_ENCAP)
+		ADD(" vxlan_encap %u", a->encap_id);
+	if (a->count)
+		ADD(" count");
+#undef ADD
+}
+
 static void print_summary(FILE *f, const struct replay *r)
 {
 	const struct replay_config *c = r->cfg;
@@ -534,16 +570,19 @@ static void print_summary(FILE *f, const struct replay *r)
 				(unsigned long long)s->edit.refused[i]);
 	fprintf(f, "%s\n", s->edit.frames || s->drop_reason[DP_DROP_EDIT] ? "" : " none");
 
-	fprintf(f, "\nflow entries (index, line, action: hits)\n");
+	fprintf(f, "\nflow entries       %-40s %10s %10s\n", "action", "hits", "bytes");
 	for (uint32_t i = 0; i < c->n_flows && i < 64; i++) {
 		uint64_t pk, by;
+		char desc[128];
 
 		datapath_entry_stats(r->dp, c->flows[i].index, &pk, &by);
-		fprintf(f, "  [%4u] line %-4u %-8s %10llu packets %12llu bytes\n",
-			c->flows[i].index, c->flows[i].line,
-			action_kind_name(c->flows[i].action.kind),
+		describe_action(&c->flows[i].action, desc, sizeof desc);
+		fprintf(f, "  [%4u] line %-4u %-40s %10llu %10llu\n",
+			c->flows[i].index, c->flows[i].line, desc,
 			(unsigned long long)pk, (unsigned long long)by);
 	}
+	fprintf(f, "  %-57s %10llu\n", "misses (no entry)",
+		(unsigned long long)s->misses);
 	if (c->n_flows > 64)
 		fprintf(f, "  ... %u more in summary.json\n", c->n_flows - 64);
 	fprintf(f, "\noutputs in %s%s\n", r->out_dir,
@@ -670,6 +709,7 @@ int cmd_replay(int argc, char **argv)
 	} else {
 		print_summary(stdout, &r);
 	}
+	fflush(stdout);
 	{
 		const struct dp_stats *s = datapath_stats(r.dp);
 
