@@ -8,3 +8,6 @@ TEST_EXTRA += 'tests/scenarios/check.sh demo'
 TEST_EXTRA_BUILD += $(BIN)/pnicsim
 # Faulty inputs: a capture cut mid-record, a refused link type, a bad config.
 TEST_EXTRA += 'tests/scenarios/replay_errors.sh'
+# tracegen reproduces the bundled trace and its configs match its traces.
+TEST_EXTRA += 'tests/scenarios/tracegen_check.sh'
+TEST_EXTRA_BUILD += $(BIN)/tracegen
