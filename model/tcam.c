@@ -510,9 +510,9 @@ static inline const uint64_t *entry_msk(const struct tcam *t, uint32_t e)
 	return t->msk + (size_t)e * t->nw;
 }
 
-/* Remove valid entry e from the index; frees its tuple when that empties,
- * unless it is `keep` (about to receive the replacement entry). */
-static void entry_remove(struct tcam *t, uint32_t e, const struct tuple *keep)
+/* Remove valid entry e from the index.  Returns the tuple it was in, which
+ * the caller frees if now empty (unless a replacement entry goes there). */
+static struct tuple *entry_remove(struct tcam *t, uint32_t e)
 {
 	struct tuple *tp = t->tuples[t->tuple_of[e]];
 	const uint64_t *v = entry_val(t, e);
@@ -544,8 +544,7 @@ static void entry_remove(struct tcam *t, uint32_t e, const struct tuple *keep)
 	t->valid[e] = 0;
 	t->tuple_of[e] = NO_TUPLE;
 	t->used--;
-	if (!tp->n_entries && tp != keep)
-		tuple_free(t, tp);
+	return tp;
 }
 
 /* Insert entry e (store already holds its value and mask) into tuple tp,
@@ -750,8 +749,12 @@ int tcam_write(struct tcam *t, uint32_t index, const struct pnic_key *value,
 	if (heap_reserve(tp) || otab_reserve(&tp->tab, t->stride, nw))
 		goto nomem_tuple;
 
-	if (t->valid[index])
-		entry_remove(t, index, tp);
+	if (t->valid[index]) {
+		struct tuple *old = entry_remove(t, index);
+
+		if (!old->n_entries && old != tp)
+			tuple_free(t, old);
+	}
 	memcpy(t->val + (size_t)index * nw, v, nw * sizeof *v);
 	memcpy(t->msk + (size_t)index * nw, mask->w, nw * sizeof *v);
 	entry_insert(t, index, tp);
@@ -774,8 +777,12 @@ int tcam_invalidate(struct tcam *t, uint32_t index, struct pnic_error *err)
 	rc = check_index(t, index, "invalidate", err);
 	if (rc)
 		return rc;
-	if (t->valid[index])
-		entry_remove(t, index, NULL);
+	if (t->valid[index]) {
+		struct tuple *old = entry_remove(t, index);
+
+		if (!old->n_entries)
+			tuple_free(t, old);
+	}
 	return 0;
 }
 

@@ -439,7 +439,8 @@ static int parse_sizes(struct opts *o, const char *arg)
 		if (*end || n < TCAM_MIN_DEPTH || n > TCAM_MAX_DEPTH ||
 		    o->n_sizes == MAX_SIZES) {
 			fprintf(stderr, "tcambench: bad size '%s' (want %u..%u, e.g. 16k, at most %u sizes)\n",
-				tok, TCAM_MIN_DEPTH, TCAM_MAX_DEPTH, MAX_SIZES);
+				tok, (unsigned)TCAM_MIN_DEPTH, (unsigned)TCAM_MAX_DEPTH,
+				(unsigned)MAX_SIZES);
 			return -1;
 		}
 		o->sizes[o->n_sizes] = (uint32_t)n;
