@@ -9,7 +9,9 @@
  * A pure function: no state, no allocation, never reads at or past
  * `caplen`.  A truncated or malformed frame still yields a result: the
  * fields parsed so far, `status` saying why parsing stopped, and `depth`,
- * the bytes examined (what the cycle model charges for).
+ * the bytes examined (what the cycle model charges for): the end of the
+ * last header accepted whole.  Statuses, bounds and the key builder that
+ * consumes the result are described in docs/parser.md.
  */
 #ifndef PNIC_PARSER_H
 #define PNIC_PARSER_H

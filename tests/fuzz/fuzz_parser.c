@@ -4,8 +4,8 @@
  * longer wire frame (snaplen cut; past 64 KiB, so the BIG TCP length rule
  * is reached too).  Checked: the result describes bytes inside the capture,
  * the layer flags agree with each other, a successful parse depends on the
- * first `depth` bytes only, and keys never carry bits above the profile's
- * width. */
+ * first `depth` bytes only, keys never carry bits above the profile's
+ * width, and key_builder_build() equals packing key_builder_fields(). */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,13 +40,15 @@ static void check_hdrs(const struct pkt_hdrs *h, uint32_t depth)
 
 static void check_key(const struct key_profile *p, const struct parse_result *r)
 {
-	struct pnic_key k;
+	struct pnic_key k, packed;
 	struct kp_fields f;
 
 	key_builder_build(p, r, 0xbeef, &k);
 	for (unsigned b = p->key_bits; b < PNIC_KEY_MAX_BITS; b++)
 		CHECK(!(k.w[b / 64] >> (b % 64) & 1));
 	key_builder_fields(r, 0xbeef, &f);
+	key_profile_pack(p, &f, &packed);
+	CHECK(key_equal(&k, &packed, PNIC_KEY_WORDS));
 	if (!(r->outer.have & (HDR_TCP | HDR_UDP | HDR_ICMP)))
 		CHECK(f.lo[KP_L4_SRC] == 0 && f.lo[KP_L4_DST] == 0);
 	CHECK(f.lo[KP_VNI] == r->vni);
