@@ -57,11 +57,11 @@ define COSIM_VERILATE
 	  -DCOSIM_DEPTH=$3 -DCOSIM_KEY_BITS=$4 -DCOSIM_NUM_VPIDS=$(COSIM_VPIDS) \
 	  -c rtl/cosim/dut_verilated.cpp -o $2/dut_verilated.o
 	$(CXX) -o $1 $2/dut_verilated.o $(COSIM_CXX_OBJ) $2/Vlookup_core__ALL.a \
-	  $(COSIM_VLRT) build/libpnic.a -pthread -latomic
+	  $(COSIM_VLRT) build/libpnicio.a build/libpnic.a $(LDLIBS_IO) -pthread -latomic
 endef
 
 COSIM_DEPS := $(COSIM_PKG) $(COSIM_RTL_SV) rtl/cosim/dut_verilated.cpp \
-	$(COSIM_CXX_OBJ) $(COSIM_VLRT) build/libpnic.a $(COSIM_HDRS)
+	$(COSIM_CXX_OBJ) $(COSIM_VLRT) build/libpnicio.a build/libpnic.a $(COSIM_HDRS)
 
 $(COSIM_DIR)/%/cosim: $(COSIM_DEPS)
 	$(call COSIM_VERILATE,$@,$(COSIM_DIR)/$*/obj,$(call cosim_depth,$*),$(call cosim_kbits,$*),$(COSIM_PKG) $(COSIM_RTL_SV),$(if $(findstring -cov,$*),--coverage),$(call cosim_opt,$*))
@@ -92,6 +92,8 @@ TEST_EXTRA += $(foreach c,$(COSIM_TEST_CFGS),\
 	"$(COSIM_DIR)/$c/cosim --quiet --mode random --seed 1 --cycles $(COSIM_TEST_CYCLES) --vcd-file $(COSIM_DIR)/$c/fail.vcd" \
 	"$(COSIM_DIR)/$c/cosim --quiet --mode directed --seed 2 --cycles 0 --vcd-file $(COSIM_DIR)/$c/fail.vcd")
 TEST_EXTRA += "tests/cosim/cmd-cosim.sh $(BIN)/pnicsim $(firstword $(COSIM_TEST_CFGS))"
+TEST_EXTRA += "tests/cosim/traffic.sh $(COSIM_DIR)/64x128/cosim 0 1"
+TEST_EXTRA_BUILD += $(BIN)/cbgen
 TEST_EXTRA += $(foreach m,$(COSIM_MUTANTS),"tests/cosim/expect-mismatch.sh $m build/mutants/$m/cosim")
 endif
 
@@ -100,3 +102,5 @@ COSIM_LONG_CFG ?= 1024x128
 .PHONY: cosim
 cosim: deps $(COSIM_DIR)/$(COSIM_LONG_CFG)/cosim
 	tests/cosim/long-run.sh $(COSIM_DIR)/$(COSIM_LONG_CFG)/cosim
+
+BENCH_BUILD += $(COSIM_DIR)/1024x128/cosim $(COSIM_DIR)/4096x128/cosim

@@ -38,6 +38,7 @@ struct CosimOpts {
 	bool quiet = false;
 	std::string pcap;              // traffic mode: packets
 	std::string rules;             // traffic mode: ClassBench rules
+	std::string trace;             // traffic mode: ClassBench headers
 	uint32_t n_vpids = 0;          // fixed by the build (NumVpids)
 };
 

@@ -12,7 +12,7 @@ static void usage(FILE *f, const char *prog)
 	fprintf(f,
 		"usage: %s [--seed N] [--cycles N] [--mode MODE] [--vcd on|off]\n"
 		"          [--vcd-file PATH] [--coverage] [--coverage-file PATH]\n"
-		"          [--profile] [--quiet] [--pcap FILE] [--rules FILE]\n\n"
+		"          [--profile] [--quiet] [--pcap FILE|DIR] [--rules FILE] [--trace FILE]\n\n"
 		"Runs the lookup core RTL (this build: Depth %u, KeyWidth %u, NumVpids %u%s)\n"
 		"in lockstep with the C model and compares every output every cycle.\n\n"
 		"  --seed N        stimulus and RTL initial state (default 1)\n"
@@ -24,8 +24,10 @@ static void usage(FILE *f, const char *prog)
 		"  --coverage      print the RTL coverage summary (coverage builds only)\n"
 		"  --coverage-file P  coverage data (default coverage_<D>x<K>.dat)\n"
 		"  --profile       time the C model's share of the lockstep run\n"
-		"  --pcap FILE     traffic mode: keys from the packets of this pcap\n"
-		"  --rules FILE    traffic mode: entries from this ClassBench rule file\n\n"
+		"  --pcap FILE|DIR traffic mode: keys from these packets (parser, key builder)\n"
+		"  --trace FILE    traffic mode: keys from ClassBench trace headers\n"
+		"  --rules FILE    traffic mode: entries from ClassBench rules (host/acl);\n"
+		"                  without it, one exact entry per distinct key\n\n"
 		"Exit status: 0 all cycles matched, 1 mismatch, 2 usage or setup error.\n",
 		prog, c.depth, c.key_bits, c.n_vpids, c.coverage ? ", coverage" : "");
 }
@@ -104,6 +106,8 @@ int cosim_parse_opts(int argc, char **argv, CosimOpts *o)
 			o->pcap = v;
 		} else if (!strcmp(a, "--rules")) {
 			o->rules = v;
+		} else if (!strcmp(a, "--trace")) {
+			o->trace = v;
 		} else {
 			fprintf(stderr, "cosim: unknown option '%s' (see --help)\n", a);
 			return 2;

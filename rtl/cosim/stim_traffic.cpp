@@ -1,11 +1,328 @@
-// Real traffic: not built yet (needs the parser and key builder).
-#include "rtl/cosim/cosim.h"
+// Real traffic: lookup keys from packets and entries from a rule set.
+//
+// Keys: every frame of the pcap files named by --pcap (a file, or a
+// directory whose *.pcap / *.pcapng files are all read) through the parser
+// and the key builder under the build's key profile (the built-in profile
+// whose width is KeyWidth), plus the headers of a ClassBench trace
+// (--trace).  Entries: a ClassBench rule set (--rules) compiled by
+// host/acl (port ranges expanded, rules placed in priority order); as many
+// leading rules as fit in Depth.  Without --rules the entries are the
+// packets' own keys, exact, with a catch-all entry at the bottom, the shape
+// of per-flow entries a host installs after a miss.
+//
+// The run installs the entries and maps the VPIDs through the config port,
+// then looks the keys up back to back (looping), with the updates a
+// running system makes meanwhile: an action rewritten, a rule's entry
+// invalidated and restored, a VPID moved to another PPID (one map write, a
+// VM migration) or unmapped, and some backpressure.
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <vector>
+
+extern "C" {
+#include "host/acl.h"
+#include "model/key_builder.h"
+#include "model/parser.h"
+#include "tools/io/classbench.h"
+#include "tools/io/pcap_in.h"
+}
+
+#include "rtl/cosim/stim_common.h"
+
+namespace {
+
+constexpr uint32_t kVpidPool = 16;
+
+const key_profile *profile_of_width(unsigned bits)
+{
+	for (unsigned i = 0; i < key_profile_builtin_count(); i++)
+		if (key_profile_builtin_at(i)->key_bits == bits)
+			return key_profile_builtin_at(i);
+	return nullptr;
+}
+
+bool read_pcap(const std::string &path, const key_profile *prof,
+	       std::vector<pnic_key> *keys, std::string *err)
+{
+	struct pcap_in *in = nullptr;
+	struct pcap_in_pkt pkt;
+	pnic_error perr;
+	int rc;
+
+	if (pcap_in_open(path.c_str(), &in, &perr)) {
+		*err = perr.msg;
+		return false;
+	}
+	while ((rc = pcap_in_next(in, &pkt, &perr)) == 1) {
+		parse_result r;
+		pnic_key k;
+
+		parse_frame(pkt.frame, pkt.caplen,
+			    pkt.len < pkt.caplen ? pkt.caplen : pkt.len, &r);
+		key_builder_build(prof, &r, (uint16_t)(pkt.number % 4), &k);
+		keys->push_back(k);
+	}
+	pcap_in_close(in);
+	// A file damaged part-way still gave its first packets; keep them.
+	(void)rc;
+	return true;
+}
+
+// A file, or every capture under a directory (recursively, in name
+// order).  Files that libpcap refuses
+// (the corpus holds deliberately broken ones) are skipped and counted.
+bool read_pcaps(const std::string &path, const key_profile *prof,
+		std::vector<pnic_key> *keys, unsigned *refused, std::string *err)
+{
+	struct stat st;
+
+	if (stat(path.c_str(), &st)) {
+		*err = "cannot read " + path + ": " + strerror(errno);
+		return false;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return read_pcap(path, prof, keys, err);
+
+	std::vector<std::string> files, dirs;
+	DIR *d = opendir(path.c_str());
+	if (!d) {
+		*err = "cannot list " + path + ": " + strerror(errno);
+		return false;
+	}
+	while (dirent *e = readdir(d)) {
+		std::string n = e->d_name;
+		struct stat es;
+
+		if (n[0] == '.')
+			continue;
+		if (!stat((path + "/" + n).c_str(), &es) && S_ISDIR(es.st_mode))
+			dirs.push_back(path + "/" + n);
+		else if ((n.size() > 5 && n.compare(n.size() - 5, 5, ".pcap") == 0) ||
+		    (n.size() > 7 && n.compare(n.size() - 7, 7, ".pcapng") == 0))
+			files.push_back(path + "/" + n);
+	}
+	closedir(d);
+	std::sort(files.begin(), files.end());
+	std::sort(dirs.begin(), dirs.end());
+	for (const auto &sd : dirs)
+		if (!read_pcaps(sd, prof, keys, refused, err))
+			return false;
+	for (const auto &f : files) {
+		std::string e;
+
+		if (!read_pcap(f, prof, keys, &e))
+			(*refused)++;
+	}
+	return true;
+}
+
+class TrafficStim final : public Stimulus {
+public:
+	TrafficStim(const StimParams &p, std::vector<pnic_key> keys,
+		    std::vector<pnic_key> values, std::vector<pnic_key> masks,
+		    std::vector<uint32_t> entry_rule)
+		: p_(p), r_(p.seed * 0x51afd7ed558ccd1dull + 3),
+		  keys_(std::move(keys)), values_(std::move(values)),
+		  masks_(std::move(masks)), rule_(std::move(entry_rule))
+	{
+		pnic_key zero;
+
+		key_zero(&zero);
+		for (uint32_t v = 0; v < kVpidPool && v < p.n_vpids; v++)
+			q_.push(in_cfg(LC_OP_MAP_WRITE, (uint16_t)v, zero, zero,
+				       action_random(r_, 0), (uint16_t)(100 + v)));
+		for (uint32_t i = 0; i < values_.size(); i++)
+			q_.push(in_cfg(LC_OP_TCAM_WRITE, (uint16_t)i, values_[i],
+				       masks_[i], action_of(i), 0));
+	}
+
+	void next(lookup_core_in *in, bool *reset) override
+	{
+		if (q_.empty())
+			refill();
+		q_.next(in, reset);
+	}
+
+	void accepted(bool cfg, bool req) override { q_.accepted(cfg, req); }
+	bool done() const override { return looked_ >= keys_.size(); }
+	const char *name() const override { return "traffic"; }
+
+private:
+	action_word action_of(uint32_t entry)
+	{
+		action_word a = action_random(r_, (uint16_t)(rule_[entry] % kVpidPool));
+
+		a.w[0] = (a.w[0] & ~3ull) | ACT_FORWARD;
+		return a;
+	}
+
+	// The next stretch of traffic: a burst of lookups, then maybe one
+	// update.
+	void refill()
+	{
+		pnic_key zero;
+		unsigned burst = 16 + r_.below(48);
+
+		key_zero(&zero);
+		for (unsigned i = 0; i < burst; i++) {
+			lookup_core_in in = in_req(keys_[next_key_], (uint8_t)tag_++);
+
+			next_key_ = (next_key_ + 1) % keys_.size();
+			looked_++;
+			in.rsp_ready = !r_.chance(50);
+			q_.push(in);
+		}
+		uint32_t n = (uint32_t)values_.size();
+		uint32_t x = r_.below(100);
+
+		if (x < 25 && n) {
+			uint32_t e = r_.below(n);
+			lookup_core_in w = in_cfg(LC_OP_ACTION_WRITE, (uint16_t)e,
+						  zero, zero, action_of(e), 0);
+			q_.push(w);
+		} else if (x < 40 && n) {
+			uint32_t e = r_.below(n);
+
+			q_.push(in_cfg(LC_OP_TCAM_INVALIDATE, (uint16_t)e, zero,
+				       zero, action_of(e), 0));
+			for (unsigned i = 0; i < 4; i++)
+				q_.push(in_req(keys_[r_.below((uint32_t)keys_.size())],
+					       (uint8_t)tag_++));
+			q_.push(in_cfg(LC_OP_TCAM_WRITE, (uint16_t)e, values_[e],
+				       masks_[e], action_of(e), 0));
+		} else if (x < 65) {
+			q_.push(in_cfg(LC_OP_MAP_WRITE, (uint16_t)r_.below(kVpidPool),
+				       zero, zero, action_random(r_, 0),
+				       (uint16_t)r_.below(0xffff)));
+		} else if (x < 70) {
+			q_.push(in_cfg(LC_OP_MAP_CLEAR, (uint16_t)r_.below(kVpidPool),
+				       zero, zero, action_random(r_, 0), 0));
+		}
+	}
+
+	StimParams p_;
+	Rng r_;
+	ScriptQueue q_;
+	std::vector<pnic_key> keys_, values_, masks_;
+	std::vector<uint32_t> rule_;
+	size_t next_key_ = 0;
+	uint64_t looked_ = 0;
+	unsigned tag_ = 0;
+};
+
+}  // namespace
 
 std::unique_ptr<Stimulus> stim_traffic(const StimParams &p, const CosimOpts &o,
 				       std::string *err)
 {
-	(void)p;
-	(void)o;
-	*err = "traffic mode is not available in this build";
-	return nullptr;
+	const key_profile *prof = profile_of_width(p.key_bits);
+	std::vector<pnic_key> keys, values, masks;
+	std::vector<uint32_t> rule;
+	unsigned refused = 0;
+	pnic_error perr;
+
+	if (!prof) {
+		*err = "traffic mode: no built-in key profile is " +
+		       std::to_string(p.key_bits) + " bits wide";
+		return nullptr;
+	}
+	if (o.pcap.empty() && o.trace.empty()) {
+		*err = "traffic mode needs packets: --pcap FILE|DIR and/or --trace FILE";
+		return nullptr;
+	}
+	if (!o.pcap.empty() && !read_pcaps(o.pcap, prof, &keys, &refused, err))
+		return nullptr;
+
+	struct acl *acl = nullptr;
+	struct cb_rules rules = {};
+	if (!o.rules.empty()) {
+		struct acl_params ap = { prof, p.depth };
+		uint32_t n = 0, need = 0;
+
+		if (cb_rules_load(o.rules.c_str(), &rules, &perr)) {
+			*err = perr.msg;
+			return nullptr;
+		}
+		// As many leading rules as fit: the set is refused whole otherwise.
+		while (n < rules.n && need + acl_rule_entries(&rules.rules[n]) <= p.depth)
+			need += acl_rule_entries(&rules.rules[n++]);
+		if (acl_compile(&ap, rules.rules, n, &acl, &perr)) {
+			*err = std::string("rules ") + o.rules + ": " + perr.msg;
+			cb_rules_free(&rules);
+			return nullptr;
+		}
+		for (uint32_t e = 0; e < acl_entry_count(acl); e++) {
+			pnic_key v, m;
+
+			acl_entry_get(acl, e, &v, &m);
+			values.push_back(v);
+			masks.push_back(m);
+			rule.push_back(acl_entry_rule(acl, e));
+		}
+	}
+	if (!o.trace.empty()) {
+		struct cb_trace tr = {};
+		struct acl_params ap = { prof, p.depth };
+		struct acl *keyer = acl;
+
+		if (cb_trace_load(o.trace.c_str(), &tr, &perr)) {
+			*err = perr.msg;
+			acl_destroy(acl);
+			cb_rules_free(&rules);
+			return nullptr;
+		}
+		// acl_header_key() only needs a compiled set for its profile.
+		if (!keyer && acl_compile(&ap, nullptr, 0, &keyer, &perr)) {
+			*err = perr.msg;
+			cb_trace_free(&tr);
+			return nullptr;
+		}
+		for (size_t i = 0; i < tr.n; i++) {
+			pnic_key k;
+
+			acl_header_key(keyer, &tr.hdrs[i].h, &k);
+			keys.push_back(k);
+		}
+		if (keyer != acl)
+			acl_destroy(keyer);
+		cb_trace_free(&tr);
+	}
+	acl_destroy(acl);
+	cb_rules_free(&rules);
+	if (keys.empty()) {
+		*err = "traffic mode: no packets could be read from " + o.pcap +
+		       (refused ? " (" + std::to_string(refused) + " files refused)" : "");
+		return nullptr;
+	}
+	if (o.rules.empty()) {
+		// Per-flow entries: each distinct key exact, a catch-all last.
+		pnic_key ones, zero;
+
+		key_zero(&zero);
+		key_zero(&ones);
+		key_set_range(&ones, 0, p.key_bits);
+		for (const auto &k : keys) {
+			if (values.size() + 1 >= p.depth)
+				break;
+			bool seen = false;
+			for (const auto &v : values)
+				seen = seen || key_equal(&v, &k, PNIC_KEY_WORDS);
+			if (seen)
+				continue;
+			values.push_back(k);
+			masks.push_back(ones);
+			rule.push_back((uint32_t)rule.size());
+		}
+		values.push_back(zero);
+		masks.push_back(zero);
+		rule.push_back((uint32_t)rule.size());
+	}
+	if (!o.quiet)
+		printf("traffic: %zu keys (%u capture files refused), %zu entries\n",
+		       keys.size(), refused, values.size());
+	return std::make_unique<TrafficStim>(p, std::move(keys), std::move(values),
+					     std::move(masks), std::move(rule));
 }
