@@ -184,6 +184,7 @@ static void forward(struct datapath *dp, struct dp_out *o,
 {
 	const struct encap_template *tpl = NULL;
 	uint32_t n = caplen;
+	uint64_t wire;
 	int rc;
 
 	if (!a->vlan_op && !a->tunnel_op && !a->dec_ttl && !a->set_dscp) {
@@ -207,8 +208,10 @@ static void forward(struct datapath *dp, struct dp_out *o,
 	}
 	dp->st.egress++;
 	dp->st.edited++;
-	/* The uncaptured tail of a snaplen-cut frame is still on the wire. */
-	egress(dp, o, ppid, dp->buf, n, len - caplen + n);
+	/* The uncaptured tail of a snaplen-cut frame is still on the wire
+	 * (saturated: a damaged capture may claim a length near 4 GiB). */
+	wire = (uint64_t)len - caplen + n;
+	egress(dp, o, ppid, dp->buf, n, wire > UINT32_MAX ? UINT32_MAX : (uint32_t)wire);
 }
 
 /* A packet on its way through a burst.  The front (parse, key) and the
@@ -349,7 +352,7 @@ void datapath_process_burst(struct datapath *dp, uint32_t in_port,
 	struct work wk[DP_BURST];
 	struct pnic_key keys[DP_BURST];
 	int32_t found[DP_BURST];
-	uint8_t which[DP_BURST];
+	uint8_t which[DP_BURST] = { 0 };   /* only [0, nk) is read */
 
 	while (n) {
 		unsigned m = n < DP_BURST ? n : DP_BURST, nk = 0;

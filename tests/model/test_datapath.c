@@ -531,3 +531,21 @@ Test(datapath, burst_equals_one_at_a_time)
 	datapath_destroy(a);
 	datapath_destroy(b);
 }
+
+/* A damaged capture may claim a wire length near 4 GiB; an edit that grows
+ * the frame must not wrap the length below the captured bytes. */
+Test(datapath, huge_claimed_length_saturates)
+{
+	struct pnic_action a = { .kind = ACT_FORWARD, .vpid = 1,
+				 .vlan_op = VLAN_OP_PUSH, .vlan_tci = 5 };
+	uint8_t f[64];
+	unsigned n = udp_frame(f, 80);
+
+	add_entry(0, 80, &a);
+	fx.n_out = 0;
+	datapath_process(fx.dp, 0, f, n, UINT32_MAX, 1);
+	cr_assert_eq(fx.n_out, 1);
+	cr_assert_eq(fx.out[0].o.kind, DP_OUT_EGRESS);
+	cr_assert_eq(fx.out[0].caplen, n + 4);
+	cr_assert_eq(fx.out[0].len, UINT32_MAX);
+}

@@ -493,11 +493,11 @@ static void describe_action(const struct pnic_action *a, char *buf, size_t n)
 	if (a->set_dscp)
 		ADD(" dscp %u", a->dscp);
 	if (a->vlan_op == VLAN_OP_PUSH)
-		ADD(" vlan_push %u", a->vlan_tci & 0xfff);
+		ADD(" vlan_push %u", (unsigned)(a->vlan_tci & 0xfff));
 	else if (a->vlan_op == VLAN_OP_POP)
 		ADD(" vlan_pop");
 	else if (a->vlan_op == VLAN_OP_REWRITE)
-		ADD(" vlan_rewrite %u", a->vlan_tci & 0xfff);
+		ADD(" vlan_rewrite %u", (unsigned)(a->vlan_tci & 0xfff));
 	if (a->tunnel_op == TUNNEL_OP_VXLAN_ENCAP)
 		ADD(" vxlan_encap %u", a->encap_id);
 	if (a->count)
