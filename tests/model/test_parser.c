@@ -900,6 +900,135 @@ Test(parser, vxlan_inner_cut_by_outer_length)
 	cr_assert_eq(r.inner.have, HDR_ETH);
 }
 
+Test(parser, vxlan_cut_inside_inner_frame)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip, udp;
+
+	outer_udp(&f, 4789, &ip, &udp);
+	fb_vxlan(&f, 0x10);
+	inner_ipv4_tcp(&f, 0);
+	fb_udp_fix(&f, udp);
+	fb_ipv4_fix(&f, ip);
+
+	/* inner IPv4 header half captured; the wire length is whole */
+	cr_assert_eq(parse_frame(f.b, 64 + 10, f.n, &r), PARSE_TRUNC_TUNNEL);
+	cr_assert_eq(r.tunnel, TUNNEL_VXLAN);
+	cr_assert_eq(r.vni, 0x10);
+	cr_assert(r.have_inner);
+	cr_assert_eq(r.inner.have, HDR_ETH);
+	cr_assert_eq(r.depth, 64);
+	/* VXLAN header itself cut */
+	cr_assert_eq(parse_frame(f.b, 46, f.n, &r), PARSE_TRUNC_TUNNEL);
+	cr_assert(!r.have_inner);
+	cr_assert_eq(r.depth, 42);
+	cr_assert_str_eq(parse_status_name(r.status), "trunc_tunnel");
+}
+
+Test(parser, vxlan_without_i_flag_has_no_vni)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip, udp;
+
+	outer_udp(&f, 4789, &ip, &udp);
+	fb_u32(&f, 0);
+	fb_u32(&f, 0x777700);
+	inner_ipv4_tcp(&f, 0);
+	fb_udp_fix(&f, udp);
+	fb_ipv4_fix(&f, ip);
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK);
+	cr_assert_eq(r.tunnel, TUNNEL_VXLAN);
+	cr_assert_eq(r.vni, 0);
+	cr_assert(r.have_inner);
+}
+
+Test(parser, vxlan_header_beyond_ip_length)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip, udp;
+
+	outer_udp(&f, 4789, &ip, &udp);
+	fb_u32(&f, 0x08000000);
+	fb_udp_fix(&f, udp);
+	fb_ipv4_fix(&f, ip);
+	fb_fill(&f, 0, 4);          /* Ethernet padding, not VXLAN */
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_BAD_IP_LEN);
+	cr_assert_eq(r.tunnel, TUNNEL_VXLAN);
+	cr_assert_eq(r.depth, 42);
+}
+
+Test(parser, vxlan_under_outer_vlan)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip, udp;
+
+	fb_macs(&f);
+	fb_tag(&f, 0x8100, 0x0042);
+	fb_u16(&f, 0x0800);
+	ip = fb_ipv4(&f, 17, IP4(192, 0, 2, 1), IP4(192, 0, 2, 2), 0, 0);
+	udp = fb_udp(&f, 1, 4789);
+	fb_vxlan(&f, 3);
+	inner_ipv4_tcp(&f, 1);
+	fb_udp_fix(&f, udp);
+	fb_ipv4_fix(&f, ip);
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK);
+	cr_assert_eq(r.outer.vlan_tci[0], 0x0042);
+	cr_assert_eq(r.tunnel_off, 46);
+	cr_assert_eq(r.inner.l2_off, 54);
+	cr_assert_eq(r.inner.vlan_off[0], 66);
+	cr_assert_eq(r.inner.l4_off, 92);
+}
+
+Test(parser, geneve_version_1_recognised_only)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip, udp;
+
+	outer_udp(&f, 6081, &ip, &udp);
+	fb_u8(&f, 0x40);
+	fb_u8(&f, 0);
+	fb_u16(&f, 0x6558);
+	fb_u32(&f, 5u << 8);
+	inner_ipv4_tcp(&f, 0);
+	fb_udp_fix(&f, udp);
+	fb_ipv4_fix(&f, ip);
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK);
+	cr_assert_eq(r.tunnel, TUNNEL_GENEVE);
+	cr_assert_eq(r.vni, 5);
+	cr_assert(!r.have_inner);
+	cr_assert_eq(r.depth, 50);
+}
+
+Test(parser, gre_version_1_recognised_only)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip;
+
+	fb_eth(&f, 0x0800);
+	ip = fb_ipv4(&f, 47, 1, 2, 0, 0);
+	fb_u16(&f, 0x3001);               /* PPTP: K, S, version 1 */
+	fb_u16(&f, 0x880b);
+	fb_u32(&f, 0x00100000);
+	fb_u32(&f, 9);
+	fb_ipv4_fix(&f, ip);
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK);
+	cr_assert_eq(r.tunnel, TUNNEL_GRE);
+	cr_assert_eq(r.vni, 0);
+	cr_assert(!r.have_inner);
+	cr_assert_eq(r.depth, 38);
+}
+
 Test(parser, geneve_inner_ethernet)
 {
 	struct fb f = { .n = 0 };
