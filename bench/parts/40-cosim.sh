@@ -12,7 +12,7 @@ make --no-print-directory -s build/cosim/1024x128/cosim build/cosim/4096x128/cos
 
 kcps() { sed -n 's/.*; \([0-9]*\) kcycles\/s.*/\1/p'; }
 best=0
-for i in 1 2 3; do   # best of three: the machine is shared
+for _ in 1 2 3; do   # best of three: the machine is shared
   k=$(build/cosim/1024x128/cosim --quiet --seed 1 --cycles 1M | kcps)
   [ "$k" -gt "$best" ] && best=$k
 done

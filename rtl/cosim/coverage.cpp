@@ -8,8 +8,27 @@
 #include <fstream>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "rtl/cosim/cosim.h"
+
+namespace {
+
+constexpr unsigned kListMissed = 10;
+
+// The value of key `k` in a data line's pairs, or "".
+std::string field(const std::string &pairs, const char *k)
+{
+	std::string tag = std::string("\001") + k + "\002";
+	size_t p = pairs.find(tag);
+
+	if (p == std::string::npos)
+		return "";
+	p += tag.size();
+	return pairs.substr(p, pairs.find('\001', p) - p);
+}
+
+}  // namespace
 
 bool cosim_coverage_summary(FILE *f, const std::string &path)
 {
@@ -17,6 +36,7 @@ bool cosim_coverage_summary(FILE *f, const std::string &path)
 	std::map<std::string, std::pair<uint64_t, uint64_t>> kinds;
 	std::string line;
 	uint64_t total = 0, hit = 0;
+	std::vector<std::string> missed;
 
 	if (!in)
 		return false;
@@ -39,6 +59,13 @@ bool cosim_coverage_summary(FILE *f, const std::string &path)
 				kind = kind.substr(2);
 		}
 		uint64_t count = std::stoull(line.substr(q2 + 1));
+		if (!count && missed.size() < kListMissed) {
+			std::string pairs = line.substr(q1, q2 - q1);
+
+			missed.push_back(field(pairs, "f") + ":" + field(pairs, "l") +
+					 " " + kind + " " + field(pairs, "o") + " (" +
+					 field(pairs, "h") + ")");
+		}
 		auto &k = kinds[kind];
 		k.first++;
 		k.second += count > 0;
@@ -52,5 +79,10 @@ bool cosim_coverage_summary(FILE *f, const std::string &path)
 			k.second.first ? 100.0 * k.second.second / k.second.first : 0.0);
 	fprintf(f, "  %-8s %6" PRIu64 " / %6" PRIu64 " points hit (%.1f%%)\n",
 		"all", hit, total, total ? 100.0 * hit / total : 0.0);
+	if (!missed.empty())
+		fprintf(f, "  first points never hit (verilator_coverage --annotate DIR %s lists all):\n",
+			path.c_str());
+	for (const auto &m : missed)
+		fprintf(f, "    %s\n", m.c_str());
 	return true;
 }

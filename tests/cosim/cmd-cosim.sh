@@ -12,15 +12,19 @@ out=$("$pnicsim" cosim --depth "$d" --key-bits "$k" --cycles 20K --quiet 2>&1) \
 grep -q "^PASS ${cfg} mode random" <<<"$out" || fail "no PASS line: $out"
 
 out=$("$pnicsim" cosim --depth "$d" --key-bits 100 2>&1); rc=$?
-[ "$rc" -eq 2 ] && grep -q "not the width of a built-in key profile" <<<"$out" \
-  || fail "key width 100 not refused (status $rc): $out"
+if [ "$rc" -ne 2 ] || ! grep -q "not the width of a built-in key profile" <<<"$out"; then
+  fail "key width 100 not refused (status $rc): $out"
+fi
 out=$("$pnicsim" cosim --depth 100 --key-bits "$k" 2>&1); rc=$?
-[ "$rc" -eq 2 ] && grep -q "power of two" <<<"$out" || fail "depth 100 not refused: $out"
+if [ "$rc" -ne 2 ] || ! grep -q "power of two" <<<"$out"; then
+  fail "depth 100 not refused: $out"
+fi
 out=$("$pnicsim" cosim --key-bits "$k" 2>&1); rc=$?
 [ "$rc" -eq 2 ] || fail "missing --depth not refused"
 out=$(PNICSIM_COSIM_DIR=/nonexistent "$pnicsim" cosim --depth "$d" --key-bits "$k" 2>&1); rc=$?
-[ "$rc" -eq 2 ] && grep -q "make build/cosim/${cfg}/cosim" <<<"$out" \
-  || fail "an unbuilt configuration does not name its make command: $out"
+if [ "$rc" -ne 2 ] || ! grep -q "make build/cosim/${cfg}/cosim" <<<"$out"; then
+  fail "an unbuilt configuration does not name its make command: $out"
+fi
 out=$("$pnicsim" cosim --depth "$d" --key-bits "$k" --mode bogus 2>&1); rc=$?
 [ "$rc" -eq 2 ] || fail "bad --mode not refused by the harness (status $rc)"
 echo "cmd-cosim: ok"

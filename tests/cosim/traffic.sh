@@ -7,7 +7,7 @@
 #   traffic.sh BINARY [CYCLES] [SEED]
 set -u
 bin=$1 cycles=${2:-0} seed=${3:-1}
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 shared=${PNICSIM_SHARED:-../shared}
 dir=$(dirname "$bin")/traffic
 mkdir -p "$dir"
