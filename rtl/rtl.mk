@@ -3,7 +3,7 @@
 # the cosim harness) lists $(RTL_SRC), which starts with that package.
 #
 #   make lint-rtl   Verilator -Wall lint over a parameter sweep (part of `make lint`)
-#   make synth      Yosys generic synthesis at two sizes -> build/synth/*.txt
+#   make synth      Yosys generic synthesis (SYNTH_CFGS) -> build/synth/*.txt
 
 RTL_PKG := build/gen/pnic_cfg_pkg.sv
 RTL_MODS := $(sort $(wildcard rtl/*.sv))
@@ -13,16 +13,21 @@ $(RTL_PKG): $(BIN)/kpgen
 	@mkdir -p $(@D)
 	$(BIN)/kpgen -o $@
 
-.PHONY: rtl-pkg lint-rtl
+.PHONY: rtl-pkg lint-rtl synth
 rtl-pkg: $(RTL_PKG)
 
 lint: lint-rtl
 lint-rtl: $(RTL_SRC) rtl/lint.sh
 	rtl/lint.sh $(RTL_PKG)
 
-# `make test`: quick lint and the illegal-parameter checks.
-TEST_EXTRA_BUILD += $(RTL_PKG)
-TEST_EXTRA += "rtl/lint.sh --quick $(RTL_PKG)"
+# <Depth>x<KeyWidth>-plain|xpose (rtl/synth.sh).  Yosys time grows fast
+# with the TCAM's size (docs/lookup_core.md has the figures), hence the
+# modest sizes.
+SYNTH_CFGS ?= 64x128-plain 256x128-plain 64x128-xpose
+synth: deps $(RTL_SRC) rtl/synth.sh
+	rtl/synth.sh $(RTL_PKG) build/synth $(SYNTH_CFGS)
 
-# The cosim harness brings its own fragment.
--include rtl/cosim/cosim.mk
+# `make test`: quick lint, Yosys elaboration, and both refusing illegal
+# parameters.
+TEST_EXTRA_BUILD += $(RTL_PKG)
+TEST_EXTRA += "rtl/lint.sh --quick $(RTL_PKG)" "rtl/synth.sh --elab $(RTL_PKG)"
