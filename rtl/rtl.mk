@@ -23,7 +23,7 @@ lint-rtl: $(RTL_SRC) rtl/lint.sh
 # <Depth>x<KeyWidth>-plain|xpose (rtl/synth.sh).  Yosys time grows fast
 # with the TCAM's size (docs/lookup_core.md has the figures), hence the
 # modest sizes.
-SYNTH_CFGS ?= 64x128-plain 256x128-plain 64x128-xpose
+SYNTH_CFGS ?= 64x128-plain 256x128-plain
 synth: deps $(RTL_SRC) rtl/synth.sh
 	rtl/synth.sh $(RTL_PKG) build/synth $(SYNTH_CFGS)
 
