@@ -9,7 +9,9 @@
  *
  * Two lookups give the same answer: tcam_lookup() (fast: tuple space search
  * over the distinct masks, with early exit on priority) and
- * tcam_lookup_linear() (a deliberately simple scan, the oracle).
+ * tcam_lookup_linear() (a deliberately simple scan, the oracle);
+ * tcam_lookup_burst() gives tcam_lookup()'s answers for many keys at once.
+ * Lookups neither allocate nor modify the table.  docs/tcam.md.
  *
  * The table owns its storage; keys passed in are copied.  The cycle-level
  * lookup core (lookup_core.h) decides when lookups and writes happen.
