@@ -31,3 +31,15 @@ synth: deps $(RTL_SRC) rtl/synth.sh
 # parameters.
 TEST_EXTRA_BUILD += $(RTL_PKG)
 TEST_EXTRA += "rtl/lint.sh --quick $(RTL_PKG)" "rtl/synth.sh --elab $(RTL_PKG)"
+
+# The value/mask TCAM (TcamTransposed=0) is the simple oracle for the
+# transposed one: the cosim harness (mk/cosim.mk) runs it against the C
+# model too, at one small size, so both RTL TCAMs are held to the contract.
+ifneq ($(value COSIM_VERILATE),)
+RTL_PLAIN_COSIM := build/cosim-plain/64x128/cosim
+$(RTL_PLAIN_COSIM): $(COSIM_DEPS)
+	$(call COSIM_VERILATE,$@,$(@D)/obj,64,128,$(COSIM_PKG) $(COSIM_RTL_SV),-GTcamTransposed=0,-O1)
+TEST_EXTRA_BUILD += $(RTL_PLAIN_COSIM)
+TEST_EXTRA += "$(RTL_PLAIN_COSIM) --quiet --mode random --seed 3 --cycles 100K --vcd-file build/cosim-plain/64x128/fail.vcd" \
+	"$(RTL_PLAIN_COSIM) --quiet --mode directed --seed 4 --cycles 0 --vcd-file build/cosim-plain/64x128/fail.vcd"
+endif
