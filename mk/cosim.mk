@@ -6,15 +6,14 @@
 #   build/mutants/<name>/cosim               rtl/ with rtl/mutants/<name>.patch
 #   make cosim                               the long run (>= 10 M cycles)
 #
-# The harness (rtl/cosim/*.cpp but dut_verilated.cpp) is compiled once and
-# linked into every configuration; Verilator's generated make (the only
-# sub-make) builds the rest.  KeyWidth must be a built-in profile's width.
+# The harness (rtl/cosim/*.cpp but dut_verilated.cpp) and the Verilator
+# runtime are compiled once and linked into every configuration;
+# Verilator's generated make (the only sub-make) builds each model.  KeyWidth must be a built-in profile's width.
 
 COSIM_DIR      := build/cosim
 COSIM_PKG      ?= build/gen/pnic_cfg_pkg.sv
 COSIM_RTL_SV   ?= $(sort $(wildcard rtl/*.sv))
 COSIM_VPIDS    ?= 256
-COSIM_HDRS     := $(wildcard rtl/cosim/*.h) $(wildcard model/*.h)
 COSIM_CXX_SRC  := $(filter-out rtl/cosim/dut_verilated.cpp,$(sort $(wildcard rtl/cosim/*.cpp)))
 COSIM_CXX_OBJ  := $(patsubst rtl/cosim/%.cpp,$(COSIM_DIR)/obj/%.o,$(COSIM_CXX_SRC))
 COSIM_CXXFLAGS := -std=c++17 -O2 -g -Wall -Wextra -Werror -I.
@@ -39,32 +38,52 @@ $(COSIM_DIR)/vlrt/%.o:
 	@mkdir -p $(@D)
 	$(CXX) -std=c++17 -O2 -faligned-new $(COSIM_VINC) -c $(VERILATOR_ROOT)/include/$*.cpp -o $@
 
-# One configuration: Verilate (--cc), build the model library with
-# Verilator's generated make, compile the Dut adapter, link.
-# $1 = binary, $2 = Mdir, $3 = Depth, $4 = KeyWidth, $5 = RTL sources,
-# $6 = extra Verilator flags, $7 = C++ optimisation of the model.
-define COSIM_VERILATE
-	@mkdir -p $2
+# A configuration is built in three steps, so that each redoes only what
+# changed: the Verilated model library (from the RTL only), the Dut
+# adapter (its header dependencies come from -MMD) and the link (harness,
+# runtime, libpnic).  Editing a C header or model/*.c never re-Verilates.
+#
+# COSIM_MODEL: $1 = Mdir, $2 = Depth, $3 = KeyWidth, $4 = RTL sources,
+# $5 = extra Verilator flags, $6 = C++ optimisation of the model.
+define COSIM_MODEL
+	@mkdir -p $1
 	verilator --cc --top-module lookup_core --prefix Vlookup_core \
-	  -O3 --assert --trace --x-assign unique --x-initial unique $6 \
-	  -GDepth=$3 -GKeyWidth=$4 -GNumVpids=$(COSIM_VPIDS) -Mdir $2 $5 \
-	  >$2/build.log 2>&1 || { cat $2/build.log; echo "cosim: Verilator failed on $5"; exit 1; }
-	+$(MAKE) --no-print-directory -C $2 -f Vlookup_core.mk Vlookup_core__ALL.a \
-	  OPT_FAST=$7 OPT_SLOW=-O1 OPT_GLOBAL=-O1 >>$2/build.log 2>&1 \
-	  || { tail -n 30 $2/build.log; echo "cosim: compiling the model in $2 failed"; exit 1; }
-	$(CXX) -std=c++17 -O2 -faligned-new -I. -I$2 $(COSIM_VINC) \
-	  -DVM_TRACE=1 -DVM_COVERAGE=$(if $(findstring coverage,$6),1,0) \
-	  -DCOSIM_DEPTH=$3 -DCOSIM_KEY_BITS=$4 -DCOSIM_NUM_VPIDS=$(COSIM_VPIDS) \
-	  -c rtl/cosim/dut_verilated.cpp -o $2/dut_verilated.o
-	$(CXX) -o $1 $2/dut_verilated.o $(COSIM_CXX_OBJ) $2/Vlookup_core__ALL.a \
-	  $(COSIM_VLRT) build/libpnicio.a build/libpnic.a $(LDLIBS_IO) -pthread -latomic
+	  -O3 --assert --trace --x-assign unique --x-initial unique $5 \
+	  -GDepth=$2 -GKeyWidth=$3 -GNumVpids=$(COSIM_VPIDS) -Mdir $1 $4 \
+	  >$1/build.log 2>&1 || { cat $1/build.log; echo "cosim: Verilator failed on $4"; exit 1; }
+	+$(MAKE) --no-print-directory -C $1 -f Vlookup_core.mk Vlookup_core__ALL.a \
+	  OPT_FAST=$6 OPT_SLOW=-O1 OPT_GLOBAL=-O1 >>$1/build.log 2>&1 \
+	  || { tail -n 30 $1/build.log; echo "cosim: compiling the model in $1 failed"; exit 1; }
 endef
 
-COSIM_DEPS := $(COSIM_PKG) $(COSIM_RTL_SV) rtl/cosim/dut_verilated.cpp \
-	$(COSIM_CXX_OBJ) $(COSIM_VLRT) build/libpnicio.a build/libpnic.a $(COSIM_HDRS)
+# COSIM_DUT: $1 = Mdir, $2 = Depth, $3 = KeyWidth, $4 = coverage (0/1).
+define COSIM_DUT
+	$(CXX) -std=c++17 -O2 -faligned-new -Wall -Wextra -Werror -I. -isystem $1 $(subst -I,-isystem ,$(COSIM_VINC)) \
+	  -DVM_TRACE=1 -DVM_COVERAGE=$4 \
+	  -DCOSIM_DEPTH=$2 -DCOSIM_KEY_BITS=$3 -DCOSIM_NUM_VPIDS=$(COSIM_VPIDS) \
+	  -MMD -MP -c rtl/cosim/dut_verilated.cpp -o $1/dut_verilated.o
+endef
 
-$(COSIM_DIR)/%/cosim: $(COSIM_DEPS)
-	$(call COSIM_VERILATE,$@,$(COSIM_DIR)/$*/obj,$(call cosim_depth,$*),$(call cosim_kbits,$*),$(COSIM_PKG) $(COSIM_RTL_SV),$(if $(findstring -cov,$*),--coverage),$(call cosim_opt,$*))
+COSIM_LINK_DEPS := $(COSIM_CXX_OBJ) $(COSIM_VLRT) build/libpnicio.a build/libpnic.a
+define COSIM_LINK
+	$(CXX) -o $@ $(filter %.o %.a,$^) $(LDLIBS_IO) -pthread -latomic
+endef
+
+# The generated package is remade whenever kpgen is relinked (any change
+# to libpnic); Verilate from a copy that only changes with its content.
+COSIM_PKG_COPY := $(COSIM_DIR)/pnic_cfg_pkg.sv
+$(COSIM_PKG_COPY): $(COSIM_PKG)
+	@mkdir -p $(@D)
+	@cmp -s $< $@ || cp $< $@
+
+$(COSIM_DIR)/%/obj/Vlookup_core__ALL.a: $(COSIM_PKG_COPY) $(COSIM_RTL_SV)
+	$(call COSIM_MODEL,$(@D),$(call cosim_depth,$*),$(call cosim_kbits,$*),$(COSIM_PKG_COPY) $(COSIM_RTL_SV),$(if $(findstring -cov,$*),--coverage),$(call cosim_opt,$*))
+
+$(COSIM_DIR)/%/obj/dut_verilated.o: rtl/cosim/dut_verilated.cpp $(COSIM_DIR)/%/obj/Vlookup_core__ALL.a
+	$(call COSIM_DUT,$(@D),$(call cosim_depth,$*),$(call cosim_kbits,$*),$(if $(findstring -cov,$*),1,0))
+
+$(COSIM_DIR)/%/cosim: $(COSIM_DIR)/%/obj/dut_verilated.o $(COSIM_DIR)/%/obj/Vlookup_core__ALL.a $(COSIM_LINK_DEPS)
+	$(COSIM_LINK)
 
 # ---- broken RTL: each rtl/mutants/<name>.patch applied to a copy of rtl/ --
 # The patch must apply cleanly (no fuzz): a stale patch stops the build
@@ -75,12 +94,18 @@ COSIM_MUT_D    := $(call cosim_depth,$(COSIM_MUT_CFG))
 COSIM_MUT_K    := $(call cosim_kbits,$(COSIM_MUT_CFG))
 COSIM_MUT_BINS := $(patsubst %,build/mutants/%/cosim,$(COSIM_MUTANTS))
 
-build/mutants/%/cosim: rtl/mutants/%.patch $(COSIM_DEPS)
+build/mutants/%/obj/Vlookup_core__ALL.a: rtl/mutants/%.patch $(COSIM_PKG_COPY) $(COSIM_RTL_SV)
 	@rm -rf build/mutants/$*/src && mkdir -p build/mutants/$*/src/rtl
 	cp $(COSIM_RTL_SV) build/mutants/$*/src/rtl/
 	@patch -s -p1 -F0 -N -d build/mutants/$*/src <$< \
-	  || { echo "cosim: mutant $< no longer applies to rtl/; regenerate it (docs/cosim.md)"; exit 1; }
-	$(call COSIM_VERILATE,$@,build/mutants/$*/obj,$(COSIM_MUT_D),$(COSIM_MUT_K),$(COSIM_PKG) $(addprefix build/mutants/$*/src/,$(COSIM_RTL_SV)),-Wno-fatal,-O1)
+	  || { echo "cosim: mutant $< no longer applies to rtl/; refresh it with tests/cosim/regen-mutants.sh (docs/cosim.md)"; exit 1; }
+	$(call COSIM_MODEL,$(@D),$(COSIM_MUT_D),$(COSIM_MUT_K),$(COSIM_PKG_COPY) $(addprefix build/mutants/$*/src/,$(COSIM_RTL_SV)),-Wno-fatal,-O1)
+
+build/mutants/%/obj/dut_verilated.o: rtl/cosim/dut_verilated.cpp build/mutants/%/obj/Vlookup_core__ALL.a
+	$(call COSIM_DUT,$(@D),$(COSIM_MUT_D),$(COSIM_MUT_K),0)
+
+build/mutants/%/cosim: build/mutants/%/obj/dut_verilated.o build/mutants/%/obj/Vlookup_core__ALL.a $(COSIM_LINK_DEPS)
+	$(COSIM_LINK)
 
 # ---- make test: short sweeps over (Depth, KeyWidth), and every mutant ---
 # (only once the RTL exists, so that the C side can land first)
