@@ -948,10 +948,33 @@ static inline __attribute__((always_inline)) void
 burst_n(const struct tcam *t, const struct pnic_key *keys, uint32_t cnt,
 	int32_t *out, const unsigned n, const unsigned stride)
 {
-	uint32_t found[BURST], act[BURST], hs[BURST];
+	uint32_t found[BURST], act[BURST], hs[BURST], hs_big[BURST];
+	const struct tuple *big = t->big;
 
 	for (uint32_t i = 0; i < cnt; i++)
 		found[i] = UINT32_MAX;
+	/* The biggest tuple's slots are the ones likely to come from memory:
+	 * ask for them before anything else, so they arrive while the tuples
+	 * ahead of it in the order are compared.  Every key needs them
+	 * unless one of those tuples matches it. */
+	if (big && big->n_small == SMALL_NONE) {
+		uint32_t m = big->tab.size_mask;
+
+		for (uint32_t i = 0; i < cnt; i++) {
+			uint64_t hw[PNIC_KEY_WORDS];
+			uint32_t pos;
+
+#pragma GCC unroll 8
+			for (unsigned w = 0; w < n; w++)
+				hw[w] = keys[i].w[w] & big->mask[w];
+			hs_big[i] = hash32(hash_words(hw, n));
+			pos = hs_big[i] & m;
+			__builtin_prefetch(big->tab.slots + (size_t)pos * stride);
+			__builtin_prefetch(big->tab.slots + (size_t)((pos + 1) & m) * stride);
+		}
+	} else {
+		big = NULL;
+	}
 	for (uint32_t k = 0; k < t->n_order; k++) {
 		const struct tuple *tp = t->order[k];
 		uint32_t na = 0, m;
@@ -983,7 +1006,9 @@ burst_n(const struct tcam *t, const struct pnic_key *keys, uint32_t cnt,
 			continue;
 		}
 		m = tp->tab.size_mask;
-		for (uint32_t a = 0; a < na; a++) {
+		for (uint32_t a = 0; a < na && tp == big; a++)
+			hs[a] = hs_big[act[a]];
+		for (uint32_t a = 0; a < na && tp != big; a++) {
 			const struct pnic_key *key = &keys[act[a]];
 			uint64_t hw[PNIC_KEY_WORDS];
 			uint32_t pos;
