@@ -271,7 +271,10 @@ void lookup_core_step(struct lookup_core *lc, const struct lookup_core_in *in)
 	if (in->req_valid) {
 		lc->stats.lookups++;
 		lc->s1.tag = in->tag;
-		lc_cut_key(lc, &lc->s1.key, &in->key);
+		/* The words above the key width were zeroed at create and are
+		 * never written, so only the key's own words are copied. */
+		for (unsigned i = 0; i < lc->key_words; i++)
+			lc->s1.key.w[i] = in->key.w[i] & lc->key_cut.w[i];
 	}
 }
 
