@@ -11,7 +11,11 @@ cd "$(dirname "$0")/../.." || exit 1
 shared=${PNICSIM_SHARED:-../shared}
 dir=$(dirname "$bin")/traffic
 mkdir -p "$dir"
-build/bin/cbgen rules 400 --seed "$seed" -o "$dir/rules" || exit 1
+# About one rule per three entries, so most of the set fits (port ranges
+# expand a rule into several entries) and most trace headers can hit.
+depth=$("$bin" --help | sed -n 's/.*this build: Depth \([0-9]*\),.*/\1/p')
+nrules=$(( ${depth:-1024} / 3 )); [ "$nrules" -lt 10 ] && nrules=10
+build/bin/cbgen rules "$nrules" --seed "$seed" -o "$dir/rules" || exit 1
 build/bin/cbgen trace "$dir/rules" 20000 --seed "$((seed + 1))" -o "$dir/trace" || exit 1
 pcap=()
 if [ -d "$shared/data/pcaps" ]; then
