@@ -4,7 +4,7 @@
 TEST_EXTRA ?=
 
 test: deps
-	@$(MAKE) --no-print-directory all $(build/TESTS) $(build/asan/TESTS) $(TEST_EXTRA_BUILD)
+	@$(MAKE) --no-print-directory all $(build/asan/TOOLS) $(build/TESTS) $(build/asan/TESTS) $(TEST_EXTRA_BUILD)
 	@tests/run-tests.sh $(build/TESTS) $(build/asan/TESTS) -- $(TEST_EXTRA)
 
 test-unit: $(build/TESTS)

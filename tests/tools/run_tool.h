@@ -1,0 +1,42 @@
+/* Helpers for tests of the command-line programs: run a built program of
+ * the same build variant as the test (the ASan test runs the ASan build of
+ * the program) and capture its exit status and output. */
+#ifndef PNIC_TESTS_RUN_TOOL_H
+#define PNIC_TESTS_RUN_TOOL_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define TOOL_BIN_DIR "build/asan/bin/"
+#else
+#define TOOL_BIN_DIR "build/bin/"
+#endif
+
+/* Run `TOOL_BIN_DIR<prog> <args>` with stderr merged into stdout (unless
+ * args redirects it), store up to cap-1 bytes of output in out, and return
+ * the exit status (-1 if killed by a signal). */
+static inline int run_tool(const char *prog, const char *args, char *out,
+			   size_t cap)
+{
+	char cmd[2048];
+	FILE *p;
+	size_t n = 0, got;
+	int st;
+
+	snprintf(cmd, sizeof cmd, TOOL_BIN_DIR "%s %s 2>&1", prog, args);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	while (n + 1 < cap && (got = fread(out + n, 1, cap - 1 - n, p)) > 0)
+		n += got;
+	out[n] = '\0';
+	while (fgetc(p) != EOF)
+		;
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+#endif
