@@ -57,6 +57,8 @@ public:
 	// Start dumping to a VCD from now on; stop() closes it.
 	virtual bool trace_start(const std::string &path) = 0;
 	virtual void trace_stop() = 0;
+	// An RTL assertion ($error, assert) fired since the start.
+	virtual bool rtl_error() = 0;
 	// Coverage builds only: write the counters; false when not built so.
 	virtual bool coverage_write(const std::string &path) = 0;
 };

@@ -183,6 +183,17 @@ int run(const CosimOpts &o, const DutConfig &c, bool tracing,
 			k->mapped += exp.rsp.mapped;
 		}
 		dut->rise();
+		if (!tracing && dut->rtl_error()) {
+			fflush(stderr);
+			printf("MISMATCH at cycle %" PRIu64 ": an RTL assertion failed at "
+			       "this cycle's rising edge (message above)\n", cyc);
+			printf("inputs this cycle:\n");
+			cosim_print_in(stdout, in, c.key_bits);
+			print_history(stdout, hist, cyc + 1);
+			*bad = cyc;
+			rc = 1;
+			break;
+		}
 		if (reset) {
 			lookup_core_reset(model);
 			k->resets++;
