@@ -37,7 +37,8 @@ done <<'LEGAL'
 -GKeyWidth=104 -GDepth=16 -GNumVpids=1
 -GKeyWidth=372 -GDepth=4096 -GNumVpids=65536
 -GKeyWidth=1 -GDepth=16 -GNumVpids=100
--GKeyWidth=512 -GDepth=64 -GTcamSliceBits=8
+-GKeyWidth=512 -GDepth=64 -GTcamSliceBits=6
+-GKeyWidth=128 -GDepth=64 -GTcamSliceBits=4
 -GKeyWidth=128 -GDepth=256 -GTcamTransposed=0
 -GKeyWidth=372 -GDepth=32 -GTcamTransposed=0 -GCheckInputProtocol=0
 -GKeyWidth=128 -GTcamSliceBits=3 -GPpidWidth=12 -GTagWidth=1
@@ -76,7 +77,7 @@ done <<'ILLEGAL'
 -GKeyWidth=16 -GNumVpids=65537|NumVpids must be 1..65536, got 65537
 -GKeyWidth=16 -GNumVpids=0|NumVpids must be 1..65536, got 0
 -GKeyWidth=16 -GActionWidth=17|ActionWidth 17 cannot hold the VPID field
--GKeyWidth=16 -GTcamSliceBits=9|SliceBits must be 1..8, got 9
+-GKeyWidth=16 -GTcamSliceBits=7|SliceBits must be 1..6, got 7
 ILLEGAL
 
 if [ "$fail" -ne 0 ]; then

@@ -27,7 +27,7 @@ module lookup_core #(
   // TCAM implementation (see tcam.sv): transposed RAM tables (fast to
   // simulate) or per-entry value/mask compare; same function and timing.
   parameter bit TcamTransposed = 1'b1,
-  parameter int TcamSliceBits = 4,
+  parameter int TcamSliceBits = 6,
   // Check that the driver keeps req/cfg beats stable while not ready
   // (simulation assertions only; clear it to drive illegal stimulus).
   parameter bit CheckInputProtocol = 1'b1,

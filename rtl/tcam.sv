@@ -28,7 +28,7 @@ module tcam #(
   parameter int KeyWidth = 128,
   parameter int Depth = 1024,
   parameter bit Transposed = 1'b1,
-  parameter int SliceBits = 4,
+  parameter int SliceBits = 6,
   localparam int IndexWidth = $clog2(Depth)
 ) (
   input  logic                  clk_i,
@@ -52,8 +52,10 @@ module tcam #(
   if (KeyWidth < 1 || KeyWidth > 512) begin : gen_bad_key_width
     $fatal(1, "tcam: KeyWidth must be 1..512, got %0d", KeyWidth);
   end
-  if (Transposed && (SliceBits < 1 || SliceBits > 8)) begin : gen_bad_slice_bits
-    $fatal(1, "tcam: SliceBits must be 1..8, got %0d", SliceBits);
+  // Up to 64 values per slice: the write loop below must stay short enough
+  // for Verilator to unroll it (and 6 bits is an FPGA LUT's RAM64).
+  if (Transposed && (SliceBits < 1 || SliceBits > 6)) begin : gen_bad_slice_bits
+    $fatal(1, "tcam: SliceBits must be 1..6, got %0d", SliceBits);
   end
 
   logic [Depth-1:0] valid_q;
@@ -106,14 +108,19 @@ module tcam #(
     assign value_pad = PadWidth'(value_masked);
     assign mask_pad = PadWidth'(wr_mask_i);
 
+    // One block per slice: Verilator unrolls the value loop and shares one
+    // delayed-assignment flag among the slice's column bits.
     for (genvar s = 0; s < NumSlices; s++) begin : gen_slice
-      for (genvar v = 0; v < NumValues; v++) begin : gen_value
-        logic accept;
-        assign accept = (SliceBits'(v) & mask_pad[s * SliceBits +: SliceBits])
-                        == value_pad[s * SliceBits +: SliceBits];
-        always_ff @(posedge clk_i) begin
-          if (wr_en_i) begin
-            tbl_q[s][v][wr_index_i] <= accept;
+      logic [SliceBits-1:0] slice_value;
+      logic [SliceBits-1:0] slice_mask;
+
+      assign slice_value = value_pad[s * SliceBits +: SliceBits];
+      assign slice_mask = mask_pad[s * SliceBits +: SliceBits];
+
+      always_ff @(posedge clk_i) begin
+        if (wr_en_i) begin
+          for (int v = 0; v < NumValues; v++) begin
+            tbl_q[s][v][wr_index_i] <= (SliceBits'(v) & slice_mask) == slice_value;
           end
         end
       end
