@@ -76,6 +76,17 @@ $(COSIM_PKG_COPY): $(COSIM_PKG)
 	@mkdir -p $(@D)
 	@cmp -s $< $@ || cp $< $@
 
+# All three steps in one recipe, for other fragments that build a variant
+# of the core (rtl/rtl.mk: the value/mask TCAM).  $1 = binary, $2 = Mdir,
+# $3 = Depth, $4 = KeyWidth, $5 = RTL sources, $6 = extra Verilator flags,
+# $7 = C++ optimisation of the model; prerequisites: $(COSIM_DEPS).
+define COSIM_VERILATE
+$(call COSIM_MODEL,$2,$3,$4,$5,$6,$7)
+$(call COSIM_DUT,$2,$3,$4,0)
+	$(CXX) -o $1 $2/dut_verilated.o $2/Vlookup_core__ALL.a $(COSIM_LINK_DEPS) $(LDLIBS_IO) -pthread -latomic
+endef
+COSIM_DEPS := $(COSIM_PKG) $(COSIM_RTL_SV) rtl/cosim/dut_verilated.cpp $(COSIM_LINK_DEPS)
+
 $(COSIM_DIR)/%/obj/Vlookup_core__ALL.a: $(COSIM_PKG_COPY) $(COSIM_RTL_SV)
 	$(call COSIM_MODEL,$(@D),$(call cosim_depth,$*),$(call cosim_kbits,$*),$(COSIM_PKG_COPY) $(COSIM_RTL_SV),$(if $(findstring -cov,$*),--coverage),$(call cosim_opt,$*))
 
