@@ -16,7 +16,8 @@
 #endif
 
 /* Run `TOOL_BIN_DIR<prog> <args>` with stderr merged into stdout (unless
- * args redirects it), store up to cap-1 bytes of output in out, and return
+ * args redirects it: the merge comes first, so a `2>/dev/null` in args
+ * wins), store up to cap-1 bytes of output in out, and return
  * the exit status (-1 if killed by a signal). */
 static inline int run_tool(const char *prog, const char *args, char *out,
 			   size_t cap)
@@ -26,7 +27,7 @@ static inline int run_tool(const char *prog, const char *args, char *out,
 	size_t n = 0, got;
 	int st;
 
-	snprintf(cmd, sizeof cmd, TOOL_BIN_DIR "%s %s 2>&1", prog, args);
+	snprintf(cmd, sizeof cmd, TOOL_BIN_DIR "%s 2>&1 %s", prog, args);
 	p = popen(cmd, "r");
 	if (!p)
 		return -1;
