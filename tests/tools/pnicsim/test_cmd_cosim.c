@@ -1,0 +1,132 @@
+/* pnicsim cosim without Verilator: the help, the refusals, the message for
+ * a configuration that is not built, and the hand-over to the harness,
+ * which is played here by a small shell script standing in for
+ * build/cosim/<D>x<K>/cosim (PNICSIM_COSIM_DIR points at it).  The real
+ * binaries are exercised by tests/cosim/cmd-cosim.sh. */
+#include <criterion/criterion.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "model/key_profile.h"
+#include "tests/tools/run_tool.h"
+#include "tests/tools/tool_util.h"
+
+static char dir[64];
+static char out[16384];
+
+static void setup(void)
+{
+	tu_mkdtemp(dir, sizeof dir);
+	/* never the real build/cosim, whatever is built there */
+	setenv("PNICSIM_COSIM_DIR", dir, 1);
+}
+
+static void teardown(void)
+{
+	unsetenv("PNICSIM_COSIM_DIR");
+	tu_rmrf(dir);
+}
+
+TestSuite(cmd_cosim, .init = setup, .fini = teardown);
+
+static int cosim(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int cosim(const char *fmt, ...)
+{
+	char args[1024];
+	va_list ap;
+	int n;
+
+	n = snprintf(args, sizeof args, "cosim ");
+	va_start(ap, fmt);
+	vsnprintf(args + n, sizeof args - (size_t)n, fmt, ap);
+	va_end(ap);
+	return run_tool("pnicsim", args, out, sizeof out);
+}
+
+/* A stand-in harness for configuration cfg: prints its argv, exits 7. */
+static void fake_harness(const char *cfg)
+{
+	char path[256];
+
+	snprintf(path, sizeof path, "%s/%s", dir, cfg);
+	cr_assert_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof path, "%s/%s/cosim", dir, cfg);
+	tu_write(path, "#!/bin/sh\necho \"harness $0 args:$*\"\nexit 7\n");
+	cr_assert_eq(chmod(path, 0755), 0);
+}
+
+Test(cmd_cosim, help_documents_the_options)
+{
+	char w[64];
+
+	cr_assert_eq(cosim("--help"), 0, "%s", out);
+	cr_assert(strstr(out, "usage: pnicsim cosim --depth D --key-bits K"), "%s", out);
+	for (const char *const *o = (const char *const[]){ "--seed", "--cycles",
+		"--mode random|directed|traffic", "--vcd", "--vcd-file",
+		"--coverage", "--pcap", "--rules", "power of two in 16..4096",
+		"make build/cosim/<D>x<K>/cosim", "docs/cosim.md", NULL }; *o; o++)
+		cr_assert(strstr(out, *o), "help lacks '%s': %s", *o, out);
+	/* every built-in profile's width is offered, by name */
+	for (unsigned i = 0; i < key_profile_builtin_count(); i++) {
+		const struct key_profile *p = key_profile_builtin_at(i);
+
+		snprintf(w, sizeof w, " %u (%s)", p->key_bits, p->name);
+		cr_assert(strstr(out, w), "help lacks '%s': %s", w, out);
+	}
+	cr_assert_eq(cosim("-h"), 0, "%s", out);
+	cr_assert(strstr(out, "usage: pnicsim cosim"), "%s", out);
+}
+
+Test(cmd_cosim, unbuilt_configuration_names_its_make_command)
+{
+	cr_assert_eq(cosim("--depth 64 --key-bits 128"), 2, "%s", out);
+	cr_assert(strstr(out, "configuration 64x128 is not built"), "%s", out);
+	cr_assert(strstr(out, "\n  make build/cosim/64x128/cosim\n"), "%s", out);
+	cr_assert_eq(cosim("--depth 16 --key-bits 104 --coverage"), 2, "%s", out);
+	cr_assert(strstr(out, "make build/cosim/16x104-cov/cosim"), "%s", out);
+	/* --help with a configuration is the harness's help: not built either */
+	cr_assert_eq(cosim("--depth 16 --key-bits 372 --help"), 2, "%s", out);
+	cr_assert(strstr(out, "make build/cosim/16x372/cosim"), "%s", out);
+}
+
+Test(cmd_cosim, bad_values_refused)
+{
+	cr_assert_eq(cosim("--depth 100 --key-bits 128"), 2, "%s", out);
+	cr_assert(strstr(out, "--depth 100 must be a power of two in 16..4096"), "%s", out);
+	cr_assert_eq(cosim("--depth 8 --key-bits 128"), 2, "%s", out);
+	cr_assert(strstr(out, "power of two"), "%s", out);
+	cr_assert_eq(cosim("--depth 8192 --key-bits 128"), 2, "%s", out);
+	cr_assert(strstr(out, "power of two"), "%s", out);
+	cr_assert_eq(cosim("--depth 64 --key-bits 100"), 2, "%s", out);
+	cr_assert(strstr(out, "--key-bits 100 is not the width of a built-in key profile"),
+		  "%s", out);
+	cr_assert_eq(cosim("--depth sixty --key-bits 128"), 2, "%s", out);
+	cr_assert(strstr(out, "--depth needs a number"), "%s", out);
+	cr_assert_eq(cosim("--depth 64 --key-bits"), 2, "%s", out);
+	cr_assert(strstr(out, "--key-bits needs a number"), "%s", out);
+	cr_assert_eq(cosim("--key-bits 128"), 2, "%s", out);
+	cr_assert(strstr(out, "--depth and --key-bits are required"), "%s", out);
+	cr_assert_eq(cosim("%s", ""), 2, "%s", out);
+}
+
+/* A built configuration is exec'd with every option but --depth and
+ * --key-bits, in order; its exit status is the command's. */
+Test(cmd_cosim, hands_over_to_the_configuration_binary)
+{
+	char want[512];
+
+	fake_harness("64x128");
+	cr_assert_eq(cosim("--seed 3 --depth 64 --mode directed --key-bits 128 --quiet"),
+		     7, "%s", out);
+	snprintf(want, sizeof want, "harness %s/64x128/cosim args:--seed 3 --mode directed --quiet\n",
+		 dir);
+	cr_assert_str_eq(out, want);
+
+	fake_harness("64x128-cov");
+	cr_assert_eq(cosim("--depth 64 --key-bits 128 --coverage"), 7, "%s", out);
+	snprintf(want, sizeof want, "harness %s/64x128-cov/cosim args:--coverage\n", dir);
+	cr_assert_str_eq(out, want);
+}
