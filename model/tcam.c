@@ -26,6 +26,7 @@
  * never write.  docs/tcam.md has the costs and the measured figures.
  */
 #include "model/tcam.h"
+#include "model/tcam-private.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -102,6 +103,14 @@ struct tcam {
 	struct tuple *big;
 
 	struct otab masks;      /* mask -> tuple id */
+
+	/* Bitmap index (tcam_bitmap.c), kept while the masks are many; used
+	 * by lookups when bm_use.  Best effort: without memory for it,
+	 * lookups stay with tuple search. */
+	struct tcam_bitmap *bm;
+	bool bm_use;
+	enum tcam_strategy strategy;
+	uint32_t bm_masks_on;   /* mask count from which the bitmap wins */
 };
 
 /* ---- hashing --------------------------------------------------------- */
@@ -579,6 +588,92 @@ static void entry_insert(struct tcam *t, uint32_t e, struct tuple *tp)
 	t->used++;
 }
 
+/* ---- bitmap strategy --------------------------------------------------- */
+
+/* Crossover between the two lookups.  Tuple search costs about one probe
+ * per mask above the match (BM_PROBE_COST units); the bitmap costs one
+ * cache line per slice per 512 entries below the match (1 unit).  Taking
+ * the whole depth for both sides, the bitmap wins from
+ * groups * slices / BM_PROBE_COST masks on, and never below BM_MIN_MASKS
+ * (tables that small are fast either way).  Measured: docs/tcam.md. */
+#define BM_PROBE_COST 32
+#define BM_MIN_MASKS 16
+/* Bitmap memory allowed per table; with 4-bit slices the largest table
+ * (256K entries of 512 bits) needs exactly this. */
+#define BM_MAX_BYTES ((size_t)64 << 20)
+
+static uint32_t bm_crossover(uint32_t depth, uint16_t key_bits)
+{
+	uint64_t groups = (depth + 511) / 512;
+	uint64_t slices = (key_bits + TCAM_BM_SLICE_BITS - 1) / TCAM_BM_SLICE_BITS;
+	uint64_t m = groups * slices / BM_PROBE_COST;
+
+	return m < BM_MIN_MASKS ? BM_MIN_MASKS : (uint32_t)(m > UINT32_MAX ? UINT32_MAX : m);
+}
+
+static int bm_build(struct tcam *t)
+{
+	struct tcam_bitmap *bm;
+
+	if (t->bm)
+		return 0;
+	bm = tcam_bitmap_create(t->depth, t->key_bits);
+	if (!bm)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < t->depth; i++)
+		if (t->valid[i])
+			tcam_bitmap_set(bm, i, entry_val(t, i), entry_msk(t, i));
+	t->bm = bm;
+	return 0;
+}
+
+static void bm_drop(struct tcam *t)
+{
+	tcam_bitmap_destroy(t->bm);
+	t->bm = NULL;
+	t->bm_use = false;
+}
+
+/* After the mask count may have changed: build the bitmap when the masks
+ * reach the crossover, drop it when they fall to half of it (the gap
+ * keeps a table near the crossover from rebuilding on every write). */
+static void bm_follow(struct tcam *t)
+{
+	if (t->strategy != TCAM_STRATEGY_AUTO)
+		return;
+	if (!t->bm && t->n_order >= t->bm_masks_on &&
+	    tcam_bitmap_bytes(t->depth, t->key_bits) <= BM_MAX_BYTES)
+		(void)bm_build(t);
+	else if (t->bm && t->n_order < t->bm_masks_on / 2)
+		bm_drop(t);
+	t->bm_use = t->bm && t->n_order >= t->bm_masks_on;
+}
+
+int tcam_set_strategy(struct tcam *t, enum tcam_strategy s)
+{
+	switch (s) {
+	case TCAM_STRATEGY_TUPLE:
+		bm_drop(t);
+		break;
+	case TCAM_STRATEGY_BITMAP:
+		if (bm_build(t))
+			return -ENOMEM;
+		t->bm_use = true;
+		break;
+	default:
+		s = TCAM_STRATEGY_AUTO;
+		break;
+	}
+	t->strategy = s;
+	bm_follow(t);
+	return 0;
+}
+
+bool tcam_uses_bitmap(const struct tcam *t)
+{
+	return t->bm_use;
+}
+
 /* ---- public ------------------------------------------------------------ */
 
 int tcam_create(const struct tcam_params *p, struct tcam **out,
@@ -631,6 +726,8 @@ int tcam_create(const struct tcam_params *p, struct tcam **out,
 		t->tuple_of[i] = NO_TUPLE;
 		t->dup_next[i] = t->dup_prev[i] = i;
 	}
+	t->strategy = TCAM_STRATEGY_AUTO;
+	t->bm_masks_on = bm_crossover(t->depth, t->key_bits);
 	*out = t;
 	return 0;
 
@@ -654,6 +751,7 @@ void tcam_destroy(struct tcam *t)
 				free(t->tuples[i]);
 			}
 	otab_fini(&t->masks);
+	tcam_bitmap_destroy(t->bm);
 	free(t->val);
 	free(t->msk);
 	free(t->valid);
@@ -758,6 +856,9 @@ int tcam_write(struct tcam *t, uint32_t index, const struct pnic_key *value,
 	memcpy(t->val + (size_t)index * nw, v, nw * sizeof *v);
 	memcpy(t->msk + (size_t)index * nw, mask->w, nw * sizeof *v);
 	entry_insert(t, index, tp);
+	if (t->bm)
+		tcam_bitmap_set(t->bm, index, v, mask->w);
+	bm_follow(t);
 	return 0;
 
 nomem_tuple:
@@ -782,6 +883,9 @@ int tcam_invalidate(struct tcam *t, uint32_t index, struct pnic_error *err)
 
 		if (!old->n_entries)
 			tuple_free(t, old);
+		if (t->bm)
+			tcam_bitmap_clear(t->bm, index);
+		bm_follow(t);
 	}
 	return 0;
 }
@@ -1053,6 +1157,11 @@ burst_n(const struct tcam *t, const struct pnic_key *keys, uint32_t cnt,
 void tcam_lookup_burst(const struct tcam *t, const struct pnic_key *keys,
 		       uint32_t n_keys, int32_t *out)
 {
+	if (t->bm_use) {
+		for (uint32_t i = 0; i < n_keys; i++)
+			out[i] = tcam_bitmap_lookup(t->bm, &keys[i]);
+		return;
+	}
 	for (uint32_t b = 0; b < n_keys; b += BURST) {
 		uint32_t cnt = n_keys - b < BURST ? n_keys - b : BURST;
 		const struct pnic_key *k = keys + b;
@@ -1073,6 +1182,8 @@ void tcam_lookup_burst(const struct tcam *t, const struct pnic_key *keys,
 
 int32_t tcam_lookup(const struct tcam *t, const struct pnic_key *key)
 {
+	if (t->bm_use)
+		return tcam_bitmap_lookup(t->bm, key);
 	switch (t->nw) {
 	case 1: return lookup_n(t, key, 1, 2);
 	case 2: return lookup_n(t, key, 2, 4);

@@ -1,0 +1,169 @@
+/* TCAM bitmap index: the transposed TCAM of rtl/tcam.sv in software.
+ *
+ * Rows are slice-major: row (s, v) is the depth-bit vector of the entries
+ * that accept value v in slice s, and rows[(s * VALUES + v) * nblk + b] is
+ * its word b (entries 64b..64b+63).  A lookup streams one row per slice in
+ * step, 512 entries (one cache line of each row) at a time, so a scan that
+ * goes deep reads a few sequential streams the prefetcher follows, and one
+ * that stops early touches one line per slice.  An invalid entry has its
+ * bit clear in every row, so validity needs no row of its own.
+ */
+#include "model/tcam-private.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#define VALUES TCAM_BM_VALUES
+#define SB TCAM_BM_SLICE_BITS
+#define GROUP_WORDS 8           /* one cache line of a row: 512 entries */
+#define CACHE_LINE 64
+#define HUGE_PAGE (2u << 20)
+
+struct tcam_bitmap {
+	uint32_t nblk;          /* words per row, a multiple of GROUP_WORDS */
+	unsigned n_slices;
+	size_t bytes;
+	uint64_t *rows;
+};
+
+static uint32_t row_words(uint32_t depth)
+{
+	uint32_t w = (depth + 63) / 64;
+
+	return (w + GROUP_WORDS - 1) / GROUP_WORDS * GROUP_WORDS;
+}
+
+static unsigned n_slices(uint16_t key_bits)
+{
+	return (key_bits + SB - 1) / SB;
+}
+
+size_t tcam_bitmap_bytes(uint32_t depth, uint16_t key_bits)
+{
+	return (size_t)n_slices(key_bits) * VALUES * row_words(depth) *
+	       sizeof(uint64_t);
+}
+
+struct tcam_bitmap *tcam_bitmap_create(uint32_t depth, uint16_t key_bits)
+{
+	struct tcam_bitmap *bm = calloc(1, sizeof *bm);
+	size_t bytes = tcam_bitmap_bytes(depth, key_bits);
+
+	if (!bm)
+		return NULL;
+	bm->nblk = row_words(depth);
+	bm->n_slices = n_slices(key_bits);
+	if (bytes >= HUGE_PAGE) {
+		/* The rows of one lookup lie far apart: on 4 KiB pages each
+		 * would take its own TLB entry. */
+		bytes = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+		bm->rows = aligned_alloc(HUGE_PAGE, bytes);
+#ifdef MADV_HUGEPAGE
+		if (bm->rows)
+			madvise(bm->rows, bytes, MADV_HUGEPAGE);
+#endif
+	} else {
+		bytes = (bytes + CACHE_LINE - 1) / CACHE_LINE * CACHE_LINE;
+		bm->rows = aligned_alloc(CACHE_LINE, bytes);
+	}
+	if (!bm->rows) {
+		free(bm);
+		return NULL;
+	}
+	memset(bm->rows, 0, bytes);
+	bm->bytes = bytes;
+	return bm;
+}
+
+void tcam_bitmap_destroy(struct tcam_bitmap *bm)
+{
+	if (!bm)
+		return;
+	free(bm->rows);
+	free(bm);
+}
+
+static inline unsigned slice_of(const uint64_t *w, unsigned s)
+{
+	unsigned bit = s * SB;
+
+	return (unsigned)(w[bit / 64] >> (bit % 64)) & (VALUES - 1);
+}
+
+void tcam_bitmap_set(struct tcam_bitmap *bm, uint32_t e, const uint64_t *val,
+		     const uint64_t *msk)
+{
+	uint64_t bit = 1ull << (e % 64);
+	size_t nblk = bm->nblk;
+
+	for (unsigned s = 0; s < bm->n_slices; s++) {
+		unsigned mm = slice_of(msk, s), vv = slice_of(val, s);
+		uint64_t *r = bm->rows + (size_t)s * VALUES * nblk + e / 64;
+
+		for (unsigned v = 0; v < VALUES; v++) {
+			uint64_t on = -(uint64_t)((v & mm) == vv);
+
+			r[v * nblk] = (r[v * nblk] & ~bit) | (on & bit);
+		}
+	}
+}
+
+void tcam_bitmap_clear(struct tcam_bitmap *bm, uint32_t e)
+{
+	size_t n_rows = (size_t)bm->n_slices * VALUES;
+	uint64_t *r = bm->rows + e / 64;
+	uint64_t keep = ~(1ull << (e % 64));
+
+	for (size_t i = 0; i < n_rows; i++)
+		r[i * bm->nblk] &= keep;
+}
+
+typedef uint64_t v2u __attribute__((vector_size(16)));
+
+static inline __attribute__((always_inline)) v2u ld2(const uint64_t *p)
+{
+	v2u v;
+
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+int32_t tcam_bitmap_lookup(const struct tcam_bitmap *bm,
+			   const struct pnic_key *key)
+{
+	const uint64_t *row[TCAM_BM_MAX_SLICES];
+	unsigned ns = bm->n_slices;
+	uint32_t nblk = bm->nblk;
+
+	for (unsigned s = 0; s < ns; s++)
+		row[s] = bm->rows + ((size_t)s * VALUES + slice_of(key->w, s)) * nblk;
+	for (uint32_t g = 0; g < nblk; g += GROUP_WORDS) {
+		v2u a0 = ld2(row[0] + g), a1 = ld2(row[0] + g + 2);
+		v2u a2 = ld2(row[0] + g + 4), a3 = ld2(row[0] + g + 6);
+		v2u any;
+
+		for (unsigned s = 1; s < ns; s++) {
+			const uint64_t *r = row[s] + g;
+
+			a0 &= ld2(r);
+			a1 &= ld2(r + 2);
+			a2 &= ld2(r + 4);
+			a3 &= ld2(r + 6);
+		}
+		any = (a0 | a1) | (a2 | a3);
+		if (any[0] | any[1]) {
+			uint64_t w[GROUP_WORDS];
+
+			memcpy(w, &a0, sizeof a0);
+			memcpy(w + 2, &a1, sizeof a1);
+			memcpy(w + 4, &a2, sizeof a2);
+			memcpy(w + 6, &a3, sizeof a3);
+			for (unsigned i = 0; i < GROUP_WORDS; i++)
+				if (w[i])
+					return (int32_t)((g + i) * 64 +
+						(unsigned)__builtin_ctzll(w[i]));
+		}
+	}
+	return TCAM_MISS;
+}
