@@ -4,12 +4,16 @@
  * sometimes taken whole from the input, bits above the key width included,
  * so refusals are exercised too.  Checked after every step:
  * tcam_lookup == tcam_lookup_burst == tcam_lookup_linear, and a refused
- * write changes nothing that a lookup can see. */
+ * write changes nothing that a lookup can see.  The byte that picks the
+ * depth also picks the lookup strategy: chosen by mask count (the bitmap
+ * takes over from 16 masks on these sizes), tuple search or the bitmap
+ * forced. */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "model/tcam.h"
+#include "model/tcam-private.h"
 
 struct input {
 	const uint8_t *p;
@@ -87,12 +91,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pnic_error err;
 	struct pnic_key v, m, k, last;
 	struct tcam *t;
+	uint8_t d;
 
 	if (size < 3)
 		return 0;
 	p.key_bits = (uint16_t)(1 + (byte(&in) | (unsigned)byte(&in) << 8) % PNIC_KEY_MAX_BITS);
-	p.depth = TCAM_MIN_DEPTH << (byte(&in) % 3);
+	d = byte(&in);
+	p.depth = TCAM_MIN_DEPTH << (d % 3);
 	if (tcam_create(&p, &t, &err))
+		abort();
+	if (tcam_set_strategy(t, (enum tcam_strategy)(d / 3 % 3)))
 		abort();
 	key_zero(&last);
 	key_zero(&k);

@@ -7,6 +7,7 @@
 
 #include "model/key_profile.h"
 #include "model/tcam.h"
+#include "model/tcam-private.h"
 
 static struct tcam *mk(uint32_t depth, uint16_t key_bits)
 {
@@ -484,7 +485,16 @@ struct diff_cfg {
 	unsigned n_masks;
 	unsigned lookups;
 	bool random_values;  /* else from the few choices per segment */
+	/* TUPLE or BITMAP: forced (BITMAP is dropped and rebuilt from the
+	 * entries halfway).  AUTO: the mask pool changes by phase so the
+	 * mask count crosses the bitmap threshold both ways: few masks, all,
+	 * a dozen (the bitmap is kept but unused), all again, then the table
+	 * is emptied and refilled with few masks. */
+	enum tcam_strategy strategy;
 };
+
+/* Masks drawn from in each fifth of an AUTO run (0 = all). */
+static const unsigned phase_masks[5] = { 4, 0, 12, 0, 4 };
 
 static uint64_t run_diff(const struct diff_cfg *c, uint64_t seed)
 {
@@ -499,8 +509,14 @@ static uint64_t run_diff(const struct diff_cfg *c, uint64_t seed)
 	cr_assert_not_null(w);
 	cr_assert_not_null(shadow_valid);
 	cr_assert_not_null(burst);
+	uint64_t by_bitmap = 0;
+	unsigned phase = 0, pool = c->n_masks;
+
 	rng_state = seed;
 	world_init(w, c->key_bits, c->n_masks);
+	cr_assert_eq(tcam_set_strategy(t, c->strategy), 0);
+	if (c->strategy == TCAM_STRATEGY_AUTO)
+		pool = phase_masks[0];
 
 	while (done < c->lookups) {
 		unsigned op = (unsigned)rnd_below(100);
@@ -508,6 +524,26 @@ static uint64_t run_diff(const struct diff_cfg *c, uint64_t seed)
 		uint32_t idx = (uint32_t)rnd_below(c->depth);
 
 		step++;
+		if (c->strategy == TCAM_STRATEGY_AUTO && done * 5 / c->lookups > phase) {
+			phase = (unsigned)(done * 5 / c->lookups);
+			pool = phase_masks[phase] ? phase_masks[phase] : c->n_masks;
+			if (phase == 4) {
+				burst_check(t, burst, seed, step);
+				for (uint32_t i = 0; i < c->depth; i++)
+					cr_assert_eq(tcam_invalidate(t, i, &err), 0);
+				memset(shadow_valid, 0, c->depth);
+				used = 0;
+			}
+		}
+		if (c->strategy == TCAM_STRATEGY_BITMAP && done == c->lookups / 2 &&
+		    phase == 0) {
+			/* rebuilt from the entries there now */
+			phase = 1;
+			burst_check(t, burst, seed, step);
+			cr_assert_eq(tcam_set_strategy(t, TCAM_STRATEGY_TUPLE), 0);
+			cr_assert_not(tcam_uses_bitmap(t));
+			cr_assert_eq(tcam_set_strategy(t, TCAM_STRATEGY_BITMAP), 0);
+		}
 		if (op < 26 || used < c->depth / 8 || burst->n == BURST_CHECK)
 			burst_check(t, burst, seed, step);
 		if (op < 18 || used < c->depth / 8) {
@@ -523,7 +559,7 @@ static uint64_t run_diff(const struct diff_cfg *c, uint64_t seed)
 					for (unsigned j = 0; j < w->nw; j++)
 						v.w[j] ^= rnd() & rnd() & rnd();
 				key_trim(&v, c->key_bits);
-				m = w->masks[rnd_below(w->n_masks)];
+				m = w->masks[rnd_below(pool)];
 			}
 			cr_assert_eq(tcam_write(t, idx, &v, &m, &err), 0,
 				     "seed %#" PRIx64 " step %" PRIu64 ": %s", seed, step, err.msg);
@@ -579,6 +615,7 @@ static uint64_t run_diff(const struct diff_cfg *c, uint64_t seed)
 					 seed, step, fast, slow);
 			}
 			hits += fast != TCAM_MISS;
+			by_bitmap += tcam_uses_bitmap(t);
 			burst->keys[burst->n] = key;
 			burst->want[burst->n++] = slow;
 		}
@@ -592,6 +629,15 @@ static uint64_t run_diff(const struct diff_cfg *c, uint64_t seed)
 	}
 	burst_check(t, burst, seed, step);
 	free(burst);
+	/* Each strategy must have answered what it was meant to. */
+	if (c->strategy == TCAM_STRATEGY_TUPLE)
+		cr_assert_eq(by_bitmap, 0);
+	else if (c->strategy == TCAM_STRATEGY_BITMAP)
+		cr_assert_eq(by_bitmap, done);
+	else
+		cr_assert(by_bitmap > done / 10 && by_bitmap < done * 9 / 10,
+			  "seed %#" PRIx64 ": %" PRIu64 " of %" PRIu64 " lookups by bitmap",
+			  seed, by_bitmap, done);
 	/* The stream must exercise hits, not just misses. */
 	cr_assert_gt(hits, done / 4, "seed %#" PRIx64 ": only %" PRIu64 " hits of %" PRIu64,
 		     seed, hits, done);
@@ -622,18 +668,29 @@ static uint64_t run_diff(const struct diff_cfg *c, uint64_t seed)
 Test(tcam, differential_fast_equals_linear, .timeout = 120)
 {
 	static const struct diff_cfg cfgs[] = {
-		{ 16, 1, 4, 40000, false },
-		{ 16, 13, 16, 60000, false },
-		{ 64, 104, 8, 150000, false },
-		{ 100, 64, 64, 100000, false },
-		{ 256, 372, 12, 200000, false },
-		{ 256, 104, 200, 100000, false },
-		{ 512, 512, 32, 100000, false },
-		{ 1024, 372, 6, 150000, false },
-		{ 1024, 104, 100, 100000, false },
-		{ 16384, 372, 8, 4000, false },
-		{ 4096, 104, 2, 20000, true },
-		{ 2048, 372, 3, 20000, true },
+		{ 16, 1, 4, 40000, false, TCAM_STRATEGY_TUPLE },
+		{ 16, 13, 16, 60000, false, TCAM_STRATEGY_TUPLE },
+		{ 64, 104, 8, 150000, false, TCAM_STRATEGY_TUPLE },
+		{ 100, 64, 64, 100000, false, TCAM_STRATEGY_TUPLE },
+		{ 256, 372, 12, 150000, false, TCAM_STRATEGY_TUPLE },
+		{ 256, 104, 200, 100000, false, TCAM_STRATEGY_TUPLE },
+		{ 512, 512, 32, 60000, false, TCAM_STRATEGY_TUPLE },
+		{ 1024, 372, 6, 100000, false, TCAM_STRATEGY_TUPLE },
+		{ 1024, 104, 100, 100000, false, TCAM_STRATEGY_TUPLE },
+		{ 16384, 372, 8, 4000, false, TCAM_STRATEGY_TUPLE },
+		{ 4096, 104, 2, 20000, true, TCAM_STRATEGY_TUPLE },
+		{ 2048, 372, 3, 20000, true, TCAM_STRATEGY_TUPLE },
+		/* the bitmap, forced */
+		{ 16, 1, 4, 20000, false, TCAM_STRATEGY_BITMAP },
+		{ 16, 13, 16, 30000, false, TCAM_STRATEGY_BITMAP },
+		{ 100, 64, 64, 50000, false, TCAM_STRATEGY_BITMAP },
+		{ 512, 512, 32, 40000, false, TCAM_STRATEGY_BITMAP },
+		{ 1000, 372, 6, 40000, false, TCAM_STRATEGY_BITMAP },
+		{ 4096, 104, 2, 15000, true, TCAM_STRATEGY_BITMAP },
+		/* chosen by mask count, crossing the threshold both ways */
+		{ 1024, 104, 64, 100000, false, TCAM_STRATEGY_AUTO },
+		{ 256, 512, 100, 60000, false, TCAM_STRATEGY_AUTO },
+		{ 2048, 372, 64, 40000, false, TCAM_STRATEGY_AUTO },
 	};
 	uint64_t seed = 0x7ca5eedull, total = 0;
 	const char *env = getenv("TCAM_SEED");
