@@ -295,8 +295,12 @@ static void ip_str(const struct flow *f, const uint8_t *a, bool outer,
 static void write_flow_entries(FILE *y, const struct flow *flows, uint32_t n)
 {
 	char s[64], d[64];
+	uint32_t entries = 0;
 
-	fprintf(y, "flows:\n");
+	for (uint32_t i = 0; i < n; i++)
+		entries += !flows[i].no_entry;
+	/* "flows:" with nothing under it is a null, which the config refuses */
+	fprintf(y, entries ? "flows:\n" : "flows: []\n");
 	for (uint32_t i = 0; i < n; i++) {
 		const struct flow *f = &flows[i];
 
