@@ -1,0 +1,224 @@
+/* cbgen: output a function of the arguments and seed only, the asked
+ * counts, files tools/io/classbench reads back, every header inside the
+ * rule it names, and the refusals.  (classify_e2e.sh feeds cbgen's sets to
+ * pnicsim classify --check.) */
+#include <criterion/criterion.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/acl.h"
+#include "tests/tools/run_tool.h"
+#include "tests/tools/tool_util.h"
+#include "tools/io/classbench.h"
+
+static char dir[64];
+static char out[8192];
+
+static void setup(void)
+{
+	tu_mkdtemp(dir, sizeof dir);
+}
+
+static void teardown(void)
+{
+	tu_rmrf(dir);
+}
+
+TestSuite(cbgen, .init = setup, .fini = teardown);
+
+static int cbgen(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int cbgen(const char *fmt, ...)
+{
+	char args[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof args, fmt, ap);
+	va_end(ap);
+	return run_tool("cbgen", args, out, sizeof out);
+}
+
+static char *slurp(const char *name, size_t *len)
+{
+	char path[256];
+	char *b;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	b = tu_read(path, len);
+	cr_assert_not_null(b, "%s not written", path);
+	return b;
+}
+
+static bool same_file(const char *a, const char *b)
+{
+	size_t la, lb;
+	char *x = slurp(a, &la), *y = slurp(b, &lb);
+	bool same = la == lb && !memcmp(x, y, la);
+
+	free(x);
+	free(y);
+	return same;
+}
+
+static void load_rules(const char *name, struct cb_rules *r)
+{
+	char path[256], msg[512];
+	struct pnic_error err;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	cr_assert_eq(cb_rules_load(path, r, &err), 0, "%s",
+		     pnic_error_str(&err, msg, sizeof msg));
+}
+
+static void load_trace(const char *name, struct cb_trace *t)
+{
+	char path[256], msg[512];
+	struct pnic_error err;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	cr_assert_eq(cb_trace_load(path, t, &err), 0, "%s",
+		     pnic_error_str(&err, msg, sizeof msg));
+}
+
+Test(cbgen, rules_deterministic_per_seed)
+{
+	struct cb_rules r = { 0 };
+	size_t n;
+	char *b;
+
+	cr_assert_eq(cbgen("rules 300 --seed 5 -o %s/a", dir), 0, "%s", out);
+	cr_assert_eq(cbgen("rules 300 --seed 5 -o %s/b", dir), 0, "%s", out);
+	cr_assert_eq(cbgen("rules 300 --seed 6 -o %s/c", dir), 0, "%s", out);
+	cr_assert_eq(cbgen("rules 300 --seed 0x5 > %s/d", dir), 0, "%s", out);
+	cr_assert(same_file("a", "b"), "same seed, different rules");
+	cr_assert(!same_file("a", "c"), "seeds 5 and 6 gave the same rules");
+	cr_assert(same_file("a", "d"), "-o and stdout differ");
+
+	b = slurp("a", &n);
+	cr_assert_eq(b[0], '@');
+	cr_assert_eq(b[n - 1], '\n');
+	free(b);
+	load_rules("a", &r);
+	cr_assert_eq(r.n, 300u);
+	for (uint32_t i = 0; i < r.n; i++) {
+		cr_assert_eq(r.rules[i].action, i);
+		cr_assert_leq(r.rules[i].sport_lo, r.rules[i].sport_hi);
+		cr_assert_leq(r.rules[i].dport_lo, r.rules[i].dport_hi);
+	}
+	cb_rules_free(&r);
+}
+
+/* The two styles differ in shape: flow rules are mostly exact 5-tuples. */
+Test(cbgen, flow_style_is_mostly_exact)
+{
+	struct cb_rules a = { 0 }, f = { 0 };
+	unsigned exact_a = 0, exact_f = 0;
+
+	cr_assert_eq(cbgen("rules 400 --seed 2 -o %s/acl", dir), 0, "%s", out);
+	cr_assert_eq(cbgen("rules 400 --seed 2 --style flow -o %s/flow", dir), 0, "%s", out);
+	cr_assert_eq(cbgen("rules 400 --seed 2 --style acl -o %s/acl2", dir), 0, "%s", out);
+	cr_assert(same_file("acl", "acl2"), "--style acl is not the default");
+	load_rules("acl", &a);
+	load_rules("flow", &f);
+	cr_assert_eq(a.n, 400u);
+	cr_assert_eq(f.n, 400u);
+	for (uint32_t i = 0; i < 400; i++) {
+		exact_a += a.rules[i].src_len == 32 && a.rules[i].dst_len == 32 &&
+			   a.rules[i].dport_lo == a.rules[i].dport_hi;
+		exact_f += f.rules[i].src_len == 32 && f.rules[i].dst_len == 32 &&
+			   f.rules[i].dport_lo == f.rules[i].dport_hi;
+	}
+	cr_assert_gt(exact_f, 200u, "flow style: %u exact of 400", exact_f);
+	cr_assert_lt(exact_a, exact_f, "acl %u exact, flow %u", exact_a, exact_f);
+	cb_rules_free(&a);
+	cb_rules_free(&f);
+}
+
+Test(cbgen, trace_inside_its_rules)
+{
+	struct cb_rules r = { 0 };
+	struct cb_trace t = { 0 };
+	size_t random = 0;
+
+	cr_assert_eq(cbgen("rules 200 --seed 3 -o %s/rules", dir), 0, "%s", out);
+	cr_assert_eq(cbgen("trace %s/rules 2000 --seed 9 -o %s/t1", dir, dir), 0, "%s", out);
+	cr_assert_eq(cbgen("trace %s/rules 2000 --seed 9 -o %s/t2", dir, dir), 0, "%s", out);
+	cr_assert_eq(cbgen("trace %s/rules 2000 --seed 10 -o %s/t3", dir, dir), 0, "%s", out);
+	cr_assert(same_file("t1", "t2"), "same seed, different trace");
+	cr_assert(!same_file("t1", "t3"), "seeds 9 and 10 gave the same trace");
+
+	load_rules("rules", &r);
+	load_trace("t1", &t);
+	cr_assert_eq(t.n, 2000u);
+	for (size_t i = 0; i < t.n; i++) {
+		int64_t fid = t.hdrs[i].filter_id;
+		int32_t first;
+
+		if (fid < 0) {
+			random++;
+			continue;
+		}
+		cr_assert_lt(fid, (int64_t)r.n);
+		cr_assert(acl_rule_matches(&r.rules[fid], &t.hdrs[i].h),
+			  "header %zu is not inside rule %lld", i, (long long)fid);
+		first = acl_classify_linear(r.rules, r.n, &t.hdrs[i].h);
+		cr_assert(first >= 0 && first <= fid, "header %zu: first match %d, rule %lld",
+			  i, first, (long long)fid);
+	}
+	/* default: 10% random headers, give or take */
+	cr_assert(random > 100 && random < 320, "%zu random headers of 2000", random);
+	cb_trace_free(&t);
+	cb_rules_free(&r);
+}
+
+Test(cbgen, random_percentage)
+{
+	struct cb_trace t = { 0 };
+
+	cr_assert_eq(cbgen("rules 20 -o %s/rules", dir), 0, "%s", out);
+	cr_assert_eq(cbgen("trace %s/rules 300 --random 0 -o %s/t0", dir, dir), 0, "%s", out);
+	cr_assert_eq(cbgen("trace %s/rules 300 --random 100 -o %s/t100", dir, dir), 0, "%s", out);
+	load_trace("t0", &t);
+	cr_assert_eq(t.n, 300u);
+	for (size_t i = 0; i < t.n; i++)
+		cr_assert_geq(t.hdrs[i].filter_id, 0, "header %zu random with --random 0", i);
+	cb_trace_free(&t);
+	load_trace("t100", &t);
+	cr_assert_eq(t.n, 300u);
+	for (size_t i = 0; i < t.n; i++)
+		cr_assert_eq(t.hdrs[i].filter_id, -1, "header %zu not random with --random 100", i);
+	cb_trace_free(&t);
+}
+
+Test(cbgen, bad_arguments_refused)
+{
+	cr_assert_eq(cbgen("--help"), 0, "%s", out);
+	cr_assert(strstr(out, "usage: cbgen rules N"), "%s", out);
+	cr_assert_eq(cbgen("%s", ""), 2, "%s", out);
+	cr_assert_eq(cbgen("bogus 5"), 2, "%s", out);
+	cr_assert(strstr(out, "unknown mode 'bogus'"), "%s", out);
+	cr_assert_eq(cbgen("rules 0"), 2, "%s", out);
+	cr_assert(strstr(out, "count '0' is not an integer"), "%s", out);
+	cr_assert_eq(cbgen("rules ten"), 2, "%s", out);
+	cr_assert_eq(cbgen("rules"), 2, "%s", out);
+	cr_assert(strstr(out, "expected N"), "%s", out);
+	cr_assert_eq(cbgen("rules 5 6"), 2, "%s", out);
+	cr_assert_eq(cbgen("rules 5 --style tree"), 2, "%s", out);
+	cr_assert(strstr(out, "unknown --style 'tree'"), "%s", out);
+	cr_assert_eq(cbgen("rules 5 --seed -1"), 2, "%s", out);
+	cr_assert(strstr(out, "--seed '-1'"), "%s", out);
+	cr_assert_eq(cbgen("rules 5 --seed"), 2, "%s", out);
+	cr_assert(strstr(out, "--seed needs a value"), "%s", out);
+	cr_assert_eq(cbgen("rules 5 --frob"), 2, "%s", out);
+	cr_assert(strstr(out, "unknown option '--frob'"), "%s", out);
+	cr_assert_eq(cbgen("trace %s/rules", dir), 2, "%s", out);
+	cr_assert_eq(cbgen("trace x 5 --random 101"), 2, "%s", out);
+	cr_assert(strstr(out, "--random '101'"), "%s", out);
+	/* files */
+	cr_assert_eq(cbgen("trace %s/none 5", dir), 1, "%s", out);
+	cr_assert(strstr(out, "/none"), "%s", out);
+	cr_assert_eq(cbgen("rules 5 -o %s/no/such/dir", dir), 1, "%s", out);
+	cr_assert(strstr(out, "cannot write"), "%s", out);
+}
