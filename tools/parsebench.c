@@ -253,7 +253,14 @@ int main(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--time") && i + 1 < argc) {
-			seconds = atof(argv[++i]);
+			char *end;
+
+			seconds = strtod(argv[++i], &end);
+			if (end == argv[i] || *end || !(seconds > 0)) {
+				fprintf(stderr, "parsebench: --time wants seconds > 0, got '%s'\n",
+					argv[i]);
+				return 2;
+			}
 		} else if (argv[i][0] == '-') {
 			fprintf(stderr, "usage: parsebench [--time SEC] [CAPTURE ...]\n");
 			return 2;

@@ -468,6 +468,7 @@ int main(int argc, char **argv)
 	parse_sizes(&o, "1k,16k,64k");
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		char *end = NULL;
 
 		if (!strcmp(a, "--no-linear")) {
 			o.linear = 0;
@@ -489,22 +490,22 @@ int main(int argc, char **argv)
 				return 2;
 			i++;
 		} else if (!strcmp(a, "--time")) {
-			o.seconds = strtod(v, NULL);
-			if (!(o.seconds > 0)) {
+			o.seconds = strtod(v, &end);
+			if (end == v || *end || !(o.seconds > 0)) {
 				fprintf(stderr, "tcambench: --time wants seconds > 0\n");
 				return 2;
 			}
 			i++;
 		} else if (!strcmp(a, "--miss-pct")) {
-			o.miss_pct = (unsigned)strtoul(v, NULL, 10);
-			if (o.miss_pct > 100) {
+			o.miss_pct = (unsigned)strtoul(v, &end, 10);
+			if (end == v || *end || v[0] == '-' || o.miss_pct > 100) {
 				fprintf(stderr, "tcambench: --miss-pct wants 0..100\n");
 				return 2;
 			}
 			i++;
 		} else if (!strcmp(a, "--zipf")) {
-			o.zipf = strtod(v, NULL);
-			if (!(o.zipf > 0) || o.zipf > 4) {
+			o.zipf = strtod(v, &end);
+			if (end == v || *end || !(o.zipf > 0) || o.zipf > 4) {
 				fprintf(stderr, "tcambench: --zipf wants an exponent in (0, 4]\n");
 				return 2;
 			}
@@ -513,7 +514,11 @@ int main(int argc, char **argv)
 			o.tag = v;
 			i++;
 		} else if (!strcmp(a, "--seed")) {
-			o.seed = strtoull(v, NULL, 0);
+			o.seed = strtoull(v, &end, 0);
+			if (end == v || *end || v[0] == '-') {
+				fprintf(stderr, "tcambench: --seed wants a non-negative integer\n");
+				return 2;
+			}
 			i++;
 		} else {
 			usage(stderr);
