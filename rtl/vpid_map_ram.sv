@@ -35,6 +35,11 @@ module vpid_map_ram #(
   logic [AddrWidth-1:0] wr_addr;
   logic [AddrWidth-1:0] rd_addr;
 
+  // PPID all-ones is the "unmapped" encoding (VPID_UNMAPPED in the C
+  // model), never a port: a map write of it is a no-op, as in the model.
+  logic wr_map;
+
+  assign wr_map = map_en_i && wr_ppid_i != '1;
   assign wr_in_range = 32'(wr_vpid_i) < NumVpids;
   assign rd_in_range = 32'(rd_vpid_i) < NumVpids;
   // In range, the low bits are the whole address.
@@ -65,7 +70,7 @@ module vpid_map_ram #(
       if (!rst_ni) begin
         mapped_q[w] <= '0;
       end else if (wr_in_range && 32'(wr_word) == w) begin
-        if (map_en_i) begin
+        if (wr_map) begin
           mapped_q[w][wr_bit] <= 1'b1;
         end else if (clear_en_i) begin
           mapped_q[w][wr_bit] <= 1'b0;
@@ -75,7 +80,7 @@ module vpid_map_ram #(
   end
 
   always_ff @(posedge clk_i) begin
-    if (map_en_i && wr_in_range) begin
+    if (wr_map && wr_in_range) begin
       ppid_q[wr_addr] <= wr_ppid_i;
     end
   end

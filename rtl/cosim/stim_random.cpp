@@ -143,7 +143,9 @@ private:
 		key_zero(&c->value);
 		key_zero(&c->mask);
 		c->action = action_random(r_, pick_vpid());
-		c->ppid = (uint16_t)r_.below(0xffff);   // 0xffff is reserved
+		// 0xffff is the reserved "unmapped" PPID: a map write of it
+		// must be a no-op on both sides.
+		c->ppid = r_.chance(50) ? 0xffff : (uint16_t)r_.below(0xffff);
 		if (x < 400) {
 			c->op = LC_OP_TCAM_WRITE;
 			c->index = pick_index();
