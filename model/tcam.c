@@ -596,7 +596,7 @@ static void entry_insert(struct tcam *t, uint32_t e, struct tuple *tp)
  * the whole depth for both sides, the bitmap wins from
  * groups * slices / BM_PROBE_COST masks on, and never below BM_MIN_MASKS
  * (tables that small are fast either way).  Measured: docs/tcam.md. */
-#define BM_PROBE_COST 32
+#define BM_PROBE_COST 64
 #define BM_MIN_MASKS 16
 /* Bitmap memory allowed per table; with 4-bit slices the largest table
  * (256K entries of 512 bits) needs exactly this. */

@@ -17,6 +17,7 @@
 #define VALUES TCAM_BM_VALUES
 #define SB TCAM_BM_SLICE_BITS
 #define GROUP_WORDS 8           /* one cache line of a row: 512 entries */
+#define CHUNK 8                 /* slices ANDed between two checks */
 #define CACHE_LINE 64
 #define HUGE_PAGE (2u << 20)
 
@@ -141,17 +142,24 @@ int32_t tcam_bitmap_lookup(const struct tcam_bitmap *bm,
 	for (uint32_t g = 0; g < nblk; g += GROUP_WORDS) {
 		v2u a0 = ld2(row[0] + g), a1 = ld2(row[0] + g + 2);
 		v2u a2 = ld2(row[0] + g + 4), a3 = ld2(row[0] + g + 6);
-		v2u any;
+		v2u any = (a0 | a1) | (a2 | a3);
 
-		for (unsigned s = 1; s < ns; s++) {
-			const uint64_t *r = row[s] + g;
+		/* A few slices usually leave no candidate in a group: check
+		 * every CHUNK slices, so a deep scan reads a few rows of each
+		 * group rather than all of them. */
+		for (unsigned s = 1; s < ns && (any[0] | any[1]); s += CHUNK) {
+			unsigned end = s + CHUNK < ns ? s + CHUNK : ns;
 
-			a0 &= ld2(r);
-			a1 &= ld2(r + 2);
-			a2 &= ld2(r + 4);
-			a3 &= ld2(r + 6);
+			for (unsigned k = s; k < end; k++) {
+				const uint64_t *r = row[k] + g;
+
+				a0 &= ld2(r);
+				a1 &= ld2(r + 2);
+				a2 &= ld2(r + 4);
+				a3 &= ld2(r + 6);
+			}
+			any = (a0 | a1) | (a2 | a3);
 		}
-		any = (a0 | a1) | (a2 | a3);
 		if (any[0] | any[1]) {
 			uint64_t w[GROUP_WORDS];
 
