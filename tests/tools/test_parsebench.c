@@ -11,6 +11,19 @@
 #include "tools/io/pcap_out.h"
 
 static char out[16384], names[1024];
+static char dir[64];
+
+static void setup(void)
+{
+	tu_mkdtemp(dir, sizeof dir);
+}
+
+static void teardown(void)
+{
+	tu_rmrf(dir);
+}
+
+TestSuite(parsebench, .init = setup, .fini = teardown);
 
 static int parsebench(const char *args)
 {
@@ -28,13 +41,12 @@ Test(parsebench, builtin_mix)
 /* 30 Ethernet/IPv4/UDP frames and 10 cut after the Ethernet header. */
 Test(parsebench, capture)
 {
-	char dir[64], path[128], args[256];
+	char path[128], args[256];
 	uint8_t f[64] = { 2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00,
 			  0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17 };
 	struct pnic_error err;
 	struct pcap_out *o;
 
-	tu_mkdtemp(dir, sizeof dir);
 	snprintf(path, sizeof path, "%s/c.pcap", dir);
 	cr_assert_eq(pcap_out_open(path, &o, &err), 0, "%s", err.msg);
 	for (int i = 0; i < 40; i++)
@@ -57,7 +69,6 @@ Test(parsebench, capture)
 	cr_assert_eq(parsebench(args), 1, "%s", out);
 	cr_assert(strstr(out, "no frames to time"), "%s", out);
 	cr_assert_null(strstr(out, "BENCH"), "%s", out);
-	tu_rmrf(dir);
 }
 
 Test(parsebench, bad_options_refused)
