@@ -367,12 +367,26 @@ static enum parse_status parse_inner(struct cursor *c, struct parse_result *r,
 	return trunc_to_tunnel(st);
 }
 
+/* Claim tunnel header bytes up to @end: the IP length must cover them
+ * (else the frame lies) and the capture must hold them (else it is cut). */
+static enum parse_status tunnel_take(struct cursor *c, uint32_t end,
+				     uint32_t ip_end)
+{
+	if (end > ip_end)
+		return PARSE_BAD_IP_LEN;
+	if (end > c->cap)
+		return PARSE_TRUNC_TUNNEL;
+	c->depth = end;
+	return PARSE_OK;
+}
+
 /* Tunnels are looked for at the outer level only, and not in fragments
  * (their inner frame may be split). */
 static enum parse_status parse_tunnel(struct cursor *c, struct parse_result *r,
 				      uint32_t ip_end)
 {
 	const struct pkt_hdrs *o = &r->outer;
+	enum parse_status st;
 	const uint8_t *p;
 	uint32_t off;
 
@@ -382,14 +396,12 @@ static enum parse_status parse_tunnel(struct cursor *c, struct parse_result *r,
 		off = o->l4_payload_off;
 		r->tunnel = TUNNEL_VXLAN;
 		r->tunnel_off = (uint16_t)off;
-		if (off + VXLAN_HLEN > ip_end)
-			return PARSE_BAD_IP_LEN;
-		if (off + VXLAN_HLEN > c->cap)
-			return PARSE_TRUNC_TUNNEL;
+		st = tunnel_take(c, off + VXLAN_HLEN, ip_end);
+		if (st != PARSE_OK)
+			return st;
 		p = c->p + off;
 		if (p[0] & 0x08)        /* I flag: the VNI is valid */
 			r->vni = rd24(p + 4);
-		c->depth = off + VXLAN_HLEN;
 		return parse_inner(c, r, off + VXLAN_HLEN, ip_end);
 	}
 	if ((o->have & HDR_UDP) && o->l4_dport == UDP_PORT_GENEVE) {
@@ -398,22 +410,18 @@ static enum parse_status parse_tunnel(struct cursor *c, struct parse_result *r,
 		off = o->l4_payload_off;
 		r->tunnel = TUNNEL_GENEVE;
 		r->tunnel_off = (uint16_t)off;
-		if (off + GENEVE_HLEN > ip_end)
-			return PARSE_BAD_IP_LEN;
-		if (off + GENEVE_HLEN > c->cap)
-			return PARSE_TRUNC_TUNNEL;
+		st = tunnel_take(c, off + GENEVE_HLEN, ip_end);
+		if (st != PARSE_OK)
+			return st;
 		p = c->p + off;
 		r->vni = rd24(p + 4);
-		c->depth = off + GENEVE_HLEN;
 		/* Version 0 only; a later version may lay out differently. */
 		if (p[0] >> 6 != 0)
 			return PARSE_OK;
 		hlen = GENEVE_HLEN + (uint32_t)(p[0] & 0x3f) * 4;
-		if (off + hlen > ip_end)
-			return PARSE_BAD_IP_LEN;
-		if (off + hlen > c->cap)
-			return PARSE_TRUNC_TUNNEL;
-		c->depth = off + hlen;
+		st = tunnel_take(c, off + hlen, ip_end);
+		if (st != PARSE_OK)
+			return st;
 		if (rd16(p + 2) != ETH_P_TEB)
 			return PARSE_OK;
 		return parse_inner(c, r, off + hlen, ip_end);
@@ -427,24 +435,20 @@ static enum parse_status parse_tunnel(struct cursor *c, struct parse_result *r,
 		off = c->depth;
 		r->tunnel = TUNNEL_GRE;
 		r->tunnel_off = (uint16_t)off;
-		if (off + GRE_HLEN > ip_end)
-			return PARSE_BAD_IP_LEN;
-		if (off + GRE_HLEN > c->cap)
-			return PARSE_TRUNC_TUNNEL;
+		st = tunnel_take(c, off + GRE_HLEN, ip_end);
+		if (st != PARSE_OK)
+			return st;
 		p = c->p + off;
 		fl = rd16(p);
-		c->depth = off + GRE_HLEN;
 		/* Version 0 (RFC 2784/2890): optional checksum, key and
 		 * sequence words follow the 4-byte base header. */
 		if (fl & 0x0007)
 			return PARSE_OK;
 		hlen = GRE_HLEN + 4u * (!!(fl & 0x8000) + !!(fl & 0x2000) +
 					!!(fl & 0x1000));
-		if (off + hlen > ip_end)
-			return PARSE_BAD_IP_LEN;
-		if (off + hlen > c->cap)
-			return PARSE_TRUNC_TUNNEL;
-		c->depth = off + hlen;
+		st = tunnel_take(c, off + hlen, ip_end);
+		if (st != PARSE_OK)
+			return st;
 		if (rd16(p + 2) != ETH_P_TEB)
 			return PARSE_OK;
 		/* NVGRE: the key's upper 24 bits are the virtual subnet id. */
