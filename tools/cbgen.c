@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "tools/io/classbench.h"
+#include "tools/splitmix.h"
 
 static uint64_t rng_s[4];
 
@@ -35,13 +36,8 @@ static uint64_t rotl(uint64_t x, int k)
 /* xoshiro256**, seeded by splitmix64: fast and the same on every libc. */
 static void rng_seed(uint64_t seed)
 {
-	for (int i = 0; i < 4; i++) {
-		uint64_t z = (seed += 0x9e3779b97f4a7c15ull);
-
-		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-		z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-		rng_s[i] = z ^ (z >> 31);
-	}
+	for (int i = 0; i < 4; i++)
+		rng_s[i] = splitmix64(&seed);
 }
 
 static uint64_t rng_next(void)

@@ -30,6 +30,7 @@
 
 #include "model/key_profile.h"
 #include "model/tcam.h"
+#include "tools/splitmix.h"
 
 #define N_KEYS (1u << 17)
 #define CHECK_KEYS 2000u
@@ -52,11 +53,7 @@ static uint64_t rng;
 
 static uint64_t rnd(void)
 {
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return splitmix64(&rng);
 }
 
 static double now(void)

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "tools/io/pcap_out.h"
+#include "tools/splitmix.h"
 
 struct opts {
 	uint64_t packets;
@@ -48,16 +49,11 @@ struct flow {
 	uint32_t vpid;
 };
 
-/* splitmix64: small, fast, and the same everywhere. */
 static uint64_t rng_state;
 
 static uint64_t rnd(void)
 {
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return splitmix64(&rng_state);
 }
 
 static unsigned rnd_below(unsigned n)
