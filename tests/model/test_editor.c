@@ -5,14 +5,13 @@
  * against the real parser below, which also runs the random combinations
  * and round trips over the capture corpus). */
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "model/editor.h"
+#include "tests/corpus.h"
 #include "tools/io/pcap_in.h"
 
 #define CAP 2048
@@ -1394,18 +1393,6 @@ Test(editor, random_combinations_with_real_parser)
 
 /* ---- the capture corpus ------------------------------------------------- */
 
-static char corpus[512];
-
-static bool have_corpus(void)
-{
-	const char *shared = getenv("PNICSIM_SHARED");
-	struct stat st;
-
-	snprintf(corpus, sizeof corpus, "%s/data/pcaps",
-		 shared && *shared ? shared : "../shared");
-	return stat(corpus, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 struct corpus_counts {
 	uint64_t frames, vlan_rt, encap_rt[2], ttl, ttl_expired, dscp, decap, too_big;
 };
@@ -1539,44 +1526,25 @@ static void corpus_frame(const uint8_t *frame, uint32_t n,
 	free(b);
 }
 
-static void corpus_dir(const char *dir, struct corpus_counts *c)
+static void corpus_capture(const char *path, void *c)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
+	struct pcap_in *in;
+	struct pcap_in_pkt pkt;
 
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		char path[1024];
-		struct pcap_in *in;
-		struct pcap_in_pkt pkt;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		if (pcap_in_open(path, &in, NULL))
-			continue;   /* the corpus holds damaged files on purpose */
-		while (pcap_in_next(in, &pkt, NULL) == 1)
-			corpus_frame(pkt.frame, pkt.caplen, c);
-		pcap_in_close(in);
-	}
-	closedir(d);
+	if (pcap_in_open(path, &in, NULL))
+		return;   /* the corpus holds damaged files on purpose */
+	while (pcap_in_next(in, &pkt, NULL) == 1)
+		corpus_frame(pkt.frame, pkt.caplen, c);
+	pcap_in_close(in);
 }
 
 Test(editor, corpus_round_trips, .timeout = 60)
 {
-	static const char *const sub[] = { "tcpdump", "libpcap", "pcap-parser",
-					   "derived" };
 	struct corpus_counts c;
-	char dir[600];
 
-	if (!have_corpus())
-		cr_skip("capture corpus not found at %s (set PNICSIM_SHARED)", corpus);
+	NEED_CORPUS();
 	memset(&c, 0, sizeof c);
-	for (unsigned i = 0; i < sizeof sub / sizeof sub[0]; i++) {
-		snprintf(dir, sizeof dir, "%s/%s", corpus, sub[i]);
-		corpus_dir(dir, &c);
-	}
+	corpus_walk(corpus, corpus_capture, &c);
 	cr_log_info("corpus: %llu frames, %llu VLAN round trips, %llu+%llu encap round trips, "
 		    "%llu TTL/DSCP, %llu TTL expired, %llu decaps, %llu encaps too big",
 		    (unsigned long long)c.frames, (unsigned long long)c.vlan_rt,

@@ -1,12 +1,11 @@
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "model/parser.h"
+#include "tests/corpus.h"
 #include "tests/model/frames.h"
 #include "tools/io/pcap_in.h"
 
@@ -1348,25 +1347,6 @@ Test(parser, status_names)
 
 /* ---- the shared capture corpus ------------------------------------------ */
 
-static char corpus[512];
-
-static int have_corpus(void)
-{
-	const char *shared = getenv("PNICSIM_SHARED");
-	struct stat st;
-
-	snprintf(corpus, sizeof corpus, "%s/data/pcaps",
-		 shared && *shared ? shared : "../shared");
-	return stat(corpus, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-#define NEED_CORPUS() \
-	do { \
-		if (!have_corpus()) \
-			cr_skip("capture corpus not found at %s (set PNICSIM_SHARED)", \
-				corpus); \
-	} while (0)
-
 /* What parsing one capture file gave. */
 struct corpus_stats {
 	unsigned packets;
@@ -1429,38 +1409,30 @@ static void corpus_file(const char *rel, struct corpus_stats *s)
 	cr_assert_gt(s->packets, 0, "%s", path);
 }
 
+struct corpus_sum {
+	unsigned files, packets;
+};
+
+static void parse_one(const char *path, void *ctx)
+{
+	struct corpus_sum *sum = ctx;
+	struct corpus_stats s;
+
+	if (parse_file(path, &s) == 0) {
+		sum->files++;
+		sum->packets += s.packets;
+	}
+}
+
 Test(parser_corpus, every_capture_parses_within_bounds)
 {
-	static const char *const dirs[] = { "tcpdump", "libpcap", "derived",
-					    "pcap-parser" };
-	unsigned files = 0, packets = 0;
+	struct corpus_sum sum = { 0, 0 };
 
 	NEED_CORPUS();
-	for (unsigned d = 0; d < sizeof dirs / sizeof dirs[0]; d++) {
-		char dir[768];
-		struct dirent *e;
-		DIR *dp;
-
-		snprintf(dir, sizeof dir, "%s/%s", corpus, dirs[d]);
-		dp = opendir(dir);
-		if (!dp)
-			continue;
-		while ((e = readdir(dp))) {
-			struct corpus_stats s;
-			char path[1024];
-
-			if (e->d_name[0] == '.')
-				continue;
-			snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-			if (parse_file(path, &s) == 0) {
-				files++;
-				packets += s.packets;
-			}
-		}
-		closedir(dp);
-	}
-	cr_assert_gt(files, 10, "only %u readable captures under %s", files, corpus);
-	cr_assert_gt(packets, 1000);
+	corpus_walk(corpus, parse_one, &sum);
+	cr_assert_gt(sum.files, 10, "only %u readable captures under %s",
+		     sum.files, corpus);
+	cr_assert_gt(sum.packets, 1000);
 }
 
 Test(parser_corpus, big_tcp_ipv4)

@@ -1,37 +1,17 @@
 /* pcap_in against the shared capture corpus (../shared/data/pcaps, or
  * $PNICSIM_SHARED/data/pcaps), and pcap_out round trips. */
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "model/datapath.h"
 #include "tools/io/pcap_in.h"
 #include "tools/io/pcap_out.h"
+#include "tests/corpus.h"
 
-
-static char corpus[512];
-
-static bool have_corpus(void)
-{
-	const char *shared = getenv("PNICSIM_SHARED");
-	struct stat st;
-
-	snprintf(corpus, sizeof corpus, "%s/data/pcaps",
-		 shared && *shared ? shared : "../shared");
-	return stat(corpus, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-#define NEED_CORPUS() \
-	do { \
-		if (!have_corpus()) \
-			cr_skip("capture corpus not found at %s (set PNICSIM_SHARED)", \
-				corpus); \
-	} while (0)
 
 /* What reading one file gave. */
 struct result {
@@ -183,48 +163,31 @@ static void corpus_path(char *buf, size_t n, const char *rel)
 
 /* Every file of the corpus: no crash, and whatever fails says so with a
  * message naming the file. */
-static unsigned walk(const char *dir, unsigned *n_ok, unsigned *n_err)
+struct walk_counts {
+	unsigned ok, bad;
+};
+
+static void read_one(const char *path, void *ctx)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	unsigned n = 0;
+	struct walk_counts *w = ctx;
+	struct result r;
 
-	cr_assert_not_null(d, "%s: %s", dir, strerror(errno));
-	while ((e = readdir(d))) {
-		char path[1024];
-		struct stat st;
-		struct result r;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		if (stat(path, &st) != 0)
-			continue;
-		if (S_ISDIR(st.st_mode)) {
-			n += walk(path, n_ok, n_err);
-			continue;
-		}
-		if (!strcmp(e->d_name, "PROVENANCE.md"))
-			continue;
-		read_file(path, &r);
-		n++;
-		if (r.open_rc || r.read_rc) {
-			(*n_err)++;
-			cr_assert_not_null(strstr(r.err.msg, path),
-					   "error does not name the file: %s", r.err.msg);
-			cr_assert_gt(strlen(r.err.msg), strlen(path) + 10,
-				     "error without a reason: %s", r.err.msg);
-		} else {
-			(*n_ok)++;
-		}
+	read_file(path, &r);
+	if (r.open_rc || r.read_rc) {
+		w->bad++;
+		cr_assert_not_null(strstr(r.err.msg, path),
+				   "error does not name the file: %s", r.err.msg);
+		cr_assert_gt(strlen(r.err.msg), strlen(path) + 10,
+			     "error without a reason: %s", r.err.msg);
+	} else {
+		w->ok++;
 	}
-	closedir(d);
-	return n;
 }
 
 Test(pcap_in, corpus_every_file_through_the_datapath)
 {
-	unsigned ok = 0, bad = 0, n;
+	struct walk_counts w = { 0, 0 };
+	unsigned n;
 	const struct dp_stats *s;
 	struct nic nic;
 	uint64_t read = 0;
@@ -232,11 +195,11 @@ Test(pcap_in, corpus_every_file_through_the_datapath)
 	NEED_CORPUS();
 	nic_create(&nic);
 	corpus_nic = &nic;
-	n = walk(corpus, &ok, &bad);
+	n = corpus_walk(corpus, read_one, &w);
 	corpus_nic = NULL;
 	cr_assert_gt(n, 50, "only %u files under %s", n, corpus);
-	cr_assert_gt(ok, 40);
-	cr_assert_gt(bad, 10);
+	cr_assert_gt(w.ok, 40);
+	cr_assert_gt(w.bad, 10);
 	s = datapath_stats(nic.dp);
 	read = s->packets;
 	cr_assert_gt(read, 1000, "corpus packets through the datapath: %llu",
