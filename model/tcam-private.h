@@ -33,11 +33,12 @@ size_t tcam_bitmap_bytes(uint32_t depth, uint16_t key_bits);
 /* An index with no entry in it; NULL when out of memory. */
 struct tcam_bitmap *tcam_bitmap_create(uint32_t depth, uint16_t key_bits);
 void tcam_bitmap_destroy(struct tcam_bitmap *bm);
-/* Make entry e accept exactly the keys with (key & msk) == val (val is
- * already masked), or none at all. */
+/* Make entry e, which accepts nothing now, accept exactly the keys with
+ * (key & msk) == val (val is already masked). */
 void tcam_bitmap_set(struct tcam_bitmap *bm, uint32_t e, const uint64_t *val,
 		     const uint64_t *msk);
-void tcam_bitmap_clear(struct tcam_bitmap *bm, uint32_t e);
+/* Make entry e, set before with mask msk, accept nothing. */
+void tcam_bitmap_clear(struct tcam_bitmap *bm, uint32_t e, const uint64_t *msk);
 /* Lowest index accepting key, or TCAM_MISS. */
 int32_t tcam_bitmap_lookup(const struct tcam_bitmap *bm,
 			   const struct pnic_key *key);

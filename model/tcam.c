@@ -590,25 +590,26 @@ static void entry_insert(struct tcam *t, uint32_t e, struct tuple *tp)
 
 /* ---- bitmap strategy --------------------------------------------------- */
 
-/* Crossover between the two lookups.  Tuple search costs about one probe
- * per mask above the match (BM_PROBE_COST units); the bitmap costs one
- * cache line per slice per 512 entries below the match (1 unit).  Taking
- * the whole depth for both sides, the bitmap wins from
- * groups * slices / BM_PROBE_COST masks on, and never below BM_MIN_MASKS
- * (tables that small are fast either way).  Measured: docs/tcam.md. */
-#define BM_PROBE_COST 64
+/* Crossover between the two lookups, measured on tables whose matches lie
+ * deep (docs/tcam.md): tuple search costs a probe per mask, and its probes
+ * slow down as tables outgrow the caches; the bitmap costs a few cache
+ * lines per 512 entries scanned (a group is nearly always emptied by its
+ * first CHUNK slices, whatever the key width).  Measured crossovers: about
+ * 16 masks at 16K entries, 25-30 at 64K, 40-60 at 256K, i.e. roughly
+ * 2.5 * sqrt(depth / 512), and never below BM_MIN_MASKS. */
 #define BM_MIN_MASKS 16
 /* Bitmap memory allowed per table; with 4-bit slices the largest table
  * (256K entries of 512 bits) needs exactly this. */
 #define BM_MAX_BYTES ((size_t)64 << 20)
 
-static uint32_t bm_crossover(uint32_t depth, uint16_t key_bits)
+static uint32_t bm_crossover(uint32_t depth)
 {
-	uint64_t groups = (depth + 511) / 512;
-	uint64_t slices = (key_bits + TCAM_BM_SLICE_BITS - 1) / TCAM_BM_SLICE_BITS;
-	uint64_t m = groups * slices / BM_PROBE_COST;
+	uint32_t groups = (depth + 511) / 512, m = 0;
 
-	return m < BM_MIN_MASKS ? BM_MIN_MASKS : (uint32_t)(m > UINT32_MAX ? UINT32_MAX : m);
+	/* m = ceil(sqrt(6.25 * groups)), by counting: at most 57 steps. */
+	while (4 * m * m < 25 * groups)
+		m++;
+	return m < BM_MIN_MASKS ? BM_MIN_MASKS : m;
 }
 
 static int bm_build(struct tcam *t)
@@ -727,7 +728,7 @@ int tcam_create(const struct tcam_params *p, struct tcam **out,
 		t->dup_next[i] = t->dup_prev[i] = i;
 	}
 	t->strategy = TCAM_STRATEGY_AUTO;
-	t->bm_masks_on = bm_crossover(t->depth, t->key_bits);
+	t->bm_masks_on = bm_crossover(t->depth);
 	*out = t;
 	return 0;
 
@@ -848,8 +849,11 @@ int tcam_write(struct tcam *t, uint32_t index, const struct pnic_key *value,
 		goto nomem_tuple;
 
 	if (t->valid[index]) {
-		struct tuple *old = entry_remove(t, index);
+		struct tuple *old;
 
+		if (t->bm)
+			tcam_bitmap_clear(t->bm, index, entry_msk(t, index));
+		old = entry_remove(t, index);
 		if (!old->n_entries && old != tp)
 			tuple_free(t, old);
 	}
@@ -879,12 +883,13 @@ int tcam_invalidate(struct tcam *t, uint32_t index, struct pnic_error *err)
 	if (rc)
 		return rc;
 	if (t->valid[index]) {
-		struct tuple *old = entry_remove(t, index);
+		struct tuple *old;
 
+		if (t->bm)
+			tcam_bitmap_clear(t->bm, index, entry_msk(t, index));
+		old = entry_remove(t, index);
 		if (!old->n_entries)
 			tuple_free(t, old);
-		if (t->bm)
-			tcam_bitmap_clear(t->bm, index);
 		bm_follow(t);
 	}
 	return 0;

@@ -26,6 +26,14 @@ struct tcam_bitmap {
 	unsigned n_slices;
 	size_t bytes;
 	uint64_t *rows;
+	/* Slices a lookup reads, most constrained first: care[s] counts the
+	 * valid entries whose mask is not all zero in slice s.  A slice no
+	 * entry cares about has every row equal to the valid vector, so it
+	 * is skipped (but one slice is always read, to see validity); the
+	 * most constrained slices are the likeliest to empty a group early. */
+	unsigned n_read;
+	uint32_t care[TCAM_BM_MAX_SLICES];
+	uint8_t order[TCAM_BM_MAX_SLICES];
 };
 
 static uint32_t row_words(uint32_t depth)
@@ -74,6 +82,9 @@ struct tcam_bitmap *tcam_bitmap_create(uint32_t depth, uint16_t key_bits)
 	}
 	memset(bm->rows, 0, bytes);
 	bm->bytes = bytes;
+	for (unsigned i = 0; i < bm->n_slices; i++)
+		bm->order[i] = (uint8_t)i;
+	bm->n_read = 1;
 	return bm;
 }
 
@@ -92,6 +103,31 @@ static inline unsigned slice_of(const uint64_t *w, unsigned s)
 	return (unsigned)(w[bit / 64] >> (bit % 64)) & (VALUES - 1);
 }
 
+/* Count entry masks in or out of care[], then restore the order by
+ * insertion sort (a write moves a count by one, so this is nearly
+ * linear). */
+static void care_update(struct tcam_bitmap *bm, const uint64_t *msk, int d)
+{
+	unsigned n = bm->n_slices, k = 0;
+
+	for (unsigned s = 0; s < n; s++)
+		if (slice_of(msk, s))
+			bm->care[s] = (uint32_t)((int64_t)bm->care[s] + d);
+	for (unsigned i = 1; i < n; i++) {
+		uint8_t x = bm->order[i];
+		unsigned j = i;
+
+		while (j > 0 && bm->care[bm->order[j - 1]] < bm->care[x]) {
+			bm->order[j] = bm->order[j - 1];
+			j--;
+		}
+		bm->order[j] = x;
+	}
+	while (k < n && bm->care[bm->order[k]])
+		k++;
+	bm->n_read = k ? k : 1;
+}
+
 void tcam_bitmap_set(struct tcam_bitmap *bm, uint32_t e, const uint64_t *val,
 		     const uint64_t *msk)
 {
@@ -108,9 +144,10 @@ void tcam_bitmap_set(struct tcam_bitmap *bm, uint32_t e, const uint64_t *val,
 			r[v * nblk] = (r[v * nblk] & ~bit) | (on & bit);
 		}
 	}
+	care_update(bm, msk, 1);
 }
 
-void tcam_bitmap_clear(struct tcam_bitmap *bm, uint32_t e)
+void tcam_bitmap_clear(struct tcam_bitmap *bm, uint32_t e, const uint64_t *msk)
 {
 	size_t n_rows = (size_t)bm->n_slices * VALUES;
 	uint64_t *r = bm->rows + e / 64;
@@ -118,6 +155,7 @@ void tcam_bitmap_clear(struct tcam_bitmap *bm, uint32_t e)
 
 	for (size_t i = 0; i < n_rows; i++)
 		r[i * bm->nblk] &= keep;
+	care_update(bm, msk, -1);
 }
 
 typedef uint64_t v2u __attribute__((vector_size(16)));
@@ -134,11 +172,14 @@ int32_t tcam_bitmap_lookup(const struct tcam_bitmap *bm,
 			   const struct pnic_key *key)
 {
 	const uint64_t *row[TCAM_BM_MAX_SLICES];
-	unsigned ns = bm->n_slices;
+	unsigned ns = bm->n_read;
 	uint32_t nblk = bm->nblk;
 
-	for (unsigned s = 0; s < ns; s++)
-		row[s] = bm->rows + ((size_t)s * VALUES + slice_of(key->w, s)) * nblk;
+	for (unsigned k = 0; k < ns; k++) {
+		unsigned s = bm->order[k];
+
+		row[k] = bm->rows + ((size_t)s * VALUES + slice_of(key->w, s)) * nblk;
+	}
 	for (uint32_t g = 0; g < nblk; g += GROUP_WORDS) {
 		v2u a0 = ld2(row[0] + g), a1 = ld2(row[0] + g + 2);
 		v2u a2 = ld2(row[0] + g + 4), a3 = ld2(row[0] + g + 6);
