@@ -14,6 +14,7 @@
 #ifndef PNIC_TCAM_PRIVATE_H
 #define PNIC_TCAM_PRIVATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +38,12 @@ void tcam_bitmap_destroy(struct tcam_bitmap *bm);
  * (key & msk) == val (val is already masked). */
 void tcam_bitmap_set(struct tcam_bitmap *bm, uint32_t e, const uint64_t *val,
 		     const uint64_t *msk);
+/* Fill an empty index from an entry store (depth entries of nw words,
+ * values already masked): what tcam_bitmap_set() on each valid entry
+ * would do, in far fewer cache misses. */
+void tcam_bitmap_build(struct tcam_bitmap *bm, uint32_t depth, unsigned nw,
+		       const uint8_t *valid, const uint64_t *val,
+		       const uint64_t *msk);
 /* Make entry e, set before with mask msk, accept nothing. */
 void tcam_bitmap_clear(struct tcam_bitmap *bm, uint32_t e, const uint64_t *msk);
 /* Lowest index accepting key, or TCAM_MISS. */

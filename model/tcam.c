@@ -621,9 +621,7 @@ static int bm_build(struct tcam *t)
 	bm = tcam_bitmap_create(t->depth, t->key_bits);
 	if (!bm)
 		return -ENOMEM;
-	for (uint32_t i = 0; i < t->depth; i++)
-		if (t->valid[i])
-			tcam_bitmap_set(bm, i, entry_val(t, i), entry_msk(t, i));
+	tcam_bitmap_build(bm, t->depth, t->nw, t->valid, t->val, t->msk);
 	t->bm = bm;
 	return 0;
 }

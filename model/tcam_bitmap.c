@@ -106,13 +106,16 @@ static inline unsigned slice_of(const uint64_t *w, unsigned s)
 /* Count entry masks in or out of care[], then restore the order by
  * insertion sort (a write moves a count by one, so this is nearly
  * linear). */
-static void care_update(struct tcam_bitmap *bm, const uint64_t *msk, int d)
+static void care_update(struct tcam_bitmap *bm, const uint64_t *msk, int d,
+			bool sort)
 {
 	unsigned n = bm->n_slices, k = 0;
 
-	for (unsigned s = 0; s < n; s++)
+	for (unsigned s = 0; s < n && d; s++)
 		if (slice_of(msk, s))
 			bm->care[s] = (uint32_t)((int64_t)bm->care[s] + d);
+	if (!sort)
+		return;
 	for (unsigned i = 1; i < n; i++) {
 		uint8_t x = bm->order[i];
 		unsigned j = i;
@@ -144,7 +147,7 @@ void tcam_bitmap_set(struct tcam_bitmap *bm, uint32_t e, const uint64_t *val,
 			r[v * nblk] = (r[v * nblk] & ~bit) | (on & bit);
 		}
 	}
-	care_update(bm, msk, 1);
+	care_update(bm, msk, 1, true);
 }
 
 void tcam_bitmap_clear(struct tcam_bitmap *bm, uint32_t e, const uint64_t *msk)
@@ -155,7 +158,49 @@ void tcam_bitmap_clear(struct tcam_bitmap *bm, uint32_t e, const uint64_t *msk)
 
 	for (size_t i = 0; i < n_rows; i++)
 		r[i * bm->nblk] &= keep;
-	care_update(bm, msk, -1);
+	care_update(bm, msk, -1, true);
+}
+
+void tcam_bitmap_build(struct tcam_bitmap *bm, uint32_t depth, unsigned nw,
+		       const uint8_t *valid, const uint64_t *val,
+		       const uint64_t *msk)
+{
+	size_t nblk = bm->nblk;
+
+	/* Block by block, so the block's entries stay in cache while every
+	 * slice's 16 words for it are computed; each row is then written
+	 * in order. */
+	for (uint32_t b = 0; b * 64 < depth; b++) {
+		uint32_t end = depth - b * 64 < 64 ? depth - b * 64 : 64;
+
+		for (unsigned s = 0; s < bm->n_slices; s++) {
+			uint64_t w[VALUES] = { 0 };
+			uint64_t *r = bm->rows + (size_t)s * VALUES * nblk + b;
+
+			for (uint32_t i = 0; i < end; i++) {
+				uint32_t e = b * 64 + i;
+				unsigned mm, vv, dc;
+
+				if (!valid[e])
+					continue;
+				mm = slice_of(msk + (size_t)e * nw, s);
+				vv = slice_of(val + (size_t)e * nw, s);
+				/* every value equal to vv where mm cares */
+				dc = ~mm & (VALUES - 1);
+				for (unsigned d = dc;; d = (d - 1) & dc) {
+					w[vv | d] |= 1ull << i;
+					if (!d)
+						break;
+				}
+			}
+			for (unsigned v = 0; v < VALUES; v++)
+				r[v * nblk] = w[v];
+		}
+	}
+	for (uint32_t e = 0; e < depth; e++)
+		if (valid[e])
+			care_update(bm, msk + (size_t)e * nw, 1, false);
+	care_update(bm, msk, 0, true);
 }
 
 typedef uint64_t v2u __attribute__((vector_size(16)));
