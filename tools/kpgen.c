@@ -165,6 +165,7 @@ int main(int argc, char **argv)
 {
 	const char *out = NULL;
 	FILE *f = stdout;
+	char tmp[4096];
 	int rc = 1;
 
 	for (int i = 1; i < argc; i++) {
@@ -190,10 +191,14 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	/* Write beside the target and rename: a failed run never leaves a
+	 * half-written package for make to trust, and never removes what was
+	 * there before. */
 	if (out) {
-		f = fopen(out, "w");
+		snprintf(tmp, sizeof tmp, "%s.tmp", out);
+		f = fopen(tmp, "w");
 		if (!f) {
-			fprintf(stderr, "kpgen: cannot write %s: %s\n", out,
+			fprintf(stderr, "kpgen: cannot write %s: %s\n", tmp,
 				strerror(errno));
 			return 1;
 		}
@@ -211,7 +216,12 @@ close_out:
 			strerror(errno));
 		rc = 1;
 	}
+	if (out && rc == 0 && rename(tmp, out)) {
+		fprintf(stderr, "kpgen: cannot rename %s to %s: %s\n", tmp,
+			out, strerror(errno));
+		rc = 1;
+	}
 	if (rc && out)
-		remove(out);
+		remove(tmp);
 	return rc;
 }
