@@ -21,6 +21,11 @@
  *              found.  The biggest tuple is probed first, out of order: its
  *              slot is the one likely to come from memory.
  *
+ * Tables with many masks (compiled ACLs: thousands) defeat tuple search;
+ * from a mask count that grows with the depth, a bitmap index
+ * (tcam_bitmap.c, the transposed TCAM) is kept as well and answers the
+ * lookups instead.
+ *
  * Writes allocate (new tuple, table growth) before they change anything, so
  * a refused write leaves the table as it was.  Lookups never allocate and
  * never write.  docs/tcam.md has the costs and the measured figures.

@@ -8,8 +8,10 @@
  * gives the normalised value.
  *
  * Two lookups give the same answer: tcam_lookup() (fast: tuple space search
- * over the distinct masks, with early exit on priority) and
- * tcam_lookup_linear() (a deliberately simple scan, the oracle);
+ * over the distinct masks, with early exit on priority, or, on tables with
+ * many masks such as compiled ACLs, bit-sliced match bitmaps, chosen by the
+ * mask count) and tcam_lookup_linear() (a deliberately simple scan, the
+ * oracle);
  * tcam_lookup_burst() gives tcam_lookup()'s answers for many keys at once.
  * Lookups neither allocate nor modify the table.  docs/tcam.md.
  *
