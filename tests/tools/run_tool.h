@@ -4,6 +4,7 @@
 #ifndef PNIC_TESTS_RUN_TOOL_H
 #define PNIC_TESTS_RUN_TOOL_H
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,22 @@ static inline int run_tool(const char *prog, const char *args, char *out,
 		;
 	st = pclose(p);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* run_tool() with printf-style arguments. */
+static inline int run_toolf(const char *prog, char *out, size_t cap,
+			    const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static inline int run_toolf(const char *prog, char *out, size_t cap,
+			    const char *fmt, ...)
+{
+	char args[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof args, fmt, ap);
+	va_end(ap);
+	return run_tool(prog, args, out, cap);
 }
 
 #endif

@@ -28,17 +28,9 @@ static void teardown(void)
 
 TestSuite(cbgen, .init = setup, .fini = teardown);
 
-static int cbgen(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int cbgen(const char *fmt, ...)
-{
-	char args[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof args, fmt, ap);
-	va_end(ap);
-	return run_tool("cbgen", args, out, sizeof out);
-}
+/* Run cbgen with printf-style arguments (a literal format). */
+#define cbgen(fmt, ...) \
+	run_toolf("cbgen", out, sizeof out, "" fmt, ##__VA_ARGS__)
 
 static char *slurp(const char *name, size_t *len)
 {

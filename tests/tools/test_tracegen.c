@@ -30,17 +30,9 @@ static void teardown(void)
 
 TestSuite(tracegen, .init = setup, .fini = teardown);
 
-static int tracegen(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int tracegen(const char *fmt, ...)
-{
-	char args[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof args, fmt, ap);
-	va_end(ap);
-	return run_tool("tracegen", args, out, sizeof out);
-}
+/* Run tracegen with printf-style arguments (a literal format). */
+#define tracegen(fmt, ...) \
+	run_toolf("tracegen", out, sizeof out, "" fmt, ##__VA_ARGS__)
 
 static bool same_file(const char *a, const char *b)
 {

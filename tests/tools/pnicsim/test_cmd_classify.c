@@ -29,19 +29,9 @@ static void teardown(void)
 
 TestSuite(cmd_classify, .init = setup, .fini = teardown);
 
-static int classify(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int classify(const char *fmt, ...)
-{
-	char args[1024];
-	va_list ap;
-	int n;
-
-	n = snprintf(args, sizeof args, "classify ");
-	va_start(ap, fmt);
-	vsnprintf(args + n, sizeof args - (size_t)n, fmt, ap);
-	va_end(ap);
-	return run_tool("pnicsim", args, out, sizeof out);
-}
+/* Run pnicsim classify with printf-style arguments (a literal format). */
+#define classify(fmt, ...) \
+	run_toolf("pnicsim", out, sizeof out, "classify " fmt, ##__VA_ARGS__)
 
 /* Rule 1's destination ports 1000..2000 take 8 prefixes, rule 3's source
  * ports 1024..65535 take 6: 1 + 8 + 1 + 6 + 1 = 17 TCAM entries. */

@@ -32,19 +32,9 @@ static void teardown(void)
 
 TestSuite(cmd_cosim, .init = setup, .fini = teardown);
 
-static int cosim(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int cosim(const char *fmt, ...)
-{
-	char args[1024];
-	va_list ap;
-	int n;
-
-	n = snprintf(args, sizeof args, "cosim ");
-	va_start(ap, fmt);
-	vsnprintf(args + n, sizeof args - (size_t)n, fmt, ap);
-	va_end(ap);
-	return run_tool("pnicsim", args, out, sizeof out);
-}
+/* Run pnicsim cosim with printf-style arguments (a literal format). */
+#define cosim(fmt, ...) \
+	run_toolf("pnicsim", out, sizeof out, "cosim " fmt, ##__VA_ARGS__)
 
 /* A stand-in harness for configuration cfg: prints its argv, exits 7. */
 static void fake_harness(const char *cfg)

@@ -31,19 +31,9 @@ static void teardown(void)
 
 TestSuite(cmd_replay, .init = setup, .fini = teardown);
 
-static int replay(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int replay(const char *fmt, ...)
-{
-	char args[1024];
-	va_list ap;
-	int n;
-
-	n = snprintf(args, sizeof args, "replay ");
-	va_start(ap, fmt);
-	vsnprintf(args + n, sizeof args - (size_t)n, fmt, ap);
-	va_end(ap);
-	return run_tool("pnicsim", args, out, sizeof out);
-}
+/* Run pnicsim replay with printf-style arguments (a literal format). */
+#define replay(fmt, ...) \
+	run_toolf("pnicsim", out, sizeof out, "replay " fmt, ##__VA_ARGS__)
 
 /* Ethernet / IPv4 (TTL 64) / TCP or UDP, 60 bytes, from 10.0.0.<i>. */
 static uint32_t ipv4_frame(uint8_t *b, unsigned i, uint8_t proto, uint16_t dport)
