@@ -8,9 +8,13 @@
 #include "model/key_builder.h"
 
 /* The editor works in place; a frame it may grow is copied here first.
- * Room for the largest frame the editor accepts (65535 bytes) plus what
- * the edits can add (an encap template and a VLAN tag). */
-#define DP_EDIT_MAX_FRAME 65535u
+ * The editor itself has no frame-size limit for edits that keep 16-bit
+ * lengths valid (a TTL decrement on an 80 KB BIG-TCP frame is fine), so
+ * the buffer holds the largest frame a capture can carry (libpcap's
+ * maximum snapshot length, 256 KiB) plus what the edits can add (an encap
+ * template and a VLAN tag).  Only a larger frame, which no capture
+ * yields, is refused here. */
+#define DP_EDIT_MAX_FRAME 262144u
 #define DP_EDIT_BUF (DP_EDIT_MAX_FRAME + ENCAP_TEMPLATE_MAX_BYTES + 8)
 
 struct entry_stats {

@@ -207,6 +207,36 @@ Test(datapath, lowest_index_wins)
 	check_balance();
 }
 
+Test(datapath, big_frame_is_edited_not_refused)
+{
+	/* An 80 KB BIG-TCP-style IPv4 frame (total length 0, measured by the
+	 * wire length): a TTL decrement does not grow it, so the datapath must
+	 * hand it to the editor rather than refuse it for its size. */
+	enum { BIG = 80000 };
+	static uint8_t f[BIG];
+	struct pnic_action a = { .kind = ACT_FORWARD, .vpid = 1, .dec_ttl = true };
+	uint16_t c;
+
+	udp_frame(f, 80);
+	memset(f + 60, 0xab, BIG - 60);
+	f[16] = 0;
+	f[17] = 0;
+	f[24] = 0;
+	f[25] = 0;
+	c = csum(f + 14, 20);
+	f[24] = (uint8_t)(c >> 8);
+	f[25] = (uint8_t)c;
+	add_entry(1, 80, &a);
+	run(0, f, BIG);
+	cr_assert_eq(fx.n_out, 1);
+	cr_assert_eq(fx.out[0].o.kind, DP_OUT_EGRESS, "kind %d drop %d",
+		     fx.out[0].o.kind, fx.out[0].o.drop);
+	cr_assert_eq(fx.out[0].caplen, BIG);
+	cr_assert_eq(fx.out[0].frame[22], 63, "TTL decremented");
+	cr_assert_eq(csum(fx.out[0].frame + 14, 20), 0, "IPv4 checksum valid");
+	check_balance();
+}
+
 Test(datapath, miss_goes_to_host)
 {
 	uint8_t f[64];
