@@ -13,23 +13,6 @@ struct lc_s1 {
 	struct pnic_key key;
 };
 
-/* Stage 2: the TCAM's answer. */
-struct lc_s2 {
-	bool valid;
-	uint8_t tag;
-	bool hit;
-	uint32_t index;
-};
-
-/* Stage 3: the action word read at that index. */
-struct lc_s3 {
-	bool valid;
-	uint8_t tag;
-	bool hit;
-	uint32_t index;
-	struct action_word action;
-};
-
 struct lookup_core {
 	struct lookup_core_params p;
 	unsigned key_words;
@@ -38,9 +21,15 @@ struct lookup_core {
 	struct action_ram *actions;
 	struct vpid_map *map;
 
+	/* The pipeline registers.  Stages 2 and 3 have the response's shape
+	 * and fill it in as they go: 2 the TCAM's answer, 3 the action word,
+	 * the response register the PPID.  Whatever a stage does not hold
+	 * (all of it when not valid; index, action, PPID on a miss) is zero,
+	 * so an edge moves whole registers and only the table reads look at
+	 * the hit bit. */
 	struct lc_s1 s1;
-	struct lc_s2 s2;
-	struct lc_s3 s3;
+	struct lookup_core_rsp s2;
+	struct lookup_core_rsp s3;
 	struct lookup_core_rsp rsp;
 
 	struct lookup_core_stats stats;
@@ -128,8 +117,8 @@ void lookup_core_reset(struct lookup_core *lc)
 	for (uint32_t v = 0; v < lc->p.n_vpids; v++)
 		vpid_map_clear(lc->map, v, NULL);
 	lc->s1.valid = false;
-	lc->s2.valid = false;
-	lc->s3.valid = false;
+	memset(&lc->s2, 0, sizeof lc->s2);
+	memset(&lc->s3, 0, sizeof lc->s3);
 	memset(&lc->rsp, 0, sizeof lc->rsp);
 	lc->stats.cycles++;
 }
@@ -137,7 +126,9 @@ void lookup_core_reset(struct lookup_core *lc)
 static bool lc_advance(const struct lookup_core *lc,
 		       const struct lookup_core_in *in)
 {
-	return !lc->rsp.valid || in->rsp_ready;
+	/* `|`, not `||`: rsp_ready changes at random, and a branch on it
+	 * would be mispredicted half the time. */
+	return !lc->rsp.valid | in->rsp_ready;
 }
 
 void lookup_core_eval(const struct lookup_core *lc,
@@ -147,7 +138,7 @@ void lookup_core_eval(const struct lookup_core *lc,
 	bool adv = lc_advance(lc, in);
 
 	out->cfg_ready = adv;
-	out->req_ready = adv && !in->cfg_valid;
+	out->req_ready = adv & !in->cfg_valid;
 	out->rsp = lc->rsp;
 }
 
@@ -208,57 +199,38 @@ static void lc_apply_cfg(struct lookup_core *lc, const struct lookup_core_in *in
 
 void lookup_core_step(struct lookup_core *lc, const struct lookup_core_in *in)
 {
+	int32_t idx;
+
 	lc->stats.cycles++;
 	if (!lc_advance(lc, in)) {
 		lc->stats.stall_cycles++;
 		return;
 	}
-	if (lc->rsp.valid) {
-		lc->stats.responses++;
-		lc->stats.hits += lc->rsp.hit;
-	}
+	lc->stats.responses += lc->rsp.valid;
+	lc->stats.hits += lc->rsp.hit;
 
 	/* Every stage samples the tables before this edge's write lands: a
 	 * stage sees writes accepted at earlier edges only.  Hence the order
 	 * response, S3, S2, then the write, then S1. */
-	lc->rsp.valid = lc->s3.valid;
-	lc->rsp.tag = lc->s3.tag;
-	lc->rsp.hit = lc->s3.valid && lc->s3.hit;
+	lc->rsp = lc->s3;
 	if (lc->rsp.hit) {
-		uint32_t ppid;
+		uint32_t ppid = vpid_map_lookup(lc->map,
+				lookup_core_action_vpid(&lc->rsp.action));
 
-		lc->rsp.index = lc->s3.index;
-		lc->rsp.action = lc->s3.action;
-		ppid = vpid_map_lookup(lc->map,
-				       lookup_core_action_vpid(&lc->s3.action));
 		lc->rsp.mapped = ppid != VPID_UNMAPPED;
 		lc->rsp.ppid = lc->rsp.mapped ? (uint16_t)ppid : 0;
-	} else {
-		lc->rsp.index = 0;
-		memset(&lc->rsp.action, 0, sizeof lc->rsp.action);
-		lc->rsp.mapped = false;
-		lc->rsp.ppid = 0;
 	}
 
-	lc->s3.valid = lc->s2.valid;
-	lc->s3.tag = lc->s2.tag;
-	lc->s3.hit = lc->s2.hit;
-	lc->s3.index = lc->s2.index;
-	if (lc->s2.valid && lc->s2.hit)
-		action_ram_read(lc->actions, lc->s2.index, &lc->s3.action);
-	else
-		memset(&lc->s3.action, 0, sizeof lc->s3.action);
+	lc->s3 = lc->s2;
+	if (lc->s3.hit)
+		action_ram_read(lc->actions, lc->s3.index, &lc->s3.action);
 
-	lc->s2.valid = lc->s1.valid;
-	lc->s2.tag = lc->s1.tag;
-	if (lc->s1.valid) {
-		int32_t idx = tcam_lookup(lc->tcam, &lc->s1.key);
-
-		lc->s2.hit = idx != TCAM_MISS;
-		lc->s2.index = lc->s2.hit ? (uint32_t)idx : 0;
-	} else {
-		lc->s2.hit = false;
-		lc->s2.index = 0;
+	lc->s2 = (struct lookup_core_rsp){ .valid = lc->s1.valid,
+					   .tag = lc->s1.tag };
+	idx = lc->s1.valid ? tcam_lookup(lc->tcam, &lc->s1.key) : TCAM_MISS;
+	if (idx != TCAM_MISS) {
+		lc->s2.hit = true;
+		lc->s2.index = (uint32_t)idx;
 	}
 
 	if (in->cfg_valid) {

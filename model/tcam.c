@@ -53,6 +53,7 @@ struct otab {
 	uint64_t *slots;
 	uint32_t size_mask;
 	uint32_t count;
+	uint32_t reach;         /* no key sits further than this past its home */
 };
 
 /* A tuple with at most SMALL_MAX distinct values also keeps them in a
@@ -60,12 +61,25 @@ struct otab {
 #define SMALL_MAX 4
 #define SMALL_NONE UINT32_MAX
 
+/* A tuple with at most FILT_MAX distinct values keeps a filter: one bit
+ * per bucket of a cheap fold of the masked key, set for the buckets its
+ * values fall in.  Before hashing, a single-key lookup turns away most
+ * keys the tuple does not hold with one multiply and one bit test: that
+ * is most of the work on a small table with a few dozen masks (the lookup
+ * core's).  A tuple with more values has every bit set (it would pass
+ * most keys anyway); the burst lookup, made for tables that outgrow the
+ * caches, does not look. */
+#define FILT_LOG2 8
+#define FILT_WORDS ((1u << FILT_LOG2) / 64)
+#define FILT_MAX 32
+
 struct tuple {
 	/* What a lookup reads, first. */
 	uint64_t mask[PNIC_KEY_WORDS];
 	uint32_t best;          /* lowest entry index in the tuple (heap top) */
 	uint32_t n_small;       /* values in small_*, or SMALL_NONE */
 	struct otab tab;        /* masked value -> lowest index with it */
+	uint64_t filt[FILT_WORDS];
 	uint32_t small_idx[SMALL_MAX];
 	uint64_t small_val[SMALL_MAX][PNIC_KEY_WORDS];
 
@@ -196,6 +210,7 @@ static int otab_init(struct otab *o, unsigned stride, uint32_t slots)
 	memset(o->slots, 0xff, bytes);
 	o->size_mask = slots - 1;
 	o->count = 0;
+	o->reach = 0;
 	return 0;
 }
 
@@ -246,6 +261,10 @@ static void otab_put(struct otab *o, unsigned stride, unsigned n,
 	s[0] = (uint64_t)h << 32 | payload;
 	memcpy(s + 1, key, n * sizeof *key);
 	o->count++;
+	/* Removal only ever moves keys towards their home, so the bound
+	 * holds until a resize recomputes it. */
+	if (((pos - h) & o->size_mask) > o->reach)
+		o->reach = (pos - h) & o->size_mask;
 }
 
 static int otab_resize(struct otab *o, unsigned stride, unsigned n,
@@ -453,6 +472,59 @@ static void tuple_sync_small(const struct tcam *t, struct tuple *tp)
 	tp->n_small = k;
 }
 
+/* The filter's bucket of a masked value: its words folded into one, then
+ * mixed so that every bit of it can move the bucket. */
+static inline __attribute__((always_inline)) unsigned
+filt_bucket_masked(const uint64_t *w, const uint64_t *mask, unsigned n)
+{
+	uint64_t x = 0;
+
+#pragma GCC unroll 8
+	for (unsigned i = 0; i < n; i++)
+		x ^= w[i] & mask[i];
+	return (unsigned)(mum(x, 0x9fb21c651e98df25ull) >> (64 - FILT_LOG2));
+}
+
+static inline __attribute__((always_inline)) bool
+filt_pass(const struct tuple *tp, const struct pnic_key *key, unsigned n)
+{
+	unsigned b;
+
+	/* One value is compared as cheaply as it is filtered. */
+	if (tp->tab.count < 2 || tp->tab.count > FILT_MAX)
+		return true;
+	b = filt_bucket_masked(key->w, tp->mask, n);
+	return (tp->filt[b / 64] >> (b % 64)) & 1;
+}
+
+/* A value came into the tuple (already in its table). */
+static void filt_add(const struct tcam *t, struct tuple *tp, const uint64_t *v)
+{
+	unsigned b = filt_bucket_masked(v, tp->mask, t->nw);
+
+	if (tp->tab.count > FILT_MAX)
+		memset(tp->filt, 0xff, sizeof tp->filt);
+	else
+		tp->filt[b / 64] |= 1ull << (b % 64);
+}
+
+/* A value left the tuple: rebuild from its table (at most FILT_MAX
+ * values, so a short scan) once the filter is worth having again. */
+static void filt_rebuild(const struct tcam *t, struct tuple *tp)
+{
+	uint32_t size = tp->tab.size_mask + 1;
+
+	if (tp->tab.count > FILT_MAX)
+		return;
+	memset(tp->filt, 0, sizeof tp->filt);
+	for (uint32_t pos = 0; pos < size; pos++) {
+		const uint64_t *s = otab_slot(&tp->tab, t->stride, pos);
+
+		if (slot_payload(s) != SLOT_EMPTY)
+			filt_add(t, tp, s + 1);
+	}
+}
+
 /* ---- tuples -------------------------------------------------------------- */
 
 static void tuple_free(struct tcam *t, struct tuple *tp)
@@ -536,6 +608,7 @@ static struct tuple *entry_remove(struct tcam *t, uint32_t e)
 	if (t->dup_next[e] == e) {
 		otab_remove(&tp->tab, t->stride, s);
 		otab_shrink(&tp->tab, t->stride, t->nw);
+		filt_rebuild(t, tp);
 	} else {
 		uint32_t next = t->dup_next[e], prev = t->dup_prev[e];
 
@@ -582,6 +655,7 @@ static void entry_insert(struct tcam *t, uint32_t e, struct tuple *tp)
 	} else {
 		t->dup_next[e] = t->dup_prev[e] = e;
 		otab_put(&tp->tab, t->stride, t->nw, v, h, e);
+		filt_add(t, tp, v);
 	}
 	tuple_sync_small(t, tp);
 	if (!t->big || tp->tab.count > t->big->tab.count)
@@ -792,15 +866,21 @@ uint32_t tcam_mask_count(const struct tcam *t)
 /* Lowest bit set at or above key_bits, or -1. */
 static int bit_above(const struct pnic_key *k, unsigned key_bits)
 {
-	for (unsigned i = key_bits / 64; i < PNIC_KEY_WORDS; i++) {
-		uint64_t w = k->w[i];
+	uint64_t w[PNIC_KEY_WORDS] = { 0 }, any = 0;
 
+	/* Gather first, search only when something is set: a write checks
+	 * two keys, and nearly every key passes. */
+	for (unsigned i = key_bits / 64; i < PNIC_KEY_WORDS; i++) {
+		w[i] = k->w[i];
 		if (i == key_bits / 64)
-			w &= key_bits % 64 ? ~0ull << (key_bits % 64) : ~0ull;
-		if (w)
-			return (int)(i * 64 + (unsigned)__builtin_ctzll(w));
+			w[i] &= ~0ull << (key_bits % 64);
+		any |= w[i];
 	}
-	return -1;
+	if (!any)
+		return -1;
+	for (unsigned i = 0;; i++)
+		if (w[i])
+			return (int)(i * 64 + (unsigned)__builtin_ctzll(w[i]));
 }
 
 static int check_index(const struct tcam *t, uint32_t index,
@@ -979,6 +1059,49 @@ diff_n(const v2u *a, const uint64_t *b, const unsigned n)
 	return r;
 }
 
+/* Slots a probe compares without looking at what they hold, when the
+ * table's reach allows: a branch on a slot's contents is one the CPU
+ * guesses wrong about a third of the time at half load. */
+#define SCAN_SLOTS 4
+
+/* The slots from a key's home on, for the key masked by the tuple (mk)
+ * with hash h: the lowest index stored under that value, or `found` if
+ * lower.  A table whose keys all sit within SCAN_SLOTS of their home is
+ * compared over that span whatever the slots hold; a longer one compares
+ * the home slot and the next (where a key almost always is) and walks on
+ * only when both hold other keys.  An empty slot's payload is SLOT_EMPTY,
+ * never a hit, whatever stale value it holds. */
+static inline __attribute__((always_inline)) uint32_t
+probe_home(const struct tuple *tp, const struct pnic_key *key, const v2u *mk,
+	   uint32_t h, uint32_t found, const unsigned n, const unsigned stride)
+{
+	uint32_t m = tp->tab.size_mask, pos = h & m, c0, c1;
+	const uint64_t *s0, *s1;
+	uint64_t hw[PNIC_KEY_WORDS];
+
+	if (tp->tab.reach < SCAN_SLOTS) {
+		for (uint32_t i = 0; i <= tp->tab.reach; i++) {
+			s0 = tp->tab.slots + (size_t)((pos + i) & m) * stride;
+			c0 = diff_n(mk, s0 + 1, n) ? SLOT_EMPTY : (uint32_t)s0[0];
+			found = c0 < found ? c0 : found;
+		}
+		return found;
+	}
+	s0 = tp->tab.slots + (size_t)pos * stride;
+	s1 = tp->tab.slots + (size_t)((pos + 1) & m) * stride;
+	c0 = diff_n(mk, s0 + 1, n) ? SLOT_EMPTY : (uint32_t)s0[0];
+	c1 = diff_n(mk, s1 + 1, n) ? SLOT_EMPTY : (uint32_t)s1[0];
+	c0 = c0 < c1 ? c0 : c1;
+	found = c0 < found ? c0 : found;
+	if (c0 == SLOT_EMPTY && (uint32_t)s0[0] != SLOT_EMPTY &&
+	    (uint32_t)s1[0] != SLOT_EMPTY) {
+		for (unsigned i = 0; i < n; i++)
+			hw[i] = key->w[i] & tp->mask[i];
+		found = probe_rest(tp, hw, h, (pos + 2) & m, n, stride, found);
+	}
+	return found;
+}
+
 /* Tuple space search, written once and instantiated per key width so the
  * word loops unroll.  Branches depend only on the tuple order and on
  * counts, rarely on what a probe loads: a branch on a slot still on its
@@ -989,9 +1112,10 @@ probe_tuple(const struct tuple *tp, const struct pnic_key *key,
 {
 	v2u mk[PNIC_KEY_WORDS / 2];
 	uint64_t hw[PNIC_KEY_WORDS];
-	uint32_t h, pos, m, c0, c1;
-	const uint64_t *s0, *s1;
+	uint32_t c0;
 
+	if (!filt_pass(tp, key, n))
+		return found;
 #pragma GCC unroll 4
 	for (unsigned i = 0; i < (n + 1) / 2; i++)
 		mk[i] = ld2(key->w + 2 * i) & ld2(tp->mask + 2 * i);
@@ -1008,22 +1132,8 @@ probe_tuple(const struct tuple *tp, const struct pnic_key *key,
 #pragma GCC unroll 8
 	for (unsigned i = 0; i < n; i++)
 		hw[i] = key->w[i] & tp->mask[i];
-	h = hash32(hash_words(hw, n));
-	m = tp->tab.size_mask;
-	pos = h & m;
-	/* The home slot and the next one: a key is almost always in one of
-	 * them.  An empty slot's payload is SLOT_EMPTY, which is never a
-	 * hit, whatever stale value it holds. */
-	s0 = tp->tab.slots + (size_t)pos * stride;
-	s1 = tp->tab.slots + (size_t)((pos + 1) & m) * stride;
-	c0 = diff_n(mk, s0 + 1, n) ? SLOT_EMPTY : (uint32_t)s0[0];
-	c1 = diff_n(mk, s1 + 1, n) ? SLOT_EMPTY : (uint32_t)s1[0];
-	c0 = c0 < c1 ? c0 : c1;
-	found = c0 < found ? c0 : found;
-	if (c0 == SLOT_EMPTY && (uint32_t)s0[0] != SLOT_EMPTY &&
-	    (uint32_t)s1[0] != SLOT_EMPTY)
-		found = probe_rest(tp, hw, h, (pos + 2) & m, n, stride, found);
-	return found;
+	return probe_home(tp, key, mk, hash32(hash_words(hw, n)), found, n,
+			  stride);
 }
 
 static inline __attribute__((always_inline)) int32_t
@@ -1135,27 +1245,13 @@ burst_n(const struct tcam *t, const struct pnic_key *keys, uint32_t cnt,
 		}
 		for (uint32_t a = 0; a < na; a++) {
 			const struct pnic_key *key = &keys[act[a]];
-			uint32_t h = hs[a], pos = h & m, c0, c1, f = found[act[a]];
-			const uint64_t *s0 = tp->tab.slots + (size_t)pos * stride;
-			const uint64_t *s1 = tp->tab.slots + (size_t)((pos + 1) & m) * stride;
 			v2u mk[PNIC_KEY_WORDS / 2];
 
 #pragma GCC unroll 4
 			for (unsigned i = 0; i < (n + 1) / 2; i++)
 				mk[i] = ld2(key->w + 2 * i) & ld2(tp->mask + 2 * i);
-			c0 = diff_n(mk, s0 + 1, n) ? SLOT_EMPTY : (uint32_t)s0[0];
-			c1 = diff_n(mk, s1 + 1, n) ? SLOT_EMPTY : (uint32_t)s1[0];
-			c0 = c0 < c1 ? c0 : c1;
-			f = c0 < f ? c0 : f;
-			if (c0 == SLOT_EMPTY && (uint32_t)s0[0] != SLOT_EMPTY &&
-			    (uint32_t)s1[0] != SLOT_EMPTY) {
-				uint64_t hw[PNIC_KEY_WORDS];
-
-				for (unsigned i = 0; i < n; i++)
-					hw[i] = key->w[i] & tp->mask[i];
-				f = probe_rest(tp, hw, h, (pos + 2) & m, n, stride, f);
-			}
-			found[act[a]] = f;
+			found[act[a]] = probe_home(tp, key, mk, hs[a],
+						   found[act[a]], n, stride);
 		}
 	}
 	for (uint32_t i = 0; i < cnt; i++)
