@@ -82,6 +82,7 @@ struct tuple {
 	uint64_t filt[FILT_WORDS];
 	uint32_t small_idx[SMALL_MAX];
 	uint64_t small_val[SMALL_MAX][PNIC_KEY_WORDS];
+	uint8_t filt_n[1u << FILT_LOG2];  /* values per filter bucket */
 
 	uint32_t order_pos;     /* position in tcam.order */
 	uint32_t id;
@@ -96,6 +97,7 @@ struct tcam {
 	unsigned nw;            /* key_words(key_bits) */
 	unsigned stride;        /* words per hash slot, power of two > nw */
 	uint32_t used;
+	uint64_t above[PNIC_KEY_WORDS]; /* ones at and above key_bits */
 
 	/* Entry store: the truth, and all the oracle reads. */
 	uint64_t *val;          /* depth * nw, stored as value & mask */
@@ -451,7 +453,8 @@ static void tuple_update_best(struct tcam *t, struct tuple *tp)
 	}
 }
 
-/* Refresh a tuple's small-value array after its table changed. */
+/* Refresh a tuple's small-value array after its table changed (a value
+ * came or went, or a value's lowest index moved). */
 static void tuple_sync_small(const struct tcam *t, struct tuple *tp)
 {
 	uint32_t size = tp->tab.size_mask + 1, k = 0;
@@ -473,7 +476,7 @@ static void tuple_sync_small(const struct tcam *t, struct tuple *tp)
 }
 
 /* The filter's bucket of a masked value: its words folded into one, then
- * mixed so that every bit of it can move the bucket. */
+ * a multiplicative hash, whose top bits every bit of the fold can move. */
 static inline __attribute__((always_inline)) unsigned
 filt_bucket_masked(const uint64_t *w, const uint64_t *mask, unsigned n)
 {
@@ -482,7 +485,7 @@ filt_bucket_masked(const uint64_t *w, const uint64_t *mask, unsigned n)
 #pragma GCC unroll 8
 	for (unsigned i = 0; i < n; i++)
 		x ^= w[i] & mask[i];
-	return (unsigned)(mum(x, 0x9fb21c651e98df25ull) >> (64 - FILT_LOG2));
+	return (unsigned)((x * 0x9e3779b97f4a7c15ull) >> (64 - FILT_LOG2));
 }
 
 static inline __attribute__((always_inline)) bool
@@ -497,32 +500,48 @@ filt_pass(const struct tuple *tp, const struct pnic_key *key, unsigned n)
 	return (tp->filt[b / 64] >> (b % 64)) & 1;
 }
 
-/* A value came into the tuple (already in its table). */
-static void filt_add(const struct tcam *t, struct tuple *tp, const uint64_t *v)
+static void filt_count(struct tuple *tp, unsigned b, int d)
 {
-	unsigned b = filt_bucket_masked(v, tp->mask, t->nw);
-
-	if (tp->tab.count > FILT_MAX)
-		memset(tp->filt, 0xff, sizeof tp->filt);
-	else
+	tp->filt_n[b] = (uint8_t)(tp->filt_n[b] + d);
+	if (tp->filt_n[b])
 		tp->filt[b / 64] |= 1ull << (b % 64);
+	else
+		tp->filt[b / 64] &= ~(1ull << (b % 64));
 }
 
-/* A value left the tuple: rebuild from its table (at most FILT_MAX
- * values, so a short scan) once the filter is worth having again. */
+/* Count the tuple's values again (its table holds at most FILT_MAX). */
 static void filt_rebuild(const struct tcam *t, struct tuple *tp)
 {
 	uint32_t size = tp->tab.size_mask + 1;
 
-	if (tp->tab.count > FILT_MAX)
-		return;
 	memset(tp->filt, 0, sizeof tp->filt);
+	memset(tp->filt_n, 0, sizeof tp->filt_n);
 	for (uint32_t pos = 0; pos < size; pos++) {
 		const uint64_t *s = otab_slot(&tp->tab, t->stride, pos);
 
 		if (slot_payload(s) != SLOT_EMPTY)
-			filt_add(t, tp, s + 1);
+			filt_count(tp, filt_bucket_masked(s + 1, tp->mask, t->nw), 1);
 	}
+}
+
+/* Value v came into the tuple's table.  Past FILT_MAX values the filter
+ * passes everything and the counts are left to go stale. */
+static void filt_add(const struct tcam *t, struct tuple *tp, const uint64_t *v)
+{
+	if (tp->tab.count > FILT_MAX)
+		memset(tp->filt, 0xff, sizeof tp->filt);
+	else
+		filt_count(tp, filt_bucket_masked(v, tp->mask, t->nw), 1);
+}
+
+/* Value v left the tuple's table. */
+static void filt_remove(const struct tcam *t, struct tuple *tp,
+			const uint64_t *v)
+{
+	if (tp->tab.count == FILT_MAX)
+		filt_rebuild(t, tp);    /* back under: the counts are stale */
+	else if (tp->tab.count < FILT_MAX)
+		filt_count(tp, filt_bucket_masked(v, tp->mask, t->nw), -1);
 }
 
 /* ---- tuples -------------------------------------------------------------- */
@@ -564,7 +583,12 @@ static int tuple_get(struct tcam *t, const uint64_t *mask,
 		return -ENOMEM;
 	if (!t->n_free && t->n_ids == t->tuples_cap)
 		return -ENOMEM; /* cannot happen: ids <= depth + 1 */
-	tp = calloc(1, sizeof *tp);
+	/* On a cache line: the mask and what a lookup reads after it are
+	 * then two lines, not three. */
+	tp = aligned_alloc(CACHE_LINE, (sizeof *tp + CACHE_LINE - 1) &
+					~(size_t)(CACHE_LINE - 1));
+	if (tp)
+		memset(tp, 0, sizeof *tp);
 	if (!tp)
 		return -ENOMEM;
 	if (otab_init(&tp->tab, t->stride, OTAB_MIN_SLOTS)) {
@@ -608,7 +632,8 @@ static struct tuple *entry_remove(struct tcam *t, uint32_t e)
 	if (t->dup_next[e] == e) {
 		otab_remove(&tp->tab, t->stride, s);
 		otab_shrink(&tp->tab, t->stride, t->nw);
-		filt_rebuild(t, tp);
+		filt_remove(t, tp, v);
+		tuple_sync_small(t, tp);
 	} else {
 		uint32_t next = t->dup_next[e], prev = t->dup_prev[e];
 
@@ -622,10 +647,10 @@ static struct tuple *entry_remove(struct tcam *t, uint32_t e)
 				if (i < low)
 					low = i;
 			slot_set_payload(s, low);
+			tuple_sync_small(t, tp);
 		}
 	}
 	t->dup_next[e] = t->dup_prev[e] = e;
-	tuple_sync_small(t, tp);
 	heap_remove(t, tp, e);
 	tuple_update_best(t, tp);
 	t->valid[e] = 0;
@@ -650,14 +675,16 @@ static void entry_insert(struct tcam *t, uint32_t e, struct tuple *tp)
 		t->dup_prev[e] = prev;
 		t->dup_next[prev] = e;
 		t->dup_prev[head] = e;
-		if (e < head)
+		if (e < head) {
 			slot_set_payload(s, e);
+			tuple_sync_small(t, tp);
+		}
 	} else {
 		t->dup_next[e] = t->dup_prev[e] = e;
 		otab_put(&tp->tab, t->stride, t->nw, v, h, e);
 		filt_add(t, tp, v);
+		tuple_sync_small(t, tp);
 	}
-	tuple_sync_small(t, tp);
 	if (!t->big || tp->tab.count > t->big->tab.count)
 		t->big = tp;
 	heap_push(t, tp, e);
@@ -777,6 +804,10 @@ int tcam_create(const struct tcam_params *p, struct tcam **out,
 	t->depth = p->depth;
 	t->key_bits = p->key_bits;
 	t->nw = key_words(p->key_bits);
+	for (unsigned i = 0; i < PNIC_KEY_WORDS; i++)
+		t->above[i] = i < p->key_bits / 64 ? 0 :
+			      i > p->key_bits / 64 ? ~0ull :
+			      ~0ull << (p->key_bits % 64);
 	t->stride = 2;
 	while (t->stride < t->nw + 1)
 		t->stride *= 2;
@@ -864,23 +895,21 @@ uint32_t tcam_mask_count(const struct tcam *t)
 }
 
 /* Lowest bit set at or above key_bits, or -1. */
-static int bit_above(const struct pnic_key *k, unsigned key_bits)
+/* The lowest bit of k at or above the key width, or -1. */
+static int bit_above(const struct tcam *t, const struct pnic_key *k)
 {
-	uint64_t w[PNIC_KEY_WORDS] = { 0 }, any = 0;
+	uint64_t any = 0;
 
-	/* Gather first, search only when something is set: a write checks
-	 * two keys, and nearly every key passes. */
-	for (unsigned i = key_bits / 64; i < PNIC_KEY_WORDS; i++) {
-		w[i] = k->w[i];
-		if (i == key_bits / 64)
-			w[i] &= ~0ull << (key_bits % 64);
-		any |= w[i];
-	}
+	/* A fixed-length AND/OR the compiler vectorises: a write checks two
+	 * keys, and nearly every key passes. */
+	for (unsigned i = 0; i < PNIC_KEY_WORDS; i++)
+		any |= k->w[i] & t->above[i];
 	if (!any)
 		return -1;
 	for (unsigned i = 0;; i++)
-		if (w[i])
-			return (int)(i * 64 + (unsigned)__builtin_ctzll(w[i]));
+		if (k->w[i] & t->above[i])
+			return (int)(i * 64 +
+				     (unsigned)__builtin_ctzll(k->w[i] & t->above[i]));
 }
 
 static int check_index(const struct tcam *t, uint32_t index,
@@ -907,12 +936,12 @@ int tcam_write(struct tcam *t, uint32_t index, const struct pnic_key *value,
 	rc = check_index(t, index, "write", err);
 	if (rc)
 		return rc;
-	bit = bit_above(value, t->key_bits);
+	bit = bit_above(t, value);
 	if (bit >= 0)
 		return pnic_err(err, EINVAL,
 				"tcam: entry %u: value has bit %d set, at or above the key width of %u bits",
 				index, bit, t->key_bits);
-	bit = bit_above(mask, t->key_bits);
+	bit = bit_above(t, mask);
 	if (bit >= 0)
 		return pnic_err(err, EINVAL,
 				"tcam: entry %u: mask has bit %d set, at or above the key width of %u bits",
@@ -1136,6 +1165,10 @@ probe_tuple(const struct tuple *tp, const struct pnic_key *key,
 			  stride);
 }
 
+/* Table size from which a tuple's slots outgrow the first-level cache,
+ * and its probe likely waits on memory. */
+#define BIG_FIRST_BYTES ((size_t)64 << 10)
+
 static inline __attribute__((always_inline)) int32_t
 lookup_n(const struct tcam *t, const struct pnic_key *key, const unsigned n,
 	 const unsigned stride)
@@ -1143,9 +1176,12 @@ lookup_n(const struct tcam *t, const struct pnic_key *key, const unsigned n,
 	const struct tuple *big = t->big;
 	uint32_t found = UINT32_MAX;
 
-	/* The biggest tuple first, out of order: its slot is the one likely
-	 * to come from memory, and the small tuples are compared while it
-	 * does.  Any match only tightens the early exit below. */
+	/* The biggest tuple first, out of order, when its slot is likely to
+	 * come from memory: the small tuples are compared while it does.  Any
+	 * match only tightens the early exit below. */
+	if (big && ((size_t)big->tab.size_mask + 1) * stride * sizeof(uint64_t) <
+		   BIG_FIRST_BYTES)
+		big = NULL;
 	if (big)
 		found = probe_tuple(big, key, found, n, stride);
 	for (uint32_t k = 0; k < t->n_order; k++) {

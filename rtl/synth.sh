@@ -11,7 +11,11 @@
 #
 # Parameters are set with `hierarchy -chparam` on modules read with
 # -defer, so the large default configuration is never elaborated.  The
-# RAMs become flip-flops: generic synthesis has no RAM library.
+# RAMs become flip-flops: generic synthesis has no RAM library.  Arrays
+# are read as registers from the start (-mem2reg): the value/mask TCAM
+# reads every entry every cycle, and Yosys's memory passes, which would
+# end by mapping the arrays to flip-flops anyway, spend time quadratic in
+# those read ports merging them (at 1024 entries, longer than we waited).
 #
 # --elab: Yosys must elaborate a small core with either TCAM, and must stop
 # on an illegal parameter (the RTL's $fatal); a cheap check for `make test`
@@ -57,7 +61,7 @@ for cfg in "$@"; do
   xpose=0; [ "$impl" = xpose ] && xpose=1
   rpt=$outdir/lookup_core_$cfg.txt
   t0=$(date +%s)
-  if ! out=$(yosys -q -p "read_verilog -sv -defer $src; hierarchy -check -top lookup_core \
+  if ! out=$(yosys -q -p "read_verilog -sv -defer -mem2reg $src; hierarchy -check -top lookup_core \
       -chparam Depth $depth -chparam KeyWidth $kbits -chparam TcamTransposed $xpose; \
       synth -flatten -top lookup_core; tee -q -o $rpt stat" 2>&1); then
     printf '%s\n' "$out" | tail -n 20; echo "rtl synth: Yosys failed on $cfg"; fail=1; continue
