@@ -20,7 +20,7 @@ lint: lint-rtl
 lint-rtl: $(RTL_SRC) rtl/lint.sh
 	rtl/lint.sh $(RTL_PKG)
 
-# <Depth>x<KeyWidth>-plain|xpose (rtl/synth.sh).  About 14 minutes and
+# <Depth>x<KeyWidth>-plain|xpose (rtl/synth.sh).  About 15 minutes and
 # 3.5 GB here, nearly all of it for 1024 entries (docs/lookup_core.md has
 # the figures).
 SYNTH_CFGS ?= 256x128-plain 1024x128-plain
