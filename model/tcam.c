@@ -587,10 +587,9 @@ static int tuple_get(struct tcam *t, const uint64_t *mask,
 	 * then two lines, not three. */
 	tp = aligned_alloc(CACHE_LINE, (sizeof *tp + CACHE_LINE - 1) &
 					~(size_t)(CACHE_LINE - 1));
-	if (tp)
-		memset(tp, 0, sizeof *tp);
 	if (!tp)
 		return -ENOMEM;
+	memset(tp, 0, sizeof *tp);
 	if (otab_init(&tp->tab, t->stride, OTAB_MIN_SLOTS)) {
 		free(tp);
 		return -ENOMEM;
