@@ -13,20 +13,9 @@
 #include "tests/tools/tool_util.h"
 #include "tools/io/classbench.h"
 
-static char dir[64];
 static char out[8192];
 
-static void setup(void)
-{
-	tu_mkdtemp(dir, sizeof dir);
-}
-
-static void teardown(void)
-{
-	tu_rmrf(dir);
-}
-
-TestSuite(cbgen, .init = setup, .fini = teardown);
+TU_SCRATCH_SUITE(cbgen);
 
 /* Run cbgen with printf-style arguments (a literal format). */
 #define cbgen(fmt, ...) \
@@ -41,17 +30,6 @@ static char *slurp(const char *name, size_t *len)
 	b = tu_read(path, len);
 	cr_assert_not_null(b, "%s not written", path);
 	return b;
-}
-
-static bool same_file(const char *a, const char *b)
-{
-	size_t la, lb;
-	char *x = slurp(a, &la), *y = slurp(b, &lb);
-	bool same = la == lb && !memcmp(x, y, la);
-
-	free(x);
-	free(y);
-	return same;
 }
 
 static void load_rules(const char *name, struct cb_rules *r)
@@ -84,9 +62,9 @@ Test(cbgen, rules_deterministic_per_seed)
 	cr_assert_eq(cbgen("rules 300 --seed 5 -o %s/b", dir), 0, "%s", out);
 	cr_assert_eq(cbgen("rules 300 --seed 6 -o %s/c", dir), 0, "%s", out);
 	cr_assert_eq(cbgen("rules 300 --seed 0x5 > %s/d", dir), 0, "%s", out);
-	cr_assert(same_file("a", "b"), "same seed, different rules");
-	cr_assert(!same_file("a", "c"), "seeds 5 and 6 gave the same rules");
-	cr_assert(same_file("a", "d"), "-o and stdout differ");
+	cr_assert(tu_same_file(dir, "a", "b"), "same seed, different rules");
+	cr_assert(!tu_same_file(dir, "a", "c"), "seeds 5 and 6 gave the same rules");
+	cr_assert(tu_same_file(dir, "a", "d"), "-o and stdout differ");
 
 	b = slurp("a", &n);
 	cr_assert_eq(b[0], '@');
@@ -111,7 +89,7 @@ Test(cbgen, flow_style_is_mostly_exact)
 	cr_assert_eq(cbgen("rules 400 --seed 2 -o %s/acl", dir), 0, "%s", out);
 	cr_assert_eq(cbgen("rules 400 --seed 2 --style flow -o %s/flow", dir), 0, "%s", out);
 	cr_assert_eq(cbgen("rules 400 --seed 2 --style acl -o %s/acl2", dir), 0, "%s", out);
-	cr_assert(same_file("acl", "acl2"), "--style acl is not the default");
+	cr_assert(tu_same_file(dir, "acl", "acl2"), "--style acl is not the default");
 	load_rules("acl", &a);
 	load_rules("flow", &f);
 	cr_assert_eq(a.n, 400u);
@@ -138,8 +116,8 @@ Test(cbgen, trace_inside_its_rules)
 	cr_assert_eq(cbgen("trace %s/rules 2000 --seed 9 -o %s/t1", dir, dir), 0, "%s", out);
 	cr_assert_eq(cbgen("trace %s/rules 2000 --seed 9 -o %s/t2", dir, dir), 0, "%s", out);
 	cr_assert_eq(cbgen("trace %s/rules 2000 --seed 10 -o %s/t3", dir, dir), 0, "%s", out);
-	cr_assert(same_file("t1", "t2"), "same seed, different trace");
-	cr_assert(!same_file("t1", "t3"), "seeds 9 and 10 gave the same trace");
+	cr_assert(tu_same_file(dir, "t1", "t2"), "same seed, different trace");
+	cr_assert(!tu_same_file(dir, "t1", "t3"), "seeds 9 and 10 gave the same trace");
 
 	load_rules("rules", &r);
 	load_trace("t1", &t);

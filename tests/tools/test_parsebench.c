@@ -11,19 +11,8 @@
 #include "tools/io/pcap_out.h"
 
 static char out[16384], names[1024];
-static char dir[64];
 
-static void setup(void)
-{
-	tu_mkdtemp(dir, sizeof dir);
-}
-
-static void teardown(void)
-{
-	tu_rmrf(dir);
-}
-
-TestSuite(parsebench, .init = setup, .fini = teardown);
+TU_SCRATCH_SUITE(parsebench);
 
 static int parsebench(const char *args)
 {

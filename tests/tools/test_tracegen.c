@@ -15,42 +15,13 @@
 #include "tests/tools/tool_util.h"
 #include "tools/io/replay_config.h"
 
-static char dir[64];
 static char out[8192];
 
-static void setup(void)
-{
-	tu_mkdtemp(dir, sizeof dir);
-}
-
-static void teardown(void)
-{
-	tu_rmrf(dir);
-}
-
-TestSuite(tracegen, .init = setup, .fini = teardown);
+TU_SCRATCH_SUITE(tracegen);
 
 /* Run tracegen with printf-style arguments (a literal format). */
 #define tracegen(fmt, ...) \
 	run_toolf("tracegen", out, sizeof out, "" fmt, ##__VA_ARGS__)
-
-static bool same_file(const char *a, const char *b)
-{
-	char pa[256], pb[256];
-	size_t la = 0, lb = 0;
-	char *x, *y;
-	bool same;
-
-	snprintf(pa, sizeof pa, "%s/%s", dir, a);
-	snprintf(pb, sizeof pb, "%s/%s", dir, b);
-	x = tu_read(pa, &la);
-	y = tu_read(pb, &lb);
-	cr_assert(x && y, "%s or %s missing", a, b);
-	same = la == lb && !memcmp(x, y, la);
-	free(x);
-	free(y);
-	return same;
-}
 
 /* What the frames of a trace look like. */
 struct shape {
@@ -125,8 +96,8 @@ Test(tracegen, deterministic_per_seed)
 	cr_assert_eq(tracegen("-o %s/a.pcap -n 500 -f 20 -s 4", dir), 0, "%s", out);
 	cr_assert_eq(tracegen("--out %s/b.pcap --packets 500 --flows 20 --seed 4", dir), 0, "%s", out);
 	cr_assert_eq(tracegen("-o %s/c.pcap -n 500 -f 20 -s 5", dir), 0, "%s", out);
-	cr_assert(same_file("a.pcap", "b.pcap"), "same seed, different bytes");
-	cr_assert(!same_file("a.pcap", "c.pcap"), "seeds 4 and 5 gave the same trace");
+	cr_assert(tu_same_file(dir, "a.pcap", "b.pcap"), "same seed, different bytes");
+	cr_assert(!tu_same_file(dir, "a.pcap", "c.pcap"), "seeds 4 and 5 gave the same trace");
 }
 
 Test(tracegen, counts_timestamps_and_parsing)

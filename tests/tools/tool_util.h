@@ -30,6 +30,15 @@ static inline void tu_rmrf(const char *dir)
 	cr_expect_eq(system(cmd), 0);
 }
 
+/* A suite whose every test gets a fresh scratch folder, `dir`, made
+ * before it and removed after.  A suite that needs more set-up writes its
+ * own init and fini around tu_mkdtemp() and tu_rmrf(). */
+#define TU_SCRATCH_SUITE(name)                                              \
+	static char dir[64];                                                \
+	static void tu_scratch_init(void) { tu_mkdtemp(dir, sizeof dir); } \
+	static void tu_scratch_fini(void) { tu_rmrf(dir); }                 \
+	TestSuite(name, .init = tu_scratch_init, .fini = tu_scratch_fini)
+
 static inline void tu_write(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -62,6 +71,26 @@ static inline char *tu_read(const char *path, size_t *len)
 	if (len)
 		*len = n;
 	return buf;
+}
+
+/* Whether dir/a and dir/b hold the same bytes; the test fails unless
+ * both exist. */
+static inline bool tu_same_file(const char *dir, const char *a, const char *b)
+{
+	char pa[256], pb[256];
+	size_t la = 0, lb = 0;
+	char *x, *y;
+	bool same;
+
+	snprintf(pa, sizeof pa, "%s/%s", dir, a);
+	snprintf(pb, sizeof pb, "%s/%s", dir, b);
+	x = tu_read(pa, &la);
+	y = tu_read(pb, &lb);
+	cr_assert(x && y, "%s or %s missing", pa, pb);
+	same = la == lb && !memcmp(x, y, la);
+	free(x);
+	free(y);
+	return same;
 }
 
 static inline bool tu_exists(const char *path)

@@ -13,19 +13,7 @@
 #include "tests/tools/tool_util.h"
 #include "tools/io/pcap_out.h"
 
-static char dir[64];
-
-static void setup(void)
-{
-	tu_mkdtemp(dir, sizeof dir);
-}
-
-static void teardown(void)
-{
-	tu_rmrf(dir);
-}
-
-TestSuite(pcap_out, .init = setup, .fini = teardown);
+TU_SCRATCH_SUITE(pcap_out);
 
 /* Frame i: length 60 + 37 i, bytes a function of (i, position). */
 static uint32_t frame_len(unsigned i)

@@ -14,20 +14,9 @@
 #include "tests/tools/run_tool.h"
 #include "tests/tools/tool_util.h"
 
-static char dir[64];
 static char out[65536];
 
-static void setup(void)
-{
-	tu_mkdtemp(dir, sizeof dir);
-}
-
-static void teardown(void)
-{
-	tu_rmrf(dir);
-}
-
-TestSuite(cmd_classify, .init = setup, .fini = teardown);
+TU_SCRATCH_SUITE(cmd_classify);
 
 /* Run pnicsim classify with printf-style arguments (a literal format). */
 #define classify(fmt, ...) \

@@ -16,20 +16,9 @@
 #include "tests/tools/tool_util.h"
 #include "tools/io/pcap_out.h"
 
-static char dir[64];
 static char out[65536];
 
-static void setup(void)
-{
-	tu_mkdtemp(dir, sizeof dir);
-}
-
-static void teardown(void)
-{
-	tu_rmrf(dir);
-}
-
-TestSuite(cmd_replay, .init = setup, .fini = teardown);
+TU_SCRATCH_SUITE(cmd_replay);
 
 /* Run pnicsim replay with printf-style arguments (a literal format). */
 #define replay(fmt, ...) \
