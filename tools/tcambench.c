@@ -308,33 +308,12 @@ static struct pnic_key *make_keys(const struct opts *o, const struct flow *flows
 
 typedef int32_t (*lookup_fn)(const struct tcam *, const struct pnic_key *);
 
-/* Lookups per second over the key array, for about `seconds`. */
+/* Lookups per second over the key array, for about `seconds`: one key at
+ * a time through fn, or (fn NULL) through tcam_lookup_burst() in bursts
+ * of 32 keys. */
 static double measure(lookup_fn fn, const struct tcam *t,
 		      const struct pnic_key *keys, double seconds,
 		      uint64_t *sink)
-{
-	uint64_t n = 0, acc = 0;
-	uint32_t batch = 1024, i = 0;
-	double t0 = now(), el;
-
-	do {
-		for (uint32_t b = 0; b < batch; b++) {
-			acc += (uint32_t)fn(t, &keys[i]);
-			i = (i + 1) & (N_KEYS - 1);
-		}
-		n += batch;
-		el = now() - t0;
-		/* Keep the clock reads rare for fast lookups. */
-		if (el < seconds / 64 && batch < (1u << 20))
-			batch *= 2;
-	} while (el < seconds);
-	*sink += acc;
-	return (double)n / el;
-}
-
-/* Same, through tcam_lookup_burst() in bursts of 32 keys. */
-static double measure_burst(const struct tcam *t, const struct pnic_key *keys,
-			    double seconds, uint64_t *sink)
 {
 	uint64_t n = 0, acc = 0;
 	uint32_t batch = 1024, i = 0;
@@ -343,12 +322,18 @@ static double measure_burst(const struct tcam *t, const struct pnic_key *keys,
 
 	do {
 		for (uint32_t b = 0; b < batch; b += 32) {
-			tcam_lookup_burst(t, &keys[i], 32, out);
-			acc += (uint32_t)out[0] + (uint32_t)out[31];
+			if (fn) {
+				for (uint32_t j = 0; j < 32; j++)
+					acc += (uint32_t)fn(t, &keys[i + j]);
+			} else {
+				tcam_lookup_burst(t, &keys[i], 32, out);
+				acc += (uint32_t)out[0] + (uint32_t)out[31];
+			}
 			i = (i + 32) & (N_KEYS - 1);
 		}
 		n += batch;
 		el = now() - t0;
+		/* Keep the clock reads rare for fast lookups. */
 		if (el < seconds / 64 && batch < (1u << 20))
 			batch *= 2;
 	} while (el < seconds);
@@ -390,7 +375,7 @@ static int bench_size(const struct opts *o, unsigned si, uint64_t *sink)
 		hits += a >= N_TOP && (uint32_t)a < N_TOP + n_flows;
 	}
 	fast = measure(tcam_lookup, t, keys, o->seconds, sink);
-	burst = measure_burst(t, keys, o->seconds, sink);
+	burst = measure(NULL, t, keys, o->seconds, sink);
 	if (o->linear)
 		slow = measure(tcam_lookup_linear, t, keys, o->seconds, sink);
 	snprintf(fig, sizeof fig, "tcam_flow_%s%s%s", name, o->tag ? "_" : "",
