@@ -79,11 +79,11 @@ struct tuple {
 	uint32_t best;          /* lowest entry index in the tuple (heap top) */
 	uint32_t n_small;       /* values in small_*, or SMALL_NONE */
 	struct otab tab;        /* masked value -> lowest index with it */
-	uint64_t filt[FILT_WORDS];
+	uint64_t filt[FILT_WORDS];  /* bit b: filt_n[b] != 0; all set past FILT_MAX */
 	uint32_t small_idx[SMALL_MAX];
 	uint64_t small_val[SMALL_MAX][PNIC_KEY_WORDS];
-	uint8_t filt_n[1u << FILT_LOG2];  /* values per filter bucket */
 
+	uint8_t filt_n[1u << FILT_LOG2];  /* values per filter bucket */
 	uint32_t order_pos;     /* position in tcam.order */
 	uint32_t id;
 	uint32_t n_entries;
