@@ -101,8 +101,8 @@ static void usage(FILE *f)
 
 /* ---- the command line -------------------------------------------------- */
 
-struct cli_pcap {
-	const char *path;
+struct opt_pcap {
+	char *path;
 	const char *port;          /* --in-port's text, or NULL */
 };
 
@@ -110,7 +110,7 @@ struct replay_opts {
 	const char *out;
 	bool json, no_pcap;
 	const char *config;
-	struct cli_pcap *pcaps;
+	struct opt_pcap *pcaps;
 	unsigned n_pcaps;
 };
 
@@ -129,7 +129,7 @@ static const char *bad_option(char **argv, char *buf, size_t n)
 
 static int add_in_port(struct replay_opts *o, const char *port)
 {
-	struct cli_pcap *p = o->n_pcaps ? &o->pcaps[o->n_pcaps - 1] : NULL;
+	struct opt_pcap *p = o->n_pcaps ? &o->pcaps[o->n_pcaps - 1] : NULL;
 
 	if (!p)
 		return cli_usage_error(PROG, "--in-port '%s' must follow the --pcap it applies to",
@@ -170,7 +170,7 @@ static int parse_options(int argc, char **argv, struct replay_opts *o)
 		case 'n': o->no_pcap = true; break;
 		case 'h': usage(stdout); return 0;
 		case OPT_PCAP:
-			o->pcaps[o->n_pcaps++] = (struct cli_pcap){ optarg, NULL };
+			o->pcaps[o->n_pcaps++] = (struct opt_pcap){ optarg, NULL };
 			break;
 		case OPT_IN_PORT:
 			if ((rc = add_in_port(o, optarg)) >= 0)
@@ -248,7 +248,7 @@ static int cli_inputs(struct replay *r, const struct replay_opts *o,
 	for (unsigned i = 0; i < o->n_pcaps; i++) {
 		in[i].in_port = r->cfg->inputs[0].in_port;
 		in[i].loops = 1;
-		in[i].path = (char *)o->pcaps[i].path;
+		in[i].path = o->pcaps[i].path;
 		if ((rc = check_capture(in[i].path)) ||
 		    (o->pcaps[i].port &&
 		     (rc = resolve_port(r->cfg, o->pcaps[i].port, &in[i].in_port))))
