@@ -7,8 +7,8 @@
 # so every packet hits.  pnicsim replay runs it with --no-pcap: the pcap
 # outputs are OFF, so the figure is the datapath core (parse, key build,
 # TCAM lookup, action RAM, VPID map, editor, counters) and not file writing.
-# The loop is timed in thread CPU time by pnicsim itself (summary.json
-# performance.core_pps), best of 3 runs.
+# The loop is timed in thread CPU time by pnicsim itself (timing.json
+# core_pps), best of 3 runs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 make --no-print-directory -s build/bin/tracegen build/bin/pnicsim >/dev/null
@@ -22,7 +22,7 @@ best=0
 for run in 1 2 3; do
   build/bin/pnicsim replay "$dir/config.yaml" --out "$dir/out" --no-pcap >/dev/null 2>"$dir/run$run.log" \
     || { cat "$dir/run$run.log" >&2; exit 1; }
-  pps=$(jq '.performance.core_pps' "$dir/out/summary.json")
+  pps=$(jq '.core_pps' "$dir/out/timing.json")
   hits=$(jq '.hits' "$dir/out/summary.json")
   echo "replay run $run: $(cat "$dir/run$run.log")"
   best=$(awk -v a="$best" -v b="$pps" 'BEGIN { print (b > a) ? b : a }')

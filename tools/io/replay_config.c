@@ -550,10 +550,31 @@ static int parse_tcam(struct ctx *x, yaml_node_t *n)
 	return 0;
 }
 
+/* The optional name of map entry i, unique among the entries. */
+static int get_map_name(struct ctx *x, yaml_node_t *e, const char *path,
+			size_t i)
+{
+	struct rc_map *m = &x->c->maps[i];
+	yaml_node_t *v = get(x, e, "name");
+	char sub[PATH_LEN];
+	int rc;
+
+	if (!v)
+		return 0;
+	subpath(sub, path, "name");
+	if ((rc = get_name(x, v, sub, m->name)))
+		return rc;
+	for (size_t j = 0; j < i; j++)
+		if (!strcmp(x->c->maps[j].name, m->name))
+			return FAIL(x, v, sub, "VPID name '%s' is used twice",
+				    m->name);
+	return 0;
+}
+
 static int parse_vpid_map(struct ctx *x, yaml_node_t *n)
 {
 	static const char *const keys[] = { "n_vpids", "unmapped", "map", NULL };
-	static const char *const mkeys[] = { "vpid", "ppid", NULL };
+	static const char *const mkeys[] = { "vpid", "ppid", "name", NULL };
 	static const char *const pol[] = { "drop", "to_host", NULL };
 	struct replay_config *c = x->c;
 	yaml_node_t *v, *map;
@@ -603,7 +624,8 @@ static int parse_vpid_map(struct ctx *x, yaml_node_t *n)
 		if ((rc = require(x, e, "ppid", path, &v)))
 			return rc;
 		subpath(sub, path, "ppid");
-		if ((rc = get_port_ref(x, v, sub, &m->ppid)))
+		if ((rc = get_port_ref(x, v, sub, &m->ppid)) ||
+		    (rc = get_map_name(x, e, path, i)))
 			return rc;
 		c->n_maps++;
 	}

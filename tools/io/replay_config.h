@@ -36,6 +36,7 @@ struct rc_port {
 struct rc_map {
 	uint32_t vpid;
 	uint32_t ppid;
+	char name[RC_NAME_MAX];    /* the VNIC's name for reports; "" if none */
 };
 
 struct rc_template {

@@ -1,62 +1,42 @@
 /* pnicsim replay: run capture files through the functional datapath.
  *
  * Reads the YAML config (tools/io/replay_config), fills the TCAM, action
- * RAM and VPID map from it, runs every input through model/datapath and
- * writes one pcap per egress PPID, one for the host, one for drops, and
- * summary.json.  Packets are read in batches into an arena so that the
- * datapath loop can be timed on its own (the figure `pnicsim replay`
+ * RAM and VPID map from it, runs every input (the config's, or --pcap's)
+ * through model/datapath and hands the outputs to replay_out, which writes
+ * them all or nothing; replay_report makes summary.json, timing.json and
+ * the readable summary.  Packets are read in batches into an arena so that
+ * the datapath loop can be timed on its own (the figure `pnicsim replay`
  * reports as core packets/s), without the file reading in it.
+ *
+ * SIGINT and SIGTERM only set a flag; the read loop checks it between
+ * packets, runs the batch already read, and the run ends as a complete
+ * one would, marked interrupted.
  */
 #include <errno.h>
 #include <getopt.h>
-#include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
-#include "model/action_ram.h"
-#include "model/datapath.h"
-#include "model/tcam.h"
-#include "model/vpid_map.h"
+#include "tools/io/cli.h"
+#include "tools/io/num.h"
 #include "tools/io/pcap_in.h"
-#include "tools/io/pcap_out.h"
-#include "tools/io/replay_config.h"
 #include "tools/pnicsim/commands.h"
+#include "tools/pnicsim/replay.h"
 
+#define PROG "pnicsim replay"
 #define BATCH_PKTS 65536
 #define BATCH_BYTES (32u << 20)
-
-struct input_result {
-	uint64_t packets;
-	int linktype;
-	const char *linktype_name;
-	bool refused;              /* could not be opened / link type refused */
-	char error[512];           /* "" if none */
-};
-
-struct replay {
-	struct replay_config *cfg;
-	const char *out_dir;
-	bool write_pcaps;
-	struct tcam *tcam;
-	struct action_ram *actions;
-	struct vpid_map *vpids;
-	struct datapath *dp;
-	struct pcap_out **egress;   /* n_ppids, NULL for undeclared PPIDs */
-	struct pcap_out *host, *drops;
-	struct input_result *results;
-	struct dp_pkt *pkts;        /* frames point into bytes */
-	uint8_t *bytes;
-	double core_s, wall_s;
-	int file_errors;
-};
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: pnicsim replay CONFIG.yaml [--out DIR] [--json] [--no-pcap]\n"
+"usage: pnicsim replay CONFIG.yaml [--out DIR] [--pcap FILE [--in-port PORT]]...\n"
+"                      [--json] [--no-pcap]\n"
 "\n"
 "Replay capture files through the functional pNIC datapath: parse -> key\n"
 "build -> TCAM lookup -> action RAM -> VPID map -> editor -> egress, to-host\n"
@@ -66,23 +46,47 @@ static void usage(FILE *f)
 "file, line, column and field.\n"
 "\n"
 "options:\n"
-"  --out DIR    output folder (default: the config's `output`, else\n"
-"               out/<config name>); created if missing\n"
-"  --json       print summary.json to stdout instead of the readable summary\n"
-"  --no-pcap    do not write the pcap outputs (summary only; for benchmarks)\n"
-"  -h, --help   this text\n"
+"  --out DIR       output folder (default: the config's `output`, else\n"
+"                  out/<config name>); created if missing\n"
+"  --pcap FILE     replay FILE instead of the config's inputs; may be given\n"
+"                  several times (replayed in order, once each)\n"
+"  --in-port PORT  the port the --pcap just before it arrives on: a PPID or\n"
+"                  a port name of the config (default: the port of the\n"
+"                  config's first input)\n"
+"  --json          print summary.json to stdout instead of the readable summary\n"
+"  --no-pcap       do not write the pcap outputs (summary only; for benchmarks)\n"
+"  -h, --help      this text\n"
+"\n"
+"Paths given on the command line (CONFIG, --out, --pcap) are relative to\n"
+"the current folder; paths written in CONFIG (inputs, output) are relative\n"
+"to CONFIG's folder.\n"
 "\n"
 "outputs in DIR:\n"
-"  egress-ppid<N>.pcap  frames sent out of PPID N (incl. mirror copies),\n"
-"                       as edited\n"
+"  egress-ppid<N>.pcap  frames sent out of PPID N (incl. mirror copies), as\n"
+"                       edited; only for PPIDs that sent at least one frame\n"
 "  to-host.pcap         frames sent to the host (misses, to_host actions,\n"
 "                       unmapped VPIDs under the to_host policy), unedited\n"
 "  drops.pcap           dropped frames (every reason), as received\n"
-"  summary.json         every counter: per-port packets/bytes, hits and\n"
-"                       misses, per-entry hits, drops and host sends by\n"
-"                       reason, parse errors by reason, editor operations\n"
-"                       and refusals, per-input packet counts and file\n"
-"                       errors, and the datapath's packets/s\n"
+"  summary.json         every result: per-port packets/bytes, hits and\n"
+"                       misses, each entry's match, action and hits, the VPID\n"
+"                       map, drops and host sends by reason, parse errors by\n"
+"                       reason, editor operations and refusals, per-input\n"
+"                       packet counts and file errors, whether the run was\n"
+"                       interrupted.  Nothing of the host: the same config\n"
+"                       and inputs give the same bytes\n"
+"  timing.json          the host's figures: datapath CPU seconds and\n"
+"                       packets/s, wall seconds (also on stderr)\n"
+"\n"
+"Outputs are written under hidden temporary names and put in place when the\n"
+"run ends, summary.json last.  A run that fails leaves DIR as it was, an\n"
+"earlier run's results included; a run that ends replaces them, and removes\n"
+"those of its outputs it did not make (e.g. egress-ppid7.pcap of a config\n"
+"that had port 7).  An input that is, or would be replaced by, an output in\n"
+"DIR is refused before anything is written.\n"
+"\n"
+"SIGINT or SIGTERM stops the run cleanly: the outputs hold every packet\n"
+"processed before it, and summary.json says \"interrupted\": true and names\n"
+"the signal.  A second signal ends the process at once, writing nothing.\n"
 "\n"
 "Capture files may be pcap or pcapng with Ethernet, raw IPv4/IPv6, BSD\n"
 "loopback or Linux cooked link types (others are refused and reported).  A\n"
@@ -90,126 +94,223 @@ static void usage(FILE *f)
 "\n"
 "exit status: 0 all inputs read cleanly; 1 an input was refused or damaged\n"
 "(everything readable was still replayed and counted); 2 bad usage, bad\n"
-"config or an output that could not be written.\n");
+"config, an input that is an output, or an output that could not be\n"
+"written (nothing written); 128+N interrupted by signal N (130 SIGINT, 143\n"
+"SIGTERM), outputs complete up to the interruption.\n");
 }
 
-/* ---- outputs ----------------------------------------------------------- */
+/* ---- the command line -------------------------------------------------- */
+
+struct opt_pcap {
+	char *path;
+	const char *port;          /* --in-port's text, or NULL */
+};
+
+struct replay_opts {
+	const char *out;
+	bool json, no_pcap;
+	const char *config;
+	struct opt_pcap *pcaps;
+	unsigned n_pcaps;
+};
+
+enum { OPT_PCAP = 256, OPT_IN_PORT };
+
+/* The option getopt_long refused: long ones as typed, short ones by letter. */
+static const char *bad_option(char **argv, char *buf, size_t n)
+{
+	const char *a = optind > 0 ? argv[optind - 1] : "";
+
+	if (!strncmp(a, "--", 2))
+		return a;
+	snprintf(buf, n, "-%c", optopt ? optopt : '?');
+	return buf;
+}
+
+static int add_in_port(struct replay_opts *o, const char *port)
+{
+	struct opt_pcap *p = o->n_pcaps ? &o->pcaps[o->n_pcaps - 1] : NULL;
+
+	if (!p)
+		return cli_usage_error(PROG, "--in-port '%s' must follow the --pcap it applies to",
+				       port);
+	if (p->port)
+		return cli_usage_error(PROG, "--in-port given twice for --pcap '%s'",
+				       p->path);
+	p->port = port;
+	return -1;
+}
+
+/* -1 to go on, or the exit status. */
+static int parse_options(int argc, char **argv, struct replay_opts *o)
+{
+	static const struct option opts[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "no-pcap", no_argument, NULL, 'n' },
+		{ "pcap", required_argument, NULL, OPT_PCAP },
+		{ "in-port", required_argument, NULL, OPT_IN_PORT },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char buf[8];
+	int c, rc;
+
+	o->pcaps = calloc((size_t)argc, sizeof *o->pcaps);
+	if (!o->pcaps) {
+		fprintf(stderr, PROG ": out of memory\n");
+		return 2;
+	}
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":o:jnh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': o->out = optarg; break;
+		case 'j': o->json = true; break;
+		case 'n': o->no_pcap = true; break;
+		case 'h': usage(stdout); return 0;
+		case OPT_PCAP:
+			o->pcaps[o->n_pcaps++] = (struct opt_pcap){ optarg, NULL };
+			break;
+		case OPT_IN_PORT:
+			if ((rc = add_in_port(o, optarg)) >= 0)
+				return rc;
+			break;
+		case ':':
+			return cli_usage_error(PROG, "option '%s' needs an argument",
+					       bad_option(argv, buf, sizeof buf));
+		default:
+			return cli_usage_error(PROG, "unknown option '%s'",
+					       bad_option(argv, buf, sizeof buf));
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage_error(PROG, "expected one CONFIG.yaml, got %d arguments",
+				       argc - optind);
+	o->config = argv[optind];
+	return -1;
+}
+
+/* --in-port: a PPID number or a port name, declared in the config. */
+static int resolve_port(const struct replay_config *c, const char *s,
+			uint32_t *ppid)
+{
+	uint64_t v;
+	char range[48];
+	int rc = num_parse_u64(s, 0, VPID_MAP_MAX_PPIDS - 1, 0, &v);
+
+	if (rc == -ERANGE)
+		return cli_usage_error(PROG, "--in-port: '%s' is out of range %s", s,
+				       num_range_str(0, VPID_MAP_MAX_PPIDS - 1, range, sizeof range));
+	for (uint32_t i = 0; i < c->n_ports; i++)
+		if (rc == 0 ? c->ports[i].ppid == v : !strcmp(c->ports[i].name, s)) {
+			*ppid = c->ports[i].ppid;
+			return 0;
+		}
+	return cli_usage_error(PROG, "--in-port: '%s' is not a %s of %s (see its 'ports')",
+			       s, rc == 0 ? "declared PPID" : "port name", c->file);
+}
+
+static int check_capture(const char *path)
+{
+	struct stat st;
+
+	if (access(path, R_OK) != 0 || stat(path, &st) != 0) {
+		fprintf(stderr, PROG ": --pcap '%s': cannot read: %s\n", path,
+			strerror(errno));
+		return 2;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		fprintf(stderr, PROG ": --pcap '%s': is a folder, not a capture file\n",
+			path);
+		return 2;
+	}
+	return 0;
+}
+
+/* The inputs of the run: --pcap's, each on its --in-port (or the
+ * config's first input's port), replacing the config's. */
+static int cli_inputs(struct replay *r, const struct replay_opts *o,
+		      struct rc_input **out)
+{
+	struct rc_input *in;
+	int rc;
+
+	*out = NULL;
+	if (!o->n_pcaps)
+		return 0;
+	in = calloc(o->n_pcaps, sizeof *in);
+	if (!in) {
+		fprintf(stderr, PROG ": out of memory\n");
+		return 2;
+	}
+	*out = in;
+	for (unsigned i = 0; i < o->n_pcaps; i++) {
+		in[i].in_port = r->cfg->inputs[0].in_port;
+		in[i].loops = 1;
+		in[i].path = o->pcaps[i].path;
+		if ((rc = check_capture(in[i].path)) ||
+		    (o->pcaps[i].port &&
+		     (rc = resolve_port(r->cfg, o->pcaps[i].port, &in[i].in_port))))
+			return rc;
+	}
+	r->inputs = in;
+	r->n_inputs = o->n_pcaps;
+	return 0;
+}
+
+/* Refuse, before anything is written, an input (or the config) that is
+ * an output of this run. */
+static int check_inputs(const struct replay *r)
+{
+	struct pnic_error err;
+	char msg[1024];
+
+	pnic_error_clear(&err);
+	for (uint32_t i = 0; i <= r->n_inputs; i++) {
+		const char *p = i < r->n_inputs ? r->inputs[i].path : r->cfg->file;
+
+		if (replay_out_check_input(r->out_dir, p, &err)) {
+			fprintf(stderr, PROG ": %s\n", pnic_error_str(&err, msg, sizeof msg));
+			return 2;
+		}
+	}
+	return 0;
+}
+
+static char *default_out(const char *cfg)
+{
+	const char *base = strrchr(cfg, '/');
+	char *out;
+	size_t n;
+
+	base = base ? base + 1 : cfg;
+	n = strlen(base);
+	if (n > 5 && !strcmp(base + n - 5, ".yaml"))
+		n -= 5;
+	else if (n > 4 && !strcmp(base + n - 4, ".yml"))
+		n -= 4;
+	out = malloc(n + 5);
+	if (out)
+		snprintf(out, n + 5, "out/%.*s", (int)n, base);
+	return out;
+}
+
+/* ---- the NIC ----------------------------------------------------------- */
 
 static void on_output(void *ctx, const struct dp_out *o, const uint8_t *frame,
 		      uint32_t caplen, uint32_t len)
 {
 	struct replay *r = ctx;
-	struct pcap_out *w;
 
-	switch (o->kind) {
-	case DP_OUT_EGRESS:
-		w = r->egress[o->ppid];
-		break;
-	case DP_OUT_TO_HOST:
-		w = r->host;
-		break;
-	default:
-		w = r->drops;
-		break;
-	}
-	if (w)
-		pcap_out_write(w, frame, caplen, len, o->ts_ns);
+	replay_out_frame(r->out, o, frame, caplen, len);
 }
 
-static int join(char *buf, size_t n, const char *dir, const char *name)
-{
-	int k = snprintf(buf, n, "%s/%s", dir, name);
-
-	return k < 0 || (size_t)k >= n ? -ENAMETOOLONG : 0;
-}
-
-static int mkdir_p(const char *dir)
-{
-	char tmp[4096];
-	size_t n = strlen(dir);
-
-	if (n >= sizeof tmp)
-		return -ENAMETOOLONG;
-	memcpy(tmp, dir, n + 1);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0777) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, 0777) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-static int open_outputs(struct replay *r, struct pnic_error *err)
+static int fill_tables(struct replay *r, struct pnic_error *err)
 {
 	const struct replay_config *c = r->cfg;
-	char path[4096];
 	int rc;
 
-	r->egress = calloc(c->n_ppids, sizeof *r->egress);
-	if (!r->egress)
-		return pnic_err(err, ENOMEM, "out of memory");
-	if (!r->write_pcaps)
-		return 0;
-	for (uint32_t i = 0; i < c->n_ports; i++) {
-		char name[64];
-		uint32_t ppid = c->ports[i].ppid;
-
-		snprintf(name, sizeof name, "egress-ppid%u.pcap", ppid);
-		if ((rc = join(path, sizeof path, r->out_dir, name)) ||
-		    (rc = pcap_out_open(path, &r->egress[ppid], err)))
-			return rc;
-	}
-	if ((rc = join(path, sizeof path, r->out_dir, "to-host.pcap")) ||
-	    (rc = pcap_out_open(path, &r->host, err)) ||
-	    (rc = join(path, sizeof path, r->out_dir, "drops.pcap")) ||
-	    (rc = pcap_out_open(path, &r->drops, err)))
-		return rc;
-	return 0;
-}
-
-static int close_outputs(struct replay *r, struct pnic_error *err)
-{
-	int rc = 0, k;
-
-	for (uint32_t i = 0; r->egress && i < r->cfg->n_ppids; i++) {
-		k = pcap_out_close(r->egress[i], err);
-		rc = rc ? rc : k;
-	}
-	free(r->egress);
-	r->egress = NULL;
-	k = pcap_out_close(r->host, err);
-	rc = rc ? rc : k;
-	k = pcap_out_close(r->drops, err);
-	r->host = r->drops = NULL;
-	return rc ? rc : k;
-}
-
-/* ---- the NIC ----------------------------------------------------------- */
-
-static int build_nic(struct replay *r, struct pnic_error *err)
-{
-	const struct replay_config *c = r->cfg;
-	struct tcam_params tp = { .depth = c->tcam_depth,
-				  .key_bits = c->profile->key_bits };
-	struct action_ram_params ap = { .depth = c->tcam_depth };
-	struct vpid_map_params vp = { .n_vpids = c->n_vpids,
-				      .n_ppids = c->n_ppids,
-				      .unmapped = c->unmapped };
-	struct datapath_params dpp = {
-		.profile = c->profile, .miss = c->miss,
-		.parse_errors = c->parse_errors, .out = on_output, .ctx = r,
-	};
-	int rc;
-
-	if ((rc = tcam_create(&tp, &r->tcam, err)) ||
-	    (rc = action_ram_create(&ap, &r->actions, err)) ||
-	    (rc = vpid_map_create(&vp, &r->vpids, err)))
-		return rc;
 	for (uint32_t i = 0; i < c->n_maps; i++)
 		if ((rc = vpid_map_set(r->vpids, c->maps[i].vpid,
 				       c->maps[i].ppid, err)))
@@ -234,6 +335,31 @@ static int build_nic(struct replay *r, struct pnic_error *err)
 		    (rc = action_ram_write(r->actions, f->index, &w, err)))
 			return rc;
 	}
+	return 0;
+}
+
+static int build_nic(struct replay *r, struct pnic_error *err)
+{
+	const struct replay_config *c = r->cfg;
+	struct tcam_params tp = { .depth = c->tcam_depth,
+				  .key_bits = c->profile->key_bits };
+	struct action_ram_params ap = { .depth = c->tcam_depth };
+	struct vpid_map_params vp = { .n_vpids = c->n_vpids,
+				      .n_ppids = c->n_ppids,
+				      .unmapped = c->unmapped };
+	struct datapath_params dpp = {
+		.profile = c->profile, .miss = c->miss,
+		.parse_errors = c->parse_errors,
+		/* Without pcaps the datapath only counts. */
+		.out = r->write_pcaps ? on_output : NULL, .ctx = r,
+	};
+	int rc;
+
+	if ((rc = tcam_create(&tp, &r->tcam, err)) ||
+	    (rc = action_ram_create(&ap, &r->actions, err)) ||
+	    (rc = vpid_map_create(&vp, &r->vpids, err)) ||
+	    (rc = fill_tables(r, err)))
+		return rc;
 	dpp.tcam = r->tcam;
 	dpp.actions = r->actions;
 	dpp.vpids = r->vpids;
@@ -246,6 +372,47 @@ static void destroy_nic(struct replay *r)
 	vpid_map_destroy(r->vpids);
 	action_ram_destroy(r->actions);
 	tcam_destroy(r->tcam);
+}
+
+/* ---- stopping on a signal ---------------------------------------------- */
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static const int stop_signals[] = { SIGINT, SIGTERM };
+#define N_STOP_SIGNALS (sizeof stop_signals / sizeof stop_signals[0])
+
+/* One signal stops the run at the next packet; SA_RESETHAND makes a second
+ * one end the process at once.  No SA_RESTART: a read blocked on a pipe
+ * returns rather than waiting for data.  A signal the caller ignores (a
+ * background job's SIGINT) stays ignored. */
+static void catch_stop_signals(struct sigaction *saved)
+{
+	struct sigaction sa = { .sa_handler = on_stop_signal,
+				.sa_flags = SA_RESETHAND };
+
+	sigemptyset(&sa.sa_mask);
+	stop_signal = 0;
+	for (unsigned i = 0; i < N_STOP_SIGNALS; i++) {
+		sigaction(stop_signals[i], NULL, &saved[i]);
+		if (saved[i].sa_handler != SIG_IGN)
+			sigaction(stop_signals[i], &sa, NULL);
+	}
+}
+
+static void restore_stop_signals(const struct sigaction *saved)
+{
+	for (unsigned i = 0; i < N_STOP_SIGNALS; i++)
+		sigaction(stop_signals[i], &saved[i], NULL);
+}
+
+static bool should_stop(const struct replay *r)
+{
+	return stop_signal || (r->write_pcaps && replay_out_failed(r->out));
 }
 
 /* ---- running the inputs ------------------------------------------------ */
@@ -276,14 +443,44 @@ static void run_batch(struct replay *r, uint32_t in_port, uint32_t n)
 	r->core_s += cpu_s() - t0;
 }
 
-static void run_input(struct replay *r, const struct rc_input *inp,
-		      struct input_result *res)
+/* Arena for one batch: how much is in it. */
+struct batch {
+	uint32_t n;
+	uint64_t used;
+};
+
+static void take_packet(struct replay *r, const struct rc_input *inp,
+			struct batch *b, const struct pcap_in_pkt *pkt)
 {
+	if (b->n == BATCH_PKTS || b->used + pkt->caplen > BATCH_BYTES) {
+		run_batch(r, inp->in_port, b->n);
+		*b = (struct batch){ 0, 0 };
+	}
+	if (pkt->caplen > BATCH_BYTES) {
+		/* Larger than the arena: run it straight from libpcap. */
+		double t0 = cpu_s();
+
+		datapath_process(r->dp, inp->in_port, pkt->frame, pkt->caplen,
+				 pkt->len, pkt->ts_ns);
+		r->core_s += cpu_s() - t0;
+		return;
+	}
+	r->pkts[b->n++] = (struct dp_pkt){ r->bytes + b->used, pkt->caplen,
+					   pkt->len, pkt->ts_ns };
+	memcpy(r->bytes + b->used, pkt->frame, pkt->caplen);
+	b->used += pkt->caplen;
+}
+
+/* One pass over one input.  A stop request ends it between packets; what
+ * was read is still processed, so the counts match the outputs. */
+static void run_input(struct replay *r, const struct rc_input *inp,
+		      struct replay_input_result *res)
+{
+	struct batch b = { 0, 0 };
 	struct pcap_in *in;
 	struct pcap_in_pkt pkt;
 	struct pnic_error err;
-	uint32_t n = 0;
-	uint64_t used = 0;
+	bool stopped = false;
 	int rc;
 
 	if (pcap_in_open(inp->path, &in, &err)) {
@@ -292,443 +489,169 @@ static void run_input(struct replay *r, const struct rc_input *inp,
 		r->file_errors++;
 		return;
 	}
-	res->linktype = pcap_in_linktype(in);
 	res->linktype_name = pcap_in_linktype_name(in);
 	for (;;) {
-		rc = pcap_in_next(in, &pkt, &err);
-		if (rc == 1 && (n == BATCH_PKTS ||
-				used + pkt.caplen > BATCH_BYTES)) {
-			run_batch(r, inp->in_port, n);
-			n = 0;
-			used = 0;
-		}
-		if (rc != 1)
+		if ((stopped = should_stop(r)))
 			break;
-		if (pkt.caplen > BATCH_BYTES) {
-			/* Larger than the arena: run it straight from libpcap. */
-			double t0 = cpu_s();
-
-			datapath_process(r->dp, inp->in_port, pkt.frame,
-					 pkt.caplen, pkt.len, pkt.ts_ns);
-			r->core_s += cpu_s() - t0;
-		} else {
-			r->pkts[n] = (struct dp_pkt){ r->bytes + used, pkt.caplen,
-						      pkt.len, pkt.ts_ns };
-			memcpy(r->bytes + used, pkt.frame, pkt.caplen);
-			used += pkt.caplen;
-			n++;
-		}
+		if ((rc = pcap_in_next(in, &pkt, &err)) != 1)
+			break;
+		take_packet(r, inp, &b, &pkt);
 		res->packets++;
 	}
-	run_batch(r, inp->in_port, n);
-	if (rc < 0) {
+	run_batch(r, inp->in_port, b.n);
+	/* A read cut short by the signal (EINTR on a pipe) is the
+	 * interruption, not damage. */
+	if (stop_signal && (stopped || rc < 0))
+		res->interrupted = true;
+	else if (rc < 0) {
 		snprintf(res->error, sizeof res->error, "%s", err.msg);
 		r->file_errors++;
 	}
 	pcap_in_close(in);
 }
 
-/* ---- reports ----------------------------------------------------------- */
-
-static json_t *reasons_json(const uint64_t *v, unsigned n,
-			    const char *(*name)(unsigned))
+static void run_inputs(struct replay *r)
 {
-	json_t *o = json_object();
+	double t0 = now_s();
 
-	for (unsigned i = 0; i < n; i++)
-		json_object_set_new(o, name(i), json_integer((json_int_t)v[i]));
-	return o;
-}
+	for (uint32_t i = 0; i < r->n_inputs; i++) {
+		struct replay_input_result *res = &r->results[i];
+		uint32_t l;
 
-static const char *drop_name(unsigned i) { return dp_drop_reason_name(i); }
-static const char *host_name(unsigned i) { return dp_host_reason_name(i); }
-/* Status 0 is "ok" for both; reports list the failures only. */
-static const char *parse_name_from1(unsigned i) { return parse_status_name(i + 1); }
-static const char *edit_name_from1(unsigned i) { return editor_status_name(i + 1); }
-static const char *op_name(unsigned i) { return editor_op_name(i); }
-
-static json_t *summary_json(const struct replay *r)
-{
-	const struct replay_config *c = r->cfg;
-	const struct dp_stats *s = datapath_stats(r->dp);
-	json_t *j = json_object(), *a, *o;
-	uint64_t in_packets = 0;
-
-	json_object_set_new(j, "config", json_string(c->file));
-	json_object_set_new(j, "key_profile", json_string(c->profile->name));
-	json_object_set_new(j, "key_bits", json_integer(c->profile->key_bits));
-	json_object_set_new(j, "tcam_depth", json_integer(c->tcam_depth));
-	json_object_set_new(j, "tcam_entries", json_integer(tcam_used(r->tcam)));
-	json_object_set_new(j, "tcam_masks", json_integer(tcam_mask_count(r->tcam)));
-	json_object_set_new(j, "miss_policy", json_string(dp_miss_policy_name(c->miss)));
-	json_object_set_new(j, "parse_error_policy",
-			    json_string(dp_parse_error_policy_name(c->parse_errors)));
-	json_object_set_new(j, "unmapped_vpid_policy",
-			    json_string(c->unmapped == VPID_UNMAPPED_TO_HOST ? "to_host" : "drop"));
-
-	a = json_array();
-	for (uint32_t i = 0; i < c->n_inputs; i++) {
-		const struct input_result *res = &r->results[i];
-
-		o = json_object();
-		json_object_set_new(o, "pcap", json_string(c->inputs[i].path));
-		json_object_set_new(o, "in_port", json_integer(c->inputs[i].in_port));
-		json_object_set_new(o, "loops", json_integer(c->inputs[i].loops));
-		json_object_set_new(o, "packets", json_integer((json_int_t)res->packets));
-		json_object_set_new(o, "link_type",
-				    res->linktype_name ? json_string(res->linktype_name) : json_null());
-		json_object_set_new(o, "refused", json_boolean(res->refused));
-		json_object_set_new(o, "error", res->error[0] ? json_string(res->error) : json_null());
-		json_array_append_new(a, o);
-		in_packets += res->packets;
-	}
-	json_object_set_new(j, "inputs", a);
-	json_object_set_new(j, "file_errors", json_integer(r->file_errors));
-	json_object_set_new(j, "packets_read", json_integer((json_int_t)in_packets));
-
-	json_object_set_new(j, "packets", json_integer((json_int_t)s->packets));
-	json_object_set_new(j, "bytes", json_integer((json_int_t)s->bytes));
-	json_object_set_new(j, "hits", json_integer((json_int_t)s->hits));
-	json_object_set_new(j, "misses", json_integer((json_int_t)s->misses));
-	json_object_set_new(j, "egress", json_integer((json_int_t)s->egress));
-	json_object_set_new(j, "mirrors", json_integer((json_int_t)s->mirrors));
-	json_object_set_new(j, "edited", json_integer((json_int_t)s->edited));
-
-	o = json_object();
-	json_object_set_new(o, "packets", json_integer((json_int_t)s->to_host));
-	json_object_set_new(o, "bytes", json_integer((json_int_t)s->to_host_bytes));
-	json_object_set_new(o, "reasons", reasons_json(s->host_reason, DP_HOST_REASON_COUNT, host_name));
-	json_object_set_new(j, "to_host", o);
-
-	o = json_object();
-	json_object_set_new(o, "packets", json_integer((json_int_t)s->drops));
-	json_object_set_new(o, "reasons", reasons_json(s->drop_reason, DP_DROP_REASON_COUNT, drop_name));
-	json_object_set_new(j, "drops", o);
-
-	o = json_object();
-	json_object_set_new(o, "packets", json_integer((json_int_t)s->parse_errors));
-	json_object_set_new(o, "reasons", reasons_json(s->parse_status + 1, PARSE_STATUS_COUNT - 1, parse_name_from1));
-	json_object_set_new(j, "parse_errors", o);
-
-	o = json_object();
-	json_object_set_new(o, "frames", json_integer((json_int_t)s->edit.frames));
-	json_object_set_new(o, "ops", reasons_json(s->edit.ops, EDIT_OP_COUNT, op_name));
-	json_object_set_new(o, "refused", reasons_json(s->edit.refused + 1, EDIT_STATUS_COUNT - 1, edit_name_from1));
-	json_object_set_new(j, "editor", o);
-
-	a = json_array();
-	for (uint32_t i = 0; i < c->n_ports; i++) {
-		uint32_t ppid = c->ports[i].ppid;
-		struct dp_port_stats ps = datapath_port_stats(r->dp, ppid);
-
-		o = json_object();
-		json_object_set_new(o, "ppid", json_integer(ppid));
-		json_object_set_new(o, "name", json_string(c->ports[i].name));
-		json_object_set_new(o, "rx_packets", json_integer((json_int_t)ps.rx_packets));
-		json_object_set_new(o, "rx_bytes", json_integer((json_int_t)ps.rx_bytes));
-		json_object_set_new(o, "tx_packets", json_integer((json_int_t)ps.tx_packets));
-		json_object_set_new(o, "tx_bytes", json_integer((json_int_t)ps.tx_bytes));
-		json_array_append_new(a, o);
-	}
-	json_object_set_new(j, "ports", a);
-
-	a = json_array();
-	for (uint32_t i = 0; i < c->n_flows; i++) {
-		const struct rc_flow *f = &c->flows[i];
-		struct flow_counter fc;
-		uint64_t pk, by;
-
-		datapath_entry_stats(r->dp, f->index, &pk, &by);
-		flow_counters_read(datapath_counters(r->dp), f->index, &fc);
-		o = json_object();
-		json_object_set_new(o, "index", json_integer(f->index));
-		json_object_set_new(o, "line", json_integer(f->line));
-		json_object_set_new(o, "action", json_string(action_kind_name(f->action.kind)));
-		json_object_set_new(o, "hits", json_integer((json_int_t)pk));
-		json_object_set_new(o, "bytes", json_integer((json_int_t)by));
-		if (f->action.count) {
-			json_object_set_new(o, "counter_packets", json_integer((json_int_t)fc.packets));
-			json_object_set_new(o, "counter_bytes", json_integer((json_int_t)fc.bytes));
+		for (l = 0; l < r->inputs[i].loops && !should_stop(r); l++) {
+			run_input(r, &r->inputs[i], res);
+			/* A damaged file is not looped again: once is reported. */
+			if (res->refused || res->error[0] || res->interrupted)
+				break;
 		}
-		json_array_append_new(a, o);
+		/* Not replayed in full because of the signal, started or not. */
+		if (stop_signal && l < r->inputs[i].loops && !res->refused &&
+		    !res->error[0])
+			res->interrupted = true;
 	}
-	json_object_set_new(j, "entries", a);
-
-	o = json_object();
-	json_object_set_new(o, "n_vpids", json_integer(c->n_vpids));
-	json_object_set_new(o, "mapped", json_integer(c->n_maps));
-	json_object_set_new(o, "unmapped_hits", json_integer((json_int_t)vpid_map_unmapped_hits(r->vpids)));
-	json_object_set_new(j, "vpid_map", o);
-
-	/* Timing varies run to run; regressions compare everything else. */
-	o = json_object();
-	json_object_set_new(o, "core_seconds", json_real(r->core_s));
-	json_object_set_new(o, "core_pps", json_real(r->core_s > 0 ? (double)s->packets / r->core_s : 0));
-	json_object_set_new(o, "wall_seconds", json_real(r->wall_s));
-	json_object_set_new(j, "performance", o);
-	return j;
-}
-
-/* "forward 3 mirror 4 dec_ttl ..." for the readable summary. */
-static void describe_action(const struct pnic_action *a, char *buf, size_t n)
-{
-	size_t k = 0;
-
-#define ADD(...) \
-	do { \
-		int w_ = snprintf(buf + k, n - k, __VA_ARGS__); \
-		if (w_ > 0 && (size_t)w_ < n - k) \
-			k += (size_t)w_; \
-	} while (0)
-	if (a->kind == ACT_FORWARD)
-		ADD("forward %u", a->vpid);
-	else
-		ADD("%s", action_kind_name(a->kind));
-	if (a->mirror)
-		ADD(" mirror %u", a->mirror_vpid);
-	if (a->tunnel_op == TUNNEL_OP_VXLAN_DECAP)
-		ADD(" vxlan_decap");
-	if (a->dec_ttl)
-		ADD(" dec_ttl");
-	if (a->set_dscp)
-		ADD(" dscp %u", a->dscp);
-	if (a->vlan_op == VLAN_OP_PUSH)
-		ADD(" vlan_push %u", (unsigned)(a->vlan_tci & 0xfff));
-	else if (a->vlan_op == VLAN_OP_POP)
-		ADD(" vlan_pop");
-	else if (a->vlan_op == VLAN_OP_REWRITE)
-		ADD(" vlan_rewrite %u", (unsigned)(a->vlan_tci & 0xfff));
-	if (a->tunnel_op == TUNNEL_OP_VXLAN_ENCAP)
-		ADD(" vxlan_encap %u", a->encap_id);
-	if (a->count)
-		ADD(" count");
-#undef ADD
-}
-
-static void print_summary(FILE *f, const struct replay *r)
-{
-	const struct replay_config *c = r->cfg;
-	const struct dp_stats *s = datapath_stats(r->dp);
-
-	fprintf(f, "replay %s: key profile %s (%u bits), TCAM %u/%u entries, miss -> %s\n",
-		c->file, c->profile->name, c->profile->key_bits,
-		tcam_used(r->tcam), c->tcam_depth, dp_miss_policy_name(c->miss));
-	fprintf(f, "\ninputs\n");
-	for (uint32_t i = 0; i < c->n_inputs; i++) {
-		const struct input_result *res = &r->results[i];
-
-		fprintf(f, "  %-40s port %-3u %8llu packets  %s%s\n",
-			c->inputs[i].path, c->inputs[i].in_port,
-			(unsigned long long)res->packets,
-			res->linktype_name ? res->linktype_name : "-",
-			res->refused ? "  REFUSED" : res->error[0] ? "  DAMAGED" : "");
-		if (res->error[0])
-			fprintf(f, "      %s\n", res->error);
-	}
-	fprintf(f, "\npackets %llu (%llu bytes): %llu hits, %llu misses (hit rate %.1f%%)\n",
-		(unsigned long long)s->packets, (unsigned long long)s->bytes,
-		(unsigned long long)s->hits, (unsigned long long)s->misses,
-		s->packets ? 100.0 * (double)s->hits / (double)s->packets : 0.0);
-	fprintf(f, "  forwarded %llu (%llu edited), mirror copies %llu, to host %llu, dropped %llu\n",
-		(unsigned long long)s->egress, (unsigned long long)s->edited,
-		(unsigned long long)s->mirrors, (unsigned long long)s->to_host,
-		(unsigned long long)s->drops);
-
-	fprintf(f, "\nports           %12s %12s %12s %12s\n", "rx pkts", "rx bytes",
-		"tx pkts", "tx bytes");
-	for (uint32_t i = 0; i < c->n_ports; i++) {
-		struct dp_port_stats ps = datapath_port_stats(r->dp, c->ports[i].ppid);
-
-		fprintf(f, "  %3u %-10s %12llu %12llu %12llu %12llu\n",
-			c->ports[i].ppid, c->ports[i].name,
-			(unsigned long long)ps.rx_packets, (unsigned long long)ps.rx_bytes,
-			(unsigned long long)ps.tx_packets, (unsigned long long)ps.tx_bytes);
-	}
-	fprintf(f, "\nto host by reason:");
-	for (unsigned i = 0; i < DP_HOST_REASON_COUNT; i++)
-		if (s->host_reason[i])
-			fprintf(f, " %s %llu", dp_host_reason_name(i),
-				(unsigned long long)s->host_reason[i]);
-	fprintf(f, "%s\ndrops by reason:", s->to_host ? "" : " none");
-	for (unsigned i = 0; i < DP_DROP_REASON_COUNT; i++)
-		if (s->drop_reason[i])
-			fprintf(f, " %s %llu", dp_drop_reason_name(i),
-				(unsigned long long)s->drop_reason[i]);
-	fprintf(f, "%s\nparse errors by reason:", s->drops ? "" : " none");
-	for (unsigned i = 1; i < PARSE_STATUS_COUNT; i++)
-		if (s->parse_status[i])
-			fprintf(f, " %s %llu", parse_status_name(i),
-				(unsigned long long)s->parse_status[i]);
-	fprintf(f, "%s\nedits:", s->parse_errors ? "" : " none");
-	for (unsigned i = 0; i < EDIT_OP_COUNT; i++)
-		if (s->edit.ops[i])
-			fprintf(f, " %s %llu", editor_op_name(i),
-				(unsigned long long)s->edit.ops[i]);
-	for (unsigned i = 1; i < EDIT_STATUS_COUNT; i++)
-		if (s->edit.refused[i])
-			fprintf(f, " refused:%s %llu", editor_status_name(i),
-				(unsigned long long)s->edit.refused[i]);
-	fprintf(f, "%s\n", s->edit.frames || s->drop_reason[DP_DROP_EDIT] ? "" : " none");
-
-	fprintf(f, "\nflow entries       %-40s %10s %10s\n", "action", "hits", "bytes");
-	for (uint32_t i = 0; i < c->n_flows && i < 64; i++) {
-		uint64_t pk, by;
-		char desc[128];
-
-		datapath_entry_stats(r->dp, c->flows[i].index, &pk, &by);
-		describe_action(&c->flows[i].action, desc, sizeof desc);
-		fprintf(f, "  [%4u] line %-4u %-40s %10llu %10llu\n",
-			c->flows[i].index, c->flows[i].line, desc,
-			(unsigned long long)pk, (unsigned long long)by);
-	}
-	fprintf(f, "  %-57s %10llu\n", "misses (no entry)",
-		(unsigned long long)s->misses);
-	if (c->n_flows > 64)
-		fprintf(f, "  ... %u more in summary.json\n", c->n_flows - 64);
-	fprintf(f, "\noutputs in %s%s\n", r->out_dir,
-		r->write_pcaps ? "" : " (summary.json only: --no-pcap)");
-	if (r->file_errors)
-		fprintf(f, "%d input file(s) refused or damaged (see above)\n",
-			r->file_errors);
+	r->wall_s = now_s() - t0;
+	r->signal = stop_signal;
 }
 
 /* ---- main -------------------------------------------------------------- */
 
-static char *default_out(const char *cfg)
+static int write_outputs(struct replay *r, const json_t *summary,
+			 struct pnic_error *err)
 {
-	const char *base = strrchr(cfg, '/');
-	char *out;
-	size_t n;
+	json_t *timing = replay_timing_json(r);
+	int rc = replay_out_json(r->out, "timing.json", timing, err);
 
-	base = base ? base + 1 : cfg;
-	n = strlen(base);
-	if (n > 5 && !strcmp(base + n - 5, ".yaml"))
-		n -= 5;
-	else if (n > 4 && !strcmp(base + n - 4, ".yml"))
-		n -= 4;
-	out = malloc(n + 5);
-	if (out)
-		snprintf(out, n + 5, "out/%.*s", (int)n, base);
-	return out;
+	json_decref(timing);
+	if (rc || (rc = replay_out_json(r->out, "summary.json", summary, err)))
+		return rc;
+	return replay_out_commit(r->out, err);
+}
+
+static void report(const struct replay *r, const json_t *summary, bool json)
+{
+	const struct dp_stats *s = datapath_stats(r->dp);
+
+	if (json) {
+		json_dumpf(summary, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+		fputc('\n', stdout);
+	} else {
+		replay_summary_print(stdout, r);
+	}
+	fflush(stdout);
+	fprintf(stderr, "replay: %llu packets, datapath core %.3f s (%.2f M packets/s), wall %.3f s%s\n",
+		(unsigned long long)s->packets, r->core_s,
+		r->core_s > 0 ? (double)s->packets / r->core_s / 1e6 : 0.0,
+		r->wall_s, r->signal ? " (interrupted)" : "");
+}
+
+static int exit_status(const struct replay *r)
+{
+	if (r->signal)
+		return 128 + r->signal;
+	return r->file_errors ? 1 : 0;
+}
+
+/* Load the config and settle the inputs and the output folder; 0 or the
+ * exit status. */
+static int prepare(struct replay *r, const struct replay_opts *o,
+		   struct rc_input **cli_in, char **out_default)
+{
+	struct pnic_error err;
+	char msg[1024];
+	int rc;
+
+	pnic_error_clear(&err);
+	if (replay_config_load(o->config, &r->cfg, &err)) {
+		fprintf(stderr, PROG ": %s\n", pnic_error_str(&err, msg, sizeof msg));
+		return 2;
+	}
+	r->inputs = r->cfg->inputs;
+	r->n_inputs = r->cfg->n_inputs;
+	if ((rc = cli_inputs(r, o, cli_in)))
+		return rc;
+	r->out_dir = o->out ? o->out : r->cfg->out_dir;
+	if (!r->out_dir)
+		r->out_dir = *out_default = default_out(o->config);
+	r->results = calloc(r->n_inputs, sizeof *r->results);
+	r->pkts = malloc(BATCH_PKTS * sizeof *r->pkts);
+	r->bytes = malloc(BATCH_BYTES);
+	if (!r->out_dir || !r->results || !r->pkts || !r->bytes) {
+		fprintf(stderr, PROG ": out of memory\n");
+		return 2;
+	}
+	return check_inputs(r);
 }
 
 int cmd_replay(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "out", required_argument, NULL, 'o' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "no-pcap", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct replay_opts o = { 0 };
 	struct replay r = { .write_pcaps = true };
-	const char *out_opt = NULL;
+	struct sigaction saved[N_STOP_SIGNALS];
+	struct rc_input *cli_in = NULL;
 	char *out_default = NULL;
 	struct pnic_error err;
-	char msg[1024], path[4096];
-	bool json_out = false;
 	json_t *summary = NULL;
-	double t0;
-	int c, rc, status = 2;
+	char msg[1024];
+	int status;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:jnh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o': out_opt = optarg; break;
-		case 'j': json_out = true; break;
-		case 'n': r.write_pcaps = false; break;
-		case 'h': usage(stdout); return 0;
-		default:  usage(stderr); return 2;
-		}
-	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "pnicsim replay: expected one CONFIG.yaml\n\n");
-		usage(stderr);
-		return 2;
-	}
+	if ((status = parse_options(argc, argv, &o)) >= 0)
+		goto free_opts;
+	r.write_pcaps = !o.no_pcap;
+	if ((status = prepare(&r, &o, &cli_in, &out_default)))
+		goto free_run;
+	status = 2;
 	pnic_error_clear(&err);
-	if (replay_config_load(argv[optind], &r.cfg, &err)) {
-		fprintf(stderr, "pnicsim replay: %s\n",
-			pnic_error_str(&err, msg, sizeof msg));
-		return 2;
+	if (replay_out_create(r.out_dir, r.cfg->n_ppids, r.write_pcaps, &r.out, &err) ||
+	    build_nic(&r, &err)) {
+		fprintf(stderr, PROG ": %s\n", pnic_error_str(&err, msg, sizeof msg));
+		goto destroy_nic;
 	}
-	r.out_dir = out_opt ? out_opt : r.cfg->out_dir;
-	if (!r.out_dir)
-		r.out_dir = out_default = default_out(argv[optind]);
-	r.results = calloc(r.cfg->n_inputs, sizeof *r.results);
-	r.pkts = malloc(BATCH_PKTS * sizeof *r.pkts);
-	r.bytes = malloc(BATCH_BYTES);
-	if (!r.out_dir || !r.results || !r.pkts || !r.bytes) {
-		fprintf(stderr, "pnicsim replay: out of memory\n");
-		goto free_all;
-	}
-	if ((rc = mkdir_p(r.out_dir))) {
-		fprintf(stderr, "pnicsim replay: cannot create output folder %s: %s\n",
-			r.out_dir, strerror(-rc));
-		goto free_all;
-	}
-	if (build_nic(&r, &err) || open_outputs(&r, &err)) {
-		fprintf(stderr, "pnicsim replay: %s\n",
-			pnic_error_str(&err, msg, sizeof msg));
-		goto close_all;
-	}
-
-	t0 = now_s();
-	for (uint32_t i = 0; i < r.cfg->n_inputs; i++)
-		for (uint32_t l = 0; l < r.cfg->inputs[i].loops; l++) {
-			struct input_result one = { 0 };
-
-			run_input(&r, &r.cfg->inputs[i], &one);
-			r.results[i].packets += one.packets;
-			r.results[i].linktype = one.linktype;
-			r.results[i].linktype_name = one.linktype_name;
-			r.results[i].refused = one.refused;
-			if (one.error[0])
-				memcpy(r.results[i].error, one.error, sizeof one.error);
-			/* A damaged file is not looped again: once is reported. */
-			if (one.refused || one.error[0])
-				break;
-		}
-	r.wall_s = now_s() - t0;
-
-	if (close_outputs(&r, &err)) {
-		fprintf(stderr, "pnicsim replay: %s\n",
-			pnic_error_str(&err, msg, sizeof msg));
-		goto close_all;
-	}
-	summary = summary_json(&r);
-	if (join(path, sizeof path, r.out_dir, "summary.json") ||
-	    json_dump_file(summary, path, JSON_INDENT(2) | JSON_SORT_KEYS) != 0) {
-		fprintf(stderr, "pnicsim replay: cannot write %s/summary.json\n",
+	catch_stop_signals(saved);
+	run_inputs(&r);
+	summary = replay_summary_json(&r);
+	if (!summary || write_outputs(&r, summary, &err)) {
+		fprintf(stderr, PROG ": %s\n" PROG ": no results written to %s\n",
+			summary ? pnic_error_str(&err, msg, sizeof msg) : "out of memory",
 			r.out_dir);
-		goto close_all;
+		goto restore_signals;
 	}
-	if (json_out) {
-		json_dumpf(summary, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
-		fputc('\n', stdout);
-	} else {
-		print_summary(stdout, &r);
-	}
-	fflush(stdout);
-	{
-		const struct dp_stats *s = datapath_stats(r.dp);
+	report(&r, summary, o.json);
+	status = exit_status(&r);
 
-		fprintf(stderr, "replay: %llu packets, datapath core %.3f s (%.2f M packets/s), wall %.3f s\n",
-			(unsigned long long)s->packets, r.core_s,
-			r.core_s > 0 ? (double)s->packets / r.core_s / 1e6 : 0.0,
-			r.wall_s);
-	}
-	status = r.file_errors ? 1 : 0;
-
-close_all:
-	close_outputs(&r, NULL);
+restore_signals:
+	restore_stop_signals(saved);
+destroy_nic:
+	replay_out_destroy(r.out);
 	destroy_nic(&r);
-free_all:
+free_run:
 	json_decref(summary);
 	free(r.bytes);
 	free(r.pkts);
 	free(r.results);
 	free(out_default);
+	free(cli_in);
 	replay_config_destroy(r.cfg);
+free_opts:
+	free(o.pcaps);
 	return status;
 }

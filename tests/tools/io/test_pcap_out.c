@@ -1,14 +1,17 @@
 /* pcap_out against libpcap itself: what the writer produces is read back
  * with pcap_open_offline_with_tstamp_precision (not with tools/io/pcap_in),
  * so bytes, lengths, nanosecond timestamps, link type and snap length are
- * checked as tcpdump would see them; and the refusals (a folder that does
- * not exist, a full disk at close). */
+ * checked as tcpdump would see them; parking (file closed, writer kept)
+ * and resuming in append mode; and the refusals (a folder that does not
+ * exist, no file descriptor left, a full disk at close, frames written
+ * to a parked writer). */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "tests/tools/tool_util.h"
 #include "tools/io/pcap_out.h"
@@ -163,7 +166,7 @@ Test(pcap_out, unwritable_path_names_the_file)
 	struct pcap_out *o = (struct pcap_out *)&err;
 
 	snprintf(path, sizeof path, "%s/no/such/folder/x.pcap", dir);
-	cr_assert_eq(pcap_out_open(path, &o, &err), -EIO);
+	cr_assert_eq(pcap_out_open(path, &o, &err), -ENOENT);
 	cr_assert_null(o);
 	cr_assert(strstr(err.msg, path), "%s", err.msg);
 	cr_assert(strstr(err.msg, "cannot create"), "%s", err.msg);
@@ -196,4 +199,95 @@ Test(pcap_out, close_null_is_a_no_op)
 	pnic_error_clear(&err);
 	cr_assert_eq(pcap_out_close(NULL, &err), 0);
 	cr_assert_str_eq(err.msg, "");
+}
+
+/* A parked writer holds no file; resumed, it appends after what it wrote,
+ * with no second file header, so libpcap reads every frame in order. */
+Test(pcap_out, park_and_resume_append)
+{
+	char path[128], eb[PCAP_ERRBUF_SIZE];
+	static uint8_t frame[2048];
+	struct pnic_error err;
+	struct pcap_out *o;
+	struct pcap_pkthdr *h;
+	const u_char *d;
+	pcap_t *p;
+	unsigned i;
+
+	snprintf(path, sizeof path, "%s/p.pcap", dir);
+	cr_assert_eq(pcap_out_open(path, &o, &err), 0, "%s", err.msg);
+	for (i = 0; i < 30; i++) {
+		if (i % 10 == 5) {
+			cr_assert_eq(pcap_out_park(o, &err), 0, "%s", err.msg);
+			cr_assert(!pcap_out_is_open(o));
+			cr_assert_eq(pcap_out_park(o, &err), 0, "parking twice");
+			cr_assert_eq(pcap_out_resume(o, &err), 0, "%s", err.msg);
+			cr_assert(pcap_out_is_open(o));
+			cr_assert_eq(pcap_out_resume(o, &err), 0, "resuming twice");
+		}
+		fill(frame, i, frame_len(i));
+		pcap_out_write(o, frame, frame_len(i), frame_len(i), frame_ts(i));
+	}
+	cr_assert_eq(pcap_out_park(o, &err), 0, "%s", err.msg);
+	cr_assert_eq(pcap_out_close(o, &err), 0, "%s", err.msg);
+
+	p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, eb);
+	cr_assert_not_null(p, "%s", eb);
+	for (i = 0; pcap_next_ex(p, &h, &d) == 1; i++) {
+		cr_assert_eq(h->caplen, frame_len(i), "frame %u", i);
+		cr_assert_eq((uint64_t)h->ts.tv_usec, frame_ts(i) % 1000000000ull);
+		fill(frame, i, frame_len(i));
+		cr_assert_eq(memcmp(d, frame, frame_len(i)), 0, "frame %u bytes differ", i);
+	}
+	cr_assert_eq(i, 30u);
+	pcap_close(p);
+}
+
+/* Frames handed to a parked writer are counted as lost, and the close
+ * says so: nothing disappears silently. */
+Test(pcap_out, frames_to_a_parked_writer_are_reported)
+{
+	char path[128];
+	uint8_t frame[64] = { 0 };
+	struct pnic_error err;
+	struct pcap_out *o;
+
+	snprintf(path, sizeof path, "%s/lost.pcap", dir);
+	cr_assert_eq(pcap_out_open(path, &o, &err), 0, "%s", err.msg);
+	pcap_out_write(o, frame, sizeof frame, sizeof frame, 1);
+	cr_assert_eq(pcap_out_park(o, &err), 0, "%s", err.msg);
+	pcap_out_write(o, frame, sizeof frame, sizeof frame, 2);
+	cr_assert_eq(pcap_out_count(o), 2);
+	cr_assert_eq(pcap_out_close(o, &err), -EIO);
+	cr_assert(strstr(err.msg, path), "%s", err.msg);
+	cr_assert(strstr(err.msg, "1 of 2 frames lost"), "%s", err.msg);
+}
+
+/* Out of file descriptors: the open says -EMFILE (so a caller can park
+ * another writer and retry), and so does a resume. */
+Test(pcap_out, out_of_descriptors_is_emfile)
+{
+	struct rlimit rl = { .rlim_cur = 12, .rlim_max = 12 };
+	struct pcap_out *w[16] = { 0 };
+	struct pnic_error err;
+	char path[128];
+	int n, rc = 0;
+
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &(struct rlimit){ 0 }), 0);
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	for (n = 0; n < 16; n++) {
+		snprintf(path, sizeof path, "%s/f%d.pcap", dir, n);
+		if ((rc = pcap_out_open(path, &w[n], &err)))
+			break;
+	}
+	cr_assert_lt(n, 16, "12 descriptors held 16 open files");
+	cr_assert_eq(rc, -EMFILE, "%d: %s", rc, err.msg);
+	cr_assert(strstr(err.msg, "cannot create"), "%s", err.msg);
+	cr_assert_gt(n, 0);
+	cr_assert_eq(pcap_out_park(w[0], &err), 0, "%s", err.msg);
+	cr_assert_eq(pcap_out_open(path, &w[n], &err), 0, "%s", err.msg);
+	cr_assert_eq(pcap_out_resume(w[0], &err), -EMFILE);
+	cr_assert(strstr(err.msg, "cannot reopen"), "%s", err.msg);
+	for (int i = 0; i <= n; i++)
+		cr_assert_eq(pcap_out_close(w[i], &err), 0, "%s", err.msg);
 }

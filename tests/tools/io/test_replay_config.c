@@ -311,3 +311,28 @@ Test(replay_config, load_missing_file)
 	cr_assert_not_null(strstr(err.msg, "cannot open"));
 	cr_assert_str_eq(err.file, "/nonexistent/x.yaml");
 }
+
+/* A VPID map entry may name its VNIC, for reports; names are unique. */
+Test(replay_config, vpid_map_names)
+{
+	static const char text[] =
+		"tcam: { depth: 64 }\n"
+		"ports: [ { ppid: 0 }, { ppid: 1 } ]\n"
+		"vpid_map: { n_vpids: 4, map: [ { vpid: 1, ppid: 1, name: vm_a }, { vpid: 2, ppid: 0 } ] }\n"
+		"inputs: [ { pcap: in.pcap, in_port: 0 } ]\n";
+	static const char twice[] =
+		"tcam: { depth: 64 }\n"
+		"ports: [ { ppid: 0 }, { ppid: 1 } ]\n"
+		"vpid_map: { n_vpids: 4, map: [ { vpid: 1, ppid: 1, name: vm_a }, { vpid: 2, ppid: 0, name: vm_a } ] }\n";
+	struct replay_config *c;
+	struct pnic_error err;
+
+	cr_assert_eq(parse(text, &c, &err), 0, "%s", err.msg);
+	cr_assert_str_eq(c->maps[0].name, "vm_a");
+	cr_assert_str_eq(c->maps[1].name, "");
+	replay_config_destroy(c);
+	cr_assert_lt(parse(twice, &c, &err), 0);
+	cr_assert_str_eq(err.field, "vpid_map.map[1].name");
+	cr_assert(strstr(err.msg, "'vm_a' is used twice"), "%s", err.msg);
+	cr_assert_eq(err.line, 3);
+}
