@@ -408,7 +408,7 @@ static int write_snippet(const struct opts *o, const struct flow *flows)
 	return 0;
 }
 
-/* ---- command line -------------------------------------------------- */
+/* ---- command line ------------------------------------------------------ */
 
 enum { O_IPV6 = 256, O_UDP, O_VLAN, O_VXLAN, O_PAYLOAD, O_CONFIG,
        O_SNIPPET, O_MISS, O_VPIDS };
