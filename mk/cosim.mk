@@ -130,6 +130,7 @@ TEST_EXTRA += $(foreach c,$(COSIM_TEST_CFGS),\
 TEST_EXTRA += "tests/cosim/cmd-cosim.sh $(BIN)/pnicsim $(firstword $(COSIM_TEST_CFGS))"
 TEST_EXTRA += "tests/cosim/traffic.sh $(COSIM_DIR)/64x128/cosim 0 1"
 TEST_EXTRA += "tests/cosim/vcd-on-mismatch.sh build/mutants/map_stale/cosim"
+TEST_EXTRA += "tests/cosim/options.sh $(COSIM_DIR)/$(firstword $(COSIM_TEST_CFGS))/cosim build/mutants/map_stale/cosim $(BIN)/pnicsim"
 TEST_EXTRA_BUILD += $(BIN)/cbgen
 TEST_EXTRA += $(foreach m,$(COSIM_MUTANTS),"tests/cosim/expect-mismatch.sh $m build/mutants/$m/cosim")
 endif

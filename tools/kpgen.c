@@ -18,6 +18,7 @@
 #include "model/action.h"
 #include "model/key_profile.h"
 #include "model/lookup_core_ops.h"
+#include "tools/io/cli.h"
 
 /* Action word fields in bit order.  Only the kind and the VPID have their
  * widths spelled out in action.h; every other width is the distance to the
@@ -169,16 +170,18 @@ int main(int argc, char **argv)
 	int rc = 1;
 
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-o") && i + 1 < argc) {
-			out = argv[++i];
-		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout);
 			return 0;
-		} else {
-			fprintf(stderr, "kpgen: unexpected argument '%s'\n", argv[i]);
-			usage(stderr);
-			return 2;
 		}
+		if (strcmp(a, "-o"))
+			return cli_usage_error("kpgen", a[0] == '-' ? "unknown option '%s'"
+					       : "unexpected argument '%s'", a);
+		if (i + 1 >= argc)
+			return cli_usage_error("kpgen", "option '-o' needs a value");
+		out = argv[++i];
 	}
 	if (check_layout())
 		return 1;

@@ -13,6 +13,7 @@
  * where <set> is "mix" for the built-in frames and "corpus" for captures.
  */
 #include <errno.h>
+#include <float.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,11 @@
 
 #include "model/key_builder.h"
 #include "model/parser.h"
+#include "tools/io/cli.h"
+#include "tools/io/num.h"
 #include "tools/io/pcap_in.h"
+
+#define PROG "parsebench"
 
 struct frame {
 	uint32_t off;       /* in the arena */
@@ -242,6 +247,19 @@ static double run(const struct frames *s, double seconds, int with_key,
 	return done / t;
 }
 
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: parsebench [--time SEC] [CAPTURE ...]\n"
+"\n"
+"Frames per second through the parser, and through the parser and the key\n"
+"builder (default profile), one core.  Without captures, a built-in mix of\n"
+"data-centre frames; with captures (pcap/pcapng), their frames, held in\n"
+"memory.\n"
+"\n"
+"  --time SEC    seconds per figure, a number > 0 (default 1)\n");
+}
+
 int main(int argc, char **argv)
 {
 	struct frames s = { 0 };
@@ -251,23 +269,22 @@ int main(int argc, char **argv)
 	unsigned status_ok = 0;
 	int rc = 0;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--time") && i + 1 < argc) {
-			char *end;
+	for (int i = 1; i < argc && !rc; i++) {
+		const char *a = argv[i];
 
-			seconds = strtod(argv[++i], &end);
-			if (end == argv[i] || *end || !(seconds > 0)) {
-				fprintf(stderr, "parsebench: --time wants seconds > 0, got '%s'\n",
-					argv[i]);
-				return 2;
-			}
-		} else if (argv[i][0] == '-') {
-			fprintf(stderr, "usage: parsebench [--time SEC] [CAPTURE ...]\n");
-			return 2;
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(a, "--time")) {
+			if (i + 1 >= argc)
+				return cli_usage_error(PROG, "option '--time' needs a value");
+			if (!num_option_positive(PROG, a, argv[++i], DBL_MAX, &seconds))
+				return cli_try_help(PROG);
+		} else if (a[0] == '-') {
+			return cli_usage_error(PROG, "unknown option '%s'", a);
 		} else {
 			set = "corpus";
-			if ((rc = load_capture(&s, argv[i])))
-				break;
+			rc = load_capture(&s, a);
 		}
 	}
 	if (!rc && !strcmp(set, "mix"))

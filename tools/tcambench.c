@@ -20,9 +20,12 @@
  * Before timing, both lookups are compared on a sample of the keys; any
  * difference stops the program with exit status 1.
  */
+#include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,11 +33,14 @@
 
 #include "model/key_profile.h"
 #include "model/tcam.h"
+#include "tools/io/cli.h"
+#include "tools/io/num.h"
 #include "tools/splitmix.h"
 
 #define N_KEYS (1u << 17)
 #define CHECK_KEYS 2000u
 #define MAX_SIZES 8
+#define PROG "tcambench"
 
 struct opts {
 	const struct key_profile *prof;
@@ -404,109 +410,133 @@ out_table:
 	return rc;
 }
 
+/* --sizes: up to MAX_SIZES depths, each named in the figures as typed
+ * (lower case), so "16k" gives tcam_flow_16k_... as it always has. */
 static int parse_sizes(struct opts *o, const char *arg)
 {
 	char buf[256], *save = NULL, *tok;
+	uint64_t n;
 
+	if (strlen(arg) >= sizeof buf)
+		return cli_usage_error(PROG, "--sizes: the list is too long");
 	snprintf(buf, sizeof buf, "%s", arg);
 	o->n_sizes = 0;
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *end;
-		unsigned long n = strtoul(tok, &end, 10);
-
-		if (*end == 'k' || *end == 'K') {
-			n *= 1024;
-			end++;
-		}
-		if (*end || n < TCAM_MIN_DEPTH || n > TCAM_MAX_DEPTH ||
-		    o->n_sizes == MAX_SIZES) {
-			fprintf(stderr, "tcambench: bad size '%s' (want %u..%u, e.g. 16k, at most %u sizes)\n",
-				tok, (unsigned)TCAM_MIN_DEPTH, (unsigned)TCAM_MAX_DEPTH,
-				(unsigned)MAX_SIZES);
-			return -1;
-		}
+		if (num_parse_u64(tok, TCAM_MIN_DEPTH, TCAM_MAX_DEPTH, NUM_BIN, &n) ||
+		    strlen(tok) >= sizeof o->size_names[0] || o->n_sizes == MAX_SIZES)
+			return cli_usage_error(PROG, "--sizes: bad size '%s' (want "
+					       "%u..%u entries, e.g. 16k = 16384; "
+					       "at most %u sizes)", tok,
+					       (unsigned)TCAM_MIN_DEPTH,
+					       (unsigned)TCAM_MAX_DEPTH,
+					       (unsigned)MAX_SIZES);
 		o->sizes[o->n_sizes] = (uint32_t)n;
 		snprintf(o->size_names[o->n_sizes], sizeof o->size_names[0], "%s", tok);
 		for (char *c = o->size_names[o->n_sizes]; *c; c++)
-			if (*c == 'K')
-				*c = 'k';
+			*c = (char)tolower((unsigned char)*c);
 		o->n_sizes++;
 	}
-	return o->n_sizes ? 0 : -1;
+	return o->n_sizes ? 0 : cli_usage_error(PROG, "--sizes: no size given");
 }
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: tcambench [--profile NAME] [--sizes 1k,16k,64k] [--time SEC]\n"
-		   "                 [--miss-pct P] [--zipf S] [--tag NAME] [--seed N] [--no-linear]\n");
+	fprintf(f,
+"usage: tcambench [--profile NAME] [--sizes 1k,16k,64k] [--time SEC]\n"
+"                 [--miss-pct P] [--zipf S] [--tag NAME] [--seed N] [--no-linear]\n"
+"\n"
+"Lookups per second of the TCAM model (tcam_lookup, tcam_lookup_burst and\n"
+"the linear oracle) on flow-like tables, one core.\n"
+"\n"
+"  --profile NAME  built-in key profile (default: default)\n"
+"  --sizes LIST    table depths, comma-separated, %u..%u; k = 1024\n"
+"                  (default 1k,16k,64k)\n"
+"  --time SEC      seconds per figure, > 0 (default 0.5)\n"
+"  --miss-pct P    percent of keys from unknown flows, 0..100 (default 10)\n"
+"  --zipf S        Zipf flow popularity, exponent in (0, 4] (default uniform)\n"
+"  --tag NAME      inserted in the figure names; a-z, 0-9 and _\n"
+"  --seed N        random seed, 0..2^64-1 (default 1)\n"
+"  --no-linear     skip the (slow) linear oracle's figure\n"
+"\n"
+"Numbers are decimal or 0x hex, never negative.\n",
+		(unsigned)TCAM_MIN_DEPTH, (unsigned)TCAM_MAX_DEPTH);
+}
+
+/* An option with its value into o: 0, or 2 once the fault is reported. */
+static int set_option(struct opts *o, const char *a, const char *v)
+{
+	uint64_t n;
+
+	if (!strcmp(a, "--profile")) {
+		o->prof = key_profile_builtin(v);
+		return o->prof ? 0 : cli_usage_error(PROG, "--profile: unknown "
+						      "key profile '%s'", v);
+	}
+	if (!strcmp(a, "--sizes"))
+		return parse_sizes(o, v);
+	if (!strcmp(a, "--time"))
+		return num_option_positive(PROG, a, v, DBL_MAX, &o->seconds) ? 0 : cli_try_help(PROG);
+	if (!strcmp(a, "--zipf"))
+		return num_option_positive(PROG, a, v, 4, &o->zipf) ? 0 : cli_try_help(PROG);
+	if (!strcmp(a, "--seed"))
+		return num_option(PROG, a, v, 0, UINT64_MAX, 0, &o->seed) ? 0 : cli_try_help(PROG);
+	if (!strcmp(a, "--miss-pct")) {
+		if (!num_option(PROG, a, v, 0, 100, 0, &n))
+			return cli_try_help(PROG);
+		o->miss_pct = (unsigned)n;
+		return 0;
+	}
+	/* The tag becomes part of "BENCH <name> <number>" lines. */
+	if (!*v || v[strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789_")])
+		return cli_usage_error(PROG, "--tag '%s': use a-z, 0-9 and _", v);
+	o->tag = v;
+	return 0;
+}
+
+/* 0 to run, 1 after the help (exit 0), or 2 after a usage error. */
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	static const char *const valued[] = {
+		"--profile", "--sizes", "--time", "--miss-pct", "--zipf", "--tag",
+		"--seed",
+	};
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		bool known = false;
+
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return 1;
+		}
+		if (!strcmp(a, "--no-linear")) {
+			o->linear = 0;
+			continue;
+		}
+		for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
+			known |= !strcmp(a, valued[k]);
+		if (!known)
+			return cli_usage_error(PROG, a[0] == '-' ? "unknown option '%s'"
+					       : "unexpected argument '%s'", a);
+		if (i + 1 >= argc)
+			return cli_usage_error(PROG, "option '%s' needs a value", a);
+		if ((rc = set_option(o, a, argv[++i])))
+			return rc;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	struct opts o = { .seconds = 0.5, .miss_pct = 10, .seed = 1, .linear = 1 };
 	uint64_t sink = 0;
+	int rc;
 
 	o.prof = key_profile_default();
 	parse_sizes(&o, "1k,16k,64k");
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		char *end = NULL;
-
-		if (!strcmp(a, "--no-linear")) {
-			o.linear = 0;
-		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			usage(stdout);
-			return 0;
-		} else if (!v) {
-			usage(stderr);
-			return 2;
-		} else if (!strcmp(a, "--profile")) {
-			o.prof = key_profile_builtin(v);
-			if (!o.prof) {
-				fprintf(stderr, "tcambench: unknown key profile '%s'\n", v);
-				return 2;
-			}
-			i++;
-		} else if (!strcmp(a, "--sizes")) {
-			if (parse_sizes(&o, v))
-				return 2;
-			i++;
-		} else if (!strcmp(a, "--time")) {
-			o.seconds = strtod(v, &end);
-			if (end == v || *end || !(o.seconds > 0)) {
-				fprintf(stderr, "tcambench: --time wants seconds > 0\n");
-				return 2;
-			}
-			i++;
-		} else if (!strcmp(a, "--miss-pct")) {
-			o.miss_pct = (unsigned)strtoul(v, &end, 10);
-			if (end == v || *end || v[0] == '-' || o.miss_pct > 100) {
-				fprintf(stderr, "tcambench: --miss-pct wants 0..100\n");
-				return 2;
-			}
-			i++;
-		} else if (!strcmp(a, "--zipf")) {
-			o.zipf = strtod(v, &end);
-			if (end == v || *end || !(o.zipf > 0) || o.zipf > 4) {
-				fprintf(stderr, "tcambench: --zipf wants an exponent in (0, 4]\n");
-				return 2;
-			}
-			i++;
-		} else if (!strcmp(a, "--tag")) {
-			o.tag = v;
-			i++;
-		} else if (!strcmp(a, "--seed")) {
-			o.seed = strtoull(v, &end, 0);
-			if (end == v || *end || v[0] == '-') {
-				fprintf(stderr, "tcambench: --seed wants a non-negative integer\n");
-				return 2;
-			}
-			i++;
-		} else {
-			usage(stderr);
-			return 2;
-		}
-	}
+	if ((rc = parse_args(argc, argv, &o)))
+		return rc == 1 ? 0 : rc;
 	rng = o.seed;
 	for (unsigned s = 0; s < o.n_sizes; s++)
 		if (bench_size(&o, s, &sink))

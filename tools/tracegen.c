@@ -15,6 +15,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <float.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -23,8 +24,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tools/io/cli.h"
+#include "tools/io/num.h"
 #include "tools/io/pcap_out.h"
 #include "tools/splitmix.h"
+
+#define PROG "tracegen"
 
 struct opts {
 	uint64_t packets;
@@ -71,32 +76,27 @@ static void usage(FILE *f)
 "\n"
 "options:\n"
 "  -o, --out FILE        pcap to write (required)\n"
-"  -n, --packets N       packets (default 300)\n"
-"  -f, --flows F         flows (default 16)\n"
-"  -r, --rate PPS        timestamps spaced at this rate (default 1000000)\n"
-"  -s, --seed S          random seed (default 1)\n"
+"  -n, --packets N       packets, 0..2^40 (default 300)\n"
+"  -f, --flows F         flows, 1..16777216 (default 16)\n"
+"  -r, --rate PPS        timestamps spaced at this rate, > 0 (default 1e6)\n"
+"  -s, --seed S          random seed, 0..2^64-1 (default 1)\n"
 "      --ipv6 PCT        percent of flows that are IPv6 (default 25)\n"
 "      --udp PCT         percent of flows that are UDP (default 40)\n"
 "      --vlan PCT        percent of flows that are 802.1Q-tagged (default 15)\n"
 "      --vxlan PCT       percent of flows carried in VXLAN (default 10)\n"
-"      --max-payload B   L4 payload 0..B bytes, random per packet (default 64)\n"
+"      --max-payload B   L4 payload 0..B bytes, random per packet; B in\n"
+"                        0..1400 (default 64)\n"
 "      --config FILE     write a complete replay config: 4 ports, a VPID\n"
 "                        map, one exact-match entry per flow, the pcap as\n"
 "                        input on port 0\n"
 "      --flows-yaml FILE write only the flows list (a config snippet)\n"
 "      --miss PCT        percent of flows left without an entry, so their\n"
 "                        packets miss (default 0)\n"
-"      --vpids N         VPIDs that entries forward to (default 8)\n"
-"  -h, --help            this text\n");
-}
-
-static int parse_uint(const char *s, uint64_t max, uint64_t *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtoull(s, &end, 0);
-	return errno || *end || !*s || *s == '-' || *v > max ? -1 : 0;
+"      --vpids N         VPIDs that entries forward to, 1..65536 (default 8)\n"
+"  -h, --help            this text\n"
+"\n"
+"Numbers are decimal or 0x hex, never negative; N and F may end in K, M or\n"
+"G (x1000).  PPS is a plain decimal number (1000, 2.5e6).\n");
 }
 
 /* ---- flows ------------------------------------------------------------- */
@@ -408,30 +408,122 @@ static int write_snippet(const struct opts *o, const struct flow *flows)
 	return 0;
 }
 
+/* ---- command line ------------------------------------------------------ */
+
+enum { O_IPV6 = 256, O_UDP, O_VLAN, O_VXLAN, O_PAYLOAD, O_CONFIG,
+       O_SNIPPET, O_MISS, O_VPIDS };
+
+static const struct option long_opts[] = {
+	{ "out", required_argument, NULL, 'o' },
+	{ "packets", required_argument, NULL, 'n' },
+	{ "flows", required_argument, NULL, 'f' },
+	{ "rate", required_argument, NULL, 'r' },
+	{ "seed", required_argument, NULL, 's' },
+	{ "ipv6", required_argument, NULL, O_IPV6 },
+	{ "udp", required_argument, NULL, O_UDP },
+	{ "vlan", required_argument, NULL, O_VLAN },
+	{ "vxlan", required_argument, NULL, O_VXLAN },
+	{ "max-payload", required_argument, NULL, O_PAYLOAD },
+	{ "config", required_argument, NULL, O_CONFIG },
+	{ "flows-yaml", required_argument, NULL, O_SNIPPET },
+	{ "miss", required_argument, NULL, O_MISS },
+	{ "vpids", required_argument, NULL, O_VPIDS },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* The long name of option c, for messages, whichever spelling was used. */
+static const char *opt_name(int c)
+{
+	static char name[32];
+
+	for (const struct option *l = long_opts; l->name; l++)
+		if (l->val == c) {
+			snprintf(name, sizeof name, "--%s", l->name);
+			return name;
+		}
+	return "option";
+}
+
+/* --ipv6, --udp, --vlan, --vxlan, --miss: a percentage of the flows. */
+static bool set_percent(int c, const char *v, struct opts *o)
+{
+	uint64_t n;
+
+	if (!num_option(PROG, opt_name(c), v, 0, 100, 0, &n))
+		return false;
+	*(c == O_IPV6 ? &o->ipv6_pct : c == O_UDP ? &o->udp_pct :
+	  c == O_VLAN ? &o->vlan_pct : c == O_VXLAN ? &o->vxlan_pct :
+	  &o->miss_pct) = (unsigned)n;
+	return true;
+}
+
+/* Option c with its value into o; false once the fault is reported. */
+static bool set_option(int c, const char *v, struct opts *o)
+{
+	uint64_t n;
+
+	switch (c) {
+	case 'o': o->out = v; return true;
+	case O_CONFIG: o->config = v; return true;
+	case O_SNIPPET: o->flows_yaml = v; return true;
+	case 'r': return num_option_positive(PROG, "--rate", v, DBL_MAX, &o->rate);
+	case 'n': return num_option(PROG, "--packets", v, 0, 1ull << 40, NUM_SI,
+				    &o->packets);
+	case 's': return num_option(PROG, "--seed", v, 0, UINT64_MAX, 0, &o->seed);
+	case 'f':
+		if (!num_option(PROG, "--flows", v, 1, 1u << 24, NUM_SI, &n))
+			return false;
+		o->flows = (uint32_t)n;
+		return true;
+	case O_PAYLOAD:
+		if (!num_option(PROG, "--max-payload", v, 0, 1400, 0, &n))
+			return false;
+		o->max_payload = (unsigned)n;
+		return true;
+	case O_VPIDS:
+		if (!num_option(PROG, "--vpids", v, 1, 65536, 0, &n))
+			return false;
+		o->n_vpids = (uint32_t)n;
+		return true;
+	default:
+		return set_percent(c, v, o);
+	}
+}
+
+/* 0 to run, 1 after the help (exit 0), or 2 after a usage error. */
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:n:f:r:s:h", long_opts, NULL)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return 1;
+		}
+		if (c == '?' || c == ':')
+			return cli_getopt_error(PROG, c, argv);
+		if (!set_option(c, optarg, o))
+			return cli_try_help(PROG);
+	}
+	if (optind != argc)
+		return cli_usage_error(PROG, "unexpected argument '%s'", argv[optind]);
+	if (!o->out)
+		return cli_usage_error(PROG, "--out FILE.pcap is required");
+	/* Stamps are nanoseconds from 2023 in 64 bits: a rate so slow that
+	 * the last packet's would wrap is refused, not wrapped. */
+	if (o->packets > 1 && (double)(o->packets - 1) * 1e9 / o->rate > 1.6e19)
+		return cli_usage_error(PROG, "--rate %g: %llu packets at this rate "
+				       "outlast 64-bit nanosecond timestamps",
+				       o->rate, (unsigned long long)o->packets);
+	return 0;
+}
+
 /* ---- main -------------------------------------------------------------- */
 
 int main(int argc, char **argv)
 {
-	enum { O_IPV6 = 256, O_UDP, O_VLAN, O_VXLAN, O_PAYLOAD, O_CONFIG,
-	       O_SNIPPET, O_MISS, O_VPIDS };
-	static const struct option lopts[] = {
-		{ "out", required_argument, NULL, 'o' },
-		{ "packets", required_argument, NULL, 'n' },
-		{ "flows", required_argument, NULL, 'f' },
-		{ "rate", required_argument, NULL, 'r' },
-		{ "seed", required_argument, NULL, 's' },
-		{ "ipv6", required_argument, NULL, O_IPV6 },
-		{ "udp", required_argument, NULL, O_UDP },
-		{ "vlan", required_argument, NULL, O_VLAN },
-		{ "vxlan", required_argument, NULL, O_VXLAN },
-		{ "max-payload", required_argument, NULL, O_PAYLOAD },
-		{ "config", required_argument, NULL, O_CONFIG },
-		{ "flows-yaml", required_argument, NULL, O_SNIPPET },
-		{ "miss", required_argument, NULL, O_MISS },
-		{ "vpids", required_argument, NULL, O_VPIDS },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct opts o = {
 		.packets = 300, .flows = 16, .rate = 1e6, .seed = 1,
 		.ipv6_pct = 25, .udp_pct = 40, .vlan_pct = 15, .vxlan_pct = 10,
@@ -442,59 +534,10 @@ int main(int argc, char **argv)
 	struct pnic_error err;
 	uint8_t frame[2048];
 	uint32_t *seq = NULL;
-	uint64_t v;
-	int c, status = 1;
+	int status = 1, rc;
 
-	while ((c = getopt_long(argc, argv, "o:n:f:r:s:h", lopts, NULL)) != -1) {
-		char *end;
-
-		switch (c) {
-		case 'o': o.out = optarg; break;
-		case 'n':
-			if (parse_uint(optarg, 1ull << 40, &o.packets))
-				goto bad;
-			break;
-		case 'f':
-			if (parse_uint(optarg, 1u << 24, &v) || v == 0)
-				goto bad;
-			o.flows = (uint32_t)v;
-			break;
-		case 'r':
-			o.rate = strtod(optarg, &end);
-			if (*end || !(o.rate > 0))
-				goto bad;
-			break;
-		case 's':
-			if (parse_uint(optarg, UINT64_MAX, &o.seed))
-				goto bad;
-			break;
-		case O_IPV6: case O_UDP: case O_VLAN: case O_VXLAN: case O_MISS:
-			if (parse_uint(optarg, 100, &v))
-				goto bad;
-			*(c == O_IPV6 ? &o.ipv6_pct : c == O_UDP ? &o.udp_pct :
-			  c == O_VLAN ? &o.vlan_pct : c == O_VXLAN ? &o.vxlan_pct :
-			  &o.miss_pct) = (unsigned)v;
-			break;
-		case O_PAYLOAD:
-			if (parse_uint(optarg, 1400, &v))
-				goto bad;
-			o.max_payload = (unsigned)v;
-			break;
-		case O_VPIDS:
-			if (parse_uint(optarg, 65536, &v) || v == 0)
-				goto bad;
-			o.n_vpids = (uint32_t)v;
-			break;
-		case O_CONFIG: o.config = optarg; break;
-		case O_SNIPPET: o.flows_yaml = optarg; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (!o.out || optind != argc) {
-		usage(stderr);
-		return 2;
-	}
+	if ((rc = parse_args(argc, argv, &o)))
+		return rc == 1 ? 0 : rc;
 	rng_state = o.seed;
 	flows = calloc(o.flows, sizeof *flows);
 	seq = calloc(o.flows, sizeof *seq);
@@ -537,8 +580,4 @@ out:
 	free(seq);
 	free(flows);
 	return status;
-bad:
-	fprintf(stderr, "tracegen: bad value '%s' for an option\n", optarg);
-	usage(stderr);
-	return 2;
 }

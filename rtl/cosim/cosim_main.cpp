@@ -10,6 +10,8 @@
 #include <cstring>
 #include <ctime>
 
+#include <sys/stat.h>
+
 #include "rtl/cosim/stim_common.h"
 
 namespace {
@@ -129,6 +131,26 @@ void print_history(FILE *f, const HistEntry *h, uint64_t n)
 	}
 }
 
+// A traced re-run that cannot open its VCD ends there: carrying on
+// untraced would compare again and report the mismatch as if the VCD
+// had been written.
+bool trace_begin(Dut *dut, const std::string &path)
+{
+	if (dut->trace_start(path))
+		return true;
+	fprintf(stderr, "cosim: cannot write the VCD %s\n", path.c_str());
+	return false;
+}
+
+// Whether the traced re-run left a VCD to name: the path was checked at
+// start, but the folder may have gone or the disk filled since.
+bool vcd_written(const std::string &path)
+{
+	struct stat st;
+
+	return !stat(path.c_str(), &st) && S_ISREG(st.st_mode) && st.st_size > 0;
+}
+
 // One run from reset.  With trace_to set, dumps a VCD of cycles
 // [trace_from, trace_to] and runs to trace_to regardless of mismatches;
 // otherwise stops at the first mismatch and returns its cycle in *bad.
@@ -155,9 +177,9 @@ int run(const CosimOpts &o, const DutConfig &c, bool tracing,
 	lookup_core_in in = in_idle();
 	lookup_core_out exp, act;
 
-	if (tracing && trace_from == 0 && !dut->trace_start(o.vcd_file)) {
-		fprintf(stderr, "cosim: cannot write %s\n", o.vcd_file.c_str());
-		tracing = false;
+	if (tracing && trace_from == 0 && !trace_begin(dut.get(), o.vcd_file)) {
+		lookup_core_destroy(model);
+		return 2;
 	}
 	for (unsigned i = 0; i < kResetCycles; i++) {
 		dut->set(in, false);
@@ -174,10 +196,10 @@ int run(const CosimOpts &o, const DutConfig &c, bool tracing,
 
 	for (; cyc < o.cycles || !stim->done(); cyc++) {
 		if (tracing) {
-			if (cyc == trace_from && cyc && !dut->trace_start(o.vcd_file)) {
-				fprintf(stderr, "cosim: cannot write %s\n",
-					o.vcd_file.c_str());
-				tracing = false;
+			if (cyc == trace_from && cyc &&
+			    !trace_begin(dut.get(), o.vcd_file)) {
+				rc = 2;
+				break;
 			}
 			if (cyc > trace_to)
 				break;
@@ -292,7 +314,12 @@ int main(int argc, char **argv)
 			uint64_t from = bad > kVcdBefore ? bad - kVcdBefore : 0;
 
 			fflush(stdout);
-			if (run(o, c, true, from, bad + kVcdAfter, &bad, &kt) != 2)
+			int trc = run(o, c, true, from, bad + kVcdAfter, &bad, &kt);
+
+			if (trc == 0 && !vcd_written(o.vcd_file))
+				fprintf(stderr, "cosim: writing the VCD %s failed\n",
+					o.vcd_file.c_str());
+			else if (trc == 0)
 				printf("VCD of cycles %" PRIu64 "..%" PRIu64 " (cycle %" PRIu64
 				       " is at time %" PRIu64 ", inputs set; its rising edge at %" PRIu64 "): %s\n",
 				       from, bad + kVcdAfter, bad, 2 * (bad + kResetCycles),

@@ -1,125 +1,158 @@
-// Command line of the cosim binary (pnicsim cosim passes its options on).
-#include <cerrno>
-#include <cstdlib>
+// Command line of the cosim binary.  pnicsim cosim passes its options on
+// with argv[0] set to the command the user typed ("pnicsim cosim --depth D
+// --key-bits K"), so that the help and every usage error point at it.
 #include <cstring>
 
 #include "rtl/cosim/cosim.h"
 
-static void usage(FILE *f, const char *prog)
+extern "C" {
+#include "tools/io/cli.h"
+#include "tools/io/num.h"
+}
+
+namespace {
+
+const char kProg[] = "cosim";
+
+void usage(FILE *f, const char *cmd)
 {
 	DutConfig c = dut_config();
 
 	fprintf(f,
-		"usage: %s [--seed N] [--cycles N] [--mode MODE] [--vcd on|off]\n"
-		"          [--vcd-file PATH] [--coverage] [--coverage-file PATH]\n"
-		"          [--profile] [--quiet] [--pcap FILE|DIR] [--rules FILE] [--trace FILE]\n\n"
+		"usage: %s [OPTION]...\n\n"
 		"Runs the lookup core RTL (this build: Depth %u, KeyWidth %u, NumVpids %u%s)\n"
 		"in lockstep with the C model and compares every output every cycle.\n\n"
-		"  --seed N        stimulus and RTL initial state (default 1)\n"
-		"  --cycles N      cycles after reset (K/M suffixes; default 100K);\n"
+		"  --seed N        stimulus and RTL initial state, 0..2^64-1 (default 1)\n"
+		"  --cycles N      cycles after reset (K/M/G suffixes: x1000; default 100K);\n"
 		"                  directed mode runs at least one full script\n"
 		"  --mode MODE     random | directed | traffic (default random)\n"
 		"  --vcd on|off    on a mismatch, re-run and dump cycles N-100..N+10 (default on)\n"
-		"  --vcd-file P    where (default cosim_<D>x<K>_<seed>.vcd)\n"
+		"  --vcd-file P    where (default cosim_<D>x<K>_<seed>.vcd); checked at start\n"
 		"  --coverage      print the RTL coverage summary (coverage builds only)\n"
-		"  --coverage-file P  coverage data (default coverage_<D>x<K>.dat)\n"
+		"  --coverage-file P  coverage data (default coverage_<D>x<K>.dat); checked at start\n"
 		"  --profile       time the C model's share of the lockstep run\n"
 		"  --pcap FILE|DIR traffic mode: keys from these packets (parser, key builder)\n"
 		"  --trace FILE    traffic mode: keys from ClassBench trace headers\n"
 		"  --rules FILE    traffic mode: entries from ClassBench rules (host/acl);\n"
 		"                  without it, one exact entry per distinct key\n\n"
+		"Numbers are decimal or 0x hex, never negative.  An output file that\n"
+		"cannot be written is refused before the run, not after it.\n"
 		"Exit status: 0 all cycles matched, 1 mismatch, 2 usage or setup error.\n",
-		prog, c.depth, c.key_bits, c.n_vpids, c.coverage ? ", coverage" : "");
+		cmd, c.depth, c.key_bits, c.n_vpids, c.coverage ? ", coverage" : "");
 }
 
-static bool parse_count(const char *s, uint64_t *out)
+// The options without a value: 1 when a is one (and set), 0 otherwise.
+int parse_flag(const char *a, CosimOpts *o)
 {
-	char *end;
-	uint64_t mult = 1;
-
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
-	if (errno || end == s)
-		return false;
-	if (*end == 'k' || *end == 'K')
-		mult = 1000, end++;
-	else if (*end == 'm' || *end == 'M')
-		mult = 1000000, end++;
-	if (*end)
-		return false;
-	*out = v * mult;
-	return true;
+	if (!strcmp(a, "--coverage"))
+		o->coverage = true;
+	else if (!strcmp(a, "--profile"))
+		o->profile = true;
+	else if (!strcmp(a, "--quiet"))
+		o->quiet = true;
+	else
+		return 0;
+	return 1;
 }
+
+// Where an option that names a file keeps it, or nullptr.
+std::string *path_option(const char *a, CosimOpts *o)
+{
+	if (!strcmp(a, "--vcd-file"))
+		return &o->vcd_file;
+	if (!strcmp(a, "--coverage-file"))
+		return &o->coverage_file;
+	if (!strcmp(a, "--pcap"))
+		return &o->pcap;
+	if (!strcmp(a, "--rules"))
+		return &o->rules;
+	if (!strcmp(a, "--trace"))
+		return &o->trace;
+	return nullptr;
+}
+
+bool takes_value(const char *a, CosimOpts *o)
+{
+	static const char *const valued[] = { "--seed", "--cycles", "--mode", "--vcd" };
+
+	for (const char *v : valued)
+		if (!strcmp(a, v))
+			return true;
+	return path_option(a, o) != nullptr;
+}
+
+// One option with its value: 0, or 2 once the usage error is reported.
+int parse_value(const char *cmd, const char *a, const char *v, CosimOpts *o)
+{
+	if (!strcmp(a, "--seed"))
+		return num_option(kProg, a, v, 0, UINT64_MAX, 0, &o->seed) ? 0 : cli_try_help(cmd);
+	if (!strcmp(a, "--cycles"))
+		return num_option(kProg, a, v, 0, UINT64_MAX, NUM_SI, &o->cycles) ? 0 : cli_try_help(cmd);
+	if (!strcmp(a, "--mode")) {
+		o->mode = v;
+		if (o->mode != "random" && o->mode != "directed" && o->mode != "traffic")
+			return cli_usage_error_cmd(kProg, cmd, "--mode '%s': use random, "
+						   "directed or traffic", v);
+		return 0;
+	}
+	if (!strcmp(a, "--vcd")) {
+		if (strcmp(v, "on") && strcmp(v, "off"))
+			return cli_usage_error_cmd(kProg, cmd, "--vcd '%s': use on or off", v);
+		o->vcd = !strcmp(v, "on");
+		return 0;
+	}
+	if (!*v)
+		return cli_usage_error_cmd(kProg, cmd, "%s needs a file name, not ''", a);
+	*path_option(a, o) = v;
+	return 0;
+}
+
+// An output the run would write but could not: refused now, so that a
+// run never ends by naming a file it did not write.
+int check_output(const char *opt, const std::string &path, const char *hint)
+{
+	int rc = cli_output_check(path.c_str());
+
+	if (!rc)
+		return 0;
+	fprintf(stderr, "cosim: cannot write %s '%s': %s%s\n", opt, path.c_str(),
+		strerror(-rc), hint);
+	return 2;
+}
+
+int check_outputs(const CosimOpts &o)
+{
+	if (o.vcd && check_output("--vcd-file", o.vcd_file, " (a mismatch's VCD "
+				  "goes there; give a writable path, or --vcd off)"))
+		return 2;
+	if (o.coverage && check_output("--coverage-file", o.coverage_file, ""))
+		return 2;
+	return 0;
+}
+
+}  // namespace
 
 int cosim_parse_opts(int argc, char **argv, CosimOpts *o)
 {
 	DutConfig c = dut_config();
+	const char *cmd = argv[0];
+	int rc;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : nullptr;
-		bool takes = true;
 
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(stdout, argv[0]);
+			usage(stdout, cmd);
 			return 1;
-		} else if (!strcmp(a, "--coverage")) {
-			o->coverage = true;
-			takes = false;
-		} else if (!strcmp(a, "--profile")) {
-			o->profile = true;
-			takes = false;
-		} else if (!strcmp(a, "--quiet")) {
-			o->quiet = true;
-			takes = false;
-		} else if (!v) {
-			fprintf(stderr, "cosim: option %s needs a value (see --help)\n", a);
-			return 2;
-		} else if (!strcmp(a, "--seed")) {
-			if (!parse_count(v, &o->seed)) {
-				fprintf(stderr, "cosim: --seed '%s' is not a number\n", v);
-				return 2;
-			}
-		} else if (!strcmp(a, "--cycles")) {
-			if (!parse_count(v, &o->cycles)) {
-				fprintf(stderr, "cosim: --cycles '%s' is not a count (e.g. 100000, 2M)\n", v);
-				return 2;
-			}
-		} else if (!strcmp(a, "--mode")) {
-			o->mode = v;
-			if (o->mode != "random" && o->mode != "directed" &&
-			    o->mode != "traffic") {
-				fprintf(stderr, "cosim: --mode '%s': use random, directed or traffic\n", v);
-				return 2;
-			}
-		} else if (!strcmp(a, "--vcd")) {
-			if (strcmp(v, "on") && strcmp(v, "off")) {
-				fprintf(stderr, "cosim: --vcd '%s': use on or off\n", v);
-				return 2;
-			}
-			o->vcd = !strcmp(v, "on");
-		} else if (!strcmp(a, "--vcd-file")) {
-			o->vcd_file = v;
-		} else if (!strcmp(a, "--coverage-file")) {
-			o->coverage_file = v;
-		} else if (!strcmp(a, "--pcap")) {
-			o->pcap = v;
-		} else if (!strcmp(a, "--rules")) {
-			o->rules = v;
-		} else if (!strcmp(a, "--trace")) {
-			o->trace = v;
-		} else {
-			fprintf(stderr, "cosim: unknown option '%s' (see --help)\n", a);
-			return 2;
 		}
-		if (takes)
-			i++;
-	}
-	if (o->coverage && !c.coverage) {
-		fprintf(stderr, "cosim: --coverage needs the coverage build of this "
-			"configuration; run it through 'pnicsim cosim --coverage' "
-			"(make build/cosim/%ux%u-cov/cosim)\n", c.depth, c.key_bits);
-		return 2;
+		if (parse_flag(a, o))
+			continue;
+		if (!takes_value(a, o))
+			return cli_usage_error_cmd(kProg, cmd, "unknown option '%s'", a);
+		if (i + 1 >= argc)
+			return cli_usage_error_cmd(kProg, cmd, "option '%s' needs a value", a);
+		if ((rc = parse_value(cmd, a, argv[++i], o)))
+			return rc;
 	}
 	std::string cfg = std::to_string(c.depth) + "x" + std::to_string(c.key_bits);
 	if (o->vcd_file.empty())
@@ -127,5 +160,16 @@ int cosim_parse_opts(int argc, char **argv, CosimOpts *o)
 	if (o->coverage_file.empty())
 		o->coverage_file = "coverage_" + cfg + ".dat";
 	o->n_vpids = c.n_vpids;
+	// Like a bad value, a path that cannot be written is a fault of the
+	// command line; the build's abilities come after it, since their
+	// message ends with the make command that fixes them.
+	if (check_outputs(*o))
+		return 2;
+	if (o->coverage && !c.coverage) {
+		fprintf(stderr, "cosim: --coverage needs the coverage build of this "
+			"configuration; run it through 'pnicsim cosim --coverage' "
+			"(make build/cosim/%ux%u-cov/cosim)\n", c.depth, c.key_bits);
+		return 2;
+	}
 	return 0;
 }

@@ -20,7 +20,9 @@ if [ "$rc" -ne 2 ] || ! grep -q "power of two" <<<"$out"; then
   fail "depth 100 not refused: $out"
 fi
 out=$("$pnicsim" cosim --key-bits "$k" 2>&1); rc=$?
-[ "$rc" -eq 2 ] || fail "missing --depth not refused"
+if [ "$rc" -ne 2 ] || ! grep -q "^pnicsim cosim: --depth is missing" <<<"$out"; then
+  fail "missing --depth not refused by name: $out"
+fi
 out=$(PNICSIM_COSIM_DIR=/nonexistent "$pnicsim" cosim --depth "$d" --key-bits "$k" 2>&1); rc=$?
 if [ "$rc" -ne 2 ] || ! grep -q "make build/cosim/${cfg}/cosim" <<<"$out"; then
   fail "an unbuilt configuration does not name its make command: $out"

@@ -16,19 +16,14 @@
 #define TOOL_BIN_DIR "build/bin/"
 #endif
 
-/* Run `TOOL_BIN_DIR<prog> <args>` with stderr merged into stdout (unless
- * args redirects it: the merge comes first, so a `2>/dev/null` in args
- * wins), store up to cap-1 bytes of output in out, and return
- * the exit status (-1 if killed by a signal). */
-static inline int run_tool(const char *prog, const char *args, char *out,
-			   size_t cap)
+/* Run the shell command cmd, store up to cap-1 bytes of its output in out,
+ * and return its exit status (-1 if killed by a signal). */
+static inline int run_tool_cmd(const char *cmd, char *out, size_t cap)
 {
-	char cmd[2048];
 	FILE *p;
 	size_t n = 0, got;
 	int st;
 
-	snprintf(cmd, sizeof cmd, TOOL_BIN_DIR "%s 2>&1 %s", prog, args);
 	p = popen(cmd, "r");
 	if (!p)
 		return -1;
@@ -39,6 +34,33 @@ static inline int run_tool(const char *prog, const char *args, char *out,
 		;
 	st = pclose(p);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Run `TOOL_BIN_DIR<prog> <args>` with stderr merged into stdout (unless
+ * args redirects it: the merge comes first, so a `2>/dev/null` in args
+ * wins), store up to cap-1 bytes of output in out, and return
+ * the exit status (-1 if killed by a signal). */
+static inline int run_tool(const char *prog, const char *args, char *out,
+			   size_t cap)
+{
+	char cmd[2048];
+
+	snprintf(cmd, sizeof cmd, TOOL_BIN_DIR "%s 2>&1 %s", prog, args);
+	return run_tool_cmd(cmd, out, cap);
+}
+
+/* run_tool() under timeout(1), for a test of an input that once made the
+ * program run for ever: killed after secs seconds, it exits 124, and
+ * nothing is left running (a Criterion .timeout would leave the program
+ * behind, holding the output pipe). */
+static inline int run_tool_timeout(unsigned secs, const char *prog,
+				   const char *args, char *out, size_t cap)
+{
+	char cmd[2048];
+
+	snprintf(cmd, sizeof cmd, "timeout %u " TOOL_BIN_DIR "%s 2>&1 %s",
+		 secs, prog, args);
+	return run_tool_cmd(cmd, out, cap);
 }
 
 /* run_tool() with printf-style arguments. */

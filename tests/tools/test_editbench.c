@@ -45,3 +45,49 @@ Test(editbench, bad_options_refused)
 		cr_assert_null(strstr(out, "BENCH"), "'%s' ran: %s", bad[i], out);
 	}
 }
+
+/* strtod() alone took "inf" and "1e999" (a run that never ends, hence
+ * the timeout) and a space before the number. */
+Test(editbench, endless_or_junk_times_refused)
+{
+	static const char *const bad[] = {
+		"--time inf", "--time 1e999", "--time ' 0.01'", "--time nan",
+		"--time 0x1p-7",
+	};
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		cr_assert_eq(run_tool_timeout(20, "editbench", bad[i], out, sizeof out), 2,
+			     "'%s' accepted: %s", bad[i], out);
+		cr_assert_null(strstr(out, "BENCH"), "'%s' ran: %s", bad[i], out);
+	}
+}
+
+static unsigned lines(const char *s)
+{
+	unsigned n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+Test(editbench, help_and_two_line_usage_errors)
+{
+	static const struct { const char *args, *fault; } cases[] = {
+		{ "--frob", "editbench: unknown option '--frob'\n" },
+		{ "--time", "editbench: option '--time' needs a value\n" },
+		{ "--time -1", "editbench: --time: '-1' is not a number" },
+		{ "--time 0", "editbench: --time: '0' is out of range" },
+	};
+
+	cr_assert_eq(editbench("--help"), 0, "%s", out);
+	cr_assert(strstr(out, "usage: editbench [--time SEC]"), "%s", out);
+	cr_assert(strstr(out, "--time SEC"), "%s", out);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		cr_assert_eq(editbench(cases[i].args), 2, "%s", out);
+		cr_assert(strstr(out, cases[i].fault), "'%s': %s", cases[i].args, out);
+		cr_assert(strstr(out, "\nTry 'editbench --help' for more information.\n"),
+			  "'%s': %s", cases[i].args, out);
+		cr_assert_eq(lines(out), 2, "'%s': %s", cases[i].args, out);
+	}
+}

@@ -63,3 +63,54 @@ Test(tcambench, bad_options_refused)
 		cr_assert_null(strstr(out, "BENCH"), "'%s' ran: %s", bad[i], out);
 	}
 }
+
+/* What strtoul(), strtoull() and strtod() let through: a percentage that
+ * wraps in 32 bits (4294967297 was 1), a size whose k overflows (2^64 +
+ * 1024 was 1k), a seed beyond 64 bits (read as 2^64-1), a space before a
+ * sign, and "inf" seconds, a run that never ends (hence the timeout). */
+Test(tcambench, numbers_that_wrap_are_refused)
+{
+	static const char *const bad[] = {
+		"--miss-pct 4294967297", "--sizes 18014398509481985k",
+		"--seed 99999999999999999999", "--seed ' -3'", "--sizes ' 16'",
+		"--time inf", "--time nan", "--time ' 1'", "--zipf inf",
+		"--zipf nan", "--tag 'a b'",
+	};
+	char args[128];
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(args, sizeof args, "--sizes 16 --time 0.01 --no-linear %s", bad[i]);
+		cr_assert_eq(run_tool_timeout(20, "tcambench", args, out, sizeof out), 2,
+			     "'%s' accepted: %s", bad[i], out);
+		cr_assert_null(strstr(out, "BENCH"), "'%s' ran: %s", bad[i], out);
+	}
+}
+
+static unsigned lines(const char *s)
+{
+	unsigned n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+Test(tcambench, usage_errors_are_two_lines)
+{
+	static const struct { const char *args, *fault; } cases[] = {
+		{ "--frob", "tcambench: unknown option '--frob'\n" },
+		{ "--time", "tcambench: option '--time' needs a value\n" },
+		{ "--sizes 8", "tcambench: --sizes: bad size '8'" },
+		{ "--zipf 5", "tcambench: --zipf: '5' is out of range" },
+		{ "--profile nope", "tcambench: --profile: unknown key profile 'nope'\n" },
+		{ "extra", "tcambench: unexpected argument 'extra'\n" },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		cr_assert_eq(tcambench(cases[i].args), 2, "%s", out);
+		cr_assert(strstr(out, cases[i].fault), "'%s': %s", cases[i].args, out);
+		cr_assert(strstr(out, "\nTry 'tcambench --help' for more information.\n"),
+			  "'%s': %s", cases[i].args, out);
+		cr_assert_eq(lines(out), 2, "'%s': %s", cases[i].args, out);
+	}
+}

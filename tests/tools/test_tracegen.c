@@ -204,14 +204,32 @@ Test(tracegen, config_and_snippet)
 	replay_config_destroy(c);
 }
 
+static unsigned lines(const char *s)
+{
+	unsigned n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* Two lines: the fault and where help is; never the whole help. */
+static void expect_usage_error(const char *fault)
+{
+	cr_assert(strstr(out, fault), "no '%s' in: %s", fault, out);
+	cr_assert(strstr(out, "\nTry 'tracegen --help' for more information.\n"),
+		  "%s", out);
+	cr_assert_null(strstr(out, "usage:"), "the help buries the fault: %s", out);
+	cr_assert_eq(lines(out), 2, "%s", out);
+}
+
 Test(tracegen, bad_arguments_refused)
 {
 	cr_assert_eq(tracegen("--help"), 0, "%s", out);
 	cr_assert(strstr(out, "usage: tracegen --out FILE.pcap"), "%s", out);
 	cr_assert_eq(tracegen("%s", ""), 2, "%s", out);
-	cr_assert(strstr(out, "usage:"), "%s", out);
 	cr_assert_eq(tracegen("-o %s/x.pcap -f 0", dir), 2, "%s", out);
-	cr_assert(strstr(out, "bad value '0'"), "%s", out);
+	cr_assert(strstr(out, "--flows: '0' is out of range 1..16777216"), "%s", out);
 	cr_assert_eq(tracegen("-o %s/x.pcap -n -5", dir), 2, "%s", out);
 	cr_assert_eq(tracegen("-o %s/x.pcap --ipv6 101", dir), 2, "%s", out);
 	cr_assert_eq(tracegen("-o %s/x.pcap --rate 0", dir), 2, "%s", out);
@@ -224,4 +242,46 @@ Test(tracegen, bad_arguments_refused)
 	cr_assert(strstr(out, "cannot create"), "%s", out);
 	cr_assert_eq(tracegen("-o %s/x.pcap --config %s/no/such/x.yaml", dir, dir), 1, "%s", out);
 	cr_assert(strstr(out, "cannot create"), "%s", out);
+}
+
+/* What strtoull() and strtod() let through: a space before a sign (the
+ * seed wrapped to 2^64-1), a leading zero read as octal (0101 was 65),
+ * an infinite rate (every stamp the same), a rate so slow the stamps
+ * wrap. */
+Test(tracegen, numbers_that_wrap_are_refused)
+{
+	static const char *const bad[] = {
+		"--seed ' -1'", "--packets ' -0'", "--vxlan 0101", "--miss 0144",
+		"--rate inf", "--rate nan", "--rate ' 5'", "--rate 1e-9",
+		"--packets 2000000000000K", "--flows 0x1000001",
+	};
+	char p[128];
+
+	snprintf(p, sizeof p, "%s/x.pcap", dir);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		cr_assert_eq(tracegen("-o %s %s", p, bad[i]), 2, "'%s' accepted: %s",
+			     bad[i], out);
+		cr_assert(!tu_exists(p), "'%s' wrote a trace", bad[i]);
+	}
+	/* and what it takes: hex, a leading zero as decimal, a suffix */
+	cr_assert_eq(tracegen("-o %s --seed 0x2a --vxlan 010 -n 1K -f 0x10", p), 0, "%s", out);
+	cr_assert_eq(tu_pcap_count(p), 1000);
+}
+
+Test(tracegen, usage_errors_are_two_lines)
+{
+	cr_assert_eq(tracegen("%s", ""), 2, "%s", out);
+	expect_usage_error("tracegen: --out FILE.pcap is required");
+	cr_assert_eq(tracegen("-o %s/x.pcap --frob", dir), 2, "%s", out);
+	expect_usage_error("tracegen: unknown option '--frob'");
+	cr_assert_eq(tracegen("-o %s/x.pcap -q", dir), 2, "%s", out);
+	expect_usage_error("tracegen: unknown option '-q'");
+	cr_assert_eq(tracegen("-o %s/x.pcap --seed", dir), 2, "%s", out);
+	expect_usage_error("tracegen: option '--seed' needs a value");
+	cr_assert_eq(tracegen("-o %s/x.pcap extra", dir), 2, "%s", out);
+	expect_usage_error("tracegen: unexpected argument 'extra'");
+	cr_assert_eq(tracegen("-o %s/x.pcap --udp 101", dir), 2, "%s", out);
+	expect_usage_error("tracegen: --udp: '101' is out of range 0..100");
+	cr_assert_eq(tracegen("-o %s/x.pcap --rate 0", dir), 2, "%s", out);
+	expect_usage_error("tracegen: --rate: '0' is out of range");
 }

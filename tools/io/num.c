@@ -1,7 +1,11 @@
 #include "tools/io/num.h"
 
 #include <errno.h>
+#include <float.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 static int digit_value(char c, unsigned base)
 {
@@ -94,5 +98,47 @@ bool num_option(const char *prog, const char *opt, const char *s,
 		fprintf(stderr, "%s: %s: '%s' is not a number (want %s, decimal "
 			"or 0x hex%s)\n", prog, opt, s ? s : "", range,
 			flags & (NUM_SI | NUM_BIN) ? ", K/M/G suffix allowed" : "");
+	return false;
+}
+
+int num_parse_positive(const char *s, double max, double *out)
+{
+	char *end;
+	double v;
+
+	/* Only what a person writes for a time or a rate gets as far as
+	 * strtod(), which would also take "inf", "nan", "0x1p3", signs
+	 * and leading spaces. */
+	if (!s || !((*s >= '0' && *s <= '9') || *s == '.') ||
+	    s[strspn(s, "0123456789.eE+-")])
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end)
+		return -EINVAL;
+	if (errno == ERANGE || !isfinite(v) || !(v > 0) || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+bool num_option_positive(const char *prog, const char *opt, const char *s,
+			 double max, double *out)
+{
+	char range[64];
+	int rc = num_parse_positive(s, max, out);
+
+	if (!rc)
+		return true;
+	if (max < DBL_MAX)
+		snprintf(range, sizeof range, "a number > 0 and <= %g", max);
+	else
+		snprintf(range, sizeof range, "a number > 0");
+	if (rc == -ERANGE)
+		fprintf(stderr, "%s: %s: '%s' is out of range (want %s)\n",
+			prog, opt, s ? s : "", range);
+	else
+		fprintf(stderr, "%s: %s: '%s' is not a number (want %s, "
+			"e.g. 0.5 or 1e-3)\n", prog, opt, s ? s : "", range);
 	return false;
 }

@@ -9,6 +9,11 @@
  * in k/K (x1024), m/M (x2^20) or g/G (x2^30).  A value that does not fit
  * in 64 bits, before or after its suffix, is out of range.
  *
+ * A time, rate or exponent is a positive fraction instead: digits with an
+ * optional point and exponent ("0.5", ".25", "2", "1e-3"), finite and
+ * greater than zero; "nan", "inf", hex floats, signs and spaces, all of
+ * which strtod() alone would take, are refused.
+ *
  * Pure functions, no allocation; edge code shared by tools/, the config
  * reader and the RTL harness.
  */
@@ -34,6 +39,18 @@ int num_parse_u64(const char *s, uint64_t min, uint64_t max, unsigned flags,
  * to stderr and returns false. */
 bool num_option(const char *prog, const char *opt, const char *s,
 		uint64_t min, uint64_t max, unsigned flags, uint64_t *out);
+
+/* 0 and *out set when s is a positive fraction as described above, at
+ * most max; -EINVAL when it is not one; -ERANGE when it is zero, above
+ * max, or too large or too small for a double.  *out is untouched on
+ * failure. */
+int num_parse_positive(const char *s, double max, double *out);
+
+/* The same for a program's option: on failure prints
+ * "PROG: OPT: 'S' is not a number ..." or "... is out of range (0, MAX]"
+ * to stderr and returns false. */
+bool num_option_positive(const char *prog, const char *opt, const char *s,
+			 double max, double *out);
 
 /* "MIN..MAX" for messages, with 2^64-1 spelt out; returns buf. */
 const char *num_range_str(uint64_t min, uint64_t max, char *buf, unsigned len);

@@ -10,17 +10,21 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "model/key_profile.h"
+#include "tools/io/cli.h"
+#include "tools/io/num.h"
 #include "tools/pnicsim/commands.h"
 
 #define COSIM_MIN_DEPTH 16u
 #define COSIM_MAX_DEPTH 4096u
 #define COSIM_MAX_ARGS 64
+#define PROG "pnicsim cosim"
 
 static void usage(FILE *f)
 {
@@ -28,14 +32,14 @@ static void usage(FILE *f)
 "usage: pnicsim cosim --depth D --key-bits K [--seed N] [--cycles N]\n"
 "                     [--mode random|directed|traffic] [--vcd on|off]\n"
 "                     [--vcd-file PATH] [--coverage] [--profile] [--quiet]\n"
-"                     [--pcap FILE --rules FILE]\n"
+"                     [--pcap FILE|DIR] [--rules FILE] [--trace FILE]\n"
 "\n"
 "Run the lookup core RTL (rtl/, Verilated) in lockstep with the cycle-exact\n"
 "C model (model/lookup_core.c): the same inputs every cycle, every output\n"
 "compared every cycle.  A mismatch prints the cycle, the inputs, expected\n"
 "and actual outputs, writes a VCD of the cycles around it and exits 1.\n"
 "\n"
-"  --depth D       TCAM entries, a power of two in %u..%u\n"
+"  --depth D       TCAM entries, a power of two in %u..%u (1K = 1024)\n"
 "  --key-bits K    key width; must be a built-in key profile's:",
 		COSIM_MIN_DEPTH, COSIM_MAX_DEPTH);
 	for (unsigned i = 0; i < key_profile_builtin_count(); i++)
@@ -47,22 +51,10 @@ static void usage(FILE *f)
 "  other options   passed to the harness; see 'pnicsim cosim --depth D\n"
 "                  --key-bits K --help' and docs/cosim.md\n"
 "\n"
+"Numbers are decimal or 0x hex, never negative.\n"
 "Each configuration is its own binary, build/cosim/<D>x<K>/cosim (made by\n"
 "'make build/cosim/<D>x<K>/cosim'; '-cov' appended for coverage).\n"
 "Exit status: 0 all cycles matched, 1 mismatch, 2 usage or setup error.\n");
-}
-
-static bool parse_u32(const char *s, unsigned *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || v > UINT_MAX)
-		return false;
-	*out = (unsigned)v;
-	return true;
 }
 
 static bool key_bits_known(unsigned k)
@@ -95,74 +87,117 @@ static int cosim_dir(char *buf, size_t len)
 	return snprintf(buf, len, "%s/../cosim", exe) < (int)len ? 0 : -ENAMETOOLONG;
 }
 
-int cmd_cosim(int argc, char **argv)
-{
+/* What the command line asked for; pass[] gets the options that are the
+ * harness's, in order. */
+struct cosim_args {
+	uint64_t depth, kbits;
+	bool have_depth, have_kbits, coverage, help;
 	char *pass[COSIM_MAX_ARGS + 2];
-	unsigned depth = 0, kbits = 0;
-	bool coverage = false, help = false;
-	char dir[PATH_MAX], bin[PATH_MAX + 64], cfg[32];
-	int n = 1;
+	int n;
+};
 
+/* --depth or --key-bits with its value; 0 or the usage error's status. */
+static int parse_size(struct cosim_args *c, const char *opt, const char *v)
+{
+	bool depth = !strcmp(opt, "--depth");
+
+	if (!v)
+		return cli_usage_error(PROG, "option '%s' needs a value", opt);
+	/* A depth is a count of entries: 1K is 1024, as in tcambench. */
+	if (!num_option(PROG, opt, v, 0, UINT32_MAX, depth ? NUM_BIN : 0,
+			depth ? &c->depth : &c->kbits))
+		return cli_try_help(PROG);
+	*(depth ? &c->have_depth : &c->have_kbits) = true;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct cosim_args *c)
+{
+	int rc;
+
+	c->n = 1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
 		if (!strcmp(a, "--depth") || !strcmp(a, "--key-bits")) {
-			unsigned *dst = a[2] == 'd' ? &depth : &kbits;
-
-			if (i + 1 >= argc || !parse_u32(argv[i + 1], dst)) {
-				fprintf(stderr, "pnicsim cosim: %s needs a number\n", a);
-				return 2;
-			}
+			if ((rc = parse_size(c, a, i + 1 < argc ? argv[i + 1] : NULL)))
+				return rc;
 			i++;
 			continue;
 		}
 		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
-			help = true;
+			c->help = true;
 		if (!strcmp(a, "--coverage"))
-			coverage = true;
-		if (n >= COSIM_MAX_ARGS) {
-			fprintf(stderr, "pnicsim cosim: too many options\n");
-			return 2;
-		}
-		pass[n++] = argv[i];
+			c->coverage = true;
+		if (c->n >= COSIM_MAX_ARGS)
+			return cli_usage_error(PROG, "too many options (at most %d)",
+					       COSIM_MAX_ARGS);
+		c->pass[c->n++] = argv[i];
 	}
-	if (help && (!depth || !kbits)) {
+	return 0;
+}
+
+/* Which of the two is missing, or what is wrong with it. */
+static int check_args(const struct cosim_args *c)
+{
+	if (!c->have_depth && !c->have_kbits)
+		return cli_usage_error(PROG, "--depth and --key-bits are missing "
+				       "(the configuration to run)");
+	if (!c->have_depth)
+		return cli_usage_error(PROG, "--depth is missing (TCAM entries, a "
+				       "power of two in %u..%u)", COSIM_MIN_DEPTH,
+				       COSIM_MAX_DEPTH);
+	if (!c->have_kbits)
+		return cli_usage_error(PROG, "--key-bits is missing (a built-in "
+				       "key profile's width)");
+	if (c->depth < COSIM_MIN_DEPTH || c->depth > COSIM_MAX_DEPTH ||
+	    (c->depth & (c->depth - 1)))
+		return cli_usage_error(PROG, "--depth %llu must be a power of two "
+				       "in %u..%u", (unsigned long long)c->depth,
+				       COSIM_MIN_DEPTH, COSIM_MAX_DEPTH);
+	if (!key_bits_known((unsigned)c->kbits))
+		return cli_usage_error(PROG, "--key-bits %llu is not the width of a "
+				       "built-in key profile",
+				       (unsigned long long)c->kbits);
+	return 0;
+}
+
+int cmd_cosim(int argc, char **argv)
+{
+	struct cosim_args c = { 0 };
+	char dir[PATH_MAX], bin[PATH_MAX + 64], cfg[32], cmd[96];
+	int rc;
+
+	if ((rc = parse_args(argc, argv, &c)))
+		return rc;
+	if (c.help && !(c.have_depth && c.have_kbits)) {
 		usage(stdout);
 		return 0;
 	}
-	if (!depth || !kbits) {
-		fprintf(stderr, "pnicsim cosim: --depth and --key-bits are required\n\n");
-		usage(stderr);
-		return 2;
-	}
-	if (depth < COSIM_MIN_DEPTH || depth > COSIM_MAX_DEPTH ||
-	    (depth & (depth - 1))) {
-		fprintf(stderr, "pnicsim cosim: --depth %u must be a power of two "
-			"in %u..%u\n", depth, COSIM_MIN_DEPTH, COSIM_MAX_DEPTH);
-		return 2;
-	}
-	if (!key_bits_known(kbits)) {
-		fprintf(stderr, "pnicsim cosim: --key-bits %u is not the width of a "
-			"built-in key profile (see --help)\n", kbits);
-		return 2;
-	}
+	if ((rc = check_args(&c)))
+		return rc;
 	if (cosim_dir(dir, sizeof dir)) {
-		fprintf(stderr, "pnicsim cosim: cannot locate build/cosim; set "
+		fprintf(stderr, PROG ": cannot locate build/cosim; set "
 			"PNICSIM_COSIM_DIR\n");
 		return 2;
 	}
-	snprintf(cfg, sizeof cfg, "%ux%u%s", depth, kbits, coverage ? "-cov" : "");
+	snprintf(cfg, sizeof cfg, "%ux%u%s", (unsigned)c.depth,
+		 (unsigned)c.kbits, c.coverage ? "-cov" : "");
 	snprintf(bin, sizeof bin, "%s/%s/cosim", dir, cfg);
 	if (access(bin, X_OK)) {
-		fprintf(stderr, "pnicsim cosim: configuration %s is not built; run "
+		fprintf(stderr, PROG ": configuration %s is not built; run "
 			"(from the repository root):\n  make build/cosim/%s/cosim\n",
 			cfg, cfg);
 		return 2;
 	}
-	pass[0] = bin;
-	pass[n] = NULL;
+	/* The harness's help and usage errors name the command typed. */
+	snprintf(cmd, sizeof cmd, PROG " --depth %u --key-bits %u%s",
+		 (unsigned)c.depth, (unsigned)c.kbits,
+		 c.coverage ? " --coverage" : "");
+	c.pass[0] = cmd;
+	c.pass[c.n] = NULL;
 	fflush(NULL);
-	execv(bin, pass);
-	fprintf(stderr, "pnicsim cosim: cannot run %s: %s\n", bin, strerror(errno));
+	execv(bin, c.pass);
+	fprintf(stderr, PROG ": cannot run %s: %s\n", bin, strerror(errno));
 	return 2;
 }

@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "build/gen/pnicsim_version.h"
+#include "tools/io/cli.h"
 #include "tools/pnicsim/commands.h"
 
 static const struct command {
@@ -21,29 +23,33 @@ static const struct command {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: pnicsim COMMAND [OPTIONS] ...\n\n"
+	fprintf(f, "usage: pnicsim COMMAND [OPTIONS] ...\n"
+		   "       pnicsim --version | --help\n\n"
 		   "A cycle-level simulator of a flow-offloading physical NIC.\n\n"
 		   "commands:\n");
 	for (size_t i = 0; i < N_COMMANDS; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "  %-10s %s\n", "version", "print the version (also --version)");
 	fprintf(f, "\n'pnicsim COMMAND --help' describes a command and its options.\n");
 }
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return 2;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-	    !strcmp(argv[1], "help")) {
+	const char *a = argc > 1 ? argv[1] : NULL;
+
+	if (!a)
+		return cli_usage_error("pnicsim", "no command given");
+	if (!strcmp(a, "--help") || !strcmp(a, "-h") || !strcmp(a, "help")) {
 		usage(stdout);
 		return 0;
 	}
+	if (!strcmp(a, "--version") || !strcmp(a, "version")) {
+		printf("pnicsim %s\n", PNICSIM_VERSION);
+		return 0;
+	}
 	for (size_t i = 0; i < N_COMMANDS; i++)
-		if (!strcmp(argv[1], commands[i].name))
+		if (!strcmp(a, commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "pnicsim: unknown command '%s'\n\n", argv[1]);
-	usage(stderr);
-	return 2;
+	return cli_usage_error("pnicsim", a[0] == '-' ? "unknown option '%s'"
+			       : "unknown command '%s'", a);
 }

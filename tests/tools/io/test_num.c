@@ -4,6 +4,7 @@
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
 #include <errno.h>
+#include <float.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -118,4 +119,67 @@ Test(num, option_messages, .init = cr_redirect_stderr)
 		"pnicsim cosim: --cycles: '-1' is not a number (want 0..2^64-1, "
 		"decimal or 0x hex, K/M/G suffix allowed)\n"
 		"cbgen: --seed: '1' is out of range 2..9\n");
+}
+
+/* Times, rates and exponents: strtod() alone took "inf" (a benchmark that
+ * never ends), "nan", hex floats, signs and spaces. */
+Test(num, positive_fractions)
+{
+	static const struct { const char *s; double v; } good[] = {
+		{ "0.5", 0.5 }, { ".25", 0.25 }, { "2", 2 }, { "1e-3", 1e-3 },
+		{ "1E+2", 100 }, { "3.", 3 }, { "007", 7 },
+	};
+	double v;
+
+	for (unsigned i = 0; i < sizeof good / sizeof good[0]; i++) {
+		cr_expect_eq(num_parse_positive(good[i].s, DBL_MAX, &v), 0,
+			     "'%s' refused", good[i].s);
+		cr_expect_float_eq(v, good[i].v, 1e-12, "'%s'", good[i].s);
+	}
+}
+
+Test(num, positive_refuses_junk_nan_inf_and_signs)
+{
+	static const char *bad[] = {
+		"", "nan", "NAN", "inf", "infinity", "-inf", "-1", "+1", " 1",
+		"1 ", "0x1p3", "1e", "1e+", ".", "e3", "1.5.3", "1s", "1,5",
+	};
+	double v = 77;
+
+	for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		cr_expect_eq(num_parse_positive(bad[i], DBL_MAX, &v), -EINVAL,
+			     "'%s' accepted", bad[i]);
+		cr_expect_eq(v, 77, "'%s' changed the output", bad[i]);
+	}
+	cr_expect_eq(num_parse_positive(NULL, 1, &v), -EINVAL);
+}
+
+Test(num, positive_range)
+{
+	double v = 77;
+
+	cr_expect_eq(num_parse_positive("0", DBL_MAX, &v), -ERANGE);
+	cr_expect_eq(num_parse_positive("0.000", DBL_MAX, &v), -ERANGE);
+	cr_expect_eq(num_parse_positive("1e-400", DBL_MAX, &v), -ERANGE);
+	cr_expect_eq(num_parse_positive("1e999", DBL_MAX, &v), -ERANGE);
+	cr_expect_eq(num_parse_positive("4.0001", 4, &v), -ERANGE);
+	cr_expect_eq(v, 77);
+	cr_expect_eq(num_parse_positive("4", 4, &v), 0);
+	cr_expect_float_eq(v, 4, 1e-12);
+}
+
+Test(num, positive_option_messages, .init = cr_redirect_stderr)
+{
+	double v;
+
+	cr_assert(!num_option_positive("tcambench", "--time", "inf", DBL_MAX, &v));
+	cr_assert(!num_option_positive("tcambench", "--zipf", "5", 4, &v));
+	cr_assert(!num_option_positive("editbench", "--time", "0", DBL_MAX, &v));
+	cr_assert(num_option_positive("tcambench", "--zipf", "1.5", 4, &v));
+	fflush(stderr);
+	cr_assert_stderr_eq_str(
+		"tcambench: --time: 'inf' is not a number (want a number > 0, "
+		"e.g. 0.5 or 1e-3)\n"
+		"tcambench: --zipf: '5' is out of range (want a number > 0 and <= 4)\n"
+		"editbench: --time: '0' is out of range (want a number > 0)\n");
 }

@@ -94,12 +94,74 @@ Test(cmd_cosim, bad_values_refused)
 	cr_assert(strstr(out, "--key-bits 100 is not the width of a built-in key profile"),
 		  "%s", out);
 	cr_assert_eq(cosim("--depth sixty --key-bits 128"), 2, "%s", out);
-	cr_assert(strstr(out, "--depth needs a number"), "%s", out);
+	cr_assert(strstr(out, "--depth: 'sixty' is not a number"), "%s", out);
 	cr_assert_eq(cosim("--depth 64 --key-bits"), 2, "%s", out);
-	cr_assert(strstr(out, "--key-bits needs a number"), "%s", out);
-	cr_assert_eq(cosim("--key-bits 128"), 2, "%s", out);
-	cr_assert(strstr(out, "--depth and --key-bits are required"), "%s", out);
+	cr_assert(strstr(out, "option '--key-bits' needs a value"), "%s", out);
 	cr_assert_eq(cosim("%s", ""), 2, "%s", out);
+}
+
+/* The one reading of numbers: no sign, no spaces (strtoul() took
+ * ' 64'), nothing that wraps to another number, 0x hex and leading
+ * zeros (decimal) accepted. */
+Test(cmd_cosim, wrapping_numbers_refused)
+{
+	static const char *const bad[] = {
+		"--depth -64 --key-bits 128", "--depth 64 --key-bits -128",
+		"--depth 4294967312 --key-bits 128",
+		"--depth 64 --key-bits 4294967424",
+		"--depth 18446744073709551680 --key-bits 128",
+		"--depth 20000000000000000K --key-bits 128",
+		"--depth ' 64' --key-bits 128",
+	};
+
+	fake_harness("16x128");
+	fake_harness("64x128");
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		cr_assert_eq(cosim("%s", bad[i]), 2, "'%s' accepted: %s", bad[i], out);
+		cr_assert_null(strstr(out, "harness"), "'%s' ran: %s", bad[i], out);
+	}
+	cr_assert_eq(cosim("--depth 0x40 --key-bits 128"), 7, "%s", out);
+	cr_assert_eq(cosim("--depth 064 --key-bits 0128"), 7, "%s", out);
+}
+
+static unsigned lines(const char *s)
+{
+	unsigned n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* Two lines: the fault and where help is; never the whole help. */
+static void expect_usage_error(const char *fault)
+{
+	cr_assert(strstr(out, fault), "no '%s' in: %s", fault, out);
+	cr_assert(strstr(out, "\nTry 'pnicsim cosim --help' for more information.\n"),
+		  "%s", out);
+	cr_assert_null(strstr(out, "usage:"), "the help buries the fault: %s", out);
+	cr_assert_eq(lines(out), 2, "%s", out);
+}
+
+Test(cmd_cosim, says_which_of_depth_and_key_bits_is_missing)
+{
+	cr_assert_eq(cosim("--key-bits 128"), 2, "%s", out);
+	expect_usage_error("pnicsim cosim: --depth is missing");
+	cr_assert_null(strstr(out, "--key-bits is missing"), "%s", out);
+	cr_assert_eq(cosim("--depth 64 --seed 3"), 2, "%s", out);
+	expect_usage_error("pnicsim cosim: --key-bits is missing");
+	cr_assert_eq(cosim("--seed 3"), 2, "%s", out);
+	expect_usage_error("pnicsim cosim: --depth and --key-bits are missing");
+}
+
+Test(cmd_cosim, usage_errors_are_two_lines)
+{
+	cr_assert_eq(cosim("--depth 100 --key-bits 128"), 2, "%s", out);
+	expect_usage_error("pnicsim cosim: --depth 100 must be a power of two");
+	cr_assert_eq(cosim("--depth -1 --key-bits 128"), 2, "%s", out);
+	expect_usage_error("pnicsim cosim: --depth: '-1' is not a number");
+	cr_assert_eq(cosim("--depth 64 --key-bits 100"), 2, "%s", out);
+	expect_usage_error("pnicsim cosim: --key-bits 100 is not the width");
 }
 
 /* A built configuration is exec'd with every option but --depth and
