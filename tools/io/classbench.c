@@ -401,66 +401,92 @@ struct trace_ctx {
 	size_t cap;
 };
 
-static int trace_line(struct cursor *c, void *ctx_)
+/* The numbers of one trace line as written, "-1" as NO_ID; *n is how many. */
+static int trace_numbers(struct cursor *c, uint64_t v[7], const char *at[7],
+			 unsigned *n)
+{
+	char buf[16];
+	int rc;
+
+	for (*n = 0; !at_end(c); (*n)++) {
+		if (*n == 7)
+			return fail_at(c, c->p, NULL,
+				       "expected at most 7 numbers (src_ip dst_ip src_port dst_port proto flags filter_id)");
+		at[*n] = c->p;
+		if (c->end - c->p >= 2 && c->p[0] == '-' && c->p[1] == '1') {
+			c->p += 2;
+			v[*n] = NO_ID;
+		} else {
+			/* wide enough for trace_check() to name the
+			 * column of a number that is too large */
+			rc = parse_dec(c, 999999999999999999ull, &v[*n],
+				       NULL, "a header field");
+			if (rc)
+				return rc;
+		}
+		if (!at_end(c) && !is_ws(*c->p))
+			return fail_at(c, c->p, NULL,
+				       "expected whitespace after number %u but found %s",
+				       *n + 1, found(c, buf, sizeof buf));
+		skip_ws(c);
+	}
+	if (*n < 5)
+		return fail_at(c, c->p, NULL,
+			       "missing field: expected 5 to 7 numbers (src_ip dst_ip src_port dst_port proto [[flags] filter_id]), found %u",
+			       *n);
+	return 0;
+}
+
+/* What column i of an n-column line is: 6 columns are ClassBench's trace
+ * of a rule file without flags fields, whose sixth is the filter id. */
+static const char *trace_column(unsigned i, unsigned n)
 {
 	static const char *const names[] = {
 		"src_ip", "dst_ip", "src_port", "dst_port", "proto", "flags",
 		"filter_id",
 	};
+
+	return i == n - 1 && n > 5 ? names[6] : names[i];
+}
+
+/* Each column's range; flags and filter_id take any 32-bit value. */
+static int trace_check(struct cursor *c, const uint64_t v[7],
+		       const char *const at[7], unsigned n)
+{
+	static const uint64_t max[] = { 0xffffffffull, 0xffffffffull, 65535,
+					65535, 255, 0xffffffffull,
+					0xffffffffull };
+
+	for (unsigned i = 0; i < n; i++) {
+		const char *name = trace_column(i, n);
+		bool id = name[0] == 'f' && name[1] == 'i';
+
+		if (v[i] == NO_ID && !id)
+			return fail_at(c, at[i], name,
+				       "expected %s as a non-negative decimal number; -1 is only allowed as filter_id",
+				       name);
+		if (v[i] != NO_ID && v[i] > max[i])
+			return fail_at(c, at[i], name, "%s %llu is above %llu",
+				       name, (unsigned long long)v[i],
+				       (unsigned long long)max[i]);
+	}
+	return 0;
+}
+
+static int trace_line(struct cursor *c, void *ctx_)
+{
 	struct trace_ctx *ctx = ctx_;
 	struct cb_trace *o = ctx->out;
 	const char *at[7];
 	uint64_t v[7];
-	unsigned n = 0;
-	char buf[16];
+	unsigned n;
 	int rc;
 
-	while (!at_end(c)) {
-		if (n == 7)
-			return fail_at(c, c->p, NULL,
-				       "expected at most 7 numbers (src_ip dst_ip src_port dst_port proto flags filter_id)");
-		at[n] = c->p;
-		if (c->end - c->p >= 2 && c->p[0] == '-' && c->p[1] == '1') {
-			/* "-1": no filter id; only valid in that column */
-			c->p += 2;
-			v[n] = NO_ID;
-		} else {
-			rc = parse_dec(c, 0xffffffffull, &v[n], names[n],
-				       names[n]);
-			if (rc)
-				return rc;
-		}
-		if (!at_end(c) && !is_ws(*c->p))
-			return fail_at(c, c->p, names[n],
-				       "expected whitespace after %s but found %s",
-				       names[n], found(c, buf, sizeof buf));
-		skip_ws(c);
-		n++;
-	}
-	if (n < 5)
-		return fail_at(c, c->p, names[n],
-			       "missing field: expected 5 to 7 numbers (src_ip dst_ip src_port dst_port proto [flags [filter_id]]), found %u",
-			       n);
-	if (n == 6) {
-		/* original ClassBench: the sixth column is the filter id */
-		v[6] = v[5];
-		at[6] = at[5];
-		v[5] = 0;
-	}
-	static const uint64_t max[] = { 0xffffffffull, 0xffffffffull, 65535,
-					65535, 255, 0xffff };
-	for (unsigned i = 0; i < 6 && i < n; i++) {
-		if (i == 5 && n == 6)
-			break;
-		if (v[i] == NO_ID)
-			return fail_at(c, at[i], names[i],
-				       "expected %s as a non-negative decimal number; -1 is only allowed as filter_id",
-				       names[i]);
-		if (v[i] > max[i])
-			return fail_at(c, at[i], names[i], "%s %llu is above %llu",
-				       names[i], (unsigned long long)v[i],
-				       (unsigned long long)max[i]);
-	}
+	rc = trace_numbers(c, v, at, &n);
+	if (!rc)
+		rc = trace_check(c, v, at, n);
+	if (rc)
+		return rc;
 	if (grow((void **)&o->hdrs, &ctx->cap, o->n + 1, sizeof *o->hdrs))
 		return pnic_err(c->err, ENOMEM, "out of memory at header %zu",
 				o->n);
@@ -473,9 +499,8 @@ static int trace_line(struct cursor *c, void *ctx_)
 	h->h.sport = (uint16_t)v[2];
 	h->h.dport = (uint16_t)v[3];
 	h->h.proto = (uint8_t)v[4];
-	h->flags = n >= 6 ? (uint16_t)v[5] : 0;
-	h->h.tcp_flags = (uint8_t)h->flags;
-	h->filter_id = n >= 6 && v[6] != NO_ID ? (int64_t)v[6] : -1;
+	h->flags = n == 7 ? (uint32_t)v[5] : 0;
+	h->filter_id = n > 5 && v[n - 1] != NO_ID ? (int64_t)v[n - 1] : -1;
 	return 0;
 }
 

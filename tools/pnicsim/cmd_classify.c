@@ -36,14 +36,22 @@ static void usage(FILE *f)
 "  RULES  ClassBench filters, one per line, first = highest priority:\n"
 "         @SA/len DA/len splo : sphi dplo : dphi 0xPP/0xMM [0xFFFF/0xMMMM]\n"
 "         (the last field, ClassBench flags, is parsed and ignored).\n"
-"  TRACE  headers, decimal: src_ip dst_ip src_port dst_port proto [flags [filter_id]]\n"
+"  TRACE  headers, one per line, decimal, as ClassBench's trace_generator\n"
+"         writes them: src_ip dst_ip src_port dst_port proto [[flags] filter_id]\n"
+"         flags      the generating rule's flags field as one 32-bit word\n"
+"                    (value << 16 | mask, or 0 or 4294967295 for a wildcard);\n"
+"                    any value is read, none is matched (not TCP flags).\n"
+"         filter_id  0-based index of the rule the header was drawn from,\n"
+"                    -1 for none; with 6 numbers the sixth is the filter_id.\n"
 "\n"
 "stdout: one line per header: the 0-based index (file order) of the first\n"
 "        matching rule, or -1 when no rule matches.\n"
 "stderr: a summary, one 'name value' per line: headers, matches, misses,\n"
 "        rules, tcam_entries (after range expansion), masks (distinct TCAM\n"
 "        masks), lookup (fast or linear), lookups_per_s (the lookup loop\n"
-"        only: key already built, TCAM lookup, entry->rule map), check.\n"
+"        only: key already built, TCAM lookup, entry->rule map), filter_id\n"
+"        (whether each header that names its rule matched at or before it:\n"
+"        that rule matches it, so the first match cannot be later), check.\n"
 "\n"
 "options:\n"
 "  --depth N       TCAM entries (%u..%u, default %u), or 'auto': the\n"
@@ -178,6 +186,40 @@ static void print_header(FILE *f, const struct acl_header *h)
 		h->proto);
 }
 
+/* A header drawn from rule k sits inside it, so its first match is rule k
+ * or an earlier one; ignoring the rules' flags fields can only make that
+ * match earlier.  Answers after k, or misses, mean a trace made for
+ * another rule file, ids counted from 1, or a wrong answer. */
+static void report_filter_ids(const struct cb_trace *t, const int32_t *ans,
+			      uint32_t n_rules)
+{
+	size_t named = 0, later = 0, beyond = 0;
+
+	for (size_t i = 0; i < t->n; i++) {
+		int64_t id = t->hdrs[i].filter_id;
+
+		if (id < 0)
+			continue;
+		named++;
+		if (id >= n_rules)
+			beyond++;
+		else if (ans[i] < 0 || ans[i] > id)
+			later++;
+	}
+	if (!named)
+		return;
+	if (!later && !beyond) {
+		fprintf(stderr, "filter_id     ok (%zu headers matched at or before the rule they were drawn from)\n",
+			named);
+		return;
+	}
+	fprintf(stderr, "filter_id     %zu of %zu headers did not match at or before their filter_id",
+		later, named);
+	if (beyond)
+		fprintf(stderr, ", %zu name a rule past the last", beyond);
+	fprintf(stderr, " (a trace for another rule file, or 1-based ids?)\n");
+}
+
 int cmd_classify(int argc, char **argv)
 {
 	struct cb_rules rules = { 0 };
@@ -255,7 +297,7 @@ int cmd_classify(int argc, char **argv)
 	}
 	double dt = now_s() - t0;
 
-	size_t matches = 0, after_filter = 0, mismatches = 0;
+	size_t matches = 0, mismatches = 0;
 
 	if (!o.quiet) {
 		static char obuf[1 << 16];
@@ -266,9 +308,6 @@ int cmd_classify(int argc, char **argv)
 		const struct cb_header *h = &trace.hdrs[i];
 
 		matches += ans[i] >= 0;
-		/* the generating rule matches, so the first match cannot be later */
-		if (h->filter_id >= 0 && (ans[i] < 0 || ans[i] > h->filter_id))
-			after_filter++;
 		if (!o.quiet)
 			printf("%d\n", ans[i]);
 		if (o.check) {
@@ -304,9 +343,7 @@ int cmd_classify(int argc, char **argv)
 	if (rules.flags_ignored)
 		fprintf(stderr, "note          %u rules have a ClassBench flags match, ignored (docs/rules.md)\n",
 			rules.flags_ignored);
-	if (after_filter)
-		fprintf(stderr, "note          %zu headers did not match at or before their filter_id (1-based ids, or flags?)\n",
-			after_filter);
+	report_filter_ids(&trace, ans, rules.n);
 	if (o.check) {
 		if (mismatches) {
 			fprintf(stderr, "check         FAILED: %zu of %zu answers differ from a linear scan over the rules\n",

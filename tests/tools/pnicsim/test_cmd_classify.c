@@ -167,20 +167,69 @@ Test(cmd_classify, depth_auto_and_too_small)
 	cr_assert(strstr(out, "use --depth"), "%s", out);
 }
 
-/* A header generated from rule k carries filter id k; one that matched
- * later than its filter id is noted (the 7-column trace format). */
-Test(cmd_classify, filter_id_note)
+/* A header generated from rule k carries filter id k; whether each matched
+ * at or before it is reported (the 7-column trace format). */
+Test(cmd_classify, filter_id_agreement)
 {
 	char path[256];
 
 	write_files();
 	snprintf(path, sizeof path, "%s/trace7", dir);
 	tu_write(path, "167838211 134744072 5000 443 6 0 4\n"
-		       "167838211 134744072 5000 443 6 0 1\n");
+		       "167838211 134744072 5000 443 6 0 1\n"
+		       "167838211 134744072 5000 443 6 0 -1\n"
+		       "167838211 134744072 5000 443 6 0 9\n");
 	cr_assert_eq(classify("%s/rules %s", dir, path), 0, "%s", out);
-	cr_assert(strstr(out, "4\n4\n"), "%s", out);
-	cr_assert(strstr(out, "1 headers did not match at or before their filter_id"),
+	cr_assert(strstr(out, "4\n4\n4\n4\n"), "%s", out);
+	cr_assert(strstr(out, "filter_id     1 of 3 headers did not match at or "
+			      "before their filter_id, 1 name a rule past the last"),
 		  "%s", out);
+
+	tu_write(path, "167838211 134744072 5000 443 6 0 4\n"
+		       "167838211 134744072 5000 443 6 0 -1\n");
+	cr_assert_eq(classify("%s/rules %s --quiet", dir, path), 0, "%s", out);
+	cr_assert_str_eq(field("filter_id"),
+			 "ok (1 headers matched at or before the rule they were drawn from)");
+
+	snprintf(path, sizeof path, "%s/trace5", dir);
+	tu_write(path, "167838211 134744072 5000 443 6\n");
+	cr_assert_eq(classify("%s/rules %s --quiet", dir, path), 0, "%s", out);
+	cr_assert_null(strstr(out, "filter_id"), "no ids, no filter_id line: %s", out);
+}
+
+/* A trace as ClassBench's trace_generator writes it for the published
+ * filter sets: tabs, 7 numbers, the sixth the generating rule's flags
+ * field as one 32-bit word (4294967295 or 0 for a wildcard, 268439552 for
+ * 0x1000/0x1000, 512 for 0x0000/0x0200), the seventh that rule's 0-based
+ * index.  Each header sits at a corner of its rule. */
+Test(cmd_classify, published_trace_form)
+{
+	char path[256], ans[256];
+	char *got;
+
+	write_files();
+	snprintf(path, sizeof path, "%s/rules_trace", dir);
+	tu_write(path,
+		 "167838211\t134744072\t5000\t80\t6\t4294967295\t4\n"
+		 "167838211\t3232236805\t5\t5\t47\t268439552\t2\n"
+		 "184549377\t3232235783\t1024\t22\t6\t512\t3\n"
+		 "167840009\t134744072\t5000\t1000\t17\t0\t1\n");
+	snprintf(ans, sizeof ans, "%s/ans", dir);
+	cr_assert_eq(classify("%s/rules %s --check 2>%s/err >%s", dir, path,
+			      dir, ans), 0, "%s", out);
+	got = tu_read(ans, NULL);
+	cr_assert_not_null(got);
+	cr_assert_str_eq(got, "0\n2\n3\n1\n");
+	free(got);
+	snprintf(path, sizeof path, "%s/err", dir);
+	got = tu_read(path, NULL);
+	cr_assert_not_null(got);
+	snprintf(out, sizeof out, "%s", got);
+	free(got);
+	cr_assert_str_eq(field("headers"), "4");
+	cr_assert_str_eq(field("filter_id"),
+			 "ok (4 headers matched at or before the rule they were drawn from)");
+	cr_assert(strstr(field("check"), "ok (4 answers agree"), "%s", out);
 }
 
 Test(cmd_classify, bad_rule_line_names_its_place)
