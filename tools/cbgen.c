@@ -207,34 +207,34 @@ static bool broad(const struct acl_rule *r)
 	return r->src_len + r->dst_len < 16;
 }
 
-static int write_rules(FILE *out, uint32_t n, bool flow)
+/* Every draw starts here: the seed, then the network pool. */
+static void rng_start(uint64_t seed)
 {
-	struct acl_rule *r = malloc((size_t)n * sizeof *r);
-	uint16_t *fl = malloc((size_t)n * sizeof *fl);
-	uint16_t *fm = malloc((size_t)n * sizeof *fm);
-	int rc = -1;
+	rng_seed(seed);
+	for (int i = 0; i < N_NETS; i++)
+		nets[i] = (uint32_t)(rng_next() & 0xffff0000u);
+}
 
-	if (!r || !fl || !fm) {
-		fprintf(stderr, "cbgen: out of memory for %u rules\n", n);
-		goto free_all;
+/* The rules are one stream of draws from the seed, so the set is drawn
+ * twice instead of being held: the first pass writes the specific rules,
+ * the second the broad ones, in the order drawn.  Memory stays the same
+ * whatever N is; the price is drawing every rule twice. */
+static void write_rules(FILE *out, uint64_t seed, uint32_t n, bool flow)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		rng_start(seed);
+		for (uint32_t i = 0; i < n; i++) {
+			struct acl_rule r;
+			uint16_t fl = 0, fm = 0;
+
+			if (flow)
+				gen_rule_flow(&r);
+			else
+				gen_rule_acl(&r, &fl, &fm);
+			if (broad(&r) == (pass == 1))
+				cb_write_rule(out, &r, fl, fm);
+		}
 	}
-	for (uint32_t i = 0; i < n; i++) {
-		fl[i] = fm[i] = 0;
-		if (flow)
-			gen_rule_flow(&r[i]);
-		else
-			gen_rule_acl(&r[i], &fl[i], &fm[i]);
-	}
-	for (int pass = 0; pass < 2; pass++)
-		for (uint32_t i = 0; i < n; i++)
-			if (broad(&r[i]) == (pass == 1))
-				cb_write_rule(out, &r[i], fl[i], fm[i]);
-	rc = 0;
-free_all:
-	free(r);
-	free(fl);
-	free(fm);
-	return rc;
 }
 
 static uint16_t port_in(uint16_t lo, uint16_t hi)
@@ -396,10 +396,6 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	rng_seed(seed);
-	for (int i = 0; i < N_NETS; i++)
-		nets[i] = (uint32_t)(rng_next() & 0xffff0000u);
-
 	struct cb_rules rs = { 0 };
 	struct pnic_error err;
 	char buf[512];
@@ -417,9 +413,9 @@ int main(int argc, char **argv)
 		}
 	}
 	if (rules_mode) {
-		if (write_rules(out, (uint32_t)n, !strcmp(style, "flow")))
-			goto close_out;
+		write_rules(out, seed, (uint32_t)n, !strcmp(style, "flow"));
 	} else {
+		rng_start(seed);
 		for (uint64_t i = 0; i < n; i++) {
 			struct cb_header h;
 
