@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 /* A cursor over one line of a file, for error places. */
 struct cursor {
@@ -297,31 +298,69 @@ static int parse_rule_line(struct cursor *c, struct acl_rule *r,
 	return 0;
 }
 
-/* Calls fn on every line that is not blank or a comment. */
+/* Called on every line that is not blank or a comment. */
 typedef int (*line_fn)(struct cursor *c, void *ctx);
 
-static int each_line(const char *name, const char *buf, size_t len,
-		     struct pnic_error *err, line_fn fn, void *ctx)
-{
-	struct cursor c = { .name = name, .err = err };
-	const char *p = buf, *end = buf + len;
-	int rc;
+/* Where the lines come from: a buffer, or (f set) a file read a line at a
+ * time so that its text is never held whole. */
+struct line_src {
+	const char *name;
+	const char *buf;
+	size_t len;
+	FILE *f;
+};
 
-	while (p < end) {
+static int one_line(struct cursor *c, const char *line, const char *end,
+		    line_fn fn, void *ctx)
+{
+	c->line++;
+	c->start = c->p = line;
+	c->end = end;
+	skip_ws(c);
+	if (at_end(c) || *c->p == '#')
+		return 0;
+	return fn(c, ctx);
+}
+
+static int buf_lines(const struct line_src *src, struct cursor *c,
+		     line_fn fn, void *ctx)
+{
+	const char *p = src->buf, *end = src->buf + src->len;
+	int rc = 0;
+
+	while (p < end && !rc) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 
-		c.line++;
-		c.start = c.p = p;
-		c.end = nl ? nl : end;
+		rc = one_line(c, p, nl ? nl : end, fn, ctx);
 		p = nl ? nl + 1 : end;
-		skip_ws(&c);
-		if (at_end(&c) || *c.p == '#')
-			continue;
-		rc = fn(&c, ctx);
-		if (rc)
-			return rc;
 	}
-	return 0;
+	return rc;
+}
+
+static int file_lines(const struct line_src *src, struct cursor *c,
+		      line_fn fn, void *ctx)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int rc = 0;
+
+	while (!rc && (n = getline(&line, &cap, src->f)) >= 0)
+		rc = one_line(c, line, line + n - (n && line[n - 1] == '\n'),
+			      fn, ctx);
+	if (!rc && ferror(src->f))
+		rc = pnic_err_at(c->err, EIO, src->name, c->line + 1, 0, NULL,
+				 "read error: %s", strerror(errno));
+	free(line);
+	return rc;
+}
+
+static int each_line(const struct line_src *src, struct pnic_error *err,
+		     line_fn fn, void *ctx)
+{
+	struct cursor c = { .name = src->name, .err = err };
+
+	return src->f ? file_lines(src, &c, fn, ctx) : buf_lines(src, &c, fn, ctx);
 }
 
 /* Growing array: doubles, so loading n items costs O(n). */
@@ -370,20 +409,28 @@ static int rule_line(struct cursor *c, void *ctx_)
 	return 0;
 }
 
-int cb_rules_parse(const char *name, const char *buf, size_t len,
-		   struct cb_rules *out, struct pnic_error *err)
+static int rules_read(const struct line_src *src, struct cb_rules *out,
+		      struct pnic_error *err)
 {
 	struct rules_ctx ctx = { .out = out };
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	rc = each_line(name, buf, len, err, rule_line, &ctx);
+	rc = each_line(src, err, rule_line, &ctx);
 	if (!rc && out->n == 0)
-		rc = pnic_err_at(err, EINVAL, name, 0, 0, NULL,
+		rc = pnic_err_at(err, EINVAL, src->name, 0, 0, NULL,
 				 "no rules: expected lines like '@10.0.0.0/8\t0.0.0.0/0\t0 : 65535\t80 : 80\t0x06/0xFF\t0x0000/0x0000'");
 	if (rc)
 		cb_rules_free(out);
 	return rc;
+}
+
+int cb_rules_parse(const char *name, const char *buf, size_t len,
+		   struct cb_rules *out, struct pnic_error *err)
+{
+	struct line_src src = { .name = name, .buf = buf, .len = len };
+
+	return rules_read(&src, out, err);
 }
 
 void cb_rules_free(struct cb_rules *r)
@@ -504,20 +551,28 @@ static int trace_line(struct cursor *c, void *ctx_)
 	return 0;
 }
 
-int cb_trace_parse(const char *name, const char *buf, size_t len,
-		   struct cb_trace *out, struct pnic_error *err)
+static int trace_read(const struct line_src *src, struct cb_trace *out,
+		      struct pnic_error *err)
 {
 	struct trace_ctx ctx = { .out = out };
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	rc = each_line(name, buf, len, err, trace_line, &ctx);
+	rc = each_line(src, err, trace_line, &ctx);
 	if (!rc && out->n == 0)
-		rc = pnic_err_at(err, EINVAL, name, 0, 0, NULL,
+		rc = pnic_err_at(err, EINVAL, src->name, 0, 0, NULL,
 				 "no headers: expected lines of decimal numbers 'src_ip dst_ip src_port dst_port proto flags filter_id'");
 	if (rc)
 		cb_trace_free(out);
 	return rc;
+}
+
+int cb_trace_parse(const char *name, const char *buf, size_t len,
+		   struct cb_trace *out, struct pnic_error *err)
+{
+	struct line_src src = { .name = name, .buf = buf, .len = len };
+
+	return trace_read(&src, out, err);
 }
 
 void cb_trace_free(struct cb_trace *t)
@@ -528,80 +583,46 @@ void cb_trace_free(struct cb_trace *t)
 	memset(t, 0, sizeof *t);
 }
 
-static int read_file(const char *path, char **buf, size_t *len,
-		     struct pnic_error *err)
+/* Opens path for reading and fills src; 0 or a negative errno. */
+static int open_src(const char *path, struct line_src *src,
+		    struct pnic_error *err)
 {
-	size_t cap = 1 << 16, n = 0;
-	char *b, *nb;
-	FILE *f;
-	int rc = 0;
-
-	f = fopen(path, "rb");
-	if (!f)
+	memset(src, 0, sizeof *src);
+	src->name = path;
+	src->f = fopen(path, "rb");
+	if (!src->f)
 		return pnic_err_at(err, errno ? errno : EIO, path, 0, 0, NULL,
 				   "cannot open: %s", strerror(errno));
-	b = malloc(cap);
-	if (!b) {
-		rc = pnic_err(err, ENOMEM, "out of memory reading %s", path);
-		goto close_file;
-	}
-	for (;;) {
-		n += fread(b + n, 1, cap - n, f);
-		if (n < cap)
-			break;
-		nb = realloc(b, cap * 2);
-		if (!nb) {
-			rc = pnic_err(err, ENOMEM, "out of memory reading %s",
-				      path);
-			goto free_buf;
-		}
-		b = nb;
-		cap *= 2;
-	}
-	if (ferror(f)) {
-		rc = pnic_err_at(err, EIO, path, 0, 0, NULL, "read error");
-		goto free_buf;
-	}
-	*buf = b;
-	*len = n;
-	goto close_file;
-
-free_buf:
-	free(b);
-close_file:
-	fclose(f);
-	return rc;
+	return 0;
 }
 
 int cb_rules_load(const char *path, struct cb_rules *out,
 		  struct pnic_error *err)
 {
-	char *buf;
-	size_t len;
+	struct line_src src;
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	rc = read_file(path, &buf, &len, err);
+	rc = open_src(path, &src, err);
 	if (rc)
 		return rc;
-	rc = cb_rules_parse(path, buf, len, out, err);
-	free(buf);
+	rc = rules_read(&src, out, err);
+	fclose(src.f);
 	return rc;
 }
 
 int cb_trace_load(const char *path, struct cb_trace *out,
 		  struct pnic_error *err)
 {
-	char *buf;
-	size_t len;
+	struct line_src src;
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	rc = read_file(path, &buf, &len, err);
+	rc = open_src(path, &src, err);
 	if (rc)
 		return rc;
-	rc = cb_trace_parse(path, buf, len, out, err);
-	free(buf);
+	rc = trace_read(&src, out, err);
+	fclose(src.f);
 	return rc;
 }
 
