@@ -11,10 +11,12 @@
  * mostly exact 5-tuples, the shape of per-connection flow entries.
  *
  * A trace header is drawn from a chosen rule (every field inside the rule's
- * prefixes and ranges, often at a range's edge) and carries that rule's
- * 0-based index as filter id; PCT percent of headers (default 10) are
- * uniformly random and carry filter id -1.  Output is a function of the
- * arguments and the seed only.
+ * prefixes and ranges, often at a range's edge) and written as ClassBench's
+ * trace_generator writes one: the five header fields, the rule's flags
+ * field as one 32-bit word (value << 16 | mask, or 0 or 4294967295 for a
+ * wildcard) and the rule's 0-based index as filter id.  PCT percent of
+ * headers (default 10) are uniformly random and carry filter id -1.
+ * Output is a function of the arguments and the seed only.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -27,6 +29,10 @@
 #include "tools/splitmix.h"
 
 static uint64_t rng_s[4];
+
+/* A second stream, for the flags column only, so that adding that column
+ * left every other byte of a trace as it was for the same seed. */
+static uint64_t corner_s;
 
 static uint64_t rotl(uint64_t x, int k)
 {
@@ -211,6 +217,7 @@ static bool broad(const struct acl_rule *r)
 static void rng_start(uint64_t seed)
 {
 	rng_seed(seed);
+	corner_s = seed ^ 0x666c616773636f6cull;
 	for (int i = 0; i < N_NETS; i++)
 		nets[i] = (uint32_t)(rng_next() & 0xffff0000u);
 }
@@ -246,6 +253,17 @@ static uint16_t port_in(uint16_t lo, uint16_t hi)
 	}
 }
 
+/* The flags column as ClassBench's trace_generator writes it: the rule's
+ * flags field as the word value << 16 | mask, which it treats as a range
+ * and takes a corner of, so the word itself when the mask is non-zero and
+ * 0 or 4294967295 when the flags are a wildcard. */
+static uint32_t flags_corner(uint32_t word)
+{
+	if (word & 0xffff)
+		return word;
+	return splitmix64(&corner_s) >> 63 ? 0xffffffffu : 0;
+}
+
 static void gen_header(const struct cb_rules *rs, struct cb_header *h,
 		       unsigned random_pct)
 {
@@ -266,6 +284,7 @@ static void gen_header(const struct cb_rules *rs, struct cb_header *h,
 		h->h.dport = rnd(2) ? well_known[rnd(sizeof well_known / 2)]
 				    : (uint16_t)rnd(65536);
 		h->h.proto = rnd(8) ? protos[rnd(4)] : (uint8_t)rnd(256);
+		h->flags = flags_corner(0);
 		h->filter_id = -1;
 		return;
 	}
@@ -281,6 +300,7 @@ static void gen_header(const struct cb_rules *rs, struct cb_header *h,
 	h->h.proto = (uint8_t)((r->proto & r->proto_mask) |
 			       ((rnd(2) ? protos[rnd(4)] : rnd(256)) &
 				~r->proto_mask));
+	h->flags = flags_corner(rs->flags[i]);
 	h->filter_id = i;
 }
 
@@ -295,10 +315,13 @@ static void usage(FILE *f)
 		"                 --style acl (default): ACL-like prefixes, protocols\n"
 		"                 and port ranges of every shape; flow: mostly exact\n"
 		"                 5-tuples.\n"
-		"  trace RULES M  M headers 'src dst sport dport proto flags filter_id';\n"
-		"                 each drawn inside a random rule of RULES (filter_id =\n"
-		"                 its 0-based index), except PCT%% (default 10) random\n"
-		"                 headers with filter_id -1.\n"
+		"  trace RULES M  M headers 'src dst sport dport proto flags filter_id',\n"
+		"                 as ClassBench's trace_generator writes them: each\n"
+		"                 drawn inside a random rule of RULES; flags = that\n"
+		"                 rule's flags field as value << 16 | mask (0 or\n"
+		"                 4294967295 for a wildcard), filter_id = its 0-based\n"
+		"                 index; PCT%% (default 10) are random headers with\n"
+		"                 filter_id -1.\n"
 		"  --seed S       generator seed (default 1); same seed, same output.\n"
 		"  -o FILE        write to FILE instead of stdout.\n");
 }

@@ -242,7 +242,7 @@ static int parse_valmask(struct cursor *c, uint64_t max, uint64_t *v,
 }
 
 static int parse_rule_line(struct cursor *c, struct acl_rule *r,
-			   bool *flags_used)
+			   uint32_t *flags)
 {
 	uint64_t v, m;
 	int rc;
@@ -276,7 +276,7 @@ static int parse_rule_line(struct cursor *c, struct acl_rule *r,
 	r->src_ip &= r->src_len ? 0xffffffffu << (32 - r->src_len) : 0;
 	r->dst_ip &= r->dst_len ? 0xffffffffu << (32 - r->dst_len) : 0;
 
-	*flags_used = false;
+	*flags = 0;
 	if (!at_end(c) && !is_ws(*c->p)) {
 		char buf[16];
 
@@ -290,7 +290,7 @@ static int parse_rule_line(struct cursor *c, struct acl_rule *r,
 	rc = parse_valmask(c, 0xffff, &v, &m, "flags");
 	if (rc)
 		return rc;
-	*flags_used = m != 0;
+	*flags = (uint32_t)(v << 16 | m);
 	skip_ws(c);
 	if (!at_end(c))
 		return fail_at(c, c->p, NULL,
@@ -384,27 +384,28 @@ static int grow(void **arr, size_t *cap, size_t need, size_t size)
 
 struct rules_ctx {
 	struct cb_rules *out;
-	size_t cap;
+	size_t cap, flags_cap;
 };
 
 static int rule_line(struct cursor *c, void *ctx_)
 {
 	struct rules_ctx *ctx = ctx_;
 	struct cb_rules *o = ctx->out;
-	bool flags_used;
 	int rc;
 
 	if (o->n == UINT32_MAX)
 		return fail_at(c, c->p, NULL, "too many rules");
 	if (grow((void **)&o->rules, &ctx->cap, (size_t)o->n + 1,
-		 sizeof *o->rules))
+		 sizeof *o->rules) ||
+	    grow((void **)&o->flags, &ctx->flags_cap, (size_t)o->n + 1,
+		 sizeof *o->flags))
 		return pnic_err(c->err, ENOMEM, "out of memory at rule %u",
 				o->n);
-	rc = parse_rule_line(c, &o->rules[o->n], &flags_used);
+	rc = parse_rule_line(c, &o->rules[o->n], &o->flags[o->n]);
 	if (rc)
 		return rc;
 	o->rules[o->n].action = o->n;
-	o->flags_ignored += flags_used;
+	o->flags_ignored += (o->flags[o->n] & 0xffff) != 0;
 	o->n++;
 	return 0;
 }
@@ -438,6 +439,7 @@ void cb_rules_free(struct cb_rules *r)
 	if (!r)
 		return;
 	free(r->rules);
+	free(r->flags);
 	memset(r, 0, sizeof *r);
 }
 

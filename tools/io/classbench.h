@@ -9,7 +9,8 @@
  * and what was expected.
  *
  * The last field (ClassBench's 16-bit "flags" value/mask) is optional: it is
- * checked for syntax and then ignored for matching.  It is not the TCP
+ * checked for syntax, kept in cb_rules.flags as the one 32-bit word that
+ * trace_generator makes of it, and ignored for matching.  It is not the TCP
  * flags byte (it is 16 bits wide and ClassBench's seeds define no meaning
  * for it), the ipv4_5tuple key has no room for it, and ClassBench's header
  * traces carry no packet value to match it against (see the trace's flags
@@ -52,6 +53,7 @@
 
 struct cb_rules {
 	struct acl_rule *rules;   /* action = the rule's 0-based line order */
+	uint32_t *flags;          /* per rule: flags value << 16 | mask, 0 if absent */
 	uint32_t n;
 	uint32_t flags_ignored;   /* rules with a non-zero flags mask */
 };

@@ -71,6 +71,10 @@ Test(classbench, parses_rules)
 	cr_assert_eq(r.rules[2].proto, 17);
 	for (uint32_t i = 0; i < r.n; i++)
 		cr_assert_eq(r.rules[i].action, i);
+	/* the flags field as trace_generator's one word, value << 16 | mask */
+	cr_assert_eq(r.flags[0], 0);
+	cr_assert_eq(r.flags[1], 0x10001000u);
+	cr_assert_eq(r.flags[2], 0, "no flags field");
 	cb_rules_free(&r);
 	cb_rules_free(NULL);
 }
@@ -279,6 +283,7 @@ Test(classbench, write_then_parse_round_trip)
 	cr_assert_eq(r.n, 1);
 	cr_assert_eq(memcmp(&r.rules[0], &in, sizeof in), 0);
 	cr_assert_eq(r.flags_ignored, 1);
+	cr_assert_eq(r.flags[0], 0x10001000u);
 	cb_rules_free(&r);
 
 	snprintf(tpath, sizeof tpath, "%s/rt.trace", dir);
