@@ -17,13 +17,16 @@
 #include "host/acl.h"
 #include "model/tcam.h"
 #include "tools/io/classbench.h"
+#include "tools/io/cli.h"
+#include "tools/io/num.h"
 #include "tools/pnicsim/commands.h"
 
+#define PROG "pnicsim classify"
 #define DEFAULT_DEPTH 65536u
 
-static void usage(FILE *f)
+static void usage(void)
 {
-	fprintf(f,
+	printf(
 "usage: pnicsim classify RULES TRACE [--depth N] [--linear] [--check]\n"
 "                                    [--profile NAME] [--repeat K] [--quiet]\n"
 "\n"
@@ -63,8 +66,10 @@ static void usage(FILE *f)
 "                  the rules directly (no TCAM) and fail (exit 1) on any\n"
 "                  disagreement.\n"
 "  --profile NAME  key profile (default ipv4_5tuple; ipv4_flow, default).\n"
-"  --repeat K      run the lookup loop K times (timing only; default 1).\n"
+"  --repeat K      run the lookup loop K times (1..1000000, default 1;\n"
+"                  timing only).\n"
 "  --quiet         do not print the per-header answers.\n"
+"Numbers are decimal or 0x hex.\n"
 "\n"
 "exit status: 0 ok, 1 bad input or a --check disagreement, 2 bad usage.\n",
 		(unsigned)TCAM_MIN_DEPTH, (unsigned)TCAM_MAX_DEPTH,
@@ -76,19 +81,78 @@ struct opts {
 	uint32_t depth;
 	bool linear, check, quiet;
 	const struct key_profile *profile;
-	unsigned long repeat;
+	uint64_t repeat;
 };
 
-static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
+/* num_option() reports a bad number on its own line; say where help is
+ * after it, as cli_usage_error() does after every other fault.  0 or 2. */
+static int number_arg(const char *opt, const char *s, uint64_t min,
+		      uint64_t max, uint64_t *out)
 {
-	char *end;
-	unsigned long v;
+	if (num_option(PROG, opt, s, min, max, 0, out))
+		return 0;
+	fprintf(stderr, "Try '" PROG " --help' for more information.\n");
+	return 2;
+}
 
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-' || v > max)
-		return -1;
-	*out = v;
+/* 'auto' (0) or a depth the TCAM model takes. */
+static int depth_arg(const char *s, uint32_t *depth)
+{
+	char range[64];
+	uint64_t v;
+	int rc;
+
+	if (!strcmp(s, "auto")) {
+		*depth = 0;
+		return 0;
+	}
+	rc = num_parse_u64(s, TCAM_MIN_DEPTH, TCAM_MAX_DEPTH, 0, &v);
+	if (!rc) {
+		*depth = (uint32_t)v;
+		return 0;
+	}
+	num_range_str(TCAM_MIN_DEPTH, TCAM_MAX_DEPTH, range, sizeof range);
+	if (rc == -ERANGE)
+		return cli_usage_error(PROG, "--depth: '%s' is out of range %s",
+				       s, range);
+	return cli_usage_error(PROG, "--depth: '%s' is not 'auto' or a number (want %s, decimal or 0x hex)",
+			       s, range);
+}
+
+/* An option that takes a value: argv[*i] and its value argv[*i + 1]. */
+static int value_option(int argc, char **argv, int *i, struct opts *o)
+{
+	const char *a = argv[*i], *val;
+
+	if (*i + 1 >= argc)
+		return cli_usage_error(PROG, "%s needs a value", a);
+	val = argv[++*i];
+	if (!strcmp(a, "--depth"))
+		return depth_arg(val, &o->depth);
+	if (!strcmp(a, "--repeat"))
+		return number_arg("--repeat", val, 1, 1000000, &o->repeat);
+	o->profile = key_profile_builtin(val);
+	if (!o->profile)
+		return cli_usage_error(PROG, "unknown key profile '%s' (ipv4_5tuple, ipv4_flow or default)",
+				       val);
+	return 0;
+}
+
+static int option(int argc, char **argv, int *i, struct opts *o)
+{
+	const char *a = argv[*i];
+
+	if (!strcmp(a, "--linear"))
+		o->linear = true;
+	else if (!strcmp(a, "--check"))
+		o->check = true;
+	else if (!strcmp(a, "--quiet"))
+		o->quiet = true;
+	else if (!strcmp(a, "--depth") || !strcmp(a, "--repeat") ||
+		 !strcmp(a, "--profile"))
+		return value_option(argc, argv, i, o);
+	else
+		return cli_usage_error(PROG, "unknown option '%s'", a);
 	return 0;
 }
 
@@ -96,61 +160,24 @@ static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
 static int parse_args(int argc, char **argv, struct opts *o)
 {
 	unsigned npos = 0;
-	unsigned long v;
+	int rc;
 
 	memset(o, 0, sizeof *o);
 	o->depth = DEFAULT_DEPTH;
 	o->repeat = 1;
 	o->profile = key_profile_ipv4_5tuple();
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage();
+			return 1;
+		}
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(stdout);
-			return 1;
-		} else if (!strcmp(a, "--linear")) {
-			o->linear = true;
-		} else if (!strcmp(a, "--check")) {
-			o->check = true;
-		} else if (!strcmp(a, "--quiet")) {
-			o->quiet = true;
-		} else if (!strcmp(a, "--depth") || !strcmp(a, "--repeat") ||
-			   !strcmp(a, "--profile")) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "pnicsim classify: %s needs a value\n", a);
-				return 2;
-			}
-			const char *val = argv[++i];
-
-			if (!strcmp(a, "--profile")) {
-				o->profile = key_profile_builtin(val);
-				if (!o->profile) {
-					fprintf(stderr, "pnicsim classify: unknown key profile '%s'\n", val);
-					return 2;
-				}
-			} else if (!strcmp(a, "--depth")) {
-				if (!strcmp(val, "auto")) {
-					o->depth = 0;
-				} else if (parse_ulong(val, TCAM_MAX_DEPTH, &v) ||
-					   v < TCAM_MIN_DEPTH) {
-					fprintf(stderr, "pnicsim classify: --depth '%s' is not 'auto' or an integer in %u..%u\n",
-						val, (unsigned)TCAM_MIN_DEPTH,
-						(unsigned)TCAM_MAX_DEPTH);
-					return 2;
-				} else {
-					o->depth = (uint32_t)v;
-				}
-			} else {
-				if (parse_ulong(val, 1000000, &v) || v == 0) {
-					fprintf(stderr, "pnicsim classify: --repeat '%s' is not an integer in 1..1000000\n",
-						val);
-					return 2;
-				}
-				o->repeat = v;
-			}
-		} else if (a[0] == '-' && a[1]) {
-			fprintf(stderr, "pnicsim classify: unknown option '%s' (see --help)\n", a);
-			return 2;
+		if (a[0] == '-' && a[1]) {
+			rc = option(argc, argv, &i, o);
+			if (rc)
+				return rc;
 		} else if (npos == 0) {
 			o->rules = a;
 			npos++;
@@ -158,14 +185,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->trace = a;
 			npos++;
 		} else {
-			fprintf(stderr, "pnicsim classify: unexpected argument '%s' (see --help)\n", a);
-			return 2;
+			return cli_usage_error(PROG, "unexpected argument '%s'", a);
 		}
 	}
-	if (npos != 2) {
-		fprintf(stderr, "pnicsim classify: expected RULES and TRACE files (see --help)\n");
-		return 2;
-	}
+	if (npos != 2)
+		return cli_usage_error(PROG, "expected RULES and TRACE files");
 	return 0;
 }
 
@@ -287,7 +311,7 @@ int cmd_classify(int argc, char **argv)
 	/* The timed loop: TCAM lookup and the entry -> rule map, nothing else. */
 	double t0 = now_s();
 
-	for (unsigned long r = 0; r < o.repeat; r++) {
+	for (uint64_t r = 0; r < o.repeat; r++) {
 		if (o.linear)
 			for (size_t i = 0; i < trace.n; i++)
 				ans[i] = acl_index_rule(acl, tcam_lookup_linear(tcam, &keys[i]));

@@ -261,17 +261,65 @@ Test(cmd_classify, bad_rule_line_names_its_place)
 	cr_assert(strstr(out, want), "no %s in: %s", want, out);
 }
 
+/* A usage error: exit 2 and, on stderr, one line that names the fault
+ * (`fault` is part of it) and one that says where help is; never the
+ * whole help text.  `args` follow RULES and TRACE. */
+static void refused(const char *args, const char *fault)
+{
+	char *nl;
+
+	cr_assert_eq(classify("%s/rules %s/trace %s", dir, dir, args), 2,
+		     "%s: %s", args, out);
+	nl = strchr(out, '\n');
+	cr_assert_not_null(nl, "%s: %s", args, out);
+	cr_assert_eq(strncmp(out, "pnicsim classify: ", 18), 0, "%s: %s", args, out);
+	cr_assert(strstr(out, fault) && strstr(out, fault) < nl,
+		  "%s: '%s' not on the first line of: %s", args, fault, out);
+	cr_assert_str_eq(nl + 1,
+			 "Try 'pnicsim classify --help' for more information.\n",
+			 "%s", args);
+}
+
+/* --depth and --repeat are read by tools/io/num: decimal or 0x hex, no
+ * sign, no space, nothing after the number, nothing out of range. */
+Test(cmd_classify, bad_numbers_refused)
+{
+	write_files();
+	refused("--repeat 0", "--repeat: '0' is out of range 1..1000000");
+	refused("--repeat -1", "--repeat: '-1' is not a number");
+	refused("--repeat ' 5'", "--repeat: ' 5' is not a number");
+	refused("--repeat +5", "--repeat: '+5' is not a number");
+	refused("--repeat 5x", "--repeat: '5x' is not a number");
+	refused("--repeat 18446744073709551616", "--repeat: '18446744073709551616' is out of range");
+	refused("--depth -64", "--depth: '-64' is not 'auto' or a number");
+	refused("--depth 8", "--depth: '8' is out of range 16..262144");
+	refused("--depth 99999999999999999999", "--depth: '99999999999999999999' is out of range");
+	refused("--depth 1k", "--depth: '1k' is not 'auto' or a number");
+	refused("--depth ''", "--depth: '' is not 'auto' or a number");
+}
+
+/* Hex and a leading zero read as tools/io/num reads them. */
+Test(cmd_classify, numbers_decimal_or_hex)
+{
+	write_files();
+	cr_assert_eq(classify("%s/rules %s/trace --quiet --depth 0x40 --repeat 0x2",
+			      dir, dir), 0, "%s", out);
+	cr_assert_str_eq(field("tcam_depth"), "64");
+	cr_assert_eq(classify("%s/rules %s/trace --quiet --depth 040", dir, dir),
+		     0, "%s", out);
+	cr_assert_str_eq(field("tcam_depth"), "40");
+}
+
 Test(cmd_classify, bad_usage)
 {
 	write_files();
 	cr_assert_eq(classify("--help"), 0, "%s", out);
 	cr_assert(strstr(out, "usage: pnicsim classify RULES TRACE"), "%s", out);
-	cr_assert_eq(classify("%s/rules %s/trace --repeat 0", dir, dir), 2, "%s", out);
-	cr_assert(strstr(out, "--repeat '0'"), "%s", out);
-	cr_assert_eq(classify("%s/rules %s/trace --profile nope", dir, dir), 2, "%s", out);
-	cr_assert(strstr(out, "unknown key profile 'nope'"), "%s", out);
-	cr_assert_eq(classify("%s/rules %s/trace --depth", dir, dir), 2, "%s", out);
-	cr_assert(strstr(out, "--depth needs a value"), "%s", out);
-	cr_assert_eq(classify("%s/rules %s/trace extra", dir, dir), 2, "%s", out);
-	cr_assert(strstr(out, "unexpected argument 'extra'"), "%s", out);
+	refused("--profile nope", "unknown key profile 'nope'");
+	refused("--depth", "--depth needs a value");
+	refused("extra", "unexpected argument 'extra'");
+	refused("--fast", "unknown option '--fast'");
+	cr_assert_eq(classify("%s/rules", dir), 2, "%s", out);
+	cr_assert_str_eq(out, "pnicsim classify: expected RULES and TRACE files\n"
+			      "Try 'pnicsim classify --help' for more information.\n");
 }
