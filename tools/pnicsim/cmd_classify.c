@@ -244,149 +244,193 @@ static void report_filter_ids(const struct cb_trace *t, const int32_t *ans,
 	fprintf(stderr, " (a trace for another rule file, or 1-based ids?)\n");
 }
 
-int cmd_classify(int argc, char **argv)
+/* Everything one run holds, freed by run_free(). */
+struct run {
+	struct opts o;
+	struct cb_rules rules;
+	struct cb_trace trace;
+	struct acl *acl;
+	struct tcam *tcam;
+	struct pnic_key *keys;
+	int32_t *ans;
+	double seconds;           /* the timed loop, all repeats */
+	size_t matches, mismatches;
+};
+
+static int fail(const struct pnic_error *err)
 {
-	struct cb_rules rules = { 0 };
-	struct cb_trace trace = { 0 };
-	struct acl_params ap;
+	char buf[512];
+
+	fprintf(stderr, PROG ": %s\n", pnic_error_str(err, buf, sizeof buf));
+	return 1;
+}
+
+/* The rule set compiled and installed in a TCAM of the asked depth. */
+static int build_tcam(struct run *r)
+{
+	struct acl_params ap = { r->o.profile, r->o.depth };
 	struct tcam_params tp;
 	struct pnic_error err;
-	struct pnic_key *keys = NULL;
-	int32_t *ans = NULL;
-	struct acl *acl = NULL;
-	struct tcam *tcam = NULL;
-	struct opts o;
 	char buf[512];
-	int rc = 1;
+	int rc;
 
 	pnic_error_clear(&err);
-	switch (parse_args(argc, argv, &o)) {
-	case 0: break;
-	case 1: return 0;
-	default: return 2;
-	}
-	if (cb_rules_load(o.rules, &rules, &err) ||
-	    cb_trace_load(o.trace, &trace, &err)) {
-		fprintf(stderr, "pnicsim classify: %s\n",
-			pnic_error_str(&err, buf, sizeof buf));
-		goto free_files;
-	}
-
-	ap.profile = o.profile;
-	ap.depth = o.depth; /* 0 (auto): up to TCAM_MAX_DEPTH */
-	rc = acl_compile(&ap, rules.rules, rules.n, &acl, &err);
+	rc = acl_compile(&ap, r->rules.rules, r->rules.n, &r->acl, &err);
 	if (rc) {
-		fprintf(stderr, "pnicsim classify: %s: %s\n", o.rules,
+		fprintf(stderr, PROG ": %s: %s\n", r->o.rules,
 			pnic_error_str(&err, buf, sizeof buf));
 		if (rc == -ENOSPC)
-			fprintf(stderr, "pnicsim classify: use --depth (up to %u)\n",
+			fprintf(stderr, PROG ": use --depth (up to %u)\n",
 				(unsigned)TCAM_MAX_DEPTH);
-		rc = 1;
-		goto free_files;
+		return 1;
 	}
-	rc = 1;
 	/* auto: the smallest power of two that holds the set, as a hardware
 	 * TCAM would be sized (the linear oracle scans the whole depth) */
-	tp.depth = o.depth;
+	tp.depth = r->o.depth;
 	if (!tp.depth)
-		for (tp.depth = TCAM_MIN_DEPTH; tp.depth < acl_entry_count(acl);)
+		for (tp.depth = TCAM_MIN_DEPTH; tp.depth < acl_entry_count(r->acl);)
 			tp.depth *= 2;
-	tp.key_bits = o.profile->key_bits;
-	if (tcam_create(&tp, &tcam, &err) || acl_install(acl, tcam, 0, &err)) {
-		fprintf(stderr, "pnicsim classify: %s\n",
-			pnic_error_str(&err, buf, sizeof buf));
-		goto free_acl;
-	}
+	tp.key_bits = r->o.profile->key_bits;
+	if (tcam_create(&tp, &r->tcam, &err) ||
+	    acl_install(r->acl, r->tcam, 0, &err))
+		return fail(&err);
+	return 0;
+}
 
-	keys = malloc(trace.n * sizeof *keys);
-	ans = malloc(trace.n * sizeof *ans);
-	if (!keys || !ans) {
-		fprintf(stderr, "pnicsim classify: out of memory for %zu headers\n",
-			trace.n);
-		goto free_tcam;
-	}
-	for (size_t i = 0; i < trace.n; i++)
-		acl_header_key(acl, &trace.hdrs[i].h, &keys[i]);
+/* Keys built before the clock starts; the timed loop is TCAM lookup and
+ * the entry -> rule map, nothing else. */
+static int lookups(struct run *r)
+{
+	const struct cb_trace *t = &r->trace;
 
-	/* The timed loop: TCAM lookup and the entry -> rule map, nothing else. */
+	r->keys = malloc(t->n * sizeof *r->keys);
+	r->ans = malloc(t->n * sizeof *r->ans);
+	if (!r->keys || !r->ans) {
+		fprintf(stderr, PROG ": out of memory for %zu headers\n", t->n);
+		return 1;
+	}
+	for (size_t i = 0; i < t->n; i++)
+		acl_header_key(r->acl, &t->hdrs[i].h, &r->keys[i]);
+
 	double t0 = now_s();
 
-	for (uint64_t r = 0; r < o.repeat; r++) {
-		if (o.linear)
-			for (size_t i = 0; i < trace.n; i++)
-				ans[i] = acl_index_rule(acl, tcam_lookup_linear(tcam, &keys[i]));
+	for (uint64_t k = 0; k < r->o.repeat; k++) {
+		if (r->o.linear)
+			for (size_t i = 0; i < t->n; i++)
+				r->ans[i] = acl_index_rule(r->acl, tcam_lookup_linear(r->tcam, &r->keys[i]));
 		else
-			for (size_t i = 0; i < trace.n; i++)
-				ans[i] = acl_index_rule(acl, tcam_lookup(tcam, &keys[i]));
+			for (size_t i = 0; i < t->n; i++)
+				r->ans[i] = acl_index_rule(r->acl, tcam_lookup(r->tcam, &r->keys[i]));
 	}
-	double dt = now_s() - t0;
+	r->seconds = now_s() - t0;
+	return 0;
+}
 
-	size_t matches = 0, mismatches = 0;
+/* Header i against the oracle, the first ten disagreements printed. */
+static void check_one(struct run *r, size_t i)
+{
+	const struct acl_header *h = &r->trace.hdrs[i].h;
+	int32_t want = acl_classify_linear(r->rules.rules, r->rules.n, h);
 
-	if (!o.quiet) {
+	if (want == r->ans[i] || ++r->mismatches > 10)
+		return;
+	fprintf(stderr, PROG ": MISMATCH %s line %zu (", r->o.trace, i + 1);
+	print_header(stderr, h);
+	fprintf(stderr, "): TCAM says rule %d, the rules say %d\n", r->ans[i],
+		want);
+}
+
+/* One answer per header on stdout (unless --quiet), counted and, with
+ * --check, compared with the oracle. */
+static int answers(struct run *r)
+{
+	if (!r->o.quiet) {
 		static char obuf[1 << 16];
 
 		setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
 	}
-	for (size_t i = 0; i < trace.n; i++) {
-		const struct cb_header *h = &trace.hdrs[i];
-
-		matches += ans[i] >= 0;
-		if (!o.quiet)
-			printf("%d\n", ans[i]);
-		if (o.check) {
-			int32_t want = acl_classify_linear(rules.rules, rules.n, &h->h);
-
-			if (want != ans[i] && ++mismatches <= 10) {
-				fprintf(stderr, "pnicsim classify: MISMATCH %s line %zu (",
-					o.trace, i + 1);
-				print_header(stderr, &h->h);
-				fprintf(stderr, "): TCAM says rule %d, the rules say %d\n",
-					ans[i], want);
-			}
-		}
+	for (size_t i = 0; i < r->trace.n; i++) {
+		r->matches += r->ans[i] >= 0;
+		if (!r->o.quiet)
+			printf("%d\n", r->ans[i]);
+		if (r->o.check)
+			check_one(r, i);
 	}
 	if (fflush(stdout)) {
-		fprintf(stderr, "pnicsim classify: cannot write the answers: %s\n",
+		fprintf(stderr, PROG ": cannot write the answers: %s\n",
 			strerror(errno));
-		goto free_tcam;
+		return 1;
 	}
+	return 0;
+}
 
-	double lps = dt > 0 ? (double)trace.n * (double)o.repeat / dt : 0;
+/* The stderr summary; 1 when --check found a disagreement. */
+static int summary(const struct run *r)
+{
+	size_t n = r->trace.n;
+	double lps = r->seconds > 0 ?
+		     (double)n * (double)r->o.repeat / r->seconds : 0;
 
-	fprintf(stderr, "headers       %zu\n", trace.n);
-	fprintf(stderr, "matches       %zu\n", matches);
-	fprintf(stderr, "misses        %zu\n", trace.n - matches);
-	fprintf(stderr, "rules         %u\n", rules.n);
-	fprintf(stderr, "tcam_entries  %u\n", acl_entry_count(acl));
-	fprintf(stderr, "tcam_depth    %u\n", tcam_depth(tcam));
-	fprintf(stderr, "masks         %u\n", tcam_mask_count(tcam));
-	fprintf(stderr, "lookup        %s\n", o.linear ? "linear" : "fast");
+	fprintf(stderr, "headers       %zu\n", n);
+	fprintf(stderr, "matches       %zu\n", r->matches);
+	fprintf(stderr, "misses        %zu\n", n - r->matches);
+	fprintf(stderr, "rules         %u\n", r->rules.n);
+	fprintf(stderr, "tcam_entries  %u\n", acl_entry_count(r->acl));
+	fprintf(stderr, "tcam_depth    %u\n", tcam_depth(r->tcam));
+	fprintf(stderr, "masks         %u\n", tcam_mask_count(r->tcam));
+	fprintf(stderr, "lookup        %s\n", r->o.linear ? "linear" : "fast");
 	fprintf(stderr, "lookups_per_s %.0f\n", lps);
-	fprintf(stderr, "loop_seconds  %.6f\n", dt);
-	if (rules.flags_ignored)
+	fprintf(stderr, "loop_seconds  %.6f\n", r->seconds);
+	if (r->rules.flags_ignored)
 		fprintf(stderr, "note          %u rules have a ClassBench flags match, ignored (docs/rules.md)\n",
-			rules.flags_ignored);
-	report_filter_ids(&trace, ans, rules.n);
-	if (o.check) {
-		if (mismatches) {
-			fprintf(stderr, "check         FAILED: %zu of %zu answers differ from a linear scan over the rules\n",
-				mismatches, trace.n);
-			goto free_tcam;
-		}
-		fprintf(stderr, "check         ok (%zu answers agree with a linear scan over the rules)\n",
-			trace.n);
+			r->rules.flags_ignored);
+	report_filter_ids(&r->trace, r->ans, r->rules.n);
+	if (!r->o.check)
+		return 0;
+	if (r->mismatches) {
+		fprintf(stderr, "check         FAILED: %zu of %zu answers differ from a linear scan over the rules\n",
+			r->mismatches, n);
+		return 1;
 	}
-	rc = 0;
+	fprintf(stderr, "check         ok (%zu answers agree with a linear scan over the rules)\n",
+		n);
+	return 0;
+}
 
-free_tcam:
-	free(keys);
-	free(ans);
-	tcam_destroy(tcam);
-free_acl:
-	acl_destroy(acl);
-free_files:
-	cb_rules_free(&rules);
-	cb_trace_free(&trace);
+static void run_free(struct run *r)
+{
+	free(r->keys);
+	free(r->ans);
+	tcam_destroy(r->tcam);
+	acl_destroy(r->acl);
+	cb_rules_free(&r->rules);
+	cb_trace_free(&r->trace);
+}
+
+int cmd_classify(int argc, char **argv)
+{
+	struct run r;
+	struct pnic_error err;
+	int rc;
+
+	memset(&r, 0, sizeof r);
+	switch (parse_args(argc, argv, &r.o)) {
+	case 0: break;
+	case 1: return 0;
+	default: return 2;
+	}
+	pnic_error_clear(&err);
+	if (cb_rules_load(r.o.rules, &r.rules, &err) ||
+	    cb_trace_load(r.o.trace, &r.trace, &err))
+		rc = fail(&err);
+	else
+		rc = build_tcam(&r);
+	if (!rc)
+		rc = lookups(&r);
+	if (!rc)
+		rc = answers(&r);
+	if (!rc)
+		rc = summary(&r);
+	run_free(&r);
 	return rc;
 }
