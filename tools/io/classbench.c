@@ -508,7 +508,7 @@ static int trace_check(struct cursor *c, const uint64_t v[7],
 
 	for (unsigned i = 0; i < n; i++) {
 		const char *name = trace_column(i, n);
-		bool id = name[0] == 'f' && name[1] == 'i';
+		bool id = i == n - 1 && n > 5;
 
 		if (v[i] == NO_ID && !id)
 			return fail_at(c, at[i], name,
