@@ -11,10 +11,12 @@
  * mostly exact 5-tuples, the shape of per-connection flow entries.
  *
  * A trace header is drawn from a chosen rule (every field inside the rule's
- * prefixes and ranges, often at a range's edge) and carries that rule's
- * 0-based index as filter id; PCT percent of headers (default 10) are
- * uniformly random and carry filter id -1.  Output is a function of the
- * arguments and the seed only.
+ * prefixes and ranges, often at a range's edge) and written as ClassBench's
+ * trace_generator writes one: the five header fields, the rule's flags
+ * field as one 32-bit word (value << 16 | mask, or 0 or 4294967295 for a
+ * wildcard) and the rule's 0-based index as filter id.  PCT percent of
+ * headers (default 10) are uniformly random and carry filter id -1.
+ * Output is a function of the arguments and the seed only.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -24,9 +26,15 @@
 #include <string.h>
 
 #include "tools/io/classbench.h"
+#include "tools/io/cli.h"
+#include "tools/io/num.h"
 #include "tools/splitmix.h"
 
 static uint64_t rng_s[4];
+
+/* A second stream, for the flags column only, so that adding that column
+ * left every other byte of a trace as it was for the same seed. */
+static uint64_t corner_s;
 
 static uint64_t rotl(uint64_t x, int k)
 {
@@ -207,34 +215,35 @@ static bool broad(const struct acl_rule *r)
 	return r->src_len + r->dst_len < 16;
 }
 
-static int write_rules(FILE *out, uint32_t n, bool flow)
+/* Every draw starts here: the seed, then the network pool. */
+static void rng_start(uint64_t seed)
 {
-	struct acl_rule *r = malloc((size_t)n * sizeof *r);
-	uint16_t *fl = malloc((size_t)n * sizeof *fl);
-	uint16_t *fm = malloc((size_t)n * sizeof *fm);
-	int rc = -1;
+	rng_seed(seed);
+	corner_s = seed ^ 0x666c616773636f6cull;
+	for (int i = 0; i < N_NETS; i++)
+		nets[i] = (uint32_t)(rng_next() & 0xffff0000u);
+}
 
-	if (!r || !fl || !fm) {
-		fprintf(stderr, "cbgen: out of memory for %u rules\n", n);
-		goto free_all;
+/* The rules are one stream of draws from the seed, so the set is drawn
+ * twice instead of being held: the first pass writes the specific rules,
+ * the second the broad ones, in the order drawn.  Memory stays the same
+ * whatever N is; the price is drawing every rule twice. */
+static void write_rules(FILE *out, uint64_t seed, uint32_t n, bool flow)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		rng_start(seed);
+		for (uint32_t i = 0; i < n; i++) {
+			struct acl_rule r;
+			uint16_t fl = 0, fm = 0;
+
+			if (flow)
+				gen_rule_flow(&r);
+			else
+				gen_rule_acl(&r, &fl, &fm);
+			if (broad(&r) == (pass == 1))
+				cb_write_rule(out, &r, fl, fm);
+		}
 	}
-	for (uint32_t i = 0; i < n; i++) {
-		fl[i] = fm[i] = 0;
-		if (flow)
-			gen_rule_flow(&r[i]);
-		else
-			gen_rule_acl(&r[i], &fl[i], &fm[i]);
-	}
-	for (int pass = 0; pass < 2; pass++)
-		for (uint32_t i = 0; i < n; i++)
-			if (broad(&r[i]) == (pass == 1))
-				cb_write_rule(out, &r[i], fl[i], fm[i]);
-	rc = 0;
-free_all:
-	free(r);
-	free(fl);
-	free(fm);
-	return rc;
 }
 
 static uint16_t port_in(uint16_t lo, uint16_t hi)
@@ -244,6 +253,17 @@ static uint16_t port_in(uint16_t lo, uint16_t hi)
 	case 1: return hi;
 	default: return (uint16_t)(lo + rnd((uint32_t)hi - lo + 1));
 	}
+}
+
+/* The flags column as ClassBench's trace_generator writes it: the rule's
+ * flags field as the word value << 16 | mask, which it treats as a range
+ * and takes a corner of, so the word itself when the mask is non-zero and
+ * 0 or 4294967295 when the flags are a wildcard. */
+static uint32_t flags_corner(uint32_t word)
+{
+	if (word & 0xffff)
+		return word;
+	return splitmix64(&corner_s) >> 63 ? 0xffffffffu : 0;
 }
 
 static void gen_header(const struct cb_rules *rs, struct cb_header *h,
@@ -266,6 +286,7 @@ static void gen_header(const struct cb_rules *rs, struct cb_header *h,
 		h->h.dport = rnd(2) ? well_known[rnd(sizeof well_known / 2)]
 				    : (uint16_t)rnd(65536);
 		h->h.proto = rnd(8) ? protos[rnd(4)] : (uint8_t)rnd(256);
+		h->flags = flags_corner(0);
 		h->filter_id = -1;
 		return;
 	}
@@ -281,163 +302,206 @@ static void gen_header(const struct cb_rules *rs, struct cb_header *h,
 	h->h.proto = (uint8_t)((r->proto & r->proto_mask) |
 			       ((rnd(2) ? protos[rnd(4)] : rnd(256)) &
 				~r->proto_mask));
+	h->flags = flags_corner(rs->flags[i]);
 	h->filter_id = i;
 }
 
-static void usage(FILE *f)
+#define PROG "cbgen"
+#define MAX_COUNT 100000000u
+
+static void usage(void)
 {
-	fprintf(f,
-		"usage: cbgen rules N [--seed S] [--style acl|flow] [-o FILE]\n"
-		"       cbgen trace RULES M [--seed S] [--random PCT] [-o FILE]\n"
-		"\n"
-		"Writes ClassBench-format rules or header traces (see docs/rules.md).\n"
-		"  rules N        N filters, first line = highest priority.\n"
-		"                 --style acl (default): ACL-like prefixes, protocols\n"
-		"                 and port ranges of every shape; flow: mostly exact\n"
-		"                 5-tuples.\n"
-		"  trace RULES M  M headers 'src dst sport dport proto flags filter_id';\n"
-		"                 each drawn inside a random rule of RULES (filter_id =\n"
-		"                 its 0-based index), except PCT%% (default 10) random\n"
-		"                 headers with filter_id -1.\n"
-		"  --seed S       generator seed (default 1); same seed, same output.\n"
-		"  -o FILE        write to FILE instead of stdout.\n");
+	printf("usage: cbgen rules N [--seed S] [--style acl|flow] [-o FILE]\n"
+	       "       cbgen trace RULES M [--seed S] [--random PCT] [-o FILE]\n"
+	       "\n"
+	       "Writes ClassBench-format rules or header traces (see docs/rules.md).\n"
+	       "  rules N        N filters (1..%u), first line = highest priority.\n"
+	       "                 --style acl (default): ACL-like prefixes, protocols\n"
+	       "                 and port ranges of every shape; flow: mostly exact\n"
+	       "                 5-tuples.\n"
+	       "  trace RULES M  M headers (1..%u) 'src dst sport dport proto flags\n"
+	       "                 filter_id', as ClassBench's trace_generator writes\n"
+	       "                 them: each drawn inside a random rule of RULES;\n"
+	       "                 flags = that rule's flags field as value << 16 | mask\n"
+	       "                 (0 or 4294967295 for a wildcard), filter_id = its\n"
+	       "                 0-based index; PCT%% (0..100, default 10) are random\n"
+	       "                 headers with filter_id -1.\n"
+	       "  --seed S       generator seed (0..2^64-1, default 1); same seed,\n"
+	       "                 same output.\n"
+	       "  -o FILE        write to FILE instead of stdout.\n"
+	       "Numbers are decimal or 0x hex.  Exit status: 0 ok, 1 a file could\n"
+	       "not be read or written, 2 bad usage.\n",
+	       MAX_COUNT, MAX_COUNT);
 }
 
-static int parse_u64(const char *s, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
+struct opts {
+	bool rules_mode, flow;
+	const char *style, *random, *out_path, *pos[2];
+	unsigned npos;
+	uint64_t seed, count, random_pct;
+};
 
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s || *end || v > max || s[0] == '-')
-		return -1;
-	*out = v;
+/* num_option() reports a bad number on its own line; say where help is
+ * after it, as cli_usage_error() does after every other fault.  0 or 2. */
+static int number_arg(const char *what, const char *s, uint64_t min,
+		      uint64_t max, uint64_t *out)
+{
+	if (num_option(PROG, what, s, min, max, 0, out))
+		return 0;
+	fprintf(stderr, "Try '" PROG " --help' for more information.\n");
+	return 2;
+}
+
+/* One option at argv[*i] (its value, if any, at argv[*i + 1]). */
+static int parse_option(int argc, char **argv, int *i, struct opts *o)
+{
+	const char *a = argv[*i];
+
+	if (strcmp(a, "--seed") && strcmp(a, "--style") && strcmp(a, "-o") &&
+	    strcmp(a, "--random"))
+		return cli_usage_error(PROG, "unknown option '%s'", a);
+	if (*i + 1 >= argc)
+		return cli_usage_error(PROG, "%s needs a value", a);
+	(*i)++;
+	if (!strcmp(a, "--seed"))
+		return number_arg("--seed", argv[*i], 0, UINT64_MAX, &o->seed);
+	if (!strcmp(a, "--style"))
+		o->style = argv[*i];
+	else if (!strcmp(a, "--random"))
+		o->random = argv[*i];
+	else
+		o->out_path = argv[*i];
 	return 0;
+}
+
+/* What only one mode takes, and the positional arguments. */
+static int check_mode(struct opts *o)
+{
+	if (o->rules_mode && o->random)
+		return cli_usage_error(PROG, "--random is for 'cbgen trace'");
+	if (!o->rules_mode && o->style)
+		return cli_usage_error(PROG, "--style is for 'cbgen rules'");
+	if (o->style && strcmp(o->style, "acl") && strcmp(o->style, "flow"))
+		return cli_usage_error(PROG, "unknown --style '%s' (acl or flow)",
+				       o->style);
+	o->flow = o->style && !strcmp(o->style, "flow");
+	if (o->npos != (o->rules_mode ? 1u : 2u))
+		return cli_usage_error(PROG, "%s expects %s", o->rules_mode ?
+				       "rules" : "trace", o->rules_mode ?
+				       "N (number of rules)" :
+				       "RULES (a ClassBench file) and M (number of headers)");
+	if (o->random && number_arg("--random", o->random, 0, 100,
+				    &o->random_pct))
+		return 2;
+	return number_arg(o->rules_mode ? "N" : "M", o->pos[o->npos - 1], 1,
+			  MAX_COUNT, &o->count);
+}
+
+/* 0: run, 1: help printed, 2: usage error printed. */
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	int rc;
+
+	memset(o, 0, sizeof *o);
+	o->seed = 1;
+	o->random_pct = 10;
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage();
+			return 1;
+		}
+	if (argc < 2)
+		return cli_usage_error(PROG, "expected 'rules N' or 'trace RULES M'");
+	if (strcmp(argv[1], "rules") && strcmp(argv[1], "trace"))
+		return cli_usage_error(PROG, "unknown mode '%s' (rules or trace)",
+				       argv[1]);
+	o->rules_mode = !strcmp(argv[1], "rules");
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+
+		/* "-5" is a count to refuse as a number, not an option */
+		if (a[0] == '-' && a[1] && !(a[1] >= '0' && a[1] <= '9')) {
+			rc = parse_option(argc, argv, &i, o);
+			if (rc)
+				return rc;
+		} else if (o->npos < (o->rules_mode ? 1u : 2u)) {
+			o->pos[o->npos++] = a;
+		} else {
+			return cli_usage_error(PROG, "unexpected argument '%s'", a);
+		}
+	}
+	return check_mode(o);
+}
+
+static FILE *open_out(const struct opts *o)
+{
+	FILE *f = o->out_path ? fopen(o->out_path, "w") : stdout;
+
+	if (!f)
+		fprintf(stderr, PROG ": cannot write %s: %s\n", o->out_path,
+			strerror(errno));
+	return f;
+}
+
+/* Flushes and closes f; 0, or 1 after saying what failed. */
+static int close_out(const struct opts *o, FILE *f)
+{
+	int bad = fflush(f) || ferror(f);
+
+	if (f != stdout)
+		bad |= fclose(f) != 0;
+	if (!bad)
+		return 0;
+	fprintf(stderr, PROG ": write error on %s\n",
+		o->out_path ? o->out_path : "stdout");
+	return 1;
+}
+
+static int run_rules(const struct opts *o)
+{
+	FILE *out = open_out(o);
+
+	if (!out)
+		return 1;
+	write_rules(out, o->seed, (uint32_t)o->count, o->flow);
+	return close_out(o, out);
+}
+
+static int run_trace(const struct opts *o)
+{
+	struct cb_rules rs;
+	struct pnic_error err;
+	char buf[512];
+	FILE *out;
+	int rc = 1;
+
+	if (cb_rules_load(o->pos[0], &rs, &err)) {
+		fprintf(stderr, PROG ": %s\n", pnic_error_str(&err, buf, sizeof buf));
+		return 1;
+	}
+	out = open_out(o);
+	if (out) {
+		rng_start(o->seed);
+		for (uint64_t i = 0; i < o->count; i++) {
+			struct cb_header h;
+
+			gen_header(&rs, &h, (unsigned)o->random_pct);
+			cb_write_header(out, &h);
+		}
+		rc = close_out(o, out);
+	}
+	cb_rules_free(&rs);
+	return rc;
 }
 
 int main(int argc, char **argv)
 {
-	const char *mode, *style = "acl", *out_path = NULL, *pos[2] = { 0 };
-	uint64_t seed = 1, n = 0, random_pct = 10;
-	unsigned npos = 0;
-	FILE *out = stdout;
-	int rc = 1;
+	struct opts o;
 
-	if (argc < 2) {
-		usage(stderr);
-		return 2;
+	switch (parse_args(argc, argv, &o)) {
+	case 0: break;
+	case 1: return 0;
+	default: return 2;
 	}
-	mode = argv[1];
-	if (!strcmp(mode, "--help") || !strcmp(mode, "-h")) {
-		usage(stdout);
-		return 0;
-	}
-	for (int i = 2; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(stdout);
-			return 0;
-		} else if ((!strcmp(a, "--seed") || !strcmp(a, "--style") ||
-			    !strcmp(a, "-o") || !strcmp(a, "--random")) &&
-			   i + 1 >= argc) {
-			fprintf(stderr, "cbgen: %s needs a value\n", a);
-			return 2;
-		} else if (!strcmp(a, "--seed")) {
-			if (parse_u64(argv[++i], UINT64_MAX, &seed)) {
-				fprintf(stderr, "cbgen: --seed '%s' is not a non-negative integer\n",
-					argv[i]);
-				return 2;
-			}
-		} else if (!strcmp(a, "--style")) {
-			style = argv[++i];
-		} else if (!strcmp(a, "--random")) {
-			if (parse_u64(argv[++i], 100, &random_pct)) {
-				fprintf(stderr, "cbgen: --random '%s' is not a percentage 0..100\n",
-					argv[i]);
-				return 2;
-			}
-		} else if (!strcmp(a, "-o")) {
-			out_path = argv[++i];
-		} else if (a[0] == '-' && a[1]) {
-			fprintf(stderr, "cbgen: unknown option '%s'\n", a);
-			usage(stderr);
-			return 2;
-		} else if (npos < 2) {
-			pos[npos++] = a;
-		} else {
-			fprintf(stderr, "cbgen: unexpected argument '%s'\n", a);
-			return 2;
-		}
-	}
-
-	bool rules_mode = !strcmp(mode, "rules");
-
-	if (!rules_mode && strcmp(mode, "trace")) {
-		fprintf(stderr, "cbgen: unknown mode '%s' (rules or trace)\n", mode);
-		usage(stderr);
-		return 2;
-	}
-	if (npos != (rules_mode ? 1u : 2u)) {
-		fprintf(stderr, "cbgen %s: expected %s\n", mode,
-			rules_mode ? "N (number of rules)"
-				   : "RULES (a ClassBench file) and M (number of headers)");
-		return 2;
-	}
-	if (parse_u64(pos[npos - 1], 100000000, &n) || n == 0) {
-		fprintf(stderr, "cbgen %s: count '%s' is not an integer in 1..100000000\n",
-			mode, pos[npos - 1]);
-		return 2;
-	}
-	if (rules_mode && strcmp(style, "acl") && strcmp(style, "flow")) {
-		fprintf(stderr, "cbgen rules: unknown --style '%s' (acl or flow)\n",
-			style);
-		return 2;
-	}
-
-	rng_seed(seed);
-	for (int i = 0; i < N_NETS; i++)
-		nets[i] = (uint32_t)(rng_next() & 0xffff0000u);
-
-	struct cb_rules rs = { 0 };
-	struct pnic_error err;
-	char buf[512];
-
-	if (!rules_mode && cb_rules_load(pos[0], &rs, &err)) {
-		fprintf(stderr, "cbgen: %s\n", pnic_error_str(&err, buf, sizeof buf));
-		return 1;
-	}
-	if (out_path) {
-		out = fopen(out_path, "w");
-		if (!out) {
-			fprintf(stderr, "cbgen: cannot write %s: %s\n", out_path,
-				strerror(errno));
-			goto free_rules;
-		}
-	}
-	if (rules_mode) {
-		if (write_rules(out, (uint32_t)n, !strcmp(style, "flow")))
-			goto close_out;
-	} else {
-		for (uint64_t i = 0; i < n; i++) {
-			struct cb_header h;
-
-			gen_header(&rs, &h, (unsigned)random_pct);
-			cb_write_header(out, &h);
-		}
-	}
-	if (fflush(out) || ferror(out)) {
-		fprintf(stderr, "cbgen: write error on %s\n",
-			out_path ? out_path : "stdout");
-		goto close_out;
-	}
-	rc = 0;
-
-close_out:
-	if (out != stdout)
-		fclose(out);
-free_rules:
-	cb_rules_free(&rs);
-	return rc;
+	return o.rules_mode ? run_rules(&o) : run_trace(&o);
 }

@@ -2,7 +2,9 @@
  * rest is the file.  Checked: a refusal carries a message and a place; an
  * accepted rule set is non-empty, every rule passes acl_rule_validate(), and
  * writing the rules back out and reading them again gives the same rules
- * (host bits dropped, protocol value under its mask). */
+ * (host bits dropped, protocol value under its mask); an accepted trace
+ * has filter ids of -1 or 32 bits and no TCP flags (its flags column is
+ * rule syntax, not a packet field). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,7 +65,9 @@ static void trace_case(const char *buf, size_t len)
 	if (!t.n)
 		abort();
 	for (size_t i = 0; i < t.n; i++)
-		if (t.hdrs[i].filter_id < -1)
+		if (t.hdrs[i].filter_id < -1 ||
+		    t.hdrs[i].filter_id > (int64_t)UINT32_MAX ||
+		    t.hdrs[i].h.tcp_flags)
 			abort();
 	cb_trace_free(&t);
 }

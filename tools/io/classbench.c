@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 /* A cursor over one line of a file, for error places. */
 struct cursor {
@@ -241,7 +242,7 @@ static int parse_valmask(struct cursor *c, uint64_t max, uint64_t *v,
 }
 
 static int parse_rule_line(struct cursor *c, struct acl_rule *r,
-			   bool *flags_used)
+			   uint32_t *flags)
 {
 	uint64_t v, m;
 	int rc;
@@ -275,7 +276,7 @@ static int parse_rule_line(struct cursor *c, struct acl_rule *r,
 	r->src_ip &= r->src_len ? 0xffffffffu << (32 - r->src_len) : 0;
 	r->dst_ip &= r->dst_len ? 0xffffffffu << (32 - r->dst_len) : 0;
 
-	*flags_used = false;
+	*flags = 0;
 	if (!at_end(c) && !is_ws(*c->p)) {
 		char buf[16];
 
@@ -289,7 +290,7 @@ static int parse_rule_line(struct cursor *c, struct acl_rule *r,
 	rc = parse_valmask(c, 0xffff, &v, &m, "flags");
 	if (rc)
 		return rc;
-	*flags_used = m != 0;
+	*flags = (uint32_t)(v << 16 | m);
 	skip_ws(c);
 	if (!at_end(c))
 		return fail_at(c, c->p, NULL,
@@ -297,31 +298,69 @@ static int parse_rule_line(struct cursor *c, struct acl_rule *r,
 	return 0;
 }
 
-/* Calls fn on every line that is not blank or a comment. */
+/* Called on every line that is not blank or a comment. */
 typedef int (*line_fn)(struct cursor *c, void *ctx);
 
-static int each_line(const char *name, const char *buf, size_t len,
-		     struct pnic_error *err, line_fn fn, void *ctx)
-{
-	struct cursor c = { .name = name, .err = err };
-	const char *p = buf, *end = buf + len;
-	int rc;
+/* Where the lines come from: a buffer, or (f set) a file read a line at a
+ * time so that its text is never held whole. */
+struct line_src {
+	const char *name;
+	const char *buf;
+	size_t len;
+	FILE *f;
+};
 
-	while (p < end) {
+static int one_line(struct cursor *c, const char *line, const char *end,
+		    line_fn fn, void *ctx)
+{
+	c->line++;
+	c->start = c->p = line;
+	c->end = end;
+	skip_ws(c);
+	if (at_end(c) || *c->p == '#')
+		return 0;
+	return fn(c, ctx);
+}
+
+static int buf_lines(const struct line_src *src, struct cursor *c,
+		     line_fn fn, void *ctx)
+{
+	const char *p = src->buf, *end = src->buf + src->len;
+	int rc = 0;
+
+	while (p < end && !rc) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 
-		c.line++;
-		c.start = c.p = p;
-		c.end = nl ? nl : end;
+		rc = one_line(c, p, nl ? nl : end, fn, ctx);
 		p = nl ? nl + 1 : end;
-		skip_ws(&c);
-		if (at_end(&c) || *c.p == '#')
-			continue;
-		rc = fn(&c, ctx);
-		if (rc)
-			return rc;
 	}
-	return 0;
+	return rc;
+}
+
+static int file_lines(const struct line_src *src, struct cursor *c,
+		      line_fn fn, void *ctx)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int rc = 0;
+
+	while (!rc && (n = getline(&line, &cap, src->f)) >= 0)
+		rc = one_line(c, line, line + n - (n && line[n - 1] == '\n'),
+			      fn, ctx);
+	if (!rc && ferror(src->f))
+		rc = pnic_err_at(c->err, EIO, src->name, c->line + 1, 0, NULL,
+				 "read error: %s", strerror(errno));
+	free(line);
+	return rc;
+}
+
+static int each_line(const struct line_src *src, struct pnic_error *err,
+		     line_fn fn, void *ctx)
+{
+	struct cursor c = { .name = src->name, .err = err };
+
+	return src->f ? file_lines(src, &c, fn, ctx) : buf_lines(src, &c, fn, ctx);
 }
 
 /* Growing array: doubles, so loading n items costs O(n). */
@@ -345,45 +384,54 @@ static int grow(void **arr, size_t *cap, size_t need, size_t size)
 
 struct rules_ctx {
 	struct cb_rules *out;
-	size_t cap;
+	size_t cap, flags_cap;
 };
 
 static int rule_line(struct cursor *c, void *ctx_)
 {
 	struct rules_ctx *ctx = ctx_;
 	struct cb_rules *o = ctx->out;
-	bool flags_used;
 	int rc;
 
 	if (o->n == UINT32_MAX)
 		return fail_at(c, c->p, NULL, "too many rules");
 	if (grow((void **)&o->rules, &ctx->cap, (size_t)o->n + 1,
-		 sizeof *o->rules))
+		 sizeof *o->rules) ||
+	    grow((void **)&o->flags, &ctx->flags_cap, (size_t)o->n + 1,
+		 sizeof *o->flags))
 		return pnic_err(c->err, ENOMEM, "out of memory at rule %u",
 				o->n);
-	rc = parse_rule_line(c, &o->rules[o->n], &flags_used);
+	rc = parse_rule_line(c, &o->rules[o->n], &o->flags[o->n]);
 	if (rc)
 		return rc;
 	o->rules[o->n].action = o->n;
-	o->flags_ignored += flags_used;
+	o->flags_ignored += (o->flags[o->n] & 0xffff) != 0;
 	o->n++;
 	return 0;
 }
 
-int cb_rules_parse(const char *name, const char *buf, size_t len,
-		   struct cb_rules *out, struct pnic_error *err)
+static int rules_read(const struct line_src *src, struct cb_rules *out,
+		      struct pnic_error *err)
 {
 	struct rules_ctx ctx = { .out = out };
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	rc = each_line(name, buf, len, err, rule_line, &ctx);
+	rc = each_line(src, err, rule_line, &ctx);
 	if (!rc && out->n == 0)
-		rc = pnic_err_at(err, EINVAL, name, 0, 0, NULL,
+		rc = pnic_err_at(err, EINVAL, src->name, 0, 0, NULL,
 				 "no rules: expected lines like '@10.0.0.0/8\t0.0.0.0/0\t0 : 65535\t80 : 80\t0x06/0xFF\t0x0000/0x0000'");
 	if (rc)
 		cb_rules_free(out);
 	return rc;
+}
+
+int cb_rules_parse(const char *name, const char *buf, size_t len,
+		   struct cb_rules *out, struct pnic_error *err)
+{
+	struct line_src src = { .name = name, .buf = buf, .len = len };
+
+	return rules_read(&src, out, err);
 }
 
 void cb_rules_free(struct cb_rules *r)
@@ -391,6 +439,7 @@ void cb_rules_free(struct cb_rules *r)
 	if (!r)
 		return;
 	free(r->rules);
+	free(r->flags);
 	memset(r, 0, sizeof *r);
 }
 
@@ -401,66 +450,92 @@ struct trace_ctx {
 	size_t cap;
 };
 
-static int trace_line(struct cursor *c, void *ctx_)
+/* The numbers of one trace line as written, "-1" as NO_ID; *n is how many. */
+static int trace_numbers(struct cursor *c, uint64_t v[7], const char *at[7],
+			 unsigned *n)
+{
+	char buf[16];
+	int rc;
+
+	for (*n = 0; !at_end(c); (*n)++) {
+		if (*n == 7)
+			return fail_at(c, c->p, NULL,
+				       "expected at most 7 numbers (src_ip dst_ip src_port dst_port proto flags filter_id)");
+		at[*n] = c->p;
+		if (c->end - c->p >= 2 && c->p[0] == '-' && c->p[1] == '1') {
+			c->p += 2;
+			v[*n] = NO_ID;
+		} else {
+			/* wide enough for trace_check() to name the
+			 * column of a number that is too large */
+			rc = parse_dec(c, 999999999999999999ull, &v[*n],
+				       NULL, "a header field");
+			if (rc)
+				return rc;
+		}
+		if (!at_end(c) && !is_ws(*c->p))
+			return fail_at(c, c->p, NULL,
+				       "expected whitespace after number %u but found %s",
+				       *n + 1, found(c, buf, sizeof buf));
+		skip_ws(c);
+	}
+	if (*n < 5)
+		return fail_at(c, c->p, NULL,
+			       "missing field: expected 5 to 7 numbers (src_ip dst_ip src_port dst_port proto [[flags] filter_id]), found %u",
+			       *n);
+	return 0;
+}
+
+/* What column i of an n-column line is: 6 columns are ClassBench's trace
+ * of a rule file without flags fields, whose sixth is the filter id. */
+static const char *trace_column(unsigned i, unsigned n)
 {
 	static const char *const names[] = {
 		"src_ip", "dst_ip", "src_port", "dst_port", "proto", "flags",
 		"filter_id",
 	};
+
+	return i == n - 1 && n > 5 ? names[6] : names[i];
+}
+
+/* Each column's range; flags and filter_id take any 32-bit value. */
+static int trace_check(struct cursor *c, const uint64_t v[7],
+		       const char *const at[7], unsigned n)
+{
+	static const uint64_t max[] = { 0xffffffffull, 0xffffffffull, 65535,
+					65535, 255, 0xffffffffull,
+					0xffffffffull };
+
+	for (unsigned i = 0; i < n; i++) {
+		const char *name = trace_column(i, n);
+		bool id = i == n - 1 && n > 5;
+
+		if (v[i] == NO_ID && !id)
+			return fail_at(c, at[i], name,
+				       "expected %s as a non-negative decimal number; -1 is only allowed as filter_id",
+				       name);
+		if (v[i] != NO_ID && v[i] > max[i])
+			return fail_at(c, at[i], name, "%s %llu is above %llu",
+				       name, (unsigned long long)v[i],
+				       (unsigned long long)max[i]);
+	}
+	return 0;
+}
+
+static int trace_line(struct cursor *c, void *ctx_)
+{
 	struct trace_ctx *ctx = ctx_;
 	struct cb_trace *o = ctx->out;
 	const char *at[7];
 	uint64_t v[7];
-	unsigned n = 0;
-	char buf[16];
+	unsigned n;
 	int rc;
 
-	while (!at_end(c)) {
-		if (n == 7)
-			return fail_at(c, c->p, NULL,
-				       "expected at most 7 numbers (src_ip dst_ip src_port dst_port proto flags filter_id)");
-		at[n] = c->p;
-		if (c->end - c->p >= 2 && c->p[0] == '-' && c->p[1] == '1') {
-			/* "-1": no filter id; only valid in that column */
-			c->p += 2;
-			v[n] = NO_ID;
-		} else {
-			rc = parse_dec(c, 0xffffffffull, &v[n], names[n],
-				       names[n]);
-			if (rc)
-				return rc;
-		}
-		if (!at_end(c) && !is_ws(*c->p))
-			return fail_at(c, c->p, names[n],
-				       "expected whitespace after %s but found %s",
-				       names[n], found(c, buf, sizeof buf));
-		skip_ws(c);
-		n++;
-	}
-	if (n < 5)
-		return fail_at(c, c->p, names[n],
-			       "missing field: expected 5 to 7 numbers (src_ip dst_ip src_port dst_port proto [flags [filter_id]]), found %u",
-			       n);
-	if (n == 6) {
-		/* original ClassBench: the sixth column is the filter id */
-		v[6] = v[5];
-		at[6] = at[5];
-		v[5] = 0;
-	}
-	static const uint64_t max[] = { 0xffffffffull, 0xffffffffull, 65535,
-					65535, 255, 0xffff };
-	for (unsigned i = 0; i < 6 && i < n; i++) {
-		if (i == 5 && n == 6)
-			break;
-		if (v[i] == NO_ID)
-			return fail_at(c, at[i], names[i],
-				       "expected %s as a non-negative decimal number; -1 is only allowed as filter_id",
-				       names[i]);
-		if (v[i] > max[i])
-			return fail_at(c, at[i], names[i], "%s %llu is above %llu",
-				       names[i], (unsigned long long)v[i],
-				       (unsigned long long)max[i]);
-	}
+	rc = trace_numbers(c, v, at, &n);
+	if (!rc)
+		rc = trace_check(c, v, at, n);
+	if (rc)
+		return rc;
 	if (grow((void **)&o->hdrs, &ctx->cap, o->n + 1, sizeof *o->hdrs))
 		return pnic_err(c->err, ENOMEM, "out of memory at header %zu",
 				o->n);
@@ -473,26 +548,33 @@ static int trace_line(struct cursor *c, void *ctx_)
 	h->h.sport = (uint16_t)v[2];
 	h->h.dport = (uint16_t)v[3];
 	h->h.proto = (uint8_t)v[4];
-	h->flags = n >= 6 ? (uint16_t)v[5] : 0;
-	h->h.tcp_flags = (uint8_t)h->flags;
-	h->filter_id = n >= 6 && v[6] != NO_ID ? (int64_t)v[6] : -1;
+	h->flags = n == 7 ? (uint32_t)v[5] : 0;
+	h->filter_id = n > 5 && v[n - 1] != NO_ID ? (int64_t)v[n - 1] : -1;
 	return 0;
 }
 
-int cb_trace_parse(const char *name, const char *buf, size_t len,
-		   struct cb_trace *out, struct pnic_error *err)
+static int trace_read(const struct line_src *src, struct cb_trace *out,
+		      struct pnic_error *err)
 {
 	struct trace_ctx ctx = { .out = out };
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	rc = each_line(name, buf, len, err, trace_line, &ctx);
+	rc = each_line(src, err, trace_line, &ctx);
 	if (!rc && out->n == 0)
-		rc = pnic_err_at(err, EINVAL, name, 0, 0, NULL,
+		rc = pnic_err_at(err, EINVAL, src->name, 0, 0, NULL,
 				 "no headers: expected lines of decimal numbers 'src_ip dst_ip src_port dst_port proto flags filter_id'");
 	if (rc)
 		cb_trace_free(out);
 	return rc;
+}
+
+int cb_trace_parse(const char *name, const char *buf, size_t len,
+		   struct cb_trace *out, struct pnic_error *err)
+{
+	struct line_src src = { .name = name, .buf = buf, .len = len };
+
+	return trace_read(&src, out, err);
 }
 
 void cb_trace_free(struct cb_trace *t)
@@ -503,80 +585,46 @@ void cb_trace_free(struct cb_trace *t)
 	memset(t, 0, sizeof *t);
 }
 
-static int read_file(const char *path, char **buf, size_t *len,
-		     struct pnic_error *err)
+/* Opens path for reading and fills src; 0 or a negative errno. */
+static int open_src(const char *path, struct line_src *src,
+		    struct pnic_error *err)
 {
-	size_t cap = 1 << 16, n = 0;
-	char *b, *nb;
-	FILE *f;
-	int rc = 0;
-
-	f = fopen(path, "rb");
-	if (!f)
+	memset(src, 0, sizeof *src);
+	src->name = path;
+	src->f = fopen(path, "rb");
+	if (!src->f)
 		return pnic_err_at(err, errno ? errno : EIO, path, 0, 0, NULL,
 				   "cannot open: %s", strerror(errno));
-	b = malloc(cap);
-	if (!b) {
-		rc = pnic_err(err, ENOMEM, "out of memory reading %s", path);
-		goto close_file;
-	}
-	for (;;) {
-		n += fread(b + n, 1, cap - n, f);
-		if (n < cap)
-			break;
-		nb = realloc(b, cap * 2);
-		if (!nb) {
-			rc = pnic_err(err, ENOMEM, "out of memory reading %s",
-				      path);
-			goto free_buf;
-		}
-		b = nb;
-		cap *= 2;
-	}
-	if (ferror(f)) {
-		rc = pnic_err_at(err, EIO, path, 0, 0, NULL, "read error");
-		goto free_buf;
-	}
-	*buf = b;
-	*len = n;
-	goto close_file;
-
-free_buf:
-	free(b);
-close_file:
-	fclose(f);
-	return rc;
+	return 0;
 }
 
 int cb_rules_load(const char *path, struct cb_rules *out,
 		  struct pnic_error *err)
 {
-	char *buf;
-	size_t len;
+	struct line_src src;
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	rc = read_file(path, &buf, &len, err);
+	rc = open_src(path, &src, err);
 	if (rc)
 		return rc;
-	rc = cb_rules_parse(path, buf, len, out, err);
-	free(buf);
+	rc = rules_read(&src, out, err);
+	fclose(src.f);
 	return rc;
 }
 
 int cb_trace_load(const char *path, struct cb_trace *out,
 		  struct pnic_error *err)
 {
-	char *buf;
-	size_t len;
+	struct line_src src;
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	rc = read_file(path, &buf, &len, err);
+	rc = open_src(path, &src, err);
 	if (rc)
 		return rc;
-	rc = cb_trace_parse(path, buf, len, out, err);
-	free(buf);
+	rc = trace_read(&src, out, err);
+	fclose(src.f);
 	return rc;
 }
 

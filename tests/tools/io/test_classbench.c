@@ -71,6 +71,10 @@ Test(classbench, parses_rules)
 	cr_assert_eq(r.rules[2].proto, 17);
 	for (uint32_t i = 0; i < r.n; i++)
 		cr_assert_eq(r.rules[i].action, i);
+	/* the flags field as trace_generator's one word, value << 16 | mask */
+	cr_assert_eq(r.flags[0], 0);
+	cr_assert_eq(r.flags[1], 0x10001000u);
+	cr_assert_eq(r.flags[2], 0, "no flags field");
 	cb_rules_free(&r);
 	cb_rules_free(NULL);
 }
@@ -184,6 +188,47 @@ Test(classbench, parses_traces)
 	cb_trace_free(&t);
 }
 
+/* Lines as ClassBench's trace_generator writes them for the published
+ * filter sets (acl1, fw1, ipc1 ... and their _trace files): the sixth of
+ * seven numbers is the generating rule's flags field as one 32-bit word
+ * (value << 16 | mask: 0x1000/0x1000 is 268439552, 0x0000/0x0200 is 512;
+ * a wildcard gives 0 or 4294967295), the seventh its 0-based index.  Six
+ * numbers come from a rule file without flags fields. */
+Test(classbench, parses_published_traces)
+{
+	const char *path = write_tmp("acl1_trace",
+		"3232235777\t3232235778\t80\t443\t6\t4294967295\t0\n"
+		"567920121\t3194090308\t65535\t1521\t6\t268439552\t676\n"
+		"3266998700\t1458994818\t0\t1521\t6\t512\t214\n"
+		"1\t2\t3\t4\t17\t0\t4294967295\n"
+		"3231124299\t255664495\t0\t65535\t6\t566\n");
+	struct cb_trace t;
+	struct pnic_error err;
+	char buf[512];
+
+	cr_assert_eq(cb_trace_load(path, &t, &err), 0, "%s",
+		     pnic_error_str(&err, buf, sizeof buf));
+	cr_assert_eq(t.n, 5);
+	cr_assert_eq(t.hdrs[0].h.src_ip, 0xc0a80101);
+	cr_assert_eq(t.hdrs[0].h.dst_ip, 0xc0a80102);
+	cr_assert_eq(t.hdrs[0].h.sport, 80);
+	cr_assert_eq(t.hdrs[0].h.dport, 443);
+	cr_assert_eq(t.hdrs[0].h.proto, 6);
+	cr_assert_eq(t.hdrs[0].flags, 4294967295u);
+	cr_assert_eq(t.hdrs[0].filter_id, 0);
+	cr_assert_eq(t.hdrs[1].flags, 268439552u);
+	cr_assert_eq(t.hdrs[1].filter_id, 676);
+	cr_assert_eq(t.hdrs[2].flags, 512u);
+	cr_assert_eq(t.hdrs[2].filter_id, 214);
+	cr_assert_eq(t.hdrs[3].filter_id, 4294967295ll);
+	cr_assert_eq(t.hdrs[4].flags, 0u);
+	cr_assert_eq(t.hdrs[4].filter_id, 566);
+	for (size_t i = 0; i < t.n; i++)
+		cr_assert_eq(t.hdrs[i].h.tcp_flags, 0,
+			     "header %zu: the flags column is not TCP flags", i);
+	cb_trace_free(&t);
+}
+
 static void bad_trace(const char *line, unsigned column, const char *needle)
 {
 	struct cb_trace t;
@@ -209,7 +254,10 @@ Test(classbench, bad_traces)
 	bad_trace("1 2 x 4 6 0 0", 5, "decimal number");
 	bad_trace("1 2 3 4 6 0x10 0", 12, "whitespace");
 	bad_trace("-1 2 3 4 6 0 0", 1, "only allowed as filter_id");
-	bad_trace("1 2 3 4 6 0 99999999999", 13, "above");
+	bad_trace("1 2 3 4 6 0 99999999999", 13, "filter_id 99999999999 is above 4294967295");
+	bad_trace("1 2 3 4 6 4294967296 0", 11, "flags 4294967296 is above 4294967295");
+	bad_trace("1 2 3 4 6 -1 0", 11, "only allowed as filter_id");
+	bad_trace("1 2 3 4 6 99999999999999999999 0", 11, "is above");
 }
 
 Test(classbench, write_then_parse_round_trip)
@@ -235,6 +283,7 @@ Test(classbench, write_then_parse_round_trip)
 	cr_assert_eq(r.n, 1);
 	cr_assert_eq(memcmp(&r.rules[0], &in, sizeof in), 0);
 	cr_assert_eq(r.flags_ignored, 1);
+	cr_assert_eq(r.flags[0], 0x10001000u);
 	cb_rules_free(&r);
 
 	snprintf(tpath, sizeof tpath, "%s/rt.trace", dir);

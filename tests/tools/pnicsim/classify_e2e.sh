@@ -33,7 +33,8 @@ errors() {
   expect 1 "no headers" "$dir/big.rules" /dev/null
   expect 2 "expected RULES and TRACE" "$dir/big.rules"
   expect 2 "unknown option" "$dir/big.rules" "$dir/trace" --fast
-  expect 2 "not 'auto' or an integer" "$dir/big.rules" "$dir/trace" --depth 8
+  expect 2 "--depth: '8' is out of range 16..262144" "$dir/big.rules" "$dir/trace" --depth 8
+  expect 2 "Try 'pnicsim classify --help'" "$dir/big.rules" "$dir/trace" --repeat -1
   expect 0 "tcam_entries  900" "$dir/big.rules" "$dir/trace" --depth auto --check
   echo "classify refusals ok"
 }

@@ -167,20 +167,69 @@ Test(cmd_classify, depth_auto_and_too_small)
 	cr_assert(strstr(out, "use --depth"), "%s", out);
 }
 
-/* A header generated from rule k carries filter id k; one that matched
- * later than its filter id is noted (the 7-column trace format). */
-Test(cmd_classify, filter_id_note)
+/* A header generated from rule k carries filter id k; whether each matched
+ * at or before it is reported (the 7-column trace format). */
+Test(cmd_classify, filter_id_agreement)
 {
 	char path[256];
 
 	write_files();
 	snprintf(path, sizeof path, "%s/trace7", dir);
 	tu_write(path, "167838211 134744072 5000 443 6 0 4\n"
-		       "167838211 134744072 5000 443 6 0 1\n");
+		       "167838211 134744072 5000 443 6 0 1\n"
+		       "167838211 134744072 5000 443 6 0 -1\n"
+		       "167838211 134744072 5000 443 6 0 9\n");
 	cr_assert_eq(classify("%s/rules %s", dir, path), 0, "%s", out);
-	cr_assert(strstr(out, "4\n4\n"), "%s", out);
-	cr_assert(strstr(out, "1 headers did not match at or before their filter_id"),
+	cr_assert(strstr(out, "4\n4\n4\n4\n"), "%s", out);
+	cr_assert(strstr(out, "filter_id     1 of 3 headers did not match at or "
+			      "before their filter_id, 1 name a rule past the last"),
 		  "%s", out);
+
+	tu_write(path, "167838211 134744072 5000 443 6 0 4\n"
+		       "167838211 134744072 5000 443 6 0 -1\n");
+	cr_assert_eq(classify("%s/rules %s --quiet", dir, path), 0, "%s", out);
+	cr_assert_str_eq(field("filter_id"),
+			 "ok (1 headers matched at or before the rule they were drawn from)");
+
+	snprintf(path, sizeof path, "%s/trace5", dir);
+	tu_write(path, "167838211 134744072 5000 443 6\n");
+	cr_assert_eq(classify("%s/rules %s --quiet", dir, path), 0, "%s", out);
+	cr_assert_null(strstr(out, "filter_id"), "no ids, no filter_id line: %s", out);
+}
+
+/* A trace as ClassBench's trace_generator writes it for the published
+ * filter sets: tabs, 7 numbers, the sixth the generating rule's flags
+ * field as one 32-bit word (4294967295 or 0 for a wildcard, 268439552 for
+ * 0x1000/0x1000, 512 for 0x0000/0x0200), the seventh that rule's 0-based
+ * index.  Each header sits at a corner of its rule. */
+Test(cmd_classify, published_trace_form)
+{
+	char path[256], ans[256];
+	char *got;
+
+	write_files();
+	snprintf(path, sizeof path, "%s/rules_trace", dir);
+	tu_write(path,
+		 "167838211\t134744072\t5000\t80\t6\t4294967295\t4\n"
+		 "167838211\t3232236805\t5\t5\t47\t268439552\t2\n"
+		 "184549377\t3232235783\t1024\t22\t6\t512\t3\n"
+		 "167840009\t134744072\t5000\t1000\t17\t0\t1\n");
+	snprintf(ans, sizeof ans, "%s/ans", dir);
+	cr_assert_eq(classify("%s/rules %s --check 2>%s/err >%s", dir, path,
+			      dir, ans), 0, "%s", out);
+	got = tu_read(ans, NULL);
+	cr_assert_not_null(got);
+	cr_assert_str_eq(got, "0\n2\n3\n1\n");
+	free(got);
+	snprintf(path, sizeof path, "%s/err", dir);
+	got = tu_read(path, NULL);
+	cr_assert_not_null(got);
+	snprintf(out, sizeof out, "%s", got);
+	free(got);
+	cr_assert_str_eq(field("headers"), "4");
+	cr_assert_str_eq(field("filter_id"),
+			 "ok (4 headers matched at or before the rule they were drawn from)");
+	cr_assert(strstr(field("check"), "ok (4 answers agree"), "%s", out);
 }
 
 Test(cmd_classify, bad_rule_line_names_its_place)
@@ -212,17 +261,65 @@ Test(cmd_classify, bad_rule_line_names_its_place)
 	cr_assert(strstr(out, want), "no %s in: %s", want, out);
 }
 
+/* A usage error: exit 2 and, on stderr, one line that names the fault
+ * (`fault` is part of it) and one that says where help is; never the
+ * whole help text.  `args` follow RULES and TRACE. */
+static void refused(const char *args, const char *fault)
+{
+	char *nl;
+
+	cr_assert_eq(classify("%s/rules %s/trace %s", dir, dir, args), 2,
+		     "%s: %s", args, out);
+	nl = strchr(out, '\n');
+	cr_assert_not_null(nl, "%s: %s", args, out);
+	cr_assert_eq(strncmp(out, "pnicsim classify: ", 18), 0, "%s: %s", args, out);
+	cr_assert(strstr(out, fault) && strstr(out, fault) < nl,
+		  "%s: '%s' not on the first line of: %s", args, fault, out);
+	cr_assert_str_eq(nl + 1,
+			 "Try 'pnicsim classify --help' for more information.\n",
+			 "%s", args);
+}
+
+/* --depth and --repeat are read by tools/io/num: decimal or 0x hex, no
+ * sign, no space, nothing after the number, nothing out of range. */
+Test(cmd_classify, bad_numbers_refused)
+{
+	write_files();
+	refused("--repeat 0", "--repeat: '0' is out of range 1..1000000");
+	refused("--repeat -1", "--repeat: '-1' is not a number");
+	refused("--repeat ' 5'", "--repeat: ' 5' is not a number");
+	refused("--repeat +5", "--repeat: '+5' is not a number");
+	refused("--repeat 5x", "--repeat: '5x' is not a number");
+	refused("--repeat 18446744073709551616", "--repeat: '18446744073709551616' is out of range");
+	refused("--depth -64", "--depth: '-64' is not 'auto' or a number");
+	refused("--depth 8", "--depth: '8' is out of range 16..262144");
+	refused("--depth 99999999999999999999", "--depth: '99999999999999999999' is out of range");
+	refused("--depth 1k", "--depth: '1k' is not 'auto' or a number");
+	refused("--depth ''", "--depth: '' is not 'auto' or a number");
+}
+
+/* Hex and a leading zero read as tools/io/num reads them. */
+Test(cmd_classify, numbers_decimal_or_hex)
+{
+	write_files();
+	cr_assert_eq(classify("%s/rules %s/trace --quiet --depth 0x40 --repeat 0x2",
+			      dir, dir), 0, "%s", out);
+	cr_assert_str_eq(field("tcam_depth"), "64");
+	cr_assert_eq(classify("%s/rules %s/trace --quiet --depth 040", dir, dir),
+		     0, "%s", out);
+	cr_assert_str_eq(field("tcam_depth"), "40");
+}
+
 Test(cmd_classify, bad_usage)
 {
 	write_files();
 	cr_assert_eq(classify("--help"), 0, "%s", out);
 	cr_assert(strstr(out, "usage: pnicsim classify RULES TRACE"), "%s", out);
-	cr_assert_eq(classify("%s/rules %s/trace --repeat 0", dir, dir), 2, "%s", out);
-	cr_assert(strstr(out, "--repeat '0'"), "%s", out);
-	cr_assert_eq(classify("%s/rules %s/trace --profile nope", dir, dir), 2, "%s", out);
-	cr_assert(strstr(out, "unknown key profile 'nope'"), "%s", out);
-	cr_assert_eq(classify("%s/rules %s/trace --depth", dir, dir), 2, "%s", out);
-	cr_assert(strstr(out, "--depth needs a value"), "%s", out);
-	cr_assert_eq(classify("%s/rules %s/trace extra", dir, dir), 2, "%s", out);
-	cr_assert(strstr(out, "unexpected argument 'extra'"), "%s", out);
+	refused("--profile nope", "unknown key profile 'nope'");
+	refused("--depth", "--depth needs a value");
+	refused("extra", "unexpected argument 'extra'");
+	refused("--fast", "unknown option '--fast'");
+	cr_assert_eq(classify("%s/rules", dir), 2, "%s", out);
+	cr_assert_str_eq(out, "pnicsim classify: expected RULES and TRACE files\n"
+			      "Try 'pnicsim classify --help' for more information.\n");
 }
