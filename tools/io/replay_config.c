@@ -12,6 +12,7 @@
 #include <yaml.h>
 
 #include "model/tcam.h"
+#include "tools/io/num.h"
 
 #define PATH_LEN 96   /* field paths; pnic_error.field holds 64 */
 
@@ -158,31 +159,25 @@ static void subpath(char *buf, const char *path, const char *key)
 
 /* ---- scalars ----------------------------------------------------------- */
 
-static int parse_u64_str(const char *s, uint64_t *v)
-{
-	char *end;
-
-	if (!*s || *s == '-' || *s == '+' || *s == ' ')
-		return -1;
-	errno = 0;
-	*v = strtoull(s, &end, 0);
-	if (errno || *end)
-		return -1;
-	return 0;
-}
-
+/* Every integer of the config, wherever it sits, is read by
+ * num_parse_u64(): decimal or 0x hex, a leading zero still decimal (as in
+ * YAML 1.2's core schema), no sign, nothing that does not fit 64 bits. */
 static int get_uint(struct ctx *x, yaml_node_t *n, const char *path,
 		    uint64_t min, uint64_t max, uint64_t *v)
 {
+	char range[64];
+	int rc = -EINVAL;
+
+	if (n->type == YAML_SCALAR_NODE)
+		rc = num_parse_u64(sval(n), min, max, 0, v);
+	if (!rc)
+		return 0;
+	num_range_str(min, max, range, sizeof range);
 	if (n->type != YAML_SCALAR_NODE)
-		return FAIL(x, n, path, "expected an integer in %llu..%llu, got %s",
-			    (unsigned long long)min, (unsigned long long)max,
-			    kind_name(n));
-	if (parse_u64_str(sval(n), v) < 0 || *v < min || *v > max)
-		return FAIL(x, n, path, "expected an integer in %llu..%llu, got '%s'",
-			    (unsigned long long)min, (unsigned long long)max,
-			    sval(n));
-	return 0;
+		return FAIL(x, n, path, "expected an integer in %s, got %s",
+			    range, kind_name(n));
+	return FAIL(x, n, path, "expected an integer in %s%s, got '%s'", range,
+		    rc == -ERANGE ? "" : " (decimal or 0x hex)", sval(n));
 }
 
 static int get_u32(struct ctx *x, yaml_node_t *n, const char *path,
@@ -257,21 +252,80 @@ static int get_name(struct ctx *x, yaml_node_t *n, const char *path,
 	return 0;
 }
 
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Six bytes of one or two hex digits each, separated by ':'.  Read by
+ * hand because sscanf's %x would also take signs, spaces and 0x. */
+static bool parse_mac(const char *s, uint8_t mac[6])
+{
+	for (int i = 0; i < 6; i++) {
+		int v = 0, n = 0;
+
+		for (; n < 2 && hex_digit(*s) >= 0; n++, s++)
+			v = v * 16 + hex_digit(*s);
+		if (n == 0 || *s != (i < 5 ? ':' : '\0'))
+			return false;
+		mac[i] = (uint8_t)v;
+		s += i < 5;
+	}
+	return true;
+}
+
 static int get_mac(struct ctx *x, yaml_node_t *n, const char *path,
 		   uint8_t mac[6])
 {
-	unsigned b[6];
-	char tail;
-
-	if (n->type != YAML_SCALAR_NODE ||
-	    sscanf(sval(n), "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2],
-		   &b[3], &b[4], &b[5], &tail) != 6)
+	if (n->type != YAML_SCALAR_NODE || !parse_mac(sval(n), mac))
 		return FAIL(x, n, path, "expected a MAC address like 02:00:00:00:00:01, got %s%s%s",
 			    n->type == YAML_SCALAR_NODE ? "'" : "",
 			    n->type == YAML_SCALAR_NODE ? sval(n) : kind_name(n),
 			    n->type == YAML_SCALAR_NODE ? "'" : "");
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)b[i];
+	return 0;
+}
+
+/* inet_pton refuses "10.0.0.010"; say why, since inet_aton and some tools
+ * read such a part as octal (8) and others as decimal (10). */
+static bool ipv4_leading_zero(const char *s)
+{
+	bool part_start = true;
+
+	if (strspn(s, "0123456789.") != strlen(s))
+		return false;
+	for (; *s; s++) {
+		if (part_start && s[0] == '0' && s[1] >= '0' && s[1] <= '9')
+			return true;
+		part_start = *s == '.';
+	}
+	return false;
+}
+
+/* A prefix length is decimal, as CIDR notation has it: "/08" is 8 (a
+ * leading zero is decimal, as everywhere in the config); "/0x8" is
+ * refused. */
+static int get_prefix(struct ctx *x, yaml_node_t *n, const char *path,
+		      const char *s, unsigned *plen)
+{
+	uint64_t p;
+	int rc = -EINVAL;
+
+	if (strspn(s, "0123456789") == strlen(s))
+		rc = num_parse_u64(s, 0, *plen, 0, &p);
+	if (rc == -ERANGE)
+		return FAIL(x, n, path, "prefix length '/%s' is outside 0..%u",
+			    s, *plen);
+	if (rc)
+		return FAIL(x, n, path,
+			    "prefix length '/%s' is not a decimal number in 0..%u",
+			    s, *plen);
+	*plen = (unsigned)p;
 	return 0;
 }
 
@@ -303,18 +357,14 @@ static int get_ip(struct ctx *x, yaml_node_t *n, const char *path,
 	} else if (inet_pton(AF_INET6, buf, addr) == 1) {
 		*v6 = true;
 		*plen = 128;
+	} else if (ipv4_leading_zero(buf)) {
+		return FAIL(x, n, path,
+			    "'%s': a part of an IPv4 address must not start with 0 (octal to some tools, decimal to others)",
+			    sval(n));
 	} else {
 		return FAIL(x, n, path, "expected %s, got '%s'", what, sval(n));
 	}
-	if (slash) {
-		uint64_t p;
-
-		if (parse_u64_str(slash, &p) < 0 || p > *plen)
-			return FAIL(x, n, path, "prefix length '/%s' is outside 0..%u",
-				    slash, *plen);
-		*plen = (unsigned)p;
-	}
-	return 0;
+	return slash ? get_prefix(x, n, path, slash, plen) : 0;
 }
 
 /* ---- ports ------------------------------------------------------------- */
@@ -340,13 +390,14 @@ static int get_port_ref(struct ctx *x, yaml_node_t *n, const char *path,
 			uint32_t *ppid)
 {
 	uint64_t v;
-	int i;
+	int i, rc;
 
 	if (n->type != YAML_SCALAR_NODE)
 		return FAIL(x, n, path, "expected a port (PPID or name), got %s",
 			    kind_name(n));
-	if (parse_u64_str(sval(n), &v) == 0) {
-		if (v > UINT32_MAX || !ppid_declared(x->c, (uint32_t)v))
+	rc = num_parse_u64(sval(n), 0, UINT32_MAX, 0, &v);
+	if (rc != -EINVAL) {
+		if (rc || !ppid_declared(x->c, (uint32_t)v))
 			return FAIL(x, n, path,
 				    "PPID %s is not a declared port (see 'ports')",
 				    sval(n));
@@ -786,6 +837,7 @@ static int field_int(struct ctx *x, yaml_node_t *n, const char *path,
 		     enum kp_field_id id, unsigned width, uint64_t *v)
 {
 	uint64_t max = width >= 64 ? UINT64_MAX : (1ull << width) - 1;
+	int rc;
 
 	if (n->type == YAML_SCALAR_NODE && id == KP_IP_PROTO)
 		for (size_t i = 0; i < sizeof proto_names / sizeof proto_names[0]; i++)
@@ -801,15 +853,20 @@ static int field_int(struct ctx *x, yaml_node_t *n, const char *path,
 			}
 	if (id == KP_IN_PORT && n->type == YAML_SCALAR_NODE) {
 		uint32_t ppid;
-		int rc = get_port_ref(x, n, path, &ppid);
 
-		if (rc)
+		if ((rc = get_port_ref(x, n, path, &ppid)))
 			return rc;
 		*v = ppid;
 		goto check;
 	}
-	if (n->type != YAML_SCALAR_NODE || parse_u64_str(sval(n), v) < 0)
-		return FAIL(x, n, path, "expected an integer%s, got %s%s%s",
+	rc = -EINVAL;
+	if (n->type == YAML_SCALAR_NODE)
+		rc = num_parse_u64(sval(n), 0, UINT64_MAX, 0, v);
+	if (rc == -ERANGE)
+		return FAIL(x, n, path, "value '%s' does not fit the field's %u bits (max %llu)",
+			    sval(n), width, (unsigned long long)max);
+	if (rc)
+		return FAIL(x, n, path, "expected an integer (decimal or 0x hex)%s, got %s%s%s",
 			    id == KP_IP_PROTO ? " or tcp, udp, icmp, icmpv6, gre, esp, ah, sctp, igmp" :
 			    id == KP_ETHERTYPE ? " or ipv4, ipv6, arp, rarp, vlan, qinq, mpls" : "",
 			    n->type == YAML_SCALAR_NODE ? "'" : "",
@@ -949,7 +1006,9 @@ static int parse_match(struct ctx *x, yaml_node_t *m, const char *path,
 	return 0;
 }
 
-/* A hex key ("0x..." or plain hex digits), bit 0 = least significant. */
+/* A raw key: "0x" and hex digits, bit 0 = least significant.  The 0x is
+ * required so that "value: 10" is never read as sixteen where every other
+ * number of the config would be ten. */
 static int parse_hex_key(struct ctx *x, yaml_node_t *n, const char *path,
 			 struct pnic_key *k)
 {
@@ -959,31 +1018,21 @@ static int parse_hex_key(struct ctx *x, yaml_node_t *n, const char *path,
 
 	key_zero(k);
 	if (n->type != YAML_SCALAR_NODE)
-		return FAIL(x, n, path, "expected a hex string, got %s", kind_name(n));
+		return FAIL(x, n, path, "expected 0x and hex digits, got %s",
+			    kind_name(n));
 	s = sval(n);
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		s += 2;
+	if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X') || !s[2])
+		return FAIL(x, n, path, "expected 0x and hex digits, got '%s'", s);
+	s += 2;
 	len = strlen(s);
-	if (len == 0)
-		return FAIL(x, n, path, "expected a hex string, got '%s'", sval(n));
 	for (size_t i = 0; i < len; i++) {
-		char ch = s[len - 1 - i];
-		unsigned d;
+		int d = hex_digit(s[len - 1 - i]);
 
-		if (ch == '_')
-			return FAIL(x, n, path, "expected hex digits only, got '%s'", sval(n));
-		if (ch >= '0' && ch <= '9')
-			d = ch - '0';
-		else if (ch >= 'a' && ch <= 'f')
-			d = ch - 'a' + 10;
-		else if (ch >= 'A' && ch <= 'F')
-			d = ch - 'A' + 10;
-		else
-			return FAIL(x, n, path, "expected hex digits only, got '%s'", sval(n));
-		if (!d)
-			continue;
+		if (d < 0)
+			return FAIL(x, n, path, "expected 0x and hex digits only, got '%s'",
+				    sval(n));
 		for (unsigned b = 0; b < 4; b++)
-			if (d & (1u << b)) {
+			if (d & (1 << b)) {
 				unsigned bit = (unsigned)i * 4 + b;
 
 				if (bit >= bits)
@@ -1109,11 +1158,13 @@ static int parse_action(struct ctx *x, yaml_node_t *n, const char *path,
 		subpath(sub, path, "vxlan_encap");
 		if (a->tunnel_op)
 			return FAIL(x, v, sub, "vxlan_decap and vxlan_encap exclude each other");
-		if (v->type == YAML_SCALAR_NODE && parse_u64_str(sval(v), &id) == 0) {
+		rc = v->type == YAML_SCALAR_NODE ?
+			num_parse_u64(sval(v), 0, UINT64_MAX, 0, &id) : -EINVAL;
+		if (rc == 0) {
 			for (uint32_t i = 0; i < c->n_templates; i++)
 				if (c->templates[i].id == id)
 					t = (int)i;
-		} else if (v->type == YAML_SCALAR_NODE) {
+		} else if (rc == -EINVAL && v->type == YAML_SCALAR_NODE) {
 			t = find_template(c, sval(v));
 		}
 		if (t < 0)

@@ -176,6 +176,55 @@ Test(replay_config, good_custom_profile)
 	replay_config_destroy(c);
 }
 
+/* Every number is decimal or 0x hex, and a leading zero is decimal (as
+ * in YAML 1.2's core schema), never octal: 0443 is port 443, not 291. */
+Test(replay_config, leading_zero_is_decimal)
+{
+	const char *text =
+		"tcam: { depth: 0100 }\n"
+		"ports: [ { ppid: 00 }, { ppid: 010, name: up } ]\n"
+		"vpid_map: { n_vpids: 016, map: [ { vpid: 09, ppid: 010 } ] }\n"
+		"encap_templates:\n"
+		"  - { id: 07, eth_dst: 02:00:00:00:00:aa, eth_src: 2:0:0:0:0:bb,\n"
+		"      vlan: 0100, src_ip: 192.0.2.1, dst_ip: 192.0.2.2, vni: 0x10 }\n"
+		"flows:\n"
+		"  - match: { l4_dst: 0443, src_ip: 10.0.0.0/08, in_port: 010 }\n"
+		"    action: { forward: 0x0f, vxlan_encap: 07, vlan_push: 080 }\n"
+		"  - index: 020\n"
+		"    match: { tcp_flags: { value: 010, mask: 0x12 } }\n"
+		"    action: drop\n"
+		"inputs: [ { pcap: in.pcap, in_port: 010, loops: 010 } ]\n";
+	const struct key_profile *p = key_profile_default();
+	struct replay_config *c;
+	struct pnic_error err;
+	struct kp_fields f;
+
+	cr_assert_eq(parse(text, &c, &err), 0, "%s", err.msg);
+	cr_assert_eq(c->tcam_depth, 100);
+	cr_assert_eq(c->ports[1].ppid, 10);
+	cr_assert_eq(c->n_vpids, 16);
+	cr_assert_eq(c->maps[0].vpid, 9);
+	cr_assert_eq(c->maps[0].ppid, 10);
+	cr_assert_eq(c->templates[0].id, 7);
+	cr_assert_eq(c->templates[0].t.bytes[6], 0x02, "MAC bytes of one digit");
+	cr_assert_eq(c->templates[0].t.bytes[11], 0xbb);
+	cr_assert_eq(c->templates[0].t.bytes[15], 100, "VLAN 0100 is 100");
+	key_profile_unpack(p, &c->flows[0].value, &f);
+	cr_assert_eq(f.lo[KP_L4_DST], 443);
+	cr_assert_eq(f.lo[KP_IN_PORT], 10);
+	key_profile_unpack(p, &c->flows[0].mask, &f);
+	cr_assert_eq(f.lo[KP_SRC_IP], 0xffffffffff000000ull, "/08 is /8");
+	cr_assert_eq(c->flows[0].action.vpid, 15);
+	cr_assert_eq(c->flows[0].action.encap_id, 7);
+	cr_assert_eq(c->flows[0].action.vlan_tci, 80);
+	cr_assert_eq(c->flows[1].index, 20);
+	key_profile_unpack(p, &c->flows[1].value, &f);
+	cr_assert_eq(f.lo[KP_TCP_FLAGS], 10 & 0x12);
+	cr_assert_eq(c->inputs[0].in_port, 10);
+	cr_assert_eq(c->inputs[0].loops, 10);
+	replay_config_destroy(c);
+}
+
 /* Each bad config must be refused with its line:column and field path in
  * the message. */
 struct bad {
@@ -263,6 +312,38 @@ static const struct bad bads[] = {
 	{ "tcam: { depth: 64, depth: 32 }\n", 1, 20, "tcam.depth", "twice" },
 	{ "tcam: { depth: -5 }\n", 1, 16, "tcam.depth", "16..262144" },
 	{ "tcam: { depth: 64 }\nparse_errors: ignore\n", 2, 15, "parse_errors", "lookup or drop or to_host" },
+	/* numbers: decimal or 0x hex, nothing else */
+	{ BASE "flows:\n  - { match: { l4_dst: 0o17 }, action: drop }\n",
+	  12, 24, "flows[0].match.l4_dst", "decimal or 0x hex" },
+	{ BASE "flows:\n  - { match: { l4_dst: 1_000 }, action: drop }\n",
+	  12, 24, "flows[0].match.l4_dst", "decimal or 0x hex" },
+	{ BASE "flows:\n  - { match: { vni: 18446744073709551616 }, action: drop }\n",
+	  12, 21, "flows[0].match.vni", "does not fit the field's 24 bits" },
+	{ BASE "flows:\n  - { action: { forward: 1e1 } }\n",
+	  12, 26, "flows[0].action.forward", "expected an integer in 0..15 (decimal or 0x hex), got '1e1'" },
+	{ "tcam: { depth: +64 }\n", 1, 16, "tcam.depth", "(decimal or 0x hex), got '+64'" },
+	{ "tcam: { depth: 0x }\n", 1, 16, "tcam.depth", "16..262144" },
+	/* numbers inside strings */
+	{ BASE "flows:\n  - { match: { src_ip: 10.0.0.010 }, action: drop }\n",
+	  12, 24, "flows[0].match.src_ip", "must not start with 0" },
+	{ BASE "flows:\n  - { match: { src_ip: 10.0.0.0/0x8 }, action: drop }\n",
+	  12, 24, "flows[0].match.src_ip", "not a decimal number in 0..32" },
+	{ BASE "flows:\n  - { match: { src_ip: 10.0.0.0/ }, action: drop }\n",
+	  12, 24, "flows[0].match.src_ip", "not a decimal number" },
+	{ BASE "flows:\n  - { match: { dst_ip: \"2001:db8::/+32\" }, action: drop }\n",
+	  12, 24, "flows[0].match.dst_ip", "not a decimal number in 0..128" },
+	{ BASE "flows:\n  - { value: 10, mask: 0xff, action: drop }\n",
+	  12, 14, "flows[0].value", "expected 0x and hex digits" },
+	{ BASE "flows:\n  - { value: 0x10, mask: 0x, action: drop }\n",
+	  12, 26, "flows[0].mask", "expected 0x and hex digits" },
+	{ BASE "encap_templates:\n  - { eth_dst: -1:00:00:00:00:01, eth_src: 02:00:00:00:00:02, src_ip: 10.0.0.1, dst_ip: 10.0.0.2, vni: 1 }\n",
+	  12, 16, "encap_templates[0].eth_dst", "MAC" },
+	{ BASE "encap_templates:\n  - { eth_dst: 0x2:00:00:00:00:01, eth_src: 02:00:00:00:00:02, src_ip: 10.0.0.1, dst_ip: 10.0.0.2, vni: 1 }\n",
+	  12, 16, "encap_templates[0].eth_dst", "MAC" },
+	{ BASE "encap_templates:\n  - { eth_dst: \"02:00:00:00:00: 1\", eth_src: 02:00:00:00:00:02, src_ip: 10.0.0.1, dst_ip: 10.0.0.2, vni: 1 }\n",
+	  12, 16, "encap_templates[0].eth_dst", "MAC" },
+	{ BASE "encap_templates:\n  - { eth_dst: 02:00:00:00:00:001, eth_src: 02:00:00:00:00:02, src_ip: 10.0.0.1, dst_ip: 10.0.0.2, vni: 1 }\n",
+	  12, 16, "encap_templates[0].eth_dst", "MAC" },
 };
 
 Test(replay_config, bad_configs_name_place_and_field)
