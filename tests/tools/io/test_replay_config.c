@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tools/io/pcap_out.h"
@@ -342,6 +343,28 @@ static const struct bad bads[] = {
 	  12, 16, "encap_templates[0].eth_dst", "MAC" },
 	{ BASE "encap_templates:\n  - { eth_dst: \"02:00:00:00:00: 1\", eth_src: 02:00:00:00:00:02, src_ip: 10.0.0.1, dst_ip: 10.0.0.2, vni: 1 }\n",
 	  12, 16, "encap_templates[0].eth_dst", "MAC" },
+	/* YAML that no config needs: tags, anchors, aliases, more documents */
+	{ "tcam: !!map { depth: 64 }\n", 1, 7, "tcam", "tag '!!map'" },
+	{ "tcam: { depth: !!int 64 }\n", 1, 16, "tcam.depth", "tag '!!int'" },
+	{ "tcam: { depth: !!str 64 }\n", 1, 16, "tcam.depth", "tag '!!str'" },
+	{ BASE "flows:\n  - { match: { l4_dst: !port 80 }, action: drop }\n",
+	  12, 24, "flows[0].match.l4_dst", "tag '!port'" },
+	{ BASE "flows:\n  - { value: !!binary AAE=, mask: 0x1, action: drop }\n",
+	  12, 14, "flows[0].value", "tag '!!binary'" },
+	{ "tcam: { depth: ! 64 }\n", 1, 16, "tcam.depth", "tag '!'" },
+	{ "%TAG !e! tag:example.com,2000:\n---\ntcam: { depth: !e!n 64 }\n",
+	  3, 16, "tcam.depth", "tag 'tag:example.com,2000:n'" },
+	{ "!!map\ntcam: { depth: 64 }\n", 1, 1, "", "tag '!!map'" },
+	{ BASE "flows:\n  - &e { action: drop }\n  - *e\n", 12, 5, "flows[0]", "anchor '&e'" },
+	{ BASE "flows:\n  - *e\n", 12, 5, "flows[0]", "alias '*e'" },
+	{ "tcam: { depth: 64, miss: \"drop\\0x\" }\n", 1, 26, "tcam.miss", "NUL" },
+	{ BASE "---\ntcam: { depth: 32 }\n", 11, 1, "", "second YAML document" },
+	{ "---\n" BASE "...\n---\n", 13, 1, "", "second YAML document" },
+	{ BASE "...\nports: []\n", 12, 1, "", "YAML syntax" },
+	{ BASE "flows:\n  - { match: { l4_dst: { value: [[[[[[[[[[[[ 1 ]]]]]]]]]]]], mask: 1 } }, action: drop }\n",
+	  12, 44, "flows[0].match.l4_dst.value[0][0][0][0][0][0][0][0][0][0][0]", "nested more than 16 deep" },
+	{ BASE "flows:\n  - { match: { l4_dst: { value: [[[[[[[[[[[ 1 ]]]]]]]]]]], mask: 1 } }, action: drop }\n",
+	  12, 33, "flows[0].match.l4_dst.value", "expected an integer" },
 	{ BASE "encap_templates:\n  - { eth_dst: 02:00:00:00:00:001, eth_src: 02:00:00:00:00:02, src_ip: 10.0.0.1, dst_ip: 10.0.0.2, vni: 1 }\n",
 	  12, 16, "encap_templates[0].eth_dst", "MAC" },
 };
@@ -365,6 +388,107 @@ Test(replay_config, bad_configs_name_place_and_field)
 		cr_expect_not_null(strstr(err.msg, b->words),
 				   "bad %zu: '%s' not in: %s", i, b->words, buf);
 	}
+}
+
+/* Refused early and cheaply: libyaml's loader took 37 s to refuse this
+ * 200 KB file, its time quadratic in the nesting depth. */
+Test(replay_config, deep_nesting_refused_at_the_limit)
+{
+	const size_t depth = 100000;
+	char *text = malloc(2 * depth + 2);
+	struct replay_config *c;
+	struct pnic_error err;
+	struct timespec t0, t1;
+
+	memset(text, '[', depth);
+	memset(text + depth, ']', depth);
+	strcpy(text + 2 * depth, "\n");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	cr_assert_lt(parse(text, &c, &err), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	cr_assert_null(c);
+	cr_assert_eq(err.line, 1);
+	cr_assert_eq(err.column, RC_MAX_DEPTH + 1);
+	cr_assert_not_null(strstr(err.msg, "nested more than 16 deep"), "%s", err.msg);
+	cr_assert_lt(t1.tv_sec - t0.tv_sec, 2, "took %ld s", (long)(t1.tv_sec - t0.tv_sec));
+	free(text);
+}
+
+/* A list or mapping may hold RC_MAX_ITEMS (the most flows a TCAM takes);
+ * one more is refused where it appears, before the rest is read. */
+static void check_items(const char *open, const char *item, const char *close,
+			size_t n, const char *field, const char *words)
+{
+	size_t cap = strlen(open) + n * (strlen(item) + 16) + 16, len;
+	char *text = malloc(cap);
+	struct replay_config *c;
+	struct pnic_error err;
+
+	len = (size_t)snprintf(text, cap, "%s", open);
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(text + len, cap - len, item, i);
+	snprintf(text + len, cap - len, "%s", close);
+	cr_assert_lt(parse(text, &c, &err), 0);
+	cr_assert_str_eq(err.field, field);
+	cr_assert_not_null(strstr(err.msg, words), "'%s' not in: %s", words, err.msg);
+	free(text);
+}
+
+Test(replay_config, longest_list_and_mapping)
+{
+	char field[64];
+
+	snprintf(field, sizeof field, "inputs[%d]", RC_MAX_ITEMS);
+	check_items(BASE "inputs: [", "0,", "0]\n", RC_MAX_ITEMS,
+		    field, "more than 262144 items");
+	check_items("inputs: [", "0,", "0]\n", RC_MAX_ITEMS - 1,
+		    "", "missing required key 'tcam'");
+	check_items("tcam: {", "k%zu: 0,", "z: 0}\n", RC_MAX_ITEMS,
+		    "tcam", "more than 262144 keys");
+	check_items("tcam: {", "k%zu: 0,", "z: 0}\n", RC_MAX_ITEMS - 1,
+		    "tcam.k0", "unknown key");
+}
+
+Test(replay_config, longest_value)
+{
+	char *text = malloc(RC_MAX_SCALAR + 64);
+	struct replay_config *c;
+	struct pnic_error err;
+
+	for (int extra = 0; extra <= 1; extra++) {
+		int n = snprintf(text, 64, "tcam: { depth: ");
+
+		memset(text + n, '1', RC_MAX_SCALAR + extra);
+		strcpy(text + n + RC_MAX_SCALAR + extra, " }\n");
+		cr_assert_lt(parse(text, &c, &err), 0);
+		cr_assert_str_eq(err.field, "tcam.depth");
+		cr_assert_not_null(strstr(err.msg, extra ? "a value of 4097 bytes" :
+					  "expected an integer in 16..262144"),
+				   "%s", err.msg);
+	}
+	free(text);
+}
+
+/* "Billion laughs": ten nested lists of ten aliases stand for 10^10
+ * nodes.  Refused at the first anchor. */
+Test(replay_config, billion_laughs_refused)
+{
+	char text[4096];
+	size_t n = (size_t)snprintf(text, sizeof text, "a0: &a0 [x,x,x,x,x,x,x,x,x,x]\n");
+	struct replay_config *c;
+	struct pnic_error err;
+
+	for (int i = 1; i < 10; i++)
+		n += (size_t)snprintf(text + n, sizeof text - n,
+				      "a%d: &a%d [*a%d,*a%d,*a%d,*a%d,*a%d,*a%d,*a%d,*a%d,*a%d,*a%d]\n",
+				      i, i, i - 1, i - 1, i - 1, i - 1, i - 1,
+				      i - 1, i - 1, i - 1, i - 1, i - 1);
+	snprintf(text + n, sizeof text - n, "tcam: *a9\n");
+	cr_assert_lt(parse(text, &c, &err), 0);
+	cr_assert_eq(err.line, 1);
+	cr_assert_eq(err.column, 5);
+	cr_assert_str_eq(err.field, "a0");
+	cr_assert_not_null(strstr(err.msg, "anchor '&a0'"), "%s", err.msg);
 }
 
 Test(replay_config, too_many_flows_for_depth)
