@@ -1,7 +1,9 @@
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -9,9 +11,26 @@
 #include "tools/io/replay_config.h"
 
 /* A folder holding an (empty) capture that the configs name, so input
- * paths resolve; configs are parsed as if they were DIR/test.yaml. */
+ * paths resolve, and files that are not captures; configs are parsed as
+ * if they were DIR/test.yaml. */
 static char dir[64];
 static char cfgname[128];
+static const char *const files[] = {
+	"in.pcap", "empty.pcap", "text.pcap", "fifo.pcap", "ng.pcapng",
+	"swapped.pcap", "locked.pcap",
+};
+
+static void put_file(const char *name, const void *bytes, size_t n)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	f = fopen(path, "wb");
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(bytes, 1, n, f), n);
+	cr_assert_eq(fclose(f), 0);
+}
 
 static void setup(void)
 {
@@ -23,6 +42,15 @@ static void setup(void)
 	snprintf(path, sizeof path, "%s/in.pcap", dir);
 	cr_assert_eq(pcap_out_open(path, &o, NULL), 0);
 	pcap_out_close(o, NULL);
+	put_file("empty.pcap", "", 0);
+	put_file("text.pcap", "tcam: { depth: 64 }\n", 20);
+	put_file("ng.pcapng", "\x0a\x0d\x0d\x0a\x1c\0\0\0\x4d\x3c\x2b\x1a", 12);
+	put_file("swapped.pcap", "\xa1\xb2\x3c\x4d\0\x02\0\x04", 8);
+	put_file("locked.pcap", "\xd4\xc3\xb2\xa1", 4);
+	snprintf(path, sizeof path, "%s/locked.pcap", dir);
+	cr_assert_eq(chmod(path, 0), 0);
+	snprintf(path, sizeof path, "%s/fifo.pcap", dir);
+	cr_assert_eq(mkfifo(path, 0600), 0);
 	snprintf(cfgname, sizeof cfgname, "%s/test.yaml", dir);
 }
 
@@ -30,8 +58,12 @@ static void teardown(void)
 {
 	char path[128];
 
-	snprintf(path, sizeof path, "%s/in.pcap", dir);
-	unlink(path);
+	cr_assert_eq(seteuid(getuid()), 0);
+
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+		unlink(path);
+	}
 	rmdir(dir);
 }
 
@@ -295,6 +327,15 @@ static const struct bad bads[] = {
 	  12, 104, "encap_templates[0].vni", "0..16777215" },
 	{ "tcam: { depth: 64 }\nports: [ { ppid: 0 } ]\nvpid_map: { n_vpids: 4 }\ninputs: [ { pcap: missing.pcap, in_port: 0 } ]\n",
 	  4, 19, "inputs[0].pcap", "cannot read" },
+#define INPUT(file) "tcam: { depth: 64 }\nports: [ { ppid: 0 } ]\nvpid_map: { n_vpids: 4 }\n" \
+		    "inputs: [ { pcap: in.pcap, in_port: 0 },\n  { pcap: " file ", in_port: 0 } ]\n"
+	/* inputs[].pcap: a readable regular file that starts like a capture */
+	{ INPUT("."), 5, 11, "inputs[1].pcap", "is a folder, not a capture file" },
+	{ INPUT("/dev/null"), 5, 11, "inputs[1].pcap", "'/dev/null' is a character device, not a capture file" },
+	{ INPUT("fifo.pcap"), 5, 11, "inputs[1].pcap", "is a FIFO, not a capture file" },
+	{ INPUT("empty.pcap"), 5, 11, "inputs[1].pcap", "is not a pcap or pcapng file (shorter than a file header)" },
+	{ INPUT("text.pcap"), 5, 11, "inputs[1].pcap", "is not a pcap or pcapng file (no capture magic number" },
+	{ INPUT("missing/"), 5, 11, "inputs[1].pcap", "cannot read" },
 	{ "tcam: { depth: 64 }\nports: [ { ppid: 0 } ]\nvpid_map: { n_vpids: 4 }\ninputs: [ { pcap: in.pcap, in_port: 3 } ]\n",
 	  4, 37, "inputs[0].in_port", "not a declared port" },
 	{ "key_profile: fancy\n", 1, 14, "key_profile", "unknown built-in" },
@@ -489,6 +530,41 @@ Test(replay_config, billion_laughs_refused)
 	cr_assert_eq(err.column, 5);
 	cr_assert_str_eq(err.field, "a0");
 	cr_assert_not_null(strstr(err.msg, "anchor '&a0'"), "%s", err.msg);
+}
+
+/* Any capture libpcap reads passes validation: pcapng, and pcap in
+ * either byte order; what follows the magic number is the run's to
+ * judge. */
+Test(replay_config, capture_magic_numbers)
+{
+	const char *text = "tcam: { depth: 64 }\nports: [ { ppid: 0 } ]\n"
+		"vpid_map: { n_vpids: 4 }\n"
+		"inputs: [ { pcap: ng.pcapng, in_port: 0 }, { pcap: swapped.pcap, in_port: 0 } ]\n";
+	struct replay_config *c;
+	struct pnic_error err;
+
+	cr_assert_eq(parse(text, &c, &err), 0, "%s", err.msg);
+	cr_assert_eq(c->n_inputs, 2);
+	replay_config_destroy(c);
+}
+
+/* Root reads any file, so as root the check runs with the effective
+ * user "nobody" (teardown takes root back). */
+Test(replay_config, unreadable_capture)
+{
+	const char *text = "tcam: { depth: 64 }\nports: [ { ppid: 0 } ]\n"
+		"vpid_map: { n_vpids: 4 }\n"
+		"inputs: [ { pcap: locked.pcap, in_port: 0 } ]\n";
+	struct replay_config *c;
+	struct pnic_error err;
+
+	if (geteuid() == 0) {
+		cr_assert_eq(chmod(dir, 0755), 0);
+		cr_assert_eq(seteuid(65534), 0, "seteuid: %s", strerror(errno));
+	}
+	cr_assert_lt(parse(text, &c, &err), 0);
+	cr_assert_str_eq(err.field, "inputs[0].pcap");
+	cr_assert_not_null(strstr(err.msg, "Permission denied"), "%s", err.msg);
 }
 
 Test(replay_config, too_many_flows_for_depth)
