@@ -1,10 +1,14 @@
 /* Fuzz the replay config parser: the input bytes are a YAML config.
  * Checked: no crash or leak (ASan), and the contract that a config is
- * either refused with a message and no result, or accepted whole and
- * consistent (entries within the depth, VPIDs below n_vpids, PPIDs
- * declared, values inside their masks). */
+ * either refused with a message, its place in the file and no result (a
+ * refusal of what the file says always has a line), or accepted whole and
+ * consistent (depth within the TCAM's bounds, entries within the depth,
+ * VPIDs below n_vpids, PPIDs declared, values inside their masks, inputs
+ * regular files). */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "tools/io/replay_config.h"
 
@@ -23,13 +27,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* Relative input paths resolve against scenarios/, as the seeds'
 	 * (../traces/demo.pcap) do when run from the repository root. */
-	if (replay_config_parse((const char *)data, size, "scenarios/fuzz.yaml",
-				&c, &err)) {
-		if (c || !err.msg[0])
+	int rc = replay_config_parse((const char *)data, size,
+				     "scenarios/fuzz.yaml", &c, &err);
+
+	if (rc) {
+		if (c || !err.msg[0] || (rc == -EINVAL && err.line == 0))
 			abort();
 		return 0;
 	}
-	if (c->n_flows > c->tcam_depth || c->n_inputs == 0 || c->n_ports == 0)
+	if (c->tcam_depth < TCAM_MIN_DEPTH || c->tcam_depth > TCAM_MAX_DEPTH ||
+	    c->n_flows > c->tcam_depth || c->n_inputs == 0 || c->n_ports == 0)
 		abort();
 	for (uint32_t i = 0; i < c->n_flows; i++) {
 		const struct rc_flow *f = &c->flows[i];
@@ -47,9 +54,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (uint32_t i = 0; i < c->n_maps; i++)
 		if (c->maps[i].vpid >= c->n_vpids || !declared(c, c->maps[i].ppid))
 			abort();
-	for (uint32_t i = 0; i < c->n_inputs; i++)
-		if (!declared(c, c->inputs[i].in_port))
+	for (uint32_t i = 0; i < c->n_inputs; i++) {
+		struct stat st;
+
+		if (!declared(c, c->inputs[i].in_port) ||
+		    stat(c->inputs[i].path, &st) || !S_ISREG(st.st_mode))
 			abort();
+	}
 	replay_config_destroy(c);
 	return 0;
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # pnicsim replay on faulty inputs: a capture cut mid-record (every packet
 # before the cut replayed and counted, the fault reported, exit 1), a
-# refused link type (named, exit 1, the other input still replayed), and a
-# bad config (file:line:column and field, exit 2, nothing written).
+# refused link type (named, exit 1, the other input still replayed), a
+# bad config (file:line:column and field, exit 2, nothing written), and an
+# input that is not a capture file at all (a config error too: exit 2).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=${PNICSIM:-build/bin/pnicsim}
@@ -47,4 +48,15 @@ rc=0
 grep -q "bad.yaml:3:40: vpid_map.map\[0\].vpid: expected an integer in 0..3, got '4'" "$d/bad.stderr" \
   || fail "bad config message: $(cat "$d/bad.stderr")"
 [ ! -e "$d/bad-out" ] || fail "bad config wrote outputs"
+# an input that is no capture file (a folder, a device): refused at
+# validation like any bad config, not at run time as a damaged input
+for bad in /dev/null:"is a character device" .:"is a folder"; do
+  sed "s|pcap: cut.pcap|pcap: ${bad%%:*}|" "$d/cfg.yaml" > "$d/nocap.yaml"
+  rc=0
+  "$bin" replay "$d/nocap.yaml" --out "$d/nocap-out" > /dev/null 2> "$d/nocap.stderr" || rc=$?
+  [ "$rc" = 2 ] || fail "pcap: ${bad%%:*}: exit status $rc, expected 2"
+  grep -q "nocap.yaml:8:13: inputs\[1\].pcap: '[^']*' ${bad#*:}, not a capture file" "$d/nocap.stderr" \
+    || fail "pcap: ${bad%%:*}: message: $(cat "$d/nocap.stderr")"
+  [ ! -e "$d/nocap-out" ] || fail "pcap: ${bad%%:*}: outputs written"
+done
 echo "replay_errors: ok"

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "model/parser.h"
 #include "tests/tools/run_tool.h"
@@ -201,6 +202,61 @@ Test(tracegen, config_and_snippet)
 	cr_assert_eq(replay_config_load(path, &c, &err), 0, "%s",
 		     pnic_error_str(&err, msg, sizeof msg));
 	cr_assert_eq(c->n_flows, 0u);
+	replay_config_destroy(c);
+}
+
+/* Entries beyond the largest TCAM would make a config replay refuses:
+ * refused before anything is written.  (tests/scenarios/tracegen_check.sh
+ * replays a config at the maximum, 262144 entries.) */
+Test(tracegen, entries_fit_the_largest_tcam)
+{
+	char path[256];
+	char *text;
+
+	cr_assert_eq(tracegen("-o %s/x.pcap -n 10 -f 262145 --config %s/x.yaml", dir, dir), 2, "%s", out);
+	cr_assert(strstr(out, "262145 flow entries do not fit the largest TCAM (262144 entries)"), "%s", out);
+	snprintf(path, sizeof path, "%s/x.yaml", dir);
+	cr_assert(!tu_exists(path), "config written");
+	snprintf(path, sizeof path, "%s/x.pcap", dir);
+	cr_assert(!tu_exists(path), "trace written");
+	cr_assert_eq(tracegen("-o %s/x.pcap -n 10 -f 262145 --flows-yaml %s/f.yaml", dir, dir), 2, "%s", out);
+	/* without an entry table there is nothing to fit */
+	cr_assert_eq(tracegen("-o %s/x.pcap -n 10 -f 262145", dir), 0, "%s", out);
+
+	/* 300000 flows of which about half have entries: the largest depth */
+	cr_assert_eq(tracegen("-o %s/m.pcap -n 10 -f 300000 --miss 50 --config %s/m.yaml", dir, dir), 0, "%s", out);
+	snprintf(path, sizeof path, "%s/m.yaml", dir);
+	text = tu_read(path, NULL);
+	cr_assert_not_null(text);
+	cr_assert(strstr(text, "\ntcam: { depth: 262144, "), "%.300s", text);
+	free(text);
+}
+
+/* The pcap's path is written so that any name reads back: YAML gives
+ * ", ", ": ", " #" and quotes a meaning. */
+Test(tracegen, config_input_path_quoted)
+{
+	static const char name[] = "a, b: \"c\" \\ #1.pcap";
+	char path[256], msg[512];
+	struct replay_config *c;
+	struct pnic_error err;
+
+	cr_assert_eq(tracegen("-o '%s/%s' -n 5 -f 3 --config '%s/t.yaml'", dir, name, dir), 0, "%s", out);
+	snprintf(path, sizeof path, "%s/t.yaml", dir);
+	cr_assert_eq(replay_config_load(path, &c, &err), 0, "%s",
+		     pnic_error_str(&err, msg, sizeof msg));
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	cr_assert_str_eq(c->inputs[0].path, path);
+	replay_config_destroy(c);
+
+	/* in another folder: the absolute path */
+	snprintf(path, sizeof path, "%s/sub, #2", dir);
+	cr_assert_eq(mkdir(path, 0755), 0);
+	cr_assert_eq(tracegen("-o '%s/%s' -n 5 -f 3 --config '%s/sub, #2/t.yaml'", dir, name, dir), 0, "%s", out);
+	snprintf(path, sizeof path, "%s/sub, #2/t.yaml", dir);
+	cr_assert_eq(replay_config_load(path, &c, &err), 0, "%s",
+		     pnic_error_str(&err, msg, sizeof msg));
+	cr_assert(strstr(c->inputs[0].path, name), "%s", c->inputs[0].path);
 	replay_config_destroy(c);
 }
 

@@ -2,21 +2,31 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <yaml.h>
 
 #include "model/tcam.h"
+#include "tools/io/num.h"
 
 #define PATH_LEN 96   /* field paths; pnic_error.field holds 64 */
 
+/* The document as libyaml's node structs, numbered from 1 in file order
+ * as libyaml numbers them; built by build_document(). */
+struct tree {
+	yaml_node_t *nodes;
+	size_t n, cap;
+};
+
 struct ctx {
-	yaml_document_t doc;
+	struct tree doc;
 	const char *file;
 	char *dir;                  /* folder of the config, "" if none */
 	struct pnic_error *err;
@@ -50,7 +60,7 @@ static void subpath(char *buf, const char *path, const char *key);
 
 static yaml_node_t *node(struct ctx *x, int id)
 {
-	return yaml_document_get_node(&x->doc, id);
+	return &x->doc.nodes[id - 1];
 }
 
 static const char *kind_name(const yaml_node_t *n)
@@ -158,31 +168,25 @@ static void subpath(char *buf, const char *path, const char *key)
 
 /* ---- scalars ----------------------------------------------------------- */
 
-static int parse_u64_str(const char *s, uint64_t *v)
-{
-	char *end;
-
-	if (!*s || *s == '-' || *s == '+' || *s == ' ')
-		return -1;
-	errno = 0;
-	*v = strtoull(s, &end, 0);
-	if (errno || *end)
-		return -1;
-	return 0;
-}
-
+/* Every integer of the config, wherever it sits, is read by
+ * num_parse_u64(): decimal or 0x hex, a leading zero still decimal (as in
+ * YAML 1.2's core schema), no sign, nothing that does not fit 64 bits. */
 static int get_uint(struct ctx *x, yaml_node_t *n, const char *path,
 		    uint64_t min, uint64_t max, uint64_t *v)
 {
+	char range[64];
+	int rc = -EINVAL;
+
+	if (n->type == YAML_SCALAR_NODE)
+		rc = num_parse_u64(sval(n), min, max, 0, v);
+	if (!rc)
+		return 0;
+	num_range_str(min, max, range, sizeof range);
 	if (n->type != YAML_SCALAR_NODE)
-		return FAIL(x, n, path, "expected an integer in %llu..%llu, got %s",
-			    (unsigned long long)min, (unsigned long long)max,
-			    kind_name(n));
-	if (parse_u64_str(sval(n), v) < 0 || *v < min || *v > max)
-		return FAIL(x, n, path, "expected an integer in %llu..%llu, got '%s'",
-			    (unsigned long long)min, (unsigned long long)max,
-			    sval(n));
-	return 0;
+		return FAIL(x, n, path, "expected an integer in %s, got %s",
+			    range, kind_name(n));
+	return FAIL(x, n, path, "expected an integer in %s%s, got '%s'", range,
+		    rc == -ERANGE ? "" : " (decimal or 0x hex)", sval(n));
 }
 
 static int get_u32(struct ctx *x, yaml_node_t *n, const char *path,
@@ -257,21 +261,80 @@ static int get_name(struct ctx *x, yaml_node_t *n, const char *path,
 	return 0;
 }
 
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Six bytes of one or two hex digits each, separated by ':'.  Read by
+ * hand because sscanf's %x would also take signs, spaces and 0x. */
+static bool parse_mac(const char *s, uint8_t mac[6])
+{
+	for (int i = 0; i < 6; i++) {
+		int v = 0, n = 0;
+
+		for (; n < 2 && hex_digit(*s) >= 0; n++, s++)
+			v = v * 16 + hex_digit(*s);
+		if (n == 0 || *s != (i < 5 ? ':' : '\0'))
+			return false;
+		mac[i] = (uint8_t)v;
+		s += i < 5;
+	}
+	return true;
+}
+
 static int get_mac(struct ctx *x, yaml_node_t *n, const char *path,
 		   uint8_t mac[6])
 {
-	unsigned b[6];
-	char tail;
-
-	if (n->type != YAML_SCALAR_NODE ||
-	    sscanf(sval(n), "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2],
-		   &b[3], &b[4], &b[5], &tail) != 6)
+	if (n->type != YAML_SCALAR_NODE || !parse_mac(sval(n), mac))
 		return FAIL(x, n, path, "expected a MAC address like 02:00:00:00:00:01, got %s%s%s",
 			    n->type == YAML_SCALAR_NODE ? "'" : "",
 			    n->type == YAML_SCALAR_NODE ? sval(n) : kind_name(n),
 			    n->type == YAML_SCALAR_NODE ? "'" : "");
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)b[i];
+	return 0;
+}
+
+/* inet_pton refuses "10.0.0.010"; say why, since inet_aton and some tools
+ * read such a part as octal (8) and others as decimal (10). */
+static bool ipv4_leading_zero(const char *s)
+{
+	bool part_start = true;
+
+	if (strspn(s, "0123456789.") != strlen(s))
+		return false;
+	for (; *s; s++) {
+		if (part_start && s[0] == '0' && s[1] >= '0' && s[1] <= '9')
+			return true;
+		part_start = *s == '.';
+	}
+	return false;
+}
+
+/* A prefix length is decimal, as CIDR notation has it: "/08" is 8 (a
+ * leading zero is decimal, as everywhere in the config); "/0x8" is
+ * refused. */
+static int get_prefix(struct ctx *x, yaml_node_t *n, const char *path,
+		      const char *s, unsigned *plen)
+{
+	uint64_t p;
+	int rc = -EINVAL;
+
+	if (strspn(s, "0123456789") == strlen(s))
+		rc = num_parse_u64(s, 0, *plen, 0, &p);
+	if (rc == -ERANGE)
+		return FAIL(x, n, path, "prefix length '/%s' is outside 0..%u",
+			    s, *plen);
+	if (rc)
+		return FAIL(x, n, path,
+			    "prefix length '/%s' is not a decimal number in 0..%u",
+			    s, *plen);
+	*plen = (unsigned)p;
 	return 0;
 }
 
@@ -303,18 +366,14 @@ static int get_ip(struct ctx *x, yaml_node_t *n, const char *path,
 	} else if (inet_pton(AF_INET6, buf, addr) == 1) {
 		*v6 = true;
 		*plen = 128;
+	} else if (ipv4_leading_zero(buf)) {
+		return FAIL(x, n, path,
+			    "'%s': a part of an IPv4 address must not start with 0 (octal to some tools, decimal to others)",
+			    sval(n));
 	} else {
 		return FAIL(x, n, path, "expected %s, got '%s'", what, sval(n));
 	}
-	if (slash) {
-		uint64_t p;
-
-		if (parse_u64_str(slash, &p) < 0 || p > *plen)
-			return FAIL(x, n, path, "prefix length '/%s' is outside 0..%u",
-				    slash, *plen);
-		*plen = (unsigned)p;
-	}
-	return 0;
+	return slash ? get_prefix(x, n, path, slash, plen) : 0;
 }
 
 /* ---- ports ------------------------------------------------------------- */
@@ -340,13 +399,14 @@ static int get_port_ref(struct ctx *x, yaml_node_t *n, const char *path,
 			uint32_t *ppid)
 {
 	uint64_t v;
-	int i;
+	int i, rc;
 
 	if (n->type != YAML_SCALAR_NODE)
 		return FAIL(x, n, path, "expected a port (PPID or name), got %s",
 			    kind_name(n));
-	if (parse_u64_str(sval(n), &v) == 0) {
-		if (v > UINT32_MAX || !ppid_declared(x->c, (uint32_t)v))
+	rc = num_parse_u64(sval(n), 0, UINT32_MAX, 0, &v);
+	if (rc != -EINVAL) {
+		if (rc || !ppid_declared(x->c, (uint32_t)v))
 			return FAIL(x, n, path,
 				    "PPID %s is not a declared port (see 'ports')",
 				    sval(n));
@@ -808,6 +868,7 @@ static int field_int(struct ctx *x, yaml_node_t *n, const char *path,
 		     enum kp_field_id id, unsigned width, uint64_t *v)
 {
 	uint64_t max = width >= 64 ? UINT64_MAX : (1ull << width) - 1;
+	int rc;
 
 	if (n->type == YAML_SCALAR_NODE && id == KP_IP_PROTO)
 		for (size_t i = 0; i < sizeof proto_names / sizeof proto_names[0]; i++)
@@ -823,15 +884,20 @@ static int field_int(struct ctx *x, yaml_node_t *n, const char *path,
 			}
 	if (id == KP_IN_PORT && n->type == YAML_SCALAR_NODE) {
 		uint32_t ppid;
-		int rc = get_port_ref(x, n, path, &ppid);
 
-		if (rc)
+		if ((rc = get_port_ref(x, n, path, &ppid)))
 			return rc;
 		*v = ppid;
 		goto check;
 	}
-	if (n->type != YAML_SCALAR_NODE || parse_u64_str(sval(n), v) < 0)
-		return FAIL(x, n, path, "expected an integer%s, got %s%s%s",
+	rc = -EINVAL;
+	if (n->type == YAML_SCALAR_NODE)
+		rc = num_parse_u64(sval(n), 0, UINT64_MAX, 0, v);
+	if (rc == -ERANGE)
+		return FAIL(x, n, path, "value '%s' does not fit the field's %u bits (max %llu)",
+			    sval(n), width, (unsigned long long)max);
+	if (rc)
+		return FAIL(x, n, path, "expected an integer (decimal or 0x hex)%s, got %s%s%s",
 			    id == KP_IP_PROTO ? " or tcp, udp, icmp, icmpv6, gre, esp, ah, sctp, igmp" :
 			    id == KP_ETHERTYPE ? " or ipv4, ipv6, arp, rarp, vlan, qinq, mpls" : "",
 			    n->type == YAML_SCALAR_NODE ? "'" : "",
@@ -971,7 +1037,9 @@ static int parse_match(struct ctx *x, yaml_node_t *m, const char *path,
 	return 0;
 }
 
-/* A hex key ("0x..." or plain hex digits), bit 0 = least significant. */
+/* A raw key: "0x" and hex digits, bit 0 = least significant.  The 0x is
+ * required so that "value: 10" is never read as sixteen where every other
+ * number of the config would be ten. */
 static int parse_hex_key(struct ctx *x, yaml_node_t *n, const char *path,
 			 struct pnic_key *k)
 {
@@ -981,31 +1049,21 @@ static int parse_hex_key(struct ctx *x, yaml_node_t *n, const char *path,
 
 	key_zero(k);
 	if (n->type != YAML_SCALAR_NODE)
-		return FAIL(x, n, path, "expected a hex string, got %s", kind_name(n));
+		return FAIL(x, n, path, "expected 0x and hex digits, got %s",
+			    kind_name(n));
 	s = sval(n);
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		s += 2;
+	if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X') || !s[2])
+		return FAIL(x, n, path, "expected 0x and hex digits, got '%s'", s);
+	s += 2;
 	len = strlen(s);
-	if (len == 0)
-		return FAIL(x, n, path, "expected a hex string, got '%s'", sval(n));
 	for (size_t i = 0; i < len; i++) {
-		char ch = s[len - 1 - i];
-		unsigned d;
+		int d = hex_digit(s[len - 1 - i]);
 
-		if (ch == '_')
-			return FAIL(x, n, path, "expected hex digits only, got '%s'", sval(n));
-		if (ch >= '0' && ch <= '9')
-			d = ch - '0';
-		else if (ch >= 'a' && ch <= 'f')
-			d = ch - 'a' + 10;
-		else if (ch >= 'A' && ch <= 'F')
-			d = ch - 'A' + 10;
-		else
-			return FAIL(x, n, path, "expected hex digits only, got '%s'", sval(n));
-		if (!d)
-			continue;
+		if (d < 0)
+			return FAIL(x, n, path, "expected 0x and hex digits only, got '%s'",
+				    sval(n));
 		for (unsigned b = 0; b < 4; b++)
-			if (d & (1u << b)) {
+			if (d & (1 << b)) {
 				unsigned bit = (unsigned)i * 4 + b;
 
 				if (bit >= bits)
@@ -1131,11 +1189,13 @@ static int parse_action(struct ctx *x, yaml_node_t *n, const char *path,
 		subpath(sub, path, "vxlan_encap");
 		if (a->tunnel_op)
 			return FAIL(x, v, sub, "vxlan_decap and vxlan_encap exclude each other");
-		if (v->type == YAML_SCALAR_NODE && parse_u64_str(sval(v), &id) == 0) {
+		rc = v->type == YAML_SCALAR_NODE ?
+			num_parse_u64(sval(v), 0, UINT64_MAX, 0, &id) : -EINVAL;
+		if (rc == 0) {
 			for (uint32_t i = 0; i < c->n_templates; i++)
 				if (c->templates[i].id == id)
 					t = (int)i;
-		} else if (v->type == YAML_SCALAR_NODE) {
+		} else if (rc == -EINVAL && v->type == YAML_SCALAR_NODE) {
 			t = find_template(c, sval(v));
 		}
 		if (t < 0)
@@ -1284,6 +1344,77 @@ static char *resolve(struct ctx *x, const char *p)
 	return r;
 }
 
+static const char *file_kind(mode_t m)
+{
+	if (S_ISDIR(m))
+		return "a folder";
+	if (S_ISCHR(m))
+		return "a character device";
+	if (S_ISBLK(m))
+		return "a block device";
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISSOCK(m))
+		return "a socket";
+	return "not a regular file";
+}
+
+/* What a file libpcap reads starts with: a pcap magic number in either
+ * byte order (microsecond, nanosecond or Kuznetzov's modified format; the
+ * set libpcap 1.10 accepts) or pcapng's section header block type. */
+static bool capture_magic(const uint8_t b[4])
+{
+	static const uint32_t magic[] = {
+		0xa1b2c3d4, 0xa1b23c4d, 0xa1b2cd34, 0x0a0d0d0a,
+	};
+	uint32_t be = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+		      (uint32_t)b[2] << 8 | b[3];
+	uint32_t le = (uint32_t)b[3] << 24 | (uint32_t)b[2] << 16 |
+		      (uint32_t)b[1] << 8 | b[0];
+
+	for (size_t i = 0; i < sizeof magic / sizeof magic[0]; i++)
+		if (be == magic[i] || le == magic[i])
+			return true;
+	return false;
+}
+
+/* An input is checked as far as a config can answer for it: a regular
+ * file (not a folder, nor a device or FIFO that would block or never
+ * end), readable, that starts like a pcap or pcapng file.  What lies past
+ * the magic number (the link type, damage) is the run's to find and
+ * report. */
+static int check_capture(struct ctx *x, yaml_node_t *v, const char *path,
+			 const char *file)
+{
+	uint8_t magic[4];
+	struct stat st;
+	ssize_t got;
+	int fd, e;
+
+	if (stat(file, &st) != 0)
+		return FAIL(x, v, path, "cannot read '%s': %s", file,
+			    strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return FAIL(x, v, path, "'%s' is %s, not a capture file", file,
+			    file_kind(st.st_mode));
+	fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return FAIL(x, v, path, "cannot read '%s': %s", file,
+			    strerror(errno));
+	got = read(fd, magic, sizeof magic);
+	e = errno;
+	close(fd);
+	if (got < 0)
+		return FAIL(x, v, path, "cannot read '%s': %s", file,
+			    strerror(e));
+	if (got < (ssize_t)sizeof magic || !capture_magic(magic))
+		return FAIL(x, v, path, "'%s' is not a pcap or pcapng file (%s)",
+			    file, got < (ssize_t)sizeof magic ?
+			    "shorter than a file header" :
+			    "no capture magic number at its start");
+	return 0;
+}
+
 static int parse_inputs(struct ctx *x, yaml_node_t *seq)
 {
 	static const char *const keys[] = { "pcap", "in_port", "loops", NULL };
@@ -1321,9 +1452,8 @@ static int parse_inputs(struct ctx *x, yaml_node_t *seq)
 		if (!in->path)
 			return pnic_err(x->err, ENOMEM, "out of memory");
 		c->n_inputs++;
-		if (access(in->path, R_OK) != 0)
-			return FAIL(x, v, sub, "cannot read '%s': %s", in->path,
-				    strerror(errno));
+		if ((rc = check_capture(x, v, sub, in->path)))
+			return rc;
 		subpath(sub, path, "in_port");
 		if ((rc = require(x, e, "in_port", path, &v)) ||
 		    (rc = get_port_ref(x, v, sub, &in->in_port)))
@@ -1337,6 +1467,323 @@ static int parse_inputs(struct ctx *x, yaml_node_t *seq)
 	return 0;
 }
 
+/* ---- YAML to nodes ----------------------------------------------------- */
+
+/* The document is built here from libyaml's events, not by
+ * yaml_parser_load(), so that what no config needs is refused where it
+ * appears, before it costs anything: nesting deeper than RC_MAX_DEPTH
+ * (libyaml's scanner and loader take time quadratic in the depth: 100,000
+ * levels cost half a minute), a list or mapping longer than RC_MAX_ITEMS,
+ * a value longer than RC_MAX_SCALAR, anchors and aliases (a few bytes of
+ * aliases can stand for billions of nodes), tags, and a second document. */
+
+struct level {
+	int node;           /* the collection being filled */
+	bool map;
+	int key;            /* a mapping's key awaiting its value, 0 if none */
+	int value_key;      /* the key of the value being built */
+	size_t items;       /* items of a list, pairs of a mapping */
+};
+
+struct builder {
+	struct ctx *x;
+	struct level stack[RC_MAX_DEPTH];
+	int depth;
+	bool had_document;
+};
+
+/* The field path of the node about to be added ("flows[3].match"). */
+static void builder_path(const struct builder *b, char *buf)
+{
+	buf[0] = '\0';
+	for (int i = 0; i < b->depth; i++) {
+		const struct level *l = &b->stack[i];
+		bool top = i == b->depth - 1;
+		int key = top ? l->key : l->value_key;
+		char tmp[PATH_LEN];
+
+		if (!l->map) {
+			snprintf(tmp, sizeof tmp, "%s[%zu]", buf,
+				 top ? l->items : l->items - 1);
+		} else if (key) {
+			yaml_node_t *k = node(b->x, key);
+
+			subpath(tmp, buf, k->type == YAML_SCALAR_NODE ? sval(k) : "?");
+		} else {
+			break;
+		}
+		memcpy(buf, tmp, PATH_LEN);
+	}
+}
+
+static int refuse(const struct builder *b, const yaml_event_t *ev,
+		  const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int refuse(const struct builder *b, const yaml_event_t *ev,
+		  const char *fmt, ...)
+{
+	char path[PATH_LEN], msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	builder_path(b, path);
+	return fail_at(b->x, &ev->start_mark, path, "%s", msg);
+}
+
+/* "!!int" for libyaml's "tag:yaml.org,2002:int", other tags as given. */
+static const char *tag_text(const yaml_char_t *tag, char *buf, size_t n)
+{
+	static const char std[] = "tag:yaml.org,2002:";
+
+	if (!strncmp((const char *)tag, std, sizeof std - 1))
+		snprintf(buf, n, "!!%s", (const char *)tag + sizeof std - 1);
+	else
+		snprintf(buf, n, "%s", (const char *)tag);
+	return buf;
+}
+
+/* What a node may not carry, and whether its parent and the nesting have
+ * room for it. */
+static int check_node(const struct builder *b, const yaml_event_t *ev,
+		      const yaml_char_t *anchor, const yaml_char_t *tag,
+		      bool collection)
+{
+	const struct level *l = b->depth ? &b->stack[b->depth - 1] : NULL;
+	char t[64];
+
+	if (anchor)
+		return refuse(b, ev, "anchor '&%s': a replay config has no anchors or aliases; write the value out",
+			      (const char *)anchor);
+	if (tag)
+		return refuse(b, ev, "tag '%s': a replay config has no tags; each field has one type (docs/config.md)",
+			      tag_text(tag, t, sizeof t));
+	if (l && (!l->map || !l->key) && l->items >= RC_MAX_ITEMS)
+		return refuse(b, ev, "more than %d %s; no list or mapping in a replay config is longer (flows: at most the TCAM's %d entries)",
+			      RC_MAX_ITEMS, l->map ? "keys" : "items",
+			      TCAM_MAX_DEPTH);
+	if (collection && b->depth == RC_MAX_DEPTH)
+		return refuse(b, ev, "nested more than %d deep; a replay config nests at most 5 lists and mappings",
+			      RC_MAX_DEPTH);
+	return 0;
+}
+
+/* A new node of the tree, zeroed but for its type and place; its id, or
+ * 0 when out of memory. */
+static int new_node(struct tree *t, yaml_node_type_t type,
+		    const yaml_event_t *ev)
+{
+	yaml_node_t *n;
+
+	if (t->n >= INT_MAX)
+		return 0;
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 64;
+		yaml_node_t *p = realloc(t->nodes, cap * sizeof *p);
+
+		if (!p)
+			return 0;
+		t->nodes = p;
+		t->cap = cap;
+	}
+	n = &t->nodes[t->n++];
+	memset(n, 0, sizeof *n);
+	n->type = type;
+	n->start_mark = ev->start_mark;
+	n->end_mark = ev->end_mark;
+	return (int)t->n;
+}
+
+/* An array that doubles from 4 elements as it fills: the array with room
+ * for element `len` (moved if need be), or NULL when out of memory. */
+static void *grow(void *a, size_t len, size_t size)
+{
+	if (len && (len < 4 || (len & (len - 1))))
+		return a;
+	return realloc(a, (len ? 2 * len : 4) * size);
+}
+
+/* Append to a list's items (libyaml's start/top; end is not kept). */
+static bool push_item(yaml_node_t *seq, size_t len, int item)
+{
+	yaml_node_item_t *p = grow(seq->data.sequence.items.start, len,
+				   sizeof *p);
+
+	if (!p)
+		return false;
+	p[len] = item;
+	seq->data.sequence.items.start = p;
+	seq->data.sequence.items.top = seq->data.sequence.items.end = p + len + 1;
+	return true;
+}
+
+static bool push_pair(yaml_node_t *map, size_t len, int key, int value)
+{
+	yaml_node_pair_t *p = grow(map->data.mapping.pairs.start, len,
+				   sizeof *p);
+
+	if (!p)
+		return false;
+	p[len].key = key;
+	p[len].value = value;
+	map->data.mapping.pairs.start = p;
+	map->data.mapping.pairs.top = map->data.mapping.pairs.end = p + len + 1;
+	return true;
+}
+
+static void tree_free(struct tree *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		yaml_node_t *n = &t->nodes[i];
+
+		if (n->type == YAML_SCALAR_NODE)
+			free(n->data.scalar.value);
+		else if (n->type == YAML_SEQUENCE_NODE)
+			free(n->data.sequence.items.start);
+		else
+			free(n->data.mapping.pairs.start);
+	}
+	free(t->nodes);
+}
+
+/* Hang node `id` under the collection being filled, if any. */
+static int attach(struct builder *b, int id)
+{
+	struct level *l = b->depth ? &b->stack[b->depth - 1] : NULL;
+	bool ok = true;
+
+	if (!l)
+		return 0;
+	if (!l->map) {
+		ok = push_item(node(b->x, l->node), l->items++, id);
+	} else if (!l->key) {
+		l->key = id;
+		l->items++;
+	} else {
+		ok = push_pair(node(b->x, l->node), l->items - 1, l->key, id);
+		l->value_key = l->key;
+		l->key = 0;
+	}
+	return ok ? 0 : pnic_err(b->x->err, ENOMEM, "out of memory");
+}
+
+static int add_scalar(struct builder *b, const yaml_event_t *ev)
+{
+	size_t len = ev->data.scalar.length;
+	yaml_node_t *n;
+	int rc, id;
+
+	if ((rc = check_node(b, ev, ev->data.scalar.anchor,
+			     ev->data.scalar.tag, false)))
+		return rc;
+	if (len > RC_MAX_SCALAR)
+		return refuse(b, ev, "a value of %zu bytes; none in a replay config is longer than %d",
+			      len, RC_MAX_SCALAR);
+	/* The value is read as a C string from here on: a "\0" escape would
+	 * silently cut it. */
+	if (memchr(ev->data.scalar.value, '\0', len))
+		return refuse(b, ev, "a value with a NUL character ('\\0')");
+	id = new_node(&b->x->doc, YAML_SCALAR_NODE, ev);
+	if (!id)
+		return pnic_err(b->x->err, ENOMEM, "out of memory");
+	n = node(b->x, id);
+	n->data.scalar.value = malloc(len + 1);
+	if (!n->data.scalar.value)
+		return pnic_err(b->x->err, ENOMEM, "out of memory");
+	memcpy(n->data.scalar.value, ev->data.scalar.value, len + 1);
+	n->data.scalar.length = len;
+	n->data.scalar.style = ev->data.scalar.style;
+	return attach(b, id);
+}
+
+static int open_collection(struct builder *b, const yaml_event_t *ev)
+{
+	bool map = ev->type == YAML_MAPPING_START_EVENT;
+	struct level *l;
+	int rc, id;
+
+	if (map)
+		rc = check_node(b, ev, ev->data.mapping_start.anchor,
+				ev->data.mapping_start.tag, true);
+	else
+		rc = check_node(b, ev, ev->data.sequence_start.anchor,
+				ev->data.sequence_start.tag, true);
+	if (rc)
+		return rc;
+	id = new_node(&b->x->doc, map ? YAML_MAPPING_NODE : YAML_SEQUENCE_NODE, ev);
+	if (!id)
+		return pnic_err(b->x->err, ENOMEM, "out of memory");
+	if ((rc = attach(b, id)))
+		return rc;
+	l = &b->stack[b->depth++];
+	memset(l, 0, sizeof *l);
+	l->node = id;
+	l->map = map;
+	return 0;
+}
+
+static int on_event(struct builder *b, const yaml_event_t *ev)
+{
+	switch (ev->type) {
+	case YAML_DOCUMENT_START_EVENT:
+		if (b->had_document)
+			return refuse(b, ev, "a second YAML document; a replay config is one document");
+		b->had_document = true;
+		return 0;
+	case YAML_ALIAS_EVENT:
+		return refuse(b, ev, "alias '*%s': a replay config has no anchors or aliases; write the value out",
+			      (const char *)ev->data.alias.anchor);
+	case YAML_SCALAR_EVENT:
+		return add_scalar(b, ev);
+	case YAML_SEQUENCE_START_EVENT:
+	case YAML_MAPPING_START_EVENT:
+		return open_collection(b, ev);
+	case YAML_SEQUENCE_END_EVENT:
+	case YAML_MAPPING_END_EVENT:
+		b->depth--;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static int build_document(struct ctx *x, yaml_parser_t *parser)
+{
+	struct builder b = { .x = x };
+	bool end = false;
+	int rc = 0;
+
+	while (!rc && !end) {
+		yaml_event_t ev;
+
+		if (!yaml_parser_parse(parser, &ev))
+			return fail_at(x, &parser->problem_mark, "",
+				       "YAML syntax: %s%s%s",
+				       parser->problem ? parser->problem : "malformed",
+				       parser->context ? " " : "",
+				       parser->context ? parser->context : "");
+		rc = on_event(&b, &ev);
+		end = ev.type == YAML_STREAM_END_EVENT;
+		yaml_event_delete(&ev);
+	}
+	return rc;
+}
+
+/* Parse buf into x->doc, which the caller frees whatever the result. */
+static int read_yaml(struct ctx *x, const char *buf, size_t len)
+{
+	yaml_parser_t parser;
+	int rc;
+
+	if (!yaml_parser_initialize(&parser))
+		return pnic_err(x->err, ENOMEM, "out of memory");
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	rc = build_document(x, &parser);
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
 /* ---- top level --------------------------------------------------------- */
 
 static int parse_root(struct ctx *x)
@@ -1347,7 +1794,7 @@ static int parse_root(struct ctx *x)
 	};
 	static const char *const perr[] = { "lookup", "drop", "to_host", NULL };
 	struct replay_config *c = x->c;
-	yaml_node_t *root = yaml_document_get_root_node(&x->doc);
+	yaml_node_t *root = x->doc.n ? node(x, 1) : NULL;
 	yaml_node_t *v;
 	int rc, e;
 
@@ -1397,7 +1844,6 @@ int replay_config_parse(const char *buf, size_t len, const char *name,
 			struct replay_config **out, struct pnic_error *err)
 {
 	struct ctx x = { .file = name, .err = err };
-	yaml_parser_t parser;
 	const char *slash;
 	int rc;
 
@@ -1417,23 +1863,10 @@ int replay_config_parse(const char *buf, size_t len, const char *name,
 		rc = pnic_err(err, ENOMEM, "out of memory");
 		goto free_all;
 	}
-	if (!yaml_parser_initialize(&parser)) {
-		rc = pnic_err(err, ENOMEM, "out of memory");
-		goto free_all;
-	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
-	if (!yaml_parser_load(&parser, &x.doc)) {
-		rc = fail_at(&x, &parser.problem_mark, "",
-			     "YAML syntax: %s%s%s",
-			     parser.problem ? parser.problem : "malformed",
-			     parser.context ? " " : "",
-			     parser.context ? parser.context : "");
-		yaml_parser_delete(&parser);
-		goto free_all;
-	}
-	yaml_parser_delete(&parser);
-	rc = parse_root(&x);
-	yaml_document_delete(&x.doc);
+	rc = read_yaml(&x, buf, len);
+	if (!rc)
+		rc = parse_root(&x);
+	tree_free(&x.doc);
 	if (rc)
 		goto free_all;
 	free(x.dir);

@@ -6,7 +6,11 @@
  * (field-wise matches packed into keys with the profile, or raw hex
  * value/mask; actions) and the inputs.  Every refusal names the file, the
  * line and column, the field path (e.g. "flows[3].match.src_ip") and what
- * was expected.  Unknown keys are refused, so a typo never passes.
+ * was expected.  Unknown keys are refused, so a typo never passes.  The
+ * YAML is read event by event, and what no config needs (a second
+ * document, tags, anchors and aliases, nesting or lengths past the RC_MAX_*
+ * bounds below) is refused where it appears, so any file costs time linear
+ * in its size.  Every number goes through num_parse_u64() (tools/io/num.h).
  *
  * The result is a plain C struct that the core's blocks can be filled
  * from; it owns its arrays, and replay_config_destroy() frees them.
@@ -24,9 +28,19 @@
 #include "model/error.h"
 #include "model/key.h"
 #include "model/key_profile.h"
+#include "model/tcam.h"
 #include "model/vpid_map.h"
 
 #define RC_NAME_MAX 32
+
+/* Bounds no valid config comes near, refused where they are crossed so
+ * that a broken or hostile file costs little: nesting (a config nests 5
+ * lists and mappings deep), items of one list or keys of one mapping (the
+ * longest list is flows, at most the TCAM's depth), bytes of one value
+ * (the longest is a path). */
+#define RC_MAX_DEPTH  16
+#define RC_MAX_ITEMS  TCAM_MAX_DEPTH
+#define RC_MAX_SCALAR 4096
 
 struct rc_port {
 	uint32_t ppid;

@@ -1,16 +1,36 @@
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tools/io/pcap_out.h"
 #include "tools/io/replay_config.h"
 
 /* A folder holding an (empty) capture that the configs name, so input
- * paths resolve; configs are parsed as if they were DIR/test.yaml. */
+ * paths resolve, and files that are not captures; configs are parsed as
+ * if they were DIR/test.yaml. */
 static char dir[64];
 static char cfgname[128];
+static const char *const files[] = {
+	"in.pcap", "empty.pcap", "text.pcap", "fifo.pcap", "ng.pcapng",
+	"swapped.pcap", "locked.pcap",
+};
+
+static void put_file(const char *name, const void *bytes, size_t n)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	f = fopen(path, "wb");
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(bytes, 1, n, f), n);
+	cr_assert_eq(fclose(f), 0);
+}
 
 static void setup(void)
 {
@@ -22,6 +42,15 @@ static void setup(void)
 	snprintf(path, sizeof path, "%s/in.pcap", dir);
 	cr_assert_eq(pcap_out_open(path, &o, NULL), 0);
 	pcap_out_close(o, NULL);
+	put_file("empty.pcap", "", 0);
+	put_file("text.pcap", "tcam: { depth: 64 }\n", 20);
+	put_file("ng.pcapng", "\x0a\x0d\x0d\x0a\x1c\0\0\0\x4d\x3c\x2b\x1a", 12);
+	put_file("swapped.pcap", "\xa1\xb2\x3c\x4d\0\x02\0\x04", 8);
+	put_file("locked.pcap", "\xd4\xc3\xb2\xa1", 4);
+	snprintf(path, sizeof path, "%s/locked.pcap", dir);
+	cr_assert_eq(chmod(path, 0), 0);
+	snprintf(path, sizeof path, "%s/fifo.pcap", dir);
+	cr_assert_eq(mkfifo(path, 0600), 0);
 	snprintf(cfgname, sizeof cfgname, "%s/test.yaml", dir);
 }
 
@@ -29,8 +58,12 @@ static void teardown(void)
 {
 	char path[128];
 
-	snprintf(path, sizeof path, "%s/in.pcap", dir);
-	unlink(path);
+	cr_assert_eq(seteuid(getuid()), 0);
+
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+		unlink(path);
+	}
 	rmdir(dir);
 }
 
@@ -176,6 +209,55 @@ Test(replay_config, good_custom_profile)
 	replay_config_destroy(c);
 }
 
+/* Every number is decimal or 0x hex, and a leading zero is decimal (as
+ * in YAML 1.2's core schema), never octal: 0443 is port 443, not 291. */
+Test(replay_config, leading_zero_is_decimal)
+{
+	const char *text =
+		"tcam: { depth: 0100 }\n"
+		"ports: [ { ppid: 00 }, { ppid: 010, name: up } ]\n"
+		"vpid_map: { n_vpids: 016, map: [ { vpid: 09, ppid: 010 } ] }\n"
+		"encap_templates:\n"
+		"  - { id: 07, eth_dst: 02:00:00:00:00:aa, eth_src: 2:0:0:0:0:bb,\n"
+		"      vlan: 0100, src_ip: 192.0.2.1, dst_ip: 192.0.2.2, vni: 0x10 }\n"
+		"flows:\n"
+		"  - match: { l4_dst: 0443, src_ip: 10.0.0.0/08, in_port: 010 }\n"
+		"    action: { forward: 0x0f, vxlan_encap: 07, vlan_push: 080 }\n"
+		"  - index: 020\n"
+		"    match: { tcp_flags: { value: 010, mask: 0x12 } }\n"
+		"    action: drop\n"
+		"inputs: [ { pcap: in.pcap, in_port: 010, loops: 010 } ]\n";
+	const struct key_profile *p = key_profile_default();
+	struct replay_config *c;
+	struct pnic_error err;
+	struct kp_fields f;
+
+	cr_assert_eq(parse(text, &c, &err), 0, "%s", err.msg);
+	cr_assert_eq(c->tcam_depth, 100);
+	cr_assert_eq(c->ports[1].ppid, 10);
+	cr_assert_eq(c->n_vpids, 16);
+	cr_assert_eq(c->maps[0].vpid, 9);
+	cr_assert_eq(c->maps[0].ppid, 10);
+	cr_assert_eq(c->templates[0].id, 7);
+	cr_assert_eq(c->templates[0].t.bytes[6], 0x02, "MAC bytes of one digit");
+	cr_assert_eq(c->templates[0].t.bytes[11], 0xbb);
+	cr_assert_eq(c->templates[0].t.bytes[15], 100, "VLAN 0100 is 100");
+	key_profile_unpack(p, &c->flows[0].value, &f);
+	cr_assert_eq(f.lo[KP_L4_DST], 443);
+	cr_assert_eq(f.lo[KP_IN_PORT], 10);
+	key_profile_unpack(p, &c->flows[0].mask, &f);
+	cr_assert_eq(f.lo[KP_SRC_IP], 0xffffffffff000000ull, "/08 is /8");
+	cr_assert_eq(c->flows[0].action.vpid, 15);
+	cr_assert_eq(c->flows[0].action.encap_id, 7);
+	cr_assert_eq(c->flows[0].action.vlan_tci, 80);
+	cr_assert_eq(c->flows[1].index, 20);
+	key_profile_unpack(p, &c->flows[1].value, &f);
+	cr_assert_eq(f.lo[KP_TCP_FLAGS], 10 & 0x12);
+	cr_assert_eq(c->inputs[0].in_port, 10);
+	cr_assert_eq(c->inputs[0].loops, 10);
+	replay_config_destroy(c);
+}
+
 /* Each bad config must be refused with its line:column and field path in
  * the message. */
 struct bad {
@@ -245,6 +327,15 @@ static const struct bad bads[] = {
 	  12, 104, "encap_templates[0].vni", "0..16777215" },
 	{ "tcam: { depth: 64 }\nports: [ { ppid: 0 } ]\nvpid_map: { n_vpids: 4 }\ninputs: [ { pcap: missing.pcap, in_port: 0 } ]\n",
 	  4, 19, "inputs[0].pcap", "cannot read" },
+#define INPUT(file) "tcam: { depth: 64 }\nports: [ { ppid: 0 } ]\nvpid_map: { n_vpids: 4 }\n" \
+		    "inputs: [ { pcap: in.pcap, in_port: 0 },\n  { pcap: " file ", in_port: 0 } ]\n"
+	/* inputs[].pcap: a readable regular file that starts like a capture */
+	{ INPUT("."), 5, 11, "inputs[1].pcap", "is a folder, not a capture file" },
+	{ INPUT("/dev/null"), 5, 11, "inputs[1].pcap", "'/dev/null' is a character device, not a capture file" },
+	{ INPUT("fifo.pcap"), 5, 11, "inputs[1].pcap", "is a FIFO, not a capture file" },
+	{ INPUT("empty.pcap"), 5, 11, "inputs[1].pcap", "is not a pcap or pcapng file (shorter than a file header)" },
+	{ INPUT("text.pcap"), 5, 11, "inputs[1].pcap", "is not a pcap or pcapng file (no capture magic number" },
+	{ INPUT("missing/"), 5, 11, "inputs[1].pcap", "cannot read" },
 	{ "tcam: { depth: 64 }\nports: [ { ppid: 0 } ]\nvpid_map: { n_vpids: 4 }\ninputs: [ { pcap: in.pcap, in_port: 3 } ]\n",
 	  4, 37, "inputs[0].in_port", "not a declared port" },
 	{ "key_profile: fancy\n", 1, 14, "key_profile", "unknown built-in" },
@@ -263,6 +354,60 @@ static const struct bad bads[] = {
 	{ "tcam: { depth: 64, depth: 32 }\n", 1, 20, "tcam.depth", "twice" },
 	{ "tcam: { depth: -5 }\n", 1, 16, "tcam.depth", "16..262144" },
 	{ "tcam: { depth: 64 }\nparse_errors: ignore\n", 2, 15, "parse_errors", "lookup or drop or to_host" },
+	/* numbers: decimal or 0x hex, nothing else */
+	{ BASE "flows:\n  - { match: { l4_dst: 0o17 }, action: drop }\n",
+	  12, 24, "flows[0].match.l4_dst", "decimal or 0x hex" },
+	{ BASE "flows:\n  - { match: { l4_dst: 1_000 }, action: drop }\n",
+	  12, 24, "flows[0].match.l4_dst", "decimal or 0x hex" },
+	{ BASE "flows:\n  - { match: { vni: 18446744073709551616 }, action: drop }\n",
+	  12, 21, "flows[0].match.vni", "does not fit the field's 24 bits" },
+	{ BASE "flows:\n  - { action: { forward: 1e1 } }\n",
+	  12, 26, "flows[0].action.forward", "expected an integer in 0..15 (decimal or 0x hex), got '1e1'" },
+	{ "tcam: { depth: +64 }\n", 1, 16, "tcam.depth", "(decimal or 0x hex), got '+64'" },
+	{ "tcam: { depth: 0x }\n", 1, 16, "tcam.depth", "16..262144" },
+	/* numbers inside strings */
+	{ BASE "flows:\n  - { match: { src_ip: 10.0.0.010 }, action: drop }\n",
+	  12, 24, "flows[0].match.src_ip", "must not start with 0" },
+	{ BASE "flows:\n  - { match: { src_ip: 10.0.0.0/0x8 }, action: drop }\n",
+	  12, 24, "flows[0].match.src_ip", "not a decimal number in 0..32" },
+	{ BASE "flows:\n  - { match: { src_ip: 10.0.0.0/ }, action: drop }\n",
+	  12, 24, "flows[0].match.src_ip", "not a decimal number" },
+	{ BASE "flows:\n  - { match: { dst_ip: \"2001:db8::/+32\" }, action: drop }\n",
+	  12, 24, "flows[0].match.dst_ip", "not a decimal number in 0..128" },
+	{ BASE "flows:\n  - { value: 10, mask: 0xff, action: drop }\n",
+	  12, 14, "flows[0].value", "expected 0x and hex digits" },
+	{ BASE "flows:\n  - { value: 0x10, mask: 0x, action: drop }\n",
+	  12, 26, "flows[0].mask", "expected 0x and hex digits" },
+	{ BASE "encap_templates:\n  - { eth_dst: -1:00:00:00:00:01, eth_src: 02:00:00:00:00:02, src_ip: 10.0.0.1, dst_ip: 10.0.0.2, vni: 1 }\n",
+	  12, 16, "encap_templates[0].eth_dst", "MAC" },
+	{ BASE "encap_templates:\n  - { eth_dst: 0x2:00:00:00:00:01, eth_src: 02:00:00:00:00:02, src_ip: 10.0.0.1, dst_ip: 10.0.0.2, vni: 1 }\n",
+	  12, 16, "encap_templates[0].eth_dst", "MAC" },
+	{ BASE "encap_templates:\n  - { eth_dst: \"02:00:00:00:00: 1\", eth_src: 02:00:00:00:00:02, src_ip: 10.0.0.1, dst_ip: 10.0.0.2, vni: 1 }\n",
+	  12, 16, "encap_templates[0].eth_dst", "MAC" },
+	/* YAML that no config needs: tags, anchors, aliases, more documents */
+	{ "tcam: !!map { depth: 64 }\n", 1, 7, "tcam", "tag '!!map'" },
+	{ "tcam: { depth: !!int 64 }\n", 1, 16, "tcam.depth", "tag '!!int'" },
+	{ "tcam: { depth: !!str 64 }\n", 1, 16, "tcam.depth", "tag '!!str'" },
+	{ BASE "flows:\n  - { match: { l4_dst: !port 80 }, action: drop }\n",
+	  12, 24, "flows[0].match.l4_dst", "tag '!port'" },
+	{ BASE "flows:\n  - { value: !!binary AAE=, mask: 0x1, action: drop }\n",
+	  12, 14, "flows[0].value", "tag '!!binary'" },
+	{ "tcam: { depth: ! 64 }\n", 1, 16, "tcam.depth", "tag '!'" },
+	{ "%TAG !e! tag:example.com,2000:\n---\ntcam: { depth: !e!n 64 }\n",
+	  3, 16, "tcam.depth", "tag 'tag:example.com,2000:n'" },
+	{ "!!map\ntcam: { depth: 64 }\n", 1, 1, "", "tag '!!map'" },
+	{ BASE "flows:\n  - &e { action: drop }\n  - *e\n", 12, 5, "flows[0]", "anchor '&e'" },
+	{ BASE "flows:\n  - *e\n", 12, 5, "flows[0]", "alias '*e'" },
+	{ "tcam: { depth: 64, miss: \"drop\\0x\" }\n", 1, 26, "tcam.miss", "NUL" },
+	{ BASE "---\ntcam: { depth: 32 }\n", 11, 1, "", "second YAML document" },
+	{ "---\n" BASE "...\n---\n", 13, 1, "", "second YAML document" },
+	{ BASE "...\nports: []\n", 12, 1, "", "YAML syntax" },
+	{ BASE "flows:\n  - { match: { l4_dst: { value: [[[[[[[[[[[[ 1 ]]]]]]]]]]]], mask: 1 } }, action: drop }\n",
+	  12, 44, "flows[0].match.l4_dst.value[0][0][0][0][0][0][0][0][0][0][0]", "nested more than 16 deep" },
+	{ BASE "flows:\n  - { match: { l4_dst: { value: [[[[[[[[[[[ 1 ]]]]]]]]]]], mask: 1 } }, action: drop }\n",
+	  12, 33, "flows[0].match.l4_dst.value", "expected an integer" },
+	{ BASE "encap_templates:\n  - { eth_dst: 02:00:00:00:00:001, eth_src: 02:00:00:00:00:02, src_ip: 10.0.0.1, dst_ip: 10.0.0.2, vni: 1 }\n",
+	  12, 16, "encap_templates[0].eth_dst", "MAC" },
 };
 
 Test(replay_config, bad_configs_name_place_and_field)
@@ -284,6 +429,142 @@ Test(replay_config, bad_configs_name_place_and_field)
 		cr_expect_not_null(strstr(err.msg, b->words),
 				   "bad %zu: '%s' not in: %s", i, b->words, buf);
 	}
+}
+
+/* Refused early and cheaply: libyaml's loader took 37 s to refuse this
+ * 200 KB file, its time quadratic in the nesting depth. */
+Test(replay_config, deep_nesting_refused_at_the_limit)
+{
+	const size_t depth = 100000;
+	char *text = malloc(2 * depth + 2);
+	struct replay_config *c;
+	struct pnic_error err;
+	struct timespec t0, t1;
+
+	memset(text, '[', depth);
+	memset(text + depth, ']', depth);
+	strcpy(text + 2 * depth, "\n");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	cr_assert_lt(parse(text, &c, &err), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	cr_assert_null(c);
+	cr_assert_eq(err.line, 1);
+	cr_assert_eq(err.column, RC_MAX_DEPTH + 1);
+	cr_assert_not_null(strstr(err.msg, "nested more than 16 deep"), "%s", err.msg);
+	cr_assert_lt(t1.tv_sec - t0.tv_sec, 2, "took %ld s", (long)(t1.tv_sec - t0.tv_sec));
+	free(text);
+}
+
+/* A list or mapping may hold RC_MAX_ITEMS (the most flows a TCAM takes);
+ * one more is refused where it appears, before the rest is read. */
+static void check_items(const char *open, const char *item, const char *close,
+			size_t n, const char *field, const char *words)
+{
+	size_t cap = strlen(open) + n * (strlen(item) + 16) + 16, len;
+	char *text = malloc(cap);
+	struct replay_config *c;
+	struct pnic_error err;
+
+	len = (size_t)snprintf(text, cap, "%s", open);
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(text + len, cap - len, item, i);
+	snprintf(text + len, cap - len, "%s", close);
+	cr_assert_lt(parse(text, &c, &err), 0);
+	cr_assert_str_eq(err.field, field);
+	cr_assert_not_null(strstr(err.msg, words), "'%s' not in: %s", words, err.msg);
+	free(text);
+}
+
+Test(replay_config, longest_list_and_mapping)
+{
+	char field[64];
+
+	snprintf(field, sizeof field, "inputs[%d]", RC_MAX_ITEMS);
+	check_items(BASE "inputs: [", "0,", "0]\n", RC_MAX_ITEMS,
+		    field, "more than 262144 items");
+	check_items("inputs: [", "0,", "0]\n", RC_MAX_ITEMS - 1,
+		    "", "missing required key 'tcam'");
+	check_items("tcam: {", "k%zu: 0,", "z: 0}\n", RC_MAX_ITEMS,
+		    "tcam", "more than 262144 keys");
+	check_items("tcam: {", "k%zu: 0,", "z: 0}\n", RC_MAX_ITEMS - 1,
+		    "tcam.k0", "unknown key");
+}
+
+Test(replay_config, longest_value)
+{
+	char *text = malloc(RC_MAX_SCALAR + 64);
+	struct replay_config *c;
+	struct pnic_error err;
+
+	for (int extra = 0; extra <= 1; extra++) {
+		int n = snprintf(text, 64, "tcam: { depth: ");
+
+		memset(text + n, '1', RC_MAX_SCALAR + extra);
+		strcpy(text + n + RC_MAX_SCALAR + extra, " }\n");
+		cr_assert_lt(parse(text, &c, &err), 0);
+		cr_assert_str_eq(err.field, "tcam.depth");
+		cr_assert_not_null(strstr(err.msg, extra ? "a value of 4097 bytes" :
+					  "expected an integer in 16..262144"),
+				   "%s", err.msg);
+	}
+	free(text);
+}
+
+/* "Billion laughs": ten nested lists of ten aliases stand for 10^10
+ * nodes.  Refused at the first anchor. */
+Test(replay_config, billion_laughs_refused)
+{
+	char text[4096];
+	size_t n = (size_t)snprintf(text, sizeof text, "a0: &a0 [x,x,x,x,x,x,x,x,x,x]\n");
+	struct replay_config *c;
+	struct pnic_error err;
+
+	for (int i = 1; i < 10; i++)
+		n += (size_t)snprintf(text + n, sizeof text - n,
+				      "a%d: &a%d [*a%d,*a%d,*a%d,*a%d,*a%d,*a%d,*a%d,*a%d,*a%d,*a%d]\n",
+				      i, i, i - 1, i - 1, i - 1, i - 1, i - 1,
+				      i - 1, i - 1, i - 1, i - 1, i - 1);
+	snprintf(text + n, sizeof text - n, "tcam: *a9\n");
+	cr_assert_lt(parse(text, &c, &err), 0);
+	cr_assert_eq(err.line, 1);
+	cr_assert_eq(err.column, 5);
+	cr_assert_str_eq(err.field, "a0");
+	cr_assert_not_null(strstr(err.msg, "anchor '&a0'"), "%s", err.msg);
+}
+
+/* Any capture libpcap reads passes validation: pcapng, and pcap in
+ * either byte order; what follows the magic number is the run's to
+ * judge. */
+Test(replay_config, capture_magic_numbers)
+{
+	const char *text = "tcam: { depth: 64 }\nports: [ { ppid: 0 } ]\n"
+		"vpid_map: { n_vpids: 4 }\n"
+		"inputs: [ { pcap: ng.pcapng, in_port: 0 }, { pcap: swapped.pcap, in_port: 0 } ]\n";
+	struct replay_config *c;
+	struct pnic_error err;
+
+	cr_assert_eq(parse(text, &c, &err), 0, "%s", err.msg);
+	cr_assert_eq(c->n_inputs, 2);
+	replay_config_destroy(c);
+}
+
+/* Root reads any file, so as root the check runs with the effective
+ * user "nobody" (teardown takes root back). */
+Test(replay_config, unreadable_capture)
+{
+	const char *text = "tcam: { depth: 64 }\nports: [ { ppid: 0 } ]\n"
+		"vpid_map: { n_vpids: 4 }\n"
+		"inputs: [ { pcap: locked.pcap, in_port: 0 } ]\n";
+	struct replay_config *c;
+	struct pnic_error err;
+
+	if (geteuid() == 0) {
+		cr_assert_eq(chmod(dir, 0755), 0);
+		cr_assert_eq(seteuid(65534), 0, "seteuid: %s", strerror(errno));
+	}
+	cr_assert_lt(parse(text, &c, &err), 0);
+	cr_assert_str_eq(err.field, "inputs[0].pcap");
+	cr_assert_not_null(strstr(err.msg, "Permission denied"), "%s", err.msg);
 }
 
 Test(replay_config, too_many_flows_for_depth)
