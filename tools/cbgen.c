@@ -341,15 +341,11 @@ struct opts {
 	uint64_t seed, count, random_pct;
 };
 
-/* num_option() reports a bad number on its own line; say where help is
- * after it, as cli_usage_error() does after every other fault.  0 or 2. */
+/* 0, or 2 with the fault and where help is on stderr. */
 static int number_arg(const char *what, const char *s, uint64_t min,
 		      uint64_t max, uint64_t *out)
 {
-	if (num_option(PROG, what, s, min, max, 0, out))
-		return 0;
-	fprintf(stderr, "Try '" PROG " --help' for more information.\n");
-	return 2;
+	return num_option(PROG, what, s, min, max, 0, out) ? 0 : cli_try_help(PROG);
 }
 
 /* One option at argv[*i] (its value, if any, at argv[*i + 1]). */

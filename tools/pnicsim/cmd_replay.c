@@ -116,17 +116,6 @@ struct replay_opts {
 
 enum { OPT_PCAP = 256, OPT_IN_PORT };
 
-/* The option getopt_long refused: long ones as typed, short ones by letter. */
-static const char *bad_option(char **argv, char *buf, size_t n)
-{
-	const char *a = optind > 0 ? argv[optind - 1] : "";
-
-	if (!strncmp(a, "--", 2))
-		return a;
-	snprintf(buf, n, "-%c", optopt ? optopt : '?');
-	return buf;
-}
-
 static int add_in_port(struct replay_opts *o, const char *port)
 {
 	struct opt_pcap *p = o->n_pcaps ? &o->pcaps[o->n_pcaps - 1] : NULL;
@@ -153,7 +142,6 @@ static int parse_options(int argc, char **argv, struct replay_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char buf[8];
 	int c, rc;
 
 	o->pcaps = calloc((size_t)argc, sizeof *o->pcaps);
@@ -176,12 +164,8 @@ static int parse_options(int argc, char **argv, struct replay_opts *o)
 			if ((rc = add_in_port(o, optarg)) >= 0)
 				return rc;
 			break;
-		case ':':
-			return cli_usage_error(PROG, "option '%s' needs an argument",
-					       bad_option(argv, buf, sizeof buf));
 		default:
-			return cli_usage_error(PROG, "unknown option '%s'",
-					       bad_option(argv, buf, sizeof buf));
+			return cli_getopt_error(PROG, c, argv);
 		}
 	}
 	if (optind != argc - 1)

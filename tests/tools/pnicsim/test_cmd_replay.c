@@ -404,9 +404,9 @@ Test(cmd_replay, usage_errors_are_one_line)
 	check_usage_error("--frobnicate x.yaml",
 			  "pnicsim replay: unknown option '--frobnicate'");
 	check_usage_error("-x x.yaml", "pnicsim replay: unknown option '-x'");
-	check_usage_error("--json=yes x.yaml", "unknown option '--json=yes'");
-	check_usage_error("x.yaml --out", "pnicsim replay: option '--out' needs an argument");
-	check_usage_error("x.yaml --pcap", "option '--pcap' needs an argument");
+	check_usage_error("--json=yes x.yaml", "option '--json' takes no value");
+	check_usage_error("x.yaml --out", "pnicsim replay: option '--out' needs a value");
+	check_usage_error("x.yaml --pcap", "option '--pcap' needs a value");
 	check_usage_error("", "pnicsim replay: expected one CONFIG.yaml");
 	check_usage_error("a.yaml b.yaml", "expected one CONFIG.yaml");
 	check_usage_error("x.yaml --in-port 1 --pcap a.pcap",
