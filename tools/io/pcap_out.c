@@ -1,31 +1,18 @@
 #include "tools/io/pcap_out.h"
 
 #include <errno.h>
+#include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define PCAP_MAGIC_NSEC 0xa1b23c4du
-#define PCAP_LINKTYPE_ETHERNET 1u
-
 struct pcap_out {
-	FILE *f;                   /* NULL while parked */
+	pcap_t *dead;              /* the format: Ethernet, ns, snap length */
+	pcap_dumper_t *d;          /* NULL while parked */
 	char *path;
 	uint64_t count;
 	uint64_t lost;             /* written while parked */
 	int failed;                /* errno of the first write failure, or 0 */
-};
-
-/* Fields in host byte order: readers tell the order from the magic. */
-struct pcap_out_file_header {
-	uint32_t magic;
-	uint16_t major, minor;
-	int32_t thiszone;
-	uint32_t sigfigs, snaplen, linktype;
-};
-
-struct pcap_out_record {
-	uint32_t sec, nsec, caplen, len;
 };
 
 static void note_failure(struct pcap_out *o)
@@ -34,25 +21,36 @@ static void note_failure(struct pcap_out *o)
 		o->failed = errno ? errno : EIO;
 }
 
-static int open_file(struct pcap_out *o, const char *mode, const char *what,
-		     struct pnic_error *err)
+/* libpcap opens the file itself when it appends; fopen()'s errno is still
+ * set when it gives up, and EMFILE must reach the caller as such. */
+static int open_failed(struct pcap_out *o, const char *what,
+		       struct pnic_error *err)
 {
-	int e;
+	int e = errno ? errno : EIO;
 
-	o->f = fopen(o->path, mode);
-	if (o->f)
-		return 0;
-	e = errno ? errno : EIO;
 	return pnic_err(err, e, "%s: cannot %s: %s", o->path, what, strerror(e));
+}
+
+static int create_file(struct pcap_out *o, struct pnic_error *err)
+{
+	FILE *f;
+
+	errno = 0;
+	f = fopen(o->path, "wb");
+	if (!f)
+		return open_failed(o, "create", err);
+	o->d = pcap_dump_fopen(o->dead, f);
+	if (!o->d) {
+		fclose(f);
+		return pnic_err(err, EIO, "%s: cannot create: %s", o->path,
+				pcap_geterr(o->dead));
+	}
+	return 0;
 }
 
 int pcap_out_open(const char *path, struct pcap_out **out,
 		  struct pnic_error *err)
 {
-	struct pcap_out_file_header h = {
-		.magic = PCAP_MAGIC_NSEC, .major = 2, .minor = 4,
-		.snaplen = PCAP_OUT_SNAPLEN, .linktype = PCAP_LINKTYPE_ETHERNET,
-	};
 	struct pcap_out *o;
 	int rc;
 
@@ -61,20 +59,21 @@ int pcap_out_open(const char *path, struct pcap_out **out,
 	if (!o)
 		return pnic_err(err, ENOMEM, "%s: out of memory", path);
 	o->path = strdup(path);
-	if (!o->path) {
+	o->dead = pcap_open_dead_with_tstamp_precision(
+		DLT_EN10MB, PCAP_OUT_SNAPLEN, PCAP_TSTAMP_PRECISION_NANO);
+	if (!o->path || !o->dead) {
 		rc = pnic_err(err, ENOMEM, "%s: out of memory", path);
 		goto free_o;
 	}
-	if ((rc = open_file(o, "wb", "create", err)))
-		goto free_path;
-	if (fwrite(&h, sizeof h, 1, o->f) != 1)
-		note_failure(o);
+	if ((rc = create_file(o, err)))
+		goto free_o;
 	*out = o;
 	return 0;
 
-free_path:
-	free(o->path);
 free_o:
+	if (o->dead)
+		pcap_close(o->dead);
+	free(o->path);
 	free(o);
 	return rc;
 }
@@ -82,34 +81,36 @@ free_o:
 void pcap_out_write(struct pcap_out *o, const uint8_t *frame,
 		    uint32_t caplen, uint32_t len, uint64_t ts_ns)
 {
-	struct pcap_out_record h;
+	struct pcap_pkthdr h;
 
 	o->count++;
-	if (!o->f) {
+	if (!o->d) {
 		o->lost++;
 		return;
 	}
 	if (caplen > PCAP_OUT_SNAPLEN)
 		caplen = PCAP_OUT_SNAPLEN;
-	/* The file format holds 32-bit seconds, as libpcap writes them. */
-	h.sec = (uint32_t)(ts_ns / 1000000000ull);
-	h.nsec = (uint32_t)(ts_ns % 1000000000ull);
+	/* A nanosecond-precision dumper takes nanoseconds in tv_usec. */
+	h.ts.tv_sec = (time_t)(ts_ns / 1000000000ull);
+	h.ts.tv_usec = (suseconds_t)(ts_ns % 1000000000ull);
 	h.caplen = caplen;
 	h.len = len < caplen ? caplen : len;
-	if (fwrite(&h, sizeof h, 1, o->f) != 1 ||
-	    (caplen && fwrite(frame, caplen, 1, o->f) != 1))
+	errno = 0;
+	pcap_dump((u_char *)o->d, &h, frame);
+	/* pcap_dump() returns nothing: the stream's error flag tells, and
+	 * errno still says why (EFBIG, ENOSPC) only right after the write. */
+	if (!o->failed && ferror_unlocked(pcap_dump_file(o->d)))
 		note_failure(o);
 }
 
-/* fclose() flushes; a failure there is a loss like a failed write. */
+/* The flush before closing is where buffered frames can still fail. */
 static void close_file(struct pcap_out *o)
 {
 	errno = 0;
-	if (fflush(o->f) != 0 || ferror(o->f))
+	if (pcap_dump_flush(o->d) != 0 || ferror(pcap_dump_file(o->d)))
 		note_failure(o);
-	if (fclose(o->f) != 0)
-		note_failure(o);
-	o->f = NULL;
+	pcap_dump_close(o->d);
+	o->d = NULL;
 }
 
 static int report(const struct pcap_out *o, struct pnic_error *err)
@@ -128,21 +129,23 @@ static int report(const struct pcap_out *o, struct pnic_error *err)
 
 int pcap_out_park(struct pcap_out *o, struct pnic_error *err)
 {
-	if (o->f)
+	if (o->d)
 		close_file(o);
 	return report(o, err);
 }
 
 int pcap_out_resume(struct pcap_out *o, struct pnic_error *err)
 {
-	if (o->f)
+	if (o->d)
 		return 0;
-	return open_file(o, "ab", "reopen", err);
+	errno = 0;
+	o->d = pcap_dump_open_append(o->dead, o->path);
+	return o->d ? 0 : open_failed(o, "reopen", err);
 }
 
 bool pcap_out_is_open(const struct pcap_out *o)
 {
-	return o->f != NULL;
+	return o->d != NULL;
 }
 
 int pcap_out_close(struct pcap_out *o, struct pnic_error *err)
@@ -152,6 +155,7 @@ int pcap_out_close(struct pcap_out *o, struct pnic_error *err)
 	if (!o)
 		return 0;
 	rc = pcap_out_park(o, err);
+	pcap_close(o->dead);
 	free(o->path);
 	free(o);
 	return rc;

@@ -2,7 +2,7 @@
  *
  * One writer per output (an egress PPID, the to-host queue, the drops).
  * Files are classic pcap, DLT_EN10MB, nanosecond timestamps (magic
- * a1b23c4d, host byte order, as libpcap writes them), readable by tcpdump
+ * a1b23c4d), readable by tcpdump
  * and Wireshark.  The writer owns its file; write errors (a full disk, a
  * file size limit) are remembered and reported once, at close.
  *
@@ -12,10 +12,8 @@
  * Resuming reopens the file for appending.  Frames written to a parked
  * writer are not lost silently: they count as lost and fail the close.
  *
- * Edge code: the core hands frames to a callback and never sees a file.
- * The format is written here (a 24-byte file header, a 16-byte header per
- * record) rather than through libpcap's dumper, which cannot reopen a file
- * it did not just create; the tests read every file back with libpcap.
+ * Edge code: uses libpcap's dumper (pcap_dump_open_append() to resume);
+ * the core hands frames to a callback and never sees a file.
  */
 #ifndef PNICSIM_PCAP_OUT_H
 #define PNICSIM_PCAP_OUT_H
