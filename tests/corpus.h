@@ -55,8 +55,8 @@ static inline unsigned corpus_walk(const char *dir,
 
 		if (e->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		if (stat(path, &st) != 0)
+		if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >=
+		    (int)sizeof path || stat(path, &st) != 0)
 			continue;
 		if (S_ISDIR(st.st_mode)) {
 			n += corpus_walk(path, fn, ctx);

@@ -36,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	if (c->tcam_depth < TCAM_MIN_DEPTH || c->tcam_depth > TCAM_MAX_DEPTH ||
-	    c->n_flows > c->tcam_depth || c->n_inputs == 0 || c->n_ports == 0)
+	    c->n_flows > c->tcam_depth || c->n_ports == 0)
 		abort();
 	for (uint32_t i = 0; i < c->n_flows; i++) {
 		const struct rc_flow *f = &c->flows[i];

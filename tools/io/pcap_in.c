@@ -1,10 +1,13 @@
 #include "tools/io/pcap_in.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pcap/pcap.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define ETH_HLEN 14
 #define LINKTYPE_RAW_NUM 101   /* LINKTYPE_RAW as written in files */
@@ -96,6 +99,67 @@ close_pcap:
 free_in:
 	free(in);
 	return rc;
+}
+
+static const char *file_kind(mode_t m)
+{
+	if (S_ISDIR(m))
+		return "a folder";
+	if (S_ISCHR(m))
+		return "a character device";
+	if (S_ISBLK(m))
+		return "a block device";
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISSOCK(m))
+		return "a socket";
+	return "not a regular file";
+}
+
+static bool capture_magic(const uint8_t b[4])
+{
+	static const uint32_t magic[] = {
+		0xa1b2c3d4, 0xa1b23c4d, 0xa1b2cd34, 0x0a0d0d0a,
+	};
+	uint32_t be = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+		      (uint32_t)b[2] << 8 | b[3];
+	uint32_t le = (uint32_t)b[3] << 24 | (uint32_t)b[2] << 16 |
+		      (uint32_t)b[1] << 8 | b[0];
+
+	for (size_t i = 0; i < sizeof magic / sizeof magic[0]; i++)
+		if (be == magic[i] || le == magic[i])
+			return true;
+	return false;
+}
+
+int pcap_in_check(const char *path, struct pnic_error *err)
+{
+	uint8_t magic[4];
+	struct stat st;
+	ssize_t got;
+	int fd, e;
+
+	if (stat(path, &st) != 0)
+		return pnic_err(err, errno, "cannot read '%s': %s", path,
+				strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return pnic_err(err, EINVAL, "'%s' is %s, not a capture file",
+				path, file_kind(st.st_mode));
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return pnic_err(err, errno, "cannot read '%s': %s", path,
+				strerror(errno));
+	got = read(fd, magic, sizeof magic);
+	e = errno;
+	close(fd);
+	if (got < 0)
+		return pnic_err(err, e, "cannot read '%s': %s", path, strerror(e));
+	if (got < (ssize_t)sizeof magic || !capture_magic(magic))
+		return pnic_err(err, EINVAL, "'%s' is not a pcap or pcapng file (%s)",
+				path, got < (ssize_t)sizeof magic ?
+				"shorter than a file header" :
+				"no capture magic number at its start");
+	return 0;
 }
 
 int pcap_in_open(const char *path, struct pcap_in **out,

@@ -46,6 +46,15 @@ struct pcap_in_pkt {
 	uint64_t number;        /* 1-based packet number in the file */
 };
 
+/* Whether path looks like a capture file, asked before a run so that a
+ * wrong path is refused where it was given: a regular file (not a folder,
+ * nor a device or FIFO that would block or never end), readable, that
+ * starts with a pcap magic number (either byte order; micro-, nanosecond
+ * or modified) or pcapng's section header, the set libpcap accepts.  What
+ * lies past the magic number (the link type, damage) is found by reading.
+ * 0, or a negative errno with err saying what the file is instead. */
+int pcap_in_check(const char *path, struct pnic_error *err);
+
 /* Open a file.  -ENOENT/-EINVAL with libpcap's text when it cannot be
  * read, -EPROTONOSUPPORT when its link type cannot be made Ethernet. */
 int pcap_in_open(const char *path, struct pcap_in **out,

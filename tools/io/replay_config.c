@@ -2,19 +2,17 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <yaml.h>
 
 #include "model/tcam.h"
 #include "tools/io/num.h"
+#include "tools/io/pcap_in.h"
 
 #define PATH_LEN 96   /* field paths; pnic_error.field holds 64 */
 
@@ -1344,74 +1342,15 @@ static char *resolve(struct ctx *x, const char *p)
 	return r;
 }
 
-static const char *file_kind(mode_t m)
-{
-	if (S_ISDIR(m))
-		return "a folder";
-	if (S_ISCHR(m))
-		return "a character device";
-	if (S_ISBLK(m))
-		return "a block device";
-	if (S_ISFIFO(m))
-		return "a FIFO";
-	if (S_ISSOCK(m))
-		return "a socket";
-	return "not a regular file";
-}
-
-/* What a file libpcap reads starts with: a pcap magic number in either
- * byte order (microsecond, nanosecond or Kuznetzov's modified format; the
- * set libpcap 1.10 accepts) or pcapng's section header block type. */
-static bool capture_magic(const uint8_t b[4])
-{
-	static const uint32_t magic[] = {
-		0xa1b2c3d4, 0xa1b23c4d, 0xa1b2cd34, 0x0a0d0d0a,
-	};
-	uint32_t be = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
-		      (uint32_t)b[2] << 8 | b[3];
-	uint32_t le = (uint32_t)b[3] << 24 | (uint32_t)b[2] << 16 |
-		      (uint32_t)b[1] << 8 | b[0];
-
-	for (size_t i = 0; i < sizeof magic / sizeof magic[0]; i++)
-		if (be == magic[i] || le == magic[i])
-			return true;
-	return false;
-}
-
-/* An input is checked as far as a config can answer for it: a regular
- * file (not a folder, nor a device or FIFO that would block or never
- * end), readable, that starts like a pcap or pcapng file.  What lies past
- * the magic number (the link type, damage) is the run's to find and
- * report. */
+/* An input is checked as far as a config can answer for it
+ * (pcap_in_check); the run finds the rest. */
 static int check_capture(struct ctx *x, yaml_node_t *v, const char *path,
 			 const char *file)
 {
-	uint8_t magic[4];
-	struct stat st;
-	ssize_t got;
-	int fd, e;
+	struct pnic_error e;
 
-	if (stat(file, &st) != 0)
-		return FAIL(x, v, path, "cannot read '%s': %s", file,
-			    strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return FAIL(x, v, path, "'%s' is %s, not a capture file", file,
-			    file_kind(st.st_mode));
-	fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return FAIL(x, v, path, "cannot read '%s': %s", file,
-			    strerror(errno));
-	got = read(fd, magic, sizeof magic);
-	e = errno;
-	close(fd);
-	if (got < 0)
-		return FAIL(x, v, path, "cannot read '%s': %s", file,
-			    strerror(e));
-	if (got < (ssize_t)sizeof magic || !capture_magic(magic))
-		return FAIL(x, v, path, "'%s' is not a pcap or pcapng file (%s)",
-			    file, got < (ssize_t)sizeof magic ?
-			    "shorter than a file header" :
-			    "no capture magic number at its start");
+	if (pcap_in_check(file, &e))
+		return FAIL(x, v, path, "%s", e.msg);
 	return 0;
 }
 
@@ -1827,8 +1766,8 @@ static int parse_root(struct ctx *x)
 		return rc;
 	if ((v = get(x, root, "flows")) && (rc = parse_flows(x, v)))
 		return rc;
-	if ((rc = require(x, root, "inputs", "", &v)) ||
-	    (rc = parse_inputs(x, v)))
+	/* Optional: `pnicsim replay --pcap` gives a run its inputs. */
+	if ((v = get(x, root, "inputs")) && (rc = parse_inputs(x, v)))
 		return rc;
 	if ((v = get(x, root, "output"))) {
 		if (v->type != YAML_SCALAR_NODE || !sval(v)[0])

@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -52,7 +51,7 @@ static void usage(FILE *f)
 "                  several times (replayed in order, once each)\n"
 "  --in-port PORT  the port the --pcap just before it arrives on: a PPID or\n"
 "                  a port name of the config (default: the port of the\n"
-"                  config's first input)\n"
+"                  config's first input, else its first port)\n"
 "  --json          print summary.json to stdout instead of the readable summary\n"
 "  --no-pcap       do not write the pcap outputs (summary only; for benchmarks)\n"
 "  -h, --help      this text\n"
@@ -197,23 +196,17 @@ static int resolve_port(const struct replay_config *c, const char *s,
 
 static int check_capture(const char *path)
 {
-	struct stat st;
+	struct pnic_error err;
 
-	if (access(path, R_OK) != 0 || stat(path, &st) != 0) {
-		fprintf(stderr, PROG ": --pcap '%s': cannot read: %s\n", path,
-			strerror(errno));
-		return 2;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		fprintf(stderr, PROG ": --pcap '%s': is a folder, not a capture file\n",
-			path);
-		return 2;
-	}
-	return 0;
+	if (!pcap_in_check(path, &err))
+		return 0;
+	fprintf(stderr, PROG ": --pcap: %s\n", err.msg);
+	return 2;
 }
 
 /* The inputs of the run: --pcap's, each on its --in-port (or the
- * config's first input's port), replacing the config's. */
+ * config's first input's port, else its first port), replacing the
+ * config's. */
 static int cli_inputs(struct replay *r, const struct replay_opts *o,
 		      struct rc_input **out)
 {
@@ -230,7 +223,8 @@ static int cli_inputs(struct replay *r, const struct replay_opts *o,
 	}
 	*out = in;
 	for (unsigned i = 0; i < o->n_pcaps; i++) {
-		in[i].in_port = r->cfg->inputs[0].in_port;
+		in[i].in_port = r->cfg->n_inputs ? r->cfg->inputs[0].in_port
+						  : r->cfg->ports[0].ppid;
 		in[i].loops = 1;
 		in[i].path = o->pcaps[i].path;
 		if ((rc = check_capture(in[i].path)) ||
@@ -573,6 +567,9 @@ static int prepare(struct replay *r, const struct replay_opts *o,
 	r->n_inputs = r->cfg->n_inputs;
 	if ((rc = cli_inputs(r, o, cli_in)))
 		return rc;
+	if (!r->n_inputs)
+		return cli_usage_error(PROG, "%s lists no inputs: add some under "
+				       "'inputs' or give --pcap FILE", r->cfg->file);
 	r->out_dir = o->out ? o->out : r->cfg->out_dir;
 	if (!r->out_dir)
 		r->out_dir = *out_default = default_out(o->config);

@@ -365,6 +365,48 @@ Test(pcap_in, missing_file)
 	cr_assert_not_null(strstr(err.msg, "/nonexistent/x.pcap"));
 }
 
+/* pcap_in_check() promises that a file it refuses is one libpcap refuses
+ * too: across the corpus, a refused file never opens.  (A file it passes
+ * may still be refused at open: a bad version, no interface block.) */
+static void check_against_open(const char *path, void *ctx)
+{
+	struct pnic_error err;
+	struct pcap_in *in;
+	unsigned *passed = ctx;
+
+	if (pcap_in_check(path, &err) == 0) {
+		(*passed)++;
+		return;
+	}
+	cr_expect_neq(pcap_in_open(path, &in, NULL), 0,
+		      "%s: refused by the check (%s) but libpcap opens it",
+		      path, err.msg);
+	pcap_in_close(in);
+}
+
+Test(pcap_in, check_refuses_only_what_libpcap_refuses)
+{
+	unsigned passed = 0, n;
+
+	NEED_CORPUS();
+	n = corpus_walk(corpus, check_against_open, &passed);
+	cr_assert_gt(passed, n / 2, "only %u of %u corpus files pass", passed, n);
+}
+
+Test(pcap_in, check_names_what_the_path_is)
+{
+	struct pnic_error err;
+
+	cr_assert_eq(pcap_in_check("/dev/null", &err), -EINVAL);
+	cr_assert_str_eq(err.msg, "'/dev/null' is a character device, not a capture file");
+	cr_assert_eq(pcap_in_check("/", &err), -EINVAL);
+	cr_assert_str_eq(err.msg, "'/' is a folder, not a capture file");
+	cr_assert_eq(pcap_in_check("/nonexistent/x.pcap", &err), -ENOENT);
+	cr_assert_not_null(strstr(err.msg, "No such file"), "%s", err.msg);
+	cr_assert_eq(pcap_in_check("tests/tools/io/test_pcap_in.c", &err), -EINVAL);
+	cr_assert_not_null(strstr(err.msg, "no capture magic number"), "%s", err.msg);
+}
+
 Test(pcap_out, round_trip)
 {
 	char dir[] = "/tmp/pnic-po-XXXXXX", path[64];

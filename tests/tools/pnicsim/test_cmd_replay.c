@@ -767,11 +767,36 @@ Test(cmd_replay, pcap_on_the_command_line_refused)
 	snprintf(args, sizeof args, "%s/cfg.yaml --out %s/o --pcap %s/in.pcap --in-port 70000", dir, dir, dir);
 	check_usage_error(args, "--in-port: '70000' is out of range 0..65534");
 	cr_assert_eq(replay("%s/cfg.yaml --out %s/o --pcap %s/nope.pcap", dir, dir, dir), 2, "%s", out);
-	cr_assert(strstr(out, "nope.pcap': cannot read: No such file"), "%s", out);
+	cr_assert(strstr(out, "nope.pcap': No such file"), "%s", out);
 	cr_assert_eq(replay("%s/cfg.yaml --out %s/o --pcap %s", dir, dir, dir), 2, "%s", out);
 	cr_assert(strstr(out, "is a folder"), "%s", out);
 	snprintf(args, sizeof args, "%s/o", dir);
 	cr_assert(!tu_exists(args), "a refused --pcap created the output folder");
+}
+
+/* A config may leave its inputs to the command line; with neither, the
+ * run is refused before anything is written. */
+Test(cmd_replay, config_without_inputs)
+{
+	char path[256], args[512], text[sizeof cfg_text];
+
+	snprintf(text, sizeof text, "%s", cfg_text);
+	*strstr(text, "inputs:") = '\0';
+	snprintf(path, sizeof path, "%s/cfg.yaml", dir);
+	tu_write(path, text);
+	write_trace("in.pcap");
+	snprintf(args, sizeof args, "%s --out %s/o", path, dir);
+	check_usage_error(args, "lists no inputs: add some under 'inputs' or give --pcap FILE");
+	snprintf(path, sizeof path, "%s/o", dir);
+	cr_assert(!tu_exists(path), "a refused run created the output folder");
+	cr_assert_eq(replay("%s/cfg.yaml --out %s/o --pcap %s/in.pcap", dir, dir, dir),
+		     0, "%s", out);
+	cr_assert(strstr(out, "packets 14 "), "%s", out);
+	/* the port is the config's first: wire0 */
+	cr_assert(strstr(out, "port 0 "), "%s", out);
+	cr_assert_eq(replay("%s/cfg.yaml --out %s/o --pcap /dev/null", dir, dir), 2, "%s", out);
+	cr_assert(strstr(out, "--pcap: '/dev/null' is a character device, not a capture file"),
+		  "%s", out);
 }
 
 /* ---- the entries' match and action -------------------------------------- */
