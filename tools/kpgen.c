@@ -19,6 +19,7 @@
 #include "model/key_profile.h"
 #include "model/lookup_core_ops.h"
 #include "tools/io/cli.h"
+#include "tools/io/outfile.h"
 
 /* Action word fields in bit order.  Only the kind and the VPID have their
  * widths spelled out in action.h; every other width is the distance to the
@@ -165,9 +166,8 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	const char *out = NULL;
-	FILE *f = stdout;
-	char tmp[4096];
-	int rc = 1;
+	struct outfile *of;
+	struct pnic_error err;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -194,37 +194,24 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	/* Write beside the target and rename: a failed run never leaves a
-	 * half-written package for make to trust, and never removes what was
-	 * there before. */
-	if (out) {
-		snprintf(tmp, sizeof tmp, "%s.tmp", out);
-		f = fopen(tmp, "w");
-		if (!f) {
-			fprintf(stderr, "kpgen: cannot write %s: %s\n", tmp,
-				strerror(errno));
-			return 1;
-		}
+	/* Written beside the target and renamed: a failed run never leaves
+	 * a half-written package for make to trust, and never removes what
+	 * was there before. */
+	if (!out) {
+		emit(stdout);
+		if (fflush(stdout) == 0 && !ferror(stdout))
+			return 0;
+		fprintf(stderr, "kpgen: writing stdout failed: %s\n", strerror(errno));
+		return 1;
 	}
-	emit(f);
-	if (fflush(f) || ferror(f)) {
-		fprintf(stderr, "kpgen: writing %s failed: %s\n",
-			out ? out : "stdout", strerror(errno));
-		goto close_out;
+	if (outfile_open(out, &of, &err)) {
+		fprintf(stderr, "kpgen: %s\n", err.msg);
+		return 1;
 	}
-	rc = 0;
-close_out:
-	if (out && fclose(f) && rc == 0) {
-		fprintf(stderr, "kpgen: closing %s failed: %s\n", out,
-			strerror(errno));
-		rc = 1;
+	emit(outfile_stream(of));
+	if (outfile_commit(of, &err)) {
+		fprintf(stderr, "kpgen: %s\n", err.msg);
+		return 1;
 	}
-	if (out && rc == 0 && rename(tmp, out)) {
-		fprintf(stderr, "kpgen: cannot rename %s to %s: %s\n", tmp,
-			out, strerror(errno));
-		rc = 1;
-	}
-	if (rc && out)
-		remove(tmp);
-	return rc;
+	return 0;
 }

@@ -301,3 +301,19 @@ Test(cbgen, bad_arguments_refused)
 	cr_assert_eq(cbgen("rules 5 -o %s/no/such/dir", dir), 1, "%s", out);
 	cr_assert(strstr(out, "cannot write"), "%s", out);
 }
+
+/* A run stopped part-way (here: killed by SIGINT after a moment, long
+ * before 100M rules are written) leaves no file under the -o name, and no
+ * temporary that would pass for one. */
+Test(cbgen, interrupted_run_leaves_no_result)
+{
+	char cmd[512], path[256];
+
+	snprintf(cmd, sizeof cmd, "timeout -s INT 0.5 " TOOL_BIN_DIR
+		 "cbgen rules 100000000 -o %s/r.txt", dir);
+	cr_assert_neq(system(cmd), 0, "cbgen finished 100M rules in 0.5 s?");
+	snprintf(path, sizeof path, "%s/r.txt", dir);
+	cr_assert(!tu_exists(path), "an interrupted run left %s", path);
+	snprintf(cmd, sizeof cmd, "ls -A '%s' | grep -v '^\\.r\\.txt\\.tmp-' | grep -q .", dir);
+	cr_assert_neq(system(cmd), 0, "an interrupted run left a file that is not a dot file");
+}

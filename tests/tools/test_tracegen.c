@@ -295,9 +295,32 @@ Test(tracegen, bad_arguments_refused)
 	cr_assert_eq(tracegen("-o %s/x.pcap --frob", dir), 2, "%s", out);
 	cr_assert_eq(tracegen("-o %s/x.pcap extra", dir), 2, "%s", out);
 	cr_assert_eq(tracegen("-o %s/no/such/x.pcap", dir), 1, "%s", out);
-	cr_assert(strstr(out, "cannot create"), "%s", out);
+	cr_assert(strstr(out, "cannot write"), "%s", out);
 	cr_assert_eq(tracegen("-o %s/x.pcap --config %s/no/such/x.yaml", dir, dir), 1, "%s", out);
-	cr_assert(strstr(out, "cannot create"), "%s", out);
+	cr_assert(strstr(out, "cannot write"), "%s", out);
+}
+
+/* A run that fails part-way leaves nothing that looks like a result: the
+ * trace is not left behind without the config it was asked with, nor any
+ * temporary, and an earlier result is left as it was. */
+Test(tracegen, failed_run_leaves_no_result)
+{
+	char path[256], cmd[512], *before, *after;
+	size_t n_before = 0, n_after = 0;
+
+	snprintf(path, sizeof path, "%s/x.pcap", dir);
+	cr_assert_eq(tracegen("-o %s/x.pcap --config %s/no/such/x.yaml", dir, dir), 1, "%s", out);
+	cr_assert(!tu_exists(path), "the trace was left without its config");
+	cr_assert_eq(tracegen("-o %s -n 5", path), 0, "%s", out);
+	before = tu_read(path, &n_before);
+	cr_assert_eq(tracegen("-o %s -n 50 --flows-yaml %s", path, dir), 1, "%s", out);
+	after = tu_read(path, &n_after);
+	cr_assert(n_after == n_before && !memcmp(after, before, n_before),
+		  "a failed run replaced the earlier trace");
+	free(before);
+	free(after);
+	snprintf(cmd, sizeof cmd, "ls -A '%s' | grep -q tmp-", dir);
+	cr_assert_neq(system(cmd), 0, "a temporary was left behind");
 }
 
 /* What strtoull() and strtod() let through: a space before a sign (the

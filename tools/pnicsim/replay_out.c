@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tools/io/outfile.h"
 #include "tools/io/pcap_out.h"
 
 /* Open pcaps at most whatever the file limit: each holds a stdio buffer,
@@ -80,15 +81,18 @@ static void slot_name(const struct replay_out *o, uint32_t i, char *buf,
 		snprintf(buf, n, "%s", i == host_slot(o) ? "to-host.pcap" : "drops.pcap");
 }
 
-/* dir/name, or dir/.name.tmp-PID; the folder's length was checked at
- * create, so these always fit. */
+/* dir/name, or its temporary (outfile.h); the folder's length was checked
+ * at create, so these always fit. */
 static void out_path(const struct replay_out *o, const char *name, bool tmp,
 		     char *buf, size_t n)
 {
-	if (tmp)
-		snprintf(buf, n, "%s/.%s.tmp-%ld", o->dir, name, o->pid);
-	else
-		snprintf(buf, n, "%s/%s", o->dir, name);
+	snprintf(buf, n, "%s/%s", o->dir, name);
+	if (tmp) {
+		char final[PATH_MAX];
+
+		snprintf(final, sizeof final, "%s", buf);
+		outfile_tmp_name(final, buf, n);
+	}
 }
 
 /* Whether this run made `name` (an owned name). */
@@ -116,17 +120,11 @@ static bool produced(const struct replay_out *o, const char *name)
 /* ".NAME.tmp-PID" of a run that is no longer running (killed outright). */
 static bool stale_temporary(const char *s, long self)
 {
-	const char *t = strstr(s, ".tmp-");
 	char name[NAME_MAX + 1];
-	char *end;
 	long pid;
 
-	if (s[0] != '.' || !t || (size_t)(t - s - 1) >= sizeof name)
-		return false;
-	memcpy(name, s + 1, (size_t)(t - s - 1));
-	name[t - s - 1] = '\0';
-	pid = strtol(t + 5, &end, 10);
-	if (!owned_name(name) || *end || pid <= 0 || pid == self)
+	if (!outfile_parse_tmp_name(s, name, sizeof name, &pid) ||
+	    !owned_name(name) || pid == self)
 		return false;
 	return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
 }
