@@ -6,13 +6,16 @@
 /* Two bounds govern every header:
  *  - `cap`: the captured bytes.  Nothing is read at or past it; a header
  *    that does not fit gives a TRUNC_* status.
- *  - `end`: where the enclosing packet ends on the wire (the frame's wire
- *    length, or the outer IP packet's end for an encapsulated frame).  IP
- *    lengths are checked against it, and a header the IP length cannot hold
- *    gives a BAD_* status.
- * `depth` advances only when a header has been accepted whole, so it never
- * exceeds `cap`, and a layer's HDR_* flag and fields are set only when its
- * header was accepted. */
+ *  - `end`: where the innermost packet whose length is known ends.  It
+ *    starts at the frame's wire length, and every length field the parser
+ *    accepts (IPv4 total length, IPv6 payload length, UDP length) narrows
+ *    it to what that header says it carries, so everything after a length
+ *    field, inner frames included, is bounded by it.  A header past `end`
+ *    gives a BAD_* status: the frame contradicts its own length fields.
+ * Every header is claimed through span(), which checks both.  `depth`
+ * advances only when a header has been accepted whole, so it never exceeds
+ * `cap`, and a layer's HDR_* flag and fields are set only when its header
+ * was accepted. */
 
 #define ETH_HLEN        14
 #define VLAN_HLEN        4
@@ -61,6 +64,7 @@
 struct cursor {
 	const uint8_t *p;
 	uint32_t cap;     /* captured bytes of the whole frame */
+	uint32_t end;     /* end of the innermost length-bounded packet */
 	uint32_t depth;   /* end of the last header accepted */
 };
 
@@ -86,6 +90,21 @@ static inline int is_ipv6_ext(uint8_t nh)
 	       nh == PROTO_AH;
 }
 
+/* Whether a header ending at `upto` may be accepted: `bad` when the
+ * enclosing length field does not cover it, `trunc` when the capture does
+ * not hold it.  The length is checked first: a header the packet cannot
+ * hold is malformed whatever the capture kept of it. */
+static inline enum parse_status span(const struct cursor *c, uint32_t upto,
+				     enum parse_status bad,
+				     enum parse_status trunc)
+{
+	if (upto > c->end)
+		return bad;
+	if (upto > c->cap)
+		return trunc;
+	return PARSE_OK;
+}
+
 static inline void map_ipv4(uint8_t dst[16], const uint8_t *src)
 {
 	memset(dst, 0, 10);
@@ -94,24 +113,58 @@ static inline void map_ipv4(uint8_t dst[16], const uint8_t *src)
 	memcpy(dst + 12, src, 4);
 }
 
-/* L4 header at `off` inside an IP packet that ends at `ip_end`. */
-static enum parse_status parse_l4(struct cursor *c, struct pkt_hdrs *h,
-				  uint32_t off, uint32_t ip_end)
+/* UDP header at `off`.  Its length bounds what it carries, a tunnel's
+ * inner frame included (RFC 768); one below the header or past the IP
+ * packet is refused, as a receiving stack drops it.  A first fragment's
+ * UDP length is the whole datagram's, which only reassembly holds, so it
+ * bounds nothing here. */
+static enum parse_status parse_udp(struct cursor *c, struct pkt_hdrs *h,
+				   uint32_t off)
 {
 	const uint8_t *p = c->p + off;
+	enum parse_status st;
+	uint32_t ulen;
+
+	st = span(c, off + UDP_HLEN, PARSE_BAD_IP_LEN, PARSE_TRUNC_L4);
+	if (st != PARSE_OK)
+		return st;
+	ulen = rd16(p + 4);
+	/* RFC 2675: a jumbogram's UDP length is 0, and the IP packet, longer
+	 * than 16 bits can say, measures it. */
+	if (ulen == 0 && c->end - off > 0xffff)
+		ulen = c->end - off;
+	if (ulen < UDP_HLEN)
+		return PARSE_BAD_L4;
+	if (!(h->have & HDR_FRAG)) {
+		if (off + ulen > c->end)
+			return PARSE_BAD_L4;
+		c->end = off + ulen;
+	}
+	h->have |= HDR_UDP;
+	h->l4_sport = rd16(p);
+	h->l4_dport = rd16(p + 2);
+	return PARSE_OK;
+}
+
+/* L4 header at `off`, inside the IP packet that ends at c->end. */
+static enum parse_status parse_l4(struct cursor *c, struct pkt_hdrs *h,
+				  uint32_t off)
+{
+	const uint8_t *p = c->p + off;
+	enum parse_status st;
 	uint32_t hlen;
 
 	switch (h->ip_proto) {
 	case PROTO_TCP:
-		if (off + TCP_HLEN > ip_end)
-			return PARSE_BAD_IP_LEN;
-		if (off + TCP_HLEN > c->cap)
-			return PARSE_TRUNC_L4;
+		st = span(c, off + TCP_HLEN, PARSE_BAD_IP_LEN, PARSE_TRUNC_L4);
+		if (st != PARSE_OK)
+			return st;
 		hlen = (uint32_t)(p[12] >> 4) * 4;
-		if (hlen < TCP_HLEN || off + hlen > ip_end)
+		if (hlen < TCP_HLEN)
 			return PARSE_BAD_L4;
-		if (off + hlen > c->cap)
-			return PARSE_TRUNC_L4;
+		st = span(c, off + hlen, PARSE_BAD_L4, PARSE_TRUNC_L4);
+		if (st != PARSE_OK)
+			return st;
 		h->have |= HDR_TCP;
 		h->l4_sport = rd16(p);
 		h->l4_dport = rd16(p + 2);
@@ -119,23 +172,18 @@ static enum parse_status parse_l4(struct cursor *c, struct pkt_hdrs *h,
 		break;
 	case PROTO_UDP:
 		hlen = UDP_HLEN;
-		if (off + hlen > ip_end)
-			return PARSE_BAD_IP_LEN;
-		if (off + hlen > c->cap)
-			return PARSE_TRUNC_L4;
-		h->have |= HDR_UDP;
-		h->l4_sport = rd16(p);
-		h->l4_dport = rd16(p + 2);
+		st = parse_udp(c, h, off);
+		if (st != PARSE_OK)
+			return st;
 		break;
 	case PROTO_ICMP:
 	case PROTO_ICMPV6:
 		/* Every ICMP message has the 8-byte header; type and code go
 		 * where the key builder looks for ports. */
 		hlen = ICMP_HLEN;
-		if (off + hlen > ip_end)
-			return PARSE_BAD_IP_LEN;
-		if (off + hlen > c->cap)
-			return PARSE_TRUNC_L4;
+		st = span(c, off + hlen, PARSE_BAD_IP_LEN, PARSE_TRUNC_L4);
+		if (st != PARSE_OK)
+			return st;
 		h->have |= HDR_ICMP;
 		h->l4_sport = p[0];
 		h->l4_dport = p[1];
@@ -150,10 +198,9 @@ static enum parse_status parse_l4(struct cursor *c, struct pkt_hdrs *h,
 	return PARSE_OK;
 }
 
-/* IPv4 header at `off`.  On success *ip_end is where the packet ends. */
+/* IPv4 header at `off`.  On success c->end is where the packet ends. */
 static enum parse_status parse_ipv4(struct cursor *c, struct pkt_hdrs *h,
-				    uint32_t off, uint32_t end,
-				    uint32_t *ip_end)
+				    uint32_t off)
 {
 	const uint8_t *p = c->p + off;
 	uint32_t ihl, tot, frag;
@@ -166,9 +213,9 @@ static enum parse_status parse_ipv4(struct cursor *c, struct pkt_hdrs *h,
 	if (ihl < IPV4_HLEN)
 		return PARSE_BAD_IHL;
 	tot = rd16(p + 2);
-	if (tot == 0 && end >= BIG_FRAME)
-		tot = end - off;
-	else if (tot < IPV4_HLEN || off + tot > end)
+	if (tot == 0 && c->end >= BIG_FRAME)
+		tot = c->end - off;
+	else if (tot < IPV4_HLEN || off + tot > c->end)
 		return PARSE_BAD_IP_LEN;
 	if (ihl > tot)
 		return PARSE_BAD_IHL;
@@ -190,18 +237,18 @@ static enum parse_status parse_ipv4(struct cursor *c, struct pkt_hdrs *h,
 			h->have |= HDR_LATER_FRAG;
 	}
 	c->depth = off + ihl;
-	*ip_end = off + tot;
+	c->end = off + tot;
 	return PARSE_OK;
 }
 
 /* IPv6 header and its extension chain at `off`.  On success *l4 is where
  * the final next header (h->ip_proto) starts. */
 static enum parse_status parse_ipv6(struct cursor *c, struct pkt_hdrs *h,
-				    uint32_t off, uint32_t end,
-				    uint32_t *ip_end, uint32_t *l4)
+				    uint32_t off, uint32_t *l4)
 {
 	const uint8_t *p = c->p + off;
 	uint32_t plen, pos, n_ext = 0;
+	enum parse_status st;
 	uint8_t nh;
 
 	if (off + IPV6_HLEN > c->cap)
@@ -209,9 +256,9 @@ static enum parse_status parse_ipv6(struct cursor *c, struct pkt_hdrs *h,
 	if (p[0] >> 4 != 6)
 		return PARSE_BAD_IP_VERSION;
 	plen = rd16(p + 4);
-	if (plen == 0 && end >= BIG_FRAME)
-		plen = end - off - IPV6_HLEN;
-	else if (off + IPV6_HLEN + plen > end)
+	if (plen == 0 && c->end >= BIG_FRAME)
+		plen = c->end - off - IPV6_HLEN;
+	else if (off + IPV6_HLEN + plen > c->end)
 		return PARSE_BAD_IP_LEN;
 
 	h->have |= HDR_IPV6;
@@ -224,7 +271,7 @@ static enum parse_status parse_ipv6(struct cursor *c, struct pkt_hdrs *h,
 	nh = p[6];
 	h->ip_proto = nh;
 	pos = off + IPV6_HLEN;
-	*ip_end = pos + plen;
+	c->end = pos + plen;
 	c->depth = pos;
 
 	while (is_ipv6_ext(nh)) {
@@ -236,10 +283,9 @@ static enum parse_status parse_ipv6(struct cursor *c, struct pkt_hdrs *h,
 		/* RFC 8200: hop-by-hop options only right after the header. */
 		if (nh == PROTO_HOPOPTS && n_ext != 0)
 			return PARSE_BAD_EXT;
-		if (pos + 2 > *ip_end)
-			return PARSE_BAD_IP_LEN;
-		if (pos + 2 > c->cap)
-			return PARSE_TRUNC_EXT;
+		st = span(c, pos + 2, PARSE_BAD_IP_LEN, PARSE_TRUNC_EXT);
+		if (st != PARSE_OK)
+			return st;
 		if (nh == PROTO_FRAGMENT)
 			elen = 8;
 		else if (nh == PROTO_AH)
@@ -249,10 +295,9 @@ static enum parse_status parse_ipv6(struct cursor *c, struct pkt_hdrs *h,
 		/* AH holds at least next header, length, SPI and sequence. */
 		if (elen < 12 && nh == PROTO_AH)
 			return PARSE_BAD_EXT;
-		if (pos + elen > *ip_end)
-			return PARSE_BAD_IP_LEN;
-		if (pos + elen > c->cap)
-			return PARSE_TRUNC_EXT;
+		st = span(c, pos + elen, PARSE_BAD_IP_LEN, PARSE_TRUNC_EXT);
+		if (st != PARSE_OK)
+			return st;
 		n_ext++;
 		pos += elen;
 		c->depth = pos;
@@ -270,19 +315,50 @@ static enum parse_status parse_ipv6(struct cursor *c, struct pkt_hdrs *h,
 	return PARSE_OK;
 }
 
-/* One encapsulation level: Ethernet at `off` up to the L4 header; the
- * frame ends at `end` on the wire. */
-static enum parse_status parse_level(struct cursor *c, struct pkt_hdrs *h,
-				     uint32_t off, uint32_t end,
-				     uint32_t *ip_end)
+/* Ethernet, its tags and ARP are bounded by the frame's end.  For the
+ * outer frame that is the wire length, never below the capture, so a
+ * header past it was cut (a runt); for an inner frame it is the length
+ * field of the packet carrying it, so a header past it is malformed. */
+static inline enum parse_status span_l2(const struct cursor *c, uint32_t upto,
+					bool inner, enum parse_status trunc)
+{
+	return span(c, upto, inner ? PARSE_BAD_IP_LEN : trunc, trunc);
+}
+
+static enum parse_status parse_arp(struct cursor *c, struct pkt_hdrs *h,
+				   uint32_t off, bool inner)
+{
+	const uint8_t *p = c->p + off;
+	enum parse_status st;
+	uint32_t alen;
+
+	st = span_l2(c, off + ARP_FIXED_HLEN, inner, PARSE_TRUNC_L3);
+	if (st != PARSE_OK)
+		return st;
+	/* 28 bytes for Ethernet/IPv4: fixed part, then two hardware and two
+	 * protocol addresses. */
+	alen = ARP_FIXED_HLEN + 2u * (p[4] + p[5]);
+	st = span_l2(c, off + alen, inner, PARSE_TRUNC_L3);
+	if (st != PARSE_OK)
+		return st;
+	h->have |= HDR_ARP;
+	h->l3_off = (uint16_t)off;
+	c->depth = off + alen;
+	return PARSE_OK;
+}
+
+/* Ethernet header and VLAN tags at `off`; on success *l3 is where the
+ * ethertype's header starts. */
+static enum parse_status parse_l2(struct cursor *c, struct pkt_hdrs *h,
+				  uint32_t off, bool inner, uint32_t *l3)
 {
 	const uint8_t *p = c->p;
 	enum parse_status st;
-	uint32_t l4 = 0;
 	uint16_t et;
 
-	if (off + ETH_HLEN > c->cap)
-		return PARSE_TRUNC_L2;
+	st = span_l2(c, off + ETH_HLEN, inner, PARSE_TRUNC_L2);
+	if (st != PARSE_OK)
+		return st;
 	h->have |= HDR_ETH;
 	h->l2_off = (uint16_t)off;
 	et = rd16(p + off + 12);
@@ -293,8 +369,9 @@ static enum parse_status parse_level(struct cursor *c, struct pkt_hdrs *h,
 			h->ethertype = et;
 			return PARSE_TOO_MANY_TAGS;
 		}
-		if (off + VLAN_HLEN > c->cap)
-			return PARSE_TRUNC_L2;
+		st = span_l2(c, off + VLAN_HLEN, inner, PARSE_TRUNC_L2);
+		if (st != PARSE_OK)
+			return st;
 		h->have |= HDR_VLAN;
 		h->vlan_off[h->n_vlans] = (uint16_t)(off - 2);
 		h->vlan_tpid[h->n_vlans] = et;
@@ -305,39 +382,39 @@ static enum parse_status parse_level(struct cursor *c, struct pkt_hdrs *h,
 		c->depth = off;
 	}
 	h->ethertype = et;
+	*l3 = off;
+	return PARSE_OK;
+}
 
-	switch (et) {
+/* One encapsulation level: Ethernet at `off` up to the L4 header. */
+static enum parse_status parse_level(struct cursor *c, struct pkt_hdrs *h,
+				     uint32_t off, bool inner)
+{
+	enum parse_status st;
+	uint32_t l4 = 0;
+
+	st = parse_l2(c, h, off, inner, &off);
+	if (st != PARSE_OK)
+		return st;
+	switch (h->ethertype) {
 	case ETH_P_IPV4:
-		st = parse_ipv4(c, h, off, end, ip_end);
+		st = parse_ipv4(c, h, off);
 		if (st != PARSE_OK || (h->have & HDR_LATER_FRAG))
 			return st;
 		l4 = c->depth;
 		break;
 	case ETH_P_IPV6:
-		st = parse_ipv6(c, h, off, end, ip_end, &l4);
+		st = parse_ipv6(c, h, off, &l4);
 		if (st != PARSE_OK || (h->have & HDR_LATER_FRAG))
 			return st;
 		break;
 	case ETH_P_ARP:
-	case ETH_P_RARP: {
-		uint32_t alen;
-
-		if (off + ARP_FIXED_HLEN > c->cap)
-			return PARSE_TRUNC_L3;
-		/* 28 bytes for Ethernet/IPv4: fixed part, then two hardware
-		 * and two protocol addresses. */
-		alen = ARP_FIXED_HLEN + 2u * (p[off + 4] + p[off + 5]);
-		if (off + alen > c->cap)
-			return PARSE_TRUNC_L3;
-		h->have |= HDR_ARP;
-		h->l3_off = (uint16_t)off;
-		c->depth = off + alen;
-		return PARSE_OK;
-	}
+	case ETH_P_RARP:
+		return parse_arp(c, h, off, inner);
 	default:
 		return PARSE_OK;
 	}
-	return parse_l4(c, h, l4, *ip_end);
+	return parse_l4(c, h, l4);
 }
 
 static enum parse_status trunc_to_tunnel(enum parse_status st)
@@ -353,37 +430,34 @@ static enum parse_status trunc_to_tunnel(enum parse_status st)
 	}
 }
 
-/* The inner Ethernet frame of a tunnel, at `off`, ending at `end`. */
+/* The inner Ethernet frame of a tunnel at `off`, bounded by c->end: the
+ * UDP datagram for VXLAN and Geneve, the IP packet for GRE. */
 static enum parse_status parse_inner(struct cursor *c, struct parse_result *r,
-				     uint32_t off, uint32_t end)
+				     uint32_t off)
 {
-	uint32_t ip_end = 0;
 	enum parse_status st;
 
-	if (off + ETH_HLEN > end)
-		return PARSE_BAD_IP_LEN;
-	st = parse_level(c, &r->inner, off, end, &ip_end);
+	st = parse_level(c, &r->inner, off, true);
 	r->have_inner = (r->inner.have & HDR_ETH) != 0;
 	return trunc_to_tunnel(st);
 }
 
-/* Claim tunnel header bytes up to @end: the IP length must cover them
- * (else the frame lies) and the capture must hold them (else it is cut). */
-static enum parse_status tunnel_take(struct cursor *c, uint32_t end,
-				     uint32_t ip_end)
+/* Claim tunnel header bytes up to `upto`: the enclosing length must cover
+ * them (else the frame lies) and the capture must hold them (else it is
+ * cut). */
+static enum parse_status tunnel_take(struct cursor *c, uint32_t upto)
 {
-	if (end > ip_end)
-		return PARSE_BAD_IP_LEN;
-	if (end > c->cap)
-		return PARSE_TRUNC_TUNNEL;
-	c->depth = end;
-	return PARSE_OK;
+	enum parse_status st;
+
+	st = span(c, upto, PARSE_BAD_IP_LEN, PARSE_TRUNC_TUNNEL);
+	if (st == PARSE_OK)
+		c->depth = upto;
+	return st;
 }
 
 /* Tunnels are looked for at the outer level only, and not in fragments
  * (their inner frame may be split). */
-static enum parse_status parse_tunnel(struct cursor *c, struct parse_result *r,
-				      uint32_t ip_end)
+static enum parse_status parse_tunnel(struct cursor *c, struct parse_result *r)
 {
 	const struct pkt_hdrs *o = &r->outer;
 	enum parse_status st;
@@ -396,13 +470,13 @@ static enum parse_status parse_tunnel(struct cursor *c, struct parse_result *r,
 		off = o->l4_payload_off;
 		r->tunnel = TUNNEL_VXLAN;
 		r->tunnel_off = (uint16_t)off;
-		st = tunnel_take(c, off + VXLAN_HLEN, ip_end);
+		st = tunnel_take(c, off + VXLAN_HLEN);
 		if (st != PARSE_OK)
 			return st;
 		p = c->p + off;
 		if (p[0] & 0x08)        /* I flag: the VNI is valid */
 			r->vni = rd24(p + 4);
-		return parse_inner(c, r, off + VXLAN_HLEN, ip_end);
+		return parse_inner(c, r, off + VXLAN_HLEN);
 	}
 	if ((o->have & HDR_UDP) && o->l4_dport == UDP_PORT_GENEVE) {
 		uint32_t hlen;
@@ -410,7 +484,7 @@ static enum parse_status parse_tunnel(struct cursor *c, struct parse_result *r,
 		off = o->l4_payload_off;
 		r->tunnel = TUNNEL_GENEVE;
 		r->tunnel_off = (uint16_t)off;
-		st = tunnel_take(c, off + GENEVE_HLEN, ip_end);
+		st = tunnel_take(c, off + GENEVE_HLEN);
 		if (st != PARSE_OK)
 			return st;
 		p = c->p + off;
@@ -419,12 +493,12 @@ static enum parse_status parse_tunnel(struct cursor *c, struct parse_result *r,
 		if (p[0] >> 6 != 0)
 			return PARSE_OK;
 		hlen = GENEVE_HLEN + (uint32_t)(p[0] & 0x3f) * 4;
-		st = tunnel_take(c, off + hlen, ip_end);
+		st = tunnel_take(c, off + hlen);
 		if (st != PARSE_OK)
 			return st;
 		if (rd16(p + 2) != ETH_P_TEB)
 			return PARSE_OK;
-		return parse_inner(c, r, off + hlen, ip_end);
+		return parse_inner(c, r, off + hlen);
 	}
 	if ((o->have & (HDR_IPV4 | HDR_IPV6)) && o->ip_proto == PROTO_GRE &&
 	    !(o->have & (HDR_TCP | HDR_UDP | HDR_ICMP))) {
@@ -435,7 +509,7 @@ static enum parse_status parse_tunnel(struct cursor *c, struct parse_result *r,
 		off = c->depth;
 		r->tunnel = TUNNEL_GRE;
 		r->tunnel_off = (uint16_t)off;
-		st = tunnel_take(c, off + GRE_HLEN, ip_end);
+		st = tunnel_take(c, off + GRE_HLEN);
 		if (st != PARSE_OK)
 			return st;
 		p = c->p + off;
@@ -446,7 +520,7 @@ static enum parse_status parse_tunnel(struct cursor *c, struct parse_result *r,
 			return PARSE_OK;
 		hlen = GRE_HLEN + 4u * (!!(fl & 0x8000) + !!(fl & 0x2000) +
 					!!(fl & 0x1000));
-		st = tunnel_take(c, off + hlen, ip_end);
+		st = tunnel_take(c, off + hlen);
 		if (st != PARSE_OK)
 			return st;
 		if (rd16(p + 2) != ETH_P_TEB)
@@ -454,7 +528,7 @@ static enum parse_status parse_tunnel(struct cursor *c, struct parse_result *r,
 		/* NVGRE: the key's upper 24 bits are the virtual subnet id. */
 		if (fl & 0x2000)
 			r->vni = rd24(p + 4 + ((fl & 0x8000) ? 4 : 0));
-		return parse_inner(c, r, off + hlen, ip_end);
+		return parse_inner(c, r, off + hlen);
 	}
 	return PARSE_OK;
 }
@@ -472,7 +546,6 @@ enum parse_status parse_frame(const uint8_t *frame, uint32_t caplen,
 			      uint32_t len, struct parse_result *out)
 {
 	struct cursor c = { .p = frame, .cap = caplen, .depth = 0 };
-	uint32_t ip_end = 0;
 	enum parse_status st;
 
 	/* Small clears, not one: for the whole struct GCC emits `rep stosq`,
@@ -492,10 +565,11 @@ enum parse_status parse_frame(const uint8_t *frame, uint32_t caplen,
 		c.cap = 0xffff;
 	if (!frame)
 		c.cap = 0;
+	c.end = len;
 
-	st = parse_level(&c, &out->outer, 0, len, &ip_end);
+	st = parse_level(&c, &out->outer, 0, false);
 	if (st == PARSE_OK)
-		st = parse_tunnel(&c, out, ip_end);
+		st = parse_tunnel(&c, out);
 	out->status = st;
 	out->depth = (uint16_t)c.depth;
 	return st;

@@ -234,11 +234,12 @@ Test(parser, ipv4_options)
 {
 	struct fb f = { .n = 0 };
 	struct parse_result r;
-	uint32_t ip;
+	uint32_t ip, udp;
 
 	fb_eth(&f, 0x0800);
 	ip = fb_ipv4(&f, 17, IP4(10, 0, 0, 1), IP4(10, 0, 0, 2), 0, 10); /* IHL 15 */
-	fb_udp(&f, 1, 2);
+	udp = fb_udp(&f, 1, 2);
+	fb_udp_fix(&f, udp);
 	fb_ipv4_fix(&f, ip);
 
 	cr_assert_eq(parse_fb(&f, &r), PARSE_OK);
@@ -253,13 +254,16 @@ Test(parser, ipv4_first_fragment)
 {
 	struct fb f = { .n = 0 };
 	struct parse_result r;
-	uint32_t ip;
+	uint32_t ip, udp;
 
 	fb_eth(&f, 0x0800);
 	ip = fb_ipv4(&f, 17, IP4(10, 0, 0, 1), IP4(10, 0, 0, 2), 0x2000, 0); /* MF */
-	fb_udp(&f, 7000, 7001);
+	udp = fb_udp(&f, 7000, 7001);
 	fb_payload(&f, 64);
 	fb_ipv4_fix(&f, ip);
+	/* The UDP length is the datagram's; the rest follows in later
+	 * fragments, past this packet's end. */
+	fb_put16(&f, udp + 4, 8 + 64 + 1480);
 
 	cr_assert_eq(parse_fb(&f, &r), PARSE_OK);
 	cr_assert_eq(r.outer.have, HDR_ETH | HDR_IPV4 | HDR_FRAG | HDR_UDP);
@@ -446,15 +450,7 @@ Test(parser, triple_tag_refused)
 
 static void arp_body(struct fb *f)
 {
-	fb_u16(f, 1);          /* Ethernet */
-	fb_u16(f, 0x0800);     /* IPv4 */
-	fb_u8(f, 6);
-	fb_u8(f, 4);
-	fb_u16(f, 1);          /* request */
-	fb_bytes(f, FB_MAC_SRC, 6);
-	fb_u32(f, IP4(10, 0, 0, 1));
-	fb_fill(f, 0, 6);
-	fb_u32(f, IP4(10, 0, 0, 2));
+	fb_arp(f, IP4(10, 0, 0, 1), IP4(10, 0, 0, 2));
 }
 
 Test(parser, arp)
@@ -692,13 +688,14 @@ Test(parser, ipv6_ext_chain)
 static enum parse_status dstopts_chain(unsigned n, struct parse_result *r)
 {
 	struct fb f = { .n = 0 };
-	uint32_t ip;
+	uint32_t ip, udp;
 
 	fb_eth(&f, 0x86dd);
 	ip = fb_ipv6(&f, 60);
 	for (unsigned i = 0; i < n; i++)
 		fb_ext(&f, i + 1 < n ? 60 : 17, 0);
-	fb_udp(&f, 1, 2);
+	udp = fb_udp(&f, 1, 2);
+	fb_udp_fix(&f, udp);
 	fb_ipv6_fix(&f, ip);
 	return parse_fb(&f, r);
 }
@@ -718,13 +715,14 @@ Test(parser, ipv6_hop_by_hop_not_first)
 {
 	struct fb f = { .n = 0 };
 	struct parse_result r;
-	uint32_t ip;
+	uint32_t ip, udp;
 
 	fb_eth(&f, 0x86dd);
 	ip = fb_ipv6(&f, 60);
 	fb_ext(&f, 0, 0);
 	fb_ext(&f, 17, 0);
-	fb_udp(&f, 1, 2);
+	udp = fb_udp(&f, 1, 2);
+	fb_udp_fix(&f, udp);
 	fb_ipv6_fix(&f, ip);
 
 	cr_assert_eq(parse_fb(&f, &r), PARSE_BAD_EXT);
@@ -735,12 +733,13 @@ Test(parser, ipv6_ah_too_short)
 {
 	struct fb f = { .n = 0 };
 	struct parse_result r;
-	uint32_t ip;
+	uint32_t ip, udp;
 
 	fb_eth(&f, 0x86dd);
 	ip = fb_ipv6(&f, 51);
 	fb_ext_ah(&f, 17, 0);       /* 8 bytes: no room for the sequence */
-	fb_udp(&f, 1, 2);
+	udp = fb_udp(&f, 1, 2);
+	fb_udp_fix(&f, udp);
 	fb_ipv6_fix(&f, ip);
 
 	cr_assert_eq(parse_fb(&f, &r), PARSE_BAD_EXT);
@@ -891,7 +890,9 @@ Test(parser, vxlan_inner_cut_by_outer_length)
 	inner_ipv4_tcp(&f, 0);
 	fb_udp_fix(&f, udp);
 	fb_ipv4_fix(&f, ip);
-	fb_put16(&f, ip + 2, (uint16_t)(f.n - ip - 30));  /* outer IP 30 short */
+	/* outer IP and UDP lengths both 30 short */
+	fb_put16(&f, ip + 2, (uint16_t)(f.n - ip - 30));
+	fb_put16(&f, udp + 4, (uint16_t)(f.n - udp - 30));
 
 	cr_assert_eq(parse_fb(&f, &r), PARSE_BAD_IP_LEN);
 	cr_assert_eq(r.tunnel, TUNNEL_VXLAN);
@@ -1163,6 +1164,180 @@ Test(parser, no_tunnel_in_fragment)
 	cr_assert_eq(r.tunnel, TUNNEL_NONE);
 	cr_assert_eq(r.vni, 0);
 	cr_assert_eq(r.depth, 42);
+}
+
+/* ---- length fields bound what follows ----------------------------------- */
+
+/* VXLAN whose outer IP packet carries `trailer` bytes after the UDP
+ * datagram: the UDP length, not the IP length, ends the inner frame. */
+static void vxlan_udp_short_of_ip(struct fb *f, uint32_t trailer, uint32_t *udp)
+{
+	uint32_t ip;
+
+	outer_udp(f, 4789, &ip, udp);
+	fb_vxlan(f, 0x42);
+	inner_ipv4_tcp(f, 0);
+	fb_udp_fix(f, *udp);
+	fb_fill(f, 0xee, trailer);
+	fb_ipv4_fix(f, ip);
+}
+
+Test(parser, udp_length_ends_the_inner_frame)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t udp;
+
+	/* The trailer past the UDP datagram is not part of the inner frame. */
+	vxlan_udp_short_of_ip(&f, 12, &udp);
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK, "%s", parse_status_name(r.status));
+	cr_assert(r.have_inner);
+	cr_assert_eq(r.inner.have, HDR_ETH | HDR_IPV4 | HDR_TCP);
+
+	/* A UDP length 12 bytes short cuts the inner IP packet: its total
+	 * length reaches past the datagram, so the frame contradicts itself. */
+	f.n = 0;
+	vxlan_udp_short_of_ip(&f, 12, &udp);
+	fb_put16(&f, udp + 4, (uint16_t)(f.n - udp - 24));
+	cr_assert_eq(parse_fb(&f, &r), PARSE_BAD_IP_LEN, "%s",
+		     parse_status_name(r.status));
+	cr_assert_eq(r.tunnel, TUNNEL_VXLAN);
+	cr_assert(r.have_inner);
+	cr_assert_eq(r.inner.have, HDR_ETH);
+	cr_assert_eq(r.depth, 50 + 14);
+}
+
+Test(parser, udp_length_ends_the_vxlan_header)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip, udp;
+
+	outer_udp(&f, 4789, &ip, &udp);
+	fb_vxlan(&f, 9);
+	fb_ipv4_fix(&f, ip);
+	fb_put16(&f, udp + 4, 8 + 4);     /* half the VXLAN header */
+	cr_assert_eq(parse_fb(&f, &r), PARSE_BAD_IP_LEN);
+	cr_assert_eq(r.tunnel, TUNNEL_VXLAN);
+	cr_assert_eq(r.vni, 0);
+	cr_assert_eq(r.depth, 42);
+}
+
+Test(parser, udp_length_ends_geneve_options)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip, udp;
+
+	outer_udp(&f, 6081, &ip, &udp);
+	fb_geneve(&f, 0x77, 0x6558, 4);
+	inner_ipv4_tcp(&f, 0);
+	fb_ipv4_fix(&f, ip);
+	fb_put16(&f, udp + 4, 8 + 8 + 8); /* 2 of the 4 option words */
+	cr_assert_eq(parse_fb(&f, &r), PARSE_BAD_IP_LEN, "%s",
+		     parse_status_name(r.status));
+	cr_assert_eq(r.tunnel, TUNNEL_GENEVE);
+	cr_assert_eq(r.vni, 0x77);
+	cr_assert(!r.have_inner);
+	cr_assert_eq(r.depth, 50);
+}
+
+/* An inner ARP or VLAN tag reaching past the UDP datagram: without an IP
+ * length of its own, only the carrying length can refuse it. */
+Test(parser, udp_length_ends_inner_arp_and_tags)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip, udp;
+
+	outer_udp(&f, 4789, &ip, &udp);
+	fb_vxlan(&f, 3);
+	fb_eth(&f, 0x0806);
+	fb_arp(&f, IP4(10, 0, 0, 1), IP4(10, 0, 0, 2));
+	fb_ipv4_fix(&f, ip);
+	fb_put16(&f, udp + 4, (uint16_t)(f.n - udp - 4));
+	cr_assert_eq(parse_fb(&f, &r), PARSE_BAD_IP_LEN, "%s",
+		     parse_status_name(r.status));
+	cr_assert(r.have_inner);
+	cr_assert_eq(r.inner.have, HDR_ETH);
+
+	f.n = 0;
+	outer_udp(&f, 4789, &ip, &udp);
+	fb_vxlan(&f, 3);
+	fb_macs(&f);
+	fb_tag(&f, 0x8100, 0x0005);
+	fb_u16(&f, 0x88cc);               /* LLDP: nothing more to parse */
+	fb_payload(&f, 16);
+	fb_ipv4_fix(&f, ip);
+	fb_put16(&f, udp + 4, 8 + 8 + 14 + 2);
+	cr_assert_eq(parse_fb(&f, &r), PARSE_BAD_IP_LEN, "%s",
+		     parse_status_name(r.status));
+	cr_assert_eq(r.inner.have, HDR_ETH);
+	cr_assert_eq(r.inner.n_vlans, 0);
+}
+
+Test(parser, udp_length_below_header)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip, udp;
+
+	fb_eth(&f, 0x0800);
+	ip = fb_ipv4(&f, 17, IP4(10, 0, 0, 1), IP4(10, 0, 0, 2), 0, 0);
+	udp = fb_udp(&f, 53, 53);
+	fb_payload(&f, 20);
+	fb_ipv4_fix(&f, ip);
+	for (uint16_t ulen = 0; ulen < 8; ulen++) {
+		fb_put16(&f, udp + 4, ulen);
+		cr_assert_eq(parse_fb(&f, &r), PARSE_BAD_L4, "length %u", ulen);
+		cr_assert_eq(r.outer.have, HDR_ETH | HDR_IPV4);
+		cr_assert_eq(r.outer.l4_sport, 0);
+		cr_assert_eq(r.depth, 34);
+	}
+	cr_assert_str_eq(parse_status_name(r.status), "bad_l4");
+}
+
+Test(parser, udp_length_beyond_ip_packet)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip, udp;
+
+	fb_eth(&f, 0x86dd);
+	ip = fb_ipv6(&f, 17);
+	udp = fb_udp(&f, 1000, 4789);
+	fb_vxlan(&f, 1);
+	inner_ipv4_tcp(&f, 0);
+	fb_udp_fix(&f, udp);
+	fb_ipv6_fix(&f, ip);
+	fb_put16(&f, udp + 4, (uint16_t)(f.n - udp + 1));
+	cr_assert_eq(parse_fb(&f, &r), PARSE_BAD_L4, "%s",
+		     parse_status_name(r.status));
+	cr_assert_eq(r.outer.have, HDR_ETH | HDR_IPV6);
+	assert_no_tunnel(&r);
+	cr_assert_eq(r.depth, 54);
+}
+
+Test(parser, udp_length_zero_in_jumbogram)
+{
+	static struct fb f;
+	struct parse_result r;
+
+	/* RFC 2675: payload length and UDP length are both 0; the wire
+	 * length measures the datagram. */
+	f.n = 0;
+	fb_eth(&f, 0x86dd);
+	fb_ipv6(&f, 17);
+	fb_udp(&f, 1, 2);
+	fb_payload(&f, 100);
+	cr_assert_eq(parse_fb_len(&f, 100000, &r), PARSE_OK);
+	cr_assert_eq(r.outer.have, HDR_ETH | HDR_IPV6 | HDR_UDP);
+	cr_assert_eq(r.depth, 62);
+
+	/* On a frame that fits 16 bits, 0 is just too short. */
+	cr_assert_eq(parse_fb(&f, &r), PARSE_BAD_IP_LEN);
+	fb_ipv6_fix(&f, 14);
+	cr_assert_eq(parse_fb(&f, &r), PARSE_BAD_L4);
 }
 
 /* ---- malformed ---------------------------------------------------------- */
