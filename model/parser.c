@@ -28,6 +28,8 @@
 #define GENEVE_HLEN      8
 #define GRE_HLEN         4
 #define ARP_FIXED_HLEN   8
+#define FRAG_HLEN        8
+#define AH_MIN_HLEN     12
 
 #define ETH_P_IPV4   0x0800
 #define ETH_P_ARP    0x0806
@@ -54,7 +56,7 @@
 
 /* A longer chain is refused: real stacks send a few at most, and a hardware
  * parser walks a bounded number of stages. */
-#define IPV6_MAX_EXT 8
+#define MAX_EXT      8
 #define MAX_VLANS    2
 
 /* BIG TCP sends IPv4 total length / IPv6 payload length 0 when the packet
@@ -241,15 +243,12 @@ static enum parse_status parse_ipv4(struct cursor *c, struct pkt_hdrs *h,
 	return PARSE_OK;
 }
 
-/* IPv6 header and its extension chain at `off`.  On success *l4 is where
- * the final next header (h->ip_proto) starts. */
+/* IPv6 header at `off`, without its extension headers. */
 static enum parse_status parse_ipv6(struct cursor *c, struct pkt_hdrs *h,
-				    uint32_t off, uint32_t *l4)
+				    uint32_t off)
 {
 	const uint8_t *p = c->p + off;
-	uint32_t plen, pos, n_ext = 0;
-	enum parse_status st;
-	uint8_t nh;
+	uint32_t plen;
 
 	if (off + IPV6_HLEN > c->cap)
 		return PARSE_TRUNC_L3;
@@ -268,17 +267,40 @@ static enum parse_status parse_ipv6(struct cursor *c, struct pkt_hdrs *h,
 	h->ttl = p[7];
 	memcpy(h->src_ip, p + 8, 16);
 	memcpy(h->dst_ip, p + 24, 16);
-	nh = p[6];
-	h->ip_proto = nh;
-	pos = off + IPV6_HLEN;
-	c->end = pos + plen;
-	c->depth = pos;
+	h->ip_proto = p[6];
+	c->depth = off + IPV6_HLEN;
+	c->end = off + IPV6_HLEN + plen;
+	return PARSE_OK;
+}
 
-	while (is_ipv6_ext(nh)) {
+/* Length of the extension header `nh` whose first bytes are at `e`: AH
+ * counts 4-byte words less 2 (RFC 4302), the fragment header is fixed, the
+ * others count 8-byte units less 1 (RFC 8200). */
+static inline uint32_t ext_len(uint8_t nh, const uint8_t *e)
+{
+	if (nh == PROTO_FRAGMENT)
+		return FRAG_HLEN;
+	if (nh == PROTO_AH)
+		return ((uint32_t)e[1] + 2) * 4;
+	return ((uint32_t)e[1] + 1) * 8;
+}
+
+/* The extension headers from c->depth to the upper-layer header; on
+ * success h->ip_proto is the protocol they lead to and c->depth where it
+ * starts.  IPv6 has several kinds; IPv4's only one is AH, and the same
+ * walk skips it, so both families reach the same header after it. */
+static enum parse_status parse_ext(struct cursor *c, struct pkt_hdrs *h,
+				   bool ipv6)
+{
+	uint32_t pos = c->depth, n_ext = 0;
+	uint8_t nh = h->ip_proto;
+	enum parse_status st;
+
+	while (nh == PROTO_AH || (ipv6 && is_ipv6_ext(nh))) {
 		const uint8_t *e = c->p + pos;
 		uint32_t elen;
 
-		if (n_ext == IPV6_MAX_EXT)
+		if (n_ext == MAX_EXT)
 			return PARSE_TOO_MANY_EXT;
 		/* RFC 8200: hop-by-hop options only right after the header. */
 		if (nh == PROTO_HOPOPTS && n_ext != 0)
@@ -286,14 +308,9 @@ static enum parse_status parse_ipv6(struct cursor *c, struct pkt_hdrs *h,
 		st = span(c, pos + 2, PARSE_BAD_IP_LEN, PARSE_TRUNC_EXT);
 		if (st != PARSE_OK)
 			return st;
-		if (nh == PROTO_FRAGMENT)
-			elen = 8;
-		else if (nh == PROTO_AH)
-			elen = ((uint32_t)e[1] + 2) * 4;
-		else
-			elen = ((uint32_t)e[1] + 1) * 8;
+		elen = ext_len(nh, e);
 		/* AH holds at least next header, length, SPI and sequence. */
-		if (elen < 12 && nh == PROTO_AH)
+		if (nh == PROTO_AH && elen < AH_MIN_HLEN)
 			return PARSE_BAD_EXT;
 		st = span(c, pos + elen, PARSE_BAD_IP_LEN, PARSE_TRUNC_EXT);
 		if (st != PARSE_OK)
@@ -311,7 +328,6 @@ static enum parse_status parse_ipv6(struct cursor *c, struct pkt_hdrs *h,
 		if (h->have & HDR_LATER_FRAG)
 			break;          /* what follows is payload, not headers */
 	}
-	*l4 = pos;
 	return PARSE_OK;
 }
 
@@ -391,7 +407,6 @@ static enum parse_status parse_level(struct cursor *c, struct pkt_hdrs *h,
 				     uint32_t off, bool inner)
 {
 	enum parse_status st;
-	uint32_t l4 = 0;
 
 	st = parse_l2(c, h, off, inner, &off);
 	if (st != PARSE_OK)
@@ -399,14 +414,9 @@ static enum parse_status parse_level(struct cursor *c, struct pkt_hdrs *h,
 	switch (h->ethertype) {
 	case ETH_P_IPV4:
 		st = parse_ipv4(c, h, off);
-		if (st != PARSE_OK || (h->have & HDR_LATER_FRAG))
-			return st;
-		l4 = c->depth;
 		break;
 	case ETH_P_IPV6:
-		st = parse_ipv6(c, h, off, &l4);
-		if (st != PARSE_OK || (h->have & HDR_LATER_FRAG))
-			return st;
+		st = parse_ipv6(c, h, off);
 		break;
 	case ETH_P_ARP:
 	case ETH_P_RARP:
@@ -414,7 +424,14 @@ static enum parse_status parse_level(struct cursor *c, struct pkt_hdrs *h,
 	default:
 		return PARSE_OK;
 	}
-	return parse_l4(c, h, l4);
+	/* A later fragment carries payload only, from its first byte or from
+	 * the end of its fragment header. */
+	if (st != PARSE_OK || (h->have & HDR_LATER_FRAG))
+		return st;
+	st = parse_ext(c, h, h->ethertype == ETH_P_IPV6);
+	if (st != PARSE_OK || (h->have & HDR_LATER_FRAG))
+		return st;
+	return parse_l4(c, h, c->depth);
 }
 
 static enum parse_status trunc_to_tunnel(enum parse_status st)

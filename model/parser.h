@@ -1,10 +1,10 @@
 /* Packet parser: Ethernet frame -> header offsets and fields.
  *
  * Parses Ethernet II, 802.1Q and 802.1ad/QinQ tags, ARP, IPv4 (options,
- * fragments: only a first fragment carries L4), IPv6 with extension headers
- * (hop-by-hop, routing, fragment, destination options, AH), TCP, UDP, ICMP,
- * ICMPv6, and VXLAN (UDP 4789) with the inner Ethernet/IP/L4 parsed as a
- * second level; Geneve (UDP 6081) and GRE are recognised.
+ * AH, fragments: only a first fragment carries L4), IPv6 with extension
+ * headers (hop-by-hop, routing, fragment, destination options, AH), TCP,
+ * UDP, ICMP, ICMPv6, and VXLAN (UDP 4789) with the inner Ethernet/IP/L4
+ * parsed as a second level; Geneve (UDP 6081) and GRE are recognised.
  *
  * A pure function: no state, no allocation, never reads at or past
  * `caplen`.  A truncated or malformed frame still yields a result: the
@@ -67,7 +67,7 @@ struct pkt_hdrs {
 	uint16_t vlan_tpid[2];
 	uint16_t vlan_tci[2];
 	uint16_t ethertype;     /* after tags */
-	uint8_t ip_proto;       /* final next header for IPv6 */
+	uint8_t ip_proto;       /* the protocol after AH / IPv6 extensions */
 	uint8_t ttl;            /* TTL / hop limit */
 	uint8_t tos;            /* TOS / traffic class */
 	uint8_t src_ip[16];     /* IPv6, or IPv4-mapped ::ffff:a.b.c.d */

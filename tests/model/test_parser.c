@@ -685,6 +685,157 @@ Test(parser, ipv6_ext_chain)
 	cr_assert_eq(r.outer.tcp_flags, 0x01);
 }
 
+/* ---- AH and ESP, in both families -------------------------------------- */
+
+/* Ethernet/IP (4 or 6) carrying `proto` first; returns the IP offset. */
+static uint32_t ip_of_family(struct fb *f, int v6, uint8_t proto)
+{
+	if (v6) {
+		fb_eth(f, 0x86dd);
+		return fb_ipv6(f, proto);
+	}
+	fb_eth(f, 0x0800);
+	return fb_ipv4(f, proto, IP4(10, 0, 0, 1), IP4(10, 0, 0, 2), 0, 0);
+}
+
+static void ip_fix(struct fb *f, int v6, uint32_t ip)
+{
+	if (v6)
+		fb_ipv6_fix(f, ip);
+	else
+		fb_ipv4_fix(f, ip);
+}
+
+/* IP / AH (`ah_len`: (len + 2) * 4 bytes) / TCP. */
+static enum parse_status ah_tcp(int v6, uint8_t ah_len, struct parse_result *r)
+{
+	struct fb f = { .n = 0 };
+	uint32_t ip;
+
+	ip = ip_of_family(&f, v6, 51);
+	fb_ext_ah(&f, 6, ah_len);
+	fb_tcp(&f, 2000, 443, 0x18, 0);
+	fb_payload(&f, 8);
+	ip_fix(&f, v6, ip);
+	return parse_fb(&f, r);
+}
+
+Test(parser, ipv4_ah)
+{
+	struct parse_result r;
+
+	cr_assert_eq(ah_tcp(0, 4, &r), PARSE_OK, "%s", parse_status_name(r.status));
+	cr_assert_eq(r.outer.have, HDR_ETH | HDR_IPV4 | HDR_TCP);
+	cr_assert_eq(r.outer.ip_proto, 6);
+	cr_assert_eq(r.outer.l4_off, 34 + 24);
+	cr_assert_eq(r.outer.l4_sport, 2000);
+	cr_assert_eq(r.outer.l4_dport, 443);
+	cr_assert_eq(r.outer.tcp_flags, 0x18);
+	cr_assert_eq(r.depth, 34 + 24 + 20);
+}
+
+/* One AH walk: the same AH gives the same upper layer after IPv4 and IPv6,
+ * and the same refusal when it is too short or runs past the packet. */
+Test(parser, ah_same_in_both_families)
+{
+	struct parse_result r4, r6;
+
+	for (uint8_t len = 0; len < 8; len++) {
+		enum parse_status s4 = ah_tcp(0, len, &r4);
+		enum parse_status s6 = ah_tcp(1, len, &r6);
+
+		cr_assert_eq(s4, s6, "AH length %u: %s vs %s", len,
+			     parse_status_name(s4), parse_status_name(s6));
+		cr_assert_eq(s4, len < 1 ? PARSE_BAD_EXT : PARSE_OK, "AH length %u", len);
+		cr_assert_eq(r4.outer.ip_proto, r6.outer.ip_proto);
+		cr_assert_eq(r4.outer.have & ~HDR_IPV4, r6.outer.have & ~HDR_IPV6);
+		cr_assert_eq(r4.outer.l4_dport, r6.outer.l4_dport);
+		cr_assert_eq(r4.depth + 20, r6.depth);
+		if (s4 == PARSE_OK)
+			cr_assert_eq(r4.outer.l4_off + 20, r6.outer.l4_off,
+				     "AH length %u", len);
+	}
+}
+
+Test(parser, ipv4_ah_beyond_total_length)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip;
+
+	ip = ip_of_family(&f, 0, 51);
+	fb_ext_ah(&f, 17, 4);             /* 24 bytes */
+	fb_ipv4_fix(&f, ip);
+	fb_put16(&f, ip + 2, 20 + 16);    /* the IP packet holds 16 */
+	fb_fill(&f, 0, 10);
+	cr_assert_eq(parse_fb(&f, &r), PARSE_BAD_IP_LEN);
+	cr_assert_eq(r.outer.have, HDR_ETH | HDR_IPV4);
+	cr_assert_eq(r.outer.ip_proto, 51);
+	cr_assert_eq(r.depth, 34);
+}
+
+Test(parser, ipv4_ah_chain_limit)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip;
+
+	ip = ip_of_family(&f, 0, 51);
+	for (int i = 0; i < 9; i++)
+		fb_ext_ah(&f, i < 8 ? 51 : 6, 1);
+	fb_tcp(&f, 1, 2, 0x10, 0);
+	fb_ipv4_fix(&f, ip);
+	cr_assert_eq(parse_fb(&f, &r), PARSE_TOO_MANY_EXT);
+	cr_assert_eq(r.depth, 34 + 8 * 12);
+}
+
+/* AH goes before fragmentation (RFC 4302): a later fragment's bytes after
+ * the IPv4 header are payload even when the protocol says AH. */
+Test(parser, ipv4_later_fragment_of_ah)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip;
+
+	fb_eth(&f, 0x0800);
+	ip = fb_ipv4(&f, 51, IP4(10, 0, 0, 1), IP4(10, 0, 0, 2), 100, 0);
+	fb_ext_ah(&f, 6, 1);              /* looks like AH, is payload */
+	fb_payload(&f, 20);
+	fb_ipv4_fix(&f, ip);
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK);
+	cr_assert_eq(r.outer.have, HDR_ETH | HDR_IPV4 | HDR_FRAG | HDR_LATER_FRAG);
+	cr_assert_eq(r.outer.ip_proto, 51);
+	cr_assert_eq(r.depth, 34);
+}
+
+/* ESP encrypts what follows its header: the parse ends after the IP
+ * header (chain) with ip_proto 50, the same in both families, after AH
+ * too. */
+Test(parser, esp_same_in_both_families)
+{
+	for (int v6 = 0; v6 < 2; v6++) {
+		for (int ah = 0; ah < 2; ah++) {
+			struct fb f = { .n = 0 };
+			struct parse_result r;
+			uint32_t ip, l3_end = v6 ? 54 : 34;
+
+			ip = ip_of_family(&f, v6, ah ? 51 : 50);
+			if (ah)
+				fb_ext_ah(&f, 50, 1);
+			fb_u32(&f, 0x100);         /* SPI */
+			fb_u32(&f, 1);             /* sequence */
+			fb_payload(&f, 24);
+			ip_fix(&f, v6, ip);
+			cr_assert_eq(parse_fb(&f, &r), PARSE_OK);
+			cr_assert_eq(r.outer.have, HDR_ETH | (v6 ? HDR_IPV6 : HDR_IPV4));
+			cr_assert_eq(r.outer.ip_proto, 50);
+			cr_assert_eq(r.outer.l4_off, 0);
+			cr_assert_eq(r.depth, l3_end + (ah ? 12 : 0), "v6 %d ah %d", v6, ah);
+			assert_no_tunnel(&r);
+		}
+	}
+}
+
 static enum parse_status dstopts_chain(unsigned n, struct parse_result *r)
 {
 	struct fb f = { .n = 0 };
@@ -1124,6 +1275,31 @@ Test(parser, nvgre_inner_ethernet)
 	cr_assert(r.have_inner);
 	cr_assert_eq(r.inner.l2_off, 42);
 	cr_assert_eq(r.inner.have, HDR_ETH | HDR_IPV4 | HDR_TCP);
+}
+
+Test(parser, nvgre_after_ipv4_ah)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip;
+
+	fb_eth(&f, 0x0800);
+	ip = fb_ipv4(&f, 51, IP4(198, 51, 100, 1), IP4(198, 51, 100, 2), 0, 0);
+	fb_ext_ah(&f, 47, 4);             /* 24 bytes */
+	fb_u16(&f, 0x2000);               /* K */
+	fb_u16(&f, 0x6558);
+	fb_u32(&f, 0x00abcd00);
+	inner_ipv4_tcp(&f, 0);
+	fb_ipv4_fix(&f, ip);
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK, "%s", parse_status_name(r.status));
+	cr_assert_eq(r.outer.ip_proto, 47);
+	cr_assert_eq(r.tunnel, TUNNEL_GRE);
+	cr_assert_eq(r.tunnel_off, 34 + 24);
+	cr_assert_eq(r.vni, 0xabcd);
+	cr_assert(r.have_inner);
+	cr_assert_eq(r.inner.l2_off, 34 + 24 + 8);
+	cr_assert_eq(r.inner.l4_dport, 6666);
 }
 
 Test(parser, gre_over_ipv6_with_checksum)
