@@ -200,6 +200,19 @@ static enum parse_status parse_l4(struct cursor *c, struct pkt_hdrs *h,
 	return PARSE_OK;
 }
 
+/* A fragment `offset` bytes into its datagram, with more to follow or
+ * not.  Offset 0 and none to follow is the whole datagram, an atomic
+ * fragment (RFC 6946): it is parsed as an unfragmented packet, L4 header
+ * and tunnel included, and both families decide this here. */
+static inline void mark_fragment(struct pkt_hdrs *h, uint32_t offset,
+				 bool more)
+{
+	if (offset != 0 || more)
+		h->have |= HDR_FRAG;
+	if (offset != 0)
+		h->have |= HDR_LATER_FRAG;
+}
+
 /* IPv4 header at `off`.  On success c->end is where the packet ends. */
 static enum parse_status parse_ipv4(struct cursor *c, struct pkt_hdrs *h,
 				    uint32_t off)
@@ -233,11 +246,7 @@ static enum parse_status parse_ipv4(struct cursor *c, struct pkt_hdrs *h,
 	map_ipv4(h->src_ip, p + 12);
 	map_ipv4(h->dst_ip, p + 16);
 	frag = rd16(p + 6);
-	if (frag & 0x3fff) {            /* MF, or a non-zero offset */
-		h->have |= HDR_FRAG;
-		if (frag & 0x1fff)
-			h->have |= HDR_LATER_FRAG;
-	}
+	mark_fragment(h, (frag & 0x1fff) * 8u, frag & 0x2000);
 	c->depth = off + ihl;
 	c->end = off + tot;
 	return PARSE_OK;
@@ -318,11 +327,8 @@ static enum parse_status parse_ext(struct cursor *c, struct pkt_hdrs *h,
 		n_ext++;
 		pos += elen;
 		c->depth = pos;
-		if (nh == PROTO_FRAGMENT) {
-			h->have |= HDR_FRAG;
-			if (rd16(e + 2) & 0xfff8)
-				h->have |= HDR_LATER_FRAG;
-		}
+		if (nh == PROTO_FRAGMENT)
+			mark_fragment(h, rd16(e + 2) & 0xfff8u, e[3] & 1);
 		nh = e[0];
 		h->ip_proto = nh;
 		if (h->have & HDR_LATER_FRAG)

@@ -124,6 +124,29 @@ static void assert_no_tunnel(const struct parse_result *r)
 	cr_assert(all_zero(&r->inner, sizeof r->inner));
 }
 
+/* Outer Ethernet/IPv4/UDP to `dport`; returns the IP and UDP offsets. */
+static void outer_udp(struct fb *f, uint16_t dport, uint32_t *ip, uint32_t *udp)
+{
+	fb_eth(f, 0x0800);
+	*ip = fb_ipv4(f, 17, IP4(192, 0, 2, 1), IP4(192, 0, 2, 2), 0x4000, 0);
+	*udp = fb_udp(f, 49152, dport);
+}
+
+static void inner_ipv4_tcp(struct fb *f, int vlan)
+{
+	uint32_t ip;
+
+	fb_bytes(f, FB_MAC_SRC, 6);
+	fb_bytes(f, FB_MAC_DST, 6);
+	if (vlan)
+		fb_tag(f, 0x8100, 0x0123);
+	fb_u16(f, 0x0800);
+	ip = fb_ipv4(f, 6, IP4(10, 9, 8, 7), IP4(10, 6, 5, 4), 0, 0);
+	fb_tcp(f, 5555, 6666, 0x11, 0);
+	fb_payload(f, 4);
+	fb_ipv4_fix(f, ip);
+}
+
 /* ---- Ethernet / IPv4 ---------------------------------------------------- */
 
 Test(parser, ipv4_tcp)
@@ -660,6 +683,99 @@ Test(parser, ipv6_later_fragment)
 	cr_assert_eq(r.depth, 62);
 }
 
+/* RFC 6946: a fragment header with offset 0 and M clear is the whole
+ * packet.  Its L4 header is parsed, and a tunnel inside it too. */
+Test(parser, ipv6_atomic_fragment)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip, udp;
+
+	fb_eth(&f, 0x86dd);
+	ip = fb_ipv6(&f, 44);
+	fb_ext_frag(&f, 17, 0, 0);
+	udp = fb_udp(&f, 1000, 4789);
+	fb_vxlan(&f, 0x5150);
+	inner_ipv4_tcp(&f, 0);
+	fb_udp_fix(&f, udp);
+	fb_ipv6_fix(&f, ip);
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK, "%s", parse_status_name(r.status));
+	cr_assert_eq(r.outer.have, HDR_ETH | HDR_IPV6 | HDR_UDP);
+	cr_assert_eq(r.outer.ip_proto, 17);
+	cr_assert_eq(r.outer.l4_off, 62);
+	cr_assert_eq(r.outer.l4_dport, 4789);
+	cr_assert_eq(r.tunnel, TUNNEL_VXLAN);
+	cr_assert_eq(r.tunnel_off, 70);
+	cr_assert_eq(r.vni, 0x5150);
+	cr_assert(r.have_inner);
+	cr_assert_eq(r.inner.have, HDR_ETH | HDR_IPV4 | HDR_TCP);
+	cr_assert_eq(r.inner.l4_dport, 6666);
+}
+
+/* IP / fragment (offset in 8-byte units, more) / UDP to 4789 / VXLAN in
+ * either family, with only the first fragment's bytes. */
+static enum parse_status fragment_of(int v6, uint16_t offset8, int more,
+				     struct parse_result *r)
+{
+	struct fb f = { .n = 0 };
+	uint32_t ip, udp;
+
+	if (v6) {
+		fb_eth(&f, 0x86dd);
+		ip = fb_ipv6(&f, 44);
+		fb_ext_frag(&f, 17, offset8, more);
+	} else {
+		fb_eth(&f, 0x0800);
+		ip = fb_ipv4(&f, 17, IP4(192, 0, 2, 1), IP4(192, 0, 2, 2),
+			     (uint16_t)(0x4000 * !more | 0x2000 * !!more | offset8), 0);
+	}
+	udp = fb_udp(&f, 1000, 4789);
+	fb_vxlan(&f, 0x33);
+	inner_ipv4_tcp(&f, 0);
+	fb_udp_fix(&f, udp);
+	if (v6)
+		fb_ipv6_fix(&f, ip);
+	else
+		fb_ipv4_fix(&f, ip);
+	return parse_fb(&f, r);
+}
+
+/* One rule for both families: offset 0 and no more fragments (IPv4 MF 0,
+ * DF or not; IPv6 atomic) is whole, MF alone a first fragment (L4, no
+ * tunnel), an offset a later fragment (neither). */
+Test(parser, fragments_same_in_both_families)
+{
+	static const struct {
+		uint16_t offset8;
+		int more;
+		uint32_t frag;
+		int l4, tunnel;
+	} c[] = {
+		{ 0, 0, 0, 1, 1 },
+		{ 0, 1, HDR_FRAG, 1, 0 },
+		{ 185, 1, HDR_FRAG | HDR_LATER_FRAG, 0, 0 },
+		{ 185, 0, HDR_FRAG | HDR_LATER_FRAG, 0, 0 },
+	};
+
+	for (unsigned i = 0; i < sizeof c / sizeof c[0]; i++) {
+		for (int v6 = 0; v6 < 2; v6++) {
+			struct parse_result r;
+
+			cr_assert_eq(fragment_of(v6, c[i].offset8, c[i].more, &r),
+				     PARSE_OK, "case %u v6 %d: %s", i, v6,
+				     parse_status_name(r.status));
+			cr_assert_eq(r.outer.have & (HDR_FRAG | HDR_LATER_FRAG),
+				     c[i].frag, "case %u v6 %d", i, v6);
+			cr_assert_eq(!!(r.outer.have & HDR_UDP), c[i].l4,
+				     "case %u v6 %d", i, v6);
+			cr_assert_eq(r.tunnel == TUNNEL_VXLAN, c[i].tunnel,
+				     "case %u v6 %d", i, v6);
+			cr_assert_eq(r.have_inner, c[i].tunnel);
+		}
+	}
+}
+
 Test(parser, ipv6_ext_chain)
 {
 	struct fb f = { .n = 0 };
@@ -928,29 +1044,6 @@ Test(parser, ipv6_no_next_header)
 }
 
 /* ---- tunnels ------------------------------------------------------------ */
-
-/* Outer Ethernet/IPv4/UDP to `dport`; returns the IP and UDP offsets. */
-static void outer_udp(struct fb *f, uint16_t dport, uint32_t *ip, uint32_t *udp)
-{
-	fb_eth(f, 0x0800);
-	*ip = fb_ipv4(f, 17, IP4(192, 0, 2, 1), IP4(192, 0, 2, 2), 0x4000, 0);
-	*udp = fb_udp(f, 49152, dport);
-}
-
-static void inner_ipv4_tcp(struct fb *f, int vlan)
-{
-	uint32_t ip;
-
-	fb_bytes(f, FB_MAC_SRC, 6);
-	fb_bytes(f, FB_MAC_DST, 6);
-	if (vlan)
-		fb_tag(f, 0x8100, 0x0123);
-	fb_u16(f, 0x0800);
-	ip = fb_ipv4(f, 6, IP4(10, 9, 8, 7), IP4(10, 6, 5, 4), 0, 0);
-	fb_tcp(f, 5555, 6666, 0x11, 0);
-	fb_payload(f, 4);
-	fb_ipv4_fix(f, ip);
-}
 
 Test(parser, vxlan_inner_ipv4_tcp)
 {
