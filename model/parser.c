@@ -27,6 +27,7 @@
 #define VXLAN_HLEN       8
 #define GENEVE_HLEN      8
 #define GRE_HLEN         4
+#define GRE_SRE_HLEN     4
 #define ARP_FIXED_HLEN   8
 #define FRAG_HLEN        8
 #define AH_MIN_HLEN     12
@@ -54,10 +55,20 @@
 #define UDP_PORT_VXLAN  4789
 #define UDP_PORT_GENEVE 6081
 
+/* GRE flags and version, the first 16 bits of its header. */
+#define GRE_C        0x8000   /* checksum present */
+#define GRE_R        0x4000   /* routing present (RFC 1701) */
+#define GRE_K        0x2000   /* key present */
+#define GRE_S        0x1000   /* sequence number present */
+#define GRE_VERSION  0x0007
+
 /* A longer chain is refused: real stacks send a few at most, and a hardware
  * parser walks a bounded number of stages. */
 #define MAX_EXT      8
 #define MAX_VLANS    2
+/* GRE source-route entries before the NULL one; real routing lists are
+ * short, and the walk is as bounded as the extension chain. */
+#define GRE_MAX_SRE  8
 
 /* BIG TCP sends IPv4 total length / IPv6 payload length 0 when the packet
  * does not fit 16 bits; only a frame this long may do so. */
@@ -478,81 +489,130 @@ static enum parse_status tunnel_take(struct cursor *c, uint32_t upto)
 	return st;
 }
 
+static enum parse_status parse_vxlan(struct cursor *c, struct parse_result *r,
+				     uint32_t off)
+{
+	const uint8_t *p = c->p + off;
+	enum parse_status st;
+
+	r->tunnel = TUNNEL_VXLAN;
+	r->tunnel_off = (uint16_t)off;
+	st = tunnel_take(c, off + VXLAN_HLEN);
+	if (st != PARSE_OK)
+		return st;
+	if (p[0] & 0x08)        /* I flag: the VNI is valid */
+		r->vni = rd24(p + 4);
+	return parse_inner(c, r, off + VXLAN_HLEN);
+}
+
+static enum parse_status parse_geneve(struct cursor *c, struct parse_result *r,
+				      uint32_t off)
+{
+	const uint8_t *p = c->p + off;
+	enum parse_status st;
+	uint32_t hlen;
+
+	r->tunnel = TUNNEL_GENEVE;
+	r->tunnel_off = (uint16_t)off;
+	st = tunnel_take(c, off + GENEVE_HLEN);
+	if (st != PARSE_OK)
+		return st;
+	r->vni = rd24(p + 4);
+	/* Version 0 only; a later version may lay out differently. */
+	if (p[0] >> 6 != 0)
+		return PARSE_OK;
+	hlen = GENEVE_HLEN + (uint32_t)(p[0] & 0x3f) * 4;
+	st = tunnel_take(c, off + hlen);
+	if (st != PARSE_OK)
+		return st;
+	if (rd16(p + 2) != ETH_P_TEB)
+		return PARSE_OK;
+	return parse_inner(c, r, off + hlen);
+}
+
+/* GRE routing (RFC 1701): source-route entries from `pos`, each an address
+ * family (2 bytes), an SRE offset (1) and an SRE length (1), then that many
+ * bytes, up to a NULL entry, family 0 and length 0.  An entry of length 0
+ * with a family is not the NULL one, and the walk goes on past it, as
+ * Wireshark's does. */
+static enum parse_status gre_routing(struct cursor *c, uint32_t pos)
+{
+	for (unsigned n = 0;; n++) {
+		const uint8_t *e = c->p + pos;
+		enum parse_status st;
+
+		st = span(c, pos + GRE_SRE_HLEN, PARSE_BAD_IP_LEN,
+			  PARSE_TRUNC_TUNNEL);
+		if (st != PARSE_OK)
+			return st;
+		if (rd16(e) == 0 && e[3] == 0)
+			return tunnel_take(c, pos + GRE_SRE_HLEN);
+		if (n == GRE_MAX_SRE)
+			return PARSE_TOO_MANY_SRE;
+		pos += GRE_SRE_HLEN + e[3];
+		st = tunnel_take(c, pos);
+		if (st != PARSE_OK)
+			return st;
+	}
+}
+
+/* GRE at c->depth, where the IP header (chain) ended.  Version 0 (RFC 2784;
+ * key and sequence number RFC 2890; routing RFC 1701): the checksum and
+ * offset word is there when C or R is set, then the key, the sequence
+ * number and the routing list.  The other reserved bits do not move
+ * anything and are ignored, as RFC 2784 asks.  Version 1 (PPTP, RFC 2637)
+ * carries PPP and versions 2-7 are undefined: recognised, not walked, no
+ * inner frame. */
+static enum parse_status parse_gre(struct cursor *c, struct parse_result *r)
+{
+	uint32_t off = c->depth, key, hlen;
+	const uint8_t *p = c->p + off;
+	enum parse_status st;
+	uint16_t fl;
+
+	r->tunnel = TUNNEL_GRE;
+	r->tunnel_off = (uint16_t)off;
+	st = tunnel_take(c, off + GRE_HLEN);
+	if (st != PARSE_OK)
+		return st;
+	fl = rd16(p);
+	if (fl & GRE_VERSION)
+		return PARSE_OK;
+	key = GRE_HLEN + ((fl & (GRE_C | GRE_R)) ? 4 : 0);
+	hlen = key + 4u * (!!(fl & GRE_K) + !!(fl & GRE_S));
+	st = tunnel_take(c, off + hlen);
+	if (st != PARSE_OK)
+		return st;
+	if (fl & GRE_R) {
+		st = gre_routing(c, off + hlen);
+		if (st != PARSE_OK)
+			return st;
+	}
+	if (rd16(p + 2) != ETH_P_TEB)
+		return PARSE_OK;
+	/* NVGRE: the key's upper 24 bits are the virtual subnet id. */
+	if (fl & GRE_K)
+		r->vni = rd24(p + key);
+	return parse_inner(c, r, c->depth);
+}
+
 /* Tunnels are looked for at the outer level only, and not in fragments
  * (their inner frame may be split). */
 static enum parse_status parse_tunnel(struct cursor *c, struct parse_result *r)
 {
 	const struct pkt_hdrs *o = &r->outer;
-	enum parse_status st;
-	const uint8_t *p;
-	uint32_t off;
 
 	if (o->have & HDR_FRAG)
 		return PARSE_OK;
-	if ((o->have & HDR_UDP) && o->l4_dport == UDP_PORT_VXLAN) {
-		off = o->l4_payload_off;
-		r->tunnel = TUNNEL_VXLAN;
-		r->tunnel_off = (uint16_t)off;
-		st = tunnel_take(c, off + VXLAN_HLEN);
-		if (st != PARSE_OK)
-			return st;
-		p = c->p + off;
-		if (p[0] & 0x08)        /* I flag: the VNI is valid */
-			r->vni = rd24(p + 4);
-		return parse_inner(c, r, off + VXLAN_HLEN);
+	if (o->have & HDR_UDP) {
+		if (o->l4_dport == UDP_PORT_VXLAN)
+			return parse_vxlan(c, r, o->l4_payload_off);
+		if (o->l4_dport == UDP_PORT_GENEVE)
+			return parse_geneve(c, r, o->l4_payload_off);
+		return PARSE_OK;
 	}
-	if ((o->have & HDR_UDP) && o->l4_dport == UDP_PORT_GENEVE) {
-		uint32_t hlen;
-
-		off = o->l4_payload_off;
-		r->tunnel = TUNNEL_GENEVE;
-		r->tunnel_off = (uint16_t)off;
-		st = tunnel_take(c, off + GENEVE_HLEN);
-		if (st != PARSE_OK)
-			return st;
-		p = c->p + off;
-		r->vni = rd24(p + 4);
-		/* Version 0 only; a later version may lay out differently. */
-		if (p[0] >> 6 != 0)
-			return PARSE_OK;
-		hlen = GENEVE_HLEN + (uint32_t)(p[0] & 0x3f) * 4;
-		st = tunnel_take(c, off + hlen);
-		if (st != PARSE_OK)
-			return st;
-		if (rd16(p + 2) != ETH_P_TEB)
-			return PARSE_OK;
-		return parse_inner(c, r, off + hlen);
-	}
-	if ((o->have & (HDR_IPV4 | HDR_IPV6)) && o->ip_proto == PROTO_GRE &&
-	    !(o->have & (HDR_TCP | HDR_UDP | HDR_ICMP))) {
-		uint32_t hlen;
-		uint16_t fl;
-
-		/* The GRE header starts where the IP header (chain) ended. */
-		off = c->depth;
-		r->tunnel = TUNNEL_GRE;
-		r->tunnel_off = (uint16_t)off;
-		st = tunnel_take(c, off + GRE_HLEN);
-		if (st != PARSE_OK)
-			return st;
-		p = c->p + off;
-		fl = rd16(p);
-		/* Version 0 (RFC 2784/2890): optional checksum, key and
-		 * sequence words follow the 4-byte base header. */
-		if (fl & 0x0007)
-			return PARSE_OK;
-		hlen = GRE_HLEN + 4u * (!!(fl & 0x8000) + !!(fl & 0x2000) +
-					!!(fl & 0x1000));
-		st = tunnel_take(c, off + hlen);
-		if (st != PARSE_OK)
-			return st;
-		if (rd16(p + 2) != ETH_P_TEB)
-			return PARSE_OK;
-		/* NVGRE: the key's upper 24 bits are the virtual subnet id. */
-		if (fl & 0x2000)
-			r->vni = rd24(p + 4 + ((fl & 0x8000) ? 4 : 0));
-		return parse_inner(c, r, off + hlen);
-	}
+	if ((o->have & (HDR_IPV4 | HDR_IPV6)) && o->ip_proto == PROTO_GRE)
+		return parse_gre(c, r);
 	return PARSE_OK;
 }
 
@@ -614,6 +674,7 @@ const char *parse_status_name(enum parse_status s)
 		[PARSE_TOO_MANY_TAGS]  = "too_many_tags",
 		[PARSE_TOO_MANY_EXT]   = "too_many_ext",
 		[PARSE_BAD_L4]         = "bad_l4",
+		[PARSE_TOO_MANY_SRE]   = "too_many_sre",
 	};
 
 	return (unsigned)s < PARSE_STATUS_COUNT && names[s] ? names[s] : "?";

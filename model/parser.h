@@ -32,7 +32,9 @@ enum parse_status {
 	PARSE_BAD_EXT,         /* malformed IPv6 extension header */
 	PARSE_TOO_MANY_TAGS,   /* more than 2 VLAN tags */
 	PARSE_TOO_MANY_EXT,    /* extension header chain too long */
-	PARSE_BAD_L4,          /* TCP data offset < 5 or beyond the IP packet */
+	PARSE_BAD_L4,          /* TCP data offset < 5 or beyond the IP packet;
+				* UDP length < 8 or beyond the IP packet */
+	PARSE_TOO_MANY_SRE,    /* GRE routing list too long */
 	PARSE_STATUS_COUNT
 };
 

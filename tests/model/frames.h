@@ -213,6 +213,30 @@ static inline void fb_geneve(struct fb *f, uint32_t vni, uint16_t proto,
 	fb_fill(f, 0x5c, (opt_words - 1) * 4);
 }
 
+/* GRE base header; the words its flags announce follow, in order, from
+ * the caller: checksum and offset (C or R), key (K), sequence number (S),
+ * then the source-route entries (R). */
+static inline uint32_t fb_gre(struct fb *f, uint16_t flags, uint16_t proto)
+{
+	uint32_t off = f->n;
+
+	fb_u16(f, flags);
+	fb_u16(f, proto);
+	return off;
+}
+
+/* One RFC 1701 source-route entry with `len` bytes of routing information
+ * (10.0.0.1, 10.0.0.2, ... for the IPv4 family); fb_gre_sre(f, 0, 0) is the
+ * NULL entry that ends the list. */
+static inline void fb_gre_sre(struct fb *f, uint16_t family, uint8_t len)
+{
+	fb_u16(f, family);
+	fb_u8(f, 0);                /* SRE offset: the first entry is active */
+	fb_u8(f, len);
+	for (uint8_t i = 0; i < len; i++)
+		fb_u8(f, i % 4 == 0 ? 10 : i % 4 == 3 ? (uint8_t)(i / 4 + 1) : 0);
+}
+
 /* ARP request body (Ethernet/IPv4, 28 bytes) after the ethertype. */
 static inline void fb_arp(struct fb *f, uint32_t sender, uint32_t target)
 {

@@ -1415,6 +1415,157 @@ Test(parser, gre_over_ipv6_with_checksum)
 	cr_assert_eq(r.depth, 62);
 }
 
+/* ---- GRE routing (RFC 1701) -------------------------------------------- */
+
+/* IPv4 / GRE with `flags` (R among them) and a key / `n_sre` source-route
+ * entries of the IPv4 family, 8 bytes each, and the NULL entry / inner
+ * Ethernet.  Returns the GRE offset. */
+static uint32_t gre_routed(struct fb *f, uint16_t flags, unsigned n_sre)
+{
+	uint32_t ip, gre;
+
+	fb_eth(f, 0x0800);
+	ip = fb_ipv4(f, 47, IP4(198, 51, 100, 1), IP4(198, 51, 100, 2), 0, 0);
+	gre = fb_gre(f, flags, 0x6558);
+	if (flags & 0xc000)
+		fb_u32(f, 0x0000);        /* checksum, offset */
+	if (flags & 0x2000)
+		fb_u32(f, 0x00c0de00);    /* VSID 0x00c0de */
+	if (flags & 0x1000)
+		fb_u32(f, 77);
+	for (unsigned i = 0; i < n_sre; i++)
+		fb_gre_sre(f, 0x0800, 8);
+	fb_gre_sre(f, 0, 0);
+	inner_ipv4_tcp(f, 0);
+	fb_ipv4_fix(f, ip);
+	return gre;
+}
+
+/* R set, C clear: the checksum and offset word is there all the same
+ * (RFC 1701), then the key, then the routing list. */
+Test(parser, gre_routing_walked)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t gre = gre_routed(&f, 0x6000, 2);
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK, "%s", parse_status_name(r.status));
+	cr_assert_eq(r.tunnel, TUNNEL_GRE);
+	cr_assert_eq(r.tunnel_off, gre);
+	cr_assert_eq(r.vni, 0x00c0de);
+	cr_assert(r.have_inner);
+	cr_assert_eq(r.inner.l2_off, gre + 4 + 4 + 4 + 2 * 12 + 4);
+	cr_assert_eq(r.inner.have, HDR_ETH | HDR_IPV4 | HDR_TCP);
+	assert_mapped(r.inner.src_ip, IP4(10, 9, 8, 7));
+	cr_assert_eq(r.inner.l4_dport, 6666);
+}
+
+/* C and R together share the one checksum and offset word. */
+Test(parser, gre_routing_with_checksum_and_sequence)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t gre = gre_routed(&f, 0xf000, 1);
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK, "%s", parse_status_name(r.status));
+	cr_assert_eq(r.vni, 0x00c0de);
+	cr_assert_eq(r.inner.l2_off, gre + 4 + 4 + 4 + 4 + 12 + 4);
+	cr_assert_eq(r.inner.l4_dport, 6666);
+}
+
+/* An entry of length 0 with a family is not the NULL one: the list goes
+ * on to the entry with family 0 and length 0. */
+Test(parser, gre_routing_empty_entry_is_not_the_end)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip, gre;
+
+	fb_eth(&f, 0x0800);
+	ip = fb_ipv4(&f, 47, IP4(198, 51, 100, 1), IP4(198, 51, 100, 2), 0, 0);
+	gre = fb_gre(&f, 0x4000, 0x6558);
+	fb_u32(&f, 0);
+	fb_gre_sre(&f, 0x0800, 0);
+	fb_gre_sre(&f, 0xfffe, 4);        /* an AS path entry */
+	fb_gre_sre(&f, 0, 0);
+	inner_ipv4_tcp(&f, 0);
+	fb_ipv4_fix(&f, ip);
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK, "%s", parse_status_name(r.status));
+	cr_assert_eq(r.inner.l2_off, gre + 8 + 4 + 8 + 4);
+	cr_assert_eq(r.inner.l4_dport, 6666);
+}
+
+Test(parser, gre_routing_too_long)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t gre = gre_routed(&f, 0x4000, 8);
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK, "%s", parse_status_name(r.status));
+	cr_assert(r.have_inner);
+
+	f.n = 0;
+	gre = gre_routed(&f, 0x4000, 9);
+	cr_assert_eq(parse_fb(&f, &r), PARSE_TOO_MANY_SRE);
+	cr_assert_eq(r.tunnel, TUNNEL_GRE);
+	cr_assert(!r.have_inner);
+	cr_assert(all_zero(&r.inner, sizeof r.inner));
+	cr_assert_eq(r.depth, gre + 8 + 8 * 12);
+	cr_assert_str_eq(parse_status_name(r.status), "too_many_sre");
+}
+
+/* A list whose NULL entry the IP packet does not hold. */
+Test(parser, gre_routing_beyond_ip_length)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip, gre;
+
+	fb_eth(&f, 0x0800);
+	ip = fb_ipv4(&f, 47, IP4(198, 51, 100, 1), IP4(198, 51, 100, 2), 0, 0);
+	gre = fb_gre(&f, 0x4000, 0x0800);
+	fb_u32(&f, 0);
+	fb_gre_sre(&f, 0x0800, 8);
+	fb_gre_sre(&f, 0x0800, 16);
+	fb_ipv4_fix(&f, ip);
+	fb_put16(&f, ip + 2, (uint16_t)(f.n - ip - 8));
+	fb_fill(&f, 0, 8);                /* Ethernet padding */
+
+	cr_assert_eq(parse_fb(&f, &r), PARSE_BAD_IP_LEN, "%s",
+		     parse_status_name(r.status));
+	cr_assert_eq(r.tunnel, TUNNEL_GRE);
+	cr_assert_eq(r.depth, gre + 8 + 12);   /* the first entry, whole */
+}
+
+/* Reserved bits that move nothing (strict route, recursion, flags) are
+ * ignored, as RFC 2784 asks; undefined versions are recognised only. */
+Test(parser, gre_reserved_bits_and_versions)
+{
+	struct fb f = { .n = 0 };
+	struct parse_result r;
+	uint32_t ip, gre;
+
+	fb_eth(&f, 0x0800);
+	ip = fb_ipv4(&f, 47, IP4(198, 51, 100, 1), IP4(198, 51, 100, 2), 0, 0);
+	gre = fb_gre(&f, 0x2ff8, 0x6558);
+	fb_u32(&f, 0x00000100);
+	inner_ipv4_tcp(&f, 0);
+	fb_ipv4_fix(&f, ip);
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK, "%s", parse_status_name(r.status));
+	cr_assert_eq(r.vni, 1);
+	cr_assert_eq(r.inner.l2_off, gre + 8);
+
+	for (uint16_t v = 1; v < 8; v++) {
+		fb_put16(&f, gre, (uint16_t)(0x2000 | v));
+		cr_assert_eq(parse_fb(&f, &r), PARSE_OK, "version %u", v);
+		cr_assert_eq(r.tunnel, TUNNEL_GRE);
+		cr_assert_eq(r.vni, 0);
+		cr_assert(!r.have_inner);
+		cr_assert_eq(r.depth, gre + 4);
+	}
+}
+
 Test(parser, no_tunnel_in_fragment)
 {
 	struct fb f = { .n = 0 };
