@@ -12,10 +12,11 @@
  *    it to what that header says it carries, so everything after a length
  *    field, inner frames included, is bounded by it.  A header past `end`
  *    gives a BAD_* status: the frame contradicts its own length fields.
- * Every header is claimed through span(), which checks both.  `depth`
- * advances only when a header has been accepted whole, so it never exceeds
- * `cap`, and a layer's HDR_* flag and fields are set only when its header
- * was accepted. */
+ * Headers are claimed through span(), which checks both (the IP headers,
+ * which set `end`, check their own length fields).  `depth` advances only
+ * when a header has been accepted whole, so it never exceeds `cap`, and a
+ * layer's HDR_* flag and fields are set only when its header was
+ * accepted. */
 
 #define ETH_HLEN        14
 #define VLAN_HLEN        4
@@ -78,6 +79,8 @@ struct cursor {
 	const uint8_t *p;
 	uint32_t cap;     /* captured bytes of the whole frame */
 	uint32_t end;     /* end of the innermost length-bounded packet */
+	uint32_t lim;     /* the nearer of the two, so that a header that
+			   * fits costs one compare */
 	uint32_t depth;   /* end of the last header accepted */
 };
 
@@ -96,11 +99,23 @@ static inline int is_vlan_tpid(uint16_t t)
 	return t == ETH_P_8021Q || t == ETH_P_8021AD || t == ETH_P_QINQ1;
 }
 
-static inline int is_ipv6_ext(uint8_t nh)
+/* The extension headers each family walks, one bit per protocol number
+ * (all below 64): IPv6 its kinds (RFC 8200), IPv4 its only one, AH. */
+#define EXT_BIT(proto)  (1ull << (proto))
+#define IPV6_EXTS (EXT_BIT(PROTO_HOPOPTS) | EXT_BIT(PROTO_ROUTING) | \
+		   EXT_BIT(PROTO_FRAGMENT) | EXT_BIT(PROTO_DSTOPTS) | \
+		   EXT_BIT(PROTO_AH))
+#define IPV4_EXTS EXT_BIT(PROTO_AH)
+
+static inline int is_ext(uint64_t exts, uint8_t nh)
 {
-	return nh == PROTO_HOPOPTS || nh == PROTO_ROUTING ||
-	       nh == PROTO_FRAGMENT || nh == PROTO_DSTOPTS ||
-	       nh == PROTO_AH;
+	return nh < 64 && (exts >> nh & 1);
+}
+
+static inline void set_end(struct cursor *c, uint32_t end)
+{
+	c->end = end;
+	c->lim = end < c->cap ? end : c->cap;
 }
 
 /* Whether a header ending at `upto` may be accepted: `bad` when the
@@ -111,11 +126,9 @@ static inline enum parse_status span(const struct cursor *c, uint32_t upto,
 				     enum parse_status bad,
 				     enum parse_status trunc)
 {
-	if (upto > c->end)
-		return bad;
-	if (upto > c->cap)
-		return trunc;
-	return PARSE_OK;
+	if (upto <= c->lim)
+		return PARSE_OK;
+	return upto > c->end ? bad : trunc;
 }
 
 static inline void map_ipv4(uint8_t dst[16], const uint8_t *src)
@@ -151,7 +164,7 @@ static enum parse_status parse_udp(struct cursor *c, struct pkt_hdrs *h,
 	if (!(h->have & HDR_FRAG)) {
 		if (off + ulen > c->end)
 			return PARSE_BAD_L4;
-		c->end = off + ulen;
+		set_end(c, off + ulen);
 	}
 	h->have |= HDR_UDP;
 	h->l4_sport = rd16(p);
@@ -211,17 +224,19 @@ static enum parse_status parse_l4(struct cursor *c, struct pkt_hdrs *h,
 	return PARSE_OK;
 }
 
-/* A fragment `offset` bytes into its datagram, with more to follow or
- * not.  Offset 0 and none to follow is the whole datagram, an atomic
- * fragment (RFC 6946): it is parsed as an unfragmented packet, L4 header
- * and tunnel included, and both families decide this here. */
+/* A fragment's offset field and more-fragments flag, each as its bits
+ * masked from the header (non-zero when set).  Offset 0 and no more to
+ * follow is the whole datagram, an atomic fragment (RFC 6946): it is
+ * parsed as an unfragmented packet, L4 header and tunnel included, and
+ * both families decide this here. */
 static inline void mark_fragment(struct pkt_hdrs *h, uint32_t offset,
-				 bool more)
+				 uint32_t more)
 {
-	if (offset != 0 || more)
+	if (offset | more) {
 		h->have |= HDR_FRAG;
-	if (offset != 0)
-		h->have |= HDR_LATER_FRAG;
+		if (offset)
+			h->have |= HDR_LATER_FRAG;
+	}
 }
 
 /* IPv4 header at `off`.  On success c->end is where the packet ends. */
@@ -257,9 +272,9 @@ static enum parse_status parse_ipv4(struct cursor *c, struct pkt_hdrs *h,
 	map_ipv4(h->src_ip, p + 12);
 	map_ipv4(h->dst_ip, p + 16);
 	frag = rd16(p + 6);
-	mark_fragment(h, (frag & 0x1fff) * 8u, frag & 0x2000);
+	mark_fragment(h, frag & 0x1fff, frag & 0x2000);
 	c->depth = off + ihl;
-	c->end = off + tot;
+	set_end(c, off + tot);
 	return PARSE_OK;
 }
 
@@ -289,7 +304,7 @@ static enum parse_status parse_ipv6(struct cursor *c, struct pkt_hdrs *h,
 	memcpy(h->dst_ip, p + 24, 16);
 	h->ip_proto = p[6];
 	c->depth = off + IPV6_HLEN;
-	c->end = off + IPV6_HLEN + plen;
+	set_end(c, off + IPV6_HLEN + plen);
 	return PARSE_OK;
 }
 
@@ -305,18 +320,19 @@ static inline uint32_t ext_len(uint8_t nh, const uint8_t *e)
 	return ((uint32_t)e[1] + 1) * 8;
 }
 
-/* The extension headers from c->depth to the upper-layer header; on
- * success h->ip_proto is the protocol they lead to and c->depth where it
- * starts.  IPv6 has several kinds; IPv4's only one is AH, and the same
- * walk skips it, so both families reach the same header after it. */
+/* The extension headers (`exts`, IPV4_EXTS or IPV6_EXTS) from c->depth to
+ * the upper-layer header; on success h->ip_proto is the protocol they lead
+ * to and c->depth where it starts.  IPv6 has several kinds; IPv4's only
+ * one is AH, and the same walk skips it, so both families reach the same
+ * header after it. */
 static enum parse_status parse_ext(struct cursor *c, struct pkt_hdrs *h,
-				   bool ipv6)
+				   uint64_t exts)
 {
 	uint32_t pos = c->depth, n_ext = 0;
 	uint8_t nh = h->ip_proto;
 	enum parse_status st;
 
-	while (nh == PROTO_AH || (ipv6 && is_ipv6_ext(nh))) {
+	while (is_ext(exts, nh)) {
 		const uint8_t *e = c->p + pos;
 		uint32_t elen;
 
@@ -339,7 +355,7 @@ static enum parse_status parse_ext(struct cursor *c, struct pkt_hdrs *h,
 		pos += elen;
 		c->depth = pos;
 		if (nh == PROTO_FRAGMENT)
-			mark_fragment(h, rd16(e + 2) & 0xfff8u, e[3] & 1);
+			mark_fragment(h, rd16(e + 2) & 0xfff8u, e[3] & 1u);
 		nh = e[0];
 		h->ip_proto = nh;
 		if (h->have & HDR_LATER_FRAG)
@@ -348,30 +364,33 @@ static enum parse_status parse_ext(struct cursor *c, struct pkt_hdrs *h,
 	return PARSE_OK;
 }
 
-/* Ethernet, its tags and ARP are bounded by the frame's end.  For the
- * outer frame that is the wire length, never below the capture, so a
- * header past it was cut (a runt); for an inner frame it is the length
- * field of the packet carrying it, so a header past it is malformed. */
+/* Ethernet, its tags and ARP are bounded by the frame's end, checked after
+ * the capture.  For the outer frame that end is the wire length, which the
+ * capture never exceeds, so only the capture can cut them (a runt is cut
+ * short); for an inner frame it is the length field of the packet carrying
+ * it, and a header the capture holds past it is malformed. */
 static inline enum parse_status span_l2(const struct cursor *c, uint32_t upto,
-					bool inner, enum parse_status trunc)
+					enum parse_status trunc)
 {
-	return span(c, upto, inner ? PARSE_BAD_IP_LEN : trunc, trunc);
+	if (upto <= c->lim)
+		return PARSE_OK;
+	return upto > c->cap ? trunc : PARSE_BAD_IP_LEN;
 }
 
 static enum parse_status parse_arp(struct cursor *c, struct pkt_hdrs *h,
-				   uint32_t off, bool inner)
+				   uint32_t off)
 {
 	const uint8_t *p = c->p + off;
 	enum parse_status st;
 	uint32_t alen;
 
-	st = span_l2(c, off + ARP_FIXED_HLEN, inner, PARSE_TRUNC_L3);
+	st = span_l2(c, off + ARP_FIXED_HLEN, PARSE_TRUNC_L3);
 	if (st != PARSE_OK)
 		return st;
 	/* 28 bytes for Ethernet/IPv4: fixed part, then two hardware and two
 	 * protocol addresses. */
 	alen = ARP_FIXED_HLEN + 2u * (p[4] + p[5]);
-	st = span_l2(c, off + alen, inner, PARSE_TRUNC_L3);
+	st = span_l2(c, off + alen, PARSE_TRUNC_L3);
 	if (st != PARSE_OK)
 		return st;
 	h->have |= HDR_ARP;
@@ -383,13 +402,13 @@ static enum parse_status parse_arp(struct cursor *c, struct pkt_hdrs *h,
 /* Ethernet header and VLAN tags at `off`; on success *l3 is where the
  * ethertype's header starts. */
 static enum parse_status parse_l2(struct cursor *c, struct pkt_hdrs *h,
-				  uint32_t off, bool inner, uint32_t *l3)
+				  uint32_t off, uint32_t *l3)
 {
 	const uint8_t *p = c->p;
 	enum parse_status st;
 	uint16_t et;
 
-	st = span_l2(c, off + ETH_HLEN, inner, PARSE_TRUNC_L2);
+	st = span_l2(c, off + ETH_HLEN, PARSE_TRUNC_L2);
 	if (st != PARSE_OK)
 		return st;
 	h->have |= HDR_ETH;
@@ -402,7 +421,7 @@ static enum parse_status parse_l2(struct cursor *c, struct pkt_hdrs *h,
 			h->ethertype = et;
 			return PARSE_TOO_MANY_TAGS;
 		}
-		st = span_l2(c, off + VLAN_HLEN, inner, PARSE_TRUNC_L2);
+		st = span_l2(c, off + VLAN_HLEN, PARSE_TRUNC_L2);
 		if (st != PARSE_OK)
 			return st;
 		h->have |= HDR_VLAN;
@@ -421,11 +440,11 @@ static enum parse_status parse_l2(struct cursor *c, struct pkt_hdrs *h,
 
 /* One encapsulation level: Ethernet at `off` up to the L4 header. */
 static enum parse_status parse_level(struct cursor *c, struct pkt_hdrs *h,
-				     uint32_t off, bool inner)
+				     uint32_t off)
 {
 	enum parse_status st;
 
-	st = parse_l2(c, h, off, inner, &off);
+	st = parse_l2(c, h, off, &off);
 	if (st != PARSE_OK)
 		return st;
 	switch (h->ethertype) {
@@ -437,7 +456,7 @@ static enum parse_status parse_level(struct cursor *c, struct pkt_hdrs *h,
 		break;
 	case ETH_P_ARP:
 	case ETH_P_RARP:
-		return parse_arp(c, h, off, inner);
+		return parse_arp(c, h, off);
 	default:
 		return PARSE_OK;
 	}
@@ -445,7 +464,7 @@ static enum parse_status parse_level(struct cursor *c, struct pkt_hdrs *h,
 	 * the end of its fragment header. */
 	if (st != PARSE_OK || (h->have & HDR_LATER_FRAG))
 		return st;
-	st = parse_ext(c, h, h->ethertype == ETH_P_IPV6);
+	st = parse_ext(c, h, h->ethertype == ETH_P_IPV6 ? IPV6_EXTS : IPV4_EXTS);
 	if (st != PARSE_OK || (h->have & HDR_LATER_FRAG))
 		return st;
 	return parse_l4(c, h, c->depth);
@@ -471,7 +490,7 @@ static enum parse_status parse_inner(struct cursor *c, struct parse_result *r,
 {
 	enum parse_status st;
 
-	st = parse_level(c, &r->inner, off, true);
+	st = parse_level(c, &r->inner, off);
 	r->have_inner = (r->inner.have & HDR_ETH) != 0;
 	return trunc_to_tunnel(st);
 }
@@ -648,9 +667,9 @@ enum parse_status parse_frame(const uint8_t *frame, uint32_t caplen,
 		c.cap = 0xffff;
 	if (!frame)
 		c.cap = 0;
-	c.end = len;
+	set_end(&c, len);
 
-	st = parse_level(&c, &out->outer, 0, false);
+	st = parse_level(&c, &out->outer, 0);
 	if (st == PARSE_OK)
 		st = parse_tunnel(&c, out);
 	out->status = st;
