@@ -99,18 +99,19 @@ static inline int is_vlan_tpid(uint16_t t)
 	return t == ETH_P_8021Q || t == ETH_P_8021AD || t == ETH_P_QINQ1;
 }
 
-/* The extension headers each family walks, one bit per protocol number
- * (all below 64): IPv6 its kinds (RFC 8200), IPv4 its only one, AH. */
-#define EXT_BIT(proto)  (1ull << (proto))
-#define IPV6_EXTS (EXT_BIT(PROTO_HOPOPTS) | EXT_BIT(PROTO_ROUTING) | \
-		   EXT_BIT(PROTO_FRAGMENT) | EXT_BIT(PROTO_DSTOPTS) | \
-		   EXT_BIT(PROTO_AH))
-#define IPV4_EXTS EXT_BIT(PROTO_AH)
+/* Which families walk a protocol number as an extension header: IPv6 its
+ * kinds (RFC 8200), IPv4 its only one, AH.  A table, so that the usual
+ * upper-layer protocol costs one test. */
+#define EXT_IPV4 1u
+#define EXT_IPV6 2u
 
-static inline int is_ext(uint64_t exts, uint8_t nh)
-{
-	return nh < 64 && (exts >> nh & 1);
-}
+static const uint8_t ext_family[256] = {
+	[PROTO_HOPOPTS]  = EXT_IPV6,
+	[PROTO_ROUTING]  = EXT_IPV6,
+	[PROTO_FRAGMENT] = EXT_IPV6,
+	[PROTO_DSTOPTS]  = EXT_IPV6,
+	[PROTO_AH]       = EXT_IPV4 | EXT_IPV6,
+};
 
 static inline void set_end(struct cursor *c, uint32_t end)
 {
@@ -142,8 +143,8 @@ static inline void map_ipv4(uint8_t dst[16], const uint8_t *src)
 /* UDP header at `off`.  Its length bounds what it carries, a tunnel's
  * inner frame included (RFC 768); one below the header or past the IP
  * packet is refused, as a receiving stack drops it.  A first fragment's
- * UDP length is the whole datagram's, which only reassembly holds, so it
- * bounds nothing here. */
+ * UDP length is the whole datagram's, which only reassembly holds, so past
+ * the packet it is let be (nothing after it is parsed in a fragment). */
 static enum parse_status parse_udp(struct cursor *c, struct pkt_hdrs *h,
 				   uint32_t off)
 {
@@ -155,17 +156,19 @@ static enum parse_status parse_udp(struct cursor *c, struct pkt_hdrs *h,
 	if (st != PARSE_OK)
 		return st;
 	ulen = rd16(p + 4);
-	/* RFC 2675: a jumbogram's UDP length is 0, and the IP packet, longer
-	 * than 16 bits can say, measures it. */
-	if (ulen == 0 && c->end - off > 0xffff)
-		ulen = c->end - off;
-	if (ulen < UDP_HLEN)
-		return PARSE_BAD_L4;
-	if (!(h->have & HDR_FRAG)) {
-		if (off + ulen > c->end)
+	/* From 8 to the end of the IP packet, in one unsigned compare (a
+	 * length below 8 wraps around); the exceptions are rare.  RFC 2675: a
+	 * jumbogram's UDP length is 0, and the IP packet, longer than 16 bits
+	 * can say, measures it. */
+	if (ulen - UDP_HLEN > c->end - off - UDP_HLEN) {
+		if (ulen == 0 && c->end - off > 0xffff)
+			ulen = c->end - off;
+		else if (ulen >= UDP_HLEN && (h->have & HDR_FRAG))
+			ulen = c->end - off;
+		else
 			return PARSE_BAD_L4;
-		set_end(c, off + ulen);
 	}
+	set_end(c, off + ulen);
 	h->have |= HDR_UDP;
 	h->l4_sport = rd16(p);
 	h->l4_dport = rd16(p + 2);
@@ -320,19 +323,21 @@ static inline uint32_t ext_len(uint8_t nh, const uint8_t *e)
 	return ((uint32_t)e[1] + 1) * 8;
 }
 
-/* The extension headers (`exts`, IPV4_EXTS or IPV6_EXTS) from c->depth to
- * the upper-layer header; on success h->ip_proto is the protocol they lead
- * to and c->depth where it starts.  IPv6 has several kinds; IPv4's only
- * one is AH, and the same walk skips it, so both families reach the same
- * header after it. */
+/* The extension headers of `family` (EXT_IPV4 or EXT_IPV6) from c->depth
+ * to the upper-layer header; on success h->ip_proto is the protocol they
+ * lead to and c->depth where it starts.  IPv6 has several kinds; IPv4's
+ * only one is AH, and the same walk skips it, so both families reach the
+ * same header after it.  A later fragment carries payload only, from the
+ * end of its IPv4 header or of its IPv6 fragment header: the walk stops
+ * there. */
 static enum parse_status parse_ext(struct cursor *c, struct pkt_hdrs *h,
-				   uint64_t exts)
+				   unsigned family)
 {
 	uint32_t pos = c->depth, n_ext = 0;
 	uint8_t nh = h->ip_proto;
 	enum parse_status st;
 
-	while (is_ext(exts, nh)) {
+	while ((ext_family[nh] & family) && !(h->have & HDR_LATER_FRAG)) {
 		const uint8_t *e = c->p + pos;
 		uint32_t elen;
 
@@ -358,8 +363,6 @@ static enum parse_status parse_ext(struct cursor *c, struct pkt_hdrs *h,
 			mark_fragment(h, rd16(e + 2) & 0xfff8u, e[3] & 1u);
 		nh = e[0];
 		h->ip_proto = nh;
-		if (h->have & HDR_LATER_FRAG)
-			break;          /* what follows is payload, not headers */
 	}
 	return PARSE_OK;
 }
@@ -443,6 +446,7 @@ static enum parse_status parse_level(struct cursor *c, struct pkt_hdrs *h,
 				     uint32_t off)
 {
 	enum parse_status st;
+	unsigned family;
 
 	st = parse_l2(c, h, off, &off);
 	if (st != PARSE_OK)
@@ -450,9 +454,11 @@ static enum parse_status parse_level(struct cursor *c, struct pkt_hdrs *h,
 	switch (h->ethertype) {
 	case ETH_P_IPV4:
 		st = parse_ipv4(c, h, off);
+		family = EXT_IPV4;
 		break;
 	case ETH_P_IPV6:
 		st = parse_ipv6(c, h, off);
+		family = EXT_IPV6;
 		break;
 	case ETH_P_ARP:
 	case ETH_P_RARP:
@@ -460,11 +466,9 @@ static enum parse_status parse_level(struct cursor *c, struct pkt_hdrs *h,
 	default:
 		return PARSE_OK;
 	}
-	/* A later fragment carries payload only, from its first byte or from
-	 * the end of its fragment header. */
-	if (st != PARSE_OK || (h->have & HDR_LATER_FRAG))
+	if (st != PARSE_OK)
 		return st;
-	st = parse_ext(c, h, h->ethertype == ETH_P_IPV6 ? IPV6_EXTS : IPV4_EXTS);
+	st = parse_ext(c, h, family);
 	if (st != PARSE_OK || (h->have & HDR_LATER_FRAG))
 		return st;
 	return parse_l4(c, h, c->depth);
@@ -667,7 +671,10 @@ enum parse_status parse_frame(const uint8_t *frame, uint32_t caplen,
 		c.cap = 0xffff;
 	if (!frame)
 		c.cap = 0;
-	set_end(&c, len);
+	/* The wire length is never below the capture, so the capture is the
+	 * nearer bound until a length field says otherwise. */
+	c.end = len;
+	c.lim = c.cap;
 
 	st = parse_level(&c, &out->outer, 0);
 	if (st == PARSE_OK)
