@@ -225,9 +225,9 @@ static inline uint32_t fb_gre(struct fb *f, uint16_t flags, uint16_t proto)
 	return off;
 }
 
-/* One RFC 1701 source-route entry with `len` bytes of routing information
- * (10.0.0.1, 10.0.0.2, ... for the IPv4 family); fb_gre_sre(f, 0, 0) is the
- * NULL entry that ends the list. */
+/* One RFC 1701 source-route entry with `len` bytes of routing information,
+ * filled as IPv4 addresses 10.0.0.1, 10.0.0.2, ...; fb_gre_sre(f, 0, 0) is
+ * the NULL entry that ends the list. */
 static inline void fb_gre_sre(struct fb *f, uint16_t family, uint8_t len)
 {
 	fb_u16(f, family);

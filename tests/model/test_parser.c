@@ -2623,9 +2623,9 @@ static bool peer_list_agrees(const char *ours, const char *theirs, bool open)
 	       (n == 0 || theirs[n] == '\0' || theirs[n] == ',' || theirs[n] == ':');
 }
 
-/* Appends to `log` every way frame i's parse disagrees with tshark's. */
+/* Appends to `diffs` every way frame i's parse disagrees with tshark's. */
 static void peer_compare(unsigned i, const struct parse_result *r,
-			 const struct peer_view *theirs, char *log, size_t cap)
+			 const struct peer_view *theirs, char *diffs, size_t cap)
 {
 	const struct peer_frame *pf = &peer_frames[i];
 	struct peer_view ours;
@@ -2637,28 +2637,28 @@ static void peer_compare(unsigned i, const struct parse_result *r,
 	open |= theirs->fragment;
 	if ((r->outer.have & (HDR_IPV4 | HDR_IPV6)) &&
 	    ours.fragment != theirs->fragment) {
-		n = strlen(log);
-		snprintf(log + n, cap - n, "frame %u %s: fragment: parser %d, tshark %d\n",
+		n = strlen(diffs);
+		snprintf(diffs + n, cap - n, "frame %u %s: fragment: parser %d, tshark %d\n",
 			 i + 1, pf->name, ours.fragment, theirs->fragment);
 	}
 
 	if (r->status != pf->want) {
-		n = strlen(log);
-		snprintf(log + n, cap - n, "frame %u %s: status %s, expected %s\n",
+		n = strlen(diffs);
+		snprintf(diffs + n, cap - n, "frame %u %s: status %s, expected %s\n",
 			 i + 1, pf->name, parse_status_name(r->status),
 			 parse_status_name(pf->want));
 	}
 	if (!peer_list_agrees(ours.layers, theirs->layers, open)) {
-		n = strlen(log);
-		snprintf(log + n, cap - n, "frame %u %s (%s): layers: parser %s, tshark %s\n",
+		n = strlen(diffs);
+		snprintf(diffs + n, cap - n, "frame %u %s (%s): layers: parser %s, tshark %s\n",
 			 i + 1, pf->name, parse_status_name(r->status),
 			 ours.layers, theirs->layers);
 	}
 	for (unsigned k = 0; k < PEER_NF; k++) {
 		if (peer_list_agrees(ours.field[k], theirs->field[k], open))
 			continue;
-		n = strlen(log);
-		snprintf(log + n, cap - n, "frame %u %s (%s): %s: parser '%s', tshark '%s'\n",
+		n = strlen(diffs);
+		snprintf(diffs + n, cap - n, "frame %u %s (%s): %s: parser '%s', tshark '%s'\n",
 			 i + 1, pf->name, parse_status_name(r->status),
 			 peer_fields[k], ours.field[k], theirs->field[k]);
 	}
