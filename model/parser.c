@@ -113,6 +113,7 @@ static const uint8_t ext_family[256] = {
 	[PROTO_AH]       = EXT_IPV4 | EXT_IPV6,
 };
 
+/* A length field was accepted: what follows ends at `end`. */
 static inline void set_end(struct cursor *c, uint32_t end)
 {
 	c->end = end;
