@@ -6,13 +6,17 @@
 /* Two bounds govern every header:
  *  - `cap`: the captured bytes.  Nothing is read at or past it; a header
  *    that does not fit gives a TRUNC_* status.
- *  - `end`: where the enclosing packet ends on the wire (the frame's wire
- *    length, or the outer IP packet's end for an encapsulated frame).  IP
- *    lengths are checked against it, and a header the IP length cannot hold
- *    gives a BAD_* status.
- * `depth` advances only when a header has been accepted whole, so it never
- * exceeds `cap`, and a layer's HDR_* flag and fields are set only when its
- * header was accepted. */
+ *  - `end`: where the innermost packet whose length is known ends.  It
+ *    starts at the frame's wire length, and every length field the parser
+ *    accepts (IPv4 total length, IPv6 payload length, UDP length) narrows
+ *    it to what that header says it carries, so everything after a length
+ *    field, inner frames included, is bounded by it.  A header past `end`
+ *    gives a BAD_* status: the frame contradicts its own length fields.
+ * Headers are claimed through span(), which checks both (the IP headers,
+ * which set `end`, check their own length fields).  `depth` advances only
+ * when a header has been accepted whole, so it never exceeds `cap`, and a
+ * layer's HDR_* flag and fields are set only when its header was
+ * accepted. */
 
 #define ETH_HLEN        14
 #define VLAN_HLEN        4
@@ -24,7 +28,10 @@
 #define VXLAN_HLEN       8
 #define GENEVE_HLEN      8
 #define GRE_HLEN         4
+#define GRE_SRE_HLEN     4
 #define ARP_FIXED_HLEN   8
+#define FRAG_HLEN        8
+#define AH_MIN_HLEN     12
 
 #define ETH_P_IPV4   0x0800
 #define ETH_P_ARP    0x0806
@@ -49,10 +56,20 @@
 #define UDP_PORT_VXLAN  4789
 #define UDP_PORT_GENEVE 6081
 
+/* GRE flags and version, the first 16 bits of its header. */
+#define GRE_C        0x8000   /* checksum present */
+#define GRE_R        0x4000   /* routing present (RFC 1701) */
+#define GRE_K        0x2000   /* key present */
+#define GRE_S        0x1000   /* sequence number present */
+#define GRE_VERSION  0x0007
+
 /* A longer chain is refused: real stacks send a few at most, and a hardware
  * parser walks a bounded number of stages. */
-#define IPV6_MAX_EXT 8
+#define MAX_EXT      8
 #define MAX_VLANS    2
+/* GRE source-route entries before the NULL one; real routing lists are
+ * short, and the walk is as bounded as the extension chain. */
+#define GRE_MAX_SRE  8
 
 /* BIG TCP sends IPv4 total length / IPv6 payload length 0 when the packet
  * does not fit 16 bits; only a frame this long may do so. */
@@ -61,6 +78,9 @@
 struct cursor {
 	const uint8_t *p;
 	uint32_t cap;     /* captured bytes of the whole frame */
+	uint32_t end;     /* end of the innermost length-bounded packet */
+	uint32_t lim;     /* the nearer of the two, so that a header that
+			   * fits costs one compare */
 	uint32_t depth;   /* end of the last header accepted */
 };
 
@@ -79,11 +99,38 @@ static inline int is_vlan_tpid(uint16_t t)
 	return t == ETH_P_8021Q || t == ETH_P_8021AD || t == ETH_P_QINQ1;
 }
 
-static inline int is_ipv6_ext(uint8_t nh)
+/* Which families walk a protocol number as an extension header: IPv6 its
+ * kinds (RFC 8200), IPv4 its only one, AH.  A table, so that the usual
+ * upper-layer protocol costs one test. */
+#define EXT_IPV4 1u
+#define EXT_IPV6 2u
+
+static const uint8_t ext_family[256] = {
+	[PROTO_HOPOPTS]  = EXT_IPV6,
+	[PROTO_ROUTING]  = EXT_IPV6,
+	[PROTO_FRAGMENT] = EXT_IPV6,
+	[PROTO_DSTOPTS]  = EXT_IPV6,
+	[PROTO_AH]       = EXT_IPV4 | EXT_IPV6,
+};
+
+/* A length field was accepted: what follows ends at `end`. */
+static inline void set_end(struct cursor *c, uint32_t end)
 {
-	return nh == PROTO_HOPOPTS || nh == PROTO_ROUTING ||
-	       nh == PROTO_FRAGMENT || nh == PROTO_DSTOPTS ||
-	       nh == PROTO_AH;
+	c->end = end;
+	c->lim = end < c->cap ? end : c->cap;
+}
+
+/* Whether a header ending at `upto` may be accepted: `bad` when the
+ * enclosing length field does not cover it, `trunc` when the capture does
+ * not hold it.  The length is checked first: a header the packet cannot
+ * hold is malformed whatever the capture kept of it. */
+static inline enum parse_status span(const struct cursor *c, uint32_t upto,
+				     enum parse_status bad,
+				     enum parse_status trunc)
+{
+	if (upto <= c->lim)
+		return PARSE_OK;
+	return upto > c->end ? bad : trunc;
 }
 
 static inline void map_ipv4(uint8_t dst[16], const uint8_t *src)
@@ -94,24 +141,60 @@ static inline void map_ipv4(uint8_t dst[16], const uint8_t *src)
 	memcpy(dst + 12, src, 4);
 }
 
-/* L4 header at `off` inside an IP packet that ends at `ip_end`. */
-static enum parse_status parse_l4(struct cursor *c, struct pkt_hdrs *h,
-				  uint32_t off, uint32_t ip_end)
+/* UDP header at `off`.  Its length bounds what it carries, a tunnel's
+ * inner frame included (RFC 768); one below the header or past the IP
+ * packet is refused, as a receiving stack drops it.  A first fragment's
+ * UDP length is the whole datagram's, which only reassembly holds, so past
+ * the packet it is let be (nothing after it is parsed in a fragment). */
+static enum parse_status parse_udp(struct cursor *c, struct pkt_hdrs *h,
+				   uint32_t off)
 {
 	const uint8_t *p = c->p + off;
+	enum parse_status st;
+	uint32_t ulen;
+
+	st = span(c, off + UDP_HLEN, PARSE_BAD_IP_LEN, PARSE_TRUNC_L4);
+	if (st != PARSE_OK)
+		return st;
+	ulen = rd16(p + 4);
+	/* From 8 to the end of the IP packet, in one unsigned compare (a
+	 * length below 8 wraps around); the exceptions are rare.  RFC 2675: a
+	 * jumbogram's UDP length is 0, and the IP packet, longer than 16 bits
+	 * can say, measures it. */
+	if (ulen - UDP_HLEN > c->end - off - UDP_HLEN) {
+		if (ulen == 0 && c->end - off > 0xffff)
+			ulen = c->end - off;
+		else if (ulen >= UDP_HLEN && (h->have & HDR_FRAG))
+			ulen = c->end - off;
+		else
+			return PARSE_BAD_L4;
+	}
+	set_end(c, off + ulen);
+	h->have |= HDR_UDP;
+	h->l4_sport = rd16(p);
+	h->l4_dport = rd16(p + 2);
+	return PARSE_OK;
+}
+
+/* L4 header at `off`, inside the IP packet that ends at c->end. */
+static enum parse_status parse_l4(struct cursor *c, struct pkt_hdrs *h,
+				  uint32_t off)
+{
+	const uint8_t *p = c->p + off;
+	enum parse_status st;
 	uint32_t hlen;
 
 	switch (h->ip_proto) {
 	case PROTO_TCP:
-		if (off + TCP_HLEN > ip_end)
-			return PARSE_BAD_IP_LEN;
-		if (off + TCP_HLEN > c->cap)
-			return PARSE_TRUNC_L4;
+		st = span(c, off + TCP_HLEN, PARSE_BAD_IP_LEN, PARSE_TRUNC_L4);
+		if (st != PARSE_OK)
+			return st;
 		hlen = (uint32_t)(p[12] >> 4) * 4;
-		if (hlen < TCP_HLEN || off + hlen > ip_end)
+		if (hlen < TCP_HLEN)
 			return PARSE_BAD_L4;
-		if (off + hlen > c->cap)
-			return PARSE_TRUNC_L4;
+		st = span(c, off + hlen, PARSE_BAD_L4, PARSE_TRUNC_L4);
+		if (st != PARSE_OK)
+			return st;
 		h->have |= HDR_TCP;
 		h->l4_sport = rd16(p);
 		h->l4_dport = rd16(p + 2);
@@ -119,23 +202,18 @@ static enum parse_status parse_l4(struct cursor *c, struct pkt_hdrs *h,
 		break;
 	case PROTO_UDP:
 		hlen = UDP_HLEN;
-		if (off + hlen > ip_end)
-			return PARSE_BAD_IP_LEN;
-		if (off + hlen > c->cap)
-			return PARSE_TRUNC_L4;
-		h->have |= HDR_UDP;
-		h->l4_sport = rd16(p);
-		h->l4_dport = rd16(p + 2);
+		st = parse_udp(c, h, off);
+		if (st != PARSE_OK)
+			return st;
 		break;
 	case PROTO_ICMP:
 	case PROTO_ICMPV6:
 		/* Every ICMP message has the 8-byte header; type and code go
 		 * where the key builder looks for ports. */
 		hlen = ICMP_HLEN;
-		if (off + hlen > ip_end)
-			return PARSE_BAD_IP_LEN;
-		if (off + hlen > c->cap)
-			return PARSE_TRUNC_L4;
+		st = span(c, off + hlen, PARSE_BAD_IP_LEN, PARSE_TRUNC_L4);
+		if (st != PARSE_OK)
+			return st;
 		h->have |= HDR_ICMP;
 		h->l4_sport = p[0];
 		h->l4_dport = p[1];
@@ -150,10 +228,24 @@ static enum parse_status parse_l4(struct cursor *c, struct pkt_hdrs *h,
 	return PARSE_OK;
 }
 
-/* IPv4 header at `off`.  On success *ip_end is where the packet ends. */
+/* A fragment's offset field and more-fragments flag, each as its bits
+ * masked from the header (non-zero when set).  Offset 0 and no more to
+ * follow is the whole datagram, an atomic fragment (RFC 6946): it is
+ * parsed as an unfragmented packet, L4 header and tunnel included, and
+ * both families decide this here. */
+static inline void mark_fragment(struct pkt_hdrs *h, uint32_t offset,
+				 uint32_t more)
+{
+	if (offset | more) {
+		h->have |= HDR_FRAG;
+		if (offset)
+			h->have |= HDR_LATER_FRAG;
+	}
+}
+
+/* IPv4 header at `off`.  On success c->end is where the packet ends. */
 static enum parse_status parse_ipv4(struct cursor *c, struct pkt_hdrs *h,
-				    uint32_t off, uint32_t end,
-				    uint32_t *ip_end)
+				    uint32_t off)
 {
 	const uint8_t *p = c->p + off;
 	uint32_t ihl, tot, frag;
@@ -166,9 +258,9 @@ static enum parse_status parse_ipv4(struct cursor *c, struct pkt_hdrs *h,
 	if (ihl < IPV4_HLEN)
 		return PARSE_BAD_IHL;
 	tot = rd16(p + 2);
-	if (tot == 0 && end >= BIG_FRAME)
-		tot = end - off;
-	else if (tot < IPV4_HLEN || off + tot > end)
+	if (tot == 0 && c->end >= BIG_FRAME)
+		tot = c->end - off;
+	else if (tot < IPV4_HLEN || off + tot > c->end)
 		return PARSE_BAD_IP_LEN;
 	if (ihl > tot)
 		return PARSE_BAD_IHL;
@@ -184,34 +276,27 @@ static enum parse_status parse_ipv4(struct cursor *c, struct pkt_hdrs *h,
 	map_ipv4(h->src_ip, p + 12);
 	map_ipv4(h->dst_ip, p + 16);
 	frag = rd16(p + 6);
-	if (frag & 0x3fff) {            /* MF, or a non-zero offset */
-		h->have |= HDR_FRAG;
-		if (frag & 0x1fff)
-			h->have |= HDR_LATER_FRAG;
-	}
+	mark_fragment(h, frag & 0x1fff, frag & 0x2000);
 	c->depth = off + ihl;
-	*ip_end = off + tot;
+	set_end(c, off + tot);
 	return PARSE_OK;
 }
 
-/* IPv6 header and its extension chain at `off`.  On success *l4 is where
- * the final next header (h->ip_proto) starts. */
+/* IPv6 header at `off`, without its extension headers. */
 static enum parse_status parse_ipv6(struct cursor *c, struct pkt_hdrs *h,
-				    uint32_t off, uint32_t end,
-				    uint32_t *ip_end, uint32_t *l4)
+				    uint32_t off)
 {
 	const uint8_t *p = c->p + off;
-	uint32_t plen, pos, n_ext = 0;
-	uint8_t nh;
+	uint32_t plen;
 
 	if (off + IPV6_HLEN > c->cap)
 		return PARSE_TRUNC_L3;
 	if (p[0] >> 4 != 6)
 		return PARSE_BAD_IP_VERSION;
 	plen = rd16(p + 4);
-	if (plen == 0 && end >= BIG_FRAME)
-		plen = end - off - IPV6_HLEN;
-	else if (off + IPV6_HLEN + plen > end)
+	if (plen == 0 && c->end >= BIG_FRAME)
+		plen = c->end - off - IPV6_HLEN;
+	else if (off + IPV6_HLEN + plen > c->end)
 		return PARSE_BAD_IP_LEN;
 
 	h->have |= HDR_IPV6;
@@ -221,68 +306,115 @@ static enum parse_status parse_ipv6(struct cursor *c, struct pkt_hdrs *h,
 	h->ttl = p[7];
 	memcpy(h->src_ip, p + 8, 16);
 	memcpy(h->dst_ip, p + 24, 16);
-	nh = p[6];
-	h->ip_proto = nh;
-	pos = off + IPV6_HLEN;
-	*ip_end = pos + plen;
-	c->depth = pos;
+	h->ip_proto = p[6];
+	c->depth = off + IPV6_HLEN;
+	set_end(c, off + IPV6_HLEN + plen);
+	return PARSE_OK;
+}
 
-	while (is_ipv6_ext(nh)) {
+/* Length of the extension header `nh` whose first bytes are at `e`: AH
+ * counts 4-byte words less 2 (RFC 4302), the fragment header is fixed, the
+ * others count 8-byte units less 1 (RFC 8200). */
+static inline uint32_t ext_len(uint8_t nh, const uint8_t *e)
+{
+	if (nh == PROTO_FRAGMENT)
+		return FRAG_HLEN;
+	if (nh == PROTO_AH)
+		return ((uint32_t)e[1] + 2) * 4;
+	return ((uint32_t)e[1] + 1) * 8;
+}
+
+/* The extension headers of `family` (EXT_IPV4 or EXT_IPV6) from c->depth
+ * to the upper-layer header; on success h->ip_proto is the protocol they
+ * lead to and c->depth where it starts.  IPv6 has several kinds; IPv4's
+ * only one is AH, and the same walk skips it, so both families reach the
+ * same header after it.  A later fragment carries payload only, from the
+ * end of its IPv4 header or of its IPv6 fragment header: the walk stops
+ * there. */
+static enum parse_status parse_ext(struct cursor *c, struct pkt_hdrs *h,
+				   unsigned family)
+{
+	uint32_t pos = c->depth, n_ext = 0;
+	uint8_t nh = h->ip_proto;
+	enum parse_status st;
+
+	while ((ext_family[nh] & family) && !(h->have & HDR_LATER_FRAG)) {
 		const uint8_t *e = c->p + pos;
 		uint32_t elen;
 
-		if (n_ext == IPV6_MAX_EXT)
+		if (n_ext == MAX_EXT)
 			return PARSE_TOO_MANY_EXT;
 		/* RFC 8200: hop-by-hop options only right after the header. */
 		if (nh == PROTO_HOPOPTS && n_ext != 0)
 			return PARSE_BAD_EXT;
-		if (pos + 2 > *ip_end)
-			return PARSE_BAD_IP_LEN;
-		if (pos + 2 > c->cap)
-			return PARSE_TRUNC_EXT;
-		if (nh == PROTO_FRAGMENT)
-			elen = 8;
-		else if (nh == PROTO_AH)
-			elen = ((uint32_t)e[1] + 2) * 4;
-		else
-			elen = ((uint32_t)e[1] + 1) * 8;
+		st = span(c, pos + 2, PARSE_BAD_IP_LEN, PARSE_TRUNC_EXT);
+		if (st != PARSE_OK)
+			return st;
+		elen = ext_len(nh, e);
 		/* AH holds at least next header, length, SPI and sequence. */
-		if (elen < 12 && nh == PROTO_AH)
+		if (nh == PROTO_AH && elen < AH_MIN_HLEN)
 			return PARSE_BAD_EXT;
-		if (pos + elen > *ip_end)
-			return PARSE_BAD_IP_LEN;
-		if (pos + elen > c->cap)
-			return PARSE_TRUNC_EXT;
+		st = span(c, pos + elen, PARSE_BAD_IP_LEN, PARSE_TRUNC_EXT);
+		if (st != PARSE_OK)
+			return st;
 		n_ext++;
 		pos += elen;
 		c->depth = pos;
-		if (nh == PROTO_FRAGMENT) {
-			h->have |= HDR_FRAG;
-			if (rd16(e + 2) & 0xfff8)
-				h->have |= HDR_LATER_FRAG;
-		}
+		if (nh == PROTO_FRAGMENT)
+			mark_fragment(h, rd16(e + 2) & 0xfff8u, e[3] & 1u);
 		nh = e[0];
 		h->ip_proto = nh;
-		if (h->have & HDR_LATER_FRAG)
-			break;          /* what follows is payload, not headers */
 	}
-	*l4 = pos;
 	return PARSE_OK;
 }
 
-/* One encapsulation level: Ethernet at `off` up to the L4 header; the
- * frame ends at `end` on the wire. */
-static enum parse_status parse_level(struct cursor *c, struct pkt_hdrs *h,
-				     uint32_t off, uint32_t end,
-				     uint32_t *ip_end)
+/* Ethernet, its tags and ARP are bounded by the frame's end, checked after
+ * the capture.  For the outer frame that end is the wire length, which the
+ * capture never exceeds, so only the capture can cut them (a runt is cut
+ * short); for an inner frame it is the length field of the packet carrying
+ * it, and a header the capture holds past it is malformed. */
+static inline enum parse_status span_l2(const struct cursor *c, uint32_t upto,
+					enum parse_status trunc)
+{
+	if (upto <= c->lim)
+		return PARSE_OK;
+	return upto > c->cap ? trunc : PARSE_BAD_IP_LEN;
+}
+
+static enum parse_status parse_arp(struct cursor *c, struct pkt_hdrs *h,
+				   uint32_t off)
+{
+	const uint8_t *p = c->p + off;
+	enum parse_status st;
+	uint32_t alen;
+
+	st = span_l2(c, off + ARP_FIXED_HLEN, PARSE_TRUNC_L3);
+	if (st != PARSE_OK)
+		return st;
+	/* 28 bytes for Ethernet/IPv4: fixed part, then two hardware and two
+	 * protocol addresses. */
+	alen = ARP_FIXED_HLEN + 2u * (p[4] + p[5]);
+	st = span_l2(c, off + alen, PARSE_TRUNC_L3);
+	if (st != PARSE_OK)
+		return st;
+	h->have |= HDR_ARP;
+	h->l3_off = (uint16_t)off;
+	c->depth = off + alen;
+	return PARSE_OK;
+}
+
+/* Ethernet header and VLAN tags at `off`; on success *l3 is where the
+ * ethertype's header starts. */
+static enum parse_status parse_l2(struct cursor *c, struct pkt_hdrs *h,
+				  uint32_t off, uint32_t *l3)
 {
 	const uint8_t *p = c->p;
 	enum parse_status st;
-	uint32_t l4 = 0;
 	uint16_t et;
 
-	if (off + ETH_HLEN > c->cap)
-		return PARSE_TRUNC_L2;
+	st = span_l2(c, off + ETH_HLEN, PARSE_TRUNC_L2);
+	if (st != PARSE_OK)
+		return st;
 	h->have |= HDR_ETH;
 	h->l2_off = (uint16_t)off;
 	et = rd16(p + off + 12);
@@ -293,8 +425,9 @@ static enum parse_status parse_level(struct cursor *c, struct pkt_hdrs *h,
 			h->ethertype = et;
 			return PARSE_TOO_MANY_TAGS;
 		}
-		if (off + VLAN_HLEN > c->cap)
-			return PARSE_TRUNC_L2;
+		st = span_l2(c, off + VLAN_HLEN, PARSE_TRUNC_L2);
+		if (st != PARSE_OK)
+			return st;
 		h->have |= HDR_VLAN;
 		h->vlan_off[h->n_vlans] = (uint16_t)(off - 2);
 		h->vlan_tpid[h->n_vlans] = et;
@@ -305,39 +438,41 @@ static enum parse_status parse_level(struct cursor *c, struct pkt_hdrs *h,
 		c->depth = off;
 	}
 	h->ethertype = et;
+	*l3 = off;
+	return PARSE_OK;
+}
 
-	switch (et) {
+/* One encapsulation level: Ethernet at `off` up to the L4 header. */
+static enum parse_status parse_level(struct cursor *c, struct pkt_hdrs *h,
+				     uint32_t off)
+{
+	enum parse_status st;
+	unsigned family;
+
+	st = parse_l2(c, h, off, &off);
+	if (st != PARSE_OK)
+		return st;
+	switch (h->ethertype) {
 	case ETH_P_IPV4:
-		st = parse_ipv4(c, h, off, end, ip_end);
-		if (st != PARSE_OK || (h->have & HDR_LATER_FRAG))
-			return st;
-		l4 = c->depth;
+		st = parse_ipv4(c, h, off);
+		family = EXT_IPV4;
 		break;
 	case ETH_P_IPV6:
-		st = parse_ipv6(c, h, off, end, ip_end, &l4);
-		if (st != PARSE_OK || (h->have & HDR_LATER_FRAG))
-			return st;
+		st = parse_ipv6(c, h, off);
+		family = EXT_IPV6;
 		break;
 	case ETH_P_ARP:
-	case ETH_P_RARP: {
-		uint32_t alen;
-
-		if (off + ARP_FIXED_HLEN > c->cap)
-			return PARSE_TRUNC_L3;
-		/* 28 bytes for Ethernet/IPv4: fixed part, then two hardware
-		 * and two protocol addresses. */
-		alen = ARP_FIXED_HLEN + 2u * (p[off + 4] + p[off + 5]);
-		if (off + alen > c->cap)
-			return PARSE_TRUNC_L3;
-		h->have |= HDR_ARP;
-		h->l3_off = (uint16_t)off;
-		c->depth = off + alen;
-		return PARSE_OK;
-	}
+	case ETH_P_RARP:
+		return parse_arp(c, h, off);
 	default:
 		return PARSE_OK;
 	}
-	return parse_l4(c, h, l4, *ip_end);
+	if (st != PARSE_OK)
+		return st;
+	st = parse_ext(c, h, family);
+	if (st != PARSE_OK || (h->have & HDR_LATER_FRAG))
+		return st;
+	return parse_l4(c, h, c->depth);
 }
 
 static enum parse_status trunc_to_tunnel(enum parse_status st)
@@ -353,109 +488,155 @@ static enum parse_status trunc_to_tunnel(enum parse_status st)
 	}
 }
 
-/* The inner Ethernet frame of a tunnel, at `off`, ending at `end`. */
+/* The inner Ethernet frame of a tunnel at `off`, bounded by c->end: the
+ * UDP datagram for VXLAN and Geneve, the IP packet for GRE. */
 static enum parse_status parse_inner(struct cursor *c, struct parse_result *r,
-				     uint32_t off, uint32_t end)
+				     uint32_t off)
 {
-	uint32_t ip_end = 0;
 	enum parse_status st;
 
-	if (off + ETH_HLEN > end)
-		return PARSE_BAD_IP_LEN;
-	st = parse_level(c, &r->inner, off, end, &ip_end);
+	st = parse_level(c, &r->inner, off);
 	r->have_inner = (r->inner.have & HDR_ETH) != 0;
 	return trunc_to_tunnel(st);
 }
 
-/* Claim tunnel header bytes up to @end: the IP length must cover them
- * (else the frame lies) and the capture must hold them (else it is cut). */
-static enum parse_status tunnel_take(struct cursor *c, uint32_t end,
-				     uint32_t ip_end)
+/* Claim tunnel header bytes up to `upto`: the enclosing length must cover
+ * them (else the frame lies) and the capture must hold them (else it is
+ * cut). */
+static enum parse_status tunnel_take(struct cursor *c, uint32_t upto)
 {
-	if (end > ip_end)
-		return PARSE_BAD_IP_LEN;
-	if (end > c->cap)
-		return PARSE_TRUNC_TUNNEL;
-	c->depth = end;
-	return PARSE_OK;
+	enum parse_status st;
+
+	st = span(c, upto, PARSE_BAD_IP_LEN, PARSE_TRUNC_TUNNEL);
+	if (st == PARSE_OK)
+		c->depth = upto;
+	return st;
+}
+
+static enum parse_status parse_vxlan(struct cursor *c, struct parse_result *r,
+				     uint32_t off)
+{
+	const uint8_t *p = c->p + off;
+	enum parse_status st;
+
+	r->tunnel = TUNNEL_VXLAN;
+	r->tunnel_off = (uint16_t)off;
+	st = tunnel_take(c, off + VXLAN_HLEN);
+	if (st != PARSE_OK)
+		return st;
+	if (p[0] & 0x08)        /* I flag: the VNI is valid */
+		r->vni = rd24(p + 4);
+	return parse_inner(c, r, off + VXLAN_HLEN);
+}
+
+static enum parse_status parse_geneve(struct cursor *c, struct parse_result *r,
+				      uint32_t off)
+{
+	const uint8_t *p = c->p + off;
+	enum parse_status st;
+	uint32_t hlen;
+
+	r->tunnel = TUNNEL_GENEVE;
+	r->tunnel_off = (uint16_t)off;
+	st = tunnel_take(c, off + GENEVE_HLEN);
+	if (st != PARSE_OK)
+		return st;
+	r->vni = rd24(p + 4);
+	/* Version 0 only; a later version may lay out differently. */
+	if (p[0] >> 6 != 0)
+		return PARSE_OK;
+	hlen = GENEVE_HLEN + (uint32_t)(p[0] & 0x3f) * 4;
+	st = tunnel_take(c, off + hlen);
+	if (st != PARSE_OK)
+		return st;
+	if (rd16(p + 2) != ETH_P_TEB)
+		return PARSE_OK;
+	return parse_inner(c, r, off + hlen);
+}
+
+/* GRE routing (RFC 1701): source-route entries from `pos`, each an address
+ * family (2 bytes), an SRE offset (1) and an SRE length (1), then that many
+ * bytes, up to a NULL entry, family 0 and length 0.  An entry of length 0
+ * with a family is not the NULL one, and the walk goes on past it, as
+ * Wireshark's does. */
+static enum parse_status gre_routing(struct cursor *c, uint32_t pos)
+{
+	for (unsigned n = 0;; n++) {
+		const uint8_t *e = c->p + pos;
+		enum parse_status st;
+
+		st = span(c, pos + GRE_SRE_HLEN, PARSE_BAD_IP_LEN,
+			  PARSE_TRUNC_TUNNEL);
+		if (st != PARSE_OK)
+			return st;
+		if (rd16(e) == 0 && e[3] == 0)
+			return tunnel_take(c, pos + GRE_SRE_HLEN);
+		if (n == GRE_MAX_SRE)
+			return PARSE_TOO_MANY_SRE;
+		pos += GRE_SRE_HLEN + e[3];
+		st = tunnel_take(c, pos);
+		if (st != PARSE_OK)
+			return st;
+	}
+}
+
+/* GRE at c->depth, where the IP header (chain) ended.  Version 0 (RFC 2784;
+ * key and sequence number RFC 2890; routing RFC 1701): the checksum and
+ * offset word is there when C or R is set, then the key, the sequence
+ * number and the routing list.  The other reserved bits do not move
+ * anything and are ignored, as RFC 2784 asks.  Version 1 (PPTP, RFC 2637)
+ * carries PPP and versions 2-7 are undefined: recognised, not walked, no
+ * inner frame. */
+static enum parse_status parse_gre(struct cursor *c, struct parse_result *r)
+{
+	uint32_t off = c->depth, key, hlen;
+	const uint8_t *p = c->p + off;
+	enum parse_status st;
+	uint16_t fl;
+
+	r->tunnel = TUNNEL_GRE;
+	r->tunnel_off = (uint16_t)off;
+	st = tunnel_take(c, off + GRE_HLEN);
+	if (st != PARSE_OK)
+		return st;
+	fl = rd16(p);
+	if (fl & GRE_VERSION)
+		return PARSE_OK;
+	key = GRE_HLEN + ((fl & (GRE_C | GRE_R)) ? 4 : 0);
+	hlen = key + 4u * (!!(fl & GRE_K) + !!(fl & GRE_S));
+	st = tunnel_take(c, off + hlen);
+	if (st != PARSE_OK)
+		return st;
+	if (fl & GRE_R) {
+		st = gre_routing(c, off + hlen);
+		if (st != PARSE_OK)
+			return st;
+	}
+	if (rd16(p + 2) != ETH_P_TEB)
+		return PARSE_OK;
+	/* NVGRE: the key's upper 24 bits are the virtual subnet id. */
+	if (fl & GRE_K)
+		r->vni = rd24(p + key);
+	return parse_inner(c, r, c->depth);
 }
 
 /* Tunnels are looked for at the outer level only, and not in fragments
  * (their inner frame may be split). */
-static enum parse_status parse_tunnel(struct cursor *c, struct parse_result *r,
-				      uint32_t ip_end)
+static enum parse_status parse_tunnel(struct cursor *c, struct parse_result *r)
 {
 	const struct pkt_hdrs *o = &r->outer;
-	enum parse_status st;
-	const uint8_t *p;
-	uint32_t off;
 
 	if (o->have & HDR_FRAG)
 		return PARSE_OK;
-	if ((o->have & HDR_UDP) && o->l4_dport == UDP_PORT_VXLAN) {
-		off = o->l4_payload_off;
-		r->tunnel = TUNNEL_VXLAN;
-		r->tunnel_off = (uint16_t)off;
-		st = tunnel_take(c, off + VXLAN_HLEN, ip_end);
-		if (st != PARSE_OK)
-			return st;
-		p = c->p + off;
-		if (p[0] & 0x08)        /* I flag: the VNI is valid */
-			r->vni = rd24(p + 4);
-		return parse_inner(c, r, off + VXLAN_HLEN, ip_end);
+	if (o->have & HDR_UDP) {
+		if (o->l4_dport == UDP_PORT_VXLAN)
+			return parse_vxlan(c, r, o->l4_payload_off);
+		if (o->l4_dport == UDP_PORT_GENEVE)
+			return parse_geneve(c, r, o->l4_payload_off);
+		return PARSE_OK;
 	}
-	if ((o->have & HDR_UDP) && o->l4_dport == UDP_PORT_GENEVE) {
-		uint32_t hlen;
-
-		off = o->l4_payload_off;
-		r->tunnel = TUNNEL_GENEVE;
-		r->tunnel_off = (uint16_t)off;
-		st = tunnel_take(c, off + GENEVE_HLEN, ip_end);
-		if (st != PARSE_OK)
-			return st;
-		p = c->p + off;
-		r->vni = rd24(p + 4);
-		/* Version 0 only; a later version may lay out differently. */
-		if (p[0] >> 6 != 0)
-			return PARSE_OK;
-		hlen = GENEVE_HLEN + (uint32_t)(p[0] & 0x3f) * 4;
-		st = tunnel_take(c, off + hlen, ip_end);
-		if (st != PARSE_OK)
-			return st;
-		if (rd16(p + 2) != ETH_P_TEB)
-			return PARSE_OK;
-		return parse_inner(c, r, off + hlen, ip_end);
-	}
-	if ((o->have & (HDR_IPV4 | HDR_IPV6)) && o->ip_proto == PROTO_GRE &&
-	    !(o->have & (HDR_TCP | HDR_UDP | HDR_ICMP))) {
-		uint32_t hlen;
-		uint16_t fl;
-
-		/* The GRE header starts where the IP header (chain) ended. */
-		off = c->depth;
-		r->tunnel = TUNNEL_GRE;
-		r->tunnel_off = (uint16_t)off;
-		st = tunnel_take(c, off + GRE_HLEN, ip_end);
-		if (st != PARSE_OK)
-			return st;
-		p = c->p + off;
-		fl = rd16(p);
-		/* Version 0 (RFC 2784/2890): optional checksum, key and
-		 * sequence words follow the 4-byte base header. */
-		if (fl & 0x0007)
-			return PARSE_OK;
-		hlen = GRE_HLEN + 4u * (!!(fl & 0x8000) + !!(fl & 0x2000) +
-					!!(fl & 0x1000));
-		st = tunnel_take(c, off + hlen, ip_end);
-		if (st != PARSE_OK)
-			return st;
-		if (rd16(p + 2) != ETH_P_TEB)
-			return PARSE_OK;
-		/* NVGRE: the key's upper 24 bits are the virtual subnet id. */
-		if (fl & 0x2000)
-			r->vni = rd24(p + 4 + ((fl & 0x8000) ? 4 : 0));
-		return parse_inner(c, r, off + hlen, ip_end);
-	}
+	if ((o->have & (HDR_IPV4 | HDR_IPV6)) && o->ip_proto == PROTO_GRE)
+		return parse_gre(c, r);
 	return PARSE_OK;
 }
 
@@ -472,7 +653,6 @@ enum parse_status parse_frame(const uint8_t *frame, uint32_t caplen,
 			      uint32_t len, struct parse_result *out)
 {
 	struct cursor c = { .p = frame, .cap = caplen, .depth = 0 };
-	uint32_t ip_end = 0;
 	enum parse_status st;
 
 	/* Small clears, not one: for the whole struct GCC emits `rep stosq`,
@@ -492,10 +672,14 @@ enum parse_status parse_frame(const uint8_t *frame, uint32_t caplen,
 		c.cap = 0xffff;
 	if (!frame)
 		c.cap = 0;
+	/* The wire length is never below the capture, so the capture is the
+	 * nearer bound until a length field says otherwise. */
+	c.end = len;
+	c.lim = c.cap;
 
-	st = parse_level(&c, &out->outer, 0, len, &ip_end);
+	st = parse_level(&c, &out->outer, 0);
 	if (st == PARSE_OK)
-		st = parse_tunnel(&c, out, ip_end);
+		st = parse_tunnel(&c, out);
 	out->status = st;
 	out->depth = (uint16_t)c.depth;
 	return st;
@@ -517,6 +701,7 @@ const char *parse_status_name(enum parse_status s)
 		[PARSE_TOO_MANY_TAGS]  = "too_many_tags",
 		[PARSE_TOO_MANY_EXT]   = "too_many_ext",
 		[PARSE_BAD_L4]         = "bad_l4",
+		[PARSE_TOO_MANY_SRE]   = "too_many_sre",
 	};
 
 	return (unsigned)s < PARSE_STATUS_COUNT && names[s] ? names[s] : "?";

@@ -1,17 +1,21 @@
 /* Packet parser: Ethernet frame -> header offsets and fields.
  *
  * Parses Ethernet II, 802.1Q and 802.1ad/QinQ tags, ARP, IPv4 (options,
- * fragments: only a first fragment carries L4), IPv6 with extension headers
- * (hop-by-hop, routing, fragment, destination options, AH), TCP, UDP, ICMP,
- * ICMPv6, and VXLAN (UDP 4789) with the inner Ethernet/IP/L4 parsed as a
- * second level; Geneve (UDP 6081) and GRE are recognised.
+ * AH, fragments: only a first fragment carries L4), IPv6 with extension
+ * headers (hop-by-hop, routing, fragment, destination options, AH), TCP,
+ * UDP, ICMP, ICMPv6, and the tunnels VXLAN (UDP 4789), Geneve (UDP 6081)
+ * and GRE (routing included), whose inner Ethernet/IP/L4 is parsed as a
+ * second level when they carry Ethernet.  A fragment with offset 0 and no
+ * more to follow is a whole packet.
  *
  * A pure function: no state, no allocation, never reads at or past
- * `caplen`.  A truncated or malformed frame still yields a result: the
- * fields parsed so far, `status` saying why parsing stopped, and `depth`,
- * the bytes examined (what the cycle model charges for): the end of the
- * last header accepted whole.  Statuses, bounds and the key builder that
- * consumes the result are described in docs/parser.md.
+ * `caplen`.  Every length field (IP total / payload length, UDP length)
+ * bounds what follows it, inner frames included.  A truncated or malformed
+ * frame still yields a result: the fields parsed so far, `status` saying
+ * why parsing stopped, and `depth`, the bytes examined (what the cycle
+ * model charges for): the end of the last header accepted whole.
+ * Statuses, bounds and the key builder that consumes the result are
+ * described in docs/parser.md.
  */
 #ifndef PNIC_PARSER_H
 #define PNIC_PARSER_H
@@ -24,15 +28,17 @@ enum parse_status {
 	PARSE_TRUNC_L2,        /* frame shorter than an Ethernet header / tag */
 	PARSE_TRUNC_L3,        /* IP/ARP header cut by caplen */
 	PARSE_TRUNC_L4,        /* TCP/UDP/ICMP header cut by caplen */
-	PARSE_TRUNC_EXT,       /* IPv6 extension header cut */
+	PARSE_TRUNC_EXT,       /* extension header (IPv6, AH) cut */
 	PARSE_TRUNC_TUNNEL,    /* VXLAN/Geneve/GRE header or inner frame cut */
 	PARSE_BAD_IP_VERSION,  /* version nibble disagrees with ethertype */
 	PARSE_BAD_IHL,         /* IPv4 IHL < 5 or beyond total length */
-	PARSE_BAD_IP_LEN,      /* IP total/payload length below header size */
-	PARSE_BAD_EXT,         /* malformed IPv6 extension header */
+	PARSE_BAD_IP_LEN,      /* a length field (IP, UDP) short of a header */
+	PARSE_BAD_EXT,         /* malformed extension header (IPv6, AH) */
 	PARSE_TOO_MANY_TAGS,   /* more than 2 VLAN tags */
 	PARSE_TOO_MANY_EXT,    /* extension header chain too long */
-	PARSE_BAD_L4,          /* TCP data offset < 5 or beyond the IP packet */
+	PARSE_BAD_L4,          /* TCP data offset < 5 or beyond the IP packet;
+				* UDP length < 8 or beyond the IP packet */
+	PARSE_TOO_MANY_SRE,    /* GRE routing list too long */
 	PARSE_STATUS_COUNT
 };
 
@@ -67,7 +73,7 @@ struct pkt_hdrs {
 	uint16_t vlan_tpid[2];
 	uint16_t vlan_tci[2];
 	uint16_t ethertype;     /* after tags */
-	uint8_t ip_proto;       /* final next header for IPv6 */
+	uint8_t ip_proto;       /* the protocol after AH / IPv6 extensions */
 	uint8_t ttl;            /* TTL / hop limit */
 	uint8_t tos;            /* TOS / traffic class */
 	uint8_t src_ip[16];     /* IPv6, or IPv4-mapped ::ffff:a.b.c.d */

@@ -195,6 +195,62 @@ static inline void fb_vxlan(struct fb *f, uint32_t vni)
 	fb_u32(f, vni << 8);
 }
 
+/* Geneve version 0 carrying `proto`, with `opt_words` 32-bit words of
+ * options: one option (class 0x0102, type 3) holding the words after its
+ * own header. */
+static inline void fb_geneve(struct fb *f, uint32_t vni, uint16_t proto,
+			     unsigned opt_words)
+{
+	fb_u8(f, (uint8_t)opt_words);
+	fb_u8(f, 0);
+	fb_u16(f, proto);
+	fb_u32(f, vni << 8);
+	if (opt_words == 0)
+		return;
+	fb_u16(f, 0x0102);
+	fb_u8(f, 3);
+	fb_u8(f, (uint8_t)(opt_words - 1));
+	fb_fill(f, 0x5c, (opt_words - 1) * 4);
+}
+
+/* GRE base header; the words its flags announce follow, in order, from
+ * the caller: checksum and offset (C or R), key (K), sequence number (S),
+ * then the source-route entries (R). */
+static inline uint32_t fb_gre(struct fb *f, uint16_t flags, uint16_t proto)
+{
+	uint32_t off = f->n;
+
+	fb_u16(f, flags);
+	fb_u16(f, proto);
+	return off;
+}
+
+/* One RFC 1701 source-route entry with `len` bytes of routing information,
+ * filled as IPv4 addresses 10.0.0.1, 10.0.0.2, ...; fb_gre_sre(f, 0, 0) is
+ * the NULL entry that ends the list. */
+static inline void fb_gre_sre(struct fb *f, uint16_t family, uint8_t len)
+{
+	fb_u16(f, family);
+	fb_u8(f, 0);                /* SRE offset: the first entry is active */
+	fb_u8(f, len);
+	for (uint8_t i = 0; i < len; i++)
+		fb_u8(f, i % 4 == 0 ? 10 : i % 4 == 3 ? (uint8_t)(i / 4 + 1) : 0);
+}
+
+/* ARP request body (Ethernet/IPv4, 28 bytes) after the ethertype. */
+static inline void fb_arp(struct fb *f, uint32_t sender, uint32_t target)
+{
+	fb_u16(f, 1);               /* Ethernet */
+	fb_u16(f, 0x0800);          /* IPv4 */
+	fb_u8(f, 6);
+	fb_u8(f, 4);
+	fb_u16(f, 1);               /* request */
+	fb_bytes(f, FB_MAC_SRC, 6);
+	fb_u32(f, sender);
+	fb_fill(f, 0, 6);
+	fb_u32(f, target);
+}
+
 static inline void fb_payload(struct fb *f, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++)

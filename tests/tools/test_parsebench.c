@@ -27,12 +27,13 @@ Test(parsebench, builtin_mix)
 	cr_assert(strstr(out, "5 mix frames (5 parse ok"), "%s", out);
 }
 
-/* 30 Ethernet/IPv4/UDP frames and 10 cut after the Ethernet header. */
+/* 30 Ethernet/IPv4/UDP frames (an empty datagram: UDP length 8) and 10
+ * cut after the Ethernet header. */
 Test(parsebench, capture)
 {
 	char path[128], args[256];
 	uint8_t f[64] = { 2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00,
-			  0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17 };
+			  0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, [39] = 8 };
 	struct pnic_error err;
 	struct pcap_out *o;
 
