@@ -24,10 +24,10 @@ SAN_FLAGS    := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit
 
 # ---- sources ---------------------------------------------------------------
 CORE_SRC    := $(sort $(wildcard model/*.c host/*.c))
-IO_SRC      := $(sort $(wildcard tools/io/*.c))
+IO_SRC      := $(sort $(wildcard io/*.c))
 PNICSIM_SRC := $(sort $(wildcard tools/pnicsim/*.c))
 TOOL_MAINS  := $(sort $(wildcard tools/*.c))
-TEST_SRC    := $(sort $(wildcard tests/model/test_*.c tests/host/test_*.c \
+TEST_SRC    := $(sort $(wildcard tests/model/test_*.c tests/host/test_*.c tests/io/test_*.c \
                                  tests/tools/test_*.c tests/tools/*/test_*.c))
 
 include mk/deps.mk

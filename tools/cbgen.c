@@ -25,10 +25,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tools/io/classbench.h"
-#include "tools/io/cli.h"
-#include "tools/io/num.h"
-#include "tools/io/outfile.h"
+#include "io/classbench.h"
+#include "io/cli.h"
+#include "io/num.h"
+#include "io/outfile.h"
 #include "tools/splitmix.h"
 
 static uint64_t rng_s[4];

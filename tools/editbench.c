@@ -23,8 +23,8 @@
 
 #include "model/editor.h"
 #include "model/parser.h"
-#include "tools/io/cli.h"
-#include "tools/io/num.h"
+#include "io/cli.h"
+#include "io/num.h"
 
 #define PROG "editbench"
 

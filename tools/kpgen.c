@@ -18,8 +18,8 @@
 #include "model/action.h"
 #include "model/key_profile.h"
 #include "model/lookup_core_ops.h"
-#include "tools/io/cli.h"
-#include "tools/io/outfile.h"
+#include "io/cli.h"
+#include "io/outfile.h"
 
 /* Action word fields in bit order.  Only the kind and the VPID have their
  * widths spelled out in action.h; every other width is the distance to the

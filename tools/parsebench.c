@@ -21,9 +21,9 @@
 
 #include "model/key_builder.h"
 #include "model/parser.h"
-#include "tools/io/cli.h"
-#include "tools/io/num.h"
-#include "tools/io/pcap_in.h"
+#include "io/cli.h"
+#include "io/num.h"
+#include "io/pcap_in.h"
 
 #define PROG "parsebench"
 

@@ -33,8 +33,8 @@
 
 #include "model/key_profile.h"
 #include "model/tcam.h"
-#include "tools/io/cli.h"
-#include "tools/io/num.h"
+#include "io/cli.h"
+#include "io/num.h"
 #include "tools/splitmix.h"
 
 #define N_KEYS (1u << 17)

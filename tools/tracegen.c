@@ -28,10 +28,10 @@
 #include <string.h>
 
 #include "model/tcam.h"
-#include "tools/io/cli.h"
-#include "tools/io/num.h"
-#include "tools/io/outfile.h"
-#include "tools/io/pcap_out.h"
+#include "io/cli.h"
+#include "io/num.h"
+#include "io/outfile.h"
+#include "io/pcap_out.h"
 #include "tools/splitmix.h"
 
 #define PROG "tracegen"

@@ -6,8 +6,8 @@
 #include "rtl/cosim/cosim.h"
 
 extern "C" {
-#include "tools/io/cli.h"
-#include "tools/io/num.h"
+#include "io/cli.h"
+#include "io/num.h"
 }
 
 namespace {

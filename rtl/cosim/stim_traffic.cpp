@@ -26,8 +26,8 @@ extern "C" {
 #include "host/acl.h"
 #include "model/key_builder.h"
 #include "model/parser.h"
-#include "tools/io/classbench.h"
-#include "tools/io/pcap_in.h"
+#include "io/classbench.h"
+#include "io/pcap_in.h"
 }
 
 #include "rtl/cosim/stim_common.h"

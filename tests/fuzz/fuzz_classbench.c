@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tools/io/classbench.h"
+#include "io/classbench.h"
 
 static void rules_case(const char *buf, size_t len)
 {

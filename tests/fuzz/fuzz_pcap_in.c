@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "model/datapath.h"
-#include "tools/io/pcap_in.h"
+#include "io/pcap_in.h"
 
 static struct datapath *dp;
 

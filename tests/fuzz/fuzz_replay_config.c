@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "tools/io/replay_config.h"
+#include "io/replay_config.h"
 
 static int declared(const struct replay_config *c, uint32_t ppid)
 {

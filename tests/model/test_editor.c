@@ -12,7 +12,7 @@
 
 #include "model/editor.h"
 #include "tests/corpus.h"
-#include "tools/io/pcap_in.h"
+#include "io/pcap_in.h"
 
 #define CAP 2048
 

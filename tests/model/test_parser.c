@@ -9,8 +9,8 @@
 #include "tests/corpus.h"
 #include "tests/model/frames.h"
 #include "tests/tools/tool_util.h"
-#include "tools/io/pcap_in.h"
-#include "tools/io/pcap_out.h"
+#include "io/pcap_in.h"
+#include "io/pcap_out.h"
 
 #define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (b) << 16 | (c) << 8 | (d))
 

@@ -1,5 +1,5 @@
 /* cbgen: output a function of the arguments and seed only, the asked
- * counts, files tools/io/classbench reads back, every header inside the
+ * counts, files io/classbench reads back, every header inside the
  * rule it names, and the refusals.  (classify_e2e.sh feeds cbgen's sets to
  * pnicsim classify --check.) */
 #include <criterion/criterion.h>
@@ -13,7 +13,7 @@
 #include "host/acl.h"
 #include "tests/tools/run_tool.h"
 #include "tests/tools/tool_util.h"
-#include "tools/io/classbench.h"
+#include "io/classbench.h"
 
 static char out[8192];
 
@@ -233,7 +233,7 @@ static void refused(const char *args, const char *fault)
 			 "cbgen %s", args);
 }
 
-/* Every number is read by tools/io/num: decimal or 0x hex, no sign, no
+/* Every number is read by io/num: decimal or 0x hex, no sign, no
  * space, nothing after it, nothing above its range or 64 bits. */
 Test(cbgen, bad_numbers_refused)
 {

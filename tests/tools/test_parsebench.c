@@ -8,7 +8,7 @@
 
 #include "tests/tools/run_tool.h"
 #include "tests/tools/tool_util.h"
-#include "tools/io/pcap_out.h"
+#include "io/pcap_out.h"
 
 static char out[16384], names[1024];
 

@@ -14,7 +14,7 @@
 #include "model/parser.h"
 #include "tests/tools/run_tool.h"
 #include "tests/tools/tool_util.h"
-#include "tools/io/replay_config.h"
+#include "io/replay_config.h"
 
 static char out[8192];
 

@@ -16,9 +16,9 @@
 
 #include "host/acl.h"
 #include "model/tcam.h"
-#include "tools/io/classbench.h"
-#include "tools/io/cli.h"
-#include "tools/io/num.h"
+#include "io/classbench.h"
+#include "io/cli.h"
+#include "io/num.h"
 #include "tools/pnicsim/commands.h"
 
 #define PROG "pnicsim classify"

@@ -17,8 +17,8 @@
 #include <unistd.h>
 
 #include "model/key_profile.h"
-#include "tools/io/cli.h"
-#include "tools/io/num.h"
+#include "io/cli.h"
+#include "io/num.h"
 #include "tools/pnicsim/commands.h"
 
 #define COSIM_MIN_DEPTH 16u

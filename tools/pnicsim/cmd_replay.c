@@ -1,6 +1,6 @@
 /* pnicsim replay: run capture files through the functional datapath.
  *
- * Reads the YAML config (tools/io/replay_config), fills the TCAM, action
+ * Reads the YAML config (io/replay_config), fills the TCAM, action
  * RAM and VPID map from it, runs every input (the config's, or --pcap's)
  * through model/datapath and hands the outputs to replay_out, which writes
  * them all or nothing; replay_report makes summary.json, timing.json and
@@ -21,9 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tools/io/cli.h"
-#include "tools/io/num.h"
-#include "tools/io/pcap_in.h"
+#include "io/cli.h"
+#include "io/num.h"
+#include "io/pcap_in.h"
 #include "tools/pnicsim/commands.h"
 #include "tools/pnicsim/replay.h"
 

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "build/gen/pnicsim_version.h"
-#include "tools/io/cli.h"
+#include "io/cli.h"
 #include "tools/pnicsim/commands.h"
 
 static const struct command {

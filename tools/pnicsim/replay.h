@@ -14,7 +14,7 @@
 #include "model/datapath.h"
 #include "model/tcam.h"
 #include "model/vpid_map.h"
-#include "tools/io/replay_config.h"
+#include "io/replay_config.h"
 #include "tools/pnicsim/replay_out.h"
 
 struct replay_input_result {

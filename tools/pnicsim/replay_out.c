@@ -14,8 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tools/io/outfile.h"
-#include "tools/io/pcap_out.h"
+#include "io/outfile.h"
+#include "io/pcap_out.h"
 
 /* Open pcaps at most whatever the file limit: each holds a stdio buffer,
  * and more than this only costs memory, not reopening. */

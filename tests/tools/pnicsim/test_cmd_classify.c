@@ -280,7 +280,7 @@ static void refused(const char *args, const char *fault)
 			 "%s", args);
 }
 
-/* --depth and --repeat are read by tools/io/num: decimal or 0x hex, no
+/* --depth and --repeat are read by io/num: decimal or 0x hex, no
  * sign, no space, nothing after the number, nothing out of range. */
 Test(cmd_classify, bad_numbers_refused)
 {
@@ -298,7 +298,7 @@ Test(cmd_classify, bad_numbers_refused)
 	refused("--depth ''", "--depth: '' is not 'auto' or a number");
 }
 
-/* Hex and a leading zero read as tools/io/num reads them. */
+/* Hex and a leading zero read as io/num reads them. */
 Test(cmd_classify, numbers_decimal_or_hex)
 {
 	write_files();

@@ -24,7 +24,7 @@
 #include "tests/tools/run_tool.h"
 #include "tests/tools/tool_util.h"
 #include "model/key_profile.h"
-#include "tools/io/pcap_out.h"
+#include "io/pcap_out.h"
 
 static char out[65536];
 

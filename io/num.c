@@ -1,4 +1,4 @@
-#include "tools/io/num.h"
+#include "io/num.h"
 
 #include <errno.h>
 #include <float.h>

@@ -1,4 +1,4 @@
-#include "tools/io/classbench.h"
+#include "io/classbench.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 /* pcap_out against libpcap itself: what the writer produces is read back
- * with pcap_open_offline_with_tstamp_precision (not with tools/io/pcap_in),
+ * with pcap_open_offline_with_tstamp_precision (not with io/pcap_in),
  * so bytes, lengths, nanosecond timestamps, link type and snap length are
  * checked as tcpdump would see them; parking (file closed, writer kept)
  * and resuming in append mode; and the refusals (a folder that does not
@@ -14,7 +14,7 @@
 #include <sys/resource.h>
 
 #include "tests/tools/tool_util.h"
-#include "tools/io/pcap_out.h"
+#include "io/pcap_out.h"
 
 TU_SCRATCH_SUITE(pcap_out);
 

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tools/io/classbench.h"
+#include "io/classbench.h"
 
 static char dir[64];
 

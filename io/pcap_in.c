@@ -1,4 +1,4 @@
-#include "tools/io/pcap_in.h"
+#include "io/pcap_in.h"
 
 #include <errno.h>
 #include <fcntl.h>

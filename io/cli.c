@@ -1,4 +1,4 @@
-#include "tools/io/cli.h"
+#include "io/cli.h"
 
 #include <errno.h>
 #include <fcntl.h>

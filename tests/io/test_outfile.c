@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "tests/tools/tool_util.h"
-#include "tools/io/outfile.h"
+#include "io/outfile.h"
 
 TU_SCRATCH_SUITE(outfile);
 

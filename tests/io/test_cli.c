@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tools/io/cli.h"
+#include "io/cli.h"
 
 Test(cli, usage_error_is_two_lines_and_status_2, .init = cr_redirect_stderr)
 {

@@ -1,4 +1,4 @@
-#include "tools/io/replay_config.h"
+#include "io/replay_config.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -11,8 +11,8 @@
 #include <yaml.h>
 
 #include "model/tcam.h"
-#include "tools/io/num.h"
-#include "tools/io/pcap_in.h"
+#include "io/num.h"
+#include "io/pcap_in.h"
 
 #define PATH_LEN 96   /* field paths; pnic_error.field holds 64 */
 

@@ -7,8 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tools/io/pcap_out.h"
-#include "tools/io/replay_config.h"
+#include "io/pcap_out.h"
+#include "io/replay_config.h"
 
 /* A folder holding an (empty) capture that the configs name, so input
  * paths resolve, and files that are not captures; configs are parsed as

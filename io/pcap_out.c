@@ -1,4 +1,4 @@
-#include "tools/io/pcap_out.h"
+#include "io/pcap_out.h"
 
 #include <errno.h>
 #include <pcap/pcap.h>

@@ -1,4 +1,4 @@
-#include "tools/io/outfile.h"
+#include "io/outfile.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "tools/io/num.h"
+#include "io/num.h"
 
 static int parse(const char *s, unsigned flags, uint64_t *v)
 {

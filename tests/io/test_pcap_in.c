@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include "model/datapath.h"
-#include "tools/io/pcap_in.h"
-#include "tools/io/pcap_out.h"
+#include "io/pcap_in.h"
+#include "io/pcap_out.h"
 #include "tests/corpus.h"
 
 
@@ -403,7 +403,7 @@ Test(pcap_in, check_names_what_the_path_is)
 	cr_assert_str_eq(err.msg, "'/' is a folder, not a capture file");
 	cr_assert_eq(pcap_in_check("/nonexistent/x.pcap", &err), -ENOENT);
 	cr_assert_not_null(strstr(err.msg, "No such file"), "%s", err.msg);
-	cr_assert_eq(pcap_in_check("tests/tools/io/test_pcap_in.c", &err), -EINVAL);
+	cr_assert_eq(pcap_in_check("tests/io/test_pcap_in.c", &err), -EINVAL);
 	cr_assert_not_null(strstr(err.msg, "no capture magic number"), "%s", err.msg);
 }
 

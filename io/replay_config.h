@@ -10,7 +10,7 @@
  * YAML is read event by event, and what no config needs (a second
  * document, tags, anchors and aliases, nesting or lengths past the RC_MAX_*
  * bounds below) is refused where it appears, so any file costs time linear
- * in its size.  Every number goes through num_parse_u64() (tools/io/num.h).
+ * in its size.  Every number goes through num_parse_u64() (io/num.h).
  *
  * The result is a plain C struct that the core's blocks can be filled
  * from; it owns its arrays, and replay_config_destroy() frees them.
