@@ -3,7 +3,7 @@
  *
  * A number is decimal, or hexadecimal after "0x"/"0X".  A leading zero is
  * still decimal ("0443" is 443, as in YAML 1.2's core schema and as
- * docs/config.md says), never octal.  No sign, no spaces, no empty string:
+ * docs/scenario.md says), never octal.  No sign, no spaces, no empty string:
  * "-1" is refused rather than wrapped to 2^64-1.  With NUM_SI a decimal
  * number may end in k/K (x1000), m/M (x10^6) or g/G (x10^9); with NUM_BIN
  * in k/K (x1024), m/M (x2^20) or g/G (x2^30).  A value that does not fit

@@ -8,7 +8,7 @@
  * a fixed rate.  Same arguments, same bytes: a trace can be regenerated
  * instead of stored.
  *
- * --config writes a complete replay config (docs/config.md) with one exact
+ * --config writes a complete replay config (docs/scenario.md) with one exact
  * match entry per flow (the outer 5-tuple, plus VLAN id and VNI where the
  * flow has them) forwarding to a VPID; --flows-yaml writes only the flows
  * list, to paste into a hand-written config.  Every config written loads:

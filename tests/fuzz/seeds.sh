@@ -20,7 +20,7 @@ fuzz_pcap_in)
   for d in "$shared"/data/pcaps/*/; do [ -d "$d" ] && echo "$d"; done
   echo traces
   ;;
-fuzz_replay_config)
+fuzz_scenario)
   # The bundled configs.
   echo scenarios
   ;;

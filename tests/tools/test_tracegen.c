@@ -14,7 +14,7 @@
 #include "model/parser.h"
 #include "tests/tools/run_tool.h"
 #include "tests/tools/tool_util.h"
-#include "io/replay_config.h"
+#include "io/scenario.h"
 
 static char out[8192];
 
@@ -156,7 +156,7 @@ Test(tracegen, percentages_shape_the_flows)
 Test(tracegen, config_and_snippet)
 {
 	char path[256], msg[512];
-	struct replay_config *c;
+	struct scenario *c;
 	struct pnic_error err;
 	char *snip;
 	unsigned lines = 0;
@@ -164,7 +164,7 @@ Test(tracegen, config_and_snippet)
 	cr_assert_eq(tracegen("-o %s/t.pcap -n 100 -f 12 -s 8 --vpids 5 --config %s/t.yaml --flows-yaml %s/f.yaml",
 			      dir, dir, dir), 0, "%s", out);
 	snprintf(path, sizeof path, "%s/t.yaml", dir);
-	cr_assert_eq(replay_config_load(path, &c, &err), 0, "%s",
+	cr_assert_eq(scenario_load(path, &c, &err), 0, "%s",
 		     pnic_error_str(&err, msg, sizeof msg));
 	cr_assert_eq(c->n_flows, 12u);
 	cr_assert_eq(c->n_vpids, 5u);
@@ -176,7 +176,7 @@ Test(tracegen, config_and_snippet)
 	cr_assert(tu_exists(c->inputs[0].path), "input %s", c->inputs[0].path);
 	for (uint32_t i = 0; i < c->n_flows; i++)
 		cr_assert_lt(c->flows[i].action.vpid, 5u);
-	replay_config_destroy(c);
+	scenario_destroy(c);
 
 	snprintf(path, sizeof path, "%s/f.yaml", dir);
 	snip = tu_read(path, NULL);
@@ -190,19 +190,19 @@ Test(tracegen, config_and_snippet)
 	cr_assert_eq(tracegen("-o %s/m.pcap -n 100 -f 40 -s 8 --miss 50 --config %s/m.yaml",
 			      dir, dir), 0, "%s", out);
 	snprintf(path, sizeof path, "%s/m.yaml", dir);
-	cr_assert_eq(replay_config_load(path, &c, &err), 0, "%s",
+	cr_assert_eq(scenario_load(path, &c, &err), 0, "%s",
 		     pnic_error_str(&err, msg, sizeof msg));
 	cr_assert(c->n_flows > 5 && c->n_flows < 35, "%u entries", c->n_flows);
-	replay_config_destroy(c);
+	scenario_destroy(c);
 
 	/* --miss 100: no entry at all, still a config that loads */
 	cr_assert_eq(tracegen("-o %s/m.pcap -n 10 -f 4 --miss 100 --config %s/m.yaml --flows-yaml %s/mf.yaml",
 			      dir, dir, dir), 0, "%s", out);
 	snprintf(path, sizeof path, "%s/m.yaml", dir);
-	cr_assert_eq(replay_config_load(path, &c, &err), 0, "%s",
+	cr_assert_eq(scenario_load(path, &c, &err), 0, "%s",
 		     pnic_error_str(&err, msg, sizeof msg));
 	cr_assert_eq(c->n_flows, 0u);
-	replay_config_destroy(c);
+	scenario_destroy(c);
 }
 
 /* Entries beyond the largest TCAM would make a config replay refuses:
@@ -238,26 +238,26 @@ Test(tracegen, config_input_path_quoted)
 {
 	static const char name[] = "a, b: \"c\" \\ #1.pcap";
 	char path[256], msg[512];
-	struct replay_config *c;
+	struct scenario *c;
 	struct pnic_error err;
 
 	cr_assert_eq(tracegen("-o '%s/%s' -n 5 -f 3 --config '%s/t.yaml'", dir, name, dir), 0, "%s", out);
 	snprintf(path, sizeof path, "%s/t.yaml", dir);
-	cr_assert_eq(replay_config_load(path, &c, &err), 0, "%s",
+	cr_assert_eq(scenario_load(path, &c, &err), 0, "%s",
 		     pnic_error_str(&err, msg, sizeof msg));
 	snprintf(path, sizeof path, "%s/%s", dir, name);
 	cr_assert_str_eq(c->inputs[0].path, path);
-	replay_config_destroy(c);
+	scenario_destroy(c);
 
 	/* in another folder: the absolute path */
 	snprintf(path, sizeof path, "%s/sub, #2", dir);
 	cr_assert_eq(mkdir(path, 0755), 0);
 	cr_assert_eq(tracegen("-o '%s/%s' -n 5 -f 3 --config '%s/sub, #2/t.yaml'", dir, name, dir), 0, "%s", out);
 	snprintf(path, sizeof path, "%s/sub, #2/t.yaml", dir);
-	cr_assert_eq(replay_config_load(path, &c, &err), 0, "%s",
+	cr_assert_eq(scenario_load(path, &c, &err), 0, "%s",
 		     pnic_error_str(&err, msg, sizeof msg));
 	cr_assert(strstr(c->inputs[0].path, name), "%s", c->inputs[0].path);
-	replay_config_destroy(c);
+	scenario_destroy(c);
 }
 
 static unsigned lines(const char *s)

@@ -1,6 +1,6 @@
 /* pnicsim replay: run capture files through the functional datapath.
  *
- * Reads the YAML config (io/replay_config), fills the TCAM, action
+ * Reads the YAML scenario (io/scenario), fills the TCAM, action
  * RAM and VPID map from it, runs every input (the config's, or --pcap's)
  * through model/datapath and hands the outputs to replay_out, which writes
  * them all or nothing; replay_report makes summary.json, timing.json and
@@ -40,7 +40,7 @@ static void usage(FILE *f)
 "Replay capture files through the functional pNIC datapath: parse -> key\n"
 "build -> TCAM lookup -> action RAM -> VPID map -> editor -> egress, to-host\n"
 "or drop.  CONFIG names the key profile, TCAM depth and miss policy, ports,\n"
-"VPID map, encap templates, flow entries and input captures (docs/config.md).\n"
+"VPID map, encap templates, flow entries and input captures (docs/scenario.md).\n"
 "The whole config is validated before anything runs; an error names the\n"
 "file, line, column and field.\n"
 "\n"
@@ -175,7 +175,7 @@ static int parse_options(int argc, char **argv, struct replay_opts *o)
 }
 
 /* --in-port: a PPID number or a port name, declared in the config. */
-static int resolve_port(const struct replay_config *c, const char *s,
+static int resolve_port(const struct scenario *c, const char *s,
 			uint32_t *ppid)
 {
 	uint64_t v;
@@ -208,9 +208,9 @@ static int check_capture(const char *path)
  * config's first input's port, else its first port), replacing the
  * config's. */
 static int cli_inputs(struct replay *r, const struct replay_opts *o,
-		      struct rc_input **out)
+		      struct scenario_input **out)
 {
-	struct rc_input *in;
+	struct scenario_input *in;
 	int rc;
 
 	*out = NULL;
@@ -286,7 +286,7 @@ static void on_output(void *ctx, const struct dp_out *o, const uint8_t *frame,
 
 static int fill_tables(struct replay *r, struct pnic_error *err)
 {
-	const struct replay_config *c = r->cfg;
+	const struct scenario *c = r->cfg;
 	int rc;
 
 	for (uint32_t i = 0; i < c->n_maps; i++)
@@ -303,7 +303,7 @@ static int fill_tables(struct replay *r, struct pnic_error *err)
 					c->file, c->templates[i].id, m);
 		}
 	for (uint32_t i = 0; i < c->n_flows; i++) {
-		const struct rc_flow *f = &c->flows[i];
+		const struct scenario_flow *f = &c->flows[i];
 		struct action_word w;
 
 		if ((rc = action_validate(&f->action, err)))
@@ -318,7 +318,7 @@ static int fill_tables(struct replay *r, struct pnic_error *err)
 
 static int build_nic(struct replay *r, struct pnic_error *err)
 {
-	const struct replay_config *c = r->cfg;
+	const struct scenario *c = r->cfg;
 	struct tcam_params tp = { .depth = c->tcam_depth,
 				  .key_bits = c->profile->key_bits };
 	struct action_ram_params ap = { .depth = c->tcam_depth };
@@ -427,7 +427,7 @@ struct batch {
 	uint64_t used;
 };
 
-static void take_packet(struct replay *r, const struct rc_input *inp,
+static void take_packet(struct replay *r, const struct scenario_input *inp,
 			struct batch *b, const struct pcap_in_pkt *pkt)
 {
 	if (b->n == BATCH_PKTS || b->used + pkt->caplen > BATCH_BYTES) {
@@ -451,7 +451,7 @@ static void take_packet(struct replay *r, const struct rc_input *inp,
 
 /* One pass over one input.  A stop request ends it between packets; what
  * was read is still processed, so the counts match the outputs. */
-static void run_input(struct replay *r, const struct rc_input *inp,
+static void run_input(struct replay *r, const struct scenario_input *inp,
 		      struct replay_input_result *res)
 {
 	struct batch b = { 0, 0 };
@@ -552,14 +552,14 @@ static int exit_status(const struct replay *r)
 /* Load the config and settle the inputs and the output folder; 0 or the
  * exit status. */
 static int prepare(struct replay *r, const struct replay_opts *o,
-		   struct rc_input **cli_in, char **out_default)
+		   struct scenario_input **cli_in, char **out_default)
 {
 	struct pnic_error err;
 	char msg[1024];
 	int rc;
 
 	pnic_error_clear(&err);
-	if (replay_config_load(o->config, &r->cfg, &err)) {
+	if (scenario_load(o->config, &r->cfg, &err)) {
 		fprintf(stderr, PROG ": %s\n", pnic_error_str(&err, msg, sizeof msg));
 		return 2;
 	}
@@ -588,7 +588,7 @@ int cmd_replay(int argc, char **argv)
 	struct replay_opts o = { 0 };
 	struct replay r = { .write_pcaps = true };
 	struct sigaction saved[N_STOP_SIGNALS];
-	struct rc_input *cli_in = NULL;
+	struct scenario_input *cli_in = NULL;
 	char *out_default = NULL;
 	struct pnic_error err;
 	json_t *summary = NULL;
@@ -631,7 +631,7 @@ free_run:
 	free(r.results);
 	free(out_default);
 	free(cli_in);
-	replay_config_destroy(r.cfg);
+	scenario_destroy(r.cfg);
 free_opts:
 	free(o.pcaps);
 	return status;

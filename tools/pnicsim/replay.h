@@ -14,7 +14,7 @@
 #include "model/datapath.h"
 #include "model/tcam.h"
 #include "model/vpid_map.h"
-#include "io/replay_config.h"
+#include "io/scenario.h"
 #include "tools/pnicsim/replay_out.h"
 
 struct replay_input_result {
@@ -26,8 +26,8 @@ struct replay_input_result {
 };
 
 struct replay {
-	struct replay_config *cfg;
-	const struct rc_input *inputs;  /* the config's, or --pcap's */
+	struct scenario *cfg;
+	const struct scenario_input *inputs;  /* the config's, or --pcap's */
 	uint32_t n_inputs;
 	const char *out_dir;
 	bool write_pcaps;
@@ -57,8 +57,8 @@ void replay_summary_print(FILE *f, const struct replay *r);
  * (value/mask where the mask is not a prefix or the whole field), in the
  * profile's order, from its value and mask, so raw hex entries read like
  * field-wise ones; "any" for a catch-all. */
-void replay_describe_match(const struct replay_config *c,
-			   const struct rc_flow *f, char *buf, size_t n);
+void replay_describe_match(const struct scenario *c,
+			   const struct scenario_flow *f, char *buf, size_t n);
 /* "forward vpid 3 vm_b -> ppid 3 vf1, mirror vpid 4 -> ppid 3 vf1,
  * dec_ttl, count", with the map as the run's VPID map holds it. */
 void replay_describe_action(const struct replay *r,

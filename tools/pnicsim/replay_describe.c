@@ -112,7 +112,7 @@ static bool ipv4_mapped(struct u128 v, struct u128 m)
 	       m.lo >> 32 == 0xffffffffull;
 }
 
-static void add_field(struct text *t, const struct replay_config *c,
+static void add_field(struct text *t, const struct scenario *c,
 		      const struct kp_field *d, struct u128 v, struct u128 m)
 {
 	struct u128 full = {
@@ -139,8 +139,8 @@ static void add_field(struct text *t, const struct replay_config *c,
 		add_hex(t, v);
 	} else {
 		add(t, "%llu", (unsigned long long)v.lo);
-		if (d->id == KP_IN_PORT && replay_config_port_name(c, (uint32_t)v.lo)[0])
-			add(t, " %s", replay_config_port_name(c, (uint32_t)v.lo));
+		if (d->id == KP_IN_PORT && scenario_port_name(c, (uint32_t)v.lo)[0])
+			add(t, " %s", scenario_port_name(c, (uint32_t)v.lo));
 	}
 }
 
@@ -179,8 +179,8 @@ static void add_other_bits(struct text *t, const struct key_profile *p,
 	add_key_hex(t, &om, PNIC_KEY_MAX_BITS);
 }
 
-void replay_describe_match(const struct replay_config *c,
-			   const struct rc_flow *f, char *buf, size_t n)
+void replay_describe_match(const struct scenario *c,
+			   const struct scenario_flow *f, char *buf, size_t n)
 {
 	const struct key_profile *p = c->profile;
 	struct text t = { buf, n, 0 };
@@ -203,7 +203,7 @@ void replay_describe_match(const struct replay_config *c,
 
 /* ---- an entry's action ------------------------------------------------- */
 
-static const char *vpid_name(const struct replay_config *c, uint32_t vpid)
+static const char *vpid_name(const struct scenario *c, uint32_t vpid)
 {
 	for (uint32_t i = 0; i < c->n_maps; i++)
 		if (c->maps[i].vpid == vpid)
@@ -215,7 +215,7 @@ static const char *vpid_name(const struct replay_config *c, uint32_t vpid)
 static void add_vpid(struct text *t, const struct replay *r, uint32_t vpid,
 		     bool mirror)
 {
-	const struct replay_config *c = r->cfg;
+	const struct scenario *c = r->cfg;
 	uint32_t ppid = vpid_map_peek(r->vpids, vpid);
 	const char *name = vpid_name(c, vpid);
 
@@ -224,10 +224,10 @@ static void add_vpid(struct text *t, const struct replay *r, uint32_t vpid,
 		add(t, "unmapped (%s)", mirror ? "copy dropped" :
 		    c->unmapped == VPID_UNMAPPED_TO_HOST ? "to host" : "drop");
 	else
-		add(t, "ppid %u %s", ppid, replay_config_port_name(c, ppid));
+		add(t, "ppid %u %s", ppid, scenario_port_name(c, ppid));
 }
 
-static const char *template_name(const struct replay_config *c, uint8_t id)
+static const char *template_name(const struct scenario *c, uint8_t id)
 {
 	for (uint32_t i = 0; i < c->n_templates; i++)
 		if (c->templates[i].id == id)
@@ -235,7 +235,7 @@ static const char *template_name(const struct replay_config *c, uint8_t id)
 	return "";
 }
 
-static void add_edits(struct text *t, const struct replay_config *c,
+static void add_edits(struct text *t, const struct scenario *c,
 		      const struct pnic_action *a)
 {
 	if (a->tunnel_op == TUNNEL_OP_VXLAN_DECAP)

@@ -40,7 +40,7 @@ static void set_int(json_t *o, const char *key, uint64_t v)
 
 static json_t *config_json(const struct replay *r)
 {
-	const struct replay_config *c = r->cfg;
+	const struct scenario *c = r->cfg;
 	json_t *j = json_object();
 
 	json_object_set_new(j, "config", json_string(c->file));
@@ -120,7 +120,7 @@ static void counters_json(json_t *j, const struct dp_stats *s)
 
 static json_t *ports_json(const struct replay *r)
 {
-	const struct replay_config *c = r->cfg;
+	const struct scenario *c = r->cfg;
 	json_t *a = json_array();
 
 	for (uint32_t i = 0; i < c->n_ports; i++) {
@@ -147,7 +147,7 @@ static json_t *ppid_json(const struct replay *r, uint32_t vpid)
 	return ppid == VPID_UNMAPPED ? json_null() : json_integer(ppid);
 }
 
-static json_t *entry_json(const struct replay *r, const struct rc_flow *f)
+static json_t *entry_json(const struct replay *r, const struct scenario_flow *f)
 {
 	const struct pnic_action *a = &f->action;
 	json_t *o = json_object();
@@ -183,7 +183,7 @@ static json_t *entry_json(const struct replay *r, const struct rc_flow *f)
 
 static json_t *vpid_map_json(const struct replay *r)
 {
-	const struct replay_config *c = r->cfg;
+	const struct scenario *c = r->cfg;
 	json_t *o = json_object(), *a = json_array();
 
 	set_int(o, "n_vpids", c->n_vpids);
@@ -196,7 +196,7 @@ static json_t *vpid_map_json(const struct replay *r)
 		json_object_set_new(m, "name", c->maps[i].name[0] ?
 				    json_string(c->maps[i].name) : json_null());
 		set_int(m, "ppid", c->maps[i].ppid);
-		json_object_set_new(m, "port", json_string(replay_config_port_name(c, c->maps[i].ppid)));
+		json_object_set_new(m, "port", json_string(scenario_port_name(c, c->maps[i].ppid)));
 		json_array_append_new(a, m);
 	}
 	json_object_set_new(o, "map", a);
@@ -248,7 +248,7 @@ static void print_inputs(FILE *f, const struct replay *r)
 
 		fprintf(f, "  %-40s port %u %-8s %8llu packets  %s%s%s\n",
 			r->inputs[i].path, port,
-			replay_config_port_name(r->cfg, port),
+			scenario_port_name(r->cfg, port),
 			(unsigned long long)res->packets,
 			res->linktype_name ? res->linktype_name : "-",
 			res->refused ? "  REFUSED" : res->error[0] ? "  DAMAGED" : "",
@@ -289,7 +289,7 @@ static void print_reasons(FILE *f, const struct dp_stats *s)
 
 static void print_ports(FILE *f, const struct replay *r)
 {
-	const struct replay_config *c = r->cfg;
+	const struct scenario *c = r->cfg;
 
 	fprintf(f, "\nports (ppid)   %12s %12s %12s %12s\n", "rx pkts",
 		"rx bytes", "tx pkts", "tx bytes");
@@ -307,7 +307,7 @@ static void print_ports(FILE *f, const struct replay *r)
 
 static void print_vpid_map(FILE *f, const struct replay *r)
 {
-	const struct replay_config *c = r->cfg;
+	const struct scenario *c = r->cfg;
 
 	fprintf(f, "\nvpid map: %u VPIDs, %u mapped, unmapped -> %s (%llu hits)\n",
 		c->n_vpids, c->n_maps,
@@ -316,18 +316,18 @@ static void print_vpid_map(FILE *f, const struct replay *r)
 	for (uint32_t i = 0; i < c->n_maps && i < PRINT_MAX; i++)
 		fprintf(f, "  vpid %-5u %-12s -> ppid %-3u %s\n", c->maps[i].vpid,
 			c->maps[i].name, c->maps[i].ppid,
-			replay_config_port_name(c, c->maps[i].ppid));
+			scenario_port_name(c, c->maps[i].ppid));
 	if (c->n_maps > PRINT_MAX)
 		fprintf(f, "  ... %u more in summary.json\n", c->n_maps - PRINT_MAX);
 }
 
 static void print_entries(FILE *f, const struct replay *r)
 {
-	const struct replay_config *c = r->cfg;
+	const struct scenario *c = r->cfg;
 
 	fprintf(f, "\nflow entries        %10s %10s  match -> action\n", "hits", "bytes");
 	for (uint32_t i = 0; i < c->n_flows && i < PRINT_MAX; i++) {
-		const struct rc_flow *e = &c->flows[i];
+		const struct scenario_flow *e = &c->flows[i];
 		char match[512], action[512];
 		uint64_t pk, by;
 
@@ -346,7 +346,7 @@ static void print_entries(FILE *f, const struct replay *r)
 
 void replay_summary_print(FILE *f, const struct replay *r)
 {
-	const struct replay_config *c = r->cfg;
+	const struct scenario *c = r->cfg;
 	const struct dp_stats *s = datapath_stats(r->dp);
 
 	fprintf(f, "replay %s: key profile %s (%u bits), TCAM %u/%u entries, miss -> %s\n",

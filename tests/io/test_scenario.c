@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "io/pcap_out.h"
-#include "io/replay_config.h"
+#include "io/scenario.h"
 
 /* A folder holding an (empty) capture that the configs name, so input
  * paths resolve, and files that are not captures; configs are parsed as
@@ -67,7 +67,7 @@ static void teardown(void)
 	rmdir(dir);
 }
 
-TestSuite(replay_config, .init = setup, .fini = teardown);
+TestSuite(scenario, .init = setup, .fini = teardown);
 
 #define BASE \
 	"tcam: { depth: 64, miss: to_host }\n"            /* line 1 */ \
@@ -81,16 +81,16 @@ TestSuite(replay_config, .init = setup, .fini = teardown);
 	"  map: [ { vpid: 1, ppid: up1 }, { vpid: 2, ppid: 2 } ]\n" /* 9 */ \
 	"inputs: [ { pcap: in.pcap, in_port: up0 } ]\n"   /* line 10 */
 
-static int parse(const char *text, struct replay_config **c,
+static int parse(const char *text, struct scenario **c,
 		 struct pnic_error *err)
 {
 	pnic_error_clear(err);
-	return replay_config_parse(text, strlen(text), cfgname, c, err);
+	return scenario_parse(text, strlen(text), cfgname, c, err);
 }
 
-Test(replay_config, good_minimal)
+Test(scenario, good_minimal)
 {
-	struct replay_config *c;
+	struct scenario *c;
 	struct pnic_error err;
 	int rc = parse(BASE, &c, &err);
 
@@ -99,7 +99,7 @@ Test(replay_config, good_minimal)
 	cr_assert_eq(c->miss, DP_MISS_TO_HOST);
 	cr_assert_eq(c->n_ports, 3);
 	cr_assert_eq(c->n_ppids, 3);
-	cr_assert_str_eq(replay_config_port_name(c, 2), "vf0");
+	cr_assert_str_eq(scenario_port_name(c, 2), "vf0");
 	cr_assert_eq(c->n_vpids, 16);
 	cr_assert_eq(c->n_maps, 2);
 	cr_assert_eq(c->maps[0].ppid, 1);
@@ -109,10 +109,10 @@ Test(replay_config, good_minimal)
 	cr_assert_eq(c->inputs[0].loops, 1);
 	cr_assert(strstr(c->inputs[0].path, dir) == c->inputs[0].path);
 	cr_assert_eq(c->profile, key_profile_default());
-	replay_config_destroy(c);
+	scenario_destroy(c);
 }
 
-Test(replay_config, good_flows_and_templates)
+Test(scenario, good_flows_and_templates)
 {
 	const char *text = BASE
 		"encap_templates:\n"
@@ -134,7 +134,7 @@ Test(replay_config, good_flows_and_templates)
 		"  - action: to_host\n"
 		"output: out\n";
 	const struct key_profile *p = key_profile_default();
-	struct replay_config *c;
+	struct scenario *c;
 	struct pnic_error err;
 	struct kp_fields f;
 
@@ -187,10 +187,10 @@ Test(replay_config, good_flows_and_templates)
 	cr_assert_eq(c->flows[4].action.kind, ACT_TO_HOST);
 	cr_assert_eq(c->flows[4].mask.w[0], 0, "no match: catch-all");
 	cr_assert_not_null(c->out_dir);
-	replay_config_destroy(c);
+	scenario_destroy(c);
 }
 
-Test(replay_config, good_custom_profile)
+Test(scenario, good_custom_profile)
 {
 	const char *text = BASE
 		"key_profile:\n"
@@ -198,7 +198,7 @@ Test(replay_config, good_custom_profile)
 		"  fields: [ { field: src_ip, width: 32 }, { field: l4_dst } ]\n"
 		"flows:\n"
 		"  - { match: { src_ip: 10.1.2.3, l4_dst: 53 }, action: drop }\n";
-	struct replay_config *c;
+	struct scenario *c;
 	struct pnic_error err;
 
 	cr_assert_eq(parse(text, &c, &err), 0, "%s", err.msg);
@@ -206,12 +206,12 @@ Test(replay_config, good_custom_profile)
 	cr_assert_eq(c->profile->key_bits, 48);
 	cr_assert_eq(c->flows[0].value.w[0], (53ull << 32) | 0x0a010203u);
 	cr_assert_eq(c->flows[0].mask.w[0], 0xffffffffffffull);
-	replay_config_destroy(c);
+	scenario_destroy(c);
 }
 
 /* Every number is decimal or 0x hex, and a leading zero is decimal (as
  * in YAML 1.2's core schema), never octal: 0443 is port 443, not 291. */
-Test(replay_config, leading_zero_is_decimal)
+Test(scenario, leading_zero_is_decimal)
 {
 	const char *text =
 		"tcam: { depth: 0100 }\n"
@@ -228,7 +228,7 @@ Test(replay_config, leading_zero_is_decimal)
 		"    action: drop\n"
 		"inputs: [ { pcap: in.pcap, in_port: 010, loops: 010 } ]\n";
 	const struct key_profile *p = key_profile_default();
-	struct replay_config *c;
+	struct scenario *c;
 	struct pnic_error err;
 	struct kp_fields f;
 
@@ -255,7 +255,7 @@ Test(replay_config, leading_zero_is_decimal)
 	cr_assert_eq(f.lo[KP_TCP_FLAGS], 10 & 0x12);
 	cr_assert_eq(c->inputs[0].in_port, 10);
 	cr_assert_eq(c->inputs[0].loops, 10);
-	replay_config_destroy(c);
+	scenario_destroy(c);
 }
 
 /* Each bad config must be refused with its line:column and field path in
@@ -410,11 +410,11 @@ static const struct bad bads[] = {
 	  12, 16, "encap_templates[0].eth_dst", "MAC" },
 };
 
-Test(replay_config, bad_configs_name_place_and_field)
+Test(scenario, bad_configs_name_place_and_field)
 {
 	for (size_t i = 0; i < sizeof bads / sizeof bads[0]; i++) {
 		const struct bad *b = &bads[i];
-		struct replay_config *c = (void *)1;
+		struct scenario *c = (void *)1;
 		struct pnic_error err;
 		char buf[600];
 		int rc = parse(b->text, &c, &err);
@@ -433,11 +433,11 @@ Test(replay_config, bad_configs_name_place_and_field)
 
 /* Refused early and cheaply: libyaml's loader took 37 s to refuse this
  * 200 KB file, its time quadratic in the nesting depth. */
-Test(replay_config, deep_nesting_refused_at_the_limit)
+Test(scenario, deep_nesting_refused_at_the_limit)
 {
 	const size_t depth = 100000;
 	char *text = malloc(2 * depth + 2);
-	struct replay_config *c;
+	struct scenario *c;
 	struct pnic_error err;
 	struct timespec t0, t1;
 
@@ -449,20 +449,20 @@ Test(replay_config, deep_nesting_refused_at_the_limit)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	cr_assert_null(c);
 	cr_assert_eq(err.line, 1);
-	cr_assert_eq(err.column, RC_MAX_DEPTH + 1);
+	cr_assert_eq(err.column, SCENARIO_MAX_DEPTH + 1);
 	cr_assert_not_null(strstr(err.msg, "nested more than 16 deep"), "%s", err.msg);
 	cr_assert_lt(t1.tv_sec - t0.tv_sec, 2, "took %ld s", (long)(t1.tv_sec - t0.tv_sec));
 	free(text);
 }
 
-/* A list or mapping may hold RC_MAX_ITEMS (the most flows a TCAM takes);
+/* A list or mapping may hold SCENARIO_MAX_ITEMS (the most flows a TCAM takes);
  * one more is refused where it appears, before the rest is read. */
 static void check_items(const char *open, const char *item, const char *close,
 			size_t n, const char *field, const char *words)
 {
 	size_t cap = strlen(open) + n * (strlen(item) + 16) + 16, len;
 	char *text = malloc(cap);
-	struct replay_config *c;
+	struct scenario *c;
 	struct pnic_error err;
 
 	len = (size_t)snprintf(text, cap, "%s", open);
@@ -475,32 +475,32 @@ static void check_items(const char *open, const char *item, const char *close,
 	free(text);
 }
 
-Test(replay_config, longest_list_and_mapping)
+Test(scenario, longest_list_and_mapping)
 {
 	char field[64];
 
-	snprintf(field, sizeof field, "inputs[%d]", RC_MAX_ITEMS);
-	check_items(BASE "inputs: [", "0,", "0]\n", RC_MAX_ITEMS,
+	snprintf(field, sizeof field, "inputs[%d]", SCENARIO_MAX_ITEMS);
+	check_items(BASE "inputs: [", "0,", "0]\n", SCENARIO_MAX_ITEMS,
 		    field, "more than 262144 items");
-	check_items("inputs: [", "0,", "0]\n", RC_MAX_ITEMS - 1,
+	check_items("inputs: [", "0,", "0]\n", SCENARIO_MAX_ITEMS - 1,
 		    "", "missing required key 'tcam'");
-	check_items("tcam: {", "k%zu: 0,", "z: 0}\n", RC_MAX_ITEMS,
+	check_items("tcam: {", "k%zu: 0,", "z: 0}\n", SCENARIO_MAX_ITEMS,
 		    "tcam", "more than 262144 keys");
-	check_items("tcam: {", "k%zu: 0,", "z: 0}\n", RC_MAX_ITEMS - 1,
+	check_items("tcam: {", "k%zu: 0,", "z: 0}\n", SCENARIO_MAX_ITEMS - 1,
 		    "tcam.k0", "unknown key");
 }
 
-Test(replay_config, longest_value)
+Test(scenario, longest_value)
 {
-	char *text = malloc(RC_MAX_SCALAR + 64);
-	struct replay_config *c;
+	char *text = malloc(SCENARIO_MAX_SCALAR + 64);
+	struct scenario *c;
 	struct pnic_error err;
 
 	for (int extra = 0; extra <= 1; extra++) {
 		int n = snprintf(text, 64, "tcam: { depth: ");
 
-		memset(text + n, '1', RC_MAX_SCALAR + extra);
-		strcpy(text + n + RC_MAX_SCALAR + extra, " }\n");
+		memset(text + n, '1', SCENARIO_MAX_SCALAR + extra);
+		strcpy(text + n + SCENARIO_MAX_SCALAR + extra, " }\n");
 		cr_assert_lt(parse(text, &c, &err), 0);
 		cr_assert_str_eq(err.field, "tcam.depth");
 		cr_assert_not_null(strstr(err.msg, extra ? "a value of 4097 bytes" :
@@ -512,11 +512,11 @@ Test(replay_config, longest_value)
 
 /* "Billion laughs": ten nested lists of ten aliases stand for 10^10
  * nodes.  Refused at the first anchor. */
-Test(replay_config, billion_laughs_refused)
+Test(scenario, billion_laughs_refused)
 {
 	char text[4096];
 	size_t n = (size_t)snprintf(text, sizeof text, "a0: &a0 [x,x,x,x,x,x,x,x,x,x]\n");
-	struct replay_config *c;
+	struct scenario *c;
 	struct pnic_error err;
 
 	for (int i = 1; i < 10; i++)
@@ -535,27 +535,27 @@ Test(replay_config, billion_laughs_refused)
 /* Any capture libpcap reads passes validation: pcapng, and pcap in
  * either byte order; what follows the magic number is the run's to
  * judge. */
-Test(replay_config, capture_magic_numbers)
+Test(scenario, capture_magic_numbers)
 {
 	const char *text = "tcam: { depth: 64 }\nports: [ { ppid: 0 } ]\n"
 		"vpid_map: { n_vpids: 4 }\n"
 		"inputs: [ { pcap: ng.pcapng, in_port: 0 }, { pcap: swapped.pcap, in_port: 0 } ]\n";
-	struct replay_config *c;
+	struct scenario *c;
 	struct pnic_error err;
 
 	cr_assert_eq(parse(text, &c, &err), 0, "%s", err.msg);
 	cr_assert_eq(c->n_inputs, 2);
-	replay_config_destroy(c);
+	scenario_destroy(c);
 }
 
 /* Root reads any file, so as root the check runs with the effective
  * user "nobody" (teardown takes root back). */
-Test(replay_config, unreadable_capture)
+Test(scenario, unreadable_capture)
 {
 	const char *text = "tcam: { depth: 64 }\nports: [ { ppid: 0 } ]\n"
 		"vpid_map: { n_vpids: 4 }\n"
 		"inputs: [ { pcap: locked.pcap, in_port: 0 } ]\n";
-	struct replay_config *c;
+	struct scenario *c;
 	struct pnic_error err;
 
 	if (geteuid() == 0) {
@@ -567,11 +567,11 @@ Test(replay_config, unreadable_capture)
 	cr_assert_not_null(strstr(err.msg, "Permission denied"), "%s", err.msg);
 }
 
-Test(replay_config, too_many_flows_for_depth)
+Test(scenario, too_many_flows_for_depth)
 {
 	char *text = malloc(16384);
 	size_t n = (size_t)snprintf(text, 16384, "%sflows:\n", BASE);
-	struct replay_config *c;
+	struct scenario *c;
 	struct pnic_error err;
 
 	for (int i = 0; i < 65; i++)
@@ -583,18 +583,18 @@ Test(replay_config, too_many_flows_for_depth)
 	free(text);
 }
 
-Test(replay_config, load_missing_file)
+Test(scenario, load_missing_file)
 {
-	struct replay_config *c;
+	struct scenario *c;
 	struct pnic_error err;
 
-	cr_assert_lt(replay_config_load("/nonexistent/x.yaml", &c, &err), 0);
+	cr_assert_lt(scenario_load("/nonexistent/x.yaml", &c, &err), 0);
 	cr_assert_not_null(strstr(err.msg, "cannot open"));
 	cr_assert_str_eq(err.file, "/nonexistent/x.yaml");
 }
 
 /* A VPID map entry may name its VNIC, for reports; names are unique. */
-Test(replay_config, vpid_map_names)
+Test(scenario, vpid_map_names)
 {
 	static const char text[] =
 		"tcam: { depth: 64 }\n"
@@ -605,13 +605,13 @@ Test(replay_config, vpid_map_names)
 		"tcam: { depth: 64 }\n"
 		"ports: [ { ppid: 0 }, { ppid: 1 } ]\n"
 		"vpid_map: { n_vpids: 4, map: [ { vpid: 1, ppid: 1, name: vm_a }, { vpid: 2, ppid: 0, name: vm_a } ] }\n";
-	struct replay_config *c;
+	struct scenario *c;
 	struct pnic_error err;
 
 	cr_assert_eq(parse(text, &c, &err), 0, "%s", err.msg);
 	cr_assert_str_eq(c->maps[0].name, "vm_a");
 	cr_assert_str_eq(c->maps[1].name, "");
-	replay_config_destroy(c);
+	scenario_destroy(c);
 	cr_assert_lt(parse(twice, &c, &err), 0);
 	cr_assert_str_eq(err.field, "vpid_map.map[1].name");
 	cr_assert(strstr(err.msg, "'vm_a' is used twice"), "%s", err.msg);

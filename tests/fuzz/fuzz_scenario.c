@@ -10,9 +10,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "io/replay_config.h"
+#include "io/scenario.h"
 
-static int declared(const struct replay_config *c, uint32_t ppid)
+static int declared(const struct scenario *c, uint32_t ppid)
 {
 	for (uint32_t i = 0; i < c->n_ports; i++)
 		if (c->ports[i].ppid == ppid)
@@ -22,12 +22,12 @@ static int declared(const struct replay_config *c, uint32_t ppid)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct replay_config *c;
+	struct scenario *c;
 	struct pnic_error err;
 
 	/* Relative input paths resolve against scenarios/, as the seeds'
 	 * (../traces/demo.pcap) do when run from the repository root. */
-	int rc = replay_config_parse((const char *)data, size,
+	int rc = scenario_parse((const char *)data, size,
 				     "scenarios/fuzz.yaml", &c, &err);
 
 	if (rc) {
@@ -39,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    c->n_flows > c->tcam_depth || c->n_ports == 0)
 		abort();
 	for (uint32_t i = 0; i < c->n_flows; i++) {
-		const struct rc_flow *f = &c->flows[i];
+		const struct scenario_flow *f = &c->flows[i];
 
 		if (f->index >= c->tcam_depth)
 			abort();
@@ -61,6 +61,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    stat(c->inputs[i].path, &st) || !S_ISREG(st.st_mode))
 			abort();
 	}
-	replay_config_destroy(c);
+	scenario_destroy(c);
 	return 0;
 }

@@ -1,4 +1,5 @@
-/* replay_config: the YAML file that `pnicsim replay` runs (docs/config.md).
+/* scenario: the YAML file that describes one pNIC and the traffic to run
+ * through it, as `pnicsim replay` runs it (docs/scenario.md).
  *
  * Loading parses, resolves and validates everything before anything runs:
  * the key profile, the TCAM depth, the ports (PPIDs), the VPID map, the
@@ -8,16 +9,16 @@
  * line and column, the field path (e.g. "flows[3].match.src_ip") and what
  * was expected.  Unknown keys are refused, so a typo never passes.  The
  * YAML is read event by event, and what no config needs (a second
- * document, tags, anchors and aliases, nesting or lengths past the RC_MAX_*
- * bounds below) is refused where it appears, so any file costs time linear
+ * document, tags, anchors and aliases, nesting or lengths past the
+ * SCENARIO_MAX_* bounds below) is refused where it appears, so any file costs time linear
  * in its size.  Every number goes through num_parse_u64() (io/num.h).
  *
  * The result is a plain C struct that the core's blocks can be filled
- * from; it owns its arrays, and replay_config_destroy() frees them.
+ * from; it owns its arrays, and scenario_destroy() frees them.
  * Edge code: uses libyaml.
  */
-#ifndef PNICSIM_REPLAY_CONFIG_H
-#define PNICSIM_REPLAY_CONFIG_H
+#ifndef PNICSIM_SCENARIO_H
+#define PNICSIM_SCENARIO_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -31,35 +32,35 @@
 #include "model/tcam.h"
 #include "model/vpid_map.h"
 
-#define RC_NAME_MAX 32
+#define SCENARIO_NAME_MAX 32
 
 /* Bounds no valid config comes near, refused where they are crossed so
  * that a broken or hostile file costs little: nesting (a config nests 5
  * lists and mappings deep), items of one list or keys of one mapping (the
  * longest list is flows, at most the TCAM's depth), bytes of one value
  * (the longest is a path). */
-#define RC_MAX_DEPTH  16
-#define RC_MAX_ITEMS  TCAM_MAX_DEPTH
-#define RC_MAX_SCALAR 4096
+#define SCENARIO_MAX_DEPTH  16
+#define SCENARIO_MAX_ITEMS  TCAM_MAX_DEPTH
+#define SCENARIO_MAX_SCALAR 4096
 
-struct rc_port {
+struct scenario_port {
 	uint32_t ppid;
-	char name[RC_NAME_MAX];
+	char name[SCENARIO_NAME_MAX];
 };
 
-struct rc_map {
+struct scenario_map {
 	uint32_t vpid;
 	uint32_t ppid;
-	char name[RC_NAME_MAX];    /* the VNIC's name for reports; "" if none */
+	char name[SCENARIO_NAME_MAX];    /* the VNIC's name for reports; "" if none */
 };
 
-struct rc_template {
+struct scenario_template {
 	uint8_t id;
-	char name[RC_NAME_MAX];
+	char name[SCENARIO_NAME_MAX];
 	struct encap_template t;
 };
 
-struct rc_flow {
+struct scenario_flow {
 	uint32_t index;            /* TCAM entry */
 	struct pnic_key value;     /* already value & mask */
 	struct pnic_key mask;
@@ -67,14 +68,14 @@ struct rc_flow {
 	unsigned line;             /* where it was written */
 };
 
-struct rc_input {
+struct scenario_input {
 	char *path;                /* resolved against the config's folder */
 	uint32_t in_port;          /* PPID */
 	uint32_t loops;            /* times the file is replayed, >= 1 */
 	unsigned line;
 };
 
-struct replay_config {
+struct scenario {
 	char *file;                        /* the config's path */
 	const struct key_profile *profile; /* built-in, or &custom */
 	struct key_profile custom;
@@ -83,37 +84,37 @@ struct replay_config {
 	enum dp_parse_error_policy parse_errors;
 
 	uint32_t n_ports;
-	struct rc_port *ports;
+	struct scenario_port *ports;
 	uint32_t n_ppids;                  /* highest PPID + 1 */
 
 	uint32_t n_vpids;
 	enum vpid_unmapped_policy unmapped;
 	uint32_t n_maps;
-	struct rc_map *maps;
+	struct scenario_map *maps;
 
 	uint32_t n_templates;
-	struct rc_template *templates;
+	struct scenario_template *templates;
 
 	uint32_t n_flows;
-	struct rc_flow *flows;
+	struct scenario_flow *flows;
 
 	uint32_t n_inputs;
-	struct rc_input *inputs;
+	struct scenario_input *inputs;
 
 	char *out_dir;                     /* resolved; NULL if not given */
 };
 
 /* Load and validate the file at path. */
-int replay_config_load(const char *path, struct replay_config **out,
+int scenario_load(const char *path, struct scenario **out,
 		       struct pnic_error *err);
 /* Same from bytes; `name` is the file named in messages and relative
  * paths resolve against its folder. */
-int replay_config_parse(const char *buf, size_t len, const char *name,
-			struct replay_config **out, struct pnic_error *err);
-void replay_config_destroy(struct replay_config *c);
+int scenario_parse(const char *buf, size_t len, const char *name,
+			struct scenario **out, struct pnic_error *err);
+void scenario_destroy(struct scenario *c);
 
 /* The port name of a PPID ("" if it has none). */
-const char *replay_config_port_name(const struct replay_config *c,
+const char *scenario_port_name(const struct scenario *c,
 				    uint32_t ppid);
 
 #endif

@@ -1,4 +1,4 @@
-#include "io/replay_config.h"
+#include "io/scenario.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,7 +28,7 @@ struct ctx {
 	const char *file;
 	char *dir;                  /* folder of the config, "" if none */
 	struct pnic_error *err;
-	struct replay_config *c;
+	struct scenario *c;
 };
 
 /* ---- errors ------------------------------------------------------------ */
@@ -237,16 +237,16 @@ static int get_enum(struct ctx *x, yaml_node_t *n, const char *path,
 }
 
 static int get_name(struct ctx *x, yaml_node_t *n, const char *path,
-		    char out[RC_NAME_MAX])
+		    char out[SCENARIO_NAME_MAX])
 {
 	const char *s;
 
 	if (n->type != YAML_SCALAR_NODE)
 		return FAIL(x, n, path, "expected a name, got %s", kind_name(n));
 	s = sval(n);
-	if (!*s || strlen(s) >= RC_NAME_MAX)
+	if (!*s || strlen(s) >= SCENARIO_NAME_MAX)
 		return FAIL(x, n, path, "expected a name of 1..%d characters, got '%s'",
-			    RC_NAME_MAX - 1, s);
+			    SCENARIO_NAME_MAX - 1, s);
 	for (const char *p = s; *p; p++)
 		if (!(*p == '_' || *p == '-' || (*p >= '0' && *p <= '9') ||
 		      (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
@@ -255,7 +255,7 @@ static int get_name(struct ctx *x, yaml_node_t *n, const char *path,
 				    s);
 	if (*s >= '0' && *s <= '9')
 		return FAIL(x, n, path, "a name must not start with a digit, got '%s'", s);
-	snprintf(out, RC_NAME_MAX, "%s", s);
+	snprintf(out, SCENARIO_NAME_MAX, "%s", s);
 	return 0;
 }
 
@@ -376,7 +376,7 @@ static int get_ip(struct ctx *x, yaml_node_t *n, const char *path,
 
 /* ---- ports ------------------------------------------------------------- */
 
-static int find_port(const struct replay_config *c, const char *name)
+static int find_port(const struct scenario *c, const char *name)
 {
 	for (uint32_t i = 0; i < c->n_ports; i++)
 		if (!strcmp(c->ports[i].name, name))
@@ -384,7 +384,7 @@ static int find_port(const struct replay_config *c, const char *name)
 	return -1;
 }
 
-static bool ppid_declared(const struct replay_config *c, uint32_t ppid)
+static bool ppid_declared(const struct scenario *c, uint32_t ppid)
 {
 	for (uint32_t i = 0; i < c->n_ports; i++)
 		if (c->ports[i].ppid == ppid)
@@ -422,7 +422,7 @@ static int get_port_ref(struct ctx *x, yaml_node_t *n, const char *path,
 static int parse_ports(struct ctx *x, yaml_node_t *seq)
 {
 	static const char *const keys[] = { "ppid", "name", NULL };
-	struct replay_config *c = x->c;
+	struct scenario *c = x->c;
 	size_t n;
 	int rc;
 
@@ -441,7 +441,7 @@ static int parse_ports(struct ctx *x, yaml_node_t *seq)
 		yaml_node_t *p = node(x, seq->data.sequence.items.start[i]);
 		yaml_node_t *v;
 		char path[PATH_LEN], sub[PATH_LEN];
-		struct rc_port *port = &c->ports[i];
+		struct scenario_port *port = &c->ports[i];
 
 		snprintf(path, sizeof path, "ports[%zu]", i);
 		if ((rc = want(x, p, YAML_MAPPING_NODE, path,
@@ -458,7 +458,7 @@ static int parse_ports(struct ctx *x, yaml_node_t *seq)
 				    port->ppid);
 		v = get(x, p, "name");
 		if (v) {
-			char tmp[RC_NAME_MAX];
+			char tmp[SCENARIO_NAME_MAX];
 
 			subpath(sub, path, "name");
 			if ((rc = get_name(x, v, sub, tmp)))
@@ -517,7 +517,7 @@ static int parse_profile(struct ctx *x, yaml_node_t *n)
 		return rc;
 	snprintf(p->name, sizeof p->name, "custom");
 	if ((v = get(x, n, "name"))) {
-		char tmp[RC_NAME_MAX];
+		char tmp[SCENARIO_NAME_MAX];
 
 		if ((rc = get_name(x, v, "key_profile.name", tmp)))
 			return rc;
@@ -612,7 +612,7 @@ static int parse_tcam(struct ctx *x, yaml_node_t *n)
 static int get_map_name(struct ctx *x, yaml_node_t *e, const char *path,
 			size_t i)
 {
-	struct rc_map *m = &x->c->maps[i];
+	struct scenario_map *m = &x->c->maps[i];
 	yaml_node_t *v = get(x, e, "name");
 	char sub[PATH_LEN];
 	int rc;
@@ -634,7 +634,7 @@ static int parse_vpid_map(struct ctx *x, yaml_node_t *n)
 	static const char *const keys[] = { "n_vpids", "unmapped", "map", NULL };
 	static const char *const mkeys[] = { "vpid", "ppid", "name", NULL };
 	static const char *const pol[] = { "drop", "to_host", NULL };
-	struct replay_config *c = x->c;
+	struct scenario *c = x->c;
 	yaml_node_t *v, *map;
 	size_t nm;
 	int rc, u;
@@ -663,7 +663,7 @@ static int parse_vpid_map(struct ctx *x, yaml_node_t *n)
 		return pnic_err(x->err, ENOMEM, "out of memory");
 	for (size_t i = 0; i < nm; i++) {
 		yaml_node_t *e = node(x, map->data.sequence.items.start[i]);
-		struct rc_map *m = &c->maps[i];
+		struct scenario_map *m = &c->maps[i];
 		char path[PATH_LEN], sub[PATH_LEN];
 
 		snprintf(path, sizeof path, "vpid_map.map[%zu]", i);
@@ -704,7 +704,7 @@ static int parse_templates(struct ctx *x, yaml_node_t *seq)
 		"id", "name", "eth_dst", "eth_src", "vlan", "vlan_pcp",
 		"src_ip", "dst_ip", "ttl", "udp_src", "vni", NULL
 	};
-	struct replay_config *c = x->c;
+	struct scenario *c = x->c;
 	size_t n;
 	int rc;
 
@@ -720,7 +720,7 @@ static int parse_templates(struct ctx *x, yaml_node_t *seq)
 		return pnic_err(x->err, ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++) {
 		yaml_node_t *t = node(x, seq->data.sequence.items.start[i]);
-		struct rc_template *rt = &c->templates[i];
+		struct scenario_template *rt = &c->templates[i];
 		char path[PATH_LEN], sub[PATH_LEN];
 		uint8_t dmac[6], smac[6], sip[16], dip[16];
 		bool sv6, dv6, vlan = false;
@@ -961,7 +961,7 @@ static int match_ip(struct ctx *x, yaml_node_t *n, const char *path,
 }
 
 static int parse_match(struct ctx *x, yaml_node_t *m, const char *path,
-		       struct rc_flow *f)
+		       struct scenario_flow *f)
 {
 	const struct key_profile *prof = x->c->profile;
 	struct kp_fields val, msk;
@@ -1074,7 +1074,7 @@ static int parse_hex_key(struct ctx *x, yaml_node_t *n, const char *path,
 	return 0;
 }
 
-static int find_template(const struct replay_config *c, const char *name)
+static int find_template(const struct scenario *c, const char *name)
 {
 	for (uint32_t i = 0; i < c->n_templates; i++)
 		if (!strcmp(c->templates[i].name, name))
@@ -1090,7 +1090,7 @@ static int parse_action(struct ctx *x, yaml_node_t *n, const char *path,
 		"vlan_rewrite", "vlan_pcp", "vxlan_decap", "vxlan_encap",
 		"dec_ttl", "dscp", "count", NULL
 	};
-	struct replay_config *c = x->c;
+	struct scenario *c = x->c;
 	char sub[PATH_LEN];
 	yaml_node_t *v, *fwd, *drop, *host, *push, *pop, *rew;
 	int rc, kinds = 0;
@@ -1230,7 +1230,7 @@ static int parse_flows(struct ctx *x, yaml_node_t *seq)
 	static const char *const keys[] = {
 		"index", "match", "value", "mask", "action", NULL
 	};
-	struct replay_config *c = x->c;
+	struct scenario *c = x->c;
 	uint8_t *used;
 	uint32_t next = 0;
 	size_t n;
@@ -1251,7 +1251,7 @@ static int parse_flows(struct ctx *x, yaml_node_t *seq)
 	}
 	for (size_t i = 0; i < n; i++) {
 		yaml_node_t *e = node(x, seq->data.sequence.items.start[i]);
-		struct rc_flow *f = &c->flows[i];
+		struct scenario_flow *f = &c->flows[i];
 		char path[PATH_LEN], sub[PATH_LEN];
 		yaml_node_t *v, *m, *val, *msk;
 
@@ -1357,7 +1357,7 @@ static int check_capture(struct ctx *x, yaml_node_t *v, const char *path,
 static int parse_inputs(struct ctx *x, yaml_node_t *seq)
 {
 	static const char *const keys[] = { "pcap", "in_port", "loops", NULL };
-	struct replay_config *c = x->c;
+	struct scenario *c = x->c;
 	size_t n;
 	int rc;
 
@@ -1372,7 +1372,7 @@ static int parse_inputs(struct ctx *x, yaml_node_t *seq)
 		return pnic_err(x->err, ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++) {
 		yaml_node_t *e = node(x, seq->data.sequence.items.start[i]);
-		struct rc_input *in = &c->inputs[i];
+		struct scenario_input *in = &c->inputs[i];
 		char path[PATH_LEN], sub[PATH_LEN];
 		yaml_node_t *v;
 
@@ -1410,10 +1410,10 @@ static int parse_inputs(struct ctx *x, yaml_node_t *seq)
 
 /* The document is built here from libyaml's events, not by
  * yaml_parser_load(), so that what no config needs is refused where it
- * appears, before it costs anything: nesting deeper than RC_MAX_DEPTH
+ * appears, before it costs anything: nesting deeper than SCENARIO_MAX_DEPTH
  * (libyaml's scanner and loader take time quadratic in the depth: 100,000
- * levels cost half a minute), a list or mapping longer than RC_MAX_ITEMS,
- * a value longer than RC_MAX_SCALAR, anchors and aliases (a few bytes of
+ * levels cost half a minute), a list or mapping longer than SCENARIO_MAX_ITEMS,
+ * a value longer than SCENARIO_MAX_SCALAR, anchors and aliases (a few bytes of
  * aliases can stand for billions of nodes), tags, and a second document. */
 
 struct level {
@@ -1426,7 +1426,7 @@ struct level {
 
 struct builder {
 	struct ctx *x;
-	struct level stack[RC_MAX_DEPTH];
+	struct level stack[SCENARIO_MAX_DEPTH];
 	int depth;
 	bool had_document;
 };
@@ -1496,15 +1496,15 @@ static int check_node(const struct builder *b, const yaml_event_t *ev,
 		return refuse(b, ev, "anchor '&%s': a replay config has no anchors or aliases; write the value out",
 			      (const char *)anchor);
 	if (tag)
-		return refuse(b, ev, "tag '%s': a replay config has no tags; each field has one type (docs/config.md)",
+		return refuse(b, ev, "tag '%s': a replay config has no tags; each field has one type (docs/scenario.md)",
 			      tag_text(tag, t, sizeof t));
-	if (l && (!l->map || !l->key) && l->items >= RC_MAX_ITEMS)
+	if (l && (!l->map || !l->key) && l->items >= SCENARIO_MAX_ITEMS)
 		return refuse(b, ev, "more than %d %s; no list or mapping in a replay config is longer (flows: at most the TCAM's %d entries)",
-			      RC_MAX_ITEMS, l->map ? "keys" : "items",
+			      SCENARIO_MAX_ITEMS, l->map ? "keys" : "items",
 			      TCAM_MAX_DEPTH);
-	if (collection && b->depth == RC_MAX_DEPTH)
+	if (collection && b->depth == SCENARIO_MAX_DEPTH)
 		return refuse(b, ev, "nested more than %d deep; a replay config nests at most 5 lists and mappings",
-			      RC_MAX_DEPTH);
+			      SCENARIO_MAX_DEPTH);
 	return 0;
 }
 
@@ -1616,9 +1616,9 @@ static int add_scalar(struct builder *b, const yaml_event_t *ev)
 	if ((rc = check_node(b, ev, ev->data.scalar.anchor,
 			     ev->data.scalar.tag, false)))
 		return rc;
-	if (len > RC_MAX_SCALAR)
+	if (len > SCENARIO_MAX_SCALAR)
 		return refuse(b, ev, "a value of %zu bytes; none in a replay config is longer than %d",
-			      len, RC_MAX_SCALAR);
+			      len, SCENARIO_MAX_SCALAR);
 	/* The value is read as a C string from here on: a "\0" escape would
 	 * silently cut it. */
 	if (memchr(ev->data.scalar.value, '\0', len))
@@ -1732,7 +1732,7 @@ static int parse_root(struct ctx *x)
 		"encap_templates", "flows", "inputs", "output", NULL
 	};
 	static const char *const perr[] = { "lookup", "drop", "to_host", NULL };
-	struct replay_config *c = x->c;
+	struct scenario *c = x->c;
 	yaml_node_t *root = x->doc.n ? node(x, 1) : NULL;
 	yaml_node_t *v;
 	int rc, e;
@@ -1779,8 +1779,8 @@ static int parse_root(struct ctx *x)
 	return 0;
 }
 
-int replay_config_parse(const char *buf, size_t len, const char *name,
-			struct replay_config **out, struct pnic_error *err)
+int scenario_parse(const char *buf, size_t len, const char *name,
+			struct scenario **out, struct pnic_error *err)
 {
 	struct ctx x = { .file = name, .err = err };
 	const char *slash;
@@ -1814,11 +1814,11 @@ int replay_config_parse(const char *buf, size_t len, const char *name,
 
 free_all:
 	free(x.dir);
-	replay_config_destroy(x.c);
+	scenario_destroy(x.c);
 	return rc;
 }
 
-int replay_config_load(const char *path, struct replay_config **out,
+int scenario_load(const char *path, struct scenario **out,
 		       struct pnic_error *err)
 {
 	FILE *f = fopen(path, "rb");
@@ -1852,14 +1852,14 @@ int replay_config_load(const char *path, struct replay_config **out,
 		rc = pnic_err_at(err, EIO, path, 0, 0, "", "read error");
 		goto close_f;
 	}
-	rc = replay_config_parse(buf, len, path, out, err);
+	rc = scenario_parse(buf, len, path, out, err);
 close_f:
 	fclose(f);
 	free(buf);
 	return rc;
 }
 
-void replay_config_destroy(struct replay_config *c)
+void scenario_destroy(struct scenario *c)
 {
 	if (!c)
 		return;
@@ -1875,7 +1875,7 @@ void replay_config_destroy(struct replay_config *c)
 	free(c);
 }
 
-const char *replay_config_port_name(const struct replay_config *c,
+const char *scenario_port_name(const struct scenario *c,
 				    uint32_t ppid)
 {
 	for (uint32_t i = 0; i < c->n_ports; i++)
