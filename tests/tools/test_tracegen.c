@@ -260,23 +260,10 @@ Test(tracegen, config_input_path_quoted)
 	scenario_destroy(c);
 }
 
-static unsigned lines(const char *s)
-{
-	unsigned n = 0;
-
-	for (; *s; s++)
-		n += *s == '\n';
-	return n;
-}
-
 /* Two lines: the fault and where help is; never the whole help. */
 static void expect_usage_error(const char *fault)
 {
-	cr_assert(strstr(out, fault), "no '%s' in: %s", fault, out);
-	cr_assert(strstr(out, "\nTry 'tracegen --help' for more information.\n"),
-		  "%s", out);
-	cr_assert_null(strstr(out, "usage:"), "the help buries the fault: %s", out);
-	cr_assert_eq(lines(out), 2, "%s", out);
+	tu_expect_usage_error(out, "tracegen", fault);
 }
 
 Test(tracegen, bad_arguments_refused)

@@ -155,4 +155,30 @@ static inline int tu_bench_lines(const char *out, char *names, size_t cap)
 	return n;
 }
 
+/* Lines in s (newlines counted). */
+static inline unsigned tu_lines(const char *s)
+{
+	unsigned n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* A usage error as io/cli.h prints it: two lines, the first naming the
+ * fault (holding `fault`), the second saying where CMD's help is; never
+ * the whole help, which would bury the one line that matters. */
+static inline void tu_expect_usage_error(const char *out, const char *cmd,
+					 const char *fault)
+{
+	char try_line[128];
+
+	snprintf(try_line, sizeof try_line,
+		 "\nTry '%s --help' for more information.\n", cmd);
+	cr_assert(strstr(out, fault), "no '%s' in: %s", fault, out);
+	cr_assert(strstr(out, try_line), "no '%s' in: %s", try_line + 1, out);
+	cr_assert_null(strstr(out, "usage:"), "the help buries the fault: %s", out);
+	cr_assert_eq(tu_lines(out), 2, "%s", out);
+}
+
 #endif

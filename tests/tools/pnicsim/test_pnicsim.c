@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "tests/tools/run_tool.h"
+#include "tests/tools/tool_util.h"
 
 static int run(const char *args, char *out, size_t cap)
 {
@@ -35,15 +36,6 @@ Test(pnicsim, each_command_has_help)
 	}
 }
 
-static unsigned lines(const char *s)
-{
-	unsigned n = 0;
-
-	for (; *s; s++)
-		n += *s == '\n';
-	return n;
-}
-
 /* Two lines, the fault and where help is: the help would bury the one
  * line that matters. */
 Test(pnicsim, unknown_command_is_refused)
@@ -58,7 +50,7 @@ Test(pnicsim, unknown_command_is_refused)
 			      "Try 'pnicsim --help' for more information.\n");
 	cr_assert_eq(run("", out, sizeof out), 2);
 	cr_assert(strstr(out, "pnicsim: no command given\n"), "%s", out);
-	cr_assert_eq(lines(out), 2, "%s", out);
+	cr_assert_eq(tu_lines(out), 2, "%s", out);
 }
 
 /* "pnicsim X.Y.Z" from the VERSION file, and in a git checkout the
@@ -80,7 +72,7 @@ Test(pnicsim, version)
 	cr_assert_eq(strncmp(out, want, strlen(want)), 0, "'%s' is not '%s...'", out, want);
 	cr_assert(out[strlen(want)] == '\n' || !strncmp(out + strlen(want), " (git ", 6),
 		  "%s", out);
-	cr_assert_eq(lines(out), 1, "%s", out);
+	cr_assert_eq(tu_lines(out), 1, "%s", out);
 	cr_assert_eq(run("version", other, sizeof other), 0, "%s", other);
 	cr_assert_str_eq(other, out);
 	cr_assert_eq(run("--help", other, sizeof other), 0);
