@@ -27,6 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/frame.h"
+#include "model/proto.h"
 #include "model/tcam.h"
 #include "io/cli.h"
 #include "io/num.h"
@@ -155,134 +157,85 @@ static void make_flow(const struct opts *o, uint32_t i, struct flow *f)
 
 /* ---- packets ----------------------------------------------------------- */
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static uint32_t sum16(const uint8_t *p, size_t n, uint32_t s)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		s += (uint32_t)(p[n - 1] << 8);
-	return s;
-}
-
-static uint16_t fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
-
-/* Ethernet (+tag) + IP + L4 + payload at b; returns the length. */
-static size_t inner_frame(const struct flow *f, bool tag, unsigned payload,
-			  uint32_t seq, uint8_t *b)
+/* Ethernet (+tag) + IP + L4 + payload at the cursor, checksums filled. */
+static void inner_frame(const struct flow *f, bool tag, unsigned payload,
+			uint32_t seq, struct frame_buf *b)
 {
 	static const uint8_t dmac[6] = { 0x02, 0x00, 0x00, 0x00, 0x10, 0x01 };
-	size_t o = 12, l3, l4, l4len = (f->udp ? 8 : 20) + payload;
-	uint32_t s;
+	const uint8_t smac[6] = { 0x02, 0x00, 0x00, f->src[1], f->src[2], f->src[3] };
+	uint16_t et = f->v6 ? PROTO_ETH_P_IPV6 : PROTO_ETH_P_IPV4;
+	uint8_t proto = f->udp ? PROTO_IP_UDP : PROTO_IP_TCP;
+	uint32_t l3, l4;
 
-	memcpy(b, dmac, 6);
-	b[6] = 0x02; b[7] = 0x00; b[8] = 0x00;
-	b[9] = f->src[1]; b[10] = f->src[2]; b[11] = f->src[3];
-	if (tag) {
-		put16(b + o, 0x8100);
-		put16(b + o + 2, f->vid);
-		o += 4;
-	}
-	put16(b + o, f->v6 ? 0x86dd : 0x0800);
-	l3 = o + 2;
+	frame_eth(b, dmac, smac, tag ? PROTO_ETH_P_8021Q : et);
+	if (tag)
+		frame_vlan(b, f->vid, et);
 	if (f->v6) {
-		b[l3] = (uint8_t)(0x60 | f->tos >> 4);
-		b[l3 + 1] = (uint8_t)(f->tos << 4);
-		b[l3 + 2] = 0; b[l3 + 3] = 0;
-		put16(b + l3 + 4, (uint16_t)l4len);
-		b[l3 + 6] = f->udp ? 17 : 6;
-		b[l3 + 7] = f->ttl;
-		memcpy(b + l3 + 8, f->src, 16);
-		memcpy(b + l3 + 24, f->dst, 16);
-		l4 = l3 + 40;
+		struct frame_ipv6 h = { .tclass = f->tos, .next = proto,
+					.hop_limit = f->ttl };
+
+		memcpy(h.src, f->src, 16);
+		memcpy(h.dst, f->dst, 16);
+		l3 = frame_ipv6(b, &h);
 	} else {
-		memset(b + l3, 0, 20);
-		b[l3] = 0x45;
-		b[l3 + 1] = f->tos;
-		put16(b + l3 + 2, (uint16_t)(20 + l4len));
-		put16(b + l3 + 4, (uint16_t)seq);
-		put16(b + l3 + 6, 0x4000);
-		b[l3 + 8] = f->ttl;
-		b[l3 + 9] = f->udp ? 17 : 6;
-		memcpy(b + l3 + 12, f->src, 4);
-		memcpy(b + l3 + 16, f->dst, 4);
-		put16(b + l3 + 10, fold(sum16(b + l3, 20, 0)));
-		l4 = l3 + 20;
+		struct frame_ipv4 h = { .tos = f->tos, .id = (uint16_t)seq,
+					.frag = PROTO_IPV4_DF, .ttl = f->ttl,
+					.proto = proto };
+
+		memcpy(h.src, f->src, 4);
+		memcpy(h.dst, f->dst, 4);
+		l3 = frame_ipv4(b, &h);
 	}
-	put16(b + l4, f->sport);
-	put16(b + l4 + 2, f->dport);
 	if (f->udp) {
-		put16(b + l4 + 4, (uint16_t)l4len);
-		put16(b + l4 + 6, 0);
+		l4 = frame_udp(b, f->sport, f->dport);
 	} else {
-		memset(b + l4 + 4, 0, 16);
-		b[l4 + 4] = (uint8_t)(seq >> 24); b[l4 + 5] = (uint8_t)(seq >> 16);
-		b[l4 + 6] = (uint8_t)(seq >> 8); b[l4 + 7] = (uint8_t)seq;
-		b[l4 + 12] = 5 << 4;
-		b[l4 + 13] = seq == 0 ? 0x02 : 0x10;   /* SYN, then ACK */
-		put16(b + l4 + 14, 65535);
+		struct frame_tcp h = { .sport = f->sport, .dport = f->dport,
+				       .seq = seq, .window = 65535,
+				       /* SYN, then ACK */
+				       .flags = seq == 0 ? PROTO_TCP_SYN : PROTO_TCP_ACK };
+
+		l4 = frame_tcp(b, &h);
 	}
 	for (unsigned i = 0; i < payload; i++)
-		b[l4 + (f->udp ? 8 : 20) + i] = (uint8_t)(seq + i);
-	/* L4 checksum over the pseudo-header */
+		frame_u8(b, (uint8_t)(seq + i));
+	if (f->udp)
+		frame_udp_end(b, l4);
 	if (f->v6)
-		s = sum16(b + l3 + 8, 32, 0);
+		frame_ipv6_end(b, l3);
 	else
-		s = sum16(b + l3 + 12, 8, 0);
-	s += (f->udp ? 17 : 6) + (uint32_t)l4len;
-	s = sum16(b + l4, l4len, s);
-	put16(b + l4 + (f->udp ? 6 : 16), fold(s) ? fold(s) : 0xffff);
-	return l4 + l4len;
+		frame_ipv4_end(b, l3, true);
+	frame_l4_csum(b, l3, l4);
 }
 
+/* The packet into b (2048 bytes); returns its length. */
 static size_t make_packet(const struct flow *f, unsigned payload,
-			  uint32_t seq, uint8_t *b)
+			  uint32_t seq, uint8_t *buf)
 {
 	static const uint8_t odmac[6] = { 0x02, 0x00, 0x00, 0x00, 0x20, 0x01 };
 	static const uint8_t osmac[6] = { 0x02, 0x00, 0x00, 0x00, 0x20, 0x02 };
-	size_t in_len, o;
+	struct frame_ipv4 ip = { .frag = PROTO_IPV4_DF, .ttl = PROTO_IP_TTL_DEFAULT,
+				 .proto = PROTO_IP_UDP };
+	struct frame_buf b;
+	uint32_t l3, l4;
 
-	if (!f->vxlan)
-		return inner_frame(f, f->vlan, payload, seq, b);
-	/* outer Ethernet (+tag) / IPv4 / UDP 4789 / VXLAN / inner frame */
-	o = 12 + (f->vlan ? 4 : 0) + 2;
-	in_len = inner_frame(f, false, payload, seq, b + o + 20 + 8 + 8);
-	memcpy(b, odmac, 6);
-	memcpy(b + 6, osmac, 6);
-	if (f->vlan) {
-		put16(b + 12, 0x8100);
-		put16(b + 14, f->vid);
+	frame_init(&b, buf, 2048);
+	if (!f->vxlan) {
+		inner_frame(f, f->vlan, payload, seq, &b);
+		return b.n;
 	}
-	put16(b + o - 2, 0x0800);
-	memset(b + o, 0, 20);
-	b[o] = 0x45;
-	put16(b + o + 2, (uint16_t)(20 + 8 + 8 + in_len));
-	put16(b + o + 6, 0x4000);
-	b[o + 8] = 64;
-	b[o + 9] = 17;
-	memcpy(b + o + 12, f->osrc, 4);
-	memcpy(b + o + 16, f->odst, 4);
-	put16(b + o + 10, fold(sum16(b + o, 20, 0)));
-	put16(b + o + 20, f->osport);
-	put16(b + o + 22, 4789);
-	put16(b + o + 24, (uint16_t)(8 + 8 + in_len));
-	put16(b + o + 26, 0);
-	memset(b + o + 28, 0, 8);
-	b[o + 28] = 0x08;
-	b[o + 32] = (uint8_t)(f->vni >> 16);
-	b[o + 33] = (uint8_t)(f->vni >> 8);
-	b[o + 34] = (uint8_t)f->vni;
-	return o + 36 + in_len;
+	/* outer Ethernet (+tag) / IPv4 / UDP 4789 / VXLAN / inner frame */
+	frame_eth(&b, odmac, osmac, f->vlan ? PROTO_ETH_P_8021Q : PROTO_ETH_P_IPV4);
+	if (f->vlan)
+		frame_vlan(&b, f->vid, PROTO_ETH_P_IPV4);
+	memcpy(ip.src, f->osrc, 4);
+	memcpy(ip.dst, f->odst, 4);
+	l3 = frame_ipv4(&b, &ip);
+	l4 = frame_udp(&b, f->osport, PROTO_UDP_VXLAN);
+	frame_vxlan(&b, f->vni);
+	inner_frame(f, false, payload, seq, &b);
+	frame_udp_end(&b, l4);
+	frame_ipv4_end(&b, l3, true);
+	return b.n;
 }
 
 /* ---- YAML -------------------------------------------------------------- */
