@@ -43,7 +43,6 @@
 /* ---- IPv4 (RFC 791), IPv6 (RFC 8200) and their extensions ------------- */
 
 #define PROTO_IPV4_HLEN       20       /* without options */
-#define PROTO_IPV4_VERSION_IHL5 0x45   /* version 4, no options */
 #define PROTO_IPV4_DF        0x4000    /* the flags-and-offset word's bits */
 #define PROTO_IPV4_MF        0x2000
 #define PROTO_IPV4_FRAG_OFF  0x1fff    /* in 8-byte units */

@@ -533,9 +533,9 @@ static int write_trace(const struct opts *o, struct flow *flows,
 		uint64_t ts = 1700000000000000000ull + (uint64_t)((double)p * 1e9 / o->rate);
 
 		/* Short frames are padded to the 60-byte Ethernet minimum. */
-		if (n < 60) {
-			memset(frame + n, 0, 60 - n);
-			n = 60;
+		if (n < PROTO_ETH_MIN_FRAME) {
+			memset(frame + n, 0, PROTO_ETH_MIN_FRAME - n);
+			n = PROTO_ETH_MIN_FRAME;
 		}
 		pcap_out_write(w, frame, (uint32_t)n, (uint32_t)n, ts);
 	}
