@@ -9,7 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define ETH_HLEN 14
+#include "model/frame.h"
+#include "model/proto.h"
+
 #define LINKTYPE_RAW_NUM 101   /* LINKTYPE_RAW as written in files */
 
 /* How a link type becomes Ethernet. */
@@ -204,8 +206,8 @@ static uint8_t *synth_buf(struct pcap_in *in, uint32_t n)
 static uint16_t ethertype_from_ip(const uint8_t *ip, uint32_t caplen)
 {
 	if (caplen >= 1 && ip[0] >> 4 == 6)
-		return 0x86dd;
-	return 0x0800;
+		return PROTO_ETH_P_IPV6;
+	return PROTO_ETH_P_IPV4;
 }
 
 /* AF_INET is 2 everywhere; AF_INET6 is 10 (Linux), 24 (NetBSD, OpenBSD),
@@ -213,8 +215,8 @@ static uint16_t ethertype_from_ip(const uint8_t *ip, uint32_t caplen)
 static int af_ethertype(uint32_t af)
 {
 	switch (af) {
-	case 2:                           return 0x0800;
-	case 10: case 24: case 28: case 30: return 0x86dd;
+	case 2:                           return PROTO_ETH_P_IPV4;
+	case 10: case 24: case 28: case 30: return PROTO_ETH_P_IPV6;
 	default:                          return -1;
 	}
 }
@@ -239,20 +241,18 @@ static int wrap(struct pcap_in *in, struct pcap_in_pkt *pkt,
 		const uint8_t *payload, uint32_t caplen, uint32_t len,
 		uint16_t ethertype, const uint8_t *src)
 {
-	uint8_t *b = synth_buf(in, caplen + ETH_HLEN);
+	uint8_t *b = synth_buf(in, caplen + PROTO_ETH_HLEN);
+	struct frame_buf f;
 
 	if (!b)
 		return -ENOMEM;
-	memcpy(b, synth_dst, 6);
-	memcpy(b + 6, src ? src : synth_src, 6);
-	b[12] = ethertype >> 8;
-	b[13] = ethertype & 0xff;
-	if (caplen)
-		memcpy(b + ETH_HLEN, payload, caplen);
+	frame_init(&f, b, caplen + PROTO_ETH_HLEN);
+	frame_eth(&f, synth_dst, src ? src : synth_src, ethertype);
+	frame_bytes(&f, payload, caplen);
 	pkt->frame = b;
-	pkt->caplen = caplen + ETH_HLEN;
+	pkt->caplen = f.n;
 	/* A (damaged) record may claim a wire length near 4 GiB. */
-	pkt->len = len > UINT32_MAX - ETH_HLEN ? UINT32_MAX : len + ETH_HLEN;
+	pkt->len = len > UINT32_MAX - PROTO_ETH_HLEN ? UINT32_MAX : len + PROTO_ETH_HLEN;
 	return 0;
 }
 
@@ -282,9 +282,9 @@ static int normalise(struct pcap_in *in, const uint8_t *d, uint32_t caplen,
 		return wrap(in, pkt, d, caplen, len,
 			    ethertype_from_ip(d, caplen), NULL);
 	case LINK_IPV4:
-		return wrap(in, pkt, d, caplen, len, 0x0800, NULL);
+		return wrap(in, pkt, d, caplen, len, PROTO_ETH_P_IPV4, NULL);
 	case LINK_IPV6:
-		return wrap(in, pkt, d, caplen, len, 0x86dd, NULL);
+		return wrap(in, pkt, d, caplen, len, PROTO_ETH_P_IPV6, NULL);
 	case LINK_NULL:
 		if (caplen < 4)
 			return wrap_short(in, pkt, len, 4);

@@ -3,15 +3,18 @@
  *
  * Loading parses, resolves and validates everything before anything runs:
  * the key profile, the TCAM depth, the ports (PPIDs), the VPID map, the
- * VXLAN encap templates (built into header bytes here), the flow entries
+ * VXLAN encap templates (their fields, built into header bytes by the
+ * encap block, model/encap.h), the flow entries
  * (field-wise matches packed into keys with the profile, or raw hex
  * value/mask; actions) and the inputs.  Every refusal names the file, the
  * line and column, the field path (e.g. "flows[3].match.src_ip") and what
  * was expected.  Unknown keys are refused, so a typo never passes.  The
- * YAML is read event by event, and what no config needs (a second
+ * YAML is read event by event, and what no scenario needs (a second
  * document, tags, anchors and aliases, nesting or lengths past the
- * SCENARIO_MAX_* bounds below) is refused where it appears, so any file costs time linear
- * in its size.  Every number goes through num_parse_u64() (io/num.h).
+ * SCENARIO_MAX_* bounds below) is refused where it appears, so any file
+ * costs time linear in its size.  Every number goes through
+ * num_parse_u64() (io/num.h).  The reader is one file per top-level
+ * section (io/scenario-private.h).
  *
  * The result is a plain C struct that the core's blocks can be filled
  * from; it owns its arrays, and scenario_destroy() frees them.
@@ -34,8 +37,8 @@
 
 #define SCENARIO_NAME_MAX 32
 
-/* Bounds no valid config comes near, refused where they are crossed so
- * that a broken or hostile file costs little: nesting (a config nests 5
+/* Bounds no valid scenario comes near, refused where they are crossed so
+ * that a broken or hostile file costs little: nesting (a scenario nests 5
  * lists and mappings deep), items of one list or keys of one mapping (the
  * longest list is flows, at most the TCAM's depth), bytes of one value
  * (the longest is a path). */
@@ -69,14 +72,14 @@ struct scenario_flow {
 };
 
 struct scenario_input {
-	char *path;                /* resolved against the config's folder */
+	char *path;                /* resolved against the scenario's folder */
 	uint32_t in_port;          /* PPID */
 	uint32_t loops;            /* times the file is replayed, >= 1 */
 	unsigned line;
 };
 
 struct scenario {
-	char *file;                        /* the config's path */
+	char *file;                        /* the scenario's path */
 	const struct key_profile *profile; /* built-in, or &custom */
 	struct key_profile custom;
 	uint32_t tcam_depth;
@@ -106,15 +109,14 @@ struct scenario {
 
 /* Load and validate the file at path. */
 int scenario_load(const char *path, struct scenario **out,
-		       struct pnic_error *err);
+		  struct pnic_error *err);
 /* Same from bytes; `name` is the file named in messages and relative
  * paths resolve against its folder. */
 int scenario_parse(const char *buf, size_t len, const char *name,
-			struct scenario **out, struct pnic_error *err);
+		   struct scenario **out, struct pnic_error *err);
 void scenario_destroy(struct scenario *c);
 
 /* The port name of a PPID ("" if it has none). */
-const char *scenario_port_name(const struct scenario *c,
-				    uint32_t ppid);
+const char *scenario_port_name(const struct scenario *c, uint32_t ppid);
 
 #endif

@@ -2,11 +2,8 @@
 
 #include <string.h>
 
-#define ETH_HLEN 14
-#define VLAN_HLEN 4
-#define IPV4_HLEN 20
-#define IPV6_HLEN 40
-#define TPID_8021Q 0x8100
+#include "model/proto.h"
+
 #define MAX_IP_LEN 65535u
 
 static uint16_t rd16(const uint8_t *p)
@@ -146,7 +143,7 @@ static enum editor_status plan_edits(const struct pnic_action *a,
 			return EDIT_NOT_VXLAN;
 		h = &pr->inner;
 		if (!(h->have & HDR_ETH) || h->l2_off == 0 ||
-		    (uint32_t)h->l2_off + ETH_HLEN > len)
+		    (uint32_t)h->l2_off + PROTO_ETH_HLEN > len)
 			return EDIT_SHORT_FRAME;
 		pl->strip = h->l2_off;
 		/* Bytes after the outer IP packet (Ethernet padding, a captured
@@ -154,7 +151,7 @@ static enum editor_status plan_edits(const struct pnic_action *a,
 		if ((pr->outer.have & (HDR_IPV4 | HDR_IPV6)) &&
 		    (uint32_t)pr->outer.l3_off + pr->outer.ip_total_len < len &&
 		    (uint32_t)pr->outer.l3_off + pr->outer.ip_total_len >=
-		    (uint32_t)h->l2_off + ETH_HLEN)
+		    (uint32_t)h->l2_off + PROTO_ETH_HLEN)
 			len = pr->outer.l3_off + pr->outer.ip_total_len;
 	}
 	pl->h = h;
@@ -168,8 +165,8 @@ static enum editor_status plan_edits(const struct pnic_action *a,
 		if (!(h->have & (HDR_IPV4 | HDR_IPV6)))
 			return EDIT_NOT_IP;
 		pl->ipv6 = !(h->have & HDR_IPV4);
-		if (h->l3_off < h->l2_off + ETH_HLEN ||
-		    (uint32_t)h->l3_off + (pl->ipv6 ? IPV6_HLEN : IPV4_HLEN) > len)
+		if (h->l3_off < h->l2_off + PROTO_ETH_HLEN ||
+		    (uint32_t)h->l3_off + (pl->ipv6 ? PROTO_IPV6_HLEN : PROTO_IPV4_HLEN) > len)
 			return EDIT_SHORT_FRAME;
 		ip = buf + h->l3_off;
 		if ((ip[0] >> 4) != (pl->ipv6 ? 6 : 4))
@@ -181,21 +178,21 @@ static enum editor_status plan_edits(const struct pnic_action *a,
 
 	pl->vlan_op = a->vlan_op;
 	if (a->vlan_op != VLAN_OP_NONE) {
-		if (!(h->have & HDR_ETH) || pl->l2 + ETH_HLEN > cur)
+		if (!(h->have & HDR_ETH) || pl->l2 + PROTO_ETH_HLEN > cur)
 			return EDIT_SHORT_FRAME;
 		if (a->vlan_op == VLAN_OP_REWRITE && h->n_vlans == 0)
 			pl->vlan_op = VLAN_OP_PUSH;
 		if (pl->vlan_op == VLAN_OP_PUSH) {
 			if (h->n_vlans >= 2)
 				return EDIT_VLAN_FULL;
-			cur += VLAN_HLEN;
+			cur += PROTO_VLAN_HLEN;
 		} else {
 			if (h->n_vlans == 0)
 				return EDIT_NO_VLAN;
-			if (pl->l2 + ETH_HLEN + VLAN_HLEN > cur)
+			if (pl->l2 + PROTO_ETH_HLEN + PROTO_VLAN_HLEN > cur)
 				return EDIT_SHORT_FRAME;
 			if (pl->vlan_op == VLAN_OP_POP)
-				cur -= VLAN_HLEN;
+				cur -= PROTO_VLAN_HLEN;
 		}
 	}
 
@@ -204,12 +201,12 @@ static enum editor_status plan_edits(const struct pnic_action *a,
 			return EDIT_NO_TEMPLATE;
 		if (encap_template_layout(tpl, &pl->lay, NULL) < 0)
 			return EDIT_BAD_TEMPLATE;
-		if (!(h->have & HDR_ETH) || pl->l2 + ETH_HLEN > cur)
+		if (!(h->have & HDR_ETH) || pl->l2 + PROTO_ETH_HLEN > cur)
 			return EDIT_SHORT_FRAME;
 		cur += tpl->len;
 		/* The outer IPv4 total length / IPv6 payload length are 16 bits
 		 * (the UDP length is never larger than either). */
-		if (cur - pl->lay.l3_off - (pl->lay.ipv6 ? IPV6_HLEN : 0) >
+		if (cur - pl->lay.l3_off - (pl->lay.ipv6 ? PROTO_IPV6_HLEN : 0) >
 		    MAX_IP_LEN)
 			return EDIT_NO_ROOM;
 	}
@@ -260,13 +257,13 @@ static uint32_t apply_vlan(const struct pnic_action *a,
 
 	switch (pl->vlan_op) {
 	case VLAN_OP_PUSH:
-		memmove(tag + VLAN_HLEN, tag, len - (pl->l2 + 12));
-		wr16(tag, TPID_8021Q);
+		memmove(tag + PROTO_VLAN_HLEN, tag, len - (pl->l2 + 12));
+		wr16(tag, PROTO_ETH_P_8021Q);
 		wr16(tag + 2, a->vlan_tci);
-		return len + VLAN_HLEN;
+		return len + PROTO_VLAN_HLEN;
 	case VLAN_OP_POP:
-		memmove(tag, tag + VLAN_HLEN, len - (pl->l2 + 12 + VLAN_HLEN));
-		return len - VLAN_HLEN;
+		memmove(tag, tag + PROTO_VLAN_HLEN, len - (pl->l2 + 12 + PROTO_VLAN_HLEN));
+		return len - PROTO_VLAN_HLEN;
 	case VLAN_OP_REWRITE:
 		wr16(tag + 2, a->vlan_tci);
 		return len;
@@ -300,10 +297,10 @@ static uint32_t apply_encap(const struct encap_template *tpl,
 	} else {
 		uint32_t sum, ulen = n - lay->l4_off;
 		uint8_t ph[8] = { 0, 0, (uint8_t)(ulen >> 8), (uint8_t)ulen,
-				  0, 0, 0, 17 };
+				  0, 0, 0, PROTO_IP_UDP };
 		uint16_t c;
 
-		wr16(ip + 4, (uint16_t)(n - lay->l3_off - IPV6_HLEN));
+		wr16(ip + 4, (uint16_t)(n - lay->l3_off - PROTO_IPV6_HLEN));
 		sum = csum_add(0, ip + 8, 32);   /* source, destination */
 		sum = csum_add(sum, ph, 8);
 		sum = csum_add(sum, udp, ulen);

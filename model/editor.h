@@ -43,7 +43,7 @@
 #include <stdint.h>
 
 #include "model/action.h"
-#include "model/action_ram.h"
+#include "model/encap.h"
 #include "model/parser.h"
 
 /* Why an edit was refused; editor_apply() returns the negated value. */

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "model/proto.h"
+
 static inline uint64_t be64(const uint8_t *p)
 {
 	uint64_t v;
@@ -28,7 +30,7 @@ static inline void field_value(const struct parse_result *r, uint16_t in_port,
 		*lo = in_port;
 		break;
 	case KP_VLAN_VID:
-		*lo = h->n_vlans ? h->vlan_tci[0] & 0x0fff : 0;
+		*lo = h->n_vlans ? h->vlan_tci[0] & PROTO_VLAN_VID_MASK : 0;
 		break;
 	case KP_ETHERTYPE:
 		*lo = h->ethertype;

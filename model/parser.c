@@ -3,6 +3,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "model/proto.h"
+
 /* Two bounds govern every header:
  *  - `cap`: the captured bytes.  Nothing is read at or past it; a header
  *    that does not fit gives a TRUNC_* status.
@@ -16,52 +18,8 @@
  * which set `end`, check their own length fields).  `depth` advances only
  * when a header has been accepted whole, so it never exceeds `cap`, and a
  * layer's HDR_* flag and fields are set only when its header was
- * accepted. */
-
-#define ETH_HLEN        14
-#define VLAN_HLEN        4
-#define IPV4_HLEN       20
-#define IPV6_HLEN       40
-#define TCP_HLEN        20
-#define UDP_HLEN         8
-#define ICMP_HLEN        8
-#define VXLAN_HLEN       8
-#define GENEVE_HLEN      8
-#define GRE_HLEN         4
-#define GRE_SRE_HLEN     4
-#define ARP_FIXED_HLEN   8
-#define FRAG_HLEN        8
-#define AH_MIN_HLEN     12
-
-#define ETH_P_IPV4   0x0800
-#define ETH_P_ARP    0x0806
-#define ETH_P_RARP   0x8035
-#define ETH_P_IPV6   0x86dd
-#define ETH_P_TEB    0x6558   /* transparent Ethernet bridging */
-#define ETH_P_8021Q  0x8100
-#define ETH_P_8021AD 0x88a8
-#define ETH_P_QINQ1  0x9100   /* pre-standard QinQ */
-
-#define PROTO_HOPOPTS   0
-#define PROTO_ICMP      1
-#define PROTO_TCP       6
-#define PROTO_UDP      17
-#define PROTO_ROUTING  43
-#define PROTO_FRAGMENT 44
-#define PROTO_GRE      47
-#define PROTO_AH       51
-#define PROTO_ICMPV6   58
-#define PROTO_DSTOPTS  60
-
-#define UDP_PORT_VXLAN  4789
-#define UDP_PORT_GENEVE 6081
-
-/* GRE flags and version, the first 16 bits of its header. */
-#define GRE_C        0x8000   /* checksum present */
-#define GRE_R        0x4000   /* routing present (RFC 1701) */
-#define GRE_K        0x2000   /* key present */
-#define GRE_S        0x1000   /* sequence number present */
-#define GRE_VERSION  0x0007
+ * accepted.  Header lengths, ethertypes, protocol numbers, ports and
+ * flag bits are model/proto.h's. */
 
 /* A longer chain is refused: real stacks send a few at most, and a hardware
  * parser walks a bounded number of stages. */
@@ -96,7 +54,7 @@ static inline uint32_t rd24(const uint8_t *p)
 
 static inline int is_vlan_tpid(uint16_t t)
 {
-	return t == ETH_P_8021Q || t == ETH_P_8021AD || t == ETH_P_QINQ1;
+	return t == PROTO_ETH_P_8021Q || t == PROTO_ETH_P_8021AD || t == PROTO_ETH_P_QINQ1;
 }
 
 /* Which families walk a protocol number as an extension header: IPv6 its
@@ -106,11 +64,11 @@ static inline int is_vlan_tpid(uint16_t t)
 #define EXT_IPV6 2u
 
 static const uint8_t ext_family[256] = {
-	[PROTO_HOPOPTS]  = EXT_IPV6,
-	[PROTO_ROUTING]  = EXT_IPV6,
-	[PROTO_FRAGMENT] = EXT_IPV6,
-	[PROTO_DSTOPTS]  = EXT_IPV6,
-	[PROTO_AH]       = EXT_IPV4 | EXT_IPV6,
+	[PROTO_IP_HOPOPTS]  = EXT_IPV6,
+	[PROTO_IP_ROUTING]  = EXT_IPV6,
+	[PROTO_IP_FRAGMENT] = EXT_IPV6,
+	[PROTO_IP_DSTOPTS]  = EXT_IPV6,
+	[PROTO_IP_AH]       = EXT_IPV4 | EXT_IPV6,
 };
 
 /* A length field was accepted: what follows ends at `end`. */
@@ -153,7 +111,7 @@ static enum parse_status parse_udp(struct cursor *c, struct pkt_hdrs *h,
 	enum parse_status st;
 	uint32_t ulen;
 
-	st = span(c, off + UDP_HLEN, PARSE_BAD_IP_LEN, PARSE_TRUNC_L4);
+	st = span(c, off + PROTO_UDP_HLEN, PARSE_BAD_IP_LEN, PARSE_TRUNC_L4);
 	if (st != PARSE_OK)
 		return st;
 	ulen = rd16(p + 4);
@@ -161,10 +119,10 @@ static enum parse_status parse_udp(struct cursor *c, struct pkt_hdrs *h,
 	 * length below 8 wraps around); the exceptions are rare.  RFC 2675: a
 	 * jumbogram's UDP length is 0, and the IP packet, longer than 16 bits
 	 * can say, measures it. */
-	if (ulen - UDP_HLEN > c->end - off - UDP_HLEN) {
+	if (ulen - PROTO_UDP_HLEN > c->end - off - PROTO_UDP_HLEN) {
 		if (ulen == 0 && c->end - off > 0xffff)
 			ulen = c->end - off;
-		else if (ulen >= UDP_HLEN && (h->have & HDR_FRAG))
+		else if (ulen >= PROTO_UDP_HLEN && (h->have & HDR_FRAG))
 			ulen = c->end - off;
 		else
 			return PARSE_BAD_L4;
@@ -185,12 +143,12 @@ static enum parse_status parse_l4(struct cursor *c, struct pkt_hdrs *h,
 	uint32_t hlen;
 
 	switch (h->ip_proto) {
-	case PROTO_TCP:
-		st = span(c, off + TCP_HLEN, PARSE_BAD_IP_LEN, PARSE_TRUNC_L4);
+	case PROTO_IP_TCP:
+		st = span(c, off + PROTO_TCP_HLEN, PARSE_BAD_IP_LEN, PARSE_TRUNC_L4);
 		if (st != PARSE_OK)
 			return st;
 		hlen = (uint32_t)(p[12] >> 4) * 4;
-		if (hlen < TCP_HLEN)
+		if (hlen < PROTO_TCP_HLEN)
 			return PARSE_BAD_L4;
 		st = span(c, off + hlen, PARSE_BAD_L4, PARSE_TRUNC_L4);
 		if (st != PARSE_OK)
@@ -200,17 +158,17 @@ static enum parse_status parse_l4(struct cursor *c, struct pkt_hdrs *h,
 		h->l4_dport = rd16(p + 2);
 		h->tcp_flags = p[13];
 		break;
-	case PROTO_UDP:
-		hlen = UDP_HLEN;
+	case PROTO_IP_UDP:
+		hlen = PROTO_UDP_HLEN;
 		st = parse_udp(c, h, off);
 		if (st != PARSE_OK)
 			return st;
 		break;
-	case PROTO_ICMP:
-	case PROTO_ICMPV6:
+	case PROTO_IP_ICMP:
+	case PROTO_IP_ICMPV6:
 		/* Every ICMP message has the 8-byte header; type and code go
 		 * where the key builder looks for ports. */
-		hlen = ICMP_HLEN;
+		hlen = PROTO_ICMP_HLEN;
 		st = span(c, off + hlen, PARSE_BAD_IP_LEN, PARSE_TRUNC_L4);
 		if (st != PARSE_OK)
 			return st;
@@ -250,17 +208,17 @@ static enum parse_status parse_ipv4(struct cursor *c, struct pkt_hdrs *h,
 	const uint8_t *p = c->p + off;
 	uint32_t ihl, tot, frag;
 
-	if (off + IPV4_HLEN > c->cap)
+	if (off + PROTO_IPV4_HLEN > c->cap)
 		return PARSE_TRUNC_L3;
 	if (p[0] >> 4 != 4)
 		return PARSE_BAD_IP_VERSION;
 	ihl = (uint32_t)(p[0] & 0x0f) * 4;
-	if (ihl < IPV4_HLEN)
+	if (ihl < PROTO_IPV4_HLEN)
 		return PARSE_BAD_IHL;
 	tot = rd16(p + 2);
 	if (tot == 0 && c->end >= BIG_FRAME)
 		tot = c->end - off;
-	else if (tot < IPV4_HLEN || off + tot > c->end)
+	else if (tot < PROTO_IPV4_HLEN || off + tot > c->end)
 		return PARSE_BAD_IP_LEN;
 	if (ihl > tot)
 		return PARSE_BAD_IHL;
@@ -276,7 +234,7 @@ static enum parse_status parse_ipv4(struct cursor *c, struct pkt_hdrs *h,
 	map_ipv4(h->src_ip, p + 12);
 	map_ipv4(h->dst_ip, p + 16);
 	frag = rd16(p + 6);
-	mark_fragment(h, frag & 0x1fff, frag & 0x2000);
+	mark_fragment(h, frag & PROTO_IPV4_FRAG_OFF, frag & PROTO_IPV4_MF);
 	c->depth = off + ihl;
 	set_end(c, off + tot);
 	return PARSE_OK;
@@ -289,26 +247,26 @@ static enum parse_status parse_ipv6(struct cursor *c, struct pkt_hdrs *h,
 	const uint8_t *p = c->p + off;
 	uint32_t plen;
 
-	if (off + IPV6_HLEN > c->cap)
+	if (off + PROTO_IPV6_HLEN > c->cap)
 		return PARSE_TRUNC_L3;
 	if (p[0] >> 4 != 6)
 		return PARSE_BAD_IP_VERSION;
 	plen = rd16(p + 4);
 	if (plen == 0 && c->end >= BIG_FRAME)
-		plen = c->end - off - IPV6_HLEN;
-	else if (off + IPV6_HLEN + plen > c->end)
+		plen = c->end - off - PROTO_IPV6_HLEN;
+	else if (off + PROTO_IPV6_HLEN + plen > c->end)
 		return PARSE_BAD_IP_LEN;
 
 	h->have |= HDR_IPV6;
 	h->l3_off = (uint16_t)off;
 	h->tos = (uint8_t)((p[0] & 0x0f) << 4 | p[1] >> 4);
-	h->ip_total_len = (uint16_t)(rd16(p + 4) + IPV6_HLEN);
+	h->ip_total_len = (uint16_t)(rd16(p + 4) + PROTO_IPV6_HLEN);
 	h->ttl = p[7];
 	memcpy(h->src_ip, p + 8, 16);
 	memcpy(h->dst_ip, p + 24, 16);
 	h->ip_proto = p[6];
-	c->depth = off + IPV6_HLEN;
-	set_end(c, off + IPV6_HLEN + plen);
+	c->depth = off + PROTO_IPV6_HLEN;
+	set_end(c, off + PROTO_IPV6_HLEN + plen);
 	return PARSE_OK;
 }
 
@@ -317,9 +275,9 @@ static enum parse_status parse_ipv6(struct cursor *c, struct pkt_hdrs *h,
  * others count 8-byte units less 1 (RFC 8200). */
 static inline uint32_t ext_len(uint8_t nh, const uint8_t *e)
 {
-	if (nh == PROTO_FRAGMENT)
-		return FRAG_HLEN;
-	if (nh == PROTO_AH)
+	if (nh == PROTO_IP_FRAGMENT)
+		return PROTO_IPV6_FRAG_HLEN;
+	if (nh == PROTO_IP_AH)
 		return ((uint32_t)e[1] + 2) * 4;
 	return ((uint32_t)e[1] + 1) * 8;
 }
@@ -345,14 +303,14 @@ static enum parse_status parse_ext(struct cursor *c, struct pkt_hdrs *h,
 		if (n_ext == MAX_EXT)
 			return PARSE_TOO_MANY_EXT;
 		/* RFC 8200: hop-by-hop options only right after the header. */
-		if (nh == PROTO_HOPOPTS && n_ext != 0)
+		if (nh == PROTO_IP_HOPOPTS && n_ext != 0)
 			return PARSE_BAD_EXT;
 		st = span(c, pos + 2, PARSE_BAD_IP_LEN, PARSE_TRUNC_EXT);
 		if (st != PARSE_OK)
 			return st;
 		elen = ext_len(nh, e);
 		/* AH holds at least next header, length, SPI and sequence. */
-		if (nh == PROTO_AH && elen < AH_MIN_HLEN)
+		if (nh == PROTO_IP_AH && elen < PROTO_AH_MIN_HLEN)
 			return PARSE_BAD_EXT;
 		st = span(c, pos + elen, PARSE_BAD_IP_LEN, PARSE_TRUNC_EXT);
 		if (st != PARSE_OK)
@@ -360,7 +318,7 @@ static enum parse_status parse_ext(struct cursor *c, struct pkt_hdrs *h,
 		n_ext++;
 		pos += elen;
 		c->depth = pos;
-		if (nh == PROTO_FRAGMENT)
+		if (nh == PROTO_IP_FRAGMENT)
 			mark_fragment(h, rd16(e + 2) & 0xfff8u, e[3] & 1u);
 		nh = e[0];
 		h->ip_proto = nh;
@@ -388,12 +346,12 @@ static enum parse_status parse_arp(struct cursor *c, struct pkt_hdrs *h,
 	enum parse_status st;
 	uint32_t alen;
 
-	st = span_l2(c, off + ARP_FIXED_HLEN, PARSE_TRUNC_L3);
+	st = span_l2(c, off + PROTO_ARP_FIXED_HLEN, PARSE_TRUNC_L3);
 	if (st != PARSE_OK)
 		return st;
 	/* 28 bytes for Ethernet/IPv4: fixed part, then two hardware and two
 	 * protocol addresses. */
-	alen = ARP_FIXED_HLEN + 2u * (p[4] + p[5]);
+	alen = PROTO_ARP_FIXED_HLEN + 2u * (p[4] + p[5]);
 	st = span_l2(c, off + alen, PARSE_TRUNC_L3);
 	if (st != PARSE_OK)
 		return st;
@@ -412,20 +370,20 @@ static enum parse_status parse_l2(struct cursor *c, struct pkt_hdrs *h,
 	enum parse_status st;
 	uint16_t et;
 
-	st = span_l2(c, off + ETH_HLEN, PARSE_TRUNC_L2);
+	st = span_l2(c, off + PROTO_ETH_HLEN, PARSE_TRUNC_L2);
 	if (st != PARSE_OK)
 		return st;
 	h->have |= HDR_ETH;
 	h->l2_off = (uint16_t)off;
 	et = rd16(p + off + 12);
-	off += ETH_HLEN;
+	off += PROTO_ETH_HLEN;
 	c->depth = off;
 	while (is_vlan_tpid(et)) {
 		if (h->n_vlans == MAX_VLANS) {
 			h->ethertype = et;
 			return PARSE_TOO_MANY_TAGS;
 		}
-		st = span_l2(c, off + VLAN_HLEN, PARSE_TRUNC_L2);
+		st = span_l2(c, off + PROTO_VLAN_HLEN, PARSE_TRUNC_L2);
 		if (st != PARSE_OK)
 			return st;
 		h->have |= HDR_VLAN;
@@ -434,7 +392,7 @@ static enum parse_status parse_l2(struct cursor *c, struct pkt_hdrs *h,
 		h->vlan_tci[h->n_vlans] = rd16(p + off);
 		h->n_vlans++;
 		et = rd16(p + off + 2);
-		off += VLAN_HLEN;
+		off += PROTO_VLAN_HLEN;
 		c->depth = off;
 	}
 	h->ethertype = et;
@@ -453,16 +411,16 @@ static enum parse_status parse_level(struct cursor *c, struct pkt_hdrs *h,
 	if (st != PARSE_OK)
 		return st;
 	switch (h->ethertype) {
-	case ETH_P_IPV4:
+	case PROTO_ETH_P_IPV4:
 		st = parse_ipv4(c, h, off);
 		family = EXT_IPV4;
 		break;
-	case ETH_P_IPV6:
+	case PROTO_ETH_P_IPV6:
 		st = parse_ipv6(c, h, off);
 		family = EXT_IPV6;
 		break;
-	case ETH_P_ARP:
-	case ETH_P_RARP:
+	case PROTO_ETH_P_ARP:
+	case PROTO_ETH_P_RARP:
 		return parse_arp(c, h, off);
 	default:
 		return PARSE_OK;
@@ -521,12 +479,12 @@ static enum parse_status parse_vxlan(struct cursor *c, struct parse_result *r,
 
 	r->tunnel = TUNNEL_VXLAN;
 	r->tunnel_off = (uint16_t)off;
-	st = tunnel_take(c, off + VXLAN_HLEN);
+	st = tunnel_take(c, off + PROTO_VXLAN_HLEN);
 	if (st != PARSE_OK)
 		return st;
-	if (p[0] & 0x08)        /* I flag: the VNI is valid */
+	if (p[0] & PROTO_VXLAN_FLAG_I)
 		r->vni = rd24(p + 4);
-	return parse_inner(c, r, off + VXLAN_HLEN);
+	return parse_inner(c, r, off + PROTO_VXLAN_HLEN);
 }
 
 static enum parse_status parse_geneve(struct cursor *c, struct parse_result *r,
@@ -538,18 +496,18 @@ static enum parse_status parse_geneve(struct cursor *c, struct parse_result *r,
 
 	r->tunnel = TUNNEL_GENEVE;
 	r->tunnel_off = (uint16_t)off;
-	st = tunnel_take(c, off + GENEVE_HLEN);
+	st = tunnel_take(c, off + PROTO_GENEVE_HLEN);
 	if (st != PARSE_OK)
 		return st;
 	r->vni = rd24(p + 4);
 	/* Version 0 only; a later version may lay out differently. */
 	if (p[0] >> 6 != 0)
 		return PARSE_OK;
-	hlen = GENEVE_HLEN + (uint32_t)(p[0] & 0x3f) * 4;
+	hlen = PROTO_GENEVE_HLEN + (uint32_t)(p[0] & 0x3f) * 4;
 	st = tunnel_take(c, off + hlen);
 	if (st != PARSE_OK)
 		return st;
-	if (rd16(p + 2) != ETH_P_TEB)
+	if (rd16(p + 2) != PROTO_ETH_P_TEB)
 		return PARSE_OK;
 	return parse_inner(c, r, off + hlen);
 }
@@ -565,15 +523,15 @@ static enum parse_status gre_routing(struct cursor *c, uint32_t pos)
 		const uint8_t *e = c->p + pos;
 		enum parse_status st;
 
-		st = span(c, pos + GRE_SRE_HLEN, PARSE_BAD_IP_LEN,
+		st = span(c, pos + PROTO_GRE_SRE_HLEN, PARSE_BAD_IP_LEN,
 			  PARSE_TRUNC_TUNNEL);
 		if (st != PARSE_OK)
 			return st;
 		if (rd16(e) == 0 && e[3] == 0)
-			return tunnel_take(c, pos + GRE_SRE_HLEN);
+			return tunnel_take(c, pos + PROTO_GRE_SRE_HLEN);
 		if (n == GRE_MAX_SRE)
 			return PARSE_TOO_MANY_SRE;
-		pos += GRE_SRE_HLEN + e[3];
+		pos += PROTO_GRE_SRE_HLEN + e[3];
 		st = tunnel_take(c, pos);
 		if (st != PARSE_OK)
 			return st;
@@ -596,26 +554,26 @@ static enum parse_status parse_gre(struct cursor *c, struct parse_result *r)
 
 	r->tunnel = TUNNEL_GRE;
 	r->tunnel_off = (uint16_t)off;
-	st = tunnel_take(c, off + GRE_HLEN);
+	st = tunnel_take(c, off + PROTO_GRE_HLEN);
 	if (st != PARSE_OK)
 		return st;
 	fl = rd16(p);
-	if (fl & GRE_VERSION)
+	if (fl & PROTO_GRE_VERSION)
 		return PARSE_OK;
-	key = GRE_HLEN + ((fl & (GRE_C | GRE_R)) ? 4 : 0);
-	hlen = key + 4u * (!!(fl & GRE_K) + !!(fl & GRE_S));
+	key = PROTO_GRE_HLEN + ((fl & (PROTO_GRE_C | PROTO_GRE_R)) ? 4 : 0);
+	hlen = key + 4u * (!!(fl & PROTO_GRE_K) + !!(fl & PROTO_GRE_S));
 	st = tunnel_take(c, off + hlen);
 	if (st != PARSE_OK)
 		return st;
-	if (fl & GRE_R) {
+	if (fl & PROTO_GRE_R) {
 		st = gre_routing(c, off + hlen);
 		if (st != PARSE_OK)
 			return st;
 	}
-	if (rd16(p + 2) != ETH_P_TEB)
+	if (rd16(p + 2) != PROTO_ETH_P_TEB)
 		return PARSE_OK;
 	/* NVGRE: the key's upper 24 bits are the virtual subnet id. */
-	if (fl & GRE_K)
+	if (fl & PROTO_GRE_K)
 		r->vni = rd24(p + key);
 	return parse_inner(c, r, c->depth);
 }
@@ -629,13 +587,13 @@ static enum parse_status parse_tunnel(struct cursor *c, struct parse_result *r)
 	if (o->have & HDR_FRAG)
 		return PARSE_OK;
 	if (o->have & HDR_UDP) {
-		if (o->l4_dport == UDP_PORT_VXLAN)
+		if (o->l4_dport == PROTO_UDP_VXLAN)
 			return parse_vxlan(c, r, o->l4_payload_off);
-		if (o->l4_dport == UDP_PORT_GENEVE)
+		if (o->l4_dport == PROTO_UDP_GENEVE)
 			return parse_geneve(c, r, o->l4_payload_off);
 		return PARSE_OK;
 	}
-	if ((o->have & (HDR_IPV4 | HDR_IPV6)) && o->ip_proto == PROTO_GRE)
+	if ((o->have & (HDR_IPV4 | HDR_IPV6)) && o->ip_proto == PROTO_IP_GRE)
 		return parse_gre(c, r);
 	return PARSE_OK;
 }

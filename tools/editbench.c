@@ -16,13 +16,17 @@
  * program with exit status 1.
  */
 #include <float.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "model/editor.h"
+#include "model/encap.h"
+#include "model/frame.h"
 #include "model/parser.h"
+#include "model/proto.h"
 #include "io/cli.h"
 #include "io/num.h"
 
@@ -38,77 +42,50 @@ static double cpu_now(void)
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static uint16_t csum(const uint8_t *p, uint32_t n)
-{
-	uint32_t s = 0;
-
-	for (uint32_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)(p[i] << 8 | p[i + 1]);
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
-
-/* Ethernet / IPv4 / TCP, `len` bytes in all. */
+/* Ethernet / IPv4 / TCP, `len` bytes in all, into b (BUF bytes). */
 static uint32_t tcp_frame(uint8_t *b, uint32_t len)
 {
-	memset(b, 0, len);
-	memcpy(b, "\x00\x16\x3e\x11\x22\x33\x00\x16\x3e\x44\x55\x66\x08\x00", 14);
-	b[14] = 0x45;
-	put16(b + 16, (uint16_t)(len - 14));
-	put16(b + 20, 0x4000);
-	b[22] = 64;
-	b[23] = 6;
-	memcpy(b + 26, "\xc0\xa8\x01\x0a\xc0\xa8\x02\x14", 8);
-	put16(b + 24, csum(b + 14, 20));
-	put16(b + 34, 40000);
-	put16(b + 36, 443);
-	b[46] = 0x50;
-	b[47] = 0x10;
-	for (uint32_t i = 54; i < len; i++)
-		b[i] = (uint8_t)i;
-	return len;
+	static const uint8_t dst[6] = { 0x00, 0x16, 0x3e, 0x11, 0x22, 0x33 };
+	static const uint8_t src[6] = { 0x00, 0x16, 0x3e, 0x44, 0x55, 0x66 };
+	const struct frame_ipv4 ip = {
+		.frag = PROTO_IPV4_DF, .ttl = PROTO_IP_TTL_DEFAULT,
+		.proto = PROTO_IP_TCP, .src = { 192, 168, 1, 10 },
+		.dst = { 192, 168, 2, 20 },
+	};
+	const struct frame_tcp tcp = { .sport = 40000, .dport = 443,
+				       .flags = PROTO_TCP_ACK };
+	struct frame_buf f;
+	uint32_t l3;
+
+	frame_init(&f, b, BUF);
+	frame_eth(&f, dst, src, PROTO_ETH_P_IPV4);
+	l3 = frame_ipv4(&f, &ip);
+	frame_tcp(&f, &tcp);
+	while (f.n < len)
+		frame_u8(&f, (uint8_t)f.n);
+	frame_ipv4_end(&f, l3, true);
+	return f.n;
 }
 
-static struct encap_template template(int ipv6)
+/* The outer headers of the encap cases, VNI 42, over IPv4 or IPv6. */
+static struct encap_template template(bool ipv6)
 {
+	struct encap_fields in = {
+		.eth_dst = { 0x02, 0xaa, 0x00, 0x00, 0x00, 0x01 },
+		.eth_src = { 0x02, 0xbb, 0x00, 0x00, 0x00, 0x02 },
+		.ipv6 = ipv6, .ttl = PROTO_IP_TTL_DEFAULT, .vni = 42,
+		.src_ip = { 10, 0, 0, 1 }, .dst_ip = { 10, 0, 0, 2 },
+	};
 	struct encap_template t;
-	uint8_t *b = t.bytes;
-	uint32_t o;
 
-	memset(&t, 0, sizeof t);
-	memcpy(b, "\x02\xaa\x00\x00\x00\x01\x02\xbb\x00\x00\x00\x02", 12);
-	if (!ipv6) {
-		put16(b + 12, 0x0800);
-		b[14] = 0x45;
-		put16(b + 20, 0x4000);
-		b[22] = 64;
-		b[23] = 17;
-		memcpy(b + 26, "\x0a\x00\x00\x01\x0a\x00\x00\x02", 8);
-		o = 34;
-	} else {
-		put16(b + 12, 0x86dd);
-		b[14] = 0x60;
-		b[20] = 17;
-		b[21] = 64;
-		b[22] = 0x20;
-		b[23] = 0x01;
-		b[37] = 1;
-		b[38] = 0x20;
-		b[39] = 0x01;
-		b[53] = 2;
-		o = 54;
+	if (ipv6) {
+		memcpy(in.src_ip, "\x20\x01\0\0\0\0\0\0\0\0\0\0\0\0\0\x01", 16);
+		memcpy(in.dst_ip, "\x20\x01\0\0\0\0\0\0\0\0\0\0\0\0\0\x02", 16);
 	}
-	put16(b + o + 2, 4789);
-	b[o + 8] = 0x08;
-	b[o + 14] = 42;
-	t.len = (uint16_t)(o + 16);
+	if (encap_build(&in, &t, NULL)) {
+		fprintf(stderr, "editbench: cannot build the encap template\n");
+		exit(1);
+	}
 	return t;
 }
 
@@ -141,7 +118,7 @@ static void check(const struct bench_case *c, unsigned size,
 	if (c->a.set_dscp && r.outer.tos >> 2 != c->a.dscp)
 		fail(c->name, size, "DSCP not set");
 	if ((c->a.dec_ttl || c->a.set_dscp) &&
-	    csum(out + r.outer.l3_off, 20) != 0)
+	    frame_csum(out + r.outer.l3_off, PROTO_IPV4_HLEN, 0) != 0)
 		fail(c->name, size, "IPv4 header checksum wrong");
 	if (c->a.vlan_op == VLAN_OP_PUSH &&
 	    (r.outer.n_vlans != 1 || r.outer.vlan_tci[0] != c->a.vlan_tci))
@@ -187,7 +164,7 @@ int main(int argc, char **argv)
 				 .tunnel_op = TUNNEL_OP_VXLAN_ENCAP }, 1, 0 },
 	};
 	static const unsigned sizes[] = { 60, 1514 };
-	struct encap_template tpl[2] = { template(0), template(1) };
+	struct encap_template tpl[2] = { template(false), template(true) };
 	double seconds = 0.3;
 
 	for (int i = 1; i < argc; i++) {

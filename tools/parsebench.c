@@ -14,13 +14,16 @@
  */
 #include <errno.h>
 #include <float.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "model/frame.h"
 #include "model/key_builder.h"
 #include "model/parser.h"
+#include "model/proto.h"
 #include "io/cli.h"
 #include "io/num.h"
 #include "io/pcap_in.h"
@@ -72,115 +75,110 @@ static int frames_add(struct frames *s, const uint8_t *b, uint32_t caplen,
 
 /* ---- the built-in mix --------------------------------------------------- */
 
-struct fb {
-	uint8_t b[256];
-	uint32_t n;
-};
+static const uint8_t mac_dst[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
+static const uint8_t mac_src[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x02 };
 
-static void u8(struct fb *f, unsigned v)
+static uint32_t ipv4(struct frame_buf *f, uint8_t proto)
 {
-	f->b[f->n++] = (uint8_t)v;
+	const struct frame_ipv4 h = {
+		.id = 1, .frag = PROTO_IPV4_DF, .ttl = PROTO_IP_TTL_DEFAULT,
+		.proto = proto, .src = { 10, 0, 0, 1 }, .dst = { 10, 0, 0, 2 },
+	};
+
+	return frame_ipv4(f, &h);
 }
 
-static void u16(struct fb *f, unsigned v)
+/* TCP with 12 bytes of options, as Linux sends with timestamps, and 64
+ * bytes of payload. */
+static void tcp(struct frame_buf *f)
 {
-	u8(f, v >> 8);
-	u8(f, v);
+	const struct frame_tcp h = {
+		.sport = 40000, .dport = 443, .seq = 1, .ack = 2,
+		.flags = PROTO_TCP_ACK, .window = 512, .opt_words = 3,
+	};
+
+	frame_tcp(f, &h);
+	frame_fill(f, 0xa5, 64);
 }
 
-static void u32(struct fb *f, uint32_t v)
-{
-	u16(f, v >> 16);
-	u16(f, v & 0xffff);
-}
-
-static void fill(struct fb *f, unsigned v, unsigned n)
-{
-	while (n--)
-		u8(f, v);
-}
-
-static void macs(struct fb *f)
-{
-	u16(f, 0x0200); u32(f, 1);
-	u16(f, 0x0200); u32(f, 2);
-}
-
-static uint32_t ipv4(struct fb *f, unsigned proto)
-{
-	uint32_t off = f->n;
-
-	u8(f, 0x45); u8(f, 0); u16(f, 0); u16(f, 1); u16(f, 0x4000);
-	u8(f, 64); u8(f, proto); u16(f, 0);
-	u32(f, 0x0a000001); u32(f, 0x0a000002);
-	return off;
-}
-
-static void ipv4_fix(struct fb *f, uint32_t off)
-{
-	f->b[off + 2] = (uint8_t)((f->n - off) >> 8);
-	f->b[off + 3] = (uint8_t)(f->n - off);
-}
-
-static void tcp(struct fb *f)
-{
-	u16(f, 40000); u16(f, 443); u32(f, 1); u32(f, 2);
-	u8(f, 0x80); u8(f, 0x10); u16(f, 512); u32(f, 0);
-	fill(f, 1, 12);     /* timestamps, as Linux sends */
-}
-
-static void inner_tcp(struct fb *f)
+/* Ethernet / IPv4 / TCP, or inside 802.1Q tag 100 when `vlan`. */
+static void ipv4_tcp(struct frame_buf *f, bool vlan)
 {
 	uint32_t ip;
 
-	macs(f);
-	u16(f, 0x0800);
-	ip = ipv4(f, 6);
+	frame_eth(f, mac_dst, mac_src, vlan ? PROTO_ETH_P_8021Q : PROTO_ETH_P_IPV4);
+	if (vlan)
+		frame_vlan(f, 100, PROTO_ETH_P_IPV4);
+	ip = ipv4(f, PROTO_IP_TCP);
 	tcp(f);
-	fill(f, 0xa5, 64);
-	ipv4_fix(f, ip);
+	frame_ipv4_end(f, ip, false);
+}
+
+static void ipv4_udp(struct frame_buf *f)
+{
+	uint32_t ip, udp;
+
+	frame_eth(f, mac_dst, mac_src, PROTO_ETH_P_IPV4);
+	ip = ipv4(f, PROTO_IP_UDP);
+	udp = frame_udp(f, 5000, 53);
+	frame_fill(f, 0xa5, 64);
+	frame_udp_end(f, udp);
+	frame_ipv4_end(f, ip, false);
+}
+
+static void ipv6_tcp(struct frame_buf *f)
+{
+	struct frame_ipv6 h = { .next = PROTO_IP_TCP, .hop_limit = 64,
+				.src = { 0x20, 0x01, 0x0d, 0xb8 },
+				.dst = { 0x20, 0x01, 0x0d, 0xb8 } };
+	uint32_t ip;
+
+	h.src[15] = 1;
+	h.dst[15] = 2;
+	frame_eth(f, mac_dst, mac_src, PROTO_ETH_P_IPV6);
+	ip = frame_ipv6(f, &h);
+	tcp(f);
+	frame_ipv6_end(f, ip);
+}
+
+static void vxlan_ipv4_tcp(struct frame_buf *f)
+{
+	uint32_t ip, udp;
+
+	frame_eth(f, mac_dst, mac_src, PROTO_ETH_P_IPV4);
+	ip = ipv4(f, PROTO_IP_UDP);
+	udp = frame_udp(f, 50000, PROTO_UDP_VXLAN);
+	frame_vxlan(f, 0x1234);
+	ipv4_tcp(f, false);
+	frame_udp_end(f, udp);
+	frame_ipv4_end(f, ip, false);
+}
+
+static void plain_ipv4_tcp(struct frame_buf *f)
+{
+	ipv4_tcp(f, false);
+}
+
+static void tagged_ipv4_tcp(struct frame_buf *f)
+{
+	ipv4_tcp(f, true);
 }
 
 static int builtin_mix(struct frames *s)
 {
-	struct fb f;
-	uint32_t ip, udp;
+	static void (*const make[])(struct frame_buf *) = {
+		plain_ipv4_tcp, ipv4_udp, tagged_ipv4_tcp, ipv6_tcp, vxlan_ipv4_tcp,
+	};
+	uint8_t b[256];
 	int rc = 0;
 
-	f.n = 0;                    /* IPv4/TCP */
-	macs(&f); u16(&f, 0x0800);
-	ip = ipv4(&f, 6); tcp(&f); fill(&f, 0xa5, 64); ipv4_fix(&f, ip);
-	rc |= frames_add(s, f.b, f.n, f.n);
+	for (unsigned i = 0; i < sizeof make / sizeof make[0]; i++) {
+		struct frame_buf f;
 
-	f.n = 0;                    /* IPv4/UDP */
-	macs(&f); u16(&f, 0x0800);
-	ip = ipv4(&f, 17); u16(&f, 5000); u16(&f, 53); u16(&f, 72); u16(&f, 0);
-	fill(&f, 0xa5, 64); ipv4_fix(&f, ip);
-	rc |= frames_add(s, f.b, f.n, f.n);
-
-	f.n = 0;                    /* 802.1Q IPv4/TCP */
-	macs(&f); u16(&f, 0x8100); u16(&f, 100); u16(&f, 0x0800);
-	ip = ipv4(&f, 6); tcp(&f); fill(&f, 0xa5, 64); ipv4_fix(&f, ip);
-	rc |= frames_add(s, f.b, f.n, f.n);
-
-	f.n = 0;                    /* IPv6/TCP */
-	macs(&f); u16(&f, 0x86dd);
-	u32(&f, 0x60000000); u16(&f, 32 + 64); u8(&f, 6); u8(&f, 64);
-	u32(&f, 0x20010db8); fill(&f, 0, 11); u8(&f, 1);
-	u32(&f, 0x20010db8); fill(&f, 0, 11); u8(&f, 2);
-	tcp(&f); fill(&f, 0xa5, 64);
-	rc |= frames_add(s, f.b, f.n, f.n);
-
-	f.n = 0;                    /* VXLAN, inner IPv4/TCP */
-	macs(&f); u16(&f, 0x0800);
-	ip = ipv4(&f, 17); udp = f.n;
-	u16(&f, 50000); u16(&f, 4789); u16(&f, 0); u16(&f, 0);
-	u32(&f, 0x08000000); u32(&f, 0x00123400);
-	inner_tcp(&f);
-	f.b[udp + 4] = (uint8_t)((f.n - udp) >> 8);
-	f.b[udp + 5] = (uint8_t)(f.n - udp);
-	ipv4_fix(&f, ip);
-	rc |= frames_add(s, f.b, f.n, f.n);
+		frame_init(&f, b, sizeof b);
+		make[i](&f);
+		rc |= f.overflow ? -ENOMEM : frames_add(s, f.b, f.n, f.n);
+	}
 	return rc ? -ENOMEM : 0;
 }
 

@@ -32,6 +32,7 @@
 #include <time.h>
 
 #include "model/key_profile.h"
+#include "model/proto.h"
 #include "model/tcam.h"
 #include "io/cli.h"
 #include "io/num.h"
@@ -94,7 +95,7 @@ static void flow_fields(const struct flow *f, struct kp_fields *kf)
 {
 	memset(kf, 0, sizeof *kf);
 	kp_set(kf, KP_IN_PORT, f->in_port);
-	kp_set(kf, KP_ETHERTYPE, 0x0800);
+	kp_set(kf, KP_ETHERTYPE, PROTO_ETH_P_IPV4);
 	kp_set(kf, KP_IP_PROTO, f->proto);
 	kp_set_ipv4(kf, KP_SRC_IP, f->src);
 	kp_set_ipv4(kf, KP_DST_IP, f->dst);

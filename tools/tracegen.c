@@ -8,10 +8,11 @@
  * a fixed rate.  Same arguments, same bytes: a trace can be regenerated
  * instead of stored.
  *
- * --config writes a complete replay config (docs/scenario.md) with one exact
+ * --scenario writes a complete scenario (docs/scenario.md) with one exact
  * match entry per flow (the outer 5-tuple, plus VLAN id and VNI where the
  * flow has them) forwarding to a VPID; --flows-yaml writes only the flows
- * list, to paste into a hand-written config.  Every config written loads:
+ * list, to paste into a hand-written scenario.  (--config, the option's
+ * old name, is kept as an alias.)  Every scenario written loads:
  * the TCAM depth is the smallest power of two that holds the entries, and
  * entries beyond the largest TCAM (TCAM_MAX_DEPTH, the bound replay
  * checks) are refused before anything is written.
@@ -27,6 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/frame.h"
+#include "model/proto.h"
 #include "model/tcam.h"
 #include "io/cli.h"
 #include "io/num.h"
@@ -44,7 +47,7 @@ struct opts {
 	unsigned ipv6_pct, udp_pct, vlan_pct, vxlan_pct, miss_pct;
 	unsigned max_payload;
 	uint32_t n_vpids;
-	const char *out, *config, *flows_yaml;
+	const char *out, *scenario, *flows_yaml;
 };
 
 struct flow {
@@ -91,10 +94,10 @@ static void usage(FILE *f)
 "      --vxlan PCT       percent of flows carried in VXLAN (default 10)\n"
 "      --max-payload B   L4 payload 0..B bytes, random per packet; B in\n"
 "                        0..1400 (default 64)\n"
-"      --config FILE     write a complete replay config: 4 ports, a VPID\n"
-"                        map, one exact-match entry per flow, the pcap as\n"
-"                        input on port 0\n"
-"      --flows-yaml FILE write only the flows list (a config snippet)\n"
+"      --scenario FILE   write a complete scenario: 4 ports, a VPID map,\n"
+"                        one exact-match entry per flow, the pcap as input\n"
+"                        on port 0 (--config FILE, its old name, still works)\n"
+"      --flows-yaml FILE write only the flows list (a scenario snippet)\n"
 "      --miss PCT        percent of flows left without an entry, so their\n"
 "                        packets miss (default 0)\n"
 "      --vpids N         VPIDs that entries forward to, 1..65536 (default 8)\n"
@@ -155,134 +158,85 @@ static void make_flow(const struct opts *o, uint32_t i, struct flow *f)
 
 /* ---- packets ----------------------------------------------------------- */
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static uint32_t sum16(const uint8_t *p, size_t n, uint32_t s)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		s += (uint32_t)(p[n - 1] << 8);
-	return s;
-}
-
-static uint16_t fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
-
-/* Ethernet (+tag) + IP + L4 + payload at b; returns the length. */
-static size_t inner_frame(const struct flow *f, bool tag, unsigned payload,
-			  uint32_t seq, uint8_t *b)
+/* Ethernet (+tag) + IP + L4 + payload at the cursor, checksums filled. */
+static void inner_frame(const struct flow *f, bool tag, unsigned payload,
+			uint32_t seq, struct frame_buf *b)
 {
 	static const uint8_t dmac[6] = { 0x02, 0x00, 0x00, 0x00, 0x10, 0x01 };
-	size_t o = 12, l3, l4, l4len = (f->udp ? 8 : 20) + payload;
-	uint32_t s;
+	const uint8_t smac[6] = { 0x02, 0x00, 0x00, f->src[1], f->src[2], f->src[3] };
+	uint16_t et = f->v6 ? PROTO_ETH_P_IPV6 : PROTO_ETH_P_IPV4;
+	uint8_t proto = f->udp ? PROTO_IP_UDP : PROTO_IP_TCP;
+	uint32_t l3, l4;
 
-	memcpy(b, dmac, 6);
-	b[6] = 0x02; b[7] = 0x00; b[8] = 0x00;
-	b[9] = f->src[1]; b[10] = f->src[2]; b[11] = f->src[3];
-	if (tag) {
-		put16(b + o, 0x8100);
-		put16(b + o + 2, f->vid);
-		o += 4;
-	}
-	put16(b + o, f->v6 ? 0x86dd : 0x0800);
-	l3 = o + 2;
+	frame_eth(b, dmac, smac, tag ? PROTO_ETH_P_8021Q : et);
+	if (tag)
+		frame_vlan(b, f->vid, et);
 	if (f->v6) {
-		b[l3] = (uint8_t)(0x60 | f->tos >> 4);
-		b[l3 + 1] = (uint8_t)(f->tos << 4);
-		b[l3 + 2] = 0; b[l3 + 3] = 0;
-		put16(b + l3 + 4, (uint16_t)l4len);
-		b[l3 + 6] = f->udp ? 17 : 6;
-		b[l3 + 7] = f->ttl;
-		memcpy(b + l3 + 8, f->src, 16);
-		memcpy(b + l3 + 24, f->dst, 16);
-		l4 = l3 + 40;
+		struct frame_ipv6 h = { .tclass = f->tos, .next = proto,
+					.hop_limit = f->ttl };
+
+		memcpy(h.src, f->src, 16);
+		memcpy(h.dst, f->dst, 16);
+		l3 = frame_ipv6(b, &h);
 	} else {
-		memset(b + l3, 0, 20);
-		b[l3] = 0x45;
-		b[l3 + 1] = f->tos;
-		put16(b + l3 + 2, (uint16_t)(20 + l4len));
-		put16(b + l3 + 4, (uint16_t)seq);
-		put16(b + l3 + 6, 0x4000);
-		b[l3 + 8] = f->ttl;
-		b[l3 + 9] = f->udp ? 17 : 6;
-		memcpy(b + l3 + 12, f->src, 4);
-		memcpy(b + l3 + 16, f->dst, 4);
-		put16(b + l3 + 10, fold(sum16(b + l3, 20, 0)));
-		l4 = l3 + 20;
+		struct frame_ipv4 h = { .tos = f->tos, .id = (uint16_t)seq,
+					.frag = PROTO_IPV4_DF, .ttl = f->ttl,
+					.proto = proto };
+
+		memcpy(h.src, f->src, 4);
+		memcpy(h.dst, f->dst, 4);
+		l3 = frame_ipv4(b, &h);
 	}
-	put16(b + l4, f->sport);
-	put16(b + l4 + 2, f->dport);
 	if (f->udp) {
-		put16(b + l4 + 4, (uint16_t)l4len);
-		put16(b + l4 + 6, 0);
+		l4 = frame_udp(b, f->sport, f->dport);
 	} else {
-		memset(b + l4 + 4, 0, 16);
-		b[l4 + 4] = (uint8_t)(seq >> 24); b[l4 + 5] = (uint8_t)(seq >> 16);
-		b[l4 + 6] = (uint8_t)(seq >> 8); b[l4 + 7] = (uint8_t)seq;
-		b[l4 + 12] = 5 << 4;
-		b[l4 + 13] = seq == 0 ? 0x02 : 0x10;   /* SYN, then ACK */
-		put16(b + l4 + 14, 65535);
+		struct frame_tcp h = { .sport = f->sport, .dport = f->dport,
+				       .seq = seq, .window = 65535,
+				       /* SYN, then ACK */
+				       .flags = seq == 0 ? PROTO_TCP_SYN : PROTO_TCP_ACK };
+
+		l4 = frame_tcp(b, &h);
 	}
 	for (unsigned i = 0; i < payload; i++)
-		b[l4 + (f->udp ? 8 : 20) + i] = (uint8_t)(seq + i);
-	/* L4 checksum over the pseudo-header */
+		frame_u8(b, (uint8_t)(seq + i));
+	if (f->udp)
+		frame_udp_end(b, l4);
 	if (f->v6)
-		s = sum16(b + l3 + 8, 32, 0);
+		frame_ipv6_end(b, l3);
 	else
-		s = sum16(b + l3 + 12, 8, 0);
-	s += (f->udp ? 17 : 6) + (uint32_t)l4len;
-	s = sum16(b + l4, l4len, s);
-	put16(b + l4 + (f->udp ? 6 : 16), fold(s) ? fold(s) : 0xffff);
-	return l4 + l4len;
+		frame_ipv4_end(b, l3, true);
+	frame_l4_csum(b, l3, l4);
 }
 
+/* The packet into b (2048 bytes); returns its length. */
 static size_t make_packet(const struct flow *f, unsigned payload,
-			  uint32_t seq, uint8_t *b)
+			  uint32_t seq, uint8_t *buf)
 {
 	static const uint8_t odmac[6] = { 0x02, 0x00, 0x00, 0x00, 0x20, 0x01 };
 	static const uint8_t osmac[6] = { 0x02, 0x00, 0x00, 0x00, 0x20, 0x02 };
-	size_t in_len, o;
+	struct frame_ipv4 ip = { .frag = PROTO_IPV4_DF, .ttl = PROTO_IP_TTL_DEFAULT,
+				 .proto = PROTO_IP_UDP };
+	struct frame_buf b;
+	uint32_t l3, l4;
 
-	if (!f->vxlan)
-		return inner_frame(f, f->vlan, payload, seq, b);
-	/* outer Ethernet (+tag) / IPv4 / UDP 4789 / VXLAN / inner frame */
-	o = 12 + (f->vlan ? 4 : 0) + 2;
-	in_len = inner_frame(f, false, payload, seq, b + o + 20 + 8 + 8);
-	memcpy(b, odmac, 6);
-	memcpy(b + 6, osmac, 6);
-	if (f->vlan) {
-		put16(b + 12, 0x8100);
-		put16(b + 14, f->vid);
+	frame_init(&b, buf, 2048);
+	if (!f->vxlan) {
+		inner_frame(f, f->vlan, payload, seq, &b);
+		return b.n;
 	}
-	put16(b + o - 2, 0x0800);
-	memset(b + o, 0, 20);
-	b[o] = 0x45;
-	put16(b + o + 2, (uint16_t)(20 + 8 + 8 + in_len));
-	put16(b + o + 6, 0x4000);
-	b[o + 8] = 64;
-	b[o + 9] = 17;
-	memcpy(b + o + 12, f->osrc, 4);
-	memcpy(b + o + 16, f->odst, 4);
-	put16(b + o + 10, fold(sum16(b + o, 20, 0)));
-	put16(b + o + 20, f->osport);
-	put16(b + o + 22, 4789);
-	put16(b + o + 24, (uint16_t)(8 + 8 + in_len));
-	put16(b + o + 26, 0);
-	memset(b + o + 28, 0, 8);
-	b[o + 28] = 0x08;
-	b[o + 32] = (uint8_t)(f->vni >> 16);
-	b[o + 33] = (uint8_t)(f->vni >> 8);
-	b[o + 34] = (uint8_t)f->vni;
-	return o + 36 + in_len;
+	/* outer Ethernet (+tag) / IPv4 / UDP 4789 / VXLAN / inner frame */
+	frame_eth(&b, odmac, osmac, f->vlan ? PROTO_ETH_P_8021Q : PROTO_ETH_P_IPV4);
+	if (f->vlan)
+		frame_vlan(&b, f->vid, PROTO_ETH_P_IPV4);
+	memcpy(ip.src, f->osrc, 4);
+	memcpy(ip.dst, f->odst, 4);
+	l3 = frame_ipv4(&b, &ip);
+	l4 = frame_udp(&b, f->osport, PROTO_UDP_VXLAN);
+	frame_vxlan(&b, f->vni);
+	inner_frame(f, false, payload, seq, &b);
+	frame_udp_end(&b, l4);
+	frame_ipv4_end(&b, l3, true);
+	return b.n;
 }
 
 /* ---- YAML -------------------------------------------------------------- */
@@ -303,13 +257,13 @@ static uint32_t count_entries(const struct flow *flows, uint32_t n)
 }
 
 /* Entries that no TCAM replay builds could hold are refused before the
- * trace is written: a config or snippet that cannot load is no use.
+ * trace is written: a scenario or snippet that cannot load is no use.
  * Returns the exit status, 0 if they fit. */
 static int check_entries(const struct opts *o, const struct flow *flows)
 {
 	uint32_t entries = count_entries(flows, o->flows);
 
-	if ((!o->config && !o->flows_yaml) || entries <= TCAM_MAX_DEPTH)
+	if ((!o->scenario && !o->flows_yaml) || entries <= TCAM_MAX_DEPTH)
 		return 0;
 	return cli_usage_error("tracegen",
 			       "%u flow entries do not fit the largest TCAM (%u entries); give fewer --flows or a higher --miss",
@@ -320,7 +274,7 @@ static void write_flow_entries(FILE *y, const struct flow *flows, uint32_t n)
 {
 	char s[64], d[64];
 
-	/* "flows:" with nothing under it is a null, which the config refuses */
+	/* "flows:" with nothing under it is a null, which the reader refuses */
 	fprintf(y, count_entries(flows, n) ? "flows:\n" : "flows: []\n");
 	for (uint32_t i = 0; i < n; i++) {
 		const struct flow *f = &flows[i];
@@ -362,16 +316,16 @@ static const char *base_name(const char *p)
 	return s ? s + 1 : p;
 }
 
-/* The pcap's path as the config will see it: relative when both files
+/* The pcap's path as the scenario will see it: relative when both files
  * share a folder, absolute otherwise. */
-static void input_path(const char *pcap, const char *config, char *buf,
+static void input_path(const char *pcap, const char *scenario, char *buf,
 		       size_t n)
 {
 	size_t dp = (size_t)(base_name(pcap) - pcap);
-	size_t dc = (size_t)(base_name(config) - config);
+	size_t dc = (size_t)(base_name(scenario) - scenario);
 	char real[PATH_MAX];
 
-	if (dp == dc && !strncmp(pcap, config, dp))
+	if (dp == dc && !strncmp(pcap, scenario, dp))
 		snprintf(buf, n, "%s", base_name(pcap));
 	else if (realpath(pcap, real))
 		snprintf(buf, n, "%s", real);
@@ -398,12 +352,12 @@ static void put_path(FILE *y, const char *p)
 	fputc('"', y);
 }
 
-static void write_config(FILE *y, const struct opts *o,
+static void write_scenario(FILE *y, const struct opts *o,
 			 const struct flow *flows)
 {
 	char in[PATH_MAX];
 
-	input_path(o->out, o->config, in, sizeof in);
+	input_path(o->out, o->scenario, in, sizeof in);
 	fprintf(y, "# Generated by tracegen: %llu packets, %u flows, seed %llu.\n",
 		(unsigned long long)o->packets, o->flows,
 		(unsigned long long)o->seed);
@@ -425,7 +379,7 @@ static void write_config(FILE *y, const struct opts *o,
 	fprintf(y, ", in_port: wire0 }\n");
 }
 
-/* The config or the snippet, under its temporary name (outfile.h). */
+/* The scenario or the snippet, under its temporary name (outfile.h). */
 static int write_yaml(const char *path, const struct opts *o,
 		      const struct flow *flows, struct outfile **y)
 {
@@ -435,8 +389,8 @@ static int write_yaml(const char *path, const struct opts *o,
 		return 0;
 	if (outfile_open(path, y, &err))
 		goto fail;
-	if (path == o->config)
-		write_config(outfile_stream(*y), o, flows);
+	if (path == o->scenario)
+		write_scenario(outfile_stream(*y), o, flows);
 	else
 		write_flow_entries(outfile_stream(*y), flows, o->flows);
 	if (!outfile_finish(*y, &err))
@@ -448,7 +402,7 @@ fail:
 
 /* ---- command line ------------------------------------------------------ */
 
-enum { O_IPV6 = 256, O_UDP, O_VLAN, O_VXLAN, O_PAYLOAD, O_CONFIG,
+enum { O_IPV6 = 256, O_UDP, O_VLAN, O_VXLAN, O_PAYLOAD, O_SCENARIO,
        O_SNIPPET, O_MISS, O_VPIDS };
 
 static const struct option long_opts[] = {
@@ -462,7 +416,9 @@ static const struct option long_opts[] = {
 	{ "vlan", required_argument, NULL, O_VLAN },
 	{ "vxlan", required_argument, NULL, O_VXLAN },
 	{ "max-payload", required_argument, NULL, O_PAYLOAD },
-	{ "config", required_argument, NULL, O_CONFIG },
+	{ "scenario", required_argument, NULL, O_SCENARIO },
+	/* The option's old name, before the scenario was called one. */
+	{ "config", required_argument, NULL, O_SCENARIO },
 	{ "flows-yaml", required_argument, NULL, O_SNIPPET },
 	{ "miss", required_argument, NULL, O_MISS },
 	{ "vpids", required_argument, NULL, O_VPIDS },
@@ -503,7 +459,7 @@ static bool set_option(int c, const char *v, struct opts *o)
 
 	switch (c) {
 	case 'o': o->out = v; return true;
-	case O_CONFIG: o->config = v; return true;
+	case O_SCENARIO: o->scenario = v; return true;
 	case O_SNIPPET: o->flows_yaml = v; return true;
 	case 'r': return num_option_positive(PROG, "--rate", v, DBL_MAX, &o->rate);
 	case 'n': return num_option(PROG, "--packets", v, 0, 1ull << 40, NUM_SI,
@@ -577,9 +533,9 @@ static int write_trace(const struct opts *o, struct flow *flows,
 		uint64_t ts = 1700000000000000000ull + (uint64_t)((double)p * 1e9 / o->rate);
 
 		/* Short frames are padded to the 60-byte Ethernet minimum. */
-		if (n < 60) {
-			memset(frame + n, 0, 60 - n);
-			n = 60;
+		if (n < PROTO_ETH_MIN_FRAME) {
+			memset(frame + n, 0, PROTO_ETH_MIN_FRAME - n);
+			n = PROTO_ETH_MIN_FRAME;
 		}
 		pcap_out_write(w, frame, (uint32_t)n, (uint32_t)n, ts);
 	}
@@ -603,7 +559,7 @@ static int commit(struct outfile **o, struct pnic_error *err)
  * the end (which cannot be undone one by one) do not fail half-way. */
 static int check_outputs(const struct opts *o)
 {
-	const char *paths[] = { o->out, o->config, o->flows_yaml };
+	const char *paths[] = { o->out, o->scenario, o->flows_yaml };
 	int rc;
 
 	for (unsigned i = 0; i < 3; i++)
@@ -617,7 +573,7 @@ static int check_outputs(const struct opts *o)
 
 /* Every result is written under its temporary name first and they are
  * renamed together at the end, so a run that fails (or is killed) leaves
- * no trace without its config, nor a half-written file. */
+ * no trace without its scenario, nor a half-written file. */
 int main(int argc, char **argv)
 {
 	struct opts o = {
@@ -625,7 +581,7 @@ int main(int argc, char **argv)
 		.ipv6_pct = 25, .udp_pct = 40, .vlan_pct = 15, .vxlan_pct = 10,
 		.max_payload = 64, .n_vpids = 8,
 	};
-	struct outfile *trace = NULL, *config = NULL, *snippet = NULL;
+	struct outfile *trace = NULL, *scenario = NULL, *snippet = NULL;
 	struct flow *flows = NULL;
 	struct pnic_error err;
 	uint32_t *seq = NULL;
@@ -653,10 +609,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (write_trace(&o, flows, seq, outfile_write_path(trace)) ||
-	    write_yaml(o.config, &o, flows, &config) ||
+	    write_yaml(o.scenario, &o, flows, &scenario) ||
 	    write_yaml(o.flows_yaml, &o, flows, &snippet))
 		goto discard;
-	rc = commit(&trace, &err) || commit(&config, &err) ||
+	rc = commit(&trace, &err) || commit(&scenario, &err) ||
 	     commit(&snippet, &err);
 	if (rc)
 		fprintf(stderr, "tracegen: %s\n", err.msg);
@@ -664,7 +620,7 @@ int main(int argc, char **argv)
 		status = 0;
 discard:
 	outfile_discard(trace);
-	outfile_discard(config);
+	outfile_discard(scenario);
 	outfile_discard(snippet);
 out:
 	free(seq);

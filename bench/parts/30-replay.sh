@@ -2,7 +2,7 @@
 # Replay throughput of the functional datapath on one core.
 #
 # tracegen makes (into build/bench/, once) a 1M-packet trace over 64K flows
-# (IPv4/IPv6, TCP/UDP, some VLAN, some VXLAN) and a config with one
+# (IPv4/IPv6, TCP/UDP, some VLAN, some VXLAN) and a scenario with one
 # exact-match entry per flow (default 372-bit key profile, TCAM depth 64K),
 # so every packet hits.  pnicsim replay runs it with --no-pcap: the pcap
 # outputs are OFF, so the figure is the datapath core (parse, key build,
@@ -14,13 +14,13 @@ cd "$(dirname "$0")/../.."
 make --no-print-directory -s build/bin/tracegen build/bin/pnicsim >/dev/null
 dir=build/bench/replay
 mkdir -p "$dir"
-if [ ! -s "$dir/trace.pcap" ] || [ ! -s "$dir/config.yaml" ]; then
+if [ ! -s "$dir/trace.pcap" ] || [ ! -s "$dir/scenario.yaml" ]; then
   build/bin/tracegen --out "$dir/trace.pcap" --packets 1000000 --flows 65536 \
-    --seed 42 --config "$dir/config.yaml"
+    --seed 42 --scenario "$dir/scenario.yaml"
 fi
 best=0
 for run in 1 2 3; do
-  build/bin/pnicsim replay "$dir/config.yaml" --out "$dir/out" --no-pcap >/dev/null 2>"$dir/run$run.log" \
+  build/bin/pnicsim replay "$dir/scenario.yaml" --out "$dir/out" --no-pcap >/dev/null 2>"$dir/run$run.log" \
     || { cat "$dir/run$run.log" >&2; exit 1; }
   pps=$(jq '.core_pps' "$dir/out/timing.json")
   hits=$(jq '.hits' "$dir/out/summary.json")

@@ -1,5 +1,5 @@
-/* Fuzz the replay config parser: the input bytes are a YAML config.
- * Checked: no crash or leak (ASan), and the contract that a config is
+/* Fuzz the scenario reader: the input bytes are a YAML scenario.
+ * Checked: no crash or leak (ASan), and the contract that a scenario is
  * either refused with a message, its place in the file and no result (a
  * refusal of what the file says always has a line), or accepted whole and
  * consistent (depth within the TCAM's bounds, entries within the depth,

@@ -21,7 +21,7 @@ fuzz_pcap_in)
   echo traces
   ;;
 fuzz_scenario)
-  # The bundled configs.
+  # The bundled scenarios.
   echo scenarios
   ;;
 esac

@@ -10,8 +10,8 @@
 #include "io/pcap_out.h"
 #include "io/scenario.h"
 
-/* A folder holding an (empty) capture that the configs name, so input
- * paths resolve, and files that are not captures; configs are parsed as
+/* A folder holding an (empty) capture that the scenarios name, so input
+ * paths resolve, and files that are not captures; scenarios are parsed as
  * if they were DIR/test.yaml. */
 static char dir[64];
 static char cfgname[128];
@@ -258,7 +258,7 @@ Test(scenario, leading_zero_is_decimal)
 	scenario_destroy(c);
 }
 
-/* Each bad config must be refused with its line:column and field path in
+/* Each bad scenario must be refused with its line:column and field path in
  * the message. */
 struct bad {
 	const char *text;
@@ -384,7 +384,7 @@ static const struct bad bads[] = {
 	  12, 16, "encap_templates[0].eth_dst", "MAC" },
 	{ BASE "encap_templates:\n  - { eth_dst: \"02:00:00:00:00: 1\", eth_src: 02:00:00:00:00:02, src_ip: 10.0.0.1, dst_ip: 10.0.0.2, vni: 1 }\n",
 	  12, 16, "encap_templates[0].eth_dst", "MAC" },
-	/* YAML that no config needs: tags, anchors, aliases, more documents */
+	/* YAML that no scenario needs: tags, anchors, aliases, more documents */
 	{ "tcam: !!map { depth: 64 }\n", 1, 7, "tcam", "tag '!!map'" },
 	{ "tcam: { depth: !!int 64 }\n", 1, 16, "tcam.depth", "tag '!!int'" },
 	{ "tcam: { depth: !!str 64 }\n", 1, 16, "tcam.depth", "tag '!!str'" },
@@ -410,7 +410,7 @@ static const struct bad bads[] = {
 	  12, 16, "encap_templates[0].eth_dst", "MAC" },
 };
 
-Test(scenario, bad_configs_name_place_and_field)
+Test(scenario, bad_scenarios_name_place_and_field)
 {
 	for (size_t i = 0; i < sizeof bads / sizeof bads[0]; i++) {
 		const struct bad *b = &bads[i];
@@ -420,8 +420,8 @@ Test(scenario, bad_configs_name_place_and_field)
 		int rc = parse(b->text, &c, &err);
 
 		pnic_error_str(&err, buf, sizeof buf);
-		cr_expect_lt(rc, 0, "bad config %zu accepted", i);
-		cr_expect_null(c, "bad config %zu: no half-made result", i);
+		cr_expect_lt(rc, 0, "bad scenario %zu accepted", i);
+		cr_expect_null(c, "bad scenario %zu: no half-made result", i);
 		cr_expect_str_eq(err.file, cfgname, "bad %zu: %s", i, buf);
 		cr_expect_eq(err.line, b->line, "bad %zu line: %s", i, buf);
 		cr_expect_eq(err.column, b->column, "bad %zu column: %s", i, buf);

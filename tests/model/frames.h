@@ -1,49 +1,70 @@
-/* Frame crafting for the parser and key builder tests: frames are written
- * byte by byte, then the length fields patched once the payload is known. */
+/* Frames for the parser and key builder tests: the model's frame builder
+ * (model/frame.h) with the values these tests fix (MACs, the IPv4 TOS,
+ * id and TTL, the IPv6 addresses and flow label, TCP sequence numbers,
+ * fill patterns), over a frame held in the test's own struct fb.  Length
+ * fields are set by the *_fix() calls once the payload is known. */
 #ifndef PNIC_TEST_FRAMES_H
 #define PNIC_TEST_FRAMES_H
 
 #include <stdint.h>
 #include <string.h>
 
+#include "model/frame.h"
+#include "model/proto.h"
+
 struct fb {
 	uint8_t b[4096];
 	uint32_t n;
+	struct frame_buf w;     /* the builder's cursor, from fb_w() */
 };
+
+/* The builder's cursor at the end of f; fb_keep() takes what it wrote. */
+static inline struct frame_buf *fb_w(struct fb *f)
+{
+	frame_init(&f->w, f->b, sizeof f->b);
+	f->w.n = f->n;
+	return &f->w;
+}
+
+static inline uint32_t fb_keep(struct fb *f, uint32_t off)
+{
+	f->n = f->w.n;
+	return off;
+}
 
 static inline void fb_u8(struct fb *f, uint8_t v)
 {
-	f->b[f->n++] = v;
+	frame_u8(fb_w(f), v);
+	fb_keep(f, 0);
 }
 
 static inline void fb_u16(struct fb *f, uint16_t v)
 {
-	fb_u8(f, (uint8_t)(v >> 8));
-	fb_u8(f, (uint8_t)v);
+	frame_u16(fb_w(f), v);
+	fb_keep(f, 0);
 }
 
 static inline void fb_u32(struct fb *f, uint32_t v)
 {
-	fb_u16(f, (uint16_t)(v >> 16));
-	fb_u16(f, (uint16_t)v);
+	frame_u32(fb_w(f), v);
+	fb_keep(f, 0);
 }
 
 static inline void fb_bytes(struct fb *f, const void *p, uint32_t n)
 {
-	memcpy(f->b + f->n, p, n);
-	f->n += n;
+	frame_bytes(fb_w(f), p, n);
+	fb_keep(f, 0);
 }
 
 static inline void fb_fill(struct fb *f, uint8_t v, uint32_t n)
 {
-	memset(f->b + f->n, v, n);
-	f->n += n;
+	frame_fill(fb_w(f), v, n);
+	fb_keep(f, 0);
 }
 
 static inline void fb_put16(struct fb *f, uint32_t off, uint16_t v)
 {
-	f->b[off] = (uint8_t)(v >> 8);
-	f->b[off + 1] = (uint8_t)v;
+	frame_set16(fb_w(f), off, v);
 }
 
 static const uint8_t FB_MAC_DST[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
@@ -58,40 +79,43 @@ static inline void fb_macs(struct fb *f)
 
 static inline void fb_eth(struct fb *f, uint16_t ethertype)
 {
-	fb_macs(f);
-	fb_u16(f, ethertype);
+	fb_keep(f, frame_eth(fb_w(f), FB_MAC_DST, FB_MAC_SRC, ethertype));
 }
 
+/* A tag: its TPID and TCI (the ethertype after the tags follows). */
 static inline void fb_tag(struct fb *f, uint16_t tpid, uint16_t tci)
 {
 	fb_u16(f, tpid);
 	fb_u16(f, tci);
 }
 
-/* IPv4 header with `opt_words` 32-bit words of NOP options; the total
- * length is patched by fb_ipv4_fix().  Returns the header's offset. */
+static inline void fb_ip4(uint8_t out[4], uint32_t a)
+{
+	out[0] = (uint8_t)(a >> 24);
+	out[1] = (uint8_t)(a >> 16);
+	out[2] = (uint8_t)(a >> 8);
+	out[3] = (uint8_t)a;
+}
+
+/* IPv4 header, TOS 0x28, id 0x1234, TTL 64, with `opt_words` 32-bit words
+ * of NOP options; the total length is patched by fb_ipv4_fix() and the
+ * checksum left 0 (the parser does not check it).  Returns the header's
+ * offset. */
 static inline uint32_t fb_ipv4(struct fb *f, uint8_t proto, uint32_t src,
 			       uint32_t dst, uint16_t frag, unsigned opt_words)
 {
-	uint32_t off = f->n;
+	struct frame_ipv4 h = { .tos = 0x28, .id = 0x1234, .frag = frag,
+				.ttl = 64, .proto = proto,
+				.opt_words = (uint8_t)opt_words };
 
-	fb_u8(f, (uint8_t)(0x40 | (5 + opt_words)));
-	fb_u8(f, 0x28);             /* TOS */
-	fb_u16(f, 0);               /* total length, patched */
-	fb_u16(f, 0x1234);          /* id */
-	fb_u16(f, frag);
-	fb_u8(f, 64);               /* TTL */
-	fb_u8(f, proto);
-	fb_u16(f, 0);               /* checksum: the parser does not check */
-	fb_u32(f, src);
-	fb_u32(f, dst);
-	fb_fill(f, 0x01, opt_words * 4);
-	return off;
+	fb_ip4(h.src, src);
+	fb_ip4(h.dst, dst);
+	return fb_keep(f, frame_ipv4(fb_w(f), &h));
 }
 
 static inline void fb_ipv4_fix(struct fb *f, uint32_t off)
 {
-	fb_put16(f, off + 2, (uint16_t)(f->n - off));
+	frame_ipv4_end(fb_w(f), off, false);
 }
 
 static const uint8_t FB_V6_SRC[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
@@ -102,97 +126,75 @@ static const uint8_t FB_V6_DST[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
 /* IPv6 header, traffic class 0xb8, flow label 0x12345, hop limit 63. */
 static inline uint32_t fb_ipv6(struct fb *f, uint8_t nh)
 {
-	uint32_t off = f->n;
+	struct frame_ipv6 h = { .tclass = 0xb8, .flow_label = 0x12345,
+				.next = nh, .hop_limit = 63 };
 
-	fb_u32(f, 0x6b812345);
-	fb_u16(f, 0);               /* payload length, patched */
-	fb_u8(f, nh);
-	fb_u8(f, 63);
-	fb_bytes(f, FB_V6_SRC, 16);
-	fb_bytes(f, FB_V6_DST, 16);
-	return off;
+	memcpy(h.src, FB_V6_SRC, 16);
+	memcpy(h.dst, FB_V6_DST, 16);
+	return fb_keep(f, frame_ipv6(fb_w(f), &h));
 }
 
 static inline void fb_ipv6_fix(struct fb *f, uint32_t off)
 {
-	fb_put16(f, off + 4, (uint16_t)(f->n - off - 40));
+	frame_ipv6_end(fb_w(f), off);
 }
 
 /* Hop-by-hop / routing / destination options: (len + 1) * 8 bytes. */
 static inline void fb_ext(struct fb *f, uint8_t nh, uint8_t len)
 {
-	fb_u8(f, nh);
-	fb_u8(f, len);
-	fb_fill(f, 0, (uint32_t)(len + 1) * 8 - 2);
+	fb_keep(f, frame_ipv6_opts(fb_w(f), nh, len));
 }
 
 static inline void fb_ext_frag(struct fb *f, uint8_t nh, uint16_t offset8,
 			       int more)
 {
-	fb_u8(f, nh);
-	fb_u8(f, 0);
-	fb_u16(f, (uint16_t)(offset8 << 3 | (more ? 1 : 0)));
-	fb_u32(f, 0xdeadbeef);
+	fb_keep(f, frame_ipv6_frag(fb_w(f), nh, offset8, more, 0xdeadbeef));
 }
 
-/* AH: (len + 2) * 4 bytes. */
+/* AH: (len + 2) * 4 bytes, SPI 0x100, sequence 7, the ICV 0x5a bytes.  A
+ * length below 1 (shorter than AH's fixed part) still writes the fixed
+ * part, with that length. */
 static inline void fb_ext_ah(struct fb *f, uint8_t nh, uint8_t len)
 {
-	fb_u8(f, nh);
-	fb_u8(f, len);
-	fb_u16(f, 0);
-	fb_u32(f, 0x00000100);      /* SPI */
-	fb_u32(f, 7);               /* sequence */
-	if ((len + 2) * 4 > 12)
-		fb_fill(f, 0x5a, (uint32_t)(len + 2) * 4 - 12);
+	uint32_t total = (len + 2u) * 4;
+	uint16_t icv = (uint16_t)(total > PROTO_AH_MIN_HLEN ? total - PROTO_AH_MIN_HLEN : 0);
+	uint32_t off = fb_keep(f, frame_ah(fb_w(f), nh, 0x100, 7, icv));
+
+	f->b[off + 1] = len;
+	fb_fill(f, 0x5a, icv);
 }
 
+/* TCP, seq 1000, ack 2000, window 65535, `opt_words` of NOP options. */
 static inline uint32_t fb_tcp(struct fb *f, uint16_t sport, uint16_t dport,
 			      uint8_t flags, unsigned opt_words)
 {
-	uint32_t off = f->n;
+	const struct frame_tcp h = { .sport = sport, .dport = dport,
+				     .seq = 1000, .ack = 2000, .flags = flags,
+				     .window = 65535,
+				     .opt_words = (uint8_t)opt_words };
 
-	fb_u16(f, sport);
-	fb_u16(f, dport);
-	fb_u32(f, 1000);            /* seq */
-	fb_u32(f, 2000);            /* ack */
-	fb_u8(f, (uint8_t)((5 + opt_words) << 4));
-	fb_u8(f, flags);
-	fb_u16(f, 65535);           /* window */
-	fb_u16(f, 0);
-	fb_u16(f, 0);
-	fb_fill(f, 0x01, opt_words * 4);
-	return off;
+	return fb_keep(f, frame_tcp(fb_w(f), &h));
 }
 
 static inline uint32_t fb_udp(struct fb *f, uint16_t sport, uint16_t dport)
 {
-	uint32_t off = f->n;
-
-	fb_u16(f, sport);
-	fb_u16(f, dport);
-	fb_u16(f, 0);               /* length, patched */
-	fb_u16(f, 0);
-	return off;
+	return fb_keep(f, frame_udp(fb_w(f), sport, dport));
 }
 
 static inline void fb_udp_fix(struct fb *f, uint32_t off)
 {
-	fb_put16(f, off + 4, (uint16_t)(f->n - off));
+	frame_udp_end(fb_w(f), off);
 }
 
+/* ICMP with id 1, sequence 2. */
 static inline void fb_icmp(struct fb *f, uint8_t type, uint8_t code)
 {
-	fb_u8(f, type);
-	fb_u8(f, code);
-	fb_u16(f, 0);
-	fb_u32(f, 0x00010002);      /* id, sequence */
+	fb_keep(f, frame_icmp(fb_w(f), type, code, 0x00010002));
 }
 
 static inline void fb_vxlan(struct fb *f, uint32_t vni)
 {
-	fb_u32(f, 0x08000000);
-	fb_u32(f, vni << 8);
+	fb_keep(f, frame_vxlan(fb_w(f), vni));
 }
 
 /* Geneve version 0 carrying `proto`, with `opt_words` 32-bit words of
@@ -201,10 +203,7 @@ static inline void fb_vxlan(struct fb *f, uint32_t vni)
 static inline void fb_geneve(struct fb *f, uint32_t vni, uint16_t proto,
 			     unsigned opt_words)
 {
-	fb_u8(f, (uint8_t)opt_words);
-	fb_u8(f, 0);
-	fb_u16(f, proto);
-	fb_u32(f, vni << 8);
+	fb_keep(f, frame_geneve(fb_w(f), vni, proto, (uint8_t)opt_words));
 	if (opt_words == 0)
 		return;
 	fb_u16(f, 0x0102);
@@ -218,11 +217,7 @@ static inline void fb_geneve(struct fb *f, uint32_t vni, uint16_t proto,
  * then the source-route entries (R). */
 static inline uint32_t fb_gre(struct fb *f, uint16_t flags, uint16_t proto)
 {
-	uint32_t off = f->n;
-
-	fb_u16(f, flags);
-	fb_u16(f, proto);
-	return off;
+	return fb_keep(f, frame_gre(fb_w(f), flags, proto));
 }
 
 /* One RFC 1701 source-route entry with `len` bytes of routing information,
@@ -237,18 +232,16 @@ static inline void fb_gre_sre(struct fb *f, uint16_t family, uint8_t len)
 		fb_u8(f, i % 4 == 0 ? 10 : i % 4 == 3 ? (uint8_t)(i / 4 + 1) : 0);
 }
 
-/* ARP request body (Ethernet/IPv4, 28 bytes) after the ethertype. */
+/* ARP request (Ethernet/IPv4, 28 bytes) after the ethertype. */
 static inline void fb_arp(struct fb *f, uint32_t sender, uint32_t target)
 {
-	fb_u16(f, 1);               /* Ethernet */
-	fb_u16(f, 0x0800);          /* IPv4 */
-	fb_u8(f, 6);
-	fb_u8(f, 4);
-	fb_u16(f, 1);               /* request */
-	fb_bytes(f, FB_MAC_SRC, 6);
-	fb_u32(f, sender);
-	fb_fill(f, 0, 6);
-	fb_u32(f, target);
+	static const uint8_t none[6];
+	uint8_t spa[4], tpa[4];
+
+	fb_ip4(spa, sender);
+	fb_ip4(tpa, target);
+	fb_keep(f, frame_arp(fb_w(f), PROTO_ARP_OP_REQUEST, FB_MAC_SRC, spa,
+			     none, tpa));
 }
 
 static inline void fb_payload(struct fb *f, uint32_t n)

@@ -14,36 +14,25 @@ static struct action_ram *make_ram(uint32_t depth)
 	return r;
 }
 
-/* Ethernet [+802.1Q] / IPv4 or IPv6 / UDP 4789 / VXLAN VNI 0x123456. */
+/* Ethernet [+802.1Q VID 10, PCP 1] / IPv4 or IPv6 / UDP 4789 / VXLAN VNI
+ * 0x123456, from the encap block. */
 static struct encap_template tpl(bool ipv6, bool vlan)
 {
+	struct encap_fields f = {
+		.eth_dst = { 0x02, 0, 0, 0, 0, 0x01 },
+		.eth_src = { 0x02, 0, 0, 0, 0, 0x02 },
+		.vlan = vlan, .vlan_vid = 10, .vlan_pcp = 1, .ipv6 = ipv6,
+		.src_ip = { 10, 0, 0, 1 }, .dst_ip = { 10, 0, 0, 2 },
+		.ttl = 64, .vni = 0x123456,
+	};
 	struct encap_template t;
-	uint8_t *b = t.bytes;
-	unsigned o = 12;
+	struct pnic_error err;
 
-	memset(&t, 0, sizeof t);
-	memcpy(b, "\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02", 12);
-	if (vlan) {
-		b[o] = 0x81; b[o + 1] = 0x00; b[o + 2] = 0x20; b[o + 3] = 0x0a;
-		o += 4;
+	if (ipv6) {
+		memcpy(f.src_ip, "\x20\x01\0\0\0\0\0\0\0\0\0\0\0\0\0\x01", 16);
+		memcpy(f.dst_ip, "\x20\x01\0\0\0\0\0\0\0\0\0\0\0\0\0\x02", 16);
 	}
-	if (!ipv6) {
-		b[o] = 0x08; b[o + 1] = 0x00; o += 2;
-		b[o] = 0x45; b[o + 6] = 0x40; b[o + 8] = 64; b[o + 9] = 17;
-		memcpy(b + o + 12, "\x0a\x00\x00\x01\x0a\x00\x00\x02", 8);
-		o += 20;
-	} else {
-		b[o] = 0x86; b[o + 1] = 0xdd; o += 2;
-		b[o] = 0x60; b[o + 6] = 17; b[o + 7] = 64;
-		b[o + 8] = 0x20; b[o + 9] = 0x01; b[o + 23] = 1;
-		b[o + 24] = 0x20; b[o + 25] = 0x01; b[o + 39] = 2;
-		o += 40;
-	}
-	b[o + 2] = 0x12; b[o + 3] = 0xb5;   /* 4789 */
-	o += 8;
-	b[o] = 0x08; b[o + 4] = 0x12; b[o + 5] = 0x34; b[o + 6] = 0x56;
-	o += 8;
-	t.len = o;
+	cr_assert_eq(encap_build(&f, &t, &err), 0, "%s", err.msg);
 	return t;
 }
 

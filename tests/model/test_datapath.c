@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "model/datapath.h"
+#include "model/frame.h"
+#include "model/proto.h"
 
 #define MAX_OUT 8
 
@@ -103,36 +105,26 @@ static void add_entry(uint32_t index, uint16_t dport,
 	cr_assert_eq(action_ram_write(fx.ram, index, &w, &err), 0, "%s", err.msg);
 }
 
-static uint16_t csum(const uint8_t *p, unsigned n)
-{
-	uint32_t s = 0;
-
-	for (unsigned i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)(p[i] << 8 | p[i + 1]);
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
-
 /* Ethernet / IPv4 (TTL 64, TOS 0) / UDP to dport, 60 bytes. */
 static unsigned udp_frame(uint8_t *f, uint16_t dport)
 {
-	static const uint8_t hdr[] = {
-		0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2, 0x08, 0x00,
-		0x45, 0x00, 0x00, 46, 0x12, 0x34, 0x40, 0x00, 64, 17, 0, 0,
-		10, 0, 0, 1, 10, 0, 0, 2,
-		0x30, 0x39, 0, 0, 0x00, 26, 0, 0,
+	static const uint8_t dst[6] = { 0x02, 0, 0, 0, 0, 1 };
+	static const uint8_t src[6] = { 0x02, 0, 0, 0, 0, 2 };
+	const struct frame_ipv4 ip = {
+		.id = 0x1234, .frag = PROTO_IPV4_DF, .ttl = 64,
+		.proto = PROTO_IP_UDP, .src = { 10, 0, 0, 1 }, .dst = { 10, 0, 0, 2 },
 	};
-	uint16_t c;
+	struct frame_buf b;
+	uint32_t l3, l4;
 
-	memset(f, 0xab, 60);
-	memcpy(f, hdr, sizeof hdr);
-	f[36] = (uint8_t)(dport >> 8);
-	f[37] = (uint8_t)dport;
-	c = csum(f + 14, 20);
-	f[24] = (uint8_t)(c >> 8);
-	f[25] = (uint8_t)c;
-	return 60;
+	frame_init(&b, f, 60);
+	frame_eth(&b, dst, src, PROTO_ETH_P_IPV4);
+	l3 = frame_ipv4(&b, &ip);
+	l4 = frame_udp(&b, 12345, dport);
+	frame_fill(&b, 0xab, 60 - b.n);
+	frame_udp_end(&b, l4);
+	frame_ipv4_end(&b, l3, true);
+	return b.n;
 }
 
 static void run(uint32_t in_port, const uint8_t *f, unsigned n)
@@ -223,7 +215,7 @@ Test(datapath, big_frame_is_edited_not_refused)
 	f[17] = 0;
 	f[24] = 0;
 	f[25] = 0;
-	c = csum(f + 14, 20);
+	c = frame_csum(f + 14, 20, 0);
 	f[24] = (uint8_t)(c >> 8);
 	f[25] = (uint8_t)c;
 	add_entry(1, 80, &a);
@@ -233,7 +225,7 @@ Test(datapath, big_frame_is_edited_not_refused)
 		     fx.out[0].o.kind, fx.out[0].o.drop);
 	cr_assert_eq(fx.out[0].caplen, BIG);
 	cr_assert_eq(fx.out[0].frame[22], 63, "TTL decremented");
-	cr_assert_eq(csum(fx.out[0].frame + 14, 20), 0, "IPv4 checksum valid");
+	cr_assert_eq(frame_csum(fx.out[0].frame + 14, 20, 0), 0, "IPv4 checksum valid");
 	check_balance();
 }
 
@@ -368,7 +360,7 @@ Test(datapath, edits_are_applied)
 	cr_assert_eq((o[14] << 8 | o[15]) & 0xfff, 100);
 	cr_assert_eq(o[18 + 1], 46 << 2, "DSCP");
 	cr_assert_eq(o[18 + 8], 63, "TTL");
-	cr_assert_eq(csum(o + 18, 20), 0, "IPv4 checksum still valid");
+	cr_assert_eq(frame_csum(o + 18, 20, 0), 0, "IPv4 checksum still valid");
 	cr_assert_eq(datapath_stats(fx.dp)->edited, 1);
 	cr_assert_eq(datapath_stats(fx.dp)->edit.ops[EDIT_OP_VLAN_PUSH], 1);
 	check_balance();

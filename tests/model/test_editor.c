@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "model/editor.h"
+#include "model/frame.h"
 #include "tests/corpus.h"
 #include "io/pcap_in.h"
 
@@ -92,90 +93,102 @@ static struct fspec base_spec(int ipver, uint8_t proto)
 	return s;
 }
 
-/* Build the frame at out; fill h as a parser would, with offsets + base. */
-static uint32_t build(const struct fspec *s, uint8_t *out, struct pkt_hdrs *h,
-		      uint16_t base)
+/* The Ethernet header and tags of s; fills h's L2 part. */
+static void build_l2(const struct fspec *s, uint16_t etype,
+		     struct frame_buf *f, struct pkt_hdrs *h, uint16_t base)
 {
-	uint32_t o = 12, l3, l4, l4len, hl;
-	uint16_t etype = s->ipver == 4 ? 0x0800 : s->ipver == 6 ? 0x86dd : 0x0806;
-
-	memset(h, 0, sizeof *h);
-	memcpy(out, s->dmac, 6);
-	memcpy(out + 6, s->smac, 6);
+	frame_eth(f, s->dmac, s->smac, s->n_vlans ? s->tpid[0] : etype);
 	h->have = HDR_ETH;
 	h->l2_off = base;
 	for (int i = 0; i < s->n_vlans; i++) {
-		put16(out + o, s->tpid[i]);
-		put16(out + o + 2, s->tci[i]);
-		h->vlan_off[i] = base + o;
+		h->vlan_off[i] = base + f->n - 2;
 		h->vlan_tpid[i] = s->tpid[i];
 		h->vlan_tci[i] = s->tci[i];
-		o += 4;
+		frame_vlan(f, s->tci[i], i + 1 < s->n_vlans ? s->tpid[i + 1] : etype);
 	}
 	if (s->n_vlans)
 		h->have |= HDR_VLAN;
 	h->n_vlans = s->n_vlans;
-	put16(out + o, etype);
 	h->ethertype = etype;
-	o += 2;
-	l3 = o;
+}
+
+/* The IP header of s (lengths patched later by the caller). */
+static void build_ip(const struct fspec *s, struct frame_buf *f)
+{
+	if (s->ipver == 4) {
+		struct frame_ipv4 ip = { .tos = s->tos, .id = s->ip_id,
+					 .frag = s->frag, .ttl = s->ttl,
+					 .proto = s->proto };
+
+		memcpy(ip.src, s->src, 4);
+		memcpy(ip.dst, s->dst, 4);
+		frame_ipv4(f, &ip);
+	} else {
+		struct frame_ipv6 ip = { .tclass = s->tos, .next = s->proto,
+					 .hop_limit = s->ttl,
+					 .flow_label = s->flow_label };
+
+		memcpy(ip.src, s->src, 16);
+		memcpy(ip.dst, s->dst, 16);
+		frame_ipv6(f, &ip);
+	}
+}
+
+/* The TCP or UDP header of s and its payload. */
+static void build_l4(const struct fspec *s, struct frame_buf *f)
+{
+	if (s->proto == 6) {
+		const struct frame_tcp t = { .sport = s->sport, .dport = s->dport,
+					     .seq = 0x01020304, .ack = 7,
+					     .flags = 0x18, .window = 8192 };
+
+		frame_tcp(f, &t);
+	} else {
+		frame_udp(f, s->sport, s->dport);
+	}
+	for (uint32_t i = 0; i < s->paylen; i++)
+		frame_u8(f, s->payload ? s->payload[i] : (uint8_t)(i * 7 + 3));
+}
+
+/* Build the frame at out with the frame builder, checksums from
+ * full_csum(); fill h as a parser would, with offsets + base. */
+static uint32_t build(const struct fspec *s, uint8_t *out, struct pkt_hdrs *h,
+		      uint16_t base)
+{
+	uint16_t etype = s->ipver == 4 ? 0x0800 : s->ipver == 6 ? 0x86dd : 0x0806;
+	struct frame_buf f;
+	uint32_t l3, l4, l4len;
+
+	memset(h, 0, sizeof *h);
+	/* out holds the frame: CAP bytes, or more for the longest frames. */
+	frame_init(&f, out, 70000);
+	build_l2(s, etype, &f, h, base);
+	l3 = f.n;
 	h->l3_off = base + l3;
 	if (s->ipver == 0) {
-		/* ARP request, 28 bytes */
-		uint8_t arp[28] = { 0, 1, 8, 0, 6, 4, 0, 1 };
+		static const uint8_t none[6];
 
-		memcpy(arp + 8, s->smac, 6);
-		memcpy(arp + 14, s->src, 4);
-		memcpy(arp + 24, s->dst, 4);
-		memcpy(out + o, arp, 28);
+		frame_arp(&f, 1, s->smac, s->src, none, s->dst);
 		h->have |= HDR_ARP;
-		return o + 28;
+		return f.n;
 	}
-	hl = s->ipver == 4 ? 20 : 40;
-	l4 = l3 + hl;
-	l4len = (s->proto == 6 ? 20 : 8) + s->paylen;
-	/* L4 header + payload first, checksum after the IP header exists */
+	build_ip(s, &f);
+	l4 = f.n;
+	build_l4(s, &f);
+	cr_assert(!f.overflow);
+	l4len = f.n - l4;
 	if (s->proto == 6) {
-		uint8_t *t = out + l4;
-
-		memset(t, 0, 20);
-		put16(t, s->sport);
-		put16(t + 2, s->dport);
-		memcpy(t + 4, "\x01\x02\x03\x04\x00\x00\x00\x07", 8);
-		t[12] = 0x50;
-		t[13] = 0x18;
-		put16(t + 14, 8192);
 		h->have |= HDR_TCP;
 		h->tcp_flags = 0x18;
 	} else {
-		uint8_t *u = out + l4;
-
-		put16(u, s->sport);
-		put16(u + 2, s->dport);
-		put16(u + 4, l4len);
-		put16(u + 6, 0);
+		frame_udp_end(&f, l4);
 		h->have |= HDR_UDP;
 	}
-	{
-		uint32_t ph = l4 + (s->proto == 6 ? 20 : 8);
-
-		for (uint32_t i = 0; i < s->paylen; i++)
-			out[ph + i] = s->payload ? s->payload[i] : (uint8_t)(i * 7 + 3);
-		h->l4_payload_off = base + ph;
-	}
+	h->l4_payload_off = base + l4 + (s->proto == 6 ? 20 : 8);
 	if (s->ipver == 4) {
 		uint8_t *ip = out + l3;
 
-		ip[0] = 0x45;
-		ip[1] = s->tos;
-		put16(ip + 2, 20 + l4len);
-		put16(ip + 4, s->ip_id);
-		put16(ip + 6, s->frag);
-		ip[8] = s->ttl;
-		ip[9] = s->proto;
-		put16(ip + 10, 0);
-		memcpy(ip + 12, s->src, 4);
-		memcpy(ip + 16, s->dst, 4);
+		frame_ipv4_end(&f, l3, false);
 		put16(ip + 10, full_csum(ip, 20, 0));
 		h->have |= HDR_IPV4;
 		h->ip_total_len = 20 + l4len;
@@ -185,16 +198,7 @@ static uint32_t build(const struct fspec *s, uint8_t *out, struct pkt_hdrs *h,
 		memcpy(h->src_ip + 12, s->src, 4);
 		memcpy(h->dst_ip + 12, s->dst, 4);
 	} else {
-		uint8_t *ip = out + l3;
-
-		ip[0] = 0x60 | s->tos >> 4;
-		ip[1] = (uint8_t)((s->tos & 0xf) << 4 | (s->flow_label >> 16 & 0xf));
-		put16(ip + 2, s->flow_label & 0xffff);
-		put16(ip + 4, l4len);
-		ip[6] = s->proto;
-		ip[7] = s->ttl;
-		memcpy(ip + 8, s->src, 16);
-		memcpy(ip + 24, s->dst, 16);
+		frame_ipv6_end(&f, l3);
 		h->have |= HDR_IPV6;
 		h->ip_total_len = 40 + l4len;
 		memcpy(h->src_ip, s->src, 16);

@@ -2,8 +2,8 @@
 # pnicsim replay on faulty inputs: a capture cut mid-record (every packet
 # before the cut replayed and counted, the fault reported, exit 1), a
 # refused link type (named, exit 1, the other input still replayed), a
-# bad config (file:line:column and field, exit 2, nothing written), and an
-# input that is not a capture file at all (a config error too: exit 2).
+# bad scenario (file:line:column and field, exit 2, nothing written), and an
+# input that is not a capture file at all (a scenario error too: exit 2).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=${PNICSIM:-build/bin/pnicsim}
@@ -40,16 +40,16 @@ grep -q "REFUSED" "$d/stdout" || fail "summary does not show the refusal"
 grep -q "DAMAGED" "$d/stdout" || fail "summary does not show the damage"
 [ "$(jq '.hits + .misses' "$s")" = 399 ] || fail "hits + misses"
 
-# a bad config: refused with its place, nothing written
+# a bad scenario: refused with its place, nothing written
 sed 's/n_vpids: 4, map: \[ { vpid: 1/n_vpids: 4, map: [ { vpid: 4/' "$d/cfg.yaml" > "$d/bad.yaml"
 rc=0
 "$bin" replay "$d/bad.yaml" --out "$d/bad-out" > "$d/bad.stdout" 2> "$d/bad.stderr" || rc=$?
-[ "$rc" = 2 ] || fail "bad config: exit status $rc, expected 2"
+[ "$rc" = 2 ] || fail "bad scenario: exit status $rc, expected 2"
 grep -q "bad.yaml:3:40: vpid_map.map\[0\].vpid: expected an integer in 0..3, got '4'" "$d/bad.stderr" \
-  || fail "bad config message: $(cat "$d/bad.stderr")"
-[ ! -e "$d/bad-out" ] || fail "bad config wrote outputs"
+  || fail "bad scenario message: $(cat "$d/bad.stderr")"
+[ ! -e "$d/bad-out" ] || fail "bad scenario wrote outputs"
 # an input that is no capture file (a folder, a device): refused at
-# validation like any bad config, not at run time as a damaged input
+# validation like any bad scenario, not at run time as a damaged input
 for bad in /dev/null:"is a character device" .:"is a folder"; do
   sed "s|pcap: cut.pcap|pcap: ${bad%%:*}|" "$d/cfg.yaml" > "$d/nocap.yaml"
   rc=0

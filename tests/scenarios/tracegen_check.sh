@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tracegen is deterministic: the command recorded in scenarios/demo.yaml
-# regenerates traces/demo.pcap byte for byte, a generated config replays
+# regenerates traces/demo.pcap byte for byte, a generated scenario replays
 # with every packet hitting its flow's entry, and so does one at the
 # largest TCAM.
 set -euo pipefail
@@ -10,21 +10,21 @@ rm -rf "$d"; mkdir -p "$d"
 build/bin/tracegen -o "$d/demo.pcap" -n 400 -f 32 -s 7 --vlan 20 --vxlan 15 --rate 100000
 cmp "$d/demo.pcap" traces/demo.pcap || { echo "tracegen: demo trace not reproduced"; exit 1; }
 build/bin/tracegen -o "$d/t.pcap" -n 5000 -f 700 -s 3 --ipv6 40 --vxlan 20 --vlan 20 \
-  --config "$d/t.yaml" --flows-yaml "$d/flows.yaml"
+  --scenario "$d/t.yaml" --flows-yaml "$d/flows.yaml"
 build/bin/pnicsim replay "$d/t.yaml" --out "$d/out" --json > "$d/summary.json" 2>/dev/null
 jq -e '.packets == 5000 and .hits == 5000 and .parse_errors.packets == 0' "$d/summary.json" >/dev/null \
-  || { echo "tracegen: generated config does not match its trace: $(jq -c '{packets,hits,misses}' "$d/summary.json")"; exit 1; }
-# the flows snippet is the config's flows list
+  || { echo "tracegen: generated scenario does not match its trace: $(jq -c '{packets,hits,misses}' "$d/summary.json")"; exit 1; }
+# the flows snippet is the scenario's flows list
 grep -c '^  - { match' "$d/flows.yaml" | grep -qx 700 || { echo "tracegen: snippet entries"; exit 1; }
 # the largest table: 262144 entries (TCAM_MAX_DEPTH) load and every packet
 # hits; one entry more is refused before anything is written
-build/bin/tracegen -o "$d/max.pcap" -n 2000 -f 262144 -s 5 --config "$d/max.yaml"
+build/bin/tracegen -o "$d/max.pcap" -n 2000 -f 262144 -s 5 --scenario "$d/max.yaml"
 grep -q '^tcam: { depth: 262144,' "$d/max.yaml" || { echo "tracegen: depth at the maximum: $(grep '^tcam' "$d/max.yaml")"; exit 1; }
 build/bin/pnicsim replay "$d/max.yaml" --out "$d/max-out" --no-pcap --json > "$d/max.json" 2>/dev/null
 jq -e '.packets == 2000 and .hits == 2000' "$d/max.json" >/dev/null \
-  || { echo "tracegen: largest config: $(jq -c '{packets,hits,misses}' "$d/max.json")"; exit 1; }
+  || { echo "tracegen: largest scenario: $(jq -c '{packets,hits,misses}' "$d/max.json")"; exit 1; }
 rc=0
-build/bin/tracegen -o "$d/over.pcap" -n 10 -f 262145 --config "$d/over.yaml" 2> "$d/over.err" || rc=$?
+build/bin/tracegen -o "$d/over.pcap" -n 10 -f 262145 --scenario "$d/over.yaml" 2> "$d/over.err" || rc=$?
 [ "$rc" = 2 ] && grep -q "262145 flow entries do not fit the largest TCAM (262144 entries)" "$d/over.err" \
   && [ ! -e "$d/over.yaml" ] || { echo "tracegen: 262145 entries: exit $rc, $(cat "$d/over.err")"; exit 1; }
 echo "tracegen: ok"

@@ -1,8 +1,8 @@
 /* tracegen: same arguments, same bytes; the asked packet count, link type
  * and timestamps as libpcap reads them; every frame parses (model/parser)
- * with the shape the percentages ask for; the config it writes loads; the
+ * with the shape the percentages ask for; the scenario it writes loads; the
  * refusals.  (tests/scenarios/tracegen_check.sh regenerates the bundled
- * trace and replays a generated config.) */
+ * trace and replays a generated scenario.) */
 #include <criterion/criterion.h>
 #include <pcap/pcap.h>
 #include <stdarg.h>
@@ -153,7 +153,7 @@ Test(tracegen, percentages_shape_the_flows)
 	cr_assert_eq(s.ipv4, 50);
 }
 
-Test(tracegen, config_and_snippet)
+Test(tracegen, scenario_and_snippet)
 {
 	char path[256], msg[512];
 	struct scenario *c;
@@ -161,7 +161,7 @@ Test(tracegen, config_and_snippet)
 	char *snip;
 	unsigned lines = 0;
 
-	cr_assert_eq(tracegen("-o %s/t.pcap -n 100 -f 12 -s 8 --vpids 5 --config %s/t.yaml --flows-yaml %s/f.yaml",
+	cr_assert_eq(tracegen("-o %s/t.pcap -n 100 -f 12 -s 8 --vpids 5 --scenario %s/t.yaml --flows-yaml %s/f.yaml",
 			      dir, dir, dir), 0, "%s", out);
 	snprintf(path, sizeof path, "%s/t.yaml", dir);
 	cr_assert_eq(scenario_load(path, &c, &err), 0, "%s",
@@ -187,6 +187,7 @@ Test(tracegen, config_and_snippet)
 	free(snip);
 
 	/* --miss 50: about half the flows get no entry */
+	/* --config, the option's old name, still writes the scenario */
 	cr_assert_eq(tracegen("-o %s/m.pcap -n 100 -f 40 -s 8 --miss 50 --config %s/m.yaml",
 			      dir, dir), 0, "%s", out);
 	snprintf(path, sizeof path, "%s/m.yaml", dir);
@@ -195,8 +196,8 @@ Test(tracegen, config_and_snippet)
 	cr_assert(c->n_flows > 5 && c->n_flows < 35, "%u entries", c->n_flows);
 	scenario_destroy(c);
 
-	/* --miss 100: no entry at all, still a config that loads */
-	cr_assert_eq(tracegen("-o %s/m.pcap -n 10 -f 4 --miss 100 --config %s/m.yaml --flows-yaml %s/mf.yaml",
+	/* --miss 100: no entry at all, still a scenario that loads */
+	cr_assert_eq(tracegen("-o %s/m.pcap -n 10 -f 4 --miss 100 --scenario %s/m.yaml --flows-yaml %s/mf.yaml",
 			      dir, dir, dir), 0, "%s", out);
 	snprintf(path, sizeof path, "%s/m.yaml", dir);
 	cr_assert_eq(scenario_load(path, &c, &err), 0, "%s",
@@ -205,18 +206,18 @@ Test(tracegen, config_and_snippet)
 	scenario_destroy(c);
 }
 
-/* Entries beyond the largest TCAM would make a config replay refuses:
+/* Entries beyond the largest TCAM would make a scenario replay refuses:
  * refused before anything is written.  (tests/scenarios/tracegen_check.sh
- * replays a config at the maximum, 262144 entries.) */
+ * replays a scenario at the maximum, 262144 entries.) */
 Test(tracegen, entries_fit_the_largest_tcam)
 {
 	char path[256];
 	char *text;
 
-	cr_assert_eq(tracegen("-o %s/x.pcap -n 10 -f 262145 --config %s/x.yaml", dir, dir), 2, "%s", out);
+	cr_assert_eq(tracegen("-o %s/x.pcap -n 10 -f 262145 --scenario %s/x.yaml", dir, dir), 2, "%s", out);
 	cr_assert(strstr(out, "262145 flow entries do not fit the largest TCAM (262144 entries)"), "%s", out);
 	snprintf(path, sizeof path, "%s/x.yaml", dir);
-	cr_assert(!tu_exists(path), "config written");
+	cr_assert(!tu_exists(path), "scenario written");
 	snprintf(path, sizeof path, "%s/x.pcap", dir);
 	cr_assert(!tu_exists(path), "trace written");
 	cr_assert_eq(tracegen("-o %s/x.pcap -n 10 -f 262145 --flows-yaml %s/f.yaml", dir, dir), 2, "%s", out);
@@ -224,7 +225,7 @@ Test(tracegen, entries_fit_the_largest_tcam)
 	cr_assert_eq(tracegen("-o %s/x.pcap -n 10 -f 262145", dir), 0, "%s", out);
 
 	/* 300000 flows of which about half have entries: the largest depth */
-	cr_assert_eq(tracegen("-o %s/m.pcap -n 10 -f 300000 --miss 50 --config %s/m.yaml", dir, dir), 0, "%s", out);
+	cr_assert_eq(tracegen("-o %s/m.pcap -n 10 -f 300000 --miss 50 --scenario %s/m.yaml", dir, dir), 0, "%s", out);
 	snprintf(path, sizeof path, "%s/m.yaml", dir);
 	text = tu_read(path, NULL);
 	cr_assert_not_null(text);
@@ -234,14 +235,14 @@ Test(tracegen, entries_fit_the_largest_tcam)
 
 /* The pcap's path is written so that any name reads back: YAML gives
  * ", ", ": ", " #" and quotes a meaning. */
-Test(tracegen, config_input_path_quoted)
+Test(tracegen, scenario_input_path_quoted)
 {
 	static const char name[] = "a, b: \"c\" \\ #1.pcap";
 	char path[256], msg[512];
 	struct scenario *c;
 	struct pnic_error err;
 
-	cr_assert_eq(tracegen("-o '%s/%s' -n 5 -f 3 --config '%s/t.yaml'", dir, name, dir), 0, "%s", out);
+	cr_assert_eq(tracegen("-o '%s/%s' -n 5 -f 3 --scenario '%s/t.yaml'", dir, name, dir), 0, "%s", out);
 	snprintf(path, sizeof path, "%s/t.yaml", dir);
 	cr_assert_eq(scenario_load(path, &c, &err), 0, "%s",
 		     pnic_error_str(&err, msg, sizeof msg));
@@ -252,7 +253,7 @@ Test(tracegen, config_input_path_quoted)
 	/* in another folder: the absolute path */
 	snprintf(path, sizeof path, "%s/sub, #2", dir);
 	cr_assert_eq(mkdir(path, 0755), 0);
-	cr_assert_eq(tracegen("-o '%s/%s' -n 5 -f 3 --config '%s/sub, #2/t.yaml'", dir, name, dir), 0, "%s", out);
+	cr_assert_eq(tracegen("-o '%s/%s' -n 5 -f 3 --scenario '%s/sub, #2/t.yaml'", dir, name, dir), 0, "%s", out);
 	snprintf(path, sizeof path, "%s/sub, #2/t.yaml", dir);
 	cr_assert_eq(scenario_load(path, &c, &err), 0, "%s",
 		     pnic_error_str(&err, msg, sizeof msg));
@@ -283,12 +284,12 @@ Test(tracegen, bad_arguments_refused)
 	cr_assert_eq(tracegen("-o %s/x.pcap extra", dir), 2, "%s", out);
 	cr_assert_eq(tracegen("-o %s/no/such/x.pcap", dir), 1, "%s", out);
 	cr_assert(strstr(out, "cannot write"), "%s", out);
-	cr_assert_eq(tracegen("-o %s/x.pcap --config %s/no/such/x.yaml", dir, dir), 1, "%s", out);
+	cr_assert_eq(tracegen("-o %s/x.pcap --scenario %s/no/such/x.yaml", dir, dir), 1, "%s", out);
 	cr_assert(strstr(out, "cannot write"), "%s", out);
 }
 
 /* A run that fails part-way leaves nothing that looks like a result: the
- * trace is not left behind without the config it was asked with, nor any
+ * trace is not left behind without the scenario it was asked with, nor any
  * temporary, and an earlier result is left as it was. */
 Test(tracegen, failed_run_leaves_no_result)
 {
@@ -296,8 +297,8 @@ Test(tracegen, failed_run_leaves_no_result)
 	size_t n_before = 0, n_after = 0;
 
 	snprintf(path, sizeof path, "%s/x.pcap", dir);
-	cr_assert_eq(tracegen("-o %s/x.pcap --config %s/no/such/x.yaml", dir, dir), 1, "%s", out);
-	cr_assert(!tu_exists(path), "the trace was left without its config");
+	cr_assert_eq(tracegen("-o %s/x.pcap --scenario %s/no/such/x.yaml", dir, dir), 1, "%s", out);
+	cr_assert(!tu_exists(path), "the trace was left without its scenario");
 	cr_assert_eq(tracegen("-o %s -n 5", path), 0, "%s", out);
 	before = tu_read(path, &n_before);
 	cr_assert_eq(tracegen("-o %s -n 50 --flows-yaml %s", path, dir), 1, "%s", out);

@@ -34,31 +34,31 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: pnicsim replay CONFIG.yaml [--out DIR] [--pcap FILE [--in-port PORT]]...\n"
+"usage: pnicsim replay SCENARIO.yaml [--out DIR] [--pcap FILE [--in-port PORT]]...\n"
 "                      [--json] [--no-pcap]\n"
 "\n"
 "Replay capture files through the functional pNIC datapath: parse -> key\n"
 "build -> TCAM lookup -> action RAM -> VPID map -> editor -> egress, to-host\n"
-"or drop.  CONFIG names the key profile, TCAM depth and miss policy, ports,\n"
+"or drop.  SCENARIO names the key profile, TCAM depth and miss policy, ports,\n"
 "VPID map, encap templates, flow entries and input captures (docs/scenario.md).\n"
-"The whole config is validated before anything runs; an error names the\n"
+"The whole scenario is validated before anything runs; an error names the\n"
 "file, line, column and field.\n"
 "\n"
 "options:\n"
-"  --out DIR       output folder (default: the config's `output`, else\n"
-"                  out/<config name>); created if missing\n"
-"  --pcap FILE     replay FILE instead of the config's inputs; may be given\n"
+"  --out DIR       output folder (default: the scenario's `output`, else\n"
+"                  out/<scenario name>); created if missing\n"
+"  --pcap FILE     replay FILE instead of the scenario's inputs; may be given\n"
 "                  several times (replayed in order, once each)\n"
 "  --in-port PORT  the port the --pcap just before it arrives on: a PPID or\n"
-"                  a port name of the config (default: the port of the\n"
-"                  config's first input, else its first port)\n"
+"                  a port name of the scenario (default: the port of\n"
+"                  the scenario's first input, else its first port)\n"
 "  --json          print summary.json to stdout instead of the readable summary\n"
 "  --no-pcap       do not write the pcap outputs (summary only; for benchmarks)\n"
 "  -h, --help      this text\n"
 "\n"
-"Paths given on the command line (CONFIG, --out, --pcap) are relative to\n"
-"the current folder; paths written in CONFIG (inputs, output) are relative\n"
-"to CONFIG's folder.\n"
+"Paths given on the command line (SCENARIO, --out, --pcap) are relative to\n"
+"the current folder; paths written in SCENARIO (inputs, output) are\n"
+"relative to SCENARIO's folder.\n"
 "\n"
 "outputs in DIR:\n"
 "  egress-ppid<N>.pcap  frames sent out of PPID N (incl. mirror copies), as\n"
@@ -71,16 +71,16 @@ static void usage(FILE *f)
 "                       map, drops and host sends by reason, parse errors by\n"
 "                       reason, editor operations and refusals, per-input\n"
 "                       packet counts and file errors, whether the run was\n"
-"                       interrupted.  Nothing of the host: the same config\n"
-"                       and inputs give the same bytes\n"
+"                       interrupted.  Nothing of the host: the same\n"
+"                       scenario and inputs give the same bytes\n"
 "  timing.json          the host's figures: datapath CPU seconds and\n"
 "                       packets/s, wall seconds (also on stderr)\n"
 "\n"
 "Outputs are written under hidden temporary names and put in place when the\n"
 "run ends, summary.json last.  A run that fails leaves DIR as it was, an\n"
 "earlier run's results included; a run that ends replaces them, and removes\n"
-"those of its outputs it did not make (e.g. egress-ppid7.pcap of a config\n"
-"that had port 7).  An input that is, or would be replaced by, an output in\n"
+"those of its outputs it did not make (e.g. egress-ppid7.pcap of a\n"
+"scenario that had port 7).  An input that is, or would be replaced by, an output in\n"
 "DIR is refused before anything is written.\n"
 "\n"
 "SIGINT or SIGTERM stops the run cleanly: the outputs hold every packet\n"
@@ -93,7 +93,7 @@ static void usage(FILE *f)
 "\n"
 "exit status: 0 all inputs read cleanly; 1 an input was refused or damaged\n"
 "(everything readable was still replayed and counted); 2 bad usage, bad\n"
-"config, an input that is an output, or an output that could not be\n"
+"scenario, an input that is an output, or an output that could not be\n"
 "written (nothing written); 128+N interrupted by signal N (130 SIGINT, 143\n"
 "SIGTERM), outputs complete up to the interruption.\n");
 }
@@ -168,7 +168,7 @@ static int parse_options(int argc, char **argv, struct replay_opts *o)
 		}
 	}
 	if (optind != argc - 1)
-		return cli_usage_error(PROG, "expected one CONFIG.yaml, got %d arguments",
+		return cli_usage_error(PROG, "expected one SCENARIO.yaml, got %d arguments",
 				       argc - optind);
 	o->config = argv[optind];
 	return -1;

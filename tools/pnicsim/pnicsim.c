@@ -12,7 +12,7 @@ static const struct command {
 	const char *summary;
 } commands[] = {
 	{ "replay", cmd_replay,
-	  "replay pcaps through the functional pNIC datapath (YAML config)" },
+	  "replay pcaps through the functional pNIC datapath (YAML scenario)" },
 	{ "classify", cmd_classify,
 	  "classify ClassBench headers against a ClassBench rule file" },
 	{ "cosim", cmd_cosim,

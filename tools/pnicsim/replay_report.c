@@ -38,12 +38,12 @@ static void set_int(json_t *o, const char *key, uint64_t v)
 	json_object_set_new(o, key, json_integer((json_int_t)v));
 }
 
-static json_t *config_json(const struct replay *r)
+static json_t *scenario_json(const struct replay *r)
 {
 	const struct scenario *c = r->cfg;
 	json_t *j = json_object();
 
-	json_object_set_new(j, "config", json_string(c->file));
+	json_object_set_new(j, "scenario", json_string(c->file));
 	json_object_set_new(j, "key_profile", json_string(c->profile->name));
 	set_int(j, "key_bits", c->profile->key_bits);
 	set_int(j, "tcam_depth", c->tcam_depth);
@@ -205,7 +205,7 @@ static json_t *vpid_map_json(const struct replay *r)
 
 json_t *replay_summary_json(const struct replay *r)
 {
-	json_t *j = config_json(r), *a;
+	json_t *j = scenario_json(r), *a;
 	uint64_t read;
 
 	json_object_set_new(j, "inputs", inputs_json(r, &read));

@@ -1,4 +1,4 @@
-/* pnicsim replay end to end on a trace and config written by the test,
+/* pnicsim replay end to end on a trace and scenario written by the test,
  * with answers known in advance: which frames leave on which PPID, go to
  * the host or are dropped, what summary.json counts, what the edits did to
  * the bytes.  The outputs are read back with libpcap and jansson, not with
@@ -99,7 +99,7 @@ static const char cfg_text[] =
 	"  - { pcap: in.pcap, in_port: wire0, loops: LOOPS }\n";
 
 /* cfg.yaml with the trace replayed `loops` times. */
-static void write_config(const char *name, unsigned loops)
+static void write_scenario(const char *name, unsigned loops)
 {
 	char path[256], text[sizeof cfg_text + 16], *p;
 
@@ -200,7 +200,7 @@ Test(cmd_replay, outputs_and_counters)
 	pcap_t *p;
 	int n;
 
-	write_config("cfg.yaml", 1);
+	write_scenario("cfg.yaml", 1);
 	snprintf(args, sizeof args, "%s/cfg.yaml --out %s/o 2>/dev/null", dir, dir);
 	cr_assert_eq(replay("%s", args), 0, "%s", out);
 	cr_assert(strstr(out, "packets 14 (840 bytes): 10 hits, 4 misses"), "%s", out);
@@ -251,7 +251,7 @@ Test(cmd_replay, loops_multiply_every_counter)
 	char args[512];
 	json_t *s;
 
-	write_config("cfg.yaml", 3);
+	write_scenario("cfg.yaml", 3);
 	snprintf(args, sizeof args, "%s/cfg.yaml --out %s/o 2>/dev/null", dir, dir);
 	cr_assert_eq(replay("%s", args), 0, "%s", out);
 	s = load_summary("o");
@@ -267,7 +267,7 @@ Test(cmd_replay, json_on_stdout)
 	json_error_t e;
 	json_t *j, *f;
 
-	write_config("cfg.yaml", 1);
+	write_scenario("cfg.yaml", 1);
 	snprintf(args, sizeof args, "%s/cfg.yaml --out %s/o --json 2>/dev/null", dir, dir);
 	cr_assert_eq(replay("%s", args), 0, "%s", out);
 	j = json_loads(out, 0, &e);
@@ -284,7 +284,7 @@ Test(cmd_replay, no_pcap_writes_only_the_summary)
 	char args[512], path[256];
 	json_t *s;
 
-	write_config("cfg.yaml", 1);
+	write_scenario("cfg.yaml", 1);
 	snprintf(args, sizeof args, "%s/cfg.yaml --out %s/o --no-pcap 2>/dev/null", dir, dir);
 	cr_assert_eq(replay("%s", args), 0, "%s", out);
 	cr_assert(strstr(out, "--no-pcap"), "%s", out);
@@ -299,12 +299,12 @@ Test(cmd_replay, no_pcap_writes_only_the_summary)
 	json_decref(s);
 }
 
-/* The config's `output` is relative to the config's folder; --out wins. */
-Test(cmd_replay, output_folder_from_config)
+/* The scenario's `output` is relative to the scenario's folder; --out wins. */
+Test(cmd_replay, output_folder_from_scenario)
 {
 	char args[512], path[256], *text;
 
-	write_config("cfg.yaml", 1);
+	write_scenario("cfg.yaml", 1);
 	snprintf(path, sizeof path, "%s/cfg.yaml", dir);
 	text = tu_read(path, NULL);
 	cr_assert_not_null(text);
@@ -322,7 +322,7 @@ Test(cmd_replay, output_folder_from_config)
 	cr_assert(tu_exists(path));
 }
 
-Test(cmd_replay, bad_config_names_file_line_column)
+Test(cmd_replay, bad_scenario_names_file_line_column)
 {
 	char args[512], path[256], want[512];
 
@@ -341,7 +341,7 @@ Test(cmd_replay, bad_config_names_file_line_column)
 	cr_assert(strstr(out, want), "no %s in: %s", want, out);
 	cr_assert(strstr(out, "flows[0].match.l4_dst"), "%s", out);
 	snprintf(path, sizeof path, "%s/o", dir);
-	cr_assert(!tu_exists(path), "a bad config created its output folder");
+	cr_assert(!tu_exists(path), "a bad scenario created its output folder");
 
 	/* a typo in a top-level key, at line 1 column 1 */
 	snprintf(path, sizeof path, "%s/typo.yaml", dir);
@@ -352,11 +352,11 @@ Test(cmd_replay, bad_config_names_file_line_column)
 	cr_assert(strstr(out, want), "no '%s' in: %s", want, out);
 }
 
-Test(cmd_replay, missing_input_or_config_refused)
+Test(cmd_replay, missing_input_or_scenario_refused)
 {
 	char args[512], path[256];
 
-	write_config("cfg.yaml", 1);
+	write_scenario("cfg.yaml", 1);
 	snprintf(path, sizeof path, "%s/in.pcap", dir);
 	cr_assert_eq(remove(path), 0);
 	snprintf(args, sizeof args, "%s/cfg.yaml --out %s/o", dir, dir);
@@ -374,7 +374,7 @@ Test(cmd_replay, missing_input_or_config_refused)
 Test(cmd_replay, usage)
 {
 	cr_assert_eq(replay("--help"), 0, "%s", out);
-	cr_assert(strstr(out, "usage: pnicsim replay CONFIG.yaml"), "%s", out);
+	cr_assert(strstr(out, "usage: pnicsim replay SCENARIO.yaml"), "%s", out);
 	cr_assert(strstr(out, "--no-pcap"), "%s", out);
 	cr_assert(strstr(out, "summary.json"), "%s", out);
 	cr_assert(strstr(out, "exit status"), "%s", out);
@@ -382,7 +382,7 @@ Test(cmd_replay, usage)
 	cr_assert(strstr(out, "relative to\nthe current folder"), "%s", out);
 	cr_assert(strstr(out, "130 SIGINT"), "%s", out);
 	cr_assert_eq(replay("%s", ""), 2, "%s", out);
-	cr_assert(strstr(out, "expected one CONFIG.yaml"), "%s", out);
+	cr_assert(strstr(out, "expected one SCENARIO.yaml"), "%s", out);
 	cr_assert_eq(replay("a.yaml b.yaml"), 2, "%s", out);
 	cr_assert_eq(replay("--frobnicate x.yaml"), 2, "%s", out);
 }
@@ -403,8 +403,8 @@ Test(cmd_replay, usage_errors_are_one_line)
 	check_usage_error("--json=yes x.yaml", "option '--json' takes no value");
 	check_usage_error("x.yaml --out", "pnicsim replay: option '--out' needs a value");
 	check_usage_error("x.yaml --pcap", "option '--pcap' needs a value");
-	check_usage_error("", "pnicsim replay: expected one CONFIG.yaml");
-	check_usage_error("a.yaml b.yaml", "expected one CONFIG.yaml");
+	check_usage_error("", "pnicsim replay: expected one SCENARIO.yaml");
+	check_usage_error("a.yaml b.yaml", "expected one SCENARIO.yaml");
 	check_usage_error("x.yaml --in-port 1 --pcap a.pcap",
 			  "--in-port '1' must follow the --pcap it applies to");
 	check_usage_error("x.yaml --pcap a.pcap --in-port 1 --in-port 2",
@@ -463,7 +463,7 @@ static bool has_temporaries(const char *sub)
 }
 
 /* cfg.yaml with its input replaced by `input` (as written in the file). */
-static void write_config_input(const char *name, const char *input)
+static void write_scenario_input(const char *name, const char *input)
 {
 	char path[256], text[sizeof cfg_text + 256], *p;
 
@@ -489,7 +489,7 @@ Test(cmd_replay, input_that_is_an_output_is_refused)
 		{ "hard.pcap", "is the same file as the output" },
 	};
 
-	write_config("cfg.yaml", 1);
+	write_scenario("cfg.yaml", 1);
 	cr_assert_eq(replay("%s/cfg.yaml --out %s/o 2>/dev/null", dir, dir), 0, "%s", out);
 	/* link.pcap -> o/egress-ppid1.pcap; o/egress-ppid9.pcap -> in.pcap
 	 * (named like an output: the run would remove it as an earlier
@@ -508,7 +508,7 @@ Test(cmd_replay, input_that_is_an_output_is_refused)
 	before = folder_state("o");
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		write_config_input("again.yaml", cases[i].input);
+		write_scenario_input("again.yaml", cases[i].input);
 		cr_assert_eq(replay("%s/again.yaml --out %s/o", dir, dir), 2,
 			     "%s: %s", cases[i].input, out);
 		cr_assert(strstr(out, cases[i].words), "%s: %s", cases[i].input, out);
@@ -541,10 +541,10 @@ Test(cmd_replay, failed_run_leaves_earlier_results_alone)
 	struct rlimit old, small = { 4096, 0 };
 	char *before, *after;
 
-	write_config("cfg.yaml", 1);
+	write_scenario("cfg.yaml", 1);
 	cr_assert_eq(replay("%s/cfg.yaml --out %s/o 2>/dev/null", dir, dir), 0, "%s", out);
 	before = folder_state("o");
-	write_config("cfg.yaml", 200);
+	write_scenario("cfg.yaml", 200);
 	cr_assert_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
 	small.rlim_max = old.rlim_max;
 	/* Past the limit a write fails with EFBIG instead of killing. */
@@ -562,7 +562,7 @@ Test(cmd_replay, failed_run_leaves_earlier_results_alone)
 }
 
 /* What an earlier run made and this run does not (an egress port the new
- * config does not use, the pcaps before a --no-pcap run) is removed, so
+ * scenario does not use, the pcaps before a --no-pcap run) is removed, so
  * every file beside summary.json is this run's.  Other files, and the
  * temporaries of live runs, are left alone; those of dead runs go. */
 Test(cmd_replay, earlier_outputs_this_run_does_not_make_are_removed)
@@ -576,7 +576,7 @@ Test(cmd_replay, earlier_outputs_this_run_does_not_make_are_removed)
 	char path[256];
 	json_t *s;
 
-	write_config("cfg.yaml", 1);
+	write_scenario("cfg.yaml", 1);
 	snprintf(path, sizeof path, "%s/seven.yaml", dir);
 	tu_write(path, seven);
 	cr_assert_eq(replay("%s/seven.yaml --out %s/o 2>/dev/null", dir, dir), 0, "%s", out);
@@ -719,10 +719,10 @@ Test(cmd_replay, pcap_on_the_command_line)
 	char abs[256], rel[512];
 	json_t *s;
 
-	write_config("cfg.yaml", 3);
+	write_scenario("cfg.yaml", 3);
 	snprintf(abs, sizeof abs, "%s/in.pcap", dir);
 	relative_to_cwd(abs, rel, sizeof rel);
-	/* replaces the config's input (3 loops): once, on its first port */
+	/* replaces the scenario's input (3 loops): once, on its first port */
 	cr_assert_eq(replay("%s/cfg.yaml --out %s/o --pcap %s 2>/dev/null", dir, dir, rel),
 		     0, "%s", out);
 	s = load_summary("o");
@@ -755,7 +755,7 @@ Test(cmd_replay, pcap_on_the_command_line_refused)
 {
 	char args[512];
 
-	write_config("cfg.yaml", 1);
+	write_scenario("cfg.yaml", 1);
 	snprintf(args, sizeof args, "%s/cfg.yaml --out %s/o --pcap %s/in.pcap --in-port", dir, dir, dir);
 	check_usage_error(strcat(args, " vf9"), "--in-port: 'vf9' is not a port name of");
 	snprintf(args, sizeof args, "%s/cfg.yaml --out %s/o --pcap %s/in.pcap --in-port 5", dir, dir, dir);
@@ -770,9 +770,9 @@ Test(cmd_replay, pcap_on_the_command_line_refused)
 	cr_assert(!tu_exists(args), "a refused --pcap created the output folder");
 }
 
-/* A config may leave its inputs to the command line; with neither, the
+/* A scenario may leave its inputs to the command line; with neither, the
  * run is refused before anything is written. */
-Test(cmd_replay, config_without_inputs)
+Test(cmd_replay, scenario_without_inputs)
 {
 	char path[256], args[512], text[sizeof cfg_text];
 
@@ -788,7 +788,7 @@ Test(cmd_replay, config_without_inputs)
 	cr_assert_eq(replay("%s/cfg.yaml --out %s/o --pcap %s/in.pcap", dir, dir, dir),
 		     0, "%s", out);
 	cr_assert(strstr(out, "packets 14 "), "%s", out);
-	/* the port is the config's first: wire0 */
+	/* the port is the scenario's first: wire0 */
 	cr_assert(strstr(out, "port 0 "), "%s", out);
 	cr_assert_eq(replay("%s/cfg.yaml --out %s/o --pcap /dev/null", dir, dir), 2, "%s", out);
 	cr_assert(strstr(out, "--pcap: '/dev/null' is a character device, not a capture file"),
@@ -1000,7 +1000,7 @@ static void interrupt_with(int sig, const char *name)
 
 	cr_assert_eq(run_toolf("tracegen", out, sizeof out,
 			       "-o %s/big.pcap -n 50000 -f 64 -s 3", dir), 0, "%s", out);
-	write_config_input("cfg.yaml", "big.pcap, loops: 1000");
+	write_scenario_input("cfg.yaml", "big.pcap, loops: 1000");
 	snprintf(cfg, sizeof cfg, "%s/cfg.yaml", dir);
 	snprintf(path, sizeof path, "%s/o", dir);
 	pid = spawn_replay(cfg, path);

@@ -1,0 +1,105 @@
+/* The scenario's files: the captures it replays (inputs) and the folder
+ * its run writes to (output), both relative to the scenario's folder. */
+#include <stdlib.h>
+
+#include "io/pcap_in.h"
+#include "io/scenario-private.h"
+
+/* An input is checked as far as a scenario can answer for it
+ * (pcap_in_check); the run finds the rest. */
+static int check_capture(struct scenario_ctx *x, yaml_node_t *v,
+			 const char *path, const char *file)
+{
+	struct pnic_error e;
+
+	if (pcap_in_check(file, &e))
+		return scenario_fail(x, v, path, "%s", e.msg);
+	return 0;
+}
+
+static int input_path(struct scenario_ctx *x, yaml_node_t *e, const char *path,
+		      struct scenario_input *in)
+{
+	char sub[SCENARIO_PATH_LEN];
+	yaml_node_t *v;
+	int rc;
+
+	if ((rc = scenario_require(x, e, "pcap", path, &v)))
+		return rc;
+	scenario_subpath(sub, path, "pcap");
+	if (v->type != YAML_SCALAR_NODE || !scenario_str(v)[0])
+		return scenario_fail(x, v, sub, "expected the path of a capture file");
+	in->path = scenario_resolve(x, scenario_str(v));
+	if (!in->path)
+		return scenario_nomem(x);
+	x->c->n_inputs++;
+	return check_capture(x, v, sub, in->path);
+}
+
+static int input(struct scenario_ctx *x, yaml_node_t *e, const char *path,
+		 size_t i, void *arg)
+{
+	static const char *const keys[] = { "pcap", "in_port", "loops", NULL };
+	struct scenario_input *in = &x->c->inputs[i];
+	char sub[SCENARIO_PATH_LEN];
+	yaml_node_t *v;
+	int rc;
+
+	(void)arg;
+	in->line = (unsigned)e->start_mark.line + 1;
+	in->loops = 1;
+	if ((rc = scenario_mapping(x, e, path, "a mapping with pcap and in_port", keys)) ||
+	    (rc = input_path(x, e, path, in)) ||
+	    (rc = scenario_require(x, e, "in_port", path, &v)))
+		return rc;
+	scenario_subpath(sub, path, "in_port");
+	if ((rc = scenario_port_ref(x, v, sub, &in->in_port)))
+		return rc;
+	return scenario_opt_u32(x, e, path, "loops", 1, 1000000, &in->loops);
+}
+
+static int parse_inputs(struct scenario_ctx *x, yaml_node_t *seq)
+{
+	size_t n;
+	int rc;
+
+	if ((rc = scenario_want(x, seq, YAML_SEQUENCE_NODE, "inputs",
+				"a list of {pcap, in_port}")))
+		return rc;
+	n = scenario_len(seq);
+	if (n == 0)
+		return scenario_fail(x, seq, "inputs", "expected at least one input");
+	x->c->inputs = calloc(n, sizeof *x->c->inputs);
+	if (!x->c->inputs)
+		return scenario_nomem(x);
+	return scenario_each(x, seq, "inputs", input, NULL);
+}
+
+static void release_inputs(struct scenario *c)
+{
+	for (uint32_t i = 0; i < c->n_inputs; i++)
+		free(c->inputs[i].path);
+	free(c->inputs);
+}
+
+/* Optional: `pnicsim replay --pcap` gives a run its inputs. */
+const struct scenario_section scenario_section_inputs = {
+	.key = "inputs", .parse = parse_inputs, .release = release_inputs,
+};
+
+static int parse_output(struct scenario_ctx *x, yaml_node_t *v)
+{
+	if (v->type != YAML_SCALAR_NODE || !scenario_str(v)[0])
+		return scenario_fail(x, v, "output", "expected a folder path");
+	x->c->out_dir = scenario_resolve(x, scenario_str(v));
+	return x->c->out_dir ? 0 : scenario_nomem(x);
+}
+
+static void release_output(struct scenario *c)
+{
+	free(c->out_dir);
+}
+
+const struct scenario_section scenario_section_output = {
+	.key = "output", .parse = parse_output, .release = release_output,
+};
