@@ -209,22 +209,29 @@ private:
 		return nic_cmd_submit(&s, &c, nullptr, err);
 	}
 
-	int add(const pnic_key &value, const pnic_key &mask, uint32_t rule,
-		pnic_error *err)
+	// The next entry's rule and action; the entry goes at `index`, or at
+	// the next unused index when index is negative.
+	int place(int64_t index, const pnic_key &value, const pnic_key &mask,
+		  uint32_t rule, pnic_error *err)
 	{
-		uint32_t index;
+		uint32_t at;
 
 		rule_.push_back(rule);
 		action_word a = action_of((uint32_t)rule_.size() - 1);
-		return flow_table_add(ft_, &value, &mask, &a, &index, err);
+		if (index < 0)
+			return flow_table_add(ft_, &value, &mask, &a, &at, err);
+		return flow_table_write(ft_, (uint32_t)index, &value, &mask, &a, err);
 	}
 
+	// A rule set's entries at their positions: entry e is the e-th in
+	// priority order.
 	int install_rules(const RuleEntries &rules, pnic_error *err)
 	{
 		int rc = 0;
 
 		for (size_t e = 0; !rc && e < rules.values.size(); e++)
-			rc = add(rules.values[e], rules.masks[e], rules.rule[e], err);
+			rc = place((int64_t)e, rules.values[e], rules.masks[e],
+				   rules.rule[e], err);
 		return rc;
 	}
 
@@ -241,9 +248,9 @@ private:
 			if (flow_table_used(ft_) + 1 >= p_.depth)
 				break;
 			if (flow_table_find(ft_, &keys_[i], &ones) < 0)
-				rc = add(keys_[i], ones, (uint32_t)rule_.size(), err);
+				rc = place(-1, keys_[i], ones, (uint32_t)rule_.size(), err);
 		}
-		return rc ? rc : add(zero, zero, (uint32_t)rule_.size(), err);
+		return rc ? rc : place(-1, zero, zero, (uint32_t)rule_.size(), err);
 	}
 
 	// A host update the harness cannot refuse: failing one is a bug here.
