@@ -24,7 +24,6 @@ struct entry_stats {
 
 struct datapath {
 	struct datapath_params p;
-	const struct lookup *lk;
 	uint32_t n_ports;
 	uint32_t depth;
 	struct dp_stats st;
@@ -131,7 +130,6 @@ int datapath_create(const struct datapath_params *p, struct datapath **out,
 	if (!dp)
 		return pnic_err(err, ENOMEM, "out of memory for the datapath");
 	dp->p = *p;
-	dp->lk = p->lookup;
 	dp->n_ports = lookup_params(p->lookup)->n_ppids;
 	dp->depth = lookup_params(p->lookup)->depth;
 	dp->ports = calloc(dp->n_ports, sizeof *dp->ports);
@@ -234,7 +232,7 @@ static void forward(struct datapath *dp, struct dp_out *o,
 		return;
 	}
 	if (a->tunnel_op == TUNNEL_OP_VXLAN_ENCAP)
-		tpl = lookup_template(dp->lk, a->encap_id);
+		tpl = lookup_template(dp->p.lookup, a->encap_id);
 	memcpy(dp->buf, frame, caplen);
 	rc = editor_apply(a, tpl, pr, dp->buf, &n, DP_EDIT_BUF, &dp->st.edit);
 	if (rc < 0) {
@@ -292,7 +290,7 @@ static void mirror(struct datapath *dp, struct dp_out *o,
 		   const struct pnic_action *a, const uint8_t *frame,
 		   uint32_t caplen, uint32_t len)
 {
-	uint32_t ppid = lookup_map_read(dp->lk, a->mirror_vpid);
+	uint32_t ppid = lookup_map_read(dp->p.lookup, a->mirror_vpid);
 
 	o->mirror = true;
 	if (ppid == VPID_UNMAPPED) {
@@ -415,7 +413,7 @@ void datapath_process_burst(struct datapath *dp, uint32_t in_port,
 				wk[i].res = &res[nk++];
 		}
 		/* TCAM, action RAM and map, the burst's keys together */
-		lookup_run_burst(dp->lk, keys, nk, res);
+		lookup_run_burst(dp->p.lookup, keys, nk, res);
 		for (unsigned k = 0; k < nk; k++)
 			if (res[k].hit)
 				__builtin_prefetch(&dp->entries[res[k].index], 1);
