@@ -505,3 +505,33 @@ Test(lookup_core, reset_clears_valid_bits_only)
 	cr_assert(r.res.hit);
 	cr_assert(!r.res.mapped);
 }
+
+/* The core decodes no field but the VPID: a kind-3 word comes back as
+ * written, and a drop's VPID is mapped like any other (the datapath's
+ * action stage decides what the word means). */
+Test(lookup_core, word_returned_as_written_and_mapped_on_every_hit)
+{
+	struct action_word w = action_to(6, 0x1234);
+	struct lookup_core_in in;
+	struct lookup_core_rsp r;
+
+	w.w[0] = (w.w[0] & ~3ull) | 3;
+	in = cfg(LC_OP_TCAM_WRITE, 2, 9, ~0ull, w, 0);
+	cycle(&in);
+	map_vpid(6, 44);
+	in = req(9, 1);
+	cycle(&in);
+	r = wait_rsp(5, NULL);
+	cr_assert(r.res.hit);
+	cr_assert_eq(r.res.action.w[0], w.w[0]);
+	cr_assert(r.res.mapped);
+	cr_assert_eq(r.res.ppid, 44);
+	w.w[0] &= ~3ull;    /* drop */
+	in = cfg(LC_OP_ACTION_WRITE, 2, 0, 0, w, 0);
+	cycle(&in);
+	in = req(9, 2);
+	cycle(&in);
+	r = wait_rsp(5, NULL);
+	cr_assert_eq(r.res.action.w[0] & 3, ACT_DROP);
+	cr_assert(r.res.mapped && r.res.ppid == 44);
+}
