@@ -79,6 +79,7 @@ static uint32_t apply_valid(struct nic *n, const struct nic_cmd *c)
 		datapath_set_policy(n->dp, &c->config, NULL);
 		return 0;
 	default:
+		/* The table ops, as the config port's beat. */
 		nic_cmd_table_write(c, &w);
 		lookup_write(n->lk, &w, NULL);
 		return 0;

@@ -52,9 +52,10 @@ bool nic_cmd_table_write(const struct nic_cmd *c, struct lookup_write *w)
 		w->index = c->action.index;
 		w->action = c->action.action;
 		break;
-	default:
-		/* MAP_SET, MAP_CLEAR: a PPID past the port's 16 bits must not
-		 * wrap to a valid one, so it becomes the reserved value. */
+	case NIC_OP_MAP_SET:
+	case NIC_OP_MAP_CLEAR:
+		/* A PPID past the port's 16 bits must not wrap to a valid
+		 * one, so it becomes the reserved value. */
 		w->index = c->map.vpid;
 		w->ppid = c->map.ppid > VPID_UNMAPPED ? VPID_UNMAPPED
 						      : (uint16_t)c->map.ppid;
