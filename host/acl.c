@@ -292,17 +292,13 @@ void acl_header_key(const struct acl *a, const struct acl_header *h,
 	key_profile_pack(a->profile, &f, key);
 }
 
-int acl_install(struct acl *a, struct tcam *t, uint32_t base,
-		struct pnic_error *err)
+int acl_install(struct acl *a, const struct nic_cmd_sink *sink,
+		uint32_t base, uint32_t depth, acl_action_fn action,
+		void *ctx, struct pnic_error *err)
 {
-	uint32_t depth = tcam_depth(t);
+	struct nic_cmd c = { .op = NIC_OP_ENTRY_WRITE };
 	int rc;
 
-	if (tcam_key_bits(t) < a->profile->key_bits)
-		return pnic_err(err, EINVAL,
-				"TCAM key is %u bits but key profile '%s' needs %u",
-				tcam_key_bits(t), a->profile->name,
-				a->profile->key_bits);
 	if (base > depth || a->n_entries > depth - base)
 		return pnic_err(err, ENOSPC,
 				"%u rule%s need%s %u TCAM entries after port-range expansion, but the TCAM has %u (from index %u: %u free)",
@@ -310,7 +306,13 @@ int acl_install(struct acl *a, struct tcam *t, uint32_t base,
 				a->n_rules == 1 ? "s" : "", a->n_entries, depth, base,
 				base > depth ? 0 : depth - base);
 	for (uint32_t e = 0; e < a->n_entries; e++) {
-		rc = tcam_write(t, base + e, &a->values[e], &a->masks[e], err);
+		c.entry.index = base + e;
+		c.entry.value = a->values[e];
+		c.entry.mask = a->masks[e];
+		memset(&c.entry.action, 0, sizeof c.entry.action);
+		if (action)
+			action(ctx, a->entry_rule[e], &c.entry.action);
+		rc = nic_cmd_submit(sink, &c, NULL, err);
 		if (rc)
 			return rc;
 	}
@@ -328,20 +330,20 @@ int32_t acl_index_rule(const struct acl *a, int32_t tcam_index)
 	return e < a->n_entries ? (int32_t)a->entry_rule[e] : -1;
 }
 
-int32_t acl_lookup(const struct acl *a, const struct tcam *t,
+int32_t acl_lookup(const struct acl *a, const struct lookup *lk,
 		   const struct acl_header *h)
 {
 	struct pnic_key k;
 
 	acl_header_key(a, h, &k);
-	return acl_index_rule(a, tcam_lookup(t, &k));
+	return acl_index_rule(a, lookup_match(lk, &k));
 }
 
-int32_t acl_lookup_tcam_linear(const struct acl *a, const struct tcam *t,
-			       const struct acl_header *h)
+int32_t acl_lookup_linear(const struct acl *a, const struct lookup *lk,
+			  const struct acl_header *h)
 {
 	struct pnic_key k;
 
 	acl_header_key(a, h, &k);
-	return acl_index_rule(a, tcam_lookup_linear(t, &k));
+	return acl_index_rule(a, lookup_match_linear(lk, &k));
 }

@@ -20,10 +20,16 @@
  * profile without a field can only take rules that wildcard that field;
  * TCP flags need a profile with tcp_flags (e.g. ipv4_flow).
  *
+ * Installing is host code: acl_install() emits one ENTRY_WRITE command per
+ * entry into a command sink (model/nic_cmd.h), so the same call programs
+ * a NIC in this process, the RTL through its config port, or, later, a
+ * NIC over the mailbox.  acl_lookup() answers from the untimed lookup of a
+ * NIC the set was installed in.
+ *
  * acl_rule_matches() and acl_classify_linear() compare ranges and prefixes
  * directly, without prefixes or a TCAM: they are the oracle the compiled
  * form is tested against.  Lookups allocate nothing.  The compiled set owns
- * its copy of the rules and entries; the TCAM is the caller's.
+ * its copy of the rules and entries.
  */
 #ifndef PNIC_ACL_H
 #define PNIC_ACL_H
@@ -31,10 +37,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "model/action.h"
 #include "model/error.h"
 #include "model/key.h"
 #include "model/key_profile.h"
-#include "model/tcam.h"
+#include "model/lookup.h"
+#include "model/nic_cmd.h"
 
 struct acl_rule {
 	uint32_t src_ip, dst_ip;     /* bits beyond the prefix are ignored */
@@ -96,17 +104,26 @@ void acl_entry_get(const struct acl *a, uint32_t entry,
 void acl_header_key(const struct acl *a, const struct acl_header *h,
 		    struct pnic_key *key);
 
-/* Write every entry to t at indices base, base + 1, ...  -ENOSPC (nothing
- * written) if they do not fit below tcam_depth(t); -EINVAL if the TCAM key
- * is narrower than the profile's.  Remembers base for acl_lookup(). */
-int acl_install(struct acl *a, struct tcam *t, uint32_t base,
-		struct pnic_error *err);
-/* Rule index of the first matching rule through the TCAM (fast or linear
- * TCAM lookup), or -1.  The set must have been installed in t. */
-int32_t acl_lookup(const struct acl *a, const struct tcam *t,
+/* The action word of the entries of rule `rule` (acl_rule_at() gives its
+ * action id): the caller's mapping from a rule to what the NIC does. */
+typedef void (*acl_action_fn)(void *ctx, uint32_t rule,
+			      struct action_word *out);
+
+/* Submit one ENTRY_WRITE per entry to sink, at indices base, base + 1, ...
+ * in rule order, each with action(ctx, rule) or, when action is NULL, the
+ * zero word (drop).  -ENOSPC (nothing submitted) if they do not fit below
+ * depth; otherwise the first refusal of the sink, entries before it
+ * written.  Remembers base for acl_lookup(). */
+int acl_install(struct acl *a, const struct nic_cmd_sink *sink,
+		uint32_t base, uint32_t depth, acl_action_fn action,
+		void *ctx, struct pnic_error *err);
+/* Rule index of the first matching rule through the match stage of the
+ * lookup the set was installed in (fast TCAM lookup, or the linear scan
+ * that is its oracle), or -1. */
+int32_t acl_lookup(const struct acl *a, const struct lookup *lk,
 		   const struct acl_header *h);
-int32_t acl_lookup_tcam_linear(const struct acl *a, const struct tcam *t,
-			       const struct acl_header *h);
+int32_t acl_lookup_linear(const struct acl *a, const struct lookup *lk,
+			  const struct acl_header *h);
 /* Map a TCAM index answer (or TCAM_MISS) to a rule index (or -1). */
 int32_t acl_index_rule(const struct acl *a, int32_t tcam_index);
 

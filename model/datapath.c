@@ -41,6 +41,7 @@ static const char *const drop_names[DP_DROP_REASON_COUNT] = {
 	[DP_DROP_PARSE_ERROR] = "parse_error",
 	[DP_DROP_EDIT] = "edit_refused",
 	[DP_DROP_BAD_PORT] = "bad_ingress_port",
+	[DP_DROP_BAD_ACTION] = "bad_action",
 };
 
 static const char *const host_names[DP_HOST_REASON_COUNT] = {
@@ -75,6 +76,38 @@ const char *dp_parse_error_policy_name(enum dp_parse_error_policy p)
 	return "?";
 }
 
+const char *dp_unmapped_policy_name(enum vpid_unmapped_policy p)
+{
+	return p == VPID_UNMAPPED_TO_HOST ? "to_host" : "drop";
+}
+
+int dp_policy_validate(const struct dp_policy *p, struct pnic_error *err)
+{
+	if ((unsigned)p->miss > DP_MISS_DROP)
+		return pnic_err(err, EINVAL,
+				"miss policy %u is not to_host (0) or drop (1)",
+				(unsigned)p->miss);
+	if ((unsigned)p->parse_errors > DP_PERR_TO_HOST)
+		return pnic_err(err, EINVAL,
+				"parse-error policy %u is not lookup (0), drop (1) or to_host (2)",
+				(unsigned)p->parse_errors);
+	if ((unsigned)p->unmapped > VPID_UNMAPPED_TO_HOST)
+		return pnic_err(err, EINVAL,
+				"unmapped-VPID policy %u is not drop (0) or to_host (1)",
+				(unsigned)p->unmapped);
+	return 0;
+}
+
+int datapath_set_policy(struct datapath *dp, const struct dp_policy *p,
+			struct pnic_error *err)
+{
+	int rc = dp_policy_validate(p, err);
+
+	if (!rc)
+		dp->p.policy = *p;
+	return rc;
+}
+
 int datapath_create(const struct datapath_params *p, struct datapath **out,
 		    struct pnic_error *err)
 {
@@ -83,26 +116,22 @@ int datapath_create(const struct datapath_params *p, struct datapath **out,
 	int rc;
 
 	*out = NULL;
-	if (!p->profile || !p->tcam || !p->actions || !p->vpids)
+	if (!p->profile || !p->lookup)
 		return pnic_err(err, EINVAL,
-				"datapath needs a key profile, a TCAM, an action RAM and a VPID map");
-	if (tcam_key_bits(p->tcam) < p->profile->key_bits)
+				"datapath needs a key profile and a lookup");
+	if (lookup_params(p->lookup)->key_bits < p->profile->key_bits)
 		return pnic_err(err, EINVAL,
 				"TCAM key width %u is narrower than key profile '%s' (%u bits)",
-				tcam_key_bits(p->tcam), p->profile->name,
+				lookup_params(p->lookup)->key_bits, p->profile->name,
 				p->profile->key_bits);
-	if (action_ram_depth(p->actions) != tcam_depth(p->tcam))
-		return pnic_err(err, EINVAL,
-				"action RAM depth %u differs from TCAM depth %u",
-				action_ram_depth(p->actions), tcam_depth(p->tcam));
-	if (p->miss > DP_MISS_DROP || p->parse_errors > DP_PERR_TO_HOST)
-		return pnic_err(err, EINVAL, "unknown miss or parse-error policy");
+	if ((rc = dp_policy_validate(&p->policy, err)))
+		return rc;
 	dp = calloc(1, sizeof *dp);
 	if (!dp)
 		return pnic_err(err, ENOMEM, "out of memory for the datapath");
 	dp->p = *p;
-	dp->n_ports = vpid_map_n_ppids(p->vpids);
-	dp->depth = tcam_depth(p->tcam);
+	dp->n_ports = lookup_params(p->lookup)->n_ppids;
+	dp->depth = lookup_params(p->lookup)->depth;
 	dp->ports = calloc(dp->n_ports, sizeof *dp->ports);
 	dp->entries = calloc(dp->depth, sizeof *dp->entries);
 	dp->buf = malloc(DP_EDIT_BUF);
@@ -203,7 +232,7 @@ static void forward(struct datapath *dp, struct dp_out *o,
 		return;
 	}
 	if (a->tunnel_op == TUNNEL_OP_VXLAN_ENCAP)
-		tpl = action_ram_template(dp->p.actions, a->encap_id);
+		tpl = lookup_template(dp->p.lookup, a->encap_id);
 	memcpy(dp->buf, frame, caplen);
 	rc = editor_apply(a, tpl, pr, dp->buf, &n, DP_EDIT_BUF, &dp->st.edit);
 	if (rc < 0) {
@@ -219,11 +248,11 @@ static void forward(struct datapath *dp, struct dp_out *o,
 }
 
 /* A packet on its way through a burst.  The front (parse, key) and the
- * table reads (TCAM, action RAM) run for the whole burst before the back
- * (counting, map, editor, outputs) runs packet by packet in arrival order.
- * The tables do not change within a burst, so the answers are those of
- * packet-at-a-time processing; the gain is that independent table reads
- * of successive packets overlap their cache misses. */
+ * lookup (TCAM, action RAM, map) run for the whole burst before the back
+ * (counting, action stage, editor, outputs) runs packet by packet in
+ * arrival order.  The tables do not change within a burst, so the answers
+ * are those of packet-at-a-time processing; the gain is that independent
+ * table reads of successive packets overlap their cache misses. */
 enum work_state {
 	W_BAD_PORT,
 	W_PARSE_DROP,
@@ -233,8 +262,7 @@ enum work_state {
 
 struct work {
 	enum work_state state;
-	int32_t idx;
-	struct action_word w;
+	const struct lookup_result *res;   /* W_LOOKUP only */
 	struct parse_result pr;
 };
 
@@ -247,13 +275,74 @@ static void front(struct datapath *dp, uint32_t in_port,
 	}
 	if (parse_frame(p->frame, p->caplen, p->len < p->caplen ? p->caplen : p->len,
 			&wk->pr) != PARSE_OK &&
-	    dp->p.parse_errors != DP_PERR_LOOKUP) {
-		wk->state = dp->p.parse_errors == DP_PERR_DROP ? W_PARSE_DROP
-							       : W_PARSE_HOST;
+	    dp->p.policy.parse_errors != DP_PERR_LOOKUP) {
+		wk->state = dp->p.policy.parse_errors == DP_PERR_DROP ? W_PARSE_DROP
+								      : W_PARSE_HOST;
 		return;
 	}
 	wk->state = W_LOOKUP;
 	key_builder_build(dp->p.profile, &wk->pr, (uint16_t)in_port, key);
+}
+
+/* The mirror copy: the frame as received, before any edit, to the mirror
+ * VPID's PPID read through the map's second port. */
+static void mirror(struct datapath *dp, struct dp_out *o,
+		   const struct pnic_action *a, const uint8_t *frame,
+		   uint32_t caplen, uint32_t len)
+{
+	uint32_t ppid = lookup_map_read(dp->p.lookup, a->mirror_vpid);
+
+	o->mirror = true;
+	if (ppid == VPID_UNMAPPED) {
+		dp->st.unmapped_hits++;
+		drop(dp, o, DP_DROP_MIRROR_UNMAPPED, frame, caplen, len);
+	} else {
+		dp->st.mirrors++;
+		egress(dp, o, ppid, frame, caplen, len);
+	}
+	o->mirror = false;
+}
+
+/* The action stage: the word of a hit decoded and carried out. */
+static void act(struct datapath *dp, struct dp_out *o,
+		const struct lookup_result *res, const struct parse_result *pr,
+		const struct dp_pkt *p, uint32_t len)
+{
+	const uint8_t *frame = p->frame;
+	uint32_t caplen = p->caplen;
+	struct pnic_action a;
+
+	action_unpack(&res->action, &a);
+	if (a.kind > ACT_TO_HOST) {
+		/* No checked write makes kind 3 (action_validate), so the
+		 * word came around the checks; no field of it is trusted,
+		 * the count and mirror bits included. */
+		drop(dp, o, DP_DROP_BAD_ACTION, frame, caplen, len);
+		return;
+	}
+	if (a.count)
+		flow_counters_hit(dp->counters, res->index, len, p->ts_ns);
+	if (a.mirror)
+		mirror(dp, o, &a, frame, caplen, len);
+	switch (a.kind) {
+	case ACT_FORWARD:
+		if (res->mapped) {
+			forward(dp, o, &a, pr, res->ppid, frame, caplen, len);
+			return;
+		}
+		dp->st.unmapped_hits++;
+		if (dp->p.policy.unmapped == VPID_UNMAPPED_TO_HOST)
+			to_host(dp, o, DP_HOST_UNMAPPED_VPID, frame, caplen, len);
+		else
+			drop(dp, o, DP_DROP_UNMAPPED_VPID, frame, caplen, len);
+		return;
+	case ACT_TO_HOST:
+		to_host(dp, o, DP_HOST_ACTION, frame, caplen, len);
+		return;
+	default:
+		drop(dp, o, DP_DROP_ACTION, frame, caplen, len);
+		return;
+	}
 }
 
 static void back(struct datapath *dp, uint32_t in_port, const struct dp_pkt *p,
@@ -263,9 +352,7 @@ static void back(struct datapath *dp, uint32_t in_port, const struct dp_pkt *p,
 			    .ts_ns = p->ts_ns };
 	const uint8_t *frame = p->frame;
 	uint32_t caplen = p->caplen, len = p->len < caplen ? caplen : p->len;
-	struct pnic_action a;
-	uint32_t ppid;
-	int32_t idx;
+	const struct lookup_result *res;
 
 	dp->st.packets++;
 	dp->st.bytes += len;
@@ -291,63 +378,22 @@ static void back(struct datapath *dp, uint32_t in_port, const struct dp_pkt *p,
 		}
 	}
 
-	/* TCAM lookup result */
-	idx = wk->idx;
-	if (idx == TCAM_MISS) {
+	/* lookup result */
+	res = wk->res;
+	o.lookup = res;
+	if (!res->hit) {
 		dp->st.misses++;
-		if (dp->p.miss == DP_MISS_DROP)
+		if (dp->p.policy.miss == DP_MISS_DROP)
 			drop(dp, &o, DP_DROP_MISS, frame, caplen, len);
 		else
 			to_host(dp, &o, DP_HOST_MISS, frame, caplen, len);
 		return;
 	}
 	dp->st.hits++;
-	o.entry = idx;
-	dp->entries[idx].packets++;
-	dp->entries[idx].bytes += len;
-
-	/* action RAM word */
-	action_unpack(&wk->w, &a);
-	if (a.count)
-		flow_counters_hit(dp->counters, (uint32_t)idx, len, p->ts_ns);
-
-	/* mirror: the frame as received, before any edit */
-	if (a.mirror) {
-		ppid = vpid_map_lookup(dp->p.vpids, a.mirror_vpid);
-		o.mirror = true;
-		if (ppid == VPID_UNMAPPED) {
-			drop(dp, &o, DP_DROP_MIRROR_UNMAPPED, frame, caplen, len);
-		} else {
-			dp->st.mirrors++;
-			egress(dp, &o, ppid, frame, caplen, len);
-		}
-		o.mirror = false;
-	}
-
-	switch (a.kind) {
-	case ACT_FORWARD:
-		/* VPID map, then editor */
-		ppid = vpid_map_lookup(dp->p.vpids, a.vpid);
-		if (ppid == VPID_UNMAPPED) {
-			if (vpid_map_policy(dp->p.vpids) == VPID_UNMAPPED_TO_HOST)
-				to_host(dp, &o, DP_HOST_UNMAPPED_VPID, frame,
-					caplen, len);
-			else
-				drop(dp, &o, DP_DROP_UNMAPPED_VPID, frame,
-				     caplen, len);
-			return;
-		}
-		forward(dp, &o, &a, &wk->pr, ppid, frame, caplen, len);
-		return;
-	case ACT_TO_HOST:
-		to_host(dp, &o, DP_HOST_ACTION, frame, caplen, len);
-		return;
-	default:
-		/* ACT_DROP; kind 3 is never written (action_validate) and
-		 * reads as a drop, as the RTL decodes it. */
-		drop(dp, &o, DP_DROP_ACTION, frame, caplen, len);
-		return;
-	}
+	o.entry = (int32_t)res->index;
+	dp->entries[res->index].packets++;
+	dp->entries[res->index].bytes += len;
+	act(dp, &o, res, &wk->pr, p, len);
 }
 
 void datapath_process_burst(struct datapath *dp, uint32_t in_port,
@@ -355,8 +401,7 @@ void datapath_process_burst(struct datapath *dp, uint32_t in_port,
 {
 	struct work wk[DP_BURST];
 	struct pnic_key keys[DP_BURST];
-	int32_t found[DP_BURST];
-	uint8_t which[DP_BURST] = { 0 };   /* only [0, nk) is read */
+	struct lookup_result res[DP_BURST];
 
 	while (n) {
 		unsigned m = n < DP_BURST ? n : DP_BURST, nk = 0;
@@ -364,23 +409,15 @@ void datapath_process_burst(struct datapath *dp, uint32_t in_port,
 		/* parse -> key build; the keys to look up packed densely */
 		for (unsigned i = 0; i < m; i++) {
 			front(dp, in_port, &pkts[i], &wk[i], &keys[nk]);
-			wk[i].idx = TCAM_MISS;
 			if (wk[i].state == W_LOOKUP)
-				which[nk++] = (uint8_t)i;
+				wk[i].res = &res[nk++];
 		}
-		/* TCAM lookup, the burst's keys together */
-		tcam_lookup_burst(dp->p.tcam, keys, nk, found);
-		for (unsigned k = 0; k < nk; k++) {
-			wk[which[k]].idx = found[k];
-			if (found[k] != TCAM_MISS)
-				__builtin_prefetch(&dp->entries[found[k]], 1);
-		}
-		/* action RAM read */
-		for (unsigned i = 0; i < m; i++)
-			if (wk[i].idx != TCAM_MISS)
-				action_ram_read(dp->p.actions,
-						(uint32_t)wk[i].idx, &wk[i].w);
-		/* counters, mirror, VPID map, editor, outputs: in order */
+		/* TCAM, action RAM and map, the burst's keys together */
+		lookup_run_burst(dp->p.lookup, keys, nk, res);
+		for (unsigned k = 0; k < nk; k++)
+			if (res[k].hit)
+				__builtin_prefetch(&dp->entries[res[k].index], 1);
+		/* counters, action stage, editor, outputs: in order */
 		for (unsigned i = 0; i < m; i++)
 			back(dp, in_port, &pkts[i], &wk[i]);
 		pkts += m;

@@ -1,25 +1,31 @@
 /* Datapath: the functional (untimed) pNIC pipeline for one packet.
  *
  * A frame travels, in this order:
- *   parse -> key build -> TCAM lookup -> action RAM read -> VPID map
- *         -> editor -> egress PPID | to-host | drop   (+ a mirror copy)
- * A miss goes to the host (or is dropped, by policy).  A hit's action
- * decides: forward to a VPID, which the map translates to a PPID (an
- * unmapped VPID follows the map's policy); drop; or to-host.  Edits (VLAN,
- * VXLAN, TTL, DSCP) apply to forwarded packets only: a packet sent to the
- * host leaves as it came, so the host's slow path sees what the wire
- * carried.  A mirror copy is the packet as received, sent to the mirror
- * VPID's PPID; an unmapped mirror VPID drops the copy (counted) whatever
- * the map's policy, since the host must not see an exception for a copy.
+ *   parse -> key build -> lookup (TCAM -> action RAM -> VPID map)
+ *         -> action stage -> editor -> egress PPID | to-host | drop
+ *                                       (+ a mirror copy)
+ * The lookup is the untimed one (lookup.h) the lookup core runs too: it
+ * returns the action word as written and maps its VPID on every hit.  A
+ * miss goes to the host (or is dropped, by policy).  The action stage
+ * decodes the word: forward to the VPID's PPID (an unmapped VPID follows
+ * the unmapped policy); drop; to-host; kind 3, which no checked write
+ * makes, is undecodable and dropped as bad_action.  Edits (VLAN, VXLAN,
+ * TTL, DSCP) apply to forwarded packets only: a packet sent to the host
+ * leaves as it came, so the host's slow path sees what the wire carried.
+ * A mirror copy is the packet as received, sent to the mirror VPID's PPID,
+ * which the action stage reads through the map RAM's second read port
+ * (lookup_map_read); an unmapped mirror VPID drops the copy (counted)
+ * whatever the policy, since the host must not see an exception for a
+ * copy.
  *
- * The blocks (TCAM, action RAM, VPID map) are given by the caller, who
- * fills them and keeps ownership; the datapath owns its counters (the
- * NIC's flow counters, fed for entries whose action has `count`, and the
- * simulator's own per-entry hit counts, kept for every entry).  Every
- * packet ends in exactly one place (plus at most one mirror copy), and
- * every drop is counted with its reason: packets == egress + to_host +
- * drops - drop_reason[DP_DROP_MIRROR_UNMAPPED].  Outputs go through a callback,
- * so the datapath knows nothing of files.
+ * The lookup is given by the caller, who fills it and keeps ownership;
+ * the datapath owns its counters (the NIC's flow counters, fed for entries
+ * whose action has `count`, and the simulator's own per-entry hit counts,
+ * kept for every entry) and its policies.  Every packet ends in exactly
+ * one place (plus at most one mirror copy), and every drop is counted with
+ * its reason: packets == egress + to_host + drops -
+ * drop_reason[DP_DROP_MIRROR_UNMAPPED].  Outputs go through a callback, so
+ * the datapath knows nothing of files.
  *
  * Hot path: datapath_process() allocates nothing and formats nothing.
  */
@@ -29,13 +35,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "model/action_ram.h"
 #include "model/editor.h"
 #include "model/error.h"
 #include "model/flow_counters.h"
 #include "model/key_profile.h"
+#include "model/lookup.h"
 #include "model/parser.h"
-#include "model/tcam.h"
 #include "model/vpid_map.h"
 
 /* What a TCAM miss does. */
@@ -59,6 +64,7 @@ enum dp_drop_reason {
 	DP_DROP_PARSE_ERROR,       /* parse error under the drop policy */
 	DP_DROP_EDIT,              /* the editor refused the edit */
 	DP_DROP_BAD_PORT,          /* ingress port is not a PPID of the NIC */
+	DP_DROP_BAD_ACTION,        /* the action word's kind is 3, undecodable */
 	DP_DROP_REASON_COUNT
 };
 
@@ -84,6 +90,10 @@ struct dp_out {
 	enum dp_drop_reason drop;  /* DP_OUT_DROP */
 	enum dp_host_reason host;  /* DP_OUT_TO_HOST */
 	int32_t entry;             /* TCAM index hit, or TCAM_MISS */
+	/* The lookup's answer for this packet; NULL when it was not looked
+	 * up (bad ingress port, parse error short-cut).  Valid during the
+	 * callback only. */
+	const struct lookup_result *lookup;
 	bool mirror;               /* this is a mirror copy */
 	uint32_t in_port;
 	uint64_t ts_ns;
@@ -92,14 +102,18 @@ struct dp_out {
 typedef void (*dp_out_fn)(void *ctx, const struct dp_out *o,
 			  const uint8_t *frame, uint32_t caplen, uint32_t len);
 
-struct datapath_params {
-	const struct key_profile *profile;  /* validated */
-	struct tcam *tcam;                  /* given, not owned */
-	struct action_ram *actions;         /* given, not owned */
-	struct vpid_map *vpids;             /* given, not owned; its n_ppids
-					     * is the number of ports */
+/* What the datapath does where a packet cannot simply follow its entry. */
+struct dp_policy {
 	enum dp_miss_policy miss;
 	enum dp_parse_error_policy parse_errors;
+	enum vpid_unmapped_policy unmapped;  /* forward to an unmapped VPID */
+};
+
+struct datapath_params {
+	const struct key_profile *profile;  /* validated */
+	const struct lookup *lookup;        /* given, not owned; its n_ppids
+					     * is the number of ports */
+	struct dp_policy policy;
 	dp_out_fn out;                      /* may be NULL: count only */
 	void *ctx;
 };
@@ -120,6 +134,8 @@ struct dp_stats {
 	uint64_t drop_reason[DP_DROP_REASON_COUNT];
 	uint64_t parse_errors;
 	uint64_t parse_status[PARSE_STATUS_COUNT];
+	uint64_t unmapped_hits;             /* forwards and mirrors to an
+					     * unmapped VPID */
 	uint64_t edited;                    /* forwarded packets the editor changed */
 	struct editor_stats edit;           /* edits applied, refusals by reason */
 };
@@ -129,6 +145,12 @@ struct datapath;
 int datapath_create(const struct datapath_params *p, struct datapath **out,
 		    struct pnic_error *err);
 void datapath_destroy(struct datapath *dp);
+
+/* -EINVAL, naming the field, for a policy value that is none of its enum. */
+int dp_policy_validate(const struct dp_policy *p, struct pnic_error *err);
+/* Change the policies between packets (the NIC's CONFIG command). */
+int datapath_set_policy(struct datapath *dp, const struct dp_policy *p,
+			struct pnic_error *err);
 
 /* Run one frame (caplen bytes captured of a len-byte frame) that arrived
  * on PPID in_port at ts_ns through the pipeline. */
@@ -147,9 +169,9 @@ struct dp_pkt {
 #define DP_BURST 32
 
 /* Same result as datapath_process() on each frame in turn (same outputs in
- * the same order, same counters), faster: the table reads of up to
- * DP_BURST frames are issued together (tcam_lookup_burst) so their cache
- * misses overlap. */
+ * the same order, same counters), faster: the lookups of up to DP_BURST
+ * frames are issued together (lookup_run_burst) so their cache misses
+ * overlap. */
 void datapath_process_burst(struct datapath *dp, uint32_t in_port,
 			    const struct dp_pkt *pkts, unsigned n);
 
@@ -170,5 +192,6 @@ const char *dp_drop_reason_name(enum dp_drop_reason r);
 const char *dp_host_reason_name(enum dp_host_reason r);
 const char *dp_miss_policy_name(enum dp_miss_policy p);
 const char *dp_parse_error_policy_name(enum dp_parse_error_policy p);
+const char *dp_unmapped_policy_name(enum vpid_unmapped_policy p);
 
 #endif

@@ -13,8 +13,11 @@
  * Every stage moves only when the response register is empty or being
  * taken (one global stall), a config write takes the lookup slot, and a
  * stage sees exactly the writes accepted at edges before the edge at which
- * it samples.  The function of each stage is the untimed block (tcam.h,
- * action_ram.h, vpid_map.h); this file adds only when each is consulted.
+ * it samples.  The function of each stage is the untimed lookup's
+ * (lookup.h: lookup_stage_match, _action, _map, the same calls the
+ * functional datapath makes through lookup_run), and a config beat is a
+ * lookup_write(); this file adds only the registers and when each stage
+ * and each write happens.
  *
  * The interface mirrors the RTL ports so that the lockstep harness can feed
  * both the same values: fill a struct lookup_core_in for the cycle, call
@@ -23,11 +26,11 @@
  * then lookup_core_step() for the rising clock edge.  Only step() and
  * reset() advance simulated time.  Input fields are cut to their port
  * widths (a key to key_bits, the action to ACTION_WORD_BITS), as the wires
- * would.  PPID 0xffff (VPID_UNMAPPED) is reserved: a MAP_WRITE of it is a
- * no-op here and must not be driven to the RTL.
+ * would.  A beat the lookup's write check refuses (an index out of range,
+ * an unknown op, PPID 0xffff = VPID_UNMAPPED in a MAP_WRITE) is a no-op,
+ * as in the RTL.
  *
- * The core owns its TCAM, action RAM and map; the accessors below give
- * read-only views for inspection.  No allocation after create.
+ * The core owns its lookup tables.  No allocation after create.
  */
 #ifndef PNIC_LOOKUP_CORE_H
 #define PNIC_LOOKUP_CORE_H
@@ -36,12 +39,10 @@
 #include <stdint.h>
 
 #include "model/action.h"
-#include "model/action_ram.h"
 #include "model/error.h"
 #include "model/key.h"
+#include "model/lookup.h"
 #include "model/lookup_core_ops.h"
-#include "model/tcam.h"
-#include "model/vpid_map.h"
 
 #define LOOKUP_CORE_LATENCY 3
 #define LOOKUP_CORE_MAX_DEPTH 65536   /* cfg_index_i is 16 bits */
@@ -72,15 +73,12 @@ struct lookup_core_in {
 	bool rsp_ready;
 };
 
-/* The response register. */
+/* The response register: the untimed lookup's result, with the
+ * handshake around it. */
 struct lookup_core_rsp {
 	bool valid;
 	uint8_t tag;
-	bool hit;
-	uint32_t index;              /* 0 on a miss */
-	struct action_word action;   /* zero on a miss */
-	uint16_t ppid;               /* 0 unless mapped */
-	bool mapped;
+	struct lookup_result res;    /* hit, index, action, ppid, mapped */
 };
 
 /* The output ports for one cycle. */
@@ -117,14 +115,7 @@ void lookup_core_step(struct lookup_core *lc, const struct lookup_core_in *in);
 
 const struct lookup_core_params *lookup_core_params(const struct lookup_core *lc);
 const struct lookup_core_stats *lookup_core_stats(const struct lookup_core *lc);
-const struct tcam *lookup_core_tcam(const struct lookup_core *lc);
-const struct action_ram *lookup_core_action_ram(const struct lookup_core *lc);
-const struct vpid_map *lookup_core_vpid_map(const struct lookup_core *lc);
-
-/* The VPID field of an action word (bits ACTW_VPID_OFF +: ACTW_VPID_W). */
-static inline uint16_t lookup_core_action_vpid(const struct action_word *w)
-{
-	return (uint16_t)(w->w[0] >> ACTW_VPID_OFF);
-}
+/* The core's tables, read-only, for inspection. */
+const struct lookup *lookup_core_lookup(const struct lookup_core *lc);
 
 #endif

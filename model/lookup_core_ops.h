@@ -1,9 +1,12 @@
 /* Lookup core config-port op codes and fixed port widths.
  *
- * Shared by the C model of the lookup core, the cosim harness and the RTL
- * (tools/kpgen exports them into the generated SystemVerilog package), so
- * an op code or a port width is written down once.  The meaning of each op
- * is in docs/lookup_core_contract.md.  Codes 0, 6 and 7 are no-ops.
+ * Shared by the C model of the lookup core, the untimed lookup's table
+ * writes (lookup.h), the cosim harness and the RTL (tools/kpgen exports
+ * them into the generated SystemVerilog package), so an op code or a port
+ * width is written down once.  The meaning of each op is in
+ * docs/lookup_core_contract.md; they are the NIC's table commands
+ * (nic_cmd.h, whose op table maps each command to its code here).  Codes
+ * 0, 6 and 7 are no-ops.
  */
 #ifndef PNIC_LOOKUP_CORE_OPS_H
 #define PNIC_LOOKUP_CORE_OPS_H

@@ -9,8 +9,6 @@
 struct vpid_map {
 	uint32_t n_vpids;
 	uint32_t n_ppids;
-	enum vpid_unmapped_policy policy;
-	uint64_t unmapped_hits;
 	uint64_t writes;
 	uint16_t *ppid;
 };
@@ -32,11 +30,6 @@ int vpid_map_create(const struct vpid_map_params *p, struct vpid_map **out,
 		return pnic_err(err, EINVAL,
 				"VPID map: %u PPIDs is outside 1..%u",
 				p->n_ppids, VPID_MAP_MAX_PPIDS);
-	if (p->unmapped != VPID_UNMAPPED_DROP &&
-	    p->unmapped != VPID_UNMAPPED_TO_HOST)
-		return pnic_err(err, EINVAL,
-				"VPID map: unmapped policy %d is neither drop nor to_host",
-				(int)p->unmapped);
 	m = calloc(1, sizeof *m);
 	if (!m)
 		goto err_alloc;
@@ -47,7 +40,6 @@ int vpid_map_create(const struct vpid_map_params *p, struct vpid_map **out,
 		m->ppid[v] = VPID_UNMAPPED;
 	m->n_vpids = p->n_vpids;
 	m->n_ppids = p->n_ppids;
-	m->policy = p->unmapped;
 	*out = m;
 	return 0;
 
@@ -95,27 +87,9 @@ int vpid_map_clear(struct vpid_map *m, uint32_t vpid, struct pnic_error *err)
 	return 0;
 }
 
-uint32_t vpid_map_peek(const struct vpid_map *m, uint32_t vpid)
+uint32_t vpid_map_read(const struct vpid_map *m, uint32_t vpid)
 {
 	return vpid < m->n_vpids ? m->ppid[vpid] : VPID_UNMAPPED;
-}
-
-uint32_t vpid_map_lookup(struct vpid_map *m, uint32_t vpid)
-{
-	uint32_t ppid = vpid_map_peek(m, vpid);
-
-	m->unmapped_hits += ppid == VPID_UNMAPPED;
-	return ppid;
-}
-
-enum vpid_unmapped_policy vpid_map_policy(const struct vpid_map *m)
-{
-	return m->policy;
-}
-
-uint64_t vpid_map_unmapped_hits(const struct vpid_map *m)
-{
-	return m->unmapped_hits;
 }
 
 uint64_t vpid_map_writes(const struct vpid_map *m)

@@ -14,11 +14,11 @@ bool cosim_outputs_equal(const lookup_core_out &e, const lookup_core_out &a,
 	// The response's fields are only defined while rsp_valid_o is high.
 	if (!e.rsp.valid)
 		return true;
-	return e.rsp.tag == a.rsp.tag && e.rsp.hit == a.rsp.hit &&
-	       e.rsp.index == a.rsp.index &&
-	       e.rsp.action.w[0] == a.rsp.action.w[0] &&
-	       e.rsp.action.w[1] == a.rsp.action.w[1] &&
-	       e.rsp.ppid == a.rsp.ppid && e.rsp.mapped == a.rsp.mapped;
+	return e.rsp.tag == a.rsp.tag && e.rsp.res.hit == a.rsp.res.hit &&
+	       e.rsp.res.index == a.rsp.res.index &&
+	       e.rsp.res.action.w[0] == a.rsp.res.action.w[0] &&
+	       e.rsp.res.action.w[1] == a.rsp.res.action.w[1] &&
+	       e.rsp.res.ppid == a.rsp.res.ppid && e.rsp.res.mapped == a.rsp.res.mapped;
 }
 
 static void print_key(FILE *f, const pnic_key &k, unsigned bits)
@@ -55,7 +55,7 @@ void cosim_print_in(FILE *f, const lookup_core_in &in, uint16_t key_bits)
 	print_key(f, in.mask, key_bits);
 	fprintf(f, "\n    action=72'h%02" PRIx64 "_%016" PRIx64 " (vpid %u)\n",
 		in.action.w[1] & 0xff, in.action.w[0],
-		lookup_core_action_vpid(&in.action));
+		lookup_action_vpid(&in.action));
 	fprintf(f, "  req_valid=%d tag=0x%02x key=", in.req_valid, in.tag);
 	print_key(f, in.key, key_bits);
 	fprintf(f, "\n  rsp_ready=%d\n", in.rsp_ready);
@@ -84,10 +84,10 @@ void cosim_print_mismatch(FILE *f, uint64_t cycle, const lookup_core_in &in,
 	row(f, "req_ready", e.req_ready, a.req_ready, true);
 	row(f, "rsp_valid", e.rsp.valid, a.rsp.valid, true);
 	row(f, "rsp_tag", e.rsp.tag, a.rsp.tag, v);
-	row(f, "rsp_hit", e.rsp.hit, a.rsp.hit, v);
-	row(f, "rsp_index", e.rsp.index, a.rsp.index, v);
-	row(f, "rsp_action.hi", e.rsp.action.w[1], a.rsp.action.w[1], v);
-	row(f, "rsp_action.lo", e.rsp.action.w[0], a.rsp.action.w[0], v);
-	row(f, "rsp_ppid", e.rsp.ppid, a.rsp.ppid, v);
-	row(f, "rsp_mapped", e.rsp.mapped, a.rsp.mapped, v);
+	row(f, "rsp_hit", e.rsp.res.hit, a.rsp.res.hit, v);
+	row(f, "rsp_index", e.rsp.res.index, a.rsp.res.index, v);
+	row(f, "rsp_action.hi", e.rsp.res.action.w[1], a.rsp.res.action.w[1], v);
+	row(f, "rsp_action.lo", e.rsp.res.action.w[0], a.rsp.res.action.w[0], v);
+	row(f, "rsp_ppid", e.rsp.res.ppid, a.rsp.res.ppid, v);
+	row(f, "rsp_mapped", e.rsp.res.mapped, a.rsp.res.mapped, v);
 }

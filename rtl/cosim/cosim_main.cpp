@@ -124,8 +124,8 @@ void print_history(FILE *f, const HistEntry *h, uint64_t n)
 				e.exp.req_ready ? "" : " (refused)");
 		if (e.exp.rsp.valid)
 			fprintf(f, "rsp tag 0x%02x hit %d index %u ppid %u mapped %d%s",
-				e.exp.rsp.tag, e.exp.rsp.hit, e.exp.rsp.index,
-				e.exp.rsp.ppid, e.exp.rsp.mapped,
+				e.exp.rsp.tag, e.exp.rsp.res.hit, e.exp.rsp.res.index,
+				e.exp.rsp.res.ppid, e.exp.rsp.res.mapped,
 				e.in.rsp_ready ? "" : " (stalled)");
 		fputc('\n', f);
 	}
@@ -238,8 +238,8 @@ int run(const CosimOpts &o, const DutConfig &c, bool tracing,
 		k->ops[in.op & 7] += cfg_go;
 		if (!reset && exp.rsp.valid && in.rsp_ready) {
 			k->rsp++;
-			k->hits += exp.rsp.hit;
-			k->mapped += exp.rsp.mapped;
+			k->hits += exp.rsp.res.hit;
+			k->mapped += exp.rsp.res.mapped;
 		}
 		dut->rise();
 		if (!tracing && dut->rtl_error()) {

@@ -73,12 +73,12 @@ public:
 		out->req_ready = top_->req_ready_o;
 		out->rsp.valid = top_->rsp_valid_o;
 		out->rsp.tag = top_->rsp_tag_o;
-		out->rsp.hit = top_->rsp_hit_o;
+		out->rsp.res.hit = top_->rsp_hit_o;
 		port_get(top_->rsp_index_o, w, 32);
-		out->rsp.index = (uint32_t)w[0];
-		port_get(top_->rsp_action_o, out->rsp.action.w, ACTION_WORD_BITS);
-		out->rsp.ppid = top_->rsp_ppid_o;
-		out->rsp.mapped = top_->rsp_mapped_o;
+		out->rsp.res.index = (uint32_t)w[0];
+		port_get(top_->rsp_action_o, out->rsp.res.action.w, ACTION_WORD_BITS);
+		out->rsp.res.ppid = top_->rsp_ppid_o;
+		out->rsp.res.mapped = top_->rsp_mapped_o;
 	}
 
 	void rise() override

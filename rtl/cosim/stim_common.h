@@ -8,6 +8,10 @@
 #include <deque>
 #include <vector>
 
+extern "C" {
+#include "model/nic_cmd.h"
+}
+
 #include "rtl/cosim/cosim.h"
 
 void key_cut(pnic_key *k, unsigned bits);
@@ -44,6 +48,24 @@ private:
 	};
 	std::deque<Item> q_;
 	bool refused_ = false;
+};
+
+// Host commands onto the config port: a command sink (model/nic_cmd.h)
+// whose submit() checks a command against the build's sizes, as a NIC
+// does, and queues the beat of a table op; it refuses the ops the port
+// does not carry.  The beat takes effect when the port accepts it, so a
+// submit that returns 0 is a posted write.
+class CfgPortSink {
+public:
+	CfgPortSink(const StimParams &p, ScriptQueue *q);
+	nic_cmd_sink sink() { return { submit, this }; }
+
+private:
+	static int submit(void *ctx, const nic_cmd *c, nic_cmd_result *res,
+			  pnic_error *err);
+
+	struct lookup_params sizes_;
+	ScriptQueue *q_;
 };
 
 lookup_core_in in_idle();

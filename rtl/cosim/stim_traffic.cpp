@@ -10,13 +10,18 @@
 // packets' own keys, exact, with a catch-all entry at the bottom, the shape
 // of per-flow entries a host installs after a miss.
 //
-// The run installs the entries and maps the VPIDs through the config port,
-// then looks the keys up back to back (looping), with the updates a
-// running system makes meanwhile: an action rewritten, a rule's entry
-// invalidated and restored, a VPID moved to another PPID (one map write, a
-// VM migration) or unmapped, and some backpressure.
+// The entries and the VPID map are installed by host code, as on a NIC in
+// process: host/flow_table adds, rewrites, withdraws and restores entries
+// and the run submits map commands, all into a command sink that turns
+// each command into a config-port beat (CfgPortSink).  The keys are then
+// looked up back to back (looping), with the updates a running system
+// makes meanwhile: an action rewritten, a rule's entry withdrawn and
+// restored, a VPID moved to another PPID (one map write, a VM migration)
+// or unmapped, and some backpressure.
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <dirent.h>
 #include <sys/stat.h>
@@ -24,6 +29,7 @@
 
 extern "C" {
 #include "host/acl.h"
+#include "host/flow_table.h"
 #include "model/key_builder.h"
 #include "model/parser.h"
 #include "io/classbench.h"
@@ -119,25 +125,44 @@ bool read_pcaps(const std::string &path, const key_profile *prof,
 	return true;
 }
 
+// The entries a rule set compiles into, in priority order, with the rule
+// each was made from; empty for per-flow entries.
+struct RuleEntries {
+	std::vector<pnic_key> values, masks;
+	std::vector<uint32_t> rule;
+};
+
 class TrafficStim final : public Stimulus {
 public:
-	TrafficStim(const StimParams &p, std::vector<pnic_key> keys,
-		    std::vector<pnic_key> values, std::vector<pnic_key> masks,
-		    std::vector<uint32_t> entry_rule)
+	TrafficStim(const StimParams &p, std::vector<pnic_key> keys)
 		: p_(p), r_(p.seed * 0x51afd7ed558ccd1dull + 3),
-		  keys_(std::move(keys)), values_(std::move(values)),
-		  masks_(std::move(masks)), rule_(std::move(entry_rule))
+		  keys_(std::move(keys)), port_(p, &q_)
 	{
-		pnic_key zero;
-
-		key_zero(&zero);
-		for (uint32_t v = 0; v < kVpidPool && v < p.n_vpids; v++)
-			q_.push(in_cfg(LC_OP_MAP_WRITE, (uint16_t)v, zero, zero,
-				       action_random(r_, 0), (uint16_t)(100 + v)));
-		for (uint32_t i = 0; i < values_.size(); i++)
-			q_.push(in_cfg(LC_OP_TCAM_WRITE, (uint16_t)i, values_[i],
-				       masks_[i], action_of(i), 0));
 	}
+
+	~TrafficStim() override { flow_table_destroy(ft_); }
+
+	// The host's installs, queued as beats: the VPID pool mapped, then
+	// the rule set's entries, or one exact entry per distinct key and a
+	// catch-all last.
+	bool install(const RuleEntries &rules, std::string *err)
+	{
+		flow_table_params fp = { p_.depth, port_.sink() };
+		pnic_error perr;
+		int rc = flow_table_create(&fp, &ft_, &perr);
+
+		for (uint32_t v = 0; !rc && v < kVpidPool && v < p_.n_vpids; v++)
+			rc = map_set(v, 100 + v, &perr);
+		if (!rc && !rules.values.empty())
+			rc = install_rules(rules, &perr);
+		else if (!rc)
+			rc = install_flows(&perr);
+		if (rc)
+			*err = std::string("traffic mode: installing the entries: ") + perr.msg;
+		return !rc;
+	}
+
+	size_t entries() const { return rule_.size(); }
 
 	void next(lookup_core_in *in, bool *reset) override
 	{
@@ -151,22 +176,99 @@ public:
 	const char *name() const override { return "traffic"; }
 
 private:
+	// A forward to the rule's VPID, the rest random but decodable, so a
+	// NIC would take it as the RTL does.
 	action_word action_of(uint32_t entry)
 	{
 		action_word a = action_random(r_, (uint16_t)(rule_[entry] % kVpidPool));
+		const uint64_t tunnel = 3ull << ACTW_TUNNEL_OP_OFF;
 
 		a.w[0] = (a.w[0] & ~3ull) | ACT_FORWARD;
+		if ((a.w[0] & tunnel) == tunnel)
+			a.w[0] &= ~tunnel;
 		return a;
+	}
+
+	int map_set(uint32_t vpid, uint32_t ppid, pnic_error *err)
+	{
+		nic_cmd c = {};
+		nic_cmd_sink s = port_.sink();
+
+		c.op = NIC_OP_MAP_SET;
+		c.map = { vpid, ppid };
+		return nic_cmd_submit(&s, &c, nullptr, err);
+	}
+
+	int map_clear(uint32_t vpid, pnic_error *err)
+	{
+		nic_cmd c = {};
+		nic_cmd_sink s = port_.sink();
+
+		c.op = NIC_OP_MAP_CLEAR;
+		c.map = { vpid, 0 };
+		return nic_cmd_submit(&s, &c, nullptr, err);
+	}
+
+	// The next entry's rule and action; the entry goes at `index`, or at
+	// the next unused index when index is negative.
+	int place(int64_t index, const pnic_key &value, const pnic_key &mask,
+		  uint32_t rule, pnic_error *err)
+	{
+		uint32_t at;
+
+		rule_.push_back(rule);
+		action_word a = action_of((uint32_t)rule_.size() - 1);
+		if (index < 0)
+			return flow_table_add(ft_, &value, &mask, &a, &at, err);
+		return flow_table_write(ft_, (uint32_t)index, &value, &mask, &a, err);
+	}
+
+	// A rule set's entries at their positions: entry e is the e-th in
+	// priority order.
+	int install_rules(const RuleEntries &rules, pnic_error *err)
+	{
+		int rc = 0;
+
+		for (size_t e = 0; !rc && e < rules.values.size(); e++)
+			rc = place((int64_t)e, rules.values[e], rules.masks[e],
+				   rules.rule[e], err);
+		return rc;
+	}
+
+	// Per-flow entries: each distinct key exact, a catch-all last.
+	int install_flows(pnic_error *err)
+	{
+		pnic_key ones, zero;
+		int rc = 0;
+
+		key_zero(&zero);
+		key_zero(&ones);
+		key_set_range(&ones, 0, p_.key_bits);
+		for (size_t i = 0; !rc && i < keys_.size(); i++) {
+			if (flow_table_used(ft_) + 1 >= p_.depth)
+				break;
+			if (flow_table_find(ft_, &keys_[i], &ones) < 0)
+				rc = place(-1, keys_[i], ones, (uint32_t)rule_.size(), err);
+		}
+		return rc ? rc : place(-1, zero, zero, (uint32_t)rule_.size(), err);
+	}
+
+	// A host update the harness cannot refuse: failing one is a bug here.
+	static void must(int rc, const pnic_error &err)
+	{
+		if (rc) {
+			fprintf(stderr, "cosim: traffic host update refused: %s\n", err.msg);
+			std::abort();
+		}
 	}
 
 	// The next stretch of traffic: a burst of lookups, then maybe one
 	// update.
 	void refill()
 	{
-		pnic_key zero;
 		unsigned burst = 16 + r_.below(48);
+		pnic_error err;
 
-		key_zero(&zero);
 		for (unsigned i = 0; i < burst; i++) {
 			lookup_core_in in = in_req(keys_[next_key_], (uint8_t)tag_++);
 
@@ -175,39 +277,38 @@ private:
 			in.rsp_ready = !r_.chance(50);
 			q_.push(in);
 		}
-		uint32_t n = (uint32_t)values_.size();
+		uint32_t n = (uint32_t)rule_.size();
 		uint32_t x = r_.below(100);
 
 		if (x < 25 && n) {
 			uint32_t e = r_.below(n);
-			lookup_core_in w = in_cfg(LC_OP_ACTION_WRITE, (uint16_t)e,
-						  zero, zero, action_of(e), 0);
-			q_.push(w);
+			action_word a = action_of(e);
+
+			must(flow_table_set_action(ft_, e, &a, &err), err);
 		} else if (x < 40 && n) {
 			uint32_t e = r_.below(n);
 
-			q_.push(in_cfg(LC_OP_TCAM_INVALIDATE, (uint16_t)e, zero,
-				       zero, action_of(e), 0));
+			must(flow_table_withdraw(ft_, e, &err), err);
 			for (unsigned i = 0; i < 4; i++)
 				q_.push(in_req(keys_[r_.below((uint32_t)keys_.size())],
 					       (uint8_t)tag_++));
-			q_.push(in_cfg(LC_OP_TCAM_WRITE, (uint16_t)e, values_[e],
-				       masks_[e], action_of(e), 0));
+			must(flow_table_restore(ft_, e, &err), err);
 		} else if (x < 65) {
-			q_.push(in_cfg(LC_OP_MAP_WRITE, (uint16_t)r_.below(kVpidPool),
-				       zero, zero, action_random(r_, 0),
-				       (uint16_t)r_.below(0xffff)));
+			uint32_t v = r_.below(kVpidPool);
+
+			must(map_set(v, r_.below(0xffff), &err), err);
 		} else if (x < 70) {
-			q_.push(in_cfg(LC_OP_MAP_CLEAR, (uint16_t)r_.below(kVpidPool),
-				       zero, zero, action_random(r_, 0), 0));
+			must(map_clear(r_.below(kVpidPool), &err), err);
 		}
 	}
 
 	StimParams p_;
 	Rng r_;
 	ScriptQueue q_;
-	std::vector<pnic_key> keys_, values_, masks_;
-	std::vector<uint32_t> rule_;
+	std::vector<pnic_key> keys_;
+	CfgPortSink port_;
+	flow_table *ft_ = nullptr;
+	std::vector<uint32_t> rule_;     // per entry index
 	size_t next_key_ = 0;
 	uint64_t looked_ = 0;
 	unsigned tag_ = 0;
@@ -219,8 +320,8 @@ std::unique_ptr<Stimulus> stim_traffic(const StimParams &p, const CosimOpts &o,
 				       std::string *err)
 {
 	const key_profile *prof = profile_of_width(p.key_bits);
-	std::vector<pnic_key> keys, values, masks;
-	std::vector<uint32_t> rule;
+	std::vector<pnic_key> keys;
+	RuleEntries rules_in;
 	unsigned refused = 0;
 	pnic_error perr;
 
@@ -258,9 +359,9 @@ std::unique_ptr<Stimulus> stim_traffic(const StimParams &p, const CosimOpts &o,
 			pnic_key v, m;
 
 			acl_entry_get(acl, e, &v, &m);
-			values.push_back(v);
-			masks.push_back(m);
-			rule.push_back(acl_entry_rule(acl, e));
+			rules_in.values.push_back(v);
+			rules_in.masks.push_back(m);
+			rules_in.rule.push_back(acl_entry_rule(acl, e));
 		}
 	}
 	if (!o.trace.empty()) {
@@ -297,32 +398,12 @@ std::unique_ptr<Stimulus> stim_traffic(const StimParams &p, const CosimOpts &o,
 		       (refused ? " (" + std::to_string(refused) + " files refused)" : "");
 		return nullptr;
 	}
-	if (o.rules.empty()) {
-		// Per-flow entries: each distinct key exact, a catch-all last.
-		pnic_key ones, zero;
-
-		key_zero(&zero);
-		key_zero(&ones);
-		key_set_range(&ones, 0, p.key_bits);
-		for (const auto &k : keys) {
-			if (values.size() + 1 >= p.depth)
-				break;
-			bool seen = false;
-			for (const auto &v : values)
-				seen = seen || key_equal(&v, &k, PNIC_KEY_WORDS);
-			if (seen)
-				continue;
-			values.push_back(k);
-			masks.push_back(ones);
-			rule.push_back((uint32_t)rule.size());
-		}
-		values.push_back(zero);
-		masks.push_back(zero);
-		rule.push_back((uint32_t)rule.size());
-	}
+	size_t keys_n = keys.size();
+	auto stim = std::make_unique<TrafficStim>(p, std::move(keys));
+	if (!stim->install(rules_in, err))
+		return nullptr;
 	if (!o.quiet)
 		printf("traffic: %zu keys (%u capture files refused), %zu entries\n",
-		       keys.size(), refused, values.size());
-	return std::make_unique<TrafficStim>(p, std::move(keys), std::move(values),
-					     std::move(masks), std::move(rule));
+		       keys_n, refused, stim->entries());
+	return stim;
 }

@@ -1,5 +1,6 @@
 // Random numbers, key and action makers, and the script queue shared by
 // the stimulus generators.
+#include <cerrno>
 #include <cstring>
 
 #include "rtl/cosim/stim_common.h"
@@ -175,4 +176,30 @@ void ScriptQueue::accepted(bool cfg, bool req)
 	} else {
 		refused_ = true;
 	}
+}
+
+CfgPortSink::CfgPortSink(const StimParams &p, ScriptQueue *q) : q_(q)
+{
+	// cfg_ppid_i is 16 bits with all-ones reserved: every other PPID is a
+	// port to the core, as the C model's lookup is built.
+	sizes_ = { p.depth, p.key_bits, p.n_vpids, VPID_MAP_MAX_PPIDS };
+}
+
+int CfgPortSink::submit(void *ctx, const nic_cmd *c, nic_cmd_result *res,
+			pnic_error *err)
+{
+	CfgPortSink *s = static_cast<CfgPortSink *>(ctx);
+	struct lookup_write w;
+	int rc = nic_cmd_validate(c, &s->sizes_, err);
+
+	if (!rc && !nic_cmd_table_write(c, &w))
+		rc = pnic_err(err, EOPNOTSUPP,
+			      "%s is not carried by the lookup core's config port",
+			      nic_cmd_op_name(c->op));
+	if (!rc)
+		s->q_->push(in_cfg(w.op, (uint16_t)w.index, w.value, w.mask,
+				   w.action, w.ppid));
+	if (res)
+		*res = { rc, 0 };
+	return rc;
 }

@@ -1,7 +1,7 @@
 /* Fuzz the capture reader and the datapath behind it: the input bytes are
  * a capture file (pcap or pcapng, any link type), opened by libpcap from a
  * memory stream through pcap_in_fopen(), and every packet it yields runs
- * through a small datapath with editing actions.  Checked: no crash, no
+ * through a small NIC with editing actions.  Checked: no crash, no
  * out-of-bounds access (ASan), every yielded frame has caplen <= len, a
  * damaged file's error names it, and the datapath accounts for every
  * packet. */
@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/datapath.h"
+#include "model/nic.h"
 #include "io/pcap_in.h"
 
-static struct datapath *dp;
+static struct nic *nic;
 
 static void sink(void *ctx, const struct dp_out *o, const uint8_t *frame,
 		 uint32_t caplen, uint32_t len)
@@ -27,35 +27,28 @@ static void sink(void *ctx, const struct dp_out *o, const uint8_t *frame,
 		abort();
 }
 
-static void entry(struct tcam *t, struct action_ram *r, uint32_t index,
-		  enum kp_field_id id, uint64_t v, uint64_t m,
+static void entry(uint32_t index, enum kp_field_id id, uint64_t v, uint64_t m,
 		  const struct pnic_action *a)
 {
+	struct nic_cmd c = { .op = NIC_OP_ENTRY_WRITE, .entry.index = index };
 	struct kp_fields fv, fm;
-	struct pnic_key kv, km;
-	struct action_word w;
 
 	memset(&fv, 0, sizeof fv);
 	memset(&fm, 0, sizeof fm);
 	kp_set(&fv, id, v);
 	kp_set(&fm, id, m);
-	key_profile_pack(key_profile_default(), &fv, &kv);
-	key_profile_pack(key_profile_default(), &fm, &km);
-	action_pack(a, &w);
-	if (tcam_write(t, index, &kv, &km, NULL) ||
-	    action_ram_write(r, index, &w, NULL))
+	key_profile_pack(key_profile_default(), &fv, &c.entry.value);
+	key_profile_pack(key_profile_default(), &fm, &c.entry.mask);
+	action_pack(a, &c.entry.action);
+	if (nic_apply(nic, &c, NULL, NULL))
 		abort();
 }
 
-/* Built once; the blocks live as long as the process, like dp. */
+/* Built once; the NIC lives as long as the process. */
 static void setup(void)
 {
-	struct tcam_params tp = { .depth = 16,
-				  .key_bits = key_profile_default()->key_bits };
-	struct action_ram_params ap = { .depth = 16 };
-	struct vpid_map_params vp = { .n_vpids = 4, .n_ppids = 4 };
-	struct datapath_params dpp = { .profile = key_profile_default(),
-				       .out = sink };
+	struct nic_params np = { .profile = key_profile_default(), .depth = 16,
+				 .n_ports = 4, .n_vpids = 4, .out = sink };
 	struct pnic_action tcp = { .kind = ACT_FORWARD, .vpid = 1, .dec_ttl = true,
 				   .set_dscp = true, .dscp = 5, .mirror = true,
 				   .mirror_vpid = 2, .count = true };
@@ -65,24 +58,17 @@ static void setup(void)
 				   .tunnel_op = TUNNEL_OP_VXLAN_DECAP };
 	struct pnic_action pop = { .kind = ACT_FORWARD, .vpid = 1,
 				   .vlan_op = VLAN_OP_POP };
-	struct tcam *t;
-	struct action_ram *r;
-	struct vpid_map *m;
 
-	if (tcam_create(&tp, &t, NULL) || action_ram_create(&ap, &r, NULL) ||
-	    vpid_map_create(&vp, &m, NULL))
+	if (nic_create(&np, &nic, NULL))
 		abort();
 	for (uint32_t v = 1; v < 4; v++)
-		vpid_map_set(m, v, v, NULL);
-	entry(t, r, 0, KP_VNI, 1, 1, &vni);
-	entry(t, r, 1, KP_VLAN_VID, 0x800, 0x800, &pop);
-	entry(t, r, 2, KP_IP_PROTO, 6, 0xff, &tcp);
-	entry(t, r, 3, KP_IP_PROTO, 17, 0xff, &udp);
-	dpp.tcam = t;
-	dpp.actions = r;
-	dpp.vpids = m;
-	if (datapath_create(&dpp, &dp, NULL))
-		abort();
+		if (nic_apply(nic, &(struct nic_cmd){ .op = NIC_OP_MAP_SET,
+						      .map = { v, v } }, NULL, NULL))
+			abort();
+	entry(0, KP_VNI, 1, 1, &vni);
+	entry(1, KP_VLAN_VID, 0x800, 0x800, &pop);
+	entry(2, KP_IP_PROTO, 6, 0xff, &tcp);
+	entry(3, KP_IP_PROTO, 17, 0xff, &udp);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -94,7 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FILE *f;
 	int rc;
 
-	if (!dp)
+	if (!nic)
 		setup();
 	if (size == 0)
 		return 0;
@@ -103,17 +89,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (pcap_in_fopen(f, "fuzz", &in, &err))
 		return 0;
-	before = datapath_stats(dp)->packets;
+	before = datapath_stats(nic_datapath(nic))->packets;
 	while ((rc = pcap_in_next(in, &pkt, &err)) == 1) {
 		if (pkt.caplen > pkt.len || pkt.number != n + 1)
 			abort();
-		datapath_process(dp, (uint32_t)(n % 5), pkt.frame, pkt.caplen,
-				 pkt.len, pkt.ts_ns);
+		nic_process(nic, (uint32_t)(n % 5), pkt.frame, pkt.caplen,
+			    pkt.len, pkt.ts_ns);
 		n++;
 	}
 	if (rc < 0 && !strstr(err.msg, "fuzz"))
 		abort();
-	if (datapath_stats(dp)->packets - before != n)
+	if (datapath_stats(nic_datapath(nic))->packets - before != n)
 		abort();
 	pcap_in_close(in);
 	return 0;

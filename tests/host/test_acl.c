@@ -5,6 +5,7 @@
 
 #include "host/acl.h"
 #include "host/range_prefix.h"
+#include "model/nic.h"
 
 static uint32_t rng_state;
 
@@ -88,14 +89,58 @@ static void random_header(struct acl_header *h, const struct acl_rule *rules,
 	}
 }
 
+/* A NIC of `depth` entries for profile p. */
+static struct nic *make_nic(const struct key_profile *p, uint32_t depth)
+{
+	struct nic_params np = { .profile = p, .depth = depth, .n_ports = 4,
+				 .n_vpids = 16 };
+	struct pnic_error err;
+	struct nic *n;
+
+	cr_assert_eq(nic_create(&np, &n, &err), 0, "%s", err.msg);
+	return n;
+}
+
+/* Install a into n at base, every entry forwarding to the rule's VPID. */
+static void rule_vpid(void *ctx, uint32_t rule, struct action_word *out)
+{
+	struct pnic_action a = { .kind = ACT_FORWARD, .vpid = (uint16_t)rule };
+
+	(void)ctx;
+	action_pack(&a, out);
+}
+
+static int install(struct acl *a, struct nic *n, uint32_t base,
+		   struct pnic_error *err)
+{
+	struct nic_cmd_sink sink = nic_sink(n);
+
+	return acl_install(a, &sink, base, lookup_params(nic_lookup(n))->depth,
+			   rule_vpid, NULL, err);
+}
+
+/* The whole lookup of a matching header reads the action the install
+ * wrote for its rule. */
+static void check_action(const struct acl *a, const struct lookup *lk,
+			 const struct acl_header *h, int32_t rule)
+{
+	struct lookup_result res;
+	struct pnic_key k;
+
+	acl_header_key(a, h, &k);
+	lookup_run(lk, &k, &res);
+	cr_assert(res.hit);
+	cr_assert_eq(lookup_action_vpid(&res.action), (uint16_t)rule);
+}
+
 static void check_random(const struct key_profile *p, bool flags,
 			 uint32_t n_rules, uint32_t n_headers, uint32_t seed)
 {
 	struct acl_rule *rules = calloc(n_rules, sizeof *rules);
 	struct acl_params ap = { .profile = p, .depth = 0 };
-	struct tcam_params tp = { .depth = 0, .key_bits = p->key_bits };
 	struct pnic_error err;
-	struct tcam *t;
+	struct nic *n;
+	const struct lookup *lk;
 	struct acl *a;
 	uint32_t hits = 0;
 
@@ -103,11 +148,11 @@ static void check_random(const struct key_profile *p, bool flags,
 	for (uint32_t i = 0; i < n_rules; i++)
 		random_rule(&rules[i], flags);
 	cr_assert_eq(acl_compile(&ap, rules, n_rules, &a, &err), 0, "%s", err.msg);
-	tp.depth = acl_entry_count(a) + 7 < TCAM_MIN_DEPTH ? TCAM_MIN_DEPTH
-							     : acl_entry_count(a) + 7;
-	cr_assert_eq(tcam_create(&tp, &t, &err), 0, "%s", err.msg);
-	cr_assert_eq(acl_install(a, t, 7, &err), 0, "%s", err.msg);
-	cr_assert_eq(tcam_used(t), acl_entry_count(a));
+	n = make_nic(p, acl_entry_count(a) + 7 < TCAM_MIN_DEPTH ?
+		     TCAM_MIN_DEPTH : acl_entry_count(a) + 7);
+	lk = nic_lookup(n);
+	cr_assert_eq(install(a, n, 7, &err), 0, "%s", err.msg);
+	cr_assert_eq(tcam_used(lookup_tcam(lk)), acl_entry_count(a));
 
 	for (uint32_t i = 0; i < n_headers; i++) {
 		struct acl_header h;
@@ -121,17 +166,19 @@ static void check_random(const struct key_profile *p, bool flags,
 			random_header(&h, rules, n_rules);
 		}
 		want = acl_classify_linear(rules, n_rules, &h);
-		fast = acl_lookup(a, t, &h);
-		slow = acl_lookup_tcam_linear(a, t, &h);
+		fast = acl_lookup(a, lk, &h);
+		slow = acl_lookup_linear(a, lk, &h);
 		cr_assert_eq(fast, want, "profile %s header %u: tcam says rule %d, rules say %d",
 			     p->name, i, fast, want);
 		cr_assert_eq(slow, want);
+		if (want >= 0)
+			check_action(a, lk, &h, want);
 		hits += want >= 0;
 	}
 	/* the headers are meant to hit mostly, and to miss sometimes */
 	cr_assert_gt(hits, n_headers / 2);
 	cr_assert_lt(hits, n_headers);
-	tcam_destroy(t);
+	nic_destroy(n);
 	acl_destroy(a);
 	free(rules);
 }
@@ -184,10 +231,9 @@ Test(acl, refuses_set_that_does_not_fit)
 {
 	struct acl_rule r[2];
 	struct acl_params ap = { .depth = 100 };
-	struct tcam_params tp = { .depth = 64, .key_bits = 104 };
 	struct pnic_error err;
 	struct acl *a;
-	struct tcam *t;
+	struct nic *n;
 
 	memset(r, 0, sizeof r);
 	r[0].sport_lo = 1; r[0].sport_hi = 65534; r[0].dport_hi = 65535;
@@ -200,11 +246,12 @@ Test(acl, refuses_set_that_does_not_fit)
 
 	ap.depth = 0;
 	cr_assert_eq(acl_compile(&ap, r, 2, &a, &err), 0, "%s", err.msg);
-	cr_assert_eq(tcam_create(&tp, &t, &err), 0, "%s", err.msg);
-	cr_assert_eq(acl_install(a, t, 0, &err), -ENOSPC);
+	n = make_nic(key_profile_ipv4_5tuple(), 64);
+	cr_assert_eq(install(a, n, 0, &err), -ENOSPC);
 	cr_assert(strstr(err.msg, "930") && strstr(err.msg, "64"), "%s", err.msg);
-	cr_assert_eq(tcam_used(t), 0, "nothing installed half-way");
-	tcam_destroy(t);
+	cr_assert_eq(tcam_used(lookup_tcam(nic_lookup(n))), 0,
+		     "nothing installed half-way");
+	nic_destroy(n);
 	acl_destroy(a);
 }
 
@@ -234,20 +281,82 @@ Test(acl, refuses_bad_rules_and_inexpressible_ones)
 	acl_destroy(NULL);
 }
 
+/* A set compiled for a wider profile than the NIC's key: the NIC refuses
+ * the first entry write, naming the key width. */
 Test(acl, narrow_tcam_key_refused)
 {
 	struct acl_rule r;
-	struct tcam_params tp = { .depth = 16, .key_bits = 64 };
+	struct acl_params ap = { .profile = key_profile_default() };
 	struct pnic_error err;
 	struct acl *a;
-	struct tcam *t;
+	struct nic *n;
 
 	memset(&r, 0, sizeof r);
 	r.sport_hi = r.dport_hi = 65535;
-	cr_assert_eq(acl_compile(NULL, &r, 1, &a, &err), 0, "%s", err.msg);
-	cr_assert_eq(tcam_create(&tp, &t, &err), 0, "%s", err.msg);
-	cr_assert_eq(acl_install(a, t, 0, &err), -EINVAL);
-	cr_assert(strstr(err.msg, "104"), "%s", err.msg);
-	tcam_destroy(t);
+	r.src_len = 8;
+	cr_assert_eq(acl_compile(&ap, &r, 1, &a, &err), 0, "%s", err.msg);
+	n = make_nic(key_profile_ipv4_5tuple(), 16);
+	cr_assert_eq(install(a, n, 0, &err), -EINVAL);
+	cr_assert(strstr(err.msg, "entry_write") && strstr(err.msg, "104"), "%s", err.msg);
+	nic_destroy(n);
+	acl_destroy(a);
+}
+
+/* What acl_install emits: one ENTRY_WRITE per entry, in order from base,
+ * with the caller's action per rule (the zero word without one); a sink's
+ * refusal ends it with the sink's error. */
+struct recorder {
+	unsigned n, refuse_at;
+	struct nic_cmd cmds[8];
+};
+
+static int record(void *ctx, const struct nic_cmd *c, struct nic_cmd_result *res,
+		  struct pnic_error *err)
+{
+	struct recorder *r = ctx;
+
+	(void)res;
+	if (r->n == r->refuse_at)
+		return pnic_err(err, EBUSY, "sink full");
+	cr_assert_lt(r->n, 8);
+	r->cmds[r->n++] = *c;
+	return 0;
+}
+
+Test(acl, install_emits_entry_writes)
+{
+	struct acl_rule rl[2];
+	struct recorder rec = { .refuse_at = 99 };
+	struct nic_cmd_sink sink = { record, &rec };
+	struct pnic_error err;
+	struct acl *a;
+
+	memset(rl, 0, sizeof rl);
+	rl[0].sport_hi = rl[0].dport_hi = 65535;
+	rl[1].sport_hi = 65535;
+	rl[1].dport_lo = 1024;                       /* 6 prefixes */
+	rl[1].dport_hi = 65535;
+	cr_assert_eq(acl_compile(NULL, rl, 2, &a, &err), 0, "%s", err.msg);
+	cr_assert_eq(acl_install(a, &sink, 10, 32, rule_vpid, NULL, &err), 0, "%s", err.msg);
+	cr_assert_eq(rec.n, 7);
+	for (unsigned i = 0; i < rec.n; i++) {
+		struct pnic_key v, m;
+
+		cr_assert_eq(rec.cmds[i].op, NIC_OP_ENTRY_WRITE);
+		cr_assert_eq(rec.cmds[i].entry.index, 10 + i);
+		acl_entry_get(a, i, &v, &m);
+		cr_assert(key_equal(&rec.cmds[i].entry.value, &v, PNIC_KEY_WORDS));
+		cr_assert(key_equal(&rec.cmds[i].entry.mask, &m, PNIC_KEY_WORDS));
+		cr_assert_eq(lookup_action_vpid(&rec.cmds[i].entry.action), i ? 1 : 0);
+	}
+	cr_assert_eq(acl_index_rule(a, 10), 0);
+	cr_assert_eq(acl_index_rule(a, 16), 1);
+
+	rec = (struct recorder){ .refuse_at = 3 };
+	cr_assert_eq(acl_install(a, &sink, 0, 16, NULL, NULL, &err), -EBUSY);
+	cr_assert_str_eq(err.msg, "sink full");
+	cr_assert_eq(rec.n, 3);
+	cr_assert_eq(rec.cmds[0].entry.action.w[0] | rec.cmds[0].entry.action.w[1], 0,
+		     "no action function: the zero word");
 	acl_destroy(a);
 }

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "model/datapath.h"
+#include "model/nic.h"
 #include "io/pcap_in.h"
 #include "io/pcap_out.h"
 #include "tests/corpus.h"
@@ -25,18 +25,15 @@ struct result {
 /* A small NIC with a default table: every corpus packet goes through the
  * whole pipeline, edits included, so the sanitizer build sees the parser,
  * key builder and editor on real, often malformed, frames. */
-struct nic {
-	struct tcam *tcam;
-	struct action_ram *ram;
-	struct vpid_map *map;
-	struct datapath *dp;
+struct corpus_nic {
+	struct nic *nic;
 	uint64_t outputs;
 };
 
 static void count_output(void *ctx, const struct dp_out *o,
 			 const uint8_t *frame, uint32_t caplen, uint32_t len)
 {
-	struct nic *n = ctx;
+	struct corpus_nic *n = ctx;
 	volatile uint8_t sink = 0;
 
 	/* Touch every byte handed out, so ASan checks the bounds. */
@@ -48,40 +45,41 @@ static void count_output(void *ctx, const struct dp_out *o,
 	n->outputs++;
 }
 
-static void nic_entry(struct nic *n, uint32_t index, enum kp_field_id id,
-		      uint64_t v, uint64_t m, const struct pnic_action *a)
+static void apply(struct corpus_nic *n, const struct nic_cmd *c)
+{
+	struct pnic_error err;
+
+	cr_assert_eq(nic_apply(n->nic, c, NULL, &err), 0, "%s", err.msg);
+}
+
+static void entry(struct corpus_nic *n, uint32_t index, enum kp_field_id id,
+		  uint64_t v, uint64_t m, const struct pnic_action *a)
 {
 	const struct key_profile *p = key_profile_default();
+	struct nic_cmd c = { .op = NIC_OP_ENTRY_WRITE, .entry.index = index };
 	struct kp_fields fv, fm;
-	struct pnic_key kv, km;
-	struct action_word w;
-	struct pnic_error err;
 
 	memset(&fv, 0, sizeof fv);
 	memset(&fm, 0, sizeof fm);
 	kp_set(&fv, id, v);
 	kp_set(&fm, id, m);
-	key_profile_pack(p, &fv, &kv);
-	key_profile_pack(p, &fm, &km);
-	action_pack(a, &w);
-	cr_assert_eq(tcam_write(n->tcam, index, &kv, &km, &err), 0, "%s", err.msg);
-	cr_assert_eq(action_ram_write(n->ram, index, &w, &err), 0, "%s", err.msg);
+	key_profile_pack(p, &fv, &c.entry.value);
+	key_profile_pack(p, &fm, &c.entry.mask);
+	action_pack(a, &c.entry.action);
+	apply(n, &c);
 }
 
-static void nic_create(struct nic *n)
+static void corpus_nic_create(struct corpus_nic *n)
 {
-	struct tcam_params tp = { .depth = 16, .key_bits = key_profile_default()->key_bits };
-	struct action_ram_params ap = { .depth = 16 };
-	struct vpid_map_params vp = { .n_vpids = 8, .n_ppids = 4,
-				      .unmapped = VPID_UNMAPPED_DROP };
-	struct datapath_params dpp = { .profile = key_profile_default(),
-				       .out = count_output, .ctx = n };
-	struct encap_template t = { .len = 50, .bytes = {
+	struct nic_params np = { .profile = key_profile_default(), .depth = 16,
+				 .n_ports = 4, .n_vpids = 8,
+				 .out = count_output, .ctx = n };
+	struct nic_cmd t = { .op = NIC_OP_TEMPLATE_SET, .tpl = { 0, { .len = 50, .bytes = {
 		2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00,
 		0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 17, 0, 0,
 		192, 0, 2, 1, 192, 0, 2, 2,
 		0, 0, 0x12, 0xb5, 0, 0, 0, 0,
-		0x08, 0, 0, 0, 0, 0x13, 0x88, 0 } };
+		0x08, 0, 0, 0, 0, 0x13, 0x88, 0 } } } };
 	struct pnic_action tcp = { .kind = ACT_FORWARD, .vpid = 1, .dec_ttl = true,
 				   .set_dscp = true, .dscp = 10, .mirror = true,
 				   .mirror_vpid = 2, .count = true };
@@ -96,33 +94,19 @@ static void nic_create(struct nic *n)
 	struct pnic_error err;
 
 	memset(n, 0, sizeof *n);
-	cr_assert_eq(tcam_create(&tp, &n->tcam, &err), 0, "%s", err.msg);
-	cr_assert_eq(action_ram_create(&ap, &n->ram, &err), 0, "%s", err.msg);
-	cr_assert_eq(vpid_map_create(&vp, &n->map, &err), 0, "%s", err.msg);
+	cr_assert_eq(nic_create(&np, &n->nic, &err), 0, "%s", err.msg);
 	for (uint32_t v = 1; v < 4; v++)
-		cr_assert_eq(vpid_map_set(n->map, v, v, &err), 0, "%s", err.msg);
-	cr_assert_eq(action_ram_set_template(n->ram, 0, &t, &err), 0, "%s", err.msg);
-	nic_entry(n, 0, KP_VNI, 0, 0, &arp);   /* replaced below */
-	nic_entry(n, 0, KP_VNI, 1, 1, &vni);
-	nic_entry(n, 1, KP_IP_PROTO, 6, 0xff, &tcp);
-	nic_entry(n, 2, KP_IP_PROTO, 17, 0xff, &udp);
-	nic_entry(n, 3, KP_ETHERTYPE, 0x86dd, 0xffff, &v6);
-	nic_entry(n, 4, KP_ETHERTYPE, 0x0806, 0xffff, &arp);
-	dpp.tcam = n->tcam;
-	dpp.actions = n->ram;
-	dpp.vpids = n->map;
-	cr_assert_eq(datapath_create(&dpp, &n->dp, &err), 0, "%s", err.msg);
+		apply(n, &(struct nic_cmd){ .op = NIC_OP_MAP_SET, .map = { v, v } });
+	apply(n, &t);
+	entry(n, 0, KP_VNI, 0, 0, &arp);   /* replaced below */
+	entry(n, 0, KP_VNI, 1, 1, &vni);
+	entry(n, 1, KP_IP_PROTO, 6, 0xff, &tcp);
+	entry(n, 2, KP_IP_PROTO, 17, 0xff, &udp);
+	entry(n, 3, KP_ETHERTYPE, 0x86dd, 0xffff, &v6);
+	entry(n, 4, KP_ETHERTYPE, 0x0806, 0xffff, &arp);
 }
 
-static void nic_destroy(struct nic *n)
-{
-	datapath_destroy(n->dp);
-	vpid_map_destroy(n->map);
-	action_ram_destroy(n->ram);
-	tcam_destroy(n->tcam);
-}
-
-static struct nic *corpus_nic;   /* set while walking the corpus */
+static struct corpus_nic *corpus_nic;   /* set while walking the corpus */
 
 static void read_file(const char *path, struct result *r)
 {
@@ -139,7 +123,7 @@ static void read_file(const char *path, struct result *r)
 			      (unsigned long long)pkt.number);
 		cr_assert_eq(pkt.number, r->packets + 1);
 		if (corpus_nic)
-			datapath_process(corpus_nic->dp, 0, pkt.frame,
+			nic_process(corpus_nic->nic, 0, pkt.frame,
 					 pkt.caplen, pkt.len, pkt.ts_ns);
 		r->packets++;
 		r->bytes += pkt.caplen;
@@ -189,18 +173,18 @@ Test(pcap_in, corpus_every_file_through_the_datapath)
 	struct walk_counts w = { 0, 0 };
 	unsigned n;
 	const struct dp_stats *s;
-	struct nic nic;
+	struct corpus_nic nic;
 	uint64_t read = 0;
 
 	NEED_CORPUS();
-	nic_create(&nic);
+	corpus_nic_create(&nic);
 	corpus_nic = &nic;
 	n = corpus_walk(corpus, read_one, &w);
 	corpus_nic = NULL;
 	cr_assert_gt(n, 50, "only %u files under %s", n, corpus);
 	cr_assert_gt(w.ok, 40);
 	cr_assert_gt(w.bad, 10);
-	s = datapath_stats(nic.dp);
+	s = datapath_stats(nic_datapath(nic.nic));
 	read = s->packets;
 	cr_assert_gt(read, 1000, "corpus packets through the datapath: %llu",
 		     (unsigned long long)read);
@@ -212,7 +196,7 @@ Test(pcap_in, corpus_every_file_through_the_datapath)
 	cr_assert_gt(s->edited, 0);
 	cr_assert_gt(s->hits, 0);
 	cr_assert_gt(s->misses, 0);
-	nic_destroy(&nic);
+	nic_destroy(nic.nic);
 }
 
 struct expect {

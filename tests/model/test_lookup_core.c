@@ -160,8 +160,8 @@ Test(lookup_core, latency_is_three)
 	struct lookup_core_rsp r = wait_rsp(10, &waited);
 	cr_assert_eq(waited, LOOKUP_CORE_LATENCY);
 	cr_assert_eq(r.tag, 0x42);
-	cr_assert(r.hit);
-	cr_assert_eq(r.index, 3);
+	cr_assert(r.res.hit);
+	cr_assert_eq(r.res.index, 3);
 }
 
 Test(lookup_core, back_to_back_one_per_cycle)
@@ -216,17 +216,17 @@ Test(lookup_core, stall_holds_everything)
 		cr_assert(!out.cfg_ready);
 		cr_assert(out.rsp.valid);
 		cr_assert_eq(out.rsp.tag, 1);
-		cr_assert_eq(out.rsp.index, 9);
+		cr_assert_eq(out.rsp.res.index, 9);
 	}
 	/* Released: the remaining two follow back to back, still hitting
 	 * (the refused invalidate did not land). */
 	in = idle();
 	cr_assert_eq(cycle(&in).rsp.tag, 1);
 	out = cycle(&in);
-	cr_assert(out.rsp.valid && out.rsp.hit);
+	cr_assert(out.rsp.valid && out.rsp.res.hit);
 	cr_assert_eq(out.rsp.tag, 2);
 	out = cycle(&in);
-	cr_assert(out.rsp.valid && out.rsp.hit);
+	cr_assert(out.rsp.valid && out.rsp.res.hit);
 	cr_assert_eq(out.rsp.tag, 3);
 	out = cycle(&in);
 	cr_assert(!out.rsp.valid);
@@ -253,7 +253,7 @@ Test(lookup_core, write_takes_the_lookup_slot)
 	/* Offered again without a write, it goes and sees the write. */
 	in = req(5, 0x10);
 	cr_assert(cycle(&in).req_ready);
-	cr_assert(wait_rsp(5, NULL).hit);
+	cr_assert(wait_rsp(5, NULL).res.hit);
 }
 
 /* Accept a lookup of key 5 at edge E (cycle c0) and put `w` on the config
@@ -290,11 +290,11 @@ Test(lookup_core, tcam_write_visibility)
 	struct lookup_core_in w = cfg(LC_OP_TCAM_WRITE, 4, 5, ~0ull,
 				      action_to(3, 0), 0);
 
-	cr_assert(lookup_with_write_at(-1, w).hit);
+	cr_assert(lookup_with_write_at(-1, w).res.hit);
 	lookup_core_reset(lc);
-	cr_assert(!lookup_with_write_at(1, w).hit);
+	cr_assert(!lookup_with_write_at(1, w).res.hit);
 	lookup_core_reset(lc);
-	cr_assert(!lookup_with_write_at(2, w).hit);
+	cr_assert(!lookup_with_write_at(2, w).res.hit);
 }
 
 Test(lookup_core, tcam_invalidate_visibility)
@@ -303,9 +303,9 @@ Test(lookup_core, tcam_invalidate_visibility)
 				      action_to(0, 0), 0);
 
 	write_entry(4, 5, ~0ull, 3);
-	cr_assert(!lookup_with_write_at(-1, w).hit);
+	cr_assert(!lookup_with_write_at(-1, w).res.hit);
 	write_entry(4, 5, ~0ull, 3);
-	cr_assert(lookup_with_write_at(1, w).hit);
+	cr_assert(lookup_with_write_at(1, w).res.hit);
 }
 
 Test(lookup_core, action_write_visibility)
@@ -317,12 +317,12 @@ Test(lookup_core, action_write_visibility)
 
 	write_entry(4, 5, ~0ull, 3);
 	r = lookup_with_write_at(1, w);
-	cr_assert_eq(lookup_core_action_vpid(&r.action), 6);
+	cr_assert_eq(lookup_action_vpid(&r.res.action), 6);
 	w.action = action_to(8, 0x66);
 	r = lookup_with_write_at(2, w);
-	cr_assert_eq(lookup_core_action_vpid(&r.action), 6);
+	cr_assert_eq(lookup_action_vpid(&r.res.action), 6);
 	r = lookup_with_write_at(-1, cfg(LC_OP_NOP, 0, 0, 0, action_to(0, 0), 0));
-	cr_assert_eq(lookup_core_action_vpid(&r.action), 8);
+	cr_assert_eq(lookup_action_vpid(&r.res.action), 8);
 }
 
 Test(lookup_core, map_write_visibility)
@@ -334,18 +334,18 @@ Test(lookup_core, map_write_visibility)
 
 	write_entry(4, 5, ~0ull, 3);
 	r = lookup_with_write_at(2, w);
-	cr_assert(r.mapped);
-	cr_assert_eq(r.ppid, 21);
+	cr_assert(r.res.mapped);
+	cr_assert_eq(r.res.ppid, 21);
 	w.ppid = 22;
 	r = lookup_with_write_at(3, w);
-	cr_assert_eq(r.ppid, 21);
+	cr_assert_eq(r.res.ppid, 21);
 	w = cfg(LC_OP_MAP_CLEAR, 3, 0, 0, action_to(0, 0), 0);
 	r = lookup_with_write_at(3, w);
-	cr_assert(r.mapped);
-	cr_assert_eq(r.ppid, 22);
+	cr_assert(r.res.mapped);
+	cr_assert_eq(r.res.ppid, 22);
 	r = lookup_with_write_at(2, w);
-	cr_assert(!r.mapped);
-	cr_assert_eq(r.ppid, 0);
+	cr_assert(!r.res.mapped);
+	cr_assert_eq(r.res.ppid, 0);
 }
 
 Test(lookup_core, visibility_counts_advancing_edges_only)
@@ -382,8 +382,8 @@ Test(lookup_core, visibility_counts_advancing_edges_only)
 	in = idle();
 	out = cycle(&in);
 	cr_assert_eq(out.rsp.tag, 0xab);
-	cr_assert(out.rsp.hit);
-	cr_assert(!out.rsp.mapped);
+	cr_assert(out.rsp.res.hit);
+	cr_assert(!out.rsp.res.mapped);
 }
 
 Test(lookup_core, lowest_index_wins_and_miss_is_zero)
@@ -398,30 +398,30 @@ Test(lookup_core, lowest_index_wins_and_miss_is_zero)
 	in = req(0x1234, 1);
 	cycle(&in);
 	r = wait_rsp(5, NULL);
-	cr_assert(r.hit);
-	cr_assert_eq(r.index, 17);
-	cr_assert_eq(lookup_core_action_vpid(&r.action), 6);
-	cr_assert(r.mapped);
-	cr_assert_eq(r.ppid, 60);
+	cr_assert(r.res.hit);
+	cr_assert_eq(r.res.index, 17);
+	cr_assert_eq(lookup_action_vpid(&r.res.action), 6);
+	cr_assert(r.res.mapped);
+	cr_assert_eq(r.res.ppid, 60);
 
 	in = req(0x12ff, 2);
 	cycle(&in);
 	r = wait_rsp(5, NULL);
-	cr_assert_eq(r.index, 30);
-	cr_assert(!r.mapped);   /* VPID 7 never mapped */
-	cr_assert_eq(r.ppid, 0);
+	cr_assert_eq(r.res.index, 30);
+	cr_assert(!r.res.mapped);   /* VPID 7 never mapped */
+	cr_assert_eq(r.res.ppid, 0);
 
 	in = cfg(LC_OP_TCAM_INVALIDATE, 30, 0, 0, action_to(0, 0), 0);
 	cycle(&in);
 	in = req(0x99, 3);
 	cycle(&in);
 	r = wait_rsp(5, NULL);
-	cr_assert(!r.hit);
+	cr_assert(!r.res.hit);
 	cr_assert_eq(r.tag, 3);
-	cr_assert_eq(r.index, 0);
-	cr_assert_eq(r.action.w[0] | r.action.w[1], 0);
-	cr_assert_eq(r.ppid, 0);
-	cr_assert(!r.mapped);
+	cr_assert_eq(r.res.index, 0);
+	cr_assert_eq(r.res.action.w[0] | r.res.action.w[1], 0);
+	cr_assert_eq(r.res.ppid, 0);
+	cr_assert(!r.res.mapped);
 }
 
 Test(lookup_core, vpid_beyond_map_is_unmapped)
@@ -434,8 +434,8 @@ Test(lookup_core, vpid_beyond_map_is_unmapped)
 	in = req(5, 1);
 	cycle(&in);
 	r = wait_rsp(5, NULL);
-	cr_assert(r.hit);
-	cr_assert(!r.mapped);
+	cr_assert(r.res.hit);
+	cr_assert(!r.res.mapped);
 }
 
 Test(lookup_core, out_of_range_and_unknown_ops_are_noops)
@@ -450,8 +450,8 @@ Test(lookup_core, out_of_range_and_unknown_ops_are_noops)
 	}
 	in = req(5, 1);
 	cycle(&in);
-	cr_assert(!wait_rsp(5, NULL).hit);
-	cr_assert_eq(tcam_used(lookup_core_tcam(lc)), 0);
+	cr_assert(!wait_rsp(5, NULL).res.hit);
+	cr_assert_eq(tcam_used(lookup_tcam(lookup_core_lookup(lc))), 0);
 }
 
 Test(lookup_core, key_bits_above_width_are_cut)
@@ -469,12 +469,12 @@ Test(lookup_core, key_bits_above_width_are_cut)
 	in.key.w[1] = 1ull << (KEY_BITS - 64 + 1);
 	cycle(&in);
 	r = wait_rsp(5, NULL);
-	cr_assert(r.hit);
-	cr_assert_eq(r.index, 1);
+	cr_assert(r.res.hit);
+	cr_assert_eq(r.res.index, 1);
 	in = req(5, 2);
 	in.key.w[1] = 1ull << (KEY_BITS - 64 - 1);
 	cycle(&in);
-	cr_assert(!wait_rsp(5, NULL).hit);
+	cr_assert(!wait_rsp(5, NULL).res.hit);
 }
 
 Test(lookup_core, reset_clears_valid_bits_only)
@@ -495,13 +495,43 @@ Test(lookup_core, reset_clears_valid_bits_only)
 	}
 	in = req(5, 3);
 	cycle(&in);
-	cr_assert(!wait_rsp(5, NULL).hit);
+	cr_assert(!wait_rsp(5, NULL).res.hit);
 	/* Rewriting the entry alone brings the action back with it; the map
 	 * entry stays unmapped. */
 	write_entry(1, 5, ~0ull, 2);
 	in = req(5, 4);
 	cycle(&in);
 	struct lookup_core_rsp r = wait_rsp(5, NULL);
-	cr_assert(r.hit);
-	cr_assert(!r.mapped);
+	cr_assert(r.res.hit);
+	cr_assert(!r.res.mapped);
+}
+
+/* The core decodes no field but the VPID: a kind-3 word comes back as
+ * written, and a drop's VPID is mapped like any other (the datapath's
+ * action stage decides what the word means). */
+Test(lookup_core, word_returned_as_written_and_mapped_on_every_hit)
+{
+	struct action_word w = action_to(6, 0x1234);
+	struct lookup_core_in in;
+	struct lookup_core_rsp r;
+
+	w.w[0] = (w.w[0] & ~3ull) | 3;
+	in = cfg(LC_OP_TCAM_WRITE, 2, 9, ~0ull, w, 0);
+	cycle(&in);
+	map_vpid(6, 44);
+	in = req(9, 1);
+	cycle(&in);
+	r = wait_rsp(5, NULL);
+	cr_assert(r.res.hit);
+	cr_assert_eq(r.res.action.w[0], w.w[0]);
+	cr_assert(r.res.mapped);
+	cr_assert_eq(r.res.ppid, 44);
+	w.w[0] &= ~3ull;    /* drop */
+	in = cfg(LC_OP_ACTION_WRITE, 2, 0, 0, w, 0);
+	cycle(&in);
+	in = req(9, 2);
+	cycle(&in);
+	r = wait_rsp(5, NULL);
+	cr_assert_eq(r.res.action.w[0] & 3, ACT_DROP);
+	cr_assert(r.res.mapped && r.res.ppid == 44);
 }

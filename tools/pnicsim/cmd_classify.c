@@ -1,11 +1,13 @@
 /* pnicsim classify: ClassBench headers through an ACL compiled into the TCAM.
  *
  * Loads a rule file, compiles it (port ranges expanded into prefixes, rules
- * placed in priority order), installs it in a TCAM model, and looks every
- * header of a trace up: the matching rule's 0-based index, or -1, one line
- * per header on stdout.  Only the lookup loop is timed.  --check compares
- * every answer with a first-match scan over the rules themselves (prefix and
- * range comparison, no TCAM), the oracle for the whole chain.
+ * placed in priority order), installs it in a NIC through commands (the
+ * host's ENTRY_WRITEs, as host/acl emits them), and looks every header of
+ * a trace up in the NIC's untimed lookup (its match stage, the TCAM): the
+ * matching rule's 0-based index, or -1, one line per header on stdout.
+ * Only the lookup loop is timed.  --check compares every answer with a
+ * first-match scan over the rules themselves (prefix and range comparison,
+ * no TCAM), the oracle for the whole chain.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -15,7 +17,7 @@
 #include <time.h>
 
 #include "host/acl.h"
-#include "model/tcam.h"
+#include "model/nic.h"
 #include "io/classbench.h"
 #include "io/cli.h"
 #include "io/num.h"
@@ -246,7 +248,8 @@ struct run {
 	struct cb_rules rules;
 	struct cb_trace trace;
 	struct acl *acl;
-	struct tcam *tcam;
+	struct nic *nic;
+	const struct lookup *lk;  /* the NIC's */
 	struct pnic_key *keys;
 	int32_t *ans;
 	double seconds;           /* the timed loop, all repeats */
@@ -261,11 +264,30 @@ static int fail(const struct pnic_error *err)
 	return 1;
 }
 
-/* The rule set compiled and installed in a TCAM of the asked depth. */
-static int build_tcam(struct run *r)
+/* A NIC just big enough for classification: the asked depth (or the
+ * smallest power of two that holds the set, as a hardware TCAM would be
+ * sized; the linear oracle scans the whole depth), one port, one VPID. */
+static int build_nic(struct run *r, struct pnic_error *err)
+{
+	struct nic_params np = { .profile = r->o.profile, .depth = r->o.depth,
+				 .n_ports = 1, .n_vpids = 1 };
+	struct nic_cmd_sink sink;
+	int rc;
+
+	if (!np.depth)
+		for (np.depth = TCAM_MIN_DEPTH; np.depth < acl_entry_count(r->acl);)
+			np.depth *= 2;
+	if ((rc = nic_create(&np, &r->nic, err)))
+		return rc;
+	r->lk = nic_lookup(r->nic);
+	sink = nic_sink(r->nic);
+	return acl_install(r->acl, &sink, 0, np.depth, NULL, NULL, err);
+}
+
+/* The rule set compiled and installed in a NIC of the asked depth. */
+static int install_rules(struct run *r)
 {
 	struct acl_params ap = { r->o.profile, r->o.depth };
-	struct tcam_params tp;
 	struct pnic_error err;
 	char buf[512];
 	int rc;
@@ -280,21 +302,13 @@ static int build_tcam(struct run *r)
 				(unsigned)TCAM_MAX_DEPTH);
 		return 1;
 	}
-	/* auto: the smallest power of two that holds the set, as a hardware
-	 * TCAM would be sized (the linear oracle scans the whole depth) */
-	tp.depth = r->o.depth;
-	if (!tp.depth)
-		for (tp.depth = TCAM_MIN_DEPTH; tp.depth < acl_entry_count(r->acl);)
-			tp.depth *= 2;
-	tp.key_bits = r->o.profile->key_bits;
-	if (tcam_create(&tp, &r->tcam, &err) ||
-	    acl_install(r->acl, r->tcam, 0, &err))
+	if (build_nic(r, &err))
 		return fail(&err);
 	return 0;
 }
 
-/* Keys built before the clock starts; the timed loop is TCAM lookup and
- * the entry -> rule map, nothing else. */
+/* Keys built before the clock starts; the timed loop is the lookup's
+ * match stage (the TCAM) and the entry -> rule map, nothing else. */
 static int lookups(struct run *r)
 {
 	const struct cb_trace *t = &r->trace;
@@ -313,10 +327,10 @@ static int lookups(struct run *r)
 	for (uint64_t k = 0; k < r->o.repeat; k++) {
 		if (r->o.linear)
 			for (size_t i = 0; i < t->n; i++)
-				r->ans[i] = acl_index_rule(r->acl, tcam_lookup_linear(r->tcam, &r->keys[i]));
+				r->ans[i] = acl_index_rule(r->acl, lookup_match_linear(r->lk, &r->keys[i]));
 		else
 			for (size_t i = 0; i < t->n; i++)
-				r->ans[i] = acl_index_rule(r->acl, tcam_lookup(r->tcam, &r->keys[i]));
+				r->ans[i] = acl_index_rule(r->acl, lookup_match(r->lk, &r->keys[i]));
 	}
 	r->seconds = now_s() - t0;
 	return 0;
@@ -372,8 +386,8 @@ static int summary(const struct run *r)
 	fprintf(stderr, "misses        %zu\n", n - r->matches);
 	fprintf(stderr, "rules         %u\n", r->rules.n);
 	fprintf(stderr, "tcam_entries  %u\n", acl_entry_count(r->acl));
-	fprintf(stderr, "tcam_depth    %u\n", tcam_depth(r->tcam));
-	fprintf(stderr, "masks         %u\n", tcam_mask_count(r->tcam));
+	fprintf(stderr, "tcam_depth    %u\n", lookup_params(r->lk)->depth);
+	fprintf(stderr, "masks         %u\n", tcam_mask_count(lookup_tcam(r->lk)));
 	fprintf(stderr, "lookup        %s\n", r->o.linear ? "linear" : "fast");
 	fprintf(stderr, "lookups_per_s %.0f\n", lps);
 	fprintf(stderr, "loop_seconds  %.6f\n", r->seconds);
@@ -397,7 +411,7 @@ static void run_free(struct run *r)
 {
 	free(r->keys);
 	free(r->ans);
-	tcam_destroy(r->tcam);
+	nic_destroy(r->nic);
 	acl_destroy(r->acl);
 	cb_rules_free(&r->rules);
 	cb_trace_free(&r->trace);
@@ -420,7 +434,7 @@ int cmd_classify(int argc, char **argv)
 	    cb_trace_load(r.o.trace, &r.trace, &err))
 		rc = fail(&err);
 	else
-		rc = build_tcam(&r);
+		rc = install_rules(&r);
 	if (!rc)
 		rc = lookups(&r);
 	if (!rc)

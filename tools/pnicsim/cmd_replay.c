@@ -1,8 +1,9 @@
 /* pnicsim replay: run capture files through the functional datapath.
  *
- * Reads the YAML scenario (io/scenario), fills the TCAM, action
- * RAM and VPID map from it, runs every input (the config's, or --pcap's)
- * through model/datapath and hands the outputs to replay_out, which writes
+ * Reads the YAML scenario (io/scenario), builds the NIC it describes
+ * (model/nic) and programs it with commands (map, template and entry
+ * writes, as host code would), runs every input (the config's, or
+ * --pcap's) through the NIC and hands the outputs to replay_out, which writes
  * them all or nothing; replay_report makes summary.json, timing.json and
  * the readable summary.  Packets are read in batches into an arena so that
  * the datapath loop can be timed on its own (the figure `pnicsim replay`
@@ -284,33 +285,55 @@ static void on_output(void *ctx, const struct dp_out *o, const uint8_t *frame,
 	replay_out_frame(r->out, o, frame, caplen, len);
 }
 
-static int fill_tables(struct replay *r, struct pnic_error *err)
+/* Apply one command; a refusal names the config and what it was for
+ * (the scenario checked everything already, so this is a second line of
+ * defence, not a path a valid config takes). */
+static int program(struct replay *r, const struct nic_cmd *cmd,
+		   const char *what, struct pnic_error *err)
+{
+	int rc = nic_apply(r->nic, cmd, NULL, err);
+
+	if (rc) {
+		char m[sizeof err->msg];
+
+		memcpy(m, err->msg, sizeof m);
+		pnic_err(err, -rc, "%s: %s: %.180s", r->cfg->file, what, m);
+	}
+	return rc;
+}
+
+/* The config's tables as commands: maps, templates, then entries. */
+static int program_nic(struct replay *r, struct pnic_error *err)
 {
 	const struct scenario *c = r->cfg;
+	struct nic_cmd cmd;
+	char what[64];
 	int rc;
 
-	for (uint32_t i = 0; i < c->n_maps; i++)
-		if ((rc = vpid_map_set(r->vpids, c->maps[i].vpid,
-				       c->maps[i].ppid, err)))
+	for (uint32_t i = 0; i < c->n_maps; i++) {
+		cmd = (struct nic_cmd){ .op = NIC_OP_MAP_SET,
+					.map = { c->maps[i].vpid, c->maps[i].ppid } };
+		snprintf(what, sizeof what, "vpid %u", c->maps[i].vpid);
+		if ((rc = program(r, &cmd, what, err)))
 			return rc;
-	for (uint32_t i = 0; i < c->n_templates; i++)
-		if ((rc = action_ram_set_template(r->actions, c->templates[i].id,
-						  &c->templates[i].t, err))) {
-			char m[sizeof err->msg];
-
-			memcpy(m, err->msg, sizeof m);
-			return pnic_err(err, -rc, "%s: encap template %u: %s",
-					c->file, c->templates[i].id, m);
-		}
+	}
+	for (uint32_t i = 0; i < c->n_templates; i++) {
+		cmd = (struct nic_cmd){ .op = NIC_OP_TEMPLATE_SET,
+					.tpl = { c->templates[i].id, c->templates[i].t } };
+		snprintf(what, sizeof what, "encap template '%s'",
+			 c->templates[i].name);
+		if ((rc = program(r, &cmd, what, err)))
+			return rc;
+	}
 	for (uint32_t i = 0; i < c->n_flows; i++) {
 		const struct scenario_flow *f = &c->flows[i];
-		struct action_word w;
 
-		if ((rc = action_validate(&f->action, err)))
-			return rc;
-		action_pack(&f->action, &w);
-		if ((rc = tcam_write(r->tcam, f->index, &f->value, &f->mask, err)) ||
-		    (rc = action_ram_write(r->actions, f->index, &w, err)))
+		cmd = (struct nic_cmd){ .op = NIC_OP_ENTRY_WRITE,
+					.entry = { .index = f->index, .value = f->value,
+						   .mask = f->mask } };
+		action_pack(&f->action, &cmd.entry.action);
+		snprintf(what, sizeof what, "flow at line %u", f->line);
+		if ((rc = program(r, &cmd, what, err)))
 			return rc;
 	}
 	return 0;
@@ -319,37 +342,21 @@ static int fill_tables(struct replay *r, struct pnic_error *err)
 static int build_nic(struct replay *r, struct pnic_error *err)
 {
 	const struct scenario *c = r->cfg;
-	struct tcam_params tp = { .depth = c->tcam_depth,
-				  .key_bits = c->profile->key_bits };
-	struct action_ram_params ap = { .depth = c->tcam_depth };
-	struct vpid_map_params vp = { .n_vpids = c->n_vpids,
-				      .n_ppids = c->n_ppids,
-				      .unmapped = c->unmapped };
-	struct datapath_params dpp = {
-		.profile = c->profile, .miss = c->miss,
-		.parse_errors = c->parse_errors,
+	struct nic_params np = {
+		.profile = c->profile, .depth = c->tcam_depth,
+		.n_ports = c->n_ppids, .n_vpids = c->n_vpids,
+		.policy = { .miss = c->miss, .parse_errors = c->parse_errors,
+			    .unmapped = c->unmapped },
 		/* Without pcaps the datapath only counts. */
 		.out = r->write_pcaps ? on_output : NULL, .ctx = r,
 	};
-	int rc;
+	int rc = nic_create(&np, &r->nic, err);
 
-	if ((rc = tcam_create(&tp, &r->tcam, err)) ||
-	    (rc = action_ram_create(&ap, &r->actions, err)) ||
-	    (rc = vpid_map_create(&vp, &r->vpids, err)) ||
-	    (rc = fill_tables(r, err)))
+	if (rc)
 		return rc;
-	dpp.tcam = r->tcam;
-	dpp.actions = r->actions;
-	dpp.vpids = r->vpids;
-	return datapath_create(&dpp, &r->dp, err);
-}
-
-static void destroy_nic(struct replay *r)
-{
-	datapath_destroy(r->dp);
-	vpid_map_destroy(r->vpids);
-	action_ram_destroy(r->actions);
-	tcam_destroy(r->tcam);
+	r->lk = nic_lookup(r->nic);
+	r->dp = nic_datapath(r->nic);
+	return program_nic(r, err);
 }
 
 /* ---- stopping on a signal ---------------------------------------------- */
@@ -417,7 +424,7 @@ static void run_batch(struct replay *r, uint32_t in_port, uint32_t n)
 {
 	double t0 = cpu_s();
 
-	datapath_process_burst(r->dp, in_port, r->pkts, n);
+	nic_process_burst(r->nic, in_port, r->pkts, n);
 	r->core_s += cpu_s() - t0;
 }
 
@@ -438,8 +445,8 @@ static void take_packet(struct replay *r, const struct scenario_input *inp,
 		/* Larger than the arena: run it straight from libpcap. */
 		double t0 = cpu_s();
 
-		datapath_process(r->dp, inp->in_port, pkt->frame, pkt->caplen,
-				 pkt->len, pkt->ts_ns);
+		nic_process(r->nic, inp->in_port, pkt->frame, pkt->caplen,
+			    pkt->len, pkt->ts_ns);
 		r->core_s += cpu_s() - t0;
 		return;
 	}
@@ -623,7 +630,7 @@ restore_signals:
 	restore_stop_signals(saved);
 destroy_nic:
 	replay_out_destroy(r.out);
-	destroy_nic(&r);
+	nic_destroy(r.nic);
 free_run:
 	json_decref(summary);
 	free(r.bytes);

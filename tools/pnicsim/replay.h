@@ -10,10 +10,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "model/action_ram.h"
 #include "model/datapath.h"
-#include "model/tcam.h"
-#include "model/vpid_map.h"
+#include "model/lookup.h"
+#include "model/nic.h"
 #include "io/scenario.h"
 #include "tools/pnicsim/replay_out.h"
 
@@ -31,10 +30,9 @@ struct replay {
 	uint32_t n_inputs;
 	const char *out_dir;
 	bool write_pcaps;
-	struct tcam *tcam;
-	struct action_ram *actions;
-	struct vpid_map *vpids;
-	struct datapath *dp;
+	struct nic *nic;
+	const struct lookup *lk;              /* the NIC's, for reports */
+	const struct datapath *dp;            /* the NIC's, for reports */
 	struct replay_out *out;
 	struct replay_input_result *results;  /* n_inputs */
 	struct dp_pkt *pkts;                  /* frames point into bytes */

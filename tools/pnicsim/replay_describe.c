@@ -216,7 +216,7 @@ static void add_vpid(struct text *t, const struct replay *r, uint32_t vpid,
 		     bool mirror)
 {
 	const struct scenario *c = r->cfg;
-	uint32_t ppid = vpid_map_peek(r->vpids, vpid);
+	uint32_t ppid = lookup_map_read(r->lk, vpid);
 	const char *name = vpid_name(c, vpid);
 
 	add(t, "vpid %u%s%s -> ", vpid, name[0] ? " " : "", name);

@@ -47,13 +47,13 @@ static json_t *scenario_json(const struct replay *r)
 	json_object_set_new(j, "key_profile", json_string(c->profile->name));
 	set_int(j, "key_bits", c->profile->key_bits);
 	set_int(j, "tcam_depth", c->tcam_depth);
-	set_int(j, "tcam_entries", tcam_used(r->tcam));
-	set_int(j, "tcam_masks", tcam_mask_count(r->tcam));
+	set_int(j, "tcam_entries", tcam_used(lookup_tcam(r->lk)));
+	set_int(j, "tcam_masks", tcam_mask_count(lookup_tcam(r->lk)));
 	json_object_set_new(j, "miss_policy", json_string(dp_miss_policy_name(c->miss)));
 	json_object_set_new(j, "parse_error_policy",
 			    json_string(dp_parse_error_policy_name(c->parse_errors)));
 	json_object_set_new(j, "unmapped_vpid_policy",
-			    json_string(c->unmapped == VPID_UNMAPPED_TO_HOST ? "to_host" : "drop"));
+			    json_string(dp_unmapped_policy_name(c->unmapped)));
 	json_object_set_new(j, "interrupted", json_boolean(r->signal != 0));
 	json_object_set_new(j, "signal", r->signal ? json_string(signal_name(r->signal)) : json_null());
 	return j;
@@ -85,7 +85,7 @@ static json_t *inputs_json(const struct replay *r, uint64_t *read)
 
 static void counters_json(json_t *j, const struct dp_stats *s)
 {
-	json_t *o;
+	json_t *o, *r;
 
 	set_int(j, "packets", s->packets);
 	set_int(j, "bytes", s->bytes);
@@ -103,7 +103,14 @@ static void counters_json(json_t *j, const struct dp_stats *s)
 
 	o = json_object();
 	set_int(o, "packets", s->drops);
-	json_object_set_new(o, "reasons", reasons_json(s->drop_reason, DP_DROP_REASON_COUNT, drop_name));
+	r = reasons_json(s->drop_reason, DP_DROP_REASON_COUNT, drop_name);
+	/* Every table write of a replay is a checked command, which never
+	 * writes an undecodable word; the reason shows only if one did, so
+	 * the summaries of valid configs are what they were before it
+	 * existed. */
+	if (!s->drop_reason[DP_DROP_BAD_ACTION])
+		json_object_del(r, dp_drop_reason_name(DP_DROP_BAD_ACTION));
+	json_object_set_new(o, "reasons", r);
 	json_object_set_new(j, "drops", o);
 
 	o = json_object();
@@ -142,7 +149,7 @@ static json_t *ports_json(const struct replay *r)
 /* A VPID's PPID as a number, or null when unmapped. */
 static json_t *ppid_json(const struct replay *r, uint32_t vpid)
 {
-	uint32_t ppid = vpid_map_peek(r->vpids, vpid);
+	uint32_t ppid = lookup_map_read(r->lk, vpid);
 
 	return ppid == VPID_UNMAPPED ? json_null() : json_integer(ppid);
 }
@@ -188,7 +195,7 @@ static json_t *vpid_map_json(const struct replay *r)
 
 	set_int(o, "n_vpids", c->n_vpids);
 	set_int(o, "mapped", c->n_maps);
-	set_int(o, "unmapped_hits", vpid_map_unmapped_hits(r->vpids));
+	set_int(o, "unmapped_hits", datapath_stats(r->dp)->unmapped_hits);
 	for (uint32_t i = 0; i < c->n_maps; i++) {
 		json_t *m = json_object();
 
@@ -312,7 +319,7 @@ static void print_vpid_map(FILE *f, const struct replay *r)
 	fprintf(f, "\nvpid map: %u VPIDs, %u mapped, unmapped -> %s (%llu hits)\n",
 		c->n_vpids, c->n_maps,
 		c->unmapped == VPID_UNMAPPED_TO_HOST ? "to host" : "drop",
-		(unsigned long long)vpid_map_unmapped_hits(r->vpids));
+		(unsigned long long)datapath_stats(r->dp)->unmapped_hits);
 	for (uint32_t i = 0; i < c->n_maps && i < PRINT_MAX; i++)
 		fprintf(f, "  vpid %-5u %-12s -> ppid %-3u %s\n", c->maps[i].vpid,
 			c->maps[i].name, c->maps[i].ppid,
@@ -351,7 +358,7 @@ void replay_summary_print(FILE *f, const struct replay *r)
 
 	fprintf(f, "replay %s: key profile %s (%u bits), TCAM %u/%u entries, miss -> %s\n",
 		c->file, c->profile->name, c->profile->key_bits,
-		tcam_used(r->tcam), c->tcam_depth, dp_miss_policy_name(c->miss));
+		tcam_used(lookup_tcam(r->lk)), c->tcam_depth, dp_miss_policy_name(c->miss));
 	if (r->signal)
 		fprintf(f, "INTERRUPTED by %s: the counts and outputs cover the packets processed before it\n",
 			signal_name(r->signal));

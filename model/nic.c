@@ -1,0 +1,131 @@
+/* NIC: the lookup and the datapath behind one command interface (see
+ * nic.h). */
+#include "model/nic.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+struct nic {
+	struct lookup *lk;
+	struct datapath *dp;
+};
+
+int nic_create(const struct nic_params *p, struct nic **out,
+	       struct pnic_error *err)
+{
+	struct lookup_params lp;
+	struct datapath_params dpp;
+	struct nic *n;
+	int rc;
+
+	*out = NULL;
+	if (!p->profile)
+		return pnic_err(err, EINVAL, "a NIC needs a key profile");
+	lp = (struct lookup_params){ .depth = p->depth,
+				     .key_bits = p->profile->key_bits,
+				     .n_vpids = p->n_vpids,
+				     .n_ppids = p->n_ports };
+	n = calloc(1, sizeof *n);
+	if (!n)
+		return pnic_err(err, ENOMEM, "out of memory for a NIC");
+	rc = lookup_create(&lp, &n->lk, err);
+	if (rc)
+		goto free_nic;
+	dpp = (struct datapath_params){ .profile = p->profile, .lookup = n->lk,
+					.policy = p->policy, .out = p->out,
+					.ctx = p->ctx };
+	rc = datapath_create(&dpp, &n->dp, err);
+	if (rc)
+		goto free_nic;
+	*out = n;
+	return 0;
+
+free_nic:
+	nic_destroy(n);
+	return rc;
+}
+
+void nic_destroy(struct nic *n)
+{
+	if (!n)
+		return;
+	datapath_destroy(n->dp);
+	lookup_destroy(n->lk);
+	free(n);
+}
+
+static uint32_t read_counters(const struct nic *n,
+			      const struct nic_cmd_counters *c)
+{
+	const struct flow_counters *fc = datapath_counters(n->dp);
+
+	for (uint32_t i = 0; i < c->count; i++)
+		flow_counters_read(fc, c->first + i, &c->out[i]);
+	return c->count;
+}
+
+/* c has passed validation, so the blocks below cannot refuse it. */
+static uint32_t apply_valid(struct nic *n, const struct nic_cmd *c)
+{
+	struct lookup_write w;
+
+	switch (c->op) {
+	case NIC_OP_COUNTER_READ:
+		return read_counters(n, &c->counters);
+	case NIC_OP_TEMPLATE_SET:
+		lookup_template_set(n->lk, c->tpl.id, &c->tpl.tpl, NULL);
+		return 0;
+	case NIC_OP_CONFIG:
+		datapath_set_policy(n->dp, &c->config, NULL);
+		return 0;
+	default:
+		/* The table ops, as the config port's beat. */
+		nic_cmd_table_write(c, &w);
+		lookup_write(n->lk, &w, NULL);
+		return 0;
+	}
+}
+
+int nic_apply(struct nic *n, const struct nic_cmd *c,
+	      struct nic_cmd_result *res, struct pnic_error *err)
+{
+	int rc = nic_cmd_validate(c, lookup_params(n->lk), err);
+	uint32_t count = rc ? 0 : apply_valid(n, c);
+
+	if (res)
+		*res = (struct nic_cmd_result){ .status = rc, .count = count };
+	return rc;
+}
+
+static int submit(void *ctx, const struct nic_cmd *c,
+		  struct nic_cmd_result *res, struct pnic_error *err)
+{
+	return nic_apply(ctx, c, res, err);
+}
+
+struct nic_cmd_sink nic_sink(struct nic *n)
+{
+	return (struct nic_cmd_sink){ .submit = submit, .ctx = n };
+}
+
+void nic_process(struct nic *n, uint32_t in_port, const uint8_t *frame,
+		 uint32_t caplen, uint32_t len, uint64_t ts_ns)
+{
+	datapath_process(n->dp, in_port, frame, caplen, len, ts_ns);
+}
+
+void nic_process_burst(struct nic *n, uint32_t in_port,
+		       const struct dp_pkt *pkts, unsigned n_pkts)
+{
+	datapath_process_burst(n->dp, in_port, pkts, n_pkts);
+}
+
+const struct lookup *nic_lookup(const struct nic *n)
+{
+	return n->lk;
+}
+
+const struct datapath *nic_datapath(const struct nic *n)
+{
+	return n->dp;
+}

@@ -1,0 +1,64 @@
+/* NIC: the pNIC as one object, made from its parameters, that processes
+ * packets and takes commands.
+ *
+ * The NIC owns its blocks: the lookup (TCAM, action RAM with the encap
+ * template store, VPID map; lookup.h) and the functional datapath over it
+ * (datapath.h), which owns the flow counters.  Everything that changes a
+ * table or a policy arrives as a command (nic_cmd.h): nic_apply()
+ * validates it (nic_cmd_validate against the NIC's sizes), then applies
+ * it, so a refused command changes nothing and a NIC holds only what
+ * commands can make.  nic_sink() hands host code a sink that applies to
+ * this NIC in-process; the same host code reaches the RTL (a config-port
+ * sink in rtl/cosim) or, later, the mailbox.
+ *
+ * Untimed: a command takes effect when nic_apply() returns, between
+ * packets.  The cycle-level layers (the lookup core, the pipeline to come)
+ * decide when; this object decides what.
+ */
+#ifndef PNIC_NIC_H
+#define PNIC_NIC_H
+
+#include <stdint.h>
+
+#include "model/datapath.h"
+#include "model/error.h"
+#include "model/key_profile.h"
+#include "model/lookup.h"
+#include "model/nic_cmd.h"
+
+struct nic;
+
+struct nic_params {
+	const struct key_profile *profile;  /* validated; the TCAM is as wide */
+	uint32_t depth;                     /* TCAM entries */
+	uint32_t n_ports;                   /* PPIDs 0..n_ports-1 */
+	uint32_t n_vpids;                   /* map RAM depth */
+	struct dp_policy policy;            /* until a CONFIG command */
+	dp_out_fn out;                      /* where packets leave; may be NULL */
+	void *ctx;
+};
+
+int nic_create(const struct nic_params *p, struct nic **out,
+	       struct pnic_error *err);
+void nic_destroy(struct nic *n);
+
+/* Validate c against this NIC, then apply it.  0, or a negative errno and
+ * err naming the op and the fault, with nothing changed.  res (may be
+ * NULL) gets the status and, for COUNTER_READ, the records written. */
+int nic_apply(struct nic *n, const struct nic_cmd *c,
+	      struct nic_cmd_result *res, struct pnic_error *err);
+/* A sink whose submit is nic_apply() on n. */
+struct nic_cmd_sink nic_sink(struct nic *n);
+
+/* Packets: as datapath_process() and datapath_process_burst(). */
+void nic_process(struct nic *n, uint32_t in_port, const uint8_t *frame,
+		 uint32_t caplen, uint32_t len, uint64_t ts_ns);
+void nic_process_burst(struct nic *n, uint32_t in_port,
+		       const struct dp_pkt *pkts, unsigned n_pkts);
+
+/* Read-only views: the untimed lookup (sizes, the TCAM, the map) and the
+ * datapath (counters). */
+const struct lookup *nic_lookup(const struct nic *n);
+const struct datapath *nic_datapath(const struct nic *n);
+
+#endif

@@ -1,0 +1,276 @@
+/* The NIC: built from its parameters, programmed only by commands, and
+ * running packets through what the commands made. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+
+#include "model/nic.h"
+
+#define MAX_OUT 8
+
+static struct nic *nic;
+static struct dp_out out[MAX_OUT];
+static unsigned n_out;
+
+static void record(void *ctx, const struct dp_out *o, const uint8_t *frame,
+		   uint32_t caplen, uint32_t len)
+{
+	(void)ctx;
+	(void)frame;
+	(void)caplen;
+	(void)len;
+	cr_assert_lt(n_out, MAX_OUT);
+	out[n_out++] = *o;
+}
+
+static void setup(void)
+{
+	struct nic_params p = { .profile = key_profile_ipv4_5tuple(), .depth = 16,
+				.n_ports = 4, .n_vpids = 8, .out = record };
+	struct pnic_error err;
+
+	cr_assert_eq(nic_create(&p, &nic, &err), 0, "%s", err.msg);
+}
+
+static void teardown(void)
+{
+	nic_destroy(nic);
+	nic = NULL;
+}
+
+TestSuite(nic, .init = setup, .fini = teardown);
+
+static void apply(const struct nic_cmd *c)
+{
+	struct pnic_error err;
+
+	cr_assert_eq(nic_apply(nic, c, NULL, &err), 0, "%s", err.msg);
+}
+
+static struct action_word act(struct pnic_action a)
+{
+	struct action_word w;
+
+	action_pack(&a, &w);
+	return w;
+}
+
+/* Entry `index` matching UDP destination port `dport`. */
+static struct nic_cmd entry_cmd(uint32_t index, uint16_t dport,
+				struct action_word w)
+{
+	struct nic_cmd c = { .op = NIC_OP_ENTRY_WRITE, .entry.index = index,
+			     .entry.action = w };
+	struct kp_fields v, m;
+
+	memset(&v, 0, sizeof v);
+	memset(&m, 0, sizeof m);
+	kp_set(&v, KP_L4_DST, dport);
+	kp_set(&m, KP_L4_DST, 0xffff);
+	key_profile_pack(key_profile_ipv4_5tuple(), &v, &c.entry.value);
+	key_profile_pack(key_profile_ipv4_5tuple(), &m, &c.entry.mask);
+	return c;
+}
+
+/* Ethernet / IPv4 / UDP to dport, 60 bytes. */
+static unsigned udp_frame(uint8_t *f, uint16_t dport)
+{
+	static const uint8_t hdr[] = {
+		0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2, 0x08, 0x00,
+		0x45, 0x00, 0x00, 46, 0x12, 0x34, 0x40, 0x00, 64, 17, 0, 0,
+		10, 0, 0, 1, 10, 0, 0, 2,
+		0x30, 0x39, 0, 0, 0x00, 26, 0, 0,
+	};
+
+	memset(f, 0, 60);
+	memcpy(f, hdr, sizeof hdr);
+	f[36] = (uint8_t)(dport >> 8);
+	f[37] = (uint8_t)dport;
+	return 60;
+}
+
+static const struct dp_out *send(uint16_t dport)
+{
+	uint8_t f[64];
+	unsigned n = udp_frame(f, dport);
+
+	n_out = 0;
+	nic_process(nic, 0, f, n, n, 1000);
+	cr_assert_geq(n_out, 1);
+	return &out[n_out - 1];
+}
+
+Test(nic, create_refuses_bad_params)
+{
+	struct nic_params p = { .profile = NULL, .depth = 16, .n_ports = 4,
+				.n_vpids = 8 };
+	struct nic *bad = (struct nic *)1;
+	struct pnic_error err;
+
+	cr_assert_eq(nic_create(&p, &bad, &err), -EINVAL);
+	cr_assert_null(bad);
+	cr_assert(strstr(err.msg, "key profile"), "%s", err.msg);
+	p.profile = key_profile_default();
+	p.n_ports = 0;
+	cr_assert_lt(nic_create(&p, &bad, &err), 0);
+	p.n_ports = 4;
+	p.depth = 3;
+	cr_assert_lt(nic_create(&p, &bad, &err), 0);
+	p.depth = 16;
+	p.policy.miss = (enum dp_miss_policy)9;
+	cr_assert_lt(nic_create(&p, &bad, &err), 0);
+	cr_assert(strstr(err.msg, "miss policy 9"), "%s", err.msg);
+	nic_destroy(NULL);
+}
+
+/* From an empty NIC to forwarding, through commands only. */
+Test(nic, commands_program_the_tables)
+{
+	struct nic_cmd c;
+
+	cr_assert_eq(send(80)->kind, DP_OUT_TO_HOST, "an empty NIC misses");
+	c = entry_cmd(2, 80, act((struct pnic_action){ .kind = ACT_FORWARD, .vpid = 5 }));
+	apply(&c);
+	cr_assert_eq(send(80)->drop, DP_DROP_UNMAPPED_VPID);
+	apply(&(struct nic_cmd){ .op = NIC_OP_MAP_SET, .map = { 5, 3 } });
+	cr_assert_eq(send(80)->kind, DP_OUT_EGRESS);
+	cr_assert_eq(out[0].ppid, 3);
+	cr_assert_eq(out[0].entry, 2);
+
+	/* a VM migration: one map write moves every flow that names VPID 5 */
+	apply(&(struct nic_cmd){ .op = NIC_OP_MAP_SET, .map = { 5, 1 } });
+	cr_assert_eq(send(80)->ppid, 1);
+
+	c = (struct nic_cmd){ .op = NIC_OP_ACTION_WRITE,
+			      .action = { 2, act((struct pnic_action){ .kind = ACT_TO_HOST }) } };
+	apply(&c);
+	cr_assert_eq(send(80)->host, DP_HOST_ACTION);
+
+	apply(&(struct nic_cmd){ .op = NIC_OP_ENTRY_INVALIDATE, .index = 2 });
+	cr_assert_eq(send(80)->host, DP_HOST_MISS);
+
+	apply(&(struct nic_cmd){ .op = NIC_OP_MAP_CLEAR, .map = { 5, 0 } });
+	cr_assert_eq(lookup_map_read(nic_lookup(nic), 5), VPID_UNMAPPED);
+}
+
+Test(nic, config_sets_the_policies)
+{
+	struct nic_cmd c = { .op = NIC_OP_CONFIG,
+			     .config = { DP_MISS_DROP, DP_PERR_LOOKUP,
+					 VPID_UNMAPPED_TO_HOST } };
+	struct nic_cmd e = entry_cmd(0, 80, act((struct pnic_action){
+		.kind = ACT_FORWARD, .vpid = 6 }));
+
+	apply(&c);
+	cr_assert_eq(send(80)->drop, DP_DROP_MISS);
+	apply(&e);
+	cr_assert_eq(send(80)->host, DP_HOST_UNMAPPED_VPID);
+}
+
+Test(nic, counter_read_returns_the_flow_counters)
+{
+	struct flow_counter fc[3];
+	struct nic_cmd_result res;
+	struct nic_cmd c = entry_cmd(5, 53, act((struct pnic_action){
+		.kind = ACT_DROP, .count = true }));
+	struct pnic_error err;
+
+	apply(&c);
+	send(53);
+	send(53);
+	memset(fc, 0xff, sizeof fc);
+	c = (struct nic_cmd){ .op = NIC_OP_COUNTER_READ, .counters = { 4, 3, fc } };
+	cr_assert_eq(nic_apply(nic, &c, &res, &err), 0, "%s", err.msg);
+	cr_assert_eq(res.status, 0);
+	cr_assert_eq(res.count, 3);
+	cr_assert_eq(fc[0].packets, 0);
+	cr_assert_eq(fc[1].packets, 2);
+	cr_assert_eq(fc[1].bytes, 120);
+	cr_assert_eq(fc[1].last_hit, 1000);
+	cr_assert_eq(fc[2].packets, 0);
+}
+
+Test(nic, template_set_reaches_the_editor)
+{
+	struct nic_cmd t = { .op = NIC_OP_TEMPLATE_SET, .tpl = { 9, { .len = 50, .bytes = {
+		2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00,
+		0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 17, 0, 0,
+		192, 0, 2, 1, 192, 0, 2, 2,
+		0, 0, 0x12, 0xb5, 0, 0, 0, 0,
+		0x08, 0, 0, 0, 0, 0x13, 0x88, 0 } } } };
+	struct nic_cmd e = entry_cmd(1, 4000, act((struct pnic_action){
+		.kind = ACT_FORWARD, .vpid = 2, .tunnel_op = TUNNEL_OP_VXLAN_ENCAP,
+		.encap_id = 9 }));
+
+	apply(&(struct nic_cmd){ .op = NIC_OP_MAP_SET, .map = { 2, 2 } });
+	apply(&e);
+	cr_assert_eq(send(4000)->drop, DP_DROP_EDIT, "no template yet");
+	apply(&t);
+	cr_assert_not_null(lookup_template(nic_lookup(nic), 9));
+	cr_assert_eq(send(4000)->kind, DP_OUT_EGRESS);
+	cr_assert_eq(datapath_stats(nic_datapath(nic))->edit.ops[EDIT_OP_ENCAP], 1);
+}
+
+/* A refused command changes nothing, and says what was wrong. */
+Test(nic, refused_commands_change_nothing)
+{
+	struct nic_cmd good = entry_cmd(3, 80, act((struct pnic_action){
+		.kind = ACT_TO_HOST }));
+	struct nic_cmd bad = entry_cmd(3, 81, act((struct pnic_action){
+		.kind = ACT_TO_HOST }));
+	struct nic_cmd_result res = { .status = 1, .count = 7 };
+	struct pnic_error err;
+
+	apply(&good);
+	bad.entry.action.w[0] |= 3;
+	cr_assert_eq(nic_apply(nic, &bad, &res, &err), -EINVAL);
+	cr_assert(strstr(err.msg, "entry_write: action kind 3"), "%s", err.msg);
+	cr_assert_eq(res.status, -EINVAL);
+	cr_assert_eq(res.count, 0);
+	cr_assert_eq(send(80)->host, DP_HOST_ACTION, "the old entry stays");
+	cr_assert_eq(send(81)->host, DP_HOST_MISS);
+
+	cr_assert_eq(nic_apply(nic, &(struct nic_cmd){ .op = NIC_OP_MAP_SET,
+						       .map = { 1, 4 } }, NULL, &err),
+		     -ERANGE);
+	cr_assert_eq(lookup_map_read(nic_lookup(nic), 1), VPID_UNMAPPED);
+	cr_assert_eq(nic_apply(nic, &(struct nic_cmd){ .op = 77 }, NULL, NULL), -EINVAL);
+}
+
+/* The in-process sink is nic_apply(). */
+Test(nic, sink_applies_in_process)
+{
+	struct nic_cmd_sink s = nic_sink(nic);
+	struct nic_cmd c = entry_cmd(0, 80, act((struct pnic_action){
+		.kind = ACT_DROP }));
+	struct pnic_error err;
+
+	cr_assert_eq(nic_cmd_submit(&s, &c, NULL, &err), 0, "%s", err.msg);
+	cr_assert_eq(send(80)->drop, DP_DROP_ACTION);
+	c.entry.index = 16;
+	cr_assert_eq(nic_cmd_submit(&s, &c, NULL, &err), -ERANGE);
+}
+
+/* nic_process_burst is the datapath's burst: same answers as one by one. */
+Test(nic, burst_runs_the_datapath)
+{
+	struct nic_cmd e = entry_cmd(0, 80, act((struct pnic_action){
+		.kind = ACT_FORWARD, .vpid = 1 }));
+	uint8_t f[3][64];
+	struct dp_pkt pk[3];
+
+	apply(&(struct nic_cmd){ .op = NIC_OP_MAP_SET, .map = { 1, 2 } });
+	apply(&e);
+	for (unsigned i = 0; i < 3; i++) {
+		unsigned n = udp_frame(f[i], i == 1 ? 81 : 80);
+
+		pk[i] = (struct dp_pkt){ f[i], n, n, i };
+	}
+	n_out = 0;
+	nic_process_burst(nic, 0, pk, 3);
+	cr_assert_eq(n_out, 3);
+	cr_assert_eq(out[0].kind, DP_OUT_EGRESS);
+	cr_assert_eq(out[1].kind, DP_OUT_TO_HOST);
+	cr_assert_eq(out[2].ppid, 2);
+	cr_assert_eq(datapath_stats(nic_datapath(nic))->hits, 2);
+}
