@@ -41,7 +41,7 @@ static const char *const drop_names[DP_DROP_REASON_COUNT] = {
 	[DP_DROP_PARSE_ERROR] = "parse_error",
 	[DP_DROP_EDIT] = "edit_refused",
 	[DP_DROP_BAD_PORT] = "bad_ingress_port",
-	[DP_DROP_BAD_ACTION] = "bad_action",
+	[DP_DROP_BAD_ACTION] = "undecodable_action",
 };
 
 static const char *const host_names[DP_HOST_REASON_COUNT] = {

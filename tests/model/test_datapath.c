@@ -606,7 +606,7 @@ Test(datapath, kind3_word_is_a_drop_of_its_own)
 	cr_assert_eq(fx.out[0].o.kind, DP_OUT_DROP);
 	cr_assert_eq(fx.out[0].o.drop, DP_DROP_BAD_ACTION);
 	cr_assert_eq(fx.out[0].o.entry, 0);
-	cr_assert_str_eq(dp_drop_reason_name(DP_DROP_BAD_ACTION), "bad_action");
+	cr_assert_str_eq(dp_drop_reason_name(DP_DROP_BAD_ACTION), "undecodable_action");
 	flow_counters_read(datapath_counters(fx.dp), 0, &fc);
 	cr_assert_eq(fc.packets, 0, "the count bit of a bad word is not trusted");
 	cr_assert_eq(datapath_stats(fx.dp)->hits, 1);

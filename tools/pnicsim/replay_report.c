@@ -104,12 +104,6 @@ static void counters_json(json_t *j, const struct dp_stats *s)
 	o = json_object();
 	set_int(o, "packets", s->drops);
 	r = reasons_json(s->drop_reason, DP_DROP_REASON_COUNT, drop_name);
-	/* Every table write of a replay is a checked command, which never
-	 * writes an undecodable word; the reason shows only if one did, so
-	 * the summaries of valid configs are what they were before it
-	 * existed. */
-	if (!s->drop_reason[DP_DROP_BAD_ACTION])
-		json_object_del(r, dp_drop_reason_name(DP_DROP_BAD_ACTION));
 	json_object_set_new(o, "reasons", r);
 	json_object_set_new(j, "drops", o);
 
