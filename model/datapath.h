@@ -9,8 +9,9 @@
  * miss goes to the host (or is dropped, by policy).  The action stage
  * decodes the word: forward to the VPID's PPID (an unmapped VPID follows
  * the unmapped policy); drop; to-host; kind 3, which no checked write
- * makes, is dropped as undecodable_action.  Edits (VLAN, VXLAN, TTL, DSCP) apply to forwarded packets only: a packet sent to the host
- * leaves as it came, so the host's slow path sees what the wire carried.
+ * makes, is dropped as undecodable_action.  Edits (VLAN, VXLAN, TTL,
+ * DSCP) apply to forwarded packets only: a packet sent to the host leaves
+ * as it came, so the host's slow path sees what the wire carried.
  * A mirror copy is the packet as received, sent to the mirror VPID's PPID,
  * which the action stage reads through the map RAM's second read port
  * (lookup_map_read); an unmapped mirror VPID drops the copy (counted)
