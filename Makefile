@@ -66,7 +66,10 @@ $(eval $(call VARIANT,build,))
 $(eval $(call VARIANT,build/asan,$(SAN_FLAGS)))
 .SECONDARY:
 
--include $(shell find build -name '*.d' 2>/dev/null)
+# Our own dependency files only: Verilator's (Vlookup_core*.d, in each
+# model's folder) belong to its generated make, and its __ver.d would have
+# this make regenerate the RTL package whenever it reads them.
+-include $(shell find build -name '*.d' ! -name 'Vlookup_core*' 2>/dev/null)
 
 BIN := build/bin
 
