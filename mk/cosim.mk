@@ -9,11 +9,13 @@
 # The harness (rtl/cosim/*.cpp but dut_verilated.cpp) and the Verilator
 # runtime are compiled once and linked into every configuration;
 # Verilator's generated make (the only sub-make) builds each model.  KeyWidth must be a built-in profile's width.
+# NumVpids is the RTL's default, pnic_cfg_pkg::LookupCoreDefaultVpids, and
+# the harness takes the same number from model/lookup_core.h; the RTL
+# refuses a Depth or KeyWidth outside the package's limits.
 
 COSIM_DIR      := build/cosim
 COSIM_PKG      ?= build/gen/pnic_cfg_pkg.sv
 COSIM_RTL_SV   ?= $(sort $(wildcard rtl/*.sv))
-COSIM_VPIDS    ?= 256
 COSIM_CXX_SRC  := $(filter-out rtl/cosim/dut_verilated.cpp,$(sort $(wildcard rtl/cosim/*.cpp)))
 COSIM_CXX_OBJ  := $(patsubst rtl/cosim/%.cpp,$(COSIM_DIR)/obj/%.o,$(COSIM_CXX_SRC))
 COSIM_CXXFLAGS := -std=c++17 -O2 -g -Wall -Wextra -Werror -I.
@@ -49,7 +51,7 @@ define COSIM_MODEL
 	@mkdir -p $1
 	verilator --cc --top-module lookup_core --prefix Vlookup_core \
 	  -O3 --assert --trace --x-assign unique --x-initial unique $5 \
-	  -GDepth=$2 -GKeyWidth=$3 -GNumVpids=$(COSIM_VPIDS) -Mdir $1 $4 \
+	  -GDepth=$2 -GKeyWidth=$3 -Mdir $1 $4 \
 	  >$1/build.log 2>&1 || { cat $1/build.log; echo "cosim: Verilator failed on $4"; exit 1; }
 	+$(MAKE) --no-print-directory -C $1 -f Vlookup_core.mk Vlookup_core__ALL.a \
 	  OPT_FAST=$6 OPT_SLOW=-O1 OPT_GLOBAL=-O1 >>$1/build.log 2>&1 \
@@ -60,7 +62,7 @@ endef
 define COSIM_DUT
 	$(CXX) -std=c++17 -O2 -faligned-new -Wall -Wextra -Werror -I. -isystem $1 $(subst -I,-isystem ,$(COSIM_VINC)) \
 	  -DVM_TRACE=1 -DVM_COVERAGE=$4 \
-	  -DCOSIM_DEPTH=$2 -DCOSIM_KEY_BITS=$3 -DCOSIM_NUM_VPIDS=$(COSIM_VPIDS) \
+	  -DCOSIM_DEPTH=$2 -DCOSIM_KEY_BITS=$3 \
 	  -MMD -MP -c rtl/cosim/dut_verilated.cpp -o $1/dut_verilated.o
 endef
 
