@@ -98,5 +98,12 @@ tests: $(build/TESTS) $(build/asan/TESTS)
 include $(filter-out mk/deps.mk,$(sort $(wildcard mk/*.mk)))
 -include rtl/rtl.mk
 
+# What `make test` builds before it runs anything, as one goal: a target
+# named twice, or already made for another goal, would have make say that
+# it is up to date.  Here, after every fragment has added to the list.
+.PHONY: test-build
+test-build: all $(build/asan/TOOLS) $(build/TESTS) $(build/asan/TESTS) $(TEST_EXTRA_BUILD)
+	@:
+
 clean:
 	rm -rf build

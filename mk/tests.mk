@@ -6,7 +6,7 @@
 TEST_EXTRA ?=
 
 test: deps
-	@$(MAKE) --no-print-directory all $(build/asan/TOOLS) $(build/TESTS) $(build/asan/TESTS) $(TEST_EXTRA_BUILD)
+	@$(MAKE) --no-print-directory test-build
 	@tests/run-tests.sh $(build/TESTS) $(build/asan/TESTS) -- $(TEST_EXTRA)
 
 test-unit: $(build/TESTS)
