@@ -144,9 +144,21 @@ static inline void tcam_slot_set_payload(uint64_t *s, uint32_t p)
 /* An empty table of `slots` (a power of two) slots; -ENOMEM. */
 int tcam_otab_init(struct tcam_otab *o, unsigned stride, uint32_t slots);
 void tcam_otab_fini(struct tcam_otab *o);
-/* The slot holding key (n words, hash h), or NULL. */
-uint64_t *tcam_otab_find(const struct tcam_otab *o, unsigned stride,
-			 unsigned n, const uint64_t *key, uint32_t h);
+/* The slot holding key (n words, hash h), or NULL.  Inline: every write
+ * looks up its mask, the value it removes and the value it adds. */
+static inline uint64_t *tcam_otab_find(const struct tcam_otab *o,
+				       unsigned stride, unsigned n,
+				       const uint64_t *key, uint32_t h)
+{
+	for (uint32_t pos = h & o->size_mask;; pos = (pos + 1) & o->size_mask) {
+		uint64_t *s = tcam_otab_slot(o, stride, pos);
+
+		if (tcam_slot_payload(s) == TCAM_SLOT_EMPTY)
+			return NULL;
+		if ((uint32_t)(s[0] >> 32) == h && tcam_words_eq(s + 1, key, n))
+			return s;
+	}
+}
 /* Make room for one more key; -ENOMEM (table unchanged). */
 int tcam_otab_reserve(struct tcam_otab *o, unsigned stride, unsigned n);
 /* Add a key that is absent, after tcam_otab_reserve(). */

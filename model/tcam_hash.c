@@ -6,8 +6,8 @@
  * however many writes and invalidates a table sees.  Each table keeps its
  * reach, a bound on how far past its home slot any key sits: the search
  * (tcam_search.c) compares a table of short reach over that span without
- * looking at what the slots hold.  The hash itself is inline in
- * tcam-private.h, for the search.
+ * looking at what the slots hold.  The hash is inline in tcam-private.h,
+ * for the search, and so is tcam_otab_find(), for the writes.
  */
 #include "model/tcam-private.h"
 
@@ -34,19 +34,6 @@ void tcam_otab_fini(struct tcam_otab *o)
 {
 	free(o->slots);
 	o->slots = NULL;
-}
-
-uint64_t *tcam_otab_find(const struct tcam_otab *o, unsigned stride,
-			 unsigned n, const uint64_t *key, uint32_t h)
-{
-	for (uint32_t pos = h & o->size_mask;; pos = (pos + 1) & o->size_mask) {
-		uint64_t *s = tcam_otab_slot(o, stride, pos);
-
-		if (tcam_slot_payload(s) == TCAM_SLOT_EMPTY)
-			return NULL;
-		if ((uint32_t)(s[0] >> 32) == h && tcam_words_eq(s + 1, key, n))
-			return s;
-	}
 }
 
 void tcam_otab_put(struct tcam_otab *o, unsigned stride, unsigned n,
