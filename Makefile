@@ -8,9 +8,23 @@
 #   make bench    benchmarks -> bench/results.json
 #   make lint     C linters (+ Verilator lint)
 #   make fuzz     libFuzzer targets (clang)
+#   make V=1 ...  show every command in full
 
 .DEFAULT_GOAL := all
 SHELL := /bin/bash
+
+# Each step prints one short line, `CC obj/model/tcam.o` (its target, less
+# the leading build/), as the Linux and DPDK builds do; `make V=1` prints
+# the commands instead.  Errors and warnings show in full either way.
+# Recipes start with $(call show,TAG,TARGET) before the command, or with
+# $(Q) for a command that prints its own line.
+ifeq ($(V),1)
+Q    :=
+show  =
+else
+Q    := @
+show  = @printf '  %-8s %s\n' '$1' '$(patsubst build/%,%,$2)';
+endif
 
 CC      ?= cc
 CXX     ?= c++
@@ -36,27 +50,27 @@ include mk/deps.mk
 define VARIANT
 $1/obj/%.o: %.c
 	@mkdir -p $$(@D)
-	$$(CC) $$(CFLAGS_ALL) $2 -c $$< -o $$@
+	$$(call show,CC,$$@)$$(CC) $$(CFLAGS_ALL) $2 -c $$< -o $$@
 
 $1/libpnic.a: $$(patsubst %.c,$1/obj/%.o,$$(CORE_SRC))
 	@mkdir -p $$(@D)
-	rm -f $$@ && ar rcs $$@ $$^
+	$$(call show,AR,$$@)rm -f $$@ && ar rcs $$@ $$^
 
 $1/libpnicio.a: $$(patsubst %.c,$1/obj/%.o,$$(IO_SRC))
 	@mkdir -p $$(@D)
-	rm -f $$@ && ar rcs $$@ $$^
+	$$(call show,AR,$$@)rm -f $$@ && ar rcs $$@ $$^
 
 $1/bin/pnicsim: $$(patsubst %.c,$1/obj/%.o,$$(PNICSIM_SRC)) $1/libpnicio.a $1/libpnic.a
 	@mkdir -p $$(@D)
-	$$(CC) $2 -o $$@ $$^ $$(LDLIBS_IO)
+	$$(call show,LD,$$@)$$(CC) $2 -o $$@ $$^ $$(LDLIBS_IO)
 
 $1/bin/%: $1/obj/tools/%.o $1/libpnicio.a $1/libpnic.a
 	@mkdir -p $$(@D)
-	$$(CC) $2 -o $$@ $$^ $$(LDLIBS_IO)
+	$$(call show,LD,$$@)$$(CC) $2 -o $$@ $$^ $$(LDLIBS_IO)
 
 $1/tests/%: $1/obj/tests/%.o $1/libpnicio.a $1/libpnic.a
 	@mkdir -p $$(@D)
-	$$(CC) $2 -o $$@ $$^ -lcriterion $$(LDLIBS_IO)
+	$$(call show,LD,$$@)$$(CC) $2 -o $$@ $$^ -lcriterion $$(LDLIBS_IO)
 
 $1/TOOLS := $1/bin/pnicsim $$(patsubst tools/%.c,$1/bin/%,$$(TOOL_MAINS))
 $1/TESTS := $$(patsubst tests/%.c,$1/tests/%,$$(TEST_SRC))
@@ -66,7 +80,10 @@ $(eval $(call VARIANT,build,))
 $(eval $(call VARIANT,build/asan,$(SAN_FLAGS)))
 .SECONDARY:
 
--include $(shell find build -name '*.d' 2>/dev/null)
+# Our own dependency files only: Verilator's (Vlookup_core*.d, in each
+# model's folder) belong to its generated make, and its __ver.d would have
+# this make regenerate the RTL package whenever it reads them.
+-include $(shell find build -name '*.d' ! -name 'Vlookup_core*' 2>/dev/null)
 
 BIN := build/bin
 
@@ -80,6 +97,13 @@ tests: $(build/TESTS) $(build/asan/TESTS)
 # TEST_EXTRA (shell commands, one test each) and TEST_EXTRA_BUILD (targets).
 include $(filter-out mk/deps.mk,$(sort $(wildcard mk/*.mk)))
 -include rtl/rtl.mk
+
+# What `make test` builds before it runs anything, as one goal: a target
+# named twice, or already made for another goal, would have make say that
+# it is up to date.  Here, after every fragment has added to the list.
+.PHONY: test-build
+test-build: all $(build/asan/TOOLS) $(build/TESTS) $(build/asan/TESTS) $(TEST_EXTRA_BUILD)
+	@:
 
 clean:
 	rm -rf build

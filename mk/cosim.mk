@@ -9,11 +9,13 @@
 # The harness (rtl/cosim/*.cpp but dut_verilated.cpp) and the Verilator
 # runtime are compiled once and linked into every configuration;
 # Verilator's generated make (the only sub-make) builds each model.  KeyWidth must be a built-in profile's width.
+# NumVpids is the RTL's default, pnic_cfg_pkg::LookupCoreDefaultVpids, and
+# the harness takes the same number from model/lookup_core.h; the RTL
+# refuses a Depth or KeyWidth outside the package's limits.
 
 COSIM_DIR      := build/cosim
 COSIM_PKG      ?= build/gen/pnic_cfg_pkg.sv
 COSIM_RTL_SV   ?= $(sort $(wildcard rtl/*.sv))
-COSIM_VPIDS    ?= 256
 COSIM_CXX_SRC  := $(filter-out rtl/cosim/dut_verilated.cpp,$(sort $(wildcard rtl/cosim/*.cpp)))
 COSIM_CXX_OBJ  := $(patsubst rtl/cosim/%.cpp,$(COSIM_DIR)/obj/%.o,$(COSIM_CXX_SRC))
 COSIM_CXXFLAGS := -std=c++17 -O2 -g -Wall -Wextra -Werror -I.
@@ -32,11 +34,11 @@ cosim_kbits = $(word 2,$(subst x, ,$(subst -cov,,$1)))
 
 $(COSIM_DIR)/obj/%.o: rtl/cosim/%.cpp
 	@mkdir -p $(@D)
-	$(CXX) $(COSIM_CXXFLAGS) -MMD -MP -c $< -o $@
+	$(call show,CXX,$@)$(CXX) $(COSIM_CXXFLAGS) -MMD -MP -c $< -o $@
 
 $(COSIM_DIR)/vlrt/%.o:
 	@mkdir -p $(@D)
-	$(CXX) -std=c++17 -O2 -faligned-new $(COSIM_VINC) -c $(VERILATOR_ROOT)/include/$*.cpp -o $@
+	$(call show,CXX,$@)$(CXX) -std=c++17 -O2 -faligned-new $(COSIM_VINC) -c $(VERILATOR_ROOT)/include/$*.cpp -o $@
 
 # A configuration is built in three steps, so that each redoes only what
 # changed: the Verilated model library (from the RTL only), the Dut
@@ -47,26 +49,26 @@ $(COSIM_DIR)/vlrt/%.o:
 # $5 = extra Verilator flags, $6 = C++ optimisation of the model.
 define COSIM_MODEL
 	@mkdir -p $1
-	verilator --cc --top-module lookup_core --prefix Vlookup_core \
+	$(call show,VERILATE,$1)verilator --cc --top-module lookup_core --prefix Vlookup_core \
 	  -O3 --assert --trace --x-assign unique --x-initial unique $5 \
-	  -GDepth=$2 -GKeyWidth=$3 -GNumVpids=$(COSIM_VPIDS) -Mdir $1 $4 \
+	  -GDepth=$2 -GKeyWidth=$3 -Mdir $1 $4 \
 	  >$1/build.log 2>&1 || { cat $1/build.log; echo "cosim: Verilator failed on $4"; exit 1; }
-	+$(MAKE) --no-print-directory -C $1 -f Vlookup_core.mk Vlookup_core__ALL.a \
+	+$(call show,VMAKE,$1/Vlookup_core__ALL.a)$(MAKE) --no-print-directory -C $1 -f Vlookup_core.mk Vlookup_core__ALL.a \
 	  OPT_FAST=$6 OPT_SLOW=-O1 OPT_GLOBAL=-O1 >>$1/build.log 2>&1 \
 	  || { tail -n 30 $1/build.log; echo "cosim: compiling the model in $1 failed"; exit 1; }
 endef
 
 # COSIM_DUT: $1 = Mdir, $2 = Depth, $3 = KeyWidth, $4 = coverage (0/1).
 define COSIM_DUT
-	$(CXX) -std=c++17 -O2 -faligned-new -Wall -Wextra -Werror -I. -isystem $1 $(subst -I,-isystem ,$(COSIM_VINC)) \
+	$(call show,CXX,$1/dut_verilated.o)$(CXX) -std=c++17 -O2 -faligned-new -Wall -Wextra -Werror -I. -isystem $1 $(subst -I,-isystem ,$(COSIM_VINC)) \
 	  -DVM_TRACE=1 -DVM_COVERAGE=$4 \
-	  -DCOSIM_DEPTH=$2 -DCOSIM_KEY_BITS=$3 -DCOSIM_NUM_VPIDS=$(COSIM_VPIDS) \
+	  -DCOSIM_DEPTH=$2 -DCOSIM_KEY_BITS=$3 \
 	  -MMD -MP -c rtl/cosim/dut_verilated.cpp -o $1/dut_verilated.o
 endef
 
 COSIM_LINK_DEPS := $(COSIM_CXX_OBJ) $(COSIM_VLRT) build/libpnicio.a build/libpnic.a
 define COSIM_LINK
-	$(CXX) -o $@ $(filter %.o %.a,$^) $(LDLIBS_IO) -pthread -latomic
+	$(call show,LD,$@)$(CXX) -o $@ $(filter %.o %.a,$^) $(LDLIBS_IO) -pthread -latomic
 endef
 
 # The generated package is remade whenever kpgen is relinked (any change
@@ -83,7 +85,7 @@ $(COSIM_PKG_COPY): $(COSIM_PKG)
 define COSIM_VERILATE
 $(call COSIM_MODEL,$2,$3,$4,$5,$6,$7)
 $(call COSIM_DUT,$2,$3,$4,0)
-	$(CXX) -o $1 $2/dut_verilated.o $2/Vlookup_core__ALL.a $(COSIM_LINK_DEPS) $(LDLIBS_IO) -pthread -latomic
+	$(call show,LD,$1)$(CXX) -o $1 $2/dut_verilated.o $2/Vlookup_core__ALL.a $(COSIM_LINK_DEPS) $(LDLIBS_IO) -pthread -latomic
 endef
 COSIM_DEPS := $(COSIM_PKG) $(COSIM_RTL_SV) rtl/cosim/dut_verilated.cpp $(COSIM_LINK_DEPS)
 
@@ -107,7 +109,7 @@ COSIM_MUT_BINS := $(patsubst %,build/mutants/%/cosim,$(COSIM_MUTANTS))
 
 build/mutants/%/obj/Vlookup_core__ALL.a: rtl/mutants/%.patch $(COSIM_PKG_COPY) $(COSIM_RTL_SV)
 	@rm -rf build/mutants/$*/src && mkdir -p build/mutants/$*/src/rtl
-	cp $(COSIM_RTL_SV) build/mutants/$*/src/rtl/
+	$(call show,PATCH,build/mutants/$*/src)cp $(COSIM_RTL_SV) build/mutants/$*/src/rtl/
 	@patch -s -p1 -F0 -N -d build/mutants/$*/src <$< \
 	  || { echo "cosim: mutant $< no longer applies to rtl/; refresh it with tests/cosim/regen-mutants.sh (docs/cosim.md)"; exit 1; }
 	$(call COSIM_MODEL,$(@D),$(COSIM_MUT_D),$(COSIM_MUT_K),$(COSIM_PKG_COPY) $(addprefix build/mutants/$*/src/,$(COSIM_RTL_SV)),-Wno-fatal,-O1)
@@ -125,14 +127,14 @@ COSIM_TEST_CFGS   ?= 16x104 64x128 256x372
 COSIM_TEST_CYCLES ?= 100K
 TEST_EXTRA_BUILD  += $(patsubst %,$(COSIM_DIR)/%/cosim,$(COSIM_TEST_CFGS)) $(COSIM_MUT_BINS)
 TEST_EXTRA += $(foreach c,$(COSIM_TEST_CFGS),\
-	"$(COSIM_DIR)/$c/cosim --quiet --mode random --seed 1 --cycles $(COSIM_TEST_CYCLES) --vcd-file $(COSIM_DIR)/$c/fail.vcd" \
-	"$(COSIM_DIR)/$c/cosim --quiet --mode directed --seed 2 --cycles 0 --vcd-file $(COSIM_DIR)/$c/fail.vcd")
+	"cosim $c random, $(COSIM_TEST_CYCLES) cycles :: $(COSIM_DIR)/$c/cosim --quiet --mode random --seed 1 --cycles $(COSIM_TEST_CYCLES) --vcd-file $(COSIM_DIR)/$c/fail.vcd" \
+	"cosim $c directed :: $(COSIM_DIR)/$c/cosim --quiet --mode directed --seed 2 --cycles 0 --vcd-file $(COSIM_DIR)/$c/fail.vcd")
 TEST_EXTRA += "tests/cosim/cmd-cosim.sh $(BIN)/pnicsim $(firstword $(COSIM_TEST_CFGS))"
 TEST_EXTRA += "tests/cosim/traffic.sh $(COSIM_DIR)/64x128/cosim 0 1"
 TEST_EXTRA += "tests/cosim/vcd-on-mismatch.sh build/mutants/map_stale/cosim"
-TEST_EXTRA += "tests/cosim/options.sh $(COSIM_DIR)/$(firstword $(COSIM_TEST_CFGS))/cosim build/mutants/map_stale/cosim $(BIN)/pnicsim"
+TEST_EXTRA += "cosim command line (tests/cosim/options.sh) :: tests/cosim/options.sh $(COSIM_DIR)/$(firstword $(COSIM_TEST_CFGS))/cosim build/mutants/map_stale/cosim $(BIN)/pnicsim"
 TEST_EXTRA_BUILD += $(BIN)/cbgen
-TEST_EXTRA += $(foreach m,$(COSIM_MUTANTS),"tests/cosim/expect-mismatch.sh $m build/mutants/$m/cosim")
+TEST_EXTRA += $(foreach m,$(COSIM_MUTANTS),"mutant $m: the cosim reports it :: tests/cosim/expect-mismatch.sh $m build/mutants/$m/cosim")
 endif
 
 # ---- make cosim: the long run at 1K x 128 --------------------------------

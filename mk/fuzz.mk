@@ -6,7 +6,7 @@ FUZZ_TIME  ?= 60
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 build/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(IO_SRC)
 	@mkdir -p $(@D)
-	clang $(CSTD) -O1 -g -I. $(FUZZ_FLAGS) -o $@ $^ $(LDLIBS_IO)
+	$(call show,CCLD,$@)clang $(CSTD) -O1 -g -I. $(FUZZ_FLAGS) -o $@ $^ $(LDLIBS_IO)
 fuzz: deps $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do \
 	  mkdir -p build/fuzz/corpus/$$(basename $$f); \

@@ -1,5 +1,5 @@
 LINT_EXTRA ?=
 lint: deps
-	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability,performance \
+	$(call show,CPPCHECK,model host tools)cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability,performance \
 	  --inline-suppr --suppress=missingIncludeSystem -I. model host tools
 	$(LINT_EXTRA)

@@ -1,10 +1,12 @@
 # `make test`: every Criterion binary, plain and under ASan+UBSan, then the
 # scenario regressions and the RTL cosim (added by their fragments through
-# TEST_EXTRA).  tests/run-tests.sh fails loudly and prints one closing line.
+# TEST_EXTRA: one shell command per test, "NAME :: COMMAND" to have the
+# report show NAME instead of a long command).  tests/run-tests.sh fails
+# loudly and prints one closing line.
 TEST_EXTRA ?=
 
 test: deps
-	@$(MAKE) --no-print-directory all $(build/asan/TOOLS) $(build/TESTS) $(build/asan/TESTS) $(TEST_EXTRA_BUILD)
+	@$(MAKE) --no-print-directory test-build
 	@tests/run-tests.sh $(build/TESTS) $(build/asan/TESTS) -- $(TEST_EXTRA)
 
 test-unit: $(build/TESTS)

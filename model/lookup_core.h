@@ -35,6 +35,7 @@
 #ifndef PNIC_LOOKUP_CORE_H
 #define PNIC_LOOKUP_CORE_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -45,15 +46,42 @@
 #include "model/lookup_core_ops.h"
 
 #define LOOKUP_CORE_LATENCY 3
-#define LOOKUP_CORE_MAX_DEPTH 65536   /* cfg_index_i is 16 bits */
-#define LOOKUP_CORE_DEFAULT_VPIDS 256
+
+/* Limits.  These and the ones they build on (TCAM_MIN_DEPTH,
+ * PNIC_KEY_MAX_BITS, VPID_MAP_MAX_VPIDS) are written here and nowhere else:
+ * tools/kpgen exports them to the RTL package (LookupCoreMaxDepth, ...),
+ * which the RTL checks its parameters against, and the cosim harness and
+ * `pnicsim cosim` read them from here.
+ *
+ * The model's depth: an entry index travels on cfg_index_i. */
+#define LOOKUP_CORE_MAX_DEPTH (1u << LC_INDEX_BITS)
+/* The RTL's: the deepest configuration linted (rtl/lint.sh) and run in
+ * lockstep with this model (bench/parts/40-cosim.sh). */
+#define LOOKUP_CORE_RTL_MAX_DEPTH 4096u
+/* Map RAM depth when the parameters leave it 0, and the RTL's NumVpids. */
+#define LOOKUP_CORE_DEFAULT_VPIDS 256u
+
+static_assert(LOOKUP_CORE_RTL_MAX_DEPTH <= LOOKUP_CORE_MAX_DEPTH &&
+	      LOOKUP_CORE_MAX_DEPTH <= TCAM_MAX_DEPTH,
+	      "the RTL's depth fits the model's, which fits the TCAM's");
+static_assert((TCAM_MIN_DEPTH & (TCAM_MIN_DEPTH - 1)) == 0 &&
+	      (LOOKUP_CORE_RTL_MAX_DEPTH & (LOOKUP_CORE_RTL_MAX_DEPTH - 1)) == 0,
+	      "the core's depths are powers of two");
+static_assert(VPID_MAP_MAX_VPIDS <= (1u << ACTW_VPID_W) &&
+	      VPID_MAP_MAX_VPIDS <= (1u << LC_INDEX_BITS),
+	      "every VPID of the map fits the action's VPID field and cfg_index_i");
+static_assert(LOOKUP_CORE_DEFAULT_VPIDS >= 1 &&
+	      LOOKUP_CORE_DEFAULT_VPIDS <= VPID_MAP_MAX_VPIDS,
+	      "the default map depth is a legal one");
 
 struct lookup_core;
 
 struct lookup_core_params {
-	uint32_t depth;     /* TCAM entries: power of two, TCAM_MIN_DEPTH..65536 */
+	uint32_t depth;     /* TCAM entries: power of two,
+			     * TCAM_MIN_DEPTH..LOOKUP_CORE_MAX_DEPTH */
 	uint16_t key_bits;  /* 1..PNIC_KEY_MAX_BITS */
-	uint32_t n_vpids;   /* map RAM depth, 1..VPID_MAP_MAX_VPIDS (0: 256) */
+	uint32_t n_vpids;   /* map RAM depth, 1..VPID_MAP_MAX_VPIDS
+			     * (0: LOOKUP_CORE_DEFAULT_VPIDS) */
 };
 
 /* The input ports for one cycle (clock and reset aside). */

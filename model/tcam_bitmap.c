@@ -12,14 +12,11 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #define VALUES TCAM_BM_VALUES
 #define SB TCAM_BM_SLICE_BITS
 #define GROUP_WORDS 8           /* one cache line of a row: 512 entries */
 #define CHUNK 8                 /* slices ANDed between two checks */
-#define CACHE_LINE 64
-#define HUGE_PAGE (2u << 20)
 
 struct tcam_bitmap {
 	uint32_t nblk;          /* words per row, a multiple of GROUP_WORDS */
@@ -63,19 +60,7 @@ struct tcam_bitmap *tcam_bitmap_create(uint32_t depth, uint16_t key_bits)
 		return NULL;
 	bm->nblk = row_words(depth);
 	bm->n_slices = n_slices(key_bits);
-	if (bytes >= HUGE_PAGE) {
-		/* The rows of one lookup lie far apart: on 4 KiB pages each
-		 * would take its own TLB entry. */
-		bytes = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
-		bm->rows = aligned_alloc(HUGE_PAGE, bytes);
-#ifdef MADV_HUGEPAGE
-		if (bm->rows)
-			madvise(bm->rows, bytes, MADV_HUGEPAGE);
-#endif
-	} else {
-		bytes = (bytes + CACHE_LINE - 1) / CACHE_LINE * CACHE_LINE;
-		bm->rows = aligned_alloc(CACHE_LINE, bytes);
-	}
+	bm->rows = tcam_alloc_table(&bytes);
 	if (!bm->rows) {
 		free(bm);
 		return NULL;
@@ -203,16 +188,6 @@ void tcam_bitmap_build(struct tcam_bitmap *bm, uint32_t depth, unsigned nw,
 	care_update(bm, msk, 0, true);
 }
 
-typedef uint64_t v2u __attribute__((vector_size(16)));
-
-static inline __attribute__((always_inline)) v2u ld2(const uint64_t *p)
-{
-	v2u v;
-
-	memcpy(&v, p, sizeof v);
-	return v;
-}
-
 int32_t tcam_bitmap_lookup(const struct tcam_bitmap *bm,
 			   const struct pnic_key *key)
 {
@@ -226,9 +201,9 @@ int32_t tcam_bitmap_lookup(const struct tcam_bitmap *bm,
 		row[k] = bm->rows + ((size_t)s * VALUES + slice_of(key->w, s)) * nblk;
 	}
 	for (uint32_t g = 0; g < nblk; g += GROUP_WORDS) {
-		v2u a0 = ld2(row[0] + g), a1 = ld2(row[0] + g + 2);
-		v2u a2 = ld2(row[0] + g + 4), a3 = ld2(row[0] + g + 6);
-		v2u any = (a0 | a1) | (a2 | a3);
+		tcam_v2u a0 = tcam_ld2(row[0] + g), a1 = tcam_ld2(row[0] + g + 2);
+		tcam_v2u a2 = tcam_ld2(row[0] + g + 4), a3 = tcam_ld2(row[0] + g + 6);
+		tcam_v2u any = (a0 | a1) | (a2 | a3);
 
 		/* A few slices usually leave no candidate in a group: check
 		 * every CHUNK slices, so a deep scan reads a few rows of each
@@ -239,10 +214,10 @@ int32_t tcam_bitmap_lookup(const struct tcam_bitmap *bm,
 			for (unsigned k = s; k < end; k++) {
 				const uint64_t *r = row[k] + g;
 
-				a0 &= ld2(r);
-				a1 &= ld2(r + 2);
-				a2 &= ld2(r + 4);
-				a3 &= ld2(r + 6);
+				a0 &= tcam_ld2(r);
+				a1 &= tcam_ld2(r + 2);
+				a2 &= tcam_ld2(r + 4);
+				a3 &= tcam_ld2(r + 6);
 			}
 			any = (a0 | a1) | (a2 | a3);
 		}

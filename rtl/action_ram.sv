@@ -10,7 +10,7 @@
 
 module action_ram #(
   parameter int Depth = 1024,
-  parameter int Width = 72,
+  parameter int Width = pnic_cfg_pkg::ActionWidth,
   localparam int AddrWidth = $clog2(Depth)
 ) (
   input  logic                 clk_i,

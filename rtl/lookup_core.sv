@@ -13,15 +13,16 @@
 // write at the edge it is accepted: a stage sampling at that edge still
 // reads the old contents.
 //
-// Widths and the action field positions come from the package that
-// tools/kpgen generates from the C headers (pnic_cfg_pkg).
+// Widths, the action field positions and the limits the parameters are
+// checked against come from the package that tools/kpgen generates from
+// the C headers (pnic_cfg_pkg).
 `default_nettype none
 
 module lookup_core #(
   parameter int KeyWidth = pnic_cfg_pkg::KeyWidthDefault,
   parameter int Depth = 1024,
   parameter int ActionWidth = pnic_cfg_pkg::ActionWidth,
-  parameter int NumVpids = 256,
+  parameter int NumVpids = pnic_cfg_pkg::LookupCoreDefaultVpids,
   parameter int PpidWidth = pnic_cfg_pkg::PpidWidth,
   parameter int TagWidth = pnic_cfg_pkg::TagWidth,
   // TCAM implementation (see tcam.sv): transposed RAM tables (fast to
@@ -65,18 +66,24 @@ module lookup_core #(
   localparam int VpidOff = pnic_cfg_pkg::ActVpidOff;
 
   // ---- parameter checks (elaboration) -----------------------------------
-  if (Depth < 16 || Depth > 4096 || (Depth & (Depth - 1)) != 0) begin : gen_bad_depth
-    $fatal(1, "lookup_core: Depth must be a power of two in 16..4096, got %0d", Depth);
+  // The limits are the C model's (pnic_cfg_pkg, from the C headers).
+  localparam int MinDepth = pnic_cfg_pkg::TcamMinDepth;
+  localparam int MaxDepth = pnic_cfg_pkg::LookupCoreRtlMaxDepth;
+  localparam int MaxVpids = pnic_cfg_pkg::VpidMapMaxVpids;
+  if (Depth < MinDepth || Depth > MaxDepth || (Depth & (Depth - 1)) != 0) begin : gen_bad_depth
+    $fatal(1, "lookup_core: Depth must be a power of two in %0d..%0d, got %0d",
+           MinDepth, MaxDepth, Depth);
   end
-  if (KeyWidth < 1 || KeyWidth > 512) begin : gen_bad_key_width
-    $fatal(1, "lookup_core: KeyWidth must be 1..512, got %0d", KeyWidth);
+  if (KeyWidth < 1 || KeyWidth > pnic_cfg_pkg::KeyMaxBits) begin : gen_bad_key_width
+    $fatal(1, "lookup_core: KeyWidth must be 1..%0d, got %0d", pnic_cfg_pkg::KeyMaxBits,
+           KeyWidth);
   end
   if (ActionWidth < VpidOff + VpidWidth) begin : gen_bad_action_width
     $fatal(1, "lookup_core: ActionWidth %0d cannot hold the VPID field at bits %0d+:%0d",
            ActionWidth, VpidOff, VpidWidth);
   end
-  if (NumVpids < 1 || NumVpids > (1 << VpidWidth)) begin : gen_bad_num_vpids
-    $fatal(1, "lookup_core: NumVpids must be 1..%0d, got %0d", 1 << VpidWidth, NumVpids);
+  if (NumVpids < 1 || NumVpids > MaxVpids) begin : gen_bad_num_vpids
+    $fatal(1, "lookup_core: NumVpids must be 1..%0d, got %0d", MaxVpids, NumVpids);
   end
   if (PpidWidth < 1 || PpidWidth > 32) begin : gen_bad_ppid_width
     $fatal(1, "lookup_core: PpidWidth must be 1..32, got %0d", PpidWidth);

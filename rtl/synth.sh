@@ -36,7 +36,9 @@ if [ "$elab" = 1 ]; then
       printf '%s\n' "$out"; echo "rtl synth: Yosys cannot elaborate lookup_core (TcamTransposed=$t)"; fail=1
     fi
   done
-  for bad in "Depth 100" "KeyWidth 513" "NumVpids 0"; do
+  kmax=$(sed -n 's/^ *localparam int KeyMaxBits = \([0-9]*\);.*/\1/p' "$pkg")
+  [ -n "$kmax" ] || { echo "rtl synth: $pkg has no KeyMaxBits"; exit 1; }
+  for bad in "Depth 100" "KeyWidth $((kmax + 1))" "NumVpids 0"; do
     # shellcheck disable=SC2086
     if out=$(yosys -q -p "read_verilog -sv -defer $src; hierarchy -check -top lookup_core \
         -chparam KeyWidth 16 $(printf -- '-chparam %s' "$bad")" 2>&1); then

@@ -46,11 +46,12 @@ module tcam #(
   output logic                  hit_o,
   output logic [IndexWidth-1:0] index_o
 );
-  if (Depth < 16 || (Depth & (Depth - 1)) != 0) begin : gen_bad_depth
-    $fatal(1, "tcam: Depth must be a power of two >= 16, got %0d", Depth);
+  if (Depth < pnic_cfg_pkg::TcamMinDepth || (Depth & (Depth - 1)) != 0) begin : gen_bad_depth
+    $fatal(1, "tcam: Depth must be a power of two >= %0d, got %0d", pnic_cfg_pkg::TcamMinDepth,
+           Depth);
   end
-  if (KeyWidth < 1 || KeyWidth > 512) begin : gen_bad_key_width
-    $fatal(1, "tcam: KeyWidth must be 1..512, got %0d", KeyWidth);
+  if (KeyWidth < 1 || KeyWidth > pnic_cfg_pkg::KeyMaxBits) begin : gen_bad_key_width
+    $fatal(1, "tcam: KeyWidth must be 1..%0d, got %0d", pnic_cfg_pkg::KeyMaxBits, KeyWidth);
   end
   // Up to 64 values per slice: the write loop below must stay short enough
   // for Verilator to unroll it (and 6 bits is an FPGA LUT's RAM64).

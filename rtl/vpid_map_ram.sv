@@ -7,9 +7,9 @@
 `default_nettype none
 
 module vpid_map_ram #(
-  parameter int NumVpids = 256,
-  parameter int VpidWidth = 16,
-  parameter int PpidWidth = 16,
+  parameter int NumVpids = pnic_cfg_pkg::LookupCoreDefaultVpids,
+  parameter int VpidWidth = pnic_cfg_pkg::VpidWidth,
+  parameter int PpidWidth = pnic_cfg_pkg::PpidWidth,
   localparam int AddrWidth = (NumVpids > 1) ? $clog2(NumVpids) : 1
 ) (
   input  logic                 clk_i,

@@ -2,6 +2,8 @@
 # Runs Criterion test binaries (before `--`) and extra check commands (after
 # `--`, each one a shell command counted as one test), sums the results and
 # ends with one line "N passed, N failed".  Exits non-zero on any failure.
+# A check written "NAME :: COMMAND" is reported by its name; the command is
+# shown only when it fails, so that it can be run again by hand.
 set -u
 passed=0; failed=0; failures=()
 run_criterion() {
@@ -23,10 +25,14 @@ run_criterion() {
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do run_criterion "$1"; shift; done
 [ $# -gt 0 ] && shift
 for cmd in "$@"; do
+  name=$cmd
+  if [[ $cmd == *' :: '* ]]; then name=${cmd%% :: *}; cmd=${cmd#* :: }; fi
   if out=$(bash -c "$cmd" 2>&1); then
-    passed=$((passed + 1)); echo "ok   $cmd"
+    passed=$((passed + 1)); echo "ok   $name"
   else
-    failed=$((failed + 1)); failures+=("$cmd"); printf '%s\n' "$out" | tail -n 40; echo "FAIL $cmd"
+    failed=$((failed + 1)); failures+=("$name"); printf '%s\n' "$out" | tail -n 40
+    echo "FAIL $name"
+    [ "$name" = "$cmd" ] || echo "     command: $cmd"
   fi
 done
 if [ ${#failures[@]} -gt 0 ]; then printf 'failed: %s\n' "${failures[@]}"; fi

@@ -1,7 +1,8 @@
 // The Verilated lookup core behind the Dut interface.  The only harness
 // file compiled per configuration: the port types of Vlookup_core depend
 // on the -G parameters of the build, which mk/cosim.mk also passes here as
-// COSIM_DEPTH, COSIM_KEY_BITS and COSIM_NUM_VPIDS.
+// COSIM_DEPTH and COSIM_KEY_BITS.  NumVpids is the RTL's default, which
+// comes from the same C header as LOOKUP_CORE_DEFAULT_VPIDS.
 #include <cstring>
 
 #include "Vlookup_core.h"
@@ -133,7 +134,7 @@ private:
 
 DutConfig dut_config()
 {
-	return DutConfig{ COSIM_DEPTH, COSIM_KEY_BITS, COSIM_NUM_VPIDS,
+	return DutConfig{ COSIM_DEPTH, COSIM_KEY_BITS, LOOKUP_CORE_DEFAULT_VPIDS,
 			  VM_COVERAGE != 0 };
 }
 

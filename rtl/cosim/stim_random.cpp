@@ -119,7 +119,7 @@ private:
 	uint16_t pick_index()
 	{
 		if (r_.chance(15))
-			return (uint16_t)(p_.depth + r_.below(65536 - p_.depth));
+			return (uint16_t)(p_.depth + r_.below((1u << LC_INDEX_BITS) - p_.depth));
 		if (focus_ || r_.chance(300))
 			return (uint16_t)r_.below(hot_);
 		if (r_.chance(50))

@@ -9,8 +9,12 @@
 #include <string.h>
 
 #include "model/action.h"
+#include "model/key.h"
 #include "model/key_profile.h"
+#include "model/lookup_core.h"
 #include "model/lookup_core_ops.h"
+#include "model/tcam.h"
+#include "model/vpid_map.h"
 #include "tests/tools/run_tool.h"
 #include "tests/tools/tool_util.h"
 
@@ -194,6 +198,26 @@ Test(kpgen, lookup_core_ports_and_ops)
 			 LC_OP_BITS - 1, ops[i].name, LC_OP_BITS, ops[i].op);
 		cr_assert(strstr(pkg, want), "no '%s' in the package", want);
 	}
+}
+
+/* The limits the RTL checks its parameters against are the C model's. */
+Test(kpgen, limits_match_the_c_headers)
+{
+	cr_assert_eq(param("KeyMaxBits"), PNIC_KEY_MAX_BITS);
+	cr_assert_eq(param("TcamMinDepth"), TCAM_MIN_DEPTH);
+	cr_assert_eq(param("TcamMaxDepth"), TCAM_MAX_DEPTH);
+	cr_assert_eq(param("LookupCoreMaxDepth"), (long)LOOKUP_CORE_MAX_DEPTH);
+	cr_assert_eq(param("LookupCoreRtlMaxDepth"), (long)LOOKUP_CORE_RTL_MAX_DEPTH);
+	cr_assert_eq(param("LookupCoreDefaultVpids"), (long)LOOKUP_CORE_DEFAULT_VPIDS);
+	cr_assert_eq(param("VpidMapMaxVpids"), VPID_MAP_MAX_VPIDS);
+	/* and hold together as the RTL needs: an index on cfg_index_i, a VPID
+	 * in the action's field */
+	cr_assert_eq(param("LookupCoreMaxDepth"), 1L << param("CfgIndexWidth"));
+	cr_assert_leq(param("LookupCoreRtlMaxDepth"), param("LookupCoreMaxDepth"));
+	cr_assert_leq(param("VpidMapMaxVpids"), 1L << param("ActVpidWidth"));
+	cr_assert_leq(param("LookupCoreDefaultVpids"), param("VpidMapMaxVpids"));
+	for (unsigned i = 0; i < key_profile_builtin_count(); i++)
+		cr_assert_leq(key_profile_builtin_at(i)->key_bits, param("KeyMaxBits"));
 }
 
 Test(kpgen, stdout_is_the_same_package)

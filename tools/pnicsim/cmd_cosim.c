@@ -17,12 +17,15 @@
 #include <unistd.h>
 
 #include "model/key_profile.h"
+#include "model/lookup_core.h"
+#include "model/tcam.h"
 #include "io/cli.h"
 #include "io/num.h"
 #include "tools/pnicsim/commands.h"
 
-#define COSIM_MIN_DEPTH 16u
-#define COSIM_MAX_DEPTH 4096u
+/* The depths the RTL is built at (it refuses others at elaboration). */
+#define COSIM_MIN_DEPTH ((unsigned)TCAM_MIN_DEPTH)
+#define COSIM_MAX_DEPTH LOOKUP_CORE_RTL_MAX_DEPTH
 #define COSIM_MAX_ARGS 64
 #define PROG "pnicsim cosim"
 

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "model/key_profile.h"
+#include "model/lookup_core.h"
 #include "tests/tools/run_tool.h"
 #include "tests/tools/tool_util.h"
 
@@ -48,6 +49,16 @@ static void fake_harness(const char *cfg)
 	cr_assert_eq(chmod(path, 0755), 0);
 }
 
+/* "power of two in 16..4096": the RTL's depths, from the C headers. */
+static const char *depth_range(void)
+{
+	static char r[64];
+
+	snprintf(r, sizeof r, "power of two in %u..%u", (unsigned)TCAM_MIN_DEPTH,
+		 LOOKUP_CORE_RTL_MAX_DEPTH);
+	return r;
+}
+
 Test(cmd_cosim, help_documents_the_options)
 {
 	char w[64];
@@ -56,7 +67,7 @@ Test(cmd_cosim, help_documents_the_options)
 	cr_assert(strstr(out, "usage: pnicsim cosim --depth D --key-bits K"), "%s", out);
 	for (const char *const *o = (const char *const[]){ "--seed", "--cycles",
 		"--mode random|directed|traffic", "--vcd", "--vcd-file",
-		"--coverage", "--pcap", "--rules", "power of two in 16..4096",
+		"--coverage", "--pcap", "--rules", depth_range(),
 		"make build/cosim/<D>x<K>/cosim", "docs/cosim.md", NULL }; *o; o++)
 		cr_assert(strstr(out, *o), "help lacks '%s': %s", *o, out);
 	/* every built-in profile's width is offered, by name */
@@ -84,12 +95,22 @@ Test(cmd_cosim, unbuilt_configuration_names_its_make_command)
 
 Test(cmd_cosim, bad_values_refused)
 {
+	char want[96];
+
 	cr_assert_eq(cosim("--depth 100 --key-bits 128"), 2, "%s", out);
-	cr_assert(strstr(out, "--depth 100 must be a power of two in 16..4096"), "%s", out);
-	cr_assert_eq(cosim("--depth 8 --key-bits 128"), 2, "%s", out);
-	cr_assert(strstr(out, "power of two"), "%s", out);
-	cr_assert_eq(cosim("--depth 8192 --key-bits 128"), 2, "%s", out);
-	cr_assert(strstr(out, "power of two"), "%s", out);
+	snprintf(want, sizeof want, "--depth 100 must be a %s", depth_range());
+	cr_assert(strstr(out, want), "%s", out);
+	cr_assert_eq(cosim("--depth %u --key-bits 128", TCAM_MIN_DEPTH / 2), 2, "%s", out);
+	cr_assert(strstr(out, depth_range()), "%s", out);
+	cr_assert_eq(cosim("--depth %u --key-bits 128", LOOKUP_CORE_RTL_MAX_DEPTH * 2), 2,
+		     "%s", out);
+	cr_assert(strstr(out, depth_range()), "%s", out);
+	/* the bounds themselves are configurations (not built here) */
+	cr_assert_eq(cosim("--depth %u --key-bits 128", LOOKUP_CORE_RTL_MAX_DEPTH), 2,
+		     "%s", out);
+	cr_assert(strstr(out, "is not built"), "%s", out);
+	cr_assert_eq(cosim("--depth %u --key-bits 128", TCAM_MIN_DEPTH), 2, "%s", out);
+	cr_assert(strstr(out, "is not built"), "%s", out);
 	cr_assert_eq(cosim("--depth 64 --key-bits 100"), 2, "%s", out);
 	cr_assert(strstr(out, "--key-bits 100 is not the width of a built-in key profile"),
 		  "%s", out);
