@@ -245,16 +245,6 @@ const struct key_profile *acl_profile(const struct acl *a)
 	return a->profile;
 }
 
-uint32_t acl_rule_count(const struct acl *a)
-{
-	return a->n_rules;
-}
-
-const struct acl_rule *acl_rule_at(const struct acl *a, uint32_t rule)
-{
-	return rule < a->n_rules ? &a->rules[rule] : NULL;
-}
-
 uint32_t acl_entry_count(const struct acl *a)
 {
 	return a->n_entries;

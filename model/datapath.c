@@ -439,11 +439,6 @@ const struct dp_stats *datapath_stats(const struct datapath *dp)
 	return &dp->st;
 }
 
-uint32_t datapath_n_ports(const struct datapath *dp)
-{
-	return dp->n_ports;
-}
-
 struct dp_port_stats datapath_port_stats(const struct datapath *dp,
 					 uint32_t ppid)
 {

@@ -176,7 +176,6 @@ void datapath_process_burst(struct datapath *dp, uint32_t in_port,
 			    const struct dp_pkt *pkts, unsigned n);
 
 const struct dp_stats *datapath_stats(const struct datapath *dp);
-uint32_t datapath_n_ports(const struct datapath *dp);
 /* Stats of one PPID (zeros if ppid >= n_ports). */
 struct dp_port_stats datapath_port_stats(const struct datapath *dp,
 					 uint32_t ppid);
