@@ -434,6 +434,21 @@ void datapath_process(struct datapath *dp, uint32_t in_port,
 	datapath_process_burst(dp, in_port, &p, 1);
 }
 
+int datapath_packet_out(struct datapath *dp, uint32_t ppid,
+			const uint8_t *frame, uint32_t len, uint64_t ts_ns,
+			struct pnic_error *err)
+{
+	struct datapath_out o = { .entry = TCAM_MISS, .in_port = ppid,
+				  .ts_ns = ts_ns };
+
+	if (ppid >= dp->n_ports)
+		return pnic_err(err, ERANGE, "packet-out PPID %u is not one of 0..%u",
+				ppid, dp->n_ports - 1);
+	dp->st.packet_outs++;
+	egress(dp, &o, ppid, frame, len, len);
+	return 0;
+}
+
 const struct datapath_stats *datapath_stats(const struct datapath *dp)
 {
 	return &dp->st;

@@ -129,6 +129,7 @@ struct datapath_stats {
 	uint64_t egress;                    /* packets forwarded (not mirrors) */
 	uint64_t mirrors;                   /* mirror copies sent */
 	uint64_t to_host, to_host_bytes;
+	uint64_t packet_outs;               /* frames the host sent out */
 	uint64_t host_reason[DP_HOST_REASON_COUNT];
 	uint64_t drops;                     /* incl. dropped mirror copies */
 	uint64_t drop_reason[DP_DROP_REASON_COUNT];
@@ -157,6 +158,15 @@ int datapath_set_policy(struct datapath *dp, const struct datapath_policy *p,
 void datapath_process(struct datapath *dp, uint32_t in_port,
 		      const uint8_t *frame, uint32_t caplen, uint32_t len,
 		      uint64_t ts_ns);
+
+/* A frame the host sends out of PPID ppid as it is (the NIC's PACKET_OUT
+ * command): counted as a packet-out and as the port's transmit, and handed
+ * to the callback as an egress with entry TCAM_MISS and no lookup.  It is
+ * not one of `packets` (which counts arrivals).  -ERANGE for a PPID that
+ * is not the NIC's. */
+int datapath_packet_out(struct datapath *dp, uint32_t ppid,
+			const uint8_t *frame, uint32_t len, uint64_t ts_ns,
+			struct pnic_error *err);
 
 /* One frame of a burst. */
 struct datapath_pkt {

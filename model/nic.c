@@ -78,6 +78,10 @@ static uint32_t apply_valid(struct nic *n, const struct nic_cmd *c)
 	case NIC_OP_CONFIG:
 		datapath_set_policy(n->dp, &c->config, NULL);
 		return 0;
+	case NIC_OP_PACKET_OUT:
+		datapath_packet_out(n->dp, c->packet.ppid, c->packet.frame,
+				    c->packet.len, 0, NULL);
+		return 0;
 	default:
 		/* The table ops, as the config port's beat. */
 		nic_cmd_table_write(c, &w);

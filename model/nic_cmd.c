@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "model/proto.h"
+
 /* Every op once: its name and, for the ops the lookup core's config port
  * carries, the port's op code (LC_OP_NOP for the others). */
 static const struct {
@@ -20,6 +22,7 @@ static const struct {
 	[NIC_OP_COUNTER_READ]     = { "counter_read", LC_OP_NOP },
 	[NIC_OP_TEMPLATE_SET]     = { "template_set", LC_OP_NOP },
 	[NIC_OP_CONFIG]           = { "config", LC_OP_NOP },
+	[NIC_OP_PACKET_OUT]       = { "packet_out", LC_OP_NOP },
 };
 
 static bool op_known(uint32_t op)
@@ -130,6 +133,20 @@ static int check_template(const struct nic_cmd_template *t,
 	return name_fault(encap_template_layout(&t->tpl, &lay, err), err, what);
 }
 
+static int check_packet(const struct nic_cmd_packet *c,
+			const struct lookup_params *p, struct pnic_error *err)
+{
+	if (!c->frame)
+		return pnic_err(err, EINVAL, "no frame");
+	if (c->len < PROTO_ETH_HLEN || c->len > NIC_PACKET_OUT_MAX_LEN)
+		return pnic_err(err, ERANGE, "frame of %u bytes is not %u..%u",
+				c->len, PROTO_ETH_HLEN, NIC_PACKET_OUT_MAX_LEN);
+	if (c->ppid >= p->n_ppids)
+		return pnic_err(err, ERANGE, "PPID %u is not one of 0..%u",
+				c->ppid, p->n_ppids - 1);
+	return 0;
+}
+
 static int check_one(const struct nic_cmd *c, const struct lookup_params *p,
 		     struct pnic_error *err)
 {
@@ -140,6 +157,8 @@ static int check_one(const struct nic_cmd *c, const struct lookup_params *p,
 		return check_template(&c->tpl, err);
 	case NIC_OP_CONFIG:
 		return datapath_policy_validate(&c->config, err);
+	case NIC_OP_PACKET_OUT:
+		return check_packet(&c->packet, p, err);
 	default:
 		return check_table(c, p, err);
 	}
@@ -152,7 +171,7 @@ int nic_cmd_validate(const struct nic_cmd *c, const struct lookup_params *p,
 
 	if (!op_known(c->op))
 		return pnic_err(err, EINVAL,
-				"command op %u is not one of 1..%u (entry_write ... config)",
+				"command op %u is not one of 1..%u (entry_write ... packet_out)",
 				c->op, NIC_OP_END - 1);
 	rc = check_one(c, p, err);
 	return name_fault(rc, err, ops[c->op].name);

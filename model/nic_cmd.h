@@ -3,7 +3,8 @@
  *
  * A command is one fixed-size struct, the shape a mailbox descriptor will
  * carry over PCIe: no pointer in it except COUNTER_READ's `out`, where
- * results come back (over the mailbox, a DMA address in host memory).
+ * results come back, and PACKET_OUT's `frame` (over the mailbox, both are
+ * DMA addresses in host memory).
  * The largest command, ENTRY_WRITE with two 512-bit keys, fits a 256-byte
  * descriptor (asserted below).  The table ops (ENTRY_WRITE ... MAP_CLEAR)
  * are exactly what the lookup core's config port carries; one table in
@@ -46,6 +47,7 @@ enum nic_op {
 	NIC_OP_COUNTER_READ,       /* flow counters of a run of entries */
 	NIC_OP_TEMPLATE_SET,       /* one VXLAN encap template */
 	NIC_OP_CONFIG,             /* the datapath's policies */
+	NIC_OP_PACKET_OUT,         /* a frame from the host, out of one PPID */
 	NIC_OP_END
 };
 
@@ -77,6 +79,18 @@ struct nic_cmd_template {
 	struct encap_template tpl;
 };
 
+/* A frame the host sends out of a PPID as it is: no lookup, no edit
+ * (the host decided).  Over the mailbox the frame is a DMA address. */
+struct nic_cmd_packet {
+	uint32_t ppid;
+	uint32_t len;                /* bytes at frame, FCS not counted */
+	const uint8_t *frame;
+};
+
+/* The longest frame a packet-out carries: a 9000-byte jumbo payload with
+ * its Ethernet header and two VLAN tags. */
+#define NIC_PACKET_OUT_MAX_LEN 9022u
+
 struct nic_cmd {
 	uint32_t op;                          /* enum nic_op */
 	union {
@@ -86,7 +100,8 @@ struct nic_cmd {
 		struct nic_cmd_map map;           /* MAP_SET, MAP_CLEAR */
 		struct nic_cmd_counters counters; /* COUNTER_READ */
 		struct nic_cmd_template tpl;      /* TEMPLATE_SET */
-		struct datapath_policy config;          /* CONFIG */
+		struct datapath_policy config;    /* CONFIG */
+		struct nic_cmd_packet packet;     /* PACKET_OUT */
 	};
 };
 

@@ -274,3 +274,38 @@ Test(nic, burst_runs_the_datapath)
 	cr_assert_eq(out[2].ppid, 2);
 	cr_assert_eq(datapath_stats(nic_datapath(nic))->hits, 2);
 }
+
+/* PACKET_OUT: the frame leaves the PPID as it is, counted apart from
+ * arrivals; a bad one is refused with nothing sent. */
+Test(nic, packet_out_leaves_as_it_is)
+{
+	uint8_t f[64] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4, 5, 6,
+			  0x08, 0x00 };
+	struct nic_cmd c = { .op = NIC_OP_PACKET_OUT,
+			     .packet = { .ppid = 2, .len = sizeof f, .frame = f } };
+	const struct datapath_stats *st = datapath_stats(nic_datapath(nic));
+	struct pnic_error err;
+
+	apply(&c);
+	cr_assert_eq(n_out, 1);
+	cr_assert_eq(out[0].kind, DP_OUT_EGRESS);
+	cr_assert_eq(out[0].ppid, 2);
+	cr_assert_eq(out[0].entry, TCAM_MISS);
+	cr_assert_null(out[0].lookup);
+	cr_assert_eq(st->packet_outs, 1);
+	cr_assert_eq(st->packets, 0);
+	cr_assert_eq(datapath_port_stats(nic_datapath(nic), 2).tx_bytes, sizeof f);
+
+	c.packet.ppid = 4;
+	cr_assert_eq(nic_apply(nic, &c, NULL, &err), -ERANGE);
+	cr_assert(strstr(err.msg, "packet_out: PPID 4"), "%s", err.msg);
+	c.packet.ppid = 0;
+	c.packet.len = 13;
+	cr_assert_eq(nic_apply(nic, &c, NULL, &err), -ERANGE);
+	c.packet.len = NIC_PACKET_OUT_MAX_LEN + 1;
+	cr_assert_eq(nic_apply(nic, &c, NULL, &err), -ERANGE);
+	c.packet.len = 64;
+	c.packet.frame = NULL;
+	cr_assert_eq(nic_apply(nic, &c, NULL, &err), -EINVAL);
+	cr_assert_eq(n_out, 1, "nothing refused was sent");
+}
