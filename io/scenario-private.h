@@ -60,6 +60,7 @@ extern const struct scenario_section scenario_section_encap;       /* scenario_e
 extern const struct scenario_section scenario_section_flows;       /* scenario_flows.c */
 extern const struct scenario_section scenario_section_inputs;      /* scenario_inputs.c */
 extern const struct scenario_section scenario_section_output;
+extern const struct scenario_section scenario_section_pcie;        /* scenario_pcie.c */
 
 /* ---- YAML to nodes (scenario_yaml.c) ----------------------------------- */
 

@@ -21,6 +21,7 @@ static const struct scenario_section *const sections[] = {
 	&scenario_section_flows,
 	&scenario_section_inputs,
 	&scenario_section_output,
+	&scenario_section_pcie,
 };
 
 #define N_SECTIONS (sizeof sections / sizeof sections[0])
@@ -53,6 +54,7 @@ static int parse_root(struct scenario_ctx *x)
 				   "a mapping with tcam, ports, vpid_map, flows and inputs", keys)))
 		return rc;
 	x->c->profile = key_profile_default();
+	x->c->pcie = pcie_defaults();
 	for (size_t i = 0; i < N_SECTIONS && !rc; i++)
 		rc = parse_section(x, root, sections[i]);
 	return rc;

@@ -2,11 +2,13 @@
  * through it, as `pnicsim replay` runs it (docs/scenario.md).
  *
  * Loading parses, resolves and validates everything before anything runs:
- * the key profile, the TCAM depth, the ports (PPIDs), the VPID map, the
- * VXLAN encap templates (their fields, built into header bytes by the
- * encap block, model/encap.h), the flow entries
- * (field-wise matches packed into keys with the profile, or raw hex
- * value/mask; actions) and the inputs.  Every refusal names the file, the
+ * the key profile, the TCAM depth, the ports (PPIDs and line rates), the
+ * VPID map, the VXLAN encap templates (their fields, built into header
+ * bytes by the encap block, model/encap.h), the flow entries (field-wise
+ * matches packed into keys with the profile, or raw hex value/mask;
+ * actions), the inputs and the PCIe link's parameters.  Line rates and the
+ * link are the timed system's; the functional replay reads and checks
+ * them but has no use for them.  Every refusal names the file, the
  * line and column, the field path (e.g. "flows[3].match.src_ip") and what
  * was expected.  Unknown keys are refused, so a typo never passes.  The
  * YAML is read event by event, and what no scenario needs (a second
@@ -32,6 +34,7 @@
 #include "model/error.h"
 #include "model/key.h"
 #include "model/key_profile.h"
+#include "model/pcie.h"
 #include "model/tcam.h"
 #include "model/vpid_map.h"
 
@@ -46,9 +49,14 @@
 #define SCENARIO_MAX_ITEMS  TCAM_MAX_DEPTH
 #define SCENARIO_MAX_SCALAR 4096
 
+/* A port's line rate: 10 Mb/s to 1.6 Tb/s. */
+#define SCENARIO_MIN_BPS 10000000ull
+#define SCENARIO_MAX_BPS 1600000000000ull
+
 struct scenario_port {
 	uint32_t ppid;
 	char name[SCENARIO_NAME_MAX];
+	uint64_t bps;              /* line rate in bit/s; 0 if not given */
 };
 
 struct scenario_map {
@@ -105,6 +113,8 @@ struct scenario {
 	struct scenario_input *inputs;
 
 	char *out_dir;                     /* resolved; NULL if not given */
+
+	struct pcie_params pcie;           /* pcie_defaults() unless given */
 };
 
 /* Load and validate the file at path. */

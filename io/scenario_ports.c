@@ -73,10 +73,28 @@ static int port_name(struct scenario_ctx *x, yaml_node_t *p, const char *path,
 	return 0;
 }
 
+/* The port's line rate in bit/s, SI suffixes allowed ("25G", "2500M"). */
+static int port_speed(struct scenario_ctx *x, yaml_node_t *p, const char *path,
+		      struct scenario_port *port)
+{
+	yaml_node_t *v = scenario_get(x, p, "speed");
+	char sub[SCENARIO_PATH_LEN], q[SCENARIO_MAX_SCALAR + 3];
+
+	if (!v)
+		return 0;
+	scenario_subpath(sub, path, "speed");
+	if (v->type == YAML_SCALAR_NODE &&
+	    !num_parse_u64(scenario_str(v), SCENARIO_MIN_BPS, SCENARIO_MAX_BPS,
+			   NUM_SI, &port->bps))
+		return 0;
+	return scenario_fail(x, v, sub, "expected a line rate in bit/s from 10M to 1600G, such as 25G, 100G or 2500M; got %s",
+			     scenario_quoted(v, q, sizeof q));
+}
+
 static int port(struct scenario_ctx *x, yaml_node_t *p, const char *path,
 		size_t i, void *arg)
 {
-	static const char *const keys[] = { "ppid", "name", NULL };
+	static const char *const keys[] = { "ppid", "name", "speed", NULL };
 	struct scenario *c = x->c;
 	struct scenario_port *port = &c->ports[i];
 	char sub[SCENARIO_PATH_LEN];
@@ -91,7 +109,8 @@ static int port(struct scenario_ctx *x, yaml_node_t *p, const char *path,
 	if (ppid_declared(c, port->ppid))
 		return scenario_fail(x, scenario_get(x, p, "ppid"), sub,
 				     "PPID %u is declared twice", port->ppid);
-	if ((rc = port_name(x, p, path, port)))
+	if ((rc = port_name(x, p, path, port)) ||
+	    (rc = port_speed(x, p, path, port)))
 		return rc;
 	c->n_ports++;
 	if (port->ppid + 1 > c->n_ppids)

@@ -112,6 +112,34 @@ Test(scenario, good_minimal)
 	scenario_destroy(c);
 }
 
+/* Line rates and the PCIe link: what is written, the defaults elsewhere. */
+Test(scenario, good_speeds_and_pcie)
+{
+	struct scenario *c;
+	struct pnic_error err;
+	struct pcie_params d = pcie_defaults();
+	int rc = parse("tcam: { depth: 64 }\n"
+		       "ports: [ { ppid: 0, speed: 400G }, { ppid: 1, speed: 25G },\n"
+		       "         { ppid: 2, speed: 2500M }, { ppid: 3 } ]\n"
+		       "vpid_map: { n_vpids: 4 }\n"
+		       "pcie: { gen: 5, lanes: 16, read_rtt_ns: 900 }\n", &c, &err);
+
+	cr_assert_eq(rc, 0, "%s", err.msg);
+	cr_assert_eq(c->ports[0].bps, 400000000000ull);
+	cr_assert_eq(c->ports[1].bps, 25000000000ull);
+	cr_assert_eq(c->ports[2].bps, 2500000000ull);
+	cr_assert_eq(c->ports[3].bps, 0, "not given");
+	cr_assert_eq(c->pcie.gen, 5);
+	cr_assert_eq(c->pcie.lanes, 16);
+	cr_assert_eq(c->pcie.read_rtt_ns, 900);
+	cr_assert_eq(c->pcie.mps, d.mps, "the others at their defaults");
+	cr_assert_eq(c->pcie.write_ns, d.write_ns);
+	scenario_destroy(c);
+	cr_assert_eq(parse(BASE, &c, &err), 0, "%s", err.msg);
+	cr_assert_eq(memcmp(&c->pcie, &d, sizeof d), 0, "no pcie: the defaults");
+	scenario_destroy(c);
+}
+
 Test(scenario, good_flows_and_templates)
 {
 	const char *text = BASE
@@ -406,6 +434,17 @@ static const struct bad bads[] = {
 	  12, 44, "flows[0].match.l4_dst.value[0][0][0][0][0][0][0][0][0][0][0]", "nested more than 16 deep" },
 	{ BASE "flows:\n  - { match: { l4_dst: { value: [[[[[[[[[[[ 1 ]]]]]]]]]]], mask: 1 } }, action: drop }\n",
 	  12, 33, "flows[0].match.l4_dst.value", "expected an integer" },
+	{ BASE "pcie: { gen: 6 }\n", 11, 14, "pcie.gen", "generation 6 is not 1..5" },
+	{ BASE "pcie: { lanes: 8, mps: 300 }\n", 11, 24, "pcie.mps", "max payload size 300" },
+	{ BASE "pcie: { gne: 4 }\n", 11, 9, "pcie.gne", "unknown key" },
+	{ BASE "pcie: { read_rtt_ns: -1 }\n", 11, 22, "pcie.read_rtt_ns", "expected an integer" },
+	{ BASE "pcie: 4\n", 11, 7, "pcie", "expected a mapping of PCIe link parameters" },
+	{ "tcam: { depth: 64 }\nports: [ { ppid: 0, speed: 100X } ]\n", 2, 28,
+	  "ports[0].speed", "line rate in bit/s" },
+	{ "tcam: { depth: 64 }\nports: [ { ppid: 0, speed: 2T } ]\n", 2, 28,
+	  "ports[0].speed", "10M to 1600G" },
+	{ "tcam: { depth: 64 }\nports: [ { ppid: 0, speed: 9M } ]\n", 2, 28,
+	  "ports[0].speed", "got '9M'" },
 	{ BASE "encap_templates:\n  - { eth_dst: 02:00:00:00:00:001, eth_src: 02:00:00:00:00:02, src_ip: 10.0.0.1, dst_ip: 10.0.0.2, vni: 1 }\n",
 	  12, 16, "encap_templates[0].eth_dst", "MAC" },
 };
