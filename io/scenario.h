@@ -79,10 +79,19 @@ struct scenario_flow {
 	unsigned line;             /* where it was written */
 };
 
+/* When a timed run lets an input's packets arrive (replay, untimed, takes
+ * them in file order whatever the pace). */
+enum scenario_pace {
+	SCENARIO_PACE_TRACE = 0,   /* the capture's timestamps / multiplier */
+	SCENARIO_PACE_LINE_RATE,   /* back to back at the port's line rate */
+};
+
 struct scenario_input {
 	char *path;                /* resolved against the scenario's folder */
 	uint32_t in_port;          /* PPID */
 	uint32_t loops;            /* times the file is replayed, >= 1 */
+	enum scenario_pace pace;
+	double multiplier;         /* > 0; 1 unless given (pace trace only) */
 	unsigned line;
 };
 

@@ -2,6 +2,7 @@
  * its run writes to (output), both relative to the scenario's folder. */
 #include <stdlib.h>
 
+#include "io/num.h"
 #include "io/pcap_in.h"
 #include "io/scenario-private.h"
 
@@ -36,10 +37,38 @@ static int input_path(struct scenario_ctx *x, yaml_node_t *e, const char *path,
 	return check_capture(x, v, sub, in->path);
 }
 
+/* How a timed run paces the capture: its own timestamps, divided by
+ * `multiplier`, or back to back at the port's line rate. */
+static int input_pace(struct scenario_ctx *x, yaml_node_t *e, const char *path,
+		      struct scenario_input *in)
+{
+	static const char *const paces[] = { "trace", "line_rate", NULL };
+	yaml_node_t *v = scenario_get(x, e, "pace");
+	char sub[SCENARIO_PATH_LEN], q[SCENARIO_MAX_SCALAR + 3];
+	int rc, pace = SCENARIO_PACE_TRACE;
+
+	scenario_subpath(sub, path, "pace");
+	if (v && (rc = scenario_enum(x, v, sub, paces, &pace)))
+		return rc;
+	in->pace = (enum scenario_pace)pace;
+	in->multiplier = 1.0;
+	if (!(v = scenario_get(x, e, "multiplier")))
+		return 0;
+	scenario_subpath(sub, path, "multiplier");
+	if (in->pace != SCENARIO_PACE_TRACE)
+		return scenario_fail(x, v, sub, "a multiplier scales the trace's own times; pace line_rate has none");
+	if (v->type == YAML_SCALAR_NODE &&
+	    !num_parse_positive(scenario_str(v), 1e6, &in->multiplier))
+		return 0;
+	return scenario_fail(x, v, sub, "expected a speed-up factor greater than 0 and at most 1000000 (0.5, 2, 10); got %s",
+			     scenario_quoted(v, q, sizeof q));
+}
+
 static int input(struct scenario_ctx *x, yaml_node_t *e, const char *path,
 		 size_t i, void *arg)
 {
-	static const char *const keys[] = { "pcap", "in_port", "loops", NULL };
+	static const char *const keys[] = { "pcap", "in_port", "loops", "pace",
+					    "multiplier", NULL };
 	struct scenario_input *in = &x->c->inputs[i];
 	char sub[SCENARIO_PATH_LEN];
 	yaml_node_t *v;
@@ -55,7 +84,9 @@ static int input(struct scenario_ctx *x, yaml_node_t *e, const char *path,
 	scenario_subpath(sub, path, "in_port");
 	if ((rc = scenario_port_ref(x, v, sub, &in->in_port)))
 		return rc;
-	return scenario_opt_u32(x, e, path, "loops", 1, 1000000, &in->loops);
+	if ((rc = scenario_opt_u32(x, e, path, "loops", 1, 1000000, &in->loops)))
+		return rc;
+	return input_pace(x, e, path, in);
 }
 
 static int parse_inputs(struct scenario_ctx *x, yaml_node_t *seq)

@@ -107,6 +107,8 @@ Test(scenario, good_minimal)
 	cr_assert_eq(c->n_inputs, 1);
 	cr_assert_eq(c->inputs[0].in_port, 0);
 	cr_assert_eq(c->inputs[0].loops, 1);
+	cr_assert_eq(c->inputs[0].pace, SCENARIO_PACE_TRACE);
+	cr_assert_eq(c->inputs[0].multiplier, 1.0);
 	cr_assert(strstr(c->inputs[0].path, dir) == c->inputs[0].path);
 	cr_assert_eq(c->profile, key_profile_default());
 	scenario_destroy(c);
@@ -122,6 +124,8 @@ Test(scenario, good_speeds_and_pcie)
 		       "ports: [ { ppid: 0, speed: 400G }, { ppid: 1, speed: 25G },\n"
 		       "         { ppid: 2, speed: 2500M }, { ppid: 3 } ]\n"
 		       "vpid_map: { n_vpids: 4 }\n"
+		       "inputs: [ { pcap: in.pcap, in_port: 0, multiplier: 2.5 },\n"
+		       "          { pcap: in.pcap, in_port: 1, pace: line_rate } ]\n"
 		       "pcie: { gen: 5, lanes: 16, read_rtt_ns: 900 }\n", &c, &err);
 
 	cr_assert_eq(rc, 0, "%s", err.msg);
@@ -129,6 +133,9 @@ Test(scenario, good_speeds_and_pcie)
 	cr_assert_eq(c->ports[1].bps, 25000000000ull);
 	cr_assert_eq(c->ports[2].bps, 2500000000ull);
 	cr_assert_eq(c->ports[3].bps, 0, "not given");
+	cr_assert_eq(c->inputs[0].pace, SCENARIO_PACE_TRACE);
+	cr_assert_eq(c->inputs[0].multiplier, 2.5);
+	cr_assert_eq(c->inputs[1].pace, SCENARIO_PACE_LINE_RATE);
 	cr_assert_eq(c->pcie.gen, 5);
 	cr_assert_eq(c->pcie.lanes, 16);
 	cr_assert_eq(c->pcie.read_rtt_ns, 900);
@@ -434,6 +441,15 @@ static const struct bad bads[] = {
 	  12, 44, "flows[0].match.l4_dst.value[0][0][0][0][0][0][0][0][0][0][0]", "nested more than 16 deep" },
 	{ BASE "flows:\n  - { match: { l4_dst: { value: [[[[[[[[[[[ 1 ]]]]]]]]]]], mask: 1 } }, action: drop }\n",
 	  12, 33, "flows[0].match.l4_dst.value", "expected an integer" },
+	{ "tcam: { depth: 64 }\nports: [ { ppid: 0 } ]\nvpid_map: { n_vpids: 4 }\n"
+	  "inputs: [ { pcap: in.pcap, in_port: 0, pace: fast } ]\n", 4, 46,
+	  "inputs[0].pace", "trace or line_rate" },
+	{ "tcam: { depth: 64 }\nports: [ { ppid: 0 } ]\nvpid_map: { n_vpids: 4 }\n"
+	  "inputs: [ { pcap: in.pcap, in_port: 0, multiplier: 0 } ]\n", 4, 52,
+	  "inputs[0].multiplier", "greater than 0" },
+	{ "tcam: { depth: 64 }\nports: [ { ppid: 0 } ]\nvpid_map: { n_vpids: 4 }\n"
+	  "inputs: [ { pcap: in.pcap, in_port: 0, pace: line_rate, multiplier: 2 } ]\n",
+	  4, 69, "inputs[0].multiplier", "pace line_rate has none" },
 	{ BASE "pcie: { gen: 6 }\n", 11, 14, "pcie.gen", "generation 6 is not 1..5" },
 	{ BASE "pcie: { lanes: 8, mps: 300 }\n", 11, 24, "pcie.mps", "max payload size 300" },
 	{ BASE "pcie: { gne: 4 }\n", 11, 9, "pcie.gne", "unknown key" },
