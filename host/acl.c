@@ -79,7 +79,7 @@ static int check_expressible(const struct key_profile *p,
 			     struct pnic_error *err)
 {
 	static const struct {
-		enum kp_field_id id;
+		enum key_profile_field_id id;
 		unsigned width;
 	} need[] = {
 		{ KP_SRC_IP, 32 }, { KP_DST_IP, 32 }, { KP_L4_SRC, 16 },
@@ -93,7 +93,7 @@ static int check_expressible(const struct key_profile *p,
 	};
 
 	for (size_t i = 0; i < sizeof need / sizeof need[0]; i++) {
-		const struct kp_field *f;
+		const struct key_profile_field *f;
 
 		if (!used[i])
 			continue;
@@ -101,11 +101,11 @@ static int check_expressible(const struct key_profile *p,
 		if (!f)
 			return pnic_err(err, EINVAL,
 					"rule %u matches on %s but key profile '%s' has no such field",
-					idx, kp_field_name(need[i].id), p->name);
+					idx, key_profile_field_name(need[i].id), p->name);
 		if (f->width < need[i].width)
 			return pnic_err(err, EINVAL,
 					"rule %u matches on %s but key profile '%s' gives it %u bits, %u needed",
-					idx, kp_field_name(need[i].id), p->name,
+					idx, key_profile_field_name(need[i].id), p->name,
 					f->width, need[i].width);
 	}
 	return 0;
@@ -114,14 +114,14 @@ static int check_expressible(const struct key_profile *p,
 /* An IP field wider than 32 bits holds IPv4-mapped IPv6 addresses, so its
  * mask also covers the ::ffff:0:0/96 part: an IPv4 rule never matches an
  * IPv6 packet. */
-static void set_ip(const struct key_profile *p, struct kp_fields *v,
-		   struct kp_fields *m, enum kp_field_id id, uint32_t addr,
+static void set_ip(const struct key_profile *p, struct key_profile_fields *v,
+		   struct key_profile_fields *m, enum key_profile_field_id id, uint32_t addr,
 		   unsigned len)
 {
-	const struct kp_field *f = key_profile_find(p, id);
+	const struct key_profile_field *f = key_profile_find(p, id);
 
-	kp_set_ipv4(v, id, addr & prefix_mask(len));
-	kp_set_ipv4_prefix_mask(m, id, len, f && f->width > 32);
+	key_profile_set_ipv4(v, id, addr & prefix_mask(len));
+	key_profile_set_ipv4_prefix_mask(m, id, len, f && f->width > 32);
 }
 
 static void emit_rule(struct acl *a, uint32_t ri, uint32_t *next)
@@ -132,24 +132,24 @@ static void emit_rule(struct acl *a, uint32_t ri, uint32_t *next)
 				     RANGE_PREFIX_MAX, NULL);
 	int nd = range_prefix_expand(r->dport_lo, r->dport_hi, 16, dp,
 				     RANGE_PREFIX_MAX, NULL);
-	struct kp_fields v, m;
+	struct key_profile_fields v, m;
 
 	memset(&v, 0, sizeof v);
 	memset(&m, 0, sizeof m);
 	set_ip(a->profile, &v, &m, KP_SRC_IP, r->src_ip, r->src_len);
 	set_ip(a->profile, &v, &m, KP_DST_IP, r->dst_ip, r->dst_len);
-	kp_set(&v, KP_IP_PROTO, r->proto & r->proto_mask);
-	kp_set(&m, KP_IP_PROTO, r->proto_mask);
-	kp_set(&v, KP_TCP_FLAGS, r->tcp_flags & r->tcp_flags_mask);
-	kp_set(&m, KP_TCP_FLAGS, r->tcp_flags_mask);
+	key_profile_set(&v, KP_IP_PROTO, r->proto & r->proto_mask);
+	key_profile_set(&m, KP_IP_PROTO, r->proto_mask);
+	key_profile_set(&v, KP_TCP_FLAGS, r->tcp_flags & r->tcp_flags_mask);
+	key_profile_set(&m, KP_TCP_FLAGS, r->tcp_flags_mask);
 	for (int i = 0; i < ns; i++) {
-		kp_set(&v, KP_L4_SRC, sp[i].value);
-		kp_set(&m, KP_L4_SRC, sp[i].mask);
+		key_profile_set(&v, KP_L4_SRC, sp[i].value);
+		key_profile_set(&m, KP_L4_SRC, sp[i].mask);
 		for (int j = 0; j < nd; j++) {
 			uint32_t e = (*next)++;
 
-			kp_set(&v, KP_L4_DST, dp[j].value);
-			kp_set(&m, KP_L4_DST, dp[j].mask);
+			key_profile_set(&v, KP_L4_DST, dp[j].value);
+			key_profile_set(&m, KP_L4_DST, dp[j].mask);
 			key_profile_pack(a->profile, &v, &a->values[e]);
 			key_profile_pack(a->profile, &m, &a->masks[e]);
 			a->entry_rule[e] = ri;
@@ -245,16 +245,6 @@ const struct key_profile *acl_profile(const struct acl *a)
 	return a->profile;
 }
 
-uint32_t acl_rule_count(const struct acl *a)
-{
-	return a->n_rules;
-}
-
-const struct acl_rule *acl_rule_at(const struct acl *a, uint32_t rule)
-{
-	return rule < a->n_rules ? &a->rules[rule] : NULL;
-}
-
 uint32_t acl_entry_count(const struct acl *a)
 {
 	return a->n_entries;
@@ -280,15 +270,15 @@ void acl_entry_get(const struct acl *a, uint32_t entry,
 void acl_header_key(const struct acl *a, const struct acl_header *h,
 		    struct pnic_key *key)
 {
-	struct kp_fields f;
+	struct key_profile_fields f;
 
 	memset(&f, 0, sizeof f);
-	kp_set_ipv4(&f, KP_SRC_IP, h->src_ip);
-	kp_set_ipv4(&f, KP_DST_IP, h->dst_ip);
-	kp_set(&f, KP_L4_SRC, h->sport);
-	kp_set(&f, KP_L4_DST, h->dport);
-	kp_set(&f, KP_IP_PROTO, h->proto);
-	kp_set(&f, KP_TCP_FLAGS, h->tcp_flags);
+	key_profile_set_ipv4(&f, KP_SRC_IP, h->src_ip);
+	key_profile_set_ipv4(&f, KP_DST_IP, h->dst_ip);
+	key_profile_set(&f, KP_L4_SRC, h->sport);
+	key_profile_set(&f, KP_L4_DST, h->dport);
+	key_profile_set(&f, KP_IP_PROTO, h->proto);
+	key_profile_set(&f, KP_TCP_FLAGS, h->tcp_flags);
 	key_profile_pack(a->profile, &f, key);
 }
 

@@ -88,8 +88,6 @@ int acl_compile(const struct acl_params *params, const struct acl_rule *rules,
 void acl_destroy(struct acl *a);
 
 const struct key_profile *acl_profile(const struct acl *a);
-uint32_t acl_rule_count(const struct acl *a);
-const struct acl_rule *acl_rule_at(const struct acl *a, uint32_t rule);
 /* Entries after range expansion, and the TCAM-relative layout. */
 uint32_t acl_entry_count(const struct acl *a);
 /* The rule entry `entry` (0-based, relative to the base) was made from. */
@@ -104,8 +102,8 @@ void acl_entry_get(const struct acl *a, uint32_t entry,
 void acl_header_key(const struct acl *a, const struct acl_header *h,
 		    struct pnic_key *key);
 
-/* The action word of the entries of rule `rule` (acl_rule_at() gives its
- * action id): the caller's mapping from a rule to what the NIC does. */
+/* The action word of the entries of rule `rule` (whose action id is the
+ * caller's): the caller's mapping from a rule to what the NIC does. */
 typedef void (*acl_action_fn)(void *ctx, uint32_t rule,
 			      struct action_word *out);
 

@@ -383,14 +383,14 @@ static int grow(void **arr, size_t *cap, size_t need, size_t size)
 }
 
 struct rules_ctx {
-	struct cb_rules *out;
+	struct classbench_rules *out;
 	size_t cap, flags_cap;
 };
 
 static int rule_line(struct cursor *c, void *ctx_)
 {
 	struct rules_ctx *ctx = ctx_;
-	struct cb_rules *o = ctx->out;
+	struct classbench_rules *o = ctx->out;
 	int rc;
 
 	if (o->n == UINT32_MAX)
@@ -410,7 +410,7 @@ static int rule_line(struct cursor *c, void *ctx_)
 	return 0;
 }
 
-static int rules_read(const struct line_src *src, struct cb_rules *out,
+static int rules_read(const struct line_src *src, struct classbench_rules *out,
 		      struct pnic_error *err)
 {
 	struct rules_ctx ctx = { .out = out };
@@ -422,19 +422,19 @@ static int rules_read(const struct line_src *src, struct cb_rules *out,
 		rc = pnic_err_at(err, EINVAL, src->name, 0, 0, NULL,
 				 "no rules: expected lines like '@10.0.0.0/8\t0.0.0.0/0\t0 : 65535\t80 : 80\t0x06/0xFF\t0x0000/0x0000'");
 	if (rc)
-		cb_rules_free(out);
+		classbench_rules_free(out);
 	return rc;
 }
 
-int cb_rules_parse(const char *name, const char *buf, size_t len,
-		   struct cb_rules *out, struct pnic_error *err)
+int classbench_rules_parse(const char *name, const char *buf, size_t len,
+		   struct classbench_rules *out, struct pnic_error *err)
 {
 	struct line_src src = { .name = name, .buf = buf, .len = len };
 
 	return rules_read(&src, out, err);
 }
 
-void cb_rules_free(struct cb_rules *r)
+void classbench_rules_free(struct classbench_rules *r)
 {
 	if (!r)
 		return;
@@ -446,7 +446,7 @@ void cb_rules_free(struct cb_rules *r)
 #define NO_ID UINT64_MAX
 
 struct trace_ctx {
-	struct cb_trace *out;
+	struct classbench_trace *out;
 	size_t cap;
 };
 
@@ -525,7 +525,7 @@ static int trace_check(struct cursor *c, const uint64_t v[7],
 static int trace_line(struct cursor *c, void *ctx_)
 {
 	struct trace_ctx *ctx = ctx_;
-	struct cb_trace *o = ctx->out;
+	struct classbench_trace *o = ctx->out;
 	const char *at[7];
 	uint64_t v[7];
 	unsigned n;
@@ -540,7 +540,7 @@ static int trace_line(struct cursor *c, void *ctx_)
 		return pnic_err(c->err, ENOMEM, "out of memory at header %zu",
 				o->n);
 
-	struct cb_header *h = &o->hdrs[o->n++];
+	struct classbench_header *h = &o->hdrs[o->n++];
 
 	memset(h, 0, sizeof *h);
 	h->h.src_ip = (uint32_t)v[0];
@@ -553,7 +553,7 @@ static int trace_line(struct cursor *c, void *ctx_)
 	return 0;
 }
 
-static int trace_read(const struct line_src *src, struct cb_trace *out,
+static int trace_read(const struct line_src *src, struct classbench_trace *out,
 		      struct pnic_error *err)
 {
 	struct trace_ctx ctx = { .out = out };
@@ -565,19 +565,19 @@ static int trace_read(const struct line_src *src, struct cb_trace *out,
 		rc = pnic_err_at(err, EINVAL, src->name, 0, 0, NULL,
 				 "no headers: expected lines of decimal numbers 'src_ip dst_ip src_port dst_port proto flags filter_id'");
 	if (rc)
-		cb_trace_free(out);
+		classbench_trace_free(out);
 	return rc;
 }
 
-int cb_trace_parse(const char *name, const char *buf, size_t len,
-		   struct cb_trace *out, struct pnic_error *err)
+int classbench_trace_parse(const char *name, const char *buf, size_t len,
+		   struct classbench_trace *out, struct pnic_error *err)
 {
 	struct line_src src = { .name = name, .buf = buf, .len = len };
 
 	return trace_read(&src, out, err);
 }
 
-void cb_trace_free(struct cb_trace *t)
+void classbench_trace_free(struct classbench_trace *t)
 {
 	if (!t)
 		return;
@@ -598,7 +598,7 @@ static int open_src(const char *path, struct line_src *src,
 	return 0;
 }
 
-int cb_rules_load(const char *path, struct cb_rules *out,
+int classbench_rules_load(const char *path, struct classbench_rules *out,
 		  struct pnic_error *err)
 {
 	struct line_src src;
@@ -613,7 +613,7 @@ int cb_rules_load(const char *path, struct cb_rules *out,
 	return rc;
 }
 
-int cb_trace_load(const char *path, struct cb_trace *out,
+int classbench_trace_load(const char *path, struct classbench_trace *out,
 		  struct pnic_error *err)
 {
 	struct line_src src;
@@ -634,7 +634,7 @@ static void put_ip(FILE *f, uint32_t a)
 		a & 0xff);
 }
 
-void cb_write_rule(FILE *f, const struct acl_rule *r, uint16_t flags,
+void classbench_write_rule(FILE *f, const struct acl_rule *r, uint16_t flags,
 		   uint16_t flags_mask)
 {
 	fputc('@', f);
@@ -647,7 +647,7 @@ void cb_write_rule(FILE *f, const struct acl_rule *r, uint16_t flags,
 		flags_mask);
 }
 
-void cb_write_header(FILE *f, const struct cb_header *h)
+void classbench_write_header(FILE *f, const struct classbench_header *h)
 {
 	fprintf(f, "%u\t%u\t%u\t%u\t%u\t%u\t%lld\n", h->h.src_ip, h->h.dst_ip,
 		h->h.sport, h->h.dport, h->h.proto, h->flags,

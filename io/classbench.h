@@ -9,12 +9,12 @@
  * and what was expected.
  *
  * The last field (ClassBench's 16-bit "flags" value/mask) is optional: it is
- * checked for syntax, kept in cb_rules.flags as the one 32-bit word that
+ * checked for syntax, kept in classbench_rules.flags as the one 32-bit word that
  * trace_generator makes of it, and ignored for matching.  It is not the TCP
  * flags byte (it is 16 bits wide and ClassBench's seeds define no meaning
  * for it), the ipv4_5tuple key has no room for it, and ClassBench's header
  * traces carry no packet value to match it against (see the trace's flags
- * column below).  cb_rules counts the rules whose flags mask was non-zero
+ * column below).  classbench_rules counts the rules whose flags mask was non-zero
  * so a tool can say it ignored them.
  *
  * Trace file: one header per line, decimal numbers separated by tabs or
@@ -29,7 +29,7 @@
  *              flags mask is non-zero (0x1000/0x1000 -> 268439552,
  *              0x0000/0x0200 -> 512), else one end of [0, 4294967295] at
  *              random.  It is a copy of rule syntax, not a packet field:
- *              kept in cb_header.flags, never matched, and the header's
+ *              kept in classbench_header.flags, never matched, and the header's
  *              TCP flags are 0.
  *   filter_id  the 0-based index, in file order, of the rule the header
  *              was drawn from (trace_generator's RandFilt, 0..n-1).  The
@@ -51,42 +51,42 @@
 #include "host/acl.h"
 #include "model/error.h"
 
-struct cb_rules {
+struct classbench_rules {
 	struct acl_rule *rules;   /* action = the rule's 0-based line order */
 	uint32_t *flags;          /* per rule: flags value << 16 | mask, 0 if absent */
 	uint32_t n;
 	uint32_t flags_ignored;   /* rules with a non-zero flags mask */
 };
 
-struct cb_header {
+struct classbench_header {
 	struct acl_header h;      /* h.tcp_flags = 0: a trace carries none */
 	uint32_t flags;           /* the flags column as written, 0 if absent */
 	int64_t filter_id;        /* -1 if the trace has no filter id column */
 };
 
-struct cb_trace {
-	struct cb_header *hdrs;
+struct classbench_trace {
+	struct classbench_header *hdrs;
 	size_t n;
 };
 
 /* Parse rules from memory; `name` is the file name used in errors. */
-int cb_rules_parse(const char *name, const char *buf, size_t len,
-		   struct cb_rules *out, struct pnic_error *err);
-int cb_rules_load(const char *path, struct cb_rules *out,
+int classbench_rules_parse(const char *name, const char *buf, size_t len,
+		   struct classbench_rules *out, struct pnic_error *err);
+int classbench_rules_load(const char *path, struct classbench_rules *out,
 		  struct pnic_error *err);
-void cb_rules_free(struct cb_rules *r);
+void classbench_rules_free(struct classbench_rules *r);
 
-int cb_trace_parse(const char *name, const char *buf, size_t len,
-		   struct cb_trace *out, struct pnic_error *err);
-int cb_trace_load(const char *path, struct cb_trace *out,
+int classbench_trace_parse(const char *name, const char *buf, size_t len,
+		   struct classbench_trace *out, struct pnic_error *err);
+int classbench_trace_load(const char *path, struct classbench_trace *out,
 		  struct pnic_error *err);
-void cb_trace_free(struct cb_trace *t);
+void classbench_trace_free(struct classbench_trace *t);
 
 /* Write one rule / header line in the format above, tab-separated as
  * ClassBench's db_generator and trace_generator write them: a rule with a
  * trailing tab after its flags field, a header with all 7 numbers. */
-void cb_write_rule(FILE *f, const struct acl_rule *r, uint16_t flags,
+void classbench_write_rule(FILE *f, const struct acl_rule *r, uint16_t flags,
 		   uint16_t flags_mask);
-void cb_write_header(FILE *f, const struct cb_header *h);
+void classbench_write_header(FILE *f, const struct classbench_header *h);
 
 #endif

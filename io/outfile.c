@@ -125,11 +125,6 @@ FILE *outfile_stream(const struct outfile *o)
 	return o->f;
 }
 
-const char *outfile_path(const struct outfile *o)
-{
-	return o->path;
-}
-
 int outfile_finish(struct outfile *o, struct pnic_error *err)
 {
 	if (o->f) {

@@ -44,7 +44,6 @@ int outfile_open(const char *path, struct outfile **out,
 		 struct pnic_error *err);
 /* NULL for an outfile that was only begun. */
 FILE *outfile_stream(const struct outfile *o);
-const char *outfile_path(const struct outfile *o);
 
 /* Flush and close the stream, keeping the temporary: a program with several
  * results finishes each before committing any, so that all appear or none

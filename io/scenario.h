@@ -85,8 +85,8 @@ struct scenario {
 	const struct key_profile *profile; /* built-in, or &custom */
 	struct key_profile custom;
 	uint32_t tcam_depth;
-	enum dp_miss_policy miss;
-	enum dp_parse_error_policy parse_errors;
+	enum datapath_miss_policy miss;
+	enum datapath_parse_error_policy parse_errors;
 
 	uint32_t n_ports;
 	struct scenario_port *ports;

@@ -27,7 +27,7 @@ static const struct named ethertype_names[] = {
 };
 
 /* The value of a protocol or ethertype name, if n is one. */
-static bool by_name(const yaml_node_t *n, enum kp_field_id id, uint64_t *v)
+static bool by_name(const yaml_node_t *n, enum key_profile_field_id id, uint64_t *v)
 {
 	const struct named *t = id == KP_IP_PROTO ? proto_names :
 				id == KP_ETHERTYPE ? ethertype_names : NULL;
@@ -43,7 +43,7 @@ static bool by_name(const yaml_node_t *n, enum kp_field_id id, uint64_t *v)
 }
 
 static int not_a_number(struct scenario_ctx *x, yaml_node_t *n,
-			const char *path, enum kp_field_id id)
+			const char *path, enum key_profile_field_id id)
 {
 	char q[SCENARIO_MAX_SCALAR + 3];
 
@@ -56,7 +56,7 @@ static int not_a_number(struct scenario_ctx *x, yaml_node_t *n,
 /* A field value: an integer, a port for in_port, or a name for ip_proto
  * and ethertype; within `width` bits.  id KP_FIELD_COUNT: a mask. */
 static int field_int(struct scenario_ctx *x, yaml_node_t *n, const char *path,
-		     enum kp_field_id id, unsigned width, uint64_t *v)
+		     enum key_profile_field_id id, unsigned width, uint64_t *v)
 {
 	uint64_t max = width >= 64 ? UINT64_MAX : (1ull << width) - 1;
 	uint32_t ppid;
@@ -88,8 +88,8 @@ static void prefix_mask128(unsigned len, uint64_t *hi, uint64_t *lo)
 }
 
 static int match_ipv4(struct scenario_ctx *x, yaml_node_t *n, const char *path,
-		      const struct kp_field *d, const uint8_t a[4],
-		      unsigned plen, struct kp_fields *val, struct kp_fields *msk)
+		      const struct key_profile_field *d, const uint8_t a[4],
+		      unsigned plen, struct key_profile_fields *val, struct key_profile_fields *msk)
 {
 	uint32_t addr = (uint32_t)a[0] << 24 | a[1] << 16 | a[2] << 8 | a[3];
 
@@ -97,17 +97,17 @@ static int match_ipv4(struct scenario_ctx *x, yaml_node_t *n, const char *path,
 		return scenario_fail(x, n, path,
 				     "the field is %u bits in this key profile; an IPv4 address needs 32",
 				     d->width);
-	kp_set_ipv4(val, d->id, addr);
+	key_profile_set_ipv4(val, d->id, addr);
 	/* The IPv4-mapped prefix is part of the match where the field is
 	 * wide enough to hold it, so an IPv6 packet whose low bits happen to
 	 * equal the address does not match. */
-	kp_set_ipv4_prefix_mask(msk, d->id, plen, 1);
+	key_profile_set_ipv4_prefix_mask(msk, d->id, plen, 1);
 	return 0;
 }
 
 static int match_ip(struct scenario_ctx *x, yaml_node_t *n, const char *path,
-		    const struct kp_field *d, struct kp_fields *val,
-		    struct kp_fields *msk)
+		    const struct key_profile_field *d, struct key_profile_fields *val,
+		    struct key_profile_fields *msk)
 {
 	uint8_t a[16];
 	unsigned plen;
@@ -123,7 +123,7 @@ static int match_ip(struct scenario_ctx *x, yaml_node_t *n, const char *path,
 				     "the field is %u bits in this key profile; an IPv6 address needs 128",
 				     d->width);
 	} else {
-		kp_set_ipv6(val, d->id, a);
+		key_profile_set_ipv6(val, d->id, a);
 		prefix_mask128(plen, &msk->hi[d->id], &msk->lo[d->id]);
 	}
 	val->hi[d->id] &= msk->hi[d->id];
@@ -133,8 +133,8 @@ static int match_ip(struct scenario_ctx *x, yaml_node_t *n, const char *path,
 
 /* { value: V, mask: M }: a ternary match on a field. */
 static int match_ternary(struct scenario_ctx *x, yaml_node_t *v,
-			 const char *path, const struct kp_field *d,
-			 struct kp_fields *val, struct kp_fields *msk)
+			 const char *path, const struct key_profile_field *d,
+			 struct key_profile_fields *val, struct key_profile_fields *msk)
 {
 	static const char *const vm[] = { "value", "mask", NULL };
 	unsigned w = d->width > 64 ? 64 : d->width;
@@ -153,14 +153,14 @@ static int match_ternary(struct scenario_ctx *x, yaml_node_t *v,
 	scenario_subpath(sub, path, "mask");
 	if ((rc = field_int(x, mv, sub, KP_FIELD_COUNT, w, &b)))
 		return rc;
-	kp_set(val, d->id, a & b);
-	kp_set(msk, d->id, b);
+	key_profile_set(val, d->id, a & b);
+	key_profile_set(msk, d->id, b);
 	return 0;
 }
 
 static int match_exact(struct scenario_ctx *x, yaml_node_t *v,
-		       const char *path, const struct kp_field *d,
-		       struct kp_fields *val, struct kp_fields *msk)
+		       const char *path, const struct key_profile_field *d,
+		       struct key_profile_fields *val, struct key_profile_fields *msk)
 {
 	unsigned w = d->width > 64 ? 64 : d->width;
 	uint64_t a;
@@ -168,19 +168,19 @@ static int match_exact(struct scenario_ctx *x, yaml_node_t *v,
 
 	if ((rc = field_int(x, v, path, d->id, w, &a)))
 		return rc;
-	kp_set(val, d->id, a);
-	kp_set(msk, d->id, w >= 64 ? ~0ull : (1ull << w) - 1);
+	key_profile_set(val, d->id, a);
+	key_profile_set(msk, d->id, w >= 64 ? ~0ull : (1ull << w) - 1);
 	return 0;
 }
 
 /* The profile's field that key k names, once in the match. */
 static int match_key(struct scenario_ctx *x, yaml_node_t *m,
 		     yaml_node_pair_t *p, const char *sub,
-		     const struct kp_field **d)
+		     const struct key_profile_field **d)
 {
 	const struct key_profile *prof = x->c->profile;
 	yaml_node_t *k = scenario_node(x, p->key);
-	int id = kp_field_by_name(scenario_str(k));
+	int id = key_profile_field_by_name(scenario_str(k));
 
 	if (id < 0)
 		return scenario_fail(x, k, sub,
@@ -194,7 +194,7 @@ static int match_key(struct scenario_ctx *x, yaml_node_t *m,
 			return scenario_fail(x, k, sub, "field '%s' given twice",
 					     scenario_str(k));
 	}
-	*d = key_profile_find(prof, (enum kp_field_id)id);
+	*d = key_profile_find(prof, (enum key_profile_field_id)id);
 	if (!*d)
 		return scenario_fail(x, k, sub, "field '%s' is not in key profile '%s'",
 				     scenario_str(k), prof->name);
@@ -203,10 +203,10 @@ static int match_key(struct scenario_ctx *x, yaml_node_t *m,
 
 static int match_pair(struct scenario_ctx *x, yaml_node_t *m,
 		      yaml_node_pair_t *p, const char *path,
-		      struct kp_fields *val, struct kp_fields *msk)
+		      struct key_profile_fields *val, struct key_profile_fields *msk)
 {
 	yaml_node_t *k = scenario_node(x, p->key), *v = scenario_node(x, p->value);
-	const struct kp_field *d;
+	const struct key_profile_field *d;
 	char sub[SCENARIO_PATH_LEN];
 	int rc;
 
@@ -226,7 +226,7 @@ static int match_pair(struct scenario_ctx *x, yaml_node_t *m,
 int scenario_match(struct scenario_ctx *x, yaml_node_t *m, const char *path,
 		   struct scenario_flow *f)
 {
-	struct kp_fields val, msk;
+	struct key_profile_fields val, msk;
 	int rc;
 
 	memset(&val, 0, sizeof val);

@@ -31,7 +31,7 @@ static int field(struct scenario_ctx *x, yaml_node_t *f, const char *path,
 		 size_t i, struct placement *pl)
 {
 	static const char *const keys[] = { "field", "width", "offset", NULL };
-	struct kp_field *d = &x->c->custom.fields[i];
+	struct key_profile_field *d = &x->c->custom.fields[i];
 	char sub[SCENARIO_PATH_LEN];
 	yaml_node_t *v;
 	uint32_t w, off = pl->next;
@@ -41,12 +41,12 @@ static int field(struct scenario_ctx *x, yaml_node_t *f, const char *path,
 	    (rc = scenario_require(x, f, "field", path, &v)))
 		return rc;
 	scenario_subpath(sub, path, "field");
-	id = v->type == YAML_SCALAR_NODE ? kp_field_by_name(scenario_str(v)) : -1;
+	id = v->type == YAML_SCALAR_NODE ? key_profile_field_by_name(scenario_str(v)) : -1;
 	if (id < 0)
 		return scenario_fail(x, v, sub,
 				     "unknown key field; expected in_port, vlan_vid, ethertype, ip_proto, src_ip, dst_ip, l4_src, l4_dst, tcp_flags or vni");
-	d->id = (enum kp_field_id)id;
-	w = kp_field_natural_width(d->id);
+	d->id = (enum key_profile_field_id)id;
+	w = key_profile_field_width(d->id);
 	if ((rc = scenario_opt_u32(x, f, path, "width", 1, 128, &w)) ||
 	    (rc = scenario_opt_u32(x, f, path, "offset", 0, PNIC_KEY_MAX_BITS - 1, &off)))
 		return rc;

@@ -32,7 +32,7 @@ static int parse_errors(struct scenario_ctx *x, yaml_node_t *n)
 
 	if ((rc = scenario_enum(x, n, "parse_errors", perr, &e)))
 		return rc;
-	x->c->parse_errors = (enum dp_parse_error_policy)e;
+	x->c->parse_errors = (enum datapath_parse_error_policy)e;
 	return 0;
 }
 

@@ -26,8 +26,8 @@ struct datapath {
 	struct datapath_params p;
 	uint32_t n_ports;
 	uint32_t depth;
-	struct dp_stats st;
-	struct dp_port_stats *ports;   /* n_ports */
+	struct datapath_stats st;
+	struct datapath_port_stats *ports;   /* n_ports */
 	struct entry_stats *entries;   /* depth */
 	struct flow_counters *counters;
 	uint8_t *buf;                  /* DP_EDIT_BUF */
@@ -51,22 +51,22 @@ static const char *const host_names[DP_HOST_REASON_COUNT] = {
 	[DP_HOST_PARSE_ERROR] = "parse_error",
 };
 
-const char *dp_drop_reason_name(enum dp_drop_reason r)
+const char *datapath_drop_reason_name(enum datapath_drop_reason r)
 {
 	return (unsigned)r < DP_DROP_REASON_COUNT ? drop_names[r] : "?";
 }
 
-const char *dp_host_reason_name(enum dp_host_reason r)
+const char *datapath_host_reason_name(enum datapath_host_reason r)
 {
 	return (unsigned)r < DP_HOST_REASON_COUNT ? host_names[r] : "?";
 }
 
-const char *dp_miss_policy_name(enum dp_miss_policy p)
+const char *datapath_miss_policy_name(enum datapath_miss_policy p)
 {
 	return p == DP_MISS_DROP ? "drop" : "to_host";
 }
 
-const char *dp_parse_error_policy_name(enum dp_parse_error_policy p)
+const char *datapath_parse_error_policy_name(enum datapath_parse_error_policy p)
 {
 	switch (p) {
 	case DP_PERR_LOOKUP:  return "lookup";
@@ -76,12 +76,12 @@ const char *dp_parse_error_policy_name(enum dp_parse_error_policy p)
 	return "?";
 }
 
-const char *dp_unmapped_policy_name(enum vpid_unmapped_policy p)
+const char *datapath_unmapped_policy_name(enum vpid_unmapped_policy p)
 {
 	return p == VPID_UNMAPPED_TO_HOST ? "to_host" : "drop";
 }
 
-int dp_policy_validate(const struct dp_policy *p, struct pnic_error *err)
+int datapath_policy_validate(const struct datapath_policy *p, struct pnic_error *err)
 {
 	if ((unsigned)p->miss > DP_MISS_DROP)
 		return pnic_err(err, EINVAL,
@@ -98,10 +98,10 @@ int dp_policy_validate(const struct dp_policy *p, struct pnic_error *err)
 	return 0;
 }
 
-int datapath_set_policy(struct datapath *dp, const struct dp_policy *p,
+int datapath_set_policy(struct datapath *dp, const struct datapath_policy *p,
 			struct pnic_error *err)
 {
-	int rc = dp_policy_validate(p, err);
+	int rc = datapath_policy_validate(p, err);
 
 	if (!rc)
 		dp->p.policy = *p;
@@ -124,7 +124,7 @@ int datapath_create(const struct datapath_params *p, struct datapath **out,
 				"TCAM key width %u is narrower than key profile '%s' (%u bits)",
 				lookup_params(p->lookup)->key_bits, p->profile->name,
 				p->profile->key_bits);
-	if ((rc = dp_policy_validate(&p->policy, err)))
+	if ((rc = datapath_policy_validate(&p->policy, err)))
 		return rc;
 	dp = calloc(1, sizeof *dp);
 	if (!dp)
@@ -164,18 +164,18 @@ void datapath_destroy(struct datapath *dp)
 
 /* ---- the three ends a packet can reach --------------------------------- */
 
-static void emit(struct datapath *dp, struct dp_out *o, const uint8_t *frame,
+static void emit(struct datapath *dp, struct datapath_out *o, const uint8_t *frame,
 		 uint32_t caplen, uint32_t len)
 {
 	if (dp->p.out)
 		dp->p.out(dp->p.ctx, o, frame, caplen, len);
 }
 
-static void egress(struct datapath *dp, struct dp_out *o, uint32_t ppid,
+static void egress(struct datapath *dp, struct datapath_out *o, uint32_t ppid,
 		   const uint8_t *frame, uint32_t caplen, uint32_t len)
 {
 	/* The map only holds PPIDs below n_ppids, so ppid indexes ports. */
-	struct dp_port_stats *ps = &dp->ports[ppid];
+	struct datapath_port_stats *ps = &dp->ports[ppid];
 
 	ps->tx_packets++;
 	ps->tx_bytes += len;
@@ -184,8 +184,8 @@ static void egress(struct datapath *dp, struct dp_out *o, uint32_t ppid,
 	emit(dp, o, frame, caplen, len);
 }
 
-static void to_host(struct datapath *dp, struct dp_out *o,
-		    enum dp_host_reason why, const uint8_t *frame,
+static void to_host(struct datapath *dp, struct datapath_out *o,
+		    enum datapath_host_reason why, const uint8_t *frame,
 		    uint32_t caplen, uint32_t len)
 {
 	dp->st.to_host++;
@@ -196,8 +196,8 @@ static void to_host(struct datapath *dp, struct dp_out *o,
 	emit(dp, o, frame, caplen, len);
 }
 
-static void drop(struct datapath *dp, struct dp_out *o,
-		 enum dp_drop_reason why, const uint8_t *frame,
+static void drop(struct datapath *dp, struct datapath_out *o,
+		 enum datapath_drop_reason why, const uint8_t *frame,
 		 uint32_t caplen, uint32_t len)
 {
 	dp->st.drops++;
@@ -210,8 +210,8 @@ static void drop(struct datapath *dp, struct dp_out *o,
 /* ---- the pipeline ------------------------------------------------------ */
 
 /* Forward a hit to its PPID, through the editor when the action edits. */
-static void forward(struct datapath *dp, struct dp_out *o,
-		    const struct pnic_action *a, const struct parse_result *pr,
+static void forward(struct datapath *dp, struct datapath_out *o,
+		    const struct pnic_action *a, const struct parser_result *pr,
 		    uint32_t ppid, const uint8_t *frame, uint32_t caplen,
 		    uint32_t len)
 {
@@ -263,17 +263,17 @@ enum work_state {
 struct work {
 	enum work_state state;
 	const struct lookup_result *res;   /* W_LOOKUP only */
-	struct parse_result pr;
+	struct parser_result pr;
 };
 
 static void front(struct datapath *dp, uint32_t in_port,
-		  const struct dp_pkt *p, struct work *wk, struct pnic_key *key)
+		  const struct datapath_pkt *p, struct work *wk, struct pnic_key *key)
 {
 	if (in_port >= dp->n_ports) {
 		wk->state = W_BAD_PORT;
 		return;
 	}
-	if (parse_frame(p->frame, p->caplen, p->len < p->caplen ? p->caplen : p->len,
+	if (parser_parse(p->frame, p->caplen, p->len < p->caplen ? p->caplen : p->len,
 			&wk->pr) != PARSE_OK &&
 	    dp->p.policy.parse_errors != DP_PERR_LOOKUP) {
 		wk->state = dp->p.policy.parse_errors == DP_PERR_DROP ? W_PARSE_DROP
@@ -286,7 +286,7 @@ static void front(struct datapath *dp, uint32_t in_port,
 
 /* The mirror copy: the frame as received, before any edit, to the mirror
  * VPID's PPID read through the map's second port. */
-static void mirror(struct datapath *dp, struct dp_out *o,
+static void mirror(struct datapath *dp, struct datapath_out *o,
 		   const struct pnic_action *a, const uint8_t *frame,
 		   uint32_t caplen, uint32_t len)
 {
@@ -304,9 +304,9 @@ static void mirror(struct datapath *dp, struct dp_out *o,
 }
 
 /* The action stage: the word of a hit decoded and carried out. */
-static void act(struct datapath *dp, struct dp_out *o,
-		const struct lookup_result *res, const struct parse_result *pr,
-		const struct dp_pkt *p, uint32_t len)
+static void act(struct datapath *dp, struct datapath_out *o,
+		const struct lookup_result *res, const struct parser_result *pr,
+		const struct datapath_pkt *p, uint32_t len)
 {
 	const uint8_t *frame = p->frame;
 	uint32_t caplen = p->caplen;
@@ -345,10 +345,10 @@ static void act(struct datapath *dp, struct dp_out *o,
 	}
 }
 
-static void back(struct datapath *dp, uint32_t in_port, const struct dp_pkt *p,
+static void back(struct datapath *dp, uint32_t in_port, const struct datapath_pkt *p,
 		 struct work *wk)
 {
-	struct dp_out o = { .entry = TCAM_MISS, .in_port = in_port,
+	struct datapath_out o = { .entry = TCAM_MISS, .in_port = in_port,
 			    .ts_ns = p->ts_ns };
 	const uint8_t *frame = p->frame;
 	uint32_t caplen = p->caplen, len = p->len < caplen ? caplen : p->len;
@@ -397,7 +397,7 @@ static void back(struct datapath *dp, uint32_t in_port, const struct dp_pkt *p,
 }
 
 void datapath_process_burst(struct datapath *dp, uint32_t in_port,
-			    const struct dp_pkt *pkts, unsigned n)
+			    const struct datapath_pkt *pkts, unsigned n)
 {
 	struct work wk[DP_BURST];
 	struct pnic_key keys[DP_BURST];
@@ -429,25 +429,20 @@ void datapath_process(struct datapath *dp, uint32_t in_port,
 		      const uint8_t *frame, uint32_t caplen, uint32_t len,
 		      uint64_t ts_ns)
 {
-	struct dp_pkt p = { frame, caplen, len, ts_ns };
+	struct datapath_pkt p = { frame, caplen, len, ts_ns };
 
 	datapath_process_burst(dp, in_port, &p, 1);
 }
 
-const struct dp_stats *datapath_stats(const struct datapath *dp)
+const struct datapath_stats *datapath_stats(const struct datapath *dp)
 {
 	return &dp->st;
 }
 
-uint32_t datapath_n_ports(const struct datapath *dp)
-{
-	return dp->n_ports;
-}
-
-struct dp_port_stats datapath_port_stats(const struct datapath *dp,
+struct datapath_port_stats datapath_port_stats(const struct datapath *dp,
 					 uint32_t ppid)
 {
-	struct dp_port_stats z = { 0, 0, 0, 0 };
+	struct datapath_port_stats z = { 0, 0, 0, 0 };
 
 	return ppid < dp->n_ports ? dp->ports[ppid] : z;
 }

@@ -44,19 +44,19 @@
 #include "model/vpid_map.h"
 
 /* What a TCAM miss does. */
-enum dp_miss_policy {
+enum datapath_miss_policy {
 	DP_MISS_TO_HOST = 0,
 	DP_MISS_DROP,
 };
 
 /* What a frame the parser could not fully parse does. */
-enum dp_parse_error_policy {
+enum datapath_parse_error_policy {
 	DP_PERR_LOOKUP = 0,  /* look it up with the fields parsed so far */
 	DP_PERR_DROP,
 	DP_PERR_TO_HOST,
 };
 
-enum dp_drop_reason {
+enum datapath_drop_reason {
 	DP_DROP_ACTION = 0,        /* the entry's action is drop */
 	DP_DROP_MISS,              /* miss under the drop miss policy */
 	DP_DROP_UNMAPPED_VPID,     /* forward to an unmapped VPID, policy drop */
@@ -68,14 +68,14 @@ enum dp_drop_reason {
 	DP_DROP_REASON_COUNT
 };
 
-enum dp_out_kind {
+enum datapath_out_kind {
 	DP_OUT_EGRESS = 0,
 	DP_OUT_TO_HOST,
 	DP_OUT_DROP,
 };
 
 /* Why a packet went to the host. */
-enum dp_host_reason {
+enum datapath_host_reason {
 	DP_HOST_MISS = 0,
 	DP_HOST_ACTION,            /* the entry's action is to-host */
 	DP_HOST_UNMAPPED_VPID,     /* forward to an unmapped VPID, policy to-host */
@@ -84,11 +84,11 @@ enum dp_host_reason {
 };
 
 /* One output of the datapath, handed to the callback with the frame. */
-struct dp_out {
-	enum dp_out_kind kind;
+struct datapath_out {
+	enum datapath_out_kind kind;
 	uint32_t ppid;             /* DP_OUT_EGRESS */
-	enum dp_drop_reason drop;  /* DP_OUT_DROP */
-	enum dp_host_reason host;  /* DP_OUT_TO_HOST */
+	enum datapath_drop_reason drop;  /* DP_OUT_DROP */
+	enum datapath_host_reason host;  /* DP_OUT_TO_HOST */
 	int32_t entry;             /* TCAM index hit, or TCAM_MISS */
 	/* The lookup's answer for this packet; NULL when it was not looked
 	 * up (bad ingress port, parse error short-cut).  Valid during the
@@ -99,13 +99,13 @@ struct dp_out {
 	uint64_t ts_ns;
 };
 
-typedef void (*dp_out_fn)(void *ctx, const struct dp_out *o,
+typedef void (*datapath_out_fn)(void *ctx, const struct datapath_out *o,
 			  const uint8_t *frame, uint32_t caplen, uint32_t len);
 
 /* What the datapath does where a packet cannot simply follow its entry. */
-struct dp_policy {
-	enum dp_miss_policy miss;
-	enum dp_parse_error_policy parse_errors;
+struct datapath_policy {
+	enum datapath_miss_policy miss;
+	enum datapath_parse_error_policy parse_errors;
 	enum vpid_unmapped_policy unmapped;  /* forward to an unmapped VPID */
 };
 
@@ -113,17 +113,17 @@ struct datapath_params {
 	const struct key_profile *profile;  /* validated */
 	const struct lookup *lookup;        /* given, not owned; its n_ppids
 					     * is the number of ports */
-	struct dp_policy policy;
-	dp_out_fn out;                      /* may be NULL: count only */
+	struct datapath_policy policy;
+	datapath_out_fn out;                      /* may be NULL: count only */
 	void *ctx;
 };
 
-struct dp_port_stats {
+struct datapath_port_stats {
 	uint64_t rx_packets, rx_bytes;      /* arrived on this PPID */
 	uint64_t tx_packets, tx_bytes;      /* left by this PPID (incl. mirror) */
 };
 
-struct dp_stats {
+struct datapath_stats {
 	uint64_t packets, bytes;            /* processed */
 	uint64_t hits, misses;
 	uint64_t egress;                    /* packets forwarded (not mirrors) */
@@ -147,9 +147,9 @@ int datapath_create(const struct datapath_params *p, struct datapath **out,
 void datapath_destroy(struct datapath *dp);
 
 /* -EINVAL, naming the field, for a policy value that is none of its enum. */
-int dp_policy_validate(const struct dp_policy *p, struct pnic_error *err);
+int datapath_policy_validate(const struct datapath_policy *p, struct pnic_error *err);
 /* Change the policies between packets (the NIC's CONFIG command). */
-int datapath_set_policy(struct datapath *dp, const struct dp_policy *p,
+int datapath_set_policy(struct datapath *dp, const struct datapath_policy *p,
 			struct pnic_error *err);
 
 /* Run one frame (caplen bytes captured of a len-byte frame) that arrived
@@ -159,7 +159,7 @@ void datapath_process(struct datapath *dp, uint32_t in_port,
 		      uint64_t ts_ns);
 
 /* One frame of a burst. */
-struct dp_pkt {
+struct datapath_pkt {
 	const uint8_t *frame;
 	uint32_t caplen;
 	uint32_t len;
@@ -173,12 +173,11 @@ struct dp_pkt {
  * frames are issued together (lookup_run_burst) so their cache misses
  * overlap. */
 void datapath_process_burst(struct datapath *dp, uint32_t in_port,
-			    const struct dp_pkt *pkts, unsigned n);
+			    const struct datapath_pkt *pkts, unsigned n);
 
-const struct dp_stats *datapath_stats(const struct datapath *dp);
-uint32_t datapath_n_ports(const struct datapath *dp);
+const struct datapath_stats *datapath_stats(const struct datapath *dp);
 /* Stats of one PPID (zeros if ppid >= n_ports). */
-struct dp_port_stats datapath_port_stats(const struct datapath *dp,
+struct datapath_port_stats datapath_port_stats(const struct datapath *dp,
 					 uint32_t ppid);
 /* Packets and bytes that hit TCAM entry index (zero if out of range). */
 void datapath_entry_stats(const struct datapath *dp, uint32_t index,
@@ -188,10 +187,10 @@ void datapath_entry_stats(const struct datapath *dp, uint32_t index,
 const struct flow_counters *datapath_counters(const struct datapath *dp);
 
 /* Stable short names for reports ("unmapped_vpid", ...). */
-const char *dp_drop_reason_name(enum dp_drop_reason r);
-const char *dp_host_reason_name(enum dp_host_reason r);
-const char *dp_miss_policy_name(enum dp_miss_policy p);
-const char *dp_parse_error_policy_name(enum dp_parse_error_policy p);
-const char *dp_unmapped_policy_name(enum vpid_unmapped_policy p);
+const char *datapath_drop_reason_name(enum datapath_drop_reason r);
+const char *datapath_host_reason_name(enum datapath_host_reason r);
+const char *datapath_miss_policy_name(enum datapath_miss_policy p);
+const char *datapath_parse_error_policy_name(enum datapath_parse_error_policy p);
+const char *datapath_unmapped_policy_name(enum vpid_unmapped_policy p);
 
 #endif

@@ -127,7 +127,7 @@ struct edit_plan {
 
 static enum editor_status plan_edits(const struct pnic_action *a,
 				     const struct encap_template *tpl,
-				     const struct parse_result *pr,
+				     const struct parser_result *pr,
 				     const uint8_t *buf, uint32_t len,
 				     uint32_t cap, struct edit_plan *pl)
 {
@@ -311,7 +311,7 @@ static uint32_t apply_encap(const struct encap_template *tpl,
 }
 
 int editor_apply(const struct pnic_action *a, const struct encap_template *tpl,
-		 const struct parse_result *pr, uint8_t *buf, uint32_t *len,
+		 const struct parser_result *pr, uint8_t *buf, uint32_t *len,
 		 uint32_t cap, struct editor_stats *st)
 {
 	struct edit_plan pl;

@@ -90,7 +90,7 @@ struct editor_stats {
  * frame.  st may be NULL.  Returns 0, with *len the new length, or
  * -EDIT_* with the frame untouched. */
 int editor_apply(const struct pnic_action *a, const struct encap_template *tpl,
-		 const struct parse_result *pr, uint8_t *buf, uint32_t *len,
+		 const struct parser_result *pr, uint8_t *buf, uint32_t *len,
 		 uint32_t cap, struct editor_stats *st);
 
 /* The outer UDP source port an encap gives a frame: FNV-1a (32-bit) over

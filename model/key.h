@@ -63,18 +63,6 @@ static inline uint64_t key_get_u64(const struct pnic_key *k, unsigned off,
 	return v & m;
 }
 
-/* True when (k & mask) == value over the first n words. */
-static inline bool key_match(const struct pnic_key *k,
-			     const struct pnic_key *value,
-			     const struct pnic_key *mask, unsigned n)
-{
-	uint64_t diff = 0;
-
-	for (unsigned i = 0; i < n; i++)
-		diff |= (k->w[i] & mask->w[i]) ^ value->w[i];
-	return diff == 0;
-}
-
 static inline bool key_equal(const struct pnic_key *a,
 			     const struct pnic_key *b, unsigned n)
 {

@@ -16,8 +16,8 @@ static inline uint64_t be64(const uint8_t *p)
 }
 
 /* One field's value (hi:lo), by the rules in the header. */
-static inline void field_value(const struct parse_result *r, uint16_t in_port,
-			       enum kp_field_id id, uint64_t *lo, uint64_t *hi)
+static inline void field_value(const struct parser_result *r, uint16_t in_port,
+			       enum key_profile_field_id id, uint64_t *lo, uint64_t *hi)
 {
 	const struct pkt_hdrs *h = &r->outer;
 	int ip = (h->have & (HDR_IPV4 | HDR_IPV6)) != 0;
@@ -65,11 +65,11 @@ static inline void field_value(const struct parse_result *r, uint16_t in_port,
 	}
 }
 
-void key_builder_fields(const struct parse_result *r, uint16_t in_port,
-			struct kp_fields *out)
+void key_builder_fields(const struct parser_result *r, uint16_t in_port,
+			struct key_profile_fields *out)
 {
 	for (int id = 0; id < KP_FIELD_COUNT; id++)
-		field_value(r, in_port, (enum kp_field_id)id, &out->lo[id],
+		field_value(r, in_port, (enum key_profile_field_id)id, &out->lo[id],
 			    &out->hi[id]);
 }
 
@@ -89,12 +89,12 @@ static inline void or_bits(struct pnic_key *k, unsigned off, unsigned width,
 /* Same key as key_profile_pack(key_builder_fields()), without the
  * intermediate table: this runs once per packet. */
 void key_builder_build(const struct key_profile *profile,
-		       const struct parse_result *r, uint16_t in_port,
+		       const struct parser_result *r, uint16_t in_port,
 		       struct pnic_key *key)
 {
 	key_zero(key);
 	for (unsigned i = 0; i < profile->n_fields; i++) {
-		const struct kp_field *d = &profile->fields[i];
+		const struct key_profile_field *d = &profile->fields[i];
 		uint64_t lo, hi;
 
 		field_value(r, in_port, d->id, &lo, &hi);

@@ -33,12 +33,12 @@
 #include "model/parser.h"
 
 /* Every KP_* field of a parsed frame that arrived on PPID `in_port`. */
-void key_builder_fields(const struct parse_result *r, uint16_t in_port,
-			struct kp_fields *out);
+void key_builder_fields(const struct parser_result *r, uint16_t in_port,
+			struct key_profile_fields *out);
 
 /* key_builder_fields() packed with `profile` (key_profile_pack()). */
 void key_builder_build(const struct key_profile *profile,
-		       const struct parse_result *r, uint16_t in_port,
+		       const struct parser_result *r, uint16_t in_port,
 		       struct pnic_key *key);
 
 #endif

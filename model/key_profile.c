@@ -104,12 +104,12 @@ const struct key_profile *key_profile_builtin_at(unsigned i)
 	return i < key_profile_builtin_count() ? builtins[i] : NULL;
 }
 
-const char *kp_field_name(enum kp_field_id id)
+const char *key_profile_field_name(enum key_profile_field_id id)
 {
 	return (unsigned)id < KP_FIELD_COUNT ? field_info[id].name : "?";
 }
 
-int kp_field_by_name(const char *name)
+int key_profile_field_by_name(const char *name)
 {
 	for (int i = 0; i < KP_FIELD_COUNT; i++)
 		if (!strcmp(name, field_info[i].name))
@@ -117,7 +117,7 @@ int kp_field_by_name(const char *name)
 	return -1;
 }
 
-unsigned kp_field_natural_width(enum kp_field_id id)
+unsigned key_profile_field_width(enum key_profile_field_id id)
 {
 	return (unsigned)id < KP_FIELD_COUNT ? field_info[id].width : 0;
 }
@@ -135,7 +135,7 @@ int key_profile_validate(const struct key_profile *p, struct pnic_error *err)
 				"key profile '%s': %u fields, expected 1..%u",
 				p->name, p->n_fields, KP_MAX_FIELDS);
 	for (unsigned i = 0; i < p->n_fields; i++) {
-		const struct kp_field *f = &p->fields[i];
+		const struct key_profile_field *f = &p->fields[i];
 
 		if ((unsigned)f->id >= KP_FIELD_COUNT)
 			return pnic_err(err, EINVAL,
@@ -144,33 +144,33 @@ int key_profile_validate(const struct key_profile *p, struct pnic_error *err)
 		if (seen & (1u << f->id))
 			return pnic_err(err, EINVAL,
 					"key profile '%s': field '%s' appears twice",
-					p->name, kp_field_name(f->id));
+					p->name, key_profile_field_name(f->id));
 		seen |= 1u << f->id;
 		if (f->width == 0 || f->width > 128)
 			return pnic_err(err, EINVAL,
 					"key profile '%s': field '%s' width %u is outside 1..128",
-					p->name, kp_field_name(f->id), f->width);
+					p->name, key_profile_field_name(f->id), f->width);
 		if ((unsigned)f->offset + f->width > p->key_bits)
 			return pnic_err(err, EINVAL,
 					"key profile '%s': field '%s' (bits %u..%u) does not fit in a %u-bit key",
-					p->name, kp_field_name(f->id), f->offset,
+					p->name, key_profile_field_name(f->id), f->offset,
 					f->offset + f->width - 1, p->key_bits);
 		for (unsigned j = 0; j < i; j++) {
-			const struct kp_field *g = &p->fields[j];
+			const struct key_profile_field *g = &p->fields[j];
 
 			if (f->offset < g->offset + g->width &&
 			    g->offset < f->offset + f->width)
 				return pnic_err(err, EINVAL,
 						"key profile '%s': fields '%s' and '%s' overlap",
-						p->name, kp_field_name(g->id),
-						kp_field_name(f->id));
+						p->name, key_profile_field_name(g->id),
+						key_profile_field_name(f->id));
 		}
 	}
 	return 0;
 }
 
-const struct kp_field *key_profile_find(const struct key_profile *p,
-					enum kp_field_id id)
+const struct key_profile_field *key_profile_find(const struct key_profile *p,
+					enum key_profile_field_id id)
 {
 	for (unsigned i = 0; i < p->n_fields; i++)
 		if (p->fields[i].id == id)
@@ -178,12 +178,12 @@ const struct kp_field *key_profile_find(const struct key_profile *p,
 	return NULL;
 }
 
-void key_profile_pack(const struct key_profile *p, const struct kp_fields *f,
+void key_profile_pack(const struct key_profile *p, const struct key_profile_fields *f,
 		      struct pnic_key *out)
 {
 	key_zero(out);
 	for (unsigned i = 0; i < p->n_fields; i++) {
-		const struct kp_field *d = &p->fields[i];
+		const struct key_profile_field *d = &p->fields[i];
 
 		if (d->width <= 64) {
 			key_put_u64(out, d->offset, d->width, f->lo[d->id]);
@@ -196,11 +196,11 @@ void key_profile_pack(const struct key_profile *p, const struct kp_fields *f,
 }
 
 void key_profile_unpack(const struct key_profile *p, const struct pnic_key *k,
-			struct kp_fields *out)
+			struct key_profile_fields *out)
 {
 	memset(out, 0, sizeof *out);
 	for (unsigned i = 0; i < p->n_fields; i++) {
-		const struct kp_field *d = &p->fields[i];
+		const struct key_profile_field *d = &p->fields[i];
 
 		if (d->width <= 64) {
 			out->lo[d->id] = key_get_u64(k, d->offset, d->width);
@@ -212,19 +212,19 @@ void key_profile_unpack(const struct key_profile *p, const struct pnic_key *k,
 	}
 }
 
-void kp_set(struct kp_fields *f, enum kp_field_id id, uint64_t v)
+void key_profile_set(struct key_profile_fields *f, enum key_profile_field_id id, uint64_t v)
 {
 	f->lo[id] = v;
 	f->hi[id] = 0;
 }
 
-void kp_set_ipv4(struct kp_fields *f, enum kp_field_id id, uint32_t addr)
+void key_profile_set_ipv4(struct key_profile_fields *f, enum key_profile_field_id id, uint32_t addr)
 {
 	f->hi[id] = 0;
 	f->lo[id] = 0x0000ffff00000000ull | addr;
 }
 
-void kp_set_ipv6(struct kp_fields *f, enum kp_field_id id,
+void key_profile_set_ipv6(struct key_profile_fields *f, enum key_profile_field_id id,
 		 const uint8_t addr[16])
 {
 	uint64_t hi = 0, lo = 0;
@@ -237,7 +237,7 @@ void kp_set_ipv6(struct kp_fields *f, enum kp_field_id id,
 	f->lo[id] = lo;
 }
 
-void kp_set_ipv4_prefix_mask(struct kp_fields *f, enum kp_field_id id,
+void key_profile_set_ipv4_prefix_mask(struct key_profile_fields *f, enum key_profile_field_id id,
 			     unsigned len, int map_prefix)
 {
 	uint64_t m = len == 0 ? 0 : (0xffffffffull << (32 - (len > 32 ? 32 : len))) & 0xffffffffull;

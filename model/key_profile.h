@@ -22,7 +22,7 @@
 #include "model/error.h"
 #include "model/key.h"
 
-enum kp_field_id {
+enum key_profile_field_id {
 	KP_IN_PORT,    /* ingress PPID */
 	KP_VLAN_VID,   /* outermost VLAN id, 0 if untagged */
 	KP_ETHERTYPE,  /* ethertype after VLAN tags */
@@ -38,8 +38,8 @@ enum kp_field_id {
 
 #define KP_MAX_FIELDS 16
 
-struct kp_field {
-	enum kp_field_id id;
+struct key_profile_field {
+	enum key_profile_field_id id;
 	uint16_t offset;   /* bit offset in the key */
 	uint16_t width;    /* bits, 1..128 */
 };
@@ -48,11 +48,11 @@ struct key_profile {
 	char name[32];
 	uint16_t key_bits;         /* total width; fields lie below it */
 	uint8_t n_fields;
-	struct kp_field fields[KP_MAX_FIELDS];
+	struct key_profile_field fields[KP_MAX_FIELDS];
 };
 
 /* One value per field id, 128 bits each. */
-struct kp_fields {
+struct key_profile_fields {
 	uint64_t lo[KP_FIELD_COUNT];
 	uint64_t hi[KP_FIELD_COUNT];
 };
@@ -71,37 +71,37 @@ unsigned key_profile_builtin_count(void);
 const struct key_profile *key_profile_builtin_at(unsigned i);
 
 /* Field names as used in configs and generated RTL ("src_ip", ...). */
-const char *kp_field_name(enum kp_field_id id);
+const char *key_profile_field_name(enum key_profile_field_id id);
 /* Field id by name; -1 if unknown. */
-int kp_field_by_name(const char *name);
+int key_profile_field_by_name(const char *name);
 /* The natural width of a field's value (16 for ports, 128 for IPs ...). */
-unsigned kp_field_natural_width(enum kp_field_id id);
+unsigned key_profile_field_width(enum key_profile_field_id id);
 
 /* Check a (user-described) profile: widths, overlaps, key width within
  * PNIC_KEY_MAX_BITS, each field at most once. */
 int key_profile_validate(const struct key_profile *p, struct pnic_error *err);
 
 /* The field of a profile with this id, or NULL if the profile lacks it. */
-const struct kp_field *key_profile_find(const struct key_profile *p,
-					enum kp_field_id id);
+const struct key_profile_field *key_profile_find(const struct key_profile *p,
+					enum key_profile_field_id id);
 
 /* Pack field values into a key (bits above key_bits are zero). */
-void key_profile_pack(const struct key_profile *p, const struct kp_fields *f,
+void key_profile_pack(const struct key_profile *p, const struct key_profile_fields *f,
 		      struct pnic_key *out);
 
 /* Unpack a key into field values (fields the profile lacks are zero). */
 void key_profile_unpack(const struct key_profile *p, const struct pnic_key *k,
-			struct kp_fields *out);
+			struct key_profile_fields *out);
 
 /* Helpers for field values. */
-void kp_set(struct kp_fields *f, enum kp_field_id id, uint64_t v);
-void kp_set_ipv4(struct kp_fields *f, enum kp_field_id id, uint32_t addr);
-void kp_set_ipv6(struct kp_fields *f, enum kp_field_id id,
+void key_profile_set(struct key_profile_fields *f, enum key_profile_field_id id, uint64_t v);
+void key_profile_set_ipv4(struct key_profile_fields *f, enum key_profile_field_id id, uint32_t addr);
+void key_profile_set_ipv6(struct key_profile_fields *f, enum key_profile_field_id id,
 		 const uint8_t addr[16]);
 /* A mask of `len` leading one bits over an IPv4 address in an IP field
  * (and, for IPv4-mapped 128-bit fields, the ::ffff:0:0/96 prefix too when
  * map_prefix is set). */
-void kp_set_ipv4_prefix_mask(struct kp_fields *f, enum kp_field_id id,
+void key_profile_set_ipv4_prefix_mask(struct key_profile_fields *f, enum key_profile_field_id id,
 			     unsigned len, int map_prefix);
 
 #endif

@@ -115,7 +115,7 @@ void nic_process(struct nic *n, uint32_t in_port, const uint8_t *frame,
 }
 
 void nic_process_burst(struct nic *n, uint32_t in_port,
-		       const struct dp_pkt *pkts, unsigned n_pkts)
+		       const struct datapath_pkt *pkts, unsigned n_pkts)
 {
 	datapath_process_burst(n->dp, in_port, pkts, n_pkts);
 }

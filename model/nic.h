@@ -33,8 +33,8 @@ struct nic_params {
 	uint32_t depth;                     /* TCAM entries */
 	uint32_t n_ports;                   /* PPIDs 0..n_ports-1 */
 	uint32_t n_vpids;                   /* map RAM depth */
-	struct dp_policy policy;            /* until a CONFIG command */
-	dp_out_fn out;                      /* where packets leave; may be NULL */
+	struct datapath_policy policy;            /* until a CONFIG command */
+	datapath_out_fn out;                      /* where packets leave; may be NULL */
 	void *ctx;
 };
 
@@ -54,7 +54,7 @@ struct nic_cmd_sink nic_sink(struct nic *n);
 void nic_process(struct nic *n, uint32_t in_port, const uint8_t *frame,
 		 uint32_t caplen, uint32_t len, uint64_t ts_ns);
 void nic_process_burst(struct nic *n, uint32_t in_port,
-		       const struct dp_pkt *pkts, unsigned n_pkts);
+		       const struct datapath_pkt *pkts, unsigned n_pkts);
 
 /* Read-only views: the untimed lookup (sizes, the TCAM, the map) and the
  * datapath (counters). */

@@ -139,7 +139,7 @@ static int check_one(const struct nic_cmd *c, const struct lookup_params *p,
 	case NIC_OP_TEMPLATE_SET:
 		return check_template(&c->tpl, err);
 	case NIC_OP_CONFIG:
-		return dp_policy_validate(&c->config, err);
+		return datapath_policy_validate(&c->config, err);
 	default:
 		return check_table(c, p, err);
 	}

@@ -86,7 +86,7 @@ struct nic_cmd {
 		struct nic_cmd_map map;           /* MAP_SET, MAP_CLEAR */
 		struct nic_cmd_counters counters; /* COUNTER_READ */
 		struct nic_cmd_template tpl;      /* TEMPLATE_SET */
-		struct dp_policy config;          /* CONFIG */
+		struct datapath_policy config;          /* CONFIG */
 	};
 };
 

@@ -82,9 +82,9 @@ static inline void set_end(struct cursor *c, uint32_t end)
  * enclosing length field does not cover it, `trunc` when the capture does
  * not hold it.  The length is checked first: a header the packet cannot
  * hold is malformed whatever the capture kept of it. */
-static inline enum parse_status span(const struct cursor *c, uint32_t upto,
-				     enum parse_status bad,
-				     enum parse_status trunc)
+static inline enum parser_status span(const struct cursor *c, uint32_t upto,
+				     enum parser_status bad,
+				     enum parser_status trunc)
 {
 	if (upto <= c->lim)
 		return PARSE_OK;
@@ -104,11 +104,11 @@ static inline void map_ipv4(uint8_t dst[16], const uint8_t *src)
  * packet is refused, as a receiving stack drops it.  A first fragment's
  * UDP length is the whole datagram's, which only reassembly holds, so past
  * the packet it is let be (nothing after it is parsed in a fragment). */
-static enum parse_status parse_udp(struct cursor *c, struct pkt_hdrs *h,
+static enum parser_status parse_udp(struct cursor *c, struct pkt_hdrs *h,
 				   uint32_t off)
 {
 	const uint8_t *p = c->p + off;
-	enum parse_status st;
+	enum parser_status st;
 	uint32_t ulen;
 
 	st = span(c, off + PROTO_UDP_HLEN, PARSE_BAD_IP_LEN, PARSE_TRUNC_L4);
@@ -135,11 +135,11 @@ static enum parse_status parse_udp(struct cursor *c, struct pkt_hdrs *h,
 }
 
 /* L4 header at `off`, inside the IP packet that ends at c->end. */
-static enum parse_status parse_l4(struct cursor *c, struct pkt_hdrs *h,
+static enum parser_status parse_l4(struct cursor *c, struct pkt_hdrs *h,
 				  uint32_t off)
 {
 	const uint8_t *p = c->p + off;
-	enum parse_status st;
+	enum parser_status st;
 	uint32_t hlen;
 
 	switch (h->ip_proto) {
@@ -202,7 +202,7 @@ static inline void mark_fragment(struct pkt_hdrs *h, uint32_t offset,
 }
 
 /* IPv4 header at `off`.  On success c->end is where the packet ends. */
-static enum parse_status parse_ipv4(struct cursor *c, struct pkt_hdrs *h,
+static enum parser_status parse_ipv4(struct cursor *c, struct pkt_hdrs *h,
 				    uint32_t off)
 {
 	const uint8_t *p = c->p + off;
@@ -241,7 +241,7 @@ static enum parse_status parse_ipv4(struct cursor *c, struct pkt_hdrs *h,
 }
 
 /* IPv6 header at `off`, without its extension headers. */
-static enum parse_status parse_ipv6(struct cursor *c, struct pkt_hdrs *h,
+static enum parser_status parse_ipv6(struct cursor *c, struct pkt_hdrs *h,
 				    uint32_t off)
 {
 	const uint8_t *p = c->p + off;
@@ -289,12 +289,12 @@ static inline uint32_t ext_len(uint8_t nh, const uint8_t *e)
  * same header after it.  A later fragment carries payload only, from the
  * end of its IPv4 header or of its IPv6 fragment header: the walk stops
  * there. */
-static enum parse_status parse_ext(struct cursor *c, struct pkt_hdrs *h,
+static enum parser_status parse_ext(struct cursor *c, struct pkt_hdrs *h,
 				   unsigned family)
 {
 	uint32_t pos = c->depth, n_ext = 0;
 	uint8_t nh = h->ip_proto;
-	enum parse_status st;
+	enum parser_status st;
 
 	while ((ext_family[nh] & family) && !(h->have & HDR_LATER_FRAG)) {
 		const uint8_t *e = c->p + pos;
@@ -331,19 +331,19 @@ static enum parse_status parse_ext(struct cursor *c, struct pkt_hdrs *h,
  * capture never exceeds, so only the capture can cut them (a runt is cut
  * short); for an inner frame it is the length field of the packet carrying
  * it, and a header the capture holds past it is malformed. */
-static inline enum parse_status span_l2(const struct cursor *c, uint32_t upto,
-					enum parse_status trunc)
+static inline enum parser_status span_l2(const struct cursor *c, uint32_t upto,
+					enum parser_status trunc)
 {
 	if (upto <= c->lim)
 		return PARSE_OK;
 	return upto > c->cap ? trunc : PARSE_BAD_IP_LEN;
 }
 
-static enum parse_status parse_arp(struct cursor *c, struct pkt_hdrs *h,
+static enum parser_status parse_arp(struct cursor *c, struct pkt_hdrs *h,
 				   uint32_t off)
 {
 	const uint8_t *p = c->p + off;
-	enum parse_status st;
+	enum parser_status st;
 	uint32_t alen;
 
 	st = span_l2(c, off + PROTO_ARP_FIXED_HLEN, PARSE_TRUNC_L3);
@@ -363,11 +363,11 @@ static enum parse_status parse_arp(struct cursor *c, struct pkt_hdrs *h,
 
 /* Ethernet header and VLAN tags at `off`; on success *l3 is where the
  * ethertype's header starts. */
-static enum parse_status parse_l2(struct cursor *c, struct pkt_hdrs *h,
+static enum parser_status parse_l2(struct cursor *c, struct pkt_hdrs *h,
 				  uint32_t off, uint32_t *l3)
 {
 	const uint8_t *p = c->p;
-	enum parse_status st;
+	enum parser_status st;
 	uint16_t et;
 
 	st = span_l2(c, off + PROTO_ETH_HLEN, PARSE_TRUNC_L2);
@@ -401,10 +401,10 @@ static enum parse_status parse_l2(struct cursor *c, struct pkt_hdrs *h,
 }
 
 /* One encapsulation level: Ethernet at `off` up to the L4 header. */
-static enum parse_status parse_level(struct cursor *c, struct pkt_hdrs *h,
+static enum parser_status parse_level(struct cursor *c, struct pkt_hdrs *h,
 				     uint32_t off)
 {
-	enum parse_status st;
+	enum parser_status st;
 	unsigned family;
 
 	st = parse_l2(c, h, off, &off);
@@ -433,7 +433,7 @@ static enum parse_status parse_level(struct cursor *c, struct pkt_hdrs *h,
 	return parse_l4(c, h, c->depth);
 }
 
-static enum parse_status trunc_to_tunnel(enum parse_status st)
+static enum parser_status trunc_to_tunnel(enum parser_status st)
 {
 	switch (st) {
 	case PARSE_TRUNC_L2:
@@ -448,10 +448,10 @@ static enum parse_status trunc_to_tunnel(enum parse_status st)
 
 /* The inner Ethernet frame of a tunnel at `off`, bounded by c->end: the
  * UDP datagram for VXLAN and Geneve, the IP packet for GRE. */
-static enum parse_status parse_inner(struct cursor *c, struct parse_result *r,
+static enum parser_status parse_inner(struct cursor *c, struct parser_result *r,
 				     uint32_t off)
 {
-	enum parse_status st;
+	enum parser_status st;
 
 	st = parse_level(c, &r->inner, off);
 	r->have_inner = (r->inner.have & HDR_ETH) != 0;
@@ -461,9 +461,9 @@ static enum parse_status parse_inner(struct cursor *c, struct parse_result *r,
 /* Claim tunnel header bytes up to `upto`: the enclosing length must cover
  * them (else the frame lies) and the capture must hold them (else it is
  * cut). */
-static enum parse_status tunnel_take(struct cursor *c, uint32_t upto)
+static enum parser_status tunnel_take(struct cursor *c, uint32_t upto)
 {
-	enum parse_status st;
+	enum parser_status st;
 
 	st = span(c, upto, PARSE_BAD_IP_LEN, PARSE_TRUNC_TUNNEL);
 	if (st == PARSE_OK)
@@ -471,11 +471,11 @@ static enum parse_status tunnel_take(struct cursor *c, uint32_t upto)
 	return st;
 }
 
-static enum parse_status parse_vxlan(struct cursor *c, struct parse_result *r,
+static enum parser_status parse_vxlan(struct cursor *c, struct parser_result *r,
 				     uint32_t off)
 {
 	const uint8_t *p = c->p + off;
-	enum parse_status st;
+	enum parser_status st;
 
 	r->tunnel = TUNNEL_VXLAN;
 	r->tunnel_off = (uint16_t)off;
@@ -487,11 +487,11 @@ static enum parse_status parse_vxlan(struct cursor *c, struct parse_result *r,
 	return parse_inner(c, r, off + PROTO_VXLAN_HLEN);
 }
 
-static enum parse_status parse_geneve(struct cursor *c, struct parse_result *r,
+static enum parser_status parse_geneve(struct cursor *c, struct parser_result *r,
 				      uint32_t off)
 {
 	const uint8_t *p = c->p + off;
-	enum parse_status st;
+	enum parser_status st;
 	uint32_t hlen;
 
 	r->tunnel = TUNNEL_GENEVE;
@@ -517,11 +517,11 @@ static enum parse_status parse_geneve(struct cursor *c, struct parse_result *r,
  * bytes, up to a NULL entry, family 0 and length 0.  An entry of length 0
  * with a family is not the NULL one, and the walk goes on past it, as
  * Wireshark's does. */
-static enum parse_status gre_routing(struct cursor *c, uint32_t pos)
+static enum parser_status gre_routing(struct cursor *c, uint32_t pos)
 {
 	for (unsigned n = 0;; n++) {
 		const uint8_t *e = c->p + pos;
-		enum parse_status st;
+		enum parser_status st;
 
 		st = span(c, pos + PROTO_GRE_SRE_HLEN, PARSE_BAD_IP_LEN,
 			  PARSE_TRUNC_TUNNEL);
@@ -545,11 +545,11 @@ static enum parse_status gre_routing(struct cursor *c, uint32_t pos)
  * anything and are ignored, as RFC 2784 asks.  Version 1 (PPTP, RFC 2637)
  * carries PPP and versions 2-7 are undefined: recognised, not walked, no
  * inner frame. */
-static enum parse_status parse_gre(struct cursor *c, struct parse_result *r)
+static enum parser_status parse_gre(struct cursor *c, struct parser_result *r)
 {
 	uint32_t off = c->depth, key, hlen;
 	const uint8_t *p = c->p + off;
-	enum parse_status st;
+	enum parser_status st;
 	uint16_t fl;
 
 	r->tunnel = TUNNEL_GRE;
@@ -580,7 +580,7 @@ static enum parse_status parse_gre(struct cursor *c, struct parse_result *r)
 
 /* Tunnels are looked for at the outer level only, and not in fragments
  * (their inner frame may be split). */
-static enum parse_status parse_tunnel(struct cursor *c, struct parse_result *r)
+static enum parser_status parse_tunnel(struct cursor *c, struct parser_result *r)
 {
 	const struct pkt_hdrs *o = &r->outer;
 
@@ -598,29 +598,29 @@ static enum parse_status parse_tunnel(struct cursor *c, struct parse_result *r)
 	return PARSE_OK;
 }
 
-/* parse_frame() clears the result piecewise; these hold when the pieces
+/* parser_parse() clears the result piecewise; these hold when the pieces
  * cover every byte. */
-_Static_assert(offsetof(struct parse_result, tunnel) ==
-	       offsetof(struct parse_result, outer) + sizeof(struct pkt_hdrs),
-	       "parse_result: clear the bytes between outer and tunnel");
-_Static_assert(sizeof(struct parse_result) ==
-	       offsetof(struct parse_result, inner) + sizeof(struct pkt_hdrs),
-	       "parse_result: clear the bytes after inner");
+_Static_assert(offsetof(struct parser_result, tunnel) ==
+	       offsetof(struct parser_result, outer) + sizeof(struct pkt_hdrs),
+	       "parser_result: clear the bytes between outer and tunnel");
+_Static_assert(sizeof(struct parser_result) ==
+	       offsetof(struct parser_result, inner) + sizeof(struct pkt_hdrs),
+	       "parser_result: clear the bytes after inner");
 
-enum parse_status parse_frame(const uint8_t *frame, uint32_t caplen,
-			      uint32_t len, struct parse_result *out)
+enum parser_status parser_parse(const uint8_t *frame, uint32_t caplen,
+			      uint32_t len, struct parser_result *out)
 {
 	struct cursor c = { .p = frame, .cap = caplen, .depth = 0 };
-	enum parse_status st;
+	enum parser_status st;
 
 	/* Small clears, not one: for the whole struct GCC emits `rep stosq`,
 	 * whose start-up cost was most of the parse of a short frame.  The
 	 * pieces cover the padding too, so results compare with memcmp. */
-	memset(out, 0, offsetof(struct parse_result, outer));
+	memset(out, 0, offsetof(struct parser_result, outer));
 	memset(&out->outer, 0, sizeof out->outer);
-	memset((uint8_t *)out + offsetof(struct parse_result, tunnel), 0,
-	       offsetof(struct parse_result, inner) -
-	       offsetof(struct parse_result, tunnel));
+	memset((uint8_t *)out + offsetof(struct parser_result, tunnel), 0,
+	       offsetof(struct parser_result, inner) -
+	       offsetof(struct parser_result, tunnel));
 	memset(&out->inner, 0, sizeof out->inner);
 	if (len < caplen)
 		len = caplen;
@@ -643,7 +643,7 @@ enum parse_status parse_frame(const uint8_t *frame, uint32_t caplen,
 	return st;
 }
 
-const char *parse_status_name(enum parse_status s)
+const char *parser_status_name(enum parser_status s)
 {
 	static const char *const names[PARSE_STATUS_COUNT] = {
 		[PARSE_OK]             = "ok",

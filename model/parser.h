@@ -23,7 +23,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum parse_status {
+enum parser_status {
 	PARSE_OK = 0,
 	PARSE_TRUNC_L2,        /* frame shorter than an Ethernet header / tag */
 	PARSE_TRUNC_L3,        /* IP/ARP header cut by caplen */
@@ -84,8 +84,8 @@ struct pkt_hdrs {
 	uint8_t tcp_flags;      /* FIN=0x01 SYN=0x02 RST=0x04 PSH ACK URG ECE CWR */
 };
 
-struct parse_result {
-	enum parse_status status;
+struct parser_result {
+	enum parser_status status;
 	uint16_t depth;          /* bytes examined */
 	struct pkt_hdrs outer;
 	enum parse_tunnel tunnel;
@@ -97,10 +97,10 @@ struct parse_result {
 
 /* Parse `caplen` captured bytes of a frame whose wire length is `len`
  * (>= caplen).  Always fills *out. Returns out->status. */
-enum parse_status parse_frame(const uint8_t *frame, uint32_t caplen,
-			      uint32_t len, struct parse_result *out);
+enum parser_status parser_parse(const uint8_t *frame, uint32_t caplen,
+			      uint32_t len, struct parser_result *out);
 
 /* Short stable name for a status ("ok", "trunc_l3", ...). */
-const char *parse_status_name(enum parse_status s);
+const char *parser_status_name(enum parser_status s);
 
 #endif

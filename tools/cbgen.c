@@ -242,7 +242,7 @@ static void write_rules(FILE *out, uint64_t seed, uint32_t n, bool flow)
 			else
 				gen_rule_acl(&r, &fl, &fm);
 			if (broad(&r) == (pass == 1))
-				cb_write_rule(out, &r, fl, fm);
+				classbench_write_rule(out, &r, fl, fm);
 		}
 	}
 }
@@ -267,7 +267,7 @@ static uint32_t flags_corner(uint32_t word)
 	return splitmix64(&corner_s) >> 63 ? 0xffffffffu : 0;
 }
 
-static void gen_header(const struct cb_rules *rs, struct cb_header *h,
+static void gen_header(const struct classbench_rules *rs, struct classbench_header *h,
 		       unsigned random_pct)
 {
 	static const uint8_t protos[] = { 6, 17, 1, 47 };
@@ -476,14 +476,14 @@ static int run_rules(const struct opts *o)
 
 static int run_trace(const struct opts *o)
 {
-	struct cb_rules rs;
+	struct classbench_rules rs;
 	struct pnic_error err;
 	struct outfile *of;
 	char buf[512];
 	FILE *out;
 	int rc = 1;
 
-	if (cb_rules_load(o->pos[0], &rs, &err)) {
+	if (classbench_rules_load(o->pos[0], &rs, &err)) {
 		fprintf(stderr, PROG ": %s\n", pnic_error_str(&err, buf, sizeof buf));
 		return 1;
 	}
@@ -491,14 +491,14 @@ static int run_trace(const struct opts *o)
 	if (out) {
 		rng_start(o->seed);
 		for (uint64_t i = 0; i < o->count; i++) {
-			struct cb_header h;
+			struct classbench_header h;
 
 			gen_header(&rs, &h, (unsigned)o->random_pct);
-			cb_write_header(out, &h);
+			classbench_write_header(out, &h);
 		}
 		rc = close_out(out, of);
 	}
-	cb_rules_free(&rs);
+	classbench_rules_free(&rs);
 	return rc;
 }
 

@@ -105,12 +105,12 @@ static void fail(const char *c, unsigned size, const char *why)
 /* The edit did what it says, judged by parsing the result. */
 static void check(const struct bench_case *c, unsigned size,
 		  const uint8_t *in, uint32_t inlen,
-		  const struct parse_result *pin, const uint8_t *out,
+		  const struct parser_result *pin, const uint8_t *out,
 		  uint32_t outlen)
 {
-	struct parse_result r;
+	struct parser_result r;
 
-	parse_frame(out, outlen, outlen, &r);
+	parser_parse(out, outlen, outlen, &r);
 	if (r.status != PARSE_OK)
 		fail(c->name, size, "result does not parse");
 	if (c->a.dec_ttl && r.outer.ttl != pin->outer.ttl - 1)
@@ -188,7 +188,7 @@ int main(int argc, char **argv)
 			const struct bench_case *c = &cases[k];
 			const struct encap_template *t = c->tpl < 0 ? NULL : &tpl[c->tpl];
 			static uint8_t in[BUF], buf[BUF];
-			struct parse_result pr;
+			struct parser_result pr;
 			uint32_t n = tcp_frame(in, sizes[s]), m;
 			uint64_t iters = 0;
 			double t0, el;
@@ -202,11 +202,11 @@ int main(int argc, char **argv)
 					.tunnel_op = c->input == 2 ? TUNNEL_OP_VXLAN_ENCAP : 0,
 				};
 
-				parse_frame(in, n, n, &pr);
+				parser_parse(in, n, n, &pr);
 				if (editor_apply(&pre, &tpl[0], &pr, in, &n, BUF, NULL))
 					fail(c->name, sizes[s], "could not build the input");
 			}
-			parse_frame(in, n, n, &pr);
+			parser_parse(in, n, n, &pr);
 			memcpy(buf, in, n);
 			m = n;
 			rc = editor_apply(&c->a, t, &pr, buf, &m, BUF, NULL);

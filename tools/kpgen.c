@@ -179,7 +179,7 @@ static void emit(FILE *f)
 		fprintf(f, "  localparam int KeyWidth%s = %u;\n", pname,
 			p->key_bits);
 		for (unsigned j = 0; j < p->n_fields; j++) {
-			camel(kp_field_name(p->fields[j].id), fname, sizeof fname);
+			camel(key_profile_field_name(p->fields[j].id), fname, sizeof fname);
 			fprintf(f, "  localparam int Key%s%sOff = %u;\n", pname,
 				fname, p->fields[j].offset);
 			fprintf(f, "  localparam int Key%s%sWidth = %u;\n", pname,

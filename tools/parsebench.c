@@ -7,8 +7,8 @@
  * each in turn).  With captures (pcap/pcapng, read through pcap_in) it
  * times their frames, all held in memory.  One thread, so one core.
  * Prints a human-readable line and, for bench/run.sh,
- *   BENCH parser_<set>_mpps      <M frames/s, parse_frame>
- *   BENCH parser_<set>_key_mpps  <M frames/s, parse_frame + key_builder_build
+ *   BENCH parser_<set>_mpps      <M frames/s, parser_parse>
+ *   BENCH parser_<set>_key_mpps  <M frames/s, parser_parse + key_builder_build
  *                                 with the default 372-bit profile>
  * where <set> is "mix" for the built-in frames and "corpus" for captures.
  */
@@ -225,9 +225,9 @@ static double run(const struct frames *s, double seconds, int with_key,
 		/* read the clock every 4K frames or so, not per pass */
 		for (size_t j = 0, i = 0; j < 4096 || i != 0; j++) {
 			const struct frame *f = &s->f[i];
-			struct parse_result r;
+			struct parser_result r;
 
-			parse_frame(s->arena + f->off, f->caplen, f->len, &r);
+			parser_parse(s->arena + f->off, f->caplen, f->len, &r);
 			if (with_key) {
 				struct pnic_key k;
 
@@ -295,9 +295,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (size_t i = 0; i < s.n; i++) {
-		struct parse_result r;
+		struct parser_result r;
 
-		parse_frame(s.arena + s.f[i].off, s.f[i].caplen, s.f[i].len, &r);
+		parser_parse(s.arena + s.f[i].off, s.f[i].caplen, s.f[i].len, &r);
 		depth += r.depth;
 		status_ok += r.status == PARSE_OK;
 	}

@@ -91,27 +91,27 @@ static void random_flow(struct flow *f)
 	f->dport = (uint16_t)(r >> 32);
 }
 
-static void flow_fields(const struct flow *f, struct kp_fields *kf)
+static void flow_fields(const struct flow *f, struct key_profile_fields *kf)
 {
 	memset(kf, 0, sizeof *kf);
-	kp_set(kf, KP_IN_PORT, f->in_port);
-	kp_set(kf, KP_ETHERTYPE, PROTO_ETH_P_IPV4);
-	kp_set(kf, KP_IP_PROTO, f->proto);
-	kp_set_ipv4(kf, KP_SRC_IP, f->src);
-	kp_set_ipv4(kf, KP_DST_IP, f->dst);
-	kp_set(kf, KP_L4_SRC, f->sport);
-	kp_set(kf, KP_L4_DST, f->dport);
+	key_profile_set(kf, KP_IN_PORT, f->in_port);
+	key_profile_set(kf, KP_ETHERTYPE, PROTO_ETH_P_IPV4);
+	key_profile_set(kf, KP_IP_PROTO, f->proto);
+	key_profile_set_ipv4(kf, KP_SRC_IP, f->src);
+	key_profile_set_ipv4(kf, KP_DST_IP, f->dst);
+	key_profile_set(kf, KP_L4_SRC, f->sport);
+	key_profile_set(kf, KP_L4_DST, f->dport);
 }
 
 /* All ones over a field (as wide as the profile has it). */
-static void mask_all(struct kp_fields *m, enum kp_field_id id)
+static void mask_all(struct key_profile_fields *m, enum key_profile_field_id id)
 {
 	m->lo[id] = ~0ull;
 	m->hi[id] = ~0ull;
 }
 
 static int put(struct tcam *t, const struct key_profile *p, uint32_t idx,
-	       const struct kp_fields *v, const struct kp_fields *m)
+	       const struct key_profile_fields *v, const struct key_profile_fields *m)
 {
 	struct pnic_key kv, km;
 	struct pnic_error err;
@@ -120,7 +120,7 @@ static int put(struct tcam *t, const struct key_profile *p, uint32_t idx,
 	/* A rule on a field the profile lacks would match too much: leave
 	 * its entry empty. */
 	for (unsigned f = 0; f < KP_FIELD_COUNT; f++)
-		if ((m->lo[f] | m->hi[f]) && !key_profile_find(p, (enum kp_field_id)f))
+		if ((m->lo[f] | m->hi[f]) && !key_profile_find(p, (enum key_profile_field_id)f))
 			return 0;
 	key_profile_pack(p, v, &kv);
 	key_profile_pack(p, m, &km);
@@ -130,7 +130,7 @@ static int put(struct tcam *t, const struct key_profile *p, uint32_t idx,
 	return rc;
 }
 
-static const enum kp_field_id flow_ids[] = {
+static const enum key_profile_field_id flow_ids[] = {
 	KP_IN_PORT, KP_ETHERTYPE, KP_IP_PROTO, KP_SRC_IP, KP_DST_IP,
 	KP_L4_SRC, KP_L4_DST,
 };
@@ -146,7 +146,7 @@ static int build_table(const struct opts *o, uint32_t depth, struct tcam **out,
 	const struct key_profile *p = o->prof;
 	struct tcam_params tp = { .depth = depth, .key_bits = p->key_bits };
 	uint32_t n_flows = depth - N_TOP - N_BOTTOM;
-	struct kp_fields v, m;
+	struct key_profile_fields v, m;
 	struct pnic_error err;
 	struct flow *flows;
 	struct tcam *t;
@@ -167,24 +167,24 @@ static int build_table(const struct opts *o, uint32_t depth, struct tcam **out,
 	/* High priority: ACL-like wildcards that ordinary traffic misses. */
 	memset(&v, 0, sizeof v);
 	memset(&m, 0, sizeof m);
-	kp_set_ipv4(&v, KP_DST_IP, 0xc0a80001);                /* one host */
-	kp_set_ipv4_prefix_mask(&m, KP_DST_IP, 32, 1);
-	kp_set(&v, KP_IP_PROTO, 6);
+	key_profile_set_ipv4(&v, KP_DST_IP, 0xc0a80001);                /* one host */
+	key_profile_set_ipv4_prefix_mask(&m, KP_DST_IP, 32, 1);
+	key_profile_set(&v, KP_IP_PROTO, 6);
 	mask_all(&m, KP_IP_PROTO);
-	kp_set(&v, KP_L4_DST, 22);
+	key_profile_set(&v, KP_L4_DST, 22);
 	mask_all(&m, KP_L4_DST);
 	rc |= put(t, p, idx++, &v, &m);
 	memset(&v, 0, sizeof v);
 	memset(&m, 0, sizeof m);
-	kp_set_ipv4(&v, KP_SRC_IP, 0xc6336400);                /* a /24 */
-	kp_set_ipv4_prefix_mask(&m, KP_SRC_IP, 24, 1);
+	key_profile_set_ipv4(&v, KP_SRC_IP, 0xc6336400);                /* a /24 */
+	key_profile_set_ipv4_prefix_mask(&m, KP_SRC_IP, 24, 1);
 	rc |= put(t, p, idx++, &v, &m);
 	memset(&v, 0, sizeof v);
 	memset(&m, 0, sizeof m);
-	kp_set(&v, KP_ETHERTYPE, 0x0806);                      /* ARP */
+	key_profile_set(&v, KP_ETHERTYPE, 0x0806);                      /* ARP */
 	mask_all(&m, KP_ETHERTYPE);
 	rc |= put(t, p, idx++, &v, &m);
-	kp_set(&v, KP_ETHERTYPE, 0x88cc);                      /* LLDP */
+	key_profile_set(&v, KP_ETHERTYPE, 0x88cc);                      /* LLDP */
 	rc |= put(t, p, idx++, &v, &m);
 
 	/* The flows: exact in_port, ethertype, 5-tuple (those of them the
@@ -202,15 +202,15 @@ static int build_table(const struct opts *o, uint32_t depth, struct tcam **out,
 	/* Low priority: a route, per-port defaults, a catch-all. */
 	memset(&v, 0, sizeof v);
 	memset(&m, 0, sizeof m);
-	kp_set_ipv4(&v, KP_DST_IP, 0xac100000);
-	kp_set_ipv4_prefix_mask(&m, KP_DST_IP, 16, 1);
+	key_profile_set_ipv4(&v, KP_DST_IP, 0xac100000);
+	key_profile_set_ipv4_prefix_mask(&m, KP_DST_IP, 16, 1);
 	rc |= put(t, p, idx++, &v, &m);
 	memset(&v, 0, sizeof v);
 	memset(&m, 0, sizeof m);
 	mask_all(&m, KP_IN_PORT);
-	kp_set(&v, KP_IN_PORT, 0);
+	key_profile_set(&v, KP_IN_PORT, 0);
 	rc |= put(t, p, idx++, &v, &m);
-	kp_set(&v, KP_IN_PORT, 1);
+	key_profile_set(&v, KP_IN_PORT, 1);
 	rc |= put(t, p, idx++, &v, &m);
 	memset(&v, 0, sizeof v);
 	memset(&m, 0, sizeof m);
@@ -296,7 +296,7 @@ static struct pnic_key *make_keys(const struct opts *o, const struct flow *flows
 		}
 	}
 	for (uint32_t i = 0; i < N_KEYS; i++) {
-		struct kp_fields f;
+		struct key_profile_fields f;
 		struct flow unknown;
 
 		if (rnd() % 100 < o->miss_pct) {
@@ -305,7 +305,7 @@ static struct pnic_key *make_keys(const struct opts *o, const struct flow *flows
 		} else {
 			flow_fields(&flows[draw_flow(cdf, perm, n_flows)], &f);
 		}
-		kp_set(&f, KP_TCP_FLAGS, flags[rnd() % sizeof flags]);
+		key_profile_set(&f, KP_TCP_FLAGS, flags[rnd() % sizeof flags]);
 		key_profile_pack(o->prof, &f, &keys[i]);
 	}
 	free(cdf);

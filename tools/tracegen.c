@@ -31,6 +31,7 @@
 #include "model/frame.h"
 #include "model/proto.h"
 #include "model/tcam.h"
+#include "model/vpid_map.h"
 #include "io/cli.h"
 #include "io/num.h"
 #include "io/outfile.h"
@@ -100,11 +101,12 @@ static void usage(FILE *f)
 "      --flows-yaml FILE write only the flows list (a scenario snippet)\n"
 "      --miss PCT        percent of flows left without an entry, so their\n"
 "                        packets miss (default 0)\n"
-"      --vpids N         VPIDs that entries forward to, 1..65536 (default 8)\n"
+"      --vpids N         VPIDs that entries forward to, 1..%u (default 8)\n"
 "  -h, --help            this text\n"
 "\n"
 "Numbers are decimal or 0x hex, never negative; N and F may end in K, M or\n"
-"G (x1000).  PPS is a plain decimal number (1000, 2.5e6).\n");
+"G (x1000).  PPS is a plain decimal number (1000, 2.5e6).\n",
+		(unsigned)VPID_MAP_MAX_VPIDS);
 }
 
 /* ---- flows ------------------------------------------------------------- */
@@ -476,7 +478,7 @@ static bool set_option(int c, const char *v, struct opts *o)
 		o->max_payload = (unsigned)n;
 		return true;
 	case O_VPIDS:
-		if (!num_option(PROG, "--vpids", v, 1, 65536, 0, &n))
+		if (!num_option(PROG, "--vpids", v, 1, VPID_MAP_MAX_VPIDS, 0, &n))
 			return false;
 		o->n_vpids = (uint32_t)n;
 		return true;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Parser and key builder: frames per second through parse_frame, and through
-# parse_frame + key_builder_build (default 372-bit profile), one core.
+# Parser and key builder: frames per second through parser_parse, and through
+# parser_parse + key_builder_build (default 372-bit profile), one core.
 #   parser_mix_mpps, parser_mix_key_mpps        built-in mix (IPv4/TCP,
 #       IPv4/UDP, 802.1Q, IPv6/TCP, VXLAN), always available
 #   parser_corpus_mpps, parser_corpus_key_mpps  every Ethernet frame of the

@@ -63,10 +63,10 @@ bool read_pcap(const std::string &path, const key_profile *prof,
 		return false;
 	}
 	while ((rc = pcap_in_next(in, &pkt, &perr)) == 1) {
-		parse_result r;
+		parser_result r;
 		pnic_key k;
 
-		parse_frame(pkt.frame, pkt.caplen,
+		parser_parse(pkt.frame, pkt.caplen,
 			    pkt.len < pkt.caplen ? pkt.caplen : pkt.len, &r);
 		key_builder_build(prof, &r, (uint16_t)(pkt.number % 4), &k);
 		keys->push_back(k);
@@ -338,12 +338,12 @@ std::unique_ptr<Stimulus> stim_traffic(const StimParams &p, const CosimOpts &o,
 		return nullptr;
 
 	struct acl *acl = nullptr;
-	struct cb_rules rules = {};
+	struct classbench_rules rules = {};
 	if (!o.rules.empty()) {
 		struct acl_params ap = { prof, p.depth };
 		uint32_t n = 0, need = 0;
 
-		if (cb_rules_load(o.rules.c_str(), &rules, &perr)) {
+		if (classbench_rules_load(o.rules.c_str(), &rules, &perr)) {
 			*err = perr.msg;
 			return nullptr;
 		}
@@ -352,7 +352,7 @@ std::unique_ptr<Stimulus> stim_traffic(const StimParams &p, const CosimOpts &o,
 			need += acl_rule_entries(&rules.rules[n++]);
 		if (acl_compile(&ap, rules.rules, n, &acl, &perr)) {
 			*err = std::string("rules ") + o.rules + ": " + perr.msg;
-			cb_rules_free(&rules);
+			classbench_rules_free(&rules);
 			return nullptr;
 		}
 		for (uint32_t e = 0; e < acl_entry_count(acl); e++) {
@@ -365,20 +365,20 @@ std::unique_ptr<Stimulus> stim_traffic(const StimParams &p, const CosimOpts &o,
 		}
 	}
 	if (!o.trace.empty()) {
-		struct cb_trace tr = {};
+		struct classbench_trace tr = {};
 		struct acl_params ap = { prof, p.depth };
 		struct acl *keyer = acl;
 
-		if (cb_trace_load(o.trace.c_str(), &tr, &perr)) {
+		if (classbench_trace_load(o.trace.c_str(), &tr, &perr)) {
 			*err = perr.msg;
 			acl_destroy(acl);
-			cb_rules_free(&rules);
+			classbench_rules_free(&rules);
 			return nullptr;
 		}
 		// acl_header_key() only needs a compiled set for its profile.
 		if (!keyer && acl_compile(&ap, nullptr, 0, &keyer, &perr)) {
 			*err = perr.msg;
-			cb_trace_free(&tr);
+			classbench_trace_free(&tr);
 			return nullptr;
 		}
 		for (size_t i = 0; i < tr.n; i++) {
@@ -389,10 +389,10 @@ std::unique_ptr<Stimulus> stim_traffic(const StimParams &p, const CosimOpts &o,
 		}
 		if (keyer != acl)
 			acl_destroy(keyer);
-		cb_trace_free(&tr);
+		classbench_trace_free(&tr);
 	}
 	acl_destroy(acl);
-	cb_rules_free(&rules);
+	classbench_rules_free(&rules);
 	if (keys.empty()) {
 		*err = "traffic mode: no packets could be read from " + o.pcap +
 		       (refused ? " (" + std::to_string(refused) + " files refused)" : "");

@@ -13,13 +13,13 @@
 
 static void rules_case(const char *buf, size_t len)
 {
-	struct cb_rules r, again;
+	struct classbench_rules r, again;
 	struct pnic_error err;
 	char *out = NULL;
 	size_t out_len = 0;
 	FILE *f;
 
-	if (cb_rules_parse("fuzz", buf, len, &r, &err)) {
+	if (classbench_rules_parse("fuzz", buf, len, &r, &err)) {
 		if (!err.msg[0] || r.rules || r.n)
 			abort();
 		return;
@@ -32,10 +32,10 @@ static void rules_case(const char *buf, size_t len)
 	for (uint32_t i = 0; i < r.n; i++) {
 		if (acl_rule_validate(&r.rules[i], NULL))
 			abort();
-		cb_write_rule(f, &r.rules[i], 0, 0);
+		classbench_write_rule(f, &r.rules[i], 0, 0);
 	}
 	fclose(f);
-	if (cb_rules_parse("again", out, out_len, &again, &err) || again.n != r.n)
+	if (classbench_rules_parse("again", out, out_len, &again, &err) || again.n != r.n)
 		abort();
 	for (uint32_t i = 0; i < r.n; i++) {
 		const struct acl_rule *a = &r.rules[i], *b = &again.rules[i];
@@ -47,17 +47,17 @@ static void rules_case(const char *buf, size_t len)
 		    a->proto != b->proto || a->proto_mask != b->proto_mask)
 			abort();
 	}
-	cb_rules_free(&again);
-	cb_rules_free(&r);
+	classbench_rules_free(&again);
+	classbench_rules_free(&r);
 	free(out);
 }
 
 static void trace_case(const char *buf, size_t len)
 {
-	struct cb_trace t;
+	struct classbench_trace t;
 	struct pnic_error err;
 
-	if (cb_trace_parse("fuzz", buf, len, &t, &err)) {
+	if (classbench_trace_parse("fuzz", buf, len, &t, &err)) {
 		if (!err.msg[0] || t.hdrs || t.n)
 			abort();
 		return;
@@ -69,7 +69,7 @@ static void trace_case(const char *buf, size_t len)
 		    t.hdrs[i].filter_id > (int64_t)UINT32_MAX ||
 		    t.hdrs[i].h.tcp_flags)
 			abort();
-	cb_trace_free(&t);
+	classbench_trace_free(&t);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

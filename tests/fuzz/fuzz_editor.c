@@ -22,7 +22,7 @@ static const uint8_t tpl_v4[50] = {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct action_word w = { { 0, 0 } };
-	struct parse_result pr;
+	struct parser_result pr;
 	struct pnic_action a;
 	struct encap_template t;
 	const struct encap_template *tp = NULL;
@@ -57,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(&pr, data + 12, sizeof pr);
 	/* bools must hold 0 or 1 to be loaded at all */
 	pr.have_inner = *((const uint8_t *)data + 12 +
-			  offsetof(struct parse_result, have_inner)) & 1;
+			  offsetof(struct parser_result, have_inner)) & 1;
 	data += 12 + sizeof pr;
 	size -= 12 + sizeof pr;
 	/* a raw template (mode 2, 3) takes its bytes from the input too */
@@ -68,7 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	len = (uint32_t)size;
 	if (mode_parse)
-		parse_frame(data, len, len, &pr);
+		parser_parse(data, len, len, &pr);
 	if (cap < len)
 		cap = len;
 	buf = malloc(cap ? cap : 1);

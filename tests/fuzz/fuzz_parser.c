@@ -38,10 +38,10 @@ static void check_hdrs(const struct pkt_hdrs *h, uint32_t depth)
 		CHECK(h->have & HDR_FRAG);
 }
 
-static void check_key(const struct key_profile *p, const struct parse_result *r)
+static void check_key(const struct key_profile *p, const struct parser_result *r)
 {
 	struct pnic_key k, packed;
-	struct kp_fields f;
+	struct key_profile_fields f;
 
 	key_builder_build(p, r, 0xbeef, &k);
 	for (unsigned b = p->key_bits; b < PNIC_KEY_MAX_BITS; b++)
@@ -56,8 +56,8 @@ static void check_key(const struct key_profile *p, const struct parse_result *r)
 
 static void one(const uint8_t *frame, uint32_t cap, uint32_t len)
 {
-	struct parse_result r, again;
-	enum parse_status st = parse_frame(frame, cap, len, &r);
+	struct parser_result r, again;
+	enum parser_status st = parser_parse(frame, cap, len, &r);
 
 	CHECK(st == r.status && (unsigned)st < PARSE_STATUS_COUNT);
 	CHECK(r.depth <= cap);
@@ -72,7 +72,7 @@ static void one(const uint8_t *frame, uint32_t cap, uint32_t len)
 	if (r.tunnel == TUNNEL_NONE)
 		CHECK(r.vni == 0 && r.tunnel_off == 0);
 	if (st == PARSE_OK) {
-		parse_frame(frame, r.depth, len, &again);
+		parser_parse(frame, r.depth, len, &again);
 		CHECK(memcmp(&r, &again, sizeof r) == 0);
 	}
 	check_key(key_profile_default(), &r);

@@ -14,7 +14,7 @@
 
 static struct nic *nic;
 
-static void sink(void *ctx, const struct dp_out *o, const uint8_t *frame,
+static void sink(void *ctx, const struct datapath_out *o, const uint8_t *frame,
 		 uint32_t caplen, uint32_t len)
 {
 	volatile uint8_t x = 0;
@@ -27,16 +27,16 @@ static void sink(void *ctx, const struct dp_out *o, const uint8_t *frame,
 		abort();
 }
 
-static void entry(uint32_t index, enum kp_field_id id, uint64_t v, uint64_t m,
+static void entry(uint32_t index, enum key_profile_field_id id, uint64_t v, uint64_t m,
 		  const struct pnic_action *a)
 {
 	struct nic_cmd c = { .op = NIC_OP_ENTRY_WRITE, .entry.index = index };
-	struct kp_fields fv, fm;
+	struct key_profile_fields fv, fm;
 
 	memset(&fv, 0, sizeof fv);
 	memset(&fm, 0, sizeof fm);
-	kp_set(&fv, id, v);
-	kp_set(&fm, id, m);
+	key_profile_set(&fv, id, v);
+	key_profile_set(&fm, id, m);
 	key_profile_pack(key_profile_default(), &fv, &c.entry.value);
 	key_profile_pack(key_profile_default(), &fm, &c.entry.mask);
 	action_pack(a, &c.entry.action);

@@ -46,10 +46,10 @@ Test(classbench, parses_rules)
 		"\n"
 		"@0.0.0.0/0  1.2.3.4/32   1024 :65535   0:1023 0x00/0x00 0x1000/0x1000  \r\n"
 		"@255.255.255.255/32\t0.0.0.0/0\t5:5\t0 : 65535\t0x11/0xff");
-	struct cb_rules r;
+	struct classbench_rules r;
 	struct pnic_error err;
 
-	cr_assert_eq(cb_rules_load(path, &r, &err), 0, "%s", err.msg);
+	cr_assert_eq(classbench_rules_load(path, &r, &err), 0, "%s", err.msg);
 	cr_assert_eq(r.n, 3);
 	cr_assert_eq(r.flags_ignored, 1);
 	cr_assert_eq(r.rules[0].src_ip, 0x0a000000, "host bits beyond /8 dropped");
@@ -75,8 +75,8 @@ Test(classbench, parses_rules)
 	cr_assert_eq(r.flags[0], 0);
 	cr_assert_eq(r.flags[1], 0x10001000u);
 	cr_assert_eq(r.flags[2], 0, "no flags field");
-	cb_rules_free(&r);
-	cb_rules_free(NULL);
+	classbench_rules_free(&r);
+	classbench_rules_free(NULL);
 }
 
 /* One bad line after a good one: the error names file, line 2, the column
@@ -88,7 +88,7 @@ static void bad_rule(const char *line, const char *at, const char *field,
 	unsigned column = at ? (unsigned)(strstr(line, at) - line) + 1
 			     : (unsigned)strlen(line) + 1;
 	char text[512];
-	struct cb_rules r;
+	struct classbench_rules r;
 	struct pnic_error err;
 	char buf[512];
 
@@ -97,7 +97,7 @@ static void bad_rule(const char *line, const char *at, const char *field,
 		 line);
 	const char *path = write_tmp("bad.txt", text);
 
-	cr_assert_eq(cb_rules_load(path, &r, &err), -EINVAL, "accepted: %s", line);
+	cr_assert_eq(classbench_rules_load(path, &r, &err), -EINVAL, "accepted: %s", line);
 	pnic_error_str(&err, buf, sizeof buf);
 	cr_assert_str_eq(err.file, path);
 	cr_assert_eq(err.line, 2, "%s", buf);
@@ -146,17 +146,17 @@ Test(classbench, bad_rules)
 
 Test(classbench, empty_and_missing_files)
 {
-	struct cb_rules r;
-	struct cb_trace t;
+	struct classbench_rules r;
+	struct classbench_trace t;
 	struct pnic_error err;
 	const char *path = write_tmp("empty.txt", "\n  \n# only a comment\n");
 
-	cr_assert_eq(cb_rules_load(path, &r, &err), -EINVAL);
+	cr_assert_eq(classbench_rules_load(path, &r, &err), -EINVAL);
 	cr_assert(strstr(err.msg, "no rules"), "%s", err.msg);
 	cr_assert_str_eq(err.file, path);
-	cr_assert_eq(cb_trace_load(path, &t, &err), -EINVAL);
+	cr_assert_eq(classbench_trace_load(path, &t, &err), -EINVAL);
 	cr_assert(strstr(err.msg, "no headers"), "%s", err.msg);
-	cr_assert_lt(cb_rules_load("/nonexistent/rules", &r, &err), 0);
+	cr_assert_lt(classbench_rules_load("/nonexistent/rules", &r, &err), 0);
 	cr_assert(strstr(err.msg, "cannot open"), "%s", err.msg);
 	cr_assert_str_eq(err.file, "/nonexistent/rules");
 }
@@ -168,10 +168,10 @@ Test(classbench, parses_traces)
 		"1 2 3 4 17 7\n"                 /* 6 columns: last is filter id */
 		"1 2 3 4 17   \r\n"              /* 5 columns: no filter id */
 		"4294967295\t0\t65535\t0\t255\t65535\t-1\n");
-	struct cb_trace t;
+	struct classbench_trace t;
 	struct pnic_error err;
 
-	cr_assert_eq(cb_trace_load(path, &t, &err), 0, "%s", err.msg);
+	cr_assert_eq(classbench_trace_load(path, &t, &err), 0, "%s", err.msg);
 	cr_assert_eq(t.n, 4);
 	cr_assert_eq(t.hdrs[0].h.src_ip, 0x0a000001);
 	cr_assert_eq(t.hdrs[0].h.dst_ip, 0xc0a80101);
@@ -185,7 +185,7 @@ Test(classbench, parses_traces)
 	cr_assert_eq(t.hdrs[3].h.src_ip, 0xffffffff);
 	cr_assert_eq(t.hdrs[3].flags, 65535);
 	cr_assert_eq(t.hdrs[3].filter_id, -1);
-	cb_trace_free(&t);
+	classbench_trace_free(&t);
 }
 
 /* Lines as ClassBench's trace_generator writes them for the published
@@ -202,11 +202,11 @@ Test(classbench, parses_published_traces)
 		"3266998700\t1458994818\t0\t1521\t6\t512\t214\n"
 		"1\t2\t3\t4\t17\t0\t4294967295\n"
 		"3231124299\t255664495\t0\t65535\t6\t566\n");
-	struct cb_trace t;
+	struct classbench_trace t;
 	struct pnic_error err;
 	char buf[512];
 
-	cr_assert_eq(cb_trace_load(path, &t, &err), 0, "%s",
+	cr_assert_eq(classbench_trace_load(path, &t, &err), 0, "%s",
 		     pnic_error_str(&err, buf, sizeof buf));
 	cr_assert_eq(t.n, 5);
 	cr_assert_eq(t.hdrs[0].h.src_ip, 0xc0a80101);
@@ -226,19 +226,19 @@ Test(classbench, parses_published_traces)
 	for (size_t i = 0; i < t.n; i++)
 		cr_assert_eq(t.hdrs[i].h.tcp_flags, 0,
 			     "header %zu: the flags column is not TCP flags", i);
-	cb_trace_free(&t);
+	classbench_trace_free(&t);
 }
 
 static void bad_trace(const char *line, unsigned column, const char *needle)
 {
-	struct cb_trace t;
+	struct classbench_trace t;
 	struct pnic_error err;
 	char text[256], buf[512];
 
 	snprintf(text, sizeof text, "1 2 3 4 6 0 0\n%s\n", line);
 	const char *path = write_tmp("badt.txt", text);
 
-	cr_assert_eq(cb_trace_load(path, &t, &err), -EINVAL, "accepted: %s", line);
+	cr_assert_eq(classbench_trace_load(path, &t, &err), -EINVAL, "accepted: %s", line);
 	pnic_error_str(&err, buf, sizeof buf);
 	cr_assert_eq(err.line, 2, "%s", buf);
 	cr_assert_eq(err.column, column, "%s", buf);
@@ -267,39 +267,39 @@ Test(classbench, write_then_parse_round_trip)
 		.dst_len = 32, .sport_lo = 1024, .sport_hi = 65535,
 		.dport_lo = 443, .dport_hi = 443, .proto = 6, .proto_mask = 0xff,
 	};
-	struct cb_header h = { .h = { 1, 2, 3, 4, 17, 0 }, .flags = 0, .filter_id = 5 };
-	struct cb_header h2 = { .h = { 9, 8, 7, 6, 5, 0 }, .filter_id = -1 };
+	struct classbench_header h = { .h = { 1, 2, 3, 4, 17, 0 }, .flags = 0, .filter_id = 5 };
+	struct classbench_header h2 = { .h = { 9, 8, 7, 6, 5, 0 }, .filter_id = -1 };
 	char path[128], tpath[128];
-	struct cb_rules r;
-	struct cb_trace t;
+	struct classbench_rules r;
+	struct classbench_trace t;
 	struct pnic_error err;
 	FILE *f;
 
 	snprintf(path, sizeof path, "%s/rt.rules", dir);
 	f = fopen(path, "w");
-	cb_write_rule(f, &in, 0x1000, 0x1000);
+	classbench_write_rule(f, &in, 0x1000, 0x1000);
 	fclose(f);
-	cr_assert_eq(cb_rules_load(path, &r, &err), 0, "%s", err.msg);
+	cr_assert_eq(classbench_rules_load(path, &r, &err), 0, "%s", err.msg);
 	cr_assert_eq(r.n, 1);
 	cr_assert_eq(memcmp(&r.rules[0], &in, sizeof in), 0);
 	cr_assert_eq(r.flags_ignored, 1);
 	cr_assert_eq(r.flags[0], 0x10001000u);
-	cb_rules_free(&r);
+	classbench_rules_free(&r);
 
 	snprintf(tpath, sizeof tpath, "%s/rt.trace", dir);
 	f = fopen(tpath, "w");
-	cb_write_header(f, &h);
-	cb_write_header(f, &h2);
+	classbench_write_header(f, &h);
+	classbench_write_header(f, &h2);
 	fclose(f);
-	cr_assert_eq(cb_trace_load(tpath, &t, &err), 0, "%s", err.msg);
+	cr_assert_eq(classbench_trace_load(tpath, &t, &err), 0, "%s", err.msg);
 	cr_assert_eq(t.n, 2);
 	for (int i = 0; i < 2; i++) {
-		const struct cb_header *a = &t.hdrs[i], *b = i ? &h2 : &h;
+		const struct classbench_header *a = &t.hdrs[i], *b = i ? &h2 : &h;
 
 		cr_assert(a->h.src_ip == b->h.src_ip && a->h.dst_ip == b->h.dst_ip &&
 			  a->h.sport == b->h.sport && a->h.dport == b->h.dport &&
 			  a->h.proto == b->h.proto && a->flags == b->flags &&
 			  a->filter_id == b->filter_id, "header %d differs", i);
 	}
-	cb_trace_free(&t);
+	classbench_trace_free(&t);
 }

@@ -30,7 +30,7 @@ struct corpus_nic {
 	uint64_t outputs;
 };
 
-static void count_output(void *ctx, const struct dp_out *o,
+static void count_output(void *ctx, const struct datapath_out *o,
 			 const uint8_t *frame, uint32_t caplen, uint32_t len)
 {
 	struct corpus_nic *n = ctx;
@@ -52,17 +52,17 @@ static void apply(struct corpus_nic *n, const struct nic_cmd *c)
 	cr_assert_eq(nic_apply(n->nic, c, NULL, &err), 0, "%s", err.msg);
 }
 
-static void entry(struct corpus_nic *n, uint32_t index, enum kp_field_id id,
+static void entry(struct corpus_nic *n, uint32_t index, enum key_profile_field_id id,
 		  uint64_t v, uint64_t m, const struct pnic_action *a)
 {
 	const struct key_profile *p = key_profile_default();
 	struct nic_cmd c = { .op = NIC_OP_ENTRY_WRITE, .entry.index = index };
-	struct kp_fields fv, fm;
+	struct key_profile_fields fv, fm;
 
 	memset(&fv, 0, sizeof fv);
 	memset(&fm, 0, sizeof fm);
-	kp_set(&fv, id, v);
-	kp_set(&fm, id, m);
+	key_profile_set(&fv, id, v);
+	key_profile_set(&fm, id, m);
 	key_profile_pack(p, &fv, &c.entry.value);
 	key_profile_pack(p, &fm, &c.entry.mask);
 	action_pack(a, &c.entry.action);
@@ -172,7 +172,7 @@ Test(pcap_in, corpus_every_file_through_the_datapath)
 {
 	struct walk_counts w = { 0, 0 };
 	unsigned n;
-	const struct dp_stats *s;
+	const struct datapath_stats *s;
 	struct corpus_nic nic;
 	uint64_t read = 0;
 

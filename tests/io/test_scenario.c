@@ -136,7 +136,7 @@ Test(scenario, good_flows_and_templates)
 	const struct key_profile *p = key_profile_default();
 	struct scenario *c;
 	struct pnic_error err;
-	struct kp_fields f;
+	struct key_profile_fields f;
 
 	cr_assert_eq(parse(text, &c, &err), 0, "%s", err.msg);
 	cr_assert_eq(c->n_templates, 2);
@@ -230,7 +230,7 @@ Test(scenario, leading_zero_is_decimal)
 	const struct key_profile *p = key_profile_default();
 	struct scenario *c;
 	struct pnic_error err;
-	struct kp_fields f;
+	struct key_profile_fields f;
 
 	cr_assert_eq(parse(text, &c, &err), 0, "%s", err.msg);
 	cr_assert_eq(c->tcam_depth, 100);

@@ -10,7 +10,7 @@
 #define MAX_OUT 8
 
 struct seen {
-	struct dp_out o;
+	struct datapath_out o;
 	struct lookup_result res;   /* *o.lookup, when it was set */
 	uint8_t frame[256];
 	uint32_t caplen, len;
@@ -25,7 +25,7 @@ struct fixture {
 
 static struct fixture fx;
 
-static void record(void *ctx, const struct dp_out *o, const uint8_t *frame,
+static void record(void *ctx, const struct datapath_out *o, const uint8_t *frame,
 		   uint32_t caplen, uint32_t len)
 {
 	struct fixture *f = ctx;
@@ -58,7 +58,7 @@ static void map_set(uint32_t vpid, uint16_t ppid)
 	table_write(&w);
 }
 
-static void build(enum dp_miss_policy miss, enum dp_parse_error_policy perr,
+static void build(enum datapath_miss_policy miss, enum datapath_parse_error_policy perr,
 		  enum vpid_unmapped_policy unmapped)
 {
 	struct lookup_params lp = { .depth = 16,
@@ -99,15 +99,15 @@ static void add_entry(uint32_t index, uint16_t dport,
 		      const struct pnic_action *a)
 {
 	const struct key_profile *p = key_profile_default();
-	struct kp_fields v, m;
+	struct key_profile_fields v, m;
 	struct lookup_write w = { .op = LC_OP_TCAM_WRITE, .index = index };
 	struct pnic_error err;
 
 	memset(&v, 0, sizeof v);
 	memset(&m, 0, sizeof m);
 	if (dport) {
-		kp_set(&v, KP_L4_DST, dport);
-		kp_set(&m, KP_L4_DST, 0xffff);
+		key_profile_set(&v, KP_L4_DST, dport);
+		key_profile_set(&m, KP_L4_DST, 0xffff);
 	}
 	key_profile_pack(p, &v, &w.value);
 	key_profile_pack(p, &m, &w.mask);
@@ -146,7 +146,7 @@ static void run(uint32_t in_port, const uint8_t *f, unsigned n)
 
 static void check_balance(void)
 {
-	const struct dp_stats *s = datapath_stats(fx.dp);
+	const struct datapath_stats *s = datapath_stats(fx.dp);
 
 	cr_assert_eq(s->packets, s->egress + s->to_host + s->drops -
 				 s->drop_reason[DP_DROP_MIRROR_UNMAPPED],
@@ -161,7 +161,7 @@ Test(datapath, hit_forwards_through_the_map)
 {
 	struct pnic_action a = { .kind = ACT_FORWARD, .vpid = 1, .count = true };
 	struct flow_counter fc;
-	struct dp_port_stats ps;
+	struct datapath_port_stats ps;
 	uint64_t pk, by;
 	uint8_t f[64];
 	unsigned n = udp_frame(f, 80);
@@ -447,7 +447,7 @@ Test(datapath, refuses_mismatched_blocks)
 	cr_assert_lt(datapath_create(&p, &dp, &err), 0);
 	cr_assert_null(dp);
 	p.lookup = fx.lk;
-	p.policy.miss = (enum dp_miss_policy)7;
+	p.policy.miss = (enum datapath_miss_policy)7;
 	cr_assert_lt(datapath_create(&p, &dp, &err), 0);
 	cr_assert(strstr(err.msg, "miss policy 7"), "%s", err.msg);
 	p.policy.miss = DP_MISS_DROP;
@@ -459,10 +459,10 @@ Test(datapath, refuses_mismatched_blocks)
 Test(datapath, names)
 {
 	for (unsigned i = 0; i < DP_DROP_REASON_COUNT; i++)
-		cr_assert_str_neq(dp_drop_reason_name(i), "?");
+		cr_assert_str_neq(datapath_drop_reason_name(i), "?");
 	for (unsigned i = 0; i < DP_HOST_REASON_COUNT; i++)
-		cr_assert_str_neq(dp_host_reason_name(i), "?");
-	cr_assert_str_eq(dp_drop_reason_name(DP_DROP_REASON_COUNT), "?");
+		cr_assert_str_neq(datapath_host_reason_name(i), "?");
+	cr_assert_str_eq(datapath_drop_reason_name(DP_DROP_REASON_COUNT), "?");
 }
 
 /* The burst path against packet-at-a-time (the oracle): same outputs in
@@ -470,10 +470,10 @@ Test(datapath, names)
  * refusals and malformed frames. */
 struct log {
 	unsigned n;
-	struct { struct dp_out o; uint32_t caplen, len; uint32_t sum; } e[512];
+	struct { struct datapath_out o; uint32_t caplen, len; uint32_t sum; } e[512];
 };
 
-static void log_out(void *ctx, const struct dp_out *o, const uint8_t *frame,
+static void log_out(void *ctx, const struct datapath_out *o, const uint8_t *frame,
 		    uint32_t caplen, uint32_t len)
 {
 	struct log *l = ctx;
@@ -504,7 +504,7 @@ Test(datapath, burst_equals_one_at_a_time)
 	struct datapath_params dpp = { .profile = key_profile_default(),
 				       .lookup = fx.lk, .out = log_out };
 	struct datapath *a, *b;
-	struct dp_pkt pk[150];
+	struct datapath_pkt pk[150];
 	static uint8_t frames[150][64];
 	struct pnic_error err;
 
@@ -520,7 +520,7 @@ Test(datapath, burst_equals_one_at_a_time)
 
 		if (i % 13 == 5)
 			n = 30;       /* truncated */
-		pk[i] = (struct dp_pkt){ frames[i], n, n + (i % 7 == 0), i };
+		pk[i] = (struct datapath_pkt){ frames[i], n, n + (i % 7 == 0), i };
 	}
 	for (unsigned i = 0; i < 150; i++)
 		datapath_process(a, i % 11 == 3 ? 9 : 0, pk[i].frame,
@@ -558,7 +558,7 @@ Test(datapath, burst_equals_one_at_a_time)
 		cr_assert_eq(one.e[i].sum, burst.e[i].sum, "output %u", i);
 	}
 	cr_assert_eq(memcmp(datapath_stats(a), datapath_stats(b),
-			    sizeof(struct dp_stats)), 0, "same counters");
+			    sizeof(struct datapath_stats)), 0, "same counters");
 	cr_assert_gt(datapath_stats(a)->drop_reason[DP_DROP_BAD_PORT], 0);
 	cr_assert_gt(datapath_stats(a)->parse_errors, 0);
 	cr_assert_gt(datapath_stats(a)->drop_reason[DP_DROP_EDIT], 0);
@@ -606,7 +606,7 @@ Test(datapath, kind3_word_is_a_drop_of_its_own)
 	cr_assert_eq(fx.out[0].o.kind, DP_OUT_DROP);
 	cr_assert_eq(fx.out[0].o.drop, DP_DROP_BAD_ACTION);
 	cr_assert_eq(fx.out[0].o.entry, 0);
-	cr_assert_str_eq(dp_drop_reason_name(DP_DROP_BAD_ACTION), "undecodable_action");
+	cr_assert_str_eq(datapath_drop_reason_name(DP_DROP_BAD_ACTION), "undecodable_action");
 	flow_counters_read(datapath_counters(fx.dp), 0, &fc);
 	cr_assert_eq(fc.packets, 0, "the count bit of a bad word is not trusted");
 	cr_assert_eq(datapath_stats(fx.dp)->hits, 1);
@@ -650,7 +650,7 @@ Test(datapath, outputs_carry_the_lookup_result)
 /* The CONFIG command's effect: new policies apply from the next packet. */
 Test(datapath, policy_changes_between_packets)
 {
-	struct dp_policy pol = { .miss = DP_MISS_DROP };
+	struct datapath_policy pol = { .miss = DP_MISS_DROP };
 	struct pnic_error err;
 	uint8_t f[64];
 	unsigned n = udp_frame(f, 81);
@@ -661,7 +661,7 @@ Test(datapath, policy_changes_between_packets)
 	run(0, f, n);
 	cr_assert_eq(fx.out[0].o.kind, DP_OUT_DROP);
 	cr_assert_eq(fx.out[0].o.drop, DP_DROP_MISS);
-	pol.parse_errors = (enum dp_parse_error_policy)3;
+	pol.parse_errors = (enum datapath_parse_error_policy)3;
 	cr_assert_eq(datapath_set_policy(fx.dp, &pol, &err), -EINVAL);
 	cr_assert(strstr(err.msg, "parse-error policy 3"), "%s", err.msg);
 	run(0, f, n);

@@ -256,7 +256,7 @@ static struct fspec outer_spec(int ipver)
  * them: pr->have_inner false). */
 static uint32_t build_vxlan_raw(const struct fspec *outer, uint32_t vni,
 				const uint8_t *inner, uint32_t ilen,
-				uint8_t *out, struct parse_result *pr)
+				uint8_t *out, struct parser_result *pr)
 {
 	uint8_t pay[CAP];
 	struct fspec o = *outer;
@@ -282,7 +282,7 @@ static uint32_t build_vxlan_raw(const struct fspec *outer, uint32_t vni,
 /* outer / UDP 4789 / VXLAN vni / inner; fills pr for the whole frame. */
 static uint32_t build_vxlan(const struct fspec *outer, uint32_t vni,
 			    const struct fspec *inner, uint8_t *out,
-			    struct parse_result *pr)
+			    struct parser_result *pr)
 {
 	uint8_t pay[CAP];
 	struct fspec o = *outer;
@@ -317,7 +317,7 @@ static struct encap_template make_template(const struct fspec *outer,
 					   uint32_t vni)
 {
 	struct encap_template t;
-	struct parse_result pr;
+	struct parser_result pr;
 	uint8_t b[CAP];
 	uint32_t n = build_vxlan(outer, vni, NULL, b, &pr);
 
@@ -329,7 +329,7 @@ static struct encap_template make_template(const struct fspec *outer,
 }
 
 static uint32_t simple(const struct fspec *s, uint8_t *out,
-		       struct parse_result *pr)
+		       struct parser_result *pr)
 {
 	uint32_t n;
 
@@ -409,7 +409,7 @@ static void assert_checksums(const uint8_t *buf, const struct pkt_hdrs *h)
 
 /* Run the editor on a copy; return its result. */
 static int edit(const struct pnic_action *a, const struct encap_template *t,
-		const struct parse_result *pr, const uint8_t *in, uint32_t inlen,
+		const struct parser_result *pr, const uint8_t *in, uint32_t inlen,
 		uint8_t *out, uint32_t *outlen, uint32_t cap)
 {
 	memset(out, 0xcc, CAP);
@@ -421,7 +421,7 @@ static int edit(const struct pnic_action *a, const struct encap_template *t,
 /* Expect a refusal and an untouched frame. */
 static void assert_refused(const struct pnic_action *a,
 			   const struct encap_template *t,
-			   const struct parse_result *pr, const uint8_t *in,
+			   const struct parser_result *pr, const uint8_t *in,
 			   uint32_t inlen, uint32_t cap, enum editor_status why)
 {
 	uint8_t out[CAP];
@@ -438,7 +438,7 @@ static void assert_refused(const struct pnic_action *a,
 
 static void assert_edit(const struct pnic_action *a,
 			const struct encap_template *t,
-			const struct parse_result *pr, const uint8_t *in,
+			const struct parser_result *pr, const uint8_t *in,
 			uint32_t inlen, const uint8_t *exp, uint32_t elen,
 			const struct pkt_hdrs *eh)
 {
@@ -460,7 +460,7 @@ static void assert_edit(const struct pnic_action *a,
 Test(editor, vlan_push_untagged_and_tagged)
 {
 	struct fspec s = base_spec(4, 6), e;
-	struct parse_result pr, epr;
+	struct parser_result pr, epr;
 	uint8_t in[CAP], exp[CAP];
 	uint32_t n, en;
 	struct pnic_action a = { .kind = ACT_FORWARD, .vlan_op = VLAN_OP_PUSH,
@@ -489,7 +489,7 @@ Test(editor, vlan_push_untagged_and_tagged)
 Test(editor, vlan_pop)
 {
 	struct fspec s = base_spec(6, 17), e;
-	struct parse_result pr, epr;
+	struct parser_result pr, epr;
 	uint8_t in[CAP], exp[CAP];
 	uint32_t n, en;
 	struct pnic_action a = { .kind = ACT_FORWARD, .vlan_op = VLAN_OP_POP };
@@ -518,7 +518,7 @@ Test(editor, vlan_pop)
 Test(editor, vlan_rewrite)
 {
 	struct fspec s = base_spec(4, 17), e;
-	struct parse_result pr, epr;
+	struct parser_result pr, epr;
 	uint8_t in[CAP], exp[CAP];
 	uint32_t n, en;
 	struct pnic_action a = { .kind = ACT_FORWARD, .vlan_op = VLAN_OP_REWRITE,
@@ -544,7 +544,7 @@ Test(editor, vlan_rewrite)
 Test(editor, vlan_on_arp)
 {
 	struct fspec s = base_spec(0, 0), e;
-	struct parse_result pr, epr;
+	struct parser_result pr, epr;
 	uint8_t in[CAP], exp[CAP];
 	uint32_t n, en;
 	struct pnic_action a = { .kind = ACT_FORWARD, .vlan_op = VLAN_OP_PUSH,
@@ -563,7 +563,7 @@ Test(editor, dec_ttl_ipv4_ipv6)
 {
 	struct pnic_action a = { .kind = ACT_FORWARD, .dec_ttl = true };
 	uint8_t in[CAP], exp[CAP];
-	struct parse_result pr, epr;
+	struct parser_result pr, epr;
 	uint32_t n, en;
 
 	for (int v = 4; v <= 6; v += 2)
@@ -587,7 +587,7 @@ Test(editor, dec_ttl_ipv4_checksum_sweep)
 {
 	struct pnic_action a = { .kind = ACT_FORWARD, .dec_ttl = true };
 	uint8_t in[CAP], exp[CAP];
-	struct parse_result pr, epr;
+	struct parser_result pr, epr;
 	uint32_t n, en;
 
 	for (uint32_t id = 0; id < 65536; id += 97) {
@@ -608,7 +608,7 @@ Test(editor, ttl_expired_and_not_ip)
 {
 	struct pnic_action a = { .kind = ACT_FORWARD, .dec_ttl = true };
 	uint8_t in[CAP];
-	struct parse_result pr;
+	struct parser_result pr;
 	uint32_t n;
 
 	for (int v = 4; v <= 6; v += 2)
@@ -632,7 +632,7 @@ Test(editor, ttl_expired_and_not_ip)
 Test(editor, set_dscp_keeps_ecn)
 {
 	uint8_t in[CAP], exp[CAP];
-	struct parse_result pr, epr;
+	struct parser_result pr, epr;
 	uint32_t n, en;
 
 	for (int v = 4; v <= 6; v += 2)
@@ -657,7 +657,7 @@ Test(editor, dec_ttl_and_dscp_together)
 				 .set_dscp = true, .dscp = 46 };
 	struct fspec s = base_spec(4, 6), e;
 	uint8_t in[CAP], exp[CAP];
-	struct parse_result pr, epr;
+	struct parser_result pr, epr;
 	uint32_t n, en;
 
 	s.tos = 0x02;
@@ -674,7 +674,7 @@ Test(editor, vlan_push_and_dscp)
 	struct pnic_action a = { .kind = ACT_FORWARD, .vlan_op = VLAN_OP_PUSH,
 				 .vlan_tci = 0x2064, .set_dscp = true, .dscp = 34 };
 	uint8_t in[CAP], exp[CAP];
-	struct parse_result pr, epr;
+	struct parser_result pr, epr;
 	uint32_t n, en;
 
 	for (int v = 4; v <= 6; v += 2) {
@@ -696,7 +696,7 @@ Test(editor, decap)
 	struct pnic_action a = { .kind = ACT_FORWARD,
 				 .tunnel_op = TUNNEL_OP_VXLAN_DECAP };
 	uint8_t in[CAP], exp[CAP];
-	struct parse_result pr, epr;
+	struct parser_result pr, epr;
 	uint32_t n, en;
 
 	for (int ov = 4; ov <= 6; ov += 2)
@@ -722,7 +722,7 @@ Test(editor, decap_drops_outer_trailer)
 	struct pnic_action a = { .kind = ACT_FORWARD,
 				 .tunnel_op = TUNNEL_OP_VXLAN_DECAP };
 	uint8_t in[CAP], exp[CAP];
-	struct parse_result pr, epr;
+	struct parser_result pr, epr;
 	uint32_t n, en;
 
 	for (int ov = 4; ov <= 6; ov += 2) {
@@ -742,7 +742,7 @@ Test(editor, decap_refused_on_non_vxlan)
 				 .tunnel_op = TUNNEL_OP_VXLAN_DECAP };
 	struct fspec s = base_spec(4, 17);
 	uint8_t in[CAP];
-	struct parse_result pr;
+	struct parser_result pr;
 	uint32_t n;
 
 	n = simple(&s, in, &pr);
@@ -766,7 +766,7 @@ Test(editor, decap_and_ttl)
 	struct pnic_action a = { .kind = ACT_FORWARD, .dec_ttl = true,
 				 .tunnel_op = TUNNEL_OP_VXLAN_DECAP };
 	uint8_t in[CAP], exp[CAP];
-	struct parse_result pr, epr;
+	struct parser_result pr, epr;
 	uint32_t n, en;
 
 	for (int iv = 4; iv <= 6; iv += 2) {
@@ -792,7 +792,7 @@ Test(editor, ttl_without_decap_hits_outer)
 	struct pnic_action a = { .kind = ACT_FORWARD, .dec_ttl = true };
 	struct fspec o = outer_spec(4), i = base_spec(4, 6), e;
 	uint8_t in[CAP], exp[CAP];
-	struct parse_result pr, epr;
+	struct parser_result pr, epr;
 	uint32_t n, en;
 
 	n = build_vxlan(&o, 77, &i, in, &pr);
@@ -808,7 +808,7 @@ Test(editor, decap_and_vlan_pop_inner)
 				 .tunnel_op = TUNNEL_OP_VXLAN_DECAP };
 	struct fspec o = outer_spec(6), i = base_spec(4, 6), e;
 	uint8_t in[CAP], exp[CAP];
-	struct parse_result pr, epr;
+	struct parser_result pr, epr;
 	uint32_t n, en;
 
 	o.n_vlans = 1; o.tpid[0] = 0x8100; o.tci[0] = 3;
@@ -830,7 +830,7 @@ static void check_encap(int ov, bool ovlan, const struct fspec *inner)
 	struct fspec o = outer_spec(ov);
 	struct encap_template t;
 	uint8_t in[CAP], exp[CAP];
-	struct parse_result pr, epr;
+	struct parser_result pr, epr;
 	uint32_t n, en;
 
 	o.tos = 0x20;
@@ -905,7 +905,7 @@ Test(editor, encap_ipv6_template)
 Test(editor, encap_entropy_port)
 {
 	struct fspec i = base_spec(4, 6);
-	struct parse_result pr;
+	struct parser_result pr;
 	uint8_t in[CAP];
 	unsigned distinct = 0;
 	bool seen[0x4000] = { false };
@@ -928,7 +928,7 @@ Test(editor, encap_entropy_port)
 Test(editor, entropy_port_of_fragments_ignores_ports)
 {
 	struct fspec i = base_spec(4, 17), z;
-	struct parse_result pr;
+	struct parser_result pr;
 	uint8_t in[CAP];
 	uint16_t p;
 
@@ -949,7 +949,7 @@ Test(editor, decap_then_encap_retunnels)
 	struct fspec o1 = outer_spec(4), o2 = outer_spec(6), i = base_spec(4, 6), e;
 	struct encap_template t;
 	uint8_t in[CAP], exp[CAP];
-	struct parse_result pr, epr;
+	struct parser_result pr, epr;
 	uint32_t n, en;
 
 	/* Only one tunnel op fits in an action: decap+encap is two entries.
@@ -974,7 +974,7 @@ Test(editor, encap_refusals)
 	struct fspec o = outer_spec(4), i = base_spec(4, 6);
 	struct encap_template t = make_template(&o, 1);
 	uint8_t in[CAP];
-	struct parse_result pr;
+	struct parser_result pr;
 	uint32_t n = simple(&i, in, &pr);
 
 	assert_refused(&a, NULL, &pr, in, n, CAP, EDIT_NO_TEMPLATE);
@@ -992,7 +992,7 @@ Test(editor, no_room_for_push)
 				 .vlan_tci = 1 };
 	struct fspec s = base_spec(4, 6);
 	uint8_t in[CAP];
-	struct parse_result pr;
+	struct parser_result pr;
 	uint32_t n = simple(&s, in, &pr);
 
 	assert_refused(&a, NULL, &pr, in, n, n + 3, EDIT_NO_ROOM);
@@ -1017,7 +1017,7 @@ Test(editor, encap_outer_length_must_fit_16_bits)
 				 .tunnel_op = TUNNEL_OP_VXLAN_ENCAP };
 	struct fspec o = outer_spec(4), s = base_spec(4, 17);
 	struct encap_template t = make_template(&o, 1);
-	struct parse_result pr;
+	struct parser_result pr;
 	uint32_t n, m;
 
 	s.paylen = 65535 - 28;          /* the largest IPv4 packet */
@@ -1049,7 +1049,7 @@ Test(editor, bad_action_and_short_frame)
 {
 	struct fspec s = base_spec(4, 6);
 	uint8_t in[CAP];
-	struct parse_result pr;
+	struct parser_result pr;
 	uint32_t n = simple(&s, in, &pr);
 	struct pnic_action a = { .tunnel_op = 3 };
 
@@ -1073,7 +1073,7 @@ Test(editor, no_edits_is_identity)
 				 .mirror_vpid = 9 };
 	struct fspec s = base_spec(6, 6);
 	uint8_t in[CAP];
-	struct parse_result pr;
+	struct parser_result pr;
 	uint32_t n = simple(&s, in, &pr);
 
 	assert_edit(&a, NULL, &pr, in, n, in, n, &pr.outer);
@@ -1087,7 +1087,7 @@ Test(editor, stats_and_names)
 	struct editor_stats st;
 	struct fspec s = base_spec(4, 6);
 	uint8_t buf[CAP];
-	struct parse_result pr;
+	struct parser_result pr;
 	uint32_t n;
 	struct pnic_action a = { .vlan_op = VLAN_OP_REWRITE, .vlan_tci = 5,
 				 .dec_ttl = true };
@@ -1135,7 +1135,7 @@ struct fdesc {
 };
 
 static uint32_t build_desc(const struct fdesc *d, uint8_t *out,
-			   struct parse_result *pr)
+			   struct parser_result *pr)
 {
 	if (d->vxlan)
 		return build_vxlan(&d->outer, d->vni, &d->inner, out, pr);
@@ -1175,12 +1175,12 @@ static enum editor_status model_edit(const struct pnic_action *a,
 				     const struct fspec *tpl_outer, uint32_t tpl_vni,
 				     const struct fdesc *in, uint32_t cap,
 				     uint8_t *out, uint32_t *outlen,
-				     struct parse_result *opr)
+				     struct parser_result *opr)
 {
 	struct fdesc cur = *in;
 	struct fspec *top = &cur.outer;
 	uint8_t tmp[CAP];
-	struct parse_result tpr;
+	struct parser_result tpr;
 	uint32_t n;
 
 	if (a->tunnel_op == TUNNEL_OP_VXLAN_DECAP) {
@@ -1252,7 +1252,7 @@ static void random_combinations(bool real_parse)
 		struct fspec to = outer_spec(rnd(2) ? 4 : 6);
 		struct encap_template t;
 		struct pnic_action a;
-		struct parse_result pr, epr;
+		struct parser_result pr, epr;
 		uint8_t in[CAP], exp[CAP], out[CAP];
 		uint32_t n, en = 0, m, cap;
 		enum editor_status want;
@@ -1291,7 +1291,7 @@ static void random_combinations(bool real_parse)
 
 		n = build_desc(&d, in, &pr);
 		if (real_parse)
-			parse_frame(in, n, n, &pr);
+			parser_parse(in, n, n, &pr);
 		cap = rnd(4) || n < 100 ? CAP : n - 100 + rnd(200);
 		want = model_edit(&a, &to, d.vni ^ 0x5a5a5a, &d, cap, exp, &en, &epr);
 		by_status[want]++;
@@ -1362,7 +1362,7 @@ Test(editor, builder_agrees_with_parser)
 {
 	for (int iter = 0; iter < 500; iter++) {
 		struct fdesc d;
-		struct parse_result pr, real;
+		struct parser_result pr, real;
 		uint8_t in[CAP];
 		uint32_t n;
 
@@ -1377,9 +1377,9 @@ Test(editor, builder_agrees_with_parser)
 			d.outer = random_spec();
 		}
 		n = build_desc(&d, in, &pr);
-		parse_frame(in, n, n, &real);
+		parser_parse(in, n, n, &real);
 		cr_assert_eq(real.status, PARSE_OK, "iter %d: %s", iter,
-			     parse_status_name(real.status));
+			     parser_status_name(real.status));
 		assert_same_hdrs(&pr.outer, &real.outer);
 		cr_assert_eq(real.tunnel, pr.tunnel);
 		cr_assert_eq(real.have_inner, pr.have_inner);
@@ -1414,13 +1414,13 @@ static void corpus_frame(const uint8_t *frame, uint32_t n,
 {
 	uint32_t cap = n + 256, m, m2;
 	uint8_t *b = malloc(cap);
-	struct parse_result pr, p2;
+	struct parser_result pr, p2;
 	const struct pkt_hdrs *o;
 	struct pnic_action a;
 	int rc;
 
 	cr_assert_not_null(b);
-	parse_frame(frame, n, n, &pr);
+	parser_parse(frame, n, n, &pr);
 	o = &pr.outer;
 	c->frames++;
 
@@ -1432,8 +1432,8 @@ static void corpus_frame(const uint8_t *frame, uint32_t n,
 		rc = editor_apply(&a, NULL, &pr, b, &m, cap, NULL);
 		cr_assert_eq(rc, 0, "frame %llu (%u bytes, %s): push refused: %s",
 			     (unsigned long long)c->frames, n,
-			     parse_status_name(pr.status), editor_status_name(-rc));
-		parse_frame(b, m, m, &p2);
+			     parser_status_name(pr.status), editor_status_name(-rc));
+		parser_parse(b, m, m, &p2);
 		cr_assert_eq(p2.outer.n_vlans, o->n_vlans + 1);
 		cr_assert_eq(p2.outer.vlan_tci[0], 0x3456);
 		a = (struct pnic_action){ .vlan_op = VLAN_OP_POP };
@@ -1459,7 +1459,7 @@ static void corpus_frame(const uint8_t *frame, uint32_t n,
 		}
 		cr_assert_eq(rc, 0, "%s", editor_status_name(-rc));
 		cr_assert_eq(m, n + t.len);
-		parse_frame(b, m, m, &p2);
+		parser_parse(b, m, m, &p2);
 		cr_assert_eq(p2.tunnel, TUNNEL_VXLAN);
 		cr_assert(p2.have_inner);
 		cr_assert_eq(p2.vni, 0xc0ffee);

@@ -72,7 +72,7 @@ Test(encap, built_template_parses_back_to_its_fields)
 			struct encap_fields in = fields(v6, vl);
 			const struct pkt_hdrs *o;
 			struct encap_template t;
-			struct parse_result r;
+			struct parser_result r;
 			struct pnic_error err;
 			uint8_t frame[256], ip[16] = { 0 };
 			uint32_t n;
@@ -80,9 +80,9 @@ Test(encap, built_template_parses_back_to_its_fields)
 			cr_assert_eq(encap_build(&in, &t, &err), 0, "%s", err.msg);
 			cr_assert_eq(t.len, 14 + 4 * vl + (v6 ? 40 : 20) + 8 + 8);
 			n = encapsulate(&t, frame, sizeof frame);
-			cr_assert_eq(parse_frame(frame, n, n, &r), PARSE_OK,
+			cr_assert_eq(parser_parse(frame, n, n, &r), PARSE_OK,
 				     "v6 %d vlan %d: %s", v6, vl,
-				     parse_status_name(r.status));
+				     parser_status_name(r.status));
 			o = &r.outer;
 			cr_assert_eq(memcmp(frame, in.eth_dst, 6), 0);
 			cr_assert_eq(memcmp(frame + 6, in.eth_src, 6), 0);

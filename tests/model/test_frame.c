@@ -35,7 +35,7 @@ Test(frame, ipv4_tcp_reads_back_with_checksums)
 	const struct frame_tcp tcp = { .sport = 1000, .dport = 80, .seq = 5,
 				       .ack = 6, .flags = PROTO_TCP_SYN,
 				       .window = 100, .opt_words = 2 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t l3, l4, ps;
 
 	frame_init(&f, b, sizeof b);
@@ -50,7 +50,7 @@ Test(frame, ipv4_tcp_reads_back_with_checksums)
 	cr_assert_eq(l3, 18);
 	cr_assert_eq(l4, 18 + 24);
 	cr_assert_eq(f.n, 18 + 24 + 28 + 11);
-	cr_assert_eq(parse_frame(b, f.n, f.n, &r), PARSE_OK);
+	cr_assert_eq(parser_parse(b, f.n, f.n, &r), PARSE_OK);
 	cr_assert_eq(r.outer.vlan_tci[0], 0xa123);
 	cr_assert_eq(r.outer.ttl, 33);
 	cr_assert_eq(r.outer.tos, 0x28);
@@ -69,7 +69,7 @@ Test(frame, ipv6_udp_with_extension_headers)
 	struct frame_buf f;
 	struct frame_ipv6 ip = { .tclass = 0xb8, .flow_label = 0x12345,
 				 .next = PROTO_IP_HOPOPTS, .hop_limit = 5 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t l3, l4;
 
 	ip.src[0] = 0x20;
@@ -86,7 +86,7 @@ Test(frame, ipv6_udp_with_extension_headers)
 	frame_ipv6_end(&f, l3);
 	cr_assert(!f.overflow);
 	cr_assert_eq(b[l3 + 40 + 16 + 1], 3, "AH length: 20 bytes in 4-byte words less 2");
-	cr_assert_eq(parse_frame(b, f.n, f.n, &r), PARSE_OK);
+	cr_assert_eq(parser_parse(b, f.n, f.n, &r), PARSE_OK);
 	cr_assert_eq(r.outer.tos, 0xb8);
 	cr_assert_eq(r.outer.ip_proto, PROTO_IP_UDP);
 	cr_assert_eq(r.outer.l4_off, l4);
@@ -99,14 +99,14 @@ Test(frame, tunnels_and_arp)
 {
 	uint8_t b[256], none[6] = { 0 };
 	struct frame_buf f;
-	struct parse_result r;
+	struct parser_result r;
 
 	frame_init(&f, b, sizeof b);
 	frame_eth(&f, dst, src, PROTO_ETH_P_ARP);
 	frame_arp(&f, PROTO_ARP_OP_REQUEST, src, (const uint8_t[4]){ 1, 2, 3, 4 },
 		  none, (const uint8_t[4]){ 5, 6, 7, 8 });
 	cr_assert_eq(f.n, 14 + 28);
-	cr_assert_eq(parse_frame(b, f.n, f.n, &r), PARSE_OK);
+	cr_assert_eq(parser_parse(b, f.n, f.n, &r), PARSE_OK);
 	cr_assert(r.outer.have & HDR_ARP);
 
 	frame_init(&f, b, sizeof b);

@@ -9,14 +9,14 @@
 
 /* key_builder_build() must give what packing key_builder_fields() gives
  * (the build takes a shortcut past the field table). */
-static void same_as_pack(const struct parse_result *r, uint16_t in_port)
+static void same_as_pack(const struct parser_result *r, uint16_t in_port)
 {
 	const struct key_profile *ps[] = { key_profile_default(),
 					   key_profile_ipv4_5tuple() };
 
 	for (unsigned i = 0; i < 2; i++) {
 		struct pnic_key a, b;
-		struct kp_fields v;
+		struct key_profile_fields v;
 
 		key_builder_fields(r, in_port, &v);
 		key_profile_pack(ps[i], &v, &a);
@@ -26,17 +26,17 @@ static void same_as_pack(const struct parse_result *r, uint16_t in_port)
 }
 
 static void build(const struct fb *f, const struct key_profile *p,
-		  uint16_t in_port, struct parse_result *r, struct pnic_key *k)
+		  uint16_t in_port, struct parser_result *r, struct pnic_key *k)
 {
-	parse_frame(f->b, f->n, f->n, r);
+	parser_parse(f->b, f->n, f->n, r);
 	key_builder_build(p, r, in_port, k);
 	same_as_pack(r, in_port);
 }
 
 /* Default profile bit positions (model/key_profile.c). */
-static uint64_t dflt(const struct pnic_key *k, enum kp_field_id id, int hi)
+static uint64_t dflt(const struct pnic_key *k, enum key_profile_field_id id, int hi)
 {
-	const struct kp_field *d = key_profile_find(key_profile_default(), id);
+	const struct key_profile_field *d = key_profile_find(key_profile_default(), id);
 
 	cr_assert_not_null(d);
 	if (d->width <= 64)
@@ -60,7 +60,7 @@ static void vlan_ipv4_tcp(struct fb *f)
 Test(key_builder, ipv4_tcp_default_profile_bits)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	struct pnic_key k;
 
 	vlan_ipv4_tcp(&f);
@@ -88,23 +88,23 @@ Test(key_builder, ipv4_tcp_default_profile_bits)
 Test(key_builder, ipv4_tcp_matches_hand_built_key)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	struct pnic_key k, want;
-	struct kp_fields v;
+	struct key_profile_fields v;
 
 	vlan_ipv4_tcp(&f);
 	build(&f, key_profile_default(), 7, &r, &k);
 
 	memset(&v, 0, sizeof v);
-	kp_set(&v, KP_IN_PORT, 7);
-	kp_set(&v, KP_VLAN_VID, 0x123);
-	kp_set(&v, KP_ETHERTYPE, 0x0800);
-	kp_set(&v, KP_IP_PROTO, 6);
-	kp_set_ipv4(&v, KP_SRC_IP, IP4(10, 0, 0, 1));
-	kp_set_ipv4(&v, KP_DST_IP, IP4(192, 168, 7, 9));
-	kp_set(&v, KP_L4_SRC, 1234);
-	kp_set(&v, KP_L4_DST, 80);
-	kp_set(&v, KP_TCP_FLAGS, 0x11);
+	key_profile_set(&v, KP_IN_PORT, 7);
+	key_profile_set(&v, KP_VLAN_VID, 0x123);
+	key_profile_set(&v, KP_ETHERTYPE, 0x0800);
+	key_profile_set(&v, KP_IP_PROTO, 6);
+	key_profile_set_ipv4(&v, KP_SRC_IP, IP4(10, 0, 0, 1));
+	key_profile_set_ipv4(&v, KP_DST_IP, IP4(192, 168, 7, 9));
+	key_profile_set(&v, KP_L4_SRC, 1234);
+	key_profile_set(&v, KP_L4_DST, 80);
+	key_profile_set(&v, KP_TCP_FLAGS, 0x11);
 	key_profile_pack(key_profile_default(), &v, &want);
 	cr_assert(key_equal(&k, &want, PNIC_KEY_WORDS));
 }
@@ -112,7 +112,7 @@ Test(key_builder, ipv4_tcp_matches_hand_built_key)
 Test(key_builder, ipv4_5tuple_profile_bits)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	struct pnic_key k;
 
 	vlan_ipv4_tcp(&f);
@@ -130,7 +130,7 @@ Test(key_builder, ipv4_5tuple_profile_bits)
 Test(key_builder, ipv6_udp_fields)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	struct pnic_key k;
 	uint32_t ip, udp;
 
@@ -156,15 +156,15 @@ Test(key_builder, ipv6_udp_fields)
 Test(key_builder, icmp_type_code)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
-	struct kp_fields v;
+	struct parser_result r;
+	struct key_profile_fields v;
 	uint32_t ip;
 
 	fb_eth(&f, 0x0800);
 	ip = fb_ipv4(&f, 1, 1, 2, 0, 0);
 	fb_icmp(&f, 11, 1);
 	fb_ipv4_fix(&f, ip);
-	parse_frame(f.b, f.n, f.n, &r);
+	parser_parse(f.b, f.n, f.n, &r);
 	same_as_pack(&r, 0);
 	key_builder_fields(&r, 0, &v);
 	cr_assert_eq(v.lo[KP_L4_SRC], 11);
@@ -175,15 +175,15 @@ Test(key_builder, icmp_type_code)
 Test(key_builder, later_fragment_has_no_l4)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
-	struct kp_fields v;
+	struct parser_result r;
+	struct key_profile_fields v;
 	uint32_t ip;
 
 	fb_eth(&f, 0x0800);
 	ip = fb_ipv4(&f, 6, IP4(10, 0, 0, 1), IP4(10, 0, 0, 2), 100, 0);
 	fb_tcp(&f, 1234, 80, 0x02, 0);    /* bytes that look like TCP */
 	fb_ipv4_fix(&f, ip);
-	parse_frame(f.b, f.n, f.n, &r);
+	parser_parse(f.b, f.n, f.n, &r);
 	same_as_pack(&r, 1);
 	key_builder_fields(&r, 1, &v);
 	cr_assert_eq(v.lo[KP_IP_PROTO], 6);
@@ -196,7 +196,7 @@ Test(key_builder, later_fragment_has_no_l4)
 Test(key_builder, vxlan_outer_fields_and_vni)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	struct pnic_key k;
 	uint32_t ip, udp, iip;
 
@@ -229,8 +229,8 @@ Test(key_builder, vxlan_outer_fields_and_vni)
 Test(key_builder, arp_has_no_ip_fields)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
-	struct kp_fields v;
+	struct parser_result r;
+	struct key_profile_fields v;
 
 	fb_eth(&f, 0x0806);
 	fb_u16(&f, 1);
@@ -239,24 +239,24 @@ Test(key_builder, arp_has_no_ip_fields)
 	fb_u8(&f, 4);
 	fb_u16(&f, 2);
 	fb_fill(&f, 0x33, 20);
-	parse_frame(f.b, f.n, f.n, &r);
+	parser_parse(f.b, f.n, f.n, &r);
 	same_as_pack(&r, 9);
 	key_builder_fields(&r, 9, &v);
 	cr_assert_eq(r.status, PARSE_OK);
 	cr_assert_eq(v.lo[KP_IN_PORT], 9);
 	cr_assert_eq(v.lo[KP_ETHERTYPE], 0x0806);
 	for (int id = KP_IP_PROTO; id < KP_FIELD_COUNT; id++)
-		cr_assert_eq(v.lo[id] | v.hi[id], 0, "field %s", kp_field_name(id));
+		cr_assert_eq(v.lo[id] | v.hi[id], 0, "field %s", key_profile_field_name(id));
 }
 
 Test(key_builder, truncated_l4_gives_zero_ports)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
-	struct kp_fields v;
+	struct parser_result r;
+	struct key_profile_fields v;
 
 	vlan_ipv4_tcp(&f);
-	parse_frame(f.b, 18 + 20 + 10, f.n, &r);   /* half a TCP header */
+	parser_parse(f.b, 18 + 20 + 10, f.n, &r);   /* half a TCP header */
 	cr_assert_eq(r.status, PARSE_TRUNC_L4);
 	same_as_pack(&r, 1);
 	key_builder_fields(&r, 1, &v);
@@ -269,12 +269,12 @@ Test(key_builder, truncated_l4_gives_zero_ports)
 Test(key_builder, fields_then_pack_equals_build)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	struct pnic_key a, b;
-	struct kp_fields v;
+	struct key_profile_fields v;
 
 	vlan_ipv4_tcp(&f);
-	parse_frame(f.b, f.n, f.n, &r);
+	parser_parse(f.b, f.n, f.n, &r);
 	key_builder_fields(&r, 5, &v);
 	key_profile_pack(key_profile_ipv4_5tuple(), &v, &a);
 	key_builder_build(key_profile_ipv4_5tuple(), &r, 5, &b);

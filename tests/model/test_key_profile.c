@@ -24,7 +24,7 @@ Test(key_profile, default_layout_is_contiguous)
 	unsigned next = 0;
 
 	for (unsigned i = 0; i < p->n_fields; i++) {
-		cr_assert_eq(p->fields[i].offset, next, "field %s", kp_field_name(p->fields[i].id));
+		cr_assert_eq(p->fields[i].offset, next, "field %s", key_profile_field_name(p->fields[i].id));
 		next += p->fields[i].width;
 	}
 	cr_assert_eq(next, p->key_bits);
@@ -33,21 +33,21 @@ Test(key_profile, default_layout_is_contiguous)
 Test(key_profile, pack_unpack_roundtrip)
 {
 	const struct key_profile *p = key_profile_default();
-	struct kp_fields f, g;
+	struct key_profile_fields f, g;
 	struct pnic_key k;
 	uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
 
 	memset(&f, 0, sizeof f);
-	kp_set(&f, KP_IN_PORT, 7);
-	kp_set(&f, KP_VLAN_VID, 0xabc);
-	kp_set(&f, KP_ETHERTYPE, 0x86dd);
-	kp_set(&f, KP_IP_PROTO, 6);
-	kp_set_ipv6(&f, KP_SRC_IP, v6);
-	kp_set_ipv4(&f, KP_DST_IP, 0x0a000001);
-	kp_set(&f, KP_L4_SRC, 1234);
-	kp_set(&f, KP_L4_DST, 80);
-	kp_set(&f, KP_TCP_FLAGS, 0x12);
-	kp_set(&f, KP_VNI, 0xfedcba);
+	key_profile_set(&f, KP_IN_PORT, 7);
+	key_profile_set(&f, KP_VLAN_VID, 0xabc);
+	key_profile_set(&f, KP_ETHERTYPE, 0x86dd);
+	key_profile_set(&f, KP_IP_PROTO, 6);
+	key_profile_set_ipv6(&f, KP_SRC_IP, v6);
+	key_profile_set_ipv4(&f, KP_DST_IP, 0x0a000001);
+	key_profile_set(&f, KP_L4_SRC, 1234);
+	key_profile_set(&f, KP_L4_DST, 80);
+	key_profile_set(&f, KP_TCP_FLAGS, 0x12);
+	key_profile_set(&f, KP_VNI, 0xfedcba);
 	key_profile_pack(p, &f, &k);
 	key_profile_unpack(p, &k, &g);
 	cr_assert_eq(memcmp(&f, &g, sizeof f), 0);
@@ -60,11 +60,11 @@ Test(key_profile, pack_unpack_roundtrip)
 Test(key_profile, narrow_ip_field_keeps_ipv4)
 {
 	const struct key_profile *p = key_profile_ipv4_5tuple();
-	struct kp_fields f;
+	struct key_profile_fields f;
 	struct pnic_key k;
 
 	memset(&f, 0, sizeof f);
-	kp_set_ipv4(&f, KP_SRC_IP, 0xc0a80101);
+	key_profile_set_ipv4(&f, KP_SRC_IP, 0xc0a80101);
 	key_profile_pack(p, &f, &k);
 	cr_assert_eq(key_get_u64(&k, 0, 32), 0xc0a80101);
 	cr_assert_eq(k.w[1], 0);
@@ -92,14 +92,14 @@ Test(key_profile, validate_refuses_bad_profiles)
 
 Test(key_profile, ipv4_prefix_mask)
 {
-	struct kp_fields m;
+	struct key_profile_fields m;
 
 	memset(&m, 0, sizeof m);
-	kp_set_ipv4_prefix_mask(&m, KP_SRC_IP, 24, 1);
+	key_profile_set_ipv4_prefix_mask(&m, KP_SRC_IP, 24, 1);
 	cr_assert_eq(m.lo[KP_SRC_IP], 0xffffffffffffff00ull);
 	cr_assert_eq(m.hi[KP_SRC_IP], ~0ull);
-	kp_set_ipv4_prefix_mask(&m, KP_SRC_IP, 0, 0);
+	key_profile_set_ipv4_prefix_mask(&m, KP_SRC_IP, 0, 0);
 	cr_assert_eq(m.lo[KP_SRC_IP], 0);
-	kp_set_ipv4_prefix_mask(&m, KP_SRC_IP, 32, 0);
+	key_profile_set_ipv4_prefix_mask(&m, KP_SRC_IP, 32, 0);
 	cr_assert_eq(m.lo[KP_SRC_IP], 0xffffffffull);
 }

@@ -306,7 +306,7 @@ struct eq {
 	struct datapath *dp;
 	struct lookup_core *lc;
 	struct lookup_result dp_res[EQ_PKTS];
-	struct dp_out dp_out[EQ_PKTS];     /* the packet's own output */
+	struct datapath_out dp_out[EQ_PKTS];     /* the packet's own output */
 	bool dp_seen[EQ_PKTS];
 	struct lookup_result lc_res[EQ_PKTS];
 	bool lc_seen[EQ_PKTS];
@@ -314,7 +314,7 @@ struct eq {
 	uint64_t kind3, unmapped, misses, cmds[NIC_OP_END];
 };
 
-static void eq_out(void *ctx, const struct dp_out *o, const uint8_t *frame,
+static void eq_out(void *ctx, const struct datapath_out *o, const uint8_t *frame,
 		   uint32_t caplen, uint32_t len)
 {
 	struct eq *e = ctx;
@@ -380,7 +380,7 @@ static struct action_word eq_word(void)
 static void eq_entry_cmd(struct nic_cmd *c)
 {
 	const struct key_profile *p = key_profile_ipv4_5tuple();
-	struct kp_fields v, m;
+	struct key_profile_fields v, m;
 
 	memset(&v, 0, sizeof v);
 	memset(&m, 0, sizeof m);
@@ -389,16 +389,16 @@ static void eq_entry_cmd(struct nic_cmd *c)
 	bool by_src = rnd() % 2, by_port = !by_src || rnd() % 2;
 
 	if (by_src) {
-		kp_set_ipv4(&v, KP_SRC_IP, eq_src[rnd() % 4]);
-		kp_set_ipv4_prefix_mask(&m, KP_SRC_IP, rnd() % 4 ? 32 : 16, false);
+		key_profile_set_ipv4(&v, KP_SRC_IP, eq_src[rnd() % 4]);
+		key_profile_set_ipv4_prefix_mask(&m, KP_SRC_IP, rnd() % 4 ? 32 : 16, false);
 	}
 	if (by_port) {
-		kp_set(&v, KP_L4_DST, eq_dport[rnd() % 5]);
-		kp_set(&m, KP_L4_DST, 0xffff);
+		key_profile_set(&v, KP_L4_DST, eq_dport[rnd() % 5]);
+		key_profile_set(&m, KP_L4_DST, 0xffff);
 	}
 	if (rnd() % 3 == 0) {
-		kp_set(&v, KP_IP_PROTO, rnd() % 2 ? 6 : 17);
-		kp_set(&m, KP_IP_PROTO, 0xff);
+		key_profile_set(&v, KP_IP_PROTO, rnd() % 2 ? 6 : 17);
+		key_profile_set(&m, KP_IP_PROTO, 0xff);
 	}
 	c->op = NIC_OP_ENTRY_WRITE;
 	c->entry.index = rnd() % DEPTH;
@@ -495,9 +495,9 @@ static void eq_keys(const uint8_t frames[][64], const unsigned *len,
 		    const uint32_t *port, unsigned n, struct pnic_key *keys)
 {
 	for (unsigned i = 0; i < n; i++) {
-		struct parse_result pr;
+		struct parser_result pr;
 
-		parse_frame(frames[i], len[i], len[i], &pr);
+		parser_parse(frames[i], len[i], len[i], &pr);
 		key_builder_build(key_profile_ipv4_5tuple(), &pr,
 				  (uint16_t)port[i], &keys[i]);
 	}
@@ -539,7 +539,7 @@ static bool same_result(const struct lookup_result *a,
 static void eq_decision(struct eq *e, unsigned i)
 {
 	const struct lookup_result *r = &e->dp_res[i];
-	const struct dp_out *o = &e->dp_out[i];
+	const struct datapath_out *o = &e->dp_out[i];
 	unsigned kind = r->action.w[0] & 3;
 
 	if (!r->hit) {
@@ -570,7 +570,7 @@ static void eq_round(struct eq *e)
 	static uint8_t frames[EQ_PKTS][64];
 	unsigned len[EQ_PKTS];
 	uint32_t port[EQ_PKTS];
-	struct dp_pkt pk[EQ_PKTS];
+	struct datapath_pkt pk[EQ_PKTS];
 	struct pnic_key keys[EQ_PKTS];
 	unsigned n_cmds = 1 + rnd() % 12;
 
@@ -586,7 +586,7 @@ static void eq_round(struct eq *e)
 		len[i] = eq_frame(frames[i], eq_src[rnd() % 4], dport,
 				  rnd() % 2 ? 6 : 17);
 		port[i] = 0;
-		pk[i] = (struct dp_pkt){ frames[i], len[i], len[i], i };
+		pk[i] = (struct datapath_pkt){ frames[i], len[i], len[i], i };
 	}
 	memset(e->dp_seen, 0, sizeof e->dp_seen);
 	datapath_process_burst(e->dp, 0, pk, EQ_PKTS);

@@ -9,10 +9,10 @@
 #define MAX_OUT 8
 
 static struct nic *nic;
-static struct dp_out out[MAX_OUT];
+static struct datapath_out out[MAX_OUT];
 static unsigned n_out;
 
-static void record(void *ctx, const struct dp_out *o, const uint8_t *frame,
+static void record(void *ctx, const struct datapath_out *o, const uint8_t *frame,
 		   uint32_t caplen, uint32_t len)
 {
 	(void)ctx;
@@ -61,12 +61,12 @@ static struct nic_cmd entry_cmd(uint32_t index, uint16_t dport,
 {
 	struct nic_cmd c = { .op = NIC_OP_ENTRY_WRITE, .entry.index = index,
 			     .entry.action = w };
-	struct kp_fields v, m;
+	struct key_profile_fields v, m;
 
 	memset(&v, 0, sizeof v);
 	memset(&m, 0, sizeof m);
-	kp_set(&v, KP_L4_DST, dport);
-	kp_set(&m, KP_L4_DST, 0xffff);
+	key_profile_set(&v, KP_L4_DST, dport);
+	key_profile_set(&m, KP_L4_DST, 0xffff);
 	key_profile_pack(key_profile_ipv4_5tuple(), &v, &c.entry.value);
 	key_profile_pack(key_profile_ipv4_5tuple(), &m, &c.entry.mask);
 	return c;
@@ -89,7 +89,7 @@ static unsigned udp_frame(uint8_t *f, uint16_t dport)
 	return 60;
 }
 
-static const struct dp_out *send(uint16_t dport)
+static const struct datapath_out *send(uint16_t dport)
 {
 	uint8_t f[64];
 	unsigned n = udp_frame(f, dport);
@@ -117,7 +117,7 @@ Test(nic, create_refuses_bad_params)
 	p.depth = 3;
 	cr_assert_lt(nic_create(&p, &bad, &err), 0);
 	p.depth = 16;
-	p.policy.miss = (enum dp_miss_policy)9;
+	p.policy.miss = (enum datapath_miss_policy)9;
 	cr_assert_lt(nic_create(&p, &bad, &err), 0);
 	cr_assert(strstr(err.msg, "miss policy 9"), "%s", err.msg);
 	nic_destroy(NULL);
@@ -257,14 +257,14 @@ Test(nic, burst_runs_the_datapath)
 	struct nic_cmd e = entry_cmd(0, 80, act((struct pnic_action){
 		.kind = ACT_FORWARD, .vpid = 1 }));
 	uint8_t f[3][64];
-	struct dp_pkt pk[3];
+	struct datapath_pkt pk[3];
 
 	apply(&(struct nic_cmd){ .op = NIC_OP_MAP_SET, .map = { 1, 2 } });
 	apply(&e);
 	for (unsigned i = 0; i < 3; i++) {
 		unsigned n = udp_frame(f[i], i == 1 ? 81 : 80);
 
-		pk[i] = (struct dp_pkt){ f[i], n, n, i };
+		pk[i] = (struct datapath_pkt){ f[i], n, n, i };
 	}
 	n_out = 0;
 	nic_process_burst(nic, 0, pk, 3);

@@ -14,7 +14,7 @@
 
 #define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (b) << 16 | (c) << 8 | (d))
 
-static int is_trunc(enum parse_status s)
+static int is_trunc(enum parser_status s)
 {
 	return s == PARSE_TRUNC_L2 || s == PARSE_TRUNC_L3 ||
 	       s == PARSE_TRUNC_L4 || s == PARSE_TRUNC_EXT ||
@@ -46,29 +46,29 @@ static void dump_seed(const uint8_t *b, uint32_t n)
  * not give PARSE_OK; a cut at or after it must give the full result when
  * that was PARSE_OK (a malformed header is examined past `depth`). */
 static void check_truncations(const uint8_t *b, uint32_t caplen, uint32_t len,
-			      const struct parse_result *full)
+			      const struct parser_result *full)
 {
 	for (uint32_t n = 0; n < caplen; n++) {
 		uint8_t *copy = malloc(n ? n : 1);
-		struct parse_result r, r2;
+		struct parser_result r, r2;
 
 		cr_assert_not_null(copy);
 		memcpy(copy, b, n);
 		/* snaplen-style cut: the wire length is still known */
-		parse_frame(copy, n, len, &r);
+		parser_parse(copy, n, len, &r);
 		cr_assert_leq(r.depth, n, "cut %u: depth %u", n, r.depth);
 		if (n < full->depth) {
 			cr_assert_neq(r.status, PARSE_OK, "cut %u of %u (depth %u) parsed ok",
 				      n, caplen, full->depth);
 			if (full->status == PARSE_OK)
 				cr_assert(is_trunc(r.status), "cut %u: status %s",
-					  n, parse_status_name(r.status));
+					  n, parser_status_name(r.status));
 		} else if (full->status == PARSE_OK) {
 			cr_assert_eq(memcmp(&r, full, sizeof r), 0,
 				     "cut %u >= depth %u changed the result", n, full->depth);
 		}
 		/* frame that really is this short on the wire */
-		parse_frame(copy, n, n, &r2);
+		parser_parse(copy, n, n, &r2);
 		cr_assert_leq(r2.depth, n, "short %u: depth %u", n, r2.depth);
 		if (n < full->depth)
 			cr_assert_neq(r2.status, PARSE_OK, "short %u parsed ok", n);
@@ -77,22 +77,22 @@ static void check_truncations(const uint8_t *b, uint32_t caplen, uint32_t len,
 }
 
 /* Parse a crafted frame (from an exact-size copy) and check every cut. */
-static enum parse_status parse_fb_len(const struct fb *f, uint32_t len,
-				      struct parse_result *r)
+static enum parser_status parse_fb_len(const struct fb *f, uint32_t len,
+				      struct parser_result *r)
 {
 	uint8_t *copy = malloc(f->n);
 
 	cr_assert_not_null(copy);
 	memcpy(copy, f->b, f->n);
 	dump_seed(f->b, f->n);
-	parse_frame(copy, f->n, len, r);
+	parser_parse(copy, f->n, len, r);
 	free(copy);
 	cr_assert_leq(r->depth, f->n);
 	check_truncations(f->b, f->n, len, r);
 	return r->status;
 }
 
-static enum parse_status parse_fb(const struct fb *f, struct parse_result *r)
+static enum parser_status parse_fb(const struct fb *f, struct parser_result *r)
 {
 	return parse_fb_len(f, f->n, r);
 }
@@ -118,7 +118,7 @@ static int all_zero(const void *p, size_t n)
 	return 1;
 }
 
-static void assert_no_tunnel(const struct parse_result *r)
+static void assert_no_tunnel(const struct parser_result *r)
 {
 	cr_assert_eq(r->tunnel, TUNNEL_NONE);
 	cr_assert_eq(r->vni, 0);
@@ -155,7 +155,7 @@ static void inner_ipv4_tcp(struct fb *f, int vlan)
 Test(parser, ipv4_tcp)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip;
 
 	fb_eth(&f, 0x0800);
@@ -184,13 +184,13 @@ Test(parser, ipv4_tcp)
 	cr_assert_eq(r.outer.l4_dport, 80);
 	cr_assert_eq(r.outer.tcp_flags, 0x12);
 	assert_no_tunnel(&r);
-	cr_assert_str_eq(parse_status_name(r.status), "ok");
+	cr_assert_str_eq(parser_status_name(r.status), "ok");
 }
 
 Test(parser, ipv4_tcp_options)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip;
 
 	fb_eth(&f, 0x0800);
@@ -210,7 +210,7 @@ Test(parser, ipv4_tcp_options)
 Test(parser, ipv4_udp)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip, udp;
 
 	fb_eth(&f, 0x0800);
@@ -237,7 +237,7 @@ Test(parser, ipv4_udp)
 Test(parser, ipv4_icmp)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip;
 
 	fb_eth(&f, 0x0800);
@@ -259,7 +259,7 @@ Test(parser, ipv4_icmp)
 Test(parser, ipv4_options)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip, udp;
 
 	fb_eth(&f, 0x0800);
@@ -279,7 +279,7 @@ Test(parser, ipv4_options)
 Test(parser, ipv4_first_fragment)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip, udp;
 
 	fb_eth(&f, 0x0800);
@@ -301,7 +301,7 @@ Test(parser, ipv4_first_fragment)
 Test(parser, ipv4_later_fragment)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip;
 
 	fb_eth(&f, 0x0800);
@@ -322,7 +322,7 @@ Test(parser, ipv4_later_fragment)
 Test(parser, ipv4_last_fragment_without_mf)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip;
 
 	fb_eth(&f, 0x0800);
@@ -338,7 +338,7 @@ Test(parser, ipv4_last_fragment_without_mf)
 Test(parser, ethernet_padding_is_not_ip)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip;
 
 	fb_eth(&f, 0x0800);
@@ -356,7 +356,7 @@ Test(parser, ethernet_padding_is_not_ip)
 Test(parser, non_ip_ethertype)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 
 	fb_eth(&f, 0x88cc);   /* LLDP */
 	fb_payload(&f, 46);
@@ -373,7 +373,7 @@ Test(parser, non_ip_ethertype)
 Test(parser, vlan_8021q)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip;
 
 	fb_macs(&f);
@@ -399,7 +399,7 @@ Test(parser, vlan_8021q)
 Test(parser, qinq_88a8)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip, udp;
 
 	fb_macs(&f);
@@ -427,7 +427,7 @@ Test(parser, qinq_88a8)
 Test(parser, qinq_9100)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 
 	fb_macs(&f);
 	fb_tag(&f, 0x9100, 0x0005);
@@ -451,7 +451,7 @@ Test(parser, qinq_9100)
 Test(parser, triple_tag_refused)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip;
 
 	fb_macs(&f);
@@ -469,7 +469,7 @@ Test(parser, triple_tag_refused)
 	cr_assert_eq(r.depth, 22);
 	cr_assert_eq(r.outer.l3_off, 0);
 	cr_assert_eq(r.outer.have & (HDR_IPV4 | HDR_TCP), 0);
-	cr_assert_str_eq(parse_status_name(r.status), "too_many_tags");
+	cr_assert_str_eq(parser_status_name(r.status), "too_many_tags");
 }
 
 /* ---- ARP ---------------------------------------------------------------- */
@@ -482,7 +482,7 @@ static void arp_body(struct fb *f)
 Test(parser, arp)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 
 	fb_eth(&f, 0x0806);
 	arp_body(&f);
@@ -500,7 +500,7 @@ Test(parser, arp)
 Test(parser, rarp)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 
 	fb_eth(&f, 0x8035);
 	arp_body(&f);
@@ -513,7 +513,7 @@ Test(parser, rarp)
 Test(parser, arp_cut_at_28_bytes)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 
 	fb_eth(&f, 0x0806);
 	arp_body(&f);
@@ -535,7 +535,7 @@ static void assert_v6_addrs(const struct pkt_hdrs *h)
 Test(parser, ipv6_tcp)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip;
 
 	fb_eth(&f, 0x86dd);
@@ -565,7 +565,7 @@ Test(parser, ipv6_tcp)
 Test(parser, ipv6_udp)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip, udp;
 
 	fb_eth(&f, 0x86dd);
@@ -587,7 +587,7 @@ Test(parser, ipv6_udp)
 Test(parser, icmpv6)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip;
 
 	fb_eth(&f, 0x86dd);
@@ -608,7 +608,7 @@ Test(parser, icmpv6)
 static void ext_then_udp(uint8_t kind, uint8_t len, uint32_t ext_bytes)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip, udp;
 
 	fb_eth(&f, 0x86dd);
@@ -625,7 +625,7 @@ static void ext_then_udp(uint8_t kind, uint8_t len, uint32_t ext_bytes)
 	fb_ipv6_fix(&f, ip);
 
 	cr_assert_eq(parse_fb(&f, &r), PARSE_OK, "ext %u: %s", kind,
-		     parse_status_name(r.status));
+		     parser_status_name(r.status));
 	cr_assert_eq(r.outer.ip_proto, 17);
 	cr_assert_eq(r.outer.l4_off, 54 + ext_bytes, "ext %u", kind);
 	cr_assert_eq(r.depth, 54 + ext_bytes + 8);
@@ -668,7 +668,7 @@ Test(parser, ipv6_ah_minimal)
 Test(parser, ipv6_later_fragment)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip;
 
 	fb_eth(&f, 0x86dd);
@@ -691,7 +691,7 @@ Test(parser, ipv6_later_fragment)
 Test(parser, ipv6_atomic_fragment)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip, udp;
 
 	fb_eth(&f, 0x86dd);
@@ -703,7 +703,7 @@ Test(parser, ipv6_atomic_fragment)
 	fb_udp_fix(&f, udp);
 	fb_ipv6_fix(&f, ip);
 
-	cr_assert_eq(parse_fb(&f, &r), PARSE_OK, "%s", parse_status_name(r.status));
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK, "%s", parser_status_name(r.status));
 	cr_assert_eq(r.outer.have, HDR_ETH | HDR_IPV6 | HDR_UDP);
 	cr_assert_eq(r.outer.ip_proto, 17);
 	cr_assert_eq(r.outer.l4_off, 62);
@@ -741,8 +741,8 @@ static void build_fragment(struct fb *f, int v6, uint16_t offset8, int more)
 		fb_ipv4_fix(f, ip);
 }
 
-static enum parse_status fragment_of(int v6, uint16_t offset8, int more,
-				     struct parse_result *r)
+static enum parser_status fragment_of(int v6, uint16_t offset8, int more,
+				     struct parser_result *r)
 {
 	struct fb f = { .n = 0 };
 
@@ -769,11 +769,11 @@ Test(parser, fragments_same_in_both_families)
 
 	for (unsigned i = 0; i < sizeof c / sizeof c[0]; i++) {
 		for (int v6 = 0; v6 < 2; v6++) {
-			struct parse_result r;
+			struct parser_result r;
 
 			cr_assert_eq(fragment_of(v6, c[i].offset8, c[i].more, &r),
 				     PARSE_OK, "case %u v6 %d: %s", i, v6,
-				     parse_status_name(r.status));
+				     parser_status_name(r.status));
 			cr_assert_eq(r.outer.have & (HDR_FRAG | HDR_LATER_FRAG),
 				     c[i].frag, "case %u v6 %d", i, v6);
 			cr_assert_eq(!!(r.outer.have & HDR_UDP), c[i].l4,
@@ -788,7 +788,7 @@ Test(parser, fragments_same_in_both_families)
 Test(parser, ipv6_ext_chain)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip;
 
 	fb_eth(&f, 0x86dd);
@@ -802,7 +802,7 @@ Test(parser, ipv6_ext_chain)
 	fb_tcp(&f, 9, 10, 0x01, 0);
 	fb_ipv6_fix(&f, ip);
 
-	cr_assert_eq(parse_fb(&f, &r), PARSE_OK, "%s", parse_status_name(r.status));
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK, "%s", parser_status_name(r.status));
 	cr_assert_eq(r.outer.have, HDR_ETH | HDR_IPV6 | HDR_FRAG | HDR_TCP);
 	cr_assert_eq(r.outer.ip_proto, 6);
 	cr_assert_eq(r.outer.l4_off, 54 + 88);
@@ -843,7 +843,7 @@ static void build_ah_tcp(struct fb *f, int v6, uint8_t ah_len)
 	ip_fix(f, v6, ip);
 }
 
-static enum parse_status ah_tcp(int v6, uint8_t ah_len, struct parse_result *r)
+static enum parser_status ah_tcp(int v6, uint8_t ah_len, struct parser_result *r)
 {
 	struct fb f = { .n = 0 };
 
@@ -853,9 +853,9 @@ static enum parse_status ah_tcp(int v6, uint8_t ah_len, struct parse_result *r)
 
 Test(parser, ipv4_ah)
 {
-	struct parse_result r;
+	struct parser_result r;
 
-	cr_assert_eq(ah_tcp(0, 4, &r), PARSE_OK, "%s", parse_status_name(r.status));
+	cr_assert_eq(ah_tcp(0, 4, &r), PARSE_OK, "%s", parser_status_name(r.status));
 	cr_assert_eq(r.outer.have, HDR_ETH | HDR_IPV4 | HDR_TCP);
 	cr_assert_eq(r.outer.ip_proto, 6);
 	cr_assert_eq(r.outer.l4_off, 34 + 24);
@@ -869,14 +869,14 @@ Test(parser, ipv4_ah)
  * and the same refusal when it is too short or runs past the packet. */
 Test(parser, ah_same_in_both_families)
 {
-	struct parse_result r4, r6;
+	struct parser_result r4, r6;
 
 	for (uint8_t len = 0; len < 8; len++) {
-		enum parse_status s4 = ah_tcp(0, len, &r4);
-		enum parse_status s6 = ah_tcp(1, len, &r6);
+		enum parser_status s4 = ah_tcp(0, len, &r4);
+		enum parser_status s6 = ah_tcp(1, len, &r6);
 
 		cr_assert_eq(s4, s6, "AH length %u: %s vs %s", len,
-			     parse_status_name(s4), parse_status_name(s6));
+			     parser_status_name(s4), parser_status_name(s6));
 		cr_assert_eq(s4, len < 1 ? PARSE_BAD_EXT : PARSE_OK, "AH length %u", len);
 		cr_assert_eq(r4.outer.ip_proto, r6.outer.ip_proto);
 		cr_assert_eq(r4.outer.have & ~HDR_IPV4, r6.outer.have & ~HDR_IPV6);
@@ -891,7 +891,7 @@ Test(parser, ah_same_in_both_families)
 Test(parser, ipv4_ah_beyond_total_length)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip;
 
 	ip = ip_of_family(&f, 0, 51);
@@ -908,7 +908,7 @@ Test(parser, ipv4_ah_beyond_total_length)
 Test(parser, ipv4_ah_chain_limit)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip;
 
 	ip = ip_of_family(&f, 0, 51);
@@ -925,7 +925,7 @@ Test(parser, ipv4_ah_chain_limit)
 Test(parser, ipv4_later_fragment_of_ah)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip;
 
 	fb_eth(&f, 0x0800);
@@ -947,7 +947,7 @@ Test(parser, esp_same_in_both_families)
 	for (int v6 = 0; v6 < 2; v6++) {
 		for (int ah = 0; ah < 2; ah++) {
 			struct fb f = { .n = 0 };
-			struct parse_result r;
+			struct parser_result r;
 			uint32_t ip, l3_end = v6 ? 54 : 34;
 
 			ip = ip_of_family(&f, v6, ah ? 51 : 50);
@@ -967,7 +967,7 @@ Test(parser, esp_same_in_both_families)
 	}
 }
 
-static enum parse_status dstopts_chain(unsigned n, struct parse_result *r)
+static enum parser_status dstopts_chain(unsigned n, struct parser_result *r)
 {
 	struct fb f = { .n = 0 };
 	uint32_t ip, udp;
@@ -984,7 +984,7 @@ static enum parse_status dstopts_chain(unsigned n, struct parse_result *r)
 
 Test(parser, ipv6_ext_chain_limit)
 {
-	struct parse_result r;
+	struct parser_result r;
 
 	cr_assert_eq(dstopts_chain(8, &r), PARSE_OK);
 	cr_assert_eq(r.depth, 54 + 64 + 8);
@@ -996,7 +996,7 @@ Test(parser, ipv6_ext_chain_limit)
 Test(parser, ipv6_hop_by_hop_not_first)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip, udp;
 
 	fb_eth(&f, 0x86dd);
@@ -1014,7 +1014,7 @@ Test(parser, ipv6_hop_by_hop_not_first)
 Test(parser, ipv6_ah_too_short)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip, udp;
 
 	fb_eth(&f, 0x86dd);
@@ -1031,7 +1031,7 @@ Test(parser, ipv6_ah_too_short)
 Test(parser, ipv6_ext_beyond_payload_length)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip;
 
 	fb_eth(&f, 0x86dd);
@@ -1047,7 +1047,7 @@ Test(parser, ipv6_ext_beyond_payload_length)
 Test(parser, ipv6_no_next_header)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 
 	fb_eth(&f, 0x86dd);
 	fb_ipv6(&f, 59);
@@ -1063,7 +1063,7 @@ Test(parser, ipv6_no_next_header)
 Test(parser, vxlan_inner_ipv4_tcp)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip, udp;
 
 	outer_udp(&f, 4789, &ip, &udp);
@@ -1072,7 +1072,7 @@ Test(parser, vxlan_inner_ipv4_tcp)
 	fb_udp_fix(&f, udp);
 	fb_ipv4_fix(&f, ip);
 
-	cr_assert_eq(parse_fb(&f, &r), PARSE_OK, "%s", parse_status_name(r.status));
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK, "%s", parser_status_name(r.status));
 	cr_assert_eq(r.outer.have, HDR_ETH | HDR_IPV4 | HDR_UDP);
 	cr_assert_eq(r.outer.l4_dport, 4789);
 	cr_assert_eq(r.tunnel, TUNNEL_VXLAN);
@@ -1097,7 +1097,7 @@ Test(parser, vxlan_inner_ipv4_tcp)
 Test(parser, vxlan_inner_vlan)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip, udp;
 
 	outer_udp(&f, 4789, &ip, &udp);
@@ -1120,7 +1120,7 @@ Test(parser, vxlan_inner_vlan)
 Test(parser, vxlan_over_ipv6)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip, udp;
 
 	fb_eth(&f, 0x86dd);
@@ -1141,7 +1141,7 @@ Test(parser, vxlan_over_ipv6)
 Test(parser, vxlan_inner_cut_by_outer_length)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip, udp;
 
 	outer_udp(&f, 4789, &ip, &udp);
@@ -1162,7 +1162,7 @@ Test(parser, vxlan_inner_cut_by_outer_length)
 Test(parser, vxlan_cut_inside_inner_frame)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip, udp;
 
 	outer_udp(&f, 4789, &ip, &udp);
@@ -1172,23 +1172,23 @@ Test(parser, vxlan_cut_inside_inner_frame)
 	fb_ipv4_fix(&f, ip);
 
 	/* inner IPv4 header half captured; the wire length is whole */
-	cr_assert_eq(parse_frame(f.b, 64 + 10, f.n, &r), PARSE_TRUNC_TUNNEL);
+	cr_assert_eq(parser_parse(f.b, 64 + 10, f.n, &r), PARSE_TRUNC_TUNNEL);
 	cr_assert_eq(r.tunnel, TUNNEL_VXLAN);
 	cr_assert_eq(r.vni, 0x10);
 	cr_assert(r.have_inner);
 	cr_assert_eq(r.inner.have, HDR_ETH);
 	cr_assert_eq(r.depth, 64);
 	/* VXLAN header itself cut */
-	cr_assert_eq(parse_frame(f.b, 46, f.n, &r), PARSE_TRUNC_TUNNEL);
+	cr_assert_eq(parser_parse(f.b, 46, f.n, &r), PARSE_TRUNC_TUNNEL);
 	cr_assert(!r.have_inner);
 	cr_assert_eq(r.depth, 42);
-	cr_assert_str_eq(parse_status_name(r.status), "trunc_tunnel");
+	cr_assert_str_eq(parser_status_name(r.status), "trunc_tunnel");
 }
 
 Test(parser, vxlan_without_i_flag_has_no_vni)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip, udp;
 
 	outer_udp(&f, 4789, &ip, &udp);
@@ -1207,7 +1207,7 @@ Test(parser, vxlan_without_i_flag_has_no_vni)
 Test(parser, vxlan_header_beyond_ip_length)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip, udp;
 
 	outer_udp(&f, 4789, &ip, &udp);
@@ -1224,7 +1224,7 @@ Test(parser, vxlan_header_beyond_ip_length)
 Test(parser, vxlan_under_outer_vlan)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip, udp;
 
 	fb_macs(&f);
@@ -1248,7 +1248,7 @@ Test(parser, vxlan_under_outer_vlan)
 Test(parser, geneve_version_1_recognised_only)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip, udp;
 
 	outer_udp(&f, 6081, &ip, &udp);
@@ -1270,7 +1270,7 @@ Test(parser, geneve_version_1_recognised_only)
 Test(parser, gre_version_1_recognised_only)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip;
 
 	fb_eth(&f, 0x0800);
@@ -1291,7 +1291,7 @@ Test(parser, gre_version_1_recognised_only)
 Test(parser, geneve_inner_ethernet)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip, udp;
 
 	outer_udp(&f, 6081, &ip, &udp);
@@ -1307,7 +1307,7 @@ Test(parser, geneve_inner_ethernet)
 	fb_udp_fix(&f, udp);
 	fb_ipv4_fix(&f, ip);
 
-	cr_assert_eq(parse_fb(&f, &r), PARSE_OK, "%s", parse_status_name(r.status));
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK, "%s", parser_status_name(r.status));
 	cr_assert_eq(r.tunnel, TUNNEL_GENEVE);
 	cr_assert_eq(r.vni, 0x123456);
 	cr_assert_eq(r.tunnel_off, 42);
@@ -1321,7 +1321,7 @@ Test(parser, geneve_inner_ethernet)
 Test(parser, geneve_ip_payload_recognised)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip, udp;
 
 	outer_udp(&f, 6081, &ip, &udp);
@@ -1343,7 +1343,7 @@ Test(parser, geneve_ip_payload_recognised)
 Test(parser, gre_recognised)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip;
 
 	fb_eth(&f, 0x0800);
@@ -1365,7 +1365,7 @@ Test(parser, gre_recognised)
 Test(parser, nvgre_inner_ethernet)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip;
 
 	fb_eth(&f, 0x0800);
@@ -1376,7 +1376,7 @@ Test(parser, nvgre_inner_ethernet)
 	inner_ipv4_tcp(&f, 0);
 	fb_ipv4_fix(&f, ip);
 
-	cr_assert_eq(parse_fb(&f, &r), PARSE_OK, "%s", parse_status_name(r.status));
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK, "%s", parser_status_name(r.status));
 	cr_assert_eq(r.tunnel, TUNNEL_GRE);
 	cr_assert_eq(r.vni, 0x00beef);
 	cr_assert_eq(r.tunnel_off, 34);
@@ -1388,7 +1388,7 @@ Test(parser, nvgre_inner_ethernet)
 Test(parser, nvgre_after_ipv4_ah)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip;
 
 	fb_eth(&f, 0x0800);
@@ -1400,7 +1400,7 @@ Test(parser, nvgre_after_ipv4_ah)
 	inner_ipv4_tcp(&f, 0);
 	fb_ipv4_fix(&f, ip);
 
-	cr_assert_eq(parse_fb(&f, &r), PARSE_OK, "%s", parse_status_name(r.status));
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK, "%s", parser_status_name(r.status));
 	cr_assert_eq(r.outer.ip_proto, 47);
 	cr_assert_eq(r.tunnel, TUNNEL_GRE);
 	cr_assert_eq(r.tunnel_off, 34 + 24);
@@ -1413,7 +1413,7 @@ Test(parser, nvgre_after_ipv4_ah)
 Test(parser, gre_over_ipv6_with_checksum)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip;
 
 	fb_eth(&f, 0x86dd);
@@ -1461,10 +1461,10 @@ static uint32_t gre_routed(struct fb *f, uint16_t flags, unsigned n_sre)
 Test(parser, gre_routing_walked)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t gre = gre_routed(&f, 0x6000, 2);
 
-	cr_assert_eq(parse_fb(&f, &r), PARSE_OK, "%s", parse_status_name(r.status));
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK, "%s", parser_status_name(r.status));
 	cr_assert_eq(r.tunnel, TUNNEL_GRE);
 	cr_assert_eq(r.tunnel_off, gre);
 	cr_assert_eq(r.vni, 0x00c0de);
@@ -1479,10 +1479,10 @@ Test(parser, gre_routing_walked)
 Test(parser, gre_routing_with_checksum_and_sequence)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t gre = gre_routed(&f, 0xf000, 1);
 
-	cr_assert_eq(parse_fb(&f, &r), PARSE_OK, "%s", parse_status_name(r.status));
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK, "%s", parser_status_name(r.status));
 	cr_assert_eq(r.vni, 0x00c0de);
 	cr_assert_eq(r.inner.l2_off, gre + 4 + 4 + 4 + 4 + 12 + 4);
 	cr_assert_eq(r.inner.l4_dport, 6666);
@@ -1493,7 +1493,7 @@ Test(parser, gre_routing_with_checksum_and_sequence)
 Test(parser, gre_routing_empty_entry_is_not_the_end)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip, gre;
 
 	fb_eth(&f, 0x0800);
@@ -1506,7 +1506,7 @@ Test(parser, gre_routing_empty_entry_is_not_the_end)
 	inner_ipv4_tcp(&f, 0);
 	fb_ipv4_fix(&f, ip);
 
-	cr_assert_eq(parse_fb(&f, &r), PARSE_OK, "%s", parse_status_name(r.status));
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK, "%s", parser_status_name(r.status));
 	cr_assert_eq(r.inner.l2_off, gre + 8 + 4 + 8 + 4);
 	cr_assert_eq(r.inner.l4_dport, 6666);
 }
@@ -1514,10 +1514,10 @@ Test(parser, gre_routing_empty_entry_is_not_the_end)
 Test(parser, gre_routing_too_long)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t gre = gre_routed(&f, 0x4000, 8);
 
-	cr_assert_eq(parse_fb(&f, &r), PARSE_OK, "%s", parse_status_name(r.status));
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK, "%s", parser_status_name(r.status));
 	cr_assert(r.have_inner);
 
 	f.n = 0;
@@ -1527,14 +1527,14 @@ Test(parser, gre_routing_too_long)
 	cr_assert(!r.have_inner);
 	cr_assert(all_zero(&r.inner, sizeof r.inner));
 	cr_assert_eq(r.depth, gre + 8 + 8 * 12);
-	cr_assert_str_eq(parse_status_name(r.status), "too_many_sre");
+	cr_assert_str_eq(parser_status_name(r.status), "too_many_sre");
 }
 
 /* A list whose NULL entry the IP packet does not hold. */
 Test(parser, gre_routing_beyond_ip_length)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip, gre;
 
 	fb_eth(&f, 0x0800);
@@ -1548,7 +1548,7 @@ Test(parser, gre_routing_beyond_ip_length)
 	fb_fill(&f, 0, 8);                /* Ethernet padding */
 
 	cr_assert_eq(parse_fb(&f, &r), PARSE_BAD_IP_LEN, "%s",
-		     parse_status_name(r.status));
+		     parser_status_name(r.status));
 	cr_assert_eq(r.tunnel, TUNNEL_GRE);
 	cr_assert_eq(r.depth, gre + 8 + 12);   /* the first entry, whole */
 }
@@ -1558,7 +1558,7 @@ Test(parser, gre_routing_beyond_ip_length)
 Test(parser, gre_reserved_bits_and_versions)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip, gre;
 
 	fb_eth(&f, 0x0800);
@@ -1567,7 +1567,7 @@ Test(parser, gre_reserved_bits_and_versions)
 	fb_u32(&f, 0x00000100);
 	inner_ipv4_tcp(&f, 0);
 	fb_ipv4_fix(&f, ip);
-	cr_assert_eq(parse_fb(&f, &r), PARSE_OK, "%s", parse_status_name(r.status));
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK, "%s", parser_status_name(r.status));
 	cr_assert_eq(r.vni, 1);
 	cr_assert_eq(r.inner.l2_off, gre + 8);
 
@@ -1584,7 +1584,7 @@ Test(parser, gre_reserved_bits_and_versions)
 Test(parser, no_tunnel_in_fragment)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip, udp;
 
 	fb_eth(&f, 0x0800);
@@ -1620,12 +1620,12 @@ static void vxlan_udp_short_of_ip(struct fb *f, uint32_t trailer, uint32_t *udp)
 Test(parser, udp_length_ends_the_inner_frame)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t udp;
 
 	/* The trailer past the UDP datagram is not part of the inner frame. */
 	vxlan_udp_short_of_ip(&f, 12, &udp);
-	cr_assert_eq(parse_fb(&f, &r), PARSE_OK, "%s", parse_status_name(r.status));
+	cr_assert_eq(parse_fb(&f, &r), PARSE_OK, "%s", parser_status_name(r.status));
 	cr_assert(r.have_inner);
 	cr_assert_eq(r.inner.have, HDR_ETH | HDR_IPV4 | HDR_TCP);
 
@@ -1635,7 +1635,7 @@ Test(parser, udp_length_ends_the_inner_frame)
 	vxlan_udp_short_of_ip(&f, 12, &udp);
 	fb_put16(&f, udp + 4, (uint16_t)(f.n - udp - 24));
 	cr_assert_eq(parse_fb(&f, &r), PARSE_BAD_IP_LEN, "%s",
-		     parse_status_name(r.status));
+		     parser_status_name(r.status));
 	cr_assert_eq(r.tunnel, TUNNEL_VXLAN);
 	cr_assert(r.have_inner);
 	cr_assert_eq(r.inner.have, HDR_ETH);
@@ -1645,7 +1645,7 @@ Test(parser, udp_length_ends_the_inner_frame)
 Test(parser, udp_length_ends_the_vxlan_header)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip, udp;
 
 	outer_udp(&f, 4789, &ip, &udp);
@@ -1661,7 +1661,7 @@ Test(parser, udp_length_ends_the_vxlan_header)
 Test(parser, udp_length_ends_geneve_options)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip, udp;
 
 	outer_udp(&f, 6081, &ip, &udp);
@@ -1670,7 +1670,7 @@ Test(parser, udp_length_ends_geneve_options)
 	fb_ipv4_fix(&f, ip);
 	fb_put16(&f, udp + 4, 8 + 8 + 8); /* 2 of the 4 option words */
 	cr_assert_eq(parse_fb(&f, &r), PARSE_BAD_IP_LEN, "%s",
-		     parse_status_name(r.status));
+		     parser_status_name(r.status));
 	cr_assert_eq(r.tunnel, TUNNEL_GENEVE);
 	cr_assert_eq(r.vni, 0x77);
 	cr_assert(!r.have_inner);
@@ -1682,7 +1682,7 @@ Test(parser, udp_length_ends_geneve_options)
 Test(parser, udp_length_ends_inner_arp_and_tags)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip, udp;
 
 	outer_udp(&f, 4789, &ip, &udp);
@@ -1692,7 +1692,7 @@ Test(parser, udp_length_ends_inner_arp_and_tags)
 	fb_ipv4_fix(&f, ip);
 	fb_put16(&f, udp + 4, (uint16_t)(f.n - udp - 4));
 	cr_assert_eq(parse_fb(&f, &r), PARSE_BAD_IP_LEN, "%s",
-		     parse_status_name(r.status));
+		     parser_status_name(r.status));
 	cr_assert(r.have_inner);
 	cr_assert_eq(r.inner.have, HDR_ETH);
 
@@ -1706,7 +1706,7 @@ Test(parser, udp_length_ends_inner_arp_and_tags)
 	fb_ipv4_fix(&f, ip);
 	fb_put16(&f, udp + 4, 8 + 8 + 14 + 2);
 	cr_assert_eq(parse_fb(&f, &r), PARSE_BAD_IP_LEN, "%s",
-		     parse_status_name(r.status));
+		     parser_status_name(r.status));
 	cr_assert_eq(r.inner.have, HDR_ETH);
 	cr_assert_eq(r.inner.n_vlans, 0);
 }
@@ -1714,7 +1714,7 @@ Test(parser, udp_length_ends_inner_arp_and_tags)
 Test(parser, udp_length_below_header)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip, udp;
 
 	fb_eth(&f, 0x0800);
@@ -1729,13 +1729,13 @@ Test(parser, udp_length_below_header)
 		cr_assert_eq(r.outer.l4_sport, 0);
 		cr_assert_eq(r.depth, 34);
 	}
-	cr_assert_str_eq(parse_status_name(r.status), "bad_l4");
+	cr_assert_str_eq(parser_status_name(r.status), "bad_l4");
 }
 
 Test(parser, udp_length_beyond_ip_packet)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip, udp;
 
 	fb_eth(&f, 0x86dd);
@@ -1747,7 +1747,7 @@ Test(parser, udp_length_beyond_ip_packet)
 	fb_ipv6_fix(&f, ip);
 	fb_put16(&f, udp + 4, (uint16_t)(f.n - udp + 1));
 	cr_assert_eq(parse_fb(&f, &r), PARSE_BAD_L4, "%s",
-		     parse_status_name(r.status));
+		     parser_status_name(r.status));
 	cr_assert_eq(r.outer.have, HDR_ETH | HDR_IPV6);
 	assert_no_tunnel(&r);
 	cr_assert_eq(r.depth, 54);
@@ -1756,7 +1756,7 @@ Test(parser, udp_length_beyond_ip_packet)
 Test(parser, udp_length_zero_in_jumbogram)
 {
 	static struct fb f;
-	struct parse_result r;
+	struct parser_result r;
 
 	/* RFC 2675: payload length and UDP length are both 0; the wire
 	 * length measures the datagram. */
@@ -1789,7 +1789,7 @@ static void simple_ipv4_tcp(struct fb *f, uint32_t *ip)
 Test(parser, bad_ip_version)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip;
 
 	simple_ipv4_tcp(&f, &ip);
@@ -1805,13 +1805,13 @@ Test(parser, bad_ip_version)
 	ip = fb_ipv4(&f, 6, 1, 2, 0, 5);  /* 40 bytes of IPv4 behind 0x86dd */
 	fb_ipv4_fix(&f, ip);
 	cr_assert_eq(parse_fb(&f, &r), PARSE_BAD_IP_VERSION);
-	cr_assert_str_eq(parse_status_name(r.status), "bad_ip_version");
+	cr_assert_str_eq(parser_status_name(r.status), "bad_ip_version");
 }
 
 Test(parser, bad_ihl)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip;
 
 	simple_ipv4_tcp(&f, &ip);
@@ -1829,7 +1829,7 @@ Test(parser, bad_ihl)
 Test(parser, bad_ipv4_total_length)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip;
 
 	simple_ipv4_tcp(&f, &ip);
@@ -1853,13 +1853,13 @@ Test(parser, bad_ipv4_total_length)
 	simple_ipv4_tcp(&f, &ip);
 	fb_put16(&f, ip + 2, 0);          /* 0 on a short frame: not BIG TCP */
 	cr_assert_eq(parse_fb(&f, &r), PARSE_BAD_IP_LEN);
-	cr_assert_str_eq(parse_status_name(r.status), "bad_ip_len");
+	cr_assert_str_eq(parser_status_name(r.status), "bad_ip_len");
 }
 
 Test(parser, bad_ipv6_payload_length)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip;
 
 	fb_eth(&f, 0x86dd);
@@ -1878,7 +1878,7 @@ Test(parser, bad_ipv6_payload_length)
 Test(parser, bad_tcp_data_offset)
 {
 	struct fb f = { .n = 0 };
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip, tcp;
 
 	fb_eth(&f, 0x0800);
@@ -1893,13 +1893,13 @@ Test(parser, bad_tcp_data_offset)
 
 	f.b[tcp + 12] = 0x60;             /* 24 bytes, IP holds 20 */
 	cr_assert_eq(parse_fb(&f, &r), PARSE_BAD_L4);
-	cr_assert_str_eq(parse_status_name(r.status), "bad_l4");
+	cr_assert_str_eq(parser_status_name(r.status), "bad_l4");
 }
 
 Test(parser, big_tcp_ipv4_total_length_zero)
 {
 	static struct fb f;
-	struct parse_result r;
+	struct parser_result r;
 	uint32_t ip;
 
 	f.n = 0;
@@ -1918,7 +1918,7 @@ Test(parser, big_tcp_ipv4_total_length_zero)
 Test(parser, big_tcp_ipv6_payload_length_zero)
 {
 	static struct fb f;
-	struct parse_result r;
+	struct parser_result r;
 
 	f.n = 0;
 	fb_eth(&f, 0x86dd);
@@ -1933,26 +1933,26 @@ Test(parser, big_tcp_ipv6_payload_length_zero)
 
 Test(parser, empty_and_null)
 {
-	struct parse_result r;
+	struct parser_result r;
 	uint8_t b[1] = { 0 };
 
-	cr_assert_eq(parse_frame(NULL, 0, 0, &r), PARSE_TRUNC_L2);
+	cr_assert_eq(parser_parse(NULL, 0, 0, &r), PARSE_TRUNC_L2);
 	cr_assert_eq(r.depth, 0);
-	cr_assert_eq(parse_frame(b, 1, 0, &r), PARSE_TRUNC_L2);
+	cr_assert_eq(parser_parse(b, 1, 0, &r), PARSE_TRUNC_L2);
 	cr_assert_eq(r.outer.have, 0);
 }
 
 Test(parser, status_names)
 {
 	for (int i = 0; i < PARSE_STATUS_COUNT; i++) {
-		const char *a = parse_status_name((enum parse_status)i);
+		const char *a = parser_status_name((enum parser_status)i);
 
 		cr_assert_str_neq(a, "?", "status %d has no name", i);
 		for (int j = 0; j < i; j++)
-			cr_assert_str_neq(a, parse_status_name((enum parse_status)j));
+			cr_assert_str_neq(a, parser_status_name((enum parser_status)j));
 	}
-	cr_assert_str_eq(parse_status_name(PARSE_STATUS_COUNT), "?");
-	cr_assert_str_eq(parse_status_name((enum parse_status)-1), "?");
+	cr_assert_str_eq(parser_status_name(PARSE_STATUS_COUNT), "?");
+	cr_assert_str_eq(parser_status_name((enum parser_status)-1), "?");
 }
 
 /* ---- the shared capture corpus ------------------------------------------ */
@@ -1982,12 +1982,12 @@ static int parse_file(const char *path, struct corpus_stats *s)
 		return -1;
 	while (pcap_in_next(in, &pkt, &err) == 1) {
 		uint8_t *copy = malloc(pkt.caplen ? pkt.caplen : 1);
-		struct parse_result r;
+		struct parser_result r;
 		uint32_t sweep;
 
 		cr_assert_not_null(copy);
 		memcpy(copy, pkt.frame, pkt.caplen);
-		parse_frame(copy, pkt.caplen, pkt.len, &r);
+		parser_parse(copy, pkt.caplen, pkt.len, &r);
 		free(copy);
 		cr_assert_leq(r.depth, pkt.caplen, "%s #%llu", path,
 			      (unsigned long long)pkt.number);
@@ -2356,7 +2356,7 @@ static const struct peer_frame {
 	void (*build)(struct fb *f, int arg);
 	int arg;
 	uint32_t caplen;          /* when not 0, the capture is cut there */
-	enum parse_status want;
+	enum parser_status want;
 } peer_frames[] = {
 	{ "ipv4_tcp", peer_ipv4_l4, 6, 0, PARSE_OK },
 	{ "ipv4_udp", peer_ipv4_l4, 17, 0, PARSE_OK },
@@ -2551,7 +2551,7 @@ static void peer_level(struct peer_view *v, const struct pkt_hdrs *h)
 /* What the parser reports of a frame, in tshark's terms; returns whether
  * the parse is open-ended: stopped on a fault, at a tunnel it only
  * recognises, or at an ICMP message whose quoted packet tshark shows. */
-static bool peer_ours(const struct parse_result *r, struct peer_view *v)
+static bool peer_ours(const struct parser_result *r, struct peer_view *v)
 {
 	static const char *const tunnel[] = { "", "vxlan", "geneve", "gre" };
 	static const int vni_field[] = { 0, PF_VXLAN_VNI, PF_GENEVE_VNI, PF_GRE_VSID };
@@ -2624,7 +2624,7 @@ static bool peer_list_agrees(const char *ours, const char *theirs, bool open)
 }
 
 /* Appends to `diffs` every way frame i's parse disagrees with tshark's. */
-static void peer_compare(unsigned i, const struct parse_result *r,
+static void peer_compare(unsigned i, const struct parser_result *r,
 			 const struct peer_view *theirs, char *diffs, size_t cap)
 {
 	const struct peer_frame *pf = &peer_frames[i];
@@ -2645,13 +2645,13 @@ static void peer_compare(unsigned i, const struct parse_result *r,
 	if (r->status != pf->want) {
 		n = strlen(diffs);
 		snprintf(diffs + n, cap - n, "frame %u %s: status %s, expected %s\n",
-			 i + 1, pf->name, parse_status_name(r->status),
-			 parse_status_name(pf->want));
+			 i + 1, pf->name, parser_status_name(r->status),
+			 parser_status_name(pf->want));
 	}
 	if (!peer_list_agrees(ours.layers, theirs->layers, open)) {
 		n = strlen(diffs);
 		snprintf(diffs + n, cap - n, "frame %u %s (%s): layers: parser %s, tshark %s\n",
-			 i + 1, pf->name, parse_status_name(r->status),
+			 i + 1, pf->name, parser_status_name(r->status),
 			 ours.layers, theirs->layers);
 	}
 	for (unsigned k = 0; k < PEER_NF; k++) {
@@ -2659,13 +2659,13 @@ static void peer_compare(unsigned i, const struct parse_result *r,
 			continue;
 		n = strlen(diffs);
 		snprintf(diffs + n, cap - n, "frame %u %s (%s): %s: parser '%s', tshark '%s'\n",
-			 i + 1, pf->name, parse_status_name(r->status),
+			 i + 1, pf->name, parser_status_name(r->status),
 			 peer_fields[k], ours.field[k], theirs->field[k]);
 	}
 }
 
 /* Writes every peer frame to `path`; results[i] is the parser's. */
-static void peer_write(const char *path, struct parse_result *results)
+static void peer_write(const char *path, struct parser_result *results)
 {
 	struct pnic_error err;
 	struct pcap_out *o;
@@ -2678,7 +2678,7 @@ static void peer_write(const char *path, struct parse_result *results)
 
 		pf->build(&f, pf->arg);
 		cap = pf->caplen ? pf->caplen : f.n;
-		parse_frame(f.b, cap, f.n, &results[i]);
+		parser_parse(f.b, cap, f.n, &results[i]);
 		pcap_out_write(o, f.b, cap, f.n, (uint64_t)i * 1000);
 	}
 	cr_assert_eq(pcap_out_close(o, &err), 0, "%s", err.msg);
@@ -2711,7 +2711,7 @@ TU_SCRATCH_SUITE(parser_peer);
 
 Test(parser_peer, wireshark_agrees)
 {
-	static struct parse_result results[PEER_N];
+	static struct parser_result results[PEER_N];
 	static char diffs[16384];
 	char path[128], *line = NULL, *errtext;
 	size_t line_cap = 0;

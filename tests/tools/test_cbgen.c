@@ -34,29 +34,29 @@ static char *slurp(const char *name, size_t *len)
 	return b;
 }
 
-static void load_rules(const char *name, struct cb_rules *r)
+static void load_rules(const char *name, struct classbench_rules *r)
 {
 	char path[256], msg[512];
 	struct pnic_error err;
 
 	snprintf(path, sizeof path, "%s/%s", dir, name);
-	cr_assert_eq(cb_rules_load(path, r, &err), 0, "%s",
+	cr_assert_eq(classbench_rules_load(path, r, &err), 0, "%s",
 		     pnic_error_str(&err, msg, sizeof msg));
 }
 
-static void load_trace(const char *name, struct cb_trace *t)
+static void load_trace(const char *name, struct classbench_trace *t)
 {
 	char path[256], msg[512];
 	struct pnic_error err;
 
 	snprintf(path, sizeof path, "%s/%s", dir, name);
-	cr_assert_eq(cb_trace_load(path, t, &err), 0, "%s",
+	cr_assert_eq(classbench_trace_load(path, t, &err), 0, "%s",
 		     pnic_error_str(&err, msg, sizeof msg));
 }
 
 Test(cbgen, rules_deterministic_per_seed)
 {
-	struct cb_rules r = { 0 };
+	struct classbench_rules r = { 0 };
 	size_t n;
 	char *b;
 
@@ -79,13 +79,13 @@ Test(cbgen, rules_deterministic_per_seed)
 		cr_assert_leq(r.rules[i].sport_lo, r.rules[i].sport_hi);
 		cr_assert_leq(r.rules[i].dport_lo, r.rules[i].dport_hi);
 	}
-	cb_rules_free(&r);
+	classbench_rules_free(&r);
 }
 
 /* The two styles differ in shape: flow rules are mostly exact 5-tuples. */
 Test(cbgen, flow_style_is_mostly_exact)
 {
-	struct cb_rules a = { 0 }, f = { 0 };
+	struct classbench_rules a = { 0 }, f = { 0 };
 	unsigned exact_a = 0, exact_f = 0;
 
 	cr_assert_eq(cbgen("rules 400 --seed 2 -o %s/acl", dir), 0, "%s", out);
@@ -104,14 +104,14 @@ Test(cbgen, flow_style_is_mostly_exact)
 	}
 	cr_assert_gt(exact_f, 200u, "flow style: %u exact of 400", exact_f);
 	cr_assert_lt(exact_a, exact_f, "acl %u exact, flow %u", exact_a, exact_f);
-	cb_rules_free(&a);
-	cb_rules_free(&f);
+	classbench_rules_free(&a);
+	classbench_rules_free(&f);
 }
 
 Test(cbgen, trace_inside_its_rules)
 {
-	struct cb_rules r = { 0 };
-	struct cb_trace t = { 0 };
+	struct classbench_rules r = { 0 };
+	struct classbench_trace t = { 0 };
 	size_t random = 0, flagged = 0, high = 0;
 
 	cr_assert_eq(cbgen("rules 200 --seed 2 -o %s/rules", dir), 0, "%s", out);
@@ -153,13 +153,13 @@ Test(cbgen, trace_inside_its_rules)
 	cr_assert(random > 100 && random < 320, "%zu random headers of 2000", random);
 	cr_assert_gt(flagged, 0, "no header from a rule with a flags match");
 	cr_assert(high > 700 && high < 1300, "%zu of 2000 at the high corner", high);
-	cb_trace_free(&t);
-	cb_rules_free(&r);
+	classbench_trace_free(&t);
+	classbench_rules_free(&r);
 }
 
 Test(cbgen, random_percentage)
 {
-	struct cb_trace t = { 0 };
+	struct classbench_trace t = { 0 };
 
 	cr_assert_eq(cbgen("rules 20 -o %s/rules", dir), 0, "%s", out);
 	cr_assert_eq(cbgen("trace %s/rules 300 --random 0 -o %s/t0", dir, dir), 0, "%s", out);
@@ -168,12 +168,12 @@ Test(cbgen, random_percentage)
 	cr_assert_eq(t.n, 300u);
 	for (size_t i = 0; i < t.n; i++)
 		cr_assert_geq(t.hdrs[i].filter_id, 0, "header %zu random with --random 0", i);
-	cb_trace_free(&t);
+	classbench_trace_free(&t);
 	load_trace("t100", &t);
 	cr_assert_eq(t.n, 300u);
 	for (size_t i = 0; i < t.n; i++)
 		cr_assert_eq(t.hdrs[i].filter_id, -1, "header %zu not random with --random 100", i);
-	cb_trace_free(&t);
+	classbench_trace_free(&t);
 }
 
 #if !defined(__SANITIZE_ADDRESS__)
@@ -262,16 +262,16 @@ Test(cbgen, bad_numbers_refused)
 /* A leading zero is decimal, 0x is hex, whatever the option. */
 Test(cbgen, numbers_decimal_or_hex)
 {
-	struct cb_rules r = { 0 };
+	struct classbench_rules r = { 0 };
 
 	cr_assert_eq(cbgen("rules 010 -o %s/ten", dir), 0, "%s", out);
 	load_rules("ten", &r);
 	cr_assert_eq(r.n, 10u, "'010' is ten, not octal eight");
-	cb_rules_free(&r);
+	classbench_rules_free(&r);
 	cr_assert_eq(cbgen("rules 0x10 -o %s/sixteen", dir), 0, "%s", out);
 	load_rules("sixteen", &r);
 	cr_assert_eq(r.n, 16u);
-	cb_rules_free(&r);
+	classbench_rules_free(&r);
 	cr_assert_eq(cbgen("rules 20 --seed 010 -o %s/a", dir), 0, "%s", out);
 	cr_assert_eq(cbgen("rules 20 --seed 10 -o %s/b", dir), 0, "%s", out);
 	cr_assert(tu_same_file(dir, "a", "b"), "--seed 010 is not --seed 10");

@@ -99,7 +99,7 @@ Test(kpgen, every_builtin_profile)
 		camel(p->name, pn, sizeof pn);
 		cr_assert_eq(param("KeyWidth%s", pn), (long)p->key_bits, "%s", p->name);
 		for (unsigned j = 0; j < p->n_fields; j++) {
-			camel(kp_field_name(p->fields[j].id), fn, sizeof fn);
+			camel(key_profile_field_name(p->fields[j].id), fn, sizeof fn);
 			cr_assert_eq(param("Key%s%sOff", pn, fn), (long)p->fields[j].offset,
 				     "%s.%s", p->name, fn);
 			cr_assert_eq(param("Key%s%sWidth", pn, fn), (long)p->fields[j].width,

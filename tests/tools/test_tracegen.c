@@ -53,7 +53,7 @@ static void shape_of(const char *name, double rate, struct shape *s)
 	cr_assert_not_null(p, "%s", eb);
 	cr_assert_eq(pcap_datalink(p), DLT_EN10MB);
 	while (pcap_next_ex(p, &h, &d) == 1) {
-		struct parse_result r;
+		struct parser_result r;
 		const struct pkt_hdrs *l;
 		uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
 		uint64_t want = 1700000000000000000ull +
@@ -67,7 +67,7 @@ static void shape_of(const char *name, double rate, struct shape *s)
 		if ((long)h->len < s->min_len)
 			s->min_len = h->len;
 		s->packets++;
-		if (parse_frame(d, h->caplen, h->len, &r) != PARSE_OK)
+		if (parser_parse(d, h->caplen, h->len, &r) != PARSE_OK)
 			continue;
 		s->parse_ok++;
 		l = &r.outer;

@@ -212,7 +212,7 @@ static void print_header(FILE *f, const struct acl_header *h)
  * or an earlier one; ignoring the rules' flags fields can only make that
  * match earlier.  Answers after k, or misses, mean a trace made for
  * another rule file, ids counted from 1, or a wrong answer. */
-static void report_filter_ids(const struct cb_trace *t, const int32_t *ans,
+static void report_filter_ids(const struct classbench_trace *t, const int32_t *ans,
 			      uint32_t n_rules)
 {
 	size_t named = 0, later = 0, beyond = 0;
@@ -245,8 +245,8 @@ static void report_filter_ids(const struct cb_trace *t, const int32_t *ans,
 /* Everything one run holds, freed by run_free(). */
 struct run {
 	struct opts o;
-	struct cb_rules rules;
-	struct cb_trace trace;
+	struct classbench_rules rules;
+	struct classbench_trace trace;
 	struct acl *acl;
 	struct nic *nic;
 	const struct lookup *lk;  /* the NIC's */
@@ -311,7 +311,7 @@ static int install_rules(struct run *r)
  * match stage (the TCAM) and the entry -> rule map, nothing else. */
 static int lookups(struct run *r)
 {
-	const struct cb_trace *t = &r->trace;
+	const struct classbench_trace *t = &r->trace;
 
 	r->keys = malloc(t->n * sizeof *r->keys);
 	r->ans = malloc(t->n * sizeof *r->ans);
@@ -413,8 +413,8 @@ static void run_free(struct run *r)
 	free(r->ans);
 	nic_destroy(r->nic);
 	acl_destroy(r->acl);
-	cb_rules_free(&r->rules);
-	cb_trace_free(&r->trace);
+	classbench_rules_free(&r->rules);
+	classbench_trace_free(&r->trace);
 }
 
 int cmd_classify(int argc, char **argv)
@@ -430,8 +430,8 @@ int cmd_classify(int argc, char **argv)
 	default: return 2;
 	}
 	pnic_error_clear(&err);
-	if (cb_rules_load(r.o.rules, &r.rules, &err) ||
-	    cb_trace_load(r.o.trace, &r.trace, &err))
+	if (classbench_rules_load(r.o.rules, &r.rules, &err) ||
+	    classbench_trace_load(r.o.trace, &r.trace, &err))
 		rc = fail(&err);
 	else
 		rc = install_rules(&r);

@@ -278,7 +278,7 @@ static char *default_out(const char *cfg)
 
 /* ---- the NIC ----------------------------------------------------------- */
 
-static void on_output(void *ctx, const struct dp_out *o, const uint8_t *frame,
+static void on_output(void *ctx, const struct datapath_out *o, const uint8_t *frame,
 		      uint32_t caplen, uint32_t len)
 {
 	struct replay *r = ctx;
@@ -401,7 +401,7 @@ static void take_packet(struct replay *r, const struct scenario_input *inp,
 		r->core_s += cpu_s() - t0;
 		return;
 	}
-	r->pkts[b->n++] = (struct dp_pkt){ r->bytes + b->used, pkt->caplen,
+	r->pkts[b->n++] = (struct datapath_pkt){ r->bytes + b->used, pkt->caplen,
 					   pkt->len, pkt->ts_ns };
 	memcpy(r->bytes + b->used, pkt->frame, pkt->caplen);
 	b->used += pkt->caplen;
@@ -485,7 +485,7 @@ static int write_outputs(struct replay *r, const json_t *summary,
 
 static void report(const struct replay *r, const json_t *summary, bool json)
 {
-	const struct dp_stats *s = datapath_stats(r->dp);
+	const struct datapath_stats *s = datapath_stats(r->dp);
 
 	if (json) {
 		json_dumpf(summary, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);

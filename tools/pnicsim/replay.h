@@ -35,7 +35,7 @@ struct replay {
 	const struct datapath *dp;            /* the NIC's, for reports */
 	struct replay_out *out;
 	struct replay_input_result *results;  /* n_inputs */
-	struct dp_pkt *pkts;                  /* frames point into bytes */
+	struct datapath_pkt *pkts;                  /* frames point into bytes */
 	uint8_t *bytes;
 	int signal;                 /* the signal that stopped the run, or 0 */
 	double core_s, wall_s;

@@ -113,7 +113,7 @@ static bool ipv4_mapped(struct u128 v, struct u128 m)
 }
 
 static void add_field(struct text *t, const struct scenario *c,
-		      const struct kp_field *d, struct u128 v, struct u128 m)
+		      const struct key_profile_field *d, struct u128 v, struct u128 m)
 {
 	struct u128 full = {
 		d->width > 64 ? (d->width >= 128 ? ~0ull : (1ull << (d->width - 64)) - 1) : 0,
@@ -121,7 +121,7 @@ static void add_field(struct text *t, const struct scenario *c,
 	};
 	bool ip = d->id == KP_SRC_IP || d->id == KP_DST_IP;
 
-	add(t, "%s%s ", t->k ? " " : "", kp_field_name(d->id));
+	add(t, "%s%s ", t->k ? " " : "", key_profile_field_name(d->id));
 	if (ip && d->width == 32) {
 		add_ip(t, v, m, true);
 	} else if (ip && d->width == 128 && ipv4_mapped(v, m)) {
@@ -160,7 +160,7 @@ static void add_key_hex(struct text *t, const struct pnic_key *k, unsigned bits)
 static void add_other_bits(struct text *t, const struct key_profile *p,
 			   const struct pnic_key *v, const struct pnic_key *m)
 {
-	struct kp_fields ones;
+	struct key_profile_fields ones;
 	struct pnic_key cover, ov, om;
 	bool any = false;
 
@@ -184,13 +184,13 @@ void replay_describe_match(const struct scenario *c,
 {
 	const struct key_profile *p = c->profile;
 	struct text t = { buf, n, 0 };
-	struct kp_fields v, m;
+	struct key_profile_fields v, m;
 
 	buf[0] = '\0';
 	key_profile_unpack(p, &f->value, &v);
 	key_profile_unpack(p, &f->mask, &m);
 	for (unsigned i = 0; i < p->n_fields; i++) {
-		const struct kp_field *d = &p->fields[i];
+		const struct key_profile_field *d = &p->fields[i];
 
 		if (m.lo[d->id] || m.hi[d->id])
 			add_field(&t, c, d, (struct u128){ v.hi[d->id], v.lo[d->id] },

@@ -371,7 +371,7 @@ static int ensure_open(struct replay_out *o, uint32_t i)
 	return 0;
 }
 
-void replay_out_frame(struct replay_out *o, const struct dp_out *d,
+void replay_out_frame(struct replay_out *o, const struct datapath_out *d,
 		      const uint8_t *frame, uint32_t caplen, uint32_t len)
 {
 	uint32_t i;

@@ -52,7 +52,7 @@ int replay_out_create(const char *dir, uint32_t n_ppids, bool pcaps,
  * to-host or drops).  A failure (a file that cannot be created or
  * reopened) is remembered: replay_out_failed() says so and the commit
  * refuses. */
-void replay_out_frame(struct replay_out *o, const struct dp_out *d,
+void replay_out_frame(struct replay_out *o, const struct datapath_out *d,
 		      const uint8_t *frame, uint32_t caplen, uint32_t len);
 /* True once a frame could not be written (the run should stop). */
 bool replay_out_failed(const struct replay_out *o);

@@ -26,10 +26,10 @@ static json_t *reasons_json(const uint64_t *v, unsigned n,
 	return o;
 }
 
-static const char *drop_name(unsigned i) { return dp_drop_reason_name(i); }
-static const char *host_name(unsigned i) { return dp_host_reason_name(i); }
+static const char *drop_name(unsigned i) { return datapath_drop_reason_name(i); }
+static const char *host_name(unsigned i) { return datapath_host_reason_name(i); }
 /* Status 0 is "ok" for both; reports list the failures only. */
-static const char *parse_name_from1(unsigned i) { return parse_status_name(i + 1); }
+static const char *parse_name_from1(unsigned i) { return parser_status_name(i + 1); }
 static const char *edit_name_from1(unsigned i) { return editor_status_name(i + 1); }
 static const char *op_name(unsigned i) { return editor_op_name(i); }
 
@@ -49,11 +49,11 @@ static json_t *scenario_json(const struct replay *r)
 	set_int(j, "tcam_depth", c->tcam_depth);
 	set_int(j, "tcam_entries", tcam_used(lookup_tcam(r->lk)));
 	set_int(j, "tcam_masks", tcam_mask_count(lookup_tcam(r->lk)));
-	json_object_set_new(j, "miss_policy", json_string(dp_miss_policy_name(c->miss)));
+	json_object_set_new(j, "miss_policy", json_string(datapath_miss_policy_name(c->miss)));
 	json_object_set_new(j, "parse_error_policy",
-			    json_string(dp_parse_error_policy_name(c->parse_errors)));
+			    json_string(datapath_parse_error_policy_name(c->parse_errors)));
 	json_object_set_new(j, "unmapped_vpid_policy",
-			    json_string(dp_unmapped_policy_name(c->unmapped)));
+			    json_string(datapath_unmapped_policy_name(c->unmapped)));
 	json_object_set_new(j, "interrupted", json_boolean(r->signal != 0));
 	json_object_set_new(j, "signal", r->signal ? json_string(signal_name(r->signal)) : json_null());
 	return j;
@@ -83,7 +83,7 @@ static json_t *inputs_json(const struct replay *r, uint64_t *read)
 	return a;
 }
 
-static void counters_json(json_t *j, const struct dp_stats *s)
+static void counters_json(json_t *j, const struct datapath_stats *s)
 {
 	json_t *o, *r;
 
@@ -126,7 +126,7 @@ static json_t *ports_json(const struct replay *r)
 
 	for (uint32_t i = 0; i < c->n_ports; i++) {
 		uint32_t ppid = c->ports[i].ppid;
-		struct dp_port_stats ps = datapath_port_stats(r->dp, ppid);
+		struct datapath_port_stats ps = datapath_port_stats(r->dp, ppid);
 		json_t *o = json_object();
 
 		set_int(o, "ppid", ppid);
@@ -224,7 +224,7 @@ json_t *replay_summary_json(const struct replay *r)
 
 json_t *replay_timing_json(const struct replay *r)
 {
-	const struct dp_stats *s = datapath_stats(r->dp);
+	const struct datapath_stats *s = datapath_stats(r->dp);
 	json_t *o = json_object();
 
 	set_int(o, "packets", s->packets);
@@ -259,22 +259,22 @@ static void print_inputs(FILE *f, const struct replay *r)
 	}
 }
 
-static void print_reasons(FILE *f, const struct dp_stats *s)
+static void print_reasons(FILE *f, const struct datapath_stats *s)
 {
 	fprintf(f, "\nto host by reason:");
 	for (unsigned i = 0; i < DP_HOST_REASON_COUNT; i++)
 		if (s->host_reason[i])
-			fprintf(f, " %s %llu", dp_host_reason_name(i),
+			fprintf(f, " %s %llu", datapath_host_reason_name(i),
 				(unsigned long long)s->host_reason[i]);
 	fprintf(f, "%s\ndrops by reason:", s->to_host ? "" : " none");
 	for (unsigned i = 0; i < DP_DROP_REASON_COUNT; i++)
 		if (s->drop_reason[i])
-			fprintf(f, " %s %llu", dp_drop_reason_name(i),
+			fprintf(f, " %s %llu", datapath_drop_reason_name(i),
 				(unsigned long long)s->drop_reason[i]);
 	fprintf(f, "%s\nparse errors by reason:", s->drops ? "" : " none");
 	for (unsigned i = 1; i < PARSE_STATUS_COUNT; i++)
 		if (s->parse_status[i])
-			fprintf(f, " %s %llu", parse_status_name(i),
+			fprintf(f, " %s %llu", parser_status_name(i),
 				(unsigned long long)s->parse_status[i]);
 	fprintf(f, "%s\nedits:", s->parse_errors ? "" : " none");
 	for (unsigned i = 0; i < EDIT_OP_COUNT; i++)
@@ -295,7 +295,7 @@ static void print_ports(FILE *f, const struct replay *r)
 	fprintf(f, "\nports (ppid)   %12s %12s %12s %12s\n", "rx pkts",
 		"rx bytes", "tx pkts", "tx bytes");
 	for (uint32_t i = 0; i < c->n_ports; i++) {
-		struct dp_port_stats ps = datapath_port_stats(r->dp, c->ports[i].ppid);
+		struct datapath_port_stats ps = datapath_port_stats(r->dp, c->ports[i].ppid);
 
 		fprintf(f, "  %3u %-10s %12llu %12llu %12llu %12llu\n",
 			c->ports[i].ppid, c->ports[i].name,
@@ -348,11 +348,11 @@ static void print_entries(FILE *f, const struct replay *r)
 void replay_summary_print(FILE *f, const struct replay *r)
 {
 	const struct scenario *c = r->cfg;
-	const struct dp_stats *s = datapath_stats(r->dp);
+	const struct datapath_stats *s = datapath_stats(r->dp);
 
 	fprintf(f, "replay %s: key profile %s (%u bits), TCAM %u/%u entries, miss -> %s\n",
 		c->file, c->profile->name, c->profile->key_bits,
-		tcam_used(lookup_tcam(r->lk)), c->tcam_depth, dp_miss_policy_name(c->miss));
+		tcam_used(lookup_tcam(r->lk)), c->tcam_depth, datapath_miss_policy_name(c->miss));
 	if (r->signal)
 		fprintf(f, "INTERRUPTED by %s: the counts and outputs cover the packets processed before it\n",
 			signal_name(r->signal));

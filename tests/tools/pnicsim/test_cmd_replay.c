@@ -804,7 +804,7 @@ Test(cmd_replay, entries_show_match_and_action)
 {
 	char path[256], text[4096], hexv[200], hexm[200];
 	const struct key_profile *p = key_profile_default();
-	struct kp_fields v, m;
+	struct key_profile_fields v, m;
 	struct pnic_key kv, km;
 	json_t *s, *e;
 	int w;
@@ -812,10 +812,10 @@ Test(cmd_replay, entries_show_match_and_action)
 	/* raw value/mask for ip_proto 17, l4_dst 53 in the default profile */
 	memset(&v, 0, sizeof v);
 	memset(&m, 0, sizeof m);
-	kp_set(&v, KP_IP_PROTO, 17);
-	kp_set(&m, KP_IP_PROTO, 0xff);
-	kp_set(&v, KP_L4_DST, 53);
-	kp_set(&m, KP_L4_DST, 0xffff);
+	key_profile_set(&v, KP_IP_PROTO, 17);
+	key_profile_set(&m, KP_IP_PROTO, 0xff);
+	key_profile_set(&v, KP_L4_DST, 53);
+	key_profile_set(&m, KP_L4_DST, 0xffff);
 	key_profile_pack(p, &v, &kv);
 	key_profile_pack(p, &m, &km);
 	for (w = PNIC_KEY_WORDS - 1; w > 0 && !km.w[w]; w--)
