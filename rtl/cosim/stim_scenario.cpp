@@ -122,14 +122,14 @@ void read_input(nic *n, const scenario *c, Decision *d, Input *inp)
 	while ((rc = pcap_in_next(pin, &pkt, &perr)) == 1) {
 		uint32_t len = pkt.len < pkt.caplen ? pkt.caplen : pkt.len;
 		Packet p;
-		parse_result pr;
+		parser_result pr;
 
 		inp->packets++;
 		*d = Decision();
 		nic_process(n, inp->in->in_port, pkt.frame, pkt.caplen, pkt.len, pkt.ts_ns);
 		if (!d->looked_up)
 			continue;
-		parse_frame(pkt.frame, pkt.caplen, len, &pr);
+		parser_parse(pkt.frame, pkt.caplen, len, &pr);
 		key_builder_build(c->profile, &pr, (uint16_t)inp->in->in_port, &p.key);
 		p.want = d->res;
 		p.number = pkt.number;
@@ -197,8 +197,8 @@ void print_setup(const Prepared &p, const DutConfig &b)
 	       "after the core; action words carry the template id as written); "
 	       "the policies miss %s, unmapped %s, parse_errors %s (the datapath's, "
 	       "applied to the core's answer)\n", c->n_templates,
-	       dp_miss_policy_name(c->miss), dp_unmapped_policy_name(c->unmapped),
-	       dp_parse_error_policy_name(c->parse_errors));
+	       datapath_miss_policy_name(c->miss), datapath_unmapped_policy_name(c->unmapped),
+	       datapath_parse_error_policy_name(c->parse_errors));
 	for (size_t i = 0; i < p.inputs.size(); i++) {
 		const Input &in = p.inputs[i];
 
@@ -209,7 +209,7 @@ void print_setup(const Prepared &p, const DutConfig &b)
 	if (p.not_looked_up)
 		printf("  %" PRIu64 " packets not looked up: parse errors under "
 		       "parse_errors %s, as the datapath does\n", p.not_looked_up,
-		       dp_parse_error_policy_name(c->parse_errors));
+		       datapath_parse_error_policy_name(c->parse_errors));
 }
 
 // One lookup on its way: which packet, of which input, in which loop.
