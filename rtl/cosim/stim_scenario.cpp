@@ -70,7 +70,7 @@ struct Decision {
 	lookup_result res{};
 };
 
-void on_output(void *ctx, const dp_out *o, const uint8_t *, uint32_t, uint32_t)
+void on_output(void *ctx, const datapath_out *o, const uint8_t *, uint32_t, uint32_t)
 {
 	Decision *d = static_cast<Decision *>(ctx);
 
