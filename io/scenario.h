@@ -137,7 +137,8 @@ int scenario_program(const struct scenario *c, const struct nic_cmd_sink *sink,
 uint32_t scenario_entries_end(const struct scenario *c);
 
 /* Whether a lookup core of these sizes holds the scenario: its KeyWidth is
- * the profile's key width, its map has at least the scenario's VPIDs and
+ * the profile's key width, its map has at least the scenario's VPIDs (a
+ * p->n_vpids of 0 is LOOKUP_CORE_DEFAULT_VPIDS, as for lookup_core_create) and
  * every entry's index lies below its depth (which may be less than
  * tcam.depth: the lookups of a TCAM do not depend on entries never
  * written).  0, or -EINVAL / -ERANGE naming the file, the field (and the

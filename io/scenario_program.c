@@ -123,6 +123,7 @@ int scenario_core_check(const struct scenario *c,
 			struct pnic_error *err)
 {
 	const struct scenario_flow *f;
+	uint32_t n_vpids = p->n_vpids ? p->n_vpids : LOOKUP_CORE_DEFAULT_VPIDS;
 	char field[32];
 	uint32_t pos;
 
@@ -130,10 +131,10 @@ int scenario_core_check(const struct scenario *c,
 		return pnic_err_at(err, EINVAL, c->file, 0, 0, "key_profile",
 				   "the key of profile '%s' is %u bits; the lookup core's KeyWidth is %u",
 				   c->profile->name, c->profile->key_bits, p->key_bits);
-	if (c->n_vpids > p->n_vpids)
+	if (c->n_vpids > n_vpids)
 		return pnic_err_at(err, ERANGE, c->file, 0, 0, "vpid_map.n_vpids",
 				   "%u VPIDs are more than the lookup core's NumVpids, %u",
-				   c->n_vpids, p->n_vpids);
+				   c->n_vpids, n_vpids);
 	if (!(f = flow_beyond(c, p->depth, &pos)))
 		return 0;
 	snprintf(field, sizeof field, "flows[%u]", pos);

@@ -160,6 +160,9 @@ Test(scenario_program, core_check)
 	cr_assert_eq(scenario_core_check(c, &p, &err), -ERANGE);
 	cr_assert_str_eq(pnic_error_str(&err, buf, sizeof buf), NAME ": vpid_map.n_vpids: "
 			 "16 VPIDs are more than the lookup core's NumVpids, 15");
+	/* 0: the core's default map, LOOKUP_CORE_DEFAULT_VPIDS */
+	p = (struct lookup_core_params){ 64, 372, 0 };
+	cr_assert_eq(scenario_core_check(c, &p, &err), 0, "%s", err.msg);
 	p = (struct lookup_core_params){ 64, 128, 256 };
 	cr_assert_eq(scenario_core_check(c, &p, &err), -EINVAL);
 	cr_assert_str_eq(pnic_error_str(&err, buf, sizeof buf), NAME ": key_profile: "
