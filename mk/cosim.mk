@@ -146,7 +146,7 @@ TEST_EXTRA += "tests/cosim/traffic.sh $(COSIM_DIR)/64x128/cosim 0 1"
 # here; the 80-bit one (16x80v512) is removed and built on demand by the
 # test itself, every time (about 10 s).
 TEST_EXTRA_BUILD += $(COSIM_DIR)/64x372/cosim $(BIN)/tracegen
-TEST_EXTRA += "cosim --scenario: demo, on-demand build, tracegen, refusals (tests/cosim/scenario.sh) :: tests/cosim/scenario.sh $(BIN)/pnicsim $(BIN)/tracegen"
+TEST_EXTRA += "cosim --scenario: demo, on-demand build, tracegen, refusals, a mutant (tests/cosim/scenario.sh) :: tests/cosim/scenario.sh $(BIN)/pnicsim $(BIN)/tracegen build/mutants/prio_highest/cosim"
 TEST_EXTRA += "tests/cosim/vcd-on-mismatch.sh build/mutants/map_stale/cosim"
 TEST_EXTRA += "cosim command line (tests/cosim/options.sh) :: tests/cosim/options.sh $(COSIM_DIR)/$(firstword $(COSIM_TEST_CFGS))/cosim build/mutants/map_stale/cosim $(BIN)/pnicsim"
 TEST_EXTRA_BUILD += $(BIN)/cbgen

@@ -2,15 +2,17 @@
 # pnicsim cosim --scenario with the real RTL: a user's scenario reaches the
 # lookup core and every lookup's answer matches the C model and pnicsim
 # replay; a configuration that is missing is built on demand.
-#   scenario.sh PNICSIM TRACEGEN
+#   scenario.sh PNICSIM TRACEGEN MUTANT   (MUTANT: build/mutants/prio_highest/cosim)
 # (a) the bundled demo scenario (make demo's) runs in lockstep;
 # (b) a scenario of an 80-bit custom key profile and a 300-VPID map (no
 #     built-in width, no default map) is built on demand, then runs;
 # (c) a scenario written by tracegen runs;
 # (d) an entry past the RTL's depth, a missing file and a scenario with
-#     --depth are refused with exit status 2 and a message saying why.
+#     --depth are refused with exit status 2 and a message saying why;
+# (e) a scenario whose entries overlap passes on the RTL and fails on the
+#     prio_highest mutant (64x128), so scenario mode can catch a bug.
 set -u
-pnicsim=$1 tracegen=$2
+pnicsim=$1 tracegen=$2 mutant=$3
 cosim_dir=$(cd "$(dirname "$pnicsim")/.." && pwd)/cosim
 tmp=$(mktemp -d /tmp/pnicsim-cosim-scenario.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
@@ -90,4 +92,33 @@ out=$("$pnicsim" cosim --scenario "$tmp/none.yaml" 2>&1); rc=$?
 refused "missing file" "^pnicsim cosim: $tmp/none.yaml: cannot open" $rc "$out"
 out=$("$pnicsim" cosim --scenario scenarios/demo.yaml --depth 64 2>&1); rc=$?
 refused "scenario and --depth" "^pnicsim cosim: --scenario chooses the configuration from the scenario" $rc "$out"
+# (e) overlapping entries: TCP to port 80 matches entries 0 and 1.
+cat >"$tmp/flow.yaml" <<EOF
+key_profile: ipv4_flow
+tcam: { depth: 64 }
+ports:
+  - { ppid: 0, name: wire0 }
+  - { ppid: 1, name: vf0 }
+vpid_map:
+  n_vpids: 4
+  map:
+    - { vpid: 1, ppid: vf0 }
+    - { vpid: 2, ppid: wire0 }
+flows:
+  - match: { ip_proto: tcp, l4_dst: 80 }
+    action: { forward: 1 }
+  - match: { ip_proto: tcp }
+    action: { forward: 2 }
+  - match: { l4_dst: 53 }
+    action: to_host
+inputs:
+  - { pcap: $PWD/traces/demo.pcap, in_port: wire0 }
+EOF
+out=$("$pnicsim" cosim --scenario "$tmp/flow.yaml" 2>&1) || fail "overlapping entries failed: $out"
+expect_pass 64x128 "$out"
+out=$("$mutant" --scenario "$tmp/flow.yaml" --vcd-file "$tmp/m.vcd" 2>&1); rc=$?
+[ "$rc" -eq 1 ] || fail "the prio_highest mutant passed a scenario (status $rc): $out"
+grep -q "^MISMATCH at cycle" <<<"$out" || fail "no mismatch report from the mutant: $out"
+grep -q "^FAIL: mismatch at cycle [0-9]* (mode scenario, seed 1); reproduce with --seed 1 --scenario $tmp/flow.yaml" <<<"$out" \
+  || fail "the mutant's FAIL line does not say how to reproduce: $out"
 echo "scenario: ok"
