@@ -17,15 +17,14 @@
 /* The last lines of a failed build's output that are shown. */
 #define LOG_TAIL_LINES 40
 
-/* Seconds a build takes, measured on a 2-core machine with Verilator 5.006
- * and g++ 12 (docs/cosim.md, "Limits"): the model of a configuration at
- * most COSIM_SMALL_DEPTH deep is compiled at -O1 (mk/cosim.mk's
- * COSIM_SMALL_DEPTHS), deeper ones at -O3; the files every configuration
- * shares are compiled by the first build only. */
-#define COSIM_SMALL_DEPTH 256u
-#define BUILD_S_SMALL     15u
-#define BUILD_S_LARGE     25u
-#define BUILD_S_SHARED    40u
+/* Seconds a build takes on the shared 2-core machine the figures in
+ * docs/cosim.md ("Limits") were measured on (Verilator 5.006, g++ 12):
+ * the generated model grows with the key's width, hardly with the depth,
+ * and the files every configuration shares are compiled by the first
+ * build only. */
+#define BUILD_S_NARROW    20u     /* keys of up to 128 bits */
+#define BUILD_S_WIDE      30u
+#define BUILD_S_SHARED    30u
 
 int cosim_dir(char *buf, size_t len)
 {
@@ -154,7 +153,7 @@ static int make_dirs(const char *path)
 static unsigned estimate_s(const char *dir, const struct cosim_config *c)
 {
 	char obj[PATH_MAX + 8];
-	unsigned s = c->depth <= COSIM_SMALL_DEPTH ? BUILD_S_SMALL : BUILD_S_LARGE;
+	unsigned s = c->key_bits <= 128 ? BUILD_S_NARROW : BUILD_S_WIDE;
 
 	snprintf(obj, sizeof obj, "%s/obj", dir);
 	return access(obj, F_OK) ? s + BUILD_S_SHARED : s;
