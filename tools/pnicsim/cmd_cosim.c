@@ -29,6 +29,7 @@
 /* The depths the RTL is built at (it refuses others at elaboration). */
 #define COSIM_MIN_DEPTH ((unsigned)TCAM_MIN_DEPTH)
 #define COSIM_MAX_DEPTH LOOKUP_CORE_RTL_MAX_DEPTH
+#define COSIM_MAX_KEY_BITS ((unsigned)PNIC_KEY_MAX_BITS)
 #define COSIM_MAX_ARGS 64
 #define PROG "pnicsim cosim"
 
@@ -63,7 +64,7 @@ static void usage(FILE *f)
 "                  KeyWidth its key profile's, NumVpids 256 or its map's size\n"
 "  --depth D       TCAM entries, a power of two in %u..%u (1K = 1024)\n"
 "  --key-bits K    key width, 1..%u; the built-in profiles':",
-		COSIM_MAX_DEPTH, COSIM_MIN_DEPTH, COSIM_MAX_DEPTH, PNIC_KEY_MAX_BITS);
+		COSIM_MAX_DEPTH, COSIM_MIN_DEPTH, COSIM_MAX_DEPTH, COSIM_MAX_KEY_BITS);
 	usage_profiles(f);
 	fprintf(f,
 "\n"
@@ -182,16 +183,16 @@ static int check_args(const struct cosim_args *c)
 				       COSIM_MAX_DEPTH);
 	if (!c->have_kbits)
 		return cli_usage_error(PROG, "--key-bits is missing (the key's "
-				       "width, 1..%u)", PNIC_KEY_MAX_BITS);
+				       "width, 1..%u)", COSIM_MAX_KEY_BITS);
 	if (c->depth < COSIM_MIN_DEPTH || c->depth > COSIM_MAX_DEPTH ||
 	    (c->depth & (c->depth - 1)))
 		return cli_usage_error(PROG, "--depth %llu must be a power of two "
 				       "in %u..%u", (unsigned long long)c->depth,
 				       COSIM_MIN_DEPTH, COSIM_MAX_DEPTH);
-	if (c->kbits < 1 || c->kbits > PNIC_KEY_MAX_BITS)
+	if (c->kbits < 1 || c->kbits > COSIM_MAX_KEY_BITS)
 		return cli_usage_error(PROG, "--key-bits %llu must be 1..%u (the "
 				       "RTL's KeyMaxBits)",
-				       (unsigned long long)c->kbits, PNIC_KEY_MAX_BITS);
+				       (unsigned long long)c->kbits, COSIM_MAX_KEY_BITS);
 	return 0;
 }
 
