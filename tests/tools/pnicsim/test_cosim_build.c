@@ -17,15 +17,16 @@ TU_SCRATCH_SUITE(cosim_build);
 static char out[16384];
 
 /* A configuration's recipe: logs its start and end in build/builds.log,
- * takes a second (so that runs started together overlap), and writes a
- * harness that prints its path and argv and exits 7.  Any name with x99
+ * takes BUILD_SLEEP seconds from the environment (so that runs started
+ * together overlap; 0 if unset), and writes a harness that prints its
+ * path and argv and exits 7.  Any name with x99
  * fails, after 101 lines of output. */
 static const char makefile[] =
 	"build/cosim/%x99/cosim:\n"
 	"\t@seq 1 100 | sed 's/^/noise /'\n"
 	"\t@echo 'rtl/tcam.sv:1: the compiler exploded'; exit 1\n"
 	"build/cosim/%/cosim:\n"
-	"\t@echo start $* >>build/builds.log; sleep 1\n"
+	"\t@echo start $* >>build/builds.log; sleep $${BUILD_SLEEP:-0}\n"
 	"\t@mkdir -p $(@D)\n"
 	"\t@printf '#!/bin/sh\\necho \"harness $$0 args:$$*\"\\nexit 7\\n' >$@\n"
 	"\t@chmod +x $@; echo end $* >>build/builds.log\n";
@@ -99,7 +100,7 @@ Test(cosim_build, concurrent_runs_build_once)
 	char cmd[1024];
 
 	tree("t", true);
-	snprintf(cmd, sizeof cmd, "cd %s || exit 1; unset PNICSIM_COSIM_DIR; "
+	snprintf(cmd, sizeof cmd, "cd %s || exit 1; unset PNICSIM_COSIM_DIR; export BUILD_SLEEP=1; "
 		 "{ t/build/bin/pnicsim cosim --depth 32 --key-bits 80 >a.out 2>&1; echo $? >a.rc; } & "
 		 "{ t/build/bin/pnicsim cosim --depth 32 --key-bits 80 >b.out 2>&1; echo $? >b.rc; } & "
 		 "wait; cat a.rc b.rc", dir);
@@ -116,7 +117,7 @@ Test(cosim_build, builds_take_turns)
 	const char *log;
 
 	tree("t", true);
-	snprintf(cmd, sizeof cmd, "cd %s || exit 1; unset PNICSIM_COSIM_DIR; "
+	snprintf(cmd, sizeof cmd, "cd %s || exit 1; unset PNICSIM_COSIM_DIR; export BUILD_SLEEP=1; "
 		 "{ t/build/bin/pnicsim cosim --depth 16 --key-bits 7 >a.out 2>&1; echo $? >a.rc; } & "
 		 "{ t/build/bin/pnicsim cosim --depth 16 --key-bits 8 >b.out 2>&1; echo $? >b.rc; } & "
 		 "wait; cat a.rc b.rc", dir);
