@@ -61,9 +61,11 @@ static void usage(FILE *f)
 "                  answer is also checked against what pnicsim replay decides.\n"
 "                  The configuration is the smallest that holds it: Depth\n"
 "                  tcam.depth rounded up to a power of two (at most %u),\n"
-"                  KeyWidth its key profile's, NumVpids 256 or its map's size\n"
+"                  KeyWidth its key profile's, NumVpids 256 or, for a larger\n"
+"                  map, its size rounded up to a power of two\n"
 "  --depth D       TCAM entries, a power of two in %u..%u (1K = 1024)\n"
-"  --key-bits K    key width, 1..%u; the built-in profiles':",
+"  --key-bits K    key width, 1..%u; traffic mode needs a built-in\n"
+"                  profile's:",
 		COSIM_MAX_DEPTH, COSIM_MIN_DEPTH, COSIM_MAX_DEPTH, COSIM_MAX_KEY_BITS);
 	usage_profiles(f);
 	fprintf(f,
