@@ -23,8 +23,8 @@
  * waiting, and once it has the lock looks again: the other run may have
  * built it.  make itself locks nothing, so a `make` typed in the tree at
  * the same time is not kept out.  A binary that is there is used as it
- * is: after a change to the RTL or the harness, `make` (or removing the
- * configuration's folder) rebuilds it.
+ * is: after a change to the RTL or the harness, `make build/cosim/<name>/
+ * cosim` (or removing the configuration's folder) rebuilds it.
  */
 #ifndef PNICSIM_COSIM_BUILD_H
 #define PNICSIM_COSIM_BUILD_H
