@@ -34,6 +34,8 @@
 #include "model/error.h"
 #include "model/key.h"
 #include "model/key_profile.h"
+#include "model/lookup_core.h"
+#include "model/nic_cmd.h"
 #include "model/pcie.h"
 #include "model/tcam.h"
 #include "model/vpid_map.h"
@@ -137,5 +139,31 @@ void scenario_destroy(struct scenario *c);
 
 /* The port name of a PPID ("" if it has none). */
 const char *scenario_port_name(const struct scenario *c, uint32_t ppid);
+
+/* ---- the scenario onto a NIC (scenario_program.c) ------------------------ */
+
+/* Submit the scenario's tables to a sink as the NIC's commands, in the
+ * order a driver programs a NIC: MAP_SET for each VPID of the map, then
+ * TEMPLATE_SET for each encap template, then ENTRY_WRITE for each flow.
+ * pnicsim replay submits them to the C NIC and pnicsim cosim to the lookup
+ * core RTL, so both hold what the same commands make.  Stops at the first
+ * refusal, with the scenario file and what the command was for ("vpid 3",
+ * "flow at line 40") before the sink's message. */
+int scenario_program(const struct scenario *c, const struct nic_cmd_sink *sink,
+		     struct pnic_error *err);
+
+/* One past the highest entry index the flows use (0 for none). */
+uint32_t scenario_entries_end(const struct scenario *c);
+
+/* Whether a lookup core of these sizes holds the scenario: its KeyWidth is
+ * the profile's key width, its map has at least the scenario's VPIDs (a
+ * p->n_vpids of 0 is LOOKUP_CORE_DEFAULT_VPIDS, as for lookup_core_create) and
+ * every entry's index lies below its depth (which may be less than
+ * tcam.depth: the lookups of a TCAM do not depend on entries never
+ * written).  0, or -EINVAL / -ERANGE naming the file, the field (and the
+ * flow's line) and the core's size. */
+int scenario_core_check(const struct scenario *c,
+			const struct lookup_core_params *p,
+			struct pnic_error *err);
 
 #endif

@@ -1,17 +1,20 @@
 # Lockstep cosim of the lookup core RTL against the C model (rtl/cosim/,
 # docs/cosim.md).
 #
-#   build/cosim/<Depth>x<KeyWidth>/cosim      one binary per configuration
-#   build/cosim/<Depth>x<KeyWidth>-cov/cosim  the same with --coverage
+#   build/cosim/<Depth>x<KeyWidth>[v<NumVpids>]/cosim   one binary per configuration
+#   build/cosim/<...>-cov/cosim              the same with --coverage
 #   build/mutants/<name>/cosim               rtl/ with rtl/mutants/<name>.patch
 #   make cosim                               the long run (>= 10 M cycles)
 #
 # The harness (rtl/cosim/*.cpp but dut_verilated.cpp) and the Verilator
 # runtime are compiled once and linked into every configuration;
-# Verilator's generated make (the only sub-make) builds each model.  KeyWidth must be a built-in profile's width.
-# NumVpids is the RTL's default, pnic_cfg_pkg::LookupCoreDefaultVpids, and
-# the harness takes the same number from model/lookup_core.h; the RTL
-# refuses a Depth or KeyWidth outside the package's limits.
+# Verilator's generated make (the only sub-make) builds each model.
+# KeyWidth is any width the RTL takes (1..KeyMaxBits).  NumVpids is the
+# RTL's default, pnic_cfg_pkg::LookupCoreDefaultVpids (the harness takes
+# the same number from model/lookup_core.h), unless the name says
+# otherwise: 64x372v1024 is a map RAM of 1024 VPIDs.  The RTL refuses a
+# Depth, KeyWidth or NumVpids outside the package's limits.  `pnicsim
+# cosim` builds a missing configuration on demand with the same targets.
 
 COSIM_DIR      := build/cosim
 COSIM_PKG      ?= build/gen/pnic_cfg_pkg.sv
@@ -24,13 +27,20 @@ COSIM_VINC     := -I$(VERILATOR_ROOT)/include -I$(VERILATOR_ROOT)/include/vltstd
 # The Verilator runtime does not depend on the design or on VM_TRACE /
 # VM_COVERAGE, so it is compiled once for every configuration.
 COSIM_VLRT     := $(patsubst %,$(COSIM_DIR)/vlrt/%.o,verilated verilated_vcd_c verilated_threads verilated_cov)
-# Small configurations and mutants exist to find bugs, not to run fast:
-# their model is compiled at -O1, which halves the compile time.
-COSIM_SMALL    ?= 16x104 64x128 256x372
-cosim_opt       = $(if $(filter $1,$(COSIM_SMALL)),-O1,-O3)
+# Small configurations (these depths) and mutants exist to find bugs and to
+# run short scenarios, not to run fast: their model is compiled at -O1,
+# which halves the compile time.
+COSIM_SMALL_DEPTHS ?= 16 32 64 128 256
+cosim_opt       = $(if $(filter $(call cosim_depth,$1),$(COSIM_SMALL_DEPTHS)),-O1,-O3)
 
-cosim_depth = $(word 1,$(subst x, ,$(subst -cov,,$1)))
-cosim_kbits = $(word 2,$(subst x, ,$(subst -cov,,$1)))
+# A configuration's name, less -cov: <Depth>x<KeyWidth>[v<NumVpids>].
+cosim_cfg   = $(subst x, ,$(subst v, v,$(subst -cov,,$1)))
+cosim_depth = $(word 1,$(call cosim_cfg,$1))
+cosim_kbits = $(word 2,$(call cosim_cfg,$1))
+cosim_vpids = $(patsubst v%,%,$(word 3,$(call cosim_cfg,$1)))
+# Verilator's -G and the Dut's -D for a NumVpids other than the default.
+cosim_vflag = $(if $(call cosim_vpids,$1),-GNumVpids=$(call cosim_vpids,$1))
+cosim_vdef  = $(if $(call cosim_vpids,$1),-DCOSIM_NUM_VPIDS=$(call cosim_vpids,$1))
 
 $(COSIM_DIR)/obj/%.o: rtl/cosim/%.cpp
 	@mkdir -p $(@D)
@@ -58,11 +68,12 @@ define COSIM_MODEL
 	  || { tail -n 30 $1/build.log; echo "cosim: compiling the model in $1 failed"; exit 1; }
 endef
 
-# COSIM_DUT: $1 = Mdir, $2 = Depth, $3 = KeyWidth, $4 = coverage (0/1).
+# COSIM_DUT: $1 = Mdir, $2 = Depth, $3 = KeyWidth, $4 = coverage (0/1),
+# $5 = extra defines (COSIM_NUM_VPIDS).
 define COSIM_DUT
 	$(call show,CXX,$1/dut_verilated.o)$(CXX) -std=c++17 -O2 -faligned-new -Wall -Wextra -Werror -I. -isystem $1 $(subst -I,-isystem ,$(COSIM_VINC)) \
 	  -DVM_TRACE=1 -DVM_COVERAGE=$4 \
-	  -DCOSIM_DEPTH=$2 -DCOSIM_KEY_BITS=$3 \
+	  -DCOSIM_DEPTH=$2 -DCOSIM_KEY_BITS=$3 $5 \
 	  -MMD -MP -c rtl/cosim/dut_verilated.cpp -o $1/dut_verilated.o
 endef
 
@@ -90,10 +101,10 @@ endef
 COSIM_DEPS := $(COSIM_PKG) $(COSIM_RTL_SV) rtl/cosim/dut_verilated.cpp $(COSIM_LINK_DEPS)
 
 $(COSIM_DIR)/%/obj/Vlookup_core__ALL.a: $(COSIM_PKG_COPY) $(COSIM_RTL_SV)
-	$(call COSIM_MODEL,$(@D),$(call cosim_depth,$*),$(call cosim_kbits,$*),$(COSIM_PKG_COPY) $(COSIM_RTL_SV),$(if $(findstring -cov,$*),--coverage),$(call cosim_opt,$*))
+	$(call COSIM_MODEL,$(@D),$(call cosim_depth,$*),$(call cosim_kbits,$*),$(COSIM_PKG_COPY) $(COSIM_RTL_SV),$(if $(findstring -cov,$*),--coverage) $(call cosim_vflag,$*),$(call cosim_opt,$*))
 
 $(COSIM_DIR)/%/obj/dut_verilated.o: rtl/cosim/dut_verilated.cpp $(COSIM_DIR)/%/obj/Vlookup_core__ALL.a
-	$(call COSIM_DUT,$(@D),$(call cosim_depth,$*),$(call cosim_kbits,$*),$(if $(findstring -cov,$*),1,0))
+	$(call COSIM_DUT,$(@D),$(call cosim_depth,$*),$(call cosim_kbits,$*),$(if $(findstring -cov,$*),1,0),$(call cosim_vdef,$*))
 
 $(COSIM_DIR)/%/cosim: $(COSIM_DIR)/%/obj/dut_verilated.o $(COSIM_DIR)/%/obj/Vlookup_core__ALL.a $(COSIM_LINK_DEPS)
 	$(COSIM_LINK)
@@ -131,6 +142,11 @@ TEST_EXTRA += $(foreach c,$(COSIM_TEST_CFGS),\
 	"cosim $c directed :: $(COSIM_DIR)/$c/cosim --quiet --mode directed --seed 2 --cycles 0 --vcd-file $(COSIM_DIR)/$c/fail.vcd")
 TEST_EXTRA += "tests/cosim/cmd-cosim.sh $(BIN)/pnicsim $(firstword $(COSIM_TEST_CFGS))"
 TEST_EXTRA += "tests/cosim/traffic.sh $(COSIM_DIR)/64x128/cosim 0 1"
+# A user's scenario: the demo's and tracegen's configuration is built
+# here; the 80-bit one (16x80v512) is removed and built on demand by the
+# test itself, every time (about 10 s).
+TEST_EXTRA_BUILD += $(COSIM_DIR)/64x372/cosim $(BIN)/tracegen
+TEST_EXTRA += "cosim --scenario: demo, on-demand build, tracegen, refusals, a mutant (tests/cosim/scenario.sh) :: tests/cosim/scenario.sh $(BIN)/pnicsim $(BIN)/tracegen build/mutants/prio_highest/cosim"
 TEST_EXTRA += "tests/cosim/vcd-on-mismatch.sh build/mutants/map_stale/cosim"
 TEST_EXTRA += "cosim command line (tests/cosim/options.sh) :: tests/cosim/options.sh $(COSIM_DIR)/$(firstword $(COSIM_TEST_CFGS))/cosim build/mutants/map_stale/cosim $(BIN)/pnicsim"
 TEST_EXTRA_BUILD += $(BIN)/cbgen

@@ -29,7 +29,8 @@ extern "C" {
 struct CosimOpts {
 	uint64_t seed = 1;
 	uint64_t cycles = 100000;
-	std::string mode = "random";   // random | directed | traffic | mixed
+	bool cycles_set = false;       // --cycles given (scenario mode: one pass if not)
+	std::string mode;              // random (default) | directed | traffic | scenario
 	bool vcd = true;               // write a VCD around a mismatch
 	std::string vcd_file;          // default: cosim_<D>x<K>_<seed>.vcd
 	bool coverage = false;         // print the coverage summary
@@ -39,6 +40,7 @@ struct CosimOpts {
 	std::string pcap;              // traffic mode: packets
 	std::string rules;             // traffic mode: ClassBench rules
 	std::string trace;             // traffic mode: ClassBench headers
+	std::string scenario;          // scenario mode: the YAML file
 	uint32_t n_vpids = 0;          // fixed by the build (NumVpids)
 };
 
@@ -71,6 +73,9 @@ struct DutConfig {
 	bool coverage;
 };
 DutConfig dut_config();
+// Its name as mk/cosim.mk and pnicsim cosim spell it: <D>x<K>, and
+// v<NumVpids> when the map RAM is not the default size.
+std::string dut_config_name(const DutConfig &c);
 // Verilator's initial state is random per seed (randReset(2)).
 std::unique_ptr<Dut> dut_create(uint64_t seed, bool trace);
 
@@ -79,12 +84,23 @@ std::unique_ptr<Dut> dut_create(uint64_t seed, bool trace);
 // cycle and says whether its edge is a reset edge (then nothing is offered
 // and nothing accepted); accepted() reports what the edge took.  done()
 // says the minimum work is done (directed mode: one full script).
+// response() sees each response taken, after the comparison with the C
+// model: a stimulus that knows more about the answer than the C model
+// (scenario mode: what pnicsim replay decided for the packet) returns
+// false and says why.  summary() is its part of a passing run's result.
 class Stimulus {
 public:
 	virtual ~Stimulus() = default;
 	virtual void next(lookup_core_in *in, bool *reset) = 0;
 	virtual void accepted(bool cfg, bool req) = 0;
 	virtual bool done() const { return false; }
+	virtual bool response(const lookup_core_rsp &rsp, std::string *why)
+	{
+		(void)rsp;
+		(void)why;
+		return true;
+	}
+	virtual std::string summary() const { return ""; }
 	virtual const char *name() const = 0;
 };
 
@@ -100,6 +116,10 @@ std::unique_ptr<Stimulus> stim_directed(const StimParams &p);
 // nullptr and a message in err when the inputs cannot be read.
 std::unique_ptr<Stimulus> stim_traffic(const StimParams &p,
 				       const CosimOpts &o, std::string *err);
+// A user's scenario (stim_scenario.cpp): nullptr and a message in err when
+// it cannot be read or does not fit the build.
+std::unique_ptr<Stimulus> stim_scenario(const StimParams &p,
+					const CosimOpts &o, std::string *err);
 
 // Small deterministic generator (xoshiro256**), seeded with splitmix64.
 class Rng {

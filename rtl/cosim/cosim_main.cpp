@@ -30,6 +30,7 @@ struct Counts {
 	uint64_t ticks_all = 0, ticks_model = 0;
 	uint64_t n_timed = 0;           // model calls timed by --profile
 	double tick_cost = 0;           // ticks of an empty timed region
+	std::string summary;            // the stimulus's part of the result
 };
 
 // The last few cycles, printed with a mismatch to show how it came about.
@@ -102,6 +103,8 @@ std::unique_ptr<Stimulus> make_stim(const CosimOpts &o, const DutConfig &c,
 		return stim_directed(p);
 	if (o.mode == "traffic")
 		return stim_traffic(p, o, err);
+	if (o.mode == "scenario")
+		return stim_scenario(p, o, err);
 	return stim_random(p);
 }
 
@@ -233,6 +236,7 @@ int run(const CosimOpts &o, const DutConfig &c, bool tracing,
 
 		bool cfg_go = !reset && in.cfg_valid && exp.cfg_ready;
 		bool req_go = !reset && in.req_valid && exp.req_ready;
+		std::string why;
 
 		stim->accepted(cfg_go, req_go);
 		k->ops[in.op & 7] += cfg_go;
@@ -240,6 +244,13 @@ int run(const CosimOpts &o, const DutConfig &c, bool tracing,
 			k->rsp++;
 			k->hits += exp.rsp.res.hit;
 			k->mapped += exp.rsp.res.mapped;
+			if (!stim->response(act.rsp, &why) && !tracing) {
+				printf("MISMATCH at cycle %" PRIu64 ": %s", cyc, why.c_str());
+				print_history(stdout, hist, cyc + 1);
+				*bad = cyc;
+				rc = 1;
+				break;
+			}
 		}
 		dut->rise();
 		if (!tracing && dut->rtl_error()) {
@@ -267,6 +278,7 @@ int run(const CosimOpts &o, const DutConfig &c, bool tracing,
 		}
 	}
 	k->cycles = cyc;
+	k->summary = stim->summary();
 	k->wall_s = now_s() - t0;
 	k->ticks_all = ticks() - tk0;
 	k->ticks_model = tm;
@@ -283,6 +295,62 @@ int run(const CosimOpts &o, const DutConfig &c, bool tracing,
 	return rc;
 }
 
+// The options that choose the stimulus, for the line that says how to
+// run a failing case again.
+std::string mode_args(const CosimOpts &o)
+{
+	if (o.mode == "scenario")
+		return "--scenario " + o.scenario;
+	return "--mode " + o.mode;
+}
+
+// A mismatch: the FAIL line, then the same run again from reset with a
+// VCD around the failing cycle.
+int report_fail(const CosimOpts &o, const DutConfig &c, uint64_t bad)
+{
+	printf("FAIL: mismatch at cycle %" PRIu64 " (mode %s, seed %" PRIu64
+	       "); reproduce with --seed %" PRIu64 " %s --cycles %" PRIu64 "\n",
+	       bad, o.mode.c_str(), o.seed, o.seed, mode_args(o).c_str(), bad + 1);
+	if (!o.vcd)
+		return 1;
+
+	Counts kt;
+	uint64_t from = bad > kVcdBefore ? bad - kVcdBefore : 0;
+
+	fflush(stdout);
+	int trc = run(o, c, true, from, bad + kVcdAfter, &bad, &kt);
+
+	if (trc == 0 && !vcd_written(o.vcd_file))
+		fprintf(stderr, "cosim: writing the VCD %s failed\n", o.vcd_file.c_str());
+	else if (trc == 0)
+		printf("VCD of cycles %" PRIu64 "..%" PRIu64 " (cycle %" PRIu64
+		       " is at time %" PRIu64 ", inputs set; its rising edge at %" PRIu64 "): %s\n",
+		       from, bad + kVcdAfter, bad, 2 * (bad + kResetCycles),
+		       2 * (bad + kResetCycles) + 1, o.vcd_file.c_str());
+	return 1;
+}
+
+void report_pass(const CosimOpts &o, const DutConfig &c, const Counts &k)
+{
+	double kcps = k.wall_s > 0 ? k.cycles / k.wall_s / 1e3 : 0;
+
+	if (!k.summary.empty())
+		printf("%s\n", k.summary.c_str());
+	printf("PASS %s mode %s seed %" PRIu64 ": %" PRIu64 " cycles matched; "
+	       "%" PRIu64 " responses (%.1f%% hit, %.1f%% mapped), "
+	       "writes: %" PRIu64 " tcam %" PRIu64 " inval %" PRIu64 " action %"
+	       PRIu64 " map %" PRIu64 " clear %" PRIu64 " nop; %" PRIu64 " reset cycles; %.0f kcycles/s",
+	       dut_config_name(c).c_str(), o.mode.c_str(), o.seed, k.cycles, k.rsp,
+	       k.rsp ? 100.0 * k.hits / k.rsp : 0.0,
+	       k.rsp ? 100.0 * k.mapped / k.rsp : 0.0,
+	       k.ops[LC_OP_TCAM_WRITE], k.ops[LC_OP_TCAM_INVALIDATE],
+	       k.ops[LC_OP_ACTION_WRITE], k.ops[LC_OP_MAP_WRITE],
+	       k.ops[LC_OP_MAP_CLEAR], k.ops[0] + k.ops[6] + k.ops[7], k.resets, kcps);
+	if (o.profile)
+		printf("; C model %.1f%% of the time", 100.0 * model_share(k));
+	printf("\n");
+}
+
 }  // namespace
 
 int main(int argc, char **argv)
@@ -297,51 +365,15 @@ int main(int argc, char **argv)
 	if (rc)
 		return rc == 1 ? 0 : rc;
 	if (!o.quiet)
-		printf("cosim %ux%u (NumVpids %u) mode %s seed %" PRIu64 ": %" PRIu64
-		       " cycles\n", c.depth, c.key_bits, c.n_vpids, o.mode.c_str(),
-		       o.seed, o.cycles);
+		printf("cosim %s (NumVpids %u) mode %s seed %" PRIu64 ": %s\n",
+		       dut_config_name(c).c_str(), c.n_vpids, o.mode.c_str(), o.seed,
+		       o.mode == "scenario" && !o.cycles ? "one pass over the captures"
+		       : (std::to_string(o.cycles) + " cycles").c_str());
 	fflush(stdout);
 	rc = run(o, c, false, 0, 0, &bad, &k);
-	if (rc == 2)
-		return 2;
-
-	if (rc == 1) {
-		printf("FAIL: mismatch at cycle %" PRIu64 " (mode %s, seed %" PRIu64
-		       "); reproduce with --seed %" PRIu64 " --mode %s --cycles %" PRIu64 "\n",
-		       bad, o.mode.c_str(), o.seed, o.seed, o.mode.c_str(), bad + 1);
-		if (o.vcd) {
-			Counts kt;
-			uint64_t from = bad > kVcdBefore ? bad - kVcdBefore : 0;
-
-			fflush(stdout);
-			int trc = run(o, c, true, from, bad + kVcdAfter, &bad, &kt);
-
-			if (trc == 0 && !vcd_written(o.vcd_file))
-				fprintf(stderr, "cosim: writing the VCD %s failed\n",
-					o.vcd_file.c_str());
-			else if (trc == 0)
-				printf("VCD of cycles %" PRIu64 "..%" PRIu64 " (cycle %" PRIu64
-				       " is at time %" PRIu64 ", inputs set; its rising edge at %" PRIu64 "): %s\n",
-				       from, bad + kVcdAfter, bad, 2 * (bad + kResetCycles),
-				       2 * (bad + kResetCycles) + 1, o.vcd_file.c_str());
-		}
-		return 1;
-	}
-
-	double kcps = k.wall_s > 0 ? k.cycles / k.wall_s / 1e3 : 0;
-
-	printf("PASS %ux%u mode %s seed %" PRIu64 ": %" PRIu64 " cycles matched; "
-	       "%" PRIu64 " responses (%.1f%% hit, %.1f%% mapped), "
-	       "writes: %" PRIu64 " tcam %" PRIu64 " inval %" PRIu64 " action %"
-	       PRIu64 " map %" PRIu64 " clear %" PRIu64 " nop; %" PRIu64 " reset cycles; %.0f kcycles/s",
-	       c.depth, c.key_bits, o.mode.c_str(), o.seed, k.cycles, k.rsp,
-	       k.rsp ? 100.0 * k.hits / k.rsp : 0.0,
-	       k.rsp ? 100.0 * k.mapped / k.rsp : 0.0,
-	       k.ops[LC_OP_TCAM_WRITE], k.ops[LC_OP_TCAM_INVALIDATE],
-	       k.ops[LC_OP_ACTION_WRITE], k.ops[LC_OP_MAP_WRITE],
-	       k.ops[LC_OP_MAP_CLEAR], k.ops[0] + k.ops[6] + k.ops[7], k.resets, kcps);
-	if (o.profile)
-		printf("; C model %.1f%% of the time", 100.0 * model_share(k));
-	printf("\n");
-	return 0;
+	if (rc == 1)
+		return report_fail(o, c, bad);
+	if (rc == 0)
+		report_pass(o, c, k);
+	return rc;
 }

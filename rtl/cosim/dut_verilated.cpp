@@ -1,8 +1,9 @@
 // The Verilated lookup core behind the Dut interface.  The only harness
 // file compiled per configuration: the port types of Vlookup_core depend
 // on the -G parameters of the build, which mk/cosim.mk also passes here as
-// COSIM_DEPTH and COSIM_KEY_BITS.  NumVpids is the RTL's default, which
-// comes from the same C header as LOOKUP_CORE_DEFAULT_VPIDS.
+// COSIM_DEPTH, COSIM_KEY_BITS and, for a map RAM of other than the RTL's
+// default size, COSIM_NUM_VPIDS.  The default comes from the same C header
+// as LOOKUP_CORE_DEFAULT_VPIDS.
 #include <cstring>
 
 #include "Vlookup_core.h"
@@ -14,6 +15,9 @@
 
 #ifndef COSIM_DEPTH
 #error "COSIM_DEPTH must be set by the build (mk/cosim.mk)"
+#endif
+#ifndef COSIM_NUM_VPIDS
+#define COSIM_NUM_VPIDS LOOKUP_CORE_DEFAULT_VPIDS
 #endif
 
 namespace {
@@ -134,7 +138,7 @@ private:
 
 DutConfig dut_config()
 {
-	return DutConfig{ COSIM_DEPTH, COSIM_KEY_BITS, LOOKUP_CORE_DEFAULT_VPIDS,
+	return DutConfig{ COSIM_DEPTH, COSIM_KEY_BITS, COSIM_NUM_VPIDS,
 			  VM_COVERAGE != 0 };
 }
 

@@ -1,6 +1,7 @@
 // Command line of the cosim binary.  pnicsim cosim passes its options on
 // with argv[0] set to the command the user typed ("pnicsim cosim --depth D
-// --key-bits K"), so that the help and every usage error point at it.
+// --key-bits K", or "pnicsim cosim --scenario FILE"), so that the help and
+// every usage error point at it.
 #include <cstring>
 
 #include "rtl/cosim/cosim.h"
@@ -24,8 +25,12 @@ void usage(FILE *f, const char *cmd)
 		"in lockstep with the C model and compares every output every cycle.\n\n"
 		"  --seed N        stimulus and RTL initial state, 0..2^64-1 (default 1)\n"
 		"  --cycles N      cycles after reset (K/M/G suffixes: x1000; default 100K);\n"
-		"                  directed mode runs at least one full script\n"
+		"                  directed mode runs at least one full script, scenario\n"
+		"                  mode one pass over its captures (its default)\n"
 		"  --mode MODE     random | directed | traffic (default random)\n"
+		"  --scenario FILE scenario mode: the scenario's map and entries through the\n"
+		"                  config port, its captures as lookups, every response\n"
+		"                  checked against what pnicsim replay decides\n"
 		"  --vcd on|off    on a mismatch, re-run and dump cycles N-100..N+10 (default on)\n"
 		"  --vcd-file P    where (default cosim_<D>x<K>_<seed>.vcd); checked at start\n"
 		"  --coverage      print the RTL coverage summary (coverage builds only)\n"
@@ -68,6 +73,8 @@ std::string *path_option(const char *a, CosimOpts *o)
 		return &o->rules;
 	if (!strcmp(a, "--trace"))
 		return &o->trace;
+	if (!strcmp(a, "--scenario"))
+		return &o->scenario;
 	return nullptr;
 }
 
@@ -86,13 +93,16 @@ int parse_value(const char *cmd, const char *a, const char *v, CosimOpts *o)
 {
 	if (!strcmp(a, "--seed"))
 		return num_option(kProg, a, v, 0, UINT64_MAX, 0, &o->seed) ? 0 : cli_try_help(cmd);
-	if (!strcmp(a, "--cycles"))
+	if (!strcmp(a, "--cycles")) {
+		o->cycles_set = true;
 		return num_option(kProg, a, v, 0, UINT64_MAX, NUM_SI, &o->cycles) ? 0 : cli_try_help(cmd);
+	}
 	if (!strcmp(a, "--mode")) {
 		o->mode = v;
-		if (o->mode != "random" && o->mode != "directed" && o->mode != "traffic")
+		if (o->mode != "random" && o->mode != "directed" && o->mode != "traffic" &&
+		    o->mode != "scenario")
 			return cli_usage_error_cmd(kProg, cmd, "--mode '%s': use random, "
-						   "directed or traffic", v);
+						   "directed or traffic (or --scenario FILE)", v);
 		return 0;
 	}
 	if (!strcmp(a, "--vcd")) {
@@ -118,6 +128,29 @@ int check_output(const char *opt, const std::string &path, const char *hint)
 	fprintf(stderr, "cosim: cannot write %s '%s': %s%s\n", opt, path.c_str(),
 		strerror(-rc), hint);
 	return 2;
+}
+
+// A scenario names its own captures and tables: it is a mode of its own,
+// which runs one pass over the captures unless --cycles asks for more.
+int check_scenario(const char *cmd, CosimOpts *o)
+{
+	if (o->scenario.empty()) {
+		if (o->mode == "scenario")
+			return cli_usage_error_cmd(kProg, cmd, "--mode scenario needs --scenario FILE");
+		if (o->mode.empty())
+			o->mode = "random";
+		return 0;
+	}
+	if (!o->mode.empty() && o->mode != "scenario")
+		return cli_usage_error_cmd(kProg, cmd, "--scenario runs the scenario's "
+					   "captures; it takes no --mode %s", o->mode.c_str());
+	if (!o->pcap.empty() || !o->rules.empty() || !o->trace.empty())
+		return cli_usage_error_cmd(kProg, cmd, "--scenario names its own captures "
+					   "and entries; leave out --pcap, --rules and --trace");
+	o->mode = "scenario";
+	if (!o->cycles_set)
+		o->cycles = 0;
+	return 0;
 }
 
 int check_outputs(const CosimOpts &o)
@@ -154,7 +187,9 @@ int cosim_parse_opts(int argc, char **argv, CosimOpts *o)
 		if ((rc = parse_value(cmd, a, argv[++i], o)))
 			return rc;
 	}
-	std::string cfg = std::to_string(c.depth) + "x" + std::to_string(c.key_bits);
+	if ((rc = check_scenario(cmd, o)))
+		return rc;
+	std::string cfg = dut_config_name(c);
 	if (o->vcd_file.empty())
 		o->vcd_file = "cosim_" + cfg + "_" + std::to_string(o->seed) + ".vcd";
 	if (o->coverage_file.empty())
@@ -168,8 +203,17 @@ int cosim_parse_opts(int argc, char **argv, CosimOpts *o)
 	if (o->coverage && !c.coverage) {
 		fprintf(stderr, "cosim: --coverage needs the coverage build of this "
 			"configuration; run it through 'pnicsim cosim --coverage' "
-			"(make build/cosim/%ux%u-cov/cosim)\n", c.depth, c.key_bits);
+			"(make build/cosim/%s-cov/cosim)\n", cfg.c_str());
 		return 2;
 	}
 	return 0;
+}
+
+std::string dut_config_name(const DutConfig &c)
+{
+	std::string n = std::to_string(c.depth) + "x" + std::to_string(c.key_bits);
+
+	if (c.n_vpids != LOOKUP_CORE_DEFAULT_VPIDS)
+		n += "v" + std::to_string(c.n_vpids);
+	return n;
 }

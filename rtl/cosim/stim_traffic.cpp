@@ -327,7 +327,9 @@ std::unique_ptr<Stimulus> stim_traffic(const StimParams &p, const CosimOpts &o,
 
 	if (!prof) {
 		*err = "traffic mode: no built-in key profile is " +
-		       std::to_string(p.key_bits) + " bits wide";
+		       std::to_string(p.key_bits) + " bits wide (traffic mode "
+		       "builds keys with one; a scenario with its own key_profile "
+		       "runs any width: pnicsim cosim --scenario FILE)";
 		return nullptr;
 	}
 	if (o.pcap.empty() && o.trace.empty()) {

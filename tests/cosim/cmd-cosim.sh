@@ -11,9 +11,9 @@ out=$("$pnicsim" cosim --depth "$d" --key-bits "$k" --cycles 20K --quiet 2>&1) \
   || fail "a run of $cfg failed: $out"
 grep -q "^PASS ${cfg} mode random" <<<"$out" || fail "no PASS line: $out"
 
-out=$("$pnicsim" cosim --depth "$d" --key-bits 100 2>&1); rc=$?
-if [ "$rc" -ne 2 ] || ! grep -q "not the width of a built-in key profile" <<<"$out"; then
-  fail "key width 100 not refused (status $rc): $out"
+out=$("$pnicsim" cosim --depth "$d" --key-bits 513 2>&1); rc=$?
+if [ "$rc" -ne 2 ] || ! grep -q "key-bits 513 must be 1..512" <<<"$out"; then
+  fail "key width 513 not refused (status $rc): $out"
 fi
 out=$("$pnicsim" cosim --depth 100 --key-bits "$k" 2>&1); rc=$?
 if [ "$rc" -ne 2 ] || ! grep -q "power of two" <<<"$out"; then

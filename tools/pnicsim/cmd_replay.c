@@ -1,13 +1,14 @@
 /* pnicsim replay: run capture files through the functional datapath.
  *
  * Reads the YAML scenario (io/scenario), builds the NIC it describes
- * (model/nic) and programs it with commands (map, template and entry
- * writes, as host code would), runs every input (the config's, or
- * --pcap's) through the NIC and hands the outputs to replay_out, which writes
- * them all or nothing; replay_report makes summary.json, timing.json and
- * the readable summary.  Packets are read in batches into an arena so that
- * the datapath loop can be timed on its own (the figure `pnicsim replay`
- * reports as core packets/s), without the file reading in it.
+ * (model/nic) and programs it with the scenario's commands (map, template
+ * and entry writes: scenario_program(), the list pnicsim cosim sends to the
+ * RTL), runs every input (the config's, or --pcap's) through the NIC and
+ * hands the outputs to replay_out, which writes them all or nothing;
+ * replay_report makes summary.json, timing.json and the readable summary.
+ * Packets are read in batches into an arena so that the datapath loop can
+ * be timed on its own (the figure `pnicsim replay` reports as core
+ * packets/s), without the file reading in it.
  *
  * SIGINT and SIGTERM only set a flag; the read loop checks it between
  * packets, runs the batch already read, and the run ends as a complete
@@ -285,60 +286,6 @@ static void on_output(void *ctx, const struct datapath_out *o, const uint8_t *fr
 	replay_out_frame(r->out, o, frame, caplen, len);
 }
 
-/* Apply one command; a refusal names the config and what it was for
- * (the scenario checked everything already, so this is a second line of
- * defence, not a path a valid config takes). */
-static int program(struct replay *r, const struct nic_cmd *cmd,
-		   const char *what, struct pnic_error *err)
-{
-	int rc = nic_apply(r->nic, cmd, NULL, err);
-
-	if (rc) {
-		char m[sizeof err->msg];
-
-		memcpy(m, err->msg, sizeof m);
-		pnic_err(err, -rc, "%s: %s: %.180s", r->cfg->file, what, m);
-	}
-	return rc;
-}
-
-/* The config's tables as commands: maps, templates, then entries. */
-static int program_nic(struct replay *r, struct pnic_error *err)
-{
-	const struct scenario *c = r->cfg;
-	struct nic_cmd cmd;
-	char what[64];
-	int rc;
-
-	for (uint32_t i = 0; i < c->n_maps; i++) {
-		cmd = (struct nic_cmd){ .op = NIC_OP_MAP_SET,
-					.map = { c->maps[i].vpid, c->maps[i].ppid } };
-		snprintf(what, sizeof what, "vpid %u", c->maps[i].vpid);
-		if ((rc = program(r, &cmd, what, err)))
-			return rc;
-	}
-	for (uint32_t i = 0; i < c->n_templates; i++) {
-		cmd = (struct nic_cmd){ .op = NIC_OP_TEMPLATE_SET,
-					.tpl = { c->templates[i].id, c->templates[i].t } };
-		snprintf(what, sizeof what, "encap template '%s'",
-			 c->templates[i].name);
-		if ((rc = program(r, &cmd, what, err)))
-			return rc;
-	}
-	for (uint32_t i = 0; i < c->n_flows; i++) {
-		const struct scenario_flow *f = &c->flows[i];
-
-		cmd = (struct nic_cmd){ .op = NIC_OP_ENTRY_WRITE,
-					.entry = { .index = f->index, .value = f->value,
-						   .mask = f->mask } };
-		action_pack(&f->action, &cmd.entry.action);
-		snprintf(what, sizeof what, "flow at line %u", f->line);
-		if ((rc = program(r, &cmd, what, err)))
-			return rc;
-	}
-	return 0;
-}
-
 static int build_nic(struct replay *r, struct pnic_error *err)
 {
 	const struct scenario *c = r->cfg;
@@ -350,13 +297,17 @@ static int build_nic(struct replay *r, struct pnic_error *err)
 		/* Without pcaps the datapath only counts. */
 		.out = r->write_pcaps ? on_output : NULL, .ctx = r,
 	};
+	struct nic_cmd_sink sink;
 	int rc = nic_create(&np, &r->nic, err);
 
 	if (rc)
 		return rc;
 	r->lk = nic_lookup(r->nic);
 	r->dp = nic_datapath(r->nic);
-	return program_nic(r, err);
+	/* The scenario's tables as the commands pnicsim cosim also sends to
+	 * the RTL's config port. */
+	sink = nic_sink(r->nic);
+	return scenario_program(c, &sink, err);
 }
 
 /* ---- stopping on a signal ---------------------------------------------- */

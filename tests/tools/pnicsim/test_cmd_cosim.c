@@ -1,8 +1,11 @@
 /* pnicsim cosim without Verilator: the help, the refusals, the message for
  * a configuration that is not built, and the hand-over to the harness,
  * which is played here by a small shell script standing in for
- * build/cosim/<D>x<K>/cosim (PNICSIM_COSIM_DIR points at it).  The real
- * binaries are exercised by tests/cosim/cmd-cosim.sh. */
+ * build/cosim/<D>x<K>/cosim (PNICSIM_COSIM_DIR points at it, a folder
+ * outside any source tree, so nothing is built).  The configuration a
+ * scenario gets is tests/tools/pnicsim/test_cosim_config.c's, building
+ * one test_cosim_build.c's; the real binaries are exercised by
+ * tests/cosim/cmd-cosim.sh and tests/cosim/scenario.sh. */
 #include <criterion/criterion.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -64,11 +67,14 @@ Test(cmd_cosim, help_documents_the_options)
 	char w[64];
 
 	cr_assert_eq(cosim("--help"), 0, "%s", out);
-	cr_assert(strstr(out, "usage: pnicsim cosim --depth D --key-bits K"), "%s", out);
+	cr_assert(strstr(out, "usage: pnicsim cosim --scenario FILE.yaml"), "%s", out);
+	cr_assert(strstr(out, "pnicsim cosim --depth D --key-bits K"), "%s", out);
 	for (const char *const *o = (const char *const[]){ "--seed", "--cycles",
 		"--mode random|directed|traffic", "--vcd", "--vcd-file",
-		"--coverage", "--pcap", "--rules", depth_range(),
-		"make build/cosim/<D>x<K>/cosim", "docs/cosim.md", NULL }; *o; o++)
+		"--coverage", "--pcap", "--rules", depth_range(), "1..512",
+		"--scenario FILE", "tcam.depth rounded up to a power of two",
+		"built on first use", "make build/cosim/<D>x<K>/cosim",
+		"docs/cosim.md", NULL }; *o; o++)
 		cr_assert(strstr(out, *o), "help lacks '%s': %s", *o, out);
 	/* every built-in profile's width is offered, by name */
 	for (unsigned i = 0; i < key_profile_builtin_count(); i++) {
@@ -84,7 +90,8 @@ Test(cmd_cosim, help_documents_the_options)
 Test(cmd_cosim, unbuilt_configuration_names_its_make_command)
 {
 	cr_assert_eq(cosim("--depth 64 --key-bits 128"), 2, "%s", out);
-	cr_assert(strstr(out, "configuration 64x128 is not built"), "%s", out);
+	cr_assert(strstr(out, "configuration 64x128 is not built, and"), "%s", out);
+	cr_assert(strstr(out, "is not the build/cosim of a pnicsim source tree"), "%s", out);
 	cr_assert(strstr(out, "\n  make build/cosim/64x128/cosim\n"), "%s", out);
 	cr_assert_eq(cosim("--depth 16 --key-bits 104 --coverage"), 2, "%s", out);
 	cr_assert(strstr(out, "make build/cosim/16x104-cov/cosim"), "%s", out);
@@ -111,9 +118,11 @@ Test(cmd_cosim, bad_values_refused)
 	cr_assert(strstr(out, "is not built"), "%s", out);
 	cr_assert_eq(cosim("--depth %u --key-bits 128", TCAM_MIN_DEPTH), 2, "%s", out);
 	cr_assert(strstr(out, "is not built"), "%s", out);
-	cr_assert_eq(cosim("--depth 64 --key-bits 100"), 2, "%s", out);
-	cr_assert(strstr(out, "--key-bits 100 is not the width of a built-in key profile"),
+	cr_assert_eq(cosim("--depth 64 --key-bits 0"), 2, "%s", out);
+	cr_assert(strstr(out, "--key-bits 0 must be 1..512 (the RTL's KeyMaxBits)"),
 		  "%s", out);
+	cr_assert_eq(cosim("--depth 64 --key-bits 513"), 2, "%s", out);
+	cr_assert(strstr(out, "--key-bits 513 must be 1..512"), "%s", out);
 	cr_assert_eq(cosim("--depth sixty --key-bits 128"), 2, "%s", out);
 	cr_assert(strstr(out, "--depth: 'sixty' is not a number"), "%s", out);
 	cr_assert_eq(cosim("--depth 64 --key-bits"), 2, "%s", out);
@@ -168,8 +177,8 @@ Test(cmd_cosim, usage_errors_are_two_lines)
 	expect_usage_error("pnicsim cosim: --depth 100 must be a power of two");
 	cr_assert_eq(cosim("--depth -1 --key-bits 128"), 2, "%s", out);
 	expect_usage_error("pnicsim cosim: --depth: '-1' is not a number");
-	cr_assert_eq(cosim("--depth 64 --key-bits 100"), 2, "%s", out);
-	expect_usage_error("pnicsim cosim: --key-bits 100 is not the width");
+	cr_assert_eq(cosim("--depth 64 --key-bits 513"), 2, "%s", out);
+	expect_usage_error("pnicsim cosim: --key-bits 513 must be 1..512");
 }
 
 /* A built configuration is exec'd with every option but --depth and
@@ -189,4 +198,72 @@ Test(cmd_cosim, hands_over_to_the_configuration_binary)
 	cr_assert_eq(cosim("--depth 64 --key-bits 128 --coverage"), 7, "%s", out);
 	snprintf(want, sizeof want, "harness %s/64x128-cov/cosim args:--coverage\n", dir);
 	cr_assert_str_eq(out, want);
+}
+
+/* Any key width the RTL takes is a configuration, not only a built-in
+ * profile's: it runs when built, and is built (or named) when not. */
+Test(cmd_cosim, any_key_width_is_a_configuration)
+{
+	char want[512];
+
+	fake_harness("16x80");
+	cr_assert_eq(cosim("--depth 16 --key-bits 80 --seed 2"), 7, "%s", out);
+	snprintf(want, sizeof want, "harness %s/16x80/cosim args:--seed 2\n", dir);
+	cr_assert_str_eq(out, want);
+	cr_assert_eq(cosim("--depth 16 --key-bits 1"), 2, "%s", out);
+	cr_assert(strstr(out, "make build/cosim/16x1/cosim"), "%s", out);
+	cr_assert_eq(cosim("--depth 16 --key-bits 512"), 2, "%s", out);
+	cr_assert(strstr(out, "make build/cosim/16x512/cosim"), "%s", out);
+}
+
+/* A scenario chooses the configuration; the sizes given as well would
+ * contradict it or say nothing, so they are refused. */
+Test(cmd_cosim, scenario_refuses_depth_and_key_bits)
+{
+	cr_assert_eq(cosim("--scenario scenarios/demo.yaml --depth 64"), 2, "%s", out);
+	expect_usage_error("pnicsim cosim: --scenario chooses the configuration "
+			   "from the scenario (tcam.depth, key_profile, "
+			   "vpid_map.n_vpids); leave out --depth\n");
+	cr_assert_eq(cosim("--key-bits 372 --scenario scenarios/demo.yaml"), 2, "%s", out);
+	expect_usage_error("; leave out --key-bits\n");
+	cr_assert_eq(cosim("--depth 64 --key-bits 372 --scenario scenarios/demo.yaml"),
+		     2, "%s", out);
+	expect_usage_error("; leave out --depth and --key-bits\n");
+	cr_assert_eq(cosim("--scenario"), 2, "%s", out);
+	expect_usage_error("pnicsim cosim: option '--scenario' needs a value");
+	cr_assert_eq(cosim("--scenario ''"), 2, "%s", out);
+	expect_usage_error("pnicsim cosim: --scenario needs a file name, not ''");
+	/* neither a scenario nor sizes: the message offers both */
+	cr_assert_eq(cosim("--seed 3"), 2, "%s", out);
+	expect_usage_error("or give --scenario FILE");
+}
+
+Test(cmd_cosim, scenario_file_faults_name_the_file)
+{
+	char path[128];
+
+	cr_assert_eq(cosim("--scenario %s/missing.yaml", dir), 2, "%s", out);
+	snprintf(path, sizeof path, "pnicsim cosim: %s/missing.yaml: cannot open", dir);
+	cr_assert(strstr(out, path), "%s", out);
+	snprintf(path, sizeof path, "%s/bad.yaml", dir);
+	tu_write(path, "tcam: { depth: 64 }\ntcamm: 1\n");
+	cr_assert_eq(cosim("--scenario %s", path), 2, "%s", out);
+	cr_assert(strstr(out, "bad.yaml:2:1: tcamm: unknown key 'tcamm'"), "%s", out);
+	cr_assert_null(strstr(out, "harness"), "%s", out);
+}
+
+/* The scenario's path reaches the harness as given, after the options
+ * before it, and the help names the command typed. */
+Test(cmd_cosim, scenario_hands_over_to_its_configuration)
+{
+	char want[512];
+
+	fake_harness("64x372");
+	cr_assert_eq(cosim("--quiet --scenario scenarios/demo.yaml --seed 9"), 7, "%s", out);
+	snprintf(want, sizeof want, "harness %s/64x372/cosim args:--quiet --scenario "
+		 "scenarios/demo.yaml --seed 9\n", dir);
+	cr_assert_str_eq(out, want);
+	/* --help with a scenario is pnicsim cosim's own */
+	cr_assert_eq(cosim("--scenario scenarios/demo.yaml --help"), 0, "%s", out);
+	cr_assert(strstr(out, "usage: pnicsim cosim --scenario FILE.yaml"), "%s", out);
 }
