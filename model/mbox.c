@@ -230,9 +230,15 @@ static enum mbox_err fault(struct pnic_error *err, uint16_t *off, unsigned at,
 	return code;
 }
 
-/* The first byte in [from, to) that is not zero, or -1. */
+/* The first byte in [from, to) that is not zero, or -1.  Most runs are
+ * all zero (a command's reserved tail is most of its descriptor), so one
+ * memcmp settles them. */
 static int first_nonzero(const uint8_t *in, unsigned from, unsigned to)
 {
+	static const uint8_t zeros[MBOX_DESC_BYTES];
+
+	if (from >= to || !memcmp(in + from, zeros, to - from))
+		return -1;
 	for (unsigned i = from; i < to; i++)
 		if (in[i])
 			return (int)i;

@@ -343,12 +343,12 @@ static int submit(struct mbox_dev *d)
 	struct pnic_error err;
 	int rc;
 
-	pnic_error_clear(&err);
+	err.msg[0] = '\0';
 	rc = nic_cmd_submit(&d->p.sink, &d->desc.cmd, &res, &err);
 	if (rc == -EBUSY)
 		return rc;
 	if (rc) {
-		d->last = err;
+		pnic_err(&d->last, -rc, "%s", err.msg);
 		fail(d, MBOX_ERR_REFUSED, -rc, 0);
 	} else if (d->desc.cmd.op == NIC_OP_COUNTER_READ) {
 		write_counters(d, res.count);
