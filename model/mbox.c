@@ -154,6 +154,31 @@ static void encode_entry(const struct mbox_desc *d, uint8_t *out)
 	put_words(out + D_MASK, e->mask.w, PNIC_KEY_WORDS);
 }
 
+/* The ops that point into host memory. */
+static void encode_data(const struct mbox_desc *d, uint8_t *out)
+{
+	const struct nic_cmd *c = &d->cmd;
+
+	put64(out + D_ADDR, d->addr);
+	if (c->op == NIC_OP_PACKET_OUT) {
+		put32(out + D_INDEX, c->packet.ppid);
+		put32(out + D_PKT_LEN, c->packet.len);
+		return;
+	}
+	put32(out + D_INDEX, c->counters.first);
+	put32(out + D_COUNT, c->counters.count);
+	put32(out + D_BUF_LEN, d->buf_len);
+}
+
+/* The length as given (a test may send a bad one); the bytes up to it. */
+static void encode_template(const struct nic_cmd_template *t, uint8_t *out)
+{
+	out[D_TPL_ID] = t->id;
+	put16(out + D_TPL_LEN, t->tpl.len);
+	memcpy(out + D_TPL, t->tpl.bytes,
+	       t->tpl.len < MBOX_TEMPLATE_BYTES ? t->tpl.len : MBOX_TEMPLATE_BYTES);
+}
+
 static void encode_body(const struct mbox_desc *d, uint8_t *out)
 {
 	const struct nic_cmd *c = &d->cmd;
@@ -176,27 +201,16 @@ static void encode_body(const struct mbox_desc *d, uint8_t *out)
 			put32(out + D_PPID, c->map.ppid);
 		break;
 	case NIC_OP_COUNTER_READ:
-		put32(out + D_INDEX, c->counters.first);
-		put32(out + D_COUNT, c->counters.count);
-		put64(out + D_ADDR, d->addr);
-		put32(out + D_BUF_LEN, d->buf_len);
+	case NIC_OP_PACKET_OUT:
+		encode_data(d, out);
 		break;
 	case NIC_OP_TEMPLATE_SET:
-		out[D_TPL_ID] = c->tpl.id;
-		put16(out + D_TPL_LEN, c->tpl.tpl.len);
-		memcpy(out + D_TPL, c->tpl.tpl.bytes,
-		       c->tpl.tpl.len < MBOX_TEMPLATE_BYTES ? c->tpl.tpl.len
-							    : MBOX_TEMPLATE_BYTES);
+		encode_template(&c->tpl, out);
 		break;
 	case NIC_OP_CONFIG:
 		out[D_BODY] = (uint8_t)c->config.miss;
 		out[D_BODY + 1] = (uint8_t)c->config.parse_errors;
 		out[D_BODY + 2] = (uint8_t)c->config.unmapped;
-		break;
-	case NIC_OP_PACKET_OUT:
-		put32(out + D_INDEX, c->packet.ppid);
-		put32(out + D_PKT_LEN, c->packet.len);
-		put64(out + D_ADDR, d->addr);
 		break;
 	}
 }

@@ -17,7 +17,8 @@
 #include "model/key_builder.h"
 #include "model/mbox_dev.h"
 #include "model/nic.h"
-#include "tests/mbox_mem.h"
+#include "tests/mbox_rig.h"
+#include "tests/model/frames.h"
 
 #define DEPTH 1024
 #define KB 104                          /* ipv4_5tuple */
@@ -128,18 +129,8 @@ static void record(void *ctx, const struct datapath_out *o, const uint8_t *frame
 
 static void setup(void)
 {
-	struct nic_params np = { .profile = key_profile_ipv4_5tuple(),
-				 .depth = DEPTH, .n_ports = 4, .n_vpids = 8,
-				 .out = record };
-	struct mbox_dev_params dp = { .key_bits = KB, .dma_read = mem_dma_read,
-				      .dma_write = mem_dma_write,
-				      .irq = count_irq, .ctx = &mem };
-	struct pnic_error err;
-
 	mem_init(&mem, MEM);
-	cr_assert_eq(nic_create(&np, &nic, &err), 0, "%s", err.msg);
-	dp.sink = (struct nic_cmd_sink){ sink_submit, nic };
-	cr_assert_eq(mbox_dev_create(&dp, &dev, &err), 0, "%s", err.msg);
+	mbox_rig(&mem, DEPTH, record, sink_submit, count_irq, &nic, &dev);
 	drv = NULL;
 	n_cpls = n_held = to_host = drops = 0;
 	memset(egress, 0, sizeof egress);
@@ -225,25 +216,6 @@ static struct nic_cmd entry(uint32_t index, uint16_t dport, struct action_word w
 	c.entry.action = w;
 	dport_key(dport, &c.entry.value, &c.entry.mask);
 	return c;
-}
-
-/* Ethernet / IPv4 / UDP sport -> dport, 60 bytes. */
-static unsigned udp_frame(uint8_t *f, uint16_t sport, uint16_t dport)
-{
-	static const uint8_t hdr[] = {
-		0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2, 0x08, 0x00,
-		0x45, 0x00, 0x00, 46, 0x12, 0x34, 0x40, 0x00, 64, 17, 0, 0,
-		10, 0, 0, 1, 10, 0, 0, 2,
-		0, 0, 0, 0, 0x00, 26, 0, 0,
-	};
-
-	memset(f, 0, 60);
-	memcpy(f, hdr, sizeof hdr);
-	f[34] = (uint8_t)(sport >> 8);
-	f[35] = (uint8_t)sport;
-	f[36] = (uint8_t)(dport >> 8);
-	f[37] = (uint8_t)dport;
-	return 60;
 }
 
 static void send(uint32_t port, uint16_t sport, uint16_t dport)

@@ -158,6 +158,15 @@ static void refused(enum mbox_err code, uint16_t off, int e)
 	cr_assert(strstr(err.msg, "descriptor byte"), "%s", err.msg);
 }
 
+/* m with byte `at` set to v is refused with code, naming that byte. */
+static void poked(const struct mbox_desc *m, unsigned at, uint8_t v,
+		  enum mbox_err code)
+{
+	mbox_desc_encode(m, d);
+	d[at] = v;
+	refused(code, (uint16_t)at, mbox_err_errno(code));
+}
+
 Test(mbox, header_faults)
 {
 	struct mbox_desc m = entry_desc();
@@ -166,35 +175,21 @@ Test(mbox, header_faults)
 	refused(MBOX_ERR_OP, 0, EINVAL);
 	d[0] = NIC_OP_END;
 	refused(MBOX_ERR_OP, 0, EINVAL);
-	mbox_desc_encode(&m, d);
-	d[1] = 1;
-	refused(MBOX_ERR_RESERVED, 1, EINVAL);
-	mbox_desc_encode(&m, d);
-	d[3] = 0x80;
-	refused(MBOX_ERR_RESERVED, 3, EINVAL);
-	mbox_desc_encode(&m, d);
-	d[255] = 1;
-	refused(MBOX_ERR_RESERVED, 255, EINVAL);
-	mbox_desc_encode(&m, d);
-	d[160] = 1;
-	refused(MBOX_ERR_RESERVED, 160, EINVAL);
+	poked(&m, 1, 1, MBOX_ERR_RESERVED);
+	poked(&m, 3, 0x80, MBOX_ERR_RESERVED);
+	poked(&m, 255, 1, MBOX_ERR_RESERVED);
+	poked(&m, 160, 1, MBOX_ERR_RESERVED);
 }
 
 Test(mbox, reserved_inside_bodies)
 {
 	struct mbox_desc m = { .cmd.op = NIC_OP_ACTION_WRITE };
 
-	mbox_desc_encode(&m, d);
-	d[13] = 1;
-	refused(MBOX_ERR_RESERVED, 13, EINVAL);
+	poked(&m, 13, 1, MBOX_ERR_RESERVED);
 	m.cmd.op = NIC_OP_TEMPLATE_SET;
-	mbox_desc_encode(&m, d);
-	d[9] = 1;
-	refused(MBOX_ERR_RESERVED, 9, EINVAL);
+	poked(&m, 9, 1, MBOX_ERR_RESERVED);
 	m.cmd.op = NIC_OP_MAP_CLEAR;
-	mbox_desc_encode(&m, d);
-	d[12] = 1;                     /* where MAP_SET has its PPID */
-	refused(MBOX_ERR_RESERVED, 12, EINVAL);
+	poked(&m, 12, 1, MBOX_ERR_RESERVED);   /* where MAP_SET has its PPID */
 }
 
 Test(mbox, key_and_action_faults)

@@ -8,7 +8,7 @@
 
 #include "model/mbox_dev.h"
 #include "model/nic.h"
-#include "tests/mbox_mem.h"
+#include "tests/mbox_rig.h"
 
 #define DEPTH 64
 #define KB 104                          /* ipv4_5tuple */
@@ -62,18 +62,8 @@ static void record(void *ctx, const struct datapath_out *o, const uint8_t *frame
 
 static void setup(void)
 {
-	struct nic_params np = { .profile = key_profile_ipv4_5tuple(),
-				 .depth = DEPTH, .n_ports = 4, .n_vpids = 8,
-				 .out = record };
-	struct mbox_dev_params dp = { .key_bits = KB, .dma_read = mem_dma_read,
-				      .dma_write = mem_dma_write,
-				      .irq = count_irq, .ctx = &mem };
-	struct pnic_error err;
-
 	mem_init(&mem, MEM);
-	cr_assert_eq(nic_create(&np, &nic, &err), 0, "%s", err.msg);
-	dp.sink = (struct nic_cmd_sink){ busy_submit, nic };
-	cr_assert_eq(mbox_dev_create(&dp, &dev, &err), 0, "%s", err.msg);
+	mbox_rig(&mem, DEPTH, record, busy_submit, count_irq, &nic, &dev);
 	cmd_tail = cpl_head = evt_head = rxb_tail = 0;
 	memset(irqs, 0, sizeof irqs);
 	busy = false;

@@ -1,14 +1,19 @@
-/* Host memory for mailbox tests: a byte array at a DMA address, and the
- * device's DMA callbacks over it, bounds-checked, with faults to inject.
- * Shared by tests/model/test_mbox_dev.c and tests/host/test_mbox_drv.c. */
-#ifndef PNIC_TESTS_MBOX_MEM_H
-#define PNIC_TESTS_MBOX_MEM_H
+/* The mailbox tests' rig: host memory (a byte array at a DMA address),
+ * the device's DMA callbacks over it, bounds-checked, with faults to
+ * inject, and a NIC with a mailbox device in front of it.  Shared by
+ * tests/model/test_mbox_dev.c and tests/host/test_mbox_drv.c. */
+#ifndef PNIC_TESTS_MBOX_RIG_H
+#define PNIC_TESTS_MBOX_RIG_H
 
+#include <criterion/criterion.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "model/mbox_dev.h"
+#include "model/nic.h"
 
 #define MEM_DMA 0x40000000ull
 
@@ -101,6 +106,30 @@ static inline uint64_t mem_rand(uint64_t *s)
 	*s ^= *s << 25;
 	*s ^= *s >> 27;
 	return *s * 0x2545f4914f6cdd1dull;
+}
+
+typedef int (*rig_submit_fn)(void *ctx, const struct nic_cmd *c,
+			     struct nic_cmd_result *res, struct pnic_error *err);
+
+/* A NIC (the ipv4_5tuple profile, 104-bit keys; 4 ports, 8 VPIDs, `depth`
+ * entries, packets to out) and a mailbox device over host memory m whose
+ * sink is submit(nic, ...). */
+static inline void mbox_rig(struct mbox_mem *m, uint32_t depth,
+			    datapath_out_fn out, rig_submit_fn submit,
+			    void (*irq)(void *ctx, unsigned v),
+			    struct nic **nic, struct mbox_dev **dev)
+{
+	struct nic_params np = { .profile = key_profile_ipv4_5tuple(),
+				 .depth = depth, .n_ports = 4, .n_vpids = 8,
+				 .out = out };
+	struct mbox_dev_params dp = { .key_bits = 104, .dma_read = mem_dma_read,
+				      .dma_write = mem_dma_write, .irq = irq,
+				      .ctx = m };
+	struct pnic_error err;
+
+	cr_assert_eq(nic_create(&np, nic, &err), 0, "%s", err.msg);
+	dp.sink = (struct nic_cmd_sink){ submit, *nic };
+	cr_assert_eq(mbox_dev_create(&dp, dev, &err), 0, "%s", err.msg);
 }
 
 #endif
