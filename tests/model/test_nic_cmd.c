@@ -35,7 +35,7 @@ Test(nic_cmd, names)
 {
 	static const char *const want[] = {
 		"?", "entry_write", "entry_invalidate", "action_write", "map_set",
-		"map_clear", "counter_read", "template_set", "config",
+		"map_clear", "counter_read", "template_set", "config", "packet_out",
 	};
 
 	for (uint32_t op = 0; op < NIC_OP_END; op++)
@@ -178,7 +178,7 @@ Test(nic_cmd, refusals_of_other_ops)
 	struct flow_counter out[2];
 	struct encap_template bad_tpl = good_tpl;
 	struct refusal r[] = {
-		{ { .op = 0 }, -EINVAL, "op 0 is not one of 1..8" },
+		{ { .op = 0 }, -EINVAL, "op 0 is not one of 1..9" },
 		{ { .op = NIC_OP_END }, -EINVAL, "op 9" },
 		{ { .op = 0xdeadbeef }, -EINVAL, "is not one of" },
 		{ { .op = NIC_OP_COUNTER_READ, .counters = { 0, 2, NULL } },
