@@ -179,7 +179,7 @@ Test(nic_cmd, refusals_of_other_ops)
 	struct encap_template bad_tpl = good_tpl;
 	struct refusal r[] = {
 		{ { .op = 0 }, -EINVAL, "op 0 is not one of 1..9" },
-		{ { .op = NIC_OP_END }, -EINVAL, "op 9" },
+		{ { .op = NIC_OP_END }, -EINVAL, "op 10" },
 		{ { .op = 0xdeadbeef }, -EINVAL, "is not one of" },
 		{ { .op = NIC_OP_COUNTER_READ, .counters = { 0, 2, NULL } },
 		  -EINVAL, "no buffer" },
