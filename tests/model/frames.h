@@ -250,4 +250,24 @@ static inline void fb_payload(struct fb *f, uint32_t n)
 		fb_u8(f, (uint8_t)(0xa0 + i));
 }
 
+/* Ethernet / IPv4 10.0.0.1 -> 10.0.0.2 / UDP sport -> dport, 60 bytes
+ * (no payload): the one frame the NIC and mailbox tests send. */
+static inline unsigned udp_frame(uint8_t *f, uint16_t sport, uint16_t dport)
+{
+	static const uint8_t hdr[] = {
+		0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2, 0x08, 0x00,
+		0x45, 0x00, 0x00, 46, 0x12, 0x34, 0x40, 0x00, 64, 17, 0, 0,
+		10, 0, 0, 1, 10, 0, 0, 2,
+		0, 0, 0, 0, 0x00, 26, 0, 0,
+	};
+
+	memset(f, 0, 60);
+	memcpy(f, hdr, sizeof hdr);
+	f[34] = (uint8_t)(sport >> 8);
+	f[35] = (uint8_t)sport;
+	f[36] = (uint8_t)(dport >> 8);
+	f[37] = (uint8_t)dport;
+	return 60;
+}
+
 #endif

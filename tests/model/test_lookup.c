@@ -11,6 +11,7 @@
 #include "model/lookup_core.h"
 #include "model/nic_cmd.h"
 #include "model/parser.h"
+#include "tests/model/frames.h"
 
 #define DEPTH 64
 #define KEY_BITS 104
@@ -339,20 +340,10 @@ static const uint16_t eq_dport[] = { 53, 80, 443, 8080, 9000 };
 
 static unsigned eq_frame(uint8_t *f, uint32_t src, uint16_t dport, uint8_t proto)
 {
-	static const uint8_t hdr[] = {
-		0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2, 0x08, 0x00,
-		0x45, 0x00, 0x00, 46, 0x12, 0x34, 0x40, 0x00, 64, 17, 0, 0,
-		10, 0, 0, 1, 10, 0, 0, 2,
-		0x30, 0x39, 0, 0, 0x00, 26, 0, 0,
-	};
-
-	memset(f, 0, 60);
-	memcpy(f, hdr, sizeof hdr);
+	udp_frame(f, 12345, dport);
 	f[23] = proto;
 	for (int b = 0; b < 4; b++)
 		f[26 + b] = (uint8_t)(src >> (24 - 8 * b));
-	f[36] = (uint8_t)(dport >> 8);
-	f[37] = (uint8_t)dport;
 	if (proto == 6) {
 		f[16] = 0;
 		f[17] = 60 - 14;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "model/nic.h"
+#include "tests/model/frames.h"
 
 #define MAX_OUT 8
 
@@ -72,27 +73,10 @@ static struct nic_cmd entry_cmd(uint32_t index, uint16_t dport,
 	return c;
 }
 
-/* Ethernet / IPv4 / UDP to dport, 60 bytes. */
-static unsigned udp_frame(uint8_t *f, uint16_t dport)
-{
-	static const uint8_t hdr[] = {
-		0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2, 0x08, 0x00,
-		0x45, 0x00, 0x00, 46, 0x12, 0x34, 0x40, 0x00, 64, 17, 0, 0,
-		10, 0, 0, 1, 10, 0, 0, 2,
-		0x30, 0x39, 0, 0, 0x00, 26, 0, 0,
-	};
-
-	memset(f, 0, 60);
-	memcpy(f, hdr, sizeof hdr);
-	f[36] = (uint8_t)(dport >> 8);
-	f[37] = (uint8_t)dport;
-	return 60;
-}
-
 static const struct datapath_out *send(uint16_t dport)
 {
 	uint8_t f[64];
-	unsigned n = udp_frame(f, dport);
+	unsigned n = udp_frame(f, 12345, dport);
 
 	n_out = 0;
 	nic_process(nic, 0, f, n, n, 1000);
@@ -262,7 +246,7 @@ Test(nic, burst_runs_the_datapath)
 	apply(&(struct nic_cmd){ .op = NIC_OP_MAP_SET, .map = { 1, 2 } });
 	apply(&e);
 	for (unsigned i = 0; i < 3; i++) {
-		unsigned n = udp_frame(f[i], i == 1 ? 81 : 80);
+		unsigned n = udp_frame(f[i], 12345, i == 1 ? 81 : 80);
 
 		pk[i] = (struct datapath_pkt){ f[i], n, n, i };
 	}
