@@ -162,3 +162,55 @@ const char *scenario_port_name(const struct scenario *c, uint32_t ppid)
 			return c->ports[i].name;
 	return "";
 }
+
+/* One command; a refusal names the file and what the command was for. */
+static int program(const struct scenario *c, const struct nic_cmd_sink *sink,
+		   const struct nic_cmd *cmd, const char *what,
+		   struct pnic_error *err)
+{
+	int rc = nic_cmd_submit(sink, cmd, NULL, err);
+
+	if (rc && err) {
+		char m[sizeof err->msg];
+
+		memcpy(m, err->msg, sizeof m);
+		pnic_err(err, -rc, "%s: %s: %.180s", c->file, what, m);
+	}
+	return rc;
+}
+
+int scenario_program(const struct scenario *c, const struct nic_cmd_sink *sink,
+		     struct pnic_error *err)
+{
+	struct nic_cmd cmd;
+	char what[64];
+	int rc;
+
+	for (uint32_t i = 0; i < c->n_maps; i++) {
+		cmd = (struct nic_cmd){ .op = NIC_OP_MAP_SET,
+					.map = { c->maps[i].vpid, c->maps[i].ppid } };
+		snprintf(what, sizeof what, "vpid %u", c->maps[i].vpid);
+		if ((rc = program(c, sink, &cmd, what, err)))
+			return rc;
+	}
+	for (uint32_t i = 0; i < c->n_templates; i++) {
+		cmd = (struct nic_cmd){ .op = NIC_OP_TEMPLATE_SET,
+					.tpl = { c->templates[i].id, c->templates[i].t } };
+		snprintf(what, sizeof what, "encap template '%s'",
+			 c->templates[i].name);
+		if ((rc = program(c, sink, &cmd, what, err)))
+			return rc;
+	}
+	for (uint32_t i = 0; i < c->n_flows; i++) {
+		const struct scenario_flow *f = &c->flows[i];
+
+		cmd = (struct nic_cmd){ .op = NIC_OP_ENTRY_WRITE,
+					.entry = { .index = f->index, .value = f->value,
+						   .mask = f->mask } };
+		action_pack(&f->action, &cmd.entry.action);
+		snprintf(what, sizeof what, "flow at line %u", f->line);
+		if ((rc = program(c, sink, &cmd, what, err)))
+			return rc;
+	}
+	return 0;
+}

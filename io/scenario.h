@@ -32,6 +32,7 @@
 #include "model/error.h"
 #include "model/key.h"
 #include "model/key_profile.h"
+#include "model/nic_cmd.h"
 #include "model/tcam.h"
 #include "model/vpid_map.h"
 
@@ -118,5 +119,13 @@ void scenario_destroy(struct scenario *c);
 
 /* The port name of a PPID ("" if it has none). */
 const char *scenario_port_name(const struct scenario *c, uint32_t ppid);
+
+/* The scenario's tables as NIC commands into sink, in order: MAP_SET per
+ * VPID mapping, TEMPLATE_SET per encap template, ENTRY_WRITE per flow.  0,
+ * or the first refusal with the file and what it was for in err (the
+ * scenario was checked already, so a refusal is a sink's: a NIC of other
+ * sizes, or one that is busy). */
+int scenario_program(const struct scenario *c, const struct nic_cmd_sink *sink,
+		     struct pnic_error *err);
 
 #endif

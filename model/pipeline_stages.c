@@ -75,6 +75,7 @@ int pipeline_stages_create(struct pipeline *pl, struct pnic_error *err)
 		return pnic_err(err, ENOMEM, "out of memory for the pipeline's stages");
 	for (uint64_t i = 0; i < n; i++)
 		pl->slots[i].edit = pl->edit_mem + i * edit;
+	pl->rr = pl->p.n_ports - 1;    /* so that port 0 is first */
 	return make_core(pl, err);
 }
 

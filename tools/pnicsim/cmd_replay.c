@@ -285,60 +285,6 @@ static void on_output(void *ctx, const struct datapath_out *o, const uint8_t *fr
 	replay_out_frame(r->out, o, frame, caplen, len);
 }
 
-/* Apply one command; a refusal names the config and what it was for
- * (the scenario checked everything already, so this is a second line of
- * defence, not a path a valid config takes). */
-static int program(struct replay *r, const struct nic_cmd *cmd,
-		   const char *what, struct pnic_error *err)
-{
-	int rc = nic_apply(r->nic, cmd, NULL, err);
-
-	if (rc) {
-		char m[sizeof err->msg];
-
-		memcpy(m, err->msg, sizeof m);
-		pnic_err(err, -rc, "%s: %s: %.180s", r->cfg->file, what, m);
-	}
-	return rc;
-}
-
-/* The config's tables as commands: maps, templates, then entries. */
-static int program_nic(struct replay *r, struct pnic_error *err)
-{
-	const struct scenario *c = r->cfg;
-	struct nic_cmd cmd;
-	char what[64];
-	int rc;
-
-	for (uint32_t i = 0; i < c->n_maps; i++) {
-		cmd = (struct nic_cmd){ .op = NIC_OP_MAP_SET,
-					.map = { c->maps[i].vpid, c->maps[i].ppid } };
-		snprintf(what, sizeof what, "vpid %u", c->maps[i].vpid);
-		if ((rc = program(r, &cmd, what, err)))
-			return rc;
-	}
-	for (uint32_t i = 0; i < c->n_templates; i++) {
-		cmd = (struct nic_cmd){ .op = NIC_OP_TEMPLATE_SET,
-					.tpl = { c->templates[i].id, c->templates[i].t } };
-		snprintf(what, sizeof what, "encap template '%s'",
-			 c->templates[i].name);
-		if ((rc = program(r, &cmd, what, err)))
-			return rc;
-	}
-	for (uint32_t i = 0; i < c->n_flows; i++) {
-		const struct scenario_flow *f = &c->flows[i];
-
-		cmd = (struct nic_cmd){ .op = NIC_OP_ENTRY_WRITE,
-					.entry = { .index = f->index, .value = f->value,
-						   .mask = f->mask } };
-		action_pack(&f->action, &cmd.entry.action);
-		snprintf(what, sizeof what, "flow at line %u", f->line);
-		if ((rc = program(r, &cmd, what, err)))
-			return rc;
-	}
-	return 0;
-}
-
 static int build_nic(struct replay *r, struct pnic_error *err)
 {
 	const struct scenario *c = r->cfg;
@@ -350,13 +296,15 @@ static int build_nic(struct replay *r, struct pnic_error *err)
 		/* Without pcaps the datapath only counts. */
 		.out = r->write_pcaps ? on_output : NULL, .ctx = r,
 	};
+	struct nic_cmd_sink sink;
 	int rc = nic_create(&np, &r->nic, err);
 
 	if (rc)
 		return rc;
 	r->lk = nic_lookup(r->nic);
 	r->dp = nic_datapath(r->nic);
-	return program_nic(r, err);
+	sink = nic_sink(r->nic);
+	return scenario_program(c, &sink, err);
 }
 
 /* ---- stopping on a signal ---------------------------------------------- */
