@@ -20,7 +20,7 @@
 
 /* What left a port for one packet id (the last such frame). */
 struct pfx_tx {
-	uint32_t n;                 /* frames with this id (mirror copies too) */
+	uint32_t n;                 /* frames of this kind with this id */
 	uint32_t ppid, caplen, len;
 	enum pipeline_tx_kind kind;
 	uint64_t first_bit, last_bit;
@@ -32,7 +32,8 @@ struct pfx {
 	struct pipeline_params p;
 	struct pipeline_record *rec;   /* by id */
 	uint8_t *have_rec;             /* records seen for the id */
-	struct pfx_tx *tx;             /* by id */
+	struct pfx_tx *tx;             /* forwarded, by id */
+	struct pfx_tx *mir;            /* mirror copies, by id */
 	struct pfx_tx *po;             /* packet-outs by their number */
 	uint64_t n_rec, n_tx;
 	uint64_t hi;                   /* ids below this may have been written */
@@ -45,7 +46,7 @@ static struct pfx fx;
 static struct {
 	struct pipeline_record *rec;
 	uint8_t *have_rec;
-	struct pfx_tx *tx, *po;
+	struct pfx_tx *tx, *mir, *po;
 	uint64_t hi;
 } pfx_logs;
 
@@ -76,7 +77,8 @@ static inline void pfx_on_egress(void *ctx, const struct pipeline_egress *e)
 
 	cr_assert_lt(e->id, e->kind == PL_TX_PACKET_OUT ? PFX_MAX_POS : PFX_MAX_IDS);
 	f->hi = e->id >= f->hi ? e->id + 1 : f->hi;
-	t = e->kind == PL_TX_PACKET_OUT ? &f->po[e->id] : &f->tx[e->id];
+	t = e->kind == PL_TX_PACKET_OUT ? &f->po[e->id] :
+	    e->kind == PL_TX_MIRROR ? &f->mir[e->id] : &f->tx[e->id];
 	cr_assert_leq(e->first_bit, e->last_bit);
 	t->n++;
 	t->ppid = e->ppid;
@@ -104,17 +106,21 @@ static inline void pfx_setup(void)
 		pfx_logs.rec = calloc(PFX_MAX_IDS, sizeof *pfx_logs.rec);
 		pfx_logs.have_rec = calloc(PFX_MAX_IDS, 1);
 		pfx_logs.tx = calloc(PFX_MAX_IDS, sizeof *pfx_logs.tx);
+		pfx_logs.mir = calloc(PFX_MAX_IDS, sizeof *pfx_logs.mir);
 		pfx_logs.po = calloc(PFX_MAX_POS, sizeof *pfx_logs.po);
-		cr_assert(pfx_logs.rec && pfx_logs.have_rec && pfx_logs.tx && pfx_logs.po);
+		cr_assert(pfx_logs.rec && pfx_logs.have_rec && pfx_logs.tx &&
+			  pfx_logs.mir && pfx_logs.po);
 	}
 	memset(pfx_logs.rec, 0, pfx_logs.hi * sizeof *pfx_logs.rec);
 	memset(pfx_logs.have_rec, 0, pfx_logs.hi);
 	memset(pfx_logs.tx, 0, pfx_logs.hi * sizeof *pfx_logs.tx);
+	memset(pfx_logs.mir, 0, pfx_logs.hi * sizeof *pfx_logs.mir);
 	memset(pfx_logs.po, 0, PFX_MAX_POS * sizeof *pfx_logs.po);
 	pfx_logs.hi = 0;
 	fx.rec = pfx_logs.rec;
 	fx.have_rec = pfx_logs.have_rec;
 	fx.tx = pfx_logs.tx;
+	fx.mir = pfx_logs.mir;
 	fx.po = pfx_logs.po;
 }
 
