@@ -111,8 +111,9 @@ struct datapath_policy {
 
 struct datapath_params {
 	const struct key_profile *profile;  /* validated */
-	const struct lookup *lookup;        /* given, not owned; its n_ppids
-					     * is the number of ports */
+	const struct lookup *lookup;        /* given, not owned */
+	uint32_t n_ports;                   /* PPIDs 0..n_ports-1, at most the
+					     * lookup's n_ppids; 0: that many */
 	struct datapath_policy policy;
 	datapath_out_fn out;                      /* may be NULL: count only */
 	void *ctx;
@@ -184,6 +185,44 @@ struct datapath_pkt {
  * overlap. */
 void datapath_process_burst(struct datapath *dp, uint32_t in_port,
 			    const struct datapath_pkt *pkts, unsigned n);
+
+/* ---- the two halves around the lookup ------------------------------------
+ *
+ * datapath_process() is datapath_front(), the lookup, then datapath_back().
+ * A caller that times the stages (the cycle-level pipeline, pipeline.h)
+ * calls the halves itself, so that the decisions and the bytes are made by
+ * this code and no copy of it:
+ *
+ *   front   ingress check, parse, key build (reads the policies, changes
+ *           nothing): the work's state says whether the key must be looked
+ *           up (DP_WORK_LOOKUP) or the packet is already decided
+ *   lookup  the caller's: lookup_run(), or the lookup core's response
+ *   back    counters, action stage (the mirror VPID's map read), editor,
+ *           outputs through the callback, in that order
+ */
+enum datapath_work_state {
+	DP_WORK_BAD_PORT = 0,   /* in_port is not a PPID: back() drops it */
+	DP_WORK_PARSE_DROP,     /* parse error, policy drop: no lookup */
+	DP_WORK_PARSE_HOST,     /* parse error, policy to_host: no lookup */
+	DP_WORK_LOOKUP,         /* the key must be looked up */
+};
+
+struct datapath_work {
+	enum datapath_work_state state;
+	/* DP_WORK_LOOKUP: the lookup's answer for the key, set by the caller
+	 * before datapath_back() and read during it only. */
+	const struct lookup_result *res;
+	struct parser_result pr;    /* pr.depth is what the parser examined */
+};
+
+/* Parse p and, when wk->state is DP_WORK_LOOKUP, build its key into *key
+ * (otherwise *key is left as it was). */
+void datapath_front(const struct datapath *dp, uint32_t in_port,
+		    const struct datapath_pkt *p, struct datapath_work *wk,
+		    struct pnic_key *key);
+/* Decide p from wk (and wk->res) and send its outputs. */
+void datapath_back(struct datapath *dp, uint32_t in_port,
+		   const struct datapath_pkt *p, const struct datapath_work *wk);
 
 const struct datapath_stats *datapath_stats(const struct datapath *dp);
 /* Stats of one PPID (zeros if ppid >= n_ports). */

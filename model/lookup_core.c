@@ -200,3 +200,8 @@ const struct lookup *lookup_core_lookup(const struct lookup_core *lc)
 {
 	return lc->lk;
 }
+
+struct lookup *lookup_core_tables(struct lookup_core *lc)
+{
+	return lc->lk;
+}

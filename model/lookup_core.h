@@ -148,5 +148,11 @@ const struct lookup_core_params *lookup_core_params(const struct lookup_core *lc
 const struct lookup_core_stats *lookup_core_stats(const struct lookup_core *lc);
 /* The core's tables, read-only, for inspection. */
 const struct lookup *lookup_core_lookup(const struct lookup_core *lc);
+/* The same, writable, for what no port of the core carries: the VXLAN
+ * encap templates that the action RAM keeps for the editor (TEMPLATE_SET;
+ * the RTL holds no templates).  Entries and the map change through the
+ * config port only, at the edge that accepts the beat; a write through
+ * this pointer would bypass that timing. */
+struct lookup *lookup_core_tables(struct lookup_core *lc);
 
 #endif

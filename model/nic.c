@@ -54,38 +54,39 @@ void nic_destroy(struct nic *n)
 	free(n);
 }
 
-static uint32_t read_counters(const struct nic *n,
+static uint32_t read_counters(const struct datapath *dp,
 			      const struct nic_cmd_counters *c)
 {
-	const struct flow_counters *fc = datapath_counters(n->dp);
+	const struct flow_counters *fc = datapath_counters(dp);
 
 	for (uint32_t i = 0; i < c->count; i++)
 		flow_counters_read(fc, c->first + i, &c->out[i]);
 	return c->count;
 }
 
-/* c has passed validation, so the blocks below cannot refuse it. */
-static uint32_t apply_valid(struct nic *n, const struct nic_cmd *c)
+uint32_t nic_apply_valid(struct lookup *lk, struct datapath *dp,
+			 const struct nic_cmd *c)
 {
 	struct lookup_write w;
 
+	/* c has passed validation, so the blocks below cannot refuse it. */
 	switch (c->op) {
 	case NIC_OP_COUNTER_READ:
-		return read_counters(n, &c->counters);
+		return read_counters(dp, &c->counters);
 	case NIC_OP_TEMPLATE_SET:
-		lookup_template_set(n->lk, c->tpl.id, &c->tpl.tpl, NULL);
+		lookup_template_set(lk, c->tpl.id, &c->tpl.tpl, NULL);
 		return 0;
 	case NIC_OP_CONFIG:
-		datapath_set_policy(n->dp, &c->config, NULL);
+		datapath_set_policy(dp, &c->config, NULL);
 		return 0;
 	case NIC_OP_PACKET_OUT:
-		datapath_packet_out(n->dp, c->packet.ppid, c->packet.frame,
+		datapath_packet_out(dp, c->packet.ppid, c->packet.frame,
 				    c->packet.len, 0, NULL);
 		return 0;
 	default:
 		/* The table ops, as the config port's beat. */
 		nic_cmd_table_write(c, &w);
-		lookup_write(n->lk, &w, NULL);
+		lookup_write(lk, &w, NULL);
 		return 0;
 	}
 }
@@ -94,7 +95,7 @@ int nic_apply(struct nic *n, const struct nic_cmd *c,
 	      struct nic_cmd_result *res, struct pnic_error *err)
 {
 	int rc = nic_cmd_validate(c, lookup_params(n->lk), err);
-	uint32_t count = rc ? 0 : apply_valid(n, c);
+	uint32_t count = rc ? 0 : nic_apply_valid(n->lk, n->dp, c);
 
 	if (res)
 		*res = (struct nic_cmd_result){ .status = rc, .count = count };

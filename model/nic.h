@@ -47,6 +47,16 @@ void nic_destroy(struct nic *n);
  * NULL) gets the status and, for COUNTER_READ, the records written. */
 int nic_apply(struct nic *n, const struct nic_cmd *c,
 	      struct nic_cmd_result *res, struct pnic_error *err);
+/* Apply a command that passed nic_cmd_validate() to the blocks it
+ * changes; the result count (COUNTER_READ's records, else 0).  The one
+ * place a command takes effect: nic_apply() calls it for every op, and the
+ * cycle-level pipeline (pipeline.h) for the ops its lookup core's config
+ * port does not carry (COUNTER_READ, TEMPLATE_SET, CONFIG, PACKET_OUT),
+ * on the core's tables and its own datapath.  A table op is written into
+ * lk at once, which is this NIC's timing, not the pipeline's. */
+uint32_t nic_apply_valid(struct lookup *lk, struct datapath *dp,
+			 const struct nic_cmd *c);
+
 /* A sink whose submit is nic_apply() on n. */
 struct nic_cmd_sink nic_sink(struct nic *n);
 

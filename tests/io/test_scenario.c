@@ -672,3 +672,52 @@ Test(scenario, vpid_map_names)
 	cr_assert(strstr(err.msg, "'vm_a' is used twice"), "%s", err.msg);
 	cr_assert_eq(err.line, 3);
 }
+
+/* A sink that records the commands it is given, and refuses the n-th. */
+struct rec_sink {
+	uint32_t ops[16];
+	uint32_t n, refuse_at;
+};
+
+static int rec_submit(void *ctx, const struct nic_cmd *c,
+		      struct nic_cmd_result *res, struct pnic_error *err)
+{
+	struct rec_sink *s = ctx;
+
+	(void)res;
+	if (s->n == s->refuse_at)
+		return pnic_err(err, EBUSY, "busy");
+	cr_assert_lt(s->n, 16);
+	s->ops[s->n++] = c->op;
+	return 0;
+}
+
+/* The tables as commands: maps, templates, flows, in that order; a
+ * refusal names the file and what the command was for. */
+Test(scenario, program_into_a_sink)
+{
+	const char *text = BASE
+		"encap_templates:\n"
+		"  - { id: 3, name: dc2, eth_dst: 02:00:00:00:00:aa, eth_src: 02:00:00:00:00:bb,\n"
+		"      src_ip: 192.0.2.1, dst_ip: 198.51.100.7, vni: 5000 }\n"
+		"flows:\n"
+		"  - { match: { l4_dst: 80 }, action: { forward: 1 } }\n"
+		"  - { match: { l4_dst: 81 }, action: drop }\n";
+	static const uint32_t want[] = { NIC_OP_MAP_SET, NIC_OP_MAP_SET,
+					 NIC_OP_TEMPLATE_SET, NIC_OP_ENTRY_WRITE,
+					 NIC_OP_ENTRY_WRITE };
+	struct rec_sink rs = { .refuse_at = 99 };
+	struct nic_cmd_sink sink = { rec_submit, &rs };
+	struct scenario *c;
+	struct pnic_error err;
+
+	cr_assert_eq(parse(text, &c, &err), 0, "%s", err.msg);
+	cr_assert_eq(scenario_program(c, &sink, &err), 0, "%s", err.msg);
+	cr_assert_eq(rs.n, 5);
+	cr_assert_arr_eq(rs.ops, want, sizeof want);
+	rs = (struct rec_sink){ .refuse_at = 3 };
+	cr_assert_eq(scenario_program(c, &sink, &err), -EBUSY);
+	cr_assert(strstr(err.msg, "test.yaml: flow at line 15: busy"), "%s", err.msg);
+	cr_assert_eq(rs.n, 3, "nothing after the refusal");
+	scenario_destroy(c);
+}

@@ -489,9 +489,43 @@ static void log_out(void *ctx, const struct datapath_out *o, const uint8_t *fram
 	l->n++;
 }
 
+static void same_log(const struct log *x, const struct log *y)
+{
+	cr_assert_eq(x->n, y->n);
+	for (unsigned i = 0; i < x->n; i++) {
+		cr_assert_eq(x->e[i].o.kind, y->e[i].o.kind, "output %u", i);
+		cr_assert_eq(x->e[i].o.ppid, y->e[i].o.ppid, "output %u", i);
+		cr_assert_eq(x->e[i].o.entry, y->e[i].o.entry, "output %u", i);
+		cr_assert_eq(x->e[i].o.drop, y->e[i].o.drop, "output %u", i);
+		cr_assert_eq(x->e[i].o.host, y->e[i].o.host, "output %u", i);
+		cr_assert_eq(x->e[i].o.mirror, y->e[i].o.mirror, "output %u", i);
+		cr_assert_eq(x->e[i].o.ts_ns, y->e[i].o.ts_ns, "output %u", i);
+		cr_assert_eq(x->e[i].caplen, y->e[i].caplen, "output %u", i);
+		cr_assert_eq(x->e[i].len, y->e[i].len, "output %u", i);
+		cr_assert_eq(x->e[i].sum, y->e[i].sum, "output %u", i);
+	}
+}
+
+/* What the cycle-level pipeline does with the exported halves: front,
+ * the lookup in between (here the untimed one), back. */
+static void by_halves(struct datapath *dp, uint32_t in_port,
+		      const struct datapath_pkt *p)
+{
+	struct datapath_work wk;
+	struct lookup_result res;
+	struct pnic_key key;
+
+	datapath_front(dp, in_port, p, &wk, &key);
+	if (wk.state == DP_WORK_LOOKUP) {
+		lookup_run(fx.lk, &key, &res);
+		wk.res = &res;
+	}
+	datapath_back(dp, in_port, p, &wk);
+}
+
 Test(datapath, burst_equals_one_at_a_time)
 {
-	static struct log one, burst;
+	static struct log one, burst, halves;
 	struct pnic_action acts[] = {
 		{ .kind = ACT_FORWARD, .vpid = 1, .count = true },
 		{ .kind = ACT_FORWARD, .vpid = 2, .dec_ttl = true, .mirror = true, .mirror_vpid = 1 },
@@ -503,18 +537,20 @@ Test(datapath, burst_equals_one_at_a_time)
 	};
 	struct datapath_params dpp = { .profile = key_profile_default(),
 				       .lookup = fx.lk, .out = log_out };
-	struct datapath *a, *b;
+	struct datapath *a, *b, *c;
 	struct datapath_pkt pk[150];
 	static uint8_t frames[150][64];
 	struct pnic_error err;
 
 	for (unsigned i = 0; i < sizeof acts / sizeof acts[0]; i++)
 		add_entry(i, (uint16_t)(1000 + i), &acts[i]);
-	one.n = burst.n = 0;
+	one.n = burst.n = halves.n = 0;
 	dpp.ctx = &one;
 	cr_assert_eq(datapath_create(&dpp, &a, &err), 0, "%s", err.msg);
 	dpp.ctx = &burst;
 	cr_assert_eq(datapath_create(&dpp, &b, &err), 0, "%s", err.msg);
+	dpp.ctx = &halves;
+	cr_assert_eq(datapath_create(&dpp, &c, &err), 0, "%s", err.msg);
 	for (unsigned i = 0; i < 150; i++) {
 		unsigned n = udp_frame(frames[i], (uint16_t)(1000 + i % 9));
 
@@ -522,9 +558,11 @@ Test(datapath, burst_equals_one_at_a_time)
 			n = 30;       /* truncated */
 		pk[i] = (struct datapath_pkt){ frames[i], n, n + (i % 7 == 0), i };
 	}
-	for (unsigned i = 0; i < 150; i++)
+	for (unsigned i = 0; i < 150; i++) {
 		datapath_process(a, i % 11 == 3 ? 9 : 0, pk[i].frame,
 				 pk[i].caplen, pk[i].len, pk[i].ts_ns);
+		by_halves(c, i % 11 == 3 ? 9 : 0, &pk[i]);
+	}
 	/* bursts of uneven sizes, the bad port splitting them */
 	for (unsigned i = 0; i < 150;) {
 		unsigned m = 1 + i % 23;
@@ -544,20 +582,11 @@ Test(datapath, burst_equals_one_at_a_time)
 		datapath_process_burst(b, 0, &pk[i], m);
 		i += m;
 	}
-	cr_assert_eq(one.n, burst.n);
-	for (unsigned i = 0; i < one.n; i++) {
-		cr_assert_eq(one.e[i].o.kind, burst.e[i].o.kind, "output %u", i);
-		cr_assert_eq(one.e[i].o.ppid, burst.e[i].o.ppid, "output %u", i);
-		cr_assert_eq(one.e[i].o.entry, burst.e[i].o.entry, "output %u", i);
-		cr_assert_eq(one.e[i].o.drop, burst.e[i].o.drop, "output %u", i);
-		cr_assert_eq(one.e[i].o.host, burst.e[i].o.host, "output %u", i);
-		cr_assert_eq(one.e[i].o.mirror, burst.e[i].o.mirror, "output %u", i);
-		cr_assert_eq(one.e[i].o.ts_ns, burst.e[i].o.ts_ns, "output %u", i);
-		cr_assert_eq(one.e[i].caplen, burst.e[i].caplen, "output %u", i);
-		cr_assert_eq(one.e[i].len, burst.e[i].len, "output %u", i);
-		cr_assert_eq(one.e[i].sum, burst.e[i].sum, "output %u", i);
-	}
+	same_log(&one, &burst);
+	same_log(&one, &halves);
 	cr_assert_eq(memcmp(datapath_stats(a), datapath_stats(b),
+			    sizeof(struct datapath_stats)), 0, "same counters");
+	cr_assert_eq(memcmp(datapath_stats(a), datapath_stats(c),
 			    sizeof(struct datapath_stats)), 0, "same counters");
 	cr_assert_gt(datapath_stats(a)->drop_reason[DP_DROP_BAD_PORT], 0);
 	cr_assert_gt(datapath_stats(a)->parse_errors, 0);
@@ -565,6 +594,45 @@ Test(datapath, burst_equals_one_at_a_time)
 	cr_assert_gt(datapath_stats(a)->mirrors, 0);
 	datapath_destroy(a);
 	datapath_destroy(b);
+	datapath_destroy(c);
+}
+
+/* Fewer ports than the lookup maps to (the pipeline's datapath over the
+ * lookup core, whose map takes any 16-bit PPID): a port past n_ports is
+ * no ingress port, and a PPID past it no egress port. */
+Test(datapath, fewer_ports_than_the_map)
+{
+	struct datapath_params dpp = { .profile = key_profile_default(),
+				       .lookup = fx.lk, .n_ports = 3,
+				       .out = record, .ctx = &fx };
+	struct pnic_action to3 = { .kind = ACT_FORWARD, .vpid = 2 };
+	struct pnic_action to2 = { .kind = ACT_FORWARD, .vpid = 1,
+				   .mirror = true, .mirror_vpid = 2 };
+	struct datapath *dp;
+	struct pnic_error err;
+	uint8_t f[64];
+
+	cr_assert_eq(datapath_create(&dpp, &dp, &err), 0, "%s", err.msg);
+	add_entry(0, 80, &to3);
+	add_entry(1, 81, &to2);
+	fx.n_out = 0;
+	datapath_process(dp, 3, f, udp_frame(f, 80), 60, 0);
+	cr_assert_eq(fx.out[0].o.drop, DP_DROP_BAD_PORT);
+	fx.n_out = 0;
+	datapath_process(dp, 0, f, udp_frame(f, 80), 60, 0);
+	cr_assert_eq(fx.n_out, 1);
+	cr_assert_eq(fx.out[0].o.kind, DP_OUT_DROP);
+	cr_assert_eq(fx.out[0].o.drop, DP_DROP_UNMAPPED_VPID);
+	fx.n_out = 0;
+	datapath_process(dp, 0, f, udp_frame(f, 81), 60, 0);
+	cr_assert_eq(fx.n_out, 2);
+	cr_assert_eq(fx.out[0].o.drop, DP_DROP_MIRROR_UNMAPPED);
+	cr_assert_eq(fx.out[1].o.kind, DP_OUT_EGRESS);
+	cr_assert_eq(fx.out[1].o.ppid, 2);
+	datapath_destroy(dp);
+	dpp.n_ports = 5;
+	cr_assert_eq(datapath_create(&dpp, &dp, &err), -EINVAL);
+	cr_assert(strstr(err.msg, "5 ports"), "%s", err.msg);
 }
 
 /* A damaged capture may claim a wire length near 4 GiB; an edit that grows

@@ -535,3 +535,22 @@ Test(lookup_core, word_returned_as_written_and_mapped_on_every_hit)
 	cr_assert_eq(r.res.action.w[0] & 3, ACT_DROP);
 	cr_assert(r.res.mapped && r.res.ppid == 44);
 }
+
+/* The writable view reaches what no port carries, the encap templates,
+ * and is the same tables the read-only view and the stages read. */
+Test(lookup_core, tables_hold_the_templates)
+{
+	/* Ethernet / IPv4 / UDP 4789 / VXLAN, VNI 5000 */
+	struct encap_template t = { .len = 50, .bytes = {
+		2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00,
+		0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 17, 0, 0,
+		192, 0, 2, 1, 192, 0, 2, 2,
+		0, 0, 0x12, 0xb5, 0, 0, 0, 0,
+		0x08, 0, 0, 0, 0, 0x13, 0x88, 0 } };
+
+	cr_assert_null(lookup_template(lookup_core_lookup(lc), 3));
+	cr_assert_eq(lookup_core_tables(lc), lookup_core_lookup(lc));
+	cr_assert_eq(lookup_template_set(lookup_core_tables(lc), 3, &t, NULL), 0);
+	cr_assert_not_null(lookup_template(lookup_core_lookup(lc), 3));
+	cr_assert_eq(lookup_template(lookup_core_lookup(lc), 3)->len, 50);
+}

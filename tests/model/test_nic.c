@@ -195,6 +195,50 @@ Test(nic, template_set_reaches_the_editor)
 	cr_assert_eq(datapath_stats(nic_datapath(nic))->edit.ops[EDIT_OP_ENCAP], 1);
 }
 
+/* The one apply, on blocks that no NIC owns (as the pipeline calls it on
+ * its lookup core's tables and its own datapath). */
+Test(nic, apply_valid_on_loose_blocks)
+{
+	struct lookup_params lp = { .depth = 16, .key_bits = 104, .n_vpids = 8,
+				    .n_ppids = 4 };
+	struct datapath_params dpp = { .profile = key_profile_ipv4_5tuple(),
+				       .out = record };
+	struct nic_cmd m = { .op = NIC_OP_MAP_SET, .map = { 3, 1 } };
+	struct nic_cmd c = { .op = NIC_OP_CONFIG,
+			     .config = { DP_MISS_DROP, DP_PERR_DROP,
+					 VPID_UNMAPPED_TO_HOST } };
+	struct flow_counter fc[2];
+	struct nic_cmd r = { .op = NIC_OP_COUNTER_READ, .counters = { 0, 2, fc } };
+	uint8_t f[64];
+	struct nic_cmd po = { .op = NIC_OP_PACKET_OUT,
+			      .packet = { 2, udp_frame(f, 7), f } };
+	struct lookup *lk;
+	struct datapath *dp;
+	struct pnic_error err;
+
+	cr_assert_eq(lookup_create(&lp, &lk, &err), 0, "%s", err.msg);
+	dpp.lookup = lk;
+	cr_assert_eq(datapath_create(&dpp, &dp, &err), 0, "%s", err.msg);
+	cr_assert_eq(nic_apply_valid(lk, dp, &m), 0);
+	cr_assert_eq(lookup_map_read(lk, 3), 1);
+	cr_assert_eq(nic_apply_valid(lk, dp, &c), 0);
+	cr_assert_eq(datapath_stats(dp)->packets, 0);
+	cr_assert_eq(nic_apply_valid(lk, dp, &r), 2, "COUNTER_READ's count");
+	n_out = 0;
+	cr_assert_eq(nic_apply_valid(lk, dp, &po), 0);
+	cr_assert_eq(n_out, 1);
+	cr_assert_eq(out[0].kind, DP_OUT_EGRESS);
+	cr_assert_eq(out[0].ppid, 2);
+	cr_assert_eq(datapath_stats(dp)->packet_outs, 1);
+	f[36] = 0;
+	f[37] = 9;
+	datapath_process(dp, 0, f, 60, 60, 0);
+	cr_assert_eq(out[1].kind, DP_OUT_DROP);
+	cr_assert_eq(out[1].drop, DP_DROP_MISS, "the CONFIG's miss policy");
+	datapath_destroy(dp);
+	lookup_destroy(lk);
+}
+
 /* A refused command changes nothing, and says what was wrong. */
 Test(nic, refused_commands_change_nothing)
 {

@@ -1,0 +1,246 @@
+/* Pipeline internals shared by the files of the block.  Not a contract:
+ * nothing outside the pipeline block and its tests includes this file.
+ *
+ *   pipeline.c         the block: parameters, create, commands, the event
+ *                      loop (next event, one edge, run until), the to-host
+ *                      queue's consumer side, statistics, conservation
+ *   pipeline_mac.c     the ports: serialisation in, arrivals ahead, the
+ *                      ingress buffers, the egress queues, serialisation out
+ *   pipeline_stages.c  the header path: the parser's arbiter, parser, key
+ *                      build, lookup core, action stage, editor, and where
+ *                      each packet's outputs go
+ *
+ * The header path is one ring of slots in packet order; every stage holds a
+ * contiguous run of it (the pipeline never reorders), so a stage is two
+ * sequence numbers, its oldest and the next stage's oldest:
+ *
+ *   [s_edit, s_act) editor   [s_act, s_core) action   [s_core, s_key) core
+ *   [s_key, s_parse) key build   [s_parse, s_next) parser
+ *
+ * A frame stays in its port's ingress buffer from its last bit until its
+ * outputs leave the editor (the header travels, the frame waits), so a
+ * slot points at it there.  docs/timing.md describes the model.
+ */
+#ifndef PNIC_PIPELINE_PRIVATE_H
+#define PNIC_PIPELINE_PRIVATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "model/datapath.h"
+#include "model/frame_fifo.h"
+#include "model/lookup_core.h"
+#include "model/pipeline.h"
+#include "model/timebase.h"
+
+__extension__ typedef unsigned __int128 pl_u128;
+
+/* Wire bytes around a frame: preamble and SFD before it, FCS after it (not
+ * in len), then the inter-frame gap; a frame shorter than the minimum is
+ * padded. */
+#define PL_PREAMBLE 8u
+#define PL_FCS 4u
+#define PL_IFG 12u
+#define PL_MIN_FRAME 60u
+/* The core's registers: S1, S2, S3 and the response register; the bypass
+ * lane beside it is as deep, and a bypass joins it only while the core's
+ * window holds fewer packets than that. */
+#define PL_CORE_DEPTH (LOOKUP_CORE_LATENCY + 1)
+
+/* Occupancy of one queue over time. */
+struct pl_occ {
+	uint64_t frames, bytes;
+	uint64_t max_frames, max_bytes;
+	pl_u128 area_frames, area_bytes;   /* sums of occupancy x edges */
+	uint64_t since;                    /* edge of the last change */
+};
+
+/* A frame on a port's way in: an entry of its arrivals ahead, then
+ * (copied whole) of its ingress buffer. */
+struct pl_rx {
+	uint64_t id;
+	uint64_t first, last;    /* edges of its first and last bit */
+	uint64_t land;           /* edge it is in the ingress buffer */
+	uint32_t caplen, len;    /* caplen 0 when oversize (nothing kept) */
+	uint8_t frame[];
+};
+
+/* A frame in an egress queue. */
+struct pl_tx {
+	uint64_t id;
+	uint64_t enqueued;
+	uint32_t caplen, len;
+	enum pipeline_tx_kind kind;
+	struct pipeline_record rec;   /* PL_TX_FORWARD: completed at departure */
+	uint8_t frame[];
+};
+
+/* A frame in the to-host queue. */
+struct pl_up {
+	struct pipeline_upcall u;     /* frame set when popped */
+	uint8_t frame[];
+};
+
+struct pl_port {
+	struct timebase bits;            /* cycles per bit at the port's speed */
+	/* in */
+	struct timebase_instant rx_free; /* the next frame may start here */
+	uint64_t rx_last_given;          /* first_bit of the last arrival */
+	struct frame_fifo *wire;         /* arrivals given ahead */
+	uint32_t wire_frames;
+	uint64_t wire_bytes;
+	struct frame_fifo *in;           /* the ingress buffer */
+	struct pl_rx *in_next;           /* oldest not yet granted, or NULL */
+	struct pl_occ in_occ;
+	/* out */
+	struct frame_fifo *eg;           /* the egress queue */
+	struct pl_occ eg_occ;
+	struct timebase_instant tx_free; /* the next frame may start here */
+	uint64_t tx_first, tx_done;      /* the frame on the wire: edges of its
+					  * first and last bit; tx_done NEVER
+					  * when the wire is idle */
+	/* counts */
+	uint64_t rx_frames, rx_bytes, squeezed, tx_frames, tx_bytes;
+};
+
+/* One output of a packet, as datapath_back() made it. */
+struct pl_out {
+	enum datapath_out_kind kind;
+	bool mirror;
+	uint32_t ppid;
+	enum datapath_drop_reason drop;
+	enum datapath_host_reason host;
+	const uint8_t *frame;      /* in the ingress buffer, or the slot's edit */
+	uint32_t caplen, len;
+};
+
+/* A packet on the header path. */
+struct pl_slot {
+	uint64_t ready;            /* edge from which it may leave its stage */
+	uint32_t port;
+	bool lookup;               /* looked up (else it rides the bypass) */
+	struct pl_rx *rx;          /* its frame, in the ingress buffer */
+	uint64_t ts_ns;            /* its first bit, for the flow counters */
+	struct pnic_key key;
+	struct datapath_work wk;
+	struct lookup_result res;
+	struct pipeline_record rec;
+	unsigned n_out;
+	struct pl_out out[2];      /* a mirror copy, then the packet */
+	uint8_t *edit;             /* this slot's room for an edited frame */
+};
+
+struct pipeline {
+	struct pipeline_params p;
+	struct lookup_params sizes;      /* what commands are checked against */
+	struct lookup_core *core;
+	struct datapath *dp;
+	struct timebase ns;              /* cycles per ns */
+	uint64_t now;
+	uint64_t ticks;
+
+	struct pl_port *ports;           /* n_ports */
+	uint64_t next_land;              /* earliest landing of any port */
+	uint64_t next_tx;                /* earliest tx_done of any port */
+	uint64_t waiting[PIPELINE_MAX_PORTS / 64];  /* ports with frames to
+						      * grant */
+	uint32_t rr;                     /* the port granted last */
+
+	/* the header path */
+	struct pl_slot *slots;
+	uint64_t slot_mask;
+	uint8_t *edit_mem;
+	uint64_t s_edit, s_act, s_core, s_key, s_parse, s_next;
+	uint32_t cap_parser, cap_key, cap_act, cap_edit;
+	uint64_t parse_next, key_next, act_next, edit_next;  /* edges from which
+							 * each stage may take
+							 * (its II) */
+	unsigned core_busy;              /* lookups in the core */
+	struct lookup_core_in cin;
+	struct pl_slot *cur;             /* in datapath_back(), else NULL */
+
+	/* the config FIFO */
+	struct lookup_write *cfg;
+	uint32_t cfg_head, cfg_n;
+	struct pl_occ cfg_occ;
+
+	/* the to-host queue */
+	struct frame_fifo *up;
+	struct pl_occ up_occ;
+	bool up_held;                    /* the front was popped, still read */
+
+	/* counts */
+	uint64_t arrivals, departed, to_host, to_host_popped;
+	uint64_t dropped[PL_DROP_COUNT];
+	uint64_t mirrors, mirrors_departed, mirrors_queued;
+	uint64_t packet_outs, packet_outs_departed, packet_outs_queued;
+};
+
+static inline struct pl_slot *pl_slot(const struct pipeline *pl, uint64_t seq)
+{
+	return &pl->slots[seq & pl->slot_mask];
+}
+
+static inline uint64_t pl_max(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+static inline uint64_t pl_min(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+/* Wire bits a frame of len bytes occupies, less the gap; and the gap. */
+static inline uint64_t pl_frame_bits(uint32_t len)
+{
+	return 8ull * (PL_PREAMBLE + (len < PL_MIN_FRAME ? PL_MIN_FRAME : len) + PL_FCS);
+}
+
+/* Occupancy changes at edge t. */
+void pipeline_occ_add(struct pl_occ *o, uint64_t t, int64_t frames,
+		      int64_t bytes);
+
+/* pipeline.c: a record as far as the wire knows the packet (every later
+ * stage PIPELINE_NEVER, no PPID, no entry); the end of a packet, its
+ * record out; the to-host queue's producer side (false when full). */
+void pipeline_record_init(struct pipeline_record *r, uint32_t port,
+			  const struct pl_rx *e);
+void pipeline_record_out(struct pipeline *pl, const struct pipeline_record *r);
+bool pipeline_up_enqueue(struct pipeline *pl, const struct pl_slot *s,
+			 const struct pl_out *o, uint64_t t);
+
+/* pipeline_mac.c */
+int pipeline_mac_create(struct pipeline *pl, struct pnic_error *err);
+void pipeline_mac_destroy(struct pipeline *pl);
+int pipeline_mac_arrive(struct pipeline *pl, uint32_t port,
+			const uint8_t *frame, uint32_t caplen, uint32_t len,
+			uint64_t first_bit, struct pnic_error *err);
+/* Frames whose last bit is in by edge t into their ingress buffers. */
+void pipeline_mac_land(struct pipeline *pl, uint64_t t);
+/* Frames whose last bit is out by edge t: callbacks, next frames. */
+void pipeline_mac_tx(struct pipeline *pl, uint64_t t);
+/* A frame into ppid's egress queue at edge t: true, or false when the
+ * queue is full (the caller counts the drop). */
+bool pipeline_mac_enqueue(struct pipeline *pl, uint32_t ppid, uint64_t t,
+			  enum pipeline_tx_kind kind, uint64_t id,
+			  const uint8_t *frame, uint32_t caplen, uint32_t len,
+			  const struct pipeline_record *rec);
+/* The oldest frame of port's ingress buffer leaves it (its outputs are
+ * out) at edge t. */
+void pipeline_mac_release(struct pipeline *pl, uint32_t port, uint64_t t);
+
+/* pipeline_stages.c */
+int pipeline_stages_create(struct pipeline *pl, struct pnic_error *err);
+void pipeline_stages_destroy(struct pipeline *pl);
+/* The header path's work at edge t, downstream first. */
+void pipeline_stages_edge(struct pipeline *pl, uint64_t t);
+/* The parser's grant, after the frames landing at t are in. */
+void pipeline_stages_grant(struct pipeline *pl, uint64_t t);
+/* The earliest edge after now at which the header path acts, or NEVER. */
+uint64_t pipeline_stages_next(const struct pipeline *pl);
+/* datapath_back()'s outputs (the datapath's callback). */
+void pipeline_stages_out(void *ctx, const struct datapath_out *o,
+			 const uint8_t *frame, uint32_t caplen, uint32_t len);
+
+#endif

@@ -1,0 +1,443 @@
+/* Pipeline header path: the parser's arbiter, parser, key build, lookup
+ * core, action stage and editor, and where each packet's outputs go (see
+ * pipeline.h and pipeline-private.h).
+ *
+ * Each stage is elastic: it takes a packet at an edge when it holds fewer
+ * than its capacity and its initiation interval has passed since the last
+ * one, offers it on `latency` edges later, and holds it while the next
+ * stage cannot take it.  A stage's capacity is the registers it needs to
+ * run at its rate, ceil(latency / II) (the parser: its base latency plus
+ * the one being read), so a stage never slows a packet stream that its II
+ * allows.  At each edge the stages act downstream first, so a place freed
+ * at an edge is taken at that edge, as a pipeline register's ready does.
+ *
+ * The lookup core is the cycle-exact model (lookup_core.h), driven through
+ * its ports: a config beat when the config FIFO holds one, a request when
+ * the key stage's oldest packet is ready, rsp_ready when the action stage
+ * can take a packet; it is stepped at every edge at which it holds a
+ * lookup or is offered a beat, and at no other.  A packet the datapath
+ * does not look up (a parse error under the drop or to_host policy) rides
+ * a bypass beside the core, in order and with the core's latency, and
+ * takes no lookup slot.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/encap.h"
+#include "model/pipeline-private.h"
+
+static uint32_t stage_cap(const struct pipeline_stage *s)
+{
+	return (s->latency + s->ii - 1) / s->ii;
+}
+
+static uint64_t pow2_at_least(uint64_t n)
+{
+	uint64_t r = 1;
+
+	while (r < n)
+		r <<= 1;
+	return r;
+}
+
+static int make_core(struct pipeline *pl, struct pnic_error *err)
+{
+	struct lookup_core_params cp = { .depth = pl->p.depth,
+					 .key_bits = pl->p.profile->key_bits,
+					 .n_vpids = pl->p.n_vpids };
+	int rc = lookup_core_create(&cp, &pl->core, err);
+
+	if (!rc)
+		lookup_core_reset(pl->core);   /* edge 0 */
+	return rc;
+}
+
+int pipeline_stages_create(struct pipeline *pl, struct pnic_error *err)
+{
+	const struct pipeline_timing *tm = &pl->p.timing;
+	uint32_t edit = (pl->p.bounds.max_frame + ENCAP_TEMPLATE_MAX_BYTES + 15) & ~7u;
+	uint64_t n;
+
+	pl->cap_parser = tm->parser_base + 1;
+	pl->cap_key = stage_cap(&tm->key);
+	pl->cap_act = stage_cap(&tm->action);
+	pl->cap_edit = stage_cap(&tm->editor);
+	/* The core's window: the core's own registers and the bypass lane. */
+	n = pow2_at_least((uint64_t)pl->cap_parser + pl->cap_key + 2 * PL_CORE_DEPTH +
+			  pl->cap_act + pl->cap_edit);
+	pl->slot_mask = n - 1;
+	pl->slots = calloc(n, sizeof *pl->slots);
+	pl->edit_mem = malloc(n * edit);
+	pl->cfg = calloc(pl->p.bounds.cfg_commands, sizeof *pl->cfg);
+	if (!pl->slots || !pl->edit_mem || !pl->cfg)
+		return pnic_err(err, ENOMEM, "out of memory for the pipeline's stages");
+	for (uint64_t i = 0; i < n; i++)
+		pl->slots[i].edit = pl->edit_mem + i * edit;
+	pl->rr = pl->p.n_ports - 1;    /* so that port 0 is first */
+	return make_core(pl, err);
+}
+
+void pipeline_stages_destroy(struct pipeline *pl)
+{
+	lookup_core_destroy(pl->core);
+	free(pl->cfg);
+	free(pl->edit_mem);
+	free(pl->slots);
+}
+
+/* ---- outputs ------------------------------------------------------------- */
+
+void pipeline_stages_out(void *ctx, const struct datapath_out *o,
+			 const uint8_t *frame, uint32_t caplen, uint32_t len)
+{
+	struct pipeline *pl = ctx;
+	struct pl_slot *s = pl->cur;
+	struct pl_out *x;
+
+	if (!s) {
+		/* Outside a packet's action stage the datapath speaks only
+		 * for a PACKET_OUT command: it re-enters at the egress
+		 * queue of its PPID, now. */
+		pl->packet_outs++;
+		if (!pipeline_mac_enqueue(pl, o->ppid, pl->now, PL_TX_PACKET_OUT,
+					  pl->packet_outs - 1, frame, caplen, len, NULL))
+			pl->dropped[PL_DROP_PACKET_OUT_FULL]++;
+		return;
+	}
+	assert(s->n_out < 2);
+	x = &s->out[s->n_out++];
+	*x = (struct pl_out){ .kind = o->kind, .mirror = o->mirror, .ppid = o->ppid,
+			      .drop = o->drop, .host = o->host, .frame = frame,
+			      .caplen = caplen, .len = len };
+	if (caplen && frame != s->rx->frame) {
+		/* The editor's buffer is the datapath's, and the next packet's
+		 * edit reuses it: the edited frame waits in the slot. */
+		memcpy(s->edit, frame, caplen);
+		x->frame = s->edit;
+	}
+	if (!o->mirror)
+		s->rec.entry = o->entry;
+}
+
+static void mirror_out(struct pipeline *pl, const struct pl_slot *s,
+		       const struct pl_out *o, uint64_t t)
+{
+	pl->mirrors++;
+	if (o->kind != DP_OUT_EGRESS)
+		pl->dropped[PL_DROP_MIRROR_UNMAPPED]++;
+	else if (!pipeline_mac_enqueue(pl, o->ppid, t, PL_TX_MIRROR, s->rec.id,
+				       o->frame, o->caplen, o->len, NULL))
+		pl->dropped[PL_DROP_MIRROR_EGRESS_FULL]++;
+}
+
+static void drop_out(struct pipeline *pl, struct pipeline_record *r,
+		     enum pipeline_drop why)
+{
+	r->path = PL_PATH_DROP;
+	r->drop = why;
+	r->enqueue = PIPELINE_NEVER;
+	pl->dropped[why]++;
+	pipeline_record_out(pl, r);
+}
+
+/* The packet itself: into its egress queue (its record waits there for the
+ * departure), into the to-host queue, or dropped. */
+static void packet_out(struct pipeline *pl, const struct pl_slot *s,
+		       const struct pl_out *o, uint64_t t)
+{
+	struct pipeline_record r = s->rec;
+
+	r.enqueue = t;
+	switch (o->kind) {
+	case DP_OUT_EGRESS:
+		r.path = PL_PATH_HIT;
+		r.out_ppid = o->ppid;
+		if (!pipeline_mac_enqueue(pl, o->ppid, t, PL_TX_FORWARD, r.id,
+					  o->frame, o->caplen, o->len, &r))
+			drop_out(pl, &r, PL_DROP_EGRESS_FULL);
+		return;
+	case DP_OUT_TO_HOST:
+		r.path = o->host == DP_HOST_MISS ? PL_PATH_MISS : PL_PATH_TO_HOST;
+		r.host = o->host;
+		if (!pipeline_up_enqueue(pl, s, o, t)) {
+			drop_out(pl, &r, PL_DROP_TO_HOST_FULL);
+			return;
+		}
+		pl->to_host++;
+		pipeline_record_out(pl, &r);
+		return;
+	case DP_OUT_DROP:
+		drop_out(pl, &r, (enum pipeline_drop)o->drop);
+		return;
+	}
+}
+
+/* The oldest packet leaves the editor: its outputs go where the action
+ * stage sent them, and its frame leaves the ingress buffer. */
+static void finish(struct pipeline *pl, const struct pl_slot *s, uint64_t t)
+{
+	for (unsigned i = 0; i < s->n_out; i++) {
+		if (s->out[i].mirror)
+			mirror_out(pl, s, &s->out[i], t);
+		else
+			packet_out(pl, s, &s->out[i], t);
+	}
+	pipeline_mac_release(pl, s->port, t);
+}
+
+/* ---- the stages, downstream first ---------------------------------------- */
+
+static void editor_out(struct pipeline *pl, uint64_t t)
+{
+	while (pl->s_edit != pl->s_act && pl_slot(pl, pl->s_edit)->ready <= t) {
+		finish(pl, pl_slot(pl, pl->s_edit), t);
+		pl->s_edit++;
+	}
+}
+
+static void action_to_editor(struct pipeline *pl, uint64_t t)
+{
+	const struct pipeline_stage *ed = &pl->p.timing.editor;
+	struct pl_slot *s;
+
+	if (pl->s_act == pl->s_core || pl->s_act - pl->s_edit >= pl->cap_edit ||
+	    t < pl->edit_next)
+		return;
+	s = pl_slot(pl, pl->s_act);
+	if (s->ready > t)
+		return;
+	s->ready = t + ed->latency;
+	pl->edit_next = t + ed->ii;
+	pl->s_act++;
+}
+
+/* The action stage takes the oldest packet of the core's window (a
+ * response, or a bypass) and decides it with the datapath's back half. */
+static void action_take(struct pipeline *pl, struct pl_slot *s, uint64_t t)
+{
+	const struct pipeline_stage *ac = &pl->p.timing.action;
+	struct datapath_pkt pkt = { s->rx->frame, s->rx->caplen, s->rx->len,
+				    s->ts_ns };
+
+	if (s->lookup) {
+		s->rec.lookup_response = t;
+		s->wk.res = &s->res;
+	}
+	s->ready = t + ac->latency;
+	pl->act_next = t + ac->ii;
+	pl->s_core++;
+	s->n_out = 0;
+	pl->cur = s;
+	datapath_back(pl->dp, s->port, &pkt, &s->wk);
+	pl->cur = NULL;
+}
+
+static bool action_room(const struct pipeline *pl, uint64_t t)
+{
+	return pl->s_core - pl->s_act < pl->cap_act && t >= pl->act_next;
+}
+
+/* The key stage's oldest packet, if ready: a lookup to offer (returned;
+ * the core's ready says whether it takes it), or a bypass that joins the
+ * core's window now if the bypass lane has room. */
+static struct pl_slot *key_head(struct pipeline *pl, uint64_t t)
+{
+	struct pl_slot *k;
+
+	if (pl->s_key == pl->s_parse)
+		return NULL;
+	k = pl_slot(pl, pl->s_key);
+	if (k->ready > t)
+		return NULL;
+	if (k->lookup)
+		return k;
+	if (pl->s_key - pl->s_core < PL_CORE_DEPTH) {
+		k->ready = t + PL_CORE_DEPTH;
+		pl->s_key++;
+	}
+	return NULL;
+}
+
+static void cfg_beat(struct pipeline *pl)
+{
+	const struct lookup_write *w = &pl->cfg[pl->cfg_head];
+	struct lookup_core_in *in = &pl->cin;
+
+	in->op = w->op;
+	in->index = (uint16_t)w->index;
+	in->value = w->value;
+	in->mask = w->mask;
+	in->action = w->action;
+	in->ppid = w->ppid;
+}
+
+/* The handshakes of this edge, on the values eval gave for it. */
+static void core_moves(struct pipeline *pl, const struct lookup_core_out *out,
+		       struct pl_slot *req, uint64_t t)
+{
+	struct lookup_core_in *in = &pl->cin;
+
+	if (out->rsp.valid && in->rsp_ready) {
+		struct pl_slot *h = pl_slot(pl, pl->s_core);
+
+		assert(out->rsp.tag == (uint8_t)pl->s_core);
+		h->res = out->rsp.res;
+		pl->core_busy--;
+		action_take(pl, h, t);
+	}
+	if (in->cfg_valid && out->cfg_ready) {
+		pl->cfg_head = (pl->cfg_head + 1) % pl->p.bounds.cfg_commands;
+		pl->cfg_n--;
+		pipeline_occ_add(&pl->cfg_occ, t, -1, 0);
+	} else if (req && out->req_ready) {
+		req->rec.lookup_issue = t;
+		pl->s_key++;
+		pl->core_busy++;
+	}
+}
+
+static void core_edge(struct pipeline *pl, uint64_t t)
+{
+	struct lookup_core_in *in = &pl->cin;
+	struct lookup_core_out out;
+	struct pl_slot *h = pl->s_core != pl->s_key ? pl_slot(pl, pl->s_core) : NULL;
+	struct pl_slot *req;
+
+	if (h && !h->lookup && h->ready <= t && action_room(pl, t)) {
+		action_take(pl, h, t);
+		h = pl->s_core != pl->s_key ? pl_slot(pl, pl->s_core) : NULL;
+	}
+	req = key_head(pl, t);
+	if (!pl->cfg_n && !req && !pl->core_busy)
+		return;    /* nothing held, nothing offered: not stepped */
+	in->cfg_valid = pl->cfg_n != 0;
+	if (in->cfg_valid)
+		cfg_beat(pl);
+	in->req_valid = req != NULL;
+	if (req) {
+		in->key = req->key;
+		in->tag = (uint8_t)pl->s_key;
+	}
+	in->rsp_ready = h && h->lookup && action_room(pl, t);
+	lookup_core_eval(pl->core, in, &out);
+	core_moves(pl, &out, req, t);
+	lookup_core_step(pl->core, in);
+}
+
+static void parser_to_key(struct pipeline *pl, uint64_t t)
+{
+	const struct pipeline_stage *ks = &pl->p.timing.key;
+	struct pl_slot *s;
+
+	if (pl->s_parse == pl->s_next || pl->s_parse - pl->s_key >= pl->cap_key ||
+	    t < pl->key_next)
+		return;
+	s = pl_slot(pl, pl->s_parse);
+	if (s->ready > t)
+		return;
+	s->rec.parse_done = t;
+	s->ready = t + ks->latency;
+	pl->key_next = t + ks->ii;
+	pl->s_parse++;
+}
+
+void pipeline_stages_edge(struct pipeline *pl, uint64_t t)
+{
+	editor_out(pl, t);
+	action_to_editor(pl, t);
+	core_edge(pl, t);
+	parser_to_key(pl, t);
+}
+
+/* ---- the parser and its arbiter ----------------------------------------- */
+
+/* The first port in [from, end) with a frame to grant, or -1. */
+static int waiting_in(const struct pipeline *pl, uint32_t from, uint32_t end)
+{
+	for (uint32_t i = from; i < end; i = (i / 64 + 1) * 64) {
+		uint64_t w = pl->waiting[i / 64] >> (i % 64);
+
+		if (w) {
+			uint32_t j = i + (uint32_t)__builtin_ctzll(w);
+
+			return j < end ? (int)j : -1;
+		}
+	}
+	return -1;
+}
+
+/* Round robin: the next port after the one granted last that has a frame
+ * to grant. */
+static int rr_next(const struct pipeline *pl)
+{
+	int r = waiting_in(pl, pl->rr + 1, pl->p.n_ports);
+
+	return r >= 0 ? r : waiting_in(pl, 0, pl->rr + 1);
+}
+
+/* Take port's oldest ungranted frame into a new slot. */
+static struct pl_slot *take_frame(struct pipeline *pl, uint32_t port)
+{
+	struct pl_port *pp = &pl->ports[port];
+	struct pl_rx *e = pp->in_next;
+	struct pl_slot *s = pl_slot(pl, pl->s_next++);
+
+	pp->in_next = frame_fifo_next(pp->in, e);
+	if (!pp->in_next)
+		pl->waiting[port / 64] &= ~(1ull << (port % 64));
+	s->port = port;
+	s->rx = e;
+	s->ts_ns = pipeline_cycles_to_ns(pl, e->first);
+	pipeline_record_init(&s->rec, port, e);
+	return s;
+}
+
+void pipeline_stages_grant(struct pipeline *pl, uint64_t t)
+{
+	const struct pipeline_timing *tm = &pl->p.timing;
+	struct datapath_pkt pkt;
+	struct pl_slot *s;
+	uint32_t beats;
+	int port;
+
+	if (pl->s_next - pl->s_parse >= pl->cap_parser || t < pl->parse_next ||
+	    (port = rr_next(pl)) < 0)
+		return;
+	pl->rr = (uint32_t)port;
+	s = take_frame(pl, (uint32_t)port);
+	pkt = (struct datapath_pkt){ s->rx->frame, s->rx->caplen, s->rx->len,
+				     s->ts_ns };
+	datapath_front(pl->dp, s->port, &pkt, &s->wk, &s->key);
+	s->lookup = s->wk.state == DP_WORK_LOOKUP;
+	beats = (s->wk.pr.depth + tm->parser_bytes - 1) / tm->parser_bytes;
+	beats += !beats;
+	s->ready = t + tm->parser_base + beats;
+	pl->parse_next = t + beats;
+}
+
+/* ---- when the header path acts next -------------------------------------- */
+
+uint64_t pipeline_stages_next(const struct pipeline *pl)
+{
+	uint64_t n = PIPELINE_NEVER;
+	const struct pl_slot *h;
+
+	if (pl->s_edit != pl->s_act)
+		n = pl_slot(pl, pl->s_edit)->ready;
+	if (pl->s_act != pl->s_core && pl->s_act - pl->s_edit < pl->cap_edit)
+		n = pl_min(n, pl_max(pl_slot(pl, pl->s_act)->ready, pl->edit_next));
+	if (pl->cfg_n || pl->core_busy)
+		n = pl_min(n, pl->now + 1);
+	h = pl->s_core != pl->s_key ? pl_slot(pl, pl->s_core) : NULL;
+	if (h && !h->lookup && pl->s_core - pl->s_act < pl->cap_act)
+		n = pl_min(n, pl_max(h->ready, pl->act_next));
+	if (pl->s_key != pl->s_parse)
+		n = pl_min(n, pl_slot(pl, pl->s_key)->ready);
+	if (pl->s_parse != pl->s_next && pl->s_parse - pl->s_key < pl->cap_key)
+		n = pl_min(n, pl_max(pl_slot(pl, pl->s_parse)->ready, pl->key_next));
+	if (pl->s_next - pl->s_parse < pl->cap_parser && rr_next(pl) >= 0)
+		n = pl_min(n, pl->parse_next);
+	return n;
+}
