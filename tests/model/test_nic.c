@@ -211,7 +211,7 @@ Test(nic, apply_valid_on_loose_blocks)
 	struct nic_cmd r = { .op = NIC_OP_COUNTER_READ, .counters = { 0, 2, fc } };
 	uint8_t f[64];
 	struct nic_cmd po = { .op = NIC_OP_PACKET_OUT,
-			      .packet = { 2, udp_frame(f, 7), f } };
+			      .packet = { 2, udp_frame(f, 12345, 7), f } };
 	struct lookup *lk;
 	struct datapath *dp;
 	struct pnic_error err;
