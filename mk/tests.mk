@@ -4,9 +4,12 @@
 # report show NAME instead of a long command).  tests/run-tests.sh fails
 # loudly and prints one closing line.
 TEST_EXTRA ?=
+# The build before the tests uses every core unless the caller chose with -j
+# (CI runs plain `make test`).
+TEST_BUILD_JOBS = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell nproc))
 
 test: deps
-	@$(MAKE) --no-print-directory test-build
+	@$(MAKE) --no-print-directory $(TEST_BUILD_JOBS) test-build
 	@tests/run-tests.sh $(build/TESTS) $(build/asan/TESTS) -- $(TEST_EXTRA)
 
 test-unit: $(build/TESTS)
