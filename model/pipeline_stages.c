@@ -385,8 +385,10 @@ static struct pl_slot *take_frame(struct pipeline *pl, uint32_t port)
 	struct pl_slot *s = pl_slot(pl, pl->s_next++);
 
 	pp->in_next = frame_fifo_next(pp->in, e);
-	if (!pp->in_next)
+	if (!pp->in_next) {
 		pl->waiting[port / 64] &= ~(1ull << (port % 64));
+		pl->n_waiting--;
+	}
 	s->port = port;
 	s->rx = e;
 	s->ts_ns = pipeline_cycles_to_ns(pl, e->first);
@@ -402,8 +404,8 @@ void pipeline_stages_grant(struct pipeline *pl, uint64_t t)
 	uint32_t beats;
 	int port;
 
-	if (pl->s_next - pl->s_parse >= pl->cap_parser || t < pl->parse_next ||
-	    (port = rr_next(pl)) < 0)
+	if (!pl->n_waiting || pl->s_next - pl->s_parse >= pl->cap_parser ||
+	    t < pl->parse_next || (port = rr_next(pl)) < 0)
 		return;
 	pl->rr = (uint32_t)port;
 	s = take_frame(pl, (uint32_t)port);
@@ -437,7 +439,7 @@ uint64_t pipeline_stages_next(const struct pipeline *pl)
 		n = pl_min(n, pl_slot(pl, pl->s_key)->ready);
 	if (pl->s_parse != pl->s_next && pl->s_parse - pl->s_key < pl->cap_key)
 		n = pl_min(n, pl_max(pl_slot(pl, pl->s_parse)->ready, pl->key_next));
-	if (pl->s_next - pl->s_parse < pl->cap_parser && rr_next(pl) >= 0)
+	if (pl->n_waiting && pl->s_next - pl->s_parse < pl->cap_parser)
 		n = pl_min(n, pl->parse_next);
 	return n;
 }
