@@ -276,23 +276,36 @@ static void tick(struct pipeline *pl, uint64_t t)
 {
 	pl->now = t;
 	pl->ticks++;
-	/* Departures up to t first: an enqueue at t finds them gone. */
-	if (t >= pl->next_tx)
-		pipeline_mac_settle(pl, t);
 	pipeline_stages_edge(pl, t);
 	if (t >= pl->next_land)
 		pipeline_mac_land(pl, t);
 	pipeline_stages_grant(pl, t);
 }
 
-void pipeline_run_until(struct pipeline *pl, uint64_t cycle)
+/* The next edge with work for tick(), or NEVER; departures are settled on
+ * the way when they are all that is left before it. */
+static uint64_t next_tick(struct pipeline *pl, uint64_t cycle)
 {
 	uint64_t t;
 
 	/* While the core holds or is offered work it is stepped at every
 	 * edge: the next edge is the next event, with no need to ask. */
-	while ((t = pl->core_busy || pl->cfg_n ? pl->now + 1 : pipeline_next_event(pl)) <= cycle &&
-	       t != PIPELINE_NEVER)
+	if (pl->core_busy || pl->cfg_n)
+		return pl->now + 1;
+	t = pl_min(pl->next_land, pipeline_stages_next(pl));
+	if (t == PIPELINE_NEVER && pl->next_tx != PIPELINE_NEVER &&
+	    pl->next_tx <= cycle) {
+		pl->now = pl_max(pl->now, pl->next_tx);
+		pipeline_mac_settle(pl, pl->now);
+	}
+	return t == PIPELINE_NEVER ? t : pl_max(t, pl->now + 1);
+}
+
+void pipeline_run_until(struct pipeline *pl, uint64_t cycle)
+{
+	uint64_t t;
+
+	while ((t = next_tick(pl, cycle)) <= cycle && t != PIPELINE_NEVER)
 		tick(pl, t);
 	/* Until NEVER means until nothing is left: time stays at the last
 	 * event (the last frame's last bit out), so that arrivals can still
