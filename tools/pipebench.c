@@ -9,15 +9,17 @@
  * drives it.  The time is the thread's CPU time of that loop: copying
  * frames in, every stage, the lookup core's steps, the callbacks.
  *
- *   pipebench [--packets N] [--runs R]
+ *   pipebench [--packets N] [--runs R] [--case NAME]
  *
  * Cases: one 100G port into another at a 1 GHz clock (6.72 cycles a
- * packet), the same at 322.265625 MHz, and four 100G ports into four at
- * 1 GHz (1.68 cycles a packet).  Before a figure is printed the run is
- * checked: every packet out, no drop, the conservation check; a run that
- * fails it stops the program with exit status 1.  Then the idle gap:
- * the same packets in two halves ten seconds apart, whose CPU time is
- * reported against the run without the gap.  For bench/run.sh:
+ * packet: 100g_1ghz), the same at 322.265625 MHz (100g_322mhz), four
+ * 100G ports into four at 1 GHz (1.68 cycles a packet: 4x100g_1ghz); the
+ * 1 GHz cases again with the 104-bit ipv4_5tuple profile (*_5tuple).
+ * Before a figure is printed the run is checked: every packet out, no
+ * drop, the conservation check; a run that fails it stops the program
+ * with exit status 1.  Then the idle gap (gap): the first case's packets
+ * in two halves ten seconds apart, whose CPU time is reported against the
+ * run without the gap.  For bench/run.sh:
  *   BENCH pipeline_<case>_mpps  <M packets/s, best of R runs>
  *   BENCH pipeline_gap_ratio    <CPU time with a 10 s gap / without>
  */
@@ -231,13 +233,34 @@ static void usage(FILE *f)
 "usage: pipebench [--packets N] [--runs R]\n"
 "\n"
 "Packets per second of the cycle-level pipeline on one core: 64-byte frames\n"
-"at 100G line rate, all hits, records and egress callbacks on; one port at\n"
-"1 GHz and at 322.265625 MHz, four ports at 1 GHz.  Then the CPU time of the\n"
-"same traffic with a 10-second gap in the middle, against none.\n"
+"at 100G line rate, all hits, records and egress callbacks on.  Cases: one\n"
+"port into another at 1 GHz (100g_1ghz) and at 322.265625 MHz (100g_322mhz),\n"
+"four ports into four at 1 GHz (4x100g_1ghz), with the default 372-bit key\n"
+"profile; the 1 GHz cases again with the 104-bit ipv4_5tuple profile\n"
+"(*_5tuple).  Then (gap) the CPU time of the first case's traffic with a\n"
+"10-second gap in the middle, against none.\n"
 "\n"
 "  --packets N   packets per port per run, 2..2^32 (default 2M)\n"
 "  --runs R      runs per case, the best counts, 1..100 (default 3)\n"
 "  --case NAME   only this case (100g_1ghz, ..., or gap), e.g. to profile it\n");
+}
+
+static const struct bench_case cases[] = {
+	{ "100g_1ghz", 1000000000, 1, false },
+	{ "100g_322mhz", 322265625, 1, false },
+	{ "4x100g_1ghz", 1000000000, 4, false },
+	{ "100g_1ghz_5tuple", 1000000000, 1, true },
+	{ "4x100g_1ghz_5tuple", 1000000000, 4, true },
+};
+
+#define N_CASES (sizeof cases / sizeof cases[0])
+
+static bool case_known(const char *name)
+{
+	for (size_t k = 0; k < N_CASES; k++)
+		if (!strcmp(cases[k].name, name))
+			return true;
+	return !strcmp(name, "gap");
 }
 
 static int parse_args(int argc, char **argv, uint64_t *packets, uint64_t *runs,
@@ -245,23 +268,23 @@ static int parse_args(int argc, char **argv, uint64_t *packets, uint64_t *runs,
 {
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		bool pk = !strcmp(a, "--packets");
+		bool pk = !strcmp(a, "--packets"), cs = !strcmp(a, "--case");
 
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout);
 			exit(0);
 		}
-		if (!strcmp(a, "--case") && i + 1 < argc) {
-			*only = argv[++i];
-			continue;
-		}
-		if (!pk && strcmp(a, "--runs"))
+		if (!pk && !cs && strcmp(a, "--runs"))
 			return cli_usage_error(PROG, a[0] == '-' ? "unknown option '%s'"
 					       : "unexpected argument '%s'", a);
 		if (i + 1 >= argc)
 			return cli_usage_error(PROG, "option '%s' needs a value", a);
-		if (!num_option(PROG, a, argv[++i], pk ? 2 : 1, pk ? 1ull << 32 : 100,
-				NUM_SI, pk ? packets : runs))
+		if (cs && !case_known(argv[i + 1]))
+			return cli_usage_error(PROG, "--case: no case '%s'", argv[i + 1]);
+		if (cs)
+			*only = argv[++i];
+		else if (!num_option(PROG, a, argv[++i], pk ? 2 : 1, pk ? 1ull << 32 : 100,
+				     NUM_SI, pk ? packets : runs))
 			return cli_try_help(PROG);
 	}
 	return 0;
@@ -269,13 +292,6 @@ static int parse_args(int argc, char **argv, uint64_t *packets, uint64_t *runs,
 
 int main(int argc, char **argv)
 {
-	static const struct bench_case cases[] = {
-		{ "100g_1ghz", 1000000000, 1, false },
-		{ "100g_322mhz", 322265625, 1, false },
-		{ "4x100g_1ghz", 1000000000, 4, false },
-		{ "100g_1ghz_5tuple", 1000000000, 1, true },
-		{ "4x100g_1ghz_5tuple", 1000000000, 4, true },
-	};
 	static uint8_t frames[FLOWS][60];
 	uint64_t packets = 2000000, runs = 3;
 	double plain, gapped, ticks_plain, ticks_gap;
@@ -286,7 +302,7 @@ int main(int argc, char **argv)
 		return rc;
 	for (uint32_t i = 0; i < FLOWS; i++)
 		make_frame(frames[i], i);
-	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+	for (size_t k = 0; k < N_CASES; k++) {
 		const struct bench_case *c = &cases[k];
 		double best = 0, ticks = 0;
 
