@@ -288,10 +288,6 @@ static uint64_t next_tick(struct pipeline *pl, uint64_t cycle)
 {
 	uint64_t t;
 
-	/* While the core holds or is offered work it is stepped at every
-	 * edge: the next edge is the next event, with no need to ask. */
-	if (pl->core_busy || pl->cfg_n)
-		return pl->now + 1;
 	t = pl_min(pl->next_land, pipeline_stages_next(pl));
 	if (t == PIPELINE_NEVER && pl->next_tx != PIPELINE_NEVER &&
 	    pl->next_tx <= cycle) {

@@ -263,31 +263,43 @@ static bool case_known(const char *name)
 	return !strcmp(name, "gap");
 }
 
+/* One option and its value: 0, or the usage error's exit status. */
+static int parse_opt(const char *a, const char *v, uint64_t *packets,
+		     uint64_t *runs, const char **only)
+{
+	if (!strcmp(a, "--case")) {
+		if (!case_known(v))
+			return cli_usage_error(PROG, "--case: no case '%s'", v);
+		*only = v;
+		return 0;
+	}
+	if (!strcmp(a, "--packets"))
+		return num_option(PROG, a, v, 2, 1ull << 32, NUM_SI, packets) ? 0
+									     : cli_try_help(PROG);
+	return num_option(PROG, a, v, 1, 100, NUM_SI, runs) ? 0 : cli_try_help(PROG);
+}
+
 static int parse_args(int argc, char **argv, uint64_t *packets, uint64_t *runs,
 		      const char **only)
 {
-	for (int i = 1; i < argc; i++) {
+	int rc = 0;
+
+	for (int i = 1; i < argc && !rc; i++) {
 		const char *a = argv[i];
-		bool pk = !strcmp(a, "--packets"), cs = !strcmp(a, "--case");
 
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout);
 			exit(0);
 		}
-		if (!pk && !cs && strcmp(a, "--runs"))
+		if (strcmp(a, "--packets") && strcmp(a, "--runs") && strcmp(a, "--case"))
 			return cli_usage_error(PROG, a[0] == '-' ? "unknown option '%s'"
 					       : "unexpected argument '%s'", a);
 		if (i + 1 >= argc)
 			return cli_usage_error(PROG, "option '%s' needs a value", a);
-		if (cs && !case_known(argv[i + 1]))
-			return cli_usage_error(PROG, "--case: no case '%s'", argv[i + 1]);
-		if (cs)
-			*only = argv[++i];
-		else if (!num_option(PROG, a, argv[++i], pk ? 2 : 1, pk ? 1ull << 32 : 100,
-				     NUM_SI, pk ? packets : runs))
-			return cli_try_help(PROG);
+		rc = parse_opt(a, argv[i + 1], packets, runs, only);
+		i++;
 	}
-	return 0;
+	return rc;
 }
 
 int main(int argc, char **argv)
