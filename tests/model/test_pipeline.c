@@ -120,12 +120,7 @@ Test(pipeline, a_full_config_fifo_says_ebusy)
 Test(pipeline, other_commands_act_at_once)
 {
 	struct nic_cmd cfg = { .op = NIC_OP_CONFIG, .config = { DP_MISS_DROP, 0, 0 } };
-	struct nic_cmd tpl = { .op = NIC_OP_TEMPLATE_SET, .tpl = { 9, { .len = 50, .bytes = {
-		2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00,
-		0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 17, 0, 0,
-		192, 0, 2, 1, 192, 0, 2, 2,
-		0, 0, 0x12, 0xb5, 0, 0, 0, 0,
-		0x08, 0, 0, 0, 0, 0x13, 0x88, 0 } } } };
+	struct nic_cmd tpl = tc_template_set(9);
 	struct nic_cmd enc = pfx_entry(1, 8, (struct pnic_action){
 		.kind = ACT_FORWARD, .vpid = 1, .count = true,
 		.tunnel_op = TUNNEL_OP_VXLAN_ENCAP, .encap_id = 9 });
@@ -341,9 +336,7 @@ Test(pipeline, conservation_catches_a_lost_packet)
 	uint8_t f[64];
 	uint32_t m = pfx_udp(f, 7, 60, 0);
 
-	pfx_make();
-	pfx_map(1, 1);
-	pfx_forward(0, 7, 1);
+	pfx_make_7_to_1();
 	pfx_arrive(0, f, m, 100);
 	pfx_arrive(0, f, m, 100000);
 	pipeline_run_until(fx.pl, 50000);
