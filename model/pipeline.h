@@ -68,6 +68,9 @@
 #define PIPELINE_MAX_MBPS 1600000u        /* 1.6 Tb/s */
 #define PIPELINE_MAX_STAGE_CYCLES 4096u   /* a latency or II */
 #define PIPELINE_NEVER UINT64_MAX         /* a stage not reached */
+/* The latest first bit an arrival may have: 2^62 cycles (146 years at
+ * 1 GHz), so that no edge a frame reaches after it can wrap. */
+#define PIPELINE_MAX_CYCLE (1ull << 62)
 
 /* Why a packet, a mirror copy or a packet-out was dropped.  The first
  * values are the datapath's decisions (enum datapath_drop_reason, the same
@@ -213,7 +216,7 @@ void pipeline_destroy(struct pipeline *pl);
  * trace faster than the line), the frame starts when the wire is free
  * (counted as squeezed).  The n-th arrival taken has id n - 1.  -EINVAL for
  * a port that is not a PPID, a time in the past or out of order, no
- * frame; -ENOBUFS when the port's arrivals ahead fill their bound (run the
+ * frame; -ERANGE for a time past PIPELINE_MAX_CYCLE; -ENOBUFS when the port's arrivals ahead fill their bound (run the
  * pipeline on, then give it again).  Nothing changes on a refusal. */
 int pipeline_arrive(struct pipeline *pl, uint32_t port, const uint8_t *frame,
 		    uint32_t caplen, uint32_t len, uint64_t first_bit,

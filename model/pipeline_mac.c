@@ -115,6 +115,11 @@ static int check_arrival(const struct pipeline *pl, uint32_t port,
 				"port %u: first bit at cycle %llu is before now, cycle %llu",
 				port, (unsigned long long)first_bit,
 				(unsigned long long)pl->now);
+	if (first_bit > PIPELINE_MAX_CYCLE)
+		return pnic_err(err, ERANGE,
+				"port %u: first bit at cycle %llu is past the last one timed, cycle %llu",
+				port, (unsigned long long)first_bit,
+				(unsigned long long)PIPELINE_MAX_CYCLE);
 	if (first_bit < pl->ports[port].rx_last_given)
 		return pnic_err(err, EINVAL,
 				"port %u: arrivals come in time order, cycle %llu after cycle %llu",

@@ -768,3 +768,62 @@ Test(pipeline, same_input_same_results)
 	}
 	cr_assert_eq(d[0], d[1]);
 }
+
+/* ---- anything a caller may throw at it ------------------------------------ */
+
+/* Random frames (random bytes, lengths 0..2000, some claiming more than
+ * they hold), random ports and times, random commands (many refused),
+ * random runs and pops, small queues: nothing crashes, every refusal is a
+ * return code, and the books balance after every run. */
+Test(pipeline, random_use_keeps_the_books)
+{
+	static uint8_t f[2048];
+	uint64_t s = 99, t = 0;
+	struct pipeline_upcall u;
+	struct pipeline_stats st;
+	struct pnic_error err;
+
+	fx.p.bounds = (struct pipeline_bounds){
+		.ingress_bytes = 3000, .ingress_frames = 8, .egress_bytes = 2000,
+		.egress_frames = 4, .to_host_bytes = 4000, .to_host_frames = 4,
+		.cfg_commands = 3, .wire_bytes = 20000, .wire_frames = 16,
+		.max_frame = 1514,
+	};
+	fx.p.egress = NULL;     /* the logs hold 1024 packet-outs */
+	fx.p.record = NULL;
+	pfx_make();
+	for (unsigned i = 0; i < 20000; i++) {
+		uint64_t r = rnd(&s);
+		uint32_t len = (uint32_t)(r % 2001), cap = (uint32_t)(rnd(&s) % (len + 1));
+		struct nic_cmd c = pfx_entry((uint32_t)(r % 80), (uint16_t)(r % 5),
+					     (struct pnic_action){ .kind = (uint8_t)(r % 3),
+								   .vpid = (uint16_t)(r % 6) });
+
+		for (uint32_t k = 0; k < cap; k += 8)
+			memcpy(f + k, &r, 8);
+		if (r % 7 == 0)
+			c = (struct nic_cmd){ .op = NIC_OP_MAP_SET,
+					      .map = { (uint32_t)(r % 20), (uint32_t)(r % 6) } };
+		if (r % 11 == 0)
+			c = (struct nic_cmd){ .op = NIC_OP_PACKET_OUT,
+					      .packet = { (uint32_t)(r % 5), len, f } };
+		t += rnd(&s) % 8;
+		pipeline_arrive(fx.pl, (uint32_t)(r % 5), f, cap, len, t, &err);
+		pipeline_apply(fx.pl, &c, NULL, &err);
+		if (r % 3 == 0)
+			pipeline_run_until(fx.pl, t);
+		if (r % 5 == 0)
+			pipeline_to_host_pop(fx.pl, &u);
+		t = pl_max(t, pipeline_now(fx.pl));
+		if (i % 1000 == 0)
+			pfx_conserved();
+	}
+	pfx_drain();
+	st = pfx_stats();
+	cr_assert_gt(st.arrivals, 3000);
+	cr_assert_gt(st.departed, 0);
+	cr_assert_gt(st.to_host, 0);
+	cr_assert_gt(st.dropped[PL_DROP_OVERSIZE], 0);
+	cr_assert_gt(st.dropped[PL_DROP_EGRESS_FULL], 0);
+	cr_assert_gt(st.dropped[PL_DROP_PACKET_OUT_FULL], 0);
+}

@@ -312,6 +312,8 @@ Test(pipeline_mac, refused_arrivals_change_nothing)
 	cr_assert_eq(pipeline_arrive(fx.pl, 0, f, m, m, 79, &err), -EINVAL);
 	cr_assert(strstr(err.msg, "before now"), "%s", err.msg);
 	pfx_arrive(0, f, m, 80);
+	cr_assert_eq(pipeline_arrive(fx.pl, 1, f, m, m, PIPELINE_MAX_CYCLE + 1, &err), -ERANGE);
+	cr_assert(strstr(err.msg, "past the last one timed"), "%s", err.msg);
 	pfx_drain();
 	cr_assert_eq(pfx_stats().arrivals, 3);
 	cr_assert_eq(pfx_stats().to_host, 3, "misses");
