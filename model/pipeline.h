@@ -43,6 +43,12 @@
  *   edit.
  * - Misses and to-host packets wait in the to-host queue until the
  *   consumer takes them with pipeline_to_host_pop().
+ * - A frame's departure is fixed when it enters its egress queue (FIFO, a
+ *   constant-rate wire): the egress callback and a forwarded packet's
+ *   record are called then, with the edges of its first and last bit out
+ *   (later than now); the queue's occupancy falls at the last bit.  Every
+ *   other record comes when its packet is dropped or enters the to-host
+ *   queue.
  * - Frames are copied in (pipeline_arrive, PACKET_OUT) and out (the
  *   callbacks' and pop's pointers are valid until they return, or until
  *   the next pop).  No allocation after create.  Callbacks must not call
@@ -138,7 +144,7 @@ struct pipeline_bounds {
 	uint32_t max_frame;    /* longest frame a MAC takes, FCS not counted */
 };
 
-/* One frame leaving a port. */
+/* One frame leaving a port (called when it is queued; see above). */
 enum pipeline_tx_kind {
 	PL_TX_FORWARD = 0,   /* an arrival, forwarded */
 	PL_TX_MIRROR,        /* the mirror copy of an arrival */
@@ -154,9 +160,9 @@ struct pipeline_egress {
 	uint64_t first_bit, last_bit;   /* edges */
 };
 
-/* What happened to one arrival, delivered once its fate is final (gone
- * out of its port, into the to-host queue, or dropped).  Edges; a stage
- * not reached is PIPELINE_NEVER. */
+/* What happened to one arrival, delivered once its fate is final (in its
+ * egress queue, departure fixed; into the to-host queue; or dropped).
+ * Edges; a stage not reached is PIPELINE_NEVER. */
 struct pipeline_record {
 	uint64_t id;                 /* arrivals are numbered 0, 1, ... */
 	uint32_t in_port;
