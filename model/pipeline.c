@@ -3,11 +3,12 @@
  * pipeline_mac.c, the header path pipeline_stages.c).
  *
  * The event loop: every part says at which edge it acts next (a frame
- * landing, a last bit out, a stage's oldest packet ready, the core holding
- * work), the loop jumps to the earliest and does that edge's work, ports
- * out first, then the header path downstream first, then frames landing,
- * then the parser's grant.  Nothing is visited at an edge where nothing
- * happens, so a gap in the traffic costs one jump.
+ * landing, a stage's oldest packet ready, the parser free with a frame
+ * waiting, the core holding or offered work), the loop jumps to the
+ * earliest and does that edge's work: the header path downstream first,
+ * then frames landing, then the parser's grant.  Departures are settled
+ * without events (pipeline_mac_settle).  Nothing is visited at an edge
+ * where nothing happens, so a gap in the traffic costs one jump.
  */
 #include <errno.h>
 #include <stdlib.h>

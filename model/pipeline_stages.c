@@ -142,8 +142,8 @@ static void drop_out(struct pipeline *pl, struct pipeline_record *r,
 	pipeline_record_out(pl, r);
 }
 
-/* The packet itself: into its egress queue (its record waits there for the
- * departure), into the to-host queue, or dropped. */
+/* The packet itself: into its egress queue (its record goes out with it,
+ * the departure fixed), into the to-host queue, or dropped. */
 static void packet_out(struct pipeline *pl, const struct pl_slot *s,
 		       const struct pl_out *o, uint64_t t)
 {
