@@ -73,15 +73,23 @@ Test(pipeline_stages, parser_beats_follow_the_parse_depth)
 
 /* Back to back at 400G, a 3-beat header lets the parser take a packet
  * every 3 cycles: the II is the beats. */
-Test(pipeline_stages, parser_ii_is_its_beats)
+/* Ports at 400G into a parser that reads 16 bytes a cycle: a minimum
+ * Ethernet/IPv4/UDP header (42 bytes) is 3 beats. */
+static void slow_parser(void)
 {
 	static uint32_t mbps[4] = { 400000, 400000, 400000, 400000 };
-	uint8_t f[64];
-	uint32_t m = pfx_udp(f, 7, 60, 0);
 
 	fx.p.port_mbps = mbps;
 	fx.p.timing.parser_bytes = 16;
 	pfx_make_7_to_1();
+}
+
+Test(pipeline_stages, parser_ii_is_its_beats)
+{
+	uint8_t f[64];
+	uint32_t m = pfx_udp(f, 7, 60, 0);
+
+	slow_parser();
 	for (uint32_t k = 0; k < 50; k++)
 		pfx_arrive(0, f, m, 100);
 	pfx_drain();
@@ -271,13 +279,10 @@ Test(pipeline_stages, the_arbiter_is_round_robin)
  * the other waits. */
 Test(pipeline_stages, the_arbiter_alternates_between_backlogs)
 {
-	static uint32_t mbps[4] = { 400000, 400000, 400000, 400000 };
 	uint8_t f[64];
 	uint32_t m = pfx_udp(f, 7, 60, 0);
 
-	fx.p.port_mbps = mbps;
-	fx.p.timing.parser_bytes = 16;
-	pfx_make_7_to_1();
+	slow_parser();
 	for (uint32_t k = 0; k < 20; k++) {
 		pfx_arrive(0, f, m, 100);
 		pfx_arrive(1, f, m, 100);
