@@ -43,6 +43,12 @@
  *   edit.
  * - Misses and to-host packets wait in the to-host queue until the
  *   consumer takes them with pipeline_to_host_pop().
+ * - A frame's departure is fixed when it enters its egress queue (FIFO, a
+ *   constant-rate wire): the egress callback and a forwarded packet's
+ *   record are called then, with the edges of its first and last bit out
+ *   (later than now); the queue's occupancy falls at the last bit.  Every
+ *   other record comes when its packet is dropped or enters the to-host
+ *   queue.
  * - Frames are copied in (pipeline_arrive, PACKET_OUT) and out (the
  *   callbacks' and pop's pointers are valid until they return, or until
  *   the next pop).  No allocation after create.  Callbacks must not call
@@ -68,6 +74,9 @@
 #define PIPELINE_MAX_MBPS 1600000u        /* 1.6 Tb/s */
 #define PIPELINE_MAX_STAGE_CYCLES 4096u   /* a latency or II */
 #define PIPELINE_NEVER UINT64_MAX         /* a stage not reached */
+/* The latest first bit an arrival may have: 2^62 cycles (146 years at
+ * 1 GHz), so that no edge a frame reaches after it can wrap. */
+#define PIPELINE_MAX_CYCLE (1ull << 62)
 
 /* Why a packet, a mirror copy or a packet-out was dropped.  The first
  * values are the datapath's decisions (enum datapath_drop_reason, the same
@@ -135,7 +144,7 @@ struct pipeline_bounds {
 	uint32_t max_frame;    /* longest frame a MAC takes, FCS not counted */
 };
 
-/* One frame leaving a port. */
+/* One frame leaving a port (called when it is queued; see above). */
 enum pipeline_tx_kind {
 	PL_TX_FORWARD = 0,   /* an arrival, forwarded */
 	PL_TX_MIRROR,        /* the mirror copy of an arrival */
@@ -151,9 +160,9 @@ struct pipeline_egress {
 	uint64_t first_bit, last_bit;   /* edges */
 };
 
-/* What happened to one arrival, delivered once its fate is final (gone
- * out of its port, into the to-host queue, or dropped).  Edges; a stage
- * not reached is PIPELINE_NEVER. */
+/* What happened to one arrival, delivered once its fate is final (in its
+ * egress queue, departure fixed; into the to-host queue; or dropped).
+ * Edges; a stage not reached is PIPELINE_NEVER. */
 struct pipeline_record {
 	uint64_t id;                 /* arrivals are numbered 0, 1, ... */
 	uint32_t in_port;
@@ -213,7 +222,7 @@ void pipeline_destroy(struct pipeline *pl);
  * trace faster than the line), the frame starts when the wire is free
  * (counted as squeezed).  The n-th arrival taken has id n - 1.  -EINVAL for
  * a port that is not a PPID, a time in the past or out of order, no
- * frame; -ENOBUFS when the port's arrivals ahead fill their bound (run the
+ * frame; -ERANGE for a time past PIPELINE_MAX_CYCLE; -ENOBUFS when the port's arrivals ahead fill their bound (run the
  * pipeline on, then give it again).  Nothing changes on a refusal. */
 int pipeline_arrive(struct pipeline *pl, uint32_t port, const uint8_t *frame,
 		    uint32_t caplen, uint32_t len, uint64_t first_bit,

@@ -11,6 +11,7 @@
 #include "io/pcap_in.h"
 #include "io/pcap_out.h"
 #include "tests/corpus.h"
+#include "tests/model/cmds.h"
 
 
 /* What reading one file gave. */
@@ -74,12 +75,7 @@ static void corpus_nic_create(struct corpus_nic *n)
 	struct nic_params np = { .profile = key_profile_default(), .depth = 16,
 				 .n_ports = 4, .n_vpids = 8,
 				 .out = count_output, .ctx = n };
-	struct nic_cmd t = { .op = NIC_OP_TEMPLATE_SET, .tpl = { 0, { .len = 50, .bytes = {
-		2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00,
-		0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 17, 0, 0,
-		192, 0, 2, 1, 192, 0, 2, 2,
-		0, 0, 0x12, 0xb5, 0, 0, 0, 0,
-		0x08, 0, 0, 0, 0, 0x13, 0x88, 0 } } } };
+	struct nic_cmd t = tc_template_set(0);
 	struct pnic_action tcp = { .kind = ACT_FORWARD, .vpid = 1, .dec_ttl = true,
 				   .set_dscp = true, .dscp = 10, .mirror = true,
 				   .mirror_vpid = 2, .count = true };

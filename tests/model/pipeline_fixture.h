@@ -14,6 +14,7 @@
 #include "model/frame.h"
 #include "model/pipeline.h"
 #include "model/proto.h"
+#include "tests/model/cmds.h"
 
 #define PFX_MAX_IDS (1u << 18)
 #define PFX_MAX_POS 1024u
@@ -179,17 +180,7 @@ static inline struct action_word pfx_act(struct pnic_action a)
 static inline struct nic_cmd pfx_entry(uint32_t index, uint16_t dport,
 				       struct pnic_action a)
 {
-	struct nic_cmd c = { .op = NIC_OP_ENTRY_WRITE, .entry.index = index,
-			     .entry.action = pfx_act(a) };
-	struct key_profile_fields v, m;
-
-	memset(&v, 0, sizeof v);
-	memset(&m, 0, sizeof m);
-	key_profile_set(&v, KP_L4_DST, dport);
-	key_profile_set(&m, KP_L4_DST, 0xffff);
-	key_profile_pack(key_profile_ipv4_5tuple(), &v, &c.entry.value);
-	key_profile_pack(key_profile_ipv4_5tuple(), &m, &c.entry.mask);
-	return c;
+	return tc_entry_dport(index, dport, pfx_act(a));
 }
 
 static inline void pfx_forward(uint32_t index, uint16_t dport, uint32_t vpid)
@@ -224,6 +215,16 @@ static inline uint32_t pfx_udp(uint8_t *f, uint16_t dport, uint32_t len,
 	frame_ipv4_end(&b, l3, true);
 	cr_assert(!b.overflow);
 	return b.n;
+}
+
+/* A pipeline made from fx.p that forwards UDP to port 7 (entry 0) by
+ * VPID 1 to PPID 1; the two writes reach the config port at edges 1 and 2,
+ * before any frame given from edge 0 on is parsed. */
+static inline void pfx_make_7_to_1(void)
+{
+	pfx_make();
+	pfx_map(1, 1);
+	pfx_forward(0, 7, 1);
 }
 
 static inline void pfx_arrive(uint32_t port, const uint8_t *f, uint32_t n,

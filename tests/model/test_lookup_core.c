@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "model/lookup_core.h"
+#include "tests/model/cmds.h"
 
 #define DEPTH 64
 #define KEY_BITS 104
@@ -540,13 +541,7 @@ Test(lookup_core, word_returned_as_written_and_mapped_on_every_hit)
  * and is the same tables the read-only view and the stages read. */
 Test(lookup_core, tables_hold_the_templates)
 {
-	/* Ethernet / IPv4 / UDP 4789 / VXLAN, VNI 5000 */
-	struct encap_template t = { .len = 50, .bytes = {
-		2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00,
-		0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 17, 0, 0,
-		192, 0, 2, 1, 192, 0, 2, 2,
-		0, 0, 0x12, 0xb5, 0, 0, 0, 0,
-		0x08, 0, 0, 0, 0, 0x13, 0x88, 0 } };
+	const struct encap_template t = tc_vxlan_template;
 
 	cr_assert_null(lookup_template(lookup_core_lookup(lc), 3));
 	cr_assert_eq(lookup_core_tables(lc), lookup_core_lookup(lc));

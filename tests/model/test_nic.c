@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "model/nic.h"
+#include "tests/model/cmds.h"
 #include "tests/model/frames.h"
 
 #define MAX_OUT 8
@@ -56,22 +57,6 @@ static struct action_word act(struct pnic_action a)
 	return w;
 }
 
-/* Entry `index` matching UDP destination port `dport`. */
-static struct nic_cmd entry_cmd(uint32_t index, uint16_t dport,
-				struct action_word w)
-{
-	struct nic_cmd c = { .op = NIC_OP_ENTRY_WRITE, .entry.index = index,
-			     .entry.action = w };
-	struct key_profile_fields v, m;
-
-	memset(&v, 0, sizeof v);
-	memset(&m, 0, sizeof m);
-	key_profile_set(&v, KP_L4_DST, dport);
-	key_profile_set(&m, KP_L4_DST, 0xffff);
-	key_profile_pack(key_profile_ipv4_5tuple(), &v, &c.entry.value);
-	key_profile_pack(key_profile_ipv4_5tuple(), &m, &c.entry.mask);
-	return c;
-}
 
 static const struct datapath_out *send(uint16_t dport)
 {
@@ -113,7 +98,7 @@ Test(nic, commands_program_the_tables)
 	struct nic_cmd c;
 
 	cr_assert_eq(send(80)->kind, DP_OUT_TO_HOST, "an empty NIC misses");
-	c = entry_cmd(2, 80, act((struct pnic_action){ .kind = ACT_FORWARD, .vpid = 5 }));
+	c = tc_entry_dport(2, 80, act((struct pnic_action){ .kind = ACT_FORWARD, .vpid = 5 }));
 	apply(&c);
 	cr_assert_eq(send(80)->drop, DP_DROP_UNMAPPED_VPID);
 	apply(&(struct nic_cmd){ .op = NIC_OP_MAP_SET, .map = { 5, 3 } });
@@ -142,7 +127,7 @@ Test(nic, config_sets_the_policies)
 	struct nic_cmd c = { .op = NIC_OP_CONFIG,
 			     .config = { DP_MISS_DROP, DP_PERR_LOOKUP,
 					 VPID_UNMAPPED_TO_HOST } };
-	struct nic_cmd e = entry_cmd(0, 80, act((struct pnic_action){
+	struct nic_cmd e = tc_entry_dport(0, 80, act((struct pnic_action){
 		.kind = ACT_FORWARD, .vpid = 6 }));
 
 	apply(&c);
@@ -155,7 +140,7 @@ Test(nic, counter_read_returns_the_flow_counters)
 {
 	struct flow_counter fc[3];
 	struct nic_cmd_result res;
-	struct nic_cmd c = entry_cmd(5, 53, act((struct pnic_action){
+	struct nic_cmd c = tc_entry_dport(5, 53, act((struct pnic_action){
 		.kind = ACT_DROP, .count = true }));
 	struct pnic_error err;
 
@@ -176,13 +161,8 @@ Test(nic, counter_read_returns_the_flow_counters)
 
 Test(nic, template_set_reaches_the_editor)
 {
-	struct nic_cmd t = { .op = NIC_OP_TEMPLATE_SET, .tpl = { 9, { .len = 50, .bytes = {
-		2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00,
-		0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 17, 0, 0,
-		192, 0, 2, 1, 192, 0, 2, 2,
-		0, 0, 0x12, 0xb5, 0, 0, 0, 0,
-		0x08, 0, 0, 0, 0, 0x13, 0x88, 0 } } } };
-	struct nic_cmd e = entry_cmd(1, 4000, act((struct pnic_action){
+	struct nic_cmd t = tc_template_set(9);
+	struct nic_cmd e = tc_entry_dport(1, 4000, act((struct pnic_action){
 		.kind = ACT_FORWARD, .vpid = 2, .tunnel_op = TUNNEL_OP_VXLAN_ENCAP,
 		.encap_id = 9 }));
 
@@ -242,9 +222,9 @@ Test(nic, apply_valid_on_loose_blocks)
 /* A refused command changes nothing, and says what was wrong. */
 Test(nic, refused_commands_change_nothing)
 {
-	struct nic_cmd good = entry_cmd(3, 80, act((struct pnic_action){
+	struct nic_cmd good = tc_entry_dport(3, 80, act((struct pnic_action){
 		.kind = ACT_TO_HOST }));
-	struct nic_cmd bad = entry_cmd(3, 81, act((struct pnic_action){
+	struct nic_cmd bad = tc_entry_dport(3, 81, act((struct pnic_action){
 		.kind = ACT_TO_HOST }));
 	struct nic_cmd_result res = { .status = 1, .count = 7 };
 	struct pnic_error err;
@@ -269,7 +249,7 @@ Test(nic, refused_commands_change_nothing)
 Test(nic, sink_applies_in_process)
 {
 	struct nic_cmd_sink s = nic_sink(nic);
-	struct nic_cmd c = entry_cmd(0, 80, act((struct pnic_action){
+	struct nic_cmd c = tc_entry_dport(0, 80, act((struct pnic_action){
 		.kind = ACT_DROP }));
 	struct pnic_error err;
 
@@ -282,7 +262,7 @@ Test(nic, sink_applies_in_process)
 /* nic_process_burst is the datapath's burst: same answers as one by one. */
 Test(nic, burst_runs_the_datapath)
 {
-	struct nic_cmd e = entry_cmd(0, 80, act((struct pnic_action){
+	struct nic_cmd e = tc_entry_dport(0, 80, act((struct pnic_action){
 		.kind = ACT_FORWARD, .vpid = 1 }));
 	uint8_t f[3][64];
 	struct datapath_pkt pk[3];

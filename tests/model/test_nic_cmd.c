@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "model/nic_cmd.h"
+#include "tests/model/cmds.h"
 
 #define DEPTH 32
 #define KEY_BITS 104
@@ -14,13 +15,6 @@ static const struct lookup_params sizes = {
 	.depth = DEPTH, .key_bits = KEY_BITS, .n_vpids = 16, .n_ppids = 4,
 };
 
-/* Ethernet / IPv4 / UDP 4789 / VXLAN: a template the editor takes. */
-static const struct encap_template good_tpl = { .len = 50, .bytes = {
-	2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00,
-	0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 17, 0, 0,
-	192, 0, 2, 1, 192, 0, 2, 2,
-	0, 0, 0x12, 0xb5, 0, 0, 0, 0,
-	0x08, 0, 0, 0, 0, 0x13, 0x88, 0 } };
 
 static struct action_word forward_to(uint16_t vpid)
 {
@@ -103,7 +97,7 @@ Test(nic_cmd, good_commands_pass)
 		{ .op = NIC_OP_MAP_SET, .map = { 15, 3 } },
 		{ .op = NIC_OP_MAP_CLEAR, .map = { 15, 0 } },
 		{ .op = NIC_OP_COUNTER_READ, .counters = { DEPTH - 4, 4, out } },
-		{ .op = NIC_OP_TEMPLATE_SET, .tpl = { 255, good_tpl } },
+		{ .op = NIC_OP_TEMPLATE_SET, .tpl = { 255, tc_vxlan_template } },
 		{ .op = NIC_OP_CONFIG, .config = { DP_MISS_DROP, DP_PERR_TO_HOST,
 						   VPID_UNMAPPED_TO_HOST } },
 	};
@@ -176,10 +170,10 @@ Test(nic_cmd, refusals_of_table_ops)
 Test(nic_cmd, refusals_of_other_ops)
 {
 	struct flow_counter out[2];
-	struct encap_template bad_tpl = good_tpl;
+	struct encap_template bad_tpl = tc_vxlan_template;
 	struct refusal r[] = {
 		{ { .op = 0 }, -EINVAL, "op 0 is not one of 1..9" },
-		{ { .op = NIC_OP_END }, -EINVAL, "op 10" },
+		{ { .op = NIC_OP_END }, -EINVAL, "op 10 " },
 		{ { .op = 0xdeadbeef }, -EINVAL, "is not one of" },
 		{ { .op = NIC_OP_COUNTER_READ, .counters = { 0, 2, NULL } },
 		  -EINVAL, "no buffer" },

@@ -120,12 +120,7 @@ Test(pipeline, a_full_config_fifo_says_ebusy)
 Test(pipeline, other_commands_act_at_once)
 {
 	struct nic_cmd cfg = { .op = NIC_OP_CONFIG, .config = { DP_MISS_DROP, 0, 0 } };
-	struct nic_cmd tpl = { .op = NIC_OP_TEMPLATE_SET, .tpl = { 9, { .len = 50, .bytes = {
-		2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00,
-		0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 17, 0, 0,
-		192, 0, 2, 1, 192, 0, 2, 2,
-		0, 0, 0x12, 0xb5, 0, 0, 0, 0,
-		0x08, 0, 0, 0, 0, 0x13, 0x88, 0 } } } };
+	struct nic_cmd tpl = tc_template_set(9);
 	struct nic_cmd enc = pfx_entry(1, 8, (struct pnic_action){
 		.kind = ACT_FORWARD, .vpid = 1, .count = true,
 		.tunnel_op = TUNNEL_OP_VXLAN_ENCAP, .encap_id = 9 });
@@ -341,9 +336,7 @@ Test(pipeline, conservation_catches_a_lost_packet)
 	uint8_t f[64];
 	uint32_t m = pfx_udp(f, 7, 60, 0);
 
-	pfx_make();
-	pfx_map(1, 1);
-	pfx_forward(0, 7, 1);
+	pfx_make_7_to_1();
 	pfx_arrive(0, f, m, 100);
 	pfx_arrive(0, f, m, 100000);
 	pipeline_run_until(fx.pl, 50000);
@@ -679,8 +672,10 @@ static void gen_tables(const struct nic_cmd_sink *sink)
 	}
 }
 
-/* n packets over 2 ports (each at half its line rate) through the NIC and
- * the pipeline. */
+/* n packets over 2 ports through the NIC and the pipeline, each port's
+ * frames back to back at 100G, at a clock (150 MHz) where the header path
+ * is busy every cycle: decisions and edits of successive packets overlap
+ * in the action stage and the editor. */
 static void gen_run(uint64_t n, struct both *b)
 {
 	static uint8_t f[512];
@@ -694,7 +689,8 @@ static void gen_run(uint64_t n, struct both *b)
 
 		fn_cur = k;
 		nic_process(b->nic, port, f, cap, len, k);
-		while ((rc = pipeline_arrive(fx.pl, port, f, cap, len, 1000 + k * 80, &err)) == -ENOBUFS) {
+		while ((rc = pipeline_arrive(fx.pl, port, f, cap, len,
+					     pl_max(pipeline_now(fx.pl), 1000 + k / 2), &err)) == -ENOBUFS) {
 			pipeline_run_until(fx.pl, pipeline_next_event(fx.pl));
 			pop_all();
 		}
@@ -714,6 +710,9 @@ static void gen_setup(struct both *b, uint64_t n)
 	cr_assert_eq(nic_create(&np, &b->nic, &err), 0, "%s", err.msg);
 	fn_setup(n);
 	fx.p.profile = key_profile_default();
+	fx.p.clock_hz = 150000000;
+	fx.p.bounds.ingress_bytes = 32 << 20;
+	fx.p.bounds.ingress_frames = 1 << 18;
 	pfx_make();
 	gen_tables(&sink);
 }
@@ -768,4 +767,63 @@ Test(pipeline, same_input_same_results)
 		fn_teardown();
 	}
 	cr_assert_eq(d[0], d[1]);
+}
+
+/* ---- anything a caller may throw at it ------------------------------------ */
+
+/* Random frames (random bytes, lengths 0..2000, some claiming more than
+ * they hold), random ports and times, random commands (many refused),
+ * random runs and pops, small queues: nothing crashes, every refusal is a
+ * return code, and the books balance after every run. */
+Test(pipeline, random_use_keeps_the_books)
+{
+	static uint8_t f[2048];
+	uint64_t s = 99, t = 0;
+	struct pipeline_upcall u;
+	struct pipeline_stats st;
+	struct pnic_error err;
+
+	fx.p.bounds = (struct pipeline_bounds){
+		.ingress_bytes = 3000, .ingress_frames = 8, .egress_bytes = 2000,
+		.egress_frames = 4, .to_host_bytes = 4000, .to_host_frames = 4,
+		.cfg_commands = 3, .wire_bytes = 20000, .wire_frames = 16,
+		.max_frame = 1514,
+	};
+	fx.p.egress = NULL;     /* the logs hold 1024 packet-outs */
+	fx.p.record = NULL;
+	pfx_make();
+	for (unsigned i = 0; i < 20000; i++) {
+		uint64_t r = rnd(&s);
+		uint32_t len = (uint32_t)(r % 2001), cap = (uint32_t)(rnd(&s) % (len + 1));
+		struct nic_cmd c = pfx_entry((uint32_t)(r % 80), (uint16_t)(r % 5),
+					     (struct pnic_action){ .kind = (uint8_t)(r % 3),
+								   .vpid = (uint16_t)(r % 6) });
+
+		for (uint32_t k = 0; k < cap; k += 8)
+			memcpy(f + k, &r, 8);
+		if (r % 7 == 0)
+			c = (struct nic_cmd){ .op = NIC_OP_MAP_SET,
+					      .map = { (uint32_t)(r % 20), (uint32_t)(r % 6) } };
+		if (r % 11 == 0)
+			c = (struct nic_cmd){ .op = NIC_OP_PACKET_OUT,
+					      .packet = { (uint32_t)(r % 5), len, f } };
+		t += rnd(&s) % 8;
+		pipeline_arrive(fx.pl, (uint32_t)(r % 5), f, cap, len, t, &err);
+		pipeline_apply(fx.pl, &c, NULL, &err);
+		if (r % 3 == 0)
+			pipeline_run_until(fx.pl, t);
+		if (r % 5 == 0)
+			pipeline_to_host_pop(fx.pl, &u);
+		t = pl_max(t, pipeline_now(fx.pl));
+		if (i % 1000 == 0)
+			pfx_conserved();
+	}
+	pfx_drain();
+	st = pfx_stats();
+	cr_assert_gt(st.arrivals, 3000);
+	cr_assert_gt(st.departed, 0);
+	cr_assert_gt(st.to_host, 0);
+	cr_assert_gt(st.dropped[PL_DROP_OVERSIZE], 0);
+	cr_assert_gt(st.dropped[PL_DROP_EGRESS_FULL], 0);
+	cr_assert_gt(st.dropped[PL_DROP_PACKET_OUT_FULL], 0);
 }

@@ -24,9 +24,7 @@ static void one_way(uint64_t hz, uint32_t in_mbps, uint32_t out_mbps)
 	fx.p.bounds.egress_frames = 1 << 14;
 	fx.p.bounds.ingress_bytes = 1 << 20;
 	fx.p.bounds.ingress_frames = 1 << 14;
-	pfx_make();
-	pfx_map(1, 1);
-	pfx_forward(0, 7, 1);
+	pfx_make_7_to_1();
 }
 
 /* n frames of len bytes given back to back on port 0 from edge 0. */
@@ -169,9 +167,7 @@ Test(pipeline_mac, too_slow_a_clock_drops_at_ingress)
 	one_way(140000000, 100000, 100000);
 	fx.p.bounds.ingress_bytes = 8192;
 	pipeline_destroy(fx.pl);
-	pfx_make();
-	pfx_map(1, 1);
-	pfx_forward(0, 7, 1);
+	pfx_make_7_to_1();
 	back_to_back(50000, 60, 140000000, 100000);
 	st = pfx_stats();
 	cr_assert_gt(st.dropped[PL_DROP_INGRESS_FULL], 0);
@@ -237,9 +233,7 @@ Test(pipeline_mac, ingress_buffer_full_is_a_counted_drop)
 	fx.p.port_mbps = mbps4;
 	fx.p.timing.action.ii = 4;
 	fx.p.bounds.ingress_bytes = 4096;
-	pfx_make();
-	pfx_map(1, 1);
-	pfx_forward(0, 7, 1);
+	pfx_make_7_to_1();
 	for (uint32_t k = 0; k < 5000; k++) {
 		m = pfx_udp(f, 7, 60, k);
 		pfx_feed(0, f, m, m, pfx_line_edge(k, 84, 1000000000, 400000));
@@ -257,9 +251,7 @@ Test(pipeline_mac, oversize_frames_are_dropped_by_the_mac)
 	uint32_t m;
 
 	fx.p.bounds.max_frame = 1514;
-	pfx_make();
-	pfx_map(1, 1);
-	pfx_forward(0, 7, 1);
+	pfx_make_7_to_1();
 	m = pfx_udp(f, 7, 1515, 0);
 	pfx_arrive(0, f, m, 0);
 	m = pfx_udp(f, 7, 1514, 1);
@@ -282,9 +274,7 @@ Test(pipeline_mac, squeezed_frames_start_when_the_wire_is_free)
 	uint8_t f[64];
 	uint32_t m = pfx_udp(f, 7, 60, 0);
 
-	pfx_make();
-	pfx_map(1, 1);
-	pfx_forward(0, 7, 1);
+	pfx_make_7_to_1();
 	pfx_arrive(0, f, m, 100);
 	pfx_arrive(0, f, m, 101);
 	pfx_arrive(0, f, m, 500);
@@ -322,6 +312,8 @@ Test(pipeline_mac, refused_arrivals_change_nothing)
 	cr_assert_eq(pipeline_arrive(fx.pl, 0, f, m, m, 79, &err), -EINVAL);
 	cr_assert(strstr(err.msg, "before now"), "%s", err.msg);
 	pfx_arrive(0, f, m, 80);
+	cr_assert_eq(pipeline_arrive(fx.pl, 1, f, m, m, PIPELINE_MAX_CYCLE + 1, &err), -ERANGE);
+	cr_assert(strstr(err.msg, "past the last one timed"), "%s", err.msg);
 	pfx_drain();
 	cr_assert_eq(pfx_stats().arrivals, 3);
 	cr_assert_eq(pfx_stats().to_host, 3, "misses");
@@ -338,9 +330,7 @@ static struct pipeline_stats gap_run(uint64_t gap)
 	uint32_t m;
 
 	pfx_setup();
-	pfx_make();
-	pfx_map(1, 1);
-	pfx_forward(0, 7, 1);
+	pfx_make_7_to_1();
 	for (uint32_t k = 0; k < 2000; k++) {
 		m = pfx_udp(f, 7, 60, k);
 		pfx_feed(0, f, m, m, k * 10 + (k >= 1000 ? gap : 0));

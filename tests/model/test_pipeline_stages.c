@@ -8,14 +8,6 @@
 
 TestSuite(pipeline_stages, .init = pfx_setup, .fini = pfx_teardown);
 
-static void forward_7_to_port1(void)
-{
-	pfx_make();
-	pfx_map(1, 1);
-	pfx_forward(0, 7, 1);
-	pfx_drain();
-}
-
 /* One packet alone: every stage takes exactly its latency. */
 Test(pipeline_stages, unloaded_latency_of_every_stage)
 {
@@ -29,7 +21,7 @@ Test(pipeline_stages, unloaded_latency_of_every_stage)
 		.key = { 2, 1 }, .action = { 3, 1 }, .editor = { 4, 1 },
 		.mac_tx = 6,
 	};
-	forward_7_to_port1();
+	pfx_make_7_to_1();
 	t0 = pipeline_now(fx.pl) + 10;
 	pfx_arrive(0, f, m, t0);
 	pfx_drain();
@@ -70,7 +62,7 @@ Test(pipeline_stages, parser_beats_follow_the_parse_depth)
 	frame_udp_end(&b, l4);
 	frame_ipv4_end(&b, l3, true);
 	fx.p.timing.parser_bytes = 16;
-	forward_7_to_port1();
+	pfx_make_7_to_1();
 	pfx_arrive(0, f, b.n, 100);
 	pfx_arrive(0, g, m, 1000);
 	pfx_drain();
@@ -81,15 +73,23 @@ Test(pipeline_stages, parser_beats_follow_the_parse_depth)
 
 /* Back to back at 400G, a 3-beat header lets the parser take a packet
  * every 3 cycles: the II is the beats. */
-Test(pipeline_stages, parser_ii_is_its_beats)
+/* Ports at 400G into a parser that reads 16 bytes a cycle: a minimum
+ * Ethernet/IPv4/UDP header (42 bytes) is 3 beats. */
+static void slow_parser(void)
 {
 	static uint32_t mbps[4] = { 400000, 400000, 400000, 400000 };
-	uint8_t f[64];
-	uint32_t m = pfx_udp(f, 7, 60, 0);
 
 	fx.p.port_mbps = mbps;
 	fx.p.timing.parser_bytes = 16;
-	forward_7_to_port1();
+	pfx_make_7_to_1();
+}
+
+Test(pipeline_stages, parser_ii_is_its_beats)
+{
+	uint8_t f[64];
+	uint32_t m = pfx_udp(f, 7, 60, 0);
+
+	slow_parser();
 	for (uint32_t k = 0; k < 50; k++)
 		pfx_arrive(0, f, m, 100);
 	pfx_drain();
@@ -111,7 +111,7 @@ Test(pipeline_stages, a_slow_action_stage_stalls_the_core)
 
 	fx.p.port_mbps = mbps;
 	fx.p.timing.action = (struct pipeline_stage){ 1, 3 };
-	forward_7_to_port1();
+	pfx_make_7_to_1();
 	for (uint32_t k = 0; k < 100; k++)
 		pfx_arrive(0, f, m, 100);
 	pfx_drain();
@@ -136,10 +136,7 @@ static const struct pipeline_record *race(const struct nic_cmd *w, int k)
 	uint32_t m = pfx_udp(f, 7, 60, 0);
 
 	pfx_setup();
-	pfx_make();
-	pfx_map(1, 1);
-	pfx_forward(0, 7, 1);
-	pfx_drain();
+	pfx_make_7_to_1();
 	pipeline_run_until(fx.pl, 1000);
 	pfx_arrive(0, f, m, 1000);
 	if (w) {
@@ -234,7 +231,7 @@ Test(pipeline_stages, packets_not_looked_up_keep_their_order)
 	uint32_t m = pfx_udp(f, 7, 60, 0);
 
 	fx.p.policy.parse_errors = DP_PERR_TO_HOST;
-	forward_7_to_port1();
+	pfx_make_7_to_1();
 	for (uint32_t k = 0; k < 40; k++)
 		pfx_arrive(0, f, k % 3 == 1 ? 30 : m, 100 + k * 7);
 	pfx_drain();
@@ -256,13 +253,13 @@ Test(pipeline_stages, packets_not_looked_up_keep_their_order)
 }
 
 /* Three ports land a frame at the same edges; the parser takes them in
- * turn, one a cycle, never the same port twice while another waits. */
+ * turn, one a cycle. */
 Test(pipeline_stages, the_arbiter_is_round_robin)
 {
 	uint8_t f[64];
 	uint32_t m = pfx_udp(f, 7, 60, 0);
 
-	forward_7_to_port1();
+	pfx_make_7_to_1();
 	for (uint32_t k = 0; k < 10; k++)
 		for (uint32_t p = 0; p < 3; p++)
 			pfx_arrive(p == 2 ? 3 : p, f, m, 100 + k * 7);
@@ -274,5 +271,29 @@ Test(pipeline_stages, the_arbiter_is_round_robin)
 		cr_assert(b == a + 1 && c == b + 1, "round %u: %llu %llu %llu", k,
 			  (unsigned long long)a, (unsigned long long)b,
 			  (unsigned long long)c);
+	}
+}
+
+/* Two ports with a backlog each (400G into a parser that takes a packet
+ * every 3 cycles): the parser alternates, never the same port twice while
+ * the other waits. */
+Test(pipeline_stages, the_arbiter_alternates_between_backlogs)
+{
+	uint8_t f[64];
+	uint32_t m = pfx_udp(f, 7, 60, 0);
+
+	slow_parser();
+	for (uint32_t k = 0; k < 20; k++) {
+		pfx_arrive(0, f, m, 100);
+		pfx_arrive(1, f, m, 100);
+	}
+	pfx_drain();
+	/* ids alternate 0, 1 by port; the parser takes port 0's k-th and
+	 * port 1's k-th one after the other */
+	for (uint32_t k = 1; k < 20; k++) {
+		cr_assert_eq(fx.rec[2 * k + 1].parse_done, fx.rec[2 * k].parse_done + 3,
+			     "frame %u of port 1", k);
+		cr_assert_eq(fx.rec[2 * k].parse_done, fx.rec[2 * k - 1].parse_done + 3,
+			     "frame %u of port 0", k);
 	}
 }
