@@ -57,7 +57,6 @@ static struct action_word act(struct pnic_action a)
 	return w;
 }
 
-
 static const struct datapath_out *send(uint16_t dport)
 {
 	uint8_t f[64];
