@@ -4,11 +4,21 @@
 # ends with one line "N passed, N failed".  Exits non-zero on any failure.
 # A check written "NAME :: COMMAND" is reported by its name; the command is
 # shown only when it fails, so that it can be run again by hand.
+# The Criterion binaries run TEST_JOBS at a time (default: one per core;
+# each makes its own temporary files), their reports printed in the order
+# given; the checks after `--` run one at a time, since some build.
 set -u
 passed=0; failed=0; failures=()
-run_criterion() {
+jobs=${TEST_JOBS:-$(nproc 2>/dev/null || echo 1)}
+outdir=$(mktemp -d); trap 'rm -rf "$outdir"' EXIT
+# Run binary number $1 ($2) into $outdir/$1.out and its status into .rc.
+start_criterion() {
+  "$2" --jobs 1 >"$outdir/$1.out" 2>&1
+  echo $? >"$outdir/$1.rc"
+}
+report_criterion() {
   local bin=$1 out rc line t p
-  out=$("$bin" --jobs 1 2>&1); rc=$?
+  out=$(cat "$outdir/$2.out"); rc=$(cat "$outdir/$2.rc" 2>/dev/null || echo 1)
   line=$(grep -a 'Synthesis:' <<<"$out" | tail -n 1)
   t=$(sed -n 's/.*Tested: \([0-9]*\).*/\1/p' <<<"$line")
   p=$(sed -n 's/.*Passing: \([0-9]*\).*/\1/p' <<<"$line")
@@ -22,8 +32,16 @@ run_criterion() {
     echo "ok   $bin ($t tests)"
   fi
 }
-while [ $# -gt 0 ] && [ "$1" != "--" ]; do run_criterion "$1"; shift; done
+bins=()
+while [ $# -gt 0 ] && [ "$1" != "--" ]; do bins+=("$1"); shift; done
 [ $# -gt 0 ] && shift
+[ ${#bins[@]} -gt 0 ] && echo "running ${#bins[@]} test binaries, $jobs at a time"
+for i in "${!bins[@]}"; do
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
+  start_criterion "$i" "${bins[$i]}" &
+done
+wait
+for i in "${!bins[@]}"; do report_criterion "${bins[$i]}" "$i"; done
 for cmd in "$@"; do
   name=$cmd
   if [[ $cmd == *' :: '* ]]; then name=${cmd%% :: *}; cmd=${cmd#* :: }; fi
