@@ -25,6 +25,7 @@
 #ifndef PNICSIM_SCENARIO_H
 #define PNICSIM_SCENARIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +38,7 @@
 #include "model/lookup_core.h"
 #include "model/nic_cmd.h"
 #include "model/pcie.h"
+#include "model/pipeline.h"
 #include "model/tcam.h"
 #include "model/vpid_map.h"
 
@@ -97,6 +99,25 @@ struct scenario_input {
 	unsigned line;
 };
 
+/* The timed pNIC (`nic`; pnicsim run only): pipeline_params_default()'s
+ * values unless given. */
+struct scenario_nic {
+	uint64_t clock_hz;
+	struct pipeline_timing timing;
+	struct pipeline_bounds bounds;
+};
+
+/* The time series' window unless `run.window_ns` says otherwise: 100 us,
+ * 40 windows over the demo's 4 ms, 10 000 a simulated second. */
+#define SCENARIO_RUN_WINDOW_NS 100000ull
+
+/* What a timed run writes (`run`; pnicsim run only). */
+struct scenario_run {
+	bool packets_csv;          /* packets.csv; true unless given */
+	bool plots;                /* the gnuplot plots; true unless given */
+	uint64_t window_ns;        /* the time series' window, >= 1 */
+};
+
 struct scenario {
 	char *file;                        /* the scenario's path */
 	const struct key_profile *profile; /* built-in, or &custom */
@@ -126,6 +147,8 @@ struct scenario {
 	char *out_dir;                     /* resolved; NULL if not given */
 
 	struct pcie_params pcie;           /* pcie_defaults() unless given */
+	struct scenario_nic nic;
+	struct scenario_run run;
 };
 
 /* Load and validate the file at path. */
