@@ -24,6 +24,7 @@ static const struct scenario_section *const sections[] = {
 	&scenario_section_pcie,
 	&scenario_section_nic,
 	&scenario_section_run,
+	&scenario_section_host,
 };
 
 #define N_SECTIONS (sizeof sections / sizeof sections[0])
