@@ -4,7 +4,7 @@
  * (model/nic) and programs it with the scenario's commands (map, template
  * and entry writes: scenario_program(), the list pnicsim cosim sends to the
  * RTL), runs every input (the config's, or --pcap's) through the NIC and
- * hands the outputs to replay_out, which writes them all or nothing;
+ * hands the outputs to outdir, which writes them all or nothing;
  * replay_report makes summary.json, timing.json and the readable summary.
  * Packets are read in batches into an arena so that the datapath loop can
  * be timed on its own (the figure `pnicsim replay` reports as core
@@ -250,7 +250,7 @@ static int check_inputs(const struct replay *r)
 	for (uint32_t i = 0; i <= r->n_inputs; i++) {
 		const char *p = i < r->n_inputs ? r->inputs[i].path : r->cfg->file;
 
-		if (replay_out_check_input(r->out_dir, p, &err)) {
+		if (outdir_check_input(r->out_dir, p, &err)) {
 			fprintf(stderr, PROG ": %s\n", pnic_error_str(&err, msg, sizeof msg));
 			return 2;
 		}
@@ -283,7 +283,7 @@ static void on_output(void *ctx, const struct datapath_out *o, const uint8_t *fr
 {
 	struct replay *r = ctx;
 
-	replay_out_frame(r->out, o, frame, caplen, len);
+	outdir_frame(r->out, o, frame, caplen, len);
 }
 
 static int build_nic(struct replay *r, struct pnic_error *err)
@@ -348,7 +348,7 @@ static void restore_stop_signals(const struct sigaction *saved)
 
 static bool should_stop(const struct replay *r)
 {
-	return stop_signal || (r->write_pcaps && replay_out_failed(r->out));
+	return stop_signal || (r->write_pcaps && outdir_failed(r->out));
 }
 
 /* ---- running the inputs ------------------------------------------------ */
@@ -475,12 +475,12 @@ static int write_outputs(struct replay *r, const json_t *summary,
 			 struct pnic_error *err)
 {
 	json_t *timing = replay_timing_json(r);
-	int rc = replay_out_json(r->out, "timing.json", timing, err);
+	int rc = outdir_json(r->out, "timing.json", timing, err);
 
 	json_decref(timing);
-	if (rc || (rc = replay_out_json(r->out, "summary.json", summary, err)))
+	if (rc || (rc = outdir_json(r->out, "summary.json", summary, err)))
 		return rc;
-	return replay_out_commit(r->out, err);
+	return outdir_commit(r->out, err);
 }
 
 static void report(const struct replay *r, const json_t *summary, bool json)
@@ -560,7 +560,9 @@ int cmd_replay(int argc, char **argv)
 		goto free_run;
 	status = 2;
 	pnic_error_clear(&err);
-	if (replay_out_create(r.out_dir, r.cfg->n_ppids, r.write_pcaps, &r.out, &err) ||
+	if (outdir_create(r.out_dir, r.cfg->n_ppids,
+			  r.write_pcaps ? OUTDIR_EGRESS_PCAPS | OUTDIR_SIDE_PCAPS : 0,
+			  &r.out, &err) ||
 	    build_nic(&r, &err)) {
 		fprintf(stderr, PROG ": %s\n", pnic_error_str(&err, msg, sizeof msg));
 		goto destroy_nic;
@@ -580,7 +582,7 @@ int cmd_replay(int argc, char **argv)
 restore_signals:
 	restore_stop_signals(saved);
 destroy_nic:
-	replay_out_destroy(r.out);
+	outdir_destroy(r.out);
 	nic_destroy(r.nic);
 free_run:
 	json_decref(summary);

@@ -232,8 +232,8 @@ json_t *replay_timing_json(const struct replay *r)
 	json_object_set_new(o, "core_pps", json_real(r->core_s > 0 ? (double)s->packets / r->core_s : 0));
 	json_object_set_new(o, "wall_seconds", json_real(r->wall_s));
 	if (r->out && r->write_pcaps) {
-		set_int(o, "pcaps_open_max", replay_out_max_open(r->out));
-		set_int(o, "pcaps_open_budget", replay_out_open_budget(r->out));
+		set_int(o, "pcaps_open_max", outdir_max_open(r->out));
+		set_int(o, "pcaps_open_budget", outdir_open_budget(r->out));
 	}
 	return o;
 }
