@@ -229,6 +229,35 @@ int outdir_check_input(const char *dir, const char *path,
 	return rc ? rc : same_as_output(dir, &is, path, err);
 }
 
+int outdir_check_inputs(const char *dir, const char *scenario,
+			const struct scenario_input *in, uint32_t n,
+			struct pnic_error *err)
+{
+	int rc = 0;
+
+	for (uint32_t i = 0; i <= n && !rc; i++)
+		rc = outdir_check_input(dir, i < n ? in[i].path : scenario, err);
+	return rc;
+}
+
+char *outdir_default(const char *scenario)
+{
+	const char *base = strrchr(scenario, '/');
+	char *out;
+	size_t n;
+
+	base = base ? base + 1 : scenario;
+	n = strlen(base);
+	if (n > 5 && !strcmp(base + n - 5, ".yaml"))
+		n -= 5;
+	else if (n > 4 && !strcmp(base + n - 4, ".yml"))
+		n -= 4;
+	out = malloc(n + 5);
+	if (out)
+		snprintf(out, n + 5, "out/%.*s", (int)n, base);
+	return out;
+}
+
 /* ---- the writers ------------------------------------------------------- */
 
 static int mkdir_p(const char *dir)

@@ -39,6 +39,7 @@
 #include <stdio.h>
 
 #include "model/datapath.h"
+#include "io/scenario.h"
 #include "model/error.h"
 
 struct outdir;
@@ -50,6 +51,16 @@ struct outdir;
  * with. */
 int outdir_check_input(const char *dir, const char *path,
 		       struct pnic_error *err);
+
+/* outdir_check_input() for every input and the scenario file itself. */
+int outdir_check_inputs(const char *dir, const char *scenario,
+			const struct scenario_input *in, uint32_t n,
+			struct pnic_error *err);
+
+/* "out/NAME" for the scenario file ".../NAME.yaml" (malloc'd; NULL when
+ * out of memory): the folder when neither --out nor the scenario's
+ * `output` names one. */
+char *outdir_default(const char *scenario);
 
 /* Whether a file name (no folder) is one a run writes, or removes as an
  * earlier run's: summary.json, timing.json, packets.csv, timeseries.csv,
