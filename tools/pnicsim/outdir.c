@@ -480,6 +480,12 @@ int outdir_path(struct outdir *o, const char *name, char *buf, size_t n,
 	return add_file(o, name, true, buf, n, err);
 }
 
+void outdir_tmp_path(const struct outdir *o, const char *name, char *buf,
+		     size_t n)
+{
+	out_path(o, name, true, buf, n);
+}
+
 /* Flush and close a stream; 0 or a negative errno with err naming it. */
 static int close_stream(struct outdir *o, struct out_file *f,
 			struct pnic_error *err)
@@ -512,7 +518,8 @@ int outdir_json(struct outdir *o, const char *name, const json_t *j,
 
 	if ((rc = outdir_stream(o, name, &f, err)))
 		return rc;
-	bad = json_dumpf(j, f, JSON_INDENT(2) | JSON_SORT_KEYS) != 0 ||
+	bad = json_dumpf(j, f, JSON_INDENT(2) | JSON_SORT_KEYS |
+			     JSON_REAL_PRECISION(12)) != 0 ||
 	      fputc('\n', f) == EOF;
 	if ((rc = close_stream(o, &o->files[o->n_files - 1], err)) || !bad)
 		return rc;

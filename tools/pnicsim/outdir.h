@@ -98,6 +98,10 @@ int outdir_stream(struct outdir *o, const char *name, FILE **f,
  * `name` as not made: the writer reports its own failure. */
 int outdir_path(struct outdir *o, const char *name, char *buf, size_t n,
 		struct pnic_error *err);
+/* Where `name` is written until the commit (to read back a stream once
+ * flushed: the plots read timeseries.csv). */
+void outdir_tmp_path(const struct outdir *o, const char *name, char *buf,
+		     size_t n);
 /* Finish the pcaps and rename everything into place as described above.
  * On failure err says what, and the folder holds no summary.json. */
 int outdir_commit(struct outdir *o, struct pnic_error *err);
