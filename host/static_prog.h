@@ -62,7 +62,10 @@ struct static_prog_params {
 
 struct static_prog_stats {
 	uint64_t polls;           /* static_prog_poll() calls */
-	uint64_t misses;          /* MISS events handled */
+	uint64_t misses;          /* TCAM misses handled */
+	uint64_t to_host;         /* MISS events for another reason (a to-host
+				   * action, an unmapped VPID, a parse error):
+				   * counted, no entry installed */
 	uint64_t other_events;    /* FLOW_END, AGED, ERROR: counted only */
 	uint64_t event_gaps;      /* events the device dropped (seq gaps) */
 	uint64_t installed;       /* ENTRY_WRITEs posted */

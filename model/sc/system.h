@@ -37,6 +37,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* The C blocks' headers are plain C: C++ includes them as C. */
+#ifdef __cplusplus
+extern "C" {
+#endif
 #include "host/mbox_drv.h"
 #include "host/static_prog.h"
 #include "io/scenario.h"
@@ -44,10 +48,6 @@
 #include "model/mbox_dev.h"
 #include "model/pcie.h"
 #include "model/pipeline.h"
-
-#ifdef __cplusplus
-extern "C" {
-#endif
 
 /* How the host learns of events and completions. */
 enum system_host_mode {
@@ -148,9 +148,11 @@ struct system_result {
 	struct static_prog_stats prog;
 	uint64_t misses_out;         /* popped from the to-host queue */
 	uint64_t miss_trips;         /* misses followed to the install */
+	uint64_t setup_ps;           /* the tables in, the sources started */
 	uint64_t sim_ps, cycles;
 	uint64_t epochs;             /* SystemC waits per thread */
 	uint64_t skipped_ps;         /* idle time jumped over */
+	uint64_t skipped_polls;      /* empty polls not run (poll mode) */
 	double wall_s;               /* the whole run, elaboration included */
 	double model_s;              /* inside the C blocks (pipeline, device,
 				      * driver, host program, sources) */
