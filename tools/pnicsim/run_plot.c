@@ -108,7 +108,7 @@ static void timeseries_script(FILE *f, const struct run *r,
 	snprintf(body, sizeof body,
 		 "set multiplot layout 2,1 title 'Per window of %.3f us'\n"
 		 "set grid\nset key outside right\nset xlabel 'simulated time (us)'\n"
-		 "set offsets 0, 0, graph 0.1, 0\n"
+		 "set offsets 0, 0, graph 0.1, 0\nset yrange [0:1<*]\n"
 		 "set ylabel 'packets per window'\n"
 		 "plot csv skip 1 using ($1/1000):3 with steps title 'arrivals', "
 		 "'' skip 1 using ($1/1000):5 with steps title 'hits', "
