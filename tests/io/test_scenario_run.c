@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "io/scenario.h"
+#include "tests/io/scenario_bad.h"
 
 #define NAME "/tmp/dir/s.yaml"
 #define BASE \
@@ -35,13 +36,7 @@ Test(scenario_run, defaults_and_values)
 	scenario_destroy(c);
 }
 
-struct bad {
-	const char *text;
-	unsigned line, column;
-	const char *field, *words;
-};
-
-static const struct bad bads[] = {
+static const struct scenario_bad bads[] = {
 	{ BASE "run: []\n", 4, 6, "run", "mapping with packets_csv, window_ns and plots" },
 	{ BASE "run: { window: 5 }\n", 4, 8, "run.window", "unknown key" },
 	{ BASE "run: { window_ns: 0 }\n", 4, 19, "run.window_ns", "1..1000000000000" },
@@ -52,20 +47,5 @@ static const struct bad bads[] = {
 
 Test(scenario_run, bad_values_name_place_and_field)
 {
-	for (size_t i = 0; i < sizeof bads / sizeof bads[0]; i++) {
-		const struct bad *b = &bads[i];
-		struct scenario *c = (void *)1;
-		struct pnic_error err;
-		char buf[600];
-		int rc = parse(b->text, &c, &err);
-
-		pnic_error_str(&err, buf, sizeof buf);
-		cr_expect_lt(rc, 0, "bad %zu accepted", i);
-		cr_expect_null(c, "bad %zu: no half-made result", i);
-		cr_expect_eq(err.line, b->line, "bad %zu line: %s", i, buf);
-		cr_expect_eq(err.column, b->column, "bad %zu column: %s", i, buf);
-		cr_expect_str_eq(err.field, b->field, "bad %zu field: %s", i, buf);
-		cr_expect_not_null(strstr(err.msg, b->words),
-				   "bad %zu: '%s' not in: %s", i, b->words, buf);
-	}
+	scenario_check_bads(bads, sizeof bads / sizeof bads[0], NAME);
 }
