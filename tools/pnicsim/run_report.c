@@ -2,6 +2,7 @@
  * results only), timing.json (the host's figures) and the readable
  * summary. */
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "model/mbox.h"
@@ -273,6 +274,61 @@ static json_t *events_json(const uint64_t *v)
 	return o;
 }
 
+/* A struct's uint64_t counters by name, for the stats structs whose
+ * fields go to summary.json as they are. */
+struct counter {
+	const char *name;
+	size_t off;
+};
+
+#define C(type, f) { #f, offsetof(type, f) }
+#define N(a) (sizeof a / sizeof a[0])
+
+static json_t *counters_json(json_t *o, const void *base,
+			     const struct counter *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		set_int(o, c[i].name, *(const uint64_t *)((const char *)base + c[i].off));
+	return o;
+}
+
+static const struct counter dev_counters[] = {
+	C(struct mbox_dev_stats, rxb_drops), C(struct mbox_dev_stats, off_drops),
+	C(struct mbox_dev_stats, bad_events), C(struct mbox_dev_stats, truncated),
+	C(struct mbox_dev_stats, doorbells), C(struct mbox_dev_stats, stale_doorbells),
+	C(struct mbox_dev_stats, bad_doorbells), C(struct mbox_dev_stats, busy_stalls),
+	C(struct mbox_dev_stats, cpl_full_stalls), C(struct mbox_dev_stats, dma_reads),
+	C(struct mbox_dev_stats, dma_read_bytes), C(struct mbox_dev_stats, dma_writes),
+	C(struct mbox_dev_stats, dma_write_bytes), C(struct mbox_dev_stats, bar_reads),
+	C(struct mbox_dev_stats, bar_writes),
+};
+
+static const struct counter drv_counters[] = {
+	C(struct mbox_drv_stats, posted), C(struct mbox_drv_stats, completed),
+	C(struct mbox_drv_stats, cpl_errors), C(struct mbox_drv_stats, ring_full),
+	C(struct mbox_drv_stats, pool_empty), C(struct mbox_drv_stats, doorbells),
+	C(struct mbox_drv_stats, bar_writes), C(struct mbox_drv_stats, bar_reads),
+	C(struct mbox_drv_stats, waits), C(struct mbox_drv_stats, event_gaps),
+	C(struct mbox_drv_stats, tag_mismatches), C(struct mbox_drv_stats, bad_buf_ids),
+};
+
+static const struct counter link_counters[] = {
+	C(struct pcie_link_stats, up_bytes), C(struct pcie_link_stats, down_bytes),
+	C(struct pcie_link_stats, up_busy_ps), C(struct pcie_link_stats, down_busy_ps),
+	C(struct pcie_link_stats, dma_writes), C(struct pcie_link_stats, dma_reads),
+	C(struct pcie_link_stats, mmio_writes), C(struct pcie_link_stats, interrupts),
+	C(struct pcie_link_stats, dma_write_bytes), C(struct pcie_link_stats, dma_read_bytes),
+};
+
+static const struct counter prog_counters[] = {
+	C(struct static_prog_stats, polls), C(struct static_prog_stats, misses),
+	C(struct static_prog_stats, other_events), C(struct static_prog_stats, event_gaps),
+	C(struct static_prog_stats, installed), C(struct static_prog_stats, table_full),
+	C(struct static_prog_stats, packet_outs), C(struct static_prog_stats, completions),
+	C(struct static_prog_stats, cpl_errors), C(struct static_prog_stats, post_errors),
+	C(struct static_prog_stats, cpu_ns),
+};
+
 static json_t *device_json(const struct mbox_dev_stats *d)
 {
 	json_t *o = json_object(), *c = add_obj(o, "commands");
@@ -286,79 +342,17 @@ static json_t *device_json(const struct mbox_dev_stats *d)
 			set_int(e, mbox_err_name(i), d->errors[i]);
 	json_object_set_new(o, "events", events_json(d->events));
 	json_object_set_new(o, "event_drops", events_json(d->event_drops));
-	set_int(o, "rxb_drops", d->rxb_drops);
-	set_int(o, "off_drops", d->off_drops);
-	set_int(o, "bad_events", d->bad_events);
-	set_int(o, "truncated", d->truncated);
-	set_int(o, "doorbells", d->doorbells);
-	set_int(o, "stale_doorbells", d->stale_doorbells);
-	set_int(o, "bad_doorbells", d->bad_doorbells);
 	set_int(o, "irqs_cpl", d->irqs[MBOX_IRQ_CPL]);
 	set_int(o, "irqs_evt", d->irqs[MBOX_IRQ_EVT]);
-	set_int(o, "busy_stalls", d->busy_stalls);
-	set_int(o, "cpl_full_stalls", d->cpl_full_stalls);
-	set_int(o, "dma_reads", d->dma_reads);
-	set_int(o, "dma_read_bytes", d->dma_read_bytes);
-	set_int(o, "dma_writes", d->dma_writes);
-	set_int(o, "dma_write_bytes", d->dma_write_bytes);
-	set_int(o, "bar_reads", d->bar_reads);
-	set_int(o, "bar_writes", d->bar_writes);
-	return o;
+	return counters_json(o, d, dev_counters, N(dev_counters));
 }
 
 static json_t *driver_json(const struct mbox_drv_stats *d)
 {
 	json_t *o = json_object();
 
-	set_int(o, "posted", d->posted);
-	set_int(o, "completed", d->completed);
-	set_int(o, "cpl_errors", d->cpl_errors);
-	set_int(o, "ring_full", d->ring_full);
-	set_int(o, "pool_empty", d->pool_empty);
-	set_int(o, "doorbells", d->doorbells);
-	set_int(o, "bar_writes", d->bar_writes);
-	set_int(o, "bar_reads", d->bar_reads);
-	set_int(o, "waits", d->waits);
 	json_object_set_new(o, "events", events_json(d->events));
-	set_int(o, "event_gaps", d->event_gaps);
-	set_int(o, "tag_mismatches", d->tag_mismatches);
-	set_int(o, "bad_buf_ids", d->bad_buf_ids);
-	return o;
-}
-
-static json_t *link_json(const struct pcie_link_stats *l)
-{
-	json_t *o = json_object();
-
-	set_int(o, "up_bytes", l->up_bytes);
-	set_int(o, "down_bytes", l->down_bytes);
-	set_int(o, "up_busy_ps", l->up_busy_ps);
-	set_int(o, "down_busy_ps", l->down_busy_ps);
-	set_int(o, "dma_writes", l->dma_writes);
-	set_int(o, "dma_reads", l->dma_reads);
-	set_int(o, "mmio_writes", l->mmio_writes);
-	set_int(o, "interrupts", l->interrupts);
-	set_int(o, "dma_write_bytes", l->dma_write_bytes);
-	set_int(o, "dma_read_bytes", l->dma_read_bytes);
-	return o;
-}
-
-static json_t *prog_json(const struct static_prog_stats *p)
-{
-	json_t *o = json_object();
-
-	set_int(o, "polls", p->polls);
-	set_int(o, "misses", p->misses);
-	set_int(o, "other_events", p->other_events);
-	set_int(o, "event_gaps", p->event_gaps);
-	set_int(o, "installed", p->installed);
-	set_int(o, "table_full", p->table_full);
-	set_int(o, "packet_outs", p->packet_outs);
-	set_int(o, "completions", p->completions);
-	set_int(o, "cpl_errors", p->cpl_errors);
-	set_int(o, "post_errors", p->post_errors);
-	set_int(o, "cpu_ns", p->cpu_ns);
-	return o;
+	return counters_json(o, d, drv_counters, N(drv_counters));
 }
 
 static json_t *simulated_json(const struct run *r)
@@ -395,8 +389,10 @@ json_t *run_summary_json(const struct run *r)
 	set_int(mb, "misses_out", r->res.misses_out);
 	json_object_set_new(mb, "device", device_json(&r->res.dev));
 	json_object_set_new(mb, "driver", driver_json(&r->res.drv));
-	json_object_set_new(j, "pcie_link", link_json(&r->res.link));
-	json_object_set_new(j, "host_program", prog_json(&r->res.prog));
+	json_object_set_new(j, "pcie_link", counters_json(json_object(), &r->res.link,
+							 link_counters, N(link_counters)));
+	json_object_set_new(j, "host_program", counters_json(json_object(), &r->res.prog,
+							    prog_counters, N(prog_counters)));
 	return j;
 }
 
