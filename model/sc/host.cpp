@@ -111,8 +111,6 @@ int host_module::host_wait()
 			return -1;
 		w = pending_wake();
 	}
-	if (getenv("HOSTDBG"))
-		fprintf(stderr, "host wait: t_h %llu w %llu irqs %zu front %llu\n", (unsigned long long)t_h, (unsigned long long)w, irqs.size(), irqs.empty() ? 0ull : (unsigned long long)irqs.front());
 	t_h = std::max(t_h, w);
 	if (rs->p->host.mode == SYSTEM_HOST_POLL) {
 		poll_at = t_h + poll_step;

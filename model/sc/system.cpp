@@ -223,8 +223,6 @@ void top_module::coordinate()
 			h = std::min(h, p->stop_ps);
 		h = epoch(h);
 		next = std::min(nic.next_ps(), host_wake());
-		if (getenv("COORDDBG"))
-			fprintf(stderr, "epoch at %llu to %llu: next nic %llu host %llu pl now %llu\n", (unsigned long long)t, (unsigned long long)h, (unsigned long long)nic.next_ps(), (unsigned long long)host_wake(), (unsigned long long)rs->ps(pipeline_now(nic.pl)));
 		if (over(next))
 			break;
 		next = std::max(h, next);
