@@ -13,6 +13,7 @@
 #include "model/key_builder.h"
 #include "model/mbox_dev.h"
 #include "model/nic.h"
+#include "model/tcam.h"
 #include "tests/mbox_rig.h"
 #include "tests/model/frames.h"
 
@@ -155,6 +156,19 @@ static int packet(uint16_t sport, uint16_t dport)
 	return rc;
 }
 
+/* The entry at index matches all 104 key bits, no more. */
+static void exact_entry_at(uint32_t index)
+{
+	const struct tcam *t = lookup_tcam(nic_lookup(nic));
+	struct pnic_key v, m, want;
+
+	cr_assert(tcam_read(t, index, &v, &m));
+	key_zero(&want);
+	key_put_u64(&want, 0, 64, UINT64_MAX);
+	key_put_u64(&want, 64, KB - 64, UINT64_MAX);
+	cr_assert(key_equal(&m, &want, PNIC_KEY_WORDS), "an exact mask over the key");
+}
+
 Test(static_prog, a_miss_is_installed_and_sent_out_and_the_flow_then_hits)
 {
 	struct static_prog_costs k;
@@ -171,6 +185,7 @@ Test(static_prog, a_miss_is_installed_and_sent_out_and_the_flow_then_hits)
 	cr_assert_eq(packet_outs, 1);
 	cr_assert_eq(egress[2], 1, "the packet-out leaves by the VPID's PPID");
 	cr_assert_eq(spent, (uint64_t)k.miss_ns + k.install_ns + k.packet_out_ns);
+	exact_entry_at(3);
 	cr_assert_eq(packet(1000, 2000), 0, "no event: the flow hits");
 	cr_assert_eq(hits, 1);
 	cr_assert_eq(egress[2], 2);
