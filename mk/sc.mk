@@ -27,3 +27,10 @@ endef
 
 $(eval $(call SC_VARIANT,build,))
 $(eval $(call SC_VARIANT,build/asan,$(SAN_FLAGS)))
+
+# scbench: one timed run of the system (bench/parts/50-run.sh).
+build/bin/scbench: build/obj/tools/sc/scbench.o build/libpnicsc.a build/libpnicio.a build/libpnic.a
+	@mkdir -p $(@D)
+	$(call show,LD,$@)$(CXX) -o $@ $^ $(LDLIBS_IO) $(LDLIBS_SC)
+
+all: build/bin/scbench

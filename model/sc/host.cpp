@@ -248,8 +248,12 @@ int host_module::start_program(struct pnic_error *err)
 
 	if (rc < 0)
 		return rc;
-	/* The sources start once the tables are in: a lookahead later, as
-	 * any message from the host. */
+	/* Take the setup's last interrupts, so that the run starts with the
+	 * host asleep; then the sources start, a lookahead later, as any
+	 * message from the host. */
+	while (!irqs.empty())
+		if (host_wait() < 0)
+			return pnic_err(err, EINTR, "host: the run ended during setup");
 	nic->start_sources(t_h + rs->lookahead_ps);
 	return 0;
 }
@@ -293,6 +297,7 @@ void host_module::bar_write(void *ctx, uint32_t off, uint32_t value)
 	host_module *h = (host_module *)ctx;
 	uint64_t landed = h->transport(tlm::TLM_WRITE_COMMAND, off, &value);
 
+	h->last_act = std::max(h->last_act, h->t_h);
 	if (off == MBOX_REG_RING(MBOX_RING_CMD) + MBOX_RING_DOORBELL)
 		h->rs->trip_doorbell(h->t_h, landed);
 }
@@ -326,8 +331,14 @@ void host_module::mem_transport(tlm::tlm_generic_payload &t, sc_time &d)
 	if (t.is_write()) {
 		const uint8_t *p = t.get_data_ptr();
 
-		writes.push_back({ at, addr - HOST_DMA,
-				   std::vector<uint8_t>(p, p + len) });
+		/* Two engines write: keep the writes in landing order. */
+		auto pos = std::upper_bound(writes.begin(), writes.end(), at,
+					    [](uint64_t a, const mem_write &w) {
+						    return a < w.at;
+					    });
+
+		writes.insert(pos, { at, addr - HOST_DMA,
+				     std::vector<uint8_t>(p, p + len) });
 	} else {
 		memcpy(t.get_data_ptr(), &mem[addr - HOST_DMA], len);
 	}

@@ -55,7 +55,7 @@ public:
 	bool quiet() const;
 	/* Poll mode: the first poll at or after t (skipping the empty ones). */
 	void skip_polls_to(uint64_t t);
-	uint64_t local_ps() const { return t_h; }
+	uint64_t last_ps() const { return last_act; }
 	void result(struct system_result *res);
 
 private:
@@ -70,6 +70,7 @@ private:
 	uint64_t poll_at = 0;        /* poll mode: the next poll */
 	uint64_t poll_step = 1;
 	uint64_t skipped_polls = 0;
+	uint64_t last_act = 0;       /* the last register write */
 	bool last_poll_empty = false;
 	bool started = false;
 	uint64_t setup_cpl_errors = 0;

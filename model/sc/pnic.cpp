@@ -16,7 +16,8 @@ constexpr size_t MISS_RING = 65536;
 constexpr uint64_t IDLE_CHUNK_PS = 1000000000ull;   /* 1 ms */
 
 pnic_module::pnic_module(sc_core::sc_module_name name, run_state *r)
-	: sc_module(name), bar("bar"), dma("dma"), rs(r), miss_last(MISS_RING)
+	: sc_module(name), bar("bar"), dma_cmd("dma_cmd"), dma_evt("dma_evt"),
+	  rs(r), miss_last(MISS_RING)
 {
 	bar.register_b_transport(this, &pnic_module::bar_transport);
 	chunk_ps = 2 * rs->lookahead_ps;
@@ -175,7 +176,6 @@ void pnic_module::step_pipeline(uint64_t c)
 {
 	if (c > pipeline_now(pl))
 		pipeline_run_until(pl, c);
-	last_ps = std::max(last_ps, rs->ps(pipeline_now(pl)));
 }
 
 /* Bring the pipeline and the sources to t, draining the to-host queue
@@ -194,6 +194,10 @@ void pnic_module::advance(uint64_t t, bool drain_ok)
 			target = std::min(target, std::max(s.retry, now));
 		if (ne == NEVER && target == NEVER)
 			return;
+		/* Past the horizon the host may have acted; and a miss drained
+		 * late could wake it too late. */
+		if (drain_ok)
+			target = std::min(target, horizon);
 		if (drain_ok && dev)
 			target = std::min(target, sat_add(std::max(now, ne), chunk_ps));
 		if (target == NEVER)
@@ -234,9 +238,11 @@ void pnic_module::drain()
 		ev.key = u.key;
 		t_evt = std::max(t_evt, rs->ps(u.enqueued));
 		cur = &t_evt;
+		evt_engine = true;
 		last_land = 0;
 		seq_before = rs->events_posted;
 		rc = mbox_dev_event(dev, &ev);
+		evt_engine = false;
 		upcalls++;
 		if (rc != -ENODEV && rc != -EINVAL)
 			rs->events_posted++;
@@ -340,7 +346,9 @@ void pnic_module::timers(uint64_t t)
 			continue;
 		irq_timer[v] = NEVER;
 		cur = &at;
+		evt_engine = v == MBOX_IRQ_EVT;
 		mbox_dev_irq_flush(dev, v);
+		evt_engine = false;
 	}
 }
 
@@ -385,7 +393,10 @@ int pnic_module::transport(tlm::tlm_command cmd, uint64_t addr, void *buf,
 	tp.set_byte_enable_ptr(nullptr);
 	tp.set_dmi_allowed(false);
 	tp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-	dma->b_transport(tp, d);
+	if (evt_engine)
+		dma_evt->b_transport(tp, d);
+	else
+		dma_cmd->b_transport(tp, d);
 	*land = base + d.value();
 	return tp.is_response_ok() ? 0 : -EFAULT;
 }
@@ -409,6 +420,7 @@ int pnic_module::dma_write(void *ctx, uint64_t addr, const void *buf,
 			      &land);
 
 	m->last_land = std::max(m->last_land, land);
+	m->last_ps = std::max(m->last_ps, land);
 	return rc;
 }
 
@@ -451,6 +463,7 @@ int pnic_module::sink_submit(void *ctx, const struct nic_cmd *c,
 	int rc;
 
 	m->advance(at, false);
+	m->last_ps = std::max(m->last_ps, at);
 	rc = pipeline_apply(m->pl, c, res, err);
 	if (rc == 0 && c->op == NIC_OP_ENTRY_WRITE &&
 	    c->entry.index >= m->rs->first_index && m->rs->setup_ps != NEVER)
@@ -463,6 +476,7 @@ void pnic_module::on_egress(void *ctx, const struct pipeline_egress *e)
 	pnic_module *m = (pnic_module *)ctx;
 	const struct system_params *p = m->rs->p;
 
+	m->last_ps = std::max(m->last_ps, m->rs->ps(e->last_bit));
 	if (e->kind == PL_TX_PACKET_OUT)
 		m->rs->trip_packet_out(m->rs->ps(e->last_bit));
 	if (p->egress)
@@ -474,6 +488,8 @@ void pnic_module::on_record(void *ctx, const struct pipeline_record *r)
 	pnic_module *m = (pnic_module *)ctx;
 	const struct system_params *p = m->rs->p;
 
+	m->last_ps = std::max(m->last_ps, m->rs->ps(std::max(r->arrival_last,
+			r->enqueue == PIPELINE_NEVER ? 0 : r->enqueue)));
 	if (r->path == PL_PATH_MISS)
 		m->miss_last[r->id % MISS_RING] = m->rs->ps(r->arrival_last);
 	if (p->record)
@@ -584,6 +600,7 @@ void pnic_module::finish(uint64_t end_ps)
 	const struct system_params *p = rs->p;
 	struct system_window now, w;
 
+	step_pipeline(rs->cycles(end_ps));
 	if (win_next == NEVER)
 		return;
 	windows_upto(end_ps);

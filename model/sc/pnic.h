@@ -42,7 +42,8 @@ struct bar_write {
 class pnic_module : public sc_core::sc_module {
 public:
 	tlm_utils::simple_target_socket<pnic_module> bar;
-	tlm_utils::simple_initiator_socket<pnic_module> dma;
+	/* DMA and MSI-X of the command engine and of the event engine. */
+	tlm_utils::simple_initiator_socket<pnic_module> dma_cmd, dma_evt;
 
 	pnic_module(sc_core::sc_module_name name, run_state *rs);
 	~pnic_module() override;
@@ -71,6 +72,7 @@ private:
 	std::deque<bar_write> bars;
 	uint64_t t_cmd = 0, t_evt = 0;
 	uint64_t *cur = &t_cmd;      /* the engine the DMA callbacks time */
+	bool evt_engine = false;     /* which of the two is at work */
 	uint64_t horizon = NEVER;
 	bool need_service = false;
 	enum mbox_dev_wait dev_wait = MBOX_DEV_IDLE;

@@ -120,11 +120,12 @@ public:
 
 	SC_HAS_PROCESS(top_module);
 	top_module(sc_core::sc_module_name name, run_state *r,
-		   struct pcie_link *l)
+		   struct pcie_link *const l[link_module::N_LINKS])
 		: sc_module(name), nic("pnic", r), link("link", l), rs(r)
 	{
 		link.to_nic.bind(nic.bar);
-		nic.dma.bind(link.from_nic);
+		nic.dma_cmd.bind(link.from_cmd);
+		nic.dma_evt.bind(link.from_evt);
 		if (r->p->host.enabled) {
 			host.reset(new host_module("host", r, &nic));
 			host->bar.bind(link.from_host);
@@ -201,7 +202,11 @@ void top_module::coordinate()
 
 	wait(sc_core::SC_ZERO_TIME);
 	if (!host) {
-		if ((rc = nic.program_direct(&err)) < 0) {
+		double t0 = wall_now();
+
+		rc = nic.program_direct(&err);
+		nic_s += wall_now() - t0;
+		if (rc < 0) {
 			rs->fail(rc, err);
 			end();
 			return;
@@ -234,10 +239,15 @@ void top_module::end()
 		host->go.notify();
 		wait(host->done);
 	}
-	end_ps = std::max(nic.last_ps, host ? std::min(host->local_ps(), nic.last_ps) : 0);
+	/* The run ends with the last thing that happened: the same whatever
+	 * the epochs were. */
+	end_ps = std::max(nic.last_ps, host ? host->last_ps() : 0);
 	if (rs->p->stop_ps)
 		end_ps = std::min(end_ps, rs->p->stop_ps);
+	double t0 = wall_now();
+
 	nic.finish(end_ps);
+	nic_s += wall_now() - t0;
 }
 
 }  // namespace pnic_sc
@@ -290,7 +300,7 @@ static void silence_banner()
 
 /* The modules live until the process ends: SystemC elaborates once. */
 static top_module *g_top;
-static struct pcie_link *g_link;
+static struct pcie_link *g_link[link_module::N_LINKS];
 static run_state *g_rs;
 
 static void collect(struct system_result *res, double wall, double loop)
@@ -301,11 +311,24 @@ static void collect(struct system_result *res, double wall, double loop)
 	top->nic.result(res);
 	if (top->host)
 		top->host->result(res);
-	res->link = *pcie_link_stats(g_link);
+	for (struct pcie_link *l : g_link) {
+		const struct pcie_link_stats *s = pcie_link_stats(l);
+
+		res->link.up_bytes += s->up_bytes;
+		res->link.down_bytes += s->down_bytes;
+		res->link.up_busy_ps += s->up_busy_ps;
+		res->link.down_busy_ps += s->down_busy_ps;
+		res->link.dma_writes += s->dma_writes;
+		res->link.dma_reads += s->dma_reads;
+		res->link.mmio_writes += s->mmio_writes;
+		res->link.interrupts += s->interrupts;
+		res->link.dma_write_bytes += s->dma_write_bytes;
+		res->link.dma_read_bytes += s->dma_read_bytes;
+	}
 	res->miss_trips = g_rs->trips_done;
 	res->setup_ps = g_rs->setup_ps == NEVER ? 0 : g_rs->setup_ps;
 	res->sim_ps = top->end_ps;
-	res->cycles = res->pipeline.cycles;
+	res->cycles = g_rs->cycles(top->end_ps);
 	res->epochs = top->epochs;
 	res->skipped_ps = top->skipped_ps;
 	res->wall_s = wall;
@@ -337,8 +360,9 @@ extern "C" int system_run(const struct system_params *p,
 	g_rs->trips.resize(TRIP_RING);
 	g_rs->install_seq.resize(TRIP_RING);
 	g_rs->po_seq.resize(TRIP_RING);
-	if ((rc = pcie_link_create(&p->scenario->pcie, &g_link, err)) < 0)
-		return rc;
+	for (struct pcie_link *&l : g_link)
+		if ((rc = pcie_link_create(&p->scenario->pcie, &l, err)) < 0)
+			return rc;
 	g_top = new top_module("system", g_rs, g_link);
 	if ((rc = g_top->nic.init(err)) < 0)
 		return rc;

@@ -27,7 +27,40 @@ struct sc_out {
 	struct system_miss_trip first_trip;
 	uint64_t dep_of_id[4];       /* departure ns of arrivals 0..3 */
 	uint64_t win_arrivals, win_commands;   /* summed over windows */
+	/* Order-free sums of each arrival's decision and of each frame out
+	 * with its bytes, to compare with the functional NIC. */
+	uint64_t dec_sum, out_sum;
+	uint64_t hits_after_install;  /* hits on entries the host installed */
+	uint32_t first_index;         /* the scenario's entries end */
+	uint64_t records_path[4];
 };
+
+/* One arrival's decision, one frame out: the same encoding as the
+ * functional side (sc_fn_*). */
+static uint64_t sc_fnv(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static uint64_t sc_dec(uint64_t id, uint64_t kind, uint64_t what)
+{
+	uint64_t f[3] = { id, kind, what };
+
+	return sc_fnv(f, sizeof f);
+}
+
+static uint64_t sc_outh(uint64_t id, uint64_t ppid, const uint8_t *frame,
+			uint32_t caplen)
+{
+	uint64_t f[3] = { id, ppid, sc_fnv(frame, caplen) };
+
+	return sc_fnv(f, sizeof f);
+}
 
 static uint64_t sc_mix(uint64_t h, const void *p, size_t n)
 {
@@ -51,6 +84,9 @@ static void sc_on_egress(void *ctx, const struct pipeline_egress *e,
 	o->last_departure_ns = dep_ns;
 	if (e->kind == PL_TX_FORWARD && e->id < 4)
 		o->dep_of_id[e->id] = dep_ns;
+	if (e->kind != PL_TX_PACKET_OUT)
+		o->out_sum += sc_outh(e->id, e->ppid + (e->kind == PL_TX_MIRROR ? 100 : 0),
+				      e->frame, e->caplen);
 }
 
 static void sc_on_record(void *ctx, const struct pipeline_record *r)
@@ -61,6 +97,21 @@ static void sc_on_record(void *ctx, const struct pipeline_record *r)
 
 	o->records++;
 	o->hash = sc_mix(o->hash, f, sizeof f);
+	o->records_path[r->path & 3]++;
+	switch (r->path) {
+	case PL_PATH_HIT:
+		o->dec_sum += sc_dec(r->id, 0, r->out_ppid);
+		if (r->entry >= 0 && (uint32_t)r->entry >= o->first_index)
+			o->hits_after_install++;
+		break;
+	case PL_PATH_MISS:
+	case PL_PATH_TO_HOST:
+		o->dec_sum += sc_dec(r->id, 1, r->host);
+		break;
+	case PL_PATH_DROP:
+		o->dec_sum += sc_dec(r->id, 2, r->drop);
+		break;
+	}
 }
 
 static void sc_on_window(void *ctx, const struct system_window *w)
@@ -93,6 +144,7 @@ static void sc_child(const char *path,
 	o->hash = o->egress_hash = 0xcbf29ce484222325ull;
 	o->rc = scenario_load(path, &sc, &err);
 	if (o->rc == 0) {
+		o->first_index = scenario_entries_end(sc);
 		system_params_default(&p);
 		p.scenario = sc;
 		p.egress = sc_on_egress;
