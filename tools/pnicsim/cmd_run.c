@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,39 +131,46 @@ static double now_s(void)
 
 /* ---- the system's parameters ------------------------------------------- */
 
+/* The host section's numbers and where they go in the system's
+ * parameters. */
+#define HP(bit, from, to) \
+	{ bit, offsetof(struct scenario_host, from), \
+	  offsetof(struct system_host_params, to) }
+static const struct {
+	uint32_t bit;
+	size_t from, to;
+} host_numbers[] = {
+	HP(SCENARIO_HOST_POLL_INTERVAL, poll_interval_ns, poll_interval_ns),
+	HP(SCENARIO_HOST_IRQ_USECS, irq_usecs, irq_usecs),
+	HP(SCENARIO_HOST_MISS_NS, miss_ns, costs.miss_ns),
+	HP(SCENARIO_HOST_INSTALL_NS, install_ns, costs.install_ns),
+	HP(SCENARIO_HOST_PACKET_OUT_NS, packet_out_ns, costs.packet_out_ns),
+	HP(SCENARIO_HOST_CMD_RING, cmd_entries, cmd_entries),
+	HP(SCENARIO_HOST_CPL_RING, cpl_entries, cpl_entries),
+	HP(SCENARIO_HOST_EVT_RING, evt_entries, evt_entries),
+	HP(SCENARIO_HOST_RXB_RING, rxb_entries, rxb_entries),
+};
+#undef HP
+
 /* The scenario's host section over the system's defaults: only what it
  * wrote. */
 static void host_params(const struct scenario_host *s,
 			struct system_host_params *h)
 {
+	for (size_t i = 0; i < sizeof host_numbers / sizeof host_numbers[0]; i++)
+		if (s->given & host_numbers[i].bit)
+			memcpy((char *)h + host_numbers[i].to,
+			       (const char *)s + host_numbers[i].from, sizeof(uint32_t));
 	if (s->given & SCENARIO_HOST_ENABLED)
 		h->enabled = s->enabled;
 	if (s->given & SCENARIO_HOST_NOTIFY)
 		h->mode = s->poll ? SYSTEM_HOST_POLL : SYSTEM_HOST_IRQ;
-	if (s->given & SCENARIO_HOST_POLL_INTERVAL)
-		h->poll_interval_ns = s->poll_interval_ns;
-	if (s->given & SCENARIO_HOST_IRQ_USECS)
-		h->irq_usecs = s->irq_usecs;
-	if (s->given & SCENARIO_HOST_MISS_NS)
-		h->costs.miss_ns = s->miss_ns;
-	if (s->given & SCENARIO_HOST_INSTALL_NS)
-		h->costs.install_ns = s->install_ns;
-	if (s->given & SCENARIO_HOST_PACKET_OUT_NS)
-		h->costs.packet_out_ns = s->packet_out_ns;
 	if (s->given & SCENARIO_HOST_INSTALL)
 		h->install = s->install;
 	if (s->given & SCENARIO_HOST_ACTION) {
 		h->action_set = true;
 		h->action = s->action;
 	}
-	if (s->given & SCENARIO_HOST_CMD_RING)
-		h->cmd_entries = s->cmd_entries;
-	if (s->given & SCENARIO_HOST_CPL_RING)
-		h->cpl_entries = s->cpl_entries;
-	if (s->given & SCENARIO_HOST_EVT_RING)
-		h->evt_entries = s->evt_entries;
-	if (s->given & SCENARIO_HOST_RXB_RING)
-		h->rxb_entries = s->rxb_entries;
 }
 
 static void system_params(struct run *r)
@@ -195,6 +203,15 @@ static int fail(const struct pnic_error *err, int status)
 	return status;
 }
 
+/* The histograms: 4 KB each, on the heap. */
+static int alloc_hists(struct run *r)
+{
+	r->lat = calloc(RUN_PATHS, sizeof *r->lat);
+	r->trip = calloc(1, sizeof *r->trip);
+	r->trip_part = calloc(RUN_TRIP_PARTS, sizeof *r->trip_part);
+	return r->lat && r->trip && r->trip_part ? 0 : -ENOMEM;
+}
+
 /* Load the scenario, settle the output folder and refuse inputs that are
  * outputs; 0 or the exit status. */
 static int prepare(struct run *r, const struct run_opts *o, char **out_default)
@@ -210,10 +227,7 @@ static int prepare(struct run *r, const struct run_opts *o, char **out_default)
 	r->out_dir = o->out ? o->out : r->cfg->out_dir;
 	if (!r->out_dir)
 		r->out_dir = *out_default = outdir_default(o->config);
-	r->lat = calloc(RUN_PATHS, sizeof *r->lat);
-	r->trip = calloc(1, sizeof *r->trip);
-	r->trip_part = calloc(RUN_TRIP_PARTS, sizeof *r->trip_part);
-	if (!r->out_dir || !r->lat || !r->trip || !r->trip_part) {
+	if (!r->out_dir || alloc_hists(r)) {
 		fprintf(stderr, PROG ": out of memory\n");
 		return 2;
 	}

@@ -600,15 +600,34 @@ static int put_in_place(struct outdir *o, const char *name,
 	return 0;
 }
 
+static int close_streams(struct outdir *o, struct pnic_error *err)
+{
+	int rc = 0;
+
+	for (unsigned i = 0; i < o->n_files && !rc; i++)
+		rc = close_stream(o, &o->files[i], err);
+	return rc;
+}
+
+/* The files by name that this run made: summary.json alone, or all the
+ * others. */
+static int put_files(struct outdir *o, bool summary, struct pnic_error *err)
+{
+	int rc = 0;
+
+	for (unsigned i = 0; i < o->n_files && !rc; i++)
+		if (!strcmp(o->files[i].name, "summary.json") == summary &&
+		    produced(o, o->files[i].name))
+			rc = put_in_place(o, o->files[i].name, err);
+	return rc;
+}
+
 int outdir_commit(struct outdir *o, struct pnic_error *err)
 {
 	char path[PATH_MAX], name[64];
 	int rc;
 
-	for (unsigned i = 0; i < o->n_files; i++)
-		if ((rc = close_stream(o, &o->files[i], err)))
-			return rc;
-	if ((rc = finish_pcaps(o, err)))
+	if ((rc = close_streams(o, err)) || (rc = finish_pcaps(o, err)))
 		return rc;
 	/* From here on the folder holds no summary.json until the new one is
 	 * in place, so no summary ever sits beside another run's pcaps. */
@@ -622,15 +641,8 @@ int outdir_commit(struct outdir *o, struct pnic_error *err)
 		if ((rc = put_in_place(o, name, err)))
 			return rc;
 	}
-	for (unsigned i = 0; i < o->n_files; i++)
-		if (strcmp(o->files[i].name, "summary.json") &&
-		    produced(o, o->files[i].name) &&
-		    (rc = put_in_place(o, o->files[i].name, err)))
-			return rc;
-	for (unsigned i = 0; i < o->n_files; i++)
-		if (!strcmp(o->files[i].name, "summary.json") &&
-		    (rc = put_in_place(o, o->files[i].name, err)))
-			return rc;
+	if ((rc = put_files(o, false, err)) || (rc = put_files(o, true, err)))
+		return rc;
 	o->committed = true;
 	return 0;
 }

@@ -314,9 +314,19 @@ Test(cmd_run, host_loop_counts_agree)
 {
 	json_t *s;
 
-	write_scenario("host: { action: { forward: 2 } }\n");
+	write_scenario("host: { action: { forward: 2 }, miss_ns: 2500, notify: poll,\n"
+		       "        poll_interval_ns: 700, evt_ring: 64 }\n");
 	cr_assert_eq(run("%s/cfg.yaml --out %s/o --no-plots", dir, dir), 0, "%s", out);
 	s = load_summary("o");
+	/* What the scenario wrote, over the system's defaults. */
+	cr_assert_eq(jint(s, "host/miss_ns"), 2500);
+	cr_assert_eq(jint(s, "host/poll_interval_ns"), 700);
+	cr_assert_eq(jint(s, "host/evt_ring"), 64);
+	cr_assert_eq(jint(s, "host/install_ns"), 300, "the default");
+	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(s, "host"), "notify")), "poll");
+	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(s, "host"), "action")),
+			 "forward vpid 2");
+	cr_assert_geq(jint(s, "host_program/polls"), 1);
 	cr_assert_eq(jint(s, "packets/arrivals"), N_PKTS);
 	cr_assert_eq(jint(s, "host_program/packet_outs"), jint(s, "packets/packet_outs"));
 	cr_assert_eq(jint(s, "packets/packet_outs_departed"), jint(s, "packets/packet_outs"));
