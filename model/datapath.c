@@ -108,14 +108,8 @@ int datapath_set_policy(struct datapath *dp, const struct datapath_policy *p,
 	return rc;
 }
 
-int datapath_create(const struct datapath_params *p, struct datapath **out,
-		    struct pnic_error *err)
+static int check_params(const struct datapath_params *p, struct pnic_error *err)
 {
-	struct flow_counters_params fcp;
-	struct datapath *dp;
-	int rc;
-
-	*out = NULL;
 	if (!p->profile || !p->lookup)
 		return pnic_err(err, EINVAL,
 				"datapath needs a key profile and a lookup");
@@ -128,7 +122,18 @@ int datapath_create(const struct datapath_params *p, struct datapath **out,
 		return pnic_err(err, EINVAL,
 				"%u ports, but the lookup maps to %u PPIDs",
 				p->n_ports, lookup_params(p->lookup)->n_ppids);
-	if ((rc = datapath_policy_validate(&p->policy, err)))
+	return datapath_policy_validate(&p->policy, err);
+}
+
+int datapath_create(const struct datapath_params *p, struct datapath **out,
+		    struct pnic_error *err)
+{
+	struct flow_counters_params fcp;
+	struct datapath *dp;
+	int rc;
+
+	*out = NULL;
+	if ((rc = check_params(p, err)))
 		return rc;
 	dp = calloc(1, sizeof *dp);
 	if (!dp)

@@ -65,14 +65,13 @@ struct pl_rx {
 	uint8_t frame[];
 };
 
-/* A frame in an egress queue. */
+/* A frame in an egress queue: all that its departure still changes.  Its
+ * bytes went to the egress callback at its enqueue, when its departure
+ * was fixed (the queue is FIFO and the wire's rate constant). */
 struct pl_tx {
-	uint64_t id;
-	uint64_t enqueued;
-	uint32_t caplen, len;
+	uint64_t last;               /* edge its last bit is out */
+	uint32_t len;
 	enum pipeline_tx_kind kind;
-	struct pipeline_record rec;   /* PL_TX_FORWARD: completed at departure */
-	uint8_t frame[];
 };
 
 /* A frame in the to-host queue. */
@@ -83,6 +82,9 @@ struct pl_up {
 
 struct pl_port {
 	struct timebase bits;            /* cycles per bit at the port's speed */
+	struct timebase_step ifg;        /* the inter-frame gap */
+	struct timebase_step rx_step, tx_step;  /* a frame of rx_len, tx_len */
+	uint32_t rx_len, tx_len;         /* bytes the steps are for (0: none) */
 	/* in */
 	struct timebase_instant rx_free; /* the next frame may start here */
 	uint64_t rx_last_given;          /* first_bit of the last arrival */
@@ -93,12 +95,10 @@ struct pl_port {
 	struct pl_rx *in_next;           /* oldest not yet granted, or NULL */
 	struct pl_occ in_occ;
 	/* out */
-	struct frame_fifo *eg;           /* the egress queue */
+	struct pl_tx *txq;               /* the egress queue, a ring */
+	uint32_t txq_head, txq_n;
 	struct pl_occ eg_occ;
 	struct timebase_instant tx_free; /* the next frame may start here */
-	uint64_t tx_first, tx_done;      /* the frame on the wire: edges of its
-					  * first and last bit; tx_done NEVER
-					  * when the wire is idle */
 	/* counts */
 	uint64_t rx_frames, rx_bytes, squeezed, tx_frames, tx_bytes;
 };
@@ -141,9 +141,13 @@ struct pipeline {
 
 	struct pl_port *ports;           /* n_ports */
 	uint64_t next_land;              /* earliest landing of any port */
-	uint64_t next_tx;                /* earliest tx_done of any port */
+	uint64_t next_tx;                /* earliest departure not yet settled */
+	uint32_t port_words;             /* words of the port bit sets used */
+	uint64_t rx_busy[PIPELINE_MAX_PORTS / 64];  /* ports with arrivals ahead */
+	uint64_t tx_busy[PIPELINE_MAX_PORTS / 64];  /* ports with frames queued */
 	uint64_t waiting[PIPELINE_MAX_PORTS / 64];  /* ports with frames to
 						      * grant */
+	uint32_t n_waiting;                          /* bits set in waiting */
 	uint32_t rr;                     /* the port granted last */
 
 	/* the header path */
@@ -197,9 +201,22 @@ static inline uint64_t pl_frame_bits(uint32_t len)
 	return 8ull * (PL_PREAMBLE + (len < PL_MIN_FRAME ? PL_MIN_FRAME : len) + PL_FCS);
 }
 
-/* Occupancy changes at edge t. */
-void pipeline_occ_add(struct pl_occ *o, uint64_t t, int64_t frames,
-		      int64_t bytes);
+/* Occupancy changes at edge t (inline: four of these a packet). */
+static inline void pipeline_occ_add(struct pl_occ *o, uint64_t t,
+				    int64_t frames, int64_t bytes)
+{
+	if (t > o->since) {
+		o->area_frames += (pl_u128)o->frames * (t - o->since);
+		o->area_bytes += (pl_u128)o->bytes * (t - o->since);
+		o->since = t;
+	}
+	o->frames += (uint64_t)frames;
+	o->bytes += (uint64_t)bytes;
+	if (frames > 0) {
+		o->max_frames = pl_max(o->max_frames, o->frames);
+		o->max_bytes = pl_max(o->max_bytes, o->bytes);
+	}
+}
 
 /* pipeline.c: a record as far as the wire knows the packet (every later
  * stage PIPELINE_NEVER, no PPID, no entry); the end of a packet, its
@@ -218,10 +235,17 @@ int pipeline_mac_arrive(struct pipeline *pl, uint32_t port,
 			uint64_t first_bit, struct pnic_error *err);
 /* Frames whose last bit is in by edge t into their ingress buffers. */
 void pipeline_mac_land(struct pipeline *pl, uint64_t t);
-/* Frames whose last bit is out by edge t: callbacks, next frames. */
-void pipeline_mac_tx(struct pipeline *pl, uint64_t t);
-/* A frame into ppid's egress queue at edge t: true, or false when the
- * queue is full (the caller counts the drop). */
+/* Departures up to edge t settled: each frame whose last bit is out by t
+ * leaves its queue at that edge (occupancy, counts).  Departures are not
+ * events: a queue settles when a frame is enqueued, and every queue at
+ * the end of pipeline_run_until(). */
+void pipeline_mac_settle(struct pipeline *pl, uint64_t t);
+/* The last bit of the last frame queued anywhere, or 0. */
+uint64_t pipeline_mac_last_departure(const struct pipeline *pl);
+/* A frame into ppid's egress queue at edge t: its departure is fixed now,
+ * so the egress callback and (rec, when given) the record go out with
+ * it.  true, or false when the queue is full (the caller counts the
+ * drop). */
 bool pipeline_mac_enqueue(struct pipeline *pl, uint32_t ppid, uint64_t t,
 			  enum pipeline_tx_kind kind, uint64_t id,
 			  const uint8_t *frame, uint32_t caplen, uint32_t len,

@@ -261,9 +261,12 @@ uint64_t pipeline_now(const struct pipeline *pl)
 
 uint64_t pipeline_next_event(const struct pipeline *pl)
 {
-	uint64_t n = pl_min(pl_min(pl->next_land, pl->next_tx),
-			    pipeline_stages_next(pl));
+	uint64_t n = pl_min(pl->next_land, pipeline_stages_next(pl));
 
+	/* A departure is settled by whatever call passes its edge, so it is
+	 * an event only when nothing else is left. */
+	if (n == PIPELINE_NEVER)
+		n = pl->next_tx;
 	return n == PIPELINE_NEVER ? n : pl_max(n, pl->now + 1);
 }
 
@@ -273,22 +276,41 @@ static void tick(struct pipeline *pl, uint64_t t)
 {
 	pl->now = t;
 	pl->ticks++;
-	pipeline_mac_tx(pl, t);
 	pipeline_stages_edge(pl, t);
-	pipeline_mac_land(pl, t);
+	if (t >= pl->next_land)
+		pipeline_mac_land(pl, t);
 	pipeline_stages_grant(pl, t);
+}
+
+/* The next edge with work for tick(), or NEVER; departures are settled on
+ * the way when they are all that is left before it. */
+static uint64_t next_tick(struct pipeline *pl, uint64_t cycle)
+{
+	uint64_t t;
+
+	t = pl_min(pl->next_land, pipeline_stages_next(pl));
+	if (t == PIPELINE_NEVER && pl->next_tx != PIPELINE_NEVER &&
+	    pl->next_tx <= cycle) {
+		pl->now = pl_max(pl->now, pl->next_tx);
+		pipeline_mac_settle(pl, pl->now);
+	}
+	return t == PIPELINE_NEVER ? t : pl_max(t, pl->now + 1);
 }
 
 void pipeline_run_until(struct pipeline *pl, uint64_t cycle)
 {
 	uint64_t t;
 
-	while ((t = pipeline_next_event(pl)) <= cycle && t != PIPELINE_NEVER)
+	while ((t = next_tick(pl, cycle)) <= cycle && t != PIPELINE_NEVER)
 		tick(pl, t);
 	/* Until NEVER means until nothing is left: time stays at the last
-	 * event, so that arrivals can still be given. */
-	if (cycle > pl->now && cycle != PIPELINE_NEVER)
+	 * event (the last frame's last bit out), so that arrivals can still
+	 * be given. */
+	if (cycle == PIPELINE_NEVER)
+		pl->now = pl_max(pl->now, pipeline_mac_last_departure(pl));
+	else if (cycle > pl->now)
 		pl->now = cycle;
+	pipeline_mac_settle(pl, pl->now);
 }
 
 uint64_t pipeline_ns_to_cycles(const struct pipeline *pl, uint64_t ns)
@@ -367,20 +389,6 @@ int pipeline_to_host_pop(struct pipeline *pl, struct pipeline_upcall *u)
 
 /* ---- statistics ---------------------------------------------------------- */
 
-void pipeline_occ_add(struct pl_occ *o, uint64_t t, int64_t frames,
-		      int64_t bytes)
-{
-	if (t > o->since) {
-		o->area_frames += (pl_u128)o->frames * (t - o->since);
-		o->area_bytes += (pl_u128)o->bytes * (t - o->since);
-		o->since = t;
-	}
-	o->frames += (uint64_t)frames;
-	o->bytes += (uint64_t)bytes;
-	o->max_frames = pl_max(o->max_frames, o->frames);
-	o->max_bytes = pl_max(o->max_bytes, o->bytes);
-}
-
 static struct pipeline_queue_stats occ_stats(const struct pl_occ *o,
 					     uint64_t now)
 {
@@ -410,8 +418,7 @@ static uint64_t in_flight(const struct pipeline *pl)
 
 	for (uint32_t i = 0; i < pl->p.n_ports; i++)
 		n += frame_fifo_count(pl->ports[i].wire) +
-		     frame_fifo_count(pl->ports[i].in) +
-		     frame_fifo_count(pl->ports[i].eg);
+		     frame_fifo_count(pl->ports[i].in) + pl->ports[i].txq_n;
 	return n - pl->mirrors_queued - pl->packet_outs_queued;
 }
 
@@ -467,13 +474,14 @@ static bool is_arrival_drop(enum pipeline_drop r)
 /* The egress queues walked entry by entry, by kind. */
 static void count_queued(const struct pipeline *pl, uint64_t by_kind[3])
 {
+	uint32_t cap = pl->p.bounds.egress_frames;
+
 	by_kind[0] = by_kind[1] = by_kind[2] = 0;
 	for (uint32_t i = 0; i < pl->p.n_ports; i++) {
-		const struct frame_fifo *f = pl->ports[i].eg;
+		const struct pl_port *pp = &pl->ports[i];
 
-		for (const struct pl_tx *x = frame_fifo_front(f); x;
-		     x = frame_fifo_next(f, x))
-			by_kind[x->kind]++;
+		for (uint32_t k = 0; k < pp->txq_n; k++)
+			by_kind[pp->txq[(pp->txq_head + k) % cap].kind]++;
 	}
 }
 

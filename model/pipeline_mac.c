@@ -13,15 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/encap.h"
 #include "model/pipeline-private.h"
-
-/* The longest frame an egress queue holds: the longest taken, grown by the
- * editor (an encap template and a VLAN tag). */
-static uint32_t max_tx_frame(const struct pipeline *pl)
-{
-	return pl->p.bounds.max_frame + ENCAP_TEMPLATE_MAX_BYTES + 8;
-}
 
 static int make_fifo(struct frame_fifo **f, uint32_t frames, uint64_t bytes,
 		     uint32_t hdr, uint32_t max_frame, uint32_t extra,
@@ -41,15 +33,16 @@ static int make_port(struct pipeline *pl, struct pl_port *pp, uint32_t mbps,
 			       err);
 
 	if (!rc)
+		timebase_step_init(&pp->bits, 8 * PL_IFG, &pp->ifg);
+	if (!rc)
 		rc = make_fifo(&pp->wire, b->wire_frames, b->wire_bytes,
 			       sizeof(struct pl_rx), b->max_frame, 0, err);
 	if (!rc)
 		rc = make_fifo(&pp->in, b->ingress_frames, b->ingress_bytes,
 			       sizeof(struct pl_rx), b->max_frame, 0, err);
-	if (!rc)
-		rc = make_fifo(&pp->eg, b->egress_frames, b->egress_bytes,
-			       sizeof(struct pl_tx), max_tx_frame(pl), 0, err);
-	pp->tx_done = PIPELINE_NEVER;
+	if (!rc && !(pp->txq = calloc(b->egress_frames, sizeof *pp->txq)))
+		rc = pnic_err(err, ENOMEM, "out of memory for an egress queue of %u frames",
+			      b->egress_frames);
 	return rc;
 }
 
@@ -67,7 +60,31 @@ int pipeline_mac_create(struct pipeline *pl, struct pnic_error *err)
 					       : PIPELINE_DEFAULT_MBPS, err);
 	pl->next_land = PIPELINE_NEVER;
 	pl->next_tx = PIPELINE_NEVER;
+	pl->port_words = (pl->p.n_ports + 63) / 64;
 	return rc;
+}
+
+/* The serialisation time of a frame of len bytes on pp, through a memo of
+ * the last length (a run of frames is mostly of one length). */
+static const struct timebase_step *frame_step(const struct pl_port *pp,
+					      struct timebase_step *step,
+					      uint32_t *memo, uint32_t len)
+{
+	if (*memo != len) {
+		timebase_step_init(&pp->bits, pl_frame_bits(len), step);
+		*memo = len;
+	}
+	return step;
+}
+
+static void bit_set(uint64_t *set, uint32_t i)
+{
+	set[i / 64] |= 1ull << (i % 64);
+}
+
+static void bit_clear(uint64_t *set, uint32_t i)
+{
+	set[i / 64] &= ~(1ull << (i % 64));
 }
 
 void pipeline_mac_destroy(struct pipeline *pl)
@@ -77,7 +94,7 @@ void pipeline_mac_destroy(struct pipeline *pl)
 	for (uint32_t i = 0; i < pl->p.n_ports; i++) {
 		frame_fifo_destroy(pl->ports[i].wire);
 		frame_fifo_destroy(pl->ports[i].in);
-		frame_fifo_destroy(pl->ports[i].eg);
+		free(pl->ports[i].txq);
 	}
 	free(pl->ports);
 }
@@ -118,9 +135,9 @@ static void serialise_in(struct pl_port *pp, uint64_t first_bit,
 		pp->squeezed++;
 	}
 	e->first = timebase_ceil(&t);
-	timebase_advance(&pp->bits, &t, pl_frame_bits(e->len));
+	timebase_add(&pp->bits, &t, frame_step(pp, &pp->rx_step, &pp->rx_len, e->len));
 	e->last = timebase_ceil(&t);
-	timebase_advance(&pp->bits, &t, 8 * PL_IFG);
+	timebase_add(&pp->bits, &t, &pp->ifg);
 	pp->rx_free = t;
 }
 
@@ -160,6 +177,7 @@ int pipeline_mac_arrive(struct pipeline *pl, uint32_t port,
 	pp->wire_bytes += keep;
 	pp->rx_frames++;
 	pp->rx_bytes += len;
+	bit_set(pl->rx_busy, port);
 	pl->next_land = pl_min(pl->next_land, e->land);
 	return 0;
 }
@@ -198,29 +216,37 @@ static void land_one(struct pipeline *pl, uint32_t port, struct pl_rx *e,
 	pipeline_occ_add(&pp->in_occ, t, 1, e->len);
 	if (!pp->in_next) {
 		pp->in_next = in;
-		pl->waiting[port / 64] |= 1ull << (port % 64);
+		bit_set(pl->waiting, port);
+		pl->n_waiting++;
 	}
+}
+
+/* Port i's frames whose last bit is in by t; the edge of its next one. */
+static uint64_t land_port(struct pipeline *pl, uint32_t i, uint64_t t)
+{
+	struct pl_port *pp = &pl->ports[i];
+	struct pl_rx *e;
+
+	while ((e = frame_fifo_front(pp->wire)) && e->land <= t) {
+		land_one(pl, i, e, t);
+		pp->wire_frames--;
+		pp->wire_bytes -= e->caplen;
+		frame_fifo_pop(pp->wire);
+	}
+	if (e)
+		return e->land;
+	bit_clear(pl->rx_busy, i);
+	return PIPELINE_NEVER;
 }
 
 void pipeline_mac_land(struct pipeline *pl, uint64_t t)
 {
 	uint64_t next = PIPELINE_NEVER;
 
-	if (t < pl->next_land)
-		return;
-	for (uint32_t i = 0; i < pl->p.n_ports; i++) {
-		struct pl_port *pp = &pl->ports[i];
-		struct pl_rx *e;
-
-		while ((e = frame_fifo_front(pp->wire)) && e->land <= t) {
-			land_one(pl, i, e, t);
-			pp->wire_frames--;
-			pp->wire_bytes -= e->caplen;
-			frame_fifo_pop(pp->wire);
-		}
-		if (e)
-			next = pl_min(next, e->land);
-	}
+	/* Only the ports with arrivals ahead are visited. */
+	for (uint32_t w = 0; w < pl->port_words; w++)
+		for (uint64_t bits = pl->rx_busy[w]; bits; bits &= bits - 1)
+			next = pl_min(next, land_port(pl, w * 64 + (uint32_t)__builtin_ctzll(bits), t));
 	pl->next_land = next;
 }
 
@@ -235,21 +261,95 @@ void pipeline_mac_release(struct pipeline *pl, uint32_t port, uint64_t t)
 
 /* ---- out ----------------------------------------------------------------- */
 
-/* The frame at the head of pp's queue goes on the wire: at its enqueue
- * plus the MAC's latency, or where the previous frame's gap ends. */
-static void tx_start(struct pipeline *pl, struct pl_port *pp)
+static void count_departure(struct pipeline *pl, struct pl_port *pp,
+			    const struct pl_tx *x)
 {
-	const struct pl_tx *x = frame_fifo_front(pp->eg);
-	struct timebase_instant t = { x->enqueued + pl->p.timing.mac_tx, 0 };
+	pl->departed += x->kind == PL_TX_FORWARD;
+	pl->mirrors_departed += x->kind == PL_TX_MIRROR;
+	pl->mirrors_queued -= x->kind == PL_TX_MIRROR;
+	pl->packet_outs_departed += x->kind == PL_TX_PACKET_OUT;
+	pl->packet_outs_queued -= x->kind == PL_TX_PACKET_OUT;
+	pp->tx_frames++;
+	pp->tx_bytes += x->len;
+}
 
-	if (timebase_after(&pp->tx_free, t.cycle))
+/* Port i's frames out by t leave its queue, each at its last bit; the
+ * edge of the next departure, or NEVER. */
+static uint64_t settle_port(struct pipeline *pl, uint32_t i, uint64_t t)
+{
+	struct pl_port *pp = &pl->ports[i];
+	uint32_t cap = pl->p.bounds.egress_frames;
+
+	while (pp->txq_n) {
+		const struct pl_tx *x = &pp->txq[pp->txq_head];
+
+		if (x->last > t)
+			return x->last;
+		pipeline_occ_add(&pp->eg_occ, x->last, -1, -(int64_t)x->len);
+		count_departure(pl, pp, x);
+		pp->txq_head = pp->txq_head + 1 == cap ? 0 : pp->txq_head + 1;
+		pp->txq_n--;
+	}
+	bit_clear(pl->tx_busy, i);
+	return PIPELINE_NEVER;
+}
+
+void pipeline_mac_settle(struct pipeline *pl, uint64_t t)
+{
+	uint64_t next = PIPELINE_NEVER;
+
+	if (t < pl->next_tx)
+		return;
+	for (uint32_t w = 0; w < pl->port_words; w++)
+		for (uint64_t bits = pl->tx_busy[w]; bits; bits &= bits - 1)
+			next = pl_min(next, settle_port(pl, w * 64 + (uint32_t)__builtin_ctzll(bits), t));
+	pl->next_tx = next;
+}
+
+uint64_t pipeline_mac_last_departure(const struct pipeline *pl)
+{
+	uint64_t last = 0;
+
+	for (uint32_t i = 0; i < pl->p.n_ports; i++) {
+		const struct pl_port *pp = &pl->ports[i];
+
+		if (pp->txq_n)
+			last = pl_max(last, pp->txq[(pp->txq_head + pp->txq_n - 1) %
+						    pl->p.bounds.egress_frames].last);
+	}
+	return last;
+}
+
+/* When the frame leaves: at its enqueue plus the MAC's latency, or where
+ * the previous frame's gap ends; the wire's next free instant after it. */
+static void serialise_out(struct pl_port *pp, uint64_t ready, uint32_t len,
+			  uint64_t *first, uint64_t *last)
+{
+	struct timebase_instant t = { ready, 0 };
+
+	if (timebase_after(&pp->tx_free, ready))
 		t = pp->tx_free;
-	pp->tx_first = timebase_ceil(&t);
-	timebase_advance(&pp->bits, &t, pl_frame_bits(x->len));
-	pp->tx_done = timebase_ceil(&t);
-	timebase_advance(&pp->bits, &t, 8 * PL_IFG);
+	*first = timebase_ceil(&t);
+	timebase_add(&pp->bits, &t, frame_step(pp, &pp->tx_step, &pp->tx_len, len));
+	*last = timebase_ceil(&t);
+	timebase_add(&pp->bits, &t, &pp->ifg);
 	pp->tx_free = t;
-	pl->next_tx = pl_min(pl->next_tx, pp->tx_done);
+}
+
+static void push_tx(struct pipeline *pl, uint32_t ppid, uint64_t t,
+		    const struct pl_tx *x)
+{
+	struct pl_port *pp = &pl->ports[ppid];
+	uint32_t cap = pl->p.bounds.egress_frames;
+	uint32_t at = pp->txq_head + pp->txq_n;
+
+	pp->txq[at >= cap ? at - cap : at] = *x;
+	if (!pp->txq_n++)
+		bit_set(pl->tx_busy, ppid);
+	pipeline_occ_add(&pp->eg_occ, t, 1, x->len);
+	pl->mirrors_queued += x->kind == PL_TX_MIRROR;
+	pl->packet_outs_queued += x->kind == PL_TX_PACKET_OUT;
+	pl->next_tx = pl_min(pl->next_tx, pp->txq[pp->txq_head].last);
 }
 
 bool pipeline_mac_enqueue(struct pipeline *pl, uint32_t ppid, uint64_t t,
@@ -259,83 +359,25 @@ bool pipeline_mac_enqueue(struct pipeline *pl, uint32_t ppid, uint64_t t,
 {
 	const struct pipeline_bounds *b = &pl->p.bounds;
 	struct pl_port *pp = &pl->ports[ppid];
-	struct pl_tx *x;
+	struct pipeline_egress e = { .id = id, .kind = kind, .ppid = ppid,
+				     .frame = frame, .caplen = caplen, .len = len };
+	struct pl_tx x = { .len = len, .kind = kind };
 
+	if (pp->txq_n)
+		settle_port(pl, ppid, t);
 	if (pp->eg_occ.frames >= b->egress_frames ||
-	    pp->eg_occ.bytes + len > b->egress_bytes ||
-	    !(x = frame_fifo_push(pp->eg, sizeof *x + caplen)))
+	    pp->eg_occ.bytes + len > b->egress_bytes)
 		return false;
-	x->id = id;
-	x->enqueued = t;
-	x->caplen = caplen;
-	x->len = len;
-	x->kind = kind;
-	if (rec)
-		x->rec = *rec;
-	memcpy(x->frame, frame, caplen);
-	pipeline_occ_add(&pp->eg_occ, t, 1, len);
-	pl->mirrors_queued += kind == PL_TX_MIRROR;
-	pl->packet_outs_queued += kind == PL_TX_PACKET_OUT;
-	/* An idle wire has an empty queue: this frame is its head. */
-	if (pp->tx_done == PIPELINE_NEVER)
-		tx_start(pl, pp);
-	return true;
-}
-
-static void count_departure(struct pipeline *pl, struct pl_tx *x,
-			    uint64_t last)
-{
-	switch (x->kind) {
-	case PL_TX_FORWARD:
-		x->rec.departure = last;
-		pl->departed++;
-		pipeline_record_out(pl, &x->rec);
-		break;
-	case PL_TX_MIRROR:
-		pl->mirrors_departed++;
-		pl->mirrors_queued--;
-		break;
-	case PL_TX_PACKET_OUT:
-		pl->packet_outs_departed++;
-		pl->packet_outs_queued--;
-		break;
-	}
-}
-
-/* pp's frame on the wire has its last bit out. */
-static void tx_done(struct pipeline *pl, uint32_t ppid)
-{
-	struct pl_port *pp = &pl->ports[ppid];
-	struct pl_tx *x = frame_fifo_front(pp->eg);
-	struct pipeline_egress e = {
-		.id = x->id, .kind = x->kind, .ppid = ppid, .frame = x->frame,
-		.caplen = x->caplen, .len = x->len, .first_bit = pp->tx_first,
-		.last_bit = pp->tx_done,
-	};
-
+	serialise_out(pp, t + pl->p.timing.mac_tx, len, &e.first_bit, &e.last_bit);
+	x.last = e.last_bit;
+	push_tx(pl, ppid, t, &x);
 	if (pl->p.egress)
 		pl->p.egress(pl->p.ctx, &e);
-	count_departure(pl, x, pp->tx_done);
-	pp->tx_frames++;
-	pp->tx_bytes += x->len;
-	pipeline_occ_add(&pp->eg_occ, pp->tx_done, -1, -(int64_t)x->len);
-	frame_fifo_pop(pp->eg);
-	pp->tx_done = PIPELINE_NEVER;
-	if (frame_fifo_front(pp->eg))
-		tx_start(pl, pp);
-}
+	if (rec) {
+		struct pipeline_record r = *rec;
 
-void pipeline_mac_tx(struct pipeline *pl, uint64_t t)
-{
-	uint64_t next = PIPELINE_NEVER;
-
-	if (t < pl->next_tx)
-		return;
-	/* tx_start lowers next_tx as it goes; the scan sets it whole. */
-	for (uint32_t i = 0; i < pl->p.n_ports; i++) {
-		while (pl->ports[i].tx_done <= t)
-			tx_done(pl, i);
-		next = pl_min(next, pl->ports[i].tx_done);
+		r.departure = e.last_bit;
+		pipeline_record_out(pl, &r);
 	}
-	pl->next_tx = next;
+	return true;
 }

@@ -298,20 +298,14 @@ static void core_moves(struct pipeline *pl, const struct lookup_core_out *out,
 	}
 }
 
-static void core_edge(struct pipeline *pl, uint64_t t)
+/* The core's input ports for this edge: a config beat if one waits, the
+ * key stage's lookup if it is ready, and whether the action stage takes a
+ * response (the window's oldest must be a lookup: a bypass goes first). */
+static void core_inputs(struct pipeline *pl, const struct pl_slot *h,
+			const struct pl_slot *req, uint64_t t)
 {
 	struct lookup_core_in *in = &pl->cin;
-	struct lookup_core_out out;
-	struct pl_slot *h = pl->s_core != pl->s_key ? pl_slot(pl, pl->s_core) : NULL;
-	struct pl_slot *req;
 
-	if (h && !h->lookup && h->ready <= t && action_room(pl, t)) {
-		action_take(pl, h, t);
-		h = pl->s_core != pl->s_key ? pl_slot(pl, pl->s_core) : NULL;
-	}
-	req = key_head(pl, t);
-	if (!pl->cfg_n && !req && !pl->core_busy)
-		return;    /* nothing held, nothing offered: not stepped */
 	in->cfg_valid = pl->cfg_n != 0;
 	if (in->cfg_valid)
 		cfg_beat(pl);
@@ -321,9 +315,30 @@ static void core_edge(struct pipeline *pl, uint64_t t)
 		in->tag = (uint8_t)pl->s_key;
 	}
 	in->rsp_ready = h && h->lookup && action_room(pl, t);
-	lookup_core_eval(pl->core, in, &out);
+}
+
+static struct pl_slot *core_head(const struct pipeline *pl)
+{
+	return pl->s_core != pl->s_key ? pl_slot(pl, pl->s_core) : NULL;
+}
+
+static void core_edge(struct pipeline *pl, uint64_t t)
+{
+	struct lookup_core_out out;
+	struct pl_slot *h = core_head(pl);
+	struct pl_slot *req;
+
+	if (h && !h->lookup && h->ready <= t && action_room(pl, t)) {
+		action_take(pl, h, t);
+		h = core_head(pl);
+	}
+	req = key_head(pl, t);
+	if (!pl->cfg_n && !req && !pl->core_busy)
+		return;    /* nothing held, nothing offered: not stepped */
+	core_inputs(pl, h, req, t);
+	lookup_core_eval(pl->core, &pl->cin, &out);
 	core_moves(pl, &out, req, t);
-	lookup_core_step(pl->core, in);
+	lookup_core_step(pl->core, &pl->cin);
 }
 
 static void parser_to_key(struct pipeline *pl, uint64_t t)
@@ -385,8 +400,10 @@ static struct pl_slot *take_frame(struct pipeline *pl, uint32_t port)
 	struct pl_slot *s = pl_slot(pl, pl->s_next++);
 
 	pp->in_next = frame_fifo_next(pp->in, e);
-	if (!pp->in_next)
+	if (!pp->in_next) {
 		pl->waiting[port / 64] &= ~(1ull << (port % 64));
+		pl->n_waiting--;
+	}
 	s->port = port;
 	s->rx = e;
 	s->ts_ns = pipeline_cycles_to_ns(pl, e->first);
@@ -402,8 +419,8 @@ void pipeline_stages_grant(struct pipeline *pl, uint64_t t)
 	uint32_t beats;
 	int port;
 
-	if (pl->s_next - pl->s_parse >= pl->cap_parser || t < pl->parse_next ||
-	    (port = rr_next(pl)) < 0)
+	if (!pl->n_waiting || pl->s_next - pl->s_parse >= pl->cap_parser ||
+	    t < pl->parse_next || (port = rr_next(pl)) < 0)
 		return;
 	pl->rr = (uint32_t)port;
 	s = take_frame(pl, (uint32_t)port);
@@ -419,7 +436,8 @@ void pipeline_stages_grant(struct pipeline *pl, uint64_t t)
 
 /* ---- when the header path acts next -------------------------------------- */
 
-uint64_t pipeline_stages_next(const struct pipeline *pl)
+/* The editor's and the action stage's next moves. */
+static uint64_t next_out(const struct pipeline *pl)
 {
 	uint64_t n = PIPELINE_NEVER;
 	const struct pl_slot *h;
@@ -428,16 +446,31 @@ uint64_t pipeline_stages_next(const struct pipeline *pl)
 		n = pl_slot(pl, pl->s_edit)->ready;
 	if (pl->s_act != pl->s_core && pl->s_act - pl->s_edit < pl->cap_edit)
 		n = pl_min(n, pl_max(pl_slot(pl, pl->s_act)->ready, pl->edit_next));
-	if (pl->cfg_n || pl->core_busy)
-		n = pl_min(n, pl->now + 1);
 	h = pl->s_core != pl->s_key ? pl_slot(pl, pl->s_core) : NULL;
 	if (h && !h->lookup && pl->s_core - pl->s_act < pl->cap_act)
 		n = pl_min(n, pl_max(h->ready, pl->act_next));
+	return n;
+}
+
+/* The key stage's, the parser's and the arbiter's next moves. */
+static uint64_t next_in(const struct pipeline *pl)
+{
+	uint64_t n = PIPELINE_NEVER;
+
 	if (pl->s_key != pl->s_parse)
-		n = pl_min(n, pl_slot(pl, pl->s_key)->ready);
+		n = pl_slot(pl, pl->s_key)->ready;
 	if (pl->s_parse != pl->s_next && pl->s_parse - pl->s_key < pl->cap_key)
 		n = pl_min(n, pl_max(pl_slot(pl, pl->s_parse)->ready, pl->key_next));
-	if (pl->s_next - pl->s_parse < pl->cap_parser && rr_next(pl) >= 0)
+	if (pl->n_waiting && pl->s_next - pl->s_parse < pl->cap_parser)
 		n = pl_min(n, pl->parse_next);
 	return n;
+}
+
+uint64_t pipeline_stages_next(const struct pipeline *pl)
+{
+	/* A stage blocked by a full next stage makes no event of its own:
+	 * the next stage's move frees it. */
+	if (pl->cfg_n || pl->core_busy)
+		return pl->now + 1;
+	return pl_min(next_out(pl), next_in(pl));
 }

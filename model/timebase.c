@@ -46,9 +46,17 @@ void timebase_advance(const struct timebase *tb, struct timebase_instant *t,
 		      uint64_t units)
 {
 	/* frac < den <= 10^13 and units * num < 2^64 * 10^13 < 2^108: the sum
-	 * fits 128 bits. */
+	 * fits 128 bits.  A frame's bits times a clock's num fit 64 bits, and
+	 * a 64-bit division is several times cheaper than a 128-bit one. */
 	tb_u128 sum = (tb_u128)units * tb->num + t->frac;
 
+	if (sum <= UINT64_MAX) {
+		uint64_t s = (uint64_t)sum, q = s / tb->den;
+
+		t->frac = s - q * tb->den;
+		t->cycle = t->cycle + q < t->cycle ? UINT64_MAX : t->cycle + q;
+		return;
+	}
 	t->frac = (uint64_t)(sum % tb->den);
 	t->cycle = saturate((tb_u128)t->cycle + sum / tb->den);
 }
@@ -62,5 +70,19 @@ uint64_t timebase_to_cycles(const struct timebase *tb, uint64_t units)
 
 uint64_t timebase_to_units(const struct timebase *tb, uint64_t cycles)
 {
-	return saturate((tb_u128)cycles * tb->den / tb->num);
+	tb_u128 p = (tb_u128)cycles * tb->den;
+
+	if (tb->num == 1)
+		return saturate(p);
+	return p <= UINT64_MAX ? (uint64_t)p / tb->num : saturate(p / tb->num);
+}
+
+void timebase_step_init(const struct timebase *tb, uint64_t units,
+			struct timebase_step *s)
+{
+	struct timebase_instant t = { 0, 0 };
+
+	timebase_advance(tb, &t, units);
+	s->cycles = t.cycle;
+	s->frac = t.frac;
 }

@@ -49,6 +49,32 @@ int timebase_init(struct timebase *tb, uint64_t cycles_per_s,
 void timebase_advance(const struct timebase *tb, struct timebase_instant *t,
 		      uint64_t units);
 
+/* A fixed span of units, as whole cycles and a remainder, so that adding
+ * it to an instant takes no division: the serialisation time of a frame
+ * of a given length, or an inter-frame gap, added frame after frame. */
+struct timebase_step {
+	uint64_t cycles;
+	uint64_t frac;   /* < den */
+};
+
+void timebase_step_init(const struct timebase *tb, uint64_t units,
+			struct timebase_step *s);
+
+/* t += the step's span, exactly as timebase_advance() by its units. */
+static inline void timebase_add(const struct timebase *tb,
+				struct timebase_instant *t,
+				const struct timebase_step *s)
+{
+	uint64_t c = t->cycle + s->cycles;
+
+	t->frac += s->frac;
+	if (t->frac >= tb->den) {
+		t->frac -= tb->den;
+		c++;
+	}
+	t->cycle = c < t->cycle ? UINT64_MAX : c;
+}
+
 /* The first clock edge at or after t. */
 static inline uint64_t timebase_ceil(const struct timebase_instant *t)
 {

@@ -51,7 +51,11 @@ public:
 	int init(struct pnic_error *err);
 	/* Program the scenario straight into the pipeline (no host). */
 	int program_direct(struct pnic_error *err);
-	void start_sources(uint64_t at_ps) { rs->setup_ps = at_ps; }
+	void start_sources(uint64_t at_ps)
+	{
+		rs->setup_ps = at_ps;
+		rs->setup_wall = wall_now();
+	}
 	/* Everything before horizon; returns the horizon, lowered by the
 	 * interrupts raised. */
 	uint64_t run(uint64_t horizon);

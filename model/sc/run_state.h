@@ -46,6 +46,7 @@ struct run_state {
 	uint64_t clock_hz;
 	uint64_t lookahead_ps;       /* pcie write_ns: the least one-way latency */
 	uint64_t setup_ps = NEVER;   /* when the sources start */
+	double setup_wall = 0;       /* and the wall clock then */
 	bool finished = false;
 	bool interrupted = false;
 	double model_s = 0;          /* wall time inside the C blocks */

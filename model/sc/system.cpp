@@ -332,6 +332,7 @@ static void collect(struct system_result *res, double wall, double loop)
 	res->epochs = top->epochs;
 	res->skipped_ps = top->skipped_ps;
 	res->wall_s = wall;
+	res->traffic_wall_s = g_rs->setup_wall ? wall_now() - g_rs->setup_wall : 0;
 	res->model_s = model;
 	res->kernel_share = loop > 0 ? std::max(0.0, 1.0 - model / loop) : 0;
 	res->interrupted = g_rs->interrupted;

@@ -154,6 +154,10 @@ struct system_result {
 	uint64_t skipped_ps;         /* idle time jumped over */
 	uint64_t skipped_polls;      /* empty polls not run (poll mode) */
 	double wall_s;               /* the whole run, elaboration included */
+	double traffic_wall_s;       /* from the sources' start to the end:
+				      * what packets per second are measured
+				      * over (the scenario's programming
+				      * aside) */
 	double model_s;              /* inside the C blocks (pipeline, device,
 				      * driver, host program, sources) */
 	double kernel_share;         /* 1 - model_s / wall_s of the run loop */

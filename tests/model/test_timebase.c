@@ -131,3 +131,33 @@ Test(timebase, saturates_instead_of_wrapping)
 	tb = make(1, TIMEBASE_MAX_RATE);
 	cr_assert_eq(timebase_to_units(&tb, UINT64_MAX), UINT64_MAX);
 }
+
+/* A step added again and again lands where advancing by its units does,
+ * and saturates the same way. */
+Test(timebase, steps_equal_advances)
+{
+	static const uint64_t units[] = { 672, 96, 12304, 1, 0 };
+	struct timebase tb = make(322265625, 100000000000ull);
+
+	for (unsigned u = 0; u < sizeof units / sizeof units[0]; u++) {
+		struct timebase_instant a = { 5, 0 }, b = { 5, 0 };
+		struct timebase_step s;
+
+		timebase_step_init(&tb, units[u], &s);
+		cr_assert_lt(s.frac, tb.den);
+		for (unsigned i = 0; i < 100000; i++) {
+			timebase_advance(&tb, &a, units[u]);
+			timebase_add(&tb, &b, &s);
+		}
+		cr_assert_eq(a.cycle, b.cycle, "%llu units", (unsigned long long)units[u]);
+		cr_assert_eq(a.frac, b.frac, "%llu units", (unsigned long long)units[u]);
+	}
+	{
+		struct timebase_instant t = { UINT64_MAX - 1, 0 };
+		struct timebase_step s;
+
+		timebase_step_init(&tb, 100000000000ull, &s);
+		timebase_add(&tb, &t, &s);
+		cr_assert_eq(t.cycle, UINT64_MAX);
+	}
+}
