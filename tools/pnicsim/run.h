@@ -46,6 +46,8 @@ struct run {
 	uint64_t records;               /* per-packet records seen */
 	uint64_t path_count[4];         /* records by enum pipeline_path */
 	uint64_t windows;
+	uint64_t window_max_count;      /* the plots' y ranges */
+	uint64_t window_max_depth;
 	struct hist *lat;               /* RUN_PATHS, in cycles */
 	struct hist *trip;              /* the round trip, in ps */
 	struct hist *trip_part;         /* RUN_TRIP_PARTS, in ps */

@@ -180,6 +180,13 @@ void run_out_record(void *ctx, const struct pipeline_record *rec)
 				       (double)r->sp.clock_hz));
 }
 
+static uint64_t max3(uint64_t a, uint64_t b, uint64_t c)
+{
+	uint64_t m = a > b ? a : b;
+
+	return m > c ? m : c;
+}
+
 void run_out_window(void *ctx, const struct system_window *w)
 {
 	const uint64_t v[] = {
@@ -197,6 +204,12 @@ void run_out_window(void *ctx, const struct system_window *w)
 	}
 	fwrite(line, 1, (size_t)(p - line), r->timeseries);
 	r->windows++;
+	r->window_max_count = max3(r->window_max_count,
+				   max3(w->departed, w->hits, w->misses),
+				   max3(w->dropped, w->events, 0));
+	r->window_max_depth = max3(r->window_max_depth,
+				   max3(w->ingress_frames, w->egress_frames,
+					w->to_host_frames), 0);
 	if (r->progress)
 		progress(r, w->end_ps);
 }

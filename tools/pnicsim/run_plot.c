@@ -25,8 +25,6 @@ static const char *const plot_names[] = {
 
 #define N_PLOTS (sizeof plot_names / sizeof plot_names[0])
 
-static const char *const path_titles[RUN_PATHS] = { "hit", "miss", "to_host" };
-
 /* The quantiles the CDF is drawn through: every percent, then the tail. */
 static const double tail_q[] = { 0.995, 0.999, 0.9995, 0.9999, 1.0 };
 
@@ -42,10 +40,11 @@ static void put_quoted(FILE *f, const char *s)
 	fputc('\'', f);
 }
 
-static void cdf_block(FILE *f, const struct hist *h, unsigned i,
+/* The CDF of h (each sample times to_ns) as the data block $name. */
+static void cdf_block(FILE *f, const struct hist *h, const char *name,
 		      double to_ns)
 {
-	fprintf(f, "$%s << EOD\n", path_titles[i]);
+	fprintf(f, "$%s << EOD\n", name);
 	fprintf(f, "%.3f 0\n", (double)hist_min(h) * to_ns);
 	for (unsigned k = 1; k < 100; k++)
 		fprintf(f, "%.3f %.4f\n",
@@ -67,27 +66,32 @@ static void both_terminals(FILE *f, const char *png, const char *svg,
 	fprintf(f, "\n%s\nunset output\nreset\n", body);
 }
 
+/* The curves: each path's latency (cycles), and the miss round trip (ps)
+ * to the entry written. */
 static void latency_script(FILE *f, const struct run *r, char paths[][PATH_MAX])
 {
+	const struct hist *h[RUN_PATHS + 1] = { &r->lat[0], &r->lat[1], &r->lat[2], r->trip };
+	const char *name[RUN_PATHS + 1] = { "hit", "miss", "to_host", "miss_round_trip" };
 	double to_ns = 1e9 / (double)r->sp.clock_hz;
 	char body[1024];
-	size_t len = 0;
+	size_t len;
 	bool any = false;
 
-	for (unsigned i = 0; i < RUN_PATHS; i++)
-		if (r->lat[i].count)
-			cdf_block(f, &r->lat[i], i, to_ns);
-	fprintf(f, "set title 'Latency CDF per path (last bit in to last bit out, or to the to-host queue)'\n"
+	for (unsigned i = 0; i <= RUN_PATHS; i++)
+		if (h[i]->count)
+			cdf_block(f, h[i], name[i], i < RUN_PATHS ? to_ns : 1e-3);
+	fprintf(f, "set title 'Latency CDF per path (from the last bit in: to the last bit out, "
+		   "to the to-host queue, to the entry installed)'\n"
 		   "set xlabel 'latency (ns)'\nset ylabel 'fraction of packets'\n"
 		   "set yrange [0:1]\nset grid\nset key bottom right\nset logscale x\n");
-	len += (size_t)snprintf(body, sizeof body, "plot ");
-	for (unsigned i = 0; i < RUN_PATHS; i++) {
-		if (!r->lat[i].count)
+	len = (size_t)snprintf(body, sizeof body, "plot ");
+	for (unsigned i = 0; i <= RUN_PATHS; i++) {
+		if (!h[i]->count)
 			continue;
 		len += (size_t)snprintf(body + len, sizeof body - len,
 					"%s$%s using 1:2 with steps lw 2 title '%s (%llu)'",
-					any ? ", " : "", path_titles[i], path_titles[i],
-					(unsigned long long)r->lat[i].count);
+					any ? ", " : "", name[i], name[i],
+					(unsigned long long)h[i]->count);
 		any = true;
 	}
 	if (!any)
@@ -99,6 +103,9 @@ static void latency_script(FILE *f, const struct run *r, char paths[][PATH_MAX])
 static void timeseries_script(FILE *f, const struct run *r,
 			      char paths[][PATH_MAX])
 {
+	/* Fixed y ranges: gnuplot warns on an all-zero series otherwise. */
+	double ymax = (double)r->window_max_count * 1.1 + 1.0;
+	double dmax = (double)r->window_max_depth * 1.1 + 1.0;
 	char csv[PATH_MAX], body[2048];
 
 	outdir_tmp_path(r->out, "timeseries.csv", csv, sizeof csv);
@@ -108,19 +115,18 @@ static void timeseries_script(FILE *f, const struct run *r,
 	snprintf(body, sizeof body,
 		 "set multiplot layout 2,1 title 'Per window of %.3f us'\n"
 		 "set grid\nset key outside right\nset xlabel 'simulated time (us)'\n"
-		 "set offsets 0, 0, graph 0.1, 0\nset yrange [0:1<*]\n"
-		 "set ylabel 'packets per window'\n"
-		 "plot csv skip 1 using ($1/1000):3 with steps title 'arrivals', "
+		 "set ylabel 'packets per window'\nset yrange [0:%.1f]\n"
+		 "plot csv skip 1 using ($1/1000):4 with steps title 'departed', "
 		 "'' skip 1 using ($1/1000):5 with steps title 'hits', "
 		 "'' skip 1 using ($1/1000):6 with steps title 'misses', "
 		 "'' skip 1 using ($1/1000):8 with steps title 'drops', "
 		 "'' skip 1 using ($1/1000):11 with steps title 'events'\n"
-		 "set ylabel 'frames queued at the window end'\n"
+		 "set ylabel 'frames queued at the window end'\nset yrange [0:%.1f]\n"
 		 "plot csv skip 1 using ($1/1000):13 with steps title 'ingress', "
 		 "'' skip 1 using ($1/1000):14 with steps title 'egress', "
 		 "'' skip 1 using ($1/1000):15 with steps title 'to-host'\n"
 		 "unset multiplot",
-		 (double)r->sp.window_ps / 1e6);
+		 (double)r->sp.window_ps / 1e6, ymax, dmax);
 	if (!r->windows)
 		snprintf(body, sizeof body, "set label 'no windows' at graph 0.5,0.5 center\n"
 			 "plot [0:1] NaN notitle");
