@@ -7,7 +7,10 @@
 SC_SRC      := $(sort $(wildcard model/sc/*.cpp))
 SC_TEST_SRC := $(sort $(wildcard tests/model/sc/test_*.c))
 CXXFLAGS_SC := -std=c++17 $(OPT) -g $(WARN) $(CPPFLAGS_ALL) -D_POSIX_C_SOURCE=200809L
-LDLIBS_SC   := $(shell pkg-config --libs systemc 2>/dev/null || echo -lsystemc)
+# libsystemc.so wants an sc_main(); ours (never called) is in system.o,
+# pulled from the archive even by a program that has no use for the
+# system yet.
+LDLIBS_SC   := -Wl,-u,sc_main $(shell pkg-config --libs systemc 2>/dev/null || echo -lsystemc)
 
 define SC_VARIANT
 $1/obj/model/sc/%.o: model/sc/%.cpp

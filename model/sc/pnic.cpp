@@ -52,13 +52,13 @@ static uint64_t min_backlog_ps(const struct pipeline_bounds *b,
 	return std::max<uint64_t>(1, bytes * 8 * 1000000 / fastest);
 }
 
-int pnic_module::init(struct pnic_error *err)
+int pnic_module::make_pipeline(struct pnic_error *err)
 {
 	const struct system_params *p = rs->p;
 	const struct scenario *sc = p->scenario;
 	struct pipeline_params pp;
 	std::vector<uint32_t> mbps(sc->n_ppids);
-	int rc = 0;
+	int rc;
 
 	pipeline_params_default(&pp);
 	for (uint32_t i = 0; i < sc->n_ppids; i++)
@@ -78,11 +78,21 @@ int pnic_module::init(struct pnic_error *err)
 	if ((rc = pipeline_create(&pp, &pl, err)) < 0)
 		return rc;
 	backlog_ps = min_backlog_ps(&pp.bounds, mbps);
+	return 0;
+}
+
+int pnic_module::init(struct pnic_error *err)
+{
+	const struct system_params *p = rs->p;
+	int rc;
+
+	if ((rc = make_pipeline(err)) < 0)
+		return rc;
 	if (p->host.enabled) {
 		struct mbox_dev_params dp = {};
 
 		dp.sink = { sink_submit, this };
-		dp.key_bits = sc->profile->key_bits;
+		dp.key_bits = p->scenario->profile->key_bits;
 		dp.dma_read = dma_read;
 		dp.dma_write = dma_write;
 		dp.irq = irq;
@@ -178,6 +188,36 @@ void pnic_module::step_pipeline(uint64_t c)
 		pipeline_run_until(pl, c);
 }
 
+/* How far the next step of advance() may take the pipeline, or NEVER
+ * when nothing is left to do before t. */
+uint64_t pnic_module::step_target(uint64_t t, bool drain_ok)
+{
+	uint64_t now = rs->ps(pipeline_now(pl));
+	uint64_t ne = rs->ps(pipeline_next_event(pl)), target = t;
+
+	for (const source &s : src)
+		target = std::min(target, std::max(s.retry, now));
+	if (ne == NEVER && target == NEVER)
+		return NEVER;
+	/* Past the horizon the host may have acted; and a miss drained late
+	 * could wake it too late. */
+	if (drain_ok) {
+		target = std::min(target, horizon);
+		if (dev)
+			target = std::min(target, sat_add(std::max(now, ne), chunk_ps));
+	}
+	if (target == NEVER)
+		target = sat_add(std::max(now, ne), IDLE_CHUNK_PS);
+	return target;
+}
+
+bool pnic_module::stopped()
+{
+	if (rs->p->stop && *rs->p->stop)
+		rs->interrupted = true;
+	return rs->interrupted;
+}
+
 /* Bring the pipeline and the sources to t, draining the to-host queue
  * into events (unless inside the device's own call) at least every
  * chunk_ps of pipeline activity, so that an interrupt lowers the horizon
@@ -185,33 +225,18 @@ void pnic_module::step_pipeline(uint64_t c)
 void pnic_module::advance(uint64_t t, bool drain_ok)
 {
 	for (;;) {
-		uint64_t now, ne, target = t;
+		uint64_t target;
 
 		feed(rs->ps(pipeline_now(pl)));
-		now = rs->ps(pipeline_now(pl));
-		ne = rs->ps(pipeline_next_event(pl));
-		for (const source &s : src)
-			target = std::min(target, std::max(s.retry, now));
-		if (ne == NEVER && target == NEVER)
-			return;
-		/* Past the horizon the host may have acted; and a miss drained
-		 * late could wake it too late. */
-		if (drain_ok)
-			target = std::min(target, horizon);
-		if (drain_ok && dev)
-			target = std::min(target, sat_add(std::max(now, ne), chunk_ps));
+		target = step_target(t, drain_ok);
 		if (target == NEVER)
-			target = sat_add(std::max(now, ne), IDLE_CHUNK_PS);
+			return;
 		windows_upto(target);
 		step_pipeline(rs->cycles(target));
 		if (drain_ok)
 			drain();
-		if (target >= t || target >= horizon)
+		if (target >= t || (drain_ok && target >= horizon) || stopped())
 			return;
-		if (rs->p->stop && *rs->p->stop) {
-			rs->interrupted = true;
-			return;
-		}
 	}
 }
 
@@ -340,15 +365,15 @@ void pnic_module::arm_timers(uint64_t t)
 void pnic_module::timers(uint64_t t)
 {
 	for (unsigned v = 0; v < MBOX_IRQ_VECTORS; v++) {
-		uint64_t at = irq_timer[v];
-
-		if (at > t)
+		if (irq_timer[v] > t)
 			continue;
+		t_timer = irq_timer[v];
 		irq_timer[v] = NEVER;
-		cur = &at;
+		cur = &t_timer;
 		evt_engine = v == MBOX_IRQ_EVT;
 		mbox_dev_irq_flush(dev, v);
 		evt_engine = false;
+		cur = &t_cmd;
 	}
 }
 
@@ -358,10 +383,8 @@ uint64_t pnic_module::run(uint64_t h)
 	for (;;) {
 		uint64_t t, before;
 
-		if (rs->p->stop && *rs->p->stop) {
-			rs->interrupted = true;
+		if (stopped())
 			break;
-		}
 		t = next_external();
 		if (t >= horizon) {
 			before = horizon;

@@ -75,6 +75,7 @@ private:
 	std::vector<source> src;
 	std::deque<bar_write> bars;
 	uint64_t t_cmd = 0, t_evt = 0;
+	uint64_t t_timer = 0;        /* a moderation holdoff's end */
 	uint64_t *cur = &t_cmd;      /* the engine the DMA callbacks time */
 	bool evt_engine = false;     /* which of the two is at work */
 	uint64_t horizon = NEVER;
@@ -93,7 +94,10 @@ private:
 	struct system_window win_base {};
 	tlm::tlm_generic_payload tp;
 
+	int make_pipeline(struct pnic_error *err);
 	void open_sources(struct pnic_error *err, int *rc);
+	uint64_t step_target(uint64_t t, bool drain_ok);
+	bool stopped();
 	void feed(uint64_t t);
 	void advance(uint64_t t, bool drain_ok);
 	void step_pipeline(uint64_t c);

@@ -69,6 +69,8 @@ struct run_state {
 			uint64_t event_landed);
 	void trip_handled(const struct static_prog_handled *h, uint64_t seen);
 	void trip_doorbell(uint64_t host_done, uint64_t landed);
+	trip_slot *trip_next(const std::vector<uint32_t> &ring, uint64_t *seen,
+			     uint64_t posted);
 	void trip_installed(uint64_t at);
 	void trip_packet_out(uint64_t departed);
 	std::vector<uint32_t> await_doorbell;

@@ -69,13 +69,19 @@ void run_state::trip_doorbell(uint64_t host_done, uint64_t landed)
 	await_doorbell.clear();
 }
 
+/* The miss whose install (or packet-out) is the next in posting order. */
+trip_slot *run_state::trip_next(const std::vector<uint32_t> &ring,
+				uint64_t *seen, uint64_t posted)
+{
+	if (*seen >= posted)
+		return nullptr;
+	return trip(ring[(*seen)++ % ring.size()]);
+}
+
 void run_state::trip_installed(uint64_t at)
 {
-	trip_slot *s;
+	trip_slot *s = trip_next(install_seq, &install_seen, install_posted);
 
-	if (install_seen >= install_posted)
-		return;
-	s = trip(install_seq[install_seen++ % install_seq.size()]);
 	if (s) {
 		s->t.installed = at;
 		s->done_install = true;
@@ -85,11 +91,8 @@ void run_state::trip_installed(uint64_t at)
 
 void run_state::trip_packet_out(uint64_t departed)
 {
-	trip_slot *s;
+	trip_slot *s = trip_next(po_seq, &po_seen, po_posted);
 
-	if (po_seen >= po_posted)
-		return;
-	s = trip(po_seq[po_seen++ % po_seq.size()]);
 	if (s) {
 		s->t.packet_out_departed = departed;
 		s->done_packet_out = true;

@@ -64,6 +64,22 @@ static int options(int argc, char **argv, struct system_params *p,
 	return 0;
 }
 
+static void report(const char *name, const struct system_result *r,
+		   const struct acct *a, uint64_t clock_hz)
+{
+	printf("%s: %llu packets (%llu records, %llu frames out, checksum %llx), %llu cycles, sim %.6f s, wall %.3f s (traffic %.3f s), %llu epochs, kernel %.2f %%\n",
+	       name, (unsigned long long)r->pipeline.arrivals,
+	       (unsigned long long)a->records, (unsigned long long)a->egress,
+	       (unsigned long long)a->sum, (unsigned long long)r->cycles,
+	       r->sim_ps * 1e-12, r->wall_s, r->traffic_wall_s,
+	       (unsigned long long)r->epochs, 100 * r->kernel_share);
+	printf("BENCH %s_mpps %.3f\n", name,
+	       r->pipeline.arrivals / r->traffic_wall_s / 1e6);
+	printf("BENCH %s_mcycles_per_s %.1f\n", name,
+	       (r->cycles - r->setup_ps * 1e-12 * clock_hz) / r->traffic_wall_s / 1e6);
+	printf("BENCH %s_kernel_share_pct %.2f\n", name, 100 * r->kernel_share);
+}
+
 int main(int argc, char **argv)
 {
 	struct scenario *sc;
@@ -92,17 +108,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "scbench: %s\n", err.msg);
 		return 1;
 	}
-	printf("%s: %llu packets (%llu records, %llu frames out, checksum %llx), %llu cycles, sim %.6f s, wall %.3f s (traffic %.3f s), %llu epochs, kernel %.2f %%\n",
-	       name, (unsigned long long)r.pipeline.arrivals,
-	       (unsigned long long)a.records, (unsigned long long)a.egress,
-	       (unsigned long long)a.sum, (unsigned long long)r.cycles,
-	       r.sim_ps * 1e-12, r.wall_s, r.traffic_wall_s,
-	       (unsigned long long)r.epochs,
-	       100 * r.kernel_share);
-	printf("BENCH %s_mpps %.3f\n", name, r.pipeline.arrivals / r.traffic_wall_s / 1e6);
-	printf("BENCH %s_mcycles_per_s %.1f\n", name,
-	       (r.cycles - r.setup_ps * 1e-12 * p.clock_hz) / r.traffic_wall_s / 1e6);
-	printf("BENCH %s_kernel_share_pct %.2f\n", name, 100 * r.kernel_share);
+	report(name, &r, &a, p.clock_hz);
 	scenario_destroy(sc);
 	return 0;
 }

@@ -3,6 +3,7 @@
  * build/bin/tracegen in a temporary folder. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <signal.h>
 
 #include "io/pcap_in.h"
 #include "model/nic.h"
@@ -163,7 +164,46 @@ static void windows(struct system_params *p, void *arg)
 	p->window_ps = 100000000;   /* 100 us */
 }
 
+static void irq_windows(struct system_params *p, void *arg)
+{
+	windows(p, arg);
+}
+
+static void poll_windows(struct system_params *p, void *arg)
+{
+	windows(p, arg);
+	poll_mode(p, arg);
+}
+
+static volatile sig_atomic_t stop_now = 1;
+
+static void stopped(struct system_params *p, void *arg)
+{
+	(void)arg;
+	p->stop = &stop_now;
+}
+
 /* ---- tests ------------------------------------------------------------------- */
+
+/* Every packet accounted for, every miss to the host and back out. */
+static void demo_loop_closed(const struct sc_out *o)
+{
+	const struct system_result *r = &o->res;
+
+	cr_assert_eq(o->rc, 0, "%s", o->msg);
+	cr_assert_eq(r->pipeline.arrivals, 400);
+	cr_assert_eq(o->records, 400);
+	cr_assert_gt(r->misses_out, 0);
+	cr_assert_eq(r->misses_out, r->dev.events[MBOX_EV_MISS]);
+	cr_assert_eq(r->misses_out, r->pipeline.to_host);
+	cr_assert_eq(r->prog.misses + r->prog.to_host, r->misses_out);
+	cr_assert_gt(r->prog.misses, 0);
+	cr_assert_eq(r->prog.installed, r->prog.misses);
+	cr_assert_eq(r->pipeline.packet_outs, r->prog.packet_outs);
+	cr_assert_eq(r->pipeline.packet_outs_departed, r->prog.packet_outs);
+	cr_assert_eq(r->miss_trips, r->prog.misses);
+	cr_assert_eq(r->prog.cpl_errors + r->drv.cpl_errors, 0);
+}
 
 Test(system, demo_conserves_and_closes_the_miss_loop)
 {
@@ -171,19 +211,8 @@ Test(system, demo_conserves_and_closes_the_miss_loop)
 
 	sc_run(DEMO, NULL, NULL, &o);
 	show("demo", &o);
-	cr_assert_eq(o.rc, 0, "%s", o.msg);
-	cr_assert_eq(o.res.pipeline.arrivals, 400);
-	cr_assert_eq(o.records, 400);
-	cr_assert_gt(o.res.misses_out, 0);
-	cr_assert_eq(o.res.misses_out, o.res.dev.events[MBOX_EV_MISS]);
-	cr_assert_eq(o.res.misses_out, o.res.pipeline.to_host);
-	cr_assert_eq(o.res.prog.misses + o.res.prog.to_host, o.res.misses_out);
-	cr_assert_gt(o.res.prog.misses, 0);
-	cr_assert_eq(o.res.prog.installed, o.res.prog.misses);
-	cr_assert_eq(o.res.pipeline.packet_outs, o.res.prog.packet_outs);
-	cr_assert_eq(o.res.pipeline.packet_outs_departed, o.res.prog.packet_outs);
-	cr_assert_eq(o.res.miss_trips, o.res.prog.misses);
-	cr_assert_eq(o.res.prog.cpl_errors + o.res.drv.cpl_errors, 0);
+	demo_loop_closed(&o);
+	cr_assert_gt(o.res.dev.irqs[MBOX_IRQ_EVT], 0);
 }
 
 Test(system, demo_in_poll_mode_closes_the_same_loop)
@@ -192,11 +221,7 @@ Test(system, demo_in_poll_mode_closes_the_same_loop)
 
 	sc_run(DEMO, poll_mode, NULL, &o);
 	show("demo poll", &o);
-	cr_assert_eq(o.rc, 0, "%s", o.msg);
-	cr_assert_eq(o.res.pipeline.arrivals, 400);
-	cr_assert_eq(o.res.misses_out, o.res.dev.events[MBOX_EV_MISS]);
-	cr_assert_gt(o.res.prog.misses, 0);
-	cr_assert_eq(o.res.miss_trips, o.res.prog.misses);
+	demo_loop_closed(&o);
 	cr_assert_eq(o.res.dev.irqs[MBOX_IRQ_EVT], 0, "polling: no interrupts");
 	cr_assert_gt(o.res.skipped_polls, 0, "the trace's gaps skip empty polls");
 }
@@ -411,17 +436,21 @@ static void gap_compare(void (*tweak)(struct system_params *, void *),
 		cr_assert_geq(o2.res.skipped_ps, 9000000000000ull);
 	cr_assert_lt(o2.res.wall_s, 2 * o1.res.wall_s + 0.05,
 		     "gap %.4f s, no gap %.4f s", o2.res.wall_s, o1.res.wall_s);
+	/* 100 us windows: the gap is one window, not a hundred thousand. */
+	cr_assert_leq(o2.windows, o1.windows + 2, "%llu windows against %llu",
+		      (unsigned long long)o2.windows, (unsigned long long)o1.windows);
+	cr_assert_eq(o2.win_arrivals, o2.res.pipeline.arrivals);
 	rm_tmp();
 }
 
 Test(system, a_10_s_gap_costs_no_wall_time)
 {
-	gap_compare(NULL, false);
+	gap_compare(irq_windows, false);
 }
 
 Test(system, a_10_s_gap_costs_no_wall_time_polling)
 {
-	gap_compare(poll_mode, true);
+	gap_compare(poll_windows, true);
 }
 
 Test(system, same_scenario_same_outputs)
@@ -456,6 +485,16 @@ Test(system, epoch_length_does_not_change_results)
 	cr_assert_eq(o1.hash, o2.hash);
 	cr_assert_eq(o1.hash, o3.hash);
 	cr_assert_eq(o1.res.sim_ps, o2.res.sim_ps);
+}
+
+Test(system, the_stop_flag_interrupts_the_run_with_its_books_balanced)
+{
+	struct sc_out o;
+
+	sc_run(DEMO, stopped, NULL, &o);
+	cr_assert_eq(o.rc, 0, "%s", o.msg);
+	cr_assert(o.res.interrupted);
+	cr_assert_lt(o.res.pipeline.arrivals, 400);
 }
 
 Test(system, a_second_run_in_one_process_is_refused)
