@@ -16,6 +16,15 @@ struct scenario_bad {
 	const char *words;   /* expected in the message */
 };
 
+/* Parse text as if it were the file `file`. */
+static inline int scenario_parse_text(const char *text, const char *file,
+				      struct scenario **c,
+				      struct pnic_error *err)
+{
+	pnic_error_clear(err);
+	return scenario_parse(text, strlen(text), file, c, err);
+}
+
 static inline void scenario_check_bads(const struct scenario_bad *bads,
 				       size_t n, const char *file)
 {
@@ -26,8 +35,7 @@ static inline void scenario_check_bads(const struct scenario_bad *bads,
 		char buf[600];
 		int rc;
 
-		pnic_error_clear(&err);
-		rc = scenario_parse(b->text, strlen(b->text), file, &c, &err);
+		rc = scenario_parse_text(b->text, file, &c, &err);
 		pnic_error_str(&err, buf, sizeof buf);
 		cr_expect_lt(rc, 0, "bad scenario %zu accepted", i);
 		cr_expect_null(c, "bad scenario %zu: no half-made result", i);

@@ -15,8 +15,7 @@
 
 static int parse(const char *text, struct scenario **c, struct pnic_error *err)
 {
-	pnic_error_clear(err);
-	return scenario_parse(text, strlen(text), NAME, c, err);
+	return scenario_parse_text(text, NAME, c, err);
 }
 
 Test(scenario_nic, absent_means_the_pipeline_defaults)
