@@ -60,9 +60,11 @@ $1/libpnicio.a: $$(patsubst %.c,$1/obj/%.o,$$(IO_SRC))
 	@mkdir -p $$(@D)
 	$$(call show,AR,$$@)rm -f $$@ && ar rcs $$@ $$^
 
-$1/bin/pnicsim: $$(patsubst %.c,$1/obj/%.o,$$(PNICSIM_SRC)) $1/libpnicio.a $1/libpnic.a
+# pnicsim runs the SystemC system (`pnicsim run`): it links the C++
+# library of model/sc/ (mk/sc.mk), libsystemc and the C++ runtime.
+$1/bin/pnicsim: $$(patsubst %.c,$1/obj/%.o,$$(PNICSIM_SRC)) $1/libpnicsc.a $1/libpnicio.a $1/libpnic.a
 	@mkdir -p $$(@D)
-	$$(call show,LD,$$@)$$(CC) $2 -o $$@ $$^ $$(LDLIBS_IO)
+	$$(call show,LD,$$@)$$(CXX) $2 -o $$@ $$^ $$(LDLIBS_IO) $$(LDLIBS_SC)
 
 $1/bin/%: $1/obj/tools/%.o $1/libpnicio.a $1/libpnic.a
 	@mkdir -p $$(@D)

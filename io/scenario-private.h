@@ -40,12 +40,15 @@ struct scenario_ctx {
 	struct scenario *c;
 };
 
-/* One top-level key of a scenario.  parse reads the key's value into
- * x->c; release frees what parse allocated (NULL if nothing), and is
- * called on a scenario however far its reading got. */
+/* One top-level key of a scenario.  defaults (NULL if none) sets the
+ * section's fields before any section is read, whether the key is written
+ * or not; parse reads the key's value into x->c; release frees what parse
+ * allocated (NULL if nothing), and is called on a scenario however far
+ * its reading got. */
 struct scenario_section {
 	const char *key;
 	bool required;
+	void (*defaults)(struct scenario *c);
 	int (*parse)(struct scenario_ctx *x, yaml_node_t *value);
 	void (*release)(struct scenario *c);
 };
@@ -61,6 +64,9 @@ extern const struct scenario_section scenario_section_flows;       /* scenario_f
 extern const struct scenario_section scenario_section_inputs;      /* scenario_inputs.c */
 extern const struct scenario_section scenario_section_output;
 extern const struct scenario_section scenario_section_pcie;        /* scenario_pcie.c */
+extern const struct scenario_section scenario_section_nic;         /* scenario_nic.c */
+extern const struct scenario_section scenario_section_run;         /* scenario_run.c */
+extern const struct scenario_section scenario_section_host;        /* scenario_host.c */
 
 /* ---- YAML to nodes (scenario_yaml.c) ----------------------------------- */
 

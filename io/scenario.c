@@ -22,6 +22,9 @@ static const struct scenario_section *const sections[] = {
 	&scenario_section_inputs,
 	&scenario_section_output,
 	&scenario_section_pcie,
+	&scenario_section_nic,
+	&scenario_section_run,
+	&scenario_section_host,
 };
 
 #define N_SECTIONS (sizeof sections / sizeof sections[0])
@@ -55,6 +58,9 @@ static int parse_root(struct scenario_ctx *x)
 		return rc;
 	x->c->profile = key_profile_default();
 	x->c->pcie = pcie_defaults();
+	for (size_t i = 0; i < N_SECTIONS; i++)
+		if (sections[i]->defaults)
+			sections[i]->defaults(x->c);
 	for (size_t i = 0; i < N_SECTIONS && !rc; i++)
 		rc = parse_section(x, root, sections[i]);
 	return rc;

@@ -25,6 +25,7 @@
 #ifndef PNICSIM_SCENARIO_H
 #define PNICSIM_SCENARIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +38,7 @@
 #include "model/lookup_core.h"
 #include "model/nic_cmd.h"
 #include "model/pcie.h"
+#include "model/pipeline.h"
 #include "model/tcam.h"
 #include "model/vpid_map.h"
 
@@ -97,6 +99,56 @@ struct scenario_input {
 	unsigned line;
 };
 
+/* The timed pNIC (`nic`; pnicsim run only): pipeline_params_default()'s
+ * values unless given. */
+struct scenario_nic {
+	uint64_t clock_hz;
+	struct pipeline_timing timing;
+	struct pipeline_bounds bounds;
+};
+
+/* The time series' window unless `run.window_ns` says otherwise: 100 us,
+ * 40 windows over the demo's 4 ms, 10 000 a simulated second. */
+#define SCENARIO_RUN_WINDOW_NS 100000ull
+
+/* What a timed run writes (`run`; pnicsim run only). */
+struct scenario_run {
+	bool packets_csv;          /* packets.csv; true unless given */
+	bool plots;                /* the gnuplot plots; true unless given */
+	uint64_t window_ns;        /* the time series' window, >= 1 */
+};
+
+/* The static host program of a timed run (`host`; pnicsim run only).
+ * Only the fields whose bit is in `given` were written: pnicsim run lays
+ * them over the system's defaults (system_params_default()). */
+enum scenario_host_given {
+	SCENARIO_HOST_ENABLED       = 1u << 0,
+	SCENARIO_HOST_NOTIFY        = 1u << 1,
+	SCENARIO_HOST_POLL_INTERVAL = 1u << 2,
+	SCENARIO_HOST_IRQ_USECS     = 1u << 3,
+	SCENARIO_HOST_MISS_NS       = 1u << 4,
+	SCENARIO_HOST_INSTALL_NS    = 1u << 5,
+	SCENARIO_HOST_PACKET_OUT_NS = 1u << 6,
+	SCENARIO_HOST_INSTALL       = 1u << 7,
+	SCENARIO_HOST_ACTION        = 1u << 8,
+	SCENARIO_HOST_CMD_RING      = 1u << 9,
+	SCENARIO_HOST_CPL_RING      = 1u << 10,
+	SCENARIO_HOST_EVT_RING      = 1u << 11,
+	SCENARIO_HOST_RXB_RING      = 1u << 12,
+};
+
+struct scenario_host {
+	uint32_t given;            /* enum scenario_host_given bits */
+	bool enabled;              /* the program runs at all */
+	bool poll;                 /* notify: poll (else irq) */
+	uint32_t poll_interval_ns;
+	uint32_t irq_usecs;        /* interrupt moderation holdoff */
+	uint32_t miss_ns, install_ns, packet_out_ns;   /* host CPU costs */
+	bool install;              /* a miss installs an entry */
+	struct pnic_action action; /* the entry's action */
+	uint32_t cmd_entries, cpl_entries, evt_entries, rxb_entries;
+};
+
 struct scenario {
 	char *file;                        /* the scenario's path */
 	const struct key_profile *profile; /* built-in, or &custom */
@@ -126,6 +178,9 @@ struct scenario {
 	char *out_dir;                     /* resolved; NULL if not given */
 
 	struct pcie_params pcie;           /* pcie_defaults() unless given */
+	struct scenario_nic nic;
+	struct scenario_run run;
+	struct scenario_host host;
 };
 
 /* Load and validate the file at path. */

@@ -14,3 +14,11 @@ TEST_EXTRA += 'tests/scenarios/replay_errors.sh'
 # tracegen reproduces the bundled trace and its configs match its traces.
 TEST_EXTRA += 'tests/scenarios/tracegen_check.sh'
 TEST_EXTRA_BUILD += $(BIN)/tracegen
+# pnicsim run, the timed system: the timed demo against its checked-in
+# summary (regenerate with tests/scenarios/check.sh --update --run demo-run
+# after a deliberate change, and review the diff), the same bytes twice,
+# and a clean stop on SIGINT/SIGTERM (a SIGKILL leaves nothing that looks
+# like a result).
+TEST_EXTRA += 'tests/scenarios/check.sh --run demo-run'
+TEST_EXTRA += 'tests/scenarios/run-deterministic.sh'
+TEST_EXTRA += 'tests/scenarios/run-interrupt.sh'

@@ -9,6 +9,7 @@
 
 #include "io/pcap_out.h"
 #include "io/scenario.h"
+#include "tests/io/scenario_bad.h"
 
 /* A folder holding an (empty) capture that the scenarios name, so input
  * paths resolve, and files that are not captures; scenarios are parsed as
@@ -295,14 +296,7 @@ Test(scenario, leading_zero_is_decimal)
 
 /* Each bad scenario must be refused with its line:column and field path in
  * the message. */
-struct bad {
-	const char *text;
-	unsigned line, column;
-	const char *field;
-	const char *words;   /* expected in the message */
-};
-
-static const struct bad bads[] = {
+static const struct scenario_bad bads[] = {
 	{ BASE "tcamm: 1\n", 11, 1, "tcamm", "unknown key" },
 	{ BASE "flows:\n  - { match: { src_ip: 10.0.0.0/33 }, action: drop }\n",
 	  12, 24, "flows[0].match.src_ip", "prefix" },
@@ -467,23 +461,7 @@ static const struct bad bads[] = {
 
 Test(scenario, bad_scenarios_name_place_and_field)
 {
-	for (size_t i = 0; i < sizeof bads / sizeof bads[0]; i++) {
-		const struct bad *b = &bads[i];
-		struct scenario *c = (void *)1;
-		struct pnic_error err;
-		char buf[600];
-		int rc = parse(b->text, &c, &err);
-
-		pnic_error_str(&err, buf, sizeof buf);
-		cr_expect_lt(rc, 0, "bad scenario %zu accepted", i);
-		cr_expect_null(c, "bad scenario %zu: no half-made result", i);
-		cr_expect_str_eq(err.file, cfgname, "bad %zu: %s", i, buf);
-		cr_expect_eq(err.line, b->line, "bad %zu line: %s", i, buf);
-		cr_expect_eq(err.column, b->column, "bad %zu column: %s", i, buf);
-		cr_expect_str_eq(err.field, b->field, "bad %zu field: %s", i, buf);
-		cr_expect_not_null(strstr(err.msg, b->words),
-				   "bad %zu: '%s' not in: %s", i, b->words, buf);
-	}
+	scenario_check_bads(bads, sizeof bads / sizeof bads[0], cfgname);
 }
 
 /* Refused early and cheaply: libyaml's loader took 37 s to refuse this

@@ -1,28 +1,41 @@
 #!/usr/bin/env bash
-# Run scenarios/<name>.yaml with pnicsim replay and compare summary.json
-# (keys sorted by jq; it holds no host timing, which is in timing.json)
-# against tests/scenarios/<name>.expected.json.  Any difference fails.
-#   tests/scenarios/check.sh [--update] NAME
+# Run scenarios/<name>.yaml with pnicsim replay (or, with --run, pnicsim
+# run: the whole system in simulated time) and compare summary.json (keys
+# sorted by jq; it holds no host timing, which is in timing.json) against
+# tests/scenarios/<name>.expected.json.  Any difference fails.
+#   tests/scenarios/check.sh [--update] [--run] NAME
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-update=0
-if [ "${1:-}" = --update ]; then update=1; shift; fi
-name=${1:?usage: tests/scenarios/check.sh [--update] NAME}
+update=0 cmd=replay
+while [ $# -gt 1 ]; do
+  case $1 in
+    --update) update=1 ;;
+    --run) cmd=run ;;
+    *) echo "usage: tests/scenarios/check.sh [--update] [--run] NAME"; exit 2 ;;
+  esac
+  shift
+done
+name=${1:?usage: tests/scenarios/check.sh [--update] [--run] NAME}
 bin=${PNICSIM:-build/bin/pnicsim}
 out=build/scenarios/$name
 expected=tests/scenarios/$name.expected.json
-rm -rf "$out"; mkdir -p "$out"
-# Exit status 1 means an input was damaged; the summary still tells.
+rm -rf "$out" "$out.log" "$out.cmp.json"; mkdir -p "$out"
+opts=()
+[ "$cmd" = run ] && opts=(--no-plots)
+# Exit status 1 means a replay input was damaged; the summary still tells.
+# A timed run writes nothing unless it succeeds.
 rc=0
-"$bin" replay "scenarios/$name.yaml" --out "$out" > "$out/replay.log" 2>&1 || rc=$?
-if [ "$rc" -ge 2 ]; then cat "$out/replay.log"; echo "scenario $name: pnicsim replay failed ($rc)"; exit 1; fi
-jq -S . "$out/summary.json" > "$out/summary.cmp.json"
+"$bin" "$cmd" "scenarios/$name.yaml" --out "$out" "${opts[@]}" > "$out.log" 2>&1 || rc=$?
+if [ "$rc" -ge 2 ] || { [ "$cmd" = run ] && [ "$rc" -ne 0 ]; }; then
+  cat "$out.log"; echo "scenario $name: pnicsim $cmd failed ($rc)"; exit 1
+fi
+jq -S . "$out/summary.json" > "$out.cmp.json"
 if [ "$update" = 1 ]; then
-  cp "$out/summary.cmp.json" "$expected"
+  cp "$out.cmp.json" "$expected"
   echo "scenario $name: wrote $expected"
   exit 0
 fi
-if ! diff -u "$expected" "$out/summary.cmp.json"; then
+if ! diff -u "$expected" "$out.cmp.json"; then
   echo "scenario $name: summary.json differs from $expected (see diff above)"
   exit 1
 fi

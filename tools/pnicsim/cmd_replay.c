@@ -4,7 +4,7 @@
  * (model/nic) and programs it with the scenario's commands (map, template
  * and entry writes: scenario_program(), the list pnicsim cosim sends to the
  * RTL), runs every input (the config's, or --pcap's) through the NIC and
- * hands the outputs to replay_out, which writes them all or nothing;
+ * hands the outputs to outdir, which writes them all or nothing;
  * replay_report makes summary.json, timing.json and the readable summary.
  * Packets are read in batches into an arena so that the datapath loop can
  * be timed on its own (the figure `pnicsim replay` reports as core
@@ -28,6 +28,7 @@
 #include "io/pcap_in.h"
 #include "tools/pnicsim/commands.h"
 #include "tools/pnicsim/replay.h"
+#include "tools/pnicsim/stop.h"
 
 #define PROG "pnicsim replay"
 #define BATCH_PKTS 65536
@@ -247,33 +248,11 @@ static int check_inputs(const struct replay *r)
 	char msg[1024];
 
 	pnic_error_clear(&err);
-	for (uint32_t i = 0; i <= r->n_inputs; i++) {
-		const char *p = i < r->n_inputs ? r->inputs[i].path : r->cfg->file;
-
-		if (replay_out_check_input(r->out_dir, p, &err)) {
-			fprintf(stderr, PROG ": %s\n", pnic_error_str(&err, msg, sizeof msg));
-			return 2;
-		}
-	}
-	return 0;
-}
-
-static char *default_out(const char *cfg)
-{
-	const char *base = strrchr(cfg, '/');
-	char *out;
-	size_t n;
-
-	base = base ? base + 1 : cfg;
-	n = strlen(base);
-	if (n > 5 && !strcmp(base + n - 5, ".yaml"))
-		n -= 5;
-	else if (n > 4 && !strcmp(base + n - 4, ".yml"))
-		n -= 4;
-	out = malloc(n + 5);
-	if (out)
-		snprintf(out, n + 5, "out/%.*s", (int)n, base);
-	return out;
+	if (!outdir_check_inputs(r->out_dir, r->cfg->file, r->inputs,
+				 r->n_inputs, &err))
+		return 0;
+	fprintf(stderr, PROG ": %s\n", pnic_error_str(&err, msg, sizeof msg));
+	return 2;
 }
 
 /* ---- the NIC ----------------------------------------------------------- */
@@ -283,7 +262,7 @@ static void on_output(void *ctx, const struct datapath_out *o, const uint8_t *fr
 {
 	struct replay *r = ctx;
 
-	replay_out_frame(r->out, o, frame, caplen, len);
+	outdir_frame(r->out, o, frame, caplen, len);
 }
 
 static int build_nic(struct replay *r, struct pnic_error *err)
@@ -312,43 +291,9 @@ static int build_nic(struct replay *r, struct pnic_error *err)
 
 /* ---- stopping on a signal ---------------------------------------------- */
 
-static volatile sig_atomic_t stop_signal;
-
-static void on_stop_signal(int sig)
-{
-	stop_signal = sig;
-}
-
-static const int stop_signals[] = { SIGINT, SIGTERM };
-#define N_STOP_SIGNALS (sizeof stop_signals / sizeof stop_signals[0])
-
-/* One signal stops the run at the next packet; SA_RESETHAND makes a second
- * one end the process at once.  No SA_RESTART: a read blocked on a pipe
- * returns rather than waiting for data.  A signal the caller ignores (a
- * background job's SIGINT) stays ignored. */
-static void catch_stop_signals(struct sigaction *saved)
-{
-	struct sigaction sa = { .sa_handler = on_stop_signal,
-				.sa_flags = SA_RESETHAND };
-
-	sigemptyset(&sa.sa_mask);
-	stop_signal = 0;
-	for (unsigned i = 0; i < N_STOP_SIGNALS; i++) {
-		sigaction(stop_signals[i], NULL, &saved[i]);
-		if (saved[i].sa_handler != SIG_IGN)
-			sigaction(stop_signals[i], &sa, NULL);
-	}
-}
-
-static void restore_stop_signals(const struct sigaction *saved)
-{
-	for (unsigned i = 0; i < N_STOP_SIGNALS; i++)
-		sigaction(stop_signals[i], &saved[i], NULL);
-}
-
 static bool should_stop(const struct replay *r)
 {
-	return stop_signal || (r->write_pcaps && replay_out_failed(r->out));
+	return stop_signal || (r->write_pcaps && outdir_failed(r->out));
 }
 
 /* ---- running the inputs ------------------------------------------------ */
@@ -475,12 +420,12 @@ static int write_outputs(struct replay *r, const json_t *summary,
 			 struct pnic_error *err)
 {
 	json_t *timing = replay_timing_json(r);
-	int rc = replay_out_json(r->out, "timing.json", timing, err);
+	int rc = outdir_json(r->out, "timing.json", timing, err);
 
 	json_decref(timing);
-	if (rc || (rc = replay_out_json(r->out, "summary.json", summary, err)))
+	if (rc || (rc = outdir_json(r->out, "summary.json", summary, err)))
 		return rc;
-	return replay_out_commit(r->out, err);
+	return outdir_commit(r->out, err);
 }
 
 static void report(const struct replay *r, const json_t *summary, bool json)
@@ -530,7 +475,7 @@ static int prepare(struct replay *r, const struct replay_opts *o,
 				       "'inputs' or give --pcap FILE", r->cfg->file);
 	r->out_dir = o->out ? o->out : r->cfg->out_dir;
 	if (!r->out_dir)
-		r->out_dir = *out_default = default_out(o->config);
+		r->out_dir = *out_default = outdir_default(o->config);
 	r->results = calloc(r->n_inputs, sizeof *r->results);
 	r->pkts = malloc(BATCH_PKTS * sizeof *r->pkts);
 	r->bytes = malloc(BATCH_BYTES);
@@ -545,7 +490,7 @@ int cmd_replay(int argc, char **argv)
 {
 	struct replay_opts o = { 0 };
 	struct replay r = { .write_pcaps = true };
-	struct sigaction saved[N_STOP_SIGNALS];
+	struct stop_saved saved;
 	struct scenario_input *cli_in = NULL;
 	char *out_default = NULL;
 	struct pnic_error err;
@@ -560,12 +505,14 @@ int cmd_replay(int argc, char **argv)
 		goto free_run;
 	status = 2;
 	pnic_error_clear(&err);
-	if (replay_out_create(r.out_dir, r.cfg->n_ppids, r.write_pcaps, &r.out, &err) ||
+	if (outdir_create(r.out_dir, r.cfg->n_ppids,
+			  r.write_pcaps ? OUTDIR_EGRESS_PCAPS | OUTDIR_SIDE_PCAPS : 0,
+			  &r.out, &err) ||
 	    build_nic(&r, &err)) {
 		fprintf(stderr, PROG ": %s\n", pnic_error_str(&err, msg, sizeof msg));
 		goto destroy_nic;
 	}
-	catch_stop_signals(saved);
+	stop_catch(&saved);
 	run_inputs(&r);
 	summary = replay_summary_json(&r);
 	if (!summary || write_outputs(&r, summary, &err)) {
@@ -578,9 +525,9 @@ int cmd_replay(int argc, char **argv)
 	status = exit_status(&r);
 
 restore_signals:
-	restore_stop_signals(saved);
+	stop_restore(&saved);
 destroy_nic:
-	replay_out_destroy(r.out);
+	outdir_destroy(r.out);
 	nic_destroy(r.nic);
 free_run:
 	json_decref(summary);

@@ -7,5 +7,6 @@
 int cmd_classify(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_cosim(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 #endif

@@ -11,6 +11,8 @@ static const struct command {
 	int (*run)(int argc, char **argv);
 	const char *summary;
 } commands[] = {
+	{ "run", cmd_run,
+	  "run a scenario through the whole system in simulated time" },
 	{ "replay", cmd_replay,
 	  "replay pcaps through the functional pNIC datapath (YAML scenario)" },
 	{ "classify", cmd_classify,

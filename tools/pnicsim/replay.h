@@ -1,6 +1,6 @@
 /* replay: the state of one `pnicsim replay` run, shared by the files of
  * the command (cmd_replay.c runs it, replay_report.c reports it,
- * replay_out.c owns the output folder).  Private to tools/pnicsim/.
+ * outdir.c owns the output folder).  Private to tools/pnicsim/.
  */
 #ifndef PNICSIM_REPLAY_H
 #define PNICSIM_REPLAY_H
@@ -14,7 +14,7 @@
 #include "model/lookup.h"
 #include "model/nic.h"
 #include "io/scenario.h"
-#include "tools/pnicsim/replay_out.h"
+#include "tools/pnicsim/outdir.h"
 
 struct replay_input_result {
 	uint64_t packets;
@@ -33,7 +33,7 @@ struct replay {
 	struct nic *nic;
 	const struct lookup *lk;              /* the NIC's, for reports */
 	const struct datapath *dp;            /* the NIC's, for reports */
-	struct replay_out *out;
+	struct outdir *out;
 	struct replay_input_result *results;  /* n_inputs */
 	struct datapath_pkt *pkts;                  /* frames point into bytes */
 	uint8_t *bytes;

@@ -1,18 +1,9 @@
 /* The reports of `pnicsim replay`: summary.json (deterministic), the
  * readable summary and timing.json (the host's figures). */
-#include <signal.h>
 #include <string.h>
 
 #include "tools/pnicsim/replay.h"
-
-static const char *signal_name(int sig)
-{
-	switch (sig) {
-	case SIGINT:  return "SIGINT";
-	case SIGTERM: return "SIGTERM";
-	default:      return "a signal";
-	}
-}
+#include "tools/pnicsim/stop.h"
 
 /* ---- summary.json ------------------------------------------------------ */
 
@@ -55,7 +46,7 @@ static json_t *scenario_json(const struct replay *r)
 	json_object_set_new(j, "unmapped_vpid_policy",
 			    json_string(datapath_unmapped_policy_name(c->unmapped)));
 	json_object_set_new(j, "interrupted", json_boolean(r->signal != 0));
-	json_object_set_new(j, "signal", r->signal ? json_string(signal_name(r->signal)) : json_null());
+	json_object_set_new(j, "signal", r->signal ? json_string(stop_signal_name(r->signal)) : json_null());
 	return j;
 }
 
@@ -232,8 +223,8 @@ json_t *replay_timing_json(const struct replay *r)
 	json_object_set_new(o, "core_pps", json_real(r->core_s > 0 ? (double)s->packets / r->core_s : 0));
 	json_object_set_new(o, "wall_seconds", json_real(r->wall_s));
 	if (r->out && r->write_pcaps) {
-		set_int(o, "pcaps_open_max", replay_out_max_open(r->out));
-		set_int(o, "pcaps_open_budget", replay_out_open_budget(r->out));
+		set_int(o, "pcaps_open_max", outdir_max_open(r->out));
+		set_int(o, "pcaps_open_budget", outdir_open_budget(r->out));
 	}
 	return o;
 }
@@ -355,7 +346,7 @@ void replay_summary_print(FILE *f, const struct replay *r)
 		tcam_used(lookup_tcam(r->lk)), c->tcam_depth, datapath_miss_policy_name(c->miss));
 	if (r->signal)
 		fprintf(f, "INTERRUPTED by %s: the counts and outputs cover the packets processed before it\n",
-			signal_name(r->signal));
+			stop_signal_name(r->signal));
 	print_inputs(f, r);
 	fprintf(f, "\npackets %llu (%llu bytes): %llu hits, %llu misses (hit rate %.1f%%)\n",
 		(unsigned long long)s->packets, (unsigned long long)s->bytes,
@@ -375,5 +366,5 @@ void replay_summary_print(FILE *f, const struct replay *r)
 		fprintf(f, "%d input file(s) refused or damaged (see above)\n",
 			r->file_errors);
 	if (r->signal)
-		fprintf(f, "interrupted by %s\n", signal_name(r->signal));
+		fprintf(f, "interrupted by %s\n", stop_signal_name(r->signal));
 }

@@ -1,4 +1,4 @@
-#include "tools/pnicsim/replay_out.h"
+#include "tools/pnicsim/outdir.h"
 
 #include <assert.h>
 #include <ctype.h>
@@ -23,7 +23,7 @@
 /* Descriptors left for the rest of the run: the input capture, a JSON
  * file, the folder scan, and whatever libc and libpcap open. */
 #define OUT_FD_RESERVE 8
-#define OUT_MAX_JSON 4
+#define OUT_MAX_FILES 16
 /* Room for "/.egress-ppid65535.pcap.tmp-<pid>" after the folder's name. */
 #define OUT_NAME_ROOM 64
 
@@ -33,10 +33,17 @@ struct out_slot {
 	bool made;             /* its temporary file exists */
 };
 
-struct replay_out {
+/* An output by name (JSON, CSV, a plot). */
+struct out_file {
+	char *name;
+	FILE *f;          /* outdir_stream()'s, until the commit */
+	bool optional;    /* outdir_path()'s: may not have been made */
+};
+
+struct outdir {
 	char *dir;
 	long pid;
-	bool pcaps;
+	bool pcaps, side_pcaps;
 	bool committed;
 	uint32_t n_ppids;
 	struct out_slot *slots;   /* egress 0..n_ppids-1, to-host, drops */
@@ -44,8 +51,8 @@ struct replay_out {
 	unsigned n_open, budget, max_open;
 	uint64_t tick;
 	uint32_t n_made;
-	char *json[OUT_MAX_JSON]; /* names written by replay_out_json() */
-	unsigned n_json;
+	struct out_file files[OUT_MAX_FILES];
+	unsigned n_files;
 	int failed;               /* first frame-writing failure, or 0 */
 	struct pnic_error fail_err;
 };
@@ -53,11 +60,12 @@ struct replay_out {
 /* ---- names ------------------------------------------------------------- */
 
 static const char *const fixed_names[] = {
-	"summary.json", "timing.json", "to-host.pcap", "drops.pcap", NULL
+	"summary.json", "timing.json", "to-host.pcap", "drops.pcap",
+	"packets.csv", "timeseries.csv", "latency-cdf.png", "latency-cdf.svg",
+	"timeseries.png", "timeseries.svg", NULL
 };
 
-/* The names a run writes, or removes as an earlier run's. */
-static bool owned_name(const char *s)
+bool outdir_owned_name(const char *s)
 {
 	for (unsigned i = 0; fixed_names[i]; i++)
 		if (!strcmp(s, fixed_names[i]))
@@ -69,10 +77,10 @@ static bool owned_name(const char *s)
 	return !strcmp(s, ".pcap");
 }
 
-static uint32_t host_slot(const struct replay_out *o) { return o->n_ppids; }
-static uint32_t drops_slot(const struct replay_out *o) { return o->n_ppids + 1; }
+static uint32_t host_slot(const struct outdir *o) { return o->n_ppids; }
+static uint32_t drops_slot(const struct outdir *o) { return o->n_ppids + 1; }
 
-static void slot_name(const struct replay_out *o, uint32_t i, char *buf,
+static void slot_name(const struct outdir *o, uint32_t i, char *buf,
 		      size_t n)
 {
 	if (i < o->n_ppids)
@@ -83,7 +91,7 @@ static void slot_name(const struct replay_out *o, uint32_t i, char *buf,
 
 /* dir/name, or its temporary (outfile.h); the folder's length was checked
  * at create, so these always fit. */
-static void out_path(const struct replay_out *o, const char *name, bool tmp,
+static void out_path(const struct outdir *o, const char *name, bool tmp,
 		     char *buf, size_t n)
 {
 	snprintf(buf, n, "%s/%s", o->dir, name);
@@ -95,15 +103,23 @@ static void out_path(const struct replay_out *o, const char *name, bool tmp,
 	}
 }
 
+static bool file_made(const struct outdir *o, const char *name)
+{
+	char path[PATH_MAX];
+
+	out_path(o, name, true, path, sizeof path);
+	return access(path, F_OK) == 0;
+}
+
 /* Whether this run made `name` (an owned name). */
-static bool produced(const struct replay_out *o, const char *name)
+static bool produced(const struct outdir *o, const char *name)
 {
 	char mine[64];
 	unsigned long n;
 
-	for (unsigned i = 0; i < o->n_json; i++)
-		if (!strcmp(o->json[i], name))
-			return true;
+	for (unsigned i = 0; i < o->n_files; i++)
+		if (!strcmp(o->files[i].name, name))
+			return !o->files[i].optional || file_made(o, name);
 	if (!strcmp(name, "to-host.pcap"))
 		return o->slots[host_slot(o)].made;
 	if (!strcmp(name, "drops.pcap"))
@@ -124,7 +140,7 @@ static bool stale_temporary(const char *s, long self)
 	long pid;
 
 	if (!outfile_parse_tmp_name(s, name, sizeof name, &pid) ||
-	    !owned_name(name) || pid == self)
+	    !outdir_owned_name(name) || pid == self)
 		return false;
 	return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
 }
@@ -147,7 +163,7 @@ static bool named_output(const struct stat *od, const char *path,
 	struct stat ps;
 
 	*base = slash ? slash + 1 : path;
-	if (!owned_name(*base))
+	if (!outdir_owned_name(*base))
 		return false;
 	if (!slash)
 		snprintf(parent, sizeof parent, ".");
@@ -183,7 +199,7 @@ static int same_as_output(const char *dir, const struct stat *is,
 		char p[PATH_MAX];
 		struct stat st;
 
-		if (!owned_name(e->d_name) ||
+		if (!outdir_owned_name(e->d_name) ||
 		    snprintf(p, sizeof p, "%s/%s", dir, e->d_name) >= (int)sizeof p)
 			continue;
 		if (stat(p, &st) == 0 && same_file(&st, is))
@@ -194,8 +210,8 @@ static int same_as_output(const char *dir, const struct stat *is,
 	return rc;
 }
 
-int replay_out_check_input(const char *dir, const char *path,
-			   struct pnic_error *err)
+int outdir_check_input(const char *dir, const char *path,
+		       struct pnic_error *err)
 {
 	struct stat od, is;
 	const char *base;
@@ -211,6 +227,35 @@ int replay_out_check_input(const char *dir, const char *path,
 		rc = refuse(err, path, "the output", dir, base);
 	free(real);
 	return rc ? rc : same_as_output(dir, &is, path, err);
+}
+
+int outdir_check_inputs(const char *dir, const char *scenario,
+			const struct scenario_input *in, uint32_t n,
+			struct pnic_error *err)
+{
+	int rc = 0;
+
+	for (uint32_t i = 0; i <= n && !rc; i++)
+		rc = outdir_check_input(dir, i < n ? in[i].path : scenario, err);
+	return rc;
+}
+
+char *outdir_default(const char *scenario)
+{
+	const char *base = strrchr(scenario, '/');
+	char *out;
+	size_t n;
+
+	base = base ? base + 1 : scenario;
+	n = strlen(base);
+	if (n > 5 && !strcmp(base + n - 5, ".yaml"))
+		n -= 5;
+	else if (n > 4 && !strcmp(base + n - 4, ".yml"))
+		n -= 4;
+	out = malloc(n + 5);
+	if (out)
+		snprintf(out, n + 5, "out/%.*s", (int)n, base);
+	return out;
 }
 
 /* ---- the writers ------------------------------------------------------- */
@@ -269,10 +314,10 @@ static unsigned open_budget(void)
 	return limit - used > OUT_MAX_OPEN ? OUT_MAX_OPEN : (unsigned)(limit - used);
 }
 
-int replay_out_create(const char *dir, uint32_t n_ppids, bool pcaps,
-		      struct replay_out **out, struct pnic_error *err)
+int outdir_create(const char *dir, uint32_t n_ppids, unsigned flags,
+		  struct outdir **out, struct pnic_error *err)
 {
-	struct replay_out *o;
+	struct outdir *o;
 	int rc;
 
 	*out = NULL;
@@ -289,24 +334,25 @@ int replay_out_create(const char *dir, uint32_t n_ppids, bool pcaps,
 	o->budget = open_budget();
 	o->open_ids = calloc(o->budget, sizeof *o->open_ids);
 	if (!o->dir || !o->slots || !o->open_ids) {
-		replay_out_destroy(o);
+		outdir_destroy(o);
 		return pnic_err(err, ENOMEM, "out of memory");
 	}
 	o->pid = (long)getpid();
-	o->pcaps = pcaps;
+	o->pcaps = flags & OUTDIR_EGRESS_PCAPS;
+	o->side_pcaps = flags & OUTDIR_SIDE_PCAPS;
 	o->n_ppids = n_ppids;
 	*out = o;
 	return 0;
 }
 
-static void fail(struct replay_out *o, int rc)
+static void fail(struct outdir *o, int rc)
 {
 	if (!o->failed)
 		o->failed = rc;
 }
 
 /* Park the least recently written open pcap; false if none is open. */
-static bool park_lru(struct replay_out *o)
+static bool park_lru(struct outdir *o)
 {
 	unsigned best = 0;
 	struct pnic_error e;
@@ -327,7 +373,7 @@ static bool park_lru(struct replay_out *o)
 	return true;
 }
 
-static int open_slot(struct replay_out *o, uint32_t i)
+static int open_slot(struct outdir *o, uint32_t i)
 {
 	struct out_slot *s = &o->slots[i];
 	char name[64], path[PATH_MAX];
@@ -345,7 +391,7 @@ static int open_slot(struct replay_out *o, uint32_t i)
 }
 
 /* Make slot i's file open, parking others to stay within the budget. */
-static int ensure_open(struct replay_out *o, uint32_t i)
+static int ensure_open(struct outdir *o, uint32_t i)
 {
 	struct out_slot *s = &o->slots[i];
 	int rc;
@@ -371,12 +417,12 @@ static int ensure_open(struct replay_out *o, uint32_t i)
 	return 0;
 }
 
-void replay_out_frame(struct replay_out *o, const struct datapath_out *d,
-		      const uint8_t *frame, uint32_t caplen, uint32_t len)
+void outdir_frame(struct outdir *o, const struct datapath_out *d,
+		  const uint8_t *frame, uint32_t caplen, uint32_t len)
 {
 	uint32_t i;
 
-	if (!o->pcaps || o->failed)
+	if (!o->pcaps || o->failed || (d->kind != DP_OUT_EGRESS && !o->side_pcaps))
 		return;
 	if (d->kind == DP_OUT_EGRESS) {
 		/* The VPID map only holds PPIDs of the NIC. */
@@ -391,46 +437,103 @@ void replay_out_frame(struct replay_out *o, const struct datapath_out *d,
 	o->slots[i].last_use = ++o->tick;
 }
 
-bool replay_out_failed(const struct replay_out *o)
+bool outdir_failed(const struct outdir *o)
 {
 	return o->failed != 0;
 }
 
-int replay_out_json(struct replay_out *o, const char *name, const json_t *j,
-		    struct pnic_error *err)
+/* Register `name`'s temporary into path; -ENOMEM when the table is full. */
+static int add_file(struct outdir *o, const char *name, bool optional,
+		    char *path, size_t n, struct pnic_error *err)
+{
+	struct out_file *f = &o->files[o->n_files];
+
+	if (o->n_files == OUT_MAX_FILES || !(f->name = strdup(name)))
+		return pnic_err(err, ENOMEM, "out of memory");
+	f->optional = optional;
+	o->n_files++;
+	out_path(o, name, true, path, n);
+	return 0;
+}
+
+int outdir_stream(struct outdir *o, const char *name, FILE **out,
+		  struct pnic_error *err)
 {
 	char path[PATH_MAX];
-	FILE *f;
-	int bad, e;
+	struct out_file *f;
+	int rc;
 
-	if (o->n_json == OUT_MAX_JSON || !(o->json[o->n_json] = strdup(name)))
-		return pnic_err(err, ENOMEM, "out of memory");
-	o->n_json++;
-	out_path(o, name, true, path, sizeof path);
-	f = fopen(path, "w");
-	if (!f)
+	*out = NULL;
+	if ((rc = add_file(o, name, false, path, sizeof path, err)))
+		return rc;
+	f = &o->files[o->n_files - 1];
+	if (!(f->f = fopen(path, "w")))
 		return pnic_err(err, errno, "%s: cannot create: %s", path,
 				strerror(errno));
+	*out = f->f;
+	return 0;
+}
+
+int outdir_path(struct outdir *o, const char *name, char *buf, size_t n,
+		struct pnic_error *err)
+{
+	return add_file(o, name, true, buf, n, err);
+}
+
+void outdir_tmp_path(const struct outdir *o, const char *name, char *buf,
+		     size_t n)
+{
+	out_path(o, name, true, buf, n);
+}
+
+/* Flush and close a stream; 0 or a negative errno with err naming it. */
+static int close_stream(struct outdir *o, struct out_file *f,
+			struct pnic_error *err)
+{
+	char path[PATH_MAX];
+	int bad, e;
+
+	if (!f->f)
+		return 0;
 	errno = 0;
-	bad = json_dumpf(j, f, JSON_INDENT(2) | JSON_SORT_KEYS) != 0 ||
-	      fputc('\n', f) == EOF || fflush(f) != 0;
+	bad = fflush(f->f) != 0 || ferror(f->f);
 	e = errno ? errno : EIO;
-	if (fclose(f) != 0 && !bad) {
+	if (fclose(f->f) != 0 && !bad) {
 		bad = 1;
 		e = errno;
 	}
-	if (bad)
-		return pnic_err(err, e, "%s: write failed: %s", path, strerror(e));
-	return 0;
+	f->f = NULL;
+	if (!bad)
+		return 0;
+	out_path(o, f->name, true, path, sizeof path);
+	return pnic_err(err, e, "%s: write failed: %s", path, strerror(e));
+}
+
+int outdir_json(struct outdir *o, const char *name, const json_t *j,
+		struct pnic_error *err)
+{
+	char path[PATH_MAX];
+	FILE *f;
+	int rc, bad;
+
+	if ((rc = outdir_stream(o, name, &f, err)))
+		return rc;
+	bad = json_dumpf(j, f, JSON_INDENT(2) | JSON_SORT_KEYS |
+			     JSON_REAL_PRECISION(12)) != 0 ||
+	      fputc('\n', f) == EOF;
+	if ((rc = close_stream(o, &o->files[o->n_files - 1], err)) || !bad)
+		return rc;
+	out_path(o, name, true, path, sizeof path);
+	return pnic_err(err, EIO, "%s: write failed", path);
 }
 
 /* ---- commit ------------------------------------------------------------ */
 
-static int finish_pcaps(struct replay_out *o, struct pnic_error *err)
+static int finish_pcaps(struct outdir *o, struct pnic_error *err)
 {
 	int rc = 0;
 
-	if (o->pcaps && !o->failed) {
+	if (o->side_pcaps && !o->failed) {
 		/* to-host.pcap and drops.pcap exist even when empty. */
 		ensure_open(o, host_slot(o));
 		ensure_open(o, drops_slot(o));
@@ -460,7 +563,7 @@ static int remove_file(const char *path, struct pnic_error *err)
 
 /* Remove what an earlier run left that this run does not replace, and the
  * temporaries of runs that were killed outright. */
-static int remove_stale(struct replay_out *o, struct pnic_error *err)
+static int remove_stale(struct outdir *o, struct pnic_error *err)
 {
 	DIR *d = opendir(o->dir);
 	struct dirent *e;
@@ -472,7 +575,7 @@ static int remove_stale(struct replay_out *o, struct pnic_error *err)
 	while (!rc && (e = readdir(d))) {
 		char path[PATH_MAX];
 
-		if (owned_name(e->d_name) && !produced(o, e->d_name)) {
+		if (outdir_owned_name(e->d_name) && !produced(o, e->d_name)) {
 			out_path(o, e->d_name, false, path, sizeof path);
 			rc = remove_file(path, err);
 		} else if (stale_temporary(e->d_name, o->pid)) {
@@ -484,7 +587,7 @@ static int remove_stale(struct replay_out *o, struct pnic_error *err)
 	return rc;
 }
 
-static int put_in_place(struct replay_out *o, const char *name,
+static int put_in_place(struct outdir *o, const char *name,
 			struct pnic_error *err)
 {
 	char from[PATH_MAX], to[PATH_MAX];
@@ -497,12 +600,34 @@ static int put_in_place(struct replay_out *o, const char *name,
 	return 0;
 }
 
-int replay_out_commit(struct replay_out *o, struct pnic_error *err)
+static int close_streams(struct outdir *o, struct pnic_error *err)
+{
+	int rc = 0;
+
+	for (unsigned i = 0; i < o->n_files && !rc; i++)
+		rc = close_stream(o, &o->files[i], err);
+	return rc;
+}
+
+/* The files by name that this run made: summary.json alone, or all the
+ * others. */
+static int put_files(struct outdir *o, bool summary, struct pnic_error *err)
+{
+	int rc = 0;
+
+	for (unsigned i = 0; i < o->n_files && !rc; i++)
+		if (!strcmp(o->files[i].name, "summary.json") == summary &&
+		    produced(o, o->files[i].name))
+			rc = put_in_place(o, o->files[i].name, err);
+	return rc;
+}
+
+int outdir_commit(struct outdir *o, struct pnic_error *err)
 {
 	char path[PATH_MAX], name[64];
 	int rc;
 
-	if ((rc = finish_pcaps(o, err)))
+	if ((rc = close_streams(o, err)) || (rc = finish_pcaps(o, err)))
 		return rc;
 	/* From here on the folder holds no summary.json until the new one is
 	 * in place, so no summary ever sits beside another run's pcaps. */
@@ -516,34 +641,28 @@ int replay_out_commit(struct replay_out *o, struct pnic_error *err)
 		if ((rc = put_in_place(o, name, err)))
 			return rc;
 	}
-	for (unsigned i = 0; i < o->n_json; i++)
-		if (strcmp(o->json[i], "summary.json") &&
-		    (rc = put_in_place(o, o->json[i], err)))
-			return rc;
-	for (unsigned i = 0; i < o->n_json; i++)
-		if (!strcmp(o->json[i], "summary.json") &&
-		    (rc = put_in_place(o, o->json[i], err)))
-			return rc;
+	if ((rc = put_files(o, false, err)) || (rc = put_files(o, true, err)))
+		return rc;
 	o->committed = true;
 	return 0;
 }
 
-uint32_t replay_out_pcaps(const struct replay_out *o)
+uint32_t outdir_pcaps(const struct outdir *o)
 {
 	return o->n_made;
 }
 
-unsigned replay_out_max_open(const struct replay_out *o)
+unsigned outdir_max_open(const struct outdir *o)
 {
 	return o->max_open;
 }
 
-unsigned replay_out_open_budget(const struct replay_out *o)
+unsigned outdir_open_budget(const struct outdir *o)
 {
 	return o->budget;
 }
 
-void replay_out_destroy(struct replay_out *o)
+void outdir_destroy(struct outdir *o)
 {
 	char path[PATH_MAX], name[64];
 
@@ -557,12 +676,14 @@ void replay_out_destroy(struct replay_out *o)
 			unlink(path);
 		}
 	}
-	for (unsigned i = 0; i < o->n_json; i++) {
+	for (unsigned i = 0; i < o->n_files; i++) {
+		if (o->files[i].f)
+			fclose(o->files[i].f);
 		if (!o->committed) {
-			out_path(o, o->json[i], true, path, sizeof path);
+			out_path(o, o->files[i].name, true, path, sizeof path);
 			unlink(path);
 		}
-		free(o->json[i]);
+		free(o->files[i].name);
 	}
 	free(o->open_ids);
 	free(o->slots);

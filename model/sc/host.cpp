@@ -1,0 +1,357 @@
+/* The host module (see host.h). */
+#include "model/sc/host.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <algorithm>
+
+#include "model/sc/pnic.h"
+
+namespace pnic_sc {
+
+using sc_core::sc_time;
+
+host_module::host_module(sc_core::sc_module_name name, run_state *r,
+			 pnic_module *n)
+	: sc_module(name), bar("bar"), mem_t("mem"), rs(r), nic(n)
+{
+	const struct system_host_params *h = &rs->p->host;
+
+	mem_t.register_b_transport(this, &host_module::mem_transport);
+	poll_step = std::max<uint64_t>((uint64_t)h->poll_interval_ns,
+				       rs->p->scenario->pcie.poll_ns) * 1000;
+	poll_step = std::max<uint64_t>(poll_step, 1);
+	SC_THREAD(main);
+}
+
+host_module::~host_module()
+{
+	static_prog_destroy(prog);
+	mbox_drv_destroy(drv);
+}
+
+uint64_t host_module::pending_wake() const
+{
+	if (ended)
+		return NEVER;
+	if (!started)
+		return t_h;
+	if (rs->p->host.mode == SYSTEM_HOST_POLL)
+		return std::max(t_h, poll_at);
+	return irqs.empty() ? NEVER : std::max(t_h, irqs.front());
+}
+
+bool host_module::quiet() const
+{
+	return ended || (writes.empty() && irqs.empty() && last_poll_empty &&
+			 drv && mbox_drv_in_flight(drv) == 0);
+}
+
+void host_module::skip_polls_to(uint64_t t)
+{
+	uint64_t k;
+
+	if (rs->p->host.mode != SYSTEM_HOST_POLL || t <= poll_at || t == NEVER)
+		return;
+	k = (t - poll_at) / poll_step;
+	poll_at += k * poll_step;
+	skipped_polls += k;
+}
+
+/* ---- the thread ------------------------------------------------------------ */
+
+void host_module::main()
+{
+	struct pnic_error err {};
+	int rc;
+
+	wait(go);
+	resumed_at = wall_now();
+	started = true;
+	t_h = now_ps();
+	rc = setup(&err);
+	while (rc == 0 && !rs->finished) {
+		uint64_t seen = t_h;
+
+		rs->host_seen = seen;
+		rc = static_prog_poll(prog, &err);
+		if (rc < 0)
+			break;
+		last_poll_empty = rc == 0 && mbox_drv_in_flight(drv) == 0;
+		rc = host_wait();
+		if (rc < 0 && rs->finished)
+			rc = 0;
+	}
+	if (rc < 0 && !rs->finished)
+		rs->fail(rc, err);
+	ended = true;
+	active_s += wall_now() - resumed_at;
+	done.notify();
+}
+
+/* Give control back until the coordinator resumes this thread in the
+ * epoch that holds the wake time: -1 when the run is over. */
+int host_module::yield()
+{
+	active_s += wall_now() - resumed_at;
+	done.notify();
+	wait(go);
+	resumed_at = wall_now();
+	return rs->finished ? -1 : 0;
+}
+
+/* One wait of the host: until the next poll, or the next interrupt. */
+int host_module::host_wait()
+{
+	uint64_t w = pending_wake();
+
+	while (w >= epoch_end) {
+		if (yield() < 0)
+			return -1;
+		w = pending_wake();
+	}
+	t_h = std::max(t_h, w);
+	if (rs->p->host.mode == SYSTEM_HOST_POLL) {
+		poll_at = t_h + poll_step;
+		t_h += (uint64_t)rs->p->scenario->pcie.poll_ns * 1000;
+	} else {
+		while (!irqs.empty() && irqs.front() <= t_h)
+			irqs.pop_front();
+	}
+	apply(t_h);
+	return 0;
+}
+
+void host_module::apply(uint64_t t)
+{
+	while (!writes.empty() && writes.front().at <= t) {
+		const mem_write &w = writes.front();
+
+		memcpy(&mem[w.off], w.data.data(), w.data.size());
+		writes.pop_front();
+	}
+}
+
+int host_module::drv_wait(void *ctx)
+{
+	host_module *h = (host_module *)ctx;
+	struct mbox_completion c[16];
+
+	if (h->host_wait() < 0)
+		return -1;
+	while (mbox_drv_poll_completions(h->drv, c, 16) == 16)
+		;
+	return 0;
+}
+
+/* ---- setup ----------------------------------------------------------------- */
+
+int host_module::setup(struct pnic_error *err)
+{
+	const struct system_host_params *h = &rs->p->host;
+	struct mbox_drv_params dp = {};
+	int rc;
+
+	dp.cmd_entries = h->cmd_entries;
+	dp.cpl_entries = h->cpl_entries;
+	dp.evt_entries = h->evt_entries;
+	dp.rxb_entries = h->rxb_entries;
+	dp.mem_dma = HOST_DMA;
+	dp.mem_bytes = mbox_drv_mem_bytes(&dp);
+	if (dp.mem_bytes == 0)
+		return pnic_err(err, EINVAL, "host: a mailbox ring size is out of range");
+	mem.assign(dp.mem_bytes, 0);
+	dp.mem = mem.data();
+	dp.bar_write = bar_write;
+	dp.bar_read = bar_read;
+	dp.wait = drv_wait;
+	dp.ctx = this;
+	if ((rc = mbox_drv_create(&dp, &drv, err)) < 0)
+		return rc;
+	if (h->mode == SYSTEM_HOST_IRQ) {
+		mbox_drv_irq_enable(drv, (1u << MBOX_IRQ_VECTORS) - 1);
+		if (h->irq_usecs)
+			mbox_drv_irq_moderate(drv, MBOX_IRQ_EVT, 64, h->irq_usecs);
+	}
+	if ((rc = program(err)) < 0)
+		return rc;
+	return start_program(err);
+}
+
+/* The scenario's tables, posted in batches (a doorbell per full ring),
+ * then waited for. */
+int host_module::program(struct pnic_error *err)
+{
+	struct nic_cmd_sink sink = { batch_submit, this };
+	uint64_t errors;
+	int rc = scenario_program(rs->p->scenario, &sink, err);
+
+	if (rc < 0)
+		return rc;
+	mbox_drv_doorbell(drv);
+	while (mbox_drv_in_flight(drv) > 0)
+		if (drv_wait(this) < 0)
+			return pnic_err(err, EINTR, "host: the run ended while the scenario was being programmed");
+	errors = mbox_drv_stats(drv)->cpl_errors;
+	if (errors)
+		return pnic_err(err, EIO,
+				"host: %llu of the scenario's commands failed over the mailbox (%s)",
+				(unsigned long long)errors,
+				mbox_dev_last_error(nic->dev));
+	return 0;
+}
+
+int host_module::batch_submit(void *ctx, const struct nic_cmd *c,
+			      struct nic_cmd_result *res, struct pnic_error *err)
+{
+	host_module *h = (host_module *)ctx;
+	int rc = mbox_drv_post_wait(h->drv, c, 0, err);
+
+	if (res)
+		*res = {};
+	return rc;
+}
+
+static uint32_t vpid_ppid(const struct scenario *sc, uint32_t vpid)
+{
+	for (uint32_t i = 0; i < sc->n_maps; i++)
+		if (sc->maps[i].vpid == vpid)
+			return sc->maps[i].ppid;
+	return UINT32_MAX;
+}
+
+int host_module::start_program(struct pnic_error *err)
+{
+	const struct system_host_params *h = &rs->p->host;
+	const struct scenario *sc = rs->p->scenario;
+	struct static_prog_params pp = {};
+
+	pp.drv = drv;
+	pp.key_bits = sc->profile->key_bits;
+	pp.depth = sc->tcam_depth;
+	pp.first_index = rs->first_index;
+	pp.install = h->install;
+	pp.costs = h->costs;
+	if (h->action_set) {
+		pp.action = h->action;
+	} else {
+		pp.action.kind = ACT_FORWARD;
+		pp.action.vpid = sc->n_maps ? (uint16_t)sc->maps[0].vpid : 0;
+	}
+	pp.out_ppid = pp.action.kind == ACT_FORWARD ? vpid_ppid(sc, pp.action.vpid)
+						    : UINT32_MAX;
+	pp.spend = spend;
+	pp.handled = handled;
+	pp.ctx = this;
+	int rc = static_prog_create(&pp, &prog, err);
+
+	if (rc < 0)
+		return rc;
+	/* Take the setup's last interrupts, so that the run starts with the
+	 * host asleep; then the sources start, a lookahead later, as any
+	 * message from the host. */
+	while (!irqs.empty())
+		if (host_wait() < 0)
+			return pnic_err(err, EINTR, "host: the run ended during setup");
+	nic->start_sources(t_h + rs->lookahead_ps);
+	return 0;
+}
+
+/* ---- the program's hooks --------------------------------------------------- */
+
+void host_module::spend(void *ctx, uint64_t ns)
+{
+	((host_module *)ctx)->t_h += ns * 1000;
+}
+
+void host_module::handled(void *ctx, const struct static_prog_handled *h)
+{
+	host_module *m = (host_module *)ctx;
+
+	m->rs->trip_handled(h, m->rs->host_seen);
+}
+
+/* ---- TLM ----------------------------------------------------------------- */
+
+uint64_t host_module::transport(tlm::tlm_command cmd, uint32_t off,
+				uint32_t *v)
+{
+	uint64_t base = now_ps();
+	sc_time d = sc_time::from_value(t_h > base ? t_h - base : 0);
+
+	tp.set_command(cmd);
+	tp.set_address(off);
+	tp.set_data_ptr((unsigned char *)v);
+	tp.set_data_length(4);
+	tp.set_streaming_width(4);
+	tp.set_byte_enable_ptr(nullptr);
+	tp.set_dmi_allowed(false);
+	tp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+	bar->b_transport(tp, d);
+	return base + d.value();
+}
+
+void host_module::bar_write(void *ctx, uint32_t off, uint32_t value)
+{
+	host_module *h = (host_module *)ctx;
+	uint64_t landed = h->transport(tlm::TLM_WRITE_COMMAND, off, &value);
+
+	h->last_act = std::max(h->last_act, h->t_h);
+	if (off == MBOX_REG_RING(MBOX_RING_CMD) + MBOX_RING_DOORBELL)
+		h->rs->trip_doorbell(h->t_h, landed);
+}
+
+/* A read is a round trip: the host waits for its data. */
+uint32_t host_module::bar_read(void *ctx, uint32_t off)
+{
+	host_module *h = (host_module *)ctx;
+	uint32_t v = 0;
+
+	h->t_h = h->transport(tlm::TLM_READ_COMMAND, off, &v);
+	return v;
+}
+
+void host_module::mem_transport(tlm::tlm_generic_payload &t, sc_time &d)
+{
+	uint64_t at = now_ps() + d.value();
+	uint64_t addr = t.get_address();
+	uint32_t len = t.get_data_length();
+
+	if (addr >= MSI_ADDR) {
+		irqs.insert(std::upper_bound(irqs.begin(), irqs.end(), at), at);
+		t.set_response_status(tlm::TLM_OK_RESPONSE);
+		return;
+	}
+	if (addr < HOST_DMA || addr - HOST_DMA > mem.size() ||
+	    len > mem.size() - (addr - HOST_DMA)) {
+		t.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+		return;
+	}
+	if (t.is_write()) {
+		const uint8_t *p = t.get_data_ptr();
+
+		/* Two engines write: keep the writes in landing order. */
+		auto pos = std::upper_bound(writes.begin(), writes.end(), at,
+					    [](uint64_t a, const mem_write &w) {
+						    return a < w.at;
+					    });
+
+		writes.insert(pos, { at, addr - HOST_DMA,
+				     std::vector<uint8_t>(p, p + len) });
+	} else {
+		memcpy(t.get_data_ptr(), &mem[addr - HOST_DMA], len);
+	}
+	t.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+void host_module::result(struct system_result *res)
+{
+	if (drv)
+		res->drv = *mbox_drv_stats(drv);
+	if (prog)
+		res->prog = *static_prog_stats(prog);
+	res->skipped_polls = skipped_polls;
+}
+
+}  // namespace pnic_sc

@@ -1,0 +1,110 @@
+/* What the SystemC modules of one run share (C++ only, model/sc/): the
+ * caller's parameters, the clock conversion in picoseconds, the
+ * lookahead, the miss round trips being followed and the time spent in
+ * the C blocks.  See system.h for the design and docs/system.md for the
+ * synchronisation argument. */
+#ifndef PNIC_SC_RUN_STATE_H
+#define PNIC_SC_RUN_STATE_H
+
+#include <time.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "model/sc/system.h"
+
+namespace pnic_sc {
+
+constexpr uint64_t NEVER = UINT64_MAX;
+/* Where the device's MSI-X writes go: past any host memory. */
+constexpr uint64_t MSI_ADDR = 0xfee00000ull << 20;
+/* The DMA address of host memory. */
+constexpr uint64_t HOST_DMA = 0x100000000ull;
+
+inline uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a > NEVER - b ? NEVER : a + b;
+}
+
+inline double wall_now()
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* A miss being followed around the loop, by its event's sequence number. */
+struct trip_slot {
+	bool used, want_install, want_packet_out, done_install, done_packet_out;
+	uint32_t seq;
+	struct system_miss_trip t;
+};
+
+struct run_state {
+	const struct system_params *p;
+	uint64_t clock_hz;
+	uint64_t lookahead_ps;       /* pcie write_ns: the least one-way latency */
+	uint64_t setup_ps = NEVER;   /* when the sources start */
+	double setup_wall = 0;       /* and the wall clock then */
+	bool finished = false;
+	bool interrupted = false;
+	double model_s = 0;          /* wall time inside the C blocks */
+	int error = 0;               /* the first error of a module */
+	struct pnic_error err {};
+	uint32_t first_index = 0;    /* entries the host program may use */
+
+	/* Miss round trips: slots by event seq; installs and packet-outs
+	 * are matched to misses in the order the host posted them. */
+	std::vector<trip_slot> trips;
+	std::vector<uint32_t> install_seq, po_seq;
+	uint64_t install_posted = 0, install_seen = 0;
+	uint64_t po_posted = 0, po_seen = 0;
+	uint64_t trips_done = 0;
+	uint64_t events_posted = 0;
+	uint64_t host_seen = 0;      /* when the host's current poll began */  /* mbox_dev_event calls given a seq */
+
+	void trip_begin(uint32_t seq, uint64_t id, uint32_t in_port,
+			uint64_t arrival_last, uint64_t to_host,
+			uint64_t event_landed);
+	void trip_handled(const struct static_prog_handled *h, uint64_t seen);
+	void trip_doorbell(uint64_t host_done, uint64_t landed);
+	trip_slot *trip_next(const std::vector<uint32_t> &ring, uint64_t *seen,
+			     uint64_t posted);
+	void trip_installed(uint64_t at);
+	void trip_packet_out(uint64_t departed);
+	std::vector<uint32_t> await_doorbell;
+
+	/* ps <-> NIC clock edges, exactly: the edge at or after ps; the ps
+	 * (rounded down) an edge falls on. */
+	uint64_t cycles(uint64_t ps) const
+	{
+		unsigned __int128 n = (unsigned __int128)ps * clock_hz;
+
+		return (uint64_t)((n + 999999999999ull) / 1000000000000ull);
+	}
+	uint64_t ps(uint64_t cycles) const
+	{
+		if (cycles == NEVER)
+			return NEVER;
+		return (uint64_t)((unsigned __int128)cycles * 1000000000000ull / clock_hz);
+	}
+	void fail(int rc, const struct pnic_error &e)
+	{
+		if (error == 0) {
+			error = rc;
+			err = e;
+		}
+	}
+	trip_slot *trip(uint32_t seq)
+	{
+		trip_slot &s = trips[seq % trips.size()];
+
+		return s.used && s.seq == seq ? &s : nullptr;
+	}
+	void trip_finish(trip_slot *s);
+};
+
+}  // namespace pnic_sc
+
+#endif

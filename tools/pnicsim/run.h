@@ -1,0 +1,93 @@
+/* run: the state of one `pnicsim run`, shared by the files of the command
+ * (cmd_run.c runs it, run_out.c writes the per-packet, per-window and
+ * per-frame outputs as the system hands them out, run_report.c makes
+ * summary.json, timing.json and the readable summary, run_plot.c the
+ * plots).  Private to tools/pnicsim/.
+ */
+#ifndef PNICSIM_RUN_H
+#define PNICSIM_RUN_H
+
+#include <jansson.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "io/scenario.h"
+#include "model/hist.h"
+#include "model/sc/system.h"
+#include "tools/pnicsim/outdir.h"
+
+/* The paths a packet's latency is reported for, from the last bit in
+ * (arrival_last): hit to its last bit out, miss and to_host to the
+ * to-host queue, drop to where it was dropped is not a latency and is
+ * not reported. */
+enum run_path {
+	RUN_PATH_HIT = 0,
+	RUN_PATH_MISS,
+	RUN_PATH_TO_HOST,
+	RUN_PATHS
+};
+
+/* The steps of a miss's round trip (struct system_miss_trip), each the
+ * time from the step before it: the parts that sum to the whole. */
+#define RUN_TRIP_PARTS 6
+
+struct run {
+	struct scenario *cfg;
+	const char *out_dir;
+	struct outdir *out;
+	struct system_params sp;
+	struct system_result res;
+	int sys_rc;                     /* system_run()'s */
+	struct pnic_error sys_err;
+	bool packets_csv, plots, quiet, progress;
+	FILE *packets, *timeseries;     /* NULL when not written */
+	uint64_t records;               /* per-packet records seen */
+	uint64_t path_count[4];         /* records by enum pipeline_path */
+	uint64_t windows;
+	uint64_t window_max_count;      /* the plots' y ranges */
+	uint64_t window_max_depth;
+	struct hist *lat;               /* RUN_PATHS, in cycles */
+	struct hist *trip;              /* the round trip, in ps */
+	struct hist *trip_part;         /* RUN_TRIP_PARTS, in ps */
+	uint64_t trip_incomplete;       /* misses whose loop did not close */
+	int signal;                     /* the signal that stopped the run */
+	double wall_s;
+	double progress_t0, progress_last;
+	bool progress_shown;
+	bool plots_made;
+	char plot_note[PATH_MAX + 320];            /* why there are no plots, or "" */
+};
+
+/* ---- run_out.c: the system's callbacks --------------------------------- */
+
+/* Open packets.csv and timeseries.csv (as asked) and write their headers. */
+int run_out_open(struct run *r, struct pnic_error *err);
+void run_out_egress(void *ctx, const struct pipeline_egress *e,
+		    uint64_t departure_ns);
+void run_out_record(void *ctx, const struct pipeline_record *rec);
+void run_out_window(void *ctx, const struct system_window *w);
+void run_out_miss(void *ctx, const struct system_miss_trip *t);
+/* The progress line's end, if one was shown. */
+void run_out_progress_end(struct run *r);
+/* The names of the round trip's parts, in order. */
+const char *run_trip_part_name(unsigned i);
+
+/* ---- run_report.c -------------------------------------------------------- */
+
+/* summary.json: every result of the run and nothing of the host it ran
+ * on, so two runs of the same scenario give the same bytes. */
+json_t *run_summary_json(const struct run *r);
+/* timing.json: wall seconds, the model's and the kernel's share, speed. */
+json_t *run_timing_json(const struct run *r);
+void run_summary_print(FILE *f, const struct run *r);
+
+/* ---- run_plot.c ---------------------------------------------------------- */
+
+/* The latency CDF per path and the time series, as PNG and SVG, made by
+ * gnuplot into the output folder.  Never fails the run: without gnuplot,
+ * or when it fails, r->plot_note says why and no plot is written. */
+void run_plot(struct run *r);
+
+#endif
