@@ -436,8 +436,11 @@ static void gap_compare(void (*tweak)(struct system_params *, void *),
 	if (polling)
 		cr_assert_gt(o2.res.skipped_polls, 9000000, "%llu polls skipped",
 			     (unsigned long long)o2.res.skipped_polls);
-	cr_assert_lt(o2.res.wall_s, 2 * o1.res.wall_s + 0.05,
-		     "gap %.4f s, no gap %.4f s", o2.res.wall_s, o1.res.wall_s);
+	/* CPU time: the machine is shared, wall time is noisy (docs/system.md
+	 * has the wall figures). */
+	cr_log_info("CPU: no gap %.4f s, gap %.4f s", o1.cpu_s, o2.cpu_s);
+	cr_assert_lt(o2.cpu_s, 2 * o1.cpu_s + 0.05,
+		     "gap %.4f s, no gap %.4f s of CPU", o2.cpu_s, o1.cpu_s);
 	/* 100 us windows: the gap is one window, not a hundred thousand. */
 	cr_assert_leq(o2.windows, o1.windows + 2, "%llu windows against %llu",
 		      (unsigned long long)o2.windows, (unsigned long long)o1.windows);
