@@ -22,6 +22,7 @@ host_module::host_module(sc_core::sc_module_name name, run_state *r,
 	poll_step = std::max<uint64_t>((uint64_t)h->poll_interval_ns,
 				       rs->p->scenario->pcie.poll_ns) * 1000;
 	poll_step = std::max<uint64_t>(poll_step, 1);
+	rs->poll_step = poll_step;
 	SC_THREAD(main);
 }
 
@@ -31,32 +32,22 @@ host_module::~host_module()
 	mbox_drv_destroy(drv);
 }
 
+/* Polling, the next poll is at max(t_h, poll_at) and every poll_step
+ * after; one that finds nothing new in memory changes nothing, so the
+ * host sleeps through them until a write lands (or, its last poll having
+ * found work, polls once more). */
 uint64_t host_module::pending_wake() const
 {
 	if (ended)
 		return NEVER;
 	if (!started)
 		return t_h;
-	if (rs->p->host.mode == SYSTEM_HOST_POLL)
-		return std::max(t_h, poll_at);
+	if (rs->p->host.mode == SYSTEM_HOST_POLL) {
+		if (!writes.empty())
+			return rs->poll_grid(writes.front().at);
+		return busy ? rs->poll_grid(0) : NEVER;
+	}
 	return irqs.empty() ? NEVER : std::max(t_h, irqs.front());
-}
-
-bool host_module::quiet() const
-{
-	return ended || (writes.empty() && irqs.empty() && last_poll_empty &&
-			 drv && mbox_drv_in_flight(drv) == 0);
-}
-
-void host_module::skip_polls_to(uint64_t t)
-{
-	uint64_t k;
-
-	if (rs->p->host.mode != SYSTEM_HOST_POLL || t <= poll_at || t == NEVER)
-		return;
-	k = (t - poll_at) / poll_step;
-	poll_at += k * poll_step;
-	skipped_polls += k;
 }
 
 /* ---- the thread ------------------------------------------------------------ */
@@ -78,7 +69,7 @@ void host_module::main()
 		rc = static_prog_poll(prog, &err);
 		if (rc < 0)
 			break;
-		last_poll_empty = rc == 0 && mbox_drv_in_flight(drv) == 0;
+		busy = rc > 0;
 		rc = host_wait();
 		if (rc < 0 && rs->finished)
 			rc = 0;
@@ -104,8 +95,10 @@ int host_module::yield()
 /* One wait of the host: until the next poll, or the next interrupt. */
 int host_module::host_wait()
 {
-	uint64_t w = pending_wake();
+	uint64_t w;
 
+	rs->poll_base = std::max(t_h, poll_at);
+	w = pending_wake();
 	while (w >= epoch_end) {
 		if (yield() < 0)
 			return -1;
@@ -113,6 +106,7 @@ int host_module::host_wait()
 	}
 	t_h = std::max(t_h, w);
 	if (rs->p->host.mode == SYSTEM_HOST_POLL) {
+		skipped_polls += (t_h - rs->poll_base) / poll_step;
 		poll_at = t_h + poll_step;
 		t_h += (uint64_t)rs->p->scenario->pcie.poll_ns * 1000;
 	} else {

@@ -50,11 +50,6 @@ public:
 	/* When the host acts next on its own (NEVER: waits for an
 	 * interrupt not yet raised). */
 	uint64_t pending_wake() const;
-	/* Nothing in flight, nothing landed or landing, the last poll empty:
-	 * polls until the NIC acts again find nothing. */
-	bool quiet() const;
-	/* Poll mode: the first poll at or after t (skipping the empty ones). */
-	void skip_polls_to(uint64_t t);
 	uint64_t last_ps() const { return last_act; }
 	void result(struct system_result *res);
 
@@ -71,7 +66,7 @@ private:
 	uint64_t poll_step = 1;
 	uint64_t skipped_polls = 0;
 	uint64_t last_act = 0;       /* the last register write */
-	bool last_poll_empty = false;
+	bool busy = false;           /* the last poll took events */
 	bool started = false;
 	uint64_t setup_cpl_errors = 0;
 	tlm::tlm_generic_payload tp;

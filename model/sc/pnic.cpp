@@ -444,6 +444,10 @@ int pnic_module::dma_write(void *ctx, uint64_t addr, const void *buf,
 
 	m->last_land = std::max(m->last_land, land);
 	m->last_ps = std::max(m->last_ps, land);
+	/* A polling host sees it at its next poll and may answer then. */
+	if (m->rs->p->host.mode == SYSTEM_HOST_POLL)
+		m->horizon = std::min(m->horizon,
+				      sat_add(m->rs->poll_grid(land), m->rs->lookahead_ps));
 	return rc;
 }
 

@@ -155,15 +155,10 @@ private:
 	void end();
 };
 
-/* The host's next action; in poll mode, polls that cannot find anything
- * (the host quiet, the NIC idle until some time) are skipped. */
+/* The host's next action (NEVER: asleep until the NIC wakes it). */
 uint64_t top_module::host_wake()
 {
-	if (!host)
-		return NEVER;
-	if (rs->p->host.mode == SYSTEM_HOST_POLL && host->quiet())
-		host->skip_polls_to(sat_add(nic.next_ps(), rs->lookahead_ps));
-	return host->pending_wake();
+	return host ? host->pending_wake() : NEVER;
 }
 
 /* One epoch: the NIC up to the horizon, then the host up to where the
@@ -190,9 +185,6 @@ bool top_module::over(uint64_t next)
 	if (rs->error || rs->interrupted)
 		return true;
 	if (next == NEVER)
-		return true;
-	if (host && rs->p->host.mode == SYSTEM_HOST_POLL && host->quiet() &&
-	    nic.next_ps() == NEVER)
 		return true;
 	return p->stop_ps && next >= p->stop_ps;
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "io/scenario.h"
@@ -33,6 +34,7 @@ struct sc_out {
 	uint64_t hits_after_install;  /* hits on entries the host installed */
 	uint32_t first_index;         /* the scenario's entries end */
 	uint64_t records_path[4];
+	double cpu_s;                 /* the child's CPU time in system_run */
 };
 
 /* One arrival's decision, one frame out: the same encoding as the
@@ -154,7 +156,12 @@ static void sc_child(const char *path,
 		p.ctx = o;
 		if (tweak)
 			tweak(&p, arg);
+		struct timespec a, b;
+
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &a);
 		o->rc = system_run(&p, &o->res, &err);
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
+		o->cpu_s = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) * 1e-9;
 	}
 	snprintf(o->msg, sizeof o->msg, "%s", err.msg);
 }
