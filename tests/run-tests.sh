@@ -5,8 +5,9 @@
 # A check written "NAME :: COMMAND" is reported by its name; the command is
 # shown only when it fails, so that it can be run again by hand.
 # The Criterion binaries run TEST_JOBS at a time (default: one per core;
-# each makes its own temporary files), their reports printed in the order
-# given; the checks after `--` run one at a time, since some build.
+# each makes its own temporary files) while the checks after `--` run one
+# after another beside them (some build, so never two at once); every
+# report is printed in the order given once all have run.
 set -u
 passed=0; failed=0; failures=()
 jobs=${TEST_JOBS:-$(nproc 2>/dev/null || echo 1)}
@@ -35,20 +36,33 @@ report_criterion() {
 bins=()
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do bins+=("$1"); shift; done
 [ $# -gt 0 ] && shift
-[ ${#bins[@]} -gt 0 ] && echo "running ${#bins[@]} test binaries, $jobs at a time"
+checks=("$@")
+# The checks, one after another, beside the binaries: check i's output in
+# $outdir/c$i.out, its status in c$i.rc.
+run_checks() {
+  local i cmd
+  for i in "${!checks[@]}"; do
+    cmd=${checks[$i]}
+    [[ $cmd == *' :: '* ]] && cmd=${cmd#* :: }
+    bash -c "$cmd" >"$outdir/c$i.out" 2>&1
+    echo $? >"$outdir/c$i.rc"
+  done
+}
+echo "running ${#bins[@]} test binaries, $jobs at a time, and ${#checks[@]} checks one at a time"
+run_checks &
 for i in "${!bins[@]}"; do
-  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
+  while [ "$(jobs -rp | wc -l)" -gt "$jobs" ]; do wait -n; done
   start_criterion "$i" "${bins[$i]}" &
 done
 wait
 for i in "${!bins[@]}"; do report_criterion "${bins[$i]}" "$i"; done
-for cmd in "$@"; do
-  name=$cmd
+for i in "${!checks[@]}"; do
+  cmd=${checks[$i]}; name=$cmd
   if [[ $cmd == *' :: '* ]]; then name=${cmd%% :: *}; cmd=${cmd#* :: }; fi
-  if out=$(bash -c "$cmd" 2>&1); then
+  if [ "$(cat "$outdir/c$i.rc" 2>/dev/null || echo 1)" = 0 ]; then
     passed=$((passed + 1)); echo "ok   $name"
   else
-    failed=$((failed + 1)); failures+=("$name"); printf '%s\n' "$out" | tail -n 40
+    failed=$((failed + 1)); failures+=("$name"); tail -n 40 "$outdir/c$i.out"
     echo "FAIL $name"
     [ "$name" = "$cmd" ] || echo "     command: $cmd"
   fi
