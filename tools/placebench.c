@@ -233,7 +233,7 @@ static void usage(FILE *f)
 "  --levels L    priority levels, 1..%u (default 32)\n"
 "  --inserts N   inserts per run, 1..depth (default 10000)\n"
 "  --seed S      random seed, 0..2^64-1 (default 1)\n",
-		TCAM_MIN_DEPTH, TCAM_MAX_DEPTH, TP_MAX_LEVELS);
+		(unsigned)TCAM_MIN_DEPTH, (unsigned)TCAM_MAX_DEPTH, TP_MAX_LEVELS);
 }
 
 /* Option a with value v (NULL: none was given). */
