@@ -85,20 +85,11 @@ static inline struct nic_cmd_sink core_rig_sink(struct core_rig *r)
 static inline void core_rig_fill(struct core_rig *r, struct lookup_core_in *in,
 				 bool beat)
 {
-	const struct lookup_write *w = &r->q[r->head];
-
 	*in = (struct lookup_core_in){ .rsp_ready = true, .req_valid = true,
 				       .tag = r->next_tag };
 	r->probe(r->ctx, &in->key);
-	if (!beat)
-		return;
-	in->cfg_valid = true;
-	in->op = w->op;
-	in->index = (uint16_t)w->index;
-	in->value = w->value;
-	in->mask = w->mask;
-	in->action = w->action;
-	in->ppid = w->ppid;
+	if (beat)
+		lookup_core_in_beat(in, &r->q[r->head]);
 }
 
 /* One clock: a beat if one is due, a lookup otherwise (the port takes a
