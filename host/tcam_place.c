@@ -30,6 +30,9 @@ static int check_params(const struct tcam_place_params *p,
 {
 	if (!p->table)
 		return pnic_err(err, EINVAL, "TCAM placement needs a flow table");
+	if (flow_table_used(p->table))
+		return pnic_err(err, EINVAL, "TCAM placement needs a flow table "
+				"nothing has been written to");
 	if (p->n_levels == 0 || p->n_levels > TP_MAX_LEVELS)
 		return pnic_err(err, ERANGE,
 				"%u priority levels is outside 1..%u",

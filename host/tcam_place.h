@@ -89,7 +89,7 @@ enum tcam_place_full {
 #define TP_NONE UINT32_MAX
 
 struct tcam_place_params {
-	struct flow_table *table;    /* given, not owned; empty */
+	struct flow_table *table;    /* given, not owned; never written */
 	uint32_t n_levels;           /* 1..TP_MAX_LEVELS */
 	enum tcam_place_algo algo;
 	enum tcam_place_layout layout;

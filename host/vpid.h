@@ -17,7 +17,7 @@
  *      unmapped policy), never to a port.
  *   2. Quarantine until purged.  The caller reports every flow entry it
  *      installs or removes that names a VPID (vpid_entry_added before it
- *      writes the entry, vpid_entry_removed after the NIC took the
+ *      writes the entry, vpid_entry_removed once it has submitted the
  *      ENTRY_INVALIDATE; an entry naming two VPIDs, forward and mirror,
  *      reports both).  A released VPID with entries still naming it is
  *      DRAINING: it is not handed out again until the last of them is
@@ -25,7 +25,9 @@
  *      (-ESTALE), so a flow set up while the VNIC went away cannot
  *      restart the count.  Since the NIC applies commands in ring order,
  *      every invalidate of an entry naming v is applied before the
- *      MAP_SET that gives v to its next owner.
+ *      MAP_SET that gives v to its next owner, as long as the entries and
+ *      the map go through one ordered channel (the same sink, or the same
+ *      mailbox ring): a posted invalidate is enough.
  *   3. Fence and age.  Reuse takes the VPID freed longest ago (a FIFO),
  *      and the first MAP_SET of a reused VPID follows one more MAP_CLEAR
  *      of it: in the lookup core a lookup accepted one edge before an

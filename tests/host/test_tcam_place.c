@@ -330,6 +330,11 @@ Test(tcam_place, create_refuses_bad_params)
 	cr_assert(strstr(err.msg, "last-hit"), "%s", err.msg);
 	p.full = 7;
 	cr_assert_eq(tcam_place_create(&p, &tp, &err), -EINVAL);
+	p.full = TP_FULL_REFUSE;
+	p.table = W.ft;
+	cr_assert_eq(do_insert(0, 1, 0xfff, &(struct tcam_place_result){ 0 }), 0);
+	cr_assert_eq(tcam_place_create(&p, &tp, &err), -EINVAL, "a table in use");
+	cr_assert(strstr(err.msg, "nothing has been written"), "%s", err.msg);
 	tcam_place_destroy(NULL);
 }
 
