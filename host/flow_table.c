@@ -200,3 +200,25 @@ uint32_t flow_table_used(const struct flow_table *t)
 {
 	return t->used;
 }
+
+uint32_t flow_table_depth(const struct flow_table *t)
+{
+	return t->depth;
+}
+
+int flow_table_get(const struct flow_table *t, uint32_t index,
+		   struct pnic_key *value, struct pnic_key *mask,
+		   struct action_word *action)
+{
+	const struct slot *s;
+
+	if (index >= t->depth)
+		return -ERANGE;
+	s = &t->slots[index];
+	if (s->state != SLOT_LIVE)
+		return -ENOENT;
+	*value = s->value;
+	*mask = s->mask;
+	*action = s->action;
+	return 0;
+}

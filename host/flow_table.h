@@ -68,5 +68,12 @@ int32_t flow_table_find(const struct flow_table *t,
 			const struct pnic_key *mask);
 /* Indices used so far (the next flow_table_add() takes this one). */
 uint32_t flow_table_used(const struct flow_table *t);
+uint32_t flow_table_depth(const struct flow_table *t);
+/* The copy of a live entry (value as written: value & mask), for a host
+ * that moves entries (host/tcam_place.h).  -ENOENT if not live, -ERANGE
+ * past the depth. */
+int flow_table_get(const struct flow_table *t, uint32_t index,
+		   struct pnic_key *value, struct pnic_key *mask,
+		   struct action_word *action);
 
 #endif

@@ -144,6 +144,20 @@ void lookup_core_eval(const struct lookup_core *lc,
 /* The rising clock edge at the end of the cycle whose inputs are `in`. */
 void lookup_core_step(struct lookup_core *lc, const struct lookup_core_in *in);
 
+/* Offer w on the config port this cycle: cfg_valid and the beat's fields
+ * (a struct lookup_write is what the port carries, lookup.h). */
+static inline void lookup_core_in_beat(struct lookup_core_in *in,
+				       const struct lookup_write *w)
+{
+	in->cfg_valid = true;
+	in->op = w->op;
+	in->index = (uint16_t)w->index;
+	in->value = w->value;
+	in->mask = w->mask;
+	in->action = w->action;
+	in->ppid = w->ppid;
+}
+
 const struct lookup_core_params *lookup_core_params(const struct lookup_core *lc);
 const struct lookup_core_stats *lookup_core_stats(const struct lookup_core *lc);
 /* The core's tables, read-only, for inspection. */

@@ -260,19 +260,6 @@ static struct pl_slot *key_head(struct pipeline *pl, uint64_t t)
 	return NULL;
 }
 
-static void cfg_beat(struct pipeline *pl)
-{
-	const struct lookup_write *w = &pl->cfg[pl->cfg_head];
-	struct lookup_core_in *in = &pl->cin;
-
-	in->op = w->op;
-	in->index = (uint16_t)w->index;
-	in->value = w->value;
-	in->mask = w->mask;
-	in->action = w->action;
-	in->ppid = w->ppid;
-}
-
 /* The handshakes of this edge, on the values eval gave for it. */
 static void core_moves(struct pipeline *pl, const struct lookup_core_out *out,
 		       struct pl_slot *req, uint64_t t)
@@ -306,9 +293,9 @@ static void core_inputs(struct pipeline *pl, const struct pl_slot *h,
 {
 	struct lookup_core_in *in = &pl->cin;
 
-	in->cfg_valid = pl->cfg_n != 0;
-	if (in->cfg_valid)
-		cfg_beat(pl);
+	in->cfg_valid = false;
+	if (pl->cfg_n != 0)
+		lookup_core_in_beat(in, &pl->cfg[pl->cfg_head]);
 	in->req_valid = req != NULL;
 	if (req) {
 		in->key = req->key;

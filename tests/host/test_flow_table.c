@@ -204,3 +204,21 @@ Test(flow_table, commands_sent)
 	cr_assert_eq(rec.cmds[3].entry.mask.w[0], 0xf0);
 	flow_table_destroy(t);
 }
+
+Test(flow_table, get_returns_the_live_copy)
+{
+	struct pnic_key key = key_of(0x1234), ones = key_of(0xff), v, m;
+	struct action_word w = to_vpid(3), a;
+	struct pnic_error err;
+
+	cr_assert_eq(flow_table_depth(ft), DEPTH);
+	cr_assert_eq(flow_table_get(ft, 2, &v, &m, &a), -ENOENT);
+	cr_assert_eq(flow_table_get(ft, DEPTH, &v, &m, &a), -ERANGE);
+	cr_assert_eq(flow_table_write(ft, 2, &key, &ones, &w, &err), 0, "%s", err.msg);
+	cr_assert_eq(flow_table_get(ft, 2, &v, &m, &a), 0);
+	cr_assert_eq(v.w[0], 0x34, "the value as written: value & mask");
+	cr_assert_eq(m.w[0], 0xff);
+	cr_assert_eq(a.w[0], w.w[0]);
+	cr_assert_eq(flow_table_withdraw(ft, 2, &err), 0, "%s", err.msg);
+	cr_assert_eq(flow_table_get(ft, 2, &v, &m, &a), -ENOENT);
+}

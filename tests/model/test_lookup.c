@@ -460,13 +460,7 @@ static void eq_apply(struct eq *e, const struct nic_cmd *c)
 
 	cr_assert(nic_cmd_table_write(c, &w));
 	cr_assert_eq(lookup_write(e->lk, &w, &err), 0, "%s", err.msg);
-	in.cfg_valid = true;
-	in.op = w.op;
-	in.index = (uint16_t)w.index;
-	in.value = w.value;
-	in.mask = w.mask;
-	in.action = w.action;
-	in.ppid = w.ppid;
+	lookup_core_in_beat(&in, &w);
 	while (!eq_cycle(e, &in).cfg_ready)
 		;
 	e->cmds[c->op]++;
