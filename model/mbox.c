@@ -106,7 +106,7 @@ uint32_t mbox_slot_bytes(enum mbox_ring r)
 /* Bodies: the first field is at D_BODY for every op. */
 #define D_INDEX     8
 #define D_KEY_BITS 12
-#define D_ACTION   16        /* 16 bytes, bits 72.. zero */
+#define D_ACTION   16        /* 16 bytes, bits ACTION_WORD_BITS.. zero */
 #define D_VALUE    32        /* 64 bytes */
 #define D_MASK     96        /* 64 bytes */
 #define D_PPID     12        /* MAP_SET */
@@ -276,21 +276,27 @@ static enum mbox_err check_reserved(const uint8_t *in, uint32_t op,
 		     in[at]);
 }
 
-/* A 64-byte key at base carrying `bits` bits: nothing at or above. */
-static int key_excess(const uint8_t *in, unsigned base, uint32_t bits)
+/* A field of `bytes` bytes at base carrying `bits` bits: the first byte
+ * with a bit at or above them, or -1. */
+static int bits_excess(const uint8_t *in, unsigned base, uint32_t bits,
+		       unsigned bytes)
 {
 	unsigned byte = bits / 8;
 
 	if (bits % 8 && in[base + byte] >> (bits % 8))
 		return (int)(base + byte);
-	return first_nonzero(in, base + (bits + 7) / 8, base + MBOX_KEY_BYTES);
+	return first_nonzero(in, base + (bits + 7) / 8, base + bytes);
+}
+
+static int key_excess(const uint8_t *in, unsigned base, uint32_t bits)
+{
+	return bits_excess(in, base, bits, MBOX_KEY_BYTES);
 }
 
 static enum mbox_err decode_action(const uint8_t *in, struct action_word *w,
 				   uint16_t *off, struct pnic_error *err)
 {
-	int at = first_nonzero(in, D_ACTION + ACTION_WORD_BITS / 8,
-			       D_ACTION + ACTION_BYTES);
+	int at = bits_excess(in, D_ACTION, ACTION_WORD_BITS, ACTION_BYTES);
 
 	if (at >= 0)
 		return fault(err, off, (unsigned)at, MBOX_ERR_ACTION,
