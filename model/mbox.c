@@ -117,6 +117,9 @@ uint32_t mbox_slot_bytes(enum mbox_ring r)
 #define D_TPL_LEN  10
 #define D_TPL      12        /* 128 bytes */
 #define D_PKT_LEN  12
+#define D_AGE_MODE 11        /* CONFIG: aging mode, timeouts, sweep */
+#define D_AGE_NS   16        /* 4 x 8 bytes, one per class */
+#define D_SWEEP_NS 48
 #define ACTION_BYTES 16
 
 static_assert(D_ADDR == MBOX_DESC_CTR_ADDR_OFF && D_ADDR == MBOX_DESC_PKT_ADDR_OFF,
@@ -134,7 +137,7 @@ static const struct {
 	[NIC_OP_MAP_CLEAR]        = { 12, 0, 0 },
 	[NIC_OP_COUNTER_READ]     = { 28, 0, 0 },
 	[NIC_OP_TEMPLATE_SET]     = { 140, 9, 1 },
-	[NIC_OP_CONFIG]           = { 11, 0, 0 },
+	[NIC_OP_CONFIG]           = { 56, 12, 4 },
 	[NIC_OP_PACKET_OUT]       = { 24, 0, 0 },
 };
 
@@ -211,6 +214,10 @@ static void encode_body(const struct mbox_desc *d, uint8_t *out)
 		out[D_BODY] = (uint8_t)c->config.miss;
 		out[D_BODY + 1] = (uint8_t)c->config.parse_errors;
 		out[D_BODY + 2] = (uint8_t)c->config.unmapped;
+		out[D_AGE_MODE] = c->config.age.mode;
+		put_words(out + D_AGE_NS, c->config.age.timeout_ns,
+			  ACTION_AGE_CLASSES);
+		put64(out + D_SWEEP_NS, c->config.age.sweep_ns);
 		break;
 	}
 }
@@ -408,6 +415,10 @@ static enum mbox_err decode_body(const uint8_t *in, uint32_t key_bits_max,
 		c->config.miss = in[D_BODY];
 		c->config.parse_errors = in[D_BODY + 1];
 		c->config.unmapped = in[D_BODY + 2];
+		c->config.age.mode = in[D_AGE_MODE];
+		get_words(in + D_AGE_NS, c->config.age.timeout_ns,
+			  ACTION_AGE_CLASSES);
+		c->config.age.sweep_ns = get64(in + D_SWEEP_NS);
 		return MBOX_OK;
 	case NIC_OP_PACKET_OUT:
 		return decode_packet(in, d, off, err);
