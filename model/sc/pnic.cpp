@@ -71,10 +71,7 @@ int pnic_module::make_pipeline(struct pnic_error *err)
 	pp.clock_hz = p->clock_hz;
 	pp.timing = p->timing;
 	pp.bounds = p->bounds;
-	pp.policy = {};
-	pp.policy.miss = sc->miss;
-	pp.policy.parse_errors = sc->parse_errors;
-	pp.policy.unmapped = sc->unmapped;
+	pp.policy = scenario_policy(sc);
 	pp.egress = on_egress;
 	pp.record = on_record;
 	pp.ctx = this;
