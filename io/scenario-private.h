@@ -66,6 +66,7 @@ extern const struct scenario_section scenario_section_output;
 extern const struct scenario_section scenario_section_pcie;        /* scenario_pcie.c */
 extern const struct scenario_section scenario_section_nic;         /* scenario_nic.c */
 extern const struct scenario_section scenario_section_run;         /* scenario_run.c */
+extern const struct scenario_section scenario_section_aging;       /* scenario_aging.c */
 extern const struct scenario_section scenario_section_host;        /* scenario_host.c */
 
 /* ---- YAML to nodes (scenario_yaml.c) ----------------------------------- */

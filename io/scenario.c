@@ -15,6 +15,7 @@ static const struct scenario_section *const sections[] = {
 	&scenario_section_key_profile,
 	&scenario_section_tcam,
 	&scenario_section_parse_errors,
+	&scenario_section_aging,
 	&scenario_section_ports,
 	&scenario_section_vpid_map,
 	&scenario_section_encap,
@@ -161,6 +162,14 @@ void scenario_destroy(struct scenario *c)
 			sections[i]->release(c);
 	free(c->file);
 	free(c);
+}
+
+struct datapath_policy scenario_policy(const struct scenario *c)
+{
+	return (struct datapath_policy){ .miss = c->miss,
+					 .parse_errors = c->parse_errors,
+					 .unmapped = c->unmapped,
+					 .age = c->aging };
 }
 
 const char *scenario_port_name(const struct scenario *c, uint32_t ppid)

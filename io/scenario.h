@@ -156,6 +156,7 @@ struct scenario {
 	uint32_t tcam_depth;
 	enum datapath_miss_policy miss;
 	enum datapath_parse_error_policy parse_errors;
+	struct flow_age_config aging;      /* off unless given */
 
 	uint32_t n_ports;
 	struct scenario_port *ports;
@@ -191,6 +192,10 @@ int scenario_load(const char *path, struct scenario **out,
 int scenario_parse(const char *buf, size_t len, const char *name,
 		   struct scenario **out, struct pnic_error *err);
 void scenario_destroy(struct scenario *c);
+
+/* The datapath policies the scenario sets: what a miss, a parse error and
+ * an unmapped VPID do, and how entries age. */
+struct datapath_policy scenario_policy(const struct scenario *c);
 
 /* The port name of a PPID ("" if it has none). */
 const char *scenario_port_name(const struct scenario *c, uint32_t ppid);

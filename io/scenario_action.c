@@ -144,6 +144,20 @@ static int tunnel(struct scenario_ctx *x, yaml_node_t *n, const char *path,
 	return 0;
 }
 
+/* age_class and notify_end: the host's bookkeeping of the entry. */
+static int bookkeeping(struct scenario_ctx *x, yaml_node_t *n,
+		       const char *path, struct pnic_action *a)
+{
+	uint32_t u = 0;
+	int rc;
+
+	if ((rc = scenario_opt_u32(x, n, path, "age_class", 0,
+				   ACTION_AGE_CLASSES - 1, &u)))
+		return rc;
+	a->age_class = (uint8_t)u;
+	return scenario_opt_bool(x, n, path, "notify_end", &a->notify_end);
+}
+
 /* dec_ttl, dscp, count. */
 static int l3_and_count(struct scenario_ctx *x, yaml_node_t *n,
 			const char *path, struct pnic_action *a)
@@ -168,7 +182,7 @@ int scenario_action(struct scenario_ctx *x, yaml_node_t *n, const char *path,
 	static const char *const keys[] = {
 		"forward", "drop", "to_host", "mirror", "vlan_push", "vlan_pop",
 		"vlan_rewrite", "vlan_pcp", "vxlan_decap", "vxlan_encap",
-		"dec_ttl", "dscp", "count", NULL
+		"dec_ttl", "dscp", "count", "age_class", "notify_end", NULL
 	};
 	int rc;
 
@@ -180,7 +194,8 @@ int scenario_action(struct scenario_ctx *x, yaml_node_t *n, const char *path,
 	    (rc = kind(x, n, path, a)) ||
 	    (rc = mirror(x, n, path, a)) ||
 	    (rc = vlan(x, n, path, a)) ||
-	    (rc = tunnel(x, n, path, a)))
+	    (rc = tunnel(x, n, path, a)) ||
+	    (rc = bookkeeping(x, n, path, a)))
 		return rc;
 	return l3_and_count(x, n, path, a);
 }

@@ -4,7 +4,7 @@
 #include <string.h>
 
 /* Field widths that the ACTW_*_OFF offsets imply; the static asserts below
- * keep the offsets and widths one contiguous 72-bit layout, so a change to
+ * keep the offsets and widths one contiguous layout, so a change to
  * one offset in action.h cannot silently overlap its neighbour. */
 #define ACTW_MIRROR_W       1
 #define ACTW_MIRROR_VPID_W 16
@@ -16,6 +16,8 @@
 #define ACTW_SET_DSCP_W     1
 #define ACTW_DSCP_W         6
 #define ACTW_COUNT_W        1
+#define ACTW_AGE_CLASS_W    2
+#define ACTW_NOTIFY_END_W   1
 
 _Static_assert(ACTW_KIND_OFF + ACTW_KIND_W == ACTW_VPID_OFF, "kind/vpid");
 _Static_assert(ACTW_VPID_OFF + ACTW_VPID_W == ACTW_MIRROR_OFF, "vpid/mirror");
@@ -36,7 +38,13 @@ _Static_assert(ACTW_DEC_TTL_OFF + ACTW_DEC_TTL_W == ACTW_SET_DSCP_OFF,
 _Static_assert(ACTW_SET_DSCP_OFF + ACTW_SET_DSCP_W == ACTW_DSCP_OFF,
 	       "set_dscp/dscp");
 _Static_assert(ACTW_DSCP_OFF + ACTW_DSCP_W == ACTW_COUNT_OFF, "dscp/count");
-_Static_assert(ACTW_COUNT_OFF + ACTW_COUNT_W == ACTION_WORD_BITS, "count/end");
+_Static_assert(ACTW_COUNT_OFF + ACTW_COUNT_W == ACTW_AGE_CLASS_OFF,
+	       "count/age_class");
+_Static_assert(ACTW_AGE_CLASS_OFF + ACTW_AGE_CLASS_W == ACTW_NOTIFY_END_OFF,
+	       "age_class/notify_end");
+_Static_assert(ACTW_NOTIFY_END_OFF + ACTW_NOTIFY_END_W == ACTION_WORD_BITS,
+	       "notify_end/end");
+_Static_assert(ACTION_AGE_CLASSES == 1u << ACTW_AGE_CLASS_W, "age classes");
 
 /* Fields may straddle the 64-bit word boundary (none does today, but the
  * layout is data), so put/get go bit-range by word. */
@@ -79,6 +87,8 @@ void action_pack(const struct pnic_action *a, struct action_word *out)
 	put_bits(out, ACTW_SET_DSCP_OFF, ACTW_SET_DSCP_W, a->set_dscp);
 	put_bits(out, ACTW_DSCP_OFF, ACTW_DSCP_W, a->dscp);
 	put_bits(out, ACTW_COUNT_OFF, ACTW_COUNT_W, a->count);
+	put_bits(out, ACTW_AGE_CLASS_OFF, ACTW_AGE_CLASS_W, a->age_class);
+	put_bits(out, ACTW_NOTIFY_END_OFF, ACTW_NOTIFY_END_W, a->notify_end);
 }
 
 void action_unpack(const struct action_word *w, struct pnic_action *out)
@@ -96,6 +106,8 @@ void action_unpack(const struct action_word *w, struct pnic_action *out)
 	out->set_dscp = get_bits(w, ACTW_SET_DSCP_OFF, ACTW_SET_DSCP_W);
 	out->dscp = get_bits(w, ACTW_DSCP_OFF, ACTW_DSCP_W);
 	out->count = get_bits(w, ACTW_COUNT_OFF, ACTW_COUNT_W);
+	out->age_class = get_bits(w, ACTW_AGE_CLASS_OFF, ACTW_AGE_CLASS_W);
+	out->notify_end = get_bits(w, ACTW_NOTIFY_END_OFF, ACTW_NOTIFY_END_W);
 }
 
 int action_validate(const struct pnic_action *a, struct pnic_error *err)
@@ -115,6 +127,10 @@ int action_validate(const struct pnic_action *a, struct pnic_error *err)
 	if (a->dscp > 63)
 		return pnic_err(err, EINVAL,
 				"DSCP %u does not fit in 6 bits (0..63)", a->dscp);
+	if (a->age_class >= ACTION_AGE_CLASSES)
+		return pnic_err(err, EINVAL,
+				"age class %u is not 0 (never) .. %u", a->age_class,
+				ACTION_AGE_CLASSES - 1);
 	return 0;
 }
 

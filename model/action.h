@@ -4,7 +4,11 @@
  * optionally mirrors a copy to a second VPID; and may edit the packet
  * (VLAN push/pop/rewrite, VXLAN decap or encap from a template, TTL /
  * hop-limit decrement, DSCP rewrite).  `count` enables the entry's
- * counters.
+ * counters.  Two fields are for the host's bookkeeping of offloaded
+ * flows: `age_class` picks the idle timeout after which the NIC ages the
+ * entry (datapath.h, aging), `notify_end` asks for an event when a TCP
+ * FIN or RST hits the entry.  They live in the word because the action
+ * stage reads the word on every hit anyway: per-entry data, no other RAM.
  *
  * The action RAM holds actions as fixed-width words, the form the RTL
  * stores; action_pack()/action_unpack() convert, and the layout below is
@@ -52,6 +56,8 @@ struct pnic_action {
 	bool set_dscp;
 	uint8_t dscp;          /* 0..63 */
 	bool count;
+	uint8_t age_class;     /* 0: never ages; 1..3: a timeout class */
+	bool notify_end;       /* report TCP FIN/RST seen on a hit */
 };
 
 /* Action word layout: bit offsets and widths. */
@@ -69,7 +75,12 @@ struct pnic_action {
 #define ACTW_SET_DSCP_OFF   64
 #define ACTW_DSCP_OFF       65
 #define ACTW_COUNT_OFF      71
-#define ACTION_WORD_BITS    72
+#define ACTW_AGE_CLASS_OFF  72
+#define ACTW_NOTIFY_END_OFF 74
+#define ACTION_WORD_BITS    75
+
+/* Aging classes an entry may name (class 0 never ages). */
+#define ACTION_AGE_CLASSES 4
 
 struct action_word {
 	uint64_t w[2];   /* bit i is bit (i % 64) of w[i / 64] */

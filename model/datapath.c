@@ -6,6 +6,7 @@
 
 #include "model/action.h"
 #include "model/key_builder.h"
+#include "model/proto.h"
 
 /* The editor works in place; a frame it may grow is copied here first.
  * The editor itself has no frame-size limit for edits that keep 16-bit
@@ -30,6 +31,8 @@ struct datapath {
 	struct datapath_port_stats *ports;   /* n_ports */
 	struct entry_stats *entries;   /* depth */
 	struct flow_counters *counters;
+	struct flow_age *age;
+	uint64_t now_ns;               /* the latest packet's timestamp */
 	uint8_t *buf;                  /* DP_EDIT_BUF */
 };
 
@@ -95,7 +98,7 @@ int datapath_policy_validate(const struct datapath_policy *p, struct pnic_error 
 		return pnic_err(err, EINVAL,
 				"unmapped-VPID policy %u is not drop (0) or to_host (1)",
 				(unsigned)p->unmapped);
-	return 0;
+	return flow_age_config_validate(&p->age, err);
 }
 
 int datapath_set_policy(struct datapath *dp, const struct datapath_policy *p,
@@ -103,8 +106,10 @@ int datapath_set_policy(struct datapath *dp, const struct datapath_policy *p,
 {
 	int rc = datapath_policy_validate(p, err);
 
-	if (!rc)
+	if (!rc) {
 		dp->p.policy = *p;
+		flow_age_configure(dp->age, &p->age);
+	}
 	return rc;
 }
 
@@ -150,8 +155,11 @@ int datapath_create(const struct datapath_params *p, struct datapath **out,
 	}
 	fcp.depth = dp->depth;
 	rc = flow_counters_create(&fcp, &dp->counters, err);
+	if (!rc)
+		rc = flow_age_create(dp->depth, &dp->age, err);
 	if (rc)
 		goto free_dp;
+	flow_age_configure(dp->age, &p->policy.age);
 	*out = dp;
 	return 0;
 
@@ -165,6 +173,7 @@ void datapath_destroy(struct datapath *dp)
 	if (!dp)
 		return;
 	flow_counters_destroy(dp->counters);
+	flow_age_destroy(dp->age);
 	free(dp->buf);
 	free(dp->entries);
 	free(dp->ports);
@@ -172,6 +181,12 @@ void datapath_destroy(struct datapath *dp)
 }
 
 /* ---- the three ends a packet can reach --------------------------------- */
+
+static void event(struct datapath *dp, const struct datapath_event *ev)
+{
+	if (dp->p.event)
+		dp->p.event(dp->p.event_ctx, ev);
+}
 
 static void emit(struct datapath *dp, struct datapath_out *o, const uint8_t *frame,
 		 uint32_t caplen, uint32_t len)
@@ -304,6 +319,18 @@ static void mirror(struct datapath *dp, struct datapath_out *o,
 	o->mirror = false;
 }
 
+static void flow_end(struct datapath *dp, uint32_t entry, uint32_t in_port,
+		     uint8_t flags, uint64_t ts_ns)
+{
+	struct datapath_event ev = {
+		.type = DP_EV_FLOW_END, .entry = entry, .in_port = in_port,
+		.tcp_flags = flags, .ts_ns = ts_ns,
+	};
+
+	dp->st.flow_end_events++;
+	event(dp, &ev);
+}
+
 /* The action stage: the word of a hit decoded and carried out. */
 static void act(struct datapath *dp, struct datapath_out *o,
 		const struct lookup_result *res, const struct parser_result *pr,
@@ -323,6 +350,13 @@ static void act(struct datapath *dp, struct datapath_out *o,
 	}
 	if (a.count)
 		flow_counters_hit(dp->counters, res->index, len, p->ts_ns);
+	if (a.age_class)
+		flow_age_hit(dp->age, res->index, p->ts_ns);
+	/* The outer headers: the ones the key was built from. */
+	if (a.notify_end && (pr->outer.have & HDR_TCP) &&
+	    (pr->outer.tcp_flags & (PROTO_TCP_FIN | PROTO_TCP_RST)))
+		flow_end(dp, res->index, o->in_port, pr->outer.tcp_flags,
+			 p->ts_ns);
 	if (a.mirror)
 		mirror(dp, o, &a, frame, caplen, len);
 	switch (a.kind) {
@@ -357,6 +391,7 @@ static void back(struct datapath *dp, uint32_t in_port,
 
 	dp->st.packets++;
 	dp->st.bytes += len;
+	dp->now_ns = p->ts_ns;
 	if (wk->state == DP_WORK_BAD_PORT) {
 		drop(dp, &o, DP_DROP_BAD_PORT, frame, caplen, len);
 		return;
@@ -485,6 +520,65 @@ void datapath_entry_stats(const struct datapath *dp, uint32_t index,
 {
 	*packets = index < dp->depth ? dp->entries[index].packets : 0;
 	*bytes = index < dp->depth ? dp->entries[index].bytes : 0;
+}
+
+/* ---- aging ---------------------------------------------------------------- */
+
+void datapath_table_written(struct datapath *dp, const struct lookup_write *w,
+			    uint64_t now_ns)
+{
+	struct pnic_action a;
+
+	switch (w->op) {
+	case LC_OP_TCAM_WRITE:
+	case LC_OP_ACTION_WRITE:
+		action_unpack(&w->action, &a);
+		flow_age_write(dp->age, w->index, a.kind > ACT_TO_HOST ? 0 : a.age_class,
+			       now_ns);
+		return;
+	case LC_OP_TCAM_INVALIDATE:
+		flow_age_write(dp->age, w->index, 0, now_ns);
+		return;
+	default:
+		return;
+	}
+}
+
+uint64_t datapath_age_next(const struct datapath *dp)
+{
+	return flow_age_next(dp->age);
+}
+
+unsigned datapath_age(struct datapath *dp, uint64_t now_ns)
+{
+	struct flow_age_found f[64];
+	bool remove = dp->p.policy.age.mode == FLOW_AGE_DELETE;
+	unsigned n, total = 0;
+
+	while ((n = flow_age_expire(dp->age, now_ns, f, 64))) {
+		for (unsigned i = 0; i < n; i++) {
+			struct datapath_event ev = {
+				.type = DP_EV_AGED, .entry = f[i].index,
+				.last_hit = f[i].last, .gen = f[i].gen,
+				.remove = remove, .ts_ns = f[i].at,
+			};
+
+			event(dp, &ev);
+		}
+		dp->st.aged_events += n;
+		total += n;
+	}
+	return total;
+}
+
+uint32_t datapath_entry_gen(const struct datapath *dp, uint32_t index)
+{
+	return flow_age_gen(dp->age, index);
+}
+
+uint64_t datapath_now(const struct datapath *dp)
+{
+	return dp->now_ns;
 }
 
 const struct flow_counters *datapath_counters(const struct datapath *dp)

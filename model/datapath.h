@@ -37,6 +37,7 @@
 
 #include "model/editor.h"
 #include "model/error.h"
+#include "model/flow_age.h"
 #include "model/flow_counters.h"
 #include "model/key_profile.h"
 #include "model/lookup.h"
@@ -102,12 +103,37 @@ struct datapath_out {
 typedef void (*datapath_out_fn)(void *ctx, const struct datapath_out *o,
 			  const uint8_t *frame, uint32_t caplen, uint32_t len);
 
-/* What the datapath does where a packet cannot simply follow its entry. */
+/* What the datapath does where a packet cannot simply follow its entry,
+ * and how its entries age (all zero: the defaults, aging off). */
 struct datapath_policy {
 	enum datapath_miss_policy miss;
 	enum datapath_parse_error_policy parse_errors;
 	enum vpid_unmapped_policy unmapped;  /* forward to an unmapped VPID */
+	struct flow_age_config age;
 };
+
+/* Events for the host that are not packets: a TCP FIN or RST hit an entry
+ * whose action has notify_end (the packet still follows its action), or
+ * the aging engine found an entry idle past its class's timeout. */
+enum datapath_event_type {
+	DP_EV_FLOW_END = 0,
+	DP_EV_AGED,
+};
+
+struct datapath_event {
+	enum datapath_event_type type;
+	uint32_t entry;            /* TCAM index */
+	uint32_t in_port;          /* FLOW_END: the packet's ingress PPID */
+	uint8_t tcp_flags;         /* FLOW_END: its flags (FIN and/or RST) */
+	uint64_t last_hit;         /* AGED: latest write or hit, ns */
+	uint32_t gen;              /* AGED: the entry's write generation */
+	bool remove;               /* AGED in delete mode: the owner of the
+				    * tables invalidates the entry (if its
+				    * generation is still gen) */
+	uint64_t ts_ns;            /* FLOW_END: the packet's; AGED: the sweep's */
+};
+
+typedef void (*datapath_event_fn)(void *ctx, const struct datapath_event *ev);
 
 struct datapath_params {
 	const struct key_profile *profile;  /* validated */
@@ -117,6 +143,8 @@ struct datapath_params {
 	struct datapath_policy policy;
 	datapath_out_fn out;                      /* may be NULL: count only */
 	void *ctx;
+	datapath_event_fn event;                  /* may be NULL: count only */
+	void *event_ctx;
 };
 
 struct datapath_port_stats {
@@ -139,6 +167,8 @@ struct datapath_stats {
 	uint64_t unmapped_hits;             /* forwards and mirrors to an
 					     * unmapped VPID */
 	uint64_t edited;                    /* forwarded packets the editor changed */
+	uint64_t flow_end_events;           /* FIN/RST hits on notify_end entries */
+	uint64_t aged_events;               /* entries the aging engine found */
 	struct editor_stats edit;           /* edits applied, refusals by reason */
 };
 
@@ -223,6 +253,25 @@ void datapath_front(const struct datapath *dp, uint32_t in_port,
 /* Decide p from wk (and wk->res) and send its outputs. */
 void datapath_back(struct datapath *dp, uint32_t in_port,
 		   const struct datapath_pkt *p, const struct datapath_work *wk);
+
+/* ---- aging ----------------------------------------------------------------
+ *
+ * The owner of the tables tells the datapath of every table write as it
+ * lands (an entry's write restarts its idle time and may change its
+ * class; an invalidate stops its aging), and runs the aging engine's
+ * sweeps in time order with the packets: datapath_age() reports, as
+ * DP_EV_AGED events, what the sweeps up to now_ns find.  In delete mode
+ * the owner invalidates each reported entry whose generation is still the
+ * event's (datapath_entry_gen), through its own write path. */
+void datapath_table_written(struct datapath *dp, const struct lookup_write *w,
+			    uint64_t now_ns);
+/* The next sweep that may find something (UINT64_MAX: none). */
+uint64_t datapath_age_next(const struct datapath *dp);
+/* Run the sweeps up to now_ns; the number of entries found. */
+unsigned datapath_age(struct datapath *dp, uint64_t now_ns);
+uint32_t datapath_entry_gen(const struct datapath *dp, uint32_t index);
+/* The latest packet's timestamp seen (0 before any). */
+uint64_t datapath_now(const struct datapath *dp);
 
 const struct datapath_stats *datapath_stats(const struct datapath *dp);
 /* Stats of one PPID (zeros if ppid >= n_ports). */

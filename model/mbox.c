@@ -106,7 +106,7 @@ uint32_t mbox_slot_bytes(enum mbox_ring r)
 /* Bodies: the first field is at D_BODY for every op. */
 #define D_INDEX     8
 #define D_KEY_BITS 12
-#define D_ACTION   16        /* 16 bytes, bits 72.. zero */
+#define D_ACTION   16        /* 16 bytes, bits ACTION_WORD_BITS.. zero */
 #define D_VALUE    32        /* 64 bytes */
 #define D_MASK     96        /* 64 bytes */
 #define D_PPID     12        /* MAP_SET */
@@ -117,6 +117,9 @@ uint32_t mbox_slot_bytes(enum mbox_ring r)
 #define D_TPL_LEN  10
 #define D_TPL      12        /* 128 bytes */
 #define D_PKT_LEN  12
+#define D_AGE_MODE 11        /* CONFIG: aging mode, timeouts, sweep */
+#define D_AGE_NS   16        /* 4 x 8 bytes, one per class */
+#define D_SWEEP_NS 48
 #define ACTION_BYTES 16
 
 static_assert(D_ADDR == MBOX_DESC_CTR_ADDR_OFF && D_ADDR == MBOX_DESC_PKT_ADDR_OFF,
@@ -134,7 +137,7 @@ static const struct {
 	[NIC_OP_MAP_CLEAR]        = { 12, 0, 0 },
 	[NIC_OP_COUNTER_READ]     = { 28, 0, 0 },
 	[NIC_OP_TEMPLATE_SET]     = { 140, 9, 1 },
-	[NIC_OP_CONFIG]           = { 11, 0, 0 },
+	[NIC_OP_CONFIG]           = { 56, 12, 4 },
 	[NIC_OP_PACKET_OUT]       = { 24, 0, 0 },
 };
 
@@ -211,6 +214,10 @@ static void encode_body(const struct mbox_desc *d, uint8_t *out)
 		out[D_BODY] = (uint8_t)c->config.miss;
 		out[D_BODY + 1] = (uint8_t)c->config.parse_errors;
 		out[D_BODY + 2] = (uint8_t)c->config.unmapped;
+		out[D_AGE_MODE] = c->config.age.mode;
+		put_words(out + D_AGE_NS, c->config.age.timeout_ns,
+			  ACTION_AGE_CLASSES);
+		put64(out + D_SWEEP_NS, c->config.age.sweep_ns);
 		break;
 	}
 }
@@ -276,21 +283,27 @@ static enum mbox_err check_reserved(const uint8_t *in, uint32_t op,
 		     in[at]);
 }
 
-/* A 64-byte key at base carrying `bits` bits: nothing at or above. */
-static int key_excess(const uint8_t *in, unsigned base, uint32_t bits)
+/* A field of `bytes` bytes at base carrying `bits` bits: the first byte
+ * with a bit at or above them, or -1. */
+static int bits_excess(const uint8_t *in, unsigned base, uint32_t bits,
+		       unsigned bytes)
 {
 	unsigned byte = bits / 8;
 
 	if (bits % 8 && in[base + byte] >> (bits % 8))
 		return (int)(base + byte);
-	return first_nonzero(in, base + (bits + 7) / 8, base + MBOX_KEY_BYTES);
+	return first_nonzero(in, base + (bits + 7) / 8, base + bytes);
+}
+
+static int key_excess(const uint8_t *in, unsigned base, uint32_t bits)
+{
+	return bits_excess(in, base, bits, MBOX_KEY_BYTES);
 }
 
 static enum mbox_err decode_action(const uint8_t *in, struct action_word *w,
 				   uint16_t *off, struct pnic_error *err)
 {
-	int at = first_nonzero(in, D_ACTION + ACTION_WORD_BITS / 8,
-			       D_ACTION + ACTION_BYTES);
+	int at = bits_excess(in, D_ACTION, ACTION_WORD_BITS, ACTION_BYTES);
 
 	if (at >= 0)
 		return fault(err, off, (unsigned)at, MBOX_ERR_ACTION,
@@ -402,6 +415,10 @@ static enum mbox_err decode_body(const uint8_t *in, uint32_t key_bits_max,
 		c->config.miss = in[D_BODY];
 		c->config.parse_errors = in[D_BODY + 1];
 		c->config.unmapped = in[D_BODY + 2];
+		c->config.age.mode = in[D_AGE_MODE];
+		get_words(in + D_AGE_NS, c->config.age.timeout_ns,
+			  ACTION_AGE_CLASSES);
+		c->config.age.sweep_ns = get64(in + D_SWEEP_NS);
 		return MBOX_OK;
 	case NIC_OP_PACKET_OUT:
 		return decode_packet(in, d, off, err);

@@ -8,7 +8,34 @@
 struct nic {
 	struct lookup *lk;
 	struct datapath *dp;
+	datapath_event_fn event;
+	void *ctx;
+	uint64_t now;                /* the latest packet's time, ns */
+	uint64_t next_sweep;         /* datapath_age_next(), cached */
 };
+
+static void refresh_sweep(struct nic *n)
+{
+	n->next_sweep = datapath_age_next(n->dp);
+}
+
+/* In delete mode the NIC drops an aged entry itself, unless the host
+ * rewrote it since the sweep found it. */
+static void on_event(void *ctx, const struct datapath_event *ev)
+{
+	struct nic *n = ctx;
+
+	if (ev->type == DP_EV_AGED && ev->remove &&
+	    datapath_entry_gen(n->dp, ev->entry) == ev->gen) {
+		struct lookup_write w = { .op = LC_OP_TCAM_INVALIDATE,
+					  .index = ev->entry };
+
+		lookup_write(n->lk, &w, NULL);
+		datapath_table_written(n->dp, &w, ev->ts_ns);
+	}
+	if (n->event)
+		n->event(n->ctx, ev);
+}
 
 int nic_create(const struct nic_params *p, struct nic **out,
 	       struct pnic_error *err)
@@ -31,12 +58,16 @@ int nic_create(const struct nic_params *p, struct nic **out,
 	rc = lookup_create(&lp, &n->lk, err);
 	if (rc)
 		goto free_nic;
+	n->event = p->event;
+	n->ctx = p->ctx;
 	dpp = (struct datapath_params){ .profile = p->profile, .lookup = n->lk,
 					.policy = p->policy, .out = p->out,
-					.ctx = p->ctx };
+					.ctx = p->ctx, .event = on_event,
+					.event_ctx = n };
 	rc = datapath_create(&dpp, &n->dp, err);
 	if (rc)
 		goto free_nic;
+	refresh_sweep(n);
 	*out = n;
 	return 0;
 
@@ -87,6 +118,7 @@ uint32_t nic_apply_valid(struct lookup *lk, struct datapath *dp,
 		/* The table ops, as the config port's beat. */
 		nic_cmd_table_write(c, &w);
 		lookup_write(lk, &w, NULL);
+		datapath_table_written(dp, &w, datapath_now(dp));
 		return 0;
 	}
 }
@@ -96,6 +128,9 @@ int nic_apply(struct nic *n, const struct nic_cmd *c,
 {
 	int rc = nic_cmd_validate(c, lookup_params(n->lk), err);
 	uint32_t count = rc ? 0 : nic_apply_valid(n->lk, n->dp, c);
+
+	if (!rc)
+		refresh_sweep(n);
 
 	if (res)
 		*res = (struct nic_cmd_result){ .status = rc, .count = count };
@@ -113,16 +148,37 @@ struct nic_cmd_sink nic_sink(struct nic *n)
 	return (struct nic_cmd_sink){ .submit = submit, .ctx = n };
 }
 
+void nic_age(struct nic *n, uint64_t now_ns)
+{
+	if (now_ns < n->next_sweep)
+		return;
+	datapath_age(n->dp, now_ns);
+	refresh_sweep(n);
+}
+
 void nic_process(struct nic *n, uint32_t in_port, const uint8_t *frame,
 		 uint32_t caplen, uint32_t len, uint64_t ts_ns)
 {
+	nic_age(n, ts_ns);
 	datapath_process(n->dp, in_port, frame, caplen, len, ts_ns);
+	refresh_sweep(n);
 }
 
+/* A burst runs whole up to the first packet a sweep comes before. */
 void nic_process_burst(struct nic *n, uint32_t in_port,
 		       const struct datapath_pkt *pkts, unsigned n_pkts)
 {
-	datapath_process_burst(n->dp, in_port, pkts, n_pkts);
+	while (n_pkts) {
+		unsigned k = 1;
+
+		nic_age(n, pkts[0].ts_ns);
+		while (k < n_pkts && pkts[k].ts_ns < n->next_sweep)
+			k++;
+		datapath_process_burst(n->dp, in_port, pkts, k);
+		refresh_sweep(n);
+		pkts += k;
+		n_pkts -= k;
+	}
 }
 
 const struct lookup *nic_lookup(const struct nic *n)

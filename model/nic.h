@@ -12,8 +12,15 @@
  * sink in rtl/cosim) or, later, the mailbox.
  *
  * Untimed: a command takes effect when nic_apply() returns, between
- * packets.  The cycle-level layers (the lookup core, the pipeline to come)
- * decide when; this object decides what.
+ * packets, at the NIC's current time (the latest packet's timestamp:
+ * what an entry's idle time starts from).  The cycle-level layers (the
+ * lookup core, the pipeline) decide when; this object decides what.
+ *
+ * Aging (datapath.h) runs in time order with the packets: before a packet
+ * at t, the sweeps up to t; nic_age() runs them up to a time without a
+ * packet (the end of a trace, say).  In delete mode the NIC invalidates
+ * each entry the sweeps find (as an ENTRY_INVALIDATE would, unless the
+ * entry was rewritten since), then reports it.
  */
 #ifndef PNIC_NIC_H
 #define PNIC_NIC_H
@@ -35,7 +42,8 @@ struct nic_params {
 	uint32_t n_vpids;                   /* map RAM depth */
 	struct datapath_policy policy;            /* until a CONFIG command */
 	datapath_out_fn out;                      /* where packets leave; may be NULL */
-	void *ctx;
+	datapath_event_fn event;                  /* FLOW_END and AGED; may be NULL */
+	void *ctx;                                /* for both */
 };
 
 int nic_create(const struct nic_params *p, struct nic **out,
@@ -65,6 +73,9 @@ void nic_process(struct nic *n, uint32_t in_port, const uint8_t *frame,
 		 uint32_t caplen, uint32_t len, uint64_t ts_ns);
 void nic_process_burst(struct nic *n, uint32_t in_port,
 		       const struct datapath_pkt *pkts, unsigned n_pkts);
+
+/* Run the aging sweeps up to now_ns (they also run before each packet). */
+void nic_age(struct nic *n, uint64_t now_ns);
 
 /* Read-only views: the untimed lookup (sizes, the TCAM, the map) and the
  * datapath (counters). */

@@ -9,6 +9,8 @@
  *   pipeline_stages.c  the header path: the parser's arbiter, parser, key
  *                      build, lookup core, action stage, editor, and where
  *                      each packet's outputs go
+ *   pipeline_events.c  events without a packet (flow end, aging) and the
+ *                      config port's two sources
  *
  * The header path is one ring of slots in packet order; every stage holds a
  * contiguous run of it (the pipeline never reorders), so a stage is two
@@ -168,6 +170,16 @@ struct pipeline {
 	uint32_t cfg_head, cfg_n;
 	struct pl_occ cfg_occ;
 
+	/* aging (datapath.h): the next sweep as an edge, and the invalidates
+	 * of delete mode, which take the core's config port before the
+	 * host's FIFO (index, write generation when found) */
+	uint64_t next_age;
+	uint64_t age_due_ns;             /* datapath_age_next() it is for */
+	struct pl_age_del { uint32_t index, gen; } *age_del;   /* depth */
+	uint32_t age_del_head, age_del_n;
+	bool age_del_beat;               /* the beat offered is an invalidate */
+	struct lookup_write cfg_offered; /* the beat offered at this edge */
+
 	/* the to-host queue */
 	struct frame_fifo *up;
 	struct pl_occ up_occ;
@@ -178,6 +190,8 @@ struct pipeline {
 	uint64_t dropped[PL_DROP_COUNT];
 	uint64_t mirrors, mirrors_departed, mirrors_queued;
 	uint64_t packet_outs, packet_outs_departed, packet_outs_queued;
+	uint64_t events[PL_UP_TYPES], event_drops[PL_UP_TYPES], events_popped;
+	uint64_t aged_deletes, aged_cancelled;
 };
 
 static inline struct pl_slot *pl_slot(const struct pipeline *pl, uint64_t seq)
@@ -226,6 +240,20 @@ void pipeline_record_init(struct pipeline_record *r, uint32_t port,
 void pipeline_record_out(struct pipeline *pl, const struct pipeline_record *r);
 bool pipeline_up_enqueue(struct pipeline *pl, const struct pl_slot *s,
 			 const struct pl_out *o, uint64_t t);
+
+/* pipeline_events.c: the datapath's event callback; the aging engine's
+ * next sweep as an edge (next_age, refreshed after anything that may move
+ * it) and its sweeps at edge t; the config port's sources: how many beats
+ * wait, the one to offer (false: none), and the offered one taken. */
+int pipeline_events_create(struct pipeline *pl, struct pnic_error *err);
+void pipeline_events_destroy(struct pipeline *pl);
+void pipeline_on_event(void *ctx, const struct datapath_event *ev);
+void pipeline_age_refresh(struct pipeline *pl);
+void pipeline_age_sweep(struct pipeline *pl, uint64_t t);
+uint32_t pipeline_cfg_pending(const struct pipeline *pl);
+bool pipeline_cfg_offer(struct pipeline *pl, struct lookup_write *w);
+void pipeline_cfg_taken(struct pipeline *pl, const struct lookup_write *w,
+			uint64_t t);
 
 /* pipeline_mac.c */
 int pipeline_mac_create(struct pipeline *pl, struct pnic_error *err);

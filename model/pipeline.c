@@ -140,6 +140,7 @@ static int make_datapath(struct pipeline *pl, struct pnic_error *err)
 		.profile = pl->p.profile, .lookup = lookup_core_lookup(pl->core),
 		.n_ports = pl->p.n_ports, .policy = pl->p.policy,
 		.out = pipeline_stages_out, .ctx = pl,
+		.event = pipeline_on_event, .event_ctx = pl,
 	};
 
 	/* Commands are checked against this NIC's ports, not the 16-bit
@@ -178,8 +179,10 @@ int pipeline_create(const struct pipeline_params *p, struct pipeline **out,
 	    (rc = pipeline_stages_create(pl, err)) ||
 	    (rc = make_datapath(pl, err)) ||
 	    (rc = pipeline_mac_create(pl, err)) ||
-	    (rc = make_to_host(pl, err)))
+	    (rc = make_to_host(pl, err)) ||
+	    (rc = pipeline_events_create(pl, err)))
 		goto free_pl;
+	pipeline_age_refresh(pl);
 	/* The speeds are in the ports' timebases now; the caller's array
 	 * need not outlive this call. */
 	pl->p.port_mbps = NULL;
@@ -196,6 +199,7 @@ void pipeline_destroy(struct pipeline *pl)
 	if (!pl)
 		return;
 	frame_fifo_destroy(pl->up);
+	pipeline_events_destroy(pl);
 	pipeline_mac_destroy(pl);
 	datapath_destroy(pl->dp);
 	pipeline_stages_destroy(pl);
@@ -235,8 +239,10 @@ int pipeline_apply(struct pipeline *pl, const struct nic_cmd *c,
 
 	if (!rc && nic_cmd_table_write(c, &w))
 		rc = cfg_push(pl, c, &w, err);
-	else if (!rc)
+	else if (!rc) {
 		count = nic_apply_valid(lookup_core_tables(pl->core), pl->dp, c);
+		pipeline_age_refresh(pl);
+	}
 	if (res)
 		*res = (struct nic_cmd_result){ .status = rc, .count = count };
 	return rc;
@@ -260,9 +266,16 @@ uint64_t pipeline_now(const struct pipeline *pl)
 	return pl->now;
 }
 
+/* The next edge at which the header path, a landing or a sweep acts. */
+static uint64_t next_work(const struct pipeline *pl)
+{
+	return pl_min(pl_min(pl->next_land, pipeline_stages_next(pl)),
+		      pl->next_age);
+}
+
 uint64_t pipeline_next_event(const struct pipeline *pl)
 {
-	uint64_t n = pl_min(pl->next_land, pipeline_stages_next(pl));
+	uint64_t n = next_work(pl);
 
 	/* A departure is settled by whatever call passes its edge, so it is
 	 * an event only when nothing else is left. */
@@ -277,6 +290,8 @@ static void tick(struct pipeline *pl, uint64_t t)
 {
 	pl->now = t;
 	pl->ticks++;
+	if (t >= pl->next_age)
+		pipeline_age_sweep(pl, t);
 	pipeline_stages_edge(pl, t);
 	if (t >= pl->next_land)
 		pipeline_mac_land(pl, t);
@@ -289,7 +304,7 @@ static uint64_t next_tick(struct pipeline *pl, uint64_t cycle)
 {
 	uint64_t t;
 
-	t = pl_min(pl->next_land, pipeline_stages_next(pl));
+	t = next_work(pl);
 	if (t == PIPELINE_NEVER && pl->next_tx != PIPELINE_NEVER &&
 	    pl->next_tx <= cycle) {
 		pl->now = pl_max(pl->now, pl->next_tx);
@@ -383,7 +398,10 @@ int pipeline_to_host_pop(struct pipeline *pl, struct pipeline_upcall *u)
 	*u = e->u;
 	u->frame = e->frame;
 	pl->up_held = true;
-	pl->to_host_popped++;
+	if (e->u.type == PL_UP_PACKET)
+		pl->to_host_popped++;
+	else
+		pl->events_popped++;
 	pipeline_occ_add(&pl->up_occ, pl->now, -1, -(int64_t)e->u.len);
 	return 0;
 }
@@ -408,6 +426,27 @@ static struct pipeline_queue_stats occ_stats(const struct pl_occ *o,
 		q.mean_bytes = (double)ab / (double)now;
 	}
 	return q;
+}
+
+/* The to-host queue holds packets and events: each pushed is popped or
+ * still there. */
+static int check_to_host(const struct pipeline *pl, struct pnic_error *err)
+{
+	uint64_t events = 0;
+
+	for (unsigned k = 0; k < PL_UP_TYPES; k++)
+		events += pl->events[k] - pl->event_drops[k];
+	if (pl->to_host + events !=
+	    pl->to_host_popped + pl->events_popped + pl->up_occ.frames ||
+	    pl->up_occ.frames != frame_fifo_count(pl->up) - pl->up_held)
+		return pnic_err(err, EPROTO,
+				"to-host %llu + events %llu != popped %llu + %llu + queued %llu",
+				(unsigned long long)pl->to_host,
+				(unsigned long long)events,
+				(unsigned long long)pl->to_host_popped,
+				(unsigned long long)pl->events_popped,
+				(unsigned long long)pl->up_occ.frames);
+	return 0;
 }
 
 /* Arrivals still in the pipeline: on a wire, in an ingress buffer (the
@@ -436,6 +475,9 @@ void pipeline_stats(const struct pipeline *pl, struct pipeline_stats *st)
 		.packet_outs_departed = pl->packet_outs_departed,
 		.packet_outs_queued = pl->packet_outs_queued,
 		.to_host_popped = pl->to_host_popped,
+		.events_popped = pl->events_popped,
+		.aged_deletes = pl->aged_deletes,
+		.aged_cancelled = pl->aged_cancelled,
 		.lookups = cs->lookups, .cfg_writes = cs->cfg_writes,
 		/* the reset edge is not a step */
 		.core_steps = cs->cycles - 1, .core_stall_cycles = cs->stall_cycles,
@@ -444,6 +486,8 @@ void pipeline_stats(const struct pipeline *pl, struct pipeline_stats *st)
 		.cfg_fifo = occ_stats(&pl->cfg_occ, pl->now),
 	};
 	memcpy(st->dropped, pl->dropped, sizeof st->dropped);
+	memcpy(st->events, pl->events, sizeof st->events);
+	memcpy(st->event_drops, pl->event_drops, sizeof st->event_drops);
 }
 
 int pipeline_port_stats(const struct pipeline *pl, uint32_t port,
@@ -516,13 +560,7 @@ int pipeline_check_conservation(const struct pipeline *pl,
 		return pnic_err(err, EPROTO, "packet-outs %llu do not add up (%llu queued)",
 				(unsigned long long)pl->packet_outs,
 				(unsigned long long)q[PL_TX_PACKET_OUT]);
-	if (pl->to_host != pl->to_host_popped + pl->up_occ.frames ||
-	    pl->up_occ.frames != frame_fifo_count(pl->up) - pl->up_held)
-		return pnic_err(err, EPROTO, "to-host %llu != popped %llu + queued %llu",
-				(unsigned long long)pl->to_host,
-				(unsigned long long)pl->to_host_popped,
-				(unsigned long long)pl->up_occ.frames);
-	return 0;
+	return check_to_host(pl, err);
 }
 
 /* ---- views and names ----------------------------------------------------- */

@@ -246,9 +246,19 @@ uint64_t pipeline_next_event(const struct pipeline *pl);
  * pipeline_now() is max(now, cycle). */
 void pipeline_run_until(struct pipeline *pl, uint64_t cycle);
 
-/* A packet for the host (miss, to-host action or policy). */
+/* What the to-host queue carries: a packet for the host (miss, to-host
+ * action or policy), or an event without one (the datapath's FLOW_END
+ * and AGED, datapath.h), in the order they happened. */
+enum pipeline_upcall_type {
+	PL_UP_PACKET = 0,
+	PL_UP_FLOW_END,
+	PL_UP_AGED,
+	PL_UP_TYPES
+};
+
 struct pipeline_upcall {
-	uint64_t id;
+	enum pipeline_upcall_type type;
+	uint64_t id;                 /* PACKET */
 	const uint8_t *frame;        /* valid until the next pop or destroy */
 	uint32_t caplen, len;
 	uint32_t in_port;
@@ -257,7 +267,10 @@ struct pipeline_upcall {
 	uint16_t key_bits;           /* its width; 0 when not looked up (a
 				      * parse error under the to_host policy) */
 	int32_t entry;               /* TCAM index hit (to-host action,
-				      * unmapped VPID), or TCAM_MISS */
+				      * unmapped VPID), or TCAM_MISS; the
+				      * entry of a FLOW_END or AGED */
+	uint8_t tcp_flags;           /* FLOW_END */
+	uint64_t last_hit_ns;        /* AGED: latest write or hit */
 	uint64_t enqueued;           /* edge */
 };
 
@@ -298,6 +311,11 @@ struct pipeline_stats {
 	uint64_t mirrors, mirrors_departed, mirrors_queued;
 	uint64_t packet_outs, packet_outs_departed, packet_outs_queued;
 	uint64_t to_host_popped;
+	uint64_t events[PL_UP_TYPES];        /* FLOW_END, AGED queued ([0] unused) */
+	uint64_t event_drops[PL_UP_TYPES];   /* of those, the to-host queue full */
+	uint64_t events_popped;
+	uint64_t aged_deletes;      /* invalidates the aging engine issued */
+	uint64_t aged_cancelled;    /* ... dropped: the entry was rewritten */
 	uint64_t lookups;           /* requests the core accepted */
 	uint64_t cfg_writes;        /* config beats the core accepted */
 	uint64_t core_steps;        /* edges the core was stepped */

@@ -275,9 +275,7 @@ static void core_moves(struct pipeline *pl, const struct lookup_core_out *out,
 		action_take(pl, h, t);
 	}
 	if (in->cfg_valid && out->cfg_ready) {
-		pl->cfg_head = (pl->cfg_head + 1) % pl->p.bounds.cfg_commands;
-		pl->cfg_n--;
-		pipeline_occ_add(&pl->cfg_occ, t, -1, 0);
+		pipeline_cfg_taken(pl, &pl->cfg_offered, t);
 	} else if (req && out->req_ready) {
 		req->rec.lookup_issue = t;
 		pl->s_key++;
@@ -294,8 +292,9 @@ static void core_inputs(struct pipeline *pl, const struct pl_slot *h,
 	struct lookup_core_in *in = &pl->cin;
 
 	in->cfg_valid = false;
-	if (pl->cfg_n != 0)
-		lookup_core_in_beat(in, &pl->cfg[pl->cfg_head]);
+	if (pipeline_cfg_pending(pl) &&
+	    pipeline_cfg_offer(pl, &pl->cfg_offered))
+		lookup_core_in_beat(in, &pl->cfg_offered);
 	in->req_valid = req != NULL;
 	if (req) {
 		in->key = req->key;
@@ -320,7 +319,7 @@ static void core_edge(struct pipeline *pl, uint64_t t)
 		h = core_head(pl);
 	}
 	req = key_head(pl, t);
-	if (!pl->cfg_n && !req && !pl->core_busy)
+	if (!pipeline_cfg_pending(pl) && !req && !pl->core_busy)
 		return;    /* nothing held, nothing offered: not stepped */
 	core_inputs(pl, h, req, t);
 	lookup_core_eval(pl->core, &pl->cin, &out);
@@ -457,7 +456,7 @@ uint64_t pipeline_stages_next(const struct pipeline *pl)
 {
 	/* A stage blocked by a full next stage makes no event of its own:
 	 * the next stage's move frees it. */
-	if (pl->cfg_n || pl->core_busy)
+	if (pipeline_cfg_pending(pl) || pl->core_busy)
 		return pl->now + 1;
 	return pl_min(next_out(pl), next_in(pl));
 }

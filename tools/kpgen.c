@@ -46,6 +46,8 @@ static const struct {
 	{ "SetDscp",    ACTW_SET_DSCP_OFF },
 	{ "Dscp",       ACTW_DSCP_OFF },
 	{ "Count",      ACTW_COUNT_OFF },
+	{ "AgeClass",   ACTW_AGE_CLASS_OFF },
+	{ "NotifyEnd",  ACTW_NOTIFY_END_OFF },
 };
 #define N_ACT_FIELDS (sizeof act_fields / sizeof act_fields[0])
 

@@ -6,6 +6,10 @@
 
 #include <algorithm>
 
+extern "C" {
+#include "model/proto.h"
+}
+
 namespace pnic_sc {
 
 using sc_core::sc_time;
@@ -71,7 +75,7 @@ int pnic_module::make_pipeline(struct pnic_error *err)
 	pp.clock_hz = p->clock_hz;
 	pp.timing = p->timing;
 	pp.bounds = p->bounds;
-	pp.policy = { sc->miss, sc->parse_errors, sc->unmapped };
+	pp.policy = scenario_policy(sc);
 	pp.egress = on_egress;
 	pp.record = on_record;
 	pp.ctx = this;
@@ -242,6 +246,36 @@ void pnic_module::advance(uint64_t t, bool drain_ok)
 
 /* ---- the to-host queue into events ----------------------------------------- */
 
+/* The mailbox event of what the to-host queue holds. */
+static void to_event(const struct pipeline_upcall &u, struct mbox_event *ev)
+{
+	*ev = {};
+	ev->in_ppid = (uint16_t)u.in_port;
+	ev->entry = (uint32_t)u.entry;
+	switch (u.type) {
+	case PL_UP_FLOW_END:
+		ev->type = MBOX_EV_FLOW_END;
+		ev->reason = (uint8_t)(((u.tcp_flags & PROTO_TCP_FIN) ? MBOX_FLOW_FIN : 0) |
+				       ((u.tcp_flags & PROTO_TCP_RST) ? MBOX_FLOW_RST : 0));
+		return;
+	case PL_UP_AGED:
+		ev->type = MBOX_EV_AGED;
+		ev->in_ppid = 0;
+		ev->last_hit = u.last_hit_ns;
+		return;
+	default:
+		ev->type = MBOX_EV_MISS;
+		ev->entry = 0;
+		ev->reason = (uint8_t)u.reason;
+		ev->frame = u.frame;
+		ev->caplen = u.caplen;
+		ev->len = u.len;
+		ev->key_bits = u.key_bits;
+		ev->key = u.key;
+		return;
+	}
+}
+
 void pnic_module::drain()
 {
 	struct pipeline_upcall u;
@@ -250,17 +284,10 @@ void pnic_module::drain()
 	if (!dev)
 		return;
 	while (pipeline_to_host_pop(pl, &u) == 0) {
-		struct mbox_event ev = {};
+		struct mbox_event ev;
 		int rc;
 
-		ev.type = MBOX_EV_MISS;
-		ev.reason = (uint8_t)u.reason;
-		ev.in_ppid = (uint16_t)u.in_port;
-		ev.frame = u.frame;
-		ev.caplen = u.caplen;
-		ev.len = u.len;
-		ev.key_bits = u.key_bits;
-		ev.key = u.key;
+		to_event(u, &ev);
 		t_evt = std::max(t_evt, rs->ps(u.enqueued));
 		cur = &t_evt;
 		evt_engine = true;
@@ -268,12 +295,15 @@ void pnic_module::drain()
 		seq_before = rs->events_posted;
 		rc = mbox_dev_event(dev, &ev);
 		evt_engine = false;
-		upcalls++;
+		if (u.type == PL_UP_PACKET)
+			upcalls++;
+		else
+			other_events++;
 		if (rc != -ENODEV && rc != -EINVAL)
 			rs->events_posted++;
 		if (rc == -EFAULT || rc == -EIO)
 			event_faults++;
-		if (rc == 0 && u.reason == DP_HOST_MISS)
+		if (rc == 0 && u.type == PL_UP_PACKET && u.reason == DP_HOST_MISS)
 			rs->trip_begin((uint32_t)seq_before, u.id, u.in_port,
 				       miss_last[u.id % MISS_RING],
 				       rs->ps(u.enqueued), last_land);
@@ -662,12 +692,15 @@ int pnic_module::check(struct pnic_error *err)
 	if (rc < 0 || !dev)
 		return rc;
 	s = mbox_dev_stats(dev);
-	out = s->events[MBOX_EV_MISS] + s->event_drops[MBOX_EV_MISS] +
-	      s->rxb_drops + s->off_drops + s->bad_events + event_faults;
-	if (out != upcalls)
+	out = s->rxb_drops + s->off_drops + s->bad_events + event_faults;
+	for (unsigned k = MBOX_EV_MISS; k <= MBOX_EV_AGED; k++)
+		out += s->events[k] + s->event_drops[k];
+	if (out != upcalls + other_events)
 		return pnic_err(err, EPROTO,
-				"mailbox conservation: %llu packets left the to-host queue but %llu became events (%llu) or drops (ring full %llu, no buffer %llu, not ready %llu, refused %llu, faults %llu)",
-				(unsigned long long)upcalls, (unsigned long long)out,
+				"mailbox conservation: %llu packets and %llu events left the to-host queue but %llu became events (%llu misses) or drops (ring full %llu, no buffer %llu, not ready %llu, refused %llu, faults %llu)",
+				(unsigned long long)upcalls,
+				(unsigned long long)other_events,
+				(unsigned long long)out,
 				(unsigned long long)s->events[MBOX_EV_MISS],
 				(unsigned long long)s->event_drops[MBOX_EV_MISS],
 				(unsigned long long)s->rxb_drops,

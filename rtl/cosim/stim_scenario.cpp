@@ -85,8 +85,15 @@ void on_output(void *ctx, const datapath_out *o, const uint8_t *, uint32_t, uint
 
 nic *make_nic(const scenario *c, Decision *d, std::string *err)
 {
-	nic_params np = { c->profile, c->tcam_depth, c->n_ppids, c->n_vpids,
-			  { c->miss, c->parse_errors, c->unmapped }, on_output, d };
+	nic_params np = {};
+
+	np.profile = c->profile;
+	np.depth = c->tcam_depth;
+	np.n_ports = c->n_ppids;
+	np.n_vpids = c->n_vpids;
+	np.policy = scenario_policy(c);
+	np.out = on_output;
+	np.ctx = d;
 	nic *n = nullptr;
 	nic_cmd_sink sink;
 	pnic_error perr;

@@ -25,6 +25,20 @@ static inline int scenario_parse_text(const char *text, const char *file,
 	return scenario_parse(text, strlen(text), file, c, err);
 }
 
+/* The file the section tests pretend to read, and the least scenario that
+ * loads (three lines, so a section appended starts at line 4). */
+#define SCENARIO_TEST_FILE "/tmp/dir/s.yaml"
+#define SCENARIO_TEST_MIN \
+	"tcam: { depth: 64 }\n"              /* 1 */ \
+	"ports: [ { ppid: 0 } ]\n"           /* 2 */ \
+	"vpid_map: { n_vpids: 4 }\n"         /* 3 */
+
+static inline int scenario_test_parse(const char *text, struct scenario **c,
+				      struct pnic_error *err)
+{
+	return scenario_parse_text(text, SCENARIO_TEST_FILE, c, err);
+}
+
 static inline void scenario_check_bads(const struct scenario_bad *bads,
 				       size_t n, const char *file)
 {

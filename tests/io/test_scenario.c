@@ -161,7 +161,7 @@ Test(scenario, good_flows_and_templates)
 		"    action: { forward: 1, count: true, dec_ttl: true, dscp: 46 }\n"
 		"  - index: 10\n"
 		"    match: { vni: 5000, tcp_flags: { value: 0x02, mask: 0x12 } }\n"
-		"    action: { forward: 2, vxlan_decap: true, mirror: 3 }\n"
+		"    action: { forward: 2, vxlan_decap: true, mirror: 3, age_class: 3, notify_end: true }\n"
 		"  - match: { dst_ip: 2001:db8::/32 }\n"
 		"    action: { forward: 2, vxlan_encap: dc2, vlan_push: 100, vlan_pcp: 5 }\n"
 		"  - value: 0x1f\n"
@@ -208,6 +208,10 @@ Test(scenario, good_flows_and_templates)
 	cr_assert_eq(f.lo[KP_VNI], 0xffffff);
 	cr_assert_eq(c->flows[1].action.tunnel_op, TUNNEL_OP_VXLAN_DECAP);
 	cr_assert(c->flows[1].action.mirror && c->flows[1].action.mirror_vpid == 3);
+	cr_assert_eq(c->flows[1].action.age_class, 3);
+	cr_assert(c->flows[1].action.notify_end);
+	cr_assert_eq(c->flows[0].action.age_class, 0, "never ages by default");
+	cr_assert_not(c->flows[0].action.notify_end);
 
 	key_profile_unpack(p, &c->flows[2].mask, &f);
 	cr_assert_eq(f.hi[KP_DST_IP], 0xffffffff00000000ull);
@@ -316,6 +320,10 @@ static const struct scenario_bad bads[] = {
 	  12, 37, "flows[0].action.mirror", "0..15" },
 	{ BASE "flows:\n  - { action: { forward: 1, dscp: 64 } }\n",
 	  12, 35, "flows[0].action.dscp", "0..63" },
+	{ BASE "flows:\n  - { action: { forward: 1, age_class: 4 } }\n",
+	  12, 40, "flows[0].action.age_class", "0..3" },
+	{ BASE "flows:\n  - { action: { forward: 1, notify_end: 2 } }\n",
+	  12, 41, "flows[0].action.notify_end", "true or false" },
 	{ BASE "flows:\n  - { action: { forward: 1, vxlan_encap: nowhere } }\n",
 	  12, 42, "flows[0].action.vxlan_encap", "template" },
 	{ BASE "flows:\n  - { action: { forward: 1, vlan_push: 1, vlan_pop: true } }\n",

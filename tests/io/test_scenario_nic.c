@@ -7,16 +7,9 @@
 #include "io/scenario.h"
 #include "tests/io/scenario_bad.h"
 
-#define NAME "/tmp/dir/s.yaml"
-#define BASE \
-	"tcam: { depth: 64 }\n"              /* 1 */ \
-	"ports: [ { ppid: 0 } ]\n"           /* 2 */ \
-	"vpid_map: { n_vpids: 4 }\n"         /* 3 */
-
-static int parse(const char *text, struct scenario **c, struct pnic_error *err)
-{
-	return scenario_parse_text(text, NAME, c, err);
-}
+#define NAME SCENARIO_TEST_FILE
+#define BASE SCENARIO_TEST_MIN
+#define parse scenario_test_parse
 
 Test(scenario_nic, absent_means_the_pipeline_defaults)
 {

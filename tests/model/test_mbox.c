@@ -99,12 +99,22 @@ Test(mbox, every_other_op_roundtrips)
 	cr_assert_eq(r.cmd.map.ppid, 0, "MAP_CLEAR carries no PPID");
 
 	m.cmd.op = NIC_OP_CONFIG;
-	m.cmd.config = (struct datapath_policy){ DP_MISS_DROP, DP_PERR_TO_HOST,
-						 VPID_UNMAPPED_TO_HOST };
+	m.cmd.config = (struct datapath_policy){
+		.miss = DP_MISS_DROP, .parse_errors = DP_PERR_TO_HOST,
+		.unmapped = VPID_UNMAPPED_TO_HOST,
+		.age = { .mode = FLOW_AGE_DELETE,
+			 .timeout_ns = { 0, 5, 1ull << 40, 86400ull * 1000000000ull },
+			 .sweep_ns = 123456789 },
+	};
 	roundtrip(&m, &r);
 	cr_assert_eq(r.cmd.config.miss, DP_MISS_DROP);
 	cr_assert_eq(r.cmd.config.parse_errors, DP_PERR_TO_HOST);
 	cr_assert_eq(r.cmd.config.unmapped, VPID_UNMAPPED_TO_HOST);
+	cr_assert_eq(r.cmd.config.age.mode, FLOW_AGE_DELETE);
+	for (unsigned k = 0; k < ACTION_AGE_CLASSES; k++)
+		cr_assert_eq(r.cmd.config.age.timeout_ns[k],
+			     m.cmd.config.age.timeout_ns[k], "class %u", k);
+	cr_assert_eq(r.cmd.config.age.sweep_ns, 123456789);
 }
 
 Test(mbox, data_ops_carry_addresses)
@@ -215,7 +225,7 @@ Test(mbox, key_and_action_faults)
 	mbox_desc_encode(&m, d);
 	refused(MBOX_ERR_KEY_BITS, 96 + 12, ERANGE);
 	m = entry_desc();
-	m.cmd.entry.action.w[1] = 0x100;              /* bit 72 */
+	m.cmd.entry.action.w[1] = 1ull << (ACTION_WORD_BITS - 64);  /* bit 75 */
 	mbox_desc_encode(&m, d);
 	refused(MBOX_ERR_ACTION, 25, EINVAL);
 }

@@ -316,3 +316,161 @@ Test(nic, packet_out_leaves_as_it_is)
 	cr_assert_eq(nic_apply(nic, &c, NULL, &err), -EINVAL);
 	cr_assert_eq(n_out, 1, "nothing refused was sent");
 }
+
+/* ---- flow end and aging ------------------------------------------------ */
+
+#define MAX_EV 16
+static struct datapath_event evs[MAX_EV];
+static unsigned n_ev;
+
+static void on_event(void *ctx, const struct datapath_event *ev)
+{
+	(void)ctx;
+	cr_assert_lt(n_ev, MAX_EV);
+	evs[n_ev++] = *ev;
+}
+
+static void setup_events(void)
+{
+	struct nic_params p = { .profile = key_profile_ipv4_5tuple(), .depth = 16,
+				.n_ports = 4, .n_vpids = 8, .out = record,
+				.event = on_event };
+	struct pnic_error err;
+
+	n_ev = 0;
+	cr_assert_eq(nic_create(&p, &nic, &err), 0, "%s", err.msg);
+}
+
+TestSuite(nic_events, .init = setup_events, .fini = teardown);
+
+static void send_tcp(uint16_t dport, uint8_t flags, uint64_t ts)
+{
+	struct fb f = { .n = 0 };
+	uint32_t ip;
+
+	fb_eth(&f, PROTO_ETH_P_IPV4);
+	ip = fb_ipv4(&f, PROTO_IP_TCP, 0x0a000001, 0x0a000002, 0, 0);
+	fb_tcp(&f, 40000, dport, flags, 0);
+	fb_ipv4_fix(&f, ip);
+	n_out = 0;
+	nic_process(nic, 1, f.b, f.n, f.n < 60 ? 60 : f.n, ts);
+}
+
+static void forward_entry(uint32_t index, uint16_t dport, uint8_t age_class,
+			  bool notify_end)
+{
+	struct nic_cmd c = tc_entry_dport(index, dport,
+		act((struct pnic_action){ .kind = ACT_FORWARD, .vpid = 2,
+					  .age_class = age_class,
+					  .notify_end = notify_end }));
+	struct nic_cmd m = { .op = NIC_OP_MAP_SET, .map = { 2, 3 } };
+
+	apply(&m);
+	apply(&c);
+}
+
+Test(nic_events, fin_and_rst_on_a_notify_entry_raise_flow_end)
+{
+	forward_entry(4, 80, 0, true);
+	forward_entry(5, 81, 0, false);
+	send_tcp(80, PROTO_TCP_SYN | PROTO_TCP_ACK, 10);
+	cr_assert_eq(n_ev, 0, "no event without FIN or RST");
+	send_tcp(80, PROTO_TCP_FIN | PROTO_TCP_ACK, 20);
+	cr_assert_eq(n_ev, 1);
+	cr_assert_eq(evs[0].type, DP_EV_FLOW_END);
+	cr_assert_eq(evs[0].entry, 4);
+	cr_assert_eq(evs[0].in_port, 1);
+	cr_assert_eq(evs[0].tcp_flags, PROTO_TCP_FIN | PROTO_TCP_ACK);
+	cr_assert_eq(evs[0].ts_ns, 20);
+	/* the packet still follows its action */
+	cr_assert_eq(n_out, 1);
+	cr_assert_eq(out[0].kind, DP_OUT_EGRESS);
+	cr_assert_eq(out[0].ppid, 3);
+	send_tcp(80, PROTO_TCP_RST, 30);
+	cr_assert_eq(n_ev, 2);
+	cr_assert_eq(evs[1].tcp_flags, PROTO_TCP_RST);
+	send_tcp(81, PROTO_TCP_RST, 40);
+	cr_assert_eq(n_ev, 2, "the entry did not ask for it");
+	cr_assert_eq(datapath_stats(nic_datapath(nic))->flow_end_events, 2);
+}
+
+static void aging(uint8_t mode)
+{
+	struct nic_cmd c = { .op = NIC_OP_CONFIG };
+
+	c.config.age = (struct flow_age_config){
+		.mode = mode, .timeout_ns = { 0, 1000, 5000, 100000 },
+		.sweep_ns = 100 };
+	apply(&c);
+}
+
+Test(nic_events, idle_entries_are_reported_by_the_sweep_after_their_timeout)
+{
+	aging(FLOW_AGE_NOTIFY);
+	forward_entry(4, 80, 1, false);         /* written at 0 */
+	forward_entry(6, 82, 0, false);         /* never ages */
+	send_tcp(80, PROTO_TCP_ACK, 550);       /* idle from 550: due 1600 */
+	cr_assert_eq(n_ev, 0);
+	send_tcp(82, PROTO_TCP_ACK, 1599);
+	cr_assert_eq(n_ev, 0);
+	send_tcp(82, PROTO_TCP_ACK, 1600);
+	cr_assert_eq(n_ev, 1, "the sweep at 1600 runs before the packet at 1600");
+	cr_assert_eq(evs[0].type, DP_EV_AGED);
+	cr_assert_eq(evs[0].entry, 4);
+	cr_assert_eq(evs[0].last_hit, 550);
+	cr_assert_eq(evs[0].ts_ns, 1600);
+	cr_assert_not(evs[0].remove);
+	/* notify: the entry stays, and is not reported again while idle */
+	send_tcp(80, PROTO_TCP_ACK, 9000);
+	cr_assert_eq(out[0].kind, DP_OUT_EGRESS);
+	cr_assert_eq(n_ev, 1);
+	nic_age(nic, 10000);
+	cr_assert_eq(n_ev, 2, "hit again at 9000, idle again by 10000");
+	cr_assert_eq(datapath_stats(nic_datapath(nic))->aged_events, 2);
+}
+
+Test(nic_events, delete_mode_invalidates_unless_rewritten)
+{
+	aging(FLOW_AGE_DELETE);
+	forward_entry(4, 80, 1, false);
+	forward_entry(5, 81, 2, false);
+	nic_age(nic, 1000);
+	cr_assert_eq(n_ev, 1);
+	cr_assert(evs[0].remove);
+	send_tcp(80, PROTO_TCP_ACK, 1001);
+	cr_assert_eq(out[0].kind, DP_OUT_TO_HOST, "entry 4 is gone: a miss");
+	send_tcp(81, PROTO_TCP_ACK, 1002);
+	cr_assert_eq(out[0].kind, DP_OUT_EGRESS, "entry 5 has a longer class");
+	/* a write moves an entry's generation: an aged report held across a
+	 * rewrite no longer matches it */
+	cr_assert_neq(datapath_entry_gen(nic_datapath(nic), 4),
+		      evs[0].gen);
+}
+
+Test(nic_events, bursts_age_as_packets_one_by_one)
+{
+	struct datapath_pkt pkts[8];
+	struct fb f[8];
+
+	aging(FLOW_AGE_DELETE);
+	forward_entry(4, 80, 1, false);
+	for (unsigned i = 0; i < 8; i++) {
+		uint32_t ip;
+
+		f[i].n = 0;
+		fb_eth(&f[i], PROTO_ETH_P_IPV4);
+		ip = fb_ipv4(&f[i], PROTO_IP_TCP, 0x0a000001, 0x0a000002, 0, 0);
+		fb_tcp(&f[i], 40000, 80, PROTO_TCP_ACK, 0);
+		fb_ipv4_fix(&f[i], ip);
+		/* hits at 0 and 600, due 1600; from 1802 on, misses */
+		pkts[i] = (struct datapath_pkt){ f[i].b, f[i].n, 60,
+						 i < 2 ? i * 600 : 1800 + i };
+	}
+	n_out = 0;
+	nic_process_burst(nic, 1, pkts, 8);
+	cr_assert_eq(n_out, 8);
+	cr_assert_eq(out[1].kind, DP_OUT_EGRESS);
+	cr_assert_eq(out[2].kind, DP_OUT_TO_HOST);
+	cr_assert_eq(n_ev, 1);
+	cr_assert_eq(evs[0].ts_ns, 1600);
+}

@@ -146,7 +146,7 @@ Test(nic_cmd, refusals_of_table_ops)
 		{ { .op = NIC_OP_ACTION_WRITE, .action = { 1, tunnel3 } },
 		  -EINVAL, "tunnel op 3" },
 		{ { .op = NIC_OP_ACTION_WRITE, .action = { 1, wide } },
-		  -EINVAL, "bit 72" },
+		  -EINVAL, "bit 75" },
 		{ { .op = NIC_OP_ENTRY_WRITE, .entry = { .index = 1,
 							 .mask = { { 0, 1ull << 41 } } } },
 		  -EINVAL, "bit 104" },
@@ -162,7 +162,7 @@ Test(nic_cmd, refusals_of_table_ops)
 	r[4].c.action.action = kind3;
 	tunnel3.w[0] |= 3ull << ACTW_TUNNEL_OP_OFF;
 	r[5].c.action.action = tunnel3;
-	wide.w[1] |= 1ull << 8;
+	wide.w[1] |= 1ull << (ACTION_WORD_BITS - 64);
 	r[6].c.action.action = wide;
 	check_refusals(r, sizeof r / sizeof r[0]);
 }

@@ -121,6 +121,7 @@ Test(kpgen, action_word_offsets_match_action_h)
 		{ "TunnelOp", ACTW_TUNNEL_OP_OFF }, { "EncapId", ACTW_ENCAP_ID_OFF },
 		{ "DecTtl", ACTW_DEC_TTL_OFF }, { "SetDscp", ACTW_SET_DSCP_OFF },
 		{ "Dscp", ACTW_DSCP_OFF }, { "Count", ACTW_COUNT_OFF },
+		{ "AgeClass", ACTW_AGE_CLASS_OFF }, { "NotifyEnd", ACTW_NOTIFY_END_OFF },
 	};
 	long sum = 0;
 
@@ -156,7 +157,7 @@ Test(kpgen, action_pack_agrees_with_the_package)
 		.mirror_vpid = 0x9234, .vlan_op = VLAN_OP_REWRITE,
 		.vlan_tci = 0xabcd, .tunnel_op = TUNNEL_OP_VXLAN_ENCAP,
 		.encap_id = 0xa5, .dec_ttl = true, .set_dscp = true,
-		.dscp = 0x2b, .count = true,
+		.dscp = 0x2b, .count = true, .age_class = 2, .notify_end = true,
 	};
 	struct action_word w;
 
@@ -174,6 +175,8 @@ Test(kpgen, action_pack_agrees_with_the_package)
 	cr_assert_eq(FIELD("SetDscp"), 1u);
 	cr_assert_eq(FIELD("Dscp"), a.dscp);
 	cr_assert_eq(FIELD("Count"), 1u);
+	cr_assert_eq(FIELD("AgeClass"), a.age_class);
+	cr_assert_eq(FIELD("NotifyEnd"), 1u);
 #undef FIELD
 	/* nothing above the word */
 	cr_assert_eq(bits(&w, ACTION_WORD_BITS, 128 - ACTION_WORD_BITS), 0u);

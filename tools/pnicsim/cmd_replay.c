@@ -271,8 +271,7 @@ static int build_nic(struct replay *r, struct pnic_error *err)
 	struct nic_params np = {
 		.profile = c->profile, .depth = c->tcam_depth,
 		.n_ports = c->n_ppids, .n_vpids = c->n_vpids,
-		.policy = { .miss = c->miss, .parse_errors = c->parse_errors,
-			    .unmapped = c->unmapped },
+		.policy = scenario_policy(c),
 		/* Without pcaps the datapath only counts. */
 		.out = r->write_pcaps ? on_output : NULL, .ctx = r,
 	};

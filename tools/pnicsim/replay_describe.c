@@ -277,4 +277,8 @@ void replay_describe_action(const struct replay *r,
 	add_edits(&t, r->cfg, a);
 	if (a->count)
 		add(&t, ", count");
+	if (a->age_class)
+		add(&t, ", age class %u", a->age_class);
+	if (a->notify_end)
+		add(&t, ", notify_end");
 }

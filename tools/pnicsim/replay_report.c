@@ -85,6 +85,8 @@ static void counters_json(json_t *j, const struct datapath_stats *s)
 	set_int(j, "egress", s->egress);
 	set_int(j, "mirrors", s->mirrors);
 	set_int(j, "edited", s->edited);
+	set_int(j, "flow_end_events", s->flow_end_events);
+	set_int(j, "aged_events", s->aged_events);
 
 	o = json_object();
 	set_int(o, "packets", s->to_host);
@@ -356,6 +358,12 @@ void replay_summary_print(FILE *f, const struct replay *r)
 		(unsigned long long)s->egress, (unsigned long long)s->edited,
 		(unsigned long long)s->mirrors, (unsigned long long)s->to_host,
 		(unsigned long long)s->drops);
+	if (s->flow_end_events || s->aged_events || c->aging.mode != FLOW_AGE_OFF)
+		fprintf(f, "  flow-end events %llu, aged entries %llu (aging %s)\n",
+			(unsigned long long)s->flow_end_events,
+			(unsigned long long)s->aged_events,
+			c->aging.mode == FLOW_AGE_DELETE ? "delete" :
+			c->aging.mode == FLOW_AGE_NOTIFY ? "notify" : "off");
 	print_ports(f, r);
 	print_vpid_map(f, r);
 	print_reasons(f, s);

@@ -220,6 +220,14 @@ static json_t *packets_json(const struct run *r)
 	d = add_obj(o, "drops");
 	for (unsigned i = 0; i < PL_DROP_COUNT; i++)
 		set_int(d, pipeline_drop_name(i), s->dropped[i]);
+	d = add_obj(o, "events");
+	set_int(d, "flow_end", s->events[PL_UP_FLOW_END]);
+	set_int(d, "aged", s->events[PL_UP_AGED]);
+	set_int(d, "flow_end_dropped", s->event_drops[PL_UP_FLOW_END]);
+	set_int(d, "aged_dropped", s->event_drops[PL_UP_AGED]);
+	set_int(d, "popped", s->events_popped);
+	set_int(d, "aged_deletes", s->aged_deletes);
+	set_int(d, "aged_deletes_cancelled", s->aged_cancelled);
 	return o;
 }
 

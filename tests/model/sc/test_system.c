@@ -548,3 +548,29 @@ Test(system, bad_parameters_are_refused_with_the_field)
 	cr_assert_eq(system_run(&p, &r, &err), -EINVAL);
 	cr_assert(strstr(err.msg, "no scenario"));
 }
+
+/* Aging over the whole system: every entry idle after the trace is found
+ * by the NIC's sweeps, posted as an AGED event, and taken by the host. */
+Test(system, idle_entries_reach_the_host_as_aged_events)
+{
+	char path[256], cmd[1024];
+	struct sc_out o;
+
+	mkdir_tmp();
+	gen("aging", "-n 2000 -f 16 -s 5 -r 1e6", "", "", path, sizeof path);
+	snprintf(cmd, sizeof cmd,
+		 "sed -i 's|action: { forward: \\([0-9]*\\) }|action: { forward: \\1, age_class: 1 }|' %s && "
+		 "printf 'aging: { mode: notify, timeouts_ns: [ 200000, 400000, 800000 ], sweep_ns: 10000 }\\n' >> %s",
+		 path, path);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	sc_run(path, NULL, NULL, &o);
+	show("aging", &o);
+	cr_assert_eq(o.rc, 0, "%s", o.msg);
+	cr_assert_geq(o.res.pipeline.events[PL_UP_AGED], 16,
+		      "each entry idle at the end is found");
+	cr_assert_eq(o.res.pipeline.event_drops[PL_UP_AGED], 0);
+	cr_assert_eq(o.res.dev.events[MBOX_EV_AGED], o.res.pipeline.events[PL_UP_AGED]);
+	cr_assert_eq(o.res.prog.other_events, o.res.dev.events[MBOX_EV_AGED]);
+	cr_assert_eq(o.res.prog.misses, 0, "every flow has its entry");
+	rm_tmp();
+}

@@ -1,0 +1,168 @@
+/* The pipeline's events without a packet: flow end from the action stage,
+ * aging sweeps as edges of their own, delete mode's invalidates through
+ * the config port, all in the to-host queue in the order they happened. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+
+#include "model/pipeline.h"
+#include "tests/model/pipeline_fixture.h"
+
+TestSuite(pipeline_events, .init = pfx_setup, .fini = pfx_teardown);
+
+/* Ethernet / IPv4 / TCP to dport with flags, 64 bytes. */
+static uint32_t tcp_frame(uint8_t *f, uint16_t dport, uint8_t flags)
+{
+	static const uint8_t mac[6] = { 0x02, 0, 0, 0, 0, 1 };
+	const struct frame_ipv4 ip = {
+		.ttl = 64, .proto = PROTO_IP_TCP,
+		.src = { 10, 0, 0, 1 }, .dst = { 10, 0, 0, 2 },
+	};
+	const struct frame_tcp tcp = { .sport = 4000, .dport = dport,
+				       .flags = flags, .window = 1000 };
+	struct frame_buf b;
+	uint32_t l3;
+
+	frame_init(&b, f, 64);
+	frame_eth(&b, mac, mac, PROTO_ETH_P_IPV4);
+	l3 = frame_ipv4(&b, &ip);
+	frame_tcp(&b, &tcp);
+	frame_fill(&b, 0, 64 - b.n);
+	frame_ipv4_end(&b, l3, true);
+	return b.n;
+}
+
+static void entry(uint32_t index, uint16_t dport, uint8_t age_class,
+		  bool notify_end)
+{
+	struct nic_cmd c = pfx_entry(index, dport, (struct pnic_action){
+		.kind = ACT_FORWARD, .vpid = 1, .age_class = age_class,
+		.notify_end = notify_end });
+
+	pfx_submit(&c);
+}
+
+static void aging(uint8_t mode, uint64_t timeout_ns, uint64_t sweep_ns)
+{
+	struct nic_cmd c = { .op = NIC_OP_CONFIG };
+
+	c.config.age = (struct flow_age_config){
+		.mode = mode, .timeout_ns = { 0, timeout_ns, 2 * timeout_ns, 3 * timeout_ns },
+		.sweep_ns = sweep_ns };
+	pfx_submit(&c);
+}
+
+static uint64_t ticks_now(void)
+{
+	struct pipeline_stats st;
+
+	pipeline_stats(fx.pl, &st);
+	return st.ticks;
+}
+
+static void run_all(void)
+{
+	pipeline_run_until(fx.pl, PIPELINE_NEVER);
+}
+
+Test(pipeline_events, a_fin_on_a_notify_entry_goes_up_and_the_packet_on)
+{
+	struct pipeline_upcall u;
+	struct pipeline_stats st;
+	uint8_t f[64];
+	uint32_t n = tcp_frame(f, 80, PROTO_TCP_FIN | PROTO_TCP_ACK);
+
+	pfx_make();
+	pfx_map(1, 1);
+	entry(3, 80, 0, true);
+	pfx_arrive(0, f, n, 100);
+	n = tcp_frame(f, 80, PROTO_TCP_ACK);
+	pfx_arrive(0, f, n, 200);
+	run_all();
+	cr_assert_eq(fx.tx[0].n, 1, "the FIN is forwarded");
+	cr_assert_eq(fx.tx[1].n, 1);
+	cr_assert_eq(pipeline_to_host_pop(fx.pl, &u), 0);
+	cr_assert_eq(u.type, PL_UP_FLOW_END);
+	cr_assert_eq(u.entry, 3);
+	cr_assert_eq(u.in_port, 0);
+	cr_assert_eq(u.tcp_flags, PROTO_TCP_FIN | PROTO_TCP_ACK);
+	cr_assert_eq(u.enqueued, fx.rec[0].lookup_response,
+		     "raised when the action stage decides the packet");
+	cr_assert_eq(pipeline_to_host_pop(fx.pl, &u), -EAGAIN, "one event only");
+	pipeline_stats(fx.pl, &st);
+	cr_assert_eq(st.events[PL_UP_FLOW_END], 1);
+	cr_assert_eq(st.events_popped, 1);
+	cr_assert_eq(st.to_host, 0);
+}
+
+Test(pipeline_events, an_idle_entry_is_found_at_the_sweep_edge)
+{
+	struct pipeline_upcall u;
+	uint8_t f[64];
+	uint32_t n = tcp_frame(f, 80, PROTO_TCP_ACK);
+	uint64_t ticks;
+
+	pfx_make();          /* 1 GHz: an edge is a ns */
+	pfx_map(1, 1);
+	aging(FLOW_AGE_NOTIFY, 1000000, 1000);
+	entry(3, 80, 1, false);
+	pfx_arrive(0, f, n, 5000);
+	run_all();
+	/* last hit at the frame's first bit, 5000 ns: due at 1005000 */
+	cr_assert_eq(pipeline_to_host_pop(fx.pl, &u), 0);
+	cr_assert_eq(u.type, PL_UP_AGED);
+	cr_assert_eq(u.entry, 3);
+	cr_assert_eq(u.last_hit_ns, 5000);
+	cr_assert_eq(u.enqueued, 1005000);
+	cr_assert_eq(fx.tx[0].n, 1, "notify: the entry stays");
+	/* a second of idle time with aging on costs a handful of edges */
+	ticks = ticks_now();
+	pipeline_run_until(fx.pl, 1000000000);
+	cr_assert_leq(ticks_now() - ticks, 2);
+}
+
+Test(pipeline_events, delete_mode_invalidates_through_the_config_port)
+{
+	struct pipeline_upcall u;
+	struct pipeline_stats st;
+	uint8_t f[64];
+	uint32_t n = tcp_frame(f, 80, PROTO_TCP_ACK);
+
+	pfx_make();
+	pfx_map(1, 1);
+	aging(FLOW_AGE_DELETE, 10000, 100);
+	entry(3, 80, 1, false);
+	pfx_arrive(0, f, n, 1000);
+	pfx_arrive(0, f, n, 50000);
+	run_all();
+	cr_assert_eq(fx.tx[0].n, 1);
+	cr_assert_eq(fx.rec[1].path, PL_PATH_MISS, "entry 3 was deleted at 11000");
+	cr_assert_eq(pipeline_to_host_pop(fx.pl, &u), 0);
+	cr_assert_eq(u.type, PL_UP_AGED);
+	cr_assert_eq(u.enqueued, 11000);
+	cr_assert_eq(pipeline_to_host_pop(fx.pl, &u), 0);
+	cr_assert_eq(u.type, PL_UP_PACKET, "then the miss, in order");
+	pipeline_stats(fx.pl, &st);
+	cr_assert_eq(st.aged_deletes, 1);
+	cr_assert_eq(st.aged_cancelled, 0);
+	cr_assert_eq(st.cfg_writes, 3, "map, entry, the aging invalidate");
+}
+
+Test(pipeline_events, a_full_to_host_queue_drops_events_counted)
+{
+	struct pipeline_stats st;
+	uint8_t f[64];
+	uint32_t n = tcp_frame(f, 80, PROTO_TCP_RST);
+
+	fx.p.bounds.to_host_frames = 2;
+	pfx_make();
+	pfx_map(1, 1);
+	entry(3, 80, 0, true);
+	for (unsigned i = 0; i < 5; i++)
+		pfx_arrive(0, f, n, 100 + 100 * i);
+	run_all();
+	pipeline_stats(fx.pl, &st);
+	cr_assert_eq(st.events[PL_UP_FLOW_END], 5);
+	cr_assert_eq(st.event_drops[PL_UP_FLOW_END], 3);
+	cr_assert_eq(st.departed, 5, "packets are not held for their events");
+}
