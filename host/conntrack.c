@@ -298,6 +298,17 @@ static void clock_to(struct conntrack *ct, uint64_t now)
 		ct->now = now;
 }
 
+static void set_timeouts(struct conntrack *ct,
+			 const struct conntrack_params *params)
+{
+	conntrack_default_timeouts(ct->timeout);
+	if (!params)
+		return;
+	for (int s = 0; s < CT_STATE_COUNT; s++)
+		if (params->timeout_ns[s])
+			ct->timeout[s] = params->timeout_ns[s];
+}
+
 int conntrack_create(const struct conntrack_params *params,
 		     struct conntrack **out, struct pnic_error *err)
 {
@@ -325,10 +336,7 @@ int conntrack_create(const struct conntrack_params *params,
 		ct->c[i].hnext = i + 1 < cap ? i + 1 : CT_NONE;
 	for (int s = 0; s < CT_STATE_COUNT; s++)
 		ct->timer[s] = (struct tlist){ CT_NONE, CT_NONE };
-	conntrack_default_timeouts(ct->timeout);
-	for (int s = 0; params && s < CT_STATE_COUNT; s++)
-		if (params->timeout_ns[s])
-			ct->timeout[s] = params->timeout_ns[s];
+	set_timeouts(ct, params);
 	*out = ct;
 	return 0;
 
@@ -365,29 +373,31 @@ static void side_init(struct side *s, uint32_t end, uint32_t win)
  * starts at most at the sender's maximum end and ends no earlier than a
  * receiver window before the sender's end; the ACK acknowledges nothing
  * unsent and lies within a window of the receiver's end. */
+static bool bounds_ok(const struct side *s, const struct side *r, uint32_t seq,
+		      uint32_t end, uint32_t ack, bool rst)
+{
+	uint32_t maxack = s->maxwin > MAXACKWIN ? s->maxwin : MAXACKWIN;
+
+	if (seq == end && !rst)
+		seq = end = s->end;   /* no data: only the ACK counts */
+	return !seq_after(seq, s->maxend) && !seq_after(s->end - r->maxwin, end) &&
+	       !seq_after(ack, r->end) && !seq_after(r->end - maxack, ack);
+}
+
 static bool in_window(struct conn *c, int dir, const struct conntrack_pkt *p)
 {
 	struct side *s = &c->win[dir], *r = &c->win[!dir];
 	uint8_t f = p->tcp_flags;
-	uint32_t seq = p->seq;
-	uint32_t end = seq + p->len + !!(f & CT_SYN) + !!(f & CT_FIN);
+	uint32_t end = p->seq + p->len + !!(f & CT_SYN) + !!(f & CT_FIN);
 	uint32_t win = p->win ? p->win : 1;
 	uint32_t ack = f & CT_ACK ? p->ack : r->end;
 
 	if (!p->has_seq)
 		return true;
-	if (!s->init) {
+	if (!s->init)
 		side_init(s, end, win);
-	} else if (r->init) {
-		uint32_t maxack = s->maxwin > MAXACKWIN ? s->maxwin : MAXACKWIN;
-
-		if (seq == end && !(f & CT_RST))
-			seq = end = s->end;   /* no data: only the ACK counts */
-		if (seq_after(seq, s->maxend) ||
-		    seq_after(s->end - r->maxwin, end) ||
-		    seq_after(ack, r->end) || seq_after(r->end - maxack, ack))
-			return false;
-	}
+	else if (r->init && !bounds_ok(s, r, p->seq, end, ack, f & CT_RST))
+		return false;
 	if (seq_after(end, s->end))
 		s->end = end;
 	if (win > s->maxwin)
@@ -522,6 +532,28 @@ void conntrack_track(struct conntrack *ct, const struct conntrack_pkt *p,
 	r->state = ct->c[i].state;
 }
 
+/* A record for p's connection, hashed, in the state before p. */
+static uint32_t conn_new(struct conntrack *ct, const struct conntrack_pkt *p)
+{
+	uint32_t i = ct->free, *b;
+	struct conn *c = &ct->c[i];
+
+	ct->free = c->hnext;
+	memset(c, 0, sizeof *c);
+	endpoints(p, &c->a, &c->b);
+	c->proto = p->proto;
+	c->live = true;
+	c->tprev = c->tnext = CT_NONE;
+	c->state = p->proto == 6 ? CT_TCP_NONE :
+		   is_icmp(p->proto) ? CT_ICMP : CT_UDP_UNREPLIED;
+	b = &ct->bucket[hash(&c->a, &c->b, c->proto) & ct->mask];
+	c->hnext = *b;
+	*b = i;
+	ct->n++;
+	ct->st.created++;
+	return i;
+}
+
 int conntrack_commit(struct conntrack *ct, const struct conntrack_pkt *p,
 		     uint64_t now, struct conntrack_result *r,
 		     struct pnic_error *err)
@@ -545,19 +577,8 @@ int conntrack_commit(struct conntrack *ct, const struct conntrack_pkt *p,
 				"connection table full (%u): new connection refused",
 				ct->cap);
 	}
-	i = ct->free;
+	i = conn_new(ct, p);
 	c = &ct->c[i];
-	ct->free = c->hnext;
-	memset(c, 0, sizeof *c);
-	endpoints(p, &c->a, &c->b);
-	c->proto = p->proto;
-	c->live = true;
-	c->tprev = c->tnext = CT_NONE;
-	c->state = tcp ? CT_TCP_NONE : is_icmp(p->proto) ? CT_ICMP : CT_UDP_UNREPLIED;
-	c->hnext = ct->bucket[hash(&c->a, &c->b, c->proto) & ct->mask];
-	ct->bucket[hash(&c->a, &c->b, c->proto) & ct->mask] = i;
-	ct->n++;
-	ct->st.created++;
 	if (tcp)
 		tcp_packet(ct, i, DIR_ORIG, p);
 	else

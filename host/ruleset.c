@@ -277,33 +277,40 @@ static unsigned lead_ones(u128 m)
 	return cpl(m, ~(u128)0);
 }
 
+/* IP field f and port field f of a public match; -EINVAL unless both
+ * masks are prefixes. */
+static int mf_block_from(const struct ruleset_match *p, int f, struct mf *m)
+{
+	u128 mk = ip_get(f ? p->mask.dst_ip : p->mask.src_ip);
+	u128 v = ip_get(f ? p->value.dst_ip : p->value.src_ip);
+	uint16_t pm = f ? p->mask.dport : p->mask.sport;
+	unsigned bits = pm == 0 ? 16 : (unsigned)__builtin_ctz(pm);
+	unsigned len = lead_ones(mk);
+
+	if (mk != pmask(len) || (uint16_t)(0xffffu << bits) != pm)
+		return -EINVAL;
+	m->ip[f] = v & mk;
+	m->iplen[f] = (uint8_t)len;
+	m->pbits[f] = (uint8_t)bits;
+	m->port[f] = (f ? p->value.dport : p->value.sport) & pm;
+	return 0;
+}
+
 static int mf_from(const struct ruleset_match *p, struct mf *m)
 {
-	for (int f = 0; f < 2; f++) {
-		u128 mk = ip_get(f ? p->mask.dst_ip : p->mask.src_ip);
-		u128 v = ip_get(f ? p->value.dst_ip : p->value.src_ip);
-		uint16_t pm = f ? p->mask.dport : p->mask.sport;
-		unsigned bits = pm == 0 ? 16 : (unsigned)__builtin_ctz(pm);
-		unsigned len = lead_ones(mk);
+	uint64_t mac = p->mask.dst_mac & MAC_MASK;
 
-		if (mk != pmask(len) || (uint16_t)(0xffffu << bits) != pm)
-			return -EINVAL;
-		m->ip[f] = v & mk;
-		m->iplen[f] = (uint8_t)len;
-		m->pbits[f] = (uint8_t)bits;
-		m->port[f] = (f ? p->value.dport : p->value.sport) & pm;
-	}
+	if (mf_block_from(p, F_SRC, m) || mf_block_from(p, F_DST, m) ||
+	    (p->mask.vnic != 0 && p->mask.vnic != UINT32_MAX) ||
+	    (mac != 0 && mac != MAC_MASK))
+		return -EINVAL;
 	m->tm[T_PROTO] = p->mask.proto;
 	m->tv[T_PROTO] = p->value.proto & p->mask.proto;
 	m->tm[T_FLAGS] = p->mask.tcp_flags;
 	m->tv[T_FLAGS] = p->value.tcp_flags & p->mask.tcp_flags;
-	if ((p->mask.vnic != 0 && p->mask.vnic != UINT32_MAX) ||
-	    ((p->mask.dst_mac & MAC_MASK) != 0 &&
-	     (p->mask.dst_mac & MAC_MASK) != MAC_MASK))
-		return -EINVAL;
 	m->vnic_exact = p->mask.vnic != 0;
 	m->vnic = m->vnic_exact ? p->value.vnic : 0;
-	m->mac_exact = (p->mask.dst_mac & MAC_MASK) != 0;
+	m->mac_exact = mac != 0;
 	m->mac = m->mac_exact ? p->value.dst_mac & MAC_MASK : 0;
 	return 0;
 }
@@ -568,34 +575,40 @@ static void consider(struct narrowing *n, int what, unsigned arg,
 		*n = (struct narrowing){ what, arg, cost };
 }
 
-/* Rule r misses the header but meets m: the cheapest way to make m miss
- * it too, over each field that keeps the header out of r. */
+/* The ways to keep m off rule r through field pair f (IP, port, ternary),
+ * each where the header itself is outside r. */
+static void options_in(const struct rr *r, const struct mf *hx,
+		       const struct mf *m, int f, struct narrowing *n)
+{
+	uint8_t diff = (hx->tv[f] ^ r->tv[f]) & r->tm[f] & ~m->tm[f];
+	uint16_t v = hx->port[f];
+
+	if (!ip_contains(r->ip[f], r->iplen[f], hx->ip[f], 128)) {
+		unsigned need = cpl(hx->ip[f], r->ip[f]) + 1;
+		unsigned len = need > m->iplen[f] ? need : m->iplen[f];
+
+		consider(n, N_IP + f, len, len - m->iplen[f]);
+	}
+	if (v < r->lo[f] || v > r->hi[f]) {
+		unsigned k = m->pbits[f];
+
+		while (blk_base(v, k) <= r->hi[f] &&
+		       blk_end(blk_base(v, k), k) >= r->lo[f])
+			k--;
+		consider(n, N_PORT + f, k, m->pbits[f] - k);
+	}
+	if (diff)
+		consider(n, N_TERN + f, 1u << (31 - __builtin_clz(diff)), 1);
+}
+
+/* Rule r misses the header but meets m: take the cheapest way (fewest
+ * wildcard bits lost) to make m miss it too. */
 static void narrow_for(const struct rr *r, const struct mf *hx, struct mf *m)
 {
 	struct narrowing n = { -1, 0, UINT_MAX };
 
-	for (int f = 0; f < 2; f++) {
-		uint8_t diff = (hx->tv[f] ^ r->tv[f]) & r->tm[f] & ~m->tm[f];
-		uint16_t v = hx->port[f];
-
-		if (!ip_contains(r->ip[f], r->iplen[f], hx->ip[f], 128)) {
-			unsigned need = cpl(hx->ip[f], r->ip[f]) + 1;
-			unsigned len = need > m->iplen[f] ? need : m->iplen[f];
-
-			consider(&n, N_IP + f, len, len - m->iplen[f]);
-		}
-		if (v < r->lo[f] || v > r->hi[f]) {
-			unsigned k = m->pbits[f];
-
-			while (blk_base(v, k) <= r->hi[f] &&
-			       blk_end(blk_base(v, k), k) >= r->lo[f])
-				k--;
-			consider(&n, N_PORT + f, k, m->pbits[f] - k);
-		}
-		if (diff)
-			consider(&n, N_TERN + f,
-				 1u << (31 - __builtin_clz(diff)), 1);
-	}
+	options_in(r, hx, m, 0, &n);
+	options_in(r, hx, m, 1, &n);
 	if (r->scoped && r->vnic != hx->vnic && !m->vnic_exact)
 		consider(&n, N_VNIC, 0, 32);
 	if (n.what >= N_VNIC) {
