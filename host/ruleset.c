@@ -19,7 +19,7 @@ struct mf {
 	uint16_t port[2];
 	uint8_t pbits[2];
 	uint8_t tv[2], tm[2];
-	uint32_t vnic;
+	uint64_t vnic;            /* a u32; 64 bits to share code with mac */
 	bool vnic_exact;
 	uint64_t mac;
 	bool mac_exact;
@@ -330,7 +330,7 @@ static void mf_to(const struct mf *m, struct ruleset_match *p)
 	p->mask.proto = m->tm[T_PROTO];
 	p->value.tcp_flags = m->tv[T_FLAGS];
 	p->mask.tcp_flags = m->tm[T_FLAGS];
-	p->value.vnic = m->vnic;
+	p->value.vnic = (uint32_t)m->vnic;
 	p->mask.vnic = m->vnic_exact ? UINT32_MAX : 0;
 	p->value.dst_mac = m->mac;
 	p->mask.dst_mac = m->mac_exact ? MAC_MASK : 0;
@@ -703,6 +703,21 @@ static void widen_blocks(const struct ruleset *rs, const struct mf *hx,
 	}
 }
 
+/* An exact-or-any field (VNIC, MAC) of m: any, if the decision stays. */
+static void widen_exact(const struct ruleset *rs, struct mf *m,
+			const struct ruleset_decision *d, uint32_t *checks,
+			bool *exact, uint64_t *v, uint64_t hv)
+{
+	if (!*exact)
+		return;
+	*exact = false;
+	*v = 0;
+	if (!still(rs, m, d, checks)) {
+		*exact = true;
+		*v = hv;
+	}
+}
+
 static void widen_bits(const struct ruleset *rs, const struct mf *hx,
 		       struct mf *m, const struct ruleset_decision *d,
 		       uint32_t *checks)
@@ -718,22 +733,8 @@ static void widen_bits(const struct ruleset *rs, const struct mf *hx,
 				m->tv[f] = hx->tv[f] & m->tm[f];
 			}
 		}
-	if (m->vnic_exact) {
-		m->vnic_exact = false;
-		m->vnic = 0;
-		if (!still(rs, m, d, checks)) {
-			m->vnic_exact = true;
-			m->vnic = hx->vnic;
-		}
-	}
-	if (m->mac_exact) {
-		m->mac_exact = false;
-		m->mac = 0;
-		if (!still(rs, m, d, checks)) {
-			m->mac_exact = true;
-			m->mac = hx->mac;
-		}
-	}
+	widen_exact(rs, m, d, checks, &m->vnic_exact, &m->vnic, hx->vnic);
+	widen_exact(rs, m, d, checks, &m->mac_exact, &m->mac, hx->mac);
 }
 
 void ruleset_megaflow(const struct ruleset *rs, const struct ruleset_hdr *h,

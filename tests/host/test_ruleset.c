@@ -4,17 +4,7 @@
 #include <string.h>
 
 #include "host/ruleset.h"
-
-static uint32_t rng_state;
-
-static uint32_t rnd(void)
-{
-	/* xorshift32: deterministic, independent of libc's rand() */
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 17;
-	rng_state ^= rng_state << 5;
-	return rng_state;
-}
+#include "tests/xorshift.h"
 
 static uint64_t rnd64(void)
 {
