@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "host/range_prefix.h"
+#include "host/ruleset.h"
 
 struct acl {
 	const struct key_profile *profile;
@@ -54,14 +55,16 @@ uint32_t acl_rule_entries(const struct acl_rule *r)
 	       range_prefix_count(r->dport_lo, r->dport_hi, 16);
 }
 
+/* The rule set's matcher is the one oracle: an ACL rule is an IPv4 case
+ * of a rule-set rule. */
 bool acl_rule_matches(const struct acl_rule *r, const struct acl_header *h)
 {
-	return !((h->src_ip ^ r->src_ip) & prefix_mask(r->src_len)) &&
-	       !((h->dst_ip ^ r->dst_ip) & prefix_mask(r->dst_len)) &&
-	       h->sport >= r->sport_lo && h->sport <= r->sport_hi &&
-	       h->dport >= r->dport_lo && h->dport <= r->dport_hi &&
-	       !((h->proto ^ r->proto) & r->proto_mask) &&
-	       !((h->tcp_flags ^ r->tcp_flags) & r->tcp_flags_mask);
+	struct ruleset_rule rr;
+	struct ruleset_hdr hh;
+
+	ruleset_rule_from_acl(r, RULESET_ALLOW, &rr);
+	ruleset_hdr_from_acl(h, &hh);
+	return ruleset_rule_matches(&rr, &hh);
 }
 
 int32_t acl_classify_linear(const struct acl_rule *rules, uint32_t n,

@@ -28,7 +28,9 @@
  *
  * acl_rule_matches() and acl_classify_linear() compare ranges and prefixes
  * directly, without prefixes or a TCAM: they are the oracle the compiled
- * form is tested against.  Lookups allocate nothing.  The compiled set owns
+ * form is tested against; acl_rule_matches() is the rule set's matcher
+ * (host/ruleset.h) on the rule seen as an IPv4 rule-set rule, so the ACL
+ * and the slow path share one.  Lookups allocate nothing.  The compiled set owns
  * its copy of the rules and entries.
  */
 #ifndef PNIC_ACL_H

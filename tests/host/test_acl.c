@@ -6,17 +6,7 @@
 #include "host/acl.h"
 #include "host/range_prefix.h"
 #include "model/nic.h"
-
-static uint32_t rng_state;
-
-static uint32_t rnd(void)
-{
-	/* xorshift32: deterministic, independent of libc's rand() */
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 17;
-	rng_state ^= rng_state << 5;
-	return rng_state;
-}
+#include "tests/xorshift.h"
 
 static void random_ports(uint16_t *lo, uint16_t *hi)
 {
