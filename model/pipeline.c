@@ -242,6 +242,11 @@ int pipeline_apply(struct pipeline *pl, const struct nic_cmd *c,
 	return rc;
 }
 
+bool pipeline_cfg_room(const struct pipeline *pl)
+{
+	return pl->cfg_n < pl->p.bounds.cfg_commands;
+}
+
 static int submit(void *ctx, const struct nic_cmd *c,
 		  struct nic_cmd_result *res, struct pnic_error *err)
 {

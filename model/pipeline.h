@@ -239,6 +239,9 @@ int pipeline_arrive(struct pipeline *pl, uint32_t port, const uint8_t *frame,
  * accepted reports status 0, its effect comes at the port's edge. */
 int pipeline_apply(struct pipeline *pl, const struct nic_cmd *c,
 		   struct nic_cmd_result *res, struct pnic_error *err);
+/* Whether the config FIFO has room: a valid table command is taken now,
+ * not refused with -EBUSY (so a submitter can wait without retrying). */
+bool pipeline_cfg_room(const struct pipeline *pl);
 /* A sink whose submit is pipeline_apply() on pl. */
 struct nic_cmd_sink pipeline_sink(struct pipeline *pl);
 
