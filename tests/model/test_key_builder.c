@@ -4,6 +4,7 @@
 #include "model/key_builder.h"
 #include "model/parser.h"
 #include "tests/model/frames.h"
+#include "tools/splitmix.h"
 
 #define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (b) << 16 | (c) << 8 | (d))
 
@@ -287,11 +288,7 @@ static uint64_t kb_state;
 
 static uint64_t kb_rnd(void)
 {
-	uint64_t z = (kb_state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return splitmix64(&kb_state);
 }
 
 /* A parse result with every byte random (a few layer bits favoured so

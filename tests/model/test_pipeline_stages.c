@@ -8,6 +8,7 @@
 #include "model/lookup_core.h"
 #include "model/pipeline-private.h"
 #include "tests/model/pipeline_fixture.h"
+#include "tools/splitmix.h"
 
 TestSuite(pipeline_stages, .init = pfx_setup, .fini = pfx_teardown);
 
@@ -343,11 +344,7 @@ static uint64_t rnd_state;
 
 static uint64_t rnd(uint64_t n)
 {
-	uint64_t z = (rnd_state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return (z ^ (z >> 31)) % n;
+	return splitmix64(&rnd_state) % n;
 }
 
 /* Timing that stalls the core now and then: slow action and editor
