@@ -456,8 +456,10 @@ void pipeline_stats(const struct pipeline *pl, struct pipeline_stats *st)
 		.to_host_popped = pl->to_host_popped,
 		.lookups = cs->lookups + pl->fast_lookups,
 		.cfg_writes = cs->cfg_writes,
-		/* the reset edge is not a step */
-		.core_steps = cs->cycles - 1 + pl->fast_steps,
+		/* the reset edge is not a step; a fast lookup's steps were
+		 * counted at its issue, those after now are not made yet */
+		.core_steps = cs->cycles - 1 + pl->fast_steps -
+			      (pl->busy_to > pl->now ? pl->busy_to - pl->now : 0),
 		.core_stall_cycles = cs->stall_cycles,
 		.cycles = pl->now, .ticks = pl->ticks,
 		.to_host_queue = occ_stats(&pl->up_occ, pl->now),

@@ -412,6 +412,28 @@ static void diff_arrive(struct pipeline *pl, uint32_t port, const uint8_t *f,
 	cr_assert_eq(rc, 0, "%s", err.msg);
 }
 
+static void diff_same_stats(struct pipeline *const pl[2])
+{
+	struct pipeline_stats a, b;
+
+	pipeline_stats(pl[0], &a);
+	pipeline_stats(pl[1], &b);
+	cr_assert_eq(a.arrivals, b.arrivals);
+	cr_assert_eq(a.departed, b.departed);
+	cr_assert_eq(a.to_host, b.to_host);
+	for (unsigned r = 0; r < PL_DROP_COUNT; r++)
+		cr_assert_eq(a.dropped[r], b.dropped[r], "drop %s", pipeline_drop_name(r));
+	cr_assert_eq(a.lookups, b.lookups);
+	cr_assert_eq(a.cfg_writes, b.cfg_writes);
+	cr_assert_eq(a.core_steps, b.core_steps);
+	cr_assert_eq(a.core_stall_cycles, b.core_stall_cycles);
+	cr_assert_eq(a.cycles, b.cycles);
+	cr_assert_eq(a.ticks, b.ticks);
+	cr_assert_eq(a.cfg_fifo.max_frames, b.cfg_fifo.max_frames);
+	cr_assert_eq(a.cfg_fifo.mean_frames, b.cfg_fifo.mean_frames);
+	cr_assert_eq(a.to_host_queue.mean_bytes, b.to_host_queue.mean_bytes);
+}
+
 /* One step of the stimulus, the same on both: a frame (a burst, a gap, a
  * parse error now and then), a table command, a run on, or a pop of the
  * to-host queue. */
@@ -446,28 +468,7 @@ static void diff_step(struct pipeline *const pl[2], uint64_t *t)
 	}
 	cr_assert_eq(pipeline_now(pl[0]), pipeline_now(pl[1]));
 	cr_assert_eq(pipeline_next_event(pl[0]), pipeline_next_event(pl[1]));
-}
-
-static void diff_same_stats(struct pipeline *const pl[2])
-{
-	struct pipeline_stats a, b;
-
-	pipeline_stats(pl[0], &a);
-	pipeline_stats(pl[1], &b);
-	cr_assert_eq(a.arrivals, b.arrivals);
-	cr_assert_eq(a.departed, b.departed);
-	cr_assert_eq(a.to_host, b.to_host);
-	for (unsigned r = 0; r < PL_DROP_COUNT; r++)
-		cr_assert_eq(a.dropped[r], b.dropped[r], "drop %s", pipeline_drop_name(r));
-	cr_assert_eq(a.lookups, b.lookups);
-	cr_assert_eq(a.cfg_writes, b.cfg_writes);
-	cr_assert_eq(a.core_steps, b.core_steps);
-	cr_assert_eq(a.core_stall_cycles, b.core_stall_cycles);
-	cr_assert_eq(a.cycles, b.cycles);
-	cr_assert_eq(a.ticks, b.ticks);
-	cr_assert_eq(a.cfg_fifo.max_frames, b.cfg_fifo.max_frames);
-	cr_assert_eq(a.cfg_fifo.mean_frames, b.cfg_fifo.mean_frames);
-	cr_assert_eq(a.to_host_queue.mean_bytes, b.to_host_queue.mean_bytes);
+	diff_same_stats(pl);
 }
 
 /* One random run on both: every record, every frame out and every count
