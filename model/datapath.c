@@ -34,6 +34,7 @@ struct datapath {
 	struct flow_age *age;
 	uint64_t now_ns;               /* the latest packet's timestamp */
 	uint8_t *buf;                  /* DP_EDIT_BUF */
+	struct key_builder_plan keys;  /* the profile, compiled */
 };
 
 static const char *const drop_names[DP_DROP_REASON_COUNT] = {
@@ -144,6 +145,7 @@ int datapath_create(const struct datapath_params *p, struct datapath **out,
 	if (!dp)
 		return pnic_err(err, ENOMEM, "out of memory for the datapath");
 	dp->p = *p;
+	key_builder_plan(p->profile, &dp->keys);
 	dp->n_ports = p->n_ports ? p->n_ports : lookup_params(p->lookup)->n_ppids;
 	dp->depth = lookup_params(p->lookup)->depth;
 	dp->ports = calloc(dp->n_ports, sizeof *dp->ports);
@@ -295,7 +297,7 @@ static void front(const struct datapath *dp, uint32_t in_port,
 		return;
 	}
 	wk->state = DP_WORK_LOOKUP;
-	key_builder_build(dp->p.profile, &wk->pr, (uint16_t)in_port, key);
+	key_builder_run(&dp->keys, &wk->pr, (uint16_t)in_port, key);
 }
 
 /* The mirror copy: the frame as received, before any edit, to the mirror

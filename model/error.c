@@ -3,13 +3,24 @@
 #include <stdio.h>
 #include <string.h>
 
+/* s into a buffer of n, cut to fit: what snprintf("%s") makes, without
+ * its cost (an error can be on a path taken often: a full FIFO's -EBUSY
+ * is retried). */
+static void put_cut(char *dst, size_t n, const char *s)
+{
+	size_t len = s ? strnlen(s, n - 1) : 0;
+
+	memcpy(dst, s ? s : "", len);
+	dst[len] = '\0';
+}
+
 static void set_place(struct pnic_error *err, const char *file, unsigned line,
 		      unsigned column, const char *field)
 {
-	snprintf(err->file, sizeof err->file, "%s", file ? file : "");
+	put_cut(err->file, sizeof err->file, file);
 	err->line = line;
 	err->column = column;
-	snprintf(err->field, sizeof err->field, "%s", field ? field : "");
+	put_cut(err->field, sizeof err->field, field);
 }
 
 int pnic_err(struct pnic_error *err, int errnum, const char *fmt, ...)

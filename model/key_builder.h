@@ -41,4 +41,34 @@ void key_builder_build(const struct key_profile *profile,
 		       const struct parser_result *r, uint16_t in_port,
 		       struct pnic_key *key);
 
+/* A profile compiled for the per-packet build: one op per 64-bit piece of
+ * a field (a field wider than 64 bits is two), each the value it takes
+ * (its field id twice, plus one for the high 64 bits), the key word its
+ * lowest bit lands in, its shift and mask, and whether it spills into
+ * the next word.  key_builder_run() is then every field value computed
+ * at once and a loop over the ops with no switch:
+ * the same key as key_builder_build(), bit for bit (the build stays as
+ * the simple oracle, and the tests hold the two together).  Plain data,
+ * made once (the datapath makes it at create), no allocation. */
+struct key_builder_op {
+	uint64_t mask;      /* the piece's width in low ones */
+	uint8_t src;        /* 2 * field id, + 1 for the high 64 bits */
+	uint8_t word;       /* key word of its lowest bit */
+	uint8_t shift;      /* its bit in that word */
+	uint8_t spill;      /* it runs on into word + 1 */
+};
+
+struct key_builder_plan {
+	unsigned n_ops;
+	struct key_builder_op op[2 * KP_MAX_FIELDS];
+};
+
+/* Compile a validated profile. */
+void key_builder_plan(const struct key_profile *profile,
+		      struct key_builder_plan *plan);
+/* key_builder_build() for the plan's profile. */
+void key_builder_run(const struct key_builder_plan *plan,
+		     const struct parser_result *r, uint16_t in_port,
+		     struct pnic_key *key);
+
 #endif

@@ -186,6 +186,15 @@ void lookup_core_step(struct lookup_core *lc, const struct lookup_core_in *in)
 	}
 }
 
+void lookup_core_result(const struct lookup_core *lc, const struct pnic_key *key,
+			struct lookup_result *res)
+{
+	struct pnic_key k;
+
+	lc_cut_key(lc, &k, key);
+	lookup_run(lc->lk, &k, res);
+}
+
 const struct lookup_core_params *lookup_core_params(const struct lookup_core *lc)
 {
 	return &lc->p;

@@ -158,6 +158,15 @@ static inline void lookup_core_in_beat(struct lookup_core_in *in,
 	in->ppid = w->ppid;
 }
 
+/* What a request for `key` accepted now responds with, when no config
+ * beat is accepted during its flight (at the two edges after the accept,
+ * at which its action and map stages sample the tables): the untimed
+ * lookup on the tables as they stand, the key cut to the port's width.
+ * No state change, no time: the pipeline's fast path (docs/timing.md,
+ * "The lookup core's fast path"). */
+void lookup_core_result(const struct lookup_core *lc, const struct pnic_key *key,
+			struct lookup_result *res);
+
 const struct lookup_core_params *lookup_core_params(const struct lookup_core *lc);
 const struct lookup_core_stats *lookup_core_stats(const struct lookup_core *lc);
 /* The core's tables, read-only, for inspection. */

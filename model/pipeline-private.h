@@ -162,6 +162,15 @@ struct pipeline {
 							 * each stage may take
 							 * (its II) */
 	unsigned core_busy;              /* lookups in the core */
+	/* The fast path (pipeline_stages.c): of core_busy, the lookups
+	 * answered at their issue and not in the core model's registers;
+	 * the last edge at which one of them keeps the core busy; and the
+	 * steps and lookups counted for them that the core model did not
+	 * count itself. */
+	unsigned fast_n;
+	uint64_t busy_to;
+	uint64_t fast_steps, fast_lookups;
+	uint64_t fast_replays;           /* for the tests: times it handed over */
 	struct lookup_core_in cin;
 	struct pl_slot *cur;             /* in datapath_back(), else NULL */
 
@@ -289,8 +298,12 @@ void pipeline_stages_destroy(struct pipeline *pl);
 void pipeline_stages_edge(struct pipeline *pl, uint64_t t);
 /* The parser's grant, after the frames landing at t are in. */
 void pipeline_stages_grant(struct pipeline *pl, uint64_t t);
-/* The earliest edge after now at which the header path acts, or NEVER. */
+/* The earliest edge after now at which the header path acts, or NEVER:
+ * as the model sees it (the core busy at every edge it holds a lookup),
+ * and as the event loop must visit it (not the edges at which only a
+ * lookup answered on the fast path moves through the core). */
 uint64_t pipeline_stages_next(const struct pipeline *pl);
+uint64_t pipeline_stages_next_visit(const struct pipeline *pl);
 /* datapath_back()'s outputs (the datapath's callback). */
 void pipeline_stages_out(void *ctx, const struct datapath_out *o,
 			 const uint8_t *frame, uint32_t caplen, uint32_t len);

@@ -248,6 +248,11 @@ int pipeline_apply(struct pipeline *pl, const struct nic_cmd *c,
 	return rc;
 }
 
+bool pipeline_cfg_room(const struct pipeline *pl)
+{
+	return pl->cfg_n < pl->p.bounds.cfg_commands;
+}
+
 static int submit(void *ctx, const struct nic_cmd *c,
 		  struct nic_cmd_result *res, struct pnic_error *err)
 {
@@ -284,10 +289,21 @@ uint64_t pipeline_next_event(const struct pipeline *pl)
 	return n == PIPELINE_NEVER ? n : pl_max(n, pl->now + 1);
 }
 
+/* Time passes over the edges after now up to `last`.  Those at which a
+ * lookup answered on the fast path keeps the core busy are edges the
+ * model acts at (the core's steps), so they count as visited, as they
+ * did when the core was stepped through them. */
+static void pass_over(struct pipeline *pl, uint64_t last)
+{
+	if (pl->busy_to > pl->now)
+		pl->ticks += pl_min(last, pl->busy_to) - pl->now;
+}
+
 /* Everything that happens at edge t, in the order that lets a place freed
  * at t be taken at t. */
 static void tick(struct pipeline *pl, uint64_t t)
 {
+	pass_over(pl, t - 1);
 	pl->now = t;
 	pl->ticks++;
 	if (t >= pl->next_age)
@@ -304,7 +320,8 @@ static uint64_t next_tick(struct pipeline *pl, uint64_t cycle)
 {
 	uint64_t t;
 
-	t = next_work(pl);
+	t = pl_min(pl_min(pl->next_land, pipeline_stages_next_visit(pl)),
+		   pl->next_age);
 	if (t == PIPELINE_NEVER && pl->next_tx != PIPELINE_NEVER &&
 	    pl->next_tx <= cycle) {
 		pl->now = pl_max(pl->now, pl->next_tx);
@@ -324,8 +341,10 @@ void pipeline_run_until(struct pipeline *pl, uint64_t cycle)
 	 * be given. */
 	if (cycle == PIPELINE_NEVER)
 		pl->now = pl_max(pl->now, pipeline_mac_last_departure(pl));
-	else if (cycle > pl->now)
+	else if (cycle > pl->now) {
+		pass_over(pl, cycle);
 		pl->now = cycle;
+	}
 	pipeline_mac_settle(pl, pl->now);
 }
 
@@ -478,9 +497,13 @@ void pipeline_stats(const struct pipeline *pl, struct pipeline_stats *st)
 		.events_popped = pl->events_popped,
 		.aged_deletes = pl->aged_deletes,
 		.aged_cancelled = pl->aged_cancelled,
-		.lookups = cs->lookups, .cfg_writes = cs->cfg_writes,
-		/* the reset edge is not a step */
-		.core_steps = cs->cycles - 1, .core_stall_cycles = cs->stall_cycles,
+		.lookups = cs->lookups + pl->fast_lookups,
+		.cfg_writes = cs->cfg_writes,
+		/* the reset edge is not a step; a fast lookup's steps were
+		 * counted at its issue, those after now are not made yet */
+		.core_steps = cs->cycles - 1 + pl->fast_steps -
+			      (pl->busy_to > pl->now ? pl->busy_to - pl->now : 0),
+		.core_stall_cycles = cs->stall_cycles,
 		.cycles = pl->now, .ticks = pl->ticks,
 		.to_host_queue = occ_stats(&pl->up_occ, pl->now),
 		.cfg_fifo = occ_stats(&pl->cfg_occ, pl->now),

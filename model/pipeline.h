@@ -17,8 +17,9 @@
  * (struct pipeline_timing), ports serialise frames at their own speed
  * (preamble, FCS and inter-frame gap counted, in exact fractions of a
  * cycle: timebase.h), the lookup core is the cycle-exact model of the RTL,
- * stepped edge by edge whenever it holds or is offered work, and queues
- * are bounded.  docs/timing.md has every default and the reasons, with
+ * stepped edge by edge whenever a table write or a stall is in play (and
+ * otherwise answered at once with the result it would give, at the edge
+ * it would give it), and queues are bounded.  docs/timing.md has every default and the reasons, with
  * the stage-by-stage cycle diagram.
  *
  * Rules:
@@ -198,6 +199,10 @@ struct pipeline_params {
 	struct pipeline_timing timing;
 	struct pipeline_bounds bounds;
 	struct datapath_policy policy;   /* until a CONFIG command */
+	/* Step the cycle-exact core at every edge it holds a lookup, never
+	 * taking the fast path (docs/timing.md): the same results, slower;
+	 * the reference the fast path is tested against. */
+	bool stepped_core;
 	pipeline_egress_fn egress;       /* may be NULL */
 	pipeline_record_fn record;       /* may be NULL */
 	void *ctx;
@@ -234,6 +239,9 @@ int pipeline_arrive(struct pipeline *pl, uint32_t port, const uint8_t *frame,
  * accepted reports status 0, its effect comes at the port's edge. */
 int pipeline_apply(struct pipeline *pl, const struct nic_cmd *c,
 		   struct nic_cmd_result *res, struct pnic_error *err);
+/* Whether the config FIFO has room: a valid table command is taken now,
+ * not refused with -EBUSY (so a submitter can wait without retrying). */
+bool pipeline_cfg_room(const struct pipeline *pl);
 /* A sink whose submit is pipeline_apply() on pl. */
 struct nic_cmd_sink pipeline_sink(struct pipeline *pl);
 

@@ -15,7 +15,17 @@
  * its ports: a config beat when the config FIFO holds one, a request when
  * the key stage's oldest packet is ready, rsp_ready when the action stage
  * can take a packet; it is stepped at every edge at which it holds a
- * lookup or is offered a beat, and at no other.  A packet the datapath
+ * lookup or is offered a beat, and at no other.  Except on its fast
+ * path: a lookup issued with no config beat waiting and the core holding
+ * no lookup of its own gets the untimed result at once (lookup_core_result)
+ * and its response is taken PL_CORE_DEPTH edges later, the core not
+ * stepped at all, as long as nothing that could change that happens: a
+ * beat offered or a response that would not be taken (a stall) while such
+ * lookups are in flight first replays them into the core model (it was
+ * empty when the first was issued, and nothing but those requests reached
+ * it since), which then steps on from that edge as it always does.
+ * docs/timing.md, "The lookup core's fast path", has the argument.  A
+ * packet the datapath
  * does not look up (a parse error under the drop or to_host policy) rides
  * a bypass beside the core, in order and with the core's latency, and
  * takes no lookup slot.
@@ -308,6 +318,88 @@ static struct pl_slot *core_head(const struct pipeline *pl)
 	return pl->s_core != pl->s_key ? pl_slot(pl, pl->s_core) : NULL;
 }
 
+/* ---- the core's fast path ------------------------------------------------ */
+
+/* The oldest lookup in the core's window (bypasses may be ahead of it). */
+static uint64_t oldest_lookup(const struct pipeline *pl)
+{
+	uint64_t seq = pl->s_core;
+
+	while (!pl_slot(pl, seq)->lookup)
+		seq++;
+	return seq;
+}
+
+/* A request answered at its issue: the core would have been stepped at
+ * this edge and the next PL_CORE_DEPTH (those not counted yet). */
+static void fast_issue(struct pipeline *pl, struct pl_slot *req, uint64_t t)
+{
+	lookup_core_result(pl->core, &req->key, &req->res);
+	req->rec.lookup_issue = t;
+	pl->s_key++;
+	pl->core_busy++;
+	pl->fast_n++;
+	pl->fast_lookups++;
+	pl->fast_steps += t + PL_CORE_DEPTH - pl_max(t - 1, pl->busy_to);
+	pl->busy_to = t + PL_CORE_DEPTH;
+}
+
+/* The fast lookups in flight into the core model, before edge t: it was
+ * empty at the first one's issue and saw nothing but their requests
+ * since, so stepping it over those edges with those requests leaves it as
+ * stepping it all along would have.  Their steps and lookups are the
+ * model's own from here on, and it steps every edge until they are out. */
+static void fast_replay(struct pipeline *pl, uint64_t t)
+{
+	struct lookup_core_in in = { .rsp_ready = true };
+	uint64_t seq = oldest_lookup(pl);
+	uint64_t first = pl_slot(pl, seq)->rec.lookup_issue;
+
+	for (uint64_t e = first; e < t; e++) {
+		const struct pl_slot *s = pl_slot(pl, seq);
+
+		in.req_valid = seq < pl->s_key && s->rec.lookup_issue == e;
+		if (in.req_valid) {
+			in.key = s->key;
+			in.tag = (uint8_t)seq;
+			do
+				seq++;
+			while (seq < pl->s_key && !pl_slot(pl, seq)->lookup);
+		}
+		lookup_core_step(pl->core, &in);
+	}
+	pl->fast_replays++;
+	pl->fast_steps -= pl->busy_to - first + 1;
+	pl->fast_lookups -= pl->fast_n;
+	pl->fast_n = 0;
+	pl->busy_to = t - 1;
+}
+
+/* The core's edge on the fast path, when it is exact: no beat offered,
+ * no lookup in the core model, and the response due now (if any) taken.
+ * false when the core model must step this edge. */
+static bool core_fast(struct pipeline *pl, struct pl_slot *h,
+		      struct pl_slot *req, uint64_t t)
+{
+	if (pipeline_cfg_pending(pl) || pl->core_busy != pl->fast_n ||
+	    pl->p.stepped_core)
+		return false;
+	if (pl->fast_n) {
+		struct pl_slot *o = pl_slot(pl, oldest_lookup(pl));
+
+		if (o->rec.lookup_issue + PL_CORE_DEPTH == t) {
+			if (o != h || !action_room(pl, t))
+				return false;      /* the core would stall */
+			pl->core_busy--;
+			pl->fast_n--;
+			action_take(pl, h, t);
+		}
+	}
+	if (req)
+		fast_issue(pl, req, t);
+	return true;
+}
+
 static void core_edge(struct pipeline *pl, uint64_t t)
 {
 	struct lookup_core_out out;
@@ -319,6 +411,10 @@ static void core_edge(struct pipeline *pl, uint64_t t)
 		h = core_head(pl);
 	}
 	req = key_head(pl, t);
+	if (core_fast(pl, h, req, t))
+		return;
+	if (pl->fast_n)
+		fast_replay(pl, t);
 	if (!pipeline_cfg_pending(pl) && !req && !pl->core_busy)
 		return;    /* nothing held, nothing offered: not stepped */
 	core_inputs(pl, h, req, t);
@@ -459,4 +555,17 @@ uint64_t pipeline_stages_next(const struct pipeline *pl)
 	if (pipeline_cfg_pending(pl) || pl->core_busy)
 		return pl->now + 1;
 	return pl_min(next_out(pl), next_in(pl));
+}
+
+uint64_t pipeline_stages_next_visit(const struct pipeline *pl)
+{
+	uint64_t n;
+
+	if (pipeline_cfg_pending(pl) || pl->core_busy > pl->fast_n)
+		return pl->now + 1;
+	n = pl_min(next_out(pl), next_in(pl));
+	if (pl->fast_n)
+		n = pl_min(n, pl_slot(pl, oldest_lookup(pl))->rec.lookup_issue +
+			      PL_CORE_DEPTH);
+	return n;
 }

@@ -125,13 +125,17 @@ void pnic_module::open_sources(struct pnic_error *err, int *rc)
 	}
 }
 
-/* A sink for programming with no host: -EBUSY runs the pipeline on. */
+/* A sink for programming with no host: a full config FIFO runs the
+ * pipeline on (waited out before the command, not retried: a refusal
+ * costs its message). */
 static int direct_submit(void *ctx, const struct nic_cmd *c,
 			 struct nic_cmd_result *res, struct pnic_error *err)
 {
 	struct pipeline *pl = (struct pipeline *)ctx;
 	int rc;
 
+	while (!pipeline_cfg_room(pl))
+		pipeline_run_until(pl, pipeline_next_event(pl));
 	while ((rc = pipeline_apply(pl, c, res, err)) == -EBUSY)
 		pipeline_run_until(pl, pipeline_next_event(pl));
 	return rc;

@@ -350,7 +350,7 @@ extern "C" int system_run(const struct system_params *p,
 	silence_banner();
 	g_rs = new run_state();
 	g_rs->p = p;
-	g_rs->clock_hz = p->clock_hz;
+	g_rs->set_clock(p->clock_hz);
 	g_rs->lookahead_ps = (uint64_t)p->scenario->pcie.write_ns * 1000;
 	g_rs->first_index = scenario_entries_end(p->scenario);
 	g_rs->trips.resize(TRIP_RING);

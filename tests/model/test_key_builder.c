@@ -4,6 +4,7 @@
 #include "model/key_builder.h"
 #include "model/parser.h"
 #include "tests/model/frames.h"
+#include "tools/splitmix.h"
 
 #define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (b) << 16 | (c) << 8 | (d))
 
@@ -279,4 +280,85 @@ Test(key_builder, fields_then_pack_equals_build)
 	key_profile_pack(key_profile_ipv4_5tuple(), &v, &a);
 	key_builder_build(key_profile_ipv4_5tuple(), &r, 5, &b);
 	cr_assert(key_equal(&a, &b, PNIC_KEY_WORDS));
+}
+
+/* ---- the compiled build against the build -------------------------------- */
+
+static uint64_t kb_state;
+
+static uint64_t kb_rnd(void)
+{
+	return splitmix64(&kb_state);
+}
+
+/* A parse result with every byte random (a few layer bits favoured so
+ * that both sides of each rule are taken). */
+static void random_result(struct parser_result *r)
+{
+	uint8_t *b = (uint8_t *)r;
+
+	for (size_t i = 0; i < sizeof *r; i++)
+		b[i] = (uint8_t)kb_rnd();
+	r->outer.n_vlans = (uint8_t)(kb_rnd() % 3);
+	if (kb_rnd() % 2)
+		r->outer.have &= ~HDR_LATER_FRAG;
+}
+
+/* A valid profile of random fields at random offsets and widths. */
+static void random_profile(struct key_profile *p)
+{
+	unsigned off = (unsigned)(kb_rnd() % 70);
+
+	memset(p, 0, sizeof *p);
+	strcpy(p->name, "random");
+	for (int id = 0; id < KP_FIELD_COUNT; id++) {
+		unsigned w = 1 + (unsigned)(kb_rnd() % key_profile_field_width(id));
+
+		if (kb_rnd() % 4 == 0 || off + w > PNIC_KEY_MAX_BITS)
+			continue;
+		p->fields[p->n_fields++] = (struct key_profile_field){
+			(enum key_profile_field_id)id, (uint16_t)off, (uint16_t)w };
+		off += w + (unsigned)(kb_rnd() % 9);
+	}
+	p->key_bits = (uint16_t)(off > PNIC_KEY_MAX_BITS ? PNIC_KEY_MAX_BITS : off);
+	if (!p->key_bits)
+		p->key_bits = 1;
+}
+
+static void same_as_build(const struct key_profile *p, unsigned n)
+{
+	struct key_builder_plan plan;
+
+	key_builder_plan(p, &plan);
+	for (unsigned k = 0; k < n; k++) {
+		struct parser_result r;
+		struct pnic_key a, b;
+		uint16_t port = (uint16_t)kb_rnd();
+
+		random_result(&r);
+		key_builder_build(p, &r, port, &a);
+		memset(&b, 0x5a, sizeof b);
+		key_builder_run(&plan, &r, port, &b);
+		cr_assert(key_equal(&a, &b, PNIC_KEY_WORDS), "profile %s, case %u",
+			  p->name, k);
+	}
+}
+
+Test(key_builder, the_plan_builds_the_same_keys)
+{
+	struct key_profile p;
+	struct pnic_error err;
+	unsigned made = 0;
+
+	kb_state = 9;
+	for (unsigned i = 0; i < key_profile_builtin_count(); i++)
+		same_as_build(key_profile_builtin_at(i), 20000);
+	for (unsigned i = 0; i < 300; i++) {
+		random_profile(&p);
+		if (p.n_fields && key_profile_validate(&p, &err) == 0) {
+			same_as_build(&p, 200);
+			made++;
+		}
+	}
+	cr_assert_gt(made, 200);
 }

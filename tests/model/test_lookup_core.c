@@ -549,3 +549,35 @@ Test(lookup_core, tables_hold_the_templates)
 	cr_assert_not_null(lookup_template(lookup_core_lookup(lc), 3));
 	cr_assert_eq(lookup_template(lookup_core_lookup(lc), 3)->len, 50);
 }
+
+/* lookup_core_result(): what a request accepted now responds with when no
+ * write lands in its flight, key cut to the port, no state changed. */
+Test(lookup_core, result_is_the_response_of_a_lookup_without_writes)
+{
+	uint64_t cycles;
+
+	write_entry(3, 0x50, 0xf0, 2);
+	write_entry(7, 5, ~0ull, 4);
+	map_vpid(2, 11);
+	for (uint64_t k = 0; k < 96; k++) {
+		struct lookup_core_in in = req(k, (uint8_t)k);
+		struct lookup_result r;
+		struct pnic_key key = key_of(k);
+		struct lookup_core_rsp rsp;
+
+		/* bits above the key's width are not on the wire */
+		key.w[1] = 1ull << (KEY_BITS - 64 + (k & 1));
+		in.key = key;
+		cycles = lookup_core_stats(lc)->cycles;
+		lookup_core_result(lc, &key, &r);
+		cr_assert_eq(lookup_core_stats(lc)->cycles, cycles);
+		cycle(&in);
+		rsp = wait_rsp(5, NULL);
+		cr_assert_eq(r.hit, rsp.res.hit, "key %llu", (unsigned long long)k);
+		cr_assert_eq(r.index, rsp.res.index);
+		cr_assert_eq(r.action.w[0], rsp.res.action.w[0]);
+		cr_assert_eq(r.action.w[1], rsp.res.action.w[1]);
+		cr_assert_eq(r.ppid, rsp.res.ppid);
+		cr_assert_eq(r.mapped, rsp.res.mapped);
+	}
+}

@@ -93,9 +93,11 @@ Test(pipeline, a_full_config_fifo_says_ebusy)
 	fx.p.bounds.cfg_commands = 4;
 	pfx_make();
 	for (uint32_t v = 0; v < 4; v++) {
+		cr_assert(pipeline_cfg_room(fx.pl));
 		m.map.vpid = v;
 		cr_assert_eq(pipeline_apply(fx.pl, &m, &res, &err), 0, "%s", err.msg);
 	}
+	cr_assert(!pipeline_cfg_room(fx.pl));
 	m.map.vpid = 4;
 	cr_assert_eq(pipeline_apply(fx.pl, &m, &res, &err), -EBUSY);
 	cr_assert_eq(res.status, -EBUSY);
@@ -108,6 +110,7 @@ Test(pipeline, a_full_config_fifo_says_ebusy)
 	pipeline_run_until(fx.pl, 1);
 	cr_assert_eq(lookup_map_read(pipeline_lookup(fx.pl), 0), 1,
 		     "the port took the first at edge 1");
+	cr_assert(pipeline_cfg_room(fx.pl));
 	cr_assert_eq(pipeline_apply(fx.pl, &m, &res, &err), 0, "%s", err.msg);
 	pfx_drain();
 	cr_assert_eq(lookup_map_read(pipeline_lookup(fx.pl), 4), 1);

@@ -3,8 +3,12 @@
  * lookup core, a table write taking a lookup slot and racing a lookup
  * exactly as the lookup core's contract says, the bypass of packets that
  * are not looked up, and the round-robin arbiter. */
+#include <stdio.h>
+
 #include "model/lookup_core.h"
+#include "model/pipeline-private.h"
 #include "tests/model/pipeline_fixture.h"
+#include "tools/splitmix.h"
 
 TestSuite(pipeline_stages, .init = pfx_setup, .fini = pfx_teardown);
 
@@ -296,4 +300,227 @@ Test(pipeline_stages, the_arbiter_alternates_between_backlogs)
 		cr_assert_eq(fx.rec[2 * k].parse_done, fx.rec[2 * k - 1].parse_done + 3,
 			     "frame %u of port 0", k);
 	}
+}
+
+/* ---- the core's fast path against the stepped core ------------------------- */
+
+/* A pipeline's every output, folded into words in the order it came. */
+struct dlog {
+	uint64_t *w;
+	size_t n, cap;
+};
+
+static void dlog_put(struct dlog *l, uint64_t v)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 1 << 16;
+		l->w = realloc(l->w, l->cap * sizeof *l->w);
+		cr_assert(l->w);
+	}
+	l->w[l->n++] = v;
+}
+
+static void dlog_record(void *ctx, const struct pipeline_record *r)
+{
+	const uint64_t v[] = { 1, r->id, r->in_port, r->len, r->arrival_first,
+			       r->arrival_last, r->parse_done, r->lookup_issue,
+			       r->lookup_response, r->enqueue, r->departure, r->path,
+			       r->drop, r->host, r->out_ppid, (uint64_t)r->entry };
+
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+		dlog_put(ctx, v[i]);
+}
+
+static void dlog_egress(void *ctx, const struct pipeline_egress *e)
+{
+	const uint64_t v[] = { 2, e->id, e->kind, e->ppid, e->caplen, e->len,
+			       e->first_bit, e->last_bit, pfx_sum(e->frame, e->caplen) };
+
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+		dlog_put(ctx, v[i]);
+}
+
+static uint64_t rnd_state;
+
+static uint64_t rnd(uint64_t n)
+{
+	return splitmix64(&rnd_state) % n;
+}
+
+/* Timing that stalls the core now and then: slow action and editor
+ * stages, 400G ports, small egress queues. */
+static void diff_params(struct pipeline_params *p, uint64_t seed)
+{
+	static uint32_t mbps[4] = { 400000, 100000, 400000, 25000 };
+
+	rnd_state = seed;
+	pipeline_params_default(p);
+	p->profile = key_profile_ipv4_5tuple();
+	p->depth = 64;
+	p->n_vpids = 16;
+	p->port_mbps = mbps;
+	p->policy.parse_errors = (enum datapath_parse_error_policy)rnd(3);
+	p->timing.parser_bytes = 16 + 16 * (uint32_t)rnd(4);
+	p->timing.key = (struct pipeline_stage){ 1 + (uint32_t)rnd(2), 1 + (uint32_t)rnd(2) };
+	p->timing.action = (struct pipeline_stage){ 1 + (uint32_t)rnd(3), 1 + (uint32_t)rnd(3) };
+	p->timing.editor = (struct pipeline_stage){ 1 + (uint32_t)rnd(4), 1 + (uint32_t)rnd(2) };
+	p->bounds.egress_frames = 4 + (uint32_t)rnd(60);
+	p->bounds.to_host_frames = 8;
+	p->bounds.cfg_commands = 1 + (uint32_t)rnd(4);
+}
+
+/* One random table command: an entry (UDP destination port 7..10) to a
+ * VPID, an entry invalidated, an action word rewritten, a VPID mapped. */
+static struct nic_cmd diff_cmd(void)
+{
+	struct pnic_action a = { .kind = rnd(8) ? ACT_FORWARD : ACT_TO_HOST,
+				 .vpid = (uint16_t)rnd(4) };
+	uint32_t index = (uint32_t)rnd(8);
+
+	switch (rnd(4)) {
+	case 0:
+		return pfx_entry(index, (uint16_t)(7 + rnd(4)), a);
+	case 1:
+		return (struct nic_cmd){ .op = NIC_OP_ENTRY_INVALIDATE, .index = index };
+	case 2:
+		return (struct nic_cmd){ .op = NIC_OP_ACTION_WRITE,
+					 .action = { index, pfx_act(a) } };
+	default:
+		return (struct nic_cmd){ .op = NIC_OP_MAP_SET,
+					 .map = { (uint32_t)rnd(4), (uint32_t)rnd(4) } };
+	}
+}
+
+static void diff_apply(struct pipeline *pl, const struct nic_cmd *c)
+{
+	struct pnic_error err;
+	int rc;
+
+	while ((rc = pipeline_apply(pl, c, NULL, &err)) == -EBUSY)
+		pipeline_run_until(pl, pipeline_next_event(pl));
+	cr_assert_eq(rc, 0, "%s", err.msg);
+}
+
+static void diff_arrive(struct pipeline *pl, uint32_t port, const uint8_t *f,
+			uint32_t n, uint64_t at)
+{
+	struct pnic_error err;
+	int rc;
+
+	while ((rc = pipeline_arrive(pl, port, f, n, n, at, &err)) == -ENOBUFS)
+		pipeline_run_until(pl, pipeline_next_event(pl));
+	cr_assert_eq(rc, 0, "%s", err.msg);
+}
+
+static void diff_same_stats(struct pipeline *const pl[2])
+{
+	struct pipeline_stats a, b;
+
+	pipeline_stats(pl[0], &a);
+	pipeline_stats(pl[1], &b);
+	cr_assert_eq(a.arrivals, b.arrivals);
+	cr_assert_eq(a.departed, b.departed);
+	cr_assert_eq(a.to_host, b.to_host);
+	for (unsigned r = 0; r < PL_DROP_COUNT; r++)
+		cr_assert_eq(a.dropped[r], b.dropped[r], "drop %s", pipeline_drop_name(r));
+	cr_assert_eq(a.lookups, b.lookups);
+	cr_assert_eq(a.cfg_writes, b.cfg_writes);
+	cr_assert_eq(a.core_steps, b.core_steps);
+	cr_assert_eq(a.core_stall_cycles, b.core_stall_cycles);
+	cr_assert_eq(a.cycles, b.cycles);
+	cr_assert_eq(a.ticks, b.ticks);
+	cr_assert_eq(a.cfg_fifo.max_frames, b.cfg_fifo.max_frames);
+	cr_assert_eq(a.cfg_fifo.mean_frames, b.cfg_fifo.mean_frames);
+	cr_assert_eq(a.to_host_queue.mean_bytes, b.to_host_queue.mean_bytes);
+}
+
+/* One step of the stimulus, the same on both: a frame (a burst, a gap, a
+ * parse error now and then), a table command, a run on, or a pop of the
+ * to-host queue. */
+static void diff_step(struct pipeline *const pl[2], uint64_t *t)
+{
+	uint64_t r = rnd(100), at;
+	struct pipeline_upcall u;
+	uint8_t f[64];
+	struct nic_cmd c;
+	uint32_t n;
+
+	if (r < 60) {
+		uint32_t port = (uint32_t)rnd(4);
+
+		*t += rnd(10) ? rnd(12) : rnd(400);
+		*t = *t > pipeline_now(pl[0]) ? *t : pipeline_now(pl[0]);
+		n = rnd(12) ? pfx_udp(f, (uint16_t)(7 + rnd(5)), 60, (uint32_t)*t) : 20;
+		for (int i = 0; i < 2; i++)
+			diff_arrive(pl[i], port, f, n, *t);
+	} else if (r < 75) {
+		c = diff_cmd();
+		for (int i = 0; i < 2; i++)
+			diff_apply(pl[i], &c);
+	} else if (r < 95) {
+		at = pipeline_now(pl[0]) + rnd(30);
+		for (int i = 0; i < 2; i++)
+			pipeline_run_until(pl[i], at);
+	} else {
+		for (int i = 0; i < 2; i++)
+			while (pipeline_to_host_pop(pl[i], &u) == 0)
+				;
+	}
+	cr_assert_eq(pipeline_now(pl[0]), pipeline_now(pl[1]));
+	cr_assert_eq(pipeline_next_event(pl[0]), pipeline_next_event(pl[1]));
+	diff_same_stats(pl);
+}
+
+/* One random run on both: every record, every frame out and every count
+ * the same.  Returns how often the fast path handed over to the core. */
+static uint64_t diff_run(uint64_t seed, struct dlog log[2])
+{
+	struct pipeline *pl[2];
+	struct pipeline_params p;
+	struct pnic_error err;
+	uint64_t t = 0, replays;
+
+	for (int i = 0; i < 2; i++) {
+		diff_params(&p, seed);
+		p.stepped_core = i == 1;
+		p.record = dlog_record;
+		p.egress = dlog_egress;
+		p.ctx = &log[i];
+		log[i].n = 0;
+		cr_assert_eq(pipeline_create(&p, &pl[i], &err), 0, "%s", err.msg);
+		for (uint32_t v = 0; v < 4; v++)
+			diff_apply(pl[i], &(struct nic_cmd){ .op = NIC_OP_MAP_SET,
+							     .map = { v, v } });
+	}
+	for (int k = 0; k < 4000; k++)
+		diff_step(pl, &t);
+	for (int i = 0; i < 2; i++) {
+		pipeline_run_until(pl[i], PIPELINE_NEVER);
+		cr_assert_eq(pipeline_check_conservation(pl[i], &err), 0, "%s", err.msg);
+	}
+	cr_assert_eq(log[0].n, log[1].n, "seed %llu", (unsigned long long)seed);
+	for (size_t j = 0; j < log[0].n; j++)
+		cr_assert_eq(log[0].w[j], log[1].w[j], "seed %llu, word %zu",
+			     (unsigned long long)seed, j);
+	diff_same_stats(pl);
+	cr_assert_eq(pl[1]->fast_lookups, 0, "the stepped core takes no fast path");
+	replays = pl[0]->fast_replays;
+	cr_assert_gt(pl[0]->fast_lookups, 0);
+	pipeline_destroy(pl[0]);
+	pipeline_destroy(pl[1]);
+	return replays;
+}
+
+/* The fast path gives what stepping the core gives, under writes, stalls,
+ * bursts, gaps and bypasses: random runs, each on both. */
+Test(pipeline_stages, the_fast_path_is_the_stepped_core)
+{
+	struct dlog log[2] = { { 0 }, { 0 } };
+	uint64_t replays = 0;
+
+	for (uint64_t seed = 1; seed <= 40; seed++)
+		replays += diff_run(seed, log);
+	cr_assert_gt(replays, 100, "writes and stalls met lookups in flight");
+	free(log[0].w);
+	free(log[1].w);
 }

@@ -255,6 +255,7 @@ static int run_system(struct run *r)
 	r->sys_rc = system_run(&r->sp, &r->res, &r->sys_err);
 	r->wall_s = now_s() - t0;
 	stop_restore(&saved);
+	run_out_flush(r);
 	run_out_progress_end(r);
 	if (r->sys_rc) {
 		/* Parameters the system refused are the scenario's fault. */
@@ -350,6 +351,7 @@ int cmd_run(int argc, char **argv)
 		status = run_and_write(r, o.json);
 	outdir_destroy(r->out);
 free_run:
+	free(r->csv);
 	free(r->trip_part);
 	free(r->trip);
 	free(r->lat);

@@ -33,6 +33,19 @@ enum run_path {
  * time from the step before it: the parts that sum to the whole. */
 #define RUN_TRIP_PARTS 6
 
+/* packets.csv's buffer, and the room one line may take (fifteen fields,
+ * the longest names, and put_u64's 20 bytes of slack). */
+#define RUN_CSV_BUF (256u * 1024)
+#define RUN_CSV_LINE 512u
+
+/* A number's decimal digits but the last four, kept for the next one
+ * (run_out.c); n == 0: none yet.  20 bytes of slack after them. */
+struct run_digits {
+	uint64_t hi;
+	unsigned n;
+	char d[40];
+};
+
 struct run {
 	struct scenario *cfg;
 	const char *out_dir;
@@ -43,6 +56,9 @@ struct run {
 	struct pnic_error sys_err;
 	bool packets_csv, plots, quiet, progress;
 	FILE *packets, *timeseries;     /* NULL when not written */
+	char *csv;                      /* packets.csv's lines not yet written */
+	size_t csv_n;
+	struct run_digits csv_ids, csv_edges;
 	uint64_t records;               /* per-packet records seen */
 	uint64_t path_count[4];         /* records by enum pipeline_path */
 	uint64_t windows;
@@ -69,6 +85,8 @@ void run_out_egress(void *ctx, const struct pipeline_egress *e,
 void run_out_record(void *ctx, const struct pipeline_record *rec);
 void run_out_window(void *ctx, const struct system_window *w);
 void run_out_miss(void *ctx, const struct system_miss_trip *t);
+/* packets.csv's buffered lines into the file (after the run). */
+void run_out_flush(struct run *r);
 /* The progress line's end, if one was shown. */
 void run_out_progress_end(struct run *r);
 /* The names of the round trip's parts, in order. */

@@ -2,8 +2,11 @@
  * egress PPID (through outdir, nanosecond timestamps = simulated
  * departure), packets.csv (a line per record), timeseries.csv (a line per
  * window), the latency histograms, and the progress line.  The CSV lines
- * are formatted by hand: a record is written per packet, and printf
- * would cost more than the simulation of it. */
+ * are formatted by hand into one big buffer: a record is written per
+ * packet, and printf (or an fwrite a line) would cost more than the
+ * simulation of it. */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,6 +35,8 @@ int run_out_open(struct run *r, struct pnic_error *err)
 	if (r->packets_csv) {
 		if ((rc = outdir_stream(r->out, "packets.csv", &r->packets, err)))
 			return rc;
+		if (!(r->csv = malloc(RUN_CSV_BUF)))
+			return pnic_err(err, ENOMEM, "out of memory for packets.csv's buffer");
 		fputs(packets_header, r->packets);
 	}
 	if ((rc = outdir_stream(r->out, "timeseries.csv", &r->timeseries, err)))
@@ -52,19 +57,53 @@ void run_out_egress(void *ctx, const struct pipeline_egress *e,
 
 /* ---- packets.csv ------------------------------------------------------- */
 
-/* v in decimal at p; the end. */
+/* "00" .. "99": two digits a division. */
+static const char digit_pairs[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+/* v in decimal at p (which has 20 bytes of room past the digits); the
+ * end.  Written backwards two digits at a time, then copied whole. */
 static char *put_u64(char *p, uint64_t v)
 {
-	char tmp[20];
-	unsigned n = 0;
+	char tmp[40];
+	char *end = tmp + 20, *q = end;
 
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		*p++ = tmp[--n];
-	return p;
+	while (v >= 100) {
+		q -= 2;
+		memcpy(q, &digit_pairs[2 * (v % 100)], 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		q -= 2;
+		memcpy(q, &digit_pairs[2 * v], 2);
+	} else {
+		*--q = (char)('0' + v);
+	}
+	memcpy(p, q, 20);
+	return p + (end - q);
+}
+
+/* The digits of a number's high part (all but its last four), kept: the
+ * edges of one record, and the ids of consecutive ones, mostly share it,
+ * so a number is mostly its high digits copied and four more made. */
+static char *put_u64_cached(struct run_digits *c, char *p, uint64_t v)
+{
+	uint64_t hi = v / 10000;
+	uint32_t lo = (uint32_t)(v - hi * 10000);
+
+	if (!hi)
+		return put_u64(p, v);
+	if (hi != c->hi || !c->n) {
+		c->hi = hi;
+		c->n = (unsigned)(put_u64(c->d, hi) - c->d);
+	}
+	memcpy(p, c->d, 20);
+	p += c->n;
+	memcpy(p, &digit_pairs[2 * (lo / 100)], 2);
+	memcpy(p + 2, &digit_pairs[2 * (lo % 100)], 2);
+	return p + 4;
 }
 
 static char *put_str(char *p, const char *s)
@@ -76,29 +115,36 @@ static char *put_str(char *p, const char *s)
 }
 
 /* An edge, or nothing for a stage not reached; then the comma. */
-static char *put_edge(char *p, uint64_t v)
+static char *put_edge(struct run_digits *c, char *p, uint64_t v)
 {
 	if (v != PIPELINE_NEVER)
-		p = put_u64(p, v);
+		p = put_u64_cached(c, p, v);
 	*p++ = ',';
 	return p;
 }
 
-static void write_record(FILE *f, const struct pipeline_record *rec)
+/* The lines go into one buffer, written out whole when it is nearly
+ * full (and at the end: run_out_flush): one fwrite per RUN_CSV_BUF bytes,
+ * not per line. */
+static void write_record(struct run *r, const struct pipeline_record *rec)
 {
 	bool host = rec->path == PL_PATH_MISS || rec->path == PL_PATH_TO_HOST;
-	char line[512], *p = line;
+	char *p;
 
-	p = put_u64(p, rec->id), *p++ = ',';
+	if (r->csv_n > RUN_CSV_BUF - RUN_CSV_LINE)
+		run_out_flush(r);
+	p = r->csv + r->csv_n;
+
+	p = put_u64_cached(&r->csv_ids, p, rec->id), *p++ = ',';
 	p = put_u64(p, rec->in_port), *p++ = ',';
 	p = put_u64(p, rec->len), *p++ = ',';
-	p = put_edge(p, rec->arrival_first);
-	p = put_edge(p, rec->arrival_last);
-	p = put_edge(p, rec->parse_done);
-	p = put_edge(p, rec->lookup_issue);
-	p = put_edge(p, rec->lookup_response);
-	p = put_edge(p, rec->enqueue);
-	p = put_edge(p, rec->departure);
+	p = put_edge(&r->csv_edges, p, rec->arrival_first);
+	p = put_edge(&r->csv_edges, p, rec->arrival_last);
+	p = put_edge(&r->csv_edges, p, rec->parse_done);
+	p = put_edge(&r->csv_edges, p, rec->lookup_issue);
+	p = put_edge(&r->csv_edges, p, rec->lookup_response);
+	p = put_edge(&r->csv_edges, p, rec->enqueue);
+	p = put_edge(&r->csv_edges, p, rec->departure);
 	p = put_str(p, pipeline_path_name(rec->path)), *p++ = ',';
 	if (rec->path == PL_PATH_DROP)
 		p = put_str(p, pipeline_drop_name(rec->drop));
@@ -112,7 +158,14 @@ static void write_record(FILE *f, const struct pipeline_record *rec)
 	if (rec->entry != TCAM_MISS)
 		p = put_u64(p, (uint64_t)rec->entry);
 	*p++ = '\n';
-	fwrite(line, 1, (size_t)(p - line), f);
+	r->csv_n = (size_t)(p - r->csv);
+}
+
+void run_out_flush(struct run *r)
+{
+	if (r->packets && r->csv_n)
+		fwrite(r->csv, 1, r->csv_n, r->packets);
+	r->csv_n = 0;
 }
 
 /* ---- progress ---------------------------------------------------------- */
@@ -173,7 +226,7 @@ void run_out_record(void *ctx, const struct pipeline_record *rec)
 		r->path_count[rec->path]++;
 	add_latency(r, rec);
 	if (r->packets)
-		write_record(r->packets, rec);
+		write_record(r, rec);
 	if (r->progress && r->records % PROGRESS_RECORDS == 0 &&
 	    rec->arrival_last != PIPELINE_NEVER)
 		progress(r, (uint64_t)((double)rec->arrival_last * 1e12 /

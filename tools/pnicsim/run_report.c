@@ -417,6 +417,11 @@ json_t *run_timing_json(const struct run *r)
 	set_real(o, "kernel_share", r->res.kernel_share);
 	set_real(o, "packets_per_s", w > 0 ? (double)r->records / w : 0.0);
 	set_real(o, "cycles_per_s", w > 0 ? (double)r->res.cycles / w : 0.0);
+	/* Over the traffic alone (the tables' programming aside), as
+	 * bench/parts/50-run.sh reports the system's speed. */
+	set_real(o, "traffic_wall_s", r->res.traffic_wall_s);
+	set_real(o, "traffic_packets_per_s", r->res.traffic_wall_s > 0 ?
+		 (double)r->records / r->res.traffic_wall_s : 0.0);
 	return o;
 }
 

@@ -208,6 +208,45 @@ static unsigned departures(const char *csv, unsigned ppid, uint64_t *dep,
 	return n;
 }
 
+/* Every number of packets.csv as printf writes it (no padding, no
+ * leading zero: it is formatted by hand), the ids 0..N-1 once each, and
+ * a record's edges in stage order. */
+static void check_csv_numbers(const char *csv)
+{
+	static bool seen[N_PKTS];
+	unsigned lines = 0;
+
+	memset(seen, 0, sizeof seen);
+	for (const char *l = strchr(csv, '\n') + 1; *l; l = strchr(l, '\n') + 1) {
+		unsigned long long v[10] = { 0 }, last = 0;
+		const char *f = l;
+
+		for (unsigned i = 0; i < 10; i++) {
+			char *end, again[24];
+
+			if (*f != ',') {
+				v[i] = strtoull(f, &end, 10);
+				snprintf(again, sizeof again, "%llu", v[i]);
+				cr_assert_eq(strncmp(f, again, (size_t)(end - f)), 0,
+					     "field %u: %.100s", i, l);
+				cr_assert_eq(strlen(again), (size_t)(end - f), "%.100s", l);
+				f = end;
+				if (i >= 3) {
+					cr_assert_geq(v[i], last, "edges in order: %.100s", l);
+					last = v[i];
+				}
+			}
+			cr_assert_eq(*f, ',', "%.100s", l);
+			f++;
+		}
+		cr_assert_lt(v[0], N_PKTS);
+		cr_assert(!seen[v[0]], "id %llu once", v[0]);
+		seen[v[0]] = true;
+		lines++;
+	}
+	cr_assert_eq(lines, N_PKTS);
+}
+
 /* Every frame's pcap timestamp (ns) equals its record's departure: the
  * clock is 1 GHz, so a cycle is a nanosecond. */
 static void check_timestamps(const char *csv, unsigned ppid)
@@ -294,6 +333,7 @@ Test(cmd_run, outputs_agree_with_each_other)
 	cr_assert(strstr(csv, ",drop,action,,,1\n"), "the drop names its reason and entry: %s", csv);
 	cr_assert(strstr(csv, ",miss,,miss,,\n"), "a miss names its host reason: %s", csv);
 	check_timestamps(csv, 1);
+	check_csv_numbers(csv);
 	cr_assert(!exists_out("o", "egress-ppid0.pcap"), "no frame left by ppid 0");
 	cr_assert(!exists_out("o", "egress-ppid2.pcap"), "no frame left by ppid 2");
 
