@@ -35,6 +35,7 @@ static struct host_pkt q[QMAX];
 static struct datapath_event evq[QMAX];
 static unsigned nq, nev, egress[PORTS];
 static uint64_t now, spent;
+static uint32_t fdepth = DEPTH;  /* entries the FPAG owns */
 static uint32_t at[3];           /* each VNIC's PPID now */
 
 static const struct fpag_vnic vnics[3] = {
@@ -86,8 +87,13 @@ static void rule(enum ruleset_verdict v, bool stateful, uint8_t proto,
 		     "%s", err.msg);
 }
 
+static const struct ruleset_rule vnic0_7000 = {
+	.verdict = RULESET_ALLOW, .scoped = true, .vnic = 0, .sport_hi = 65535,
+	.dport_lo = 7000, .dport_hi = 7000, .proto = UDP, .proto_mask = 0xff,
+};
+
 /* Rules: deny TCP 22; allow TCP 80 statefully; allow UDP 5000-5999;
- * default deny.  Routes: each VNIC's /32. */
+ * allow UDP 7000 from VNIC 0 only; default deny.  Routes: each VNIC's /32. */
 static void make_rules(void)
 {
 	struct ruleset_params rp = { .fw_default_allow = false };
@@ -98,6 +104,8 @@ static void make_rules(void)
 	rule(RULESET_DENY, false, TCP, 22, 22);
 	rule(RULESET_ALLOW, true, TCP, 80, 80);
 	rule(RULESET_ALLOW, false, UDP, 5000, 5999);
+	cr_assert_eq(ruleset_rule_add(rs, RULESET_END, &vnic0_7000, &id, NULL, NULL,
+				      NULL, &err), 0, "%s", err.msg);
 	for (uint32_t i = 0; i < 3; i++)
 		cr_assert_eq(ruleset_l3_add(rs, ruleset_ip_v4(vnics[i].ipv4), 128, i,
 					    &id, NULL, NULL, NULL, &err), 0, "%s", err.msg);
@@ -110,7 +118,7 @@ static void setup(enum fpag_flow_dest dest, enum fpag_shape shape)
 		.n_vpids = 16, .out = out_cb, .event = ev_cb,
 	};
 	struct fpag_params fpp = {
-		.profile = key_profile_default(), .depth = DEPTH, .n_ports = PORTS,
+		.profile = key_profile_default(), .depth = fdepth, .n_ports = PORTS,
 		.vnics = vnics, .n_vnics = 3, .flow_dest = dest, .shape = shape,
 		.spend = spend_cb,
 	};
@@ -135,6 +143,7 @@ static void teardown_all(void)
 	ruleset_destroy(rs);
 	nic_destroy(nic);
 	fp = NULL;
+	fdepth = DEPTH;
 }
 
 static void put16(uint8_t *b, uint16_t v)
@@ -260,6 +269,57 @@ Test(fpag, denied_flow_installs_drop_entry, .fini = teardown_all)
 	cr_assert_eq(fpag_stats(fp)->misses, 1);
 }
 
+/* A default-deny megaflow for ICMP wildcards the addresses and most of
+ * the protocol: an ARP frame (no IP fields) must still miss, not hit it. */
+Test(fpag, entries_match_their_ethertype, .fini = teardown_all)
+{
+	uint8_t b[FMAX];
+	uint32_t n;
+	struct pnic_error err;
+
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_MEGAFLOW);
+	n = frame(b, 0, 1, 1, 0x0800, 0, 0);
+	put32(b + 30, IP(10, 0, 0, 99));
+	nic_process(nic, 0, b, n, n, 1);
+	cr_assert_eq(nq, 1);
+	cr_assert_eq(fpag_miss(fp, 0, q[0].b, q[0].len, q[0].len, 1, &err), 0);
+	cr_assert_eq(fpag_stats(fp)->drop_entries, 1);
+	nq = 0;
+	b[12] = 0x08, b[13] = 0x06;
+	nic_process(nic, 0, b, n, n, 2);
+	cr_assert_eq(dps()->drop_reason[DP_DROP_ACTION], 0, "ARP did not hit the ICMP drop entry");
+	cr_assert_eq(dps()->misses, 2);
+}
+
+/* The key has no VNIC: an entry of a rule scoped to VNIC 0 matches VNIC
+ * 0's source address, so VNIC 2's packets do not take its decision. */
+Test(fpag, scoped_rule_entry_names_its_vnic, .fini = teardown_all)
+{
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_MEGAFLOW);
+	send(0, 1, UDP, 1000, 7000, 0);
+	cr_assert_eq(egress[1], 1);
+	send(2, 1, UDP, 1000, 7000, 0);
+	cr_assert_eq(dps()->misses, 2, "VNIC 2's packet is not VNIC 0's flow");
+	cr_assert_eq(egress[1], 1, "and the default denies it");
+	send(0, 1, UDP, 1001, 7000, 0);
+	cr_assert_eq(dps()->hits, 1);
+	cr_assert_eq(egress[1], 2);
+}
+
+Test(fpag, table_full_keeps_flow_in_slow_path, .fini = teardown_all)
+{
+	fdepth = 2;
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_EXACT);
+	for (int r = 0; r < 2; r++)
+		for (uint16_t i = 0; i < 3; i++)
+			send(0, 1, UDP, (uint16_t)(1000 + i), 5001, 0);
+	cr_assert_eq(fpag_stats(fp)->installs, 2);
+	cr_assert_eq(fpag_stats(fp)->table_full, 2, "the third flow, each time");
+	cr_assert_eq(fpag_stats(fp)->packet_outs, 4);
+	cr_assert_eq(egress[1], 6, "every packet was delivered");
+	cr_assert_eq(dps()->misses, 4);
+}
+
 Test(fpag, unknown_source_counted_not_installed, .fini = teardown_all)
 {
 	uint8_t b[FMAX];
@@ -343,6 +403,9 @@ static uint32_t migrate_run(enum fpag_flow_dest dest)
 	cr_assert_eq(dps()->misses, 4, "the fast path needed no miss");
 	cr_assert_eq(fpag_stats(fp)->migrations, 1);
 	cr_assert_eq(fpag_stats(fp)->migration_cmds, cmds);
+	send(1, 0, UDP, 1000, 5001, 0);
+	cr_assert_eq(fpag_stats(fp)->unknown_source, 0, "VNIC 1 is known on its new PPID");
+	cr_assert_eq(egress[0], 1);
 	return cmds;
 }
 
