@@ -108,6 +108,13 @@ static int check_params(const struct fpag_params *p, struct pnic_error *err)
 	if (p->depth == 0 || p->n_ports == 0)
 		return pnic_err(err, ERANGE, "fpag: depth %u and n_ports %u must be at least 1",
 				p->depth, p->n_ports);
+	if (p->full == TP_FULL_EVICT_LRU && !p->last_hit)
+		return pnic_err(err, EINVAL, "fpag: evict_lru needs a last_hit callback");
+	return 0;
+}
+
+static int check_topology(const struct fpag_params *p, struct pnic_error *err)
+{
 	if (p->n_vnics && !p->vnics)
 		return pnic_err(err, EINVAL, "fpag: %u VNICs but no array", p->n_vnics);
 	if (p->n_uplinks && !p->uplinks)
@@ -120,8 +127,6 @@ static int check_params(const struct fpag_params *p, struct pnic_error *err)
 		if (p->uplinks[i].ppid >= p->n_ports)
 			return pnic_err(err, ERANGE, "fpag: uplink %u is on PPID %u, the NIC has %u",
 					p->uplinks[i].id, p->uplinks[i].ppid, p->n_ports);
-	if (p->full == TP_FULL_EVICT_LRU && !p->last_hit)
-		return pnic_err(err, EINVAL, "fpag: evict_lru needs a last_hit callback");
 	return 0;
 }
 
@@ -164,6 +169,19 @@ static int map_vpids(struct fpag *f, struct pnic_error *err)
 	return rc;
 }
 
+static void init_tables(struct fpag *f)
+{
+	for (uint32_t i = 0; i < f->depth; i++)
+		f->handle_at[i] = TP_NONE;
+	for (uint32_t i = 0; i < f->max_conns; i++)
+		f->conn[i] = (struct fpag_conn){ { FPAG_NONE, FPAG_NONE },
+						 { TP_NONE, TP_NONE } };
+	if (f->p.n_vnics)
+		memcpy(f->vnics, f->p.vnics, f->p.n_vnics * sizeof *f->vnics);
+	if (f->p.n_uplinks)
+		memcpy(f->uplinks, f->p.uplinks, f->p.n_uplinks * sizeof *f->uplinks);
+}
+
 static int alloc_tables(struct fpag *f, struct pnic_error *err)
 {
 	uint32_t d = f->depth;
@@ -177,15 +195,7 @@ static int alloc_tables(struct fpag *f, struct pnic_error *err)
 	if (!f->vnics || !f->uplinks || !f->ep_vpid || !f->rec ||
 	    !f->handle_at || !f->conn)
 		return pnic_err(err, ENOMEM, "fpag: out of memory for %u entries", d);
-	for (uint32_t i = 0; i < d; i++)
-		f->handle_at[i] = TP_NONE;
-	for (uint32_t i = 0; i < f->max_conns; i++)
-		f->conn[i] = (struct fpag_conn){ { FPAG_NONE, FPAG_NONE },
-						 { TP_NONE, TP_NONE } };
-	if (f->p.n_vnics)
-		memcpy(f->vnics, f->p.vnics, f->p.n_vnics * sizeof *f->vnics);
-	if (f->p.n_uplinks)
-		memcpy(f->uplinks, f->p.uplinks, f->p.n_uplinks * sizeof *f->uplinks);
+	init_tables(f);
 	return 0;
 }
 
@@ -221,6 +231,8 @@ int fpag_create(const struct fpag_params *p, struct fpag **out,
 
 	*out = NULL;
 	rc = check_params(p, err);
+	if (rc == 0)
+		rc = check_topology(p, err);
 	if (rc < 0)
 		return rc;
 	f = calloc(1, sizeof *f);
@@ -352,7 +364,7 @@ static int narrow_to_vnic(struct fpag *f, const struct fpag_pkt *k,
 static int build_key(struct fpag *f, const struct fpag_pkt *k,
 		     struct pnic_key *value, struct pnic_key *mask)
 {
-	struct key_profile_fields v, mk;
+	struct key_profile_fields v = { { 0 }, { 0 } }, mk = { { 0 }, { 0 } };
 
 	if (k->m.mask.dst_mac)
 		return -ENOTSUP;
