@@ -36,6 +36,7 @@ static struct datapath_event evq[QMAX];
 static unsigned nq, nev, egress[PORTS];
 static uint64_t now, spent;
 static uint32_t fdepth = DEPTH;  /* entries the FPAG owns */
+static enum tcam_place_full full = TP_FULL_REFUSE;
 static uint32_t at[3];           /* each VNIC's PPID now */
 
 static const struct fpag_vnic vnics[3] = {
@@ -70,6 +71,13 @@ static void spend_cb(void *ctx, uint64_t ns)
 {
 	(void)ctx;
 	spent += ns;
+}
+
+/* Entry i was last hit at i: index 0 is the least recently used. */
+static uint64_t last_hit_cb(void *ctx, uint32_t index)
+{
+	(void)ctx;
+	return index;
 }
 
 static void rule(enum ruleset_verdict v, bool stateful, uint8_t proto,
@@ -114,13 +122,13 @@ static void make_rules(void)
 static void setup(enum fpag_flow_dest dest, enum fpag_shape shape)
 {
 	struct nic_params np = {
-		.profile = key_profile_default(), .depth = DEPTH, .n_ports = PORTS,
-		.n_vpids = 16, .out = out_cb, .event = ev_cb,
+		.profile = key_profile_default(), .depth = fdepth > DEPTH ? fdepth : DEPTH,
+		.n_ports = PORTS, .n_vpids = 16, .out = out_cb, .event = ev_cb,
 	};
 	struct fpag_params fpp = {
 		.profile = key_profile_default(), .depth = fdepth, .n_ports = PORTS,
 		.vnics = vnics, .n_vnics = 3, .flow_dest = dest, .shape = shape,
-		.spend = spend_cb,
+		.spend = spend_cb, .full = full, .last_hit = last_hit_cb,
 	};
 	struct pnic_error err;
 
@@ -144,6 +152,7 @@ static void teardown_all(void)
 	nic_destroy(nic);
 	fp = NULL;
 	fdepth = DEPTH;
+	full = TP_FULL_REFUSE;
 }
 
 static void put16(uint8_t *b, uint16_t v)
@@ -320,6 +329,22 @@ Test(fpag, table_full_keeps_flow_in_slow_path, .fini = teardown_all)
 	cr_assert_eq(dps()->misses, 4);
 }
 
+Test(fpag, table_full_evicts_lru, .fini = teardown_all)
+{
+	fdepth = 2;
+	full = TP_FULL_EVICT_LRU;
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_EXACT);
+	for (uint16_t i = 0; i < 3; i++)
+		send(0, 1, UDP, (uint16_t)(1000 + i), 5001, 0);
+	cr_assert_eq(fpag_stats(fp)->installs, 3);
+	cr_assert_eq(fpag_stats(fp)->evictions, 1);
+	cr_assert_eq(fpag_stats(fp)->entries_live, 2);
+	cr_assert_eq(fpag_stats(fp)->table_full, 0);
+	send(0, 1, UDP, 1002, 5001, 0);
+	cr_assert_eq(dps()->hits, 1, "the newest flow hits");
+	cr_assert_eq(egress[1], 4);
+}
+
 Test(fpag, unknown_source_counted_not_installed, .fini = teardown_all)
 {
 	uint8_t b[FMAX];
@@ -419,6 +444,43 @@ Test(fpag, migration_ppid_mode_one_command_per_entry, .fini = teardown_all)
 {
 	cr_assert_eq(migrate_run(FPAG_DEST_PPID), 3);
 	cr_assert_eq(fpag_endpoint_vpid(fp, 1), 2, "the identity VPID of PPID 2");
+}
+
+/* 100 flows toward the moving VNIC: VPID mode still one command, PPID
+ * mode one per entry, and every packet after the move reaches the new
+ * PPID by the fast path. */
+static uint32_t migrate_many(enum fpag_flow_dest dest)
+{
+	struct pnic_error err;
+	uint32_t cmds = 0;
+	uint64_t misses;
+
+	fdepth = 128;
+	setup(dest, FPAG_SHAPE_EXACT);
+	for (uint16_t i = 0; i < 100; i++)
+		send(0, 1, UDP, (uint16_t)(1000 + i), 5001, 0);
+	cr_assert_eq(fpag_stats(fp)->entries_live, 100);
+	misses = dps()->misses;
+	cr_assert_eq(fpag_migrate(fp, 1, 3, &cmds, &err), 0, "%s", err.msg);
+	memset(egress, 0, sizeof egress);
+	for (uint16_t i = 0; i < 100; i++)
+		send(0, 1, UDP, (uint16_t)(1000 + i), 5001, 0);
+	cr_assert_eq(egress[3], 100);
+	cr_assert_eq(dps()->misses, misses);
+	cr_log_info("migration, %s mode, 100 entries: %u commands; host CPU %llu ns for 100 misses",
+		    dest == FPAG_DEST_VPID ? "vpid" : "ppid", cmds,
+		    (unsigned long long)fpag_stats(fp)->cpu_ns);
+	return cmds;
+}
+
+Test(fpag, migration_100_entries_vpid_mode, .fini = teardown_all)
+{
+	cr_assert_eq(migrate_many(FPAG_DEST_VPID), 1);
+}
+
+Test(fpag, migration_100_entries_ppid_mode, .fini = teardown_all)
+{
+	cr_assert_eq(migrate_many(FPAG_DEST_PPID), 100);
 }
 
 Test(fpag, migration_bad_arguments, .fini = teardown_all)
