@@ -1,0 +1,521 @@
+/* The FPAG over a NIC in process: the NIC's to-host packets feed
+ * fpag_miss, its events fpag_event, and the FPAG's commands go back
+ * through nic_sink.  First packet misses and is sent on, the next hits;
+ * megaflow against exact entry counts; a denied flow gets a drop entry;
+ * a stateful TCP connection is offloaded in both directions and torn
+ * down by FLOW_END; a migration repairs the fast path with one command
+ * (VPID) or one per entry (PPID). */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+
+#include "host/fpag.h"
+#include "model/nic.h"
+
+#define DEPTH 32
+#define PORTS 4
+#define QMAX 16
+#define FMAX 128
+
+#define IP(a, b, c, d) ((uint32_t)(a) << 24 | (b) << 16 | (c) << 8 | (d))
+#define MAC(n) (0x020000000010ull + (n))
+
+enum { TCP = 6, UDP = 17 };
+enum { FIN = 0x01, SYN = 0x02, ACK = 0x10 };
+
+struct host_pkt {
+	uint32_t in_port, len;
+	uint8_t b[FMAX];
+};
+
+static struct nic *nic;
+static struct ruleset *rs;
+static struct fpag *fp;
+static struct host_pkt q[QMAX];
+static struct datapath_event evq[QMAX];
+static unsigned nq, nev, egress[PORTS];
+static uint64_t now, spent;
+static uint32_t fdepth = DEPTH;  /* entries the FPAG owns */
+static enum tcam_place_full full = TP_FULL_REFUSE;
+static uint32_t at[3];           /* each VNIC's PPID now */
+
+static const struct fpag_vnic vnics[3] = {
+	{ .id = 10, .mac = MAC(0), .has_ipv4 = true, .ipv4 = IP(10, 0, 0, 1), .ppid = 0 },
+	{ .id = 11, .mac = MAC(1), .has_ipv4 = true, .ipv4 = IP(10, 0, 0, 2), .ppid = 1 },
+	{ .id = 12, .mac = MAC(2), .has_ipv4 = true, .ipv4 = IP(10, 0, 0, 3), .ppid = 1 },
+};
+
+static void out_cb(void *ctx, const struct datapath_out *o, const uint8_t *frame,
+		   uint32_t caplen, uint32_t len)
+{
+	(void)ctx;
+	(void)len;
+	if (o->kind == DP_OUT_EGRESS && o->ppid < PORTS)
+		egress[o->ppid]++;
+	if (o->kind != DP_OUT_TO_HOST)
+		return;
+	cr_assert(nq < QMAX && caplen <= FMAX);
+	q[nq].in_port = o->in_port;
+	q[nq].len = caplen;
+	memcpy(q[nq++].b, frame, caplen);
+}
+
+static void ev_cb(void *ctx, const struct datapath_event *ev)
+{
+	(void)ctx;
+	cr_assert(nev < QMAX);
+	evq[nev++] = *ev;
+}
+
+static void spend_cb(void *ctx, uint64_t ns)
+{
+	(void)ctx;
+	spent += ns;
+}
+
+/* Entry i was last hit at i: index 0 is the least recently used. */
+static uint64_t last_hit_cb(void *ctx, uint32_t index)
+{
+	(void)ctx;
+	return index;
+}
+
+static void rule(enum ruleset_verdict v, bool stateful, uint8_t proto,
+		 uint16_t dlo, uint16_t dhi)
+{
+	struct ruleset_rule r = {
+		.verdict = v, .stateful = stateful, .sport_hi = 65535,
+		.dport_lo = dlo, .dport_hi = dhi, .proto = proto,
+		.proto_mask = 0xff,
+	};
+	struct pnic_error err;
+	uint32_t id;
+
+	cr_assert_eq(ruleset_rule_add(rs, RULESET_END, &r, &id, NULL, NULL, NULL, &err), 0,
+		     "%s", err.msg);
+}
+
+static const struct ruleset_rule vnic0_7000 = {
+	.verdict = RULESET_ALLOW, .scoped = true, .vnic = 0, .sport_hi = 65535,
+	.dport_lo = 7000, .dport_hi = 7000, .proto = UDP, .proto_mask = 0xff,
+};
+
+/* Rules: deny TCP 22; allow TCP 80 statefully; allow UDP 5000-5999;
+ * allow UDP 7000 from VNIC 0 only; default deny.  Routes: each VNIC's /32. */
+static void make_rules(void)
+{
+	struct ruleset_params rp = { .fw_default_allow = false };
+	struct pnic_error err;
+	uint32_t id;
+
+	cr_assert_eq(ruleset_create(&rp, &rs, &err), 0, "%s", err.msg);
+	rule(RULESET_DENY, false, TCP, 22, 22);
+	rule(RULESET_ALLOW, true, TCP, 80, 80);
+	rule(RULESET_ALLOW, false, UDP, 5000, 5999);
+	cr_assert_eq(ruleset_rule_add(rs, RULESET_END, &vnic0_7000, &id, NULL, NULL,
+				      NULL, &err), 0, "%s", err.msg);
+	for (uint32_t i = 0; i < 3; i++)
+		cr_assert_eq(ruleset_l3_add(rs, ruleset_ip_v4(vnics[i].ipv4), 128, i,
+					    &id, NULL, NULL, NULL, &err), 0, "%s", err.msg);
+}
+
+static void setup(enum fpag_flow_dest dest, enum fpag_shape shape)
+{
+	struct nic_params np = {
+		.profile = key_profile_default(), .depth = fdepth > DEPTH ? fdepth : DEPTH,
+		.n_ports = PORTS, .n_vpids = 16, .out = out_cb, .event = ev_cb,
+	};
+	struct fpag_params fpp = {
+		.profile = key_profile_default(), .depth = fdepth, .n_ports = PORTS,
+		.vnics = vnics, .n_vnics = 3, .flow_dest = dest, .shape = shape,
+		.spend = spend_cb, .full = full, .last_hit = last_hit_cb,
+	};
+	struct pnic_error err;
+
+	nq = nev = 0;
+	for (int i = 0; i < 3; i++)
+		at[i] = vnics[i].ppid;
+	now = spent = 0;
+	memset(egress, 0, sizeof egress);
+	cr_assert_eq(nic_create(&np, &nic, &err), 0, "%s", err.msg);
+	make_rules();
+	fpp.rules = rs;
+	fpp.sink = nic_sink(nic);
+	fpag_costs_default(&fpp.costs);
+	cr_assert_eq(fpag_create(&fpp, &fp, &err), 0, "%s", err.msg);
+}
+
+static void teardown_all(void)
+{
+	fpag_destroy(fp);
+	ruleset_destroy(rs);
+	nic_destroy(nic);
+	fp = NULL;
+	fdepth = DEPTH;
+	full = TP_FULL_REFUSE;
+}
+
+static void put16(uint8_t *b, uint16_t v)
+{
+	b[0] = (uint8_t)(v >> 8);
+	b[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *b, uint32_t v)
+{
+	put16(b, (uint16_t)(v >> 16));
+	put16(b + 2, (uint16_t)v);
+}
+
+/* Ethernet from VNIC s to VNIC d, IPv4, TCP or UDP; 64 bytes. */
+static uint32_t frame(uint8_t *b, unsigned s, unsigned d, uint8_t proto,
+		      uint16_t sport, uint16_t dport, uint8_t flags)
+{
+	memset(b, 0, 64);
+	for (int i = 0; i < 6; i++) {
+		b[i] = (uint8_t)(MAC(d) >> (40 - 8 * i));
+		b[6 + i] = (uint8_t)(MAC(s) >> (40 - 8 * i));
+	}
+	put16(b + 12, 0x0800);
+	b[14] = 0x45;
+	put16(b + 16, 50);
+	b[22] = 64;
+	b[23] = proto;
+	put32(b + 26, vnics[s].ipv4);
+	put32(b + 30, vnics[d].ipv4);
+	put16(b + 34, sport);
+	put16(b + 36, dport);
+	if (proto == TCP) {
+		b[46] = 0x50;
+		b[47] = flags;
+		put16(b + 48, 8192);
+	} else {
+		put16(b + 38, 16);
+	}
+	return 64;
+}
+
+/* One packet into the NIC on its VNIC's PPID; the host's work follows. */
+static void send(unsigned s, unsigned d, uint8_t proto, uint16_t sport,
+		 uint16_t dport, uint8_t flags)
+{
+	uint8_t b[FMAX];
+	uint32_t n = frame(b, s, d, proto, sport, dport, flags);
+	struct pnic_error err;
+
+	now += 1000;
+	nic_process(nic, at[s], b, n, n, now);
+	for (unsigned i = 0; i < nev; i++)
+		cr_assert_eq(fpag_event(fp, &evq[i], now, &err), 0, "%s", err.msg);
+	nev = 0;
+	for (unsigned i = 0; i < nq; i++)
+		cr_assert_eq(fpag_miss(fp, q[i].in_port, q[i].b, q[i].len, q[i].len,
+				       now, &err), 0, "%s", err.msg);
+	nq = 0;
+}
+
+static const struct datapath_stats *dps(void)
+{
+	return datapath_stats(nic_datapath(nic));
+}
+
+Test(fpag, basic_offload_miss_then_hit, .fini = teardown_all)
+{
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_MEGAFLOW);
+	send(0, 1, UDP, 1000, 5001, 0);
+	cr_assert_eq(dps()->misses, 1);
+	cr_assert_eq(fpag_stats(fp)->misses, 1);
+	cr_assert_eq(fpag_stats(fp)->packet_outs, 1);
+	cr_assert_eq(fpag_stats(fp)->installs, 1);
+	cr_assert_eq(egress[1], 1, "the packet-out leaves by VNIC 1's PPID");
+	send(0, 1, UDP, 1000, 5001, 0);
+	cr_assert_eq(dps()->hits, 1);
+	cr_assert_eq(dps()->misses, 1);
+	cr_assert_eq(egress[1], 2, "the hit forwards to VNIC 1's PPID");
+	cr_assert_eq(fpag_stats(fp)->misses, 1);
+	cr_assert_eq(fpag_stats(fp)->entries_live, 1);
+	/* packet + rules + conntrack (UDP is tracked) + packet-out + install */
+	cr_assert_geq(spent, 300 + 150 + 200 + 400);
+	cr_assert_eq(spent, fpag_stats(fp)->cpu_ns);
+}
+
+static uint64_t installs_for(enum fpag_shape shape)
+{
+	uint64_t n;
+
+	setup(FPAG_DEST_VPID, shape);
+	for (uint16_t i = 0; i < 4; i++)
+		send(0, 1, UDP, (uint16_t)(1000 + i), (uint16_t)(5001 + i), 0);
+	for (uint16_t i = 0; i < 4; i++)
+		send(0, 1, UDP, (uint16_t)(1000 + i), (uint16_t)(5001 + i), 0);
+	cr_assert_eq(egress[1], 8);
+	n = fpag_stats(fp)->installs;
+	cr_assert_eq(fpag_stats(fp)->entries_live, n);
+	cr_assert_eq(dps()->misses, n, "one miss per entry, the rest hit");
+	teardown_all();
+	return n;
+}
+
+Test(fpag, megaflow_fewer_entries_than_exact)
+{
+	uint64_t mega = installs_for(FPAG_SHAPE_MEGAFLOW);
+	uint64_t exact = installs_for(FPAG_SHAPE_EXACT);
+
+	cr_assert_eq(exact, 4);
+	cr_assert_eq(mega, 1, "one megaflow covers UDP 5001-5004 from 10.0.0.1 to 10.0.0.2");
+}
+
+Test(fpag, denied_flow_installs_drop_entry, .fini = teardown_all)
+{
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_MEGAFLOW);
+	send(0, 1, TCP, 40000, 22, SYN);
+	cr_assert_eq(fpag_stats(fp)->denied, 1);
+	cr_assert_eq(fpag_stats(fp)->drop_entries, 1);
+	cr_assert_eq(fpag_stats(fp)->packet_outs, 0);
+	cr_assert_eq(egress[1], 0);
+	send(0, 1, TCP, 40001, 22, SYN);
+	cr_assert_eq(dps()->drop_reason[DP_DROP_ACTION], 1, "the drop entry drops");
+	cr_assert_eq(fpag_stats(fp)->misses, 1);
+}
+
+/* A default-deny megaflow for ICMP wildcards the addresses and most of
+ * the protocol: an ARP frame (no IP fields) must still miss, not hit it. */
+Test(fpag, entries_match_their_ethertype, .fini = teardown_all)
+{
+	uint8_t b[FMAX];
+	uint32_t n;
+	struct pnic_error err;
+
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_MEGAFLOW);
+	n = frame(b, 0, 1, 1, 0x0800, 0, 0);
+	put32(b + 30, IP(10, 0, 0, 99));
+	nic_process(nic, 0, b, n, n, 1);
+	cr_assert_eq(nq, 1);
+	cr_assert_eq(fpag_miss(fp, 0, q[0].b, q[0].len, q[0].len, 1, &err), 0);
+	cr_assert_eq(fpag_stats(fp)->drop_entries, 1);
+	nq = 0;
+	b[12] = 0x08, b[13] = 0x06;
+	nic_process(nic, 0, b, n, n, 2);
+	cr_assert_eq(dps()->drop_reason[DP_DROP_ACTION], 0, "ARP did not hit the ICMP drop entry");
+	cr_assert_eq(dps()->misses, 2);
+}
+
+/* The key has no VNIC: an entry of a rule scoped to VNIC 0 matches VNIC
+ * 0's source address, so VNIC 2's packets do not take its decision. */
+Test(fpag, scoped_rule_entry_names_its_vnic, .fini = teardown_all)
+{
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_MEGAFLOW);
+	send(0, 1, UDP, 1000, 7000, 0);
+	cr_assert_eq(egress[1], 1);
+	send(2, 1, UDP, 1000, 7000, 0);
+	cr_assert_eq(dps()->misses, 2, "VNIC 2's packet is not VNIC 0's flow");
+	cr_assert_eq(egress[1], 1, "and the default denies it");
+	send(0, 1, UDP, 1001, 7000, 0);
+	cr_assert_eq(dps()->hits, 1);
+	cr_assert_eq(egress[1], 2);
+}
+
+Test(fpag, table_full_keeps_flow_in_slow_path, .fini = teardown_all)
+{
+	fdepth = 2;
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_EXACT);
+	for (int r = 0; r < 2; r++)
+		for (uint16_t i = 0; i < 3; i++)
+			send(0, 1, UDP, (uint16_t)(1000 + i), 5001, 0);
+	cr_assert_eq(fpag_stats(fp)->installs, 2);
+	cr_assert_eq(fpag_stats(fp)->table_full, 2, "the third flow, each time");
+	cr_assert_eq(fpag_stats(fp)->packet_outs, 4);
+	cr_assert_eq(egress[1], 6, "every packet was delivered");
+	cr_assert_eq(dps()->misses, 4);
+}
+
+Test(fpag, table_full_evicts_lru, .fini = teardown_all)
+{
+	fdepth = 2;
+	full = TP_FULL_EVICT_LRU;
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_EXACT);
+	for (uint16_t i = 0; i < 3; i++)
+		send(0, 1, UDP, (uint16_t)(1000 + i), 5001, 0);
+	cr_assert_eq(fpag_stats(fp)->installs, 3);
+	cr_assert_eq(fpag_stats(fp)->evictions, 1);
+	cr_assert_eq(fpag_stats(fp)->entries_live, 2);
+	cr_assert_eq(fpag_stats(fp)->table_full, 0);
+	send(0, 1, UDP, 1002, 5001, 0);
+	cr_assert_eq(dps()->hits, 1, "the newest flow hits");
+	cr_assert_eq(egress[1], 4);
+}
+
+Test(fpag, unknown_source_counted_not_installed, .fini = teardown_all)
+{
+	uint8_t b[FMAX];
+	uint32_t n;
+	struct pnic_error err;
+
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_MEGAFLOW);
+	n = frame(b, 0, 1, UDP, 1, 5001, 0);
+	/* VNIC 0's MAC on PPID 2, where it is not attached */
+	cr_assert_eq(fpag_miss(fp, 2, b, n, n, 1, &err), 0);
+	b[11] ^= 0x40;   /* a MAC nobody has, on the right PPID */
+	cr_assert_eq(fpag_miss(fp, 0, b, n, n, 2, &err), 0);
+	cr_assert_eq(fpag_stats(fp)->unknown_source, 2);
+	cr_assert_eq(fpag_stats(fp)->installs, 0);
+	cr_assert_eq(fpag_stats(fp)->packet_outs, 0);
+	b[12] = 0x08, b[13] = 0x06;   /* ARP: not IP */
+	cr_assert_eq(fpag_miss(fp, 0, b, n, n, 3, &err), 0);
+	cr_assert_eq(fpag_stats(fp)->not_ip, 1);
+}
+
+Test(fpag, stateful_tcp_offload_and_teardown, .fini = teardown_all)
+{
+	const struct fpag_stats *st;
+
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_MEGAFLOW);
+	st = fpag_stats(fp);
+	send(0, 1, TCP, 40000, 80, SYN);
+	cr_assert_eq(st->ct_new, 1);
+	cr_assert_eq(st->installs, 1, "the SYN installs the forward entry");
+	cr_assert_eq(egress[1], 1);
+	send(1, 0, TCP, 80, 40000, SYN | ACK);
+	cr_assert_eq(st->ct_established, 1);
+	cr_assert_eq(st->installs, 2, "the SYN-ACK installs the reverse entry");
+	cr_assert_eq(egress[0], 1);
+	send(0, 1, TCP, 40000, 80, ACK);
+	send(1, 0, TCP, 80, 40000, ACK);
+	cr_assert_eq(dps()->hits, 2, "both directions hit");
+	cr_assert_eq(st->misses, 2);
+	send(0, 1, TCP, 40000, 80, FIN | ACK);
+	cr_assert_eq(st->flow_end_events, 1);
+	cr_assert_eq(st->entries_live, 2, "one FIN is not a teardown");
+	send(1, 0, TCP, 80, 40000, FIN | ACK);
+	cr_assert_eq(st->flow_end_events, 2);
+	cr_assert_eq(st->teardowns, 1);
+	cr_assert_eq(st->entries_removed, 2);
+	cr_assert_eq(st->entries_live, 0);
+	send(0, 1, TCP, 40000, 80, ACK);
+	cr_assert_eq(dps()->misses, 3, "both entries are gone");
+	cr_assert_eq(st->ct_invalid, 1, "a lone ACK of no connection");
+}
+
+Test(fpag, stateful_invalid_first_packet_not_installed, .fini = teardown_all)
+{
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_EXACT);
+	send(0, 1, TCP, 40000, 80, ACK);
+	cr_assert_eq(fpag_stats(fp)->ct_invalid, 1);
+	cr_assert_eq(fpag_stats(fp)->installs, 0);
+	cr_assert_eq(egress[1], 0);
+}
+
+/* Three flows to VNIC 1 and one to VNIC 2 (both on PPID 1), then VNIC 1
+ * moves to PPID 2. */
+static uint32_t migrate_run(enum fpag_flow_dest dest)
+{
+	struct pnic_error err;
+	uint32_t cmds = 99;
+
+	setup(dest, FPAG_SHAPE_EXACT);
+	for (uint16_t i = 0; i < 3; i++)
+		send(0, 1, UDP, (uint16_t)(1000 + i), 5001, 0);
+	send(0, 2, UDP, 1000, 5001, 0);
+	cr_assert_eq(fpag_stats(fp)->installs, 4);
+	cr_assert_eq(fpag_migrate(fp, 1, 2, &cmds, &err), 0, "%s", err.msg);
+	at[1] = 2;
+	memset(egress, 0, sizeof egress);
+	for (uint16_t i = 0; i < 3; i++)
+		send(0, 1, UDP, (uint16_t)(1000 + i), 5001, 0);
+	send(0, 2, UDP, 1000, 5001, 0);
+	cr_assert_eq(egress[2], 3, "VNIC 1's packets reach its new PPID");
+	cr_assert_eq(egress[1], 1, "VNIC 2 stayed on PPID 1");
+	cr_assert_eq(dps()->misses, 4, "the fast path needed no miss");
+	cr_assert_eq(fpag_stats(fp)->migrations, 1);
+	cr_assert_eq(fpag_stats(fp)->migration_cmds, cmds);
+	send(1, 0, UDP, 1000, 5001, 0);
+	cr_assert_eq(fpag_stats(fp)->unknown_source, 0, "VNIC 1 is known on its new PPID");
+	cr_assert_eq(egress[0], 1);
+	return cmds;
+}
+
+Test(fpag, migration_vpid_mode_one_command, .fini = teardown_all)
+{
+	cr_assert_eq(migrate_run(FPAG_DEST_VPID), 1);
+	cr_assert_eq(fpag_endpoint_vpid(fp, 1), 1);
+}
+
+Test(fpag, migration_ppid_mode_one_command_per_entry, .fini = teardown_all)
+{
+	cr_assert_eq(migrate_run(FPAG_DEST_PPID), 3);
+	cr_assert_eq(fpag_endpoint_vpid(fp, 1), 2, "the identity VPID of PPID 2");
+}
+
+/* 100 flows toward the moving VNIC: VPID mode still one command, PPID
+ * mode one per entry, and every packet after the move reaches the new
+ * PPID by the fast path. */
+static uint32_t migrate_many(enum fpag_flow_dest dest)
+{
+	struct pnic_error err;
+	uint32_t cmds = 0;
+	uint64_t misses;
+
+	fdepth = 128;
+	setup(dest, FPAG_SHAPE_EXACT);
+	for (uint16_t i = 0; i < 100; i++)
+		send(0, 1, UDP, (uint16_t)(1000 + i), 5001, 0);
+	cr_assert_eq(fpag_stats(fp)->entries_live, 100);
+	misses = dps()->misses;
+	cr_assert_eq(fpag_migrate(fp, 1, 3, &cmds, &err), 0, "%s", err.msg);
+	memset(egress, 0, sizeof egress);
+	for (uint16_t i = 0; i < 100; i++)
+		send(0, 1, UDP, (uint16_t)(1000 + i), 5001, 0);
+	cr_assert_eq(egress[3], 100);
+	cr_assert_eq(dps()->misses, misses);
+	cr_log_info("migration, %s mode, 100 entries: %u commands; host CPU %llu ns for 100 misses",
+		    dest == FPAG_DEST_VPID ? "vpid" : "ppid", cmds,
+		    (unsigned long long)fpag_stats(fp)->cpu_ns);
+	return cmds;
+}
+
+Test(fpag, migration_100_entries_vpid_mode, .fini = teardown_all)
+{
+	cr_assert_eq(migrate_many(FPAG_DEST_VPID), 1);
+}
+
+Test(fpag, migration_100_entries_ppid_mode, .fini = teardown_all)
+{
+	cr_assert_eq(migrate_many(FPAG_DEST_PPID), 100);
+}
+
+Test(fpag, migration_bad_arguments, .fini = teardown_all)
+{
+	struct pnic_error err;
+
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_EXACT);
+	cr_assert_eq(fpag_migrate(fp, 7, 2, NULL, &err), -ENOENT);
+	cr_assert_eq(fpag_migrate(fp, 1, PORTS, NULL, &err), -ERANGE);
+	cr_assert_eq(fpag_stats(fp)->migrations, 0);
+}
+
+Test(fpag, create_refuses_bad_params)
+{
+	struct fpag_vnic bad = vnics[0];
+	struct fpag_params p = {
+		.profile = key_profile_default(), .depth = DEPTH, .n_ports = PORTS,
+		.vnics = &bad, .n_vnics = 1,
+	};
+	struct ruleset_params rp = { 0 };
+	struct ruleset *r;
+	struct fpag *f;
+	struct pnic_error err;
+
+	cr_assert_eq(ruleset_create(&rp, &r, &err), 0);
+	cr_assert_eq(fpag_create(&p, &f, &err), -EINVAL, "no rules, no sink");
+	p.rules = r;
+	p.sink.submit = (int (*)(void *, const struct nic_cmd *, struct nic_cmd_result *,
+				 struct pnic_error *))1;
+	bad.ppid = PORTS;
+	cr_assert_eq(fpag_create(&p, &f, &err), -ERANGE);
+	cr_assert(strstr(err.msg, "PPID"));
+	p.profile = key_profile_ipv4_5tuple();
+	bad.ppid = 0;
+	cr_assert_eq(fpag_create(&p, &f, &err), -EINVAL, "no ethertype in the key");
+	fpag_destroy(NULL);
+	ruleset_destroy(r);
+}
