@@ -16,6 +16,12 @@
  * the TCAM depth is the smallest power of two that holds the entries, and
  * entries beyond the largest TCAM (TCAM_MAX_DEPTH, the bound replay
  * checks) are refused before anything is written.
+ *
+ * --connections N writes connections over time instead (docs/tracegen.md):
+ * Poisson arrivals, lognormal response sizes, TCP with handshake, data and
+ * ACKs both ways and FIN or RST teardown, UDP request/response, idle gaps;
+ * the client's packets to --out, the server's to --reverse, each in time
+ * order, and a scenario with both as inputs and an entry per direction.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -534,8 +540,24 @@ static void flight_end(struct conn *c, const struct ctiming *k, uint64_t t)
 	xfer_begin(c, k, t);
 }
 
+/* The sender's next segment, at t. */
+static void xfer_data(struct conn *c, const struct ctiming *k, int s,
+		      uint64_t t)
+{
+	struct xfer *x = &c->x;
+	uint64_t off = (uint64_t)(x->done + x->sent) * k->mss;
+	unsigned len = (unsigned)(x->bytes - off < k->mss ? x->bytes - off : k->mss);
+	bool last = off + len == x->bytes;
+
+	emit(c, t, s, PROTO_TCP_ACK | (last ? PROTO_TCP_PSH : 0),
+	     c->nxt[s], c->nxt[!s], len);
+	c->nxt[s] += len;
+	x->sent++;
+}
+
 /* The transfer's next packet: the sender's next segment or the
- * receiver's next ACK, whichever passes first. */
+ * receiver's next ACK (of every second segment, and of the flight's
+ * last), whichever passes first. */
 static void xfer_step(struct conn *c, const struct ctiming *k)
 {
 	struct xfer *x = &c->x;
@@ -544,19 +566,11 @@ static void xfer_step(struct conn *c, const struct ctiming *k)
 	uint32_t upto = x->acked + 2 < x->w ? x->acked + 2 : x->w;
 	uint64_t t_ack = !c->f.udp && x->acked < x->w ?
 			 x->t0 + (upto - 1) * k->gap + k->half_rtt : UINT64_MAX;
+	uint64_t got = (uint64_t)(x->done + upto) * k->mss;
 
 	if (t_data <= t_ack) {
-		uint64_t off = (uint64_t)(x->done + x->sent) * k->mss;
-		unsigned len = (unsigned)(x->bytes - off < k->mss ? x->bytes - off : k->mss);
-		bool last = off + len == x->bytes;
-
-		emit(c, t_data, s, PROTO_TCP_ACK | (last ? PROTO_TCP_PSH : 0),
-		     c->nxt[s], c->nxt[!s], len);
-		c->nxt[s] += len;
-		x->sent++;
+		xfer_data(c, k, s, t_data);
 	} else {
-		uint64_t got = (uint64_t)(x->done + upto) * k->mss;
-
 		emit(c, t_ack, !s, PROTO_TCP_ACK, c->nxt[!s],
 		     x->isn + (uint32_t)(got < x->bytes ? got : x->bytes), 0);
 		x->acked = upto;
@@ -1288,6 +1302,14 @@ static int commit(struct outfile **o, struct pnic_error *err)
 	return rc;
 }
 
+/* All results into place, in order; stops at the first that fails. */
+static int commit_all(struct outfile *t[2], struct outfile **scenario,
+		      struct outfile **snippet, struct pnic_error *err)
+{
+	return commit(&t[0], err) || commit(&t[1], err) ||
+	       commit(scenario, err) || commit(snippet, err);
+}
+
 /* Each result's place is checked before any work, so that the renames at
  * the end (which cannot be undone one by one) do not fail half-way. */
 static int check_outputs(const struct opts *o)
@@ -1371,8 +1393,7 @@ int main(int argc, char **argv)
 	    write_yaml(o.scenario, &o, flows, &scenario) ||
 	    write_yaml(o.flows_yaml, &o, flows, &snippet))
 		goto discard;
-	rc = commit(&t[0], &err) || commit(&t[1], &err) ||
-	     commit(&scenario, &err) || commit(&snippet, &err);
+	rc = commit_all(t, &scenario, &snippet, &err);
 	if (rc)
 		fprintf(stderr, "tracegen: %s\n", err.msg);
 	else
