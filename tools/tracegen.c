@@ -592,43 +592,53 @@ static void ctl(struct conn *c, int side, uint8_t flags, bool consumes,
 	c->phase = (uint8_t)next;
 }
 
+/* The handshake and the teardowns, one packet a phase: who sends it,
+ * its flags, whether it takes a sequence number (SYN, FIN), the wait
+ * until the next phase's packet. */
+enum { BY_CLI, BY_SRV, BY_CLOSER, BY_OTHER };
+enum { WAIT_NONE, WAIT_HALF_RTT, WAIT_GAP };
+
+static const struct ctl_step {
+	uint8_t by, flags;
+	bool consumes;
+	uint8_t wait, next;
+} ctl_steps[] = {
+	[PH_SYN] = { BY_CLI, PROTO_TCP_SYN, true, WAIT_HALF_RTT, PH_SYNACK },
+	[PH_SYNACK] = { BY_SRV, PROTO_TCP_SYN | PROTO_TCP_ACK, true,
+			WAIT_HALF_RTT, PH_ACK3 },
+	[PH_ACK3] = { BY_CLI, PROTO_TCP_ACK, false, WAIT_GAP, PH_XFER },
+	[PH_FIN1] = { BY_CLOSER, PROTO_TCP_FIN | PROTO_TCP_ACK, true,
+		      WAIT_HALF_RTT, PH_FINACK1 },
+	[PH_FINACK1] = { BY_OTHER, PROTO_TCP_ACK, false, WAIT_GAP, PH_FIN2 },
+	[PH_FIN2] = { BY_OTHER, PROTO_TCP_FIN | PROTO_TCP_ACK, true,
+		      WAIT_HALF_RTT, PH_FINACK2 },
+	[PH_FINACK2] = { BY_CLOSER, PROTO_TCP_ACK, false, WAIT_NONE, PH_DONE },
+	[PH_RST] = { BY_CLOSER, PROTO_TCP_RST | PROTO_TCP_ACK, false,
+		     WAIT_NONE, PH_DONE },
+};
+
 /* The connection's next packet into c->next; false when it has none. */
 static bool conn_step(struct conn *c, const struct ctiming *k)
 {
-	int x = c->closer, y = !c->closer;
+	const struct ctl_step *st;
+	int side;
 
-	switch (c->phase) {
-	case PH_SYN:
-		ctl(c, CLI, PROTO_TCP_SYN, true, k->half_rtt, PH_SYNACK);
-		return true;
-	case PH_SYNACK:
-		ctl(c, SRV, PROTO_TCP_SYN | PROTO_TCP_ACK, true, k->half_rtt, PH_ACK3);
-		return true;
-	case PH_ACK3:
-		ctl(c, CLI, PROTO_TCP_ACK, false, 0, PH_XFER);
-		xfer_begin(c, k, c->t + k->gap);
-		return true;
-	case PH_XFER:
+	if (c->phase == PH_XFER) {
 		xfer_step(c, k);
 		return true;
-	case PH_FIN1:
-		ctl(c, x, PROTO_TCP_FIN | PROTO_TCP_ACK, true, k->half_rtt, PH_FINACK1);
-		return true;
-	case PH_FINACK1:
-		ctl(c, y, PROTO_TCP_ACK, false, k->gap, PH_FIN2);
-		return true;
-	case PH_FIN2:
-		ctl(c, y, PROTO_TCP_FIN | PROTO_TCP_ACK, true, k->half_rtt, PH_FINACK2);
-		return true;
-	case PH_FINACK2:
-		ctl(c, x, PROTO_TCP_ACK, false, 0, PH_DONE);
-		return true;
-	case PH_RST:
-		ctl(c, x, PROTO_TCP_RST | PROTO_TCP_ACK, false, 0, PH_DONE);
-		return true;
-	default:
-		return false;
 	}
+	if (c->phase == PH_DONE)
+		return false;
+	st = &ctl_steps[c->phase];
+	side = st->by == BY_CLI ? CLI : st->by == BY_SRV ? SRV :
+	       st->by == BY_CLOSER ? c->closer : !c->closer;
+	ctl(c, side, st->flags, st->consumes,
+	    st->wait == WAIT_HALF_RTT ? k->half_rtt :
+	    st->wait == WAIT_GAP ? k->gap : 0, st->next);
+	/* after the handshake's ACK, the first request */
+	if (st->next == PH_XFER)
+		xfer_begin(c, k, c->t);
+	return true;
 }
 
 static void conn_start(const struct opts *o, const struct ctiming *k,
