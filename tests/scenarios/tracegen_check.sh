@@ -23,6 +23,13 @@ grep -q '^tcam: { depth: 262144,' "$d/max.yaml" || { echo "tracegen: depth at th
 build/bin/pnicsim replay "$d/max.yaml" --out "$d/max-out" --no-pcap --json > "$d/max.json" 2>/dev/null
 jq -e '.packets == 2000 and .hits == 2000' "$d/max.json" >/dev/null \
   || { echo "tracegen: largest scenario: $(jq -c '{packets,hits,misses}' "$d/max.json")"; exit 1; }
+# connections: both directions on two ports, an entry each way, every
+# packet of either side hits
+build/bin/tracegen -o "$d/cli.pcap" --reverse "$d/srv.pcap" --connections 300 -s 2 \
+  --ipv6 30 --vxlan 20 --vlan 20 --idle-ms 1 --scenario "$d/conn.yaml"
+build/bin/pnicsim replay "$d/conn.yaml" --out "$d/conn-out" --no-pcap --json > "$d/conn.json" 2>/dev/null
+jq -e '.packets > 600 and .hits == .packets and .parse_errors.packets == 0' "$d/conn.json" >/dev/null \
+  || { echo "tracegen: connection scenario: $(jq -c '{packets,hits,misses}' "$d/conn.json")"; exit 1; }
 rc=0
 build/bin/tracegen -o "$d/over.pcap" -n 10 -f 262145 --scenario "$d/over.yaml" 2> "$d/over.err" || rc=$?
 [ "$rc" = 2 ] && grep -q "262145 flow entries do not fit the largest TCAM (262144 entries)" "$d/over.err" \

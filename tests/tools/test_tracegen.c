@@ -4,6 +4,7 @@
  * refusals.  (tests/scenarios/tracegen_check.sh regenerates the bundled
  * trace and replays a generated scenario.) */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <pcap/pcap.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -351,4 +352,307 @@ Test(tracegen, usage_errors_are_two_lines)
 	expect_usage_error("tracegen: --udp: '101' is out of range 0..100");
 	cr_assert_eq(tracegen("-o %s/x.pcap --rate 0", dir), 2, "%s", out);
 	expect_usage_error("tracegen: --rate: '0' is out of range");
+}
+
+/* ---- --connections ------------------------------------------------------ */
+
+#include "io/pcap_in.h"
+
+/* What the two traces say of each connection, read back with io/pcap_in
+ * and model/parser.  The client's address holds the connection's number
+ * (10.a.b.c, or 2001:db8:1::a.b.c in its last bytes). */
+struct cstate {
+	bool seen, tcp, syn, synack, est, rst, bad;
+	int fins;                     /* FINs seen, either side */
+	bool last_ack;                /* the ACK of the second FIN */
+	uint32_t nxt[2];              /* each side's next sequence number */
+	uint64_t bytes[2];            /* payload bytes each way */
+	uint64_t first_ts;
+	char why[160];
+};
+
+struct cscan {
+	struct cstate *c;
+	long n_conns, packets[2], tcp, rst, open, closed, order_bad;
+};
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void cbad(struct cstate *s, const char *fmt, uint32_t a, uint32_t b)
+{
+	if (!s->bad)
+		snprintf(s->why, sizeof s->why, fmt, a, b);
+	s->bad = true;
+}
+
+/* One TCP segment from `side` against the connection's state: the
+ * handshake first, every sequence number the next expected one, every
+ * acknowledgement of bytes already sent, nothing after an RST. */
+static void tcp_check(struct cstate *s, int side, uint8_t fl, uint32_t seq,
+		      uint32_t ack, uint32_t len)
+{
+	int o = !side;
+
+	if (s->rst)
+		cbad(s, "packet after RST (side %u)%u", (uint32_t)side, 0);
+	if (!s->syn) {
+		if (side != 0 || fl != 0x02)
+			cbad(s, "first packet not a client SYN (flags %#x)%u", fl, 0);
+		s->syn = true;
+		s->nxt[0] = seq + 1;
+		return;
+	}
+	if (!s->synack) {
+		if (side != 1 || fl != 0x12 || ack != s->nxt[0])
+			cbad(s, "second packet not the SYN-ACK (flags %#x ack %u)", fl, ack);
+		s->synack = true;
+		s->nxt[1] = seq + 1;
+		return;
+	}
+	if (!s->est && (side != 0 || len || !(fl & 0x10) || ack != s->nxt[1]))
+		cbad(s, "third packet not the client's ACK (flags %#x)%u", fl, 0);
+	s->est = true;
+	if (seq != s->nxt[side])
+		cbad(s, "seq %u where %u expected", seq, s->nxt[side]);
+	if (!(fl & 0x10) || ack != s->nxt[o]) {
+		/* a pure ACK may acknowledge less than all: never more */
+		if (!(fl & 0x10) || (int32_t)(ack - s->nxt[o]) > 0 || fl & 0x01)
+			cbad(s, "ack %u beyond the other side's %u", ack, s->nxt[o]);
+	}
+	if (s->fins == 2 && fl == 0x10 && ack == s->nxt[o])
+		s->last_ack = true;
+	s->nxt[side] += len + !!(fl & 0x01);
+	s->bytes[side] += len;
+	if (fl & 0x01)
+		s->fins++;
+	if (fl & 0x04)
+		s->rst = true;
+}
+
+static void scan_packet(struct cscan *k, int side, const struct pcap_in_pkt *p)
+{
+	struct parser_result r;
+	const struct pkt_hdrs *l;
+	const uint8_t *cli;
+	struct cstate *s;
+	uint32_t id, len;
+
+	cr_assert_eq(parser_parse(p->frame, p->caplen, p->len, &r), PARSE_OK,
+		     "side %d packet %llu does not parse", side,
+		     (unsigned long long)p->number);
+	l = r.have_inner ? &r.inner : &r.outer;
+	cli = side ? l->dst_ip : l->src_ip;
+	id = (uint32_t)cli[13] << 16 | (uint32_t)cli[14] << 8 | cli[15];
+	cr_assert_lt(id, (uint32_t)k->n_conns, "connection %u", id);
+	s = &k->c[id];
+	if (!s->seen)
+		s->first_ts = p->ts_ns;
+	s->seen = true;
+	s->tcp = !!(l->have & HDR_TCP);
+	len = (uint32_t)(l->l3_off + l->ip_total_len - l->l4_payload_off);
+	k->packets[side]++;
+	if (!s->tcp) {
+		s->bytes[side] += len;
+		return;
+	}
+	tcp_check(s, side, l->tcp_flags, be32(p->frame + l->l4_off + 4),
+		  be32(p->frame + l->l4_off + 8), len);
+}
+
+/* Both traces of dir/name.{c,s}.pcap, merged by time as the generator
+ * merged them (the client's first on equal stamps is not promised, so
+ * ties are taken client first only where it keeps them consistent). */
+static void cscan_run(const char *c_name, const char *s_name, long n_conns,
+		      struct cscan *k)
+{
+	struct pcap_in *in[2];
+	struct pcap_in_pkt pk[2];
+	struct pnic_error err;
+	char path[256];
+	int more[2];
+	uint64_t last[2] = { 0, 0 };
+
+	memset(k, 0, sizeof *k);
+	k->n_conns = n_conns;
+	k->c = calloc((size_t)n_conns, sizeof *k->c);
+	cr_assert_not_null(k->c);
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, i ? s_name : c_name);
+		cr_assert_eq(pcap_in_open(path, &in[i], &err), 0, "%s", err.msg);
+		more[i] = pcap_in_next(in[i], &pk[i], &err);
+	}
+	while (more[0] == 1 || more[1] == 1) {
+		int side = more[1] != 1 ? 0 : more[0] != 1 ? 1 :
+			   pk[1].ts_ns < pk[0].ts_ns;
+
+		if (pk[side].ts_ns < last[side])
+			k->order_bad++;
+		last[side] = pk[side].ts_ns;
+		scan_packet(k, side, &pk[side]);
+		more[side] = pcap_in_next(in[side], &pk[side], &err);
+	}
+	for (int i = 0; i < 2; i++)
+		pcap_in_close(in[i]);
+	for (long i = 0; i < n_conns; i++) {
+		struct cstate *s = &k->c[i];
+
+		cr_assert(s->seen, "connection %ld has no packet", i);
+		cr_assert(!s->bad, "connection %ld: %s", i, s->why);
+		if (!s->tcp)
+			continue;
+		k->tcp++;
+		k->rst += s->rst;
+		k->closed += s->fins == 2;
+		k->open += !s->rst && !s->fins;
+		cr_assert(s->rst || s->fins == 2 || s->fins == 0,
+			  "connection %ld: %d FINs", i, s->fins);
+		cr_assert(s->fins < 2 || s->last_ack,
+			  "connection %ld: the second FIN is never acknowledged", i);
+		cr_assert(s->bytes[0] && s->bytes[1], "connection %ld: data one way only", i);
+	}
+}
+
+#define CONN_ARGS "--ipv6 30 --vlan 20 --vxlan 20 --udp 30 --rst 20 --open 10 --idle 20 --idle-ms 2"
+
+/* Handshake, sequence and acknowledgement numbers, teardown, per
+ * connection, across the two traces. */
+Test(tracegen, connections_are_tcp)
+{
+	struct cscan k;
+
+	cr_assert_eq(tracegen("-o %s/c.pcap --reverse %s/s.pcap --connections 400 -s 11 " CONN_ARGS,
+			      dir, dir), 0, "%s", out);
+	cscan_run("c.pcap", "s.pcap", 400, &k);
+	cr_assert_eq(k.order_bad, 0, "a trace out of time order");
+	cr_assert(k.packets[0] > 400 && k.packets[1] > 400, "%ld / %ld packets",
+		  k.packets[0], k.packets[1]);
+	cr_assert(k.tcp > 230 && k.tcp < 330, "%ld TCP of 400 at --udp 30", k.tcp);
+	/* 20% RST; of the rest 10% open, the others closed both ways */
+	cr_assert(k.rst > k.tcp / 10 && k.rst < k.tcp * 3 / 10, "%ld RST of %ld", k.rst, k.tcp);
+	cr_assert(k.open > 0 && k.open < k.tcp / 5, "%ld open of %ld", k.open, k.tcp);
+	cr_assert_eq(k.rst + k.open + k.closed, k.tcp);
+	free(k.c);
+}
+
+/* Arrivals are Poisson at --conn-rate (mean gap 1/rate, coefficient of
+ * variation 1) and response sizes lognormal with the documented median
+ * and 80% under 10 KB. */
+Test(tracegen, connection_arrivals_and_sizes)
+{
+	enum { N = 4000 };
+	struct cscan k;
+	double sum = 0, sq = 0, mean, cv, under = 0;
+	long below_median = 0;
+
+	cr_assert_eq(tracegen("-o %s/c.pcap --reverse %s/s.pcap --connections %d -s 5 --udp 0 --rst 0 --open 0 --idle 0 --conn-rate 2000 --rtt-us 20",
+			      dir, dir, N), 0, "%s", out);
+	cscan_run("c.pcap", "s.pcap", N, &k);
+	for (int i = 1; i < N; i++) {
+		double g = (double)(k.c[i].first_ts - k.c[i - 1].first_ts) * 1e-9;
+
+		sum += g;
+		sq += g * g;
+	}
+	mean = sum / (N - 1);
+	cv = sqrt(sq / (N - 1) - mean * mean) / mean;
+	/* 4000 exponential gaps: the mean within ~3 standard errors (1.6%) */
+	cr_assert(fabs(mean * 2000 - 1) < 0.05, "mean gap %g s, rate 2000/s", mean);
+	cr_assert(fabs(cv - 1) < 0.08, "coefficient of variation %g", cv);
+	for (int i = 0; i < N; i++) {
+		under += k.c[i].bytes[1] < 10000;
+		below_median += k.c[i].bytes[1] < 2000;
+	}
+	cr_assert(fabs(under / N - 0.80) < 0.03, "%g under 10 KB", under / N);
+	cr_assert(labs(below_median - N / 2) < N / 20, "%ld of %d under the median",
+		  below_median, N);
+	free(k.c);
+}
+
+Test(tracegen, connections_deterministic_and_scenario)
+{
+	char path[256], msg[512];
+	struct scenario *c;
+	struct pnic_error err;
+
+	cr_assert_eq(tracegen("-o %s/a.pcap --reverse %s/ar.pcap --connections 50 -s 4 --scenario %s/a.yaml",
+			      dir, dir, dir), 0, "%s", out);
+	cr_assert_eq(tracegen("-o %s/b.pcap --reverse %s/br.pcap --connections 50 -s 4", dir, dir), 0, "%s", out);
+	cr_assert_eq(tracegen("-o %s/c.pcap --reverse %s/cr.pcap --connections 50 -s 5", dir, dir), 0, "%s", out);
+	cr_assert(tu_same_file(dir, "a.pcap", "b.pcap"), "same seed, different bytes");
+	cr_assert(tu_same_file(dir, "ar.pcap", "br.pcap"), "same seed, different bytes");
+	cr_assert(!tu_same_file(dir, "a.pcap", "c.pcap"), "seeds 4 and 5 gave the same trace");
+	snprintf(path, sizeof path, "%s/a.yaml", dir);
+	cr_assert_eq(scenario_load(path, &c, &err), 0, "%s",
+		     pnic_error_str(&err, msg, sizeof msg));
+	cr_assert_eq(c->n_flows, 100u, "an entry each way");
+	cr_assert_eq(c->n_inputs, 2u);
+	cr_assert(strstr(c->inputs[0].path, "a.pcap"), "%s", c->inputs[0].path);
+	cr_assert(strstr(c->inputs[1].path, "ar.pcap"), "%s", c->inputs[1].path);
+	cr_assert_eq(c->inputs[0].in_port, 0u);
+	cr_assert_eq(c->inputs[1].in_port, 2u);
+	scenario_destroy(c);
+}
+
+Test(tracegen, connection_options_refused)
+{
+	char path[256];
+
+	cr_assert_eq(tracegen("-o %s/x.pcap --connections 5", dir), 2, "%s", out);
+	expect_usage_error("tracegen: --connections needs --reverse FILE.pcap (the server-to-client side)");
+	cr_assert_eq(tracegen("-o %s/x.pcap --reverse %s/y.pcap --connections 5 -n 9", dir, dir), 2, "%s", out);
+	expect_usage_error("tracegen: --packets does not apply with --connections (the connections make the packets)");
+	cr_assert_eq(tracegen("-o %s/x.pcap --rst 5", dir), 2, "%s", out);
+	expect_usage_error("tracegen: --rst applies only with --connections");
+	cr_assert_eq(tracegen("-o %s/x.pcap --reverse %s/x.pcap --connections 5", dir, dir), 2, "%s", out);
+	cr_assert_eq(tracegen("-o %s/x.pcap --reverse %s/y.pcap --connections 0", dir, dir), 2, "%s", out);
+	cr_assert_eq(tracegen("-o %s/x.pcap --reverse %s/y.pcap --connections 5 --mss 63", dir, dir), 2, "%s", out);
+	cr_assert_eq(tracegen("-o %s/x.pcap --reverse %s/y.pcap --connections 5 --conn-rate 0", dir, dir), 2, "%s", out);
+	cr_assert_eq(tracegen("-o %s/x.pcap --reverse %s/y.pcap --connections 16M --conn-rate 0.01", dir, dir), 2, "%s", out);
+	snprintf(path, sizeof path, "%s/x.pcap", dir);
+	cr_assert(!tu_exists(path), "a refused run wrote a trace");
+	/* the reverse trace's folder is checked before anything is written */
+	cr_assert_eq(tracegen("-o %s/x.pcap --reverse %s/no/y.pcap --connections 5", dir, dir), 1, "%s", out);
+	cr_assert(strstr(out, "cannot write"), "%s", out);
+}
+
+/* tshark as a peer: one TCP conversation per TCP connection, and no TCP
+ * analysis flag (lost or unseen segments, retransmissions, duplicate
+ * ACKs, window problems) on the two traces merged. */
+Test(tracegen, connections_tshark_peer)
+{
+	char cmd[1024];
+	struct cscan k;
+	FILE *p;
+	long convs = 0, flagged = 0;
+	char line[512];
+
+	if (system("command -v tshark >/dev/null 2>&1 && command -v mergecap >/dev/null 2>&1")) {
+		cr_skip_test("tshark or mergecap not installed: the peer check is skipped");
+	}
+	cr_assert_eq(tracegen("-o %s/c.pcap --reverse %s/s.pcap --connections 300 -s 9 " CONN_ARGS,
+			      dir, dir), 0, "%s", out);
+	cscan_run("c.pcap", "s.pcap", 300, &k);
+	snprintf(cmd, sizeof cmd, "mergecap -w '%s/m.pcap' '%s/c.pcap' '%s/s.pcap'", dir, dir, dir);
+	cr_assert_eq(system(cmd), 0);
+	snprintf(cmd, sizeof cmd, "cd '%s' && WIRESHARK_CONFIG_DIR='%s' tshark -n -r m.pcap -q -z conv,tcp 2>/dev/null",
+		 dir, dir);
+	p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	while (fgets(line, sizeof line, p))
+		convs += strstr(line, "<->") != NULL;
+	cr_assert_eq(pclose(p), 0, "tshark failed");
+	cr_assert_eq(convs, k.tcp, "tshark sees %ld TCP conversations, %ld connections", convs, k.tcp);
+	snprintf(cmd, sizeof cmd, "cd '%s' && WIRESHARK_CONFIG_DIR='%s' tshark -n -r m.pcap -Y tcp.analysis.flags 2>/dev/null",
+		 dir, dir);
+	p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	while (fgets(line, sizeof line, p))
+		if (flagged++ < 5)
+			cr_log_error("tshark: %s", line);
+	cr_assert_eq(pclose(p), 0, "tshark failed");
+	cr_assert_eq(flagged, 0, "%ld segments with TCP analysis flags", flagged);
+	free(k.c);
 }
