@@ -2,7 +2,7 @@
 # when run as root and otherwise prints the exact apt-get line and stops.
 DEB_PACKAGES := build-essential pkg-config libsystemc-dev verilator libpcap-dev \
                 libcriterion-dev libyaml-dev libjansson-dev yosys gnuplot-nox \
-                clang libclang-rt-14-dev cppcheck jq tshark
+                clang libclang-rt-14-dev cppcheck jq tshark wireshark-common
 
 .PHONY: deps
 deps: build/.deps-ok

@@ -1,11 +1,16 @@
-/* The functional datapath with hand-built tables and crafted frames. */
+/* The functional datapath with hand-built tables and crafted frames, and
+ * its flow-end events on the shared capture corpus against tshark. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <string.h>
 
+#include "io/pcap_in.h"
 #include "model/datapath.h"
 #include "model/frame.h"
+#include "model/nic.h"
 #include "model/proto.h"
+#include "tests/corpus.h"
+#include "tests/tools/tool_util.h"
 
 #define MAX_OUT 8
 
@@ -735,4 +740,188 @@ Test(datapath, policy_changes_between_packets)
 	run(0, f, n);
 	cr_assert_eq(fx.out[0].o.drop, DP_DROP_MISS, "a refused policy changes nothing");
 	check_balance();
+}
+
+/* ---- flow end on captures no one here made ---------------------------- */
+
+#define FE_FILES 256
+#define FE_FRAMES (1u << 16)
+
+/* Every frame of the corpus's clean classic-pcap files through a NIC whose
+ * one entry matches everything and asks for flow-end events; the frames
+ * that raised one, by file and frame number.  tshark reads the same files
+ * once, concatenated by mergecap into a pcapng with one interface per file
+ * (starting tshark per file would cost a second each). */
+struct fe_run {
+	unsigned n_files;
+	char path[FE_FILES][512];
+	uint64_t frames[FE_FILES];
+	uint8_t *fired;                       /* [file][frame number] */
+	unsigned file;
+	uint64_t number;                      /* the frame being processed */
+};
+
+static void fe_event(void *ctx, const struct datapath_event *ev)
+{
+	struct fe_run *r = ctx;
+
+	if (ev->type == DP_EV_FLOW_END && r->number < FE_FRAMES)
+		r->fired[(size_t)r->file * FE_FRAMES + r->number] = 1;
+}
+
+static struct nic *fe_nic(struct fe_run *r)
+{
+	struct nic_params p = { .profile = key_profile_default(), .depth = 16,
+				.n_ports = 1, .n_vpids = 4, .event = fe_event,
+				.ctx = r };
+	struct pnic_action a = { .kind = ACT_FORWARD, .vpid = 1, .notify_end = true };
+	struct nic_cmd map = { .op = NIC_OP_MAP_SET, .map = { 1, 0 } };
+	struct nic_cmd e = { .op = NIC_OP_ENTRY_WRITE, .entry.index = 0 };
+	struct pnic_error err;
+	struct nic *n;
+
+	action_pack(&a, &e.entry.action);     /* value and mask zero: any key */
+	cr_assert_eq(nic_create(&p, &n, &err), 0, "%s", err.msg);
+	cr_assert_eq(nic_apply(n, &map, NULL, &err), 0, "%s", err.msg);
+	cr_assert_eq(nic_apply(n, &e, NULL, &err), 0, "%s", err.msg);
+	return n;
+}
+
+/* A classic pcap (one link type: one pcapng interface after mergecap). */
+static bool fe_classic(const char *path)
+{
+	static const uint32_t magic[] = { 0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1 };
+	FILE *f = fopen(path, "rb");
+	uint32_t m = 0;
+	bool ok = f && fread(&m, 4, 1, f) == 1;
+
+	if (f)
+		fclose(f);
+	for (unsigned i = 0; ok && i < 4; i++)
+		if (m == magic[i])
+			return true;
+	return false;
+}
+
+/* Files libpcap reads to the end (damaged ones are test_pcap_in's). */
+static void fe_file(const char *path, void *ctx)
+{
+	struct fe_run *r = ctx;
+	struct pcap_in *in;
+	struct pcap_in_pkt pkt;
+	struct pnic_error err;
+	struct nic *n;
+	int rc;
+
+	if (r->n_files == FE_FILES || !fe_classic(path) ||
+	    pcap_in_open(path, &in, &err) != 0)
+		return;
+	r->file = r->n_files;
+	n = fe_nic(r);
+	while ((rc = pcap_in_next(in, &pkt, &err)) == 1) {
+		r->number = pkt.number;
+		nic_process(n, 0, pkt.frame, pkt.caplen, pkt.len, pkt.ts_ns);
+	}
+	r->frames[r->file] = pcap_in_count(in);
+	pcap_in_close(in);
+	nic_destroy(n);
+	if (rc != 0 || r->frames[r->file] >= FE_FRAMES) {
+		memset(r->fired + (size_t)r->file * FE_FRAMES, 0, FE_FRAMES);
+		return;
+	}
+	snprintf(r->path[r->n_files++], sizeof r->path[0], "%s", path);
+}
+
+/* Whether tshark's fields say the frame's first transport header (the one
+ * after its first IP header, extension headers aside) is TCP with FIN or
+ * RST: what the NIC looks at (the outer headers, datapath.h). */
+static bool fe_theirs(char *protos, const char *fin, const char *rst)
+{
+	char *tok, *save = NULL;
+	bool after_ip = false;
+
+	for (tok = strtok_r(protos, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
+		if (!after_ip) {
+			after_ip = !strcmp(tok, "ip") || !strcmp(tok, "ipv6");
+			continue;
+		}
+		if (!strncmp(tok, "ipv6.", 5) || !strcmp(tok, "ah"))
+			continue;
+		if (strcmp(tok, "tcp"))
+			return false;
+		return !strcmp(fin, "1") || !strcmp(fin, "True") ||
+		       !strcmp(rst, "1") || !strcmp(rst, "True");
+	}
+	return false;
+}
+
+static FILE *fe_tshark(const struct fe_run *r, const char *all)
+{
+	static char cmd[FE_FILES * 520];
+	size_t n = (size_t)snprintf(cmd, sizeof cmd,
+				    "mergecap -a -I none -F pcapng -w '%s'", all);
+
+	for (unsigned i = 0; i < r->n_files; i++)
+		n += (size_t)snprintf(cmd + n, sizeof cmd - n, " '%s'", r->path[i]);
+	cr_assert_eq(system(cmd), 0, "mergecap failed: %s", cmd);
+	snprintf(cmd, sizeof cmd,
+		 "tshark -n -r '%s' -o ip.defragment:FALSE -o ipv6.defragment:FALSE "
+		 "-T fields -E occurrence=f -e frame.interface_id -e frame.protocols "
+		 "-e tcp.flags.fin -e tcp.flags.reset 2>/dev/null", all);
+	return popen(cmd, "r");
+}
+
+TU_SCRATCH_SUITE(datapath_peer);
+
+/* The NIC raises FLOW_END for exactly the frames tshark dissects as TCP
+ * with FIN or RST right after their first IP header, on every capture of
+ * the shared corpus libpcap reads whole. */
+Test(datapath_peer, flow_end_fires_where_tshark_sees_fin_or_rst)
+{
+	static struct fe_run r;
+	static uint64_t seen[FE_FILES];
+	char all[600], *line = NULL, diffs[4096];
+	size_t line_cap = 0, nd = 0;
+	unsigned events = 0, disagree = 0;
+	FILE *p;
+
+	NEED_CORPUS();
+	if (system("command -v tshark >/dev/null && command -v mergecap >/dev/null") != 0)
+		cr_assert_fail("tshark or mergecap not found on PATH: declared dependencies "
+			"(DEB_PACKAGES in mk/deps.mk); run `make deps`");
+	r.fired = calloc((size_t)FE_FILES * FE_FRAMES, 1);
+	corpus_walk(corpus, fe_file, &r);
+	snprintf(all, sizeof all, "%s/all.pcapng", dir);
+	p = fe_tshark(&r, all);
+	cr_assert_not_null(p, "cannot run tshark");
+	diffs[0] = '\0';
+	while (getline(&line, &line_cap, p) > 0) {
+		char *ifc = strtok(line, "\t\n"), *protos = strtok(NULL, "\t\n");
+		char *fin = strtok(NULL, "\t\n"), *rst = strtok(NULL, "\t\n");
+		unsigned f = ifc ? (unsigned)strtoul(ifc, NULL, 10) : FE_FILES;
+		uint64_t number;
+		bool ours, theirs;
+
+		cr_assert_lt(f, r.n_files, "tshark interface %s", ifc ? ifc : "?");
+		number = ++seen[f];
+		theirs = protos && fin && rst && fe_theirs(protos, fin, rst);
+		ours = number < FE_FRAMES && r.fired[(size_t)f * FE_FRAMES + number];
+		events += ours;
+		if (ours != theirs && nd < sizeof diffs - 200) {
+			disagree++;
+			nd += (size_t)snprintf(diffs + nd, sizeof diffs - nd,
+					       "%s frame %llu: NIC %d, tshark %d\n", r.path[f],
+					       (unsigned long long)number, ours, theirs);
+		}
+	}
+	pclose(p);
+	for (unsigned f = 0; f < r.n_files; f++)
+		cr_assert_eq(seen[f], r.frames[f], "%s: tshark read %llu frames, libpcap %llu",
+			     r.path[f], (unsigned long long)seen[f],
+			     (unsigned long long)r.frames[f]);
+	free(line);
+	free(r.fired);
+	cr_log_info("%u files, %u flow-end events", r.n_files, events);
+	cr_assert_gt(events, 0, "the corpus has TCP teardowns: none seen");
+	cr_assert_eq(disagree, 0, "%u frames disagree:\n%s", disagree, diffs);
 }
