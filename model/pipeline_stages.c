@@ -302,8 +302,7 @@ static void core_inputs(struct pipeline *pl, const struct pl_slot *h,
 	struct lookup_core_in *in = &pl->cin;
 
 	in->cfg_valid = false;
-	if (pipeline_cfg_pending(pl) &&
-	    pipeline_cfg_offer(pl, &pl->cfg_offered))
+	if (pipeline_cfg_offer(pl, &pl->cfg_offered))
 		lookup_core_in_beat(in, &pl->cfg_offered);
 	in->req_valid = req != NULL;
 	if (req) {

@@ -132,13 +132,10 @@ static int direct_submit(void *ctx, const struct nic_cmd *c,
 			 struct nic_cmd_result *res, struct pnic_error *err)
 {
 	struct pipeline *pl = (struct pipeline *)ctx;
-	int rc;
 
 	while (!pipeline_cfg_room(pl))
 		pipeline_run_until(pl, pipeline_next_event(pl));
-	while ((rc = pipeline_apply(pl, c, res, err)) == -EBUSY)
-		pipeline_run_until(pl, pipeline_next_event(pl));
-	return rc;
+	return pipeline_apply(pl, c, res, err);
 }
 
 int pnic_module::program_direct(struct pnic_error *err)

@@ -61,7 +61,7 @@ struct run_state {
 	uint64_t install_posted = 0, install_seen = 0;
 	uint64_t po_posted = 0, po_seen = 0;
 	uint64_t trips_done = 0;
-	uint64_t events_posted = 0;
+	uint64_t events_posted = 0;  /* mbox_dev_event calls given a seq */
 	uint64_t host_seen = 0;      /* when the host's current poll began */
 	/* Polling: the host's next poll and the period after it, as of its
 	 * last wait (the NIC runs only while the host waits). */
@@ -73,7 +73,7 @@ struct run_state {
 		if (x <= poll_base)
 			return poll_base;
 		return poll_base + (x - poll_base + poll_step - 1) / poll_step * poll_step;
-	}  /* mbox_dev_event calls given a seq */
+	}
 
 	void trip_begin(uint32_t seq, uint64_t id, uint32_t in_port,
 			uint64_t arrival_last, uint64_t to_host,
