@@ -396,6 +396,29 @@ Test(fpag, stateful_tcp_offload_and_teardown, .fini = teardown_all)
 	cr_assert_eq(st->ct_invalid, 1, "a lone ACK of no connection");
 }
 
+/* A drop entry (level 1) sits at index 0 first; the SYN's entry (the
+ * rule's, level 2) lands below it, and the SYN-ACK's (level 0) moves
+ * both down a slot.  The FIN's FLOW_END names the forward entry's new
+ * index, and the teardown still finds both entries. */
+Test(fpag, teardown_finds_entries_that_moved, .fini = teardown_all)
+{
+	const struct fpag_stats *st;
+
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_EXACT);
+	st = fpag_stats(fp);
+	send(0, 1, TCP, 40000, 22, SYN);
+	send(0, 1, TCP, 40000, 80, SYN);
+	send(1, 0, TCP, 80, 40000, SYN | ACK);
+	cr_assert_eq(st->installs, 3);
+	send(0, 1, TCP, 40000, 80, FIN | ACK);
+	send(1, 0, TCP, 80, 40000, FIN | ACK);
+	cr_assert_eq(st->flow_end_events, 2);
+	cr_assert_eq(st->other_events, 0, "each FLOW_END named a known entry");
+	cr_assert_eq(st->teardowns, 1);
+	cr_assert_eq(st->entries_removed, 2);
+	cr_assert_eq(st->entries_live, 1, "the drop entry stays");
+}
+
 Test(fpag, stateful_invalid_first_packet_not_installed, .fini = teardown_all)
 {
 	setup(FPAG_DEST_VPID, FPAG_SHAPE_EXACT);

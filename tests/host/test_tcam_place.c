@@ -243,8 +243,11 @@ static void check_table(void)
 	for (uint32_t i = 0; i < depth; i++) {
 		uint32_t l = tcam_place_level_at(W.tp, i);
 
-		if (l == TP_NONE)
+		if (l == TP_NONE) {
+			cr_assert_eq(tcam_place_handle_at(W.tp, i), TP_NONE);
 			continue;
+		}
+		cr_assert_eq(tcam_place_index(W.tp, tcam_place_handle_at(W.tp, i)), i);
 		cr_assert_geq(l, prev, "index %u holds level %u after level %u", i, l, prev);
 		prev = l;
 		live++;
@@ -432,6 +435,7 @@ Test(tcam_place, delete_and_bad_input)
 	cr_assert_eq(tcam_place_live(W.tp), 0);
 	cr_assert_eq(tcam_place_index(W.tp, W.ents[0].handle), TP_NONE);
 	cr_assert_eq(tcam_place_level_at(W.tp, 99), TP_NONE);
+	cr_assert_eq(tcam_place_handle_at(W.tp, 99), TP_NONE);
 	cr_assert_eq(tcam_place_stats(W.tp)->deletes, 1);
 }
 
