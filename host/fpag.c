@@ -10,9 +10,6 @@
 #include "model/action.h"
 #include "model/parser.h"
 
-#define ETH_IPV4 0x0800u
-#define ETH_IPV6 0x86ddu
-
 /* What the FPAG knows of one placed entry, by tcam_place handle. */
 struct fpag_rec {
 	bool live;
