@@ -10,9 +10,6 @@
 #include "model/action.h"
 #include "model/parser.h"
 
-#define ETH_IPV4 0x0800u
-#define ETH_IPV6 0x86ddu
-
 /* What the FPAG knows of one placed entry, by tcam_place handle. */
 struct fpag_rec {
 	bool live;
@@ -38,7 +35,6 @@ struct fpag {
 	uint32_t n_levels;
 	uint32_t depth;
 	struct fpag_rec *rec;     /* depth, by handle */
-	uint32_t *handle_at;      /* depth, by TCAM index */
 	struct fpag_conn *conn;   /* max_conns, by conntrack record */
 	uint32_t max_conns;
 	struct flow_table *ft;
@@ -137,15 +133,6 @@ static uint64_t last_hit_cb(void *ctx, uint32_t index)
 	return f->p.last_hit(f->p.ctx, index);
 }
 
-static void moved_cb(void *ctx, uint32_t handle, uint32_t from, uint32_t to)
-{
-	struct fpag *f = ctx;
-
-	if (f->handle_at[from] == handle)
-		f->handle_at[from] = TP_NONE;
-	f->handle_at[to] = handle;
-}
-
 /* The VPIDs: one per endpoint, or in PPID mode one per PPID, VPID p on
  * PPID p (the allocator hands out its range in order when new). */
 static int map_vpids(struct fpag *f, struct pnic_error *err)
@@ -171,8 +158,6 @@ static int map_vpids(struct fpag *f, struct pnic_error *err)
 
 static void init_tables(struct fpag *f)
 {
-	for (uint32_t i = 0; i < f->depth; i++)
-		f->handle_at[i] = TP_NONE;
 	for (uint32_t i = 0; i < f->max_conns; i++)
 		f->conn[i] = (struct fpag_conn){ { FPAG_NONE, FPAG_NONE },
 						 { TP_NONE, TP_NONE } };
@@ -190,10 +175,8 @@ static int alloc_tables(struct fpag *f, struct pnic_error *err)
 	f->uplinks = calloc(f->p.n_uplinks ? f->p.n_uplinks : 1, sizeof *f->uplinks);
 	f->ep_vpid = calloc(f->n_ep ? f->n_ep : 1, sizeof *f->ep_vpid);
 	f->rec = calloc(d, sizeof *f->rec);
-	f->handle_at = malloc(d * sizeof *f->handle_at);
 	f->conn = malloc(f->max_conns * sizeof *f->conn);
-	if (!f->vnics || !f->uplinks || !f->ep_vpid || !f->rec ||
-	    !f->handle_at || !f->conn)
+	if (!f->vnics || !f->uplinks || !f->ep_vpid || !f->rec || !f->conn)
 		return pnic_err(err, ENOMEM, "fpag: out of memory for %u entries", d);
 	init_tables(f);
 	return 0;
@@ -205,8 +188,7 @@ static int make_blocks(struct fpag *f, struct pnic_error *err)
 	struct tcam_place_params tpp = {
 		.n_levels = f->n_levels, .algo = TP_ALGO_PLO,
 		.layout = TP_LAYOUT_MIDDLE, .full = f->p.full,
-		.last_hit = f->p.last_hit ? last_hit_cb : NULL,
-		.moved = moved_cb, .ctx = f,
+		.last_hit = f->p.last_hit ? last_hit_cb : NULL, .ctx = f,
 	};
 	int rc;
 
@@ -267,7 +249,6 @@ void fpag_destroy(struct fpag *f)
 	tcam_place_destroy(f->tp);
 	flow_table_destroy(f->ft);
 	free(f->conn);
-	free(f->handle_at);
 	free(f->rec);
 	free(f->ep_vpid);
 	free(f->uplinks);
@@ -304,17 +285,15 @@ static void forget(struct fpag *f, uint32_t handle)
 static int remove_entry(struct fpag *f, uint32_t handle,
 			struct pnic_error *err)
 {
-	uint32_t idx = tcam_place_index(f->tp, handle);
 	int rc;
 
-	if (idx == TP_NONE)
+	if (tcam_place_index(f->tp, handle) == TP_NONE)
 		return 0;
 	rc = tcam_place_delete(f->tp, handle, err);
 	if (rc < 0) {
 		f->st.cmd_errors++;
 		return rc;
 	}
-	f->handle_at[idx] = TP_NONE;
 	forget(f, handle);
 	f->st.entries_removed++;
 	return 0;
@@ -418,7 +397,6 @@ static void record(struct fpag *f, const struct fpag_pkt *k,
 		.live = true, .dest = dest, .vpid = vpid, .rs_entry = rs_entry,
 		.conn = k->tracked ? k->cr.conn : CT_NONE, .reply = k->cr.reply,
 	};
-	f->handle_at[r->index] = r->handle;
 	if (k->tracked) {
 		f->conn[k->cr.conn].handle[k->cr.reply] = r->handle;
 		conntrack_set_offloaded(f->ct, k->cr.conn, true, 0);
@@ -701,7 +679,7 @@ static int teardown(struct fpag *f, uint32_t conn, struct pnic_error *err)
 static int flow_end(struct fpag *f, const struct datapath_event *ev,
 		    uint64_t now, struct pnic_error *err)
 {
-	uint32_t h = ev->entry < f->depth ? f->handle_at[ev->entry] : TP_NONE;
+	uint32_t h = tcam_place_handle_at(f->tp, ev->entry);
 	const struct fpag_rec *r = h != TP_NONE ? &f->rec[h] : NULL;
 	bool done;
 

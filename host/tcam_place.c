@@ -483,6 +483,12 @@ uint32_t tcam_place_index(const struct tcam_place *tp, uint32_t handle)
 	return handle < tp->depth ? tp->index_of[handle] : TP_NONE;
 }
 
+uint32_t tcam_place_handle_at(const struct tcam_place *tp, uint32_t index)
+{
+	return index < tp->depth && tp->level_at[index] != TP_NONE ?
+	       tp->handle_at[index] : TP_NONE;
+}
+
 uint32_t tcam_place_level_at(const struct tcam_place *tp, uint32_t index)
 {
 	return index < tp->depth ? tp->level_at[index] : TP_NONE;

@@ -143,6 +143,9 @@ int tcam_place_delete(struct tcam_place *tp, uint32_t handle,
 
 /* The index of a live handle, or TP_NONE. */
 uint32_t tcam_place_index(const struct tcam_place *tp, uint32_t handle);
+/* The handle of the entry at index, or TP_NONE if the slot is free (an
+ * event the NIC reports by index names this entry). */
+uint32_t tcam_place_handle_at(const struct tcam_place *tp, uint32_t index);
 /* The level of the entry at index, or TP_NONE if the slot is free. */
 uint32_t tcam_place_level_at(const struct tcam_place *tp, uint32_t index);
 uint32_t tcam_place_live(const struct tcam_place *tp);

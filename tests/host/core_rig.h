@@ -15,8 +15,15 @@
 
 #include "model/lookup_core.h"
 #include "model/nic_cmd.h"
+#include "tools/splitmix.h"
 
 #define CORE_RIG_QUEUE 4096u
+
+/* 31 random bits from a splitmix64 stream (the tests' one generator). */
+static inline uint32_t core_rig_rand(uint64_t *state)
+{
+	return (uint32_t)(splitmix64(state) >> 33);
+}
 
 struct core_rig {
 	struct lookup_core *lc;
@@ -26,7 +33,7 @@ struct core_rig {
 	struct pnic_key tag_key[256];     /* the key each tag asked */
 	uint8_t next_tag;
 	unsigned gap_max;                 /* lookup cycles between beats: 0..max */
-	unsigned seed;
+	uint64_t seed;
 	uint64_t responses;
 	/* The next key to look up, and the check of a response. */
 	void (*probe)(void *ctx, struct pnic_key *key);
@@ -124,7 +131,7 @@ static inline void core_rig_run(struct core_rig *r)
 		bool beat = gap == 0;
 
 		core_rig_cycle(r, beat);
-		gap = beat ? (r->gap_max ? (unsigned)rand_r(&r->seed) %
+		gap = beat ? (r->gap_max ? (unsigned)core_rig_rand(&r->seed) %
 						  (r->gap_max + 1) : 0)
 			   : gap - 1;
 	}

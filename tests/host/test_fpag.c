@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "host/fpag.h"
+#include "model/frame.h"
 #include "model/nic.h"
 
 #define DEPTH 32
@@ -155,44 +156,52 @@ static void teardown_all(void)
 	full = TP_FULL_REFUSE;
 }
 
-static void put16(uint8_t *b, uint16_t v)
-{
-	b[0] = (uint8_t)(v >> 8);
-	b[1] = (uint8_t)v;
-}
-
 static void put32(uint8_t *b, uint32_t v)
 {
-	put16(b, (uint16_t)(v >> 16));
-	put16(b + 2, (uint16_t)v);
+	for (int i = 0; i < 4; i++)
+		b[i] = (uint8_t)(v >> (24 - 8 * i));
 }
 
-/* Ethernet from VNIC s to VNIC d, IPv4, TCP or UDP; 64 bytes. */
+static void mac_of(unsigned n, uint8_t m[6])
+{
+	for (int i = 0; i < 6; i++)
+		m[i] = (uint8_t)(MAC(n) >> (40 - 8 * i));
+}
+
+/* Ethernet from VNIC s to VNIC d, IPv4, then TCP, UDP or (any other
+ * proto) an ICMP echo request; 64 bytes, the IP, TCP and UDP checksums
+ * right (the ICMP one 0: nothing here reads it).  Offsets the
+ * tests poke: source MAC 6..11, ethertype 12, destination IP 30. */
 static uint32_t frame(uint8_t *b, unsigned s, unsigned d, uint8_t proto,
 		      uint16_t sport, uint16_t dport, uint8_t flags)
 {
-	memset(b, 0, 64);
-	for (int i = 0; i < 6; i++) {
-		b[i] = (uint8_t)(MAC(d) >> (40 - 8 * i));
-		b[6 + i] = (uint8_t)(MAC(s) >> (40 - 8 * i));
-	}
-	put16(b + 12, 0x0800);
-	b[14] = 0x45;
-	put16(b + 16, 50);
-	b[22] = 64;
-	b[23] = proto;
-	put32(b + 26, vnics[s].ipv4);
-	put32(b + 30, vnics[d].ipv4);
-	put16(b + 34, sport);
-	put16(b + 36, dport);
-	if (proto == TCP) {
-		b[46] = 0x50;
-		b[47] = flags;
-		put16(b + 48, 8192);
-	} else {
-		put16(b + 38, 16);
-	}
-	return 64;
+	struct frame_ipv4 ip = { .ttl = 64, .proto = proto };
+	struct frame_buf f;
+	uint8_t dm[6], sm[6];
+	uint32_t l3, l4;
+
+	mac_of(d, dm);
+	mac_of(s, sm);
+	put32(ip.src, vnics[s].ipv4);
+	put32(ip.dst, vnics[d].ipv4);
+	frame_init(&f, b, 64);
+	frame_eth(&f, dm, sm, 0x0800);
+	l3 = frame_ipv4(&f, &ip);
+	if (proto == TCP)
+		l4 = frame_tcp(&f, &(struct frame_tcp){ .sport = sport, .dport = dport,
+							.flags = flags, .window = 8192 });
+	else if (proto == UDP)
+		l4 = frame_udp(&f, sport, dport);
+	else
+		l4 = frame_icmp(&f, 8, 0, 0);
+	frame_fill(&f, 0, 64 - f.n);
+	if (proto == UDP)
+		frame_udp_end(&f, l4);
+	frame_ipv4_end(&f, l3, true);
+	if (proto == TCP || proto == UDP)
+		frame_l4_csum(&f, l3, l4);
+	cr_assert(!f.overflow);
+	return f.n;
 }
 
 /* One packet into the NIC on its VNIC's PPID; the host's work follows. */
@@ -287,7 +296,7 @@ Test(fpag, entries_match_their_ethertype, .fini = teardown_all)
 	struct pnic_error err;
 
 	setup(FPAG_DEST_VPID, FPAG_SHAPE_MEGAFLOW);
-	n = frame(b, 0, 1, 1, 0x0800, 0, 0);
+	n = frame(b, 0, 1, 1, 0, 0, 0);
 	put32(b + 30, IP(10, 0, 0, 99));
 	nic_process(nic, 0, b, n, n, 1);
 	cr_assert_eq(nq, 1);
@@ -394,6 +403,29 @@ Test(fpag, stateful_tcp_offload_and_teardown, .fini = teardown_all)
 	send(0, 1, TCP, 40000, 80, ACK);
 	cr_assert_eq(dps()->misses, 3, "both entries are gone");
 	cr_assert_eq(st->ct_invalid, 1, "a lone ACK of no connection");
+}
+
+/* A drop entry (level 1) sits at index 0 first; the SYN's entry (the
+ * rule's, level 2) lands below it, and the SYN-ACK's (level 0) moves
+ * both down a slot.  The FIN's FLOW_END names the forward entry's new
+ * index, and the teardown still finds both entries. */
+Test(fpag, teardown_finds_entries_that_moved, .fini = teardown_all)
+{
+	const struct fpag_stats *st;
+
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_EXACT);
+	st = fpag_stats(fp);
+	send(0, 1, TCP, 40000, 22, SYN);
+	send(0, 1, TCP, 40000, 80, SYN);
+	send(1, 0, TCP, 80, 40000, SYN | ACK);
+	cr_assert_eq(st->installs, 3);
+	send(0, 1, TCP, 40000, 80, FIN | ACK);
+	send(1, 0, TCP, 80, 40000, FIN | ACK);
+	cr_assert_eq(st->flow_end_events, 2);
+	cr_assert_eq(st->other_events, 0, "each FLOW_END named a known entry");
+	cr_assert_eq(st->teardowns, 1);
+	cr_assert_eq(st->entries_removed, 2);
+	cr_assert_eq(st->entries_live, 1, "the drop entry stays");
 }
 
 Test(fpag, stateful_invalid_first_packet_not_installed, .fini = teardown_all)

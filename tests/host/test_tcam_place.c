@@ -34,7 +34,7 @@ struct world {
 	uint32_t ent_at[MAX_DEPTH];  /* which ent sits at an index (moved cb) */
 	struct pnic_key probes[4 * MAX_DEPTH + 64];
 	uint32_t n_probes, next_probe;
-	unsigned seed;
+	uint64_t seed;
 	uint64_t checks, commands;
 	uint32_t moved_calls;
 	int32_t victim;              /* the ent an insert evicts, or -1 */
@@ -97,12 +97,12 @@ static void make_probes(void)
 		if (!e->before && !e->after)
 			continue;
 		W.probes[W.n_probes++] = k;
-		k.w[0] |= ~e->e.mask.w[0] & (uint64_t)rand_r(&W.seed) & 0xfff;
+		k.w[0] |= ~e->e.mask.w[0] & (uint64_t)core_rig_rand(&W.seed) & 0xfff;
 		W.probes[W.n_probes++] = k;
 	}
 	for (unsigned i = 0; i < 24; i++) {
 		key_zero(&W.probes[W.n_probes]);
-		W.probes[W.n_probes++].w[0] = (uint64_t)rand_r(&W.seed) & 0xfff;
+		W.probes[W.n_probes++].w[0] = (uint64_t)core_rig_rand(&W.seed) & 0xfff;
 	}
 }
 
@@ -243,8 +243,11 @@ static void check_table(void)
 	for (uint32_t i = 0; i < depth; i++) {
 		uint32_t l = tcam_place_level_at(W.tp, i);
 
-		if (l == TP_NONE)
+		if (l == TP_NONE) {
+			cr_assert_eq(tcam_place_handle_at(W.tp, i), TP_NONE);
 			continue;
+		}
+		cr_assert_eq(tcam_place_index(W.tp, tcam_place_handle_at(W.tp, i)), i);
 		cr_assert_geq(l, prev, "index %u holds level %u after level %u", i, l, prev);
 		prev = l;
 		live++;
@@ -272,7 +275,7 @@ static int do_insert(uint32_t level, uint64_t value, uint64_t mask,
 	cr_assert_lt(id, MAX_ENTS);
 	e->e = entry(id, level, value, mask);
 	e->after = true;
-	e->last_hit = ((uint64_t)rand_r(&W.seed) << 16) | id;
+	e->last_hit = ((uint64_t)core_rig_rand(&W.seed) << 16) | id;
 	if (tcam_place_live(W.tp) == flow_table_depth(W.ft) &&
 	    (victim = lru_victim()) >= 0)
 		W.ents[victim].after = false;
@@ -432,6 +435,7 @@ Test(tcam_place, delete_and_bad_input)
 	cr_assert_eq(tcam_place_live(W.tp), 0);
 	cr_assert_eq(tcam_place_index(W.tp, W.ents[0].handle), TP_NONE);
 	cr_assert_eq(tcam_place_level_at(W.tp, 99), TP_NONE);
+	cr_assert_eq(tcam_place_handle_at(W.tp, 99), TP_NONE);
 	cr_assert_eq(tcam_place_stats(W.tp)->deletes, 1);
 }
 
@@ -446,16 +450,16 @@ static void churn(unsigned ops, uint32_t n_levels, bool adversarial)
 	uint32_t level = n_levels;
 
 	for (unsigned op = 0; op < ops; op++) {
-		uint32_t pick = (uint32_t)rand_r(&W.seed) % (W.n_ents + 1);
+		uint32_t pick = (uint32_t)core_rig_rand(&W.seed) % (W.n_ents + 1);
 
-		if (rand_r(&W.seed) % 3 == 0 && pick < W.n_ents && W.ents[pick].after) {
+		if (core_rig_rand(&W.seed) % 3 == 0 && pick < W.n_ents && W.ents[pick].after) {
 			do_delete(pick);
 			continue;
 		}
 		level = adversarial ? (level ? level - 1 : n_levels - 1)
-				    : (uint32_t)rand_r(&W.seed) % n_levels;
-		do_insert(level, (uint64_t)rand_r(&W.seed),
-			  (uint64_t)rand_r(&W.seed) & 0xfff, &r);
+				    : (uint32_t)core_rig_rand(&W.seed) % n_levels;
+		do_insert(level, (uint64_t)core_rig_rand(&W.seed),
+			  (uint64_t)core_rig_rand(&W.seed) & 0xfff, &r);
 	}
 }
 

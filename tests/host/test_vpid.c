@@ -284,7 +284,7 @@ struct soak {
 	uint32_t flow_vpid[SOAK_FLOWS];
 	bool ppid_used[N_PORTS];
 	uint32_t next_serial;
-	unsigned seed;
+	uint64_t seed;
 	uint64_t delivered;
 };
 
@@ -293,7 +293,7 @@ static uint32_t free_ppid(struct soak *s)
 	uint32_t p;
 
 	do
-		p = 1 + (uint32_t)rand_r(&s->seed) % (N_PORTS - 1);
+		p = 1 + (uint32_t)core_rig_rand(&s->seed) % (N_PORTS - 1);
 	while (s->ppid_used[p]);
 	s->ppid_used[p] = true;
 	return p;
@@ -332,7 +332,7 @@ static void soak_vnic(struct soak *s, uint32_t k)
 			return;
 		}
 		s->serial[k] = s->next_serial++;
-	} else if (rand_r(&s->seed) % 2) {
+	} else if (core_rig_rand(&s->seed) % 2) {
 		s->ppid_used[s->ppid[k]] = false;
 		s->ppid[k] = free_ppid(s);
 		cr_assert_eq(vpid_move(va, s->vpid[k], s->ppid[k], &err), 0, "%s", err.msg);
@@ -345,7 +345,7 @@ static void soak_vnic(struct soak *s, uint32_t k)
 
 static void soak_flow(struct soak *s, uint32_t i)
 {
-	uint32_t k = (uint32_t)rand_r(&s->seed) % SOAK_VNICS;
+	uint32_t k = (uint32_t)core_rig_rand(&s->seed) % SOAK_VNICS;
 
 	if (s->flow_vnic[i] != UINT32_MAX) {
 		uninstall(i, s->flow_vpid[i]);
@@ -369,10 +369,10 @@ Test(vpid, soak_no_flow_reaches_another_vnic)
 	s.delivered = 0;
 	make(0, 4);       /* fewer VPIDs than VNICs: reuse is constant */
 	for (unsigned step = 0; step < 4000; step++) {
-		if (rand_r(&s.seed) % 3 == 0)
-			soak_vnic(&s, (uint32_t)rand_r(&s.seed) % SOAK_VNICS);
+		if (core_rig_rand(&s.seed) % 3 == 0)
+			soak_vnic(&s, (uint32_t)core_rig_rand(&s.seed) % SOAK_VNICS);
 		else
-			soak_flow(&s, (uint32_t)rand_r(&s.seed) % SOAK_FLOWS);
+			soak_flow(&s, (uint32_t)core_rig_rand(&s.seed) % SOAK_FLOWS);
 		soak_traffic(&s);
 	}
 	cr_assert_gt(vpid_stats(va)->reuses, 100);
