@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "model/frame.h"
 #include "model/proto.h"
@@ -1228,13 +1229,45 @@ static int check_mode(const struct opts *o)
 	if (!o->reverse)
 		return cli_usage_error(PROG, "--connections needs --reverse FILE.pcap "
 				       "(the server-to-client side)");
-	if (!strcmp(o->reverse, o->out))
-		return cli_usage_error(PROG, "--reverse and --out name the same file");
 	/* Arrivals past ~3 years would bring the stamps near 64 bits. */
 	if ((double)o->connections / o->conn_rate > 1e8)
 		return cli_usage_error(PROG, "--conn-rate %g: %llu connections at this "
 				       "rate last over 10^8 s", o->conn_rate,
 				       (unsigned long long)o->connections);
+	return 0;
+}
+
+/* Whether two output paths name one file: the same name in the same
+ * folder (by device and inode, so "a.pcap" and "./a.pcap" are one).  Both
+ * would be written under one temporary name (outfile.h) and the second
+ * rename would fail after the first had put a mix of both in place. */
+static bool same_output(const char *a, const char *b)
+{
+	const char *na = base_name(a), *nb = base_name(b);
+	char da[PATH_MAX], db[PATH_MAX];
+	struct stat sa, sb;
+
+	if (strcmp(na, nb))
+		return false;
+	snprintf(da, sizeof da, "%.*s.", (int)(na - a), a);
+	snprintf(db, sizeof db, "%.*s.", (int)(nb - b), b);
+	if (stat(da, &sa) || stat(db, &sb))
+		return !strcmp(da, db);
+	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* No two outputs may name one file.  0 or the usage error's status. */
+static int check_distinct(const struct opts *o)
+{
+	const char *path[] = { o->out, o->reverse, o->scenario, o->flows_yaml };
+	static const char *const name[] = { "--out", "--reverse", "--scenario",
+					    "--flows-yaml" };
+
+	for (unsigned i = 1; i < 4; i++)
+		for (unsigned j = 0; path[i] && j < i; j++)
+			if (path[j] && same_output(path[i], path[j]))
+				return cli_usage_error(PROG, "%s and %s name the same file",
+						       name[i], name[j]);
 	return 0;
 }
 
@@ -1259,7 +1292,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		return cli_usage_error(PROG, "unexpected argument '%s'", argv[optind]);
 	if (!o->out)
 		return cli_usage_error(PROG, "--out FILE.pcap is required");
-	if ((rc = check_mode(o)))
+	if ((rc = check_mode(o)) || (rc = check_distinct(o)))
 		return rc;
 	/* Stamps are nanoseconds from 2023 in 64 bits: a rate so slow that
 	 * the last packet's would wrap is refused, not wrapped. */

@@ -312,6 +312,28 @@ Test(tracegen, failed_run_leaves_no_result)
 	cr_assert_neq(system(cmd), 0, "a temporary was left behind");
 }
 
+/* Two outputs naming one file would share one temporary and leave a mix
+ * of both in place: refused before anything is written, however the
+ * names are spelt. */
+Test(tracegen, outputs_naming_one_file_refused)
+{
+	char cmd[512];
+
+	cr_assert_eq(tracegen("-o %s/x -n 5 --scenario %s/x", dir, dir), 2, "%s", out);
+	expect_usage_error("tracegen: --scenario and --out name the same file");
+	cr_assert_eq(tracegen("-o %s/x.pcap --scenario %s/s.yaml --flows-yaml %s/./s.yaml",
+			      dir, dir, dir), 2, "%s", out);
+	expect_usage_error("tracegen: --flows-yaml and --scenario name the same file");
+	cr_assert_eq(tracegen("-o %s/x.pcap --reverse %s/../%s/x.pcap --connections 5",
+			      dir, dir, strrchr(dir, '/') + 1), 2, "%s", out);
+	expect_usage_error("tracegen: --reverse and --out name the same file");
+	snprintf(cmd, sizeof cmd, "test -z \"$(ls -A '%s')\"", dir);
+	cr_assert_eq(system(cmd), 0, "a refused run left a file");
+	/* the same name in two folders is two files */
+	cr_assert_eq(mkdir(strcat(strcpy(cmd, dir), "/sub"), 0755), 0);
+	cr_assert_eq(tracegen("-o %s/x.pcap -n 5 --flows-yaml %s/sub/x.pcap", dir, dir), 0, "%s", out);
+}
+
 /* What strtoull() and strtod() let through: a space before a sign (the
  * seed wrapped to 2^64-1), a leading zero read as octal (0101 was 65),
  * an infinite rate (every stamp the same), a rate so slow the stamps
