@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include <pcap/pcap.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -332,6 +333,44 @@ Test(tracegen, outputs_naming_one_file_refused)
 	/* the same name in two folders is two files */
 	cr_assert_eq(mkdir(strcat(strcpy(cmd, dir), "/sub"), 0755), 0);
 	cr_assert_eq(tracegen("-o %s/x.pcap -n 5 --flows-yaml %s/sub/x.pcap", dir, dir), 0, "%s", out);
+}
+
+/* SIGTERM while the traces are being written (SIGINT has the same
+ * handler, but a background job's is ignored): the run dies of the
+ * signal and leaves no result and no temporary, and an earlier result as
+ * it was.  `args` runs for much longer than the wait. */
+static void interrupted(const char *args)
+{
+	char cmd[1024], path[256], *after;
+	size_t n = 0;
+
+	snprintf(path, sizeof path, "%s/k.pcap", dir);
+	tu_write(path, "earlier");
+	snprintf(cmd, sizeof cmd,
+		 "{ " TOOL_BIN_DIR "tracegen -o '%s' --scenario '%s/s.yaml' %s & p=$!; "
+		 "i=0; until ls -A '%s' | grep -q tmp-; do "
+		 "i=$((i+1)); [ $i -lt 500 ] || exit 99; sleep 0.01; done; "
+		 "kill -TERM $p; wait $p; } 2>/dev/null",
+		 path, dir, args, dir);
+	cr_assert_eq(WEXITSTATUS(system(cmd)), 128 + SIGTERM, "%s", cmd);
+	snprintf(cmd, sizeof cmd, "ls -A '%s' | grep -q tmp-", dir);
+	cr_assert_neq(system(cmd), 0, "a temporary was left behind");
+	after = tu_read(path, &n);
+	cr_assert(n == 7 && !memcmp(after, "earlier", 7), "the earlier result changed");
+	free(after);
+	snprintf(path, sizeof path, "%s/s.yaml", dir);
+	cr_assert(!tu_exists(path), "scenario written");
+}
+
+Test(tracegen, interrupted_run_leaves_no_result)
+{
+	char rev[512];
+
+	interrupted("-n 1G");
+	snprintf(rev, sizeof rev, "--reverse '%s/r.pcap' --connections 100K --conn-rate 1e6", dir);
+	interrupted(rev);
+	snprintf(rev, sizeof rev, "%s/r.pcap", dir);
+	cr_assert(!tu_exists(rev), "reverse trace written");
 }
 
 /* What strtoull() and strtod() let through: a space before a sign (the
