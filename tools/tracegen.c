@@ -29,11 +29,13 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "model/frame.h"
 #include "model/proto.h"
@@ -87,6 +89,30 @@ struct flow {
  * connection draws from its own (conn_rng()), so that its attributes can
  * be drawn again, alone, to write its entries. */
 static uint64_t rng_state;
+
+/* SIGINT or SIGTERM, once caught: the writing loops end early and main()
+ * removes the temporaries before dying of the signal, so an interrupted
+ * run leaves nothing behind.  A second signal kills at once
+ * (SA_RESETHAND). */
+static volatile sig_atomic_t stop_sig;
+
+static void on_stop(int sig)
+{
+	stop_sig = sig;
+}
+
+/* Catch SIGINT and SIGTERM, unless ignored (a background job's SIGINT). */
+static void catch_stop(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM };
+	struct sigaction sa = { .sa_handler = on_stop, .sa_flags = SA_RESETHAND };
+	struct sigaction old;
+
+	sigemptyset(&sa.sa_mask);
+	for (unsigned i = 0; i < 2; i++)
+		if (!sigaction(sigs[i], NULL, &old) && old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
+}
 
 static uint64_t rnd(uint64_t *st)
 {
@@ -783,7 +809,7 @@ static int merge_conns(const struct opts *o, struct pcap_out *w[2])
 	int rc = 0;
 
 	arrive = rnd_exp(&rng_state, mean_gap);
-	while (id < o->connections || q.n) {
+	while ((id < o->connections || q.n) && !stop_sig) {
 		uint32_t i;
 
 		if (q.n && (id == o->connections ||
@@ -1228,13 +1254,45 @@ static int check_mode(const struct opts *o)
 	if (!o->reverse)
 		return cli_usage_error(PROG, "--connections needs --reverse FILE.pcap "
 				       "(the server-to-client side)");
-	if (!strcmp(o->reverse, o->out))
-		return cli_usage_error(PROG, "--reverse and --out name the same file");
 	/* Arrivals past ~3 years would bring the stamps near 64 bits. */
 	if ((double)o->connections / o->conn_rate > 1e8)
 		return cli_usage_error(PROG, "--conn-rate %g: %llu connections at this "
 				       "rate last over 10^8 s", o->conn_rate,
 				       (unsigned long long)o->connections);
+	return 0;
+}
+
+/* Whether two output paths name one file: the same name in the same
+ * folder (by device and inode, so "a.pcap" and "./a.pcap" are one).  Both
+ * would be written under one temporary name (outfile.h) and the second
+ * rename would fail after the first had put a mix of both in place. */
+static bool same_output(const char *a, const char *b)
+{
+	const char *na = base_name(a), *nb = base_name(b);
+	char da[PATH_MAX], db[PATH_MAX];
+	struct stat sa, sb;
+
+	if (strcmp(na, nb))
+		return false;
+	snprintf(da, sizeof da, "%.*s.", (int)(na - a), a);
+	snprintf(db, sizeof db, "%.*s.", (int)(nb - b), b);
+	if (stat(da, &sa) || stat(db, &sb))
+		return !strcmp(da, db);
+	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* No two outputs may name one file.  0 or the usage error's status. */
+static int check_distinct(const struct opts *o)
+{
+	const char *path[] = { o->out, o->reverse, o->scenario, o->flows_yaml };
+	static const char *const name[] = { "--out", "--reverse", "--scenario",
+					    "--flows-yaml" };
+
+	for (unsigned i = 1; i < 4; i++)
+		for (unsigned j = 0; path[i] && j < i; j++)
+			if (path[j] && same_output(path[i], path[j]))
+				return cli_usage_error(PROG, "%s and %s name the same file",
+						       name[i], name[j]);
 	return 0;
 }
 
@@ -1259,7 +1317,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		return cli_usage_error(PROG, "unexpected argument '%s'", argv[optind]);
 	if (!o->out)
 		return cli_usage_error(PROG, "--out FILE.pcap is required");
-	if ((rc = check_mode(o)))
+	if ((rc = check_mode(o)) || (rc = check_distinct(o)))
 		return rc;
 	/* Stamps are nanoseconds from 2023 in 64 bits: a rate so slow that
 	 * the last packet's would wrap is refused, not wrapped. */
@@ -1282,7 +1340,7 @@ static int write_trace(const struct opts *o, struct flow *flows,
 
 	if (pcap_out_open(path, &w, &err))
 		goto fail;
-	for (uint64_t p = 0; p < o->packets; p++) {
+	for (uint64_t p = 0; p < o->packets && !stop_sig; p++) {
 		uint32_t fi = (uint32_t)(rnd(&rng_state) % o->flows);
 		unsigned payload = o->max_payload ?
 				   rnd_below(&rng_state, o->max_payload + 1) : 0;
@@ -1372,8 +1430,9 @@ static int write_traces(const struct opts *o, struct flow *flows,
 }
 
 /* Every result is written under its temporary name first and they are
- * renamed together at the end, so a run that fails (or is killed) leaves
- * no trace without its scenario, nor a half-written file. */
+ * renamed together at the end, so a run that fails (or is interrupted)
+ * leaves no trace without its scenario, nor a half-written file; one
+ * killed outright (SIGKILL) leaves only dot-file temporaries. */
 int main(int argc, char **argv)
 {
 	struct opts o = {
@@ -1392,6 +1451,7 @@ int main(int argc, char **argv)
 
 	if ((rc = parse_args(argc, argv, &o)))
 		return rc == 1 ? 0 : rc;
+	catch_stop();
 	rng_state = o.seed;
 	if (make_flows(&o, &flows, &seq))
 		goto out;
@@ -1399,9 +1459,9 @@ int main(int argc, char **argv)
 		status = rc;
 		goto out;
 	}
-	if (check_outputs(&o) || write_traces(&o, flows, seq, t) ||
+	if (check_outputs(&o) || write_traces(&o, flows, seq, t) || stop_sig ||
 	    write_yaml(o.scenario, &o, flows, &scenario) ||
-	    write_yaml(o.flows_yaml, &o, flows, &snippet))
+	    write_yaml(o.flows_yaml, &o, flows, &snippet) || stop_sig)
 		goto discard;
 	rc = commit_all(t, &scenario, &snippet, &err);
 	if (rc)
@@ -1416,5 +1476,9 @@ discard:
 out:
 	free(seq);
 	free(flows);
+	/* Interrupted before the results were in place: die of the signal,
+	 * its handler reset, as an uncaught one would have killed. */
+	if (stop_sig && status)
+		raise(stop_sig);
 	return status;
 }

@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include <pcap/pcap.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -310,6 +311,66 @@ Test(tracegen, failed_run_leaves_no_result)
 	free(after);
 	snprintf(cmd, sizeof cmd, "ls -A '%s' | grep -q tmp-", dir);
 	cr_assert_neq(system(cmd), 0, "a temporary was left behind");
+}
+
+/* Two outputs naming one file would share one temporary and leave a mix
+ * of both in place: refused before anything is written, however the
+ * names are spelt. */
+Test(tracegen, outputs_naming_one_file_refused)
+{
+	char cmd[512];
+
+	cr_assert_eq(tracegen("-o %s/x -n 5 --scenario %s/x", dir, dir), 2, "%s", out);
+	expect_usage_error("tracegen: --scenario and --out name the same file");
+	cr_assert_eq(tracegen("-o %s/x.pcap --scenario %s/s.yaml --flows-yaml %s/./s.yaml",
+			      dir, dir, dir), 2, "%s", out);
+	expect_usage_error("tracegen: --flows-yaml and --scenario name the same file");
+	cr_assert_eq(tracegen("-o %s/x.pcap --reverse %s/../%s/x.pcap --connections 5",
+			      dir, dir, strrchr(dir, '/') + 1), 2, "%s", out);
+	expect_usage_error("tracegen: --reverse and --out name the same file");
+	snprintf(cmd, sizeof cmd, "test -z \"$(ls -A '%s')\"", dir);
+	cr_assert_eq(system(cmd), 0, "a refused run left a file");
+	/* the same name in two folders is two files */
+	cr_assert_eq(mkdir(strcat(strcpy(cmd, dir), "/sub"), 0755), 0);
+	cr_assert_eq(tracegen("-o %s/x.pcap -n 5 --flows-yaml %s/sub/x.pcap", dir, dir), 0, "%s", out);
+}
+
+/* SIGTERM while the traces are being written (SIGINT has the same
+ * handler, but a background job's is ignored): the run dies of the
+ * signal and leaves no result and no temporary, and an earlier result as
+ * it was.  `args` runs for much longer than the wait. */
+static void interrupted(const char *args)
+{
+	char cmd[1024], path[256], *after;
+	size_t n = 0;
+
+	snprintf(path, sizeof path, "%s/k.pcap", dir);
+	tu_write(path, "earlier");
+	snprintf(cmd, sizeof cmd,
+		 "{ " TOOL_BIN_DIR "tracegen -o '%s' --scenario '%s/s.yaml' %s & p=$!; "
+		 "i=0; until ls -A '%s' | grep -q tmp-; do "
+		 "i=$((i+1)); [ $i -lt 500 ] || exit 99; sleep 0.01; done; "
+		 "kill -TERM $p; wait $p; } 2>/dev/null",
+		 path, dir, args, dir);
+	cr_assert_eq(WEXITSTATUS(system(cmd)), 128 + SIGTERM, "%s", cmd);
+	snprintf(cmd, sizeof cmd, "ls -A '%s' | grep -q tmp-", dir);
+	cr_assert_neq(system(cmd), 0, "a temporary was left behind");
+	after = tu_read(path, &n);
+	cr_assert(n == 7 && !memcmp(after, "earlier", 7), "the earlier result changed");
+	free(after);
+	snprintf(path, sizeof path, "%s/s.yaml", dir);
+	cr_assert(!tu_exists(path), "scenario written");
+}
+
+Test(tracegen, interrupted_run_leaves_no_result)
+{
+	char rev[512];
+
+	interrupted("-n 1G");
+	snprintf(rev, sizeof rev, "--reverse '%s/r.pcap' --connections 100K --conn-rate 1e6", dir);
+	interrupted(rev);
+	snprintf(rev, sizeof rev, "%s/r.pcap", dir);
+	cr_assert(!tu_exists(rev), "reverse trace written");
 }
 
 /* What strtoull() and strtod() let through: a space before a sign (the
