@@ -45,6 +45,7 @@
 #include "io/num.h"
 #include "io/outfile.h"
 #include "io/pcap_out.h"
+#include "io/stop.h"
 #include "tools/splitmix.h"
 
 #define PROG "tracegen"
@@ -89,30 +90,6 @@ struct flow {
  * connection draws from its own (conn_rng()), so that its attributes can
  * be drawn again, alone, to write its entries. */
 static uint64_t rng_state;
-
-/* SIGINT or SIGTERM, once caught: the writing loops end early and main()
- * removes the temporaries before dying of the signal, so an interrupted
- * run leaves nothing behind.  A second signal kills at once
- * (SA_RESETHAND). */
-static volatile sig_atomic_t stop_sig;
-
-static void on_stop(int sig)
-{
-	stop_sig = sig;
-}
-
-/* Catch SIGINT and SIGTERM, unless ignored (a background job's SIGINT). */
-static void catch_stop(void)
-{
-	static const int sigs[] = { SIGINT, SIGTERM };
-	struct sigaction sa = { .sa_handler = on_stop, .sa_flags = SA_RESETHAND };
-	struct sigaction old;
-
-	sigemptyset(&sa.sa_mask);
-	for (unsigned i = 0; i < 2; i++)
-		if (!sigaction(sigs[i], NULL, &old) && old.sa_handler != SIG_IGN)
-			sigaction(sigs[i], &sa, NULL);
-}
 
 static uint64_t rnd(uint64_t *st)
 {
@@ -809,7 +786,7 @@ static int merge_conns(const struct opts *o, struct pcap_out *w[2])
 	int rc = 0;
 
 	arrive = rnd_exp(&rng_state, mean_gap);
-	while ((id < o->connections || q.n) && !stop_sig) {
+	while ((id < o->connections || q.n) && !stop_signal) {
 		uint32_t i;
 
 		if (q.n && (id == o->connections ||
@@ -1340,7 +1317,7 @@ static int write_trace(const struct opts *o, struct flow *flows,
 
 	if (pcap_out_open(path, &w, &err))
 		goto fail;
-	for (uint64_t p = 0; p < o->packets && !stop_sig; p++) {
+	for (uint64_t p = 0; p < o->packets && !stop_signal; p++) {
 		uint32_t fi = (uint32_t)(rnd(&rng_state) % o->flows);
 		unsigned payload = o->max_payload ?
 				   rnd_below(&rng_state, o->max_payload + 1) : 0;
@@ -1447,11 +1424,14 @@ int main(int argc, char **argv)
 	struct flow *flows = NULL;
 	struct pnic_error err;
 	uint32_t *seq = NULL;
+	struct stop_saved saved;
 	int status = 1, rc;
 
 	if ((rc = parse_args(argc, argv, &o)))
 		return rc == 1 ? 0 : rc;
-	catch_stop();
+	/* Once caught, SIGINT or SIGTERM end the writing loops and the
+	 * temporaries go before the process dies of the signal. */
+	stop_catch(&saved);
 	rng_state = o.seed;
 	if (make_flows(&o, &flows, &seq))
 		goto out;
@@ -1459,9 +1439,9 @@ int main(int argc, char **argv)
 		status = rc;
 		goto out;
 	}
-	if (check_outputs(&o) || write_traces(&o, flows, seq, t) || stop_sig ||
+	if (check_outputs(&o) || write_traces(&o, flows, seq, t) || stop_signal ||
 	    write_yaml(o.scenario, &o, flows, &scenario) ||
-	    write_yaml(o.flows_yaml, &o, flows, &snippet) || stop_sig)
+	    write_yaml(o.flows_yaml, &o, flows, &snippet) || stop_signal)
 		goto discard;
 	rc = commit_all(t, &scenario, &snippet, &err);
 	if (rc)
@@ -1478,7 +1458,7 @@ out:
 	free(flows);
 	/* Interrupted before the results were in place: die of the signal,
 	 * its handler reset, as an uncaught one would have killed. */
-	if (stop_sig && status)
-		raise(stop_sig);
+	if (stop_signal && status)
+		raise(stop_signal);
 	return status;
 }

@@ -28,7 +28,7 @@
 #include "io/pcap_in.h"
 #include "tools/pnicsim/commands.h"
 #include "tools/pnicsim/replay.h"
-#include "tools/pnicsim/stop.h"
+#include "io/stop.h"
 
 #define PROG "pnicsim replay"
 #define BATCH_PKTS 65536

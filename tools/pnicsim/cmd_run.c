@@ -24,7 +24,7 @@
 #include "io/cli.h"
 #include "tools/pnicsim/commands.h"
 #include "tools/pnicsim/run.h"
-#include "tools/pnicsim/stop.h"
+#include "io/stop.h"
 
 #define PROG "pnicsim run"
 

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "tools/pnicsim/replay.h"
-#include "tools/pnicsim/stop.h"
+#include "io/stop.h"
 
 /* ---- summary.json ------------------------------------------------------ */
 

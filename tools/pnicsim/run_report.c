@@ -8,7 +8,7 @@
 #include "model/mbox.h"
 #include "model/nic_cmd.h"
 #include "tools/pnicsim/run.h"
-#include "tools/pnicsim/stop.h"
+#include "io/stop.h"
 
 static void set_int(json_t *o, const char *key, uint64_t v)
 {

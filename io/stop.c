@@ -1,4 +1,4 @@
-#include "tools/pnicsim/stop.h"
+#include "io/stop.h"
 
 #include <stddef.h>
 

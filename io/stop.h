@@ -1,15 +1,15 @@
-/* stop: SIGINT and SIGTERM as a clean stop, for the commands that run
- * long (replay, run).
+/* stop: SIGINT and SIGTERM as a clean stop, for the programs that run
+ * long (pnicsim replay and run, tracegen).
  *
  * One signal sets stop_signal, which the run checks between packets (or
  * epochs) and ends as a complete run would, marked interrupted; a second
  * one ends the process at once (SA_RESETHAND), writing nothing.  No
  * SA_RESTART: a read blocked on a pipe returns rather than waiting for
  * data.  A signal the caller ignores (a background job's SIGINT) stays
- * ignored.  Private to tools/pnicsim/.
+ * ignored.
  */
-#ifndef PNICSIM_STOP_H
-#define PNICSIM_STOP_H
+#ifndef PNIC_IO_STOP_H
+#define PNIC_IO_STOP_H
 
 #include <signal.h>
 
