@@ -4,8 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/proto.h"
+
 #define NS_PER_S 1000000000ull
 #define MAXACKWIN 66000u   /* Linux's MAXACKWINCONST */
+#define TCP_URG 0x20       /* flag bits model/proto.h leaves out */
+#define TCP_ECE 0x40
+#define TCP_CWR 0x80
 
 enum { DIR_ORIG, DIR_REPLY };
 enum { EV_SYN, EV_SYNACK, EV_FIN, EV_ACK, EV_RST, EV_NONE, EV_COUNT };
@@ -120,13 +125,13 @@ static const uint8_t tcp_next[2][EV_COUNT][10] = {
 
 static int tcp_event(uint8_t f)
 {
-	if (f & CT_RST)
+	if (f & PROTO_TCP_RST)
 		return EV_RST;
-	if (f & CT_SYN)
-		return f & CT_ACK ? EV_SYNACK : EV_SYN;
-	if (f & CT_FIN)
+	if (f & PROTO_TCP_SYN)
+		return f & PROTO_TCP_ACK ? EV_SYNACK : EV_SYN;
+	if (f & PROTO_TCP_FIN)
 		return EV_FIN;
-	return f & CT_ACK ? EV_ACK : EV_NONE;
+	return f & PROTO_TCP_ACK ? EV_ACK : EV_NONE;
 }
 
 /* Linux's tcp_valid_flags: the combinations TCP sends, PSH, ECE and CWR
@@ -134,40 +139,49 @@ static int tcp_event(uint8_t f)
 static bool tcp_flags_valid(uint8_t f)
 {
 	static const uint8_t ok[] = {
-		CT_SYN, CT_SYN | CT_URG, CT_SYN | CT_ACK, CT_RST,
-		CT_RST | CT_ACK, CT_FIN | CT_ACK, CT_FIN | CT_ACK | CT_URG,
-		CT_ACK, CT_ACK | CT_URG,
+		PROTO_TCP_SYN, PROTO_TCP_SYN | TCP_URG,
+		PROTO_TCP_SYN | PROTO_TCP_ACK,
+		PROTO_TCP_RST, PROTO_TCP_RST | PROTO_TCP_ACK,
+		PROTO_TCP_FIN | PROTO_TCP_ACK,
+		PROTO_TCP_FIN | PROTO_TCP_ACK | TCP_URG,
+		PROTO_TCP_ACK, PROTO_TCP_ACK | TCP_URG,
 	};
 
-	f &= (uint8_t)~(CT_PSH | 0x40 | 0x80);
+	f &= (uint8_t)~(PROTO_TCP_PSH | TCP_ECE | TCP_CWR);
 	for (size_t i = 0; i < sizeof ok; i++)
 		if (f == ok[i])
 			return true;
 	return false;
 }
 
+/* A SYN without ACK or RST: the only TCP segment that opens a connection. */
+static bool tcp_opens(uint8_t f)
+{
+	return (f & (PROTO_TCP_SYN | PROTO_TCP_ACK | PROTO_TCP_RST)) == PROTO_TCP_SYN;
+}
+
 /* ---- ICMP ------------------------------------------------------------------- */
 
 static bool is_icmp(uint8_t proto)
 {
-	return proto == 1 || proto == 58;
+	return proto == PROTO_IP_ICMP || proto == PROTO_IP_ICMPV6;
 }
 
 static bool echo_request(const struct conntrack_pkt *p)
 {
-	return p->sport == (p->proto == 1 ? 8 : 128);
+	return p->sport == (p->proto == PROTO_IP_ICMP ? 8 : 128);
 }
 
 static bool echo_reply(const struct conntrack_pkt *p)
 {
-	return p->sport == (p->proto == 1 ? 0 : 129);
+	return p->sport == (p->proto == PROTO_IP_ICMP ? 0 : 129);
 }
 
 static bool icmp_error(const struct conntrack_pkt *p)
 {
 	uint16_t t = p->sport;
 
-	if (p->proto == 1)
+	if (p->proto == PROTO_IP_ICMP)
 		return t == 3 || t == 4 || t == 5 || t == 11 || t == 12;
 	return t >= 1 && t <= 4;
 }
@@ -388,21 +402,21 @@ static bool in_window(struct conn *c, int dir, const struct conntrack_pkt *p)
 {
 	struct side *s = &c->win[dir], *r = &c->win[!dir];
 	uint8_t f = p->tcp_flags;
-	uint32_t end = p->seq + p->len + !!(f & CT_SYN) + !!(f & CT_FIN);
+	uint32_t end = p->seq + p->len + !!(f & PROTO_TCP_SYN) + !!(f & PROTO_TCP_FIN);
 	uint32_t win = p->win ? p->win : 1;
-	uint32_t ack = f & CT_ACK ? p->ack : r->end;
+	uint32_t ack = f & PROTO_TCP_ACK ? p->ack : r->end;
 
 	if (!p->has_seq)
 		return true;
 	if (!s->init)
 		side_init(s, end, win);
-	else if (r->init && !bounds_ok(s, r, p->seq, end, ack, f & CT_RST))
+	else if (r->init && !bounds_ok(s, r, p->seq, end, ack, f & PROTO_TCP_RST))
 		return false;
 	if (seq_after(end, s->end))
 		s->end = end;
 	if (win > s->maxwin)
 		s->maxwin = win;
-	if ((f & CT_ACK) && r->init && seq_after(ack + win, r->maxend))
+	if ((f & PROTO_TCP_ACK) && r->init && seq_after(ack + win, r->maxend))
 		r->maxend = ack + win;
 	return true;
 }
@@ -444,7 +458,7 @@ static enum conntrack_info tcp_packet(struct conntrack *ct, uint32_t i, int dir,
 	}
 	if (dir == DIR_REPLY)
 		c->seen_reply = true;
-	if (p->tcp_flags & CT_FIN)
+	if (p->tcp_flags & PROTO_TCP_FIN)
 		c->fin_seen |= (uint8_t)(1u << dir);
 	set_state(ct, i, next);
 	return info_of(c);
@@ -466,7 +480,7 @@ static void other_packet(struct conntrack *ct, uint32_t i, int dir,
 	}
 	if (dir == DIR_REPLY)
 		c->seen_reply = true;
-	set_state(ct, i, p->proto == 6 ? c->state :
+	set_state(ct, i, p->proto == PROTO_IP_TCP ? c->state :
 		  is_icmp(p->proto) ? CT_ICMP :
 		  c->seen_reply ? CT_UDP_REPLIED : CT_UDP_UNREPLIED);
 	r->info = info_of(c);
@@ -476,9 +490,9 @@ static void other_packet(struct conntrack *ct, uint32_t i, int dir,
 static enum conntrack_info untracked(struct conntrack *ct,
 				     const struct conntrack_pkt *p)
 {
-	if (p->proto == 6 && (p->tcp_flags & (CT_SYN | CT_ACK | CT_RST)) == CT_SYN)
+	if (p->proto == PROTO_IP_TCP && tcp_opens(p->tcp_flags))
 		return CT_NEW;
-	if (is_icmp(p->proto) ? echo_request(p) : p->proto != 6)
+	if (is_icmp(p->proto) ? echo_request(p) : p->proto != PROTO_IP_TCP)
 		return CT_NEW;
 	ct->st.no_connection++;
 	return CT_INVALID;
@@ -514,7 +528,7 @@ void conntrack_track(struct conntrack *ct, const struct conntrack_pkt *p,
 		related(ct, p, r);
 		return;
 	}
-	if (p->proto == 6 && !tcp_flags_valid(p->tcp_flags)) {
+	if (p->proto == PROTO_IP_TCP && !tcp_flags_valid(p->tcp_flags)) {
 		ct->st.invalid_flags++;
 		return;
 	}
@@ -525,7 +539,7 @@ void conntrack_track(struct conntrack *ct, const struct conntrack_pkt *p,
 	}
 	r->conn = i;
 	r->reply = dir == DIR_REPLY;
-	if (p->proto == 6)
+	if (p->proto == PROTO_IP_TCP)
 		r->info = tcp_packet(ct, i, dir, p);
 	else
 		other_packet(ct, i, dir, p, r);
@@ -544,7 +558,7 @@ static uint32_t conn_new(struct conntrack *ct, const struct conntrack_pkt *p)
 	c->proto = p->proto;
 	c->live = true;
 	c->tprev = c->tnext = CT_NONE;
-	c->state = p->proto == 6 ? CT_TCP_NONE :
+	c->state = p->proto == PROTO_IP_TCP ? CT_TCP_NONE :
 		   is_icmp(p->proto) ? CT_ICMP : CT_UDP_UNREPLIED;
 	b = &ct->bucket[hash(&c->a, &c->b, c->proto) & ct->mask];
 	c->hnext = *b;
@@ -558,14 +572,13 @@ int conntrack_commit(struct conntrack *ct, const struct conntrack_pkt *p,
 		     uint64_t now, struct conntrack_result *r,
 		     struct pnic_error *err)
 {
-	bool tcp = p->proto == 6;
+	bool tcp = p->proto == PROTO_IP_TCP;
 	int dir;
 	uint32_t i;
 	struct conn *c;
 
 	clock_to(ct, now);
-	if (tcp ? (p->tcp_flags & (CT_SYN | CT_ACK | CT_RST)) != CT_SYN ||
-		  !tcp_flags_valid(p->tcp_flags) :
+	if (tcp ? !tcp_opens(p->tcp_flags) || !tcp_flags_valid(p->tcp_flags) :
 	    is_icmp(p->proto) && !echo_request(p))
 		return pnic_err(err, EINVAL,
 				"only a TCP SYN, an ICMP echo request or another protocol's packet opens a connection");
@@ -618,15 +631,15 @@ int conntrack_nic_flags(struct conntrack *ct, uint32_t conn, bool reply,
 	*done = false;
 	if (!c)
 		return -ENOENT;
-	if (c->proto != 6)
+	if (c->proto != PROTO_IP_TCP)
 		return -EINVAL;
 	clock_to(ct, now);
 	next = tcp_next[dir][tcp_event(tcp_flags)][c->state];
-	if (tcp_flags & CT_FIN)
+	if (tcp_flags & PROTO_TCP_FIN)
 		c->fin_seen |= (uint8_t)(1u << dir);
 	if (next < IV)
 		set_state(ct, conn, next);
-	if ((tcp_flags & CT_RST) || c->fin_seen == 3) {
+	if ((tcp_flags & PROTO_TCP_RST) || c->fin_seen == 3) {
 		*done = true;
 		ct->st.torn_down++;
 		drop(ct, conn);

@@ -44,14 +44,6 @@
 
 #define CT_NONE UINT32_MAX
 
-/* TCP flag bits as on the wire (and as KP_TCP_FLAGS holds them). */
-#define CT_FIN 0x01
-#define CT_SYN 0x02
-#define CT_RST 0x04
-#define CT_PSH 0x08
-#define CT_ACK 0x10
-#define CT_URG 0x20
-
 enum conntrack_info {
 	CT_NEW,
 	CT_ESTABLISHED,
@@ -79,8 +71,8 @@ enum conntrack_state {
 struct conntrack_pkt {
 	struct ruleset_ip src_ip, dst_ip;
 	uint16_t sport, dport;      /* ICMP: type, code */
-	uint8_t proto;              /* 6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6 */
-	uint8_t tcp_flags;
+	uint8_t proto;              /* PROTO_IP_TCP, _UDP, _ICMP, _ICMPV6 */
+	uint8_t tcp_flags;          /* PROTO_TCP_FIN ... (model/proto.h) */
 	uint16_t icmp_id;           /* echo identifier */
 	bool has_seq;               /* seq/ack/win/len given: check the window */
 	uint32_t seq, ack, win, len;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "host/conntrack.h"
+#include "model/proto.h"
 
 #define S (1000000000ull)
 
@@ -76,11 +77,11 @@ static void expect(struct conntrack_result r, enum conntrack_info info,
 /* Open a connection up to ESTABLISHED; returns its id. */
 static uint32_t established(struct conntrack *ct, uint64_t now)
 {
-	uint32_t c = open_syn(ct, tcp(false, CT_SYN), now);
+	uint32_t c = open_syn(ct, tcp(false, PROTO_TCP_SYN), now);
 
-	expect(track(ct, tcp(true, CT_SYN | CT_ACK), now), CT_ESTABLISHED,
+	expect(track(ct, tcp(true, PROTO_TCP_SYN | PROTO_TCP_ACK), now), CT_ESTABLISHED,
 	       CT_TCP_SYN_RECV);
-	expect(track(ct, tcp(false, CT_ACK), now), CT_ESTABLISHED,
+	expect(track(ct, tcp(false, PROTO_TCP_ACK), now), CT_ESTABLISHED,
 	       CT_TCP_ESTABLISHED);
 	return c;
 }
@@ -88,25 +89,25 @@ static uint32_t established(struct conntrack *ct, uint64_t now)
 Test(conntrack, handshake_and_close_both_directions)
 {
 	struct conntrack *ct = make(0);
-	uint32_t c = open_syn(ct, tcp(false, CT_SYN), 0), out[4];
+	uint32_t c = open_syn(ct, tcp(false, PROTO_TCP_SYN), 0), out[4];
 	struct conntrack_result r;
 	uint64_t dl;
 
 	cr_assert_eq(conntrack_get(ct, c, NULL, &dl), 0);
 	cr_assert_eq(dl, 120 * S);
-	r = track(ct, tcp(true, CT_SYN | CT_ACK), 1);
+	r = track(ct, tcp(true, PROTO_TCP_SYN | PROTO_TCP_ACK), 1);
 	expect(r, CT_ESTABLISHED, CT_TCP_SYN_RECV);
 	cr_assert_eq(r.conn, c);
 	cr_assert(r.reply);
-	expect(track(ct, tcp(false, CT_ACK), 2), CT_ESTABLISHED, CT_TCP_ESTABLISHED);
-	expect(track(ct, tcp(true, CT_ACK | CT_PSH), 3), CT_ESTABLISHED,
+	expect(track(ct, tcp(false, PROTO_TCP_ACK), 2), CT_ESTABLISHED, CT_TCP_ESTABLISHED);
+	expect(track(ct, tcp(true, PROTO_TCP_ACK | PROTO_TCP_PSH), 3), CT_ESTABLISHED,
 	       CT_TCP_ESTABLISHED);
-	expect(track(ct, tcp(false, CT_FIN | CT_ACK), 4), CT_ESTABLISHED,
+	expect(track(ct, tcp(false, PROTO_TCP_FIN | PROTO_TCP_ACK), 4), CT_ESTABLISHED,
 	       CT_TCP_FIN_WAIT);
-	expect(track(ct, tcp(true, CT_ACK), 5), CT_ESTABLISHED, CT_TCP_CLOSE_WAIT);
-	expect(track(ct, tcp(true, CT_FIN | CT_ACK), 6), CT_ESTABLISHED,
+	expect(track(ct, tcp(true, PROTO_TCP_ACK), 5), CT_ESTABLISHED, CT_TCP_CLOSE_WAIT);
+	expect(track(ct, tcp(true, PROTO_TCP_FIN | PROTO_TCP_ACK), 6), CT_ESTABLISHED,
 	       CT_TCP_LAST_ACK);
-	expect(track(ct, tcp(false, CT_ACK), 7), CT_ESTABLISHED, CT_TCP_TIME_WAIT);
+	expect(track(ct, tcp(false, PROTO_TCP_ACK), 7), CT_ESTABLISHED, CT_TCP_TIME_WAIT);
 	cr_assert_eq(conntrack_expire(ct, 7 + 120 * S - 1, out, 4), 0);
 	cr_assert_eq(conntrack_expire(ct, 7 + 120 * S, out, 4), 1);
 	cr_assert_eq(out[0], c);
@@ -119,22 +120,22 @@ Test(conntrack, simultaneous_open_and_close)
 {
 	struct conntrack *ct = make(0);
 
-	open_syn(ct, tcp(false, CT_SYN), 0);
-	expect(track(ct, tcp(true, CT_SYN), 1), CT_ESTABLISHED, CT_TCP_SYN_SENT2);
-	expect(track(ct, tcp(false, CT_SYN | CT_ACK), 2), CT_ESTABLISHED,
+	open_syn(ct, tcp(false, PROTO_TCP_SYN), 0);
+	expect(track(ct, tcp(true, PROTO_TCP_SYN), 1), CT_ESTABLISHED, CT_TCP_SYN_SENT2);
+	expect(track(ct, tcp(false, PROTO_TCP_SYN | PROTO_TCP_ACK), 2), CT_ESTABLISHED,
 	       CT_TCP_SYN_RECV);
-	expect(track(ct, tcp(true, CT_SYN | CT_ACK), 3), CT_ESTABLISHED,
+	expect(track(ct, tcp(true, PROTO_TCP_SYN | PROTO_TCP_ACK), 3), CT_ESTABLISHED,
 	       CT_TCP_SYN_RECV);
 	cr_assert_eq(conntrack_stats(ct)->ignored, 1);
-	expect(track(ct, tcp(false, CT_ACK), 4), CT_ESTABLISHED, CT_TCP_ESTABLISHED);
+	expect(track(ct, tcp(false, PROTO_TCP_ACK), 4), CT_ESTABLISHED, CT_TCP_ESTABLISHED);
 	/* both send FIN before either ACKs */
-	expect(track(ct, tcp(false, CT_FIN | CT_ACK), 5), CT_ESTABLISHED,
+	expect(track(ct, tcp(false, PROTO_TCP_FIN | PROTO_TCP_ACK), 5), CT_ESTABLISHED,
 	       CT_TCP_FIN_WAIT);
-	expect(track(ct, tcp(true, CT_FIN | CT_ACK), 6), CT_ESTABLISHED,
+	expect(track(ct, tcp(true, PROTO_TCP_FIN | PROTO_TCP_ACK), 6), CT_ESTABLISHED,
 	       CT_TCP_LAST_ACK);
-	expect(track(ct, tcp(false, CT_ACK), 7), CT_ESTABLISHED, CT_TCP_TIME_WAIT);
+	expect(track(ct, tcp(false, PROTO_TCP_ACK), 7), CT_ESTABLISHED, CT_TCP_TIME_WAIT);
 	/* a new SYN from the client reopens the closed connection */
-	expect(track(ct, tcp(false, CT_SYN), 8), CT_NEW, CT_TCP_SYN_SENT);
+	expect(track(ct, tcp(false, PROTO_TCP_SYN), 8), CT_NEW, CT_TCP_SYN_SENT);
 	conntrack_destroy(ct);
 }
 
@@ -142,21 +143,21 @@ Test(conntrack, simultaneous_open_and_close)
 Test(conntrack, rst_in_each_state)
 {
 	static const uint8_t path[][2] = {
-		{ 0, CT_SYN | CT_ACK }, { 1, CT_ACK }, { 0, CT_FIN | CT_ACK },
-		{ 1, CT_ACK }, { 1, CT_FIN | CT_ACK }, { 0, CT_ACK },
+		{ 0, PROTO_TCP_SYN | PROTO_TCP_ACK }, { 1, PROTO_TCP_ACK }, { 0, PROTO_TCP_FIN | PROTO_TCP_ACK },
+		{ 1, PROTO_TCP_ACK }, { 1, PROTO_TCP_FIN | PROTO_TCP_ACK }, { 0, PROTO_TCP_ACK },
 	};
 
 	for (unsigned steps = 0; steps <= 6; steps++)
 		for (int from_reply = 0; from_reply < 2; from_reply++) {
 			struct conntrack *ct = make(0);
-			uint32_t c = open_syn(ct, tcp(false, CT_SYN), 0), out[2];
+			uint32_t c = open_syn(ct, tcp(false, PROTO_TCP_SYN), 0), out[2];
 			enum conntrack_state before, st;
 			uint64_t dl;
 
 			for (unsigned k = 0; k < steps; k++)
 				track(ct, tcp(!path[k][0], path[k][1]), 0);
 			conntrack_get(ct, c, &before, NULL);
-			expect(track(ct, tcp(from_reply, CT_RST), 100),
+			expect(track(ct, tcp(from_reply, PROTO_TCP_RST), 100),
 			       steps || from_reply ? CT_ESTABLISHED : CT_NEW,
 			       CT_TCP_CLOSE);
 			cr_assert_eq(conntrack_get(ct, c, &st, &dl), 0);
@@ -170,30 +171,30 @@ Test(conntrack, rst_in_each_state)
 Test(conntrack, retransmissions_and_window)
 {
 	struct conntrack *ct = make(0);
-	uint32_t c = open_syn(ct, seq(tcp(false, CT_SYN), 1000, 0, 0), 0);
+	uint32_t c = open_syn(ct, seq(tcp(false, PROTO_TCP_SYN), 1000, 0, 0), 0);
 	const struct conntrack_stats *st = conntrack_stats(ct);
 
-	expect(track(ct, seq(tcp(false, CT_SYN), 1000, 0, 0), 1), CT_NEW,
+	expect(track(ct, seq(tcp(false, PROTO_TCP_SYN), 1000, 0, 0), 1), CT_NEW,
 	       CT_TCP_SYN_SENT);
-	expect(track(ct, seq(tcp(true, CT_SYN | CT_ACK), 5000, 1001, 0), 2),
+	expect(track(ct, seq(tcp(true, PROTO_TCP_SYN | PROTO_TCP_ACK), 5000, 1001, 0), 2),
 	       CT_ESTABLISHED, CT_TCP_SYN_RECV);
-	expect(track(ct, seq(tcp(false, CT_ACK), 1001, 5001, 0), 3),
+	expect(track(ct, seq(tcp(false, PROTO_TCP_ACK), 1001, 5001, 0), 3),
 	       CT_ESTABLISHED, CT_TCP_ESTABLISHED);
-	expect(track(ct, seq(tcp(false, CT_ACK), 1001, 5001, 500), 4),
+	expect(track(ct, seq(tcp(false, PROTO_TCP_ACK), 1001, 5001, 500), 4),
 	       CT_ESTABLISHED, CT_TCP_ESTABLISHED);
 	/* the same segment again: a retransmission, in window */
-	expect(track(ct, seq(tcp(false, CT_ACK), 1001, 5001, 500), 5),
+	expect(track(ct, seq(tcp(false, PROTO_TCP_ACK), 1001, 5001, 500), 5),
 	       CT_ESTABLISHED, CT_TCP_ESTABLISHED);
 	cr_assert_eq(st->out_of_window, 0);
 	/* far beyond what the server allowed */
-	expect(track(ct, seq(tcp(false, CT_ACK), 1001 + 100000, 5001, 10), 6),
+	expect(track(ct, seq(tcp(false, PROTO_TCP_ACK), 1001 + 100000, 5001, 10), 6),
 	       CT_INVALID, CT_TCP_ESTABLISHED);
 	/* acknowledging data the client never sent */
-	expect(track(ct, seq(tcp(true, CT_ACK), 5001, 1501 + 70000, 0), 7),
+	expect(track(ct, seq(tcp(true, PROTO_TCP_ACK), 5001, 1501 + 70000, 0), 7),
 	       CT_INVALID, CT_TCP_ESTABLISHED);
 	cr_assert_eq(st->out_of_window, 2);
 	/* an out-of-window FIN changes nothing */
-	expect(track(ct, seq(tcp(true, CT_FIN | CT_ACK), 5001 + 200000, 1501, 0), 8),
+	expect(track(ct, seq(tcp(true, PROTO_TCP_FIN | PROTO_TCP_ACK), 5001 + 200000, 1501, 0), 8),
 	       CT_INVALID, CT_TCP_ESTABLISHED);
 	cr_assert_eq(st->out_of_window, 3);
 	cr_assert_eq(conntrack_get(ct, c, NULL, NULL), 0);
@@ -207,25 +208,25 @@ Test(conntrack, invalid_flags_and_transitions_counted)
 	struct pnic_error err;
 	struct conntrack_pkt p;
 
-	expect(track(ct, tcp(false, CT_SYN | CT_FIN), 0), CT_INVALID, CT_TCP_NONE);
-	expect(track(ct, tcp(false, CT_FIN), 0), CT_INVALID, CT_TCP_NONE);
+	expect(track(ct, tcp(false, PROTO_TCP_SYN | PROTO_TCP_FIN), 0), CT_INVALID, CT_TCP_NONE);
+	expect(track(ct, tcp(false, PROTO_TCP_FIN), 0), CT_INVALID, CT_TCP_NONE);
 	expect(track(ct, tcp(false, 0), 0), CT_INVALID, CT_TCP_NONE);
-	expect(track(ct, tcp(false, CT_SYN | CT_RST), 0), CT_INVALID, CT_TCP_NONE);
+	expect(track(ct, tcp(false, PROTO_TCP_SYN | PROTO_TCP_RST), 0), CT_INVALID, CT_TCP_NONE);
 	cr_assert_eq(st->invalid_flags, 4);
 	/* a lone ACK opens nothing (strict pickup) */
-	expect(track(ct, tcp(false, CT_ACK), 0), CT_INVALID, CT_TCP_NONE);
+	expect(track(ct, tcp(false, PROTO_TCP_ACK), 0), CT_INVALID, CT_TCP_NONE);
 	cr_assert_eq(st->no_connection, 1);
-	p = tcp(false, CT_ACK);
+	p = tcp(false, PROTO_TCP_ACK);
 	cr_assert_eq(conntrack_commit(ct, &p, 0, NULL, &err), -EINVAL);
-	open_syn(ct, tcp(false, CT_SYN), 0);
+	open_syn(ct, tcp(false, PROTO_TCP_SYN), 0);
 	/* the client cannot FIN before the SYN-ACK; the server cannot SYN-ACK
 	 * an established connection into anything */
-	expect(track(ct, tcp(false, CT_FIN | CT_ACK), 1), CT_INVALID,
+	expect(track(ct, tcp(false, PROTO_TCP_FIN | PROTO_TCP_ACK), 1), CT_INVALID,
 	       CT_TCP_SYN_SENT);
-	expect(track(ct, tcp(false, CT_SYN | CT_ACK), 1), CT_INVALID,
+	expect(track(ct, tcp(false, PROTO_TCP_SYN | PROTO_TCP_ACK), 1), CT_INVALID,
 	       CT_TCP_SYN_SENT);
 	cr_assert_eq(st->invalid_state, 2);
-	p = tcp(false, CT_SYN);
+	p = tcp(false, PROTO_TCP_SYN);
 	cr_assert_eq(conntrack_commit(ct, &p, 0, NULL, &err), -EEXIST);
 	conntrack_destroy(ct);
 }
@@ -233,15 +234,15 @@ Test(conntrack, invalid_flags_and_transitions_counted)
 Test(conntrack, timeouts_per_state)
 {
 	static const struct { uint8_t reply, flags; enum conntrack_state st; uint64_t s; } path[] = {
-		{ 1, CT_SYN | CT_ACK, CT_TCP_SYN_RECV, 60 },
-		{ 0, CT_ACK, CT_TCP_ESTABLISHED, 432000 },
-		{ 0, CT_FIN | CT_ACK, CT_TCP_FIN_WAIT, 120 },
-		{ 1, CT_ACK, CT_TCP_CLOSE_WAIT, 60 },
-		{ 1, CT_FIN | CT_ACK, CT_TCP_LAST_ACK, 30 },
-		{ 0, CT_ACK, CT_TCP_TIME_WAIT, 120 },
+		{ 1, PROTO_TCP_SYN | PROTO_TCP_ACK, CT_TCP_SYN_RECV, 60 },
+		{ 0, PROTO_TCP_ACK, CT_TCP_ESTABLISHED, 432000 },
+		{ 0, PROTO_TCP_FIN | PROTO_TCP_ACK, CT_TCP_FIN_WAIT, 120 },
+		{ 1, PROTO_TCP_ACK, CT_TCP_CLOSE_WAIT, 60 },
+		{ 1, PROTO_TCP_FIN | PROTO_TCP_ACK, CT_TCP_LAST_ACK, 30 },
+		{ 0, PROTO_TCP_ACK, CT_TCP_TIME_WAIT, 120 },
 	};
 	struct conntrack *ct = make(0);
-	uint32_t c = open_syn(ct, tcp(false, CT_SYN), 5);
+	uint32_t c = open_syn(ct, tcp(false, PROTO_TCP_SYN), 5);
 	uint64_t dl, t = 5;
 	enum conntrack_state st;
 
@@ -298,7 +299,7 @@ Test(conntrack, icmp_echo_and_related_errors)
 				     .sport = 8, .proto = 1, .icmp_id = 77 };
 	struct conntrack_pkt rep = req, err_pkt = { .src_ip = ruleset_ip_v4(9),
 		.dst_ip = ruleset_ip_v4(0x0a000001), .sport = 3, .dport = 1, .proto = 1 };
-	struct conntrack_pkt inner = tcp(false, CT_SYN), stranger = tcp(false, CT_SYN);
+	struct conntrack_pkt inner = tcp(false, PROTO_TCP_SYN), stranger = tcp(false, PROTO_TCP_SYN);
 	struct conntrack_result r;
 	uint32_t c, t;
 
@@ -328,14 +329,14 @@ Test(conntrack, ipv6_reply_finds_the_record)
 	struct conntrack_pkt p = { .src_ip = { 0x20010db800000000ull, 1 },
 				   .dst_ip = { 0x20010db800000000ull, 2 },
 				   .sport = 40000, .dport = 443, .proto = 6,
-				   .tcp_flags = CT_SYN }, q = p;
+				   .tcp_flags = PROTO_TCP_SYN }, q = p;
 	uint32_t c = open_syn(ct, p, 0);
 
 	q.src_ip = p.dst_ip;
 	q.dst_ip = p.src_ip;
 	q.sport = 443;
 	q.dport = 40000;
-	q.tcp_flags = CT_SYN | CT_ACK;
+	q.tcp_flags = PROTO_TCP_SYN | PROTO_TCP_ACK;
 	cr_assert_eq(track(ct, q, 1).conn, c);
 	/* the same ports with the addresses of an IPv4-mapped twin: another */
 	q.src_ip.hi = 0;
@@ -369,7 +370,7 @@ Test(conntrack, offloaded_connections_end_by_nic_reports)
 {
 	struct conntrack *ct = make(0);
 	uint32_t a = established(ct, 0), out[2];
-	struct conntrack_pkt q = tcp(false, CT_SYN);
+	struct conntrack_pkt q = tcp(false, PROTO_TCP_SYN);
 	uint32_t b;
 	bool done;
 	uint64_t dl;
@@ -382,18 +383,18 @@ Test(conntrack, offloaded_connections_end_by_nic_reports)
 	/* six days on: the NIC holds it, the timers do not end it */
 	cr_assert_eq(conntrack_expire(ct, 6 * 86400 * S, out, 2), 1);
 	cr_assert_eq(out[0], b);
-	cr_assert_eq(conntrack_nic_flags(ct, a, false, CT_FIN | CT_ACK, 1, &done), 0);
+	cr_assert_eq(conntrack_nic_flags(ct, a, false, PROTO_TCP_FIN | PROTO_TCP_ACK, 1, &done), 0);
 	cr_assert_not(done);
-	cr_assert_eq(conntrack_nic_flags(ct, a, true, CT_FIN | CT_ACK, 2, &done), 0);
+	cr_assert_eq(conntrack_nic_flags(ct, a, true, PROTO_TCP_FIN | PROTO_TCP_ACK, 2, &done), 0);
 	cr_assert(done, "FIN both ways: both records go");
 	cr_assert_eq(conntrack_get(ct, a, NULL, NULL), -ENOENT);
 	cr_assert_eq(conntrack_stats(ct)->torn_down, 1);
 
 	a = established(ct, 7 * 86400 * S);
 	cr_assert_eq(conntrack_set_offloaded(ct, a, true, 0), 0);
-	cr_assert_eq(conntrack_nic_flags(ct, a, true, CT_RST, 3, &done), 0);
+	cr_assert_eq(conntrack_nic_flags(ct, a, true, PROTO_TCP_RST, 3, &done), 0);
 	cr_assert(done);
-	cr_assert_eq(conntrack_nic_flags(ct, a, true, CT_RST, 3, &done), -ENOENT);
+	cr_assert_eq(conntrack_nic_flags(ct, a, true, PROTO_TCP_RST, 3, &done), -ENOENT);
 	/* released from the NIC, it is back on the timers from then */
 	a = established(ct, 8 * 86400 * S);
 	conntrack_set_offloaded(ct, a, true, 8 * 86400 * S);
