@@ -6,7 +6,7 @@
 #include "host/acl.h"
 #include "host/range_prefix.h"
 #include "model/nic.h"
-#include "tests/xorshift.h"
+#include "tests/rng.h"
 
 static void random_ports(uint16_t *lo, uint16_t *hi)
 {

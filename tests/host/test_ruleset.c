@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "host/ruleset.h"
-#include "tests/xorshift.h"
+#include "tests/rng.h"
 
 static uint64_t rnd64(void)
 {
