@@ -43,8 +43,7 @@ static void builder_path(const struct builder *b, char *buf)
 		char tmp[SCENARIO_PATH_LEN];
 
 		if (!l->map) {
-			snprintf(tmp, sizeof tmp, "%s[%zu]", buf,
-				 top ? l->items : l->items - 1);
+			scenario_index_path(tmp, buf, top ? l->items : l->items - 1);
 		} else if (key) {
 			yaml_node_t *k = scenario_node(b->x, key);
 
