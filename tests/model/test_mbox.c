@@ -271,7 +271,10 @@ Test(mbox, completion_layout)
 	cr_assert_eq(b[15], 1, "phase in the last byte");
 	cr_assert_eq(mbox_slot_phase(b, sizeof b), 1);
 	mbox_cpl_decode(b, &r);
-	cr_assert_eq(memcmp(&c, &r, sizeof c), 0);
+	/* Field by field: the struct has padding, which memcmp would read. */
+	cr_assert(r.tag == c.tag && r.count == c.count && r.status == c.status &&
+		  r.err_no == c.err_no && r.detail == c.detail && r.op == c.op &&
+		  r.phase == c.phase);
 }
 
 Test(mbox, event_layout)
