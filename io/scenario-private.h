@@ -68,6 +68,10 @@ extern const struct scenario_section scenario_section_nic;         /* scenario_n
 extern const struct scenario_section scenario_section_run;         /* scenario_run.c */
 extern const struct scenario_section scenario_section_aging;       /* scenario_aging.c */
 extern const struct scenario_section scenario_section_host;        /* scenario_host.c */
+extern const struct scenario_section scenario_section_topology;    /* scenario_topology.c */
+extern const struct scenario_section scenario_section_rules;       /* scenario_rules.c */
+extern const struct scenario_section scenario_section_fpag;        /* scenario_fpag.c */
+extern const struct scenario_section scenario_section_events;      /* scenario_events.c */
 
 /* ---- YAML to nodes (scenario_yaml.c) ----------------------------------- */
 
@@ -173,6 +177,14 @@ char *scenario_resolve(struct scenario_ctx *x, const char *p);
  * (scenario_ports.c). */
 int scenario_port_ref(struct scenario_ctx *x, yaml_node_t *n,
 		      const char *path, uint32_t *ppid);
+
+/* The sections the host program needs, and only those (scenario_fpag.c). */
+int scenario_check_program(struct scenario_ctx *x, yaml_node_t *root);
+
+/* An IP prefix (IPv4 or IPv6, /len optional) in the rule set's form
+ * (scenario_topology.c). */
+int scenario_prefix(struct scenario_ctx *x, yaml_node_t *n, const char *path,
+		    struct scenario_prefix *out);
 
 /* A flow entry's match into f->value and f->mask (scenario_match.c), and
  * its action (scenario_action.c). */

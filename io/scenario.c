@@ -26,6 +26,10 @@ static const struct scenario_section *const sections[] = {
 	&scenario_section_nic,
 	&scenario_section_run,
 	&scenario_section_host,
+	&scenario_section_topology,
+	&scenario_section_rules,
+	&scenario_section_fpag,
+	&scenario_section_events,
 };
 
 #define N_SECTIONS (sizeof sections / sizeof sections[0])
@@ -64,7 +68,7 @@ static int parse_root(struct scenario_ctx *x)
 			sections[i]->defaults(x->c);
 	for (size_t i = 0; i < N_SECTIONS && !rc; i++)
 		rc = parse_section(x, root, sections[i]);
-	return rc;
+	return rc ? rc : scenario_check_program(x, root);
 }
 
 /* The folder of the file `name`: "" for none, "/" for the root. */

@@ -29,6 +29,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "host/fpag.h"
+#include "host/ruleset.h"
+#include "host/tcam_place.h"
 #include "model/action.h"
 #include "model/action_ram.h"
 #include "model/datapath.h"
@@ -135,11 +138,19 @@ enum scenario_host_given {
 	SCENARIO_HOST_CPL_RING      = 1u << 10,
 	SCENARIO_HOST_EVT_RING      = 1u << 11,
 	SCENARIO_HOST_RXB_RING      = 1u << 12,
+	SCENARIO_HOST_PROGRAM       = 1u << 13,
+};
+
+enum scenario_program {
+	SCENARIO_PROGRAM_STATIC = 0,   /* host/static_prog.h */
+	SCENARIO_PROGRAM_FPAG,         /* host/fpag_prog.h: topology, rules,
+					* fpag and events sections */
 };
 
 struct scenario_host {
 	uint32_t given;            /* enum scenario_host_given bits */
 	bool enabled;              /* the program runs at all */
+	enum scenario_program program;
 	bool poll;                 /* notify: poll (else irq) */
 	uint32_t poll_interval_ns;
 	uint32_t irq_usecs;        /* interrupt moderation holdoff */
@@ -147,6 +158,70 @@ struct scenario_host {
 	bool install;              /* a miss installs an entry */
 	struct pnic_action action; /* the entry's action */
 	uint32_t cmd_entries, cpl_entries, evt_entries, rxb_entries;
+};
+
+/* ---- the FPAG's world (host.program: fpag; docs/fpag.md) --------------- */
+
+/* A VNIC of a VM (`topology.vnics`); v.id is its position. */
+struct scenario_vnic {
+	char name[SCENARIO_NAME_MAX];
+	struct fpag_vnic v;
+	unsigned line;
+};
+
+/* An IP prefix in the rule set's 128-bit form (IPv4 as ::ffff:a.b.c.d). */
+struct scenario_prefix {
+	struct ruleset_ip ip;
+	uint8_t len;               /* 0..128 */
+};
+
+/* A PPID toward other hosts and the prefixes reached through it. */
+struct scenario_uplink {
+	char name[SCENARIO_NAME_MAX];
+	uint32_t ppid;
+	uint32_t n_routes;
+	struct scenario_prefix *routes;
+};
+
+struct scenario_topology {
+	uint32_t n_vnics;
+	struct scenario_vnic *vnics;
+	uint32_t n_uplinks;
+	struct scenario_uplink *uplinks;
+};
+
+/* The firewall (`rules`): the inline list, then a ClassBench file's rules
+ * (all with one verdict), first match decides; `default` when none does.
+ * A rule's vnic (scoped) is a VNIC's position. */
+struct scenario_rules {
+	bool default_allow;
+	uint32_t n;
+	struct ruleset_rule *list;
+	char *classbench;          /* resolved path; NULL if none */
+	enum ruleset_verdict classbench_verdict;
+};
+
+/* The FPAG's policies and costs (`fpag`). */
+struct scenario_fpag {
+	enum fpag_flow_dest flow_dest;
+	enum fpag_shape shape;
+	enum tcam_place_full full;
+	struct fpag_costs costs;
+	uint32_t default_uplink;   /* forwarding miss: to this uplink's
+				    * position; UINT32_MAX: dropped */
+};
+
+enum scenario_event_kind {
+	SCENARIO_EV_MIGRATE = 0,   /* a VNIC moves to another PPID */
+};
+
+/* A timed event (`events`), in time order. */
+struct scenario_event {
+	uint64_t at_ns;
+	enum scenario_event_kind kind;
+	uint32_t vnic;             /* position in topology.vnics */
+	uint32_t ppid;
+	unsigned line;
 };
 
 struct scenario {
@@ -182,6 +257,11 @@ struct scenario {
 	struct scenario_nic nic;
 	struct scenario_run run;
 	struct scenario_host host;
+	struct scenario_topology topo;
+	struct scenario_rules rules;
+	struct scenario_fpag fpag;
+	uint32_t n_events;
+	struct scenario_event *events;
 };
 
 /* Load and validate the file at path. */
@@ -197,6 +277,9 @@ void scenario_destroy(struct scenario *c);
  * an unmapped VPID do, and how entries age. */
 struct datapath_policy scenario_policy(const struct scenario *c);
 
+/* The position of the VNIC (0 .. n_vnics - 1) or uplink (n_vnics + j)
+ * of that name, as the FPAG numbers endpoints; -1 if none. */
+int scenario_endpoint(const struct scenario *c, const char *name);
 /* The port name of a PPID ("" if it has none). */
 const char *scenario_port_name(const struct scenario *c, uint32_t ppid);
 

@@ -1,6 +1,6 @@
-/* The scenario's `host` section: the parameters of the static host
- * program that closes the miss loop in a timed run (host/static_prog.h,
- * docs/system.md): whether it runs, how it learns of events (interrupts
+/* The scenario's `host` section: the host program that closes the miss
+ * loop in a timed run, `static` (host/static_prog.h, docs/system.md) or
+ * `fpag` (host/fpag_prog.h, docs/fpag.md): whether it runs, how it learns of events (interrupts
  * or polling), its CPU costs, whether a miss installs an entry and with
  * which action (written as flows[].action is), and the mailbox's ring
  * sizes.  Everything optional; what is written is marked in `given`, and
@@ -111,6 +111,14 @@ static int choices(struct scenario_ctx *x, yaml_node_t *n)
 	if ((rc = flag(x, n, "enabled", SCENARIO_HOST_ENABLED, &h->enabled)) ||
 	    (rc = flag(x, n, "install", SCENARIO_HOST_INSTALL, &h->install)))
 		return rc;
+	if ((v = scenario_get(x, n, "program"))) {
+		static const char *const progs[] = { "static", "fpag", NULL };
+
+		if ((rc = scenario_enum(x, v, "host.program", progs, &m)))
+			return rc;
+		h->program = (enum scenario_program)m;
+		h->given |= SCENARIO_HOST_PROGRAM;
+	}
 	if ((v = scenario_get(x, n, "notify"))) {
 		if ((rc = scenario_enum(x, v, "host.notify", modes, &m)))
 			return rc;
@@ -126,7 +134,7 @@ static int choices(struct scenario_ctx *x, yaml_node_t *n)
 static int parse_host(struct scenario_ctx *x, yaml_node_t *n)
 {
 	static const char *const keys[] = {
-		"enabled", "notify", "poll_interval_ns", "irq_holdoff_us",
+		"enabled", "program", "notify", "poll_interval_ns", "irq_holdoff_us",
 		"miss_ns", "install_ns", "packet_out_ns", "install", "action",
 		"cmd_ring", "cpl_ring", "evt_ring", "rxb_ring", NULL
 	};

@@ -29,6 +29,8 @@ host_module::host_module(sc_core::sc_module_name name, run_state *r,
 host_module::~host_module()
 {
 	static_prog_destroy(prog);
+	fpag_prog_destroy(fprog);
+	fpag_setup_free(&fsetup);
 	mbox_drv_destroy(drv);
 }
 
@@ -38,16 +40,25 @@ host_module::~host_module()
  * found work, polls once more). */
 uint64_t host_module::pending_wake() const
 {
+	uint64_t w, own;
+
 	if (ended)
 		return NEVER;
 	if (!started)
 		return t_h;
 	if (rs->p->host.mode == SYSTEM_HOST_POLL) {
 		if (!writes.empty())
-			return rs->poll_grid(writes.front().at);
-		return busy ? rs->poll_grid(0) : NEVER;
+			w = rs->poll_grid(writes.front().at);
+		else
+			w = busy ? rs->poll_grid(0) : NEVER;
+	} else {
+		w = irqs.empty() ? NEVER : std::max(t_h, irqs.front());
 	}
-	return irqs.empty() ? NEVER : std::max(t_h, irqs.front());
+	/* The FPAG's timed actions wake the host on their own. */
+	own = fprog ? fpag_prog_next_ns(fprog) : UINT64_MAX;
+	if (own != UINT64_MAX && rs->setup_ps != NEVER)
+		w = std::min(w, std::max(t_h, rs->setup_ps + own * 1000));
+	return w;
 }
 
 /* ---- the thread ------------------------------------------------------------ */
@@ -66,7 +77,7 @@ void host_module::main()
 		uint64_t seen = t_h;
 
 		rs->host_seen = seen;
-		rc = static_prog_poll(prog, &err);
+		rc = poll_program(&err);
 		if (rc < 0)
 			break;
 		busy = rc > 0;
@@ -79,6 +90,14 @@ void host_module::main()
 	ended = true;
 	active_s += wall_now() - resumed_at;
 	done.notify();
+}
+
+int host_module::poll_program(struct pnic_error *err)
+{
+	if (fprog)
+		return fpag_prog_poll(fprog, t_h > rs->setup_ps ? (t_h - rs->setup_ps) / 1000 : 0,
+				      err);
+	return static_prog_poll(prog, err);
 }
 
 /* Give control back until the coordinator resumes this thread in the
@@ -215,7 +234,59 @@ static uint32_t vpid_ppid(const struct scenario *sc, uint32_t vpid)
 	return UINT32_MAX;
 }
 
+/* Wait until every command posted so far has completed. */
+int host_module::drain(struct pnic_error *err)
+{
+	mbox_drv_doorbell(drv);
+	while (mbox_drv_in_flight(drv) > 0)
+		if (drv_wait(this) < 0)
+			return pnic_err(err, EINTR, "host: the run ended during setup");
+	return 0;
+}
+
 int host_module::start_program(struct pnic_error *err)
+{
+	int rc = rs->p->scenario->host.program == SCENARIO_PROGRAM_FPAG ?
+		 start_fpag(err) : start_static(err);
+
+	if (rc < 0)
+		return rc;
+	/* Take the setup's last interrupts, so that the run starts with the
+	 * host asleep; then the sources start, a lookahead later, as any
+	 * message from the host. */
+	while (!irqs.empty())
+		if (host_wait() < 0)
+			return pnic_err(err, EINTR, "host: the run ended during setup");
+	nic->start_sources(t_h + rs->lookahead_ps);
+	return 0;
+}
+
+/* The FPAG: built from the scenario's sections; it maps its VPIDs
+ * before the traffic starts.  Its time (conntrack, timed actions) counts
+ * from the sources' start. */
+int host_module::start_fpag(struct pnic_error *err)
+{
+	struct fpag_prog_params fp = {};
+	int rc = fpag_setup_create(rs->p->scenario, &fsetup, err);
+
+	if (rc < 0)
+		return rc;
+	fp.drv = drv;
+	fp.fpag = fsetup.fpag;
+	fp.actions = fsetup.actions;
+	fp.n_actions = fsetup.n_actions;
+	fp.spend = spend;
+	fp.handled = fpag_handled;
+	fp.action_done = fpag_done;
+	fp.wait = drv_wait;
+	fp.ctx = this;
+	rs->cmd_base = mbox_drv_stats(drv)->posted;
+	if ((rc = fpag_prog_create(&fp, &fprog, err)) < 0)
+		return rc;
+	return drain(err);
+}
+
+int host_module::start_static(struct pnic_error *err)
 {
 	const struct system_host_params *h = &rs->p->host;
 	const struct scenario *sc = rs->p->scenario;
@@ -238,18 +309,7 @@ int host_module::start_program(struct pnic_error *err)
 	pp.spend = spend;
 	pp.handled = handled;
 	pp.ctx = this;
-	int rc = static_prog_create(&pp, &prog, err);
-
-	if (rc < 0)
-		return rc;
-	/* Take the setup's last interrupts, so that the run starts with the
-	 * host asleep; then the sources start, a lookahead later, as any
-	 * message from the host. */
-	while (!irqs.empty())
-		if (host_wait() < 0)
-			return pnic_err(err, EINTR, "host: the run ended during setup");
-	nic->start_sources(t_h + rs->lookahead_ps);
-	return 0;
+	return static_prog_create(&pp, &prog, err);
 }
 
 /* ---- the program's hooks --------------------------------------------------- */
@@ -263,7 +323,31 @@ void host_module::handled(void *ctx, const struct static_prog_handled *h)
 {
 	host_module *m = (host_module *)ctx;
 
-	m->rs->trip_handled(h, m->rs->host_seen);
+	m->rs->trip_handled(h->seq, h->installed, h->packet_out, m->rs->host_seen);
+}
+
+void host_module::fpag_handled(void *ctx, const struct fpag_prog_handled *h)
+{
+	host_module *m = (host_module *)ctx;
+
+	m->rs->trip_handled(h->seq, h->entry_writes, h->packet_outs > 0,
+			    m->rs->host_seen);
+}
+
+/* A timed action ran: its repair is complete when the NIC has applied
+ * its last command (the mailbox applies commands in posting order). */
+void host_module::fpag_done(void *ctx, const struct fpag_prog_done *d)
+{
+	host_module *m = (host_module *)ctx;
+	struct system_action a = {};
+
+	a.index = d->action;
+	a.at_ps = m->rs->setup_ps + d->at_ns * 1000;
+	a.ran_ps = m->t_h;
+	a.cmds = d->cmds;
+	a.status = d->status;
+	a.repaired_ps = NEVER;
+	m->rs->action_posted(a, d->last_cmd ? m->rs->cmd_base + d->last_cmd : 0);
 }
 
 /* ---- TLM ----------------------------------------------------------------- */
@@ -345,6 +429,11 @@ void host_module::result(struct system_result *res)
 		res->drv = *mbox_drv_stats(drv);
 	if (prog)
 		res->prog = *static_prog_stats(prog);
+	if (fprog) {
+		res->fpag_ran = true;
+		res->fprog = *fpag_prog_stats(fprog);
+		res->fpag = *fpag_stats(fpag_prog_fpag(fprog));
+	}
 	res->skipped_polls = skipped_polls;
 }
 

@@ -1,6 +1,7 @@
 /* The host as a SystemC module (C++, model/sc/): host memory, the
- * mailbox driver (host/mbox_drv.h) and the static host program
- * (host/static_prog.h), run by one SC_THREAD.
+ * mailbox driver (host/mbox_drv.h) and the host program — the static one
+ * (host/static_prog.h) or the FPAG (host/fpag_prog.h), as the scenario's
+ * host.program says — run by one SC_THREAD.
  *
  * Host memory is a byte array and the TLM target the pNIC's DMA reaches
  * through the link: a DMA write is kept with the time it lands and
@@ -20,7 +21,9 @@
 #include <vector>
 
 extern "C" {
+#include "host/fpag_prog.h"
 #include "host/static_prog.h"
+#include "io/fpag_setup.h"
 }
 #include "model/sc/link.h"
 
@@ -61,6 +64,8 @@ private:
 	std::deque<uint64_t> irqs;
 	struct mbox_drv *drv = nullptr;
 	struct static_prog *prog = nullptr;
+	struct fpag_prog *fprog = nullptr;    /* host.program: fpag */
+	struct fpag_setup fsetup {};
 	uint64_t t_h = 0;            /* local time, ps */
 	uint64_t poll_at = 0;        /* poll mode: the next poll */
 	uint64_t poll_step = 1;
@@ -75,6 +80,10 @@ private:
 	int setup(struct pnic_error *err);
 	int program(struct pnic_error *err);
 	int start_program(struct pnic_error *err);
+	int start_static(struct pnic_error *err);
+	int start_fpag(struct pnic_error *err);
+	int drain(struct pnic_error *err);
+	int poll_program(struct pnic_error *err);
 	int host_wait();
 	int yield();
 	void apply(uint64_t t);
@@ -86,6 +95,8 @@ private:
 	static int drv_wait(void *ctx);
 	static void spend(void *ctx, uint64_t ns);
 	static void handled(void *ctx, const struct static_prog_handled *h);
+	static void fpag_handled(void *ctx, const struct fpag_prog_handled *h);
+	static void fpag_done(void *ctx, const struct fpag_prog_done *d);
 	static int batch_submit(void *ctx, const struct nic_cmd *c,
 				struct nic_cmd_result *res,
 				struct pnic_error *err);

@@ -523,6 +523,7 @@ int pnic_module::sink_submit(void *ctx, const struct nic_cmd *c,
 	m->advance(at, false);
 	m->last_ps = std::max(m->last_ps, at);
 	rc = pipeline_apply(m->pl, c, res, err);
+	m->rs->cmd_applied(at);
 	if (rc == 0 && c->op == NIC_OP_ENTRY_WRITE &&
 	    c->entry.index >= m->rs->first_index && m->rs->setup_ps != NEVER)
 		m->rs->trip_installed(at);

@@ -55,6 +55,8 @@ public:
 	{
 		rs->setup_ps = at_ps;
 		rs->setup_wall = wall_now();
+		if (rs->p->start)
+			rs->p->start(rs->p->ctx, at_ps);
 	}
 	/* Everything before horizon; returns the horizon, lowered by the
 	 * interrupts raised. */

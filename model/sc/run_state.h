@@ -9,6 +9,8 @@
 #include <time.h>
 
 #include <cstdint>
+#include <deque>
+#include <utility>
 #include <vector>
 
 #include "model/sc/system.h"
@@ -37,6 +39,7 @@ inline double wall_now()
 /* A miss being followed around the loop, by its event's sequence number. */
 struct trip_slot {
 	bool used, want_install, want_packet_out, done_install, done_packet_out;
+	uint32_t writes_left;        /* ENTRY_WRITEs still to land */
 	uint32_t seq;
 	struct system_miss_trip t;
 };
@@ -78,13 +81,25 @@ struct run_state {
 	void trip_begin(uint32_t seq, uint64_t id, uint32_t in_port,
 			uint64_t arrival_last, uint64_t to_host,
 			uint64_t event_landed);
-	void trip_handled(const struct static_prog_handled *h, uint64_t seen);
+	void trip_handled(uint32_t seq, uint32_t writes, bool packet_out,
+			  uint64_t seen);
 	void trip_doorbell(uint64_t host_done, uint64_t landed);
 	trip_slot *trip_next(const std::vector<uint32_t> &ring, uint64_t *seen,
 			     uint64_t posted);
 	void trip_installed(uint64_t at);
 	void trip_packet_out(uint64_t departed);
 	std::vector<uint32_t> await_doorbell;
+
+	/* Timed actions (host.program: fpag): each is repaired when the NIC
+	 * has applied its last command.  The device applies the host's
+	 * commands in posting order, so the n-th command the pipeline takes
+	 * is the host's n-th post (cmd_base: posts before the program). */
+	uint64_t cmd_base = 0;
+	uint64_t cmds_applied = 0;
+	std::deque<std::pair<uint64_t, struct system_action>> actions_wait;
+	uint64_t actions_done = 0;
+	void action_posted(const struct system_action &a, uint64_t last_cmd);
+	void cmd_applied(uint64_t at);
 
 	/* ps <-> NIC clock edges, exactly: the edge at or after ps; the ps
 	 * (rounded down) an edge falls on. */

@@ -37,22 +37,24 @@ void run_state::trip_begin(uint32_t seq, uint64_t id, uint32_t in_port,
 		NEVER, NEVER, NEVER };
 }
 
-void run_state::trip_handled(const struct static_prog_handled *h,
+/* A miss handled with `writes` ENTRY_WRITEs (an install and the moves
+ * placing it): its install is done when the last of them lands. */
+void run_state::trip_handled(uint32_t seq, uint32_t writes, bool packet_out,
 			     uint64_t seen)
 {
-	trip_slot *s = trip(h->seq);
+	trip_slot *s = trip(seq);
 
-
-	if (h->installed)
-		install_seq[install_posted++ % install_seq.size()] = h->seq;
-	if (h->packet_out)
-		po_seq[po_posted++ % po_seq.size()] = h->seq;
+	for (uint32_t i = 0; i < writes; i++)
+		install_seq[install_posted++ % install_seq.size()] = seq;
+	if (packet_out)
+		po_seq[po_posted++ % po_seq.size()] = seq;
 	if (!s)
 		return;
 	s->t.host_seen = seen;
-	s->want_install = h->installed;
-	s->want_packet_out = h->packet_out;
-	await_doorbell.push_back(h->seq);
+	s->want_install = writes > 0;
+	s->writes_left = writes;
+	s->want_packet_out = packet_out;
+	await_doorbell.push_back(seq);
 }
 
 void run_state::trip_doorbell(uint64_t host_done, uint64_t landed)
@@ -84,7 +86,8 @@ void run_state::trip_installed(uint64_t at)
 
 	if (s) {
 		s->t.installed = at;
-		s->done_install = true;
+		s->done_install = s->writes_left <= 1;
+		s->writes_left -= s->writes_left > 0;
 		trip_finish(s);
 	}
 }
@@ -97,6 +100,34 @@ void run_state::trip_packet_out(uint64_t departed)
 		s->t.packet_out_departed = departed;
 		s->done_packet_out = true;
 		trip_finish(s);
+	}
+}
+
+void run_state::action_posted(const struct system_action &a, uint64_t last_cmd)
+{
+	if (last_cmd == 0 || last_cmd <= cmds_applied) {
+		struct system_action done = a;
+
+		done.repaired_ps = last_cmd ? a.ran_ps : NEVER;
+		actions_done++;
+		if (p->action)
+			p->action(p->ctx, &done);
+		return;
+	}
+	actions_wait.emplace_back(last_cmd, a);
+}
+
+void run_state::cmd_applied(uint64_t at)
+{
+	cmds_applied++;
+	while (!actions_wait.empty() && actions_wait.front().first <= cmds_applied) {
+		struct system_action a = actions_wait.front().second;
+
+		a.repaired_ps = at;
+		actions_done++;
+		if (p->action)
+			p->action(p->ctx, &a);
+		actions_wait.pop_front();
 	}
 }
 
@@ -321,6 +352,7 @@ static void collect(struct system_result *res, double wall, double loop)
 		res->link.dma_read_bytes += s->dma_read_bytes;
 	}
 	res->miss_trips = g_rs->trips_done;
+	res->actions_done = g_rs->actions_done;
 	res->setup_ps = g_rs->setup_ps == NEVER ? 0 : g_rs->setup_ps;
 	res->sim_ps = top->end_ps;
 	res->cycles = g_rs->cycles(top->end_ps);

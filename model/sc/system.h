@@ -41,6 +41,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+#include "host/fpag_prog.h"
 #include "host/mbox_drv.h"
 #include "host/static_prog.h"
 #include "io/scenario.h"
@@ -110,10 +111,26 @@ struct system_miss_trip {
 	uint64_t packet_out_departed;   /* last bit of the packet-out out */
 };
 
+/* A timed action of the host program (a VNIC's migration): when it was
+ * due, when the host ran it, the commands it took and when the NIC had
+ * applied the last of them — the fast path correct again.  Times in ps
+ * from the start of the run; repaired_ps is UINT64_MAX when it issued no
+ * command (refused: status is the negative errno). */
+struct system_action {
+	uint32_t index;              /* the scenario's event */
+	uint64_t at_ps, ran_ps, repaired_ps;
+	uint32_t cmds;
+	int status;
+};
+
 typedef void (*system_egress_fn)(void *ctx, const struct pipeline_egress *e,
 				 uint64_t departure_ns);
 typedef void (*system_window_fn)(void *ctx, const struct system_window *w);
 typedef void (*system_miss_fn)(void *ctx, const struct system_miss_trip *t);
+typedef void (*system_action_fn)(void *ctx, const struct system_action *a);
+/* The tables are in and the sources start at start_ps: the scenario's
+ * times (inputs, events) count from here. */
+typedef void (*system_start_fn)(void *ctx, uint64_t start_ps);
 
 struct system_params {
 	const struct scenario *scenario;   /* loaded; not owned */
@@ -132,6 +149,8 @@ struct system_params {
 	pipeline_record_fn record;
 	system_window_fn window;
 	system_miss_fn miss;
+	system_action_fn action;
+	system_start_fn start;
 	void *ctx;
 	/* Set non-zero (from a signal handler) to stop at the next epoch:
 	 * the result says interrupted.  May be NULL. */
@@ -146,6 +165,10 @@ struct system_result {
 	struct mbox_drv_stats drv;
 	struct pcie_link_stats link;
 	struct static_prog_stats prog;
+	bool fpag_ran;               /* host.program fpag: the two below */
+	struct fpag_prog_stats fprog;
+	struct fpag_stats fpag;
+	uint64_t actions_done;       /* timed actions reported */
 	uint64_t misses_out;         /* popped from the to-host queue */
 	uint64_t miss_trips;         /* misses followed to the install */
 	uint64_t setup_ps;           /* the tables in, the sources started */

@@ -189,6 +189,8 @@ static void system_params(struct run *r)
 	p->record = run_out_record;
 	p->window = run_out_window;
 	p->miss = run_out_miss;
+	p->action = run_out_action;
+	p->start = run_out_start;
 	p->ctx = r;
 	p->stop = &stop_signal;
 }
@@ -227,7 +229,7 @@ static int prepare(struct run *r, const struct run_opts *o, char **out_default)
 	r->out_dir = o->out ? o->out : r->cfg->out_dir;
 	if (!r->out_dir)
 		r->out_dir = *out_default = outdir_default(o->config);
-	if (!r->out_dir || alloc_hists(r)) {
+	if (!r->out_dir || alloc_hists(r) || run_actions_init(r)) {
 		fprintf(stderr, PROG ": out of memory\n");
 		return 2;
 	}
@@ -352,6 +354,7 @@ int cmd_run(int argc, char **argv)
 	outdir_destroy(r->out);
 free_run:
 	free(r->csv);
+	run_actions_free(r);
 	free(r->trip_part);
 	free(r->trip);
 	free(r->lat);

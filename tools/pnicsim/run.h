@@ -46,6 +46,17 @@ struct run_digits {
 	char d[40];
 };
 
+/* A timed event of the scenario, followed (run_actions.c). */
+struct run_action {
+	uint64_t mac;                   /* the moving VNIC's */
+	uint32_t to_ppid;
+	uint64_t at_ps;                 /* when it is due, from the run's start */
+	bool done;                      /* the system reported it */
+	struct system_action a;
+	uint64_t misdelivered;          /* its frames out of another PPID after at_ps */
+	uint64_t during_drops, during_misses, during_to_host;
+};
+
 struct run {
 	struct scenario *cfg;
 	const char *out_dir;
@@ -74,6 +85,9 @@ struct run {
 	bool progress_shown;
 	bool plots_made;
 	char plot_note[PATH_MAX + 320];            /* why there are no plots, or "" */
+	uint64_t start_ps;              /* the sources' start */
+	uint32_t n_actions;
+	struct run_action *actions;
 };
 
 /* ---- run_out.c: the system's callbacks --------------------------------- */
@@ -85,6 +99,20 @@ void run_out_egress(void *ctx, const struct pipeline_egress *e,
 void run_out_record(void *ctx, const struct pipeline_record *rec);
 void run_out_window(void *ctx, const struct system_window *w);
 void run_out_miss(void *ctx, const struct system_miss_trip *t);
+
+/* ---- run_actions.c: the scenario's timed events ------------------------ */
+
+int run_actions_init(struct run *r);
+void run_actions_free(struct run *r);
+void run_out_start(void *ctx, uint64_t start_ps);
+void run_out_action(void *ctx, const struct system_action *a);
+void run_actions_egress(struct run *r, const struct pipeline_egress *e,
+			uint64_t departure_ps);
+void run_actions_record(struct run *r, const struct pipeline_record *rec,
+			uint64_t arrival_ps);
+json_t *run_actions_json(const struct run *r);
+/* A NIC clock edge in ps from the run's start. */
+uint64_t run_edge_ps(const struct run *r, uint64_t edge);
 /* packets.csv's buffered lines into the file (after the run). */
 void run_out_flush(struct run *r);
 /* The progress line's end, if one was shown. */

@@ -53,6 +53,13 @@ void run_out_egress(void *ctx, const struct pipeline_egress *e,
 				  .ts_ns = departure_ns };
 
 	outdir_frame(r->out, &d, e->frame, e->caplen, e->len);
+	if (r->n_actions)
+		run_actions_egress(r, e, run_edge_ps(r, e->last_bit));
+}
+
+uint64_t run_edge_ps(const struct run *r, uint64_t edge)
+{
+	return (uint64_t)((unsigned __int128)edge * 1000000000000ull / r->sp.clock_hz);
 }
 
 /* ---- packets.csv ------------------------------------------------------- */
@@ -225,6 +232,8 @@ void run_out_record(void *ctx, const struct pipeline_record *rec)
 	if ((unsigned)rec->path < 4)
 		r->path_count[rec->path]++;
 	add_latency(r, rec);
+	if (r->n_actions && rec->arrival_last != PIPELINE_NEVER)
+		run_actions_record(r, rec, run_edge_ps(r, rec->arrival_last));
 	if (r->packets)
 		write_record(r, rec);
 	if (r->progress && r->records % PROGRESS_RECORDS == 0 &&

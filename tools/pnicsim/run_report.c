@@ -337,6 +337,54 @@ static const struct counter prog_counters[] = {
 	C(struct static_prog_stats, cpu_ns),
 };
 
+static const struct counter fprog_counters[] = {
+	C(struct fpag_prog_stats, polls), C(struct fpag_prog_stats, misses),
+	C(struct fpag_prog_stats, to_host), C(struct fpag_prog_stats, flow_events),
+	C(struct fpag_prog_stats, errors), C(struct fpag_prog_stats, event_gaps),
+	C(struct fpag_prog_stats, posted), C(struct fpag_prog_stats, completions),
+	C(struct fpag_prog_stats, cpl_errors), C(struct fpag_prog_stats, actions_run),
+	C(struct fpag_prog_stats, actions_refused),
+};
+
+static const struct counter fpag_counters[] = {
+	C(struct fpag_stats, misses), C(struct fpag_stats, not_ip),
+	C(struct fpag_stats, unknown_source), C(struct fpag_stats, spoofed),
+	C(struct fpag_stats, allowed), C(struct fpag_stats, denied),
+	C(struct fpag_stats, ct_new), C(struct fpag_stats, ct_established),
+	C(struct fpag_stats, ct_invalid), C(struct fpag_stats, ct_refused),
+	C(struct fpag_stats, installs), C(struct fpag_stats, drop_entries),
+	C(struct fpag_stats, table_full), C(struct fpag_stats, evictions),
+	C(struct fpag_stats, inexpressible), C(struct fpag_stats, register_refused),
+	C(struct fpag_stats, entries_live), C(struct fpag_stats, packet_outs),
+	C(struct fpag_stats, flow_end_events), C(struct fpag_stats, teardowns),
+	C(struct fpag_stats, entries_removed), C(struct fpag_stats, other_events),
+	C(struct fpag_stats, migrations), C(struct fpag_stats, migration_cmds),
+	C(struct fpag_stats, cmd_errors), C(struct fpag_stats, cpu_ns),
+};
+
+/* The host program's counters: the static program's, or the FPAG's and
+ * its program's, with the scenario's timed events. */
+static void program_json(const struct run *r, json_t *j)
+{
+	json_t *o;
+
+	if (!r->res.fpag_ran) {
+		json_object_set_new(j, "host_program", counters_json(json_object(), &r->res.prog,
+								    prog_counters, N(prog_counters)));
+		return;
+	}
+	o = counters_json(json_object(), &r->res.fprog, fprog_counters, N(fprog_counters));
+	json_object_set_new(o, "program", json_string("fpag"));
+	json_object_set_new(j, "host_program", o);
+	json_object_set_new(j, "fpag", counters_json(json_object(), &r->res.fpag,
+						      fpag_counters, N(fpag_counters)));
+	json_object_set_new(o = add_obj(j, "fpag_config"), "flow_dest",
+			    json_string(r->cfg->fpag.flow_dest == FPAG_DEST_PPID ? "ppid" : "vpid"));
+	json_object_set_new(o, "entry_shape",
+			    json_string(r->cfg->fpag.shape == FPAG_SHAPE_EXACT ? "exact" : "megaflow"));
+	json_object_set_new(j, "events", run_actions_json(r));
+}
+
 static json_t *device_json(const struct mbox_dev_stats *d)
 {
 	json_t *o = json_object(), *c = add_obj(o, "commands");
@@ -399,8 +447,7 @@ json_t *run_summary_json(const struct run *r)
 	json_object_set_new(mb, "driver", driver_json(&r->res.drv));
 	json_object_set_new(j, "pcie_link", counters_json(json_object(), &r->res.link,
 							 link_counters, N(link_counters)));
-	json_object_set_new(j, "host_program", counters_json(json_object(), &r->res.prog,
-							    prog_counters, N(prog_counters)));
+	program_json(r, j);
 	return j;
 }
 

@@ -35,6 +35,8 @@ struct sc_out {
 	uint32_t first_index;         /* the scenario's entries end */
 	uint64_t records_path[4];
 	double cpu_s;                 /* the child's CPU time in system_run */
+	uint64_t actions;             /* timed actions reported */
+	struct system_action action[4];   /* the first four */
 };
 
 /* One arrival's decision, one frame out: the same encoding as the
@@ -135,6 +137,15 @@ static void sc_on_trip(void *ctx, const struct system_miss_trip *t)
 	o->hash = sc_mix(o->hash, t, sizeof *t);
 }
 
+static void sc_on_action(void *ctx, const struct system_action *a)
+{
+	struct sc_out *o = ctx;
+
+	if (o->actions < 4)
+		o->action[o->actions] = *a;
+	o->actions++;
+}
+
 static void sc_child(const char *path,
 		     void (*tweak)(struct system_params *p, void *arg),
 		     void *arg, struct sc_out *o)
@@ -153,6 +164,7 @@ static void sc_child(const char *path,
 		p.record = sc_on_record;
 		p.window = sc_on_window;
 		p.miss = sc_on_trip;
+		p.action = sc_on_action;
 		p.ctx = o;
 		if (tweak)
 			tweak(&p, arg);

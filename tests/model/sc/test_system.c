@@ -574,3 +574,93 @@ Test(system, idle_entries_reach_the_host_as_aged_events)
 	cr_assert_eq(o.res.prog.misses, 0, "every flow has its entry");
 	rm_tmp();
 }
+
+/* ---- the FPAG as the host program ----------------------------------------- */
+
+#include "io/pcap_out.h"
+#include "model/frame.h"
+
+/* VM a (10.0.0.1, 02:00:00:00:00:0a) on port 0 sends UDP to VM b
+ * (10.0.0.2, ..:0b), at first on port 1: `flows` flows, a packet every
+ * 2 us for 2 ms; b moves to port 2 at 1 ms. */
+static void fpag_scenario(const char *flow_dest, unsigned flows, char *path,
+			  size_t n)
+{
+	static const uint8_t ma[6] = { 2, 0, 0, 0, 0, 0x0a }, mb[6] = { 2, 0, 0, 0, 0, 0x0b };
+	struct frame_ipv4 ip = { .ttl = 64, .proto = 17, .src = { 10, 0, 0, 1 },
+				 .dst = { 10, 0, 0, 2 } };
+	char pcap[256];
+	struct pcap_out *po;
+	struct pnic_error err;
+	FILE *f;
+
+	snprintf(pcap, sizeof pcap, "%s/vm.pcap", dir);
+	cr_assert_eq(pcap_out_open(pcap, &po, &err), 0, "%s", err.msg);
+	for (unsigned i = 0; i < 1000; i++) {
+		uint8_t b[128];
+		struct frame_buf fb;
+		uint32_t l3, l4;
+
+		frame_init(&fb, b, 64);
+		frame_eth(&fb, mb, ma, 0x0800);
+		l3 = frame_ipv4(&fb, &ip);
+		l4 = frame_udp(&fb, (uint16_t)(1000 + i % flows), 5000);
+		frame_fill(&fb, 0, 64 - fb.n);
+		frame_udp_end(&fb, l4);
+		frame_ipv4_end(&fb, l3, true);
+		frame_l4_csum(&fb, l3, l4);
+		pcap_out_write(po, b, fb.n, fb.n, 2000ull * i);
+	}
+	cr_assert_eq(pcap_out_close(po, &err), 0, "%s", err.msg);
+	snprintf(path, n, "%s/fpag-%s.yaml", dir, flow_dest);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "tcam: { depth: 64 }\n"
+		"ports: [ { ppid: 0, name: vf0 }, { ppid: 1, name: vf1 }, { ppid: 2, name: vf2 } ]\n"
+		"vpid_map: { n_vpids: 8 }\n"
+		"inputs: [ { pcap: vm.pcap, in_port: vf0 } ]\n"
+		"host: { program: fpag }\n"
+		"topology:\n"
+		"  vnics:\n"
+		"    - { name: a, mac: '02:00:00:00:00:0a', ipv4: 10.0.0.1, port: vf0 }\n"
+		"    - { name: b, mac: '02:00:00:00:00:0b', ipv4: 10.0.0.2, port: vf1 }\n"
+		"rules: { default: deny, list: [ { action: allow, proto: udp, dst_port: 5000 } ] }\n"
+		"fpag: { flow_dest: %s, entry_shape: exact }\n"
+		"events: [ { at_ns: 1000000, migrate: { vnic: b, to: vf2 } } ]\n", flow_dest);
+	cr_assert_eq(fclose(f), 0);
+}
+
+static void fpag_migration(const char *flow_dest, uint32_t want_cmds)
+{
+	char path[256];
+	struct sc_out o;
+
+	mkdir_tmp();
+	fpag_scenario(flow_dest, 4, path, sizeof path);
+	sc_run(path, NULL, NULL, &o);
+	show(flow_dest, &o);
+	cr_assert_eq(o.rc, 0, "%s", o.msg);
+	cr_assert(o.res.fpag_ran);
+	cr_assert_eq(o.res.fprog.misses, 4, "each flow's first packet");
+	cr_assert_eq(o.res.fpag.installs, 4);
+	cr_assert_eq(o.res.fprog.cpl_errors, 0);
+	cr_assert_eq(o.actions, 1);
+	cr_assert_eq(o.action[0].status, 0);
+	cr_assert_eq(o.action[0].cmds, want_cmds, "%u commands", o.action[0].cmds);
+	cr_assert_geq(o.action[0].ran_ps, o.action[0].at_ps);
+	cr_assert_gt(o.action[0].repaired_ps, o.action[0].ran_ps,
+		     "the repair lands after the host ran it, over PCIe");
+	cr_assert_eq(o.res.fpag.migrations, 1);
+	cr_assert_eq(o.records, 1000);
+	rm_tmp();
+}
+
+Test(system, the_fpag_migrates_a_vnic_with_one_map_write)
+{
+	fpag_migration("vpid", 1);
+}
+
+Test(system, the_fpag_migrates_a_vnic_by_rewriting_each_entry_with_ppids)
+{
+	fpag_migration("ppid", 4);
+}

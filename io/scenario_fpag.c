@@ -1,0 +1,119 @@
+/* The scenario's `fpag` section: the FPAG's policies (docs/fpag.md):
+ * flow_dest (vpid, or the ppid baseline), entry_shape (megaflow or exact),
+ * table_full (refuse: the flow stays in the slow path), the host CPU costs
+ * of its steps (costs_ns) and where a packet with no route goes
+ * (default_route: an uplink's name; dropped if not given). */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "io/scenario-private.h"
+
+/* A step's cost: up to one simulated millisecond. */
+#define FPAG_MAX_COST_NS 1000000u
+
+static void fpag_defaults(struct scenario *c)
+{
+	c->fpag.flow_dest = FPAG_DEST_VPID;
+	c->fpag.shape = FPAG_SHAPE_MEGAFLOW;
+	c->fpag.full = TP_FULL_REFUSE;
+	fpag_costs_default(&c->fpag.costs);
+	c->fpag.default_uplink = UINT32_MAX;
+}
+
+static int costs(struct scenario_ctx *x, yaml_node_t *m)
+{
+	static const char *const keys[] = { "packet", "rule", "conntrack", "install",
+					     "packet_out", NULL };
+	struct fpag_costs *k = &x->c->fpag.costs;
+	uint32_t *at[] = { &k->packet_ns, &k->rule_ns, &k->conntrack_ns,
+			   &k->install_ns, &k->packet_out_ns };
+	int rc;
+
+	if ((rc = scenario_mapping(x, m, "fpag.costs_ns", "a mapping of step costs in ns", keys)))
+		return rc;
+	for (int i = 0; keys[i] && !rc; i++)
+		rc = scenario_opt_u32(x, m, "fpag.costs_ns", keys[i], 0, FPAG_MAX_COST_NS, at[i]);
+	return rc;
+}
+
+static int choice(struct scenario_ctx *x, yaml_node_t *m, const char *key,
+		  const char *const *names, int *v)
+{
+	yaml_node_t *n = scenario_get(x, m, key);
+	char path[SCENARIO_PATH_LEN];
+
+	if (!n)
+		return 0;
+	scenario_subpath(path, "fpag", key);
+	return scenario_enum(x, n, path, names, v);
+}
+
+static int default_route(struct scenario_ctx *x, yaml_node_t *m)
+{
+	yaml_node_t *n = scenario_get(x, m, "default_route");
+	const struct scenario_topology *t = &x->c->topo;
+	int e;
+
+	if (!n)
+		return 0;
+	e = n->type == YAML_SCALAR_NODE ? scenario_endpoint(x->c, scenario_str(n)) : -1;
+	if (e < (int)t->n_vnics)
+		return scenario_fail(x, n, "fpag.default_route", "expected the name of an uplink under topology.uplinks");
+	x->c->fpag.default_uplink = (uint32_t)e - t->n_vnics;
+	return 0;
+}
+
+static int parse_fpag(struct scenario_ctx *x, yaml_node_t *m)
+{
+	static const char *const keys[] = { "flow_dest", "entry_shape", "table_full",
+					     "costs_ns", "default_route", NULL };
+	static const char *const dests[] = { "vpid", "ppid", NULL };
+	static const char *const shapes[] = { "megaflow", "exact", NULL };
+	static const char *const fulls[] = { "refuse", NULL };
+	struct scenario_fpag *f = &x->c->fpag;
+	int d = (int)f->flow_dest, s = (int)f->shape, full = 0, rc;
+	yaml_node_t *n;
+
+	if ((rc = scenario_mapping(x, m, "fpag", "a mapping of the FPAG's policies", keys)) ||
+	    (rc = choice(x, m, "flow_dest", dests, &d)) ||
+	    (rc = choice(x, m, "entry_shape", shapes, &s)) ||
+	    (rc = choice(x, m, "table_full", fulls, &full)) ||
+	    (rc = default_route(x, m)))
+		return rc;
+	f->flow_dest = (enum fpag_flow_dest)d;
+	f->shape = (enum fpag_shape)s;
+	f->full = TP_FULL_REFUSE;
+	if ((n = scenario_get(x, m, "costs_ns")))
+		return costs(x, n);
+	return 0;
+}
+
+const struct scenario_section scenario_section_fpag = {
+	.key = "fpag", .defaults = fpag_defaults, .parse = parse_fpag,
+};
+
+/* With host.program fpag the FPAG owns the TCAM and the VPID map (it
+ * places entries and hands out VPIDs itself), so the scenario gives it a
+ * topology and no tables; without it, the FPAG's sections would be
+ * silently ignored, so they are refused. */
+int scenario_check_program(struct scenario_ctx *x, yaml_node_t *root)
+{
+	static const char *const fpag_only[] = { "topology", "rules", "fpag", "events", NULL };
+	const struct scenario *c = x->c;
+	yaml_node_t *n;
+
+	if (c->host.program != SCENARIO_PROGRAM_FPAG) {
+		for (int i = 0; fpag_only[i]; i++)
+			if ((n = scenario_get(x, root, fpag_only[i])))
+				return scenario_fail(x, n, fpag_only[i], "'%s' is for the FPAG: give host.program: fpag",
+						     fpag_only[i]);
+		return 0;
+	}
+	if (c->n_flows || c->n_maps)
+		return scenario_fail(x, root, c->n_flows ? "flows" : "vpid_map.map",
+				     "with host.program: fpag the FPAG places the entries and maps the VPIDs: give no %s",
+				     c->n_flows ? "flows" : "map");
+	if (c->topo.n_vnics + c->topo.n_uplinks == 0)
+		return scenario_fail(x, root, "topology", "host.program: fpag needs a topology with at least one VNIC or uplink");
+	return 0;
+}

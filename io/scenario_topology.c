@@ -1,0 +1,245 @@
+/* The scenario's `topology`: the VMs' VNICs (name, MAC, addresses, VLAN,
+ * the host-facing port they are attached to) and the uplinks (a port
+ * toward other hosts and the prefixes reached through it), for the FPAG
+ * (host.program: fpag; docs/fpag.md "Identifiers").  Names are unique
+ * across VNICs and uplinks: rules and events name them. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/scenario-private.h"
+#include "model/proto.h"
+
+/* Bounds far above any scenario's, so that a hostile file costs little. */
+#define TOPO_MAX_VNICS   4096u
+#define TOPO_MAX_UPLINKS 256u
+#define TOPO_MAX_ROUTES  4096u
+
+static bool name_used(const struct scenario_topology *t, const char *name)
+{
+	for (uint32_t i = 0; i < t->n_vnics; i++)
+		if (!strcmp(t->vnics[i].name, name))
+			return true;
+	for (uint32_t i = 0; i < t->n_uplinks; i++)
+		if (!strcmp(t->uplinks[i].name, name))
+			return true;
+	return false;
+}
+
+static int unique_name(struct scenario_ctx *x, yaml_node_t *map,
+		       const char *path, char out[SCENARIO_NAME_MAX])
+{
+	yaml_node_t *v;
+	char sub[SCENARIO_PATH_LEN];
+	int rc;
+
+	if ((rc = scenario_require(x, map, "name", path, &v)))
+		return rc;
+	scenario_subpath(sub, path, "name");
+	if ((rc = scenario_name(x, v, sub, out)))
+		return rc;
+	if (name_used(&x->c->topo, out))
+		return scenario_fail(x, v, sub, "'%s' names a VNIC or uplink already", out);
+	return 0;
+}
+
+int scenario_prefix(struct scenario_ctx *x, yaml_node_t *n, const char *path,
+		    struct scenario_prefix *out)
+{
+	uint8_t a[16];
+	unsigned plen;
+	bool v6;
+	int rc = scenario_ip(x, n, path, true, &v6, a, &plen);
+
+	if (rc)
+		return rc;
+	out->ip = (struct ruleset_ip){ 0, 0 };
+	if (v6) {
+		for (int i = 0; i < 8; i++) {
+			out->ip.hi = out->ip.hi << 8 | a[i];
+			out->ip.lo = out->ip.lo << 8 | a[8 + i];
+		}
+		out->len = (uint8_t)plen;
+	} else {
+		out->ip = ruleset_ip_v4((uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 |
+					(uint32_t)a[2] << 8 | a[3]);
+		out->len = (uint8_t)(96 + plen);
+	}
+	return 0;
+}
+
+static int vnic_addresses(struct scenario_ctx *x, yaml_node_t *m,
+			  const char *path, struct fpag_vnic *v)
+{
+	char sub[SCENARIO_PATH_LEN];
+	yaml_node_t *n;
+	uint8_t a[16];
+	unsigned plen;
+	bool v6;
+	int rc;
+
+	if ((n = scenario_get(x, m, "ipv4"))) {
+		scenario_subpath(sub, path, "ipv4");
+		if ((rc = scenario_ip(x, n, sub, false, &v6, a, &plen)))
+			return rc;
+		if (v6)
+			return scenario_fail(x, n, sub, "expected an IPv4 address (IPv6 goes under ipv6)");
+		v->has_ipv4 = true;
+		v->ipv4 = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+	}
+	if ((n = scenario_get(x, m, "ipv6"))) {
+		struct scenario_prefix p;
+
+		scenario_subpath(sub, path, "ipv6");
+		if ((rc = scenario_ip(x, n, sub, false, &v6, a, &plen)))
+			return rc;
+		if (!v6)
+			return scenario_fail(x, n, sub, "expected an IPv6 address (IPv4 goes under ipv4)");
+		if ((rc = scenario_prefix(x, n, sub, &p)))
+			return rc;
+		v->has_ipv6 = true;
+		v->ipv6 = p.ip;
+	}
+	if (!v->has_ipv4 && !v->has_ipv6)
+		return scenario_fail(x, m, path, "a VNIC needs an ipv4 or an ipv6 address");
+	return 0;
+}
+
+static int vnic(struct scenario_ctx *x, yaml_node_t *m, const char *path,
+		size_t i, void *arg)
+{
+	static const char *const keys[] = { "name", "mac", "ipv4", "ipv6", "vlan",
+					     "port", NULL };
+	struct scenario_topology *t = &x->c->topo;
+	struct scenario_vnic *sv = &t->vnics[i];
+	char sub[SCENARIO_PATH_LEN];
+	yaml_node_t *n;
+	uint8_t mac[6];
+	uint32_t vlan;
+	int rc;
+
+	(void)arg;
+	if ((rc = scenario_mapping(x, m, path, "a mapping with name, mac, ipv4/ipv6 and port", keys)) ||
+	    (rc = unique_name(x, m, path, sv->name)) ||
+	    (rc = scenario_require(x, m, "mac", path, &n)))
+		return rc;
+	scenario_subpath(sub, path, "mac");
+	if ((rc = scenario_mac(x, n, sub, mac)))
+		return rc;
+	for (int k = 0; k < 6; k++)
+		sv->v.mac = sv->v.mac << 8 | mac[k];
+	if ((rc = vnic_addresses(x, m, path, &sv->v)) ||
+	    (rc = scenario_require(x, m, "port", path, &n)))
+		return rc;
+	scenario_subpath(sub, path, "port");
+	if ((rc = scenario_port_ref(x, n, sub, &sv->v.ppid)))
+		return rc;
+	if (scenario_get(x, m, "vlan")) {
+		if ((rc = scenario_opt_u32(x, m, path, "vlan", 1, PROTO_VLAN_VID_MAX, &vlan)))
+			return rc;
+		sv->v.has_vlan = true;
+		sv->v.vlan = (uint16_t)vlan;
+	}
+	sv->v.id = (uint32_t)i;
+	sv->line = (unsigned)m->start_mark.line + 1;
+	t->n_vnics++;
+	return 0;
+}
+
+static int route(struct scenario_ctx *x, yaml_node_t *n, const char *path,
+		 size_t i, void *arg)
+{
+	struct scenario_uplink *u = arg;
+
+	u->n_routes++;
+	return scenario_prefix(x, n, path, &u->routes[i]);
+}
+
+static int uplink(struct scenario_ctx *x, yaml_node_t *m, const char *path,
+		  size_t i, void *arg)
+{
+	static const char *const keys[] = { "name", "port", "routes", NULL };
+	struct scenario_uplink *u = &x->c->topo.uplinks[i];
+	char sub[SCENARIO_PATH_LEN];
+	yaml_node_t *n;
+	int rc;
+
+	(void)arg;
+	if ((rc = scenario_mapping(x, m, path, "a mapping with name, port and routes", keys)) ||
+	    (rc = unique_name(x, m, path, u->name)) ||
+	    (rc = scenario_require(x, m, "port", path, &n)))
+		return rc;
+	scenario_subpath(sub, path, "port");
+	if ((rc = scenario_port_ref(x, n, sub, &u->ppid)))
+		return rc;
+	x->c->topo.n_uplinks++;
+	if (!(n = scenario_get(x, m, "routes")))
+		return 0;
+	scenario_subpath(sub, path, "routes");
+	if ((rc = scenario_want(x, n, YAML_SEQUENCE_NODE, sub, "a list of prefixes")))
+		return rc;
+	if (scenario_len(n) > TOPO_MAX_ROUTES)
+		return scenario_fail(x, n, sub, "%zu routes, at most %u", scenario_len(n),
+				     TOPO_MAX_ROUTES);
+	u->routes = calloc(scenario_len(n) ? scenario_len(n) : 1, sizeof *u->routes);
+	if (!u->routes)
+		return scenario_nomem(x);
+	return scenario_each(x, n, sub, route, u);
+}
+
+/* A list under `key` into a calloc'd array of `size` items. */
+static int list(struct scenario_ctx *x, yaml_node_t *m, const char *key,
+		uint32_t max, size_t size, void **out, scenario_item_fn fn)
+{
+	yaml_node_t *n = scenario_get(x, m, key);
+	char path[SCENARIO_PATH_LEN];
+	int rc;
+
+	if (!n)
+		return 0;
+	scenario_subpath(path, "topology", key);
+	if ((rc = scenario_want(x, n, YAML_SEQUENCE_NODE, path, "a list")))
+		return rc;
+	if (scenario_len(n) > max)
+		return scenario_fail(x, n, path, "%zu items, at most %u", scenario_len(n), max);
+	*out = calloc(scenario_len(n) ? scenario_len(n) : 1, size);
+	if (!*out)
+		return scenario_nomem(x);
+	return scenario_each(x, n, path, fn, NULL);
+}
+
+static int parse_topology(struct scenario_ctx *x, yaml_node_t *m)
+{
+	static const char *const keys[] = { "vnics", "uplinks", NULL };
+	struct scenario_topology *t = &x->c->topo;
+	int rc;
+
+	if ((rc = scenario_mapping(x, m, "topology", "a mapping with vnics and uplinks", keys)) ||
+	    (rc = list(x, m, "vnics", TOPO_MAX_VNICS, sizeof *t->vnics,
+		       (void **)&t->vnics, vnic)))
+		return rc;
+	return list(x, m, "uplinks", TOPO_MAX_UPLINKS, sizeof *t->uplinks,
+		    (void **)&t->uplinks, uplink);
+}
+
+static void release_topology(struct scenario *c)
+{
+	for (uint32_t i = 0; c->topo.uplinks && i < c->topo.n_uplinks; i++)
+		free(c->topo.uplinks[i].routes);
+	free(c->topo.vnics);
+	free(c->topo.uplinks);
+}
+
+const struct scenario_section scenario_section_topology = {
+	.key = "topology", .parse = parse_topology, .release = release_topology,
+};
+
+int scenario_endpoint(const struct scenario *c, const char *name)
+{
+	for (uint32_t i = 0; i < c->topo.n_vnics; i++)
+		if (!strcmp(c->topo.vnics[i].name, name))
+			return (int)i;
+	for (uint32_t i = 0; i < c->topo.n_uplinks; i++)
+		if (!strcmp(c->topo.uplinks[i].name, name))
+			return (int)(c->topo.n_vnics + i);
+	return -1;
+}
