@@ -110,7 +110,8 @@ int scenario_check_program(struct scenario_ctx *x, yaml_node_t *root)
 		return 0;
 	}
 	if (c->n_flows || c->n_maps)
-		return scenario_fail(x, root, c->n_flows ? "flows" : "vpid_map.map",
+		return scenario_fail(x, scenario_get(x, root, c->n_flows ? "flows" : "vpid_map"),
+				     c->n_flows ? "flows" : "vpid_map.map",
 				     "with host.program: fpag the FPAG places the entries and maps the VPIDs: give no %s",
 				     c->n_flows ? "flows" : "map");
 	if (c->topo.n_vnics + c->topo.n_uplinks == 0)

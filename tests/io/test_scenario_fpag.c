@@ -1,0 +1,67 @@
+/* The scenario's `fpag` section: the defaults, what is written, the
+ * default route, the program's sections checked together, and refusals
+ * that name the place and field. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "io/scenario.h"
+#include "tests/io/fpag_base.h"
+#include "tests/io/scenario_bad.h"
+
+#define parse scenario_test_parse
+
+Test(scenario_fpag, absent_means_the_defaults)
+{
+	struct scenario *c;
+	struct pnic_error err;
+	struct fpag_costs d;
+
+	fpag_costs_default(&d);
+	cr_assert_eq(parse(FPAG_BASE, &c, &err), 0, "%s", err.msg);
+	cr_assert_eq(c->host.program, SCENARIO_PROGRAM_FPAG);
+	cr_assert_eq(c->fpag.flow_dest, FPAG_DEST_VPID);
+	cr_assert_eq(c->fpag.shape, FPAG_SHAPE_MEGAFLOW);
+	cr_assert_eq(c->fpag.full, TP_FULL_REFUSE);
+	cr_assert_eq(memcmp(&c->fpag.costs, &d, sizeof d), 0);
+	cr_assert_eq(c->fpag.default_uplink, UINT32_MAX);
+	scenario_destroy(c);
+}
+
+Test(scenario_fpag, what_is_written_is_taken)
+{
+	struct scenario *c;
+	struct pnic_error err;
+	int rc = parse(FPAG_BASE "fpag:\n"
+		       "  flow_dest: ppid\n"
+		       "  entry_shape: exact\n"
+		       "  table_full: refuse\n"
+		       "  default_route: wan\n"
+		       "  costs_ns: { packet: 1, rule: 2, conntrack: 3, install: 4, packet_out: 5 }\n",
+		       &c, &err);
+
+	cr_assert_eq(rc, 0, "%s", err.msg);
+	cr_assert_eq(c->fpag.flow_dest, FPAG_DEST_PPID);
+	cr_assert_eq(c->fpag.shape, FPAG_SHAPE_EXACT);
+	cr_assert_eq(c->fpag.default_uplink, 0);
+	cr_assert(c->fpag.costs.packet_ns == 1 && c->fpag.costs.rule_ns == 2 &&
+		  c->fpag.costs.conntrack_ns == 3 && c->fpag.costs.install_ns == 4 &&
+		  c->fpag.costs.packet_out_ns == 5);
+	scenario_destroy(c);
+}
+
+Test(scenario_fpag, refusals_name_line_column_and_field)
+{
+	static const struct scenario_bad bads[] = {
+		{ FPAG_BASE "fpag: { flow_dest: mac }\n", 10, 20, "fpag.flow_dest", "vpid" },
+		{ FPAG_BASE "fpag: { entry_shape: wide }\n", 10, 22, "fpag.entry_shape", "megaflow" },
+		{ FPAG_BASE "fpag: { default_route: a }\n", 10, 24, "fpag.default_route", "uplink" },
+		{ FPAG_BASE "fpag: { costs_ns: { packet: 1000001 } }\n", 10, 29,
+		  "fpag.costs_ns.packet", "1000000" },
+		{ FPAG_BASE "fpag: { costs_ns: { lunch: 1 } }\n", 10, 21, "fpag.costs_ns.lunch", "lunch" },
+		{ FPAG_BASE "flows: [ { index: 0, match: { ethertype: 0x0800 }, action: { drop: true } } ]\n",
+		  10, 8, "flows", "give no flows" },
+		{ SCENARIO_TEST_MIN "fpag: { flow_dest: ppid }\n", 4, 7, "fpag", "host.program: fpag" },
+	};
+
+	scenario_check_bads(bads, sizeof bads / sizeof bads[0], SCENARIO_TEST_FILE);
+}
