@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/num.h"
 #include "io/scenario-private.h"
 
 /* The top-level keys, in the order they are read: a section may use what
@@ -85,8 +86,49 @@ static char *folder_of(const char *name)
 	return dir;
 }
 
+/* One --set PATH=VALUE: the scalar at PATH (keys and list positions
+ * joined by dots: fpag.flow_dest, inputs.0.pace) takes VALUE, as if the
+ * file said so; a PATH the file does not have is refused. */
+static int apply_set(struct scenario_ctx *x, const char *set)
+{
+	const char *eq = strchr(set, '=');
+	char path[SCENARIO_PATH_LEN], *save = NULL, *part, *v;
+	yaml_node_t *n = x->doc.n ? scenario_node(x, 1) : NULL;
+	uint64_t i;
+
+	if (!eq || eq == set || (size_t)(eq - set) >= sizeof path)
+		return pnic_err_at(x->err, EINVAL, x->file, 0, 0, "", "--set '%s': expected PATH=VALUE, such as fpag.flow_dest=ppid", set);
+	snprintf(path, sizeof path, "%.*s", (int)(eq - set), set);
+	for (part = strtok_r(path, ".", &save); part && n; part = strtok_r(NULL, ".", &save)) {
+		if (n->type == YAML_MAPPING_NODE)
+			n = scenario_get(x, n, part);
+		else if (n->type == YAML_SEQUENCE_NODE && !num_parse_u64(part, 0, SIZE_MAX, 0, &i) &&
+			 i < scenario_len(n))
+			n = scenario_item(x, n, (size_t)i);
+		else
+			n = NULL;
+	}
+	snprintf(path, sizeof path, "%.*s", (int)(eq - set), set);
+	if (!n || n->type != YAML_SCALAR_NODE)
+		return pnic_err_at(x->err, EINVAL, x->file, 0, 0, path,
+				   "--set: the scenario has no single value at %s (write it in the file first)", path);
+	if (!(v = strdup(eq + 1)))
+		return scenario_nomem(x);
+	free(n->data.scalar.value);
+	n->data.scalar.value = (yaml_char_t *)v;
+	n->data.scalar.length = strlen(v);
+	return 0;
+}
+
 int scenario_parse(const char *buf, size_t len, const char *name,
 		   struct scenario **out, struct pnic_error *err)
+{
+	return scenario_parse_set(buf, len, name, NULL, 0, out, err);
+}
+
+int scenario_parse_set(const char *buf, size_t len, const char *name,
+		       const char *const *sets, size_t n_sets,
+		       struct scenario **out, struct pnic_error *err)
 {
 	struct scenario_ctx x = { .file = name, .err = err };
 	int rc;
@@ -101,6 +143,8 @@ int scenario_parse(const char *buf, size_t len, const char *name,
 		goto free_all;
 	}
 	rc = scenario_read_yaml(&x, buf, len);
+	for (size_t i = 0; !rc && i < n_sets; i++)
+		rc = apply_set(&x, sets[i]);
 	if (!rc)
 		rc = parse_root(&x);
 	scenario_tree_free(&x.doc);
@@ -118,6 +162,12 @@ free_all:
 
 int scenario_load(const char *path, struct scenario **out,
 		  struct pnic_error *err)
+{
+	return scenario_load_set(path, NULL, 0, out, err);
+}
+
+int scenario_load_set(const char *path, const char *const *sets, size_t n_sets,
+		      struct scenario **out, struct pnic_error *err)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
@@ -150,7 +200,7 @@ int scenario_load(const char *path, struct scenario **out,
 		rc = pnic_err_at(err, EIO, path, 0, 0, "", "read error");
 		goto close_f;
 	}
-	rc = scenario_parse(buf, len, path, out, err);
+	rc = scenario_parse_set(buf, len, path, sets, n_sets, out, err);
 close_f:
 	fclose(f);
 	free(buf);

@@ -99,6 +99,12 @@ struct scenario_input {
 	uint32_t loops;            /* times the file is replayed, >= 1 */
 	enum scenario_pace pace;
 	double multiplier;         /* > 0; 1 unless given (pace trace only) */
+	/* in_port: vnics — each frame enters by the port its source VNIC is
+	 * attached to when it is offered (following the migrations), or the
+	 * first uplink's for a source that is no VNIC; in_port is then
+	 * unused.  owner: the scenario, for scenario_attachment(). */
+	bool by_vnic;
+	const struct scenario *owner;
 	unsigned line;
 };
 
@@ -271,6 +277,16 @@ int scenario_load(const char *path, struct scenario **out,
  * paths resolve against its folder. */
 int scenario_parse(const char *buf, size_t len, const char *name,
 		   struct scenario **out, struct pnic_error *err);
+/* The same with overrides: each "PATH=VALUE" (keys and list positions
+ * joined by dots: fpag.flow_dest=ppid, inputs.0.pace=line_rate) replaces
+ * the value the file gives at PATH before anything is read, so it is
+ * checked as if written there; a PATH the file does not have is refused
+ * (err.field names it).  For parameter sweeps over one file. */
+int scenario_load_set(const char *path, const char *const *sets, size_t n_sets,
+		      struct scenario **out, struct pnic_error *err);
+int scenario_parse_set(const char *buf, size_t len, const char *name,
+		       const char *const *sets, size_t n_sets,
+		       struct scenario **out, struct pnic_error *err);
 void scenario_destroy(struct scenario *c);
 
 /* The datapath policies the scenario sets: what a miss, a parse error and
@@ -280,6 +296,12 @@ struct datapath_policy scenario_policy(const struct scenario *c);
 /* The position of the VNIC (0 .. n_vnics - 1) or uplink (n_vnics + j)
  * of that name, as the FPAG numbers endpoints; -1 if none. */
 int scenario_endpoint(const struct scenario *c, const char *name);
+/* The port a frame from this source MAC enters by at at_ns (from the
+ * start of the traffic): its VNIC's, after the migrations due by then;
+ * the first uplink's when no VNIC has that MAC; UINT32_MAX when there is
+ * no uplink either. */
+uint32_t scenario_attachment(const struct scenario *c, uint64_t mac,
+			     uint64_t at_ns);
 /* The port name of a PPID ("" if it has none). */
 const char *scenario_port_name(const struct scenario *c, uint32_t ppid);
 

@@ -102,6 +102,11 @@ int scenario_check_program(struct scenario_ctx *x, yaml_node_t *root)
 	const struct scenario *c = x->c;
 	yaml_node_t *n;
 
+	for (uint32_t i = 0; i < c->n_inputs && c->host.program != SCENARIO_PROGRAM_FPAG; i++)
+		if (c->inputs[i].by_vnic)
+			return scenario_fail(x, scenario_get(x, root, "inputs"), "inputs",
+					     "input %u has in_port: vnics, which needs host.program: fpag and a topology",
+					     i);
 	if (c->host.program != SCENARIO_PROGRAM_FPAG) {
 		for (int i = 0; fpag_only[i]; i++)
 			if ((n = scenario_get(x, root, fpag_only[i])))

@@ -1,6 +1,7 @@
 /* The scenario's files: the captures it replays (inputs) and the folder
  * its run writes to (output), both relative to the scenario's folder. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "io/num.h"
 #include "io/pcap_in.h"
@@ -82,8 +83,12 @@ static int input(struct scenario_ctx *x, yaml_node_t *e, const char *path,
 	    (rc = scenario_require(x, e, "in_port", path, &v)))
 		return rc;
 	scenario_subpath(sub, path, "in_port");
-	if ((rc = scenario_port_ref(x, v, sub, &in->in_port)))
+	if (v->type == YAML_SCALAR_NODE && !strcmp(scenario_str(v), "vnics")) {
+		in->by_vnic = true;
+		in->owner = x->c;
+	} else if ((rc = scenario_port_ref(x, v, sub, &in->in_port))) {
 		return rc;
+	}
 	if ((rc = scenario_opt_u32(x, e, path, "loops", 1, 1000000, &in->loops)))
 		return rc;
 	return input_pace(x, e, path, in);

@@ -233,6 +233,24 @@ const struct scenario_section scenario_section_topology = {
 	.key = "topology", .parse = parse_topology, .release = release_topology,
 };
 
+uint32_t scenario_attachment(const struct scenario *c, uint64_t mac,
+			     uint64_t at_ns)
+{
+	const struct scenario_topology *t = &c->topo;
+
+	for (uint32_t i = 0; i < t->n_vnics; i++) {
+		uint32_t ppid = t->vnics[i].v.ppid;
+
+		if (t->vnics[i].v.mac != mac)
+			continue;
+		for (uint32_t e = 0; e < c->n_events && c->events[e].at_ns <= at_ns; e++)
+			if (c->events[e].kind == SCENARIO_EV_MIGRATE && c->events[e].vnic == i)
+				ppid = c->events[e].ppid;
+		return ppid;
+	}
+	return t->n_uplinks ? t->uplinks[0].ppid : UINT32_MAX;
+}
+
 int scenario_endpoint(const struct scenario *c, const char *name)
 {
 	for (uint32_t i = 0; i < c->topo.n_vnics; i++)

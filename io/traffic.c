@@ -112,6 +112,23 @@ static void fill(struct traffic *t, const struct pcap_in_pkt *k,
 	};
 }
 
+/* in_port: vnics: the port of the frame's source, when it is offered. */
+static int attach(const struct traffic *t, struct traffic_pkt *p,
+		  struct pnic_error *err)
+{
+	uint64_t mac = 0;
+
+	for (uint32_t i = 6; i < 12 && p->caplen >= 12; i++)
+		mac = mac << 8 | p->frame[i];
+	p->in_port = p->caplen >= 12 ? scenario_attachment(t->in->owner, mac, p->offer_ps / 1000)
+				     : UINT32_MAX;
+	if (p->in_port != UINT32_MAX)
+		return 0;
+	return pnic_err_at(err, EINVAL, t->in->path, 0, 0, "in_port",
+			   "packet %llu: its source MAC %012llx is no VNIC's and the topology has no uplink to bring it in (in_port: vnics)",
+			   (unsigned long long)p->number, (unsigned long long)mac);
+}
+
 int traffic_next(struct traffic *t, struct traffic_pkt *p,
 		 struct pnic_error *err)
 {
@@ -124,7 +141,7 @@ int traffic_next(struct traffic *t, struct traffic_pkt *p,
 		rc = pcap_in_next(t->pin, &k, err);
 		if (rc == 1) {
 			fill(t, &k, p);
-			return 1;
+			return t->in->by_vnic && (rc = attach(t, p, err)) < 0 ? rc : 1;
 		}
 		if (rc < 0) {
 			t->damaged = true;

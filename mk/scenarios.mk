@@ -20,5 +20,9 @@ TEST_EXTRA_BUILD += $(BIN)/tracegen
 # and a clean stop on SIGINT/SIGTERM (a SIGKILL leaves nothing that looks
 # like a result).
 TEST_EXTRA += 'tests/scenarios/check.sh --run demo-run'
+# The FPAG's VM migration in both modes (regenerate with --update as above,
+# keeping the --set and --as).
+TEST_EXTRA += 'tests/scenarios/check.sh --run migration'
+TEST_EXTRA += 'tests/scenarios/check.sh --run --set fpag.flow_dest=ppid --as migration-ppid migration'
 TEST_EXTRA += 'tests/scenarios/run-deterministic.sh'
 TEST_EXTRA += 'tests/scenarios/run-interrupt.sh'

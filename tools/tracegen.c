@@ -70,12 +70,15 @@ struct opts {
 	uint32_t rtt_us, mss, idle_ms;
 	uint64_t size_median, size_max;
 	double size_sigma;
+	uint32_t vm_clients, vm_servers;   /* --vms C,S; 0: no VMs */
 	uint64_t given;         /* options given, by bit (opt_bit()) */
 };
 
 struct flow {
 	bool v6, udp, vlan, vxlan, no_entry;
 	bool rev;                        /* server to client */
+	bool vm;                         /* between VMs: the MACs below */
+	uint8_t smac[6], dmac[6];
 	uint16_t vid;
 	uint32_t vni;
 	uint8_t src[16], dst[16];        /* IPv4 in the first 4 bytes */
@@ -148,6 +151,9 @@ static void usage(FILE *f)
 "      --idle PCT        connections pausing once between exchanges\n"
 "                        (default 10), for an exponential time of mean\n"
 "      --idle-ms MS      MS, 1..1000000 (default 15000)\n"
+"      --vms C,S         between C client VMs and S server VMs (1..250 each)\n"
+"                        on one host; --scenario then writes the FPAG's\n"
+"                        scenario: VNICs, a firewall, a timed migration\n"
 "\n"
 "Numbers are decimal or 0x hex, never negative; N and F may end in K, M or\n"
 "G (x1000).  PPS is a plain decimal number (1000, 2.5e6).\n",
@@ -226,6 +232,8 @@ static void flow_reverse(const struct flow *f, struct flow *r)
 	r->dport = f->sport;
 	memcpy(r->osrc, f->odst, 4);
 	memcpy(r->odst, f->osrc, 4);
+	memcpy(r->smac, f->dmac, 6);
+	memcpy(r->dmac, f->smac, 6);
 }
 
 /* The L4 header and payload at the cursor; returns its offset. */
@@ -263,8 +271,11 @@ static void inner_frame(const struct flow *f, bool tag, const struct l4seg *g,
 	uint8_t proto = f->udp ? PROTO_IP_UDP : PROTO_IP_TCP;
 	uint32_t l3, l4;
 
-	frame_eth(b, f->rev ? host : gw, f->rev ? gw : host,
-		  tag ? PROTO_ETH_P_8021Q : et);
+	if (f->vm)
+		frame_eth(b, f->dmac, f->smac, et);
+	else
+		frame_eth(b, f->rev ? host : gw, f->rev ? gw : host,
+			  tag ? PROTO_ETH_P_8021Q : et);
 	if (tag)
 		frame_vlan(b, f->vid, et);
 	if (f->v6) {
@@ -419,6 +430,40 @@ static double rnd_lognormal(uint64_t *st, double mu, double sigma)
 	return exp(mu + sigma * r * cos(2.0 * M_PI * rnd_unit(st)));
 }
 
+/* VM v of side `side` (1: clients, 2: servers): MAC 02:00:00:00:side:v+1,
+ * IPv4 10.0.side.v+1, IPv6 2001:db8:0:side::v+1 (docs/tracegen.md). */
+static void vm_addr(unsigned side, uint32_t v, bool v6, uint8_t mac[6],
+		    uint8_t ip[16])
+{
+	static const uint8_t pfx[8] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0 };
+	const uint8_t m[6] = { 2, 0, 0, 0, (uint8_t)side, (uint8_t)(v + 1) };
+
+	memcpy(mac, m, 6);
+	memset(ip, 0, 16);
+	if (v6) {
+		memcpy(ip, pfx, 8);
+		ip[7] = (uint8_t)side;
+		ip[15] = (uint8_t)(v + 1);
+	} else {
+		ip[0] = 10;
+		ip[2] = (uint8_t)side;
+		ip[3] = (uint8_t)(v + 1);
+	}
+}
+
+/* A connection between a client VM and a server VM, drawn after the
+ * rest of its flow (so traces without --vms keep their bytes): untagged,
+ * not tunnelled, the VMs' own MACs. */
+static void vm_flow(const struct opts *o, uint64_t *st, struct flow *f)
+{
+	uint32_t c = rnd_below(st, o->vm_clients), v = rnd_below(st, o->vm_servers);
+
+	f->vm = true;
+	f->vlan = f->vxlan = false;
+	vm_addr(1, c, f->v6, f->smac, f->src);
+	vm_addr(2, v, f->v6, f->dmac, f->dst);
+}
+
 /* The connection's addresses and shape: the first draws of its stream,
  * so that writing its entries needs only these. */
 static void conn_flow(const struct opts *o, uint64_t id, uint64_t *st,
@@ -426,6 +471,8 @@ static void conn_flow(const struct opts *o, uint64_t id, uint64_t *st,
 {
 	*st = conn_rng(o->seed, id);
 	make_flow(o, (uint32_t)id, st, f);
+	if (o->vm_clients)
+		vm_flow(o, st, f);
 	/* VPID 0 is the uplink, the way back; the VNICs are the others. */
 	f->vpid = o->n_vpids > 1 ? 1 + f->vpid % (o->n_vpids - 1) : 0;
 }
@@ -884,7 +931,7 @@ static int check_entries(const struct opts *o, const struct flow *flows)
 {
 	uint64_t entries;
 
-	if (!o->scenario && !o->flows_yaml)
+	if ((!o->scenario && !o->flows_yaml) || o->vm_clients)
 		return 0;
 	entries = count_entries(o, flows);
 	if (entries <= TCAM_MAX_DEPTH)
@@ -955,10 +1002,16 @@ static void input_path(const char *pcap, const char *scenario, char *buf,
 	size_t dc = (size_t)(base_name(scenario) - scenario);
 	char real[PATH_MAX];
 
+	char dir[PATH_MAX];
+
+	/* The pcap is still under its temporary name (outfile.h): resolve its
+	 * folder, which exists, so that the path holds from the scenario's. */
+	snprintf(dir, sizeof dir, "%.*s", dp ? (int)dp : 1, dp ? pcap : ".");
 	if (dp == dc && !strncmp(pcap, scenario, dp))
 		snprintf(buf, n, "%s", base_name(pcap));
-	else if (realpath(pcap, real))
-		snprintf(buf, n, "%s", real);
+	else if (realpath(dir, real) &&
+		 snprintf(buf, n, "%s/%s", strcmp(real, "/") ? real : "", base_name(pcap)) < (int)n)
+		return;
 	else
 		snprintf(buf, n, "%s", pcap);
 }
@@ -1026,6 +1079,55 @@ static void write_scenario(FILE *y, const struct opts *o,
 		write_input(y, o->reverse, o->scenario, "vf0");
 }
 
+static void write_vm(FILE *y, unsigned side, uint32_t v, const char *port)
+{
+	uint8_t mac[6], ip4[16], ip6[16];
+	char a4[64], a6[64];
+
+	vm_addr(side, v, false, mac, ip4);
+	vm_addr(side, v, true, mac, ip6);
+	inet_ntop(AF_INET, ip4, a4, sizeof a4);
+	inet_ntop(AF_INET6, ip6, a6, sizeof a6);
+	fprintf(y, "    - { name: %s%u, mac: '02:00:00:00:%02x:%02x', ipv4: %s, ipv6: '%s', port: %s }\n",
+		side == 1 ? "client" : "server", v, side, v + 1, a4, a6, port);
+}
+
+/* --vms: the FPAG's scenario.  Clients on vf0, servers on vf1, vf2 free
+ * for a migration: server0 moves there halfway through the arrivals.  The
+ * firewall allows TCP (tracked) and UDP, and denies the rest. */
+static void write_vm_scenario(FILE *y, const struct opts *o)
+{
+	uint64_t depth = 2 * o->connections < TCAM_MAX_DEPTH ? 2 * o->connections : TCAM_MAX_DEPTH;
+	uint32_t vnics = o->vm_clients + o->vm_servers;
+
+	fprintf(y, "# Generated by tracegen: %llu connections at %g/s between %u client VMs (vf0)\n"
+		   "# and %u server VMs (vf1), seed %llu; the FPAG decides and offloads them.\n",
+		(unsigned long long)o->connections, o->conn_rate, o->vm_clients,
+		o->vm_servers, (unsigned long long)o->seed);
+	fprintf(y, "key_profile: default\n"
+		   "tcam: { depth: %u, miss: to_host }\n"
+		   "ports:\n  - { ppid: 0, name: vf0 }\n  - { ppid: 1, name: vf1 }\n"
+		   "  - { ppid: 2, name: vf2 }\n"
+		   "vpid_map: { n_vpids: %u, unmapped: drop }\n"
+		   "host: { program: fpag }\n"
+		   "fpag: { flow_dest: vpid, entry_shape: exact }\n"
+		   "topology:\n  vnics:\n",
+		pow2_at_least((uint32_t)depth), vnics > 3 ? vnics : 3);
+	for (uint32_t i = 0; i < o->vm_clients; i++)
+		write_vm(y, 1, i, "vf0");
+	for (uint32_t i = 0; i < o->vm_servers; i++)
+		write_vm(y, 2, i, "vf1");
+	fprintf(y, "rules:\n  default: deny\n  list:\n"
+		   "    - { action: allow, proto: tcp, stateful: true }\n"
+		   "    - { action: allow, proto: udp }\n"
+		   "events:\n  - { at_ns: %llu, migrate: { vnic: server0, to: vf2 } }\n",
+		(unsigned long long)((double)o->connections / o->conn_rate / 2 * 1e9));
+	/* Each VM's frames enter by its own port, wherever it is then. */
+	fprintf(y, "inputs:\n");
+	write_input(y, o->out, o->scenario, "vnics");
+	write_input(y, o->reverse, o->scenario, "vnics");
+}
+
 /* The scenario or the snippet, under its temporary name (outfile.h). */
 static int write_yaml(const char *path, const struct opts *o,
 		      const struct flow *flows, struct outfile **y)
@@ -1036,7 +1138,9 @@ static int write_yaml(const char *path, const struct opts *o,
 		return 0;
 	if (outfile_open(path, y, &err))
 		goto fail;
-	if (path == o->scenario)
+	if (path == o->scenario && o->vm_clients)
+		write_vm_scenario(outfile_stream(*y), o);
+	else if (path == o->scenario)
 		write_scenario(outfile_stream(*y), o, flows);
 	else
 		write_flow_entries(outfile_stream(*y), o, flows);
@@ -1052,7 +1156,7 @@ fail:
 enum { O_IPV6 = 256, O_UDP, O_VLAN, O_VXLAN, O_PAYLOAD, O_SCENARIO,
        O_SNIPPET, O_MISS, O_VPIDS, O_CONNS, O_CONN_RATE, O_REVERSE, O_RTT,
        O_MSS, O_RST, O_OPEN, O_IDLE, O_IDLE_MS, O_SIZE_MEDIAN, O_SIZE_SIGMA,
-       O_SIZE_MAX };
+       O_SIZE_MAX, O_VMS };
 
 static const struct option long_opts[] = {
 	{ "out", required_argument, NULL, 'o' },
@@ -1083,6 +1187,7 @@ static const struct option long_opts[] = {
 	{ "size-median", required_argument, NULL, O_SIZE_MEDIAN },
 	{ "size-sigma", required_argument, NULL, O_SIZE_SIGMA },
 	{ "size-max", required_argument, NULL, O_SIZE_MAX },
+	{ "vms", required_argument, NULL, O_VMS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -1128,6 +1233,27 @@ static bool set_u32(int c, const char *v, uint64_t min, uint64_t max,
 	return true;
 }
 
+/* --vms C,S: 1..250 client VMs and 1..250 server VMs. */
+static bool set_vms(const char *v, struct opts *o)
+{
+	const char *comma = strchr(v, ',');
+	char c[16];
+	uint64_t a, b;
+
+	if (!comma || (size_t)(comma - v) >= sizeof c) {
+		fprintf(stderr, PROG ": --vms '%s': expected C,S (client and server VMs, each 1..250)\n", v);
+		return false;
+	}
+	memcpy(c, v, (size_t)(comma - v));
+	c[comma - v] = '\0';
+	if (!num_option(PROG, "--vms (clients)", c, 1, 250, 0, &a) ||
+	    !num_option(PROG, "--vms (servers)", comma + 1, 1, 250, 0, &b))
+		return false;
+	o->vm_clients = (uint32_t)a;
+	o->vm_servers = (uint32_t)b;
+	return true;
+}
+
 /* The connection mode's options; false once the fault is reported. */
 static bool set_conn_option(int c, const char *v, struct opts *o)
 {
@@ -1148,6 +1274,7 @@ static bool set_conn_option(int c, const char *v, struct opts *o)
 	case O_RTT: return set_u32(c, v, 1, 10000000, &o->rtt_us);
 	case O_MSS: return set_u32(c, v, 64, 1400, &o->mss);
 	case O_IDLE_MS: return set_u32(c, v, 1, 1000000, &o->idle_ms);
+	case O_VMS: return set_vms(v, o);
 	default:
 		if (!num_option(PROG, opt_name(c), v, 0, 100, 0, &n))
 			return false;
@@ -1215,8 +1342,9 @@ static int check_mode(const struct opts *o)
 	static const int pkt_only[] = { 'n', 'f', 'r', O_PAYLOAD };
 	static const int conn_only[] = {
 		O_CONN_RATE, O_REVERSE, O_RTT, O_MSS, O_RST, O_OPEN, O_IDLE,
-		O_IDLE_MS, O_SIZE_MEDIAN, O_SIZE_SIGMA, O_SIZE_MAX,
+		O_IDLE_MS, O_SIZE_MEDIAN, O_SIZE_SIGMA, O_SIZE_MAX, O_VMS,
 	};
+	static const int not_vms[] = { O_VLAN, O_VXLAN, O_VPIDS, O_MISS, O_SNIPPET };
 	int c;
 
 	if (!o->connections) {
@@ -1231,6 +1359,9 @@ static int check_mode(const struct opts *o)
 	if (!o->reverse)
 		return cli_usage_error(PROG, "--connections needs --reverse FILE.pcap "
 				       "(the server-to-client side)");
+	if (o->vm_clients && (c = given_of(o, not_vms, sizeof not_vms / sizeof *not_vms)))
+		return cli_usage_error(PROG, "%s does not apply with --vms (VMs talk "
+				       "untagged and the FPAG writes the entries)", opt_name(c));
 	/* Arrivals past ~3 years would bring the stamps near 64 bits. */
 	if ((double)o->connections / o->conn_rate > 1e8)
 		return cli_usage_error(PROG, "--conn-rate %g: %llu connections at this "

@@ -3,25 +3,30 @@
 # run: the whole system in simulated time) and compare summary.json (keys
 # sorted by jq; it holds no host timing, which is in timing.json) against
 # tests/scenarios/<name>.expected.json.  Any difference fails.
-#   tests/scenarios/check.sh [--update] [--run] NAME
+# With --set PATH=V (pnicsim run's, repeatable) and --as VARIANT the run
+# is compared against tests/scenarios/<VARIANT>.expected.json instead.
+#   tests/scenarios/check.sh [--update] [--run] [--set PATH=V --as VARIANT] NAME
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-update=0 cmd=replay
+usage="usage: tests/scenarios/check.sh [--update] [--run] [--set PATH=V --as VARIANT] NAME"
+update=0 cmd=replay variant= sets=()
 while [ $# -gt 1 ]; do
   case $1 in
     --update) update=1 ;;
     --run) cmd=run ;;
-    *) echo "usage: tests/scenarios/check.sh [--update] [--run] NAME"; exit 2 ;;
+    --set) sets+=(--set "$2"); shift ;;
+    --as) variant=$2; shift ;;
+    *) echo "$usage"; exit 2 ;;
   esac
   shift
 done
-name=${1:?usage: tests/scenarios/check.sh [--update] [--run] NAME}
+name=${1:?$usage}
 bin=${PNICSIM:-build/bin/pnicsim}
-out=build/scenarios/$name
-expected=tests/scenarios/$name.expected.json
+out=build/scenarios/${variant:-$name}
+expected=tests/scenarios/${variant:-$name}.expected.json
 rm -rf "$out" "$out.log" "$out.cmp.json"; mkdir -p "$out"
-opts=()
-[ "$cmd" = run ] && opts=(--no-plots)
+opts=("${sets[@]}")
+[ "$cmd" = run ] && opts+=(--no-plots)
 # Exit status 1 means a replay input was damaged; the summary still tells.
 # A timed run writes nothing unless it succeeds.
 rc=0

@@ -9,6 +9,11 @@ d=build/scenarios/tracegen
 rm -rf "$d"; mkdir -p "$d"
 build/bin/tracegen -o "$d/demo.pcap" -n 400 -f 32 -s 7 --vlan 20 --vxlan 15 --rate 100000
 cmp "$d/demo.pcap" traces/demo.pcap || { echo "tracegen: demo trace not reproduced"; exit 1; }
+# ... and the migration scenario's traces (scenarios/migration.yaml)
+build/bin/tracegen --connections 300 --conn-rate 20000 --vms 4,2 --size-median 1500 \
+  --size-max 8000 --idle 0 -s 11 -o "$d/mig-c2s.pcap" --reverse "$d/mig-s2c.pcap"
+cmp "$d/mig-c2s.pcap" traces/migration-c2s.pcap && cmp "$d/mig-s2c.pcap" traces/migration-s2c.pcap \
+  || { echo "tracegen: migration traces not reproduced"; exit 1; }
 build/bin/tracegen -o "$d/t.pcap" -n 5000 -f 700 -s 3 --ipv6 40 --vxlan 20 --vlan 20 \
   --scenario "$d/t.yaml" --flows-yaml "$d/flows.yaml"
 build/bin/pnicsim replay "$d/t.yaml" --out "$d/out" --json > "$d/summary.json" 2>/dev/null

@@ -465,6 +465,11 @@ static int prepare(struct replay *r, const struct replay_opts *o,
 		fprintf(stderr, PROG ": %s\n", pnic_error_str(&err, msg, sizeof msg));
 		return 2;
 	}
+	/* The FPAG writes its tables while traffic runs: only the timed
+	 * system has a host to run it. */
+	if (r->cfg->host.program == SCENARIO_PROGRAM_FPAG)
+		return cli_usage_error(PROG, "%s runs the FPAG (host.program: fpag), which "
+				       "needs the timed system: use pnicsim run", r->cfg->file);
 	r->inputs = r->cfg->inputs;
 	r->n_inputs = r->cfg->n_inputs;
 	if ((rc = cli_inputs(r, o, cli_in)))

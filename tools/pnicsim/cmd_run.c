@@ -51,6 +51,9 @@ static void usage(FILE *f)
 "  --json          print summary.json to stdout instead of the readable summary\n"
 "  --quiet         print nothing on success (errors still go to stderr)\n"
 "  --progress      show the progress line even when stderr is not a terminal\n"
+"  --set PATH=V    run as if the scenario said V at PATH (keys and list\n"
+"                  positions joined by dots: fpag.flow_dest=ppid,\n"
+"                  inputs.0.multiplier=2); may be repeated; for sweeps\n"
 "  -h, --help      this text\n"
 "\n"
 "outputs in DIR:\n"
@@ -80,8 +83,12 @@ static void usage(FILE *f)
 "summary.json says \"interrupted\": true.\n");
 }
 
+#define RUN_MAX_SETS 64
+
 struct run_opts {
 	const char *config, *out;
+	const char *sets[RUN_MAX_SETS];
+	size_t n_sets;
 	bool no_packets, no_plots, json, quiet, progress;
 };
 
@@ -95,6 +102,7 @@ static int parse_options(int argc, char **argv, struct run_opts *o)
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "progress", no_argument, NULL, 'p' },
+		{ "set", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -110,6 +118,11 @@ static int parse_options(int argc, char **argv, struct run_opts *o)
 		case 'j': o->json = true; break;
 		case 'q': o->quiet = true; break;
 		case 'p': o->progress = true; break;
+		case 's':
+			if (o->n_sets == RUN_MAX_SETS)
+				return cli_usage_error(PROG, "more than %d --set options", RUN_MAX_SETS);
+			o->sets[o->n_sets++] = optarg;
+			break;
 		case 'h': usage(stdout); return 0;
 		default: return cli_getopt_error(PROG, c, argv);
 		}
@@ -221,8 +234,10 @@ static int prepare(struct run *r, const struct run_opts *o, char **out_default)
 	struct pnic_error err;
 
 	pnic_error_clear(&err);
-	if (scenario_load(o->config, &r->cfg, &err))
+	if (scenario_load_set(o->config, o->sets, o->n_sets, &r->cfg, &err))
 		return fail(&err, 2);
+	r->sets = o->sets;
+	r->n_sets = o->n_sets;
 	if (!r->cfg->n_inputs)
 		return cli_usage_error(PROG, "%s lists no inputs: add some under 'inputs'",
 				       r->cfg->file);

@@ -85,6 +85,8 @@ struct run {
 	bool progress_shown;
 	bool plots_made;
 	char plot_note[PATH_MAX + 320];            /* why there are no plots, or "" */
+	const char *const *sets;        /* --set PATH=V, as given */
+	size_t n_sets;
 	uint64_t start_ps;              /* the sources' start */
 	uint32_t n_actions;
 	struct run_action *actions;

@@ -122,7 +122,7 @@ json_t *run_actions_json(const struct run *r)
 		json_object_set_new(o, "status", json_integer(ra->a.status));
 		set_int(o, "commands", ra->a.cmds);
 		json_object_set_new(o, "repaired", json_boolean(repaired));
-		set_int(o, "repair_ns", repair_ps / 1000);
+		set_int(o, "repair_ns", (repair_ps + 500) / 1000);
 		set_int(o, "repair_cycles", repaired ? (uint64_t)((double)repair_ps * 1e-12 *
 						       (double)r->sp.clock_hz + 0.5) : 0);
 		set_int(o, "misdelivered", ra->misdelivered);

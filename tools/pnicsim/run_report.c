@@ -176,7 +176,12 @@ static json_t *scenario_json(const struct run *r)
 	const struct scenario *c = r->cfg;
 	json_t *o = json_object();
 
+	json_t *sets = json_array();
+
 	json_object_set_new(o, "scenario", json_string(c->file));
+	for (size_t i = 0; i < r->n_sets; i++)
+		json_array_append_new(sets, json_string(r->sets[i]));
+	json_object_set_new(o, "set", sets);
 	json_object_set_new(o, "key_profile", json_string(c->profile->name));
 	set_int(o, "key_bits", c->profile->key_bits);
 	set_int(o, "tcam_depth", c->tcam_depth);
