@@ -707,3 +707,38 @@ Test(scenario, program_into_a_sink)
 	cr_assert_eq(rs.n, 3, "nothing after the refusal");
 	scenario_destroy(c);
 }
+
+/* --set: a scalar of the file replaced before anything is read, checked
+ * as if written there; list positions by number; a path the file does
+ * not have, or that is not one value, refused with the path named. */
+Test(scenario, set_overrides_what_the_file_says)
+{
+	static const char text[] =
+		"tcam: { depth: 64 }\n"
+		"ports: [ { ppid: 0, name: a }, { ppid: 1, name: b } ]\n"
+		"vpid_map: { n_vpids: 4, unmapped: drop }\n";
+	const char *ok[] = { "tcam.depth=128", "vpid_map.unmapped=to_host", "ports.1.name=c" };
+	const char *bad[][2] = {
+		{ "tcam.width=3", "tcam.width" }, { "ports.2.name=y", "ports.2.name" },
+		{ "ports=1", "ports" }, { "tcam.depth", "" }, { "=5", "" },
+	};
+	struct scenario *c;
+	struct pnic_error err;
+
+	cr_assert_eq(scenario_parse_set(text, sizeof text - 1, "/tmp/s.yaml", ok, 3, &c, &err), 0,
+		     "%s", err.msg);
+	cr_assert_eq(c->tcam_depth, 128);
+	cr_assert_eq(c->unmapped, VPID_UNMAPPED_TO_HOST);
+	cr_assert_str_eq(c->ports[1].name, "c");
+	scenario_destroy(c);
+	for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		cr_assert_eq(scenario_parse_set(text, sizeof text - 1, "/tmp/s.yaml", bad[i], 1,
+						&c, &err), -EINVAL, "%s", bad[i][0]);
+		cr_assert_null(c);
+		cr_assert_str_eq(err.field, bad[i][1], "%s: %s", bad[i][0], err.msg);
+	}
+	/* checked as if written: a depth the TCAM does not take */
+	ok[0] = "tcam.depth=15";
+	cr_assert_lt(scenario_parse_set(text, sizeof text - 1, "/tmp/s.yaml", ok, 1, &c, &err), 0);
+	cr_assert_str_eq(err.field, "tcam.depth", "%s", err.msg);
+}

@@ -1,6 +1,7 @@
 /* traffic: the offer times of an input's frames under each pace, loops
  * and their period, out-of-order stamps, damage. */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,4 +196,47 @@ Test(traffic, missing_capture)
 	cr_assert_lt(traffic_open(&in, &t, &err), 0);
 	cr_assert_null(t);
 	cr_assert(strstr(err.msg, "/nonexistent/x.pcap"), "%s", err.msg);
+}
+
+/* in_port: vnics: a frame enters by its source VNIC's port when offered,
+ * following the migrations; a stranger by the first uplink; with no
+ * uplink, a stranger is refused with its packet named. */
+Test(traffic, frames_follow_their_vnic)
+{
+	struct scenario_vnic vn = { .name = "a", .v = { .mac = 0x02000000000aull, .ppid = 1 } };
+	struct scenario_uplink up = { .name = "u", .ppid = 3 };
+	struct scenario_event ev = { .at_ns = 2, .kind = SCENARIO_EV_MIGRATE, .vnic = 0, .ppid = 2 };
+	struct scenario c = { .topo = { .n_vnics = 1, .vnics = &vn, .n_uplinks = 1, .uplinks = &up },
+			      .n_events = 1, .events = &ev };
+	struct scenario_input in = { .path = path, .loops = 1, .multiplier = 1,
+				     .by_vnic = true, .owner = &c };
+	static const uint8_t src[6] = { 2, 0, 0, 0, 0, 0x0a };
+	struct pcap_out *o;
+	struct traffic *t;
+	struct traffic_pkt p;
+	struct pnic_error err;
+	uint32_t want[4] = { 1, 2, 2, 3 };
+	uint8_t f[60] = { 0 };
+
+	cr_assert_eq(pcap_out_open(path, &o, &err), 0, "%s", err.msg);
+	for (unsigned i = 0; i < 4; i++) {
+		memcpy(f + 6, src, 6);
+		f[11] = i == 3 ? 0x0b : 0x0a;   /* the last: no VNIC's */
+		pcap_out_write(o, f, sizeof f, sizeof f, 1000 + 1000 * i);
+	}
+	cr_assert_eq(pcap_out_close(o, &err), 0, "%s", err.msg);
+	cr_assert_eq(traffic_open(&in, &t, &err), 0, "%s", err.msg);
+	for (unsigned i = 0; i < 4; i++) {
+		cr_assert_eq(traffic_next(t, &p, &err), 1, "%s", err.msg);
+		cr_assert_eq(p.in_port, want[i], "frame %u at %llu ps", i,
+			     (unsigned long long)p.offer_ps);
+	}
+	traffic_close(t);
+	c.topo.n_uplinks = 0;
+	cr_assert_eq(traffic_open(&in, &t, &err), 0, "%s", err.msg);
+	for (unsigned i = 0; i < 3; i++)
+		cr_assert_eq(traffic_next(t, &p, &err), 1, "%s", err.msg);
+	cr_assert_eq(traffic_next(t, &p, &err), -EINVAL);
+	cr_assert(strstr(err.msg, "packet 4") && strstr(err.msg, "02000000000b"), "%s", err.msg);
+	traffic_close(t);
 }

@@ -717,3 +717,36 @@ Test(tracegen, connections_tshark_peer)
 	cr_assert_eq(flagged, 0, "%ld segments with TCP analysis flags", flagged);
 	free(k.c);
 }
+
+/* --vms: connections between VMs, the VMs' own MACs and addresses, and
+ * the FPAG's scenario: it loads, names every VM and moves one. */
+Test(tracegen, vms_make_the_fpags_scenario)
+{
+	char path[256], msg[512];
+	struct scenario *c;
+	struct pnic_error err;
+
+	cr_assert_eq(tracegen("-o %s/a.pcap --reverse %s/ar.pcap --connections 40 --vms 3,2 -s 4 --scenario %s/a.yaml",
+			      dir, dir, dir), 0, "%s", out);
+	snprintf(path, sizeof path, "%s/a.yaml", dir);
+	cr_assert_eq(scenario_load(path, &c, &err), 0, "%s", pnic_error_str(&err, msg, sizeof msg));
+	cr_assert_eq(c->host.program, SCENARIO_PROGRAM_FPAG);
+	cr_assert_eq(c->topo.n_vnics, 5);
+	cr_assert_str_eq(c->topo.vnics[3].name, "server0");
+	cr_assert_eq(c->topo.vnics[3].v.mac, 0x020000000201ull);
+	cr_assert_eq(c->topo.vnics[3].v.ipv4, 0x0a000201u);
+	cr_assert_eq(c->n_flows, 0, "the FPAG writes the entries");
+	cr_assert_eq(c->n_events, 1);
+	cr_assert_eq(c->events[0].vnic, 3);
+	cr_assert_eq(c->events[0].at_ns, 20000000, "halfway through 40 arrivals at 1000/s");
+	cr_assert(c->inputs[0].by_vnic && c->inputs[1].by_vnic);
+	cr_assert(strstr(c->inputs[1].path, "ar.pcap"), "%s", c->inputs[1].path);
+	scenario_destroy(c);
+	cr_assert_eq(tracegen("-o %s/x.pcap --reverse %s/y.pcap --connections 5 --vms 3", dir, dir), 2, "%s", out);
+	cr_assert(strstr(out, "expected C,S"), "%s", out);
+	cr_assert_eq(tracegen("-o %s/x.pcap --reverse %s/y.pcap --connections 5 --vms 3,251", dir, dir), 2, "%s", out);
+	cr_assert_eq(tracegen("-o %s/x.pcap --reverse %s/y.pcap --connections 5 --vms 3,2 --vlan 5", dir, dir), 2, "%s", out);
+	cr_assert(strstr(out, "--vlan does not apply with --vms"), "%s", out);
+	cr_assert_eq(tracegen("-o %s/x.pcap --vms 3,2", dir), 2, "%s", out);
+	cr_assert(strstr(out, "--vms applies only with --connections"), "%s", out);
+}
