@@ -72,6 +72,7 @@ extern const struct scenario_section scenario_section_topology;    /* scenario_t
 extern const struct scenario_section scenario_section_rules;       /* scenario_rules.c */
 extern const struct scenario_section scenario_section_fpag;        /* scenario_fpag.c */
 extern const struct scenario_section scenario_section_events;      /* scenario_events.c */
+extern const struct scenario_section scenario_section_expect;      /* scenario_expect.c */
 
 /* ---- YAML to nodes (scenario_yaml.c) ----------------------------------- */
 

@@ -31,6 +31,7 @@ static const struct scenario_section *const sections[] = {
 	&scenario_section_rules,
 	&scenario_section_fpag,
 	&scenario_section_events,
+	&scenario_section_expect,
 };
 
 #define N_SECTIONS (sizeof sections / sizeof sections[0])

@@ -230,6 +230,14 @@ struct scenario_event {
 	unsigned line;
 };
 
+/* A bound on one of the run's figures (`expect`; pnicsim run checks it). */
+struct scenario_expect {
+	char figure[96];           /* a summary.json path: events.0.commands */
+	bool has_min, has_max, has_equals;
+	double min, max, equals;
+	unsigned line;
+};
+
 struct scenario {
 	char *file;                        /* the scenario's path */
 	const struct key_profile *profile; /* built-in, or &custom */
@@ -268,6 +276,8 @@ struct scenario {
 	struct scenario_fpag fpag;
 	uint32_t n_events;
 	struct scenario_event *events;
+	uint32_t n_expects;
+	struct scenario_expect *expects;
 };
 
 /* Load and validate the file at path. */

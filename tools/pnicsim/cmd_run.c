@@ -80,7 +80,9 @@ static void usage(FILE *f)
 "one the system cannot run, an input that is an output, or an output\n"
 "that could not be written: nothing written; 128+N interrupted by signal\n"
 "N (130 SIGINT, 143 SIGTERM), outputs complete up to the interruption and\n"
-"summary.json says \"interrupted\": true.\n");
+"summary.json says \"interrupted\": true; 3 the run completed and its\n"
+"outputs are written, but an expectation of the scenario's `expect` was\n"
+"not met (each named on stderr with its line).\n");
 }
 
 #define RUN_MAX_SETS 64
@@ -343,9 +345,14 @@ static int run_and_write(struct run *r, bool json)
 		fprintf(stderr, PROG ": out of memory\n");
 		return 2;
 	}
+	/* The expectations are judged on the summary and kept in it. */
+	if (r->cfg->n_expects)
+		json_object_set_new(summary, "expect", run_expect_json(r, summary, stderr));
 	if (!(status = write_outputs(r, summary))) {
 		report(r, summary, json);
-		status = r->signal ? 128 + r->signal : 0;
+		status = r->signal ? 128 + r->signal :
+			 json_array_size(json_object_get(json_object_get(summary, "expect"),
+							 "failed")) ? 3 : 0;
 	}
 	json_decref(summary);
 	return status;

@@ -113,6 +113,12 @@ void run_actions_egress(struct run *r, const struct pipeline_egress *e,
 void run_actions_record(struct run *r, const struct pipeline_record *rec,
 			uint64_t arrival_ps);
 json_t *run_actions_json(const struct run *r);
+/* ---- run_expect.c: the scenario's expectations ------------------------- */
+
+/* {checked, met, failed: [figure...]}, each failure also reported to
+ * `report` (may be NULL) with the scenario's line. */
+json_t *run_expect_json(const struct run *r, const json_t *summary, FILE *report);
+
 /* A NIC clock edge in ps from the run's start. */
 uint64_t run_edge_ps(const struct run *r, uint64_t edge);
 /* packets.csv's buffered lines into the file (after the run). */

@@ -442,3 +442,41 @@ Test(cmd_run, quiet_and_json)
 	cr_assert_eq(jint(j, "packets/arrivals"), N_PKTS);
 	json_decref(j);
 }
+
+/* expect: met, the run exits 0 and summary.json says so; one not met (or
+ * a figure that does not exist), exit 3 with the outputs written and the
+ * failure named with its line; --set reaches the scenario and the
+ * summary. */
+Test(cmd_run, expectations_and_set)
+{
+	json_t *j;
+
+	write_scenario("expect:\n"
+		       "  - { figure: packets.arrivals, equals: 40 }\n"
+		       "  - { figure: packets.paths.drop, max: 10 }\n");
+	cr_assert_eq(run("%s/cfg.yaml --out %s/o --no-plots --quiet", dir, dir), 0, "%s", out);
+	j = load_summary("o");
+	cr_assert_eq(jint(j, "expect/checked"), 2);
+	cr_assert_eq(jint(j, "expect/met"), 2);
+	json_decref(j);
+	write_scenario("expect:\n"
+		       "  - { figure: packets.arrivals, min: 41 }\n"
+		       "  - { figure: packets.arivals, min: 0 }\n");
+	cr_assert_eq(run("%s/cfg.yaml --out %s/o2 --no-plots --quiet", dir, dir), 3, "%s", out);
+	cr_assert(strstr(out, "cfg.yaml:") && strstr(out, "expect packets.arrivals: is 40, expected at least 41"),
+		  "%s", out);
+	cr_assert(strstr(out, "expect packets.arivals: names no figure"), "%s", out);
+	j = load_summary("o2");
+	cr_assert_eq(jint(j, "expect/met"), 0);
+	cr_assert_eq(json_array_size(json_object_get(json_object_get(j, "expect"), "failed")), 2);
+	json_decref(j);
+	cr_assert_eq(run("%s/cfg.yaml --out %s/o3 --no-plots --quiet --set expect.0.min=40", dir, dir),
+		     3, "%s", out);
+	j = load_summary("o3");
+	cr_assert_eq(jint(j, "expect/met"), 1, "the override reached the scenario");
+	cr_assert_str_eq(json_string_value(json_array_get(json_object_get(json_object_get(j, "run"), "set"), 0)),
+			 "expect.0.min=40");
+	json_decref(j);
+	cr_assert_eq(run("%s/cfg.yaml --out %s/o4 --no-plots --set nosuch.key=1", dir, dir), 2, "%s", out);
+	cr_assert(strstr(out, "nosuch.key"), "%s", out);
+}
