@@ -215,6 +215,13 @@ struct scenario_fpag {
 	struct fpag_costs costs;
 	uint32_t default_uplink;   /* forwarding miss: to this uplink's
 				    * position; UINT32_MAX: dropped */
+	/* runs_on: nic_cores — the FPAG on the pNIC's embedded cores: the
+	 * mailbox crosses the on-chip interconnect (scenario.pcie is made
+	 * from these, docs/fpag.md) and every cost is multiplied by
+	 * slowdown (the costs above are as written, for a host CPU). */
+	bool on_nic_cores;
+	uint32_t core_write_ns, core_read_rtt_ns, core_irq_ns, core_poll_ns;
+	double core_slowdown;
 };
 
 enum scenario_event_kind {

@@ -5,14 +5,27 @@
  * (default_route: an uplink's name; dropped if not given). */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "io/scenario-private.h"
 
 /* A step's cost: up to one simulated millisecond. */
 #define FPAG_MAX_COST_NS 1000000u
 
+/* The embedded cores' defaults (docs/fpag.md "Where the FPAG runs"). */
+#define CORE_WRITE_NS     40u
+#define CORE_READ_RTT_NS  100u
+#define CORE_IRQ_NS       500u
+#define CORE_POLL_NS      20u
+#define CORE_SLOWDOWN     2.0
+
 static void fpag_defaults(struct scenario *c)
 {
+	c->fpag.core_write_ns = CORE_WRITE_NS;
+	c->fpag.core_read_rtt_ns = CORE_READ_RTT_NS;
+	c->fpag.core_irq_ns = CORE_IRQ_NS;
+	c->fpag.core_poll_ns = CORE_POLL_NS;
+	c->fpag.core_slowdown = CORE_SLOWDOWN;
 	c->fpag.flow_dest = FPAG_DEST_VPID;
 	c->fpag.shape = FPAG_SHAPE_MEGAFLOW;
 	c->fpag.full = TP_FULL_REFUSE;
@@ -34,6 +47,29 @@ static int costs(struct scenario_ctx *x, yaml_node_t *m)
 	for (int i = 0; keys[i] && !rc; i++)
 		rc = scenario_opt_u32(x, m, "fpag.costs_ns", keys[i], 0, FPAG_MAX_COST_NS, at[i]);
 	return rc;
+}
+
+static int nic_cores(struct scenario_ctx *x, yaml_node_t *m)
+{
+	static const char *const keys[] = { "write_ns", "read_rtt_ns", "irq_ns", "poll_ns",
+					     "slowdown", NULL };
+	struct scenario_fpag *f = &x->c->fpag;
+	yaml_node_t *n;
+	char *end;
+	int rc;
+
+	if ((rc = scenario_mapping(x, m, "fpag.nic_cores", "a mapping of the embedded cores' parameters", keys)) ||
+	    (rc = scenario_opt_u32(x, m, "fpag.nic_cores", "write_ns", 1, FPAG_MAX_COST_NS, &f->core_write_ns)) ||
+	    (rc = scenario_opt_u32(x, m, "fpag.nic_cores", "read_rtt_ns", 1, FPAG_MAX_COST_NS, &f->core_read_rtt_ns)) ||
+	    (rc = scenario_opt_u32(x, m, "fpag.nic_cores", "irq_ns", 1, FPAG_MAX_COST_NS, &f->core_irq_ns)) ||
+	    (rc = scenario_opt_u32(x, m, "fpag.nic_cores", "poll_ns", 1, FPAG_MAX_COST_NS, &f->core_poll_ns)))
+		return rc;
+	if (!(n = scenario_get(x, m, "slowdown")))
+		return 0;
+	f->core_slowdown = n->type == YAML_SCALAR_NODE ? strtod(scenario_str(n), &end) : 0;
+	if (n->type != YAML_SCALAR_NODE || *end || !(f->core_slowdown >= 0.1 && f->core_slowdown <= 100))
+		return scenario_fail(x, n, "fpag.nic_cores.slowdown", "expected a factor from 0.1 to 100 (2: the cores take twice the host's time)");
+	return 0;
 }
 
 static int choice(struct scenario_ctx *x, yaml_node_t *m, const char *key,
@@ -66,20 +102,30 @@ static int default_route(struct scenario_ctx *x, yaml_node_t *m)
 static int parse_fpag(struct scenario_ctx *x, yaml_node_t *m)
 {
 	static const char *const keys[] = { "flow_dest", "entry_shape", "table_full",
-					     "costs_ns", "default_route", NULL };
+					     "costs_ns", "default_route", "runs_on",
+					     "nic_cores", NULL };
+	static const char *const places[] = { "host", "nic_cores", NULL };
 	static const char *const dests[] = { "vpid", "ppid", NULL };
 	static const char *const shapes[] = { "megaflow", "exact", NULL };
 	static const char *const fulls[] = { "refuse", NULL };
 	struct scenario_fpag *f = &x->c->fpag;
-	int d = (int)f->flow_dest, s = (int)f->shape, full = 0, rc;
+	int d = (int)f->flow_dest, s = (int)f->shape, full = 0, on = 0, rc;
 	yaml_node_t *n;
 
 	if ((rc = scenario_mapping(x, m, "fpag", "a mapping of the FPAG's policies", keys)) ||
 	    (rc = choice(x, m, "flow_dest", dests, &d)) ||
 	    (rc = choice(x, m, "entry_shape", shapes, &s)) ||
 	    (rc = choice(x, m, "table_full", fulls, &full)) ||
+	    (rc = choice(x, m, "runs_on", places, &on)) ||
 	    (rc = default_route(x, m)))
 		return rc;
+	f->on_nic_cores = on == 1;
+	if ((n = scenario_get(x, m, "nic_cores"))) {
+		if (!f->on_nic_cores)
+			return scenario_fail(x, n, "fpag.nic_cores", "nic_cores is for runs_on: nic_cores");
+		if ((rc = nic_cores(x, n)))
+			return rc;
+	}
 	f->flow_dest = (enum fpag_flow_dest)d;
 	f->shape = (enum fpag_shape)s;
 	f->full = TP_FULL_REFUSE;
@@ -91,6 +137,33 @@ static int parse_fpag(struct scenario_ctx *x, yaml_node_t *m)
 const struct scenario_section scenario_section_fpag = {
 	.key = "fpag", .defaults = fpag_defaults, .parse = parse_fpag,
 };
+
+/* runs_on: nic_cores.  The mailbox is the same, but its rings live where
+ * the cores reach them over the on-chip interconnect: the link the system
+ * models is that interconnect (latencies from nic_cores, bandwidth far
+ * above any PCIe link: gen 5 x32 as its stand-in), and the cores are
+ * `slowdown` times slower than the host CPU the costs are written for. */
+static int on_nic_cores(struct scenario_ctx *x, yaml_node_t *root)
+{
+	struct scenario *c = x->c;
+	struct fpag_costs *k = &c->fpag.costs;
+	uint32_t *cost[] = { &k->packet_ns, &k->rule_ns, &k->conntrack_ns,
+			     &k->install_ns, &k->packet_out_ns };
+
+	if (!c->fpag.on_nic_cores)
+		return 0;
+	if (scenario_get(x, root, "pcie"))
+		return scenario_fail(x, scenario_get(x, root, "pcie"), "pcie",
+				     "with fpag.runs_on: nic_cores the mailbox does not cross PCIe: give fpag.nic_cores instead");
+	c->pcie = (struct pcie_params){
+		.gen = 5, .lanes = 32, .mps = 4096, .mrrs = 4096, .dllp_permille = 0,
+		.read_rtt_ns = c->fpag.core_read_rtt_ns, .write_ns = c->fpag.core_write_ns,
+		.irq_ns = c->fpag.core_irq_ns, .poll_ns = c->fpag.core_poll_ns,
+	};
+	for (size_t i = 0; i < sizeof cost / sizeof cost[0]; i++)
+		*cost[i] = (uint32_t)((double)*cost[i] * c->fpag.core_slowdown + 0.5);
+	return 0;
+}
 
 /* With host.program fpag the FPAG owns the TCAM and the VPID map (it
  * places entries and hands out VPIDs itself), so the scenario gives it a
@@ -121,5 +194,5 @@ int scenario_check_program(struct scenario_ctx *x, yaml_node_t *root)
 				     c->n_flows ? "flows" : "map");
 	if (c->topo.n_vnics + c->topo.n_uplinks == 0)
 		return scenario_fail(x, root, "topology", "host.program: fpag needs a topology with at least one VNIC or uplink");
-	return 0;
+	return on_nic_cores(x, root);
 }

@@ -49,6 +49,29 @@ Test(scenario_fpag, what_is_written_is_taken)
 	scenario_destroy(c);
 }
 
+/* runs_on: nic_cores: the mailbox's link becomes the on-chip one and the
+ * costs are the host's times the cores' slowdown. */
+Test(scenario_fpag, nic_cores_make_the_link_and_the_costs)
+{
+	struct scenario *c;
+	struct pnic_error err;
+	int rc = parse(FPAG_BASE "fpag:\n"
+		       "  runs_on: nic_cores\n"
+		       "  nic_cores: { write_ns: 30, read_rtt_ns: 80, irq_ns: 400, poll_ns: 10, slowdown: 2.5 }\n"
+		       "  costs_ns: { packet: 100, rule: 2 }\n", &c, &err);
+
+	cr_assert_eq(rc, 0, "%s", err.msg);
+	cr_assert(c->fpag.on_nic_cores);
+	cr_assert_eq(c->pcie.write_ns, 30);
+	cr_assert_eq(c->pcie.read_rtt_ns, 80);
+	cr_assert_eq(c->pcie.irq_ns, 400);
+	cr_assert_eq(c->pcie.poll_ns, 10);
+	cr_assert_eq(pcie_validate(&c->pcie, &err), 0, "%s", err.msg);
+	cr_assert_eq(c->fpag.costs.packet_ns, 250);
+	cr_assert_eq(c->fpag.costs.rule_ns, 5);
+	scenario_destroy(c);
+}
+
 Test(scenario_fpag, refusals_name_line_column_and_field)
 {
 	static const struct scenario_bad bads[] = {
@@ -61,6 +84,11 @@ Test(scenario_fpag, refusals_name_line_column_and_field)
 		{ FPAG_BASE "flows: [ { index: 0, match: { ethertype: 0x0800 }, action: { drop: true } } ]\n",
 		  10, 8, "flows", "give no flows" },
 		{ SCENARIO_TEST_MIN "fpag: { flow_dest: ppid }\n", 4, 7, "fpag", "host.program: fpag" },
+		{ FPAG_BASE "fpag: { nic_cores: { slowdown: 2 } }\n", 10, 20, "fpag.nic_cores", "runs_on" },
+		{ FPAG_BASE "fpag: { runs_on: nic_cores, nic_cores: { slowdown: 0 } }\n", 10, 52,
+		  "fpag.nic_cores.slowdown", "0.1 to 100" },
+		{ FPAG_BASE "fpag: { runs_on: nic_cores }\npcie: { gen: 3 }\n", 11, 7, "pcie", "nic_cores" },
+		{ FPAG_BASE "fpag: { runs_on: fpga }\n", 10, 18, "fpag.runs_on", "nic_cores" },
 	};
 
 	scenario_check_bads(bads, sizeof bads / sizeof bads[0], SCENARIO_TEST_FILE);

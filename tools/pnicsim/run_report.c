@@ -387,6 +387,7 @@ static void program_json(const struct run *r, json_t *j)
 			    json_string(r->cfg->fpag.flow_dest == FPAG_DEST_PPID ? "ppid" : "vpid"));
 	json_object_set_new(o, "entry_shape",
 			    json_string(r->cfg->fpag.shape == FPAG_SHAPE_EXACT ? "exact" : "megaflow"));
+	json_object_set_new(o, "runs_on", json_string(r->cfg->fpag.on_nic_cores ? "nic_cores" : "host"));
 	json_object_set_new(j, "events", run_actions_json(r));
 }
 
