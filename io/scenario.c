@@ -90,16 +90,12 @@ static char *folder_of(const char *name)
 /* One --set PATH=VALUE: the scalar at PATH (keys and list positions
  * joined by dots: fpag.flow_dest, inputs.0.pace) takes VALUE, as if the
  * file said so; a PATH the file does not have is refused. */
-static int apply_set(struct scenario_ctx *x, const char *set)
+static yaml_node_t *walk(struct scenario_ctx *x, char *path)
 {
-	const char *eq = strchr(set, '=');
-	char path[SCENARIO_PATH_LEN], *save = NULL, *part, *v;
 	yaml_node_t *n = x->doc.n ? scenario_node(x, 1) : NULL;
+	char *save = NULL, *part;
 	uint64_t i;
 
-	if (!eq || eq == set || (size_t)(eq - set) >= sizeof path)
-		return pnic_err_at(x->err, EINVAL, x->file, 0, 0, "", "--set '%s': expected PATH=VALUE, such as fpag.flow_dest=ppid", set);
-	snprintf(path, sizeof path, "%.*s", (int)(eq - set), set);
 	for (part = strtok_r(path, ".", &save); part && n; part = strtok_r(NULL, ".", &save)) {
 		if (n->type == YAML_MAPPING_NODE)
 			n = scenario_get(x, n, part);
@@ -109,6 +105,19 @@ static int apply_set(struct scenario_ctx *x, const char *set)
 		else
 			n = NULL;
 	}
+	return n;
+}
+
+static int apply_set(struct scenario_ctx *x, const char *set)
+{
+	const char *eq = strchr(set, '=');
+	char path[SCENARIO_PATH_LEN], *v;
+	yaml_node_t *n;
+
+	if (!eq || eq == set || (size_t)(eq - set) >= sizeof path)
+		return pnic_err_at(x->err, EINVAL, x->file, 0, 0, "", "--set '%s': expected PATH=VALUE, such as fpag.flow_dest=ppid", set);
+	snprintf(path, sizeof path, "%.*s", (int)(eq - set), set);
+	n = walk(x, path);
 	snprintf(path, sizeof path, "%.*s", (int)(eq - set), set);
 	if (!n || n->type != YAML_SCALAR_NODE)
 		return pnic_err_at(x->err, EINVAL, x->file, 0, 0, path,

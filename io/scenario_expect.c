@@ -33,18 +33,14 @@ static int number(struct scenario_ctx *x, yaml_node_t *m, const char *path,
 	return 0;
 }
 
-static int expectation(struct scenario_ctx *x, yaml_node_t *m, const char *path,
-		       size_t i, void *arg)
+static int figure(struct scenario_ctx *x, yaml_node_t *m, const char *path,
+		  struct scenario_expect *e)
 {
-	static const char *const keys[] = { "figure", "min", "max", "equals", NULL };
-	struct scenario_expect *e = &x->c->expects[i];
 	char sub[SCENARIO_PATH_LEN];
 	yaml_node_t *n;
-	int rc;
+	int rc = scenario_require(x, m, "figure", path, &n);
 
-	(void)arg;
-	if ((rc = scenario_mapping(x, m, path, "a mapping with figure and min, max or equals", keys)) ||
-	    (rc = scenario_require(x, m, "figure", path, &n)))
+	if (rc)
 		return rc;
 	scenario_subpath(sub, path, "figure");
 	if (n->type != YAML_SCALAR_NODE || !*scenario_str(n) ||
@@ -52,7 +48,20 @@ static int expectation(struct scenario_ctx *x, yaml_node_t *m, const char *path,
 		return scenario_fail(x, n, sub, "expected a summary.json path such as events.0.commands (under %zu characters)",
 				     sizeof e->figure);
 	strcpy(e->figure, scenario_str(n));
-	if ((rc = number(x, m, path, "min", &e->has_min, &e->min)) ||
+	return 0;
+}
+
+static int expectation(struct scenario_ctx *x, yaml_node_t *m, const char *path,
+		       size_t i, void *arg)
+{
+	static const char *const keys[] = { "figure", "min", "max", "equals", NULL };
+	struct scenario_expect *e = &x->c->expects[i];
+	int rc;
+
+	(void)arg;
+	if ((rc = scenario_mapping(x, m, path, "a mapping with figure and min, max or equals", keys)) ||
+	    (rc = figure(x, m, path, e)) ||
+	    (rc = number(x, m, path, "min", &e->has_min, &e->min)) ||
 	    (rc = number(x, m, path, "max", &e->has_max, &e->max)) ||
 	    (rc = number(x, m, path, "equals", &e->has_equals, &e->equals)))
 		return rc;

@@ -169,24 +169,30 @@ static int on_nic_cores(struct scenario_ctx *x, yaml_node_t *root)
  * places entries and hands out VPIDs itself), so the scenario gives it a
  * topology and no tables; without it, the FPAG's sections would be
  * silently ignored, so they are refused. */
-int scenario_check_program(struct scenario_ctx *x, yaml_node_t *root)
+static int refuse_fpag_parts(struct scenario_ctx *x, yaml_node_t *root)
 {
 	static const char *const fpag_only[] = { "topology", "rules", "fpag", "events", NULL };
 	const struct scenario *c = x->c;
 	yaml_node_t *n;
 
-	for (uint32_t i = 0; i < c->n_inputs && c->host.program != SCENARIO_PROGRAM_FPAG; i++)
+	for (uint32_t i = 0; i < c->n_inputs; i++)
 		if (c->inputs[i].by_vnic)
 			return scenario_fail(x, scenario_get(x, root, "inputs"), "inputs",
 					     "input %u has in_port: vnics, which needs host.program: fpag and a topology",
 					     i);
-	if (c->host.program != SCENARIO_PROGRAM_FPAG) {
-		for (int i = 0; fpag_only[i]; i++)
-			if ((n = scenario_get(x, root, fpag_only[i])))
-				return scenario_fail(x, n, fpag_only[i], "'%s' is for the FPAG: give host.program: fpag",
-						     fpag_only[i]);
-		return 0;
-	}
+	for (int i = 0; fpag_only[i]; i++)
+		if ((n = scenario_get(x, root, fpag_only[i])))
+			return scenario_fail(x, n, fpag_only[i], "'%s' is for the FPAG: give host.program: fpag",
+					     fpag_only[i]);
+	return 0;
+}
+
+int scenario_check_program(struct scenario_ctx *x, yaml_node_t *root)
+{
+	const struct scenario *c = x->c;
+
+	if (c->host.program != SCENARIO_PROGRAM_FPAG)
+		return refuse_fpag_parts(x, root);
 	if (c->n_flows || c->n_maps)
 		return scenario_fail(x, scenario_get(x, root, c->n_flows ? "flows" : "vpid_map"),
 				     c->n_flows ? "flows" : "vpid_map.map",

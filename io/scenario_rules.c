@@ -123,6 +123,24 @@ static int ports(struct scenario_ctx *x, yaml_node_t *m, const char *path,
 	return 0;
 }
 
+static int proto_and_scope(struct scenario_ctx *x, yaml_node_t *m,
+			   const char *path, struct ruleset_rule *r)
+{
+	char sub[SCENARIO_PATH_LEN];
+	yaml_node_t *n;
+	int rc;
+
+	if ((n = scenario_get(x, m, "proto"))) {
+		scenario_subpath(sub, path, "proto");
+		if ((rc = proto(x, n, sub, r)))
+			return rc;
+	}
+	if (!(n = scenario_get(x, m, "vnic")))
+		return 0;
+	scenario_subpath(sub, path, "vnic");
+	return scope(x, n, sub, r);
+}
+
 static int rule(struct scenario_ctx *x, yaml_node_t *m, const char *path,
 		size_t i, void *arg)
 {
@@ -143,18 +161,8 @@ static int rule(struct scenario_ctx *x, yaml_node_t *m, const char *path,
 	    (rc = scenario_opt_bool(x, m, path, "stateful", &r->stateful)) ||
 	    (rc = prefix_field(x, m, path, "src", &r->src_ip, &r->src_len)) ||
 	    (rc = prefix_field(x, m, path, "dst", &r->dst_ip, &r->dst_len)) ||
-	    (rc = ports(x, m, path, r)))
+	    (rc = ports(x, m, path, r)) || (rc = proto_and_scope(x, m, path, r)))
 		return rc;
-	if ((n = scenario_get(x, m, "proto"))) {
-		scenario_subpath(sub, path, "proto");
-		if ((rc = proto(x, n, sub, r)))
-			return rc;
-	}
-	if ((n = scenario_get(x, m, "vnic"))) {
-		scenario_subpath(sub, path, "vnic");
-		if ((rc = scope(x, n, sub, r)))
-			return rc;
-	}
 	if (ruleset_rule_validate(r, &e2) < 0)
 		return scenario_fail(x, m, path, "%s", e2.msg);
 	x->c->rules.n++;
