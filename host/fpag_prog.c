@@ -7,7 +7,7 @@
 
 #include "model/proto.h"
 
-/* Events and completions taken per driver call. */
+/* Events taken per driver call. */
 #define FP_BURST 32u
 
 struct fpag_prog {
@@ -19,7 +19,6 @@ struct fpag_prog {
 	uint32_t scope_writes, scope_outs, scope_cmds;
 	struct fpag_prog_stats st;
 	struct mbox_event_rx ev[FP_BURST];
-	struct mbox_completion cpl[FP_BURST];
 };
 
 /* ---- the FPAG's sink: post now, publish at the poll's doorbell ---------- */
@@ -142,17 +141,6 @@ void fpag_prog_destroy(struct fpag_prog *fp)
 
 /* ---- one poll --------------------------------------------------------------- */
 
-static void take_completions(struct fpag_prog *fp)
-{
-	unsigned n;
-
-	while ((n = mbox_drv_poll_completions(fp->p.drv, fp->cpl, FP_BURST)) > 0) {
-		fp->st.completions += n;
-		for (unsigned i = 0; i < n; i++)
-			fp->st.cpl_errors += fp->cpl[i].status != 0;
-	}
-}
-
 static int on_miss(struct fpag_prog *fp, const struct mbox_event_rx *e,
 		   uint64_t now_ns, struct pnic_error *err)
 {
@@ -247,7 +235,7 @@ int fpag_prog_poll(struct fpag_prog *fp, uint64_t now_ns,
 	int rc;
 
 	fp->st.polls++;
-	take_completions(fp);
+	fp->st.completions += mbox_drv_take_completions(fp->p.drv, &fp->st.cpl_errors);
 	n = mbox_drv_poll_events(fp->p.drv, fp->ev, FP_BURST);
 	for (unsigned i = 0; i < n; i++)
 		if ((rc = on_event(fp, &fp->ev[i], now_ns, err)) < 0)

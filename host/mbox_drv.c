@@ -519,6 +519,20 @@ unsigned mbox_drv_poll_completions(struct mbox_drv *drv,
 	return n;
 }
 
+uint64_t mbox_drv_take_completions(struct mbox_drv *drv, uint64_t *errors)
+{
+	struct mbox_completion c[32];
+	uint64_t total = 0;
+	unsigned n;
+
+	while ((n = mbox_drv_poll_completions(drv, c, 32)) > 0) {
+		total += n;
+		for (unsigned i = 0; i < n; i++)
+			*errors += c[i].status != 0;
+	}
+	return total;
+}
+
 /* ---- events -------------------------------------------------------------- */
 
 /* Take back buffer id from the device's hands, for lending again. */

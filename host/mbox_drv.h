@@ -141,6 +141,10 @@ unsigned mbox_drv_poll_completions(struct mbox_drv *drv,
 unsigned mbox_drv_poll_events(struct mbox_drv *drv, struct mbox_event_rx *out,
 			      unsigned max);
 
+/* Every completion there is now, for a program that only counts them:
+ * how many, and *errors grows by those with a non-zero status. */
+uint64_t mbox_drv_take_completions(struct mbox_drv *drv, uint64_t *errors);
+
 /* A sink whose submit posts, rings, and waits for that completion (the
  * NIC's status and count; COUNTER_READ's records in c->counters.out).
  * -EBUSY while commands from mbox_drv_post() are in flight. */

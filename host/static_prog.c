@@ -17,7 +17,6 @@ struct static_prog {
 	uint32_t next_index;
 	struct static_prog_stats st;
 	struct mbox_event_rx ev[SP_BURST];
-	struct mbox_completion cpl[SP_BURST];
 };
 
 void static_prog_costs_default(struct static_prog_costs *c)
@@ -144,24 +143,13 @@ static int handle_miss(struct static_prog *sp, const struct mbox_event_rx *e,
 	return 0;
 }
 
-static void take_completions(struct static_prog *sp)
-{
-	unsigned n;
-
-	while ((n = mbox_drv_poll_completions(sp->p.drv, sp->cpl, SP_BURST)) > 0) {
-		sp->st.completions += n;
-		for (unsigned i = 0; i < n; i++)
-			sp->st.cpl_errors += sp->cpl[i].status != 0;
-	}
-}
-
 int static_prog_poll(struct static_prog *sp, struct pnic_error *err)
 {
 	unsigned n;
 	int rc;
 
 	sp->st.polls++;
-	take_completions(sp);
+	sp->st.completions += mbox_drv_take_completions(sp->p.drv, &sp->st.cpl_errors);
 	n = mbox_drv_poll_events(sp->p.drv, sp->ev, SP_BURST);
 	for (unsigned i = 0; i < n; i++) {
 		sp->st.event_gaps += sp->ev[i].dropped_before;

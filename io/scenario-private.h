@@ -132,6 +132,13 @@ typedef int (*scenario_item_fn)(struct scenario_ctx *x, yaml_node_t *item,
 				const char *path, size_t i, void *arg);
 int scenario_each(struct scenario_ctx *x, yaml_node_t *seq, const char *path,
 		  scenario_item_fn fn, void *arg);
+/* A list of at most max items (else "expected <what>"): *out, calloc'd
+ * with room for every item (at least one) of `size` bytes, then fn for
+ * each item as scenario_each does.  *out is the caller's to free, however
+ * far the items got. */
+int scenario_list(struct scenario_ctx *x, yaml_node_t *seq, const char *path,
+		  const char *what, size_t max, size_t size, void **out,
+		  scenario_item_fn fn, void *arg);
 
 /* ---- values ------------------------------------------------------------ */
 

@@ -69,17 +69,8 @@ static int event(struct scenario_ctx *x, yaml_node_t *m, const char *path,
 
 static int parse_events(struct scenario_ctx *x, yaml_node_t *seq)
 {
-	int rc;
-
-	if ((rc = scenario_want(x, seq, YAML_SEQUENCE_NODE, "events", "a list of timed events")))
-		return rc;
-	if (scenario_len(seq) > EVENTS_MAX)
-		return scenario_fail(x, seq, "events", "%zu events, at most %u",
-				     scenario_len(seq), EVENTS_MAX);
-	x->c->events = calloc(scenario_len(seq) ? scenario_len(seq) : 1, sizeof *x->c->events);
-	if (!x->c->events)
-		return scenario_nomem(x);
-	return scenario_each(x, seq, "events", event, NULL);
+	return scenario_list(x, seq, "events", "a list of timed events", EVENTS_MAX,
+			     sizeof *x->c->events, (void **)&x->c->events, event, NULL);
 }
 
 static void release_events(struct scenario *c)

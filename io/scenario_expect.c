@@ -76,17 +76,8 @@ static int expectation(struct scenario_ctx *x, yaml_node_t *m, const char *path,
 
 static int parse_expect(struct scenario_ctx *x, yaml_node_t *seq)
 {
-	int rc;
-
-	if ((rc = scenario_want(x, seq, YAML_SEQUENCE_NODE, "expect", "a list of expectations")))
-		return rc;
-	if (scenario_len(seq) > EXPECT_MAX)
-		return scenario_fail(x, seq, "expect", "%zu expectations, at most %u",
-				     scenario_len(seq), EXPECT_MAX);
-	x->c->expects = calloc(scenario_len(seq) ? scenario_len(seq) : 1, sizeof *x->c->expects);
-	if (!x->c->expects)
-		return scenario_nomem(x);
-	return scenario_each(x, seq, "expect", expectation, NULL);
+	return scenario_list(x, seq, "expect", "a list of expectations", EXPECT_MAX,
+			     sizeof *x->c->expects, (void **)&x->c->expects, expectation, NULL);
 }
 
 static void release_expect(struct scenario *c)

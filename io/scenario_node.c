@@ -231,6 +231,22 @@ int scenario_each(struct scenario_ctx *x, yaml_node_t *seq, const char *path,
 	return rc;
 }
 
+int scenario_list(struct scenario_ctx *x, yaml_node_t *seq, const char *path,
+		  const char *what, size_t max, size_t size, void **out,
+		  scenario_item_fn fn, void *arg)
+{
+	int rc = scenario_want(x, seq, YAML_SEQUENCE_NODE, path, what);
+
+	if (rc)
+		return rc;
+	if (scenario_len(seq) > max)
+		return scenario_fail(x, seq, path, "%zu items, at most %zu", scenario_len(seq), max);
+	*out = calloc(scenario_len(seq) ? scenario_len(seq) : 1, size);
+	if (!*out)
+		return scenario_nomem(x);
+	return scenario_each(x, seq, path, fn, arg);
+}
+
 /* ---- numbers, booleans, names ------------------------------------------ */
 
 int scenario_u64(struct scenario_ctx *x, yaml_node_t *n, const char *path,

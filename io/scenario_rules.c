@@ -208,15 +208,8 @@ static int parse_rules(struct scenario_ctx *x, yaml_node_t *m)
 	rl->default_allow = v == RULESET_ALLOW;
 	if ((rc = classbench(x, m)) || !(n = scenario_get(x, m, "list")))
 		return rc;
-	if ((rc = scenario_want(x, n, YAML_SEQUENCE_NODE, "rules.list", "a list of rules")))
-		return rc;
-	if (scenario_len(n) > RULES_MAX)
-		return scenario_fail(x, n, "rules.list", "%zu rules, at most %u", scenario_len(n),
-				     RULES_MAX);
-	rl->list = calloc(scenario_len(n) ? scenario_len(n) : 1, sizeof *rl->list);
-	if (!rl->list)
-		return scenario_nomem(x);
-	return scenario_each(x, n, "rules.list", rule, NULL);
+	return scenario_list(x, n, "rules.list", "a list of rules", RULES_MAX,
+			     sizeof *rl->list, (void **)&rl->list, rule, NULL);
 }
 
 static void release_rules(struct scenario *c)

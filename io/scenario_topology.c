@@ -175,15 +175,8 @@ static int uplink(struct scenario_ctx *x, yaml_node_t *m, const char *path,
 	if (!(n = scenario_get(x, m, "routes")))
 		return 0;
 	scenario_subpath(sub, path, "routes");
-	if ((rc = scenario_want(x, n, YAML_SEQUENCE_NODE, sub, "a list of prefixes")))
-		return rc;
-	if (scenario_len(n) > TOPO_MAX_ROUTES)
-		return scenario_fail(x, n, sub, "%zu routes, at most %u", scenario_len(n),
-				     TOPO_MAX_ROUTES);
-	u->routes = calloc(scenario_len(n) ? scenario_len(n) : 1, sizeof *u->routes);
-	if (!u->routes)
-		return scenario_nomem(x);
-	return scenario_each(x, n, sub, route, u);
+	return scenario_list(x, n, sub, "a list of prefixes", TOPO_MAX_ROUTES,
+			     sizeof *u->routes, (void **)&u->routes, route, u);
 }
 
 /* A list under `key` into a calloc'd array of `size` items. */
@@ -192,19 +185,11 @@ static int list(struct scenario_ctx *x, yaml_node_t *m, const char *key,
 {
 	yaml_node_t *n = scenario_get(x, m, key);
 	char path[SCENARIO_PATH_LEN];
-	int rc;
 
 	if (!n)
 		return 0;
 	scenario_subpath(path, "topology", key);
-	if ((rc = scenario_want(x, n, YAML_SEQUENCE_NODE, path, "a list")))
-		return rc;
-	if (scenario_len(n) > max)
-		return scenario_fail(x, n, path, "%zu items, at most %u", scenario_len(n), max);
-	*out = calloc(scenario_len(n) ? scenario_len(n) : 1, size);
-	if (!*out)
-		return scenario_nomem(x);
-	return scenario_each(x, n, path, fn, NULL);
+	return scenario_list(x, n, path, "a list", max, size, out, fn, NULL);
 }
 
 static int parse_topology(struct scenario_ctx *x, yaml_node_t *m)
