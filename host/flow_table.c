@@ -166,6 +166,18 @@ int flow_table_withdraw(struct flow_table *t, uint32_t index,
 	return 0;
 }
 
+int flow_table_forget(struct flow_table *t, uint32_t index,
+		      struct pnic_error *err)
+{
+	struct slot *s = NULL;
+	int rc = slot_in(t, index, SLOT_LIVE, &s, err);
+
+	if (rc)
+		return rc;
+	s->state = SLOT_WITHDRAWN;
+	return 0;
+}
+
 int flow_table_restore(struct flow_table *t, uint32_t index,
 		       struct pnic_error *err)
 {

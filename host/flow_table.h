@@ -57,6 +57,10 @@ int flow_table_set_action(struct flow_table *t, uint32_t index,
  * -ENOENT if not live. */
 int flow_table_withdraw(struct flow_table *t, uint32_t index,
 			struct pnic_error *err);
+/* The NIC removed a live entry itself (aging in delete mode): withdrawn
+ * in the copy, no command sent.  -ENOENT if not live. */
+int flow_table_forget(struct flow_table *t, uint32_t index,
+		      struct pnic_error *err);
 /* Write a withdrawn entry back as it was (ENTRY_WRITE).  -ENOENT if it
  * was never written or is live. */
 int flow_table_restore(struct flow_table *t, uint32_t index,

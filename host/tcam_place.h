@@ -124,6 +124,7 @@ struct tcam_place_stats {
 	uint64_t max_moves;          /* the worst single insert */
 	uint64_t refused_full;       /* TP_FULL_REFUSE: left in the slow path */
 	uint64_t evictions;          /* TP_FULL_EVICT_LRU */
+	uint64_t forgotten;          /* entries the NIC removed itself */
 };
 
 struct tcam_place;
@@ -139,6 +140,11 @@ int tcam_place_insert(struct tcam_place *tp, const struct tcam_place_entry *e,
 		      struct tcam_place_result *r, struct pnic_error *err);
 /* Invalidate the entry; its slot is free.  -ENOENT for a handle not live. */
 int tcam_place_delete(struct tcam_place *tp, uint32_t handle,
+		      struct pnic_error *err);
+
+/* The NIC removed the entry itself (aging in delete mode): its slot is
+ * free, no command sent.  -ENOENT for a handle not live. */
+int tcam_place_forget(struct tcam_place *tp, uint32_t handle,
 		      struct pnic_error *err);
 
 /* The index of a live handle, or TP_NONE. */

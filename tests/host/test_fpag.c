@@ -4,7 +4,10 @@
  * megaflow against exact entry counts; a denied flow gets a drop entry;
  * a stateful TCP connection is offloaded in both directions and torn
  * down by FLOW_END; a migration repairs the fast path with one command
- * (VPID) or one per entry (PPID). */
+ * (VPID) or one per entry (PPID).  Second slice: aging in both modes
+ * (and AGED events naming an index rewritten since), conntrack timeouts,
+ * rule updates against a classification oracle, VNIC removal and a
+ * reused VPID, counter polls and their attribution. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <string.h>
@@ -12,6 +15,7 @@
 #include "host/fpag.h"
 #include "model/frame.h"
 #include "model/nic.h"
+#include "tests/rng.h"
 
 #define DEPTH 32
 #define PORTS 4
@@ -38,12 +42,18 @@ static unsigned nq, nev, egress[PORTS];
 static uint64_t now, spent;
 static uint32_t fdepth = DEPTH;  /* entries the FPAG owns */
 static enum tcam_place_full full = TP_FULL_REFUSE;
-static uint32_t at[3];           /* each VNIC's PPID now */
+static uint32_t at[4];           /* each VNIC's PPID now */
+/* Set before setup() by a test that needs other parameters. */
+static void (*tune)(struct nic_params *np, struct fpag_params *fpp);
+static void (*rules_fn)(void);
 
-static const struct fpag_vnic vnics[3] = {
+/* The FPAG starts with the first three; the fourth arrives in tests of
+ * fpag_vnic_add. */
+static const struct fpag_vnic vnics[4] = {
 	{ .id = 10, .mac = MAC(0), .has_ipv4 = true, .ipv4 = IP(10, 0, 0, 1), .ppid = 0 },
 	{ .id = 11, .mac = MAC(1), .has_ipv4 = true, .ipv4 = IP(10, 0, 0, 2), .ppid = 1 },
 	{ .id = 12, .mac = MAC(2), .has_ipv4 = true, .ipv4 = IP(10, 0, 0, 3), .ppid = 1 },
+	{ .id = 13, .mac = MAC(3), .has_ipv4 = true, .ipv4 = IP(10, 0, 0, 4), .ppid = 3 },
 };
 
 static void out_cb(void *ctx, const struct datapath_out *o, const uint8_t *frame,
@@ -134,12 +144,14 @@ static void setup(enum fpag_flow_dest dest, enum fpag_shape shape)
 	struct pnic_error err;
 
 	nq = nev = 0;
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		at[i] = vnics[i].ppid;
 	now = spent = 0;
 	memset(egress, 0, sizeof egress);
+	if (tune)
+		tune(&np, &fpp);
 	cr_assert_eq(nic_create(&np, &nic, &err), 0, "%s", err.msg);
-	make_rules();
+	(rules_fn ? rules_fn : make_rules)();
 	fpp.rules = rs;
 	fpp.sink = nic_sink(nic);
 	fpag_costs_default(&fpp.costs);
@@ -154,6 +166,8 @@ static void teardown_all(void)
 	fp = NULL;
 	fdepth = DEPTH;
 	full = TP_FULL_REFUSE;
+	tune = NULL;
+	rules_fn = NULL;
 }
 
 static void put32(uint8_t *b, uint32_t v)
@@ -550,4 +564,266 @@ Test(fpag, create_refuses_bad_params)
 	cr_assert_eq(fpag_create(&p, &f, &err), -EINVAL, "no ethertype in the key");
 	fpag_destroy(NULL);
 	ruleset_destroy(r);
+}
+
+/* ---- aging ---------------------------------------------------------------- */
+
+#define AGE_NS 50000u    /* class 1's timeout in these tests */
+
+static uint8_t age_mode = FLOW_AGE_DELETE;
+
+/* Aging on (mode age_mode, class 1 = AGE_NS, a sweep every 1 us); every
+ * kind of entry in class 1. */
+static void tune_aging(struct nic_params *np, struct fpag_params *fpp)
+{
+	np->policy.age = (struct flow_age_config){
+		.mode = age_mode, .timeout_ns = { 0, AGE_NS, 10 * AGE_NS, 100 * AGE_NS },
+		.sweep_ns = 1000,
+	};
+	for (int k = 0; k < FPAG_KIND_COUNT; k++)
+		fpp->age_class[k] = 1;
+}
+
+/* Run the NIC's sweeps to `t` and take the events they raised out of
+ * the queue, unhandled. */
+static unsigned age_to(uint64_t t, struct datapath_event *held, unsigned max)
+{
+	unsigned n;
+
+	now = t;
+	nic_age(nic, t);
+	n = nev < max ? nev : max;
+	memcpy(held, evq, n * sizeof *held);
+	nev = 0;
+	return n;
+}
+
+static void handle(const struct datapath_event *ev, unsigned n)
+{
+	struct pnic_error err;
+
+	for (unsigned i = 0; i < n; i++)
+		cr_assert_eq(fpag_event(fp, &ev[i], now, &err), 0, "%s", err.msg);
+}
+
+static const struct ruleset_rule udp_5000s = {
+	.verdict = RULESET_ALLOW, .sport_hi = 65535, .dport_lo = 5000,
+	.dport_hi = 5999, .proto = UDP, .proto_mask = 0xff,
+};
+
+static void change_rule_2(enum ruleset_verdict v, bool stateful)
+{
+	struct ruleset_rule r = udp_5000s;
+	struct pnic_error err;
+
+	r.verdict = v;
+	r.stateful = stateful;
+	cr_assert_eq(fpag_rule_change(fp, 2, &r, &err), 0, "%s", err.msg);
+}
+
+Test(fpag_aging, delete_mode_forgets_the_entry, .fini = teardown_all)
+{
+	struct datapath_event ev[4];
+	const struct fpag_stats *st;
+
+	age_mode = FLOW_AGE_DELETE;
+	tune = tune_aging;
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_MEGAFLOW);
+	st = fpag_stats(fp);
+	send(0, 1, UDP, 1000, 5001, 0);
+	cr_assert_eq(st->entries_live, 1);
+	cr_assert_eq(age_to(now + 2 * AGE_NS, ev, 4), 1);
+	cr_assert(ev[0].remove);
+	handle(ev, 1);
+	cr_assert_eq(st->aged_events, 1);
+	cr_assert_eq(st->aged_removed, 1);
+	cr_assert_eq(st->entries_live, 0, "the slot is free in the host's copy");
+	cr_assert_eq(st->entries_removed, 0, "no invalidate: the NIC did it");
+	send(0, 1, UDP, 1000, 5001, 0);
+	cr_assert_eq(dps()->misses, 2);
+	cr_assert_eq(st->installs, 2, "the flow is installed again");
+	send(0, 1, UDP, 1000, 5001, 0);
+	cr_assert_eq(dps()->hits, 1);
+}
+
+/* The NIC deleted the entry; before the host heard of it, a rule update
+ * rewrote its action.  An ACTION_WRITE does not bring an invalid entry
+ * back, so the host must still forget it. */
+Test(fpag_aging, delete_mode_after_an_action_write, .fini = teardown_all)
+{
+	struct datapath_event ev[4];
+	const struct fpag_stats *st;
+
+	age_mode = FLOW_AGE_DELETE;
+	tune = tune_aging;
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_MEGAFLOW);
+	st = fpag_stats(fp);
+	send(0, 1, UDP, 1000, 5001, 0);
+	cr_assert_eq(age_to(now + 2 * AGE_NS, ev, 4), 1);
+	change_rule_2(RULESET_DENY, false);
+	cr_assert_eq(st->rule_rewritten, 1);
+	handle(ev, 1);
+	cr_assert_eq(st->aged_removed, 1);
+	cr_assert_eq(st->entries_live, 0);
+	send(0, 1, UDP, 1000, 5001, 0);
+	cr_assert_eq(dps()->misses, 2, "the NIC had no entry");
+	cr_assert_eq(st->drop_entries, 1, "the deny is installed anew");
+}
+
+/* The NIC deleted the entry at index i; before the host heard of it, the
+ * host invalidated it and wrote a new entry at i.  The event names the
+ * old one: the new entry stays. */
+Test(fpag_aging, delete_mode_event_for_a_rewritten_index, .fini = teardown_all)
+{
+	struct datapath_event ev[4];
+	struct fpag_flow_totals t;
+	const struct fpag_stats *st;
+
+	age_mode = FLOW_AGE_DELETE;
+	tune = tune_aging;
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_MEGAFLOW);
+	st = fpag_stats(fp);
+	send(0, 1, UDP, 1000, 5001, 0);
+	cr_assert_eq(age_to(now + 2 * AGE_NS, ev, 4), 1);
+	change_rule_2(RULESET_ALLOW, true);
+	cr_assert_eq(st->rule_invalidated, 1, "a stateful decision needs conntrack");
+	send(0, 1, UDP, 1000, 5001, 0);
+	cr_assert_eq(st->ct_new, 1);
+	cr_assert_eq(fpag_entry_totals(fp, ev[0].entry, &t), 0,
+		     "the connection's entry took the aged entry's index");
+	handle(ev, 1);
+	cr_assert_eq(st->aged_stale, 1);
+	cr_assert_eq(st->aged_removed, 0);
+	cr_assert_eq(st->entries_live, 1);
+	send(0, 1, UDP, 1000, 5001, 0);
+	cr_assert_eq(dps()->hits, 1, "the new entry is live on the NIC");
+}
+
+Test(fpag_aging, notify_mode_host_invalidates, .fini = teardown_all)
+{
+	struct datapath_event ev[4];
+	const struct fpag_stats *st;
+
+	age_mode = FLOW_AGE_NOTIFY;
+	tune = tune_aging;
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_MEGAFLOW);
+	st = fpag_stats(fp);
+	send(0, 1, UDP, 1000, 5001, 0);
+	cr_assert_eq(age_to(now + 2 * AGE_NS, ev, 4), 1);
+	cr_assert(!ev[0].remove);
+	handle(ev, 1);
+	cr_assert_eq(st->aged_removed, 1);
+	cr_assert_eq(st->entries_removed, 1, "the host sent the invalidate");
+	cr_assert_eq(st->entries_live, 0);
+	send(0, 1, UDP, 1000, 5001, 0);
+	cr_assert_eq(dps()->misses, 2);
+}
+
+/* Notify mode, the entry rewritten (ACTION_WRITE) after the sweep found
+ * it: the write restarted its idle time, so the event is stale. */
+Test(fpag_aging, notify_mode_stale_event_kept, .fini = teardown_all)
+{
+	struct datapath_event ev[4];
+	const struct fpag_stats *st;
+
+	age_mode = FLOW_AGE_NOTIFY;
+	tune = tune_aging;
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_MEGAFLOW);
+	st = fpag_stats(fp);
+	send(0, 1, UDP, 1000, 5001, 0);
+	cr_assert_eq(age_to(now + 2 * AGE_NS, ev, 4), 1);
+	change_rule_2(RULESET_DENY, false);
+	handle(ev, 1);
+	cr_assert_eq(st->aged_stale, 1);
+	cr_assert_eq(st->entries_live, 1);
+	send(0, 1, UDP, 1000, 5001, 0);
+	cr_assert_eq(dps()->hits, 1);
+	cr_assert_eq(dps()->drop_reason[DP_DROP_ACTION], 1, "the rewritten entry drops");
+}
+
+/* A connection ends when its last entry ages; while one direction is
+ * busy, the idle one goes alone and comes back on its next packet. */
+Test(fpag_aging, connection_ends_with_its_last_entry, .fini = teardown_all)
+{
+	struct datapath_event ev[4];
+	const struct fpag_stats *st;
+	unsigned n;
+
+	age_mode = FLOW_AGE_DELETE;
+	tune = tune_aging;
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_EXACT);
+	st = fpag_stats(fp);
+	send(0, 1, TCP, 40000, 80, SYN);
+	send(1, 0, TCP, 80, 40000, SYN | ACK);
+	cr_assert_eq(st->entries_live, 2);
+	for (int i = 0; i < 8; i++) {
+		now += AGE_NS / 4 - 1000;   /* send adds 1000 */
+		send(0, 1, TCP, 40000, 80, ACK);
+	}
+	cr_assert_eq(st->aged_removed, 1, "the idle reply direction aged");
+	cr_assert_eq(st->aged_conns, 0);
+	cr_assert_eq(st->entries_live, 1);
+	send(1, 0, TCP, 80, 40000, ACK);
+	cr_assert_eq(st->installs, 3, "the reply is established and offloaded again");
+	n = age_to(now + 2 * AGE_NS, ev, 4);
+	cr_assert_eq(n, 2);
+	handle(ev, n);
+	cr_assert_eq(st->aged_conns, 1);
+	cr_assert_eq(st->entries_live, 0);
+	send(0, 1, TCP, 40000, 80, ACK);
+	cr_assert_eq(st->ct_invalid, 1, "the connection is gone");
+}
+
+/* ---- conntrack timeouts ---------------------------------------------------- */
+
+static void tune_short_syn(struct nic_params *np, struct fpag_params *fpp)
+{
+	(void)np;
+	fpp->ct.timeout_ns[CT_TCP_SYN_SENT] = 1000000;
+}
+
+/* A connection the table had no room for stays on conntrack's timers;
+ * fpag_tick ends it at its deadline, fpag_next_deadline says when. */
+Test(fpag_tick, expires_connections_on_the_host, .fini = teardown_all)
+{
+	const struct fpag_stats *st;
+	struct pnic_error err;
+	uint64_t syn;
+
+	fdepth = 1;
+	tune = tune_short_syn;
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_EXACT);
+	st = fpag_stats(fp);
+	cr_assert_eq(fpag_next_deadline(fp), UINT64_MAX);
+	send(0, 1, UDP, 1000, 5001, 0);
+	send(0, 1, TCP, 40000, 80, SYN);
+	syn = now;
+	cr_assert_eq(st->ct_new, 1);
+	cr_assert_eq(st->table_full, 1);
+	cr_assert_eq(fpag_next_deadline(fp), syn + 1000000);
+	cr_assert_eq(fpag_tick(fp, syn + 999999, &err), 0);
+	cr_assert_eq(st->ct_expired, 0);
+	cr_assert_eq(fpag_tick(fp, syn + 1000000, &err), 0);
+	cr_assert_eq(st->ct_expired, 1);
+	cr_assert_eq(fpag_next_deadline(fp), UINT64_MAX);
+	now = syn + 1000000;
+	send(1, 0, TCP, 80, 40000, SYN | ACK);
+	cr_assert_eq(st->ct_established, 0, "the reply finds no connection");
+	cr_assert_eq(egress[0], 0, "and the rules deny it");
+}
+
+/* An offloaded connection is on no host timer: its entries' aging ends
+ * it, not conntrack's timeout. */
+Test(fpag_tick, offloaded_connections_do_not_time_out, .fini = teardown_all)
+{
+	struct pnic_error err;
+
+	tune = tune_short_syn;
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_EXACT);
+	send(0, 1, TCP, 40000, 80, SYN);
+	cr_assert_eq(fpag_stats(fp)->installs, 1);
+	cr_assert_eq(fpag_next_deadline(fp), UINT64_MAX);
+	cr_assert_eq(fpag_tick(fp, now + 10000000, &err), 0);
+	cr_assert_eq(fpag_stats(fp)->ct_expired, 0);
+	cr_assert_eq(fpag_stats(fp)->entries_live, 1);
 }
