@@ -1177,3 +1177,205 @@ Test(fpag_rules, random_updates_match_the_oracle, .fini = teardown_all)
 		    (unsigned long long)live_sum, (unsigned long long)touched,
 		    (unsigned long long)untouched, (unsigned long long)hits);
 }
+
+/* ---- VNICs -------------------------------------------------------------------- */
+
+/* As many VPIDs as the three VNICs: a fourth VNIC can only get a
+ * removed one's. */
+static void tune_vnics(struct nic_params *np, struct fpag_params *fpp)
+{
+	(void)np;
+	fpp->max_vnics = 4;
+	fpp->n_vpids = 3;
+}
+
+Test(fpag_vnics, reused_vpid_never_gets_the_old_flows, .fini = teardown_all)
+{
+	const struct fpag_stats *st;
+	struct pnic_error err;
+	uint32_t v1, idx, id;
+
+	tune = tune_vnics;
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_EXACT);
+	st = fpag_stats(fp);
+	for (uint16_t i = 0; i < 3; i++)
+		send(0, 1, UDP, (uint16_t)(1000 + i), 5001, 0);
+	send(1, 0, UDP, 1000, 5001, 0);
+	cr_assert_eq(st->entries_live, 4);
+	v1 = fpag_endpoint_vpid(fp, 1);
+	cr_assert_eq(fpag_vnic_add(fp, &vnics[3], &idx, &err), -ENOSPC,
+		     "no VPID is free while VNIC 1 holds its own");
+	cr_assert_eq(fpag_vnic_remove(fp, 1, &err), 0, "%s", err.msg);
+	cr_assert_eq(st->vnic_entries_removed, 4, "to it and from it");
+	cr_assert_eq(st->entries_live, 0);
+	cr_assert(!fpag_vnic_present(fp, 1));
+	cr_assert_eq(fpag_vnic_remove(fp, 1, &err), -ENOENT);
+	cr_assert_eq(fpag_vnic_add(fp, &vnics[3], &idx, &err), 0, "%s", err.msg);
+	cr_assert_eq(idx, 3);
+	cr_assert_eq(fpag_endpoint_vpid(fp, 3), v1, "VNIC 1's VPID, reused");
+	cr_assert_eq(ruleset_l3_add(rs, ruleset_ip_v4(vnics[3].ipv4), 128, 3, &id,
+				    NULL, NULL, NULL, &err), 0, "%s", err.msg);
+	memset(egress, 0, sizeof egress);
+	for (int r = 0; r < 2; r++)
+		for (uint16_t i = 0; i < 3; i++)
+			send(0, 1, UDP, (uint16_t)(1000 + i), 5001, 0);
+	cr_assert_eq(egress[3], 0, "the new owner's port got none of the old flows");
+	cr_assert_eq(egress[1], 0);
+	cr_assert_eq(st->no_dest, 6, "decided to a removed VNIC: dropped, no entry");
+	send(1, 0, UDP, 1000, 5001, 0);
+	cr_assert_eq(st->unknown_source, 1, "the removed VNIC sends no more");
+	send(0, 3, UDP, 1000, 5001, 0);
+	send(0, 3, UDP, 1000, 5001, 0);
+	cr_assert_eq(egress[3], 2, "the new VNIC is reachable");
+	cr_assert_eq(fpag_vnic_add(fp, &vnics[3], &idx, &err), -ENOSPC, "four slots used");
+}
+
+/* A removed VNIC's connections go with it. */
+Test(fpag_vnics, remove_ends_connections, .fini = teardown_all)
+{
+	struct pnic_error err;
+
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_MEGAFLOW);
+	send(0, 1, TCP, 40000, 80, SYN);
+	send(1, 0, TCP, 80, 40000, SYN | ACK);
+	send(0, 2, UDP, 1000, 5001, 0);
+	cr_assert_eq(fpag_stats(fp)->entries_live, 3);
+	cr_assert_eq(fpag_vnic_remove(fp, 1, &err), 0, "%s", err.msg);
+	cr_assert_eq(fpag_stats(fp)->vnic_conns_removed, 1);
+	cr_assert_eq(fpag_stats(fp)->entries_live, 1, "VNIC 2's flow stays");
+	cr_assert_eq(fpag_migrate(fp, 1, 2, NULL, &err), -ENOENT);
+}
+
+/* ---- statistics ----------------------------------------------------------------- */
+
+static void tune_count(struct nic_params *np, struct fpag_params *fpp)
+{
+	(void)np;
+	fpp->count = true;
+	fpp->counter_batch = 4;
+}
+
+static struct fpag_totals totals(uint32_t ep)
+{
+	struct fpag_totals t;
+
+	cr_assert_eq(fpag_vnic_totals(fp, ep, &t), 0);
+	return t;
+}
+
+/* The entry index that forwards to endpoint d (exactly one). */
+static uint32_t index_to(uint32_t d)
+{
+	struct fpag_flow_totals t;
+	uint32_t found = UINT32_MAX;
+
+	for (uint32_t i = 0; i < fdepth; i++)
+		if (fpag_entry_totals(fp, i, &t) == 0 && t.dest == d) {
+			cr_assert_eq(found, UINT32_MAX);
+			found = i;
+		}
+	cr_assert_neq(found, UINT32_MAX);
+	return found;
+}
+
+/* Hits go to the entry that had them, also when its index is taken by
+ * another flow before the next poll. */
+Test(fpag_stats, polls_fold_hits_into_totals, .fini = teardown_all)
+{
+	const struct fpag_stats *st;
+	struct fpag_flow_totals t;
+	struct pnic_error err;
+	uint32_t i1;
+
+	tune = tune_count;
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_EXACT);
+	st = fpag_stats(fp);
+	for (int r = 0; r < 3; r++)
+		send(0, 1, UDP, 1000, 5001, 0);
+	for (int r = 0; r < 2; r++)
+		send(0, 2, UDP, 1001, 5001, 0);
+	cr_assert_eq(fpag_counters_poll(fp, now, &err), 0, "%s", err.msg);
+	cr_assert_eq(totals(1).rx_packets, 2, "the misses went by packet-out");
+	cr_assert_eq(totals(1).rx_bytes, 128);
+	cr_assert_eq(totals(2).rx_packets, 1);
+	cr_assert_eq(totals(0).tx_packets, 3, "exact entries pin the source");
+	i1 = index_to(1);
+	cr_assert_eq(fpag_entry_totals(fp, i1, &t), 0);
+	cr_assert_eq(t.packets, 2);
+	cr_assert_eq(t.src, 0);
+	cr_assert_gt(st->counter_reads, 0);
+	send(0, 1, UDP, 1000, 5001, 0);   /* a hit no poll has read */
+	cr_assert_eq(fpag_vnic_remove(fp, 1, &err), 0, "%s", err.msg);
+	send(0, 2, UDP, 1002, 5001, 0);   /* a new flow, at VNIC 1's old index */
+	cr_assert_eq(fpag_entry_totals(fp, i1, &t), 0);
+	cr_assert_eq(t.dest, 2, "the new flow took the index");
+	send(0, 2, UDP, 1002, 5001, 0);
+	cr_assert_eq(fpag_counters_poll(fp, now, &err), 0, "%s", err.msg);
+	cr_assert_eq(totals(1).rx_packets, 3, "VNIC 1 keeps its last hit");
+	cr_assert_eq(totals(2).rx_packets, 2);
+	cr_assert_eq(fpag_entry_totals(fp, i1, &t), 0);
+	cr_assert_eq(t.packets, 1, "the new flow's own hit only");
+	cr_assert_eq(st->ctr_packets, 5);
+	cr_assert_eq(totals(FPAG_NONE).rx_packets, 0);
+	cr_assert_eq(fpag_vnic_totals(fp, 99, &(struct fpag_totals){ 0 }), -ENOENT);
+}
+
+/* Counters in batches of 4 over 32 entries: with entries at both ends
+ * of the table, one read per run. */
+Test(fpag_stats, batches_and_the_poll_period, .fini = teardown_all)
+{
+	struct pnic_error err;
+	uint64_t reads;
+
+	tune = tune_count;
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_EXACT);
+	cr_assert_eq(fpag_counters_poll(fp, 1, &err), 0);
+	cr_assert_eq(fpag_stats(fp)->counter_reads, 0, "nothing to read");
+	for (uint16_t i = 0; i < 6; i++)
+		send(0, 1, UDP, (uint16_t)(1000 + i), 5001, 0);
+	cr_assert_eq(fpag_counters_poll(fp, now, &err), 0);
+	reads = fpag_stats(fp)->counter_reads;
+	cr_assert_geq(reads, 2, "6 entries, 4 records a read");
+	cr_assert_leq(fpag_stats(fp)->counter_records, 4 * reads);
+	cr_assert_eq(fpag_next_deadline(fp), UINT64_MAX, "no stats_ns: no timed poll");
+}
+
+static void tune_lru(struct nic_params *np, struct fpag_params *fpp)
+{
+	(void)np;
+	fpp->count = true;
+	fpp->stats_ns = 10000;
+	fpp->last_hit = NULL;
+}
+
+/* evict_lru without a callback: the FPAG's own last hits, from its polls
+ * (fpag_tick polls every stats_ns). */
+Test(fpag_stats, lru_eviction_by_polled_last_hits, .fini = teardown_all)
+{
+	struct pnic_error err;
+	uint64_t misses;
+
+	fdepth = 3;
+	full = TP_FULL_EVICT_LRU;
+	tune = tune_lru;
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_EXACT);
+	cr_assert_eq(fpag_next_deadline(fp), 10000);
+	for (uint16_t i = 0; i < 3; i++)
+		send(0, 1, UDP, (uint16_t)(1000 + i), 5001, 0);
+	send(0, 1, UDP, 1000, 5001, 0);   /* flows 0 and 2 hit, 1 does not */
+	send(0, 1, UDP, 1002, 5001, 0);
+	cr_assert_eq(fpag_tick(fp, now, &err), 0);
+	cr_assert_eq(fpag_stats(fp)->counter_polls, 0, "not due");
+	now = 10000;
+	cr_assert_eq(fpag_tick(fp, now, &err), 0);
+	cr_assert_eq(fpag_stats(fp)->counter_polls, 1);
+	cr_assert_eq(fpag_next_deadline(fp), 20000);
+	send(0, 1, UDP, 1003, 5001, 0);
+	cr_assert_eq(fpag_stats(fp)->evictions, 1);
+	misses = dps()->misses;
+	send(0, 1, UDP, 1000, 5001, 0);
+	send(0, 1, UDP, 1002, 5001, 0);
+	cr_assert_eq(dps()->misses, misses, "the flows hit lately stayed");
+	send(0, 1, UDP, 1001, 5001, 0);
+	cr_assert_eq(dps()->misses, misses + 1, "the idle one was evicted");
+}
