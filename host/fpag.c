@@ -175,6 +175,12 @@ static int check_params(const struct fpag_params *p, struct pnic_error *err)
 				p->depth, p->n_ports);
 	if (p->full == TP_FULL_EVICT_LRU && !p->last_hit && !p->count)
 		return pnic_err(err, EINVAL, "fpag: evict_lru needs a last_hit callback, or count (the FPAG's own last-hit times)");
+	return 0;
+}
+
+static int check_second_slice(const struct fpag_params *p,
+			      struct pnic_error *err)
+{
 	if (p->counter_batch > MBOX_COUNTER_READ_MAX)
 		return pnic_err(err, ERANGE, "fpag: counter_batch %u is over the mailbox's %u records per COUNTER_READ",
 				p->counter_batch, MBOX_COUNTER_READ_MAX);
@@ -182,6 +188,12 @@ static int check_params(const struct fpag_params *p, struct pnic_error *err)
 		if (p->age_class[k] >= ACTION_AGE_CLASSES)
 			return pnic_err(err, ERANGE, "fpag: age class %u of kind %d is not 0..%u",
 					p->age_class[k], k, ACTION_AGE_CLASSES - 1);
+	if (p->max_vnics && p->max_vnics < p->n_vnics)
+		return pnic_err(err, ERANGE, "fpag: max_vnics %u is below the %u VNICs given",
+				p->max_vnics, p->n_vnics);
+	if (p->n_vpids && p->n_vpids < p->n_vnics + p->n_uplinks)
+		return pnic_err(err, ERANGE, "fpag: n_vpids %u cannot name %u VNICs and %u uplinks",
+				p->n_vpids, p->n_vnics, p->n_uplinks);
 	return 0;
 }
 
@@ -191,12 +203,6 @@ static int check_topology(const struct fpag_params *p, struct pnic_error *err)
 		return pnic_err(err, EINVAL, "fpag: %u VNICs but no array", p->n_vnics);
 	if (p->n_uplinks && !p->uplinks)
 		return pnic_err(err, EINVAL, "fpag: %u uplinks but no array", p->n_uplinks);
-	if (p->max_vnics && p->max_vnics < p->n_vnics)
-		return pnic_err(err, ERANGE, "fpag: max_vnics %u is below the %u VNICs given",
-				p->max_vnics, p->n_vnics);
-	if (p->n_vpids && p->n_vpids < p->n_vnics + p->n_uplinks)
-		return pnic_err(err, ERANGE, "fpag: n_vpids %u cannot name %u VNICs and %u uplinks",
-				p->n_vpids, p->n_vnics, p->n_uplinks);
 	for (uint32_t i = 0; i < p->n_vnics; i++)
 		if (p->vnics[i].ppid >= p->n_ports)
 			return pnic_err(err, ERANGE, "fpag: VNIC %u is on PPID %u, the NIC has %u",
@@ -241,6 +247,21 @@ static void moved_cb(void *ctx, uint32_t handle, uint32_t from, uint32_t to)
 static int fpag_submit(void *ctx, const struct nic_cmd *c,
 		       struct nic_cmd_result *res, struct pnic_error *err);
 
+static int map_identity(struct fpag *f, uint32_t ppid, struct pnic_error *err)
+{
+	uint32_t v;
+	int rc = vpid_alloc(f->va, ppid, &v, err);
+
+	if (rc == 0 && v != ppid)
+		rc = pnic_err(err, EPROTO, "fpag: identity VPID for PPID %u came out as %u", ppid, v);
+	return rc;
+}
+
+static int map_endpoint(struct fpag *f, uint32_t ep, struct pnic_error *err)
+{
+	return vpid_alloc(f->va, ep_ppid(f, ep), &f->ep_vpid[ep], err);
+}
+
 /* The VPIDs: one per endpoint, or in PPID mode one per PPID, VPID p on
  * PPID p (the allocator hands out its range in order when new). */
 static int map_vpids(struct fpag *f, struct pnic_error *err)
@@ -251,20 +272,14 @@ static int map_vpids(struct fpag *f, struct pnic_error *err)
 		.first = 0, .sink = f->p.sink,
 		.count = by_ppid ? n : f->p.n_vpids ? f->p.n_vpids : f->n_ep,
 	};
-	uint32_t v, ep;
 	int rc;
 
 	if (n == 0)
 		return pnic_err(err, EINVAL, "fpag: no VNIC and no uplink to give a VPID");
 	rc = vpid_create(&vp, &f->va, err);
-	for (uint32_t i = 0; rc == 0 && i < n; i++) {
-		ep = i < f->p.n_vnics ? i : f->nv + (i - f->p.n_vnics);
-		rc = vpid_alloc(f->va, by_ppid ? i : ep_ppid(f, ep), &v, err);
-		if (rc == 0 && by_ppid && v != i)
-			rc = pnic_err(err, EPROTO, "fpag: identity VPID for PPID %u came out as %u", i, v);
-		if (rc == 0 && !by_ppid)
-			f->ep_vpid[ep] = v;
-	}
+	for (uint32_t i = 0; rc == 0 && i < n; i++)
+		rc = by_ppid ? map_identity(f, i, err) :
+		     map_endpoint(f, i < f->p.n_vnics ? i : f->nv + (i - f->p.n_vnics), err);
 	return rc;
 }
 
@@ -287,23 +302,32 @@ static void init_tables(struct fpag *f)
 		memcpy(f->uplinks, f->p.uplinks, f->p.n_uplinks * sizeof *f->uplinks);
 }
 
-static int alloc_tables(struct fpag *f, struct pnic_error *err)
+static int alloc_topology(struct fpag *f, struct pnic_error *err)
 {
-	uint32_t d = f->depth;
-
 	f->vnics = calloc(f->nv ? f->nv : 1, sizeof *f->vnics);
 	f->present = calloc(f->nv ? f->nv : 1, sizeof *f->present);
 	f->uplinks = calloc(f->p.n_uplinks ? f->p.n_uplinks : 1, sizeof *f->uplinks);
 	f->ep_vpid = calloc(f->n_ep ? f->n_ep : 1, sizeof *f->ep_vpid);
+	f->tot = calloc(f->n_ep + 1, sizeof *f->tot);
+	if (!f->vnics || !f->present || !f->uplinks || !f->ep_vpid || !f->tot)
+		return pnic_err(err, ENOMEM, "fpag: out of memory for %u endpoints", f->n_ep);
+	return 0;
+}
+
+static int alloc_tables(struct fpag *f, struct pnic_error *err)
+{
+	uint32_t d = f->depth;
+	int rc = alloc_topology(f, err);
+
+	if (rc < 0)
+		return rc;
 	f->rec = calloc(d, sizeof *f->rec);
 	f->slot = calloc(d, sizeof *f->slot);
 	f->conn = malloc(f->max_conns * sizeof *f->conn);
 	f->pend = malloc(f->max_conns * sizeof *f->pend);
 	f->rs_owner = malloc(f->rs_cap * sizeof *f->rs_owner);
-	f->tot = calloc(f->n_ep + 1, sizeof *f->tot);
 	f->ctr = calloc(f->batch, sizeof *f->ctr);
-	if (!f->vnics || !f->present || !f->uplinks || !f->ep_vpid || !f->rec ||
-	    !f->slot || !f->conn || !f->pend || !f->rs_owner || !f->tot || !f->ctr)
+	if (!f->rec || !f->slot || !f->conn || !f->pend || !f->rs_owner || !f->ctr)
 		return pnic_err(err, ENOMEM, "fpag: out of memory for %u entries", d);
 	init_tables(f);
 	return 0;
@@ -363,6 +387,8 @@ int fpag_create(const struct fpag_params *p, struct fpag **out,
 
 	*out = NULL;
 	rc = check_params(p, err);
+	if (rc == 0)
+		rc = check_second_slice(p, err);
 	if (rc == 0)
 		rc = check_topology(p, err);
 	if (rc < 0)

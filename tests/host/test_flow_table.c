@@ -222,3 +222,21 @@ Test(flow_table, get_returns_the_live_copy)
 	cr_assert_eq(flow_table_withdraw(ft, 2, &err), 0, "%s", err.msg);
 	cr_assert_eq(flow_table_get(ft, 2, &v, &m, &a), -ENOENT);
 }
+
+/* The NIC removed the entry itself: the copy withdraws it without a
+ * command (the NIC here, which removed nothing, still matches it). */
+Test(flow_table, forget_sends_nothing)
+{
+	struct pnic_key key = key_of(5), ones = key_of(0xff);
+	struct action_word w = to_vpid(3);
+	struct pnic_error err;
+
+	cr_assert_eq(flow_table_write(ft, 7, &key, &ones, &w, &err), 0, "%s", err.msg);
+	cr_assert_eq(flow_table_forget(ft, 7, &err), 0, "%s", err.msg);
+	cr_assert_eq(flow_table_find(ft, &key, &ones), -1);
+	cr_assert_eq(nic_index(5, NULL), 7, "no invalidate was sent");
+	cr_assert_eq(flow_table_forget(ft, 7, &err), -ENOENT);
+	cr_assert_eq(flow_table_forget(ft, DEPTH, &err), -ERANGE);
+	cr_assert_eq(flow_table_restore(ft, 7, &err), 0, "%s", err.msg);
+	cr_assert_eq(flow_table_find(ft, &key, &ones), 7);
+}
