@@ -240,3 +240,50 @@ Test(flow_table, forget_sends_nothing)
 	cr_assert_eq(flow_table_restore(ft, 7, &err), 0, "%s", err.msg);
 	cr_assert_eq(flow_table_find(ft, &key, &ones), 7);
 }
+
+/* The hashed find against the scan, over random writes, overwrites,
+ * withdrawals, forgets and restores of a few keys and masks (so that
+ * chains collide and duplicates occur). */
+Test(flow_table, find_matches_the_linear_scan)
+{
+	struct pnic_error err;
+	uint32_t x = 12345;
+	unsigned found = 0;
+
+	for (int step = 0; step < 4000; step++) {
+		uint32_t i, op;
+		struct pnic_key v, m;
+		struct action_word w = to_vpid(1);
+		int32_t a, b;
+
+		x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+		i = x % DEPTH;
+		op = (x >> 8) % 4;
+		v = key_of((x >> 12) % 8);
+		m = key_of(op == 0 ? 0xff : 0x7);
+		if (op < 2)
+			cr_assert_eq(flow_table_write(ft, i, &v, &m, &w, &err), 0, "%s", err.msg);
+		else if (op == 2)
+			(void)((x >> 20) % 2 ? flow_table_withdraw(ft, i, &err)
+					     : flow_table_forget(ft, i, &err));
+		else
+			(void)flow_table_restore(ft, i, &err);
+		for (uint64_t k = 0; k < 8; k++)
+			for (int mm = 0; mm < 2; mm++) {
+				struct pnic_key kv = key_of(k), km = key_of(mm ? 0xff : 0x7);
+				struct pnic_key gv, gm;
+
+				a = flow_table_find(ft, &kv, &km);
+				b = flow_table_find_linear(ft, &kv, &km);
+				cr_assert_eq(a < 0, b < 0, "step %d key %llu", step,
+					     (unsigned long long)k);
+				if (a < 0)
+					continue;
+				found++;
+				cr_assert_eq(flow_table_get(ft, (uint32_t)a, &gv, &gm, &w), 0);
+				cr_assert(key_equal(&gm, &km, PNIC_KEY_WORDS));
+				cr_assert_eq(gv.w[0], k & km.w[0]);
+			}
+	}
+	cr_assert_gt(found, 10000);
+}
