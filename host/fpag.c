@@ -75,6 +75,9 @@ struct fpag {
 	uint32_t *rs_owner;       /* by rule-set entry: handle, OWN_CONN | conn */
 	uint32_t rs_cap;
 	struct fpag_totals *tot;  /* n_ep + 1: the last is nobody's */
+	bool own_lru;             /* evict_lru by the FPAG's own last hits */
+	uint32_t *lru, *lru_pos;  /* a min-heap of handles by last_hit */
+	uint32_t n_lru;
 	struct flow_counter *ctr; /* batch */
 	uint32_t batch;
 	uint64_t serial;
@@ -221,6 +224,88 @@ static uint64_t last_hit_cb(void *ctx, uint32_t index)
 	return f->p.last_hit(f->p.ctx, index);
 }
 
+/* ---- the FPAG's own LRU: a min-heap of live handles by last hit, so an
+ * eviction costs O(log entries), not a scan of every index (tcam_place's
+ * scan of last_hit stays as the oracle it is tested against). */
+
+static bool lru_less(const struct fpag *f, uint32_t a, uint32_t b)
+{
+	return f->rec[f->lru[a]].last_hit < f->rec[f->lru[b]].last_hit;
+}
+
+static void lru_swap(struct fpag *f, uint32_t a, uint32_t b)
+{
+	uint32_t h = f->lru[a];
+
+	f->lru[a] = f->lru[b];
+	f->lru[b] = h;
+	f->lru_pos[f->lru[a]] = a;
+	f->lru_pos[f->lru[b]] = b;
+}
+
+static void lru_up(struct fpag *f, uint32_t i)
+{
+	while (i > 0 && lru_less(f, i, (i - 1) / 2)) {
+		lru_swap(f, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+}
+
+static void lru_down(struct fpag *f, uint32_t i)
+{
+	for (;;) {
+		uint32_t l = 2 * i + 1, m = i;
+
+		if (l < f->n_lru && lru_less(f, l, m))
+			m = l;
+		if (l + 1 < f->n_lru && lru_less(f, l + 1, m))
+			m = l + 1;
+		if (m == i)
+			return;
+		lru_swap(f, i, m);
+		i = m;
+	}
+}
+
+static void lru_add(struct fpag *f, uint32_t h)
+{
+	if (!f->own_lru)
+		return;
+	f->lru[f->n_lru] = h;
+	f->lru_pos[h] = f->n_lru;
+	lru_up(f, f->n_lru++);
+}
+
+static void lru_del(struct fpag *f, uint32_t h)
+{
+	uint32_t i = f->own_lru ? f->lru_pos[h] : UINT32_MAX, m;
+
+	if (i == UINT32_MAX)
+		return;
+	f->lru_pos[h] = UINT32_MAX;
+	if (i == --f->n_lru)
+		return;
+	m = f->lru[f->n_lru];
+	f->lru[i] = m;
+	f->lru_pos[m] = i;
+	lru_up(f, i);
+	lru_down(f, f->lru_pos[m]);
+}
+
+/* Its last hit moved on (only ever later). */
+static void lru_later(struct fpag *f, uint32_t h)
+{
+	if (f->own_lru && f->lru_pos[h] != UINT32_MAX)
+		lru_down(f, f->lru_pos[h]);
+}
+
+static uint32_t own_victim(void *ctx)
+{
+	struct fpag *f = ctx;
+
+	return f->n_lru ? tcam_place_index(f->tp, f->lru[0]) : TP_NONE;
+}
+
 /* evict_lru without a callback: the last hits of the latest counter read
  * (an entry not hit since: its install time). */
 static uint64_t own_last_hit(void *ctx, uint32_t index)
@@ -329,6 +414,11 @@ static int alloc_tables(struct fpag *f, struct pnic_error *err)
 	f->ctr = calloc(f->batch, sizeof *f->ctr);
 	if (!f->rec || !f->slot || !f->conn || !f->pend || !f->rs_owner || !f->ctr)
 		return pnic_err(err, ENOMEM, "fpag: out of memory for %u entries", d);
+	f->lru = malloc(d * sizeof *f->lru);
+	f->lru_pos = malloc(d * sizeof *f->lru_pos);
+	if (!f->lru || !f->lru_pos)
+		return pnic_err(err, ENOMEM, "fpag: out of memory for %u entries", d);
+	memset(f->lru_pos, 0xff, d * sizeof *f->lru_pos);
 	init_tables(f);
 	return 0;
 }
@@ -343,6 +433,7 @@ static int make_blocks(struct fpag *f, struct pnic_error *err)
 		.n_levels = f->n_levels, .algo = TP_ALGO_PLO,
 		.layout = TP_LAYOUT_MIDDLE, .full = f->p.full,
 		.last_hit = f->p.last_hit ? last_hit_cb : own_last_hit,
+		.victim = f->own_lru ? own_victim : NULL,
 		.moved = moved_cb, .ctx = f,
 	};
 	int rc;
@@ -377,6 +468,7 @@ static void sizes(struct fpag *f, const struct fpag_params *p)
 	 * the default. */
 	f->n_levels = (p->max_rules > rules ? p->max_rules : rules) + 2;
 	f->next_poll = p->stats_ns;
+	f->own_lru = p->full == TP_FULL_EVICT_LRU && !p->last_hit;
 }
 
 int fpag_create(const struct fpag_params *p, struct fpag **out,
@@ -419,6 +511,8 @@ void fpag_destroy(struct fpag *f)
 	conntrack_destroy(f->ct);
 	tcam_place_destroy(f->tp);
 	flow_table_destroy(f->ft);
+	free(f->lru_pos);
+	free(f->lru);
 	free(f->ctr);
 	free(f->tot);
 	free(f->rs_owner);
@@ -474,8 +568,10 @@ static void fold(struct fpag *f, uint32_t i, const struct flow_counter *c)
 		return;
 	r->packets += dp;
 	r->bytes += db;
-	if (c->last_hit > r->last_hit)
+	if (c->last_hit > r->last_hit) {
 		r->last_hit = c->last_hit;
+		lru_later(f, s->handle);
+	}
 }
 
 /* COUNTER_READ of indices first .. first + n - 1, folded. */
@@ -580,6 +676,7 @@ static void forget(struct fpag *f, uint32_t handle, enum fpag_gone why)
 		return;
 	r->live = false;
 	f->st.entries_live--;
+	lru_del(f, handle);
 	if (r->vpid != FPAG_NONE)
 		vpid_entry_removed(f->va, r->vpid, NULL);
 	if (r->rs_entry != FPAG_NONE) {
@@ -745,6 +842,7 @@ static void record(struct fpag *f, const struct fpag_pkt *k,
 		.src = pinned_src(k), .ingress = k->ep, .serial = ++f->serial,
 		.last_hit = f->now,
 	};
+	lru_add(f, r->handle);
 	s->handle = r->handle;
 	s->serial = f->serial;
 	s->src = f->rec[r->handle].src;

@@ -368,12 +368,13 @@ static int make_room(struct tcam_place *tp, uint32_t p, uint32_t lo,
 
 /* ---- full table ---------------------------------------------------------- */
 
-static int evict(struct tcam_place *tp, struct tcam_place_result *r,
-		 struct pnic_error *err)
+/* The least recently hit live entry by a scan of last_hit (the caller's
+ * victim callback, when given, answers from its own index instead).
+ * TP_NONE when every entry is pinned. */
+static uint32_t lru_scan(const struct tcam_place *tp)
 {
 	uint32_t victim = TP_NONE;
 	uint64_t oldest = UINT64_MAX;
-	int rc;
 
 	for (uint32_t i = 0; i < tp->depth; i++) {
 		uint64_t t;
@@ -386,7 +387,16 @@ static int evict(struct tcam_place *tp, struct tcam_place_result *r,
 			oldest = t;
 		}
 	}
-	if (oldest == UINT64_MAX)
+	return oldest == UINT64_MAX ? TP_NONE : victim;
+}
+
+static int evict(struct tcam_place *tp, struct tcam_place_result *r,
+		 struct pnic_error *err)
+{
+	uint32_t victim = tp->p.victim ? tp->p.victim(tp->p.ctx) : lru_scan(tp);
+	int rc;
+
+	if (victim >= tp->depth || tp->level_at[victim] == TP_NONE)
 		return pnic_err(err, ENOSPC, "the flow table is full (%u entries) "
 				"and every entry is pinned", tp->depth);
 	r->victim = tp->handle_at[victim];

@@ -1544,3 +1544,45 @@ Test(fpag_rules, scale_against_revalidating_everything, .fini = teardown_all, .t
 		    (unsigned long long)ours_checks, (unsigned long long)base_checks,
 		    (unsigned long long)(ours_ns / 1000), (unsigned long long)(base_ns / 1000));
 }
+
+/* The FPAG's own LRU index (a heap) against the scan it replaces: every
+ * eviction, among 64 entries hit and polled at random, takes an entry
+ * with the least last hit. */
+Test(fpag_stats, lru_heap_evicts_the_least_recently_hit, .fini = teardown_all)
+{
+	static uint64_t before[64];
+	struct fpag_flow_totals t;
+	struct pnic_error err;
+	unsigned checked = 0;
+
+	fdepth = 64;
+	full = TP_FULL_EVICT_LRU;
+	tune = tune_lru;
+	rng_state = 3;
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_EXACT);
+	for (int step = 0; step < 1500; step++) {
+		uint64_t ev = fpag_stats(fp)->evictions, least = UINT64_MAX;
+		uint32_t victim = UINT32_MAX;
+
+		if (rnd() % 8 == 0)
+			cr_assert_eq(fpag_counters_poll(fp, now, &err), 0);
+		for (uint32_t i = 0; i < 64; i++) {
+			before[i] = fpag_entry_totals(fp, i, &t) == 0 ? t.last_hit : UINT64_MAX;
+			if (before[i] < least)
+				least = before[i];
+		}
+		send(0, 1, UDP, (uint16_t)(1000 + rnd() % 96), 5001, 0);
+		if (fpag_stats(fp)->evictions == ev)
+			continue;
+		for (uint32_t i = 0; i < 64; i++)
+			if (fpag_entry_totals(fp, i, &t) == 0 && t.last_hit != before[i]) {
+				cr_assert_eq(victim, UINT32_MAX, "one entry replaced");
+				victim = i;
+			}
+		cr_assert_neq(victim, UINT32_MAX);
+		cr_assert_eq(before[victim], least, "step %d: evicted last hit %llu, least %llu",
+			     step, (unsigned long long)before[victim], (unsigned long long)least);
+		checked++;
+	}
+	cr_assert_gt(checked, 200);
+}
