@@ -3,6 +3,7 @@
 #include "host/flow_table.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "model/tcam.h"
@@ -200,32 +201,33 @@ int flow_table_set_action(struct flow_table *t, uint32_t index,
 	return 0;
 }
 
-int flow_table_withdraw(struct flow_table *t, uint32_t index,
-			struct pnic_error *err)
+/* A live entry leaves the copy: by an ENTRY_INVALIDATE (send), or
+ * because the NIC removed it itself. */
+static int leave(struct flow_table *t, uint32_t index, bool send,
+		 struct pnic_error *err)
 {
 	struct nic_cmd c = { .op = NIC_OP_ENTRY_INVALIDATE, .index = index };
 	struct slot *s = NULL;
 	int rc;
 
 	if ((rc = slot_in(t, index, SLOT_LIVE, &s, err)) ||
-	    (rc = submit(t, &c, err)))
+	    (send && (rc = submit(t, &c, err))))
 		return rc;
 	chain_unlink(t, index);
 	s->state = SLOT_WITHDRAWN;
 	return 0;
 }
 
+int flow_table_withdraw(struct flow_table *t, uint32_t index,
+			struct pnic_error *err)
+{
+	return leave(t, index, true, err);
+}
+
 int flow_table_forget(struct flow_table *t, uint32_t index,
 		      struct pnic_error *err)
 {
-	struct slot *s = NULL;
-	int rc = slot_in(t, index, SLOT_LIVE, &s, err);
-
-	if (rc)
-		return rc;
-	chain_unlink(t, index);
-	s->state = SLOT_WITHDRAWN;
-	return 0;
+	return leave(t, index, false, err);
 }
 
 int flow_table_restore(struct flow_table *t, uint32_t index,

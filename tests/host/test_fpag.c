@@ -624,19 +624,26 @@ static void change_rule_2(enum ruleset_verdict v, bool stateful)
 	cr_assert_eq(fpag_rule_change(fp, 2, &r, &err), 0, "%s", err.msg);
 }
 
+/* Aging in `mode`; the flow 10.0.0.1 -> 10.0.0.2 UDP 5001 installed,
+ * then idle past its timeout: its AGED event is in ev[0], unhandled. */
+static const struct fpag_stats *aged_flow(uint8_t mode,
+					  struct datapath_event ev[4])
+{
+	age_mode = mode;
+	tune = tune_aging;
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_MEGAFLOW);
+	send(0, 1, UDP, 1000, 5001, 0);
+	cr_assert_eq(fpag_stats(fp)->entries_live, 1);
+	cr_assert_eq(age_to(now + 2 * AGE_NS, ev, 4), 1);
+	cr_assert_eq(ev[0].remove, mode == FLOW_AGE_DELETE);
+	return fpag_stats(fp);
+}
+
 Test(fpag_aging, delete_mode_forgets_the_entry, .fini = teardown_all)
 {
 	struct datapath_event ev[4];
-	const struct fpag_stats *st;
+	const struct fpag_stats *st = aged_flow(FLOW_AGE_DELETE, ev);
 
-	age_mode = FLOW_AGE_DELETE;
-	tune = tune_aging;
-	setup(FPAG_DEST_VPID, FPAG_SHAPE_MEGAFLOW);
-	st = fpag_stats(fp);
-	send(0, 1, UDP, 1000, 5001, 0);
-	cr_assert_eq(st->entries_live, 1);
-	cr_assert_eq(age_to(now + 2 * AGE_NS, ev, 4), 1);
-	cr_assert(ev[0].remove);
 	handle(ev, 1);
 	cr_assert_eq(st->aged_events, 1);
 	cr_assert_eq(st->aged_removed, 1);
@@ -655,14 +662,8 @@ Test(fpag_aging, delete_mode_forgets_the_entry, .fini = teardown_all)
 Test(fpag_aging, delete_mode_after_an_action_write, .fini = teardown_all)
 {
 	struct datapath_event ev[4];
-	const struct fpag_stats *st;
+	const struct fpag_stats *st = aged_flow(FLOW_AGE_DELETE, ev);
 
-	age_mode = FLOW_AGE_DELETE;
-	tune = tune_aging;
-	setup(FPAG_DEST_VPID, FPAG_SHAPE_MEGAFLOW);
-	st = fpag_stats(fp);
-	send(0, 1, UDP, 1000, 5001, 0);
-	cr_assert_eq(age_to(now + 2 * AGE_NS, ev, 4), 1);
 	change_rule_2(RULESET_DENY, false);
 	cr_assert_eq(st->rule_rewritten, 1);
 	handle(ev, 1);
@@ -680,14 +681,8 @@ Test(fpag_aging, delete_mode_event_for_a_rewritten_index, .fini = teardown_all)
 {
 	struct datapath_event ev[4];
 	struct fpag_flow_totals t;
-	const struct fpag_stats *st;
+	const struct fpag_stats *st = aged_flow(FLOW_AGE_DELETE, ev);
 
-	age_mode = FLOW_AGE_DELETE;
-	tune = tune_aging;
-	setup(FPAG_DEST_VPID, FPAG_SHAPE_MEGAFLOW);
-	st = fpag_stats(fp);
-	send(0, 1, UDP, 1000, 5001, 0);
-	cr_assert_eq(age_to(now + 2 * AGE_NS, ev, 4), 1);
 	change_rule_2(RULESET_ALLOW, true);
 	cr_assert_eq(st->rule_invalidated, 1, "a stateful decision needs conntrack");
 	send(0, 1, UDP, 1000, 5001, 0);
@@ -705,15 +700,8 @@ Test(fpag_aging, delete_mode_event_for_a_rewritten_index, .fini = teardown_all)
 Test(fpag_aging, notify_mode_host_invalidates, .fini = teardown_all)
 {
 	struct datapath_event ev[4];
-	const struct fpag_stats *st;
+	const struct fpag_stats *st = aged_flow(FLOW_AGE_NOTIFY, ev);
 
-	age_mode = FLOW_AGE_NOTIFY;
-	tune = tune_aging;
-	setup(FPAG_DEST_VPID, FPAG_SHAPE_MEGAFLOW);
-	st = fpag_stats(fp);
-	send(0, 1, UDP, 1000, 5001, 0);
-	cr_assert_eq(age_to(now + 2 * AGE_NS, ev, 4), 1);
-	cr_assert(!ev[0].remove);
 	handle(ev, 1);
 	cr_assert_eq(st->aged_removed, 1);
 	cr_assert_eq(st->entries_removed, 1, "the host sent the invalidate");
@@ -727,14 +715,8 @@ Test(fpag_aging, notify_mode_host_invalidates, .fini = teardown_all)
 Test(fpag_aging, notify_mode_stale_event_kept, .fini = teardown_all)
 {
 	struct datapath_event ev[4];
-	const struct fpag_stats *st;
+	const struct fpag_stats *st = aged_flow(FLOW_AGE_NOTIFY, ev);
 
-	age_mode = FLOW_AGE_NOTIFY;
-	tune = tune_aging;
-	setup(FPAG_DEST_VPID, FPAG_SHAPE_MEGAFLOW);
-	st = fpag_stats(fp);
-	send(0, 1, UDP, 1000, 5001, 0);
-	cr_assert_eq(age_to(now + 2 * AGE_NS, ev, 4), 1);
 	change_rule_2(RULESET_DENY, false);
 	handle(ev, 1);
 	cr_assert_eq(st->aged_stale, 1);
