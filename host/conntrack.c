@@ -675,6 +675,20 @@ uint32_t conntrack_expire(struct conntrack *ct, uint64_t now, uint32_t *out,
 	return n;
 }
 
+uint64_t conntrack_next_deadline(const struct conntrack *ct)
+{
+	uint64_t d = UINT64_MAX;
+
+	/* Each list is in deadline order: its head is its earliest. */
+	for (int s = 0; s < CT_STATE_COUNT; s++) {
+		uint32_t i = ct->timer[s].head;
+
+		if (i != CT_NONE && ct->c[i].deadline < d)
+			d = ct->c[i].deadline;
+	}
+	return d;
+}
+
 uint32_t conntrack_count(const struct conntrack *ct)
 {
 	return ct->n;

@@ -138,6 +138,9 @@ int conntrack_remove(struct conntrack *ct, uint32_t conn);
 uint32_t conntrack_expire(struct conntrack *ct, uint64_t now, uint32_t *out,
 			  uint32_t cap);
 
+/* The earliest deadline of a connection on the timers (UINT64_MAX: none),
+ * O(states): when conntrack_expire() next has work. */
+uint64_t conntrack_next_deadline(const struct conntrack *ct);
 uint32_t conntrack_count(const struct conntrack *ct);
 const struct conntrack_stats *conntrack_stats(const struct conntrack *ct);
 /* State and deadline of a record; -ENOENT if not live. */

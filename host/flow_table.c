@@ -3,6 +3,7 @@
 #include "host/flow_table.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "model/tcam.h"
@@ -18,14 +19,53 @@ struct slot {
 	struct pnic_key value;      /* as written: value & mask */
 	struct pnic_key mask;
 	struct action_word action;
+	uint32_t hnext;             /* live slots' hash chain */
 };
 
+#define FT_NONE UINT32_MAX
+
+/* Live entries are chained by a hash of (value, mask), so that the check
+ * a host makes on every miss costs a chain, not the table. */
 struct flow_table {
 	uint32_t depth;
 	uint32_t used;              /* indices below have held an entry */
 	struct nic_cmd_sink sink;
 	struct slot *slots;         /* depth */
+	uint32_t *bucket;           /* nb, chain heads */
+	uint32_t nb;                /* a power of two >= depth */
 };
+
+static uint32_t hash_key(const struct flow_table *t, const struct pnic_key *v,
+			 const struct pnic_key *m)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull;
+
+	for (unsigned i = 0; i < PNIC_KEY_WORDS; i++) {
+		h = (h ^ v->w[i]) * 0xff51afd7ed558ccdull;
+		h = (h ^ m->w[i] ^ h >> 29) * 0xc4ceb9fe1a85ec53ull;
+	}
+	return (uint32_t)(h ^ h >> 32) & (t->nb - 1);
+}
+
+static void chain_link(struct flow_table *t, uint32_t i)
+{
+	struct slot *s = &t->slots[i];
+	uint32_t *head = &t->bucket[hash_key(t, &s->value, &s->mask)];
+
+	s->hnext = *head;
+	*head = i;
+}
+
+static void chain_unlink(struct flow_table *t, uint32_t i)
+{
+	struct slot *s = &t->slots[i];
+	uint32_t *p = &t->bucket[hash_key(t, &s->value, &s->mask)];
+
+	while (*p != FT_NONE && *p != i)
+		p = &t->slots[*p].hnext;
+	if (*p == i)
+		*p = s->hnext;
+}
 
 int flow_table_create(const struct flow_table_params *p,
 		      struct flow_table **out, struct pnic_error *err)
@@ -42,13 +82,18 @@ int flow_table_create(const struct flow_table_params *p,
 	t = calloc(1, sizeof *t);
 	if (!t)
 		return pnic_err(err, ENOMEM, "out of memory for a flow table");
+	for (t->nb = 1; t->nb < p->depth; t->nb *= 2)
+		;
 	t->slots = calloc(p->depth, sizeof *t->slots);
-	if (!t->slots) {
-		free(t);
+	t->bucket = malloc(t->nb * sizeof *t->bucket);
+	if (!t->slots || !t->bucket) {
+		flow_table_destroy(t);
 		return pnic_err(err, ENOMEM,
 				"out of memory for a flow table of %u entries",
 				p->depth);
 	}
+	for (uint32_t i = 0; i < t->nb; i++)
+		t->bucket[i] = FT_NONE;
 	t->depth = p->depth;
 	t->sink = p->sink;
 	*out = t;
@@ -59,6 +104,7 @@ void flow_table_destroy(struct flow_table *t)
 {
 	if (!t)
 		return;
+	free(t->bucket);
 	free(t->slots);
 	free(t);
 }
@@ -116,10 +162,13 @@ int flow_table_write(struct flow_table *t, uint32_t index,
 	if ((rc = submit(t, &c, err)))
 		return rc;
 	s = &t->slots[index];
+	if (s->state == SLOT_LIVE)
+		chain_unlink(t, index);
 	s->state = SLOT_LIVE;
 	s->value = c.entry.value;
 	s->mask = *mask;
 	s->action = *action;
+	chain_link(t, index);
 	if (index >= t->used)
 		t->used = index + 1;
 	return 0;
@@ -152,18 +201,33 @@ int flow_table_set_action(struct flow_table *t, uint32_t index,
 	return 0;
 }
 
-int flow_table_withdraw(struct flow_table *t, uint32_t index,
-			struct pnic_error *err)
+/* A live entry leaves the copy: by an ENTRY_INVALIDATE (send), or
+ * because the NIC removed it itself. */
+static int leave(struct flow_table *t, uint32_t index, bool send,
+		 struct pnic_error *err)
 {
 	struct nic_cmd c = { .op = NIC_OP_ENTRY_INVALIDATE, .index = index };
 	struct slot *s = NULL;
 	int rc;
 
 	if ((rc = slot_in(t, index, SLOT_LIVE, &s, err)) ||
-	    (rc = submit(t, &c, err)))
+	    (send && (rc = submit(t, &c, err))))
 		return rc;
+	chain_unlink(t, index);
 	s->state = SLOT_WITHDRAWN;
 	return 0;
+}
+
+int flow_table_withdraw(struct flow_table *t, uint32_t index,
+			struct pnic_error *err)
+{
+	return leave(t, index, true, err);
+}
+
+int flow_table_forget(struct flow_table *t, uint32_t index,
+		      struct pnic_error *err)
+{
+	return leave(t, index, false, err);
 }
 
 int flow_table_restore(struct flow_table *t, uint32_t index,
@@ -180,6 +244,25 @@ int flow_table_restore(struct flow_table *t, uint32_t index,
 int32_t flow_table_find(const struct flow_table *t,
 			const struct pnic_key *value,
 			const struct pnic_key *mask)
+{
+	struct pnic_key v;
+
+	for (unsigned i = 0; i < PNIC_KEY_WORDS; i++)
+		v.w[i] = value->w[i] & mask->w[i];
+	for (uint32_t i = t->bucket[hash_key(t, &v, mask)]; i != FT_NONE;
+	     i = t->slots[i].hnext) {
+		const struct slot *s = &t->slots[i];
+
+		if (key_equal(&s->mask, mask, PNIC_KEY_WORDS) &&
+		    key_equal(&s->value, &v, PNIC_KEY_WORDS))
+			return (int32_t)i;
+	}
+	return -1;
+}
+
+int32_t flow_table_find_linear(const struct flow_table *t,
+			       const struct pnic_key *value,
+			       const struct pnic_key *mask)
 {
 	struct pnic_key v;
 

@@ -17,7 +17,9 @@
  * an entry, so a host that adds in priority order (a catch-all last) gets
  * "lowest index wins" right.  flow_table_find() looks for an entry with
  * exactly a given match, the check a host makes before installing a flow
- * after a miss; it scans the table (fine for the depths the RTL builds).
+ * after a miss: live entries are chained by a hash of their value and
+ * mask, so it costs one chain; flow_table_find_linear() is the plain scan
+ * it is tested against.
  */
 #ifndef PNIC_FLOW_TABLE_H
 #define PNIC_FLOW_TABLE_H
@@ -57,15 +59,23 @@ int flow_table_set_action(struct flow_table *t, uint32_t index,
  * -ENOENT if not live. */
 int flow_table_withdraw(struct flow_table *t, uint32_t index,
 			struct pnic_error *err);
+/* The NIC removed a live entry itself (aging in delete mode): withdrawn
+ * in the copy, no command sent.  -ENOENT if not live. */
+int flow_table_forget(struct flow_table *t, uint32_t index,
+		      struct pnic_error *err);
 /* Write a withdrawn entry back as it was (ENTRY_WRITE).  -ENOENT if it
  * was never written or is live. */
 int flow_table_restore(struct flow_table *t, uint32_t index,
 		       struct pnic_error *err);
 
-/* The live entry whose value and mask are exactly these, or -1. */
+/* A live entry whose value and mask are exactly these, or -1. */
 int32_t flow_table_find(const struct flow_table *t,
 			const struct pnic_key *value,
 			const struct pnic_key *mask);
+/* The same by a scan (the lowest such index): the oracle. */
+int32_t flow_table_find_linear(const struct flow_table *t,
+			       const struct pnic_key *value,
+			       const struct pnic_key *mask);
 /* Indices used so far (the next flow_table_add() takes this one). */
 uint32_t flow_table_used(const struct flow_table *t);
 uint32_t flow_table_depth(const struct flow_table *t);

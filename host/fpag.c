@@ -8,6 +8,7 @@
 #include "host/flow_table.h"
 #include "host/vpid.h"
 #include "model/action.h"
+#include "model/mbox.h"
 #include "model/parser.h"
 
 /* What the FPAG knows of one placed entry, by tcam_place handle. */
@@ -18,30 +19,85 @@ struct fpag_rec {
 	uint32_t rs_entry;        /* ruleset registration, FPAG_NONE: none */
 	uint32_t conn;            /* conntrack record, CT_NONE: none */
 	bool reply;               /* the connection's reply direction */
+	uint32_t src;             /* endpoint its key pins, FPAG_NONE: any */
+	uint32_t ingress;         /* endpoint whose miss installed it */
+	uint64_t serial;          /* install number: tells reused handles apart */
+	uint64_t packets, bytes, last_hit;
 };
 
-/* A tracked connection: its two endpoints and entries (by direction). */
+/* A tracked connection: its two endpoints and entries (by direction),
+ * and its opening packet, registered in the rule set so that a rule
+ * update names the connections it denies. */
 struct fpag_conn {
 	uint32_t ep[2];           /* originator's, then the destination's */
 	uint32_t handle[2];       /* TP_NONE: no entry in that direction */
+	uint32_t rs_entry;        /* the opening packet's exact match */
+	bool pending;             /* queued for a check after a rule update */
+	struct ruleset_hdr hdr;   /* the opening packet */
 };
+
+/* Per TCAM index: the NIC's write generation as the host knows it, and
+ * the counter bookkeeping (the NIC never clears a counter). */
+struct fpag_slot {
+	uint32_t gen;             /* writes to the index the NIC has taken */
+	uint32_t vgen;            /* gen of the latest that set validity */
+	bool dirty;               /* its entry left; counters unread since */
+	uint32_t handle;          /* the entry there (or that left), TP_NONE */
+	uint64_t serial;
+	uint32_t src, dest;       /* who its hits are counted to */
+	uint64_t base_packets, base_bytes;  /* the counter as last read */
+};
+
+static const struct fpag_conn conn_none = {
+	.ep = { FPAG_NONE, FPAG_NONE }, .handle = { TP_NONE, TP_NONE },
+	.rs_entry = FPAG_NONE,
+};
+
+#define OWN_NONE UINT32_MAX
+#define OWN_CONN 0x80000000u  /* a rule-set entry registered for a connection */
 
 struct fpag {
 	struct fpag_params p;
-	struct fpag_vnic *vnics;
+	struct nic_cmd_sink sink; /* fpag_submit: the flow table's commands */
+	struct fpag_vnic *vnics;  /* nv slots */
+	bool *present;
+	uint32_t nv, nv_used;
 	struct fpag_uplink *uplinks;
 	uint32_t n_ep;
 	uint32_t *ep_vpid;        /* VPID mode: each endpoint's VPID */
 	uint32_t n_levels;
 	uint32_t depth;
 	struct fpag_rec *rec;     /* depth, by handle */
+	struct fpag_slot *slot;   /* depth, by index */
 	struct fpag_conn *conn;   /* max_conns, by conntrack record */
 	uint32_t max_conns;
+	uint32_t *pend, n_pend;   /* connections to check after an update */
+	uint32_t *rs_owner;       /* by rule-set entry: handle, OWN_CONN | conn */
+	uint32_t rs_cap;
+	struct fpag_totals *tot;  /* n_ep + 1: the last is nobody's */
+	bool own_lru;             /* evict_lru by the FPAG's own last hits */
+	uint32_t *lru, *lru_pos;  /* a min-heap of handles by last_hit */
+	uint32_t n_lru;
+	struct flow_counter *ctr; /* batch */
+	uint32_t batch;
+	uint64_t serial;
+	uint64_t now;             /* the latest time given */
+	uint64_t next_poll;
+	int upd_rc;               /* a rule update's first command error */
+	struct pnic_error *upd_err;
 	struct flow_table *ft;
 	struct tcam_place *tp;
 	struct conntrack *ct;
 	struct vpid_alloc *va;
 	struct fpag_stats st;
+};
+
+/* Why an entry is forgotten: it decides what becomes of its connection
+ * when it was the last entry. */
+enum fpag_gone {
+	GONE_REMOVED,             /* back on conntrack's timers */
+	GONE_EVICTED,             /* the same */
+	GONE_AGED,                /* the connection ends */
 };
 
 /* One packet in the slow path. */
@@ -75,8 +131,24 @@ static void spend(struct fpag *f, uint64_t ns)
 
 static uint32_t ep_ppid(const struct fpag *f, uint32_t ep)
 {
-	return ep < f->p.n_vnics ? f->vnics[ep].ppid :
-	       f->uplinks[ep - f->p.n_vnics].ppid;
+	return ep < f->nv ? f->vnics[ep].ppid : f->uplinks[ep - f->nv].ppid;
+}
+
+/* An endpoint entries may forward to: an uplink, or a present VNIC. */
+static bool dest_ok(const struct fpag *f, uint32_t ep)
+{
+	return ep < f->n_ep && (ep >= f->nv || f->present[ep]);
+}
+
+bool fpag_vnic_present(const struct fpag *f, uint32_t index)
+{
+	return index < f->nv && f->present[index];
+}
+
+static void note_time(struct fpag *f, uint64_t now)
+{
+	if (now > f->now)
+		f->now = now;
 }
 
 uint32_t fpag_endpoint_vpid(const struct fpag *f, uint32_t endpoint)
@@ -104,8 +176,27 @@ static int check_params(const struct fpag_params *p, struct pnic_error *err)
 	if (p->depth == 0 || p->n_ports == 0)
 		return pnic_err(err, ERANGE, "fpag: depth %u and n_ports %u must be at least 1",
 				p->depth, p->n_ports);
-	if (p->full == TP_FULL_EVICT_LRU && !p->last_hit)
-		return pnic_err(err, EINVAL, "fpag: evict_lru needs a last_hit callback");
+	if (p->full == TP_FULL_EVICT_LRU && !p->last_hit && !p->count)
+		return pnic_err(err, EINVAL, "fpag: evict_lru needs a last_hit callback, or count (the FPAG's own last-hit times)");
+	return 0;
+}
+
+static int check_second_slice(const struct fpag_params *p,
+			      struct pnic_error *err)
+{
+	if (p->counter_batch > MBOX_COUNTER_READ_MAX)
+		return pnic_err(err, ERANGE, "fpag: counter_batch %u is over the mailbox's %u records per COUNTER_READ",
+				p->counter_batch, MBOX_COUNTER_READ_MAX);
+	for (int k = 0; k < FPAG_KIND_COUNT; k++)
+		if (p->age_class[k] >= ACTION_AGE_CLASSES)
+			return pnic_err(err, ERANGE, "fpag: age class %u of kind %d is not 0..%u",
+					p->age_class[k], k, ACTION_AGE_CLASSES - 1);
+	if (p->max_vnics && p->max_vnics < p->n_vnics)
+		return pnic_err(err, ERANGE, "fpag: max_vnics %u is below the %u VNICs given",
+				p->max_vnics, p->n_vnics);
+	if (p->n_vpids && p->n_vpids < p->n_vnics + p->n_uplinks)
+		return pnic_err(err, ERANGE, "fpag: n_vpids %u cannot name %u VNICs and %u uplinks",
+				p->n_vpids, p->n_vnics, p->n_uplinks);
 	return 0;
 }
 
@@ -133,62 +224,217 @@ static uint64_t last_hit_cb(void *ctx, uint32_t index)
 	return f->p.last_hit(f->p.ctx, index);
 }
 
+/* ---- the FPAG's own LRU: a min-heap of live handles by last hit, so an
+ * eviction costs O(log entries), not a scan of every index (tcam_place's
+ * scan of last_hit stays as the oracle it is tested against). */
+
+static bool lru_less(const struct fpag *f, uint32_t a, uint32_t b)
+{
+	return f->rec[f->lru[a]].last_hit < f->rec[f->lru[b]].last_hit;
+}
+
+static void lru_swap(struct fpag *f, uint32_t a, uint32_t b)
+{
+	uint32_t h = f->lru[a];
+
+	f->lru[a] = f->lru[b];
+	f->lru[b] = h;
+	f->lru_pos[f->lru[a]] = a;
+	f->lru_pos[f->lru[b]] = b;
+}
+
+static void lru_up(struct fpag *f, uint32_t i)
+{
+	while (i > 0 && lru_less(f, i, (i - 1) / 2)) {
+		lru_swap(f, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+}
+
+static void lru_down(struct fpag *f, uint32_t i)
+{
+	for (;;) {
+		uint32_t l = 2 * i + 1, m = i;
+
+		if (l < f->n_lru && lru_less(f, l, m))
+			m = l;
+		if (l + 1 < f->n_lru && lru_less(f, l + 1, m))
+			m = l + 1;
+		if (m == i)
+			return;
+		lru_swap(f, i, m);
+		i = m;
+	}
+}
+
+static void lru_add(struct fpag *f, uint32_t h)
+{
+	if (!f->own_lru)
+		return;
+	f->lru[f->n_lru] = h;
+	f->lru_pos[h] = f->n_lru;
+	lru_up(f, f->n_lru++);
+}
+
+static void lru_del(struct fpag *f, uint32_t h)
+{
+	uint32_t i = f->own_lru ? f->lru_pos[h] : UINT32_MAX, m;
+
+	if (i == UINT32_MAX)
+		return;
+	f->lru_pos[h] = UINT32_MAX;
+	if (i == --f->n_lru)
+		return;
+	m = f->lru[f->n_lru];
+	f->lru[i] = m;
+	f->lru_pos[m] = i;
+	lru_up(f, i);
+	lru_down(f, f->lru_pos[m]);
+}
+
+/* Its last hit moved on (only ever later). */
+static void lru_later(struct fpag *f, uint32_t h)
+{
+	if (f->own_lru && f->lru_pos[h] != UINT32_MAX)
+		lru_down(f, f->lru_pos[h]);
+}
+
+static uint32_t own_victim(void *ctx)
+{
+	struct fpag *f = ctx;
+
+	return f->n_lru ? tcam_place_index(f->tp, f->lru[0]) : TP_NONE;
+}
+
+/* evict_lru without a callback: the last hits of the latest counter read
+ * (an entry not hit since: its install time). */
+static uint64_t own_last_hit(void *ctx, uint32_t index)
+{
+	struct fpag *f = ctx;
+	uint32_t h = tcam_place_handle_at(f->tp, index);
+
+	return h == TP_NONE ? 0 : f->rec[h].last_hit;
+}
+
+/* An entry moved: its counters continue at the new index. */
+static void moved_cb(void *ctx, uint32_t handle, uint32_t from, uint32_t to)
+{
+	struct fpag *f = ctx;
+	struct fpag_slot *s = &f->slot[from], *d = &f->slot[to];
+
+	(void)handle;
+	d->handle = s->handle;
+	d->serial = s->serial;
+	d->src = s->src;
+	d->dest = s->dest;
+}
+
+static int fpag_submit(void *ctx, const struct nic_cmd *c,
+		       struct nic_cmd_result *res, struct pnic_error *err);
+
+static int map_identity(struct fpag *f, uint32_t ppid, struct pnic_error *err)
+{
+	uint32_t v;
+	int rc = vpid_alloc(f->va, ppid, &v, err);
+
+	if (rc == 0 && v != ppid)
+		rc = pnic_err(err, EPROTO, "fpag: identity VPID for PPID %u came out as %u", ppid, v);
+	return rc;
+}
+
+static int map_endpoint(struct fpag *f, uint32_t ep, struct pnic_error *err)
+{
+	return vpid_alloc(f->va, ep_ppid(f, ep), &f->ep_vpid[ep], err);
+}
+
 /* The VPIDs: one per endpoint, or in PPID mode one per PPID, VPID p on
  * PPID p (the allocator hands out its range in order when new). */
 static int map_vpids(struct fpag *f, struct pnic_error *err)
 {
 	bool by_ppid = f->p.flow_dest == FPAG_DEST_PPID;
-	uint32_t n = by_ppid ? f->p.n_ports : f->n_ep;
-	struct vpid_params vp = { .first = 0, .count = n, .sink = f->p.sink };
-	uint32_t v;
+	uint32_t n = by_ppid ? f->p.n_ports : f->p.n_vnics + f->p.n_uplinks;
+	struct vpid_params vp = {
+		.first = 0, .sink = f->p.sink,
+		.count = by_ppid ? n : f->p.n_vpids ? f->p.n_vpids : f->n_ep,
+	};
 	int rc;
 
 	if (n == 0)
 		return pnic_err(err, EINVAL, "fpag: no VNIC and no uplink to give a VPID");
 	rc = vpid_create(&vp, &f->va, err);
-	for (uint32_t i = 0; rc == 0 && i < n; i++) {
-		rc = vpid_alloc(f->va, by_ppid ? i : ep_ppid(f, i), &v, err);
-		if (rc == 0 && by_ppid && v != i)
-			rc = pnic_err(err, EPROTO, "fpag: identity VPID for PPID %u came out as %u", i, v);
-		if (rc == 0 && !by_ppid)
-			f->ep_vpid[i] = v;
-	}
+	for (uint32_t i = 0; rc == 0 && i < n; i++)
+		rc = by_ppid ? map_identity(f, i, err) :
+		     map_endpoint(f, i < f->p.n_vnics ? i : f->nv + (i - f->p.n_vnics), err);
 	return rc;
 }
 
 static void init_tables(struct fpag *f)
 {
 	for (uint32_t i = 0; i < f->max_conns; i++)
-		f->conn[i] = (struct fpag_conn){ { FPAG_NONE, FPAG_NONE },
-						 { TP_NONE, TP_NONE } };
+		f->conn[i] = conn_none;
+	for (uint32_t i = 0; i < f->depth; i++)
+		f->slot[i].handle = TP_NONE;
+	for (uint32_t i = 0; i < f->rs_cap; i++)
+		f->rs_owner[i] = OWN_NONE;
+	for (uint32_t i = 0; i < f->n_ep; i++)
+		f->ep_vpid[i] = FPAG_NONE;
 	if (f->p.n_vnics)
 		memcpy(f->vnics, f->p.vnics, f->p.n_vnics * sizeof *f->vnics);
+	for (uint32_t i = 0; i < f->p.n_vnics; i++)
+		f->present[i] = true;
+	f->nv_used = f->p.n_vnics;
 	if (f->p.n_uplinks)
 		memcpy(f->uplinks, f->p.uplinks, f->p.n_uplinks * sizeof *f->uplinks);
+}
+
+static int alloc_topology(struct fpag *f, struct pnic_error *err)
+{
+	f->vnics = calloc(f->nv ? f->nv : 1, sizeof *f->vnics);
+	f->present = calloc(f->nv ? f->nv : 1, sizeof *f->present);
+	f->uplinks = calloc(f->p.n_uplinks ? f->p.n_uplinks : 1, sizeof *f->uplinks);
+	f->ep_vpid = calloc(f->n_ep ? f->n_ep : 1, sizeof *f->ep_vpid);
+	f->tot = calloc(f->n_ep + 1, sizeof *f->tot);
+	if (!f->vnics || !f->present || !f->uplinks || !f->ep_vpid || !f->tot)
+		return pnic_err(err, ENOMEM, "fpag: out of memory for %u endpoints", f->n_ep);
+	return 0;
 }
 
 static int alloc_tables(struct fpag *f, struct pnic_error *err)
 {
 	uint32_t d = f->depth;
+	int rc = alloc_topology(f, err);
 
-	f->vnics = calloc(f->p.n_vnics ? f->p.n_vnics : 1, sizeof *f->vnics);
-	f->uplinks = calloc(f->p.n_uplinks ? f->p.n_uplinks : 1, sizeof *f->uplinks);
-	f->ep_vpid = calloc(f->n_ep ? f->n_ep : 1, sizeof *f->ep_vpid);
+	if (rc < 0)
+		return rc;
 	f->rec = calloc(d, sizeof *f->rec);
+	f->slot = calloc(d, sizeof *f->slot);
 	f->conn = malloc(f->max_conns * sizeof *f->conn);
-	if (!f->vnics || !f->uplinks || !f->ep_vpid || !f->rec || !f->conn)
+	f->pend = malloc(f->max_conns * sizeof *f->pend);
+	f->rs_owner = malloc(f->rs_cap * sizeof *f->rs_owner);
+	f->ctr = calloc(f->batch, sizeof *f->ctr);
+	if (!f->rec || !f->slot || !f->conn || !f->pend || !f->rs_owner || !f->ctr)
 		return pnic_err(err, ENOMEM, "fpag: out of memory for %u entries", d);
+	f->lru = malloc(d * sizeof *f->lru);
+	f->lru_pos = malloc(d * sizeof *f->lru_pos);
+	if (!f->lru || !f->lru_pos)
+		return pnic_err(err, ENOMEM, "fpag: out of memory for %u entries", d);
+	memset(f->lru_pos, 0xff, d * sizeof *f->lru_pos);
 	init_tables(f);
 	return 0;
 }
 
 static int make_blocks(struct fpag *f, struct pnic_error *err)
 {
-	struct flow_table_params ftp = { .depth = f->depth, .sink = f->p.sink };
+	struct flow_table_params ftp = {
+		.depth = f->depth,
+		.sink = { .submit = fpag_submit, .ctx = f },
+	};
 	struct tcam_place_params tpp = {
 		.n_levels = f->n_levels, .algo = TP_ALGO_PLO,
 		.layout = TP_LAYOUT_MIDDLE, .full = f->p.full,
-		.last_hit = f->p.last_hit ? last_hit_cb : NULL, .ctx = f,
+		.last_hit = f->p.last_hit ? last_hit_cb : own_last_hit,
+		.victim = f->own_lru ? own_victim : NULL,
+		.moved = moved_cb, .ctx = f,
 	};
 	int rc;
 
@@ -205,6 +451,26 @@ static int make_blocks(struct fpag *f, struct pnic_error *err)
 	return map_vpids(f, err);
 }
 
+static void sizes(struct fpag *f, const struct fpag_params *p)
+{
+	uint32_t rules = ruleset_rule_count(p->rules);
+
+	f->p = *p;
+	f->nv = p->max_vnics ? p->max_vnics : p->n_vnics;
+	f->n_ep = f->nv + p->n_uplinks;
+	f->depth = p->depth;
+	f->max_conns = p->ct.max_conns ? p->ct.max_conns : 65536;
+	f->rs_cap = ruleset_entry_capacity(p->rules);
+	f->batch = p->counter_batch ? p->counter_batch : MBOX_COUNTER_READ_MAX;
+	if (f->batch > p->depth)
+		f->batch = p->depth;
+	/* Level 0: established connections; 1 + position: the rules; last:
+	 * the default. */
+	f->n_levels = (p->max_rules > rules ? p->max_rules : rules) + 2;
+	f->next_poll = p->stats_ns;
+	f->own_lru = p->full == TP_FULL_EVICT_LRU && !p->last_hit;
+}
+
 int fpag_create(const struct fpag_params *p, struct fpag **out,
 		struct pnic_error *err)
 {
@@ -214,19 +480,15 @@ int fpag_create(const struct fpag_params *p, struct fpag **out,
 	*out = NULL;
 	rc = check_params(p, err);
 	if (rc == 0)
+		rc = check_second_slice(p, err);
+	if (rc == 0)
 		rc = check_topology(p, err);
 	if (rc < 0)
 		return rc;
 	f = calloc(1, sizeof *f);
 	if (!f)
 		return pnic_err(err, ENOMEM, "fpag: out of memory");
-	f->p = *p;
-	f->n_ep = p->n_vnics + p->n_uplinks;
-	f->depth = p->depth;
-	f->max_conns = p->ct.max_conns ? p->ct.max_conns : 65536;
-	/* Level 0: established connections; 1 + position: the rules; last:
-	 * the default. */
-	f->n_levels = ruleset_rule_count(p->rules) + 2;
+	sizes(f, p);
 	rc = alloc_tables(f, err);
 	if (rc == 0)
 		rc = make_blocks(f, err);
@@ -236,6 +498,7 @@ int fpag_create(const struct fpag_params *p, struct fpag **out,
 	}
 	f->p.vnics = f->vnics;
 	f->p.uplinks = f->uplinks;
+	f->sink = (struct nic_cmd_sink){ .submit = fpag_submit, .ctx = f };
 	*out = f;
 	return 0;
 }
@@ -248,41 +511,183 @@ void fpag_destroy(struct fpag *f)
 	conntrack_destroy(f->ct);
 	tcam_place_destroy(f->tp);
 	flow_table_destroy(f->ft);
+	free(f->lru_pos);
+	free(f->lru);
+	free(f->ctr);
+	free(f->tot);
+	free(f->rs_owner);
+	free(f->pend);
 	free(f->conn);
+	free(f->slot);
 	free(f->rec);
 	free(f->ep_vpid);
 	free(f->uplinks);
+	free(f->present);
 	free(f->vnics);
 	free(f);
 }
 
+/* ---- the commands' books: write generations, counters ------------------- */
+
+static uint32_t cmd_index(const struct nic_cmd *c)
+{
+	switch (c->op) {
+	case NIC_OP_ENTRY_WRITE:
+		return c->entry.index;
+	case NIC_OP_ENTRY_INVALIDATE:
+		return c->index;
+	case NIC_OP_ACTION_WRITE:
+		return c->action.index;
+	default:
+		return UINT32_MAX;
+	}
+}
+
+/* Fold one counter record of index i into the totals: the hits since
+ * the last read belong to the entry there (or that left it). */
+static void fold(struct fpag *f, uint32_t i, const struct flow_counter *c)
+{
+	struct fpag_slot *s = &f->slot[i];
+	uint64_t dp = c->packets - s->base_packets;
+	uint64_t db = c->bytes - s->base_bytes;
+	struct fpag_rec *r;
+
+	s->base_packets = c->packets;
+	s->base_bytes = c->bytes;
+	s->dirty = false;
+	if (dp == 0 || s->handle == TP_NONE)
+		return;
+	f->st.ctr_packets += dp;
+	f->st.ctr_bytes += db;
+	f->tot[s->src < f->n_ep ? s->src : f->n_ep].tx_packets += dp;
+	f->tot[s->src < f->n_ep ? s->src : f->n_ep].tx_bytes += db;
+	f->tot[s->dest < f->n_ep ? s->dest : f->n_ep].rx_packets += dp;
+	f->tot[s->dest < f->n_ep ? s->dest : f->n_ep].rx_bytes += db;
+	r = &f->rec[s->handle];
+	if (!r->live || r->serial != s->serial)
+		return;
+	r->packets += dp;
+	r->bytes += db;
+	if (c->last_hit > r->last_hit) {
+		r->last_hit = c->last_hit;
+		lru_later(f, s->handle);
+	}
+}
+
+/* COUNTER_READ of indices first .. first + n - 1, folded. */
+static int read_run(struct fpag *f, uint32_t first, uint32_t n,
+		    struct pnic_error *err)
+{
+	struct nic_cmd c = { .op = NIC_OP_COUNTER_READ };
+	struct nic_cmd_result res = { 0, 0 };
+	int rc;
+
+	c.counters.first = first;
+	c.counters.count = n;
+	c.counters.out = f->ctr;
+	rc = nic_cmd_submit(&f->p.sink, &c, &res, err);
+	if (rc < 0) {
+		f->st.cmd_errors++;
+		return rc;
+	}
+	f->st.counter_reads++;
+	f->st.counter_records += res.count;
+	for (uint32_t j = 0; j < res.count && j < n; j++)
+		fold(f, first + j, &f->ctr[j]);
+	return 0;
+}
+
+/* Every flow-table command passes here on its way to the sink: a write
+ * into an index whose entry left unread reads it first (so its hits go
+ * to the entry that had them), and each command the sink takes advances
+ * the index's write generation, as the NIC's does. */
+static int fpag_submit(void *ctx, const struct nic_cmd *c,
+		       struct nic_cmd_result *res, struct pnic_error *err)
+{
+	struct fpag *f = ctx;
+	uint32_t i = cmd_index(c);
+	int rc;
+
+	if (i < f->depth && c->op == NIC_OP_ENTRY_WRITE && f->p.count &&
+	    f->slot[i].dirty && (rc = read_run(f, i, 1, err)) < 0)
+		return rc;
+	rc = nic_cmd_submit(&f->p.sink, c, res, err);
+	if (rc < 0 || i >= f->depth)
+		return rc;
+	f->slot[i].gen++;
+	if (c->op != NIC_OP_ACTION_WRITE)
+		f->slot[i].vgen = f->slot[i].gen;
+	/* An invalid index takes no hits: its counters wait, unread, for
+	 * the next write there or the next poll. */
+	f->slot[i].dirty = c->op == NIC_OP_ENTRY_INVALIDATE ||
+			   (c->op == NIC_OP_ACTION_WRITE && f->slot[i].dirty);
+	return 0;
+}
+
 /* ---- entries ------------------------------------------------------------ */
 
+static void own_clear(struct fpag *f, uint32_t rs_entry)
+{
+	if (rs_entry < f->rs_cap)
+		f->rs_owner[rs_entry] = OWN_NONE;
+}
+
+/* A connection is over: its record and registration go (its entries are
+ * gone already). */
+static void conn_drop(struct fpag *f, uint32_t conn)
+{
+	struct fpag_conn *c = &f->conn[conn];
+
+	conntrack_remove(f->ct, conn);
+	if (c->rs_entry != FPAG_NONE) {
+		ruleset_entry_remove(f->p.rules, c->rs_entry);
+		own_clear(f, c->rs_entry);
+	}
+	*c = conn_none;
+}
+
+/* The entry's connection lost it.  Its last entry: an aged one ends the
+ * connection (the NIC saw it idle for its class's timeout); otherwise the
+ * record goes back on conntrack's timers from now. */
+static void conn_lost_entry(struct fpag *f, const struct fpag_rec *r,
+			    uint32_t handle, enum fpag_gone why)
+{
+	struct fpag_conn *c = &f->conn[r->conn];
+
+	if (c->handle[r->reply] == handle)
+		c->handle[r->reply] = TP_NONE;
+	if (c->handle[0] != TP_NONE || c->handle[1] != TP_NONE)
+		return;
+	if (why == GONE_AGED) {
+		f->st.aged_conns++;
+		conn_drop(f, r->conn);
+	} else {
+		conntrack_set_offloaded(f->ct, r->conn, false, f->now);
+	}
+}
+
 /* Drop what the FPAG keeps of an entry no longer on the NIC (the
- * ENTRY_INVALIDATE submitted, or the NIC's own eviction). */
-static void forget(struct fpag *f, uint32_t handle)
+ * ENTRY_INVALIDATE submitted, or the NIC's own removal). */
+static void forget(struct fpag *f, uint32_t handle, enum fpag_gone why)
 {
 	struct fpag_rec *r = &f->rec[handle];
 
 	if (!r->live)
 		return;
-	if (r->vpid != FPAG_NONE)
-		vpid_entry_removed(f->va, r->vpid, NULL);
-	if (r->rs_entry != FPAG_NONE)
-		ruleset_entry_remove(f->p.rules, r->rs_entry);
-	if (r->conn != CT_NONE && r->conn < f->max_conns) {
-		struct fpag_conn *c = &f->conn[r->conn];
-
-		if (c->handle[r->reply] == handle)
-			c->handle[r->reply] = TP_NONE;
-		if (c->handle[0] == TP_NONE && c->handle[1] == TP_NONE)
-			conntrack_set_offloaded(f->ct, r->conn, false, 0);
-	}
 	r->live = false;
 	f->st.entries_live--;
+	lru_del(f, handle);
+	if (r->vpid != FPAG_NONE)
+		vpid_entry_removed(f->va, r->vpid, NULL);
+	if (r->rs_entry != FPAG_NONE) {
+		ruleset_entry_remove(f->p.rules, r->rs_entry);
+		own_clear(f, r->rs_entry);
+	}
+	if (r->conn != CT_NONE && r->conn < f->max_conns)
+		conn_lost_entry(f, r, handle, why);
 }
 
-static int remove_entry(struct fpag *f, uint32_t handle,
+static int remove_entry(struct fpag *f, uint32_t handle, enum fpag_gone why,
 			struct pnic_error *err)
 {
 	int rc;
@@ -294,8 +699,25 @@ static int remove_entry(struct fpag *f, uint32_t handle,
 		f->st.cmd_errors++;
 		return rc;
 	}
-	forget(f, handle);
+	forget(f, handle, why);
 	f->st.entries_removed++;
+	return 0;
+}
+
+/* End a connection: both directions' entries invalidated, then the
+ * record and registration dropped. */
+static int conn_end(struct fpag *f, uint32_t conn, struct pnic_error *err)
+{
+	struct fpag_conn *c = &f->conn[conn];
+	uint32_t h[2] = { c->handle[0], c->handle[1] };
+	int rc;
+
+	for (int i = 0; i < 2; i++)
+		if (h[i] != TP_NONE && f->rec[h[i]].live &&
+		    f->rec[h[i]].conn == conn &&
+		    (rc = remove_entry(f, h[i], GONE_REMOVED, err)) < 0)
+			return rc;
+	conn_drop(f, conn);
 	return 0;
 }
 
@@ -325,7 +747,7 @@ static int narrow_to_vnic(struct fpag *f, const struct fpag_pkt *k,
 {
 	const struct fpag_vnic *vn;
 
-	if (k->ep >= f->p.n_vnics || !vnic_has_ip(&f->vnics[k->ep], k->hdr.src_ip))
+	if (k->ep >= f->nv || !vnic_has_ip(&f->vnics[k->ep], k->hdr.src_ip))
 		return -EPERM;
 	vn = &f->vnics[k->ep];
 	v->hi[KP_SRC_IP] = k->hdr.src_ip.hi;
@@ -361,8 +783,15 @@ static int build_key(struct fpag *f, const struct fpag_pkt *k,
 	return 0;
 }
 
-static void make_action(const struct fpag_pkt *k, uint32_t vpid,
-			struct action_word *w)
+static enum fpag_kind kind_of(const struct fpag_pkt *k)
+{
+	if (!k->tracked)
+		return FPAG_KIND_STATELESS;
+	return k->hdr.proto == 6 ? FPAG_KIND_TCP : FPAG_KIND_OTHER;
+}
+
+static void make_action(const struct fpag *f, const struct fpag_pkt *k,
+			uint32_t vpid, struct action_word *w)
 {
 	struct pnic_action a = { .kind = ACT_DROP };
 
@@ -371,11 +800,13 @@ static void make_action(const struct fpag_pkt *k, uint32_t vpid,
 		a.vpid = (uint16_t)vpid;
 	}
 	a.notify_end = k->tracked && k->hdr.proto == 6;
+	a.age_class = f->p.age_class[kind_of(k)];
+	a.count = f->p.count;
 	action_pack(&a, w);
 }
 
 /* Register a stateless entry for update impact (a tracked connection's
- * entries follow the connection, not the rules). */
+ * entries follow the connection, registered once by its opening packet). */
 static int register_entry(struct fpag *f, const struct fpag_pkt *k,
 			  uint32_t *rs_entry)
 {
@@ -389,17 +820,38 @@ static int register_entry(struct fpag *f, const struct fpag_pkt *k,
 	return 0;
 }
 
+/* The source an entry's key pins: the VNIC, when the match names it or
+ * its source address exactly; else any. */
+static uint32_t pinned_src(const struct fpag_pkt *k)
+{
+	bool exact_src = k->m.mask.src_ip.hi == UINT64_MAX &&
+			 k->m.mask.src_ip.lo == UINT64_MAX;
+
+	return k->m.mask.vnic || exact_src ? k->ep : FPAG_NONE;
+}
+
 static void record(struct fpag *f, const struct fpag_pkt *k,
 		   const struct tcam_place_result *r, uint32_t dest,
 		   uint32_t vpid, uint32_t rs_entry)
 {
+	struct fpag_slot *s = &f->slot[r->index];
+
 	f->rec[r->handle] = (struct fpag_rec){
 		.live = true, .dest = dest, .vpid = vpid, .rs_entry = rs_entry,
 		.conn = k->tracked ? k->cr.conn : CT_NONE, .reply = k->cr.reply,
+		.src = pinned_src(k), .ingress = k->ep, .serial = ++f->serial,
+		.last_hit = f->now,
 	};
+	lru_add(f, r->handle);
+	s->handle = r->handle;
+	s->serial = f->serial;
+	s->src = f->rec[r->handle].src;
+	s->dest = dest;
+	if (rs_entry != FPAG_NONE)
+		f->rs_owner[rs_entry] = r->handle;
 	if (k->tracked) {
 		f->conn[k->cr.conn].handle[k->cr.reply] = r->handle;
-		conntrack_set_offloaded(f->ct, k->cr.conn, true, 0);
+		conntrack_set_offloaded(f->ct, k->cr.conn, true, f->now);
 	}
 	f->st.installs++;
 	f->st.entries_live++;
@@ -418,7 +870,7 @@ static int place(struct fpag *f, const struct fpag_pkt *k,
 
 	if (vpid != FPAG_NONE && vpid_entry_added(f->va, vpid, err) < 0)
 		return -ESTALE;
-	make_action(k, vpid, &e->action);
+	make_action(f, k, vpid, &e->action);
 	rc = tcam_place_insert(f->tp, e, &r, err);
 	if (rc < 0) {
 		if (vpid != FPAG_NONE)
@@ -427,7 +879,7 @@ static int place(struct fpag *f, const struct fpag_pkt *k,
 	}
 	if (r.victim != TP_NONE) {
 		f->st.evictions++;
-		forget(f, r.victim);
+		forget(f, r.victim, GONE_EVICTED);
 	}
 	record(f, k, &r, dest, vpid, rs_entry);
 	return 0;
@@ -477,12 +929,12 @@ static uint32_t find_source(const struct fpag *f, uint32_t ppid,
 
 	for (int i = 6; i < 12; i++)
 		mac = mac << 8 | frame[h->l2_off + i];
-	for (uint32_t i = 0; i < f->p.n_vnics; i++)
-		if (f->vnics[i].ppid == ppid && f->vnics[i].mac == mac)
+	for (uint32_t i = 0; i < f->nv_used; i++)
+		if (f->present[i] && f->vnics[i].ppid == ppid && f->vnics[i].mac == mac)
 			return i;
 	for (uint32_t i = 0; i < f->p.n_uplinks; i++)
 		if (f->uplinks[i].ppid == ppid)
-			return f->p.n_vnics + i;
+			return f->nv + i;
 	return FPAG_NONE;
 }
 
@@ -517,8 +969,15 @@ static void classify(struct fpag *f, struct fpag_pkt *k)
 	}
 	spend(f, (uint64_t)f->p.costs.rule_ns *
 		 (cost.rules_evaluated + cost.fwd_probed + cost.mf_checks));
-	k->level = k->d.rule == RULESET_NONE ? f->n_levels - 1 :
-		   1 + ruleset_rule_pos(f->p.rules, k->d.rule);
+	k->level = f->n_levels - 1;
+	if (k->d.rule != RULESET_NONE) {
+		uint32_t pos = ruleset_rule_pos(f->p.rules, k->d.rule);
+
+		/* Rules added past max_rules share the last rule level: two
+		 * stateless entries that overlap are both uniform, so they
+		 * agree, and their order does not matter. */
+		k->level = 1 + (pos < f->n_levels - 3 ? pos : f->n_levels - 3);
+	}
 }
 
 static bool trackable(uint8_t proto)
@@ -549,23 +1008,50 @@ static uint32_t ct_dest(const struct fpag *f, const struct fpag_pkt *k)
 	return f->conn[k->cr.conn].ep[k->cr.reply ? 0 : 1];
 }
 
+/* A new connection's opening packet, registered in the rule set so that
+ * an update that denies it names it (not registered: not revised). */
+static void conn_register(struct fpag *f, uint32_t conn)
+{
+	struct fpag_conn *c = &f->conn[conn];
+	struct ruleset_match m;
+	uint32_t e;
+
+	ruleset_exact(f->p.rules, &c->hdr, &m);
+	if (ruleset_entry_add(f->p.rules, &m, NULL, &e, NULL) < 0 || e >= f->rs_cap) {
+		f->st.register_refused++;
+		return;
+	}
+	c->rs_entry = e;
+	f->rs_owner[e] = OWN_CONN | conn;
+}
+
+static uint32_t ct_open(struct fpag *f, struct fpag_pkt *k,
+			const struct conntrack_pkt *cp, uint64_t now)
+{
+	if (!dest_ok(f, k->d.dest)) {
+		f->st.no_dest++;
+		return FPAG_NONE;
+	}
+	if (conntrack_commit(f->ct, cp, now, &k->cr, NULL) < 0) {
+		f->st.ct_refused++;
+		return FPAG_NONE;
+	}
+	f->st.ct_new++;
+	f->conn[k->cr.conn] = (struct fpag_conn){
+		{ k->ep, k->d.dest }, { TP_NONE, TP_NONE }, FPAG_NONE, false, k->hdr };
+	conn_register(f, k->cr.conn);
+	k->tracked = true;
+	return k->d.dest;
+}
+
 /* A stateful allow: NEW connections are committed, packets of live ones
  * pass.  FPAG_NONE: dropped without an entry (invalid, or no room). */
 static uint32_t ct_decide(struct fpag *f, struct fpag_pkt *k,
 			  const struct conntrack_pkt *cp, uint64_t now)
 {
 	if (k->cr.info == CT_NEW && k->d.verdict == RULESET_ALLOW &&
-	    k->d.stateful) {
-		if (conntrack_commit(f->ct, cp, now, &k->cr, NULL) < 0) {
-			f->st.ct_refused++;
-			return FPAG_NONE;
-		}
-		f->st.ct_new++;
-		f->conn[k->cr.conn] = (struct fpag_conn){
-			{ k->ep, k->d.dest }, { TP_NONE, TP_NONE } };
-		k->tracked = true;
-		return k->d.dest;
-	}
+	    k->d.stateful)
+		return ct_open(f, k, cp, now);
 	if (k->cr.info == CT_INVALID || k->cr.conn == CT_NONE) {
 		f->st.ct_invalid++;
 		return FPAG_NONE;
@@ -587,6 +1073,12 @@ static uint32_t decide(struct fpag *f, struct fpag_pkt *k,
 
 	*entry = true;
 	classify(f, k);
+	if (k->d.verdict == RULESET_ALLOW && !dest_ok(f, k->d.dest) &&
+	    !(k->d.stateful && trackable(k->hdr.proto))) {
+		f->st.no_dest++;
+		*entry = false;
+		return FPAG_NONE;
+	}
 	if (trackable(k->hdr.proto)) {
 		spend(f, f->p.costs.conntrack_ns);
 		ct_pkt(k, frame, caplen, &cp);
@@ -640,6 +1132,7 @@ int fpag_miss(struct fpag *f, uint32_t in_ppid, const uint8_t *frame,
 	int rc;
 
 	f->st.misses++;
+	note_time(f, now_ns);
 	spend(f, f->p.costs.packet_ns);
 	parser_parse(frame, caplen, len, &k.pr);
 	k.h = &k.pr.outer;
@@ -660,21 +1153,7 @@ int fpag_miss(struct fpag *f, uint32_t in_ppid, const uint8_t *frame,
 	return rc;
 }
 
-/* ---- events, migration -------------------------------------------------- */
-
-static int teardown(struct fpag *f, uint32_t conn, struct pnic_error *err)
-{
-	struct fpag_conn *c = &f->conn[conn];
-	uint32_t h[2] = { c->handle[0], c->handle[1] };
-	int rc = 0;
-
-	f->st.teardowns++;
-	for (int i = 0; i < 2 && rc == 0; i++)
-		if (h[i] != TP_NONE && f->rec[h[i]].live && f->rec[h[i]].conn == conn)
-			rc = remove_entry(f, h[i], err);
-	*c = (struct fpag_conn){ { FPAG_NONE, FPAG_NONE }, { TP_NONE, TP_NONE } };
-	return rc;
-}
+/* ---- events -------------------------------------------------------------- */
 
 static int flow_end(struct fpag *f, const struct datapath_event *ev,
 		    uint64_t now, struct pnic_error *err)
@@ -690,17 +1169,117 @@ static int flow_end(struct fpag *f, const struct datapath_event *ev,
 		f->st.other_events++;
 		return 0;
 	}
-	return done ? teardown(f, r->conn, err) : 0;
+	if (!done)
+		return 0;
+	f->st.teardowns++;
+	return conn_end(f, r->conn, err);
+}
+
+/* Delete mode: the NIC removed the entry it found at generation g, right
+ * after that write (before any later one of the host's).  The host's
+ * later writes to the index are renumbered past the NIC's delete; if one
+ * of them set the entry's validity (an ENTRY_WRITE or an invalidate) the
+ * index holds what the host wrote, else the entry is gone (an
+ * ACTION_WRITE does not bring an invalid entry back). */
+static int aged_deleted(struct fpag *f, uint32_t i, uint32_t g,
+			struct pnic_error *err)
+{
+	struct fpag_slot *s = &f->slot[i];
+	uint32_t h = tcam_place_handle_at(f->tp, i);
+	int rc;
+
+	if ((int32_t)(g - s->gen) > 0) {
+		f->st.aged_stale++;   /* a generation the host never wrote */
+		return 0;
+	}
+	s->gen++;
+	if ((int32_t)(s->vgen - g) > 0) {
+		s->vgen++;
+		f->st.aged_stale++;
+		return 0;
+	}
+	s->vgen = s->gen;
+	s->dirty = true;
+	if (h == TP_NONE) {
+		f->st.aged_stale++;
+		return 0;
+	}
+	rc = tcam_place_forget(f->tp, h, err);
+	if (rc < 0)
+		return rc;
+	forget(f, h, GONE_AGED);
+	f->st.aged_removed++;
+	return 0;
+}
+
+/* AGED: notify mode leaves the entry on the NIC and the host removes it,
+ * if the event names the entry as it stands (same write generation: not
+ * rewritten, moved away or replaced since the sweep). */
+static int aged(struct fpag *f, const struct datapath_event *ev,
+		struct pnic_error *err)
+{
+	uint32_t i = ev->entry, h;
+	int rc;
+
+	f->st.aged_events++;
+	if (i >= f->depth) {
+		f->st.other_events++;
+		return 0;
+	}
+	if (ev->remove)
+		return aged_deleted(f, i, ev->gen, err);
+	h = tcam_place_handle_at(f->tp, i);
+	if (h == TP_NONE || ev->gen != f->slot[i].gen) {
+		f->st.aged_stale++;
+		return 0;
+	}
+	rc = remove_entry(f, h, GONE_AGED, err);
+	f->st.aged_removed += rc == 0;
+	return rc;
 }
 
 int fpag_event(struct fpag *f, const struct datapath_event *ev,
 	       uint64_t now_ns, struct pnic_error *err)
 {
+	note_time(f, now_ns);
 	if (ev->type == DP_EV_FLOW_END)
 		return flow_end(f, ev, now_ns, err);
+	if (ev->type == DP_EV_AGED)
+		return aged(f, ev, err);
 	f->st.other_events++;
 	return 0;
 }
+
+/* ---- timers --------------------------------------------------------------- */
+
+int fpag_tick(struct fpag *f, uint64_t now_ns, struct pnic_error *err)
+{
+	uint32_t ids[64], n;
+	int rc;
+
+	note_time(f, now_ns);
+	/* conntrack has dropped the records; their entries and books go. */
+	while ((n = conntrack_expire(f->ct, now_ns, ids, 64)) > 0)
+		for (uint32_t j = 0; j < n; j++) {
+			f->st.ct_expired++;
+			if ((rc = conn_end(f, ids[j], err)) < 0)
+				return rc;
+		}
+	if (f->p.count && f->p.stats_ns && now_ns >= f->next_poll)
+		return fpag_counters_poll(f, now_ns, err);
+	return 0;
+}
+
+uint64_t fpag_next_deadline(const struct fpag *f)
+{
+	uint64_t d = conntrack_next_deadline(f->ct);
+
+	if (f->p.count && f->p.stats_ns && f->next_poll < d)
+		d = f->next_poll;
+	return d;
+}
+
+/* ---- migration ------------------------------------------------------------ */
 
 /* PPID mode: every entry forwarding to the VNIC names its new PPID. */
 static int rewrite_entries(struct fpag *f, uint32_t vnic, uint32_t new_ppid,
@@ -742,8 +1321,9 @@ int fpag_migrate(struct fpag *f, uint32_t vnic, uint32_t new_ppid,
 
 	if (cmds)
 		*cmds = 0;
-	if (vnic >= f->p.n_vnics)
-		return pnic_err(err, ENOENT, "fpag: no VNIC %u (there are %u)", vnic, f->p.n_vnics);
+	if (!fpag_vnic_present(f, vnic))
+		return pnic_err(err, ENOENT, "fpag: no VNIC %u (%u slots, %u used)", vnic,
+				f->nv, f->nv_used);
 	if (new_ppid >= f->p.n_ports)
 		return pnic_err(err, ERANGE, "fpag: PPID %u is not the NIC's (0..%u)",
 				new_ppid, f->p.n_ports - 1);
@@ -762,4 +1342,295 @@ int fpag_migrate(struct fpag *f, uint32_t vnic, uint32_t new_ppid,
 	if (cmds)
 		*cmds = n;
 	return rc;
+}
+
+/* ---- rule updates ---------------------------------------------------------- */
+
+/* A new decision for a live entry that keeps its match uniform: the
+ * action names the new destination's VPID, or drops. */
+static int rewrite(struct fpag *f, uint32_t h, const struct ruleset_decision *d,
+		   struct pnic_error *err)
+{
+	struct fpag_rec *r = &f->rec[h];
+	uint32_t idx = tcam_place_index(f->tp, h);
+	uint32_t dest = d->verdict == RULESET_ALLOW ? d->dest : FPAG_NONE;
+	uint32_t vpid = dest == FPAG_NONE ? FPAG_NONE : fpag_endpoint_vpid(f, dest);
+	struct pnic_key v, m;
+	struct action_word w;
+	struct pnic_action a;
+	int rc;
+
+	if (idx == TP_NONE || flow_table_get(f->ft, idx, &v, &m, &w) < 0)
+		return pnic_err(err, EIO, "fpag: entry %u is not in the flow table", h);
+	if (vpid != FPAG_NONE && (rc = vpid_entry_added(f->va, vpid, err)) < 0)
+		return rc;
+	action_unpack(&w, &a);
+	a.kind = vpid == FPAG_NONE ? ACT_DROP : ACT_FORWARD;
+	a.vpid = (uint16_t)(vpid == FPAG_NONE ? 0 : vpid);
+	action_pack(&a, &w);
+	rc = flow_table_set_action(f->ft, idx, &w, err);
+	if (rc < 0) {
+		if (vpid != FPAG_NONE)
+			vpid_entry_removed(f->va, vpid, NULL);
+		return rc;
+	}
+	if (r->vpid != FPAG_NONE)
+		vpid_entry_removed(f->va, r->vpid, NULL);
+	r->vpid = vpid;
+	r->dest = dest;
+	f->slot[idx].dest = dest;
+	return 0;
+}
+
+/* A stateless entry's decision changed.  Same action: nothing to write.
+ * No longer uniform (the set forgot it), now stateful (its packets must
+ * meet conntrack) or to a removed VNIC: invalidated, so the next packet
+ * misses and is decided anew.  Else its action is rewritten. */
+static int entry_impact(struct fpag *f, uint32_t h,
+			const struct ruleset_impact *im, struct pnic_error *err)
+{
+	const struct ruleset_decision *d = &im->now;
+	int rc;
+
+	if (im->same_action) {
+		f->st.rule_untouched++;
+		return 0;
+	}
+	if (im->rederive) {
+		f->rec[h].rs_entry = FPAG_NONE;
+		own_clear(f, im->entry);
+	}
+	if (im->rederive || (d->verdict == RULESET_ALLOW &&
+			     (d->stateful || !dest_ok(f, d->dest)))) {
+		rc = remove_entry(f, h, GONE_REMOVED, err);
+		f->st.rule_invalidated += rc == 0;
+		return rc;
+	}
+	rc = rewrite(f, h, d, err);
+	if (rc < 0)
+		f->st.cmd_errors++;
+	f->st.rule_rewritten += rc == 0;
+	return rc;
+}
+
+/* The rule set's impact callback.  Only the reported entry may leave the
+ * set here (the set is walking its lists): connections, whose end
+ * removes their registration, are queued and checked after the update. */
+static void on_impact(void *ctx, const struct ruleset_impact *im)
+{
+	struct fpag *f = ctx;
+	uint32_t o = im->entry < f->rs_cap ? f->rs_owner[im->entry] : OWN_NONE;
+	uint32_t c;
+
+	if (o == OWN_NONE || f->upd_rc < 0)
+		return;
+	if (!(o & OWN_CONN)) {
+		f->upd_rc = entry_impact(f, o, im, f->upd_err);
+		return;
+	}
+	c = o & ~OWN_CONN;
+	if (im->rederive) {
+		f->conn[c].rs_entry = FPAG_NONE;
+		own_clear(f, im->entry);
+	}
+	if ((im->rederive || im->now.verdict == RULESET_DENY) && !f->conn[c].pending) {
+		f->conn[c].pending = true;
+		f->pend[f->n_pend++] = c;
+	}
+}
+
+/* The queued connections: those the new rules deny end; those whose
+ * registration the set forgot are registered again. */
+static int check_conns(struct fpag *f, struct pnic_error *err)
+{
+	int rc = 0;
+
+	for (uint32_t i = 0; i < f->n_pend; i++) {
+		uint32_t c = f->pend[i];
+		struct ruleset_decision d;
+
+		f->conn[c].pending = false;
+		if (rc < 0 || f->conn[c].ep[0] == FPAG_NONE)
+			continue;
+		ruleset_classify(f->p.rules, &f->conn[c].hdr, &d, NULL);
+		if (d.verdict == RULESET_DENY) {
+			f->st.rule_conns_torn++;
+			rc = conn_end(f, c, err);
+		} else if (f->conn[c].rs_entry == FPAG_NONE) {
+			conn_register(f, c);
+		}
+	}
+	f->n_pend = 0;
+	return rc;
+}
+
+static void update_begin(struct fpag *f, struct pnic_error *err)
+{
+	f->upd_rc = 0;
+	f->upd_err = err;
+	f->n_pend = 0;
+}
+
+static int update_end(struct fpag *f, int rc,
+		      const struct ruleset_update_stats *us,
+		      struct pnic_error *err)
+{
+	if (rc < 0)
+		return rc;         /* the set refused it: nothing changed */
+	f->st.rule_updates++;
+	f->st.rule_checks += us->checks;
+	spend(f, (uint64_t)f->p.costs.rule_ns * us->checks);
+	rc = check_conns(f, err);
+	return f->upd_rc < 0 ? f->upd_rc : rc;
+}
+
+int fpag_rule_add(struct fpag *f, uint32_t pos, const struct ruleset_rule *r,
+		  uint32_t *id, struct pnic_error *err)
+{
+	struct ruleset_update_stats us = { 0 };
+	int rc;
+
+	update_begin(f, err);
+	rc = ruleset_rule_add(f->p.rules, pos, r, id, on_impact, f, &us, err);
+	return update_end(f, rc, &us, err);
+}
+
+int fpag_rule_remove(struct fpag *f, uint32_t id, struct pnic_error *err)
+{
+	struct ruleset_update_stats us = { 0 };
+	int rc;
+
+	update_begin(f, err);
+	rc = ruleset_rule_remove(f->p.rules, id, on_impact, f, &us, err);
+	return update_end(f, rc, &us, err);
+}
+
+int fpag_rule_change(struct fpag *f, uint32_t id, const struct ruleset_rule *r,
+		     struct pnic_error *err)
+{
+	struct ruleset_update_stats us = { 0 };
+	int rc;
+
+	update_begin(f, err);
+	rc = ruleset_rule_change(f->p.rules, id, r, on_impact, f, &us, err);
+	return update_end(f, rc, &us, err);
+}
+
+/* ---- VNICs ----------------------------------------------------------------- */
+
+int fpag_vnic_add(struct fpag *f, const struct fpag_vnic *v, uint32_t *index,
+		  struct pnic_error *err)
+{
+	uint32_t i = f->nv_used, vpid = FPAG_NONE;
+	int rc;
+
+	if (i >= f->nv)
+		return pnic_err(err, ENOSPC, "fpag: all %u VNIC slots used (max_vnics)", f->nv);
+	if (v->ppid >= f->p.n_ports)
+		return pnic_err(err, ERANGE, "fpag: VNIC %u is on PPID %u, the NIC has %u",
+				v->id, v->ppid, f->p.n_ports);
+	if (f->p.flow_dest == FPAG_DEST_VPID &&
+	    (rc = vpid_alloc(f->va, v->ppid, &vpid, err)) < 0)
+		return rc;
+	f->vnics[i] = *v;
+	f->ep_vpid[i] = vpid;
+	f->present[i] = true;
+	f->nv_used++;
+	f->st.vnic_adds++;
+	if (index)
+		*index = i;
+	return 0;
+}
+
+static bool names(const struct fpag_rec *r, uint32_t ep)
+{
+	return r->live && (r->dest == ep || r->ingress == ep || r->src == ep);
+}
+
+/* Unmap first (host/vpid: entries still naming the VPID then reach no
+ * port), then the connections and entries; the last entry removed frees
+ * the VPID for reuse. */
+int fpag_vnic_remove(struct fpag *f, uint32_t index, struct pnic_error *err)
+{
+	uint64_t removed = f->st.entries_removed;
+	int rc = 0;
+
+	if (!fpag_vnic_present(f, index))
+		return pnic_err(err, ENOENT, "fpag: no VNIC in slot %u", index);
+	f->present[index] = false;
+	if (f->p.flow_dest == FPAG_DEST_VPID &&
+	    (rc = vpid_release(f->va, f->ep_vpid[index], err)) < 0)
+		return rc;
+	f->ep_vpid[index] = FPAG_NONE;
+	for (uint32_t c = 0; rc == 0 && c < f->max_conns; c++)
+		if (f->conn[c].ep[0] == index || f->conn[c].ep[1] == index) {
+			f->st.vnic_conns_removed++;
+			rc = conn_end(f, c, err);
+		}
+	for (uint32_t h = 0; rc == 0 && h < f->depth; h++)
+		if (names(&f->rec[h], index))
+			rc = remove_entry(f, h, GONE_REMOVED, err);
+	f->st.vnic_removes += rc == 0;
+	f->st.vnic_entries_removed += f->st.entries_removed - removed;
+	return rc;
+}
+
+/* ---- statistics ------------------------------------------------------------ */
+
+/* An index whose counters matter: it holds an entry, or one left it
+ * unread. */
+static bool counted(const struct fpag *f, uint32_t i)
+{
+	return f->slot[i].dirty || tcam_place_handle_at(f->tp, i) != TP_NONE;
+}
+
+int fpag_counters_poll(struct fpag *f, uint64_t now_ns, struct pnic_error *err)
+{
+	int rc;
+
+	note_time(f, now_ns);
+	if (!f->p.count)
+		return 0;
+	if (f->p.stats_ns)
+		f->next_poll = now_ns + f->p.stats_ns;
+	f->st.counter_polls++;
+	for (uint32_t i = 0; i < f->depth;) {
+		uint32_t n = f->depth - i < f->batch ? f->depth - i : f->batch;
+
+		if (!counted(f, i)) {
+			i++;
+			continue;
+		}
+		if ((rc = read_run(f, i, n, err)) < 0)
+			return rc;
+		i += n;
+	}
+	return 0;
+}
+
+int fpag_vnic_totals(const struct fpag *f, uint32_t endpoint,
+		     struct fpag_totals *out)
+{
+	if (endpoint == FPAG_NONE)
+		endpoint = f->n_ep;
+	if (endpoint > f->n_ep)
+		return -ENOENT;
+	*out = f->tot[endpoint];
+	return 0;
+}
+
+int fpag_entry_totals(const struct fpag *f, uint32_t index,
+		      struct fpag_flow_totals *out)
+{
+	uint32_t h = tcam_place_handle_at(f->tp, index);
+	const struct fpag_rec *r;
+
+	if (h == TP_NONE)
+		return -ENOENT;
+	r = &f->rec[h];
+	*out = (struct fpag_flow_totals){
+		.packets = r->packets, .bytes = r->bytes, .last_hit = r->last_hit,
+		.src = r->src, .dest = r->dest,
+	};
+	return 0;
 }

@@ -11,7 +11,9 @@
  * (flow_dest PPID, the baseline).
  *
  * Endpoints: the ruleset's destinations and VNIC ids are endpoint indices,
- * VNICs first (0 .. n_vnics - 1), then uplinks (n_vnics + j).
+ * VNIC slots first (0 .. max_vnics - 1: the params' VNICs, then those
+ * fpag_vnic_add() gives, never reused), then uplinks (max_vnics + j).
+ * max_vnics defaults to n_vnics.
  *
  * Invariants kept after every call:
  *   - an entry never matches the ingress PPID (in_port is wildcarded), so
@@ -31,10 +33,28 @@
  * are copied.  The FPAG owns its conntrack, VPID allocator, flow table
  * and placement.  Commands go to the params' sink in the order issued.
  *
+ * Entries leave by FLOW_END teardown, by aging (AGED: in delete mode the
+ * NIC removed the entry; in notify mode the FPAG invalidates it), by
+ * conntrack timeouts (fpag_tick), by rule updates (the rule set's impact
+ * callback names exactly the entries whose decision changed), by VNIC
+ * removal, and by eviction.  An AGED event names an index, which the host
+ * may have rewritten since the sweep found it: the FPAG mirrors the NIC's
+ * write generation of every index (each ENTRY_WRITE, ACTION_WRITE and
+ * ENTRY_INVALIDATE it sent, and each delete the NIC reported), so it acts
+ * on an event only when it names the entry as it stands (docs/fpag.md).
+ *
+ * Statistics (params.count): entries carry the count bit; the FPAG reads
+ * the NIC's counters in batches (fpag_counters_poll) and keeps per-flow
+ * and per-endpoint totals.  The NIC never clears a counter, so the FPAG
+ * keeps the value it last read per index, and reads an index its entry
+ * left before writing a new entry there (one COUNTER_READ of one record),
+ * so no packet is counted to the wrong flow.
+ *
  * Time: nothing here waits.  Host CPU time passes through the `spend`
  * callback (packet_ns, rule_ns per rule and forwarding probe, conntrack_ns,
- * install_ns, packet_out_ns) and is counted in cpu_ns; `now_ns` only
- * drives conntrack's clocks.  No allocation after create.
+ * install_ns, packet_out_ns) and is counted in cpu_ns; `now_ns` drives
+ * conntrack's clocks and the poll period; fpag_next_deadline() says when
+ * fpag_tick() has work.  No allocation after create.
  */
 #ifndef PNIC_FPAG_H
 #define PNIC_FPAG_H
@@ -89,6 +109,15 @@ struct fpag_costs {
 
 void fpag_costs_default(struct fpag_costs *c);
 
+/* Which age class (action.h: 0 never ages, 1..3 the NIC's timeouts) an
+ * entry gets, by what it carries. */
+enum fpag_kind {
+	FPAG_KIND_STATELESS = 0,  /* a rule's decision (megaflow or exact) */
+	FPAG_KIND_TCP,            /* a tracked TCP connection's direction */
+	FPAG_KIND_OTHER,          /* a tracked UDP or ICMP pseudo-connection */
+	FPAG_KIND_COUNT
+};
+
 struct fpag_params {
 	const struct key_profile *profile;  /* validated; the NIC's */
 	uint32_t depth;                     /* TCAM entries the FPAG owns */
@@ -108,6 +137,17 @@ struct fpag_params {
 	void (*spend)(void *ctx, uint64_t ns);  /* may be NULL */
 	void *ctx;                              /* for spend and last_hit */
 	struct nic_cmd_sink sink;           /* every command goes here */
+	/* Second slice; all zero keeps the first slice's behaviour. */
+	uint32_t max_vnics;                 /* VNIC slots, >= n_vnics; 0: n_vnics */
+	uint32_t n_vpids;                   /* VPID mode: VPIDs 0 .. n_vpids - 1;
+					     * 0: one per endpoint slot */
+	uint32_t max_rules;                 /* rule levels to place by; 0: the
+					     * rule count at create */
+	uint8_t age_class[FPAG_KIND_COUNT]; /* 0: entries never age */
+	bool count;                         /* entries counted, totals kept */
+	uint32_t counter_batch;             /* records per COUNTER_READ; 0:
+					     * MBOX_COUNTER_READ_MAX */
+	uint64_t stats_ns;                  /* fpag_tick polls this often; 0: never */
 };
 
 struct fpag_stats {
@@ -130,6 +170,45 @@ struct fpag_stats {
 	uint64_t migrations, migration_cmds;
 	uint64_t cmd_errors;        /* commands the sink refused */
 	uint64_t cpu_ns;
+	uint64_t no_dest;           /* decided to a removed VNIC: dropped, no entry */
+	/* aging */
+	uint64_t aged_events;       /* AGED events */
+	uint64_t aged_removed;      /* entries gone by aging (either mode) */
+	uint64_t aged_stale;        /* events naming an entry since rewritten */
+	uint64_t aged_conns;        /* connections ended by their last entry aging */
+	/* conntrack timeouts (fpag_tick) */
+	uint64_t ct_expired;        /* connections timed out on the host */
+	/* rule updates */
+	uint64_t rule_updates;      /* fpag_rule_add/remove/change that succeeded */
+	uint64_t rule_checks;       /* the rule set's checks for them */
+	uint64_t rule_rewritten;    /* entries given a new action (ACTION_WRITE) */
+	uint64_t rule_invalidated;  /* entries removed to be re-derived */
+	uint64_t rule_untouched;    /* reported, same action: no command */
+	uint64_t rule_conns_torn;   /* connections the new rules deny */
+	/* VNICs */
+	uint64_t vnic_adds, vnic_removes;
+	uint64_t vnic_entries_removed;  /* entries naming a removed VNIC */
+	uint64_t vnic_conns_removed;
+	/* counters */
+	uint64_t counter_polls;     /* fpag_counters_poll calls that read */
+	uint64_t counter_reads;     /* COUNTER_READ commands */
+	uint64_t counter_records;   /* records they returned */
+	uint64_t ctr_packets, ctr_bytes;    /* hits folded into the totals */
+};
+
+/* Hits counted by the NIC, as the FPAG folded them in. */
+struct fpag_totals {
+	uint64_t tx_packets, tx_bytes;  /* from this endpoint (entries whose key
+					 * pins it as the source) */
+	uint64_t rx_packets, rx_bytes;  /* forwarded to this endpoint */
+};
+
+/* One live entry's counters since it was installed. */
+struct fpag_flow_totals {
+	uint64_t packets, bytes;
+	uint64_t last_hit;          /* latest hit read, else the install time */
+	uint32_t src;               /* endpoint its key pins, FPAG_NONE: any */
+	uint32_t dest;              /* endpoint it forwards to, FPAG_NONE: drop */
 };
 
 struct fpag;
@@ -147,8 +226,10 @@ int fpag_miss(struct fpag *f, uint32_t in_ppid, const uint8_t *frame,
 	      struct pnic_error *err);
 
 /* An event from the NIC.  FLOW_END advances the connection; a completed
- * teardown invalidates both directions' entries.  Other events are
- * counted.  0, or the sink's error. */
+ * teardown invalidates both directions' entries.  AGED (ev->gen: the
+ * entry's write generation when found; ev->remove: delete mode) forgets
+ * the entry if the event names it as it stands, invalidating it in notify
+ * mode; a connection whose last entry aged ends.  0, or the sink's error. */
 int fpag_event(struct fpag *f, const struct datapath_event *ev,
 	       uint64_t now_ns, struct pnic_error *err);
 
@@ -158,6 +239,55 @@ int fpag_event(struct fpag *f, const struct datapath_event *ev,
  * PPID, or the sink's error. */
 int fpag_migrate(struct fpag *f, uint32_t vnic, uint32_t new_ppid,
 		 uint32_t *cmds, struct pnic_error *err);
+
+/* Connection timeouts: connections on conntrack's timers whose deadline
+ * passed are removed and their entries (both directions) invalidated;
+ * with stats_ns, the counters are polled when due.  An offloaded
+ * connection is on no timer: its entries' aging (AGED) ends it.  0, or
+ * the sink's error. */
+int fpag_tick(struct fpag *f, uint64_t now_ns, struct pnic_error *err);
+/* When fpag_tick next has work (a conntrack deadline, a poll), UINT64_MAX
+ * if never as things stand. */
+uint64_t fpag_next_deadline(const struct fpag *f);
+
+/* Rule updates through the rule set: every offloaded entry whose decision
+ * changes is rewritten (ACTION_WRITE) or, when its match is no longer
+ * uniform or now needs conntrack, invalidated (its next packet misses);
+ * no other entry is touched.  Connections the new rules deny are torn
+ * down.  id: as ruleset_rule_add's (may be NULL).  The rule set's errors
+ * (-EINVAL, -ENOENT, -ENOMEM, nothing changed), or the sink's. */
+int fpag_rule_add(struct fpag *f, uint32_t pos, const struct ruleset_rule *r,
+		  uint32_t *id, struct pnic_error *err);
+int fpag_rule_remove(struct fpag *f, uint32_t id, struct pnic_error *err);
+int fpag_rule_change(struct fpag *f, uint32_t id, const struct ruleset_rule *r,
+		     struct pnic_error *err);
+
+/* A VNIC arrives: the next unused slot (*index, its endpoint), a VPID in
+ * VPID mode (the one freed longest ago: possibly a removed VNIC's, which
+ * host/vpid keeps from reaching it).  -ENOSPC no slot or no VPID, -ERANGE
+ * bad PPID. */
+int fpag_vnic_add(struct fpag *f, const struct fpag_vnic *v, uint32_t *index,
+		  struct pnic_error *err);
+/* A VNIC leaves: its VPID unmapped and released, every entry naming it
+ * (to it, or installed for its traffic) invalidated, its connections
+ * removed.  Rules naming its endpoint stay: packets decided to it are
+ * dropped without an entry (no_dest).  -ENOENT not a present VNIC. */
+int fpag_vnic_remove(struct fpag *f, uint32_t index, struct pnic_error *err);
+/* Whether the VNIC slot holds a VNIC now. */
+bool fpag_vnic_present(const struct fpag *f, uint32_t index);
+
+/* Read the counters of every index that holds, or held since the last
+ * read, an entry, in COUNTER_READ batches; fold the deltas into the
+ * totals and the last-hit times (which evict_lru uses when the params
+ * give no last_hit).  0 (nothing when !count), or the sink's error. */
+int fpag_counters_poll(struct fpag *f, uint64_t now_ns, struct pnic_error *err);
+/* Totals of an endpoint; FPAG_NONE: the bucket of hits no endpoint owns
+ * (tx: entries whose key names no source; rx: drop entries).  -ENOENT. */
+int fpag_vnic_totals(const struct fpag *f, uint32_t endpoint,
+		     struct fpag_totals *out);
+/* The live entry at TCAM index `index`.  -ENOENT if none. */
+int fpag_entry_totals(const struct fpag *f, uint32_t index,
+		      struct fpag_flow_totals *out);
 
 /* The VPID an endpoint's entries name now (in PPID mode its PPID's). */
 uint32_t fpag_endpoint_vpid(const struct fpag *f, uint32_t endpoint);

@@ -944,6 +944,11 @@ int ruleset_entry_remove(struct ruleset *rs, uint32_t entry)
 	return 0;
 }
 
+uint32_t ruleset_entry_capacity(const struct ruleset *rs)
+{
+	return rs->p.max_entries;
+}
+
 uint32_t ruleset_entry_count(const struct ruleset *rs)
 {
 	return rs->n_ent;

@@ -164,8 +164,9 @@ void ruleset_hdr_from_acl(const struct acl_header *a, struct ruleset_hdr *out);
 
 /* Rule updates.  pos: 0 is first, RULESET_END (or >= count) appends.  fn
  * (may be NULL) hears of every registered entry whose decision changes;
- * stats (may be NULL) is filled.  -EINVAL bad rule, -ENOENT unknown id,
- * -ENOMEM. */
+ * stats (may be NULL) is filled.  fn may remove the entry it is told of
+ * (ruleset_entry_remove), and no other, nor add one: the set is walking
+ * its lists.  -EINVAL bad rule, -ENOENT unknown id, -ENOMEM. */
 int ruleset_rule_add(struct ruleset *rs, uint32_t pos,
 		     const struct ruleset_rule *r, uint32_t *id,
 		     ruleset_impact_fn fn, void *ctx,
@@ -231,6 +232,8 @@ int ruleset_entry_add(struct ruleset *rs, const struct ruleset_match *m,
 		      struct pnic_error *err);
 int ruleset_entry_remove(struct ruleset *rs, uint32_t entry);
 uint32_t ruleset_entry_count(const struct ruleset *rs);
+/* max_entries: entry ids are below it. */
+uint32_t ruleset_entry_capacity(const struct ruleset *rs);
 /* The entry's current decision; -ENOENT if not registered. */
 int ruleset_entry_decision(const struct ruleset *rs, uint32_t entry,
 			   struct ruleset_decision *d);

@@ -368,12 +368,13 @@ static int make_room(struct tcam_place *tp, uint32_t p, uint32_t lo,
 
 /* ---- full table ---------------------------------------------------------- */
 
-static int evict(struct tcam_place *tp, struct tcam_place_result *r,
-		 struct pnic_error *err)
+/* The least recently hit live entry by a scan of last_hit (the caller's
+ * victim callback, when given, answers from its own index instead).
+ * TP_NONE when every entry is pinned. */
+static uint32_t lru_scan(const struct tcam_place *tp)
 {
 	uint32_t victim = TP_NONE;
 	uint64_t oldest = UINT64_MAX;
-	int rc;
 
 	for (uint32_t i = 0; i < tp->depth; i++) {
 		uint64_t t;
@@ -386,7 +387,16 @@ static int evict(struct tcam_place *tp, struct tcam_place_result *r,
 			oldest = t;
 		}
 	}
-	if (oldest == UINT64_MAX)
+	return oldest == UINT64_MAX ? TP_NONE : victim;
+}
+
+static int evict(struct tcam_place *tp, struct tcam_place_result *r,
+		 struct pnic_error *err)
+{
+	uint32_t victim = tp->p.victim ? tp->p.victim(tp->p.ctx) : lru_scan(tp);
+	int rc;
+
+	if (victim >= tp->depth || tp->level_at[victim] == TP_NONE)
 		return pnic_err(err, ENOSPC, "the flow table is full (%u entries) "
 				"and every entry is pinned", tp->depth);
 	r->victim = tp->handle_at[victim];
@@ -457,8 +467,10 @@ int tcam_place_insert(struct tcam_place *tp, const struct tcam_place_entry *e,
 	return 0;
 }
 
-int tcam_place_delete(struct tcam_place *tp, uint32_t handle,
-		      struct pnic_error *err)
+/* Free the handle's slot: by an ENTRY_INVALIDATE (send), or in the
+ * books only, the NIC having removed the entry itself. */
+static int drop_handle(struct tcam_place *tp, uint32_t handle, bool send,
+		       struct pnic_error *err)
 {
 	uint32_t i = handle < tp->depth ? tp->index_of[handle] : TP_NONE;
 	uint32_t level;
@@ -468,14 +480,34 @@ int tcam_place_delete(struct tcam_place *tp, uint32_t handle,
 		return pnic_err(err, ENOENT, "no placed entry has handle %u",
 				handle);
 	level = tp->level_at[i];
-	if ((rc = withdraw(tp, i, err)))
-		return rc;
+	if (send) {
+		if ((rc = withdraw(tp, i, err)))
+			return rc;
+	} else {
+		if ((rc = flow_table_forget(tp->p.table, i, err)))
+			return rc;
+		tp->level_at[i] = TP_NONE;
+		mark(tp, i, true);
+	}
 	level_remove(tp, &tp->lv[level], i);
 	tp->index_of[handle] = TP_NONE;
 	tp->handles[tp->n_handles++] = handle;
 	tp->live--;
-	tp->st.deletes++;
+	tp->st.deletes += send;
+	tp->st.forgotten += !send;
 	return 0;
+}
+
+int tcam_place_delete(struct tcam_place *tp, uint32_t handle,
+		      struct pnic_error *err)
+{
+	return drop_handle(tp, handle, true, err);
+}
+
+int tcam_place_forget(struct tcam_place *tp, uint32_t handle,
+		      struct pnic_error *err)
+{
+	return drop_handle(tp, handle, false, err);
 }
 
 uint32_t tcam_place_index(const struct tcam_place *tp, uint32_t handle)

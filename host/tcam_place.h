@@ -46,8 +46,10 @@
  * (-ENOSPC: the flow stays in the slow path); TP_FULL_EVICT_LRU removes
  * the entry hit least recently (last-hit times from the caller's
  * last_hit callback, per index, e.g. the NIC's flow counters; a caller
- * pins an entry by answering UINT64_MAX) and reports the victim so the
- * caller can drop its flow record (and its VPID count, host/vpid.h).
+ * pins an entry by answering UINT64_MAX; the scan is O(depth), so a
+ * caller that indexes its last hits answers the optional victim callback
+ * instead) and reports the victim so the caller can drop its flow record
+ * (and its VPID count, host/vpid.h).
  * An eviction is a delete and then the insert: between the two, the
  * victim's packets see the table without it (a lower-priority entry or a
  * miss), as after any delete.  Both policies are counted.
@@ -96,6 +98,9 @@ struct tcam_place_params {
 	enum tcam_place_full full;
 	/* TP_FULL_EVICT_LRU: when entry `index` was last hit. */
 	uint64_t (*last_hit)(void *ctx, uint32_t index);
+	/* May be NULL: the index to evict, from the caller's own index of
+	 * last hits (TP_NONE: all pinned); else a scan of last_hit. */
+	uint32_t (*victim)(void *ctx);
 	/* May be NULL: entry `handle` moved from one index to another. */
 	void (*moved)(void *ctx, uint32_t handle, uint32_t from, uint32_t to);
 	void *ctx;
@@ -124,6 +129,7 @@ struct tcam_place_stats {
 	uint64_t max_moves;          /* the worst single insert */
 	uint64_t refused_full;       /* TP_FULL_REFUSE: left in the slow path */
 	uint64_t evictions;          /* TP_FULL_EVICT_LRU */
+	uint64_t forgotten;          /* entries the NIC removed itself */
 };
 
 struct tcam_place;
@@ -139,6 +145,11 @@ int tcam_place_insert(struct tcam_place *tp, const struct tcam_place_entry *e,
 		      struct tcam_place_result *r, struct pnic_error *err);
 /* Invalidate the entry; its slot is free.  -ENOENT for a handle not live. */
 int tcam_place_delete(struct tcam_place *tp, uint32_t handle,
+		      struct pnic_error *err);
+
+/* The NIC removed the entry itself (aging in delete mode): its slot is
+ * free, no command sent.  -ENOENT for a handle not live. */
+int tcam_place_forget(struct tcam_place *tp, uint32_t handle,
 		      struct pnic_error *err);
 
 /* The index of a live handle, or TP_NONE. */

@@ -461,3 +461,21 @@ Test(conntrack, time_never_runs_back_and_bad_params)
 	cr_assert_null(ct);
 	conntrack_destroy(NULL);
 }
+
+/* The next deadline is the earliest on the timers; offloaded records are
+ * on none. */
+Test(conntrack, next_deadline)
+{
+	struct conntrack *ct = make(0);
+	uint32_t a, b;
+
+	cr_assert_eq(conntrack_next_deadline(ct), UINT64_MAX);
+	a = open_syn(ct, udp(1, false), 5);
+	b = open_syn(ct, tcp(false, PROTO_TCP_SYN), 7);
+	cr_assert_eq(conntrack_next_deadline(ct), 5 + 30 * S, "UDP unreplied: 30 s");
+	cr_assert_eq(conntrack_set_offloaded(ct, a, true, 9), 0);
+	cr_assert_eq(conntrack_next_deadline(ct), 7 + 120 * S, "SYN_SENT: 120 s");
+	cr_assert_eq(conntrack_set_offloaded(ct, b, true, 9), 0);
+	cr_assert_eq(conntrack_next_deadline(ct), UINT64_MAX);
+	conntrack_destroy(ct);
+}

@@ -222,3 +222,68 @@ Test(flow_table, get_returns_the_live_copy)
 	cr_assert_eq(flow_table_withdraw(ft, 2, &err), 0, "%s", err.msg);
 	cr_assert_eq(flow_table_get(ft, 2, &v, &m, &a), -ENOENT);
 }
+
+/* The NIC removed the entry itself: the copy withdraws it without a
+ * command (the NIC here, which removed nothing, still matches it). */
+Test(flow_table, forget_sends_nothing)
+{
+	struct pnic_key key = key_of(5), ones = key_of(0xff);
+	struct action_word w = to_vpid(3);
+	struct pnic_error err;
+
+	cr_assert_eq(flow_table_write(ft, 7, &key, &ones, &w, &err), 0, "%s", err.msg);
+	cr_assert_eq(flow_table_forget(ft, 7, &err), 0, "%s", err.msg);
+	cr_assert_eq(flow_table_find(ft, &key, &ones), -1);
+	cr_assert_eq(nic_index(5, NULL), 7, "no invalidate was sent");
+	cr_assert_eq(flow_table_forget(ft, 7, &err), -ENOENT);
+	cr_assert_eq(flow_table_forget(ft, DEPTH, &err), -ERANGE);
+	cr_assert_eq(flow_table_restore(ft, 7, &err), 0, "%s", err.msg);
+	cr_assert_eq(flow_table_find(ft, &key, &ones), 7);
+}
+
+/* The hashed find against the scan, over random writes, overwrites,
+ * withdrawals, forgets and restores of a few keys and masks (so that
+ * chains collide and duplicates occur). */
+Test(flow_table, find_matches_the_linear_scan)
+{
+	struct pnic_error err;
+	uint32_t x = 12345;
+	unsigned found = 0;
+
+	for (int step = 0; step < 4000; step++) {
+		uint32_t i, op;
+		struct pnic_key v, m;
+		struct action_word w = to_vpid(1);
+		int32_t a, b;
+
+		x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+		i = x % DEPTH;
+		op = (x >> 8) % 4;
+		v = key_of((x >> 12) % 8);
+		m = key_of(op == 0 ? 0xff : 0x7);
+		if (op < 2)
+			cr_assert_eq(flow_table_write(ft, i, &v, &m, &w, &err), 0, "%s", err.msg);
+		else if (op == 2)
+			(void)((x >> 20) % 2 ? flow_table_withdraw(ft, i, &err)
+					     : flow_table_forget(ft, i, &err));
+		else
+			(void)flow_table_restore(ft, i, &err);
+		for (uint64_t k = 0; k < 8; k++)
+			for (int mm = 0; mm < 2; mm++) {
+				struct pnic_key kv = key_of(k), km = key_of(mm ? 0xff : 0x7);
+				struct pnic_key gv, gm;
+
+				a = flow_table_find(ft, &kv, &km);
+				b = flow_table_find_linear(ft, &kv, &km);
+				cr_assert_eq(a < 0, b < 0, "step %d key %llu", step,
+					     (unsigned long long)k);
+				if (a < 0)
+					continue;
+				found++;
+				cr_assert_eq(flow_table_get(ft, (uint32_t)a, &gv, &gm, &w), 0);
+				cr_assert(key_equal(&gm, &km, PNIC_KEY_WORDS));
+				cr_assert_eq(gv.w[0], k & km.w[0]);
+			}
+	}
+	cr_assert_gt(found, 10000);
+}

@@ -660,6 +660,8 @@ Test(ruleset, entry_registry_refusals)
 	cr_assert_eq(ruleset_entry_add(rs, &m, NULL, &e2, &err), 0);
 	cr_assert_eq(ruleset_entry_add(rs, &m, NULL, &e3, &err), -ENOSPC);
 	cr_assert_eq(ruleset_entry_count(rs), 2);
+	cr_assert_eq(ruleset_entry_capacity(rs), 2);
+	cr_assert(e1 < 2 && e2 < 2, "entry ids are below the capacity");
 	cr_assert_eq(ruleset_entry_remove(rs, e1), 0);
 	cr_assert_eq(ruleset_entry_remove(rs, e1), -ENOENT);
 	cr_assert_eq(ruleset_entry_remove(rs, 77), -ENOENT);

@@ -483,3 +483,27 @@ Test(tcam_place, traffic_plo_spread_evict) { traffic(TP_ALGO_PLO, TP_LAYOUT_SPRE
 Test(tcam_place, traffic_naive_top_evict) { traffic(TP_ALGO_NAIVE, TP_LAYOUT_TOP, TP_FULL_EVICT_LRU, false); }
 Test(tcam_place, traffic_cycle_level_plo) { traffic(TP_ALGO_PLO, TP_LAYOUT_SPREAD, TP_FULL_EVICT_LRU, true); }
 Test(tcam_place, traffic_cycle_level_naive) { traffic(TP_ALGO_NAIVE, TP_LAYOUT_TOP, TP_FULL_REFUSE, true); }
+
+/* The NIC removed the entry itself: the slot is free with no command
+ * sent, and the next insert of its level may take it. */
+Test(tcam_place, forget_frees_without_a_command)
+{
+	struct tcam_place_result r, r2;
+	struct tcam_place_entry e = entry(0, 1, 0, 0);
+	struct pnic_error err;
+	uint64_t writes;
+
+	world_make(16, false, &(struct tcam_place_params){ .n_levels = 4 });
+	cr_assert_eq(tcam_place_insert(W.tp, &e, &r, &err), 0, "%s", err.msg);
+	writes = tcam_place_stats(W.tp)->writes;
+	cr_assert_eq(tcam_place_forget(W.tp, r.handle, &err), 0, "%s", err.msg);
+	cr_assert_eq(tcam_place_stats(W.tp)->writes, writes);
+	cr_assert_eq(tcam_place_stats(W.tp)->forgotten, 1);
+	cr_assert_eq(tcam_place_stats(W.tp)->deletes, 0);
+	cr_assert_eq(tcam_place_live(W.tp), 0);
+	cr_assert_eq(tcam_place_handle_at(W.tp, r.index), TP_NONE);
+	cr_assert_eq(tcam_place_forget(W.tp, r.handle, &err), -ENOENT);
+	cr_assert_eq(tcam_place_insert(W.tp, &e, &r2, &err), 0, "%s", err.msg);
+	cr_assert_eq(r2.index, r.index);
+	cr_assert_eq(r2.moves, 0);
+}
