@@ -17,6 +17,7 @@ struct fpag_prog {
 	uint32_t next_action;
 	/* What the FPAG posted since the scope began (a miss, an action). */
 	uint32_t scope_writes, scope_outs, scope_cmds;
+	bool sink_failed;           /* the driver refused a post in the scope */
 	struct fpag_prog_stats st;
 	struct mbox_event_rx ev[FP_BURST];
 };
@@ -53,8 +54,10 @@ static int prog_submit(void *ctx, const struct nic_cmd *c,
 		if (res)
 			*res = (struct nic_cmd_result){ 0, 0 };
 	}
-	if (rc < 0)
+	if (rc < 0) {
+		fp->sink_failed = true;
 		return rc;
+	}
 	fp->st.posted++;
 	fp->scope_cmds++;
 	fp->scope_writes += c->op == NIC_OP_ENTRY_WRITE;
@@ -73,6 +76,7 @@ static void prog_spend(void *ctx, uint64_t ns)
 static void scope_begin(struct fpag_prog *fp)
 {
 	fp->scope_writes = fp->scope_outs = fp->scope_cmds = 0;
+	fp->sink_failed = false;
 }
 
 /* ---- create ----------------------------------------------------------------- */
@@ -85,12 +89,13 @@ static int check_actions(const struct fpag_prog_params *p, struct pnic_error *er
 		if (i && a->at_ns < p->actions[i - 1].at_ns)
 			return pnic_err(err, EINVAL, "host program: action %u is due before action %u (give them in time order)",
 					i, i - 1);
-		if (a->op != FPAG_PROG_MIGRATE)
+		if ((unsigned)a->op >= FPAG_PROG_OPS)
 			return pnic_err(err, EINVAL, "host program: action %u has unknown op %d", i, (int)a->op);
-		if (a->vnic >= p->fpag.n_vnics)
+		if ((a->op == FPAG_PROG_MIGRATE || a->op == FPAG_PROG_VNIC_REMOVE) &&
+		    a->vnic >= p->fpag.n_vnics)
 			return pnic_err(err, ERANGE, "host program: action %u names VNIC %u, there are %u",
 					i, a->vnic, p->fpag.n_vnics);
-		if (a->ppid >= p->fpag.n_ports)
+		if (a->op == FPAG_PROG_MIGRATE && a->ppid >= p->fpag.n_ports)
 			return pnic_err(err, ERANGE, "host program: action %u moves to PPID %u, the NIC has %u",
 					i, a->ppid, p->fpag.n_ports);
 	}
@@ -198,8 +203,35 @@ static int on_event(struct fpag_prog *fp, const struct mbox_event_rx *e,
 	}
 }
 
-/* The actions due by now_ns, in order.  A refusal (a bad PPID for this
- * NIC) is reported and counted; the run goes on. */
+static int run_action(struct fpag_prog *fp, const struct fpag_prog_action *a,
+		      struct pnic_error *err)
+{
+	switch (a->op) {
+	case FPAG_PROG_MIGRATE:
+		return fpag_migrate(fp->fpag, a->vnic, a->ppid, NULL, err);
+	case FPAG_PROG_RULE_ADD:
+		return fpag_rule_add(fp->fpag, a->pos, &a->rule, NULL, err);
+	case FPAG_PROG_RULE_REMOVE:
+		return fpag_rule_remove(fp->fpag, a->rule_id, err);
+	case FPAG_PROG_RULE_CHANGE:
+		return fpag_rule_change(fp->fpag, a->rule_id, &a->rule, err);
+	default:
+		return fpag_vnic_remove(fp->fpag, a->vnic, err);
+	}
+}
+
+/* The FPAG's own timers, when due. */
+static int tick(struct fpag_prog *fp, uint64_t now_ns, struct pnic_error *err)
+{
+	if (fpag_next_deadline(fp->fpag) > now_ns)
+		return 0;
+	fp->st.ticks++;
+	return fpag_tick(fp->fpag, now_ns, err);
+}
+
+/* The actions due by now_ns, in order.  The FPAG's refusal (a VNIC not
+ * present, a rule that is not there) is reported and counted, and the
+ * run goes on; the driver's failure ends it. */
 static int run_actions(struct fpag_prog *fp, uint64_t now_ns,
 		       struct pnic_error *err)
 {
@@ -212,9 +244,8 @@ static int run_actions(struct fpag_prog *fp, uint64_t now_ns,
 
 		fp->next_action++;
 		scope_begin(fp);
-		d.status = fpag_migrate(fp->fpag, a->vnic, a->ppid, NULL, &e2);
-		if (d.status < 0 && fp->scope_cmds == 0 && d.status != -ENOENT &&
-		    d.status != -ERANGE) {
+		d.status = run_action(fp, a, &e2);
+		if (d.status < 0 && fp->sink_failed) {
 			*err = e2;
 			return d.status;
 		}
@@ -240,7 +271,7 @@ int fpag_prog_poll(struct fpag_prog *fp, uint64_t now_ns,
 	for (unsigned i = 0; i < n; i++)
 		if ((rc = on_event(fp, &fp->ev[i], now_ns, err)) < 0)
 			return rc;
-	if ((rc = run_actions(fp, now_ns, err)) < 0)
+	if ((rc = run_actions(fp, now_ns, err)) < 0 || (rc = tick(fp, now_ns, err)) < 0)
 		return rc;
 	mbox_drv_doorbell(fp->p.drv);
 	return (int)n;
@@ -248,9 +279,17 @@ int fpag_prog_poll(struct fpag_prog *fp, uint64_t now_ns,
 
 uint64_t fpag_prog_next_ns(const struct fpag_prog *fp)
 {
-	if (fp->next_action < fp->p.n_actions)
-		return fp->actions[fp->next_action].at_ns;
-	return UINT64_MAX;
+	uint64_t t = fpag_next_deadline(fp->fpag);
+
+	if (fp->next_action < fp->p.n_actions && fp->actions[fp->next_action].at_ns < t)
+		t = fp->actions[fp->next_action].at_ns;
+	return t;
+}
+
+uint64_t fpag_prog_next_action_ns(const struct fpag_prog *fp)
+{
+	return fp->next_action < fp->p.n_actions ? fp->actions[fp->next_action].at_ns
+						 : UINT64_MAX;
 }
 
 const struct fpag_prog_stats *fpag_prog_stats(const struct fpag_prog *fp)

@@ -6,7 +6,9 @@
  * TCAM miss goes to fpag_miss, FLOW_END and AGED to fpag_event; misses for
  * another reason — a to-host action, an unmapped VPID, a parse error —
  * are counted), run the scenario's timed actions that are due (a VNIC
- * migrating to another PPID), ring the doorbell once.  The FPAG's
+ * migrating to another PPID, a rule added, removed or changed, a VNIC
+ * leaving), let the FPAG's timers run (fpag_tick: conntrack timeouts,
+ * counter polls), ring the doorbell once.  The FPAG's
  * commands are posted as they come (a full ring is waited out through the
  * driver's wait callback) and published by that doorbell; commands are
  * numbered in posting order from 1, which is the order the device applies
@@ -28,6 +30,11 @@
 
 enum fpag_prog_op {
 	FPAG_PROG_MIGRATE = 0,      /* VNIC `vnic` moves to PPID `ppid` */
+	FPAG_PROG_RULE_ADD,         /* `rule` goes in at position `pos` */
+	FPAG_PROG_RULE_REMOVE,      /* rule `rule_id` goes */
+	FPAG_PROG_RULE_CHANGE,      /* rule `rule_id` becomes `rule` */
+	FPAG_PROG_VNIC_REMOVE,      /* VNIC `vnic` leaves (its VM stops) */
+	FPAG_PROG_OPS
 };
 
 /* A timed action of the scenario. */
@@ -36,6 +43,8 @@ struct fpag_prog_action {
 	enum fpag_prog_op op;
 	uint32_t vnic;              /* index in the FPAG's VNICs */
 	uint32_t ppid;
+	uint32_t pos, rule_id;      /* rule ops: position, the rule's id */
+	struct ruleset_rule rule;   /* RULE_ADD, RULE_CHANGE */
 };
 
 /* What one miss came to, for the round-trip accounting. */
@@ -84,6 +93,7 @@ struct fpag_prog_stats {
 	uint64_t posted;            /* commands posted */
 	uint64_t completions, cpl_errors;
 	uint64_t actions_run, actions_refused;
+	uint64_t ticks;             /* fpag_tick calls (timeouts, counter polls) */
 };
 
 struct fpag_prog;
@@ -100,9 +110,12 @@ void fpag_prog_destroy(struct fpag_prog *fp);
 int fpag_prog_poll(struct fpag_prog *fp, uint64_t now_ns,
 		   struct pnic_error *err);
 
-/* When the program wants to run next on its own (a timed action), ns;
- * UINT64_MAX if never. */
+/* When the program wants to run next on its own (a timed action, the
+ * FPAG's timers: conntrack timeouts, counter polls), ns; UINT64_MAX if
+ * never as things stand. */
 uint64_t fpag_prog_next_ns(const struct fpag_prog *fp);
+/* The same, for the timed actions alone (the timers recur for ever). */
+uint64_t fpag_prog_next_action_ns(const struct fpag_prog *fp);
 
 const struct fpag_prog_stats *fpag_prog_stats(const struct fpag_prog *fp);
 const struct fpag *fpag_prog_fpag(const struct fpag_prog *fp);

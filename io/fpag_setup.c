@@ -79,6 +79,14 @@ static int make_rules(const struct scenario *c, struct fpag_setup *s,
 	return rc;
 }
 
+static const enum fpag_prog_op op_of[] = {
+	[SCENARIO_EV_MIGRATE] = FPAG_PROG_MIGRATE,
+	[SCENARIO_EV_RULE_ADD] = FPAG_PROG_RULE_ADD,
+	[SCENARIO_EV_RULE_REMOVE] = FPAG_PROG_RULE_REMOVE,
+	[SCENARIO_EV_RULE_CHANGE] = FPAG_PROG_RULE_CHANGE,
+	[SCENARIO_EV_VM_REMOVE] = FPAG_PROG_VNIC_REMOVE,
+};
+
 static int copy_topology(const struct scenario *c, struct fpag_setup *s,
 			 struct pnic_error *err)
 {
@@ -95,8 +103,10 @@ static int copy_topology(const struct scenario *c, struct fpag_setup *s,
 		s->uplinks[j] = (struct fpag_uplink){ t->n_vnics + j, t->uplinks[j].ppid };
 	for (uint32_t i = 0; i < c->n_events; i++)
 		s->actions[i] = (struct fpag_prog_action){
-			.at_ns = c->events[i].at_ns, .op = FPAG_PROG_MIGRATE,
+			.at_ns = c->events[i].at_ns, .op = op_of[c->events[i].kind],
 			.vnic = c->events[i].vnic, .ppid = c->events[i].ppid,
+			.pos = c->events[i].pos, .rule_id = c->events[i].rule_id,
+			.rule = c->events[i].rule,
 		};
 	s->n_actions = c->n_events;
 	return 0;
@@ -133,7 +143,9 @@ int fpag_setup_create(const struct scenario *c, struct fpag_setup *s,
 		.n_uplinks = c->topo.n_uplinks, .rules = s->rules,
 		.flow_dest = c->fpag.flow_dest, .shape = c->fpag.shape,
 		.full = c->fpag.full, .costs = c->fpag.costs,
+		.count = c->fpag.stats_ns > 0, .stats_ns = c->fpag.stats_ns,
 	};
+	memcpy(s->fpag.age_class, c->fpag.age_class, sizeof s->fpag.age_class);
 	return 0;
 }
 

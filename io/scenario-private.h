@@ -186,6 +186,10 @@ char *scenario_resolve(struct scenario_ctx *x, const char *p);
 int scenario_port_ref(struct scenario_ctx *x, yaml_node_t *n,
 		      const char *path, uint32_t *ppid);
 
+/* One firewall rule (scenario_rules.c), for rules.list and the events. */
+int scenario_rule(struct scenario_ctx *x, yaml_node_t *m, const char *path,
+		  struct ruleset_rule *r);
+
 /* The sections the host program needs, and only those (scenario_fpag.c). */
 int scenario_check_program(struct scenario_ctx *x, yaml_node_t *root);
 

@@ -219,6 +219,8 @@ struct scenario_fpag {
 	 * mailbox crosses the on-chip interconnect (scenario.pcie is made
 	 * from these, docs/fpag.md) and every cost is multiplied by
 	 * slowdown (the costs above are as written, for a host CPU). */
+	uint64_t stats_ns;         /* counter polls this often; 0: none */
+	uint8_t age_class[FPAG_KIND_COUNT];  /* per kind of entry; 0: never */
 	bool on_nic_cores;
 	uint32_t core_write_ns, core_read_rtt_ns, core_irq_ns, core_poll_ns;
 	double core_slowdown;
@@ -226,14 +228,22 @@ struct scenario_fpag {
 
 enum scenario_event_kind {
 	SCENARIO_EV_MIGRATE = 0,   /* a VNIC moves to another PPID */
+	SCENARIO_EV_RULE_ADD,      /* `rule` goes in at position `pos` */
+	SCENARIO_EV_RULE_REMOVE,   /* the rule of id `rule_id` goes */
+	SCENARIO_EV_RULE_CHANGE,   /* the rule of id `rule_id` becomes `rule` */
+	SCENARIO_EV_VM_REMOVE,     /* a VNIC leaves */
 };
 
-/* A timed event (`events`), in time order. */
+/* A timed event (`events`), in time order.  Rule ids: rules.list's are
+ * 0, 1, ... in order, then the ClassBench file's, then each rule_add's
+ * in event order. */
 struct scenario_event {
 	uint64_t at_ns;
 	enum scenario_event_kind kind;
 	uint32_t vnic;             /* position in topology.vnics */
 	uint32_t ppid;
+	uint32_t pos, rule_id;
+	struct ruleset_rule rule;
 	unsigned line;
 };
 

@@ -1,6 +1,7 @@
 /* The scenario's `events`: what happens at a time during a timed run,
  * carried out by the FPAG (host.program: fpag): `migrate` moves a VNIC to
- * another port.  Events are given in time order (at_ns, from the start
+ * another port, `rule_add`, `rule_remove` and `rule_change` update the
+ * firewall (rules by id: io/scenario.h), `vm_remove` takes a VNIC away.  Events are given in time order (at_ns, from the start
  * of the run); the run reports what each came to. */
 #include <stdlib.h>
 
@@ -8,38 +9,123 @@
 
 #define EVENTS_MAX 65536u
 
+/* A VNIC by name (`key` under m). */
+static int vnic_ref(struct scenario_ctx *x, yaml_node_t *m, const char *path,
+		    const char *key, uint32_t *vnic)
+{
+	char sub[SCENARIO_PATH_LEN];
+	yaml_node_t *n;
+	int e, rc = scenario_require(x, m, key, path, &n);
+
+	if (rc)
+		return rc;
+	scenario_subpath(sub, path, key);
+	e = n->type == YAML_SCALAR_NODE ? scenario_endpoint(x->c, scenario_str(n)) : -1;
+	if (e < 0 || (uint32_t)e >= x->c->topo.n_vnics)
+		return scenario_fail(x, n, sub, "expected the name of a VNIC under topology.vnics");
+	*vnic = (uint32_t)e;
+	return 0;
+}
+
 static int migrate(struct scenario_ctx *x, yaml_node_t *m, const char *path,
 		   struct scenario_event *ev)
 {
 	static const char *const keys[] = { "vnic", "to", NULL };
 	char sub[SCENARIO_PATH_LEN];
 	yaml_node_t *n;
-	int e, rc;
+	int rc;
 
-	if ((rc = scenario_mapping(x, m, path, "a mapping with vnic and to", keys)) ||
-	    (rc = scenario_require(x, m, "vnic", path, &n)))
-		return rc;
-	scenario_subpath(sub, path, "vnic");
-	e = n->type == YAML_SCALAR_NODE ? scenario_endpoint(x->c, scenario_str(n)) : -1;
-	if (e < 0 || (uint32_t)e >= x->c->topo.n_vnics)
-		return scenario_fail(x, n, sub, "expected the name of a VNIC under topology.vnics");
 	ev->kind = SCENARIO_EV_MIGRATE;
-	ev->vnic = (uint32_t)e;
-	if ((rc = scenario_require(x, m, "to", path, &n)))
+	if ((rc = scenario_mapping(x, m, path, "a mapping with vnic and to", keys)) ||
+	    (rc = vnic_ref(x, m, path, "vnic", &ev->vnic)) ||
+	    (rc = scenario_require(x, m, "to", path, &n)))
 		return rc;
 	scenario_subpath(sub, path, "to");
 	if ((rc = scenario_port_ref(x, n, sub, &ev->ppid)))
 		return rc;
-	if (ev->ppid == x->c->topo.vnics[e].v.ppid)
+	if (ev->ppid == x->c->topo.vnics[ev->vnic].v.ppid)
 		return scenario_fail(x, n, sub, "VNIC '%s' is on that port already",
-				     x->c->topo.vnics[e].name);
+				     x->c->topo.vnics[ev->vnic].name);
 	return 0;
+}
+
+static int vm_remove(struct scenario_ctx *x, yaml_node_t *m, const char *path,
+		     struct scenario_event *ev)
+{
+	static const char *const keys[] = { "vnic", NULL };
+	int rc = scenario_mapping(x, m, path, "a mapping with vnic", keys);
+
+	ev->kind = SCENARIO_EV_VM_REMOVE;
+	return rc ? rc : vnic_ref(x, m, path, "vnic", &ev->vnic);
+}
+
+/* rule_add: { at: POS, rule: {...} }, rule_remove: { rule: ID },
+ * rule_change: { rule: ID, to: {...} }. */
+static int rule_event(struct scenario_ctx *x, yaml_node_t *m, const char *path,
+		      enum scenario_event_kind kind, struct scenario_event *ev)
+{
+	static const char *const add_keys[] = { "at", "rule", NULL };
+	static const char *const id_keys[] = { "rule", "to", NULL };
+	bool add = kind == SCENARIO_EV_RULE_ADD;
+	char sub[SCENARIO_PATH_LEN];
+	yaml_node_t *n;
+	int rc;
+
+	ev->kind = kind;
+	if ((rc = scenario_mapping(x, m, path, add ? "a mapping with at and rule" : "a mapping with rule (an id)",
+				   add ? add_keys : id_keys)))
+		return rc;
+	if (add) {
+		ev->pos = RULESET_END;
+		if ((rc = scenario_opt_u32(x, m, path, "at", 0, UINT32_MAX - 1, &ev->pos)))
+			return rc;
+	} else if ((rc = scenario_req_u32(x, m, path, "rule", 0, UINT32_MAX - 1, &ev->rule_id))) {
+		return rc;
+	}
+	if (kind == SCENARIO_EV_RULE_REMOVE) {
+		if (scenario_get(x, m, "to"))
+			return scenario_fail(x, scenario_get(x, m, "to"), path, "rule_remove takes no 'to'");
+		return 0;
+	}
+	if ((rc = scenario_require(x, m, add ? "rule" : "to", path, &n)))
+		return rc;
+	scenario_subpath(sub, path, add ? "rule" : "to");
+	return scenario_rule(x, n, sub, &ev->rule);
+}
+
+/* What happens: exactly one of the kinds. */
+static int what(struct scenario_ctx *x, yaml_node_t *m, const char *path,
+		struct scenario_event *ev)
+{
+	static const char *const kinds[] = { "migrate", "rule_add", "rule_remove",
+					     "rule_change", "vm_remove", NULL };
+	char sub[SCENARIO_PATH_LEN];
+	yaml_node_t *n = NULL;
+	int k, found = -1;
+
+	for (k = 0; kinds[k]; k++)
+		if (scenario_get(x, m, kinds[k])) {
+			if (found >= 0)
+				return scenario_fail(x, m, path, "one event does one thing: %s and %s",
+						     kinds[found], kinds[k]);
+			found = k;
+			n = scenario_get(x, m, kinds[k]);
+		}
+	if (found < 0)
+		return scenario_fail(x, m, path, "an event needs what happens: migrate, rule_add, rule_remove, rule_change or vm_remove");
+	scenario_subpath(sub, path, kinds[found]);
+	if (found == 0)
+		return migrate(x, n, sub, ev);
+	if (found == 4)
+		return vm_remove(x, n, sub, ev);
+	return rule_event(x, n, sub, (enum scenario_event_kind)found, ev);
 }
 
 static int event(struct scenario_ctx *x, yaml_node_t *m, const char *path,
 		 size_t i, void *arg)
 {
-	static const char *const keys[] = { "at_ns", "migrate", NULL };
+	static const char *const keys[] = { "at_ns", "migrate", "rule_add", "rule_remove",
+					    "rule_change", "vm_remove", NULL };
 	struct scenario *c = x->c;
 	struct scenario_event *ev = &c->events[i];
 	char sub[SCENARIO_PATH_LEN];
@@ -58,10 +144,7 @@ static int event(struct scenario_ctx *x, yaml_node_t *m, const char *path,
 				     (unsigned long long)ev->at_ns,
 				     (unsigned long long)c->events[i - 1].at_ns);
 	ev->line = (unsigned)m->start_mark.line + 1;
-	if (!(n = scenario_get(x, m, "migrate")))
-		return scenario_fail(x, m, path, "an event needs what happens: migrate");
-	scenario_subpath(sub, path, "migrate");
-	if ((rc = migrate(x, n, sub, ev)))
+	if ((rc = what(x, m, path, ev)))
 		return rc;
 	c->n_events++;
 	return 0;

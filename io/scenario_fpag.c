@@ -72,6 +72,32 @@ static int nic_cores(struct scenario_ctx *x, yaml_node_t *m)
 	return 0;
 }
 
+/* stats_ns: how often the counters are read (0: never); age_classes:
+ * the NIC timeout class (0 never, 1..3: aging.timeouts_ns) per kind of
+ * entry. */
+static int stats_and_aging(struct scenario_ctx *x, yaml_node_t *m)
+{
+	static const char *const kinds[] = { "stateless", "tcp", "other", NULL };
+	struct scenario_fpag *f = &x->c->fpag;
+	yaml_node_t *n = scenario_get(x, m, "stats_ns");
+	uint32_t v;
+	int rc;
+
+	if (n && (rc = scenario_u64(x, n, "fpag.stats_ns", 0, UINT64_MAX / 1000, &f->stats_ns)))
+		return rc;
+	if (!(n = scenario_get(x, m, "age_classes")))
+		return 0;
+	if ((rc = scenario_mapping(x, n, "fpag.age_classes", "a mapping of a class per kind: stateless, tcp, other", kinds)))
+		return rc;
+	for (int k = 0; kinds[k]; k++) {
+		v = f->age_class[k];
+		if ((rc = scenario_opt_u32(x, n, "fpag.age_classes", kinds[k], 0, ACTION_AGE_CLASSES - 1, &v)))
+			return rc;
+		f->age_class[k] = (uint8_t)v;
+	}
+	return 0;
+}
+
 static int choice(struct scenario_ctx *x, yaml_node_t *m, const char *key,
 		  const char *const *names, int *v)
 {
@@ -103,7 +129,7 @@ static int parse_fpag(struct scenario_ctx *x, yaml_node_t *m)
 {
 	static const char *const keys[] = { "flow_dest", "entry_shape", "table_full",
 					     "costs_ns", "default_route", "runs_on",
-					     "nic_cores", NULL };
+					     "nic_cores", "stats_ns", "age_classes", NULL };
 	static const char *const places[] = { "host", "nic_cores", NULL };
 	static const char *const dests[] = { "vpid", "ppid", NULL };
 	static const char *const shapes[] = { "megaflow", "exact", NULL };
@@ -120,6 +146,8 @@ static int parse_fpag(struct scenario_ctx *x, yaml_node_t *m)
 	    (rc = default_route(x, m)))
 		return rc;
 	f->on_nic_cores = on == 1;
+	if ((rc = stats_and_aging(x, m)))
+		return rc;
 	if ((n = scenario_get(x, m, "nic_cores"))) {
 		if (!f->on_nic_cores)
 			return scenario_fail(x, n, "fpag.nic_cores", "nic_cores is for runs_on: nic_cores");

@@ -141,18 +141,16 @@ static int proto_and_scope(struct scenario_ctx *x, yaml_node_t *m,
 	return scope(x, n, sub, r);
 }
 
-static int rule(struct scenario_ctx *x, yaml_node_t *m, const char *path,
-		size_t i, void *arg)
+int scenario_rule(struct scenario_ctx *x, yaml_node_t *m, const char *path,
+		  struct ruleset_rule *r)
 {
 	static const char *const keys[] = { "action", "stateful", "vnic", "src", "dst",
 					     "src_port", "dst_port", "proto", NULL };
-	struct ruleset_rule *r = &x->c->rules.list[i];
 	char sub[SCENARIO_PATH_LEN];
 	yaml_node_t *n;
 	struct pnic_error e2;
 	int rc;
 
-	(void)arg;
 	if ((rc = scenario_mapping(x, m, path, "a mapping with action and the fields to match", keys)) ||
 	    (rc = scenario_require(x, m, "action", path, &n)))
 		return rc;
@@ -165,8 +163,17 @@ static int rule(struct scenario_ctx *x, yaml_node_t *m, const char *path,
 		return rc;
 	if (ruleset_rule_validate(r, &e2) < 0)
 		return scenario_fail(x, m, path, "%s", e2.msg);
-	x->c->rules.n++;
 	return 0;
+}
+
+static int rule(struct scenario_ctx *x, yaml_node_t *m, const char *path,
+		size_t i, void *arg)
+{
+	int rc = scenario_rule(x, m, path, &x->c->rules.list[i]);
+
+	(void)arg;
+	x->c->rules.n += rc == 0;
+	return rc;
 }
 
 static int classbench(struct scenario_ctx *x, yaml_node_t *m)

@@ -54,9 +54,16 @@ uint64_t host_module::pending_wake() const
 	} else {
 		w = irqs.empty() ? NEVER : std::max(t_h, irqs.front());
 	}
-	/* The FPAG's timed actions wake the host on their own. */
-	own = fprog ? fpag_prog_next_ns(fprog) : UINT64_MAX;
-	if (own != UINT64_MAX && rs->setup_ps != NEVER)
+	if (!fprog || rs->setup_ps == NEVER)
+		return w;
+	/* The scenario's timed actions wake the host on their own; the
+	 * FPAG's timers (timeouts, counter polls) only while something else
+	 * is still to happen, so that they never keep a finished run going. */
+	own = fpag_prog_next_action_ns(fprog);
+	if (own != UINT64_MAX)
+		w = std::min(w, std::max(t_h, rs->setup_ps + own * 1000));
+	own = fpag_prog_next_ns(fprog);
+	if (own != UINT64_MAX && (w != NEVER || nic->next_ps() != NEVER))
 		w = std::min(w, std::max(t_h, rs->setup_ps + own * 1000));
 	return w;
 }
@@ -430,6 +437,8 @@ void host_module::result(struct system_result *res)
 	if (prog)
 		res->prog = *static_prog_stats(prog);
 	if (fprog) {
+		if (rs->p->fpag_end)
+			rs->p->fpag_end(rs->p->ctx, fpag_prog_fpag(fprog));
 		res->fpag_ran = true;
 		res->fprog = *fpag_prog_stats(fprog);
 		res->fpag = *fpag_stats(fpag_prog_fpag(fprog));

@@ -108,7 +108,8 @@ void run_state::action_posted(const struct system_action &a, uint64_t last_cmd)
 	if (last_cmd == 0 || last_cmd <= cmds_applied) {
 		struct system_action done = a;
 
-		done.repaired_ps = last_cmd ? a.ran_ps : NEVER;
+		/* Nothing to apply: in effect when it ran, unless refused. */
+		done.repaired_ps = a.status == 0 ? a.ran_ps : NEVER;
 		actions_done++;
 		if (p->action)
 			p->action(p->ctx, &done);

@@ -114,8 +114,9 @@ struct system_miss_trip {
 /* A timed action of the host program (a VNIC's migration): when it was
  * due, when the host ran it, the commands it took and when the NIC had
  * applied the last of them — the fast path correct again.  Times in ps
- * from the start of the run; repaired_ps is UINT64_MAX when it issued no
- * command (refused: status is the negative errno). */
+ * from the start of the run; an action that needed no command is in
+ * effect when it ran (repaired_ps = ran_ps), one the program refused has
+ * repaired_ps UINT64_MAX and status its negative errno. */
 struct system_action {
 	uint32_t index;              /* the scenario's event */
 	uint64_t at_ps, ran_ps, repaired_ps;
@@ -131,6 +132,9 @@ typedef void (*system_action_fn)(void *ctx, const struct system_action *a);
 /* The tables are in and the sources start at start_ps: the scenario's
  * times (inputs, events) count from here. */
 typedef void (*system_start_fn)(void *ctx, uint64_t start_ps);
+/* The run is over and the FPAG (host.program: fpag) is about to go: what
+ * the caller wants of it (fpag_vnic_totals()...), read only. */
+typedef void (*system_fpag_fn)(void *ctx, const struct fpag *f);
 
 struct system_params {
 	const struct scenario *scenario;   /* loaded; not owned */
@@ -151,6 +155,7 @@ struct system_params {
 	system_miss_fn miss;
 	system_action_fn action;
 	system_start_fn start;
+	system_fpag_fn fpag_end;
 	void *ctx;
 	/* Set non-zero (from a signal handler) to stop at the next epoch:
 	 * the result says interrupted.  May be NULL. */

@@ -206,6 +206,7 @@ static void system_params(struct run *r)
 	p->miss = run_out_miss;
 	p->action = run_out_action;
 	p->start = run_out_start;
+	p->fpag_end = run_out_fpag_end;
 	p->ctx = r;
 	p->stop = &stop_signal;
 }

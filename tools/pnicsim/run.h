@@ -90,6 +90,9 @@ struct run {
 	uint64_t start_ps;              /* the sources' start */
 	uint32_t n_actions;
 	struct run_action *actions;
+	/* Per endpoint (VNICs, then uplinks): the FPAG's totals at the end. */
+	uint32_t n_totals;
+	struct fpag_totals *totals;
 };
 
 /* ---- run_out.c: the system's callbacks --------------------------------- */
@@ -108,6 +111,8 @@ int run_actions_init(struct run *r);
 void run_actions_free(struct run *r);
 void run_out_start(void *ctx, uint64_t start_ps);
 void run_out_action(void *ctx, const struct system_action *a);
+void run_out_fpag_end(void *ctx, const struct fpag *f);
+json_t *run_totals_json(const struct run *r);
 void run_actions_egress(struct run *r, const struct pipeline_egress *e,
 			uint64_t departure_ps);
 void run_actions_record(struct run *r, const struct pipeline_record *rec,

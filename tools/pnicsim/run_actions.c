@@ -1,15 +1,20 @@
 /* The scenario's timed events in a run (host.program fpag): what each
- * came to, as summary.json's "events" reports it (docs/run.md).  For a
- * migration: the commands it took, the time from when it was due until
- * the NIC had applied the last of them (the fast path correct again), and
- * the packets the move cost — frames for the VNIC (by destination MAC)
- * that left by another PPID than the VNIC's after the event
- * (misdelivered), and the packets that arrived between the event and the
- * repair and were dropped, missed or went to the host. */
+ * came to, as summary.json's "events" reports it (docs/run.md): the
+ * commands it took, the time from when it was due until the NIC had
+ * applied the last of them (for a migration: the fast path correct
+ * again), and the packets that arrived meanwhile and were dropped, missed
+ * or went to the host.  For a migration also the frames for the VNIC (by
+ * destination MAC) that left by another PPID than the VNIC's after the
+ * event (misdelivered). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "tools/pnicsim/run.h"
+
+static void set_int(json_t *o, const char *key, uint64_t v)
+{
+	json_object_set_new(o, key, json_integer((json_int_t)v));
+}
 
 int run_actions_init(struct run *r)
 {
@@ -21,8 +26,10 @@ int run_actions_init(struct run *r)
 		return -1;
 	for (uint32_t i = 0; i < c->n_events; i++) {
 		const struct scenario_vnic *v = &c->topo.vnics[c->events[i].vnic];
+		bool moves = c->events[i].kind == SCENARIO_EV_MIGRATE;
 
-		r->actions[i].mac = v->v.mac;
+		/* Misdelivery is a migration's: no MAC to follow otherwise. */
+		r->actions[i].mac = moves ? v->v.mac : UINT64_MAX;
 		r->actions[i].to_ppid = c->events[i].ppid;
 		r->actions[i].a.repaired_ps = UINT64_MAX;
 	}
@@ -32,7 +39,42 @@ int run_actions_init(struct run *r)
 void run_actions_free(struct run *r)
 {
 	free(r->actions);
+	free(r->totals);
 	r->actions = NULL;
+	r->totals = NULL;
+}
+
+/* The hits the FPAG counted per endpoint (fpag.stats_ns), kept for the
+ * summary.  Out of memory: none kept, the summary says so by omission. */
+void run_out_fpag_end(void *ctx, const struct fpag *f)
+{
+	struct run *r = ctx;
+	uint32_t n = r->cfg->topo.n_vnics + r->cfg->topo.n_uplinks;
+
+	if (!r->cfg->fpag.stats_ns || !(r->totals = calloc(n ? n : 1, sizeof *r->totals)))
+		return;
+	r->n_totals = n;
+	for (uint32_t e = 0; e < n; e++)
+		fpag_vnic_totals(f, e, &r->totals[e]);
+}
+
+json_t *run_totals_json(const struct run *r)
+{
+	const struct scenario_topology *t = &r->cfg->topo;
+	json_t *a = json_array();
+
+	for (uint32_t e = 0; e < r->n_totals; e++) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "name", json_string(e < t->n_vnics ? t->vnics[e].name :
+							   t->uplinks[e - t->n_vnics].name));
+		set_int(o, "tx_packets", r->totals[e].tx_packets);
+		set_int(o, "tx_bytes", r->totals[e].tx_bytes);
+		set_int(o, "rx_packets", r->totals[e].rx_packets);
+		set_int(o, "rx_bytes", r->totals[e].rx_bytes);
+		json_array_append_new(a, o);
+	}
+	return a;
 }
 
 void run_out_start(void *ctx, uint64_t start_ps)
@@ -90,7 +132,8 @@ void run_actions_record(struct run *r, const struct pipeline_record *rec,
 	for (uint32_t i = 0; i < r->n_actions; i++) {
 		struct run_action *ra = &r->actions[i];
 
-		if (arrival_ps < ra->at_ps || arrival_ps >= ra->a.repaired_ps)
+		if (arrival_ps < ra->at_ps || arrival_ps >= ra->a.repaired_ps ||
+		    (ra->done && ra->a.status < 0))
 			continue;
 		ra->during_drops += rec->path == PL_PATH_DROP;
 		ra->during_misses += rec->path == PL_PATH_MISS;
@@ -98,9 +141,27 @@ void run_actions_record(struct run *r, const struct pipeline_record *rec,
 	}
 }
 
-static void set_int(json_t *o, const char *key, uint64_t v)
+
+
+/* What the event was, as the scenario said it. */
+static void what_json(const struct scenario *c, const struct scenario_event *ev,
+		      json_t *o)
 {
-	json_object_set_new(o, key, json_integer((json_int_t)v));
+	static const char *const kinds[] = {
+		[SCENARIO_EV_MIGRATE] = "migrate", [SCENARIO_EV_RULE_ADD] = "rule_add",
+		[SCENARIO_EV_RULE_REMOVE] = "rule_remove",
+		[SCENARIO_EV_RULE_CHANGE] = "rule_change", [SCENARIO_EV_VM_REMOVE] = "vm_remove",
+	};
+
+	json_object_set_new(o, "kind", json_string(kinds[ev->kind]));
+	if (ev->kind == SCENARIO_EV_MIGRATE || ev->kind == SCENARIO_EV_VM_REMOVE)
+		json_object_set_new(o, "vnic", json_string(c->topo.vnics[ev->vnic].name));
+	if (ev->kind == SCENARIO_EV_MIGRATE)
+		json_object_set_new(o, "to", json_string(scenario_port_name(c, ev->ppid)));
+	if (ev->kind == SCENARIO_EV_RULE_REMOVE || ev->kind == SCENARIO_EV_RULE_CHANGE)
+		set_int(o, "rule", ev->rule_id);
+	if (ev->kind == SCENARIO_EV_RULE_ADD && ev->pos != RULESET_END)
+		set_int(o, "at", ev->pos);
 }
 
 json_t *run_actions_json(const struct run *r)
@@ -114,9 +175,7 @@ json_t *run_actions_json(const struct run *r)
 		bool repaired = ra->done && ra->a.repaired_ps != UINT64_MAX;
 		uint64_t repair_ps = repaired ? ra->a.repaired_ps - ra->at_ps : 0;
 
-		json_object_set_new(o, "kind", json_string("migrate"));
-		json_object_set_new(o, "vnic", json_string(r->cfg->topo.vnics[ev->vnic].name));
-		json_object_set_new(o, "to", json_string(scenario_port_name(r->cfg, ev->ppid)));
+		what_json(r->cfg, ev, o);
 		set_int(o, "at_ns", ev->at_ns);
 		json_object_set_new(o, "ran", json_boolean(ra->done));
 		json_object_set_new(o, "status", json_integer(ra->a.status));

@@ -348,7 +348,7 @@ static const struct counter fprog_counters[] = {
 	C(struct fpag_prog_stats, errors), C(struct fpag_prog_stats, event_gaps),
 	C(struct fpag_prog_stats, posted), C(struct fpag_prog_stats, completions),
 	C(struct fpag_prog_stats, cpl_errors), C(struct fpag_prog_stats, actions_run),
-	C(struct fpag_prog_stats, actions_refused),
+	C(struct fpag_prog_stats, actions_refused), C(struct fpag_prog_stats, ticks),
 };
 
 static const struct counter fpag_counters[] = {
@@ -365,6 +365,17 @@ static const struct counter fpag_counters[] = {
 	C(struct fpag_stats, entries_removed), C(struct fpag_stats, other_events),
 	C(struct fpag_stats, migrations), C(struct fpag_stats, migration_cmds),
 	C(struct fpag_stats, cmd_errors), C(struct fpag_stats, cpu_ns),
+	C(struct fpag_stats, no_dest), C(struct fpag_stats, aged_events),
+	C(struct fpag_stats, aged_removed), C(struct fpag_stats, aged_stale),
+	C(struct fpag_stats, aged_conns), C(struct fpag_stats, ct_expired),
+	C(struct fpag_stats, rule_updates), C(struct fpag_stats, rule_checks),
+	C(struct fpag_stats, rule_rewritten), C(struct fpag_stats, rule_invalidated),
+	C(struct fpag_stats, rule_untouched), C(struct fpag_stats, rule_conns_torn),
+	C(struct fpag_stats, vnic_adds), C(struct fpag_stats, vnic_removes),
+	C(struct fpag_stats, vnic_entries_removed), C(struct fpag_stats, vnic_conns_removed),
+	C(struct fpag_stats, counter_polls), C(struct fpag_stats, counter_reads),
+	C(struct fpag_stats, counter_records), C(struct fpag_stats, ctr_packets),
+	C(struct fpag_stats, ctr_bytes),
 };
 
 /* The host program's counters: the static program's, or the FPAG's and
@@ -389,6 +400,8 @@ static void program_json(const struct run *r, json_t *j)
 			    json_string(r->cfg->fpag.shape == FPAG_SHAPE_EXACT ? "exact" : "megaflow"));
 	json_object_set_new(o, "runs_on", json_string(r->cfg->fpag.on_nic_cores ? "nic_cores" : "host"));
 	json_object_set_new(j, "events", run_actions_json(r));
+	if (r->n_totals)
+		json_object_set_new(j, "endpoints", run_totals_json(r));
 }
 
 static json_t *device_json(const struct mbox_dev_stats *d)
