@@ -180,6 +180,10 @@ static int on_flow_event(struct fpag_prog *fp, const struct mbox_event_rx *e,
 		.ts_ns = now_ns,
 	};
 
+	if (e->type == MBOX_EV_AGED) {
+		ev.gen = e->gen;
+		ev.remove = e->reason & MBOX_AGED_REMOVED;
+	}
 	if (e->type == MBOX_EV_FLOW_END)
 		ev.tcp_flags = (uint8_t)((e->reason & MBOX_FLOW_FIN ? PROTO_TCP_FIN : 0) |
 					 (e->reason & MBOX_FLOW_RST ? PROTO_TCP_RST : 0));

@@ -575,8 +575,8 @@ static bool take_evt(struct mbox_drv *drv, struct mbox_event_rx *ev)
 	*ev = (struct mbox_event_rx){
 		.type = e.type, .reason = e.reason, .in_ppid = e.in_ppid,
 		.seq = e.seq, .dropped_before = e.seq - drv->evt_seq,
-		.entry = e.entry, .last_hit = e.last_hit, .code = e.code,
-		.detail = e.detail,
+		.entry = e.entry, .last_hit = e.last_hit, .gen = e.gen,
+		.code = e.code, .detail = e.detail,
 	};
 	if (e.type == MBOX_EV_MISS)
 		fill_miss(drv, &e, ev);

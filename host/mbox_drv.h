@@ -85,6 +85,8 @@ struct mbox_event_rx {
 	uint32_t dropped_before;     /* events the device dropped just before */
 	uint32_t entry;              /* FLOW_END, AGED */
 	uint64_t last_hit;           /* AGED */
+	uint32_t gen;                /* AGED: the entry's write generation;
+				      * reason MBOX_AGED_REMOVED: delete mode */
 	uint32_t code, detail;       /* ERROR */
 	const uint8_t *frame;        /* MISS: until the next poll_events */
 	uint32_t caplen, len;        /* MISS: bytes at frame, wire length */

@@ -24,7 +24,7 @@ TEST_EXTRA += 'tests/scenarios/check.sh --run demo-run'
 # keeping the --set and --as).
 TEST_EXTRA += 'tests/scenarios/check.sh --run migration'
 # The FPAG's other examples (scenarios/*.yaml with host.program: fpag).
-TEST_EXTRA += $(foreach s,offload firewall table-overflow classbench,'tests/scenarios/check.sh --run $s')
+TEST_EXTRA += $(foreach s,offload firewall table-overflow classbench rule-update aging,'tests/scenarios/check.sh --run $s')
 TEST_EXTRA += 'tests/scenarios/check.sh --run --set fpag.flow_dest=ppid --as migration-ppid migration'
 TEST_EXTRA += 'tests/scenarios/run-deterministic.sh'
 TEST_EXTRA += 'tests/scenarios/run-interrupt.sh'

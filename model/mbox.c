@@ -504,7 +504,7 @@ void mbox_evt_encode(const struct mbox_evt *e, uint8_t *out)
 	put16(out + E_PPID, e->in_ppid);
 	put32(out + E_SEQ, e->seq);
 	put32(out + E_ENTRY, e->entry);
-	put32(out + E_BUF_ID, e->buf_id);
+	put32(out + E_BUF_ID, e->type == MBOX_EV_AGED ? e->gen : e->buf_id);
 	put32(out + E_LEN, e->len);
 	put32(out + E_CAPLEN, e->caplen);
 	put64(out + E_LAST_HIT, e->last_hit);
@@ -527,6 +527,10 @@ void mbox_evt_decode(const uint8_t *in, struct mbox_evt *out)
 		.phase = mbox_slot_phase(in, MBOX_EVT_BYTES),
 	};
 	get_words(in + E_KEY, out->key.w, PNIC_KEY_WORDS);
+	if (out->type == MBOX_EV_AGED) {
+		out->gen = out->buf_id;
+		out->buf_id = 0;
+	}
 }
 
 /* ---- receive buffers and counter records --------------------------------- */

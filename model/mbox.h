@@ -223,17 +223,22 @@ enum mbox_miss_reason {
 
 #define MBOX_FLOW_FIN 1u
 #define MBOX_FLOW_RST 2u
+/* AGED's reason: the NIC removed the entry itself (delete mode). */
+#define MBOX_AGED_REMOVED 1u
 
 /* An event slot's fields; each type uses the ones its comment names and
  * leaves the others zero. */
 struct mbox_evt {
 	uint8_t type;            /* enum mbox_event_type */
-	uint8_t reason;          /* MISS: mbox_miss_reason; FLOW_END: FIN/RST */
+	uint8_t reason;          /* MISS: mbox_miss_reason; FLOW_END: FIN/RST;
+				  * AGED: MBOX_AGED_REMOVED */
 	uint16_t in_ppid;        /* MISS, FLOW_END */
 	uint32_t seq;            /* every event the device meant to post counts,
 				  * dropped ones too: a gap is a drop */
 	uint32_t entry;          /* FLOW_END, AGED */
 	uint32_t buf_id;         /* MISS: the receive buffer holding the frame */
+	uint32_t gen;            /* AGED: the entry's write generation when
+				  * found (bytes 12..15, MISS's buf_id) */
 	uint32_t len;            /* MISS: frame length on the wire */
 	uint32_t caplen;         /* MISS: bytes in the buffer (<= len) */
 	uint64_t last_hit;       /* AGED */

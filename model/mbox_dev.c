@@ -271,7 +271,7 @@ int mbox_dev_event(struct mbox_dev *d, const struct mbox_event *ev)
 	e = (struct mbox_evt){ .type = ev->type, .reason = ev->reason,
 			       .in_ppid = ev->in_ppid, .seq = d->evt_seq++,
 			       .entry = ev->entry, .last_hit = ev->last_hit,
-			       .code = ev->code, .detail = ev->detail };
+			       .gen = ev->gen, .code = ev->code, .detail = ev->detail };
 	if (evt_full(d)) {
 		d->st.event_drops[ev->type]++;
 		return -ENOSPC;

@@ -63,6 +63,7 @@ struct mbox_event {
 	uint16_t in_ppid;        /* MISS, FLOW_END */
 	uint32_t entry;          /* FLOW_END, AGED */
 	uint64_t last_hit;       /* AGED */
+	uint32_t gen;            /* AGED: the entry's write generation */
 	uint32_t code, detail;   /* ERROR */
 	const uint8_t *frame;    /* MISS: caplen bytes of a len-byte frame */
 	uint32_t caplen, len;

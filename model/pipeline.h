@@ -279,6 +279,8 @@ struct pipeline_upcall {
 				      * entry of a FLOW_END or AGED */
 	uint8_t tcp_flags;           /* FLOW_END */
 	uint64_t last_hit_ns;        /* AGED: latest write or hit */
+	uint32_t gen;                /* AGED: the entry's write generation */
+	bool removed;                /* AGED: delete mode's (the NIC removes it) */
 	uint64_t enqueued;           /* edge */
 };
 

@@ -72,6 +72,7 @@ void pipeline_on_event(void *ctx, const struct datapath_event *ev)
 		.type = ev->type == DP_EV_AGED ? PL_UP_AGED : PL_UP_FLOW_END,
 		.in_port = ev->in_port, .entry = (int32_t)ev->entry,
 		.tcp_flags = ev->tcp_flags, .last_hit_ns = ev->last_hit,
+		.gen = ev->gen, .removed = ev->remove,
 		.enqueued = pl->now,
 	};
 

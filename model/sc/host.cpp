@@ -54,16 +54,19 @@ uint64_t host_module::pending_wake() const
 	} else {
 		w = irqs.empty() ? NEVER : std::max(t_h, irqs.front());
 	}
-	if (!fprog || rs->setup_ps == NEVER)
+	/* Inside the program (a full ring, a counter read) the host waits
+	 * for the device only: its own timers are for between polls. */
+	if (!fprog || rs->setup_ps == NEVER || in_program)
 		return w;
 	/* The scenario's timed actions wake the host on their own; the
-	 * FPAG's timers (timeouts, counter polls) only while something else
-	 * is still to happen, so that they never keep a finished run going. */
+	 * FPAG's timers (timeouts, counter polls) only while traffic runs or
+	 * the host has something to take, so that they never keep a finished
+	 * run going (nor wake it through a long tail of aging sweeps). */
 	own = fpag_prog_next_action_ns(fprog);
 	if (own != UINT64_MAX)
 		w = std::min(w, std::max(t_h, rs->setup_ps + own * 1000));
 	own = fpag_prog_next_ns(fprog);
-	if (own != UINT64_MAX && (w != NEVER || nic->next_ps() != NEVER))
+	if (own != UINT64_MAX && (w != NEVER || nic->carrying()))
 		w = std::min(w, std::max(t_h, rs->setup_ps + own * 1000));
 	return w;
 }
@@ -101,10 +104,14 @@ void host_module::main()
 
 int host_module::poll_program(struct pnic_error *err)
 {
-	if (fprog)
-		return fpag_prog_poll(fprog, t_h > rs->setup_ps ? (t_h - rs->setup_ps) / 1000 : 0,
-				      err);
-	return static_prog_poll(prog, err);
+	int rc;
+
+	if (!fprog)
+		return static_prog_poll(prog, err);
+	in_program = true;
+	rc = fpag_prog_poll(fprog, t_h > rs->setup_ps ? (t_h - rs->setup_ps) / 1000 : 0, err);
+	in_program = false;
+	return rc;
 }
 
 /* Give control back until the coordinator resumes this thread in the

@@ -66,6 +66,7 @@ private:
 	struct static_prog *prog = nullptr;
 	struct fpag_prog *fprog = nullptr;    /* host.program: fpag */
 	struct fpag_setup fsetup {};
+	bool in_program = false;              /* inside a poll of the program */
 	uint64_t t_h = 0;            /* local time, ps */
 	uint64_t poll_at = 0;        /* poll mode: the next poll */
 	uint64_t poll_step = 1;

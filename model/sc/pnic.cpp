@@ -263,6 +263,8 @@ static void to_event(const struct pipeline_upcall &u, struct mbox_event *ev)
 		ev->type = MBOX_EV_AGED;
 		ev->in_ppid = 0;
 		ev->last_hit = u.last_hit_ns;
+		ev->gen = u.gen;
+		ev->reason = u.removed ? MBOX_AGED_REMOVED : 0;
 		return;
 	default:
 		ev->type = MBOX_EV_MISS;
@@ -509,6 +511,17 @@ void pnic_module::bar_transport(tlm::tlm_generic_payload &t, sc_time &d)
 		memcpy(t.get_data_ptr(), &v, sizeof v);
 	}
 	t.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+bool pnic_module::carrying() const
+{
+	struct pipeline_stats st;
+
+	for (const source &s : src)
+		if (s.has)
+			return true;
+	pipeline_stats(pl, &st);
+	return st.in_flight > 0;
 }
 
 /* ---- the pipeline's side ---------------------------------------------------- */

@@ -63,6 +63,9 @@ public:
 	uint64_t run(uint64_t horizon);
 	/* The earliest time anything of the NIC's own happens, or NEVER. */
 	uint64_t next_ps();
+	/* Whether traffic is still to come or in the pipeline: what the host
+	 * program's recurring timers run for (aging sweeps alone do not). */
+	bool carrying() const;
 	/* Bring windows and the pipeline up to the end of the run. */
 	void finish(uint64_t end_ps);
 	void result(struct system_result *res);

@@ -348,3 +348,31 @@ Test(fpag_prog, bad_actions_are_refused_at_create)
 	cr_assert_eq(fpag_prog_create(&p, &fp, &err), -EINVAL);
 	cr_assert_null(fp);
 }
+
+/* A timed rule change: the UDP flow's entry is revised when it runs (its
+ * commands counted in the action), and the flow's next packet is dropped
+ * on the NIC without a miss; a rule that is not there is refused,
+ * reported, and the program goes on. */
+Test(fpag_prog, a_timed_rule_change_revises_the_offloaded_flow)
+{
+	struct fpag_prog_action a[2] = {
+		{ .at_ns = 50000, .op = FPAG_PROG_RULE_CHANGE, .rule_id = 1,
+		  .rule = { .verdict = RULESET_DENY, .sport_hi = 65535, .dport_hi = 65535,
+			    .proto = PROTO_IP_UDP, .proto_mask = 0xff } },
+		{ .at_ns = 50000, .op = FPAG_PROG_RULE_REMOVE, .rule_id = 77 },
+	};
+
+	start(FPAG_DEST_VPID, a, 2);
+	poll_at(0);
+	send(0, 1, PROTO_IP_UDP, 1000, 2000, 0);
+	cr_assert_eq(egress[1], 1);
+	poll_at(50000);
+	cr_assert_eq(done_n, 2);
+	cr_assert_eq(fpag_prog_stats(fp)->actions_run, 2);
+	cr_assert_eq(fpag_prog_stats(fp)->actions_refused, 1, "rule 77 is not there");
+	cr_assert_eq(last_d.status, -ENOENT);
+	cr_assert_eq(fpag_stats(fpag_prog_fpag(fp))->rule_rewritten, 1);
+	now = 60000;
+	cr_assert_eq(send(0, 1, PROTO_IP_UDP, 1000, 2000, 0), 0, "no miss: the entry now drops");
+	cr_assert_eq(egress[1], 1, "dropped");
+}
