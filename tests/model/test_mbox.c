@@ -310,6 +310,22 @@ Test(mbox, event_layout)
 	cr_assert_eq(r.phase, 0);
 }
 
+Test(mbox, aged_event_carries_generation_and_removal)
+{
+	struct mbox_evt e = { .type = MBOX_EV_AGED, .reason = MBOX_AGED_REMOVED, .entry = 9,
+			      .gen = 0xdeadbeef, .last_hit = 77 }, r;
+	uint8_t b[MBOX_EVT_BYTES];
+
+	mbox_evt_encode(&e, b);
+	cr_assert_eq(le32(b + 12), 0xdeadbeef, "bytes 12..15: the generation");
+	mbox_evt_decode(b, &r);
+	cr_assert_eq(r.gen, 0xdeadbeef);
+	cr_assert_eq(r.buf_id, 0, "no buffer in an AGED event");
+	cr_assert_eq(r.reason, MBOX_AGED_REMOVED);
+	cr_assert_eq(r.entry, 9);
+	cr_assert_eq(r.last_hit, 77);
+}
+
 Test(mbox, buffers_and_counters)
 {
 	struct mbox_rxd x = { .addr = 0xfedcba9876543210ull, .len = 2048, .id = 5 }, y;
