@@ -119,6 +119,10 @@ struct pl_out {
 /* A packet on the header path. */
 struct pl_slot {
 	uint64_t ready;            /* edge from which it may leave its stage */
+	uint64_t edit_at;          /* edge it enters the editor, set when the
+				    * action stage takes it (NEVER: moved
+				    * there by the editor's own rule) */
+	bool edit_marked;          /* edit_at is a mark, not a visit */
 	uint32_t port;
 	bool lookup;               /* looked up (else it rides the bypass) */
 	struct pl_rx *rx;          /* its frame, in the ingress buffer */
@@ -140,6 +144,15 @@ struct pipeline {
 	struct timebase ns;              /* cycles per ns */
 	uint64_t now;
 	uint64_t ticks;
+	/* Moves made ahead (docs/timing.md, "Moves decided ahead"): edges
+	 * the model acts at that the loop need not visit, bit k for edge
+	 * now + 1 + k, counted in ticks when time passes them; whether
+	 * moves are made ahead at all (not with stepped_core); and the
+	 * edge the running pipeline_run_until() goes to. */
+	uint64_t marks;
+	bool ahead;
+	uint64_t horizon;
+	uint64_t visits;                 /* for the tests: edges visited */
 
 	struct pl_port *ports;           /* n_ports */
 	uint64_t next_land;              /* earliest landing of any port */
@@ -216,6 +229,43 @@ static inline uint64_t pl_max(uint64_t a, uint64_t b)
 static inline uint64_t pl_min(uint64_t a, uint64_t b)
 {
 	return a < b ? a : b;
+}
+
+/* Time passes over the edges after now up to last: those marked count as
+ * visited. */
+static inline void pl_skip(struct pipeline *pl, uint64_t last)
+{
+	uint64_t d = last - pl->now;
+
+	if (last <= pl->now)
+		return;
+	if (d >= 64) {
+		pl->ticks += (uint64_t)__builtin_popcountll(pl->marks);
+		pl->marks = 0;
+	} else {
+		pl->ticks += (uint64_t)__builtin_popcountll(pl->marks & ((1ull << d) - 1));
+		pl->marks >>= d;
+	}
+	pl->now = last;
+}
+
+/* Edges from..to (from > now) marked as acted at; false (nothing
+ * marked) when to lies past the 64 edges the marks hold. */
+static inline bool pl_mark(struct pipeline *pl, uint64_t from, uint64_t to)
+{
+	uint64_t n = to - from + 1;
+
+	if (to - pl->now > 64)
+		return false;
+	pl->marks |= (n == 64 ? ~0ull : (1ull << n) - 1) << (from - pl->now - 1);
+	return true;
+}
+
+/* The first marked edge after now, or NEVER. */
+static inline uint64_t pl_first_mark(const struct pipeline *pl)
+{
+	return pl->marks ? pl->now + 1 + (uint64_t)__builtin_ctzll(pl->marks)
+			 : PIPELINE_NEVER;
 }
 
 /* Wire bits a frame of len bytes occupies, less the gap; and the gap. */
@@ -298,6 +348,9 @@ void pipeline_stages_destroy(struct pipeline *pl);
 void pipeline_stages_edge(struct pipeline *pl, uint64_t t);
 /* The parser's grant, after the frames landing at t are in. */
 void pipeline_stages_grant(struct pipeline *pl, uint64_t t);
+/* The stages' moves made ahead whose edge has come by t (at the start of
+ * every visit, and at the end of a run). */
+void pipeline_stages_catch_up(struct pipeline *pl, uint64_t t);
 /* The earliest edge after now at which the header path acts, or NEVER:
  * as the model sees it (the core busy at every edge it holds a lookup),
  * and as the event loop must visit it (not the edges at which only a
