@@ -577,7 +577,7 @@ void pipeline_stages_grant(struct pipeline *pl, uint64_t t)
  * entry was decided ahead needs no visit there when it is marked, only at
  * its way out; and a bypass waiting for room in the action stage gets it
  * at that entry (no visit would otherwise tell it). */
-static uint64_t next_out(const struct pipeline *pl)
+static inline uint64_t next_out(const struct pipeline *pl)
 {
 	uint64_t n = PIPELINE_NEVER;
 	const struct pl_slot *a = pl->s_act != pl->s_core ? pl_slot(pl, pl->s_act) : NULL;
@@ -600,7 +600,7 @@ static uint64_t next_out(const struct pipeline *pl)
 }
 
 /* The key stage's, the parser's and the arbiter's next moves. */
-static uint64_t next_in(const struct pipeline *pl)
+static inline uint64_t next_in(const struct pipeline *pl)
 {
 	uint64_t n = PIPELINE_NEVER;
 
