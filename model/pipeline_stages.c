@@ -185,8 +185,10 @@ static void packet_out(struct pipeline *pl, const struct pl_slot *s,
 }
 
 /* The oldest packet leaves the editor: its outputs go where the action
- * stage sent them, and its frame leaves the ingress buffer. */
-static void finish(struct pipeline *pl, const struct pl_slot *s, uint64_t t)
+ * stage sent them, and its frame leaves the ingress buffer.  Out of line:
+ * the visits that move no packet out then pay nothing for it. */
+static __attribute__((noinline)) void finish(struct pipeline *pl,
+					     const struct pl_slot *s, uint64_t t)
 {
 	for (unsigned i = 0; i < s->n_out; i++) {
 		if (s->out[i].mirror)
@@ -429,19 +431,15 @@ static bool core_fast(struct pipeline *pl, struct pl_slot *h,
 	return true;
 }
 
-static void core_edge(struct pipeline *pl, uint64_t t)
+/* The core model's edge: the fast lookups in flight replayed into it
+ * first.  Out of line: the fast path's visits then need no room for it. */
+static __attribute__((noinline)) void core_stepped(struct pipeline *pl,
+						   struct pl_slot *h,
+						   struct pl_slot *req,
+						   uint64_t t)
 {
 	struct lookup_core_out out;
-	struct pl_slot *h = core_head(pl);
-	struct pl_slot *req;
 
-	if (h && !h->lookup && h->ready <= t && action_room(pl, t)) {
-		action_take(pl, h, t);
-		h = core_head(pl);
-	}
-	req = key_head(pl, t);
-	if (core_fast(pl, h, req, t))
-		return;
 	if (pl->fast_n)
 		fast_replay(pl, t);
 	if (!pipeline_cfg_pending(pl) && !req && !pl->core_busy)
@@ -450,6 +448,20 @@ static void core_edge(struct pipeline *pl, uint64_t t)
 	lookup_core_eval(pl->core, &pl->cin, &out);
 	core_moves(pl, &out, req, t);
 	lookup_core_step(pl->core, &pl->cin);
+}
+
+static void core_edge(struct pipeline *pl, uint64_t t)
+{
+	struct pl_slot *h = core_head(pl);
+	struct pl_slot *req;
+
+	if (h && !h->lookup && h->ready <= t && action_room(pl, t)) {
+		action_take(pl, h, t);
+		h = core_head(pl);
+	}
+	req = key_head(pl, t);
+	if (!core_fast(pl, h, req, t))
+		core_stepped(pl, h, req, t);
 }
 
 static void parser_to_key(struct pipeline *pl, uint64_t t)
