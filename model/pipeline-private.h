@@ -334,13 +334,13 @@ void pipeline_mac_settle(struct pipeline *pl, uint64_t t);
 /* The last bit of the last frame queued anywhere, or 0. */
 uint64_t pipeline_mac_last_departure(const struct pipeline *pl);
 /* A frame into ppid's egress queue at edge t: its departure is fixed now,
- * so the egress callback and (rec, when given) the record go out with
- * it.  true, or false when the queue is full (the caller counts the
- * drop). */
+ * so the egress callback and (rec, when given, its departure filled in)
+ * the record go out with it.  true, or false when the queue is full (the
+ * caller counts the drop; rec untouched). */
 bool pipeline_mac_enqueue(struct pipeline *pl, uint32_t ppid, uint64_t t,
 			  enum pipeline_tx_kind kind, uint64_t id,
 			  const uint8_t *frame, uint32_t caplen, uint32_t len,
-			  const struct pipeline_record *rec);
+			  struct pipeline_record *rec);
 /* The oldest frame of port's ingress buffer leaves it (its outputs are
  * out) at edge t. */
 void pipeline_mac_release(struct pipeline *pl, uint32_t port, uint64_t t);
