@@ -22,7 +22,10 @@
  * that could not be read.
  *
  * Edge code: uses libpcap; the core never sees a file.  A frame returned
- * by pcap_in_next() stays valid until the next call.
+ * by pcap_in_next() stays valid until the next call.  A plain Ethernet
+ * pcap file's records are read without libpcap's per-record freads, each
+ * exactly as libpcap reads it, and the first that is not plain, with the
+ * end of the file, by libpcap itself (pcap_in.c, "the direct reader").
  */
 #ifndef PNICSIM_PCAP_IN_H
 #define PNICSIM_PCAP_IN_H

@@ -2,6 +2,8 @@
  * $PNICSIM_SHARED/data/pcaps), and pcap_out round trips. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <pcap/pcap.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -333,6 +335,141 @@ Test(pcap_in, nanosecond_timestamps)
 	first_frame("tcpdump/tcp-handshake-nano.pcap", f, &caplen, &len,
 		    &ts_ns_file);
 	cr_assert_gt(ts_ns_file, 1000000000ull * 1000000000ull, "after 2001");
+}
+
+/* pcap_in reads plain Ethernet captures itself (pcap_in.c, the direct
+ * reader): across the corpus, every packet it gives is what libpcap gives
+ * (bytes, lengths, time stamp), and a file ends where and as libpcap ends
+ * it, with libpcap's words for a damaged record. */
+struct same_counts {
+	unsigned files;
+	uint64_t packets;
+};
+
+static void same_as_libpcap(const char *path, void *ctx)
+{
+	struct same_counts *c = ctx;
+	char eb[PCAP_ERRBUF_SIZE];
+	struct pcap_in *in;
+	struct pcap_in_pkt pkt;
+	struct pnic_error err;
+	struct pcap_pkthdr *h;
+	const u_char *d;
+	pcap_t *p;
+	int a, b;
+
+	if (pcap_in_open(path, &in, NULL))
+		return;
+	p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, eb);
+	cr_assert_not_null(p, "%s: %s", path, eb);
+	if (pcap_datalink(p) != DLT_EN10MB)
+		goto done;
+	c->files++;
+	do {
+		a = pcap_in_next(in, &pkt, &err);
+		b = pcap_next_ex(p, &h, &d);
+		if (b != 1)
+			break;
+		cr_assert_eq(a, 1, "%s: packet %llu: %s", path,
+			     (unsigned long long)pkt.number, err.msg);
+		cr_assert_eq(pkt.caplen, h->caplen, "%s", path);
+		cr_assert_eq(pkt.len, h->len < h->caplen ? h->caplen : h->len, "%s", path);
+		cr_assert_eq(pkt.ts_ns, (uint64_t)h->ts.tv_sec * 1000000000ull +
+					(uint64_t)h->ts.tv_usec, "%s", path);
+		cr_assert_eq(memcmp(pkt.frame, d, h->caplen), 0, "%s", path);
+		c->packets++;
+	} while (1);
+	if (b == PCAP_ERROR_BREAK)
+		cr_assert_eq(a, 0, "%s: libpcap ends it, pcap_in says %d", path, a);
+	else
+		cr_assert(a < 0 && strstr(err.msg, pcap_geterr(p)),
+			  "%s: libpcap says '%s', pcap_in %d '%s'", path,
+			  pcap_geterr(p), a, a < 0 ? err.msg : "");
+done:
+	pcap_close(p);
+	pcap_in_close(in);
+}
+
+Test(pcap_in, reads_what_libpcap_reads)
+{
+	struct same_counts c = { 0, 0 };
+
+	NEED_CORPUS();
+	corpus_walk(corpus, same_as_libpcap, &c);
+	cr_assert_gt(c.files, 20, "only %u Ethernet files", c.files);
+	cr_assert_gt(c.packets, 1000);
+}
+
+/* Files made to reach each way out of the direct reader: big-endian
+ * nanoseconds, a record longer than the snapshot length, a time stamp
+ * past 2^31 seconds, a file cut in a record.  Each reads as libpcap
+ * reads it. */
+static void put32(uint8_t *b, uint32_t v, bool be)
+{
+	for (int i = 0; i < 4; i++)
+		b[i] = (uint8_t)(v >> (be ? 24 - 8 * i : 8 * i));
+}
+
+static void craft(const char *path, bool be, uint32_t magic, uint32_t snap,
+		  const uint32_t (*rec)[3], unsigned n, unsigned cut)
+{
+	uint8_t b[4096] = { 0 }, *r;
+	size_t at = 24;
+	FILE *f;
+
+	put32(b, magic, be);
+	b[be ? 5 : 4] = 2;       /* version 2.4 */
+	b[be ? 7 : 6] = 4;
+	put32(b + 16, snap, be);
+	put32(b + 20, 1, be);    /* Ethernet */
+	for (unsigned i = 0; i < n; i++) {
+		r = b + at;
+		put32(r, rec[i][0], be);
+		put32(r + 4, rec[i][1], be);
+		put32(r + 8, rec[i][2], be);
+		put32(r + 12, rec[i][2] + 4, be);
+		for (uint32_t k = 0; k < rec[i][2]; k++)
+			r[16 + k] = (uint8_t)(i * 31 + k);
+		at += 16 + rec[i][2];
+	}
+	f = fopen(path, "wb");
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(b, 1, at - cut, f), at - cut);
+	fclose(f);
+}
+
+Test(pcap_in, direct_reader_ways_out)
+{
+	static const uint32_t recs[][3] = {
+		{ 1700000000, 999999999, 60 }, { 1700000001, 5, 64 },
+		{ 1700000002, 7, 200 }, { 1700000003, 9, 60 },
+		{ 2200000000u, 11, 60 }, { 1700000004, 4000000000u, 60 },
+		{ 1700000005, 13, 100 },
+	};
+	char path[] = "/tmp/pnicsim-direct-XXXXXX";
+	struct same_counts c = { 0, 0 };
+	int fd = mkstemp(path);
+
+	cr_assert_geq(fd, 0);
+	close(fd);
+	for (int be = 0; be < 2; be++)
+		for (int nano = 0; nano < 2; nano++) {
+			uint32_t magic = nano ? 0xa1b23c4d : 0xa1b2c3d4;
+
+			craft(path, be, magic, 65535, recs, 2, 0);
+			same_as_libpcap(path, &c);
+			craft(path, be, magic, 128, recs, 4, 0);   /* 200 > 128 */
+			same_as_libpcap(path, &c);
+			craft(path, be, magic, 65535, recs, 7, 0);
+			same_as_libpcap(path, &c);
+			craft(path, be, magic, 65535, recs, 2, 10);
+			same_as_libpcap(path, &c);
+			craft(path, be, magic, 65535, recs, 2, 70);
+			same_as_libpcap(path, &c);
+		}
+	unlink(path);
+	cr_assert_eq(c.files, 20);
+	cr_assert_gt(c.packets, 40);
 }
 
 Test(pcap_in, missing_file)
