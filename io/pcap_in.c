@@ -136,21 +136,30 @@ static void direct_init(struct pcap_in *in)
 }
 
 /* n bytes from rb_off in the buffer, reading on: false when the file
- * ends first. */
+ * ends first.  Read from the file itself by offset, past the stream's
+ * buffer (no copy through it); direct_stop() seeks the stream. */
 static bool direct_fill(struct pcap_in *in, size_t n)
 {
+	ssize_t got;
+
 	if (in->rb_len - in->rb_off >= n)
 		return true;
 	memmove(in->rb, in->rb + in->rb_off, in->rb_len - in->rb_off);
 	in->rb_at += (long)in->rb_off;
 	in->rb_len -= in->rb_off;
 	in->rb_off = 0;
-	in->rb_len += fread(in->rb + in->rb_len, 1, DIRECT_BUF_BYTES - in->rb_len,
-			    in->f);
+	do
+		got = pread(fileno(in->f), in->rb + in->rb_len,
+			    DIRECT_BUF_BYTES - in->rb_len,
+			    (off_t)(in->rb_at + (long)in->rb_len));
+	while (got < 0 && errno == EINTR);
+	if (got > 0)
+		in->rb_len += (size_t)got;
 	return in->rb_len >= n;
 }
 
-/* The stream back to libpcap at the record not read. */
+/* The stream back to libpcap at the record not read (a read error there
+ * is then libpcap's to report). */
 static void direct_stop(struct pcap_in *in)
 {
 	in->direct = false;
