@@ -112,19 +112,25 @@ static bool plain_magic(const uint8_t m[4], bool *big_endian, bool *micro)
 	return false;
 }
 
+/* A regular file, its records from offset 24, with a plain magic. */
+static bool plain_file(struct pcap_in *in, FILE *f)
+{
+	struct stat st;
+	uint8_t m[4];
+
+	return !fstat(fileno(f), &st) && S_ISREG(st.st_mode) && ftell(f) == 24 &&
+	       pread(fileno(f), m, sizeof m, 0) == (ssize_t)sizeof m &&
+	       plain_magic(m, &in->big_endian, &in->micro);
+}
+
 static void direct_init(struct pcap_in *in)
 {
 	FILE *f = pcap_file(in->p);
-	struct stat st;
-	uint8_t m[4];
 	int snap = pcap_snapshot(in->p);
 
 	if (!f || in->dlt != DLT_EN10MB || pcap_major_version(in->p) != 2 ||
 	    pcap_minor_version(in->p) != 4 || snap <= 0 ||
-	    (uint32_t)snap > DIRECT_MAX_SNAP || fstat(fileno(f), &st) ||
-	    !S_ISREG(st.st_mode) || ftell(f) != 24 ||
-	    pread(fileno(f), m, sizeof m, 0) != (ssize_t)sizeof m ||
-	    !plain_magic(m, &in->big_endian, &in->micro))
+	    (uint32_t)snap > DIRECT_MAX_SNAP || !plain_file(in, f))
 		return;
 	in->rb = malloc(DIRECT_BUF_BYTES);
 	if (!in->rb)
@@ -475,35 +481,41 @@ static int normalise(struct pcap_in *in, const uint8_t *d, uint32_t caplen,
 	return -EINVAL;
 }
 
+/* The next record, from the direct reader or libpcap: 1, 0 at the end
+ * of the file, or the (sticky) fault. */
+static int next_record(struct pcap_in *in, struct pcap_pkthdr **h,
+		       struct pcap_pkthdr *hd, const u_char **d)
+{
+	int rc;
+
+	if (in->direct && direct_next(in, hd, d) == 1) {
+		*h = hd;
+		return 1;
+	}
+	if (in->fault)
+		return in->fault;
+	rc = pcap_next_ex(in->p, h, d);
+	if (rc == 1 || rc == PCAP_ERROR_BREAK)
+		return rc == 1;
+	return in->fault = pnic_err(&in->fault_err, EIO,
+				    "%s: packet %llu cannot be read (%llu read before it): %s",
+				    in->name,
+				    (unsigned long long)in->count + 1,
+				    (unsigned long long)in->count,
+				    pcap_geterr(in->p));
+}
+
 int pcap_in_next(struct pcap_in *in, struct pcap_in_pkt *pkt,
 		 struct pnic_error *err)
 {
 	struct pcap_pkthdr *h, hd;
 	const u_char *d;
-	int rc = 0;
+	int rc = next_record(in, &h, &hd, &d);
 
-	if (in->direct && (rc = direct_next(in, &hd, &d)) == 1)
-		h = &hd;
-	if (in->fault) {
-		if (err)
-			*err = in->fault_err;
-		return in->fault;
-	}
+	if (rc < 0 && err)
+		*err = in->fault_err;
 	if (rc != 1)
-		rc = pcap_next_ex(in->p, &h, &d);
-	if (rc == PCAP_ERROR_BREAK)
-		return 0;
-	if (rc != 1) {
-		in->fault = pnic_err(&in->fault_err, EIO,
-				     "%s: packet %llu cannot be read (%llu read before it): %s",
-				     in->name,
-				     (unsigned long long)in->count + 1,
-				     (unsigned long long)in->count,
-				     pcap_geterr(in->p));
-		if (err)
-			*err = in->fault_err;
-		return in->fault;
-	}
+		return rc;
 	rc = normalise(in, d, h->caplen, h->len < h->caplen ? h->caplen : h->len,
 		       pkt);
 	/* Every frame handed out has caplen <= len, whatever the record

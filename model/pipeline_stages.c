@@ -585,15 +585,30 @@ void pipeline_stages_grant(struct pipeline *pl, uint64_t t)
 
 /* ---- when the header path acts next -------------------------------------- */
 
+/* The action stage's take of a bypass at the head of the core's window
+ * (a the action stage's oldest): when it has room, or at the editor
+ * entry decided ahead that frees it (no visit would otherwise tell it). */
+static inline uint64_t next_bypass(const struct pipeline *pl,
+				   const struct pl_slot *a)
+{
+	const struct pl_slot *h = pl->s_core != pl->s_key ? pl_slot(pl, pl->s_core) : NULL;
+
+	if (!h || h->lookup)
+		return PIPELINE_NEVER;
+	if (pl->s_core - pl->s_act < pl->cap_act)
+		return pl_max(h->ready, pl->act_next);
+	if (a->edit_at != PIPELINE_NEVER)
+		return pl_max(pl_max(h->ready, pl->act_next), a->edit_at);
+	return PIPELINE_NEVER;
+}
+
 /* The editor's and the action stage's next moves.  A packet whose editor
  * entry was decided ahead needs no visit there when it is marked, only at
- * its way out; and a bypass waiting for room in the action stage gets it
- * at that entry (no visit would otherwise tell it). */
+ * its way out. */
 static inline uint64_t next_out(const struct pipeline *pl)
 {
 	uint64_t n = PIPELINE_NEVER;
 	const struct pl_slot *a = pl->s_act != pl->s_core ? pl_slot(pl, pl->s_act) : NULL;
-	const struct pl_slot *h;
 
 	if (pl->s_edit != pl->s_act)
 		n = pl_slot(pl, pl->s_edit)->ready;
@@ -601,14 +616,7 @@ static inline uint64_t next_out(const struct pipeline *pl)
 		n = pl_min(n, a->edit_marked ? a->ready : a->edit_at);
 	else if (a && pl->s_act - pl->s_edit < pl->cap_edit)
 		n = pl_min(n, pl_max(a->ready, pl->edit_next));
-	h = pl->s_core != pl->s_key ? pl_slot(pl, pl->s_core) : NULL;
-	if (!h || h->lookup)
-		return n;
-	if (pl->s_core - pl->s_act < pl->cap_act)
-		n = pl_min(n, pl_max(h->ready, pl->act_next));
-	else if (a->edit_at != PIPELINE_NEVER)
-		n = pl_min(n, pl_max(pl_max(h->ready, pl->act_next), a->edit_at));
-	return n;
+	return pl_min(n, next_bypass(pl, a));
 }
 
 /* The key stage's, the parser's and the arbiter's next moves. */
