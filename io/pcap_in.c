@@ -35,7 +35,12 @@ struct pcap_in {
 	struct pnic_error fault_err;
 	uint8_t *buf;              /* synthetic frames for non-Ethernet types */
 	uint32_t buf_cap;
+	char *stdio_buf;           /* the stream's buffer (pcap_in_open) */
 };
+
+/* libpcap reads a record as two freads from the stream: with a buffer of
+ * this size behind it that is one read(2) a megabyte, not one a block. */
+#define STDIO_BUF_BYTES (1u << 20)
 
 static const uint8_t synth_dst[6] = PCAP_IN_SYNTH_DST;
 static const uint8_t synth_src[6] = PCAP_IN_SYNTH_SRC;
@@ -168,6 +173,8 @@ int pcap_in_open(const char *path, struct pcap_in **out,
 		 struct pnic_error *err)
 {
 	FILE *f = fopen(path, "rb");
+	char *sb;
+	int rc;
 
 	if (!f) {
 		int e = errno;
@@ -175,14 +182,24 @@ int pcap_in_open(const char *path, struct pcap_in **out,
 		*out = NULL;
 		return pnic_err(err, e, "%s: cannot open: %s", path, strerror(e));
 	}
-	return pcap_in_fopen(f, path, out, err);
+	/* Without it (out of memory) the stream keeps its own, smaller. */
+	sb = malloc(STDIO_BUF_BYTES);
+	if (sb)
+		setvbuf(f, sb, _IOFBF, STDIO_BUF_BYTES);
+	rc = pcap_in_fopen(f, path, out, err);
+	if (rc)
+		free(sb);      /* the stream is closed */
+	else
+		(*out)->stdio_buf = sb;
+	return rc;
 }
 
 void pcap_in_close(struct pcap_in *in)
 {
 	if (!in)
 		return;
-	pcap_close(in->p);
+	pcap_close(in->p);       /* closes the stream, then its buffer goes */
+	free(in->stdio_buf);
 	free(in->buf);
 	free(in);
 }

@@ -119,6 +119,10 @@ struct pl_out {
 /* A packet on the header path. */
 struct pl_slot {
 	uint64_t ready;            /* edge from which it may leave its stage */
+	uint64_t edit_at;          /* edge it enters the editor, set when the
+				    * action stage takes it (NEVER: moved
+				    * there by the editor's own rule) */
+	bool edit_marked;          /* edit_at is a mark, not a visit */
 	uint32_t port;
 	bool lookup;               /* looked up (else it rides the bypass) */
 	struct pl_rx *rx;          /* its frame, in the ingress buffer */
@@ -140,6 +144,15 @@ struct pipeline {
 	struct timebase ns;              /* cycles per ns */
 	uint64_t now;
 	uint64_t ticks;
+	/* Moves made ahead (docs/timing.md, "Moves decided ahead"): edges
+	 * the model acts at that the loop need not visit, bit k for edge
+	 * now + 1 + k, counted in ticks when time passes them; whether
+	 * moves are made ahead at all (not with stepped_core); and the
+	 * edge the running pipeline_run_until() goes to. */
+	uint64_t marks;
+	bool ahead;
+	uint64_t horizon;
+	uint64_t visits;                 /* for the tests: edges visited */
 
 	struct pl_port *ports;           /* n_ports */
 	uint64_t next_land;              /* earliest landing of any port */
@@ -218,6 +231,41 @@ static inline uint64_t pl_min(uint64_t a, uint64_t b)
 	return a < b ? a : b;
 }
 
+/* Time passes over the edges after now up to last: those marked count as
+ * visited.  (A few marks at a time: counted one by one, which without
+ * a popcount instruction is cheaper than the library's call.) */
+static inline void pl_skip(struct pipeline *pl, uint64_t last)
+{
+	uint64_t d = last - pl->now, m;
+
+	if (last <= pl->now)
+		return;
+	m = d >= 64 ? pl->marks : pl->marks & ((1ull << d) - 1);
+	pl->marks = d >= 64 ? 0 : pl->marks >> d;
+	for (; m; m &= m - 1)
+		pl->ticks++;
+	pl->now = last;
+}
+
+/* Edges from..to (from > now) marked as acted at; false (nothing
+ * marked) when to lies past the 64 edges the marks hold. */
+static inline bool pl_mark(struct pipeline *pl, uint64_t from, uint64_t to)
+{
+	uint64_t n = to - from + 1;
+
+	if (to - pl->now > 64)
+		return false;
+	pl->marks |= (n == 64 ? ~0ull : (1ull << n) - 1) << (from - pl->now - 1);
+	return true;
+}
+
+/* The first marked edge after now, or NEVER. */
+static inline uint64_t pl_first_mark(const struct pipeline *pl)
+{
+	return pl->marks ? pl->now + 1 + (uint64_t)__builtin_ctzll(pl->marks)
+			 : PIPELINE_NEVER;
+}
+
 /* Wire bits a frame of len bytes occupies, less the gap; and the gap. */
 static inline uint64_t pl_frame_bits(uint32_t len)
 {
@@ -250,16 +298,22 @@ void pipeline_record_out(struct pipeline *pl, const struct pipeline_record *r);
 bool pipeline_up_enqueue(struct pipeline *pl, const struct pl_slot *s,
 			 const struct pl_out *o, uint64_t t);
 
+/* Beats waiting for the core's config port: the host's FIFO and delete
+ * mode's invalidates (pipeline_events.c). */
+static inline uint32_t pipeline_cfg_pending(const struct pipeline *pl)
+{
+	return pl->cfg_n + pl->age_del_n;
+}
+
 /* pipeline_events.c: the datapath's event callback; the aging engine's
  * next sweep as an edge (next_age, refreshed after anything that may move
- * it) and its sweeps at edge t; the config port's sources: how many beats
- * wait, the one to offer (false: none), and the offered one taken. */
+ * it) and its sweeps at edge t; the config port's sources: the beat
+ * to offer (false: none), and the offered one taken. */
 int pipeline_events_create(struct pipeline *pl, struct pnic_error *err);
 void pipeline_events_destroy(struct pipeline *pl);
 void pipeline_on_event(void *ctx, const struct datapath_event *ev);
 void pipeline_age_refresh(struct pipeline *pl);
 void pipeline_age_sweep(struct pipeline *pl, uint64_t t);
-uint32_t pipeline_cfg_pending(const struct pipeline *pl);
 bool pipeline_cfg_offer(struct pipeline *pl, struct lookup_write *w);
 void pipeline_cfg_taken(struct pipeline *pl, const struct lookup_write *w,
 			uint64_t t);
@@ -280,13 +334,13 @@ void pipeline_mac_settle(struct pipeline *pl, uint64_t t);
 /* The last bit of the last frame queued anywhere, or 0. */
 uint64_t pipeline_mac_last_departure(const struct pipeline *pl);
 /* A frame into ppid's egress queue at edge t: its departure is fixed now,
- * so the egress callback and (rec, when given) the record go out with
- * it.  true, or false when the queue is full (the caller counts the
- * drop). */
+ * so the egress callback and (rec, when given, its departure filled in)
+ * the record go out with it.  true, or false when the queue is full (the
+ * caller counts the drop; rec untouched). */
 bool pipeline_mac_enqueue(struct pipeline *pl, uint32_t ppid, uint64_t t,
 			  enum pipeline_tx_kind kind, uint64_t id,
 			  const uint8_t *frame, uint32_t caplen, uint32_t len,
-			  const struct pipeline_record *rec);
+			  struct pipeline_record *rec);
 /* The oldest frame of port's ingress buffer leaves it (its outputs are
  * out) at edge t. */
 void pipeline_mac_release(struct pipeline *pl, uint32_t port, uint64_t t);
@@ -298,6 +352,9 @@ void pipeline_stages_destroy(struct pipeline *pl);
 void pipeline_stages_edge(struct pipeline *pl, uint64_t t);
 /* The parser's grant, after the frames landing at t are in. */
 void pipeline_stages_grant(struct pipeline *pl, uint64_t t);
+/* The stages' moves made ahead whose edge has come by t (at the start of
+ * every visit, and at the end of a run). */
+void pipeline_stages_catch_up(struct pipeline *pl, uint64_t t);
 /* The earliest edge after now at which the header path acts, or NEVER:
  * as the model sees it (the core busy at every edge it holds a lookup),
  * and as the event loop must visit it (not the edges at which only a

@@ -175,6 +175,7 @@ int pipeline_create(const struct pipeline_params *p, struct pipeline **out,
 	if (!pl)
 		return pnic_err(err, ENOMEM, "out of memory for a pipeline");
 	pl->p = *p;
+	pl->ahead = !p->stepped_core;
 	if ((rc = timebase_init(&pl->ns, p->clock_hz, 1000000000, err)) ||
 	    (rc = pipeline_stages_create(pl, err)) ||
 	    (rc = make_datapath(pl, err)) ||
@@ -289,23 +290,15 @@ uint64_t pipeline_next_event(const struct pipeline *pl)
 	return n == PIPELINE_NEVER ? n : pl_max(n, pl->now + 1);
 }
 
-/* Time passes over the edges after now up to `last`.  Those at which a
- * lookup answered on the fast path keeps the core busy are edges the
- * model acts at (the core's steps), so they count as visited, as they
- * did when the core was stepped through them. */
-static void pass_over(struct pipeline *pl, uint64_t last)
-{
-	if (pl->busy_to > pl->now)
-		pl->ticks += pl_min(last, pl->busy_to) - pl->now;
-}
-
 /* Everything that happens at edge t, in the order that lets a place freed
  * at t be taken at t. */
 static void tick(struct pipeline *pl, uint64_t t)
 {
-	pass_over(pl, t - 1);
+	pl_skip(pl, t - 1);
 	pl->now = t;
 	pl->ticks++;
+	pl->marks >>= 1;
+	pl->visits++;
 	if (t >= pl->next_age)
 		pipeline_age_sweep(pl, t);
 	pipeline_stages_edge(pl, t);
@@ -324,7 +317,7 @@ static uint64_t next_tick(struct pipeline *pl, uint64_t cycle)
 		   pl->next_age);
 	if (t == PIPELINE_NEVER && pl->next_tx != PIPELINE_NEVER &&
 	    pl->next_tx <= cycle) {
-		pl->now = pl_max(pl->now, pl->next_tx);
+		pl_skip(pl, pl->next_tx);
 		pipeline_mac_settle(pl, pl->now);
 	}
 	return t == PIPELINE_NEVER ? t : pl_max(t, pl->now + 1);
@@ -334,17 +327,15 @@ void pipeline_run_until(struct pipeline *pl, uint64_t cycle)
 {
 	uint64_t t;
 
+	pl->horizon = cycle;
 	while ((t = next_tick(pl, cycle)) <= cycle && t != PIPELINE_NEVER)
 		tick(pl, t);
 	/* Until NEVER means until nothing is left: time stays at the last
 	 * event (the last frame's last bit out), so that arrivals can still
 	 * be given. */
-	if (cycle == PIPELINE_NEVER)
-		pl->now = pl_max(pl->now, pipeline_mac_last_departure(pl));
-	else if (cycle > pl->now) {
-		pass_over(pl, cycle);
-		pl->now = cycle;
-	}
+	pl_skip(pl, cycle == PIPELINE_NEVER ? pipeline_mac_last_departure(pl)
+					    : cycle);
+	pipeline_stages_catch_up(pl, pl->now);
 	pipeline_mac_settle(pl, pl->now);
 }
 

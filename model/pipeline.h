@@ -199,9 +199,11 @@ struct pipeline_params {
 	struct pipeline_timing timing;
 	struct pipeline_bounds bounds;
 	struct datapath_policy policy;   /* until a CONFIG command */
-	/* Step the cycle-exact core at every edge it holds a lookup, never
-	 * taking the fast path (docs/timing.md): the same results, slower;
-	 * the reference the fast path is tested against. */
+	/* The reference scheduler: step the cycle-exact core at every edge
+	 * it holds a lookup, never taking the fast path, and move every
+	 * stage's packet at a visit of its own edge, none decided ahead
+	 * (docs/timing.md): the same results, slower; what the fast path
+	 * and the moves decided ahead are tested against. */
 	bool stepped_core;
 	pipeline_egress_fn egress;       /* may be NULL */
 	pipeline_record_fn record;       /* may be NULL */

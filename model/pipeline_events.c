@@ -104,11 +104,6 @@ void pipeline_age_sweep(struct pipeline *pl, uint64_t t)
 
 /* ---- the config port's sources ------------------------------------------ */
 
-uint32_t pipeline_cfg_pending(const struct pipeline *pl)
-{
-	return pl->cfg_n + pl->age_del_n;
-}
-
 static void age_del_pop(struct pipeline *pl)
 {
 	pl->age_del_head = (pl->age_del_head + 1) % pl->p.depth;

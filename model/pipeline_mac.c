@@ -269,11 +269,19 @@ void pipeline_mac_release(struct pipeline *pl, uint32_t port, uint64_t t)
 static void count_departure(struct pipeline *pl, struct pl_port *pp,
 			    const struct pl_tx *x)
 {
-	pl->departed += x->kind == PL_TX_FORWARD;
-	pl->mirrors_departed += x->kind == PL_TX_MIRROR;
-	pl->mirrors_queued -= x->kind == PL_TX_MIRROR;
-	pl->packet_outs_departed += x->kind == PL_TX_PACKET_OUT;
-	pl->packet_outs_queued -= x->kind == PL_TX_PACKET_OUT;
+	switch (x->kind) {
+	case PL_TX_FORWARD:
+		pl->departed++;
+		break;
+	case PL_TX_MIRROR:
+		pl->mirrors_departed++;
+		pl->mirrors_queued--;
+		break;
+	case PL_TX_PACKET_OUT:
+		pl->packet_outs_departed++;
+		pl->packet_outs_queued--;
+		break;
+	}
 	pp->tx_frames++;
 	pp->tx_bytes += x->len;
 }
@@ -360,7 +368,7 @@ static void push_tx(struct pipeline *pl, uint32_t ppid, uint64_t t,
 bool pipeline_mac_enqueue(struct pipeline *pl, uint32_t ppid, uint64_t t,
 			  enum pipeline_tx_kind kind, uint64_t id,
 			  const uint8_t *frame, uint32_t caplen, uint32_t len,
-			  const struct pipeline_record *rec)
+			  struct pipeline_record *rec)
 {
 	const struct pipeline_bounds *b = &pl->p.bounds;
 	struct pl_port *pp = &pl->ports[ppid];
@@ -368,7 +376,7 @@ bool pipeline_mac_enqueue(struct pipeline *pl, uint32_t ppid, uint64_t t,
 				     .frame = frame, .caplen = caplen, .len = len };
 	struct pl_tx x = { .len = len, .kind = kind };
 
-	if (pp->txq_n)
+	if (pp->txq_n && pp->txq[pp->txq_head].last <= t)
 		settle_port(pl, ppid, t);
 	if (pp->eg_occ.frames >= b->egress_frames ||
 	    pp->eg_occ.bytes + len > b->egress_bytes)
@@ -379,10 +387,8 @@ bool pipeline_mac_enqueue(struct pipeline *pl, uint32_t ppid, uint64_t t,
 	if (pl->p.egress)
 		pl->p.egress(pl->p.ctx, &e);
 	if (rec) {
-		struct pipeline_record r = *rec;
-
-		r.departure = e.last_bit;
-		pipeline_record_out(pl, &r);
+		rec->departure = e.last_bit;
+		pipeline_record_out(pl, rec);
 	}
 	return true;
 }

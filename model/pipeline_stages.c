@@ -185,8 +185,10 @@ static void packet_out(struct pipeline *pl, const struct pl_slot *s,
 }
 
 /* The oldest packet leaves the editor: its outputs go where the action
- * stage sent them, and its frame leaves the ingress buffer. */
-static void finish(struct pipeline *pl, const struct pl_slot *s, uint64_t t)
+ * stage sent them, and its frame leaves the ingress buffer.  Out of line:
+ * the visits that move no packet out then pay nothing for it. */
+static __attribute__((noinline)) void finish(struct pipeline *pl,
+					     const struct pl_slot *s, uint64_t t)
 {
 	for (unsigned i = 0; i < s->n_out; i++) {
 		if (s->out[i].mirror)
@@ -207,12 +209,14 @@ static void editor_out(struct pipeline *pl, uint64_t t)
 	}
 }
 
+/* The editor's own rule, for the reference scheduler (stepped_core):
+ * moved ahead, a packet enters the editor by pipeline_stages_catch_up(). */
 static void action_to_editor(struct pipeline *pl, uint64_t t)
 {
 	const struct pipeline_stage *ed = &pl->p.timing.editor;
 	struct pl_slot *s;
 
-	if (pl->s_act == pl->s_core || pl->s_act - pl->s_edit >= pl->cap_edit ||
+	if (pl->ahead || pl->s_act == pl->s_core || pl->s_act - pl->s_edit >= pl->cap_edit ||
 	    t < pl->edit_next)
 		return;
 	s = pl_slot(pl, pl->s_act);
@@ -221,6 +225,29 @@ static void action_to_editor(struct pipeline *pl, uint64_t t)
 	s->ready = t + ed->latency;
 	pl->edit_next = t + ed->ii;
 	pl->s_act++;
+}
+
+/* The edge the packet the action stage takes now enters the editor,
+ * decided now: the editor never holds a packet back (its out takes every
+ * packet at its ready edge) and its capacity, ceil(latency / II), never
+ * binds at its II, so that edge is the later of the packet's ready edge
+ * and the editor's II after the packet ahead.  Marked when it lies within
+ * the marks' reach, else a visit (next_out). */
+static void edit_ahead(struct pipeline *pl, struct pl_slot *s)
+{
+	const struct pipeline_stage *ed = &pl->p.timing.editor;
+	uint64_t e = pl_max(s->ready, pl->edit_next);
+
+	s->edit_at = e;
+	s->ready = e + ed->latency;
+	pl->edit_next = e + ed->ii;
+	s->edit_marked = pl_mark(pl, e, e);
+}
+
+void pipeline_stages_catch_up(struct pipeline *pl, uint64_t t)
+{
+	while (pl->s_act != pl->s_core && pl_slot(pl, pl->s_act)->edit_at <= t)
+		pl->s_act++;
 }
 
 /* The action stage takes the oldest packet of the core's window (a
@@ -236,8 +263,11 @@ static void action_take(struct pipeline *pl, struct pl_slot *s, uint64_t t)
 		s->wk.res = &s->res;
 	}
 	s->ready = t + ac->latency;
+	s->edit_at = PIPELINE_NEVER;
 	pl->act_next = t + ac->ii;
 	pl->s_core++;
+	if (pl->ahead)
+		edit_ahead(pl, s);
 	s->n_out = 0;
 	pl->cur = s;
 	datapath_back(pl->dp, s->port, &pkt, &s->wk);
@@ -329,8 +359,9 @@ static uint64_t oldest_lookup(const struct pipeline *pl)
 	return seq;
 }
 
-/* A request answered at its issue: the core would have been stepped at
- * this edge and the next PL_CORE_DEPTH (those not counted yet). */
+/* A request answered at its issue edge t (now, or ahead): the core would
+ * have been stepped at that edge and the next PL_CORE_DEPTH (those not
+ * counted yet), edges marked as acted at. */
 static void fast_issue(struct pipeline *pl, struct pl_slot *req, uint64_t t)
 {
 	lookup_core_result(pl->core, &req->key, &req->res);
@@ -341,6 +372,7 @@ static void fast_issue(struct pipeline *pl, struct pl_slot *req, uint64_t t)
 	pl->fast_lookups++;
 	pl->fast_steps += t + PL_CORE_DEPTH - pl_max(t - 1, pl->busy_to);
 	pl->busy_to = t + PL_CORE_DEPTH;
+	pl_mark(pl, pl_max(t, pl->now + 1), t + PL_CORE_DEPTH);
 }
 
 /* The fast lookups in flight into the core model, before edge t: it was
@@ -399,19 +431,15 @@ static bool core_fast(struct pipeline *pl, struct pl_slot *h,
 	return true;
 }
 
-static void core_edge(struct pipeline *pl, uint64_t t)
+/* The core model's edge: the fast lookups in flight replayed into it
+ * first.  Out of line: the fast path's visits then need no room for it. */
+static __attribute__((noinline)) void core_stepped(struct pipeline *pl,
+						   struct pl_slot *h,
+						   struct pl_slot *req,
+						   uint64_t t)
 {
 	struct lookup_core_out out;
-	struct pl_slot *h = core_head(pl);
-	struct pl_slot *req;
 
-	if (h && !h->lookup && h->ready <= t && action_room(pl, t)) {
-		action_take(pl, h, t);
-		h = core_head(pl);
-	}
-	req = key_head(pl, t);
-	if (core_fast(pl, h, req, t))
-		return;
 	if (pl->fast_n)
 		fast_replay(pl, t);
 	if (!pipeline_cfg_pending(pl) && !req && !pl->core_busy)
@@ -420,6 +448,20 @@ static void core_edge(struct pipeline *pl, uint64_t t)
 	lookup_core_eval(pl->core, &pl->cin, &out);
 	core_moves(pl, &out, req, t);
 	lookup_core_step(pl->core, &pl->cin);
+}
+
+static void core_edge(struct pipeline *pl, uint64_t t)
+{
+	struct pl_slot *h = core_head(pl);
+	struct pl_slot *req;
+
+	if (h && !h->lookup && h->ready <= t && action_room(pl, t)) {
+		action_take(pl, h, t);
+		h = core_head(pl);
+	}
+	req = key_head(pl, t);
+	if (!core_fast(pl, h, req, t))
+		core_stepped(pl, h, req, t);
 }
 
 static void parser_to_key(struct pipeline *pl, uint64_t t)
@@ -441,6 +483,7 @@ static void parser_to_key(struct pipeline *pl, uint64_t t)
 
 void pipeline_stages_edge(struct pipeline *pl, uint64_t t)
 {
+	pipeline_stages_catch_up(pl, t);
 	editor_out(pl, t);
 	action_to_editor(pl, t);
 	core_edge(pl, t);
@@ -492,6 +535,30 @@ static struct pl_slot *take_frame(struct pipeline *pl, uint32_t port)
 	return s;
 }
 
+/* The packet just granted, with nothing ahead of it in the parser or the
+ * key stage, moves to the key stage at its ready edge: decided now.  With
+ * the core's window empty too, no beat waiting or able to come before
+ * its issue (no sweep, no command: the run goes past it), it is issued
+ * at its key stage's ready edge on the fast path, also decided now.
+ * docs/timing.md, "Moves decided ahead", has the argument. */
+static void move_ahead(struct pipeline *pl, struct pl_slot *s)
+{
+	const struct pipeline_stage *ks = &pl->p.timing.key;
+	uint64_t k = s->ready, issue = k + ks->latency;
+
+	if (!pl->ahead || pl->s_parse + 1 != pl->s_next ||
+	    pl->s_key != pl->s_parse || k < pl->key_next || !pl_mark(pl, k, k))
+		return;
+	s->rec.parse_done = k;
+	s->ready = issue;
+	pl->key_next = k + ks->ii;
+	pl->s_parse++;
+	if (s->lookup && pl->s_core == pl->s_key && !pipeline_cfg_pending(pl) &&
+	    issue <= pl->horizon && issue < pl->next_age &&
+	    issue + PL_CORE_DEPTH - pl->now <= 64)
+		fast_issue(pl, s, issue);
+}
+
 void pipeline_stages_grant(struct pipeline *pl, uint64_t t)
 {
 	const struct pipeline_timing *tm = &pl->p.timing;
@@ -513,28 +580,47 @@ void pipeline_stages_grant(struct pipeline *pl, uint64_t t)
 	beats += !beats;
 	s->ready = t + tm->parser_base + beats;
 	pl->parse_next = t + beats;
+	move_ahead(pl, s);
 }
 
 /* ---- when the header path acts next -------------------------------------- */
 
-/* The editor's and the action stage's next moves. */
-static uint64_t next_out(const struct pipeline *pl)
+/* The action stage's take of a bypass at the head of the core's window
+ * (a the action stage's oldest): when it has room, or at the editor
+ * entry decided ahead that frees it (no visit would otherwise tell it). */
+static inline uint64_t next_bypass(const struct pipeline *pl,
+				   const struct pl_slot *a)
+{
+	const struct pl_slot *h = pl->s_core != pl->s_key ? pl_slot(pl, pl->s_core) : NULL;
+
+	if (!h || h->lookup)
+		return PIPELINE_NEVER;
+	if (pl->s_core - pl->s_act < pl->cap_act)
+		return pl_max(h->ready, pl->act_next);
+	if (a->edit_at != PIPELINE_NEVER)
+		return pl_max(pl_max(h->ready, pl->act_next), a->edit_at);
+	return PIPELINE_NEVER;
+}
+
+/* The editor's and the action stage's next moves.  A packet whose editor
+ * entry was decided ahead needs no visit there when it is marked, only at
+ * its way out. */
+static inline uint64_t next_out(const struct pipeline *pl)
 {
 	uint64_t n = PIPELINE_NEVER;
-	const struct pl_slot *h;
+	const struct pl_slot *a = pl->s_act != pl->s_core ? pl_slot(pl, pl->s_act) : NULL;
 
 	if (pl->s_edit != pl->s_act)
 		n = pl_slot(pl, pl->s_edit)->ready;
-	if (pl->s_act != pl->s_core && pl->s_act - pl->s_edit < pl->cap_edit)
-		n = pl_min(n, pl_max(pl_slot(pl, pl->s_act)->ready, pl->edit_next));
-	h = pl->s_core != pl->s_key ? pl_slot(pl, pl->s_core) : NULL;
-	if (h && !h->lookup && pl->s_core - pl->s_act < pl->cap_act)
-		n = pl_min(n, pl_max(h->ready, pl->act_next));
-	return n;
+	if (a && a->edit_at != PIPELINE_NEVER)
+		n = pl_min(n, a->edit_marked ? a->ready : a->edit_at);
+	else if (a && pl->s_act - pl->s_edit < pl->cap_edit)
+		n = pl_min(n, pl_max(a->ready, pl->edit_next));
+	return pl_min(n, next_bypass(pl, a));
 }
 
 /* The key stage's, the parser's and the arbiter's next moves. */
-static uint64_t next_in(const struct pipeline *pl)
+static inline uint64_t next_in(const struct pipeline *pl)
 {
 	uint64_t n = PIPELINE_NEVER;
 
@@ -553,7 +639,7 @@ uint64_t pipeline_stages_next(const struct pipeline *pl)
 	 * the next stage's move frees it. */
 	if (pipeline_cfg_pending(pl) || pl->core_busy)
 		return pl->now + 1;
-	return pl_min(next_out(pl), next_in(pl));
+	return pl_min(pl_min(next_out(pl), next_in(pl)), pl_first_mark(pl));
 }
 
 uint64_t pipeline_stages_next_visit(const struct pipeline *pl)
