@@ -339,6 +339,8 @@ size_t tcam_bitmap_bytes(uint32_t depth, uint16_t key_bits);
 /* An index with no entry in it; NULL when out of memory. */
 struct tcam_bitmap *tcam_bitmap_create(uint32_t depth, uint16_t key_bits);
 void tcam_bitmap_destroy(struct tcam_bitmap *bm);
+/* Bytes it holds (its rows and itself). */
+size_t tcam_bitmap_memory(const struct tcam_bitmap *bm);
 /* Make entry e, which accepts nothing now, accept exactly the keys with
  * (key & msk) == val (val is already masked). */
 void tcam_bitmap_set(struct tcam_bitmap *bm, uint32_t e, const uint64_t *val,

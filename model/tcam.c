@@ -242,6 +242,31 @@ uint32_t tcam_mask_count(const struct tcam *t)
 	return t->n_order;
 }
 
+static size_t otab_memory(const struct tcam_otab *o, unsigned stride)
+{
+	return ((size_t)o->size_mask + 1) * stride * sizeof(uint64_t);
+}
+
+size_t tcam_memory(const struct tcam *t)
+{
+	size_t per_entry = 2 * t->nw * sizeof(uint64_t) + 1 +
+			   4 * sizeof(uint32_t);
+	size_t per_id = sizeof(struct tcam_tuple *) * 2 + sizeof(uint32_t);
+	size_t b = sizeof *t + (size_t)t->depth * per_entry +
+		   (size_t)t->tuples_cap * per_id +
+		   otab_memory(&t->masks, t->stride) +
+		   tcam_bitmap_memory(t->bm);
+
+	for (uint32_t i = 0; i < t->n_ids; i++) {
+		const struct tcam_tuple *tp = t->tuples[i];
+
+		if (tp)
+			b += sizeof *tp + tp->heap_cap * sizeof *tp->heap +
+			     otab_memory(&tp->tab, t->stride);
+	}
+	return b;
+}
+
 /* The lowest bit of k at or above the key width, or -1. */
 static int bit_above(const struct tcam *t, const struct pnic_key *k)
 {

@@ -81,6 +81,11 @@ void tcam_bitmap_destroy(struct tcam_bitmap *bm)
 	free(bm);
 }
 
+size_t tcam_bitmap_memory(const struct tcam_bitmap *bm)
+{
+	return bm ? sizeof *bm + bm->bytes : 0;
+}
+
 static inline unsigned slice_of(const uint64_t *w, unsigned s)
 {
 	unsigned bit = s * SB;

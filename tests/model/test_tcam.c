@@ -292,6 +292,33 @@ Test(tcam, one_big_tuple)
 	tcam_destroy(t);
 }
 
+/* tcam_memory counts the entry store, the tuples' tables and the bitmap:
+ * it grows with entries, by the bitmap's size when one is built, and
+ * returns to where it was when they go. */
+Test(tcam, memory_follows_the_indexes)
+{
+	struct tcam *t = mk(4096, 64);
+	size_t empty = tcam_memory(t), filled, with_bm;
+	struct pnic_error err;
+
+	cr_assert_geq(empty, 4096 * (2 * 8 + 1), "%zu", empty);
+	for (uint32_t i = 0; i < 2048; i++)
+		put(t, i, i * 0x9e3779b97f4a7c15ull, ~0ull);
+	filled = tcam_memory(t);
+	/* 2048 values of 2-word slots at most half full: at least 64 KiB */
+	cr_assert_geq(filled, empty + 2048 * 2 * 16, "%zu -> %zu", empty, filled);
+	cr_assert_eq(tcam_set_strategy(t, TCAM_STRATEGY_BITMAP), 0);
+	with_bm = tcam_memory(t);
+	cr_assert_geq(with_bm, filled + tcam_bitmap_bytes(4096, 64),
+		      "%zu -> %zu", filled, with_bm);
+	cr_assert_eq(tcam_set_strategy(t, TCAM_STRATEGY_TUPLE), 0);
+	cr_assert_eq(tcam_memory(t), filled);
+	for (uint32_t i = 0; i < 2048; i++)
+		cr_assert_eq(tcam_invalidate(t, i, &err), 0);
+	cr_assert_lt(tcam_memory(t), filled);
+	tcam_destroy(t);
+}
+
 /* ---- differential test: tcam_lookup == tcam_lookup_linear ------------- */
 
 static uint64_t rng_state;
