@@ -348,7 +348,8 @@ int tcam_write(struct tcam *t, uint32_t index, const struct pnic_key *value,
 		struct tcam_tuple *old;
 
 		if (t->bm)
-			tcam_bitmap_clear(t->bm, index, tcam_entry_msk(t, index));
+			tcam_bitmap_clear(t->bm, index, tcam_entry_val(t, index),
+					  tcam_entry_msk(t, index));
 		old = tcam_entry_remove(t, index);
 		if (!old->n_entries && old != tp)
 			tcam_tuple_free(t, old);
@@ -382,7 +383,8 @@ int tcam_invalidate(struct tcam *t, uint32_t index, struct pnic_error *err)
 		struct tcam_tuple *old;
 
 		if (t->bm)
-			tcam_bitmap_clear(t->bm, index, tcam_entry_msk(t, index));
+			tcam_bitmap_clear(t->bm, index, tcam_entry_val(t, index),
+					  tcam_entry_msk(t, index));
 		old = tcam_entry_remove(t, index);
 		if (!old->n_entries)
 			tcam_tuple_free(t, old);

@@ -121,33 +121,44 @@ static void care_update(struct tcam_bitmap *bm, const uint64_t *msk, int d,
 	bm->n_read = k ? k : 1;
 }
 
-void tcam_bitmap_set(struct tcam_bitmap *bm, uint32_t e, const uint64_t *val,
-		     const uint64_t *msk)
+/* Entry e's bit in the rows that accept its value in each slice: with
+ * mask nibble mm and value vv, the values vv | d for every d under the
+ * don't-care bits (16 rows for a wildcard nibble, 1 for an exact one).
+ * The other rows hold e's bit clear (before a set, after a clear), so
+ * only these are touched: each is a cache line of its own. */
+static void rows_of_entry(struct tcam_bitmap *bm, uint32_t e,
+			  const uint64_t *val, const uint64_t *msk, bool on)
 {
 	uint64_t bit = 1ull << (e % 64);
 	size_t nblk = bm->nblk;
 
 	for (unsigned s = 0; s < bm->n_slices; s++) {
 		unsigned mm = slice_of(msk, s), vv = slice_of(val, s);
+		unsigned dc = ~mm & (VALUES - 1);
 		uint64_t *r = bm->rows + (size_t)s * VALUES * nblk + e / 64;
 
-		for (unsigned v = 0; v < VALUES; v++) {
-			uint64_t on = -(uint64_t)((v & mm) == vv);
-
-			r[v * nblk] = (r[v * nblk] & ~bit) | (on & bit);
+		for (unsigned d = dc;; d = (d - 1) & dc) {
+			if (on)
+				r[(vv | d) * nblk] |= bit;
+			else
+				r[(vv | d) * nblk] &= ~bit;
+			if (!d)
+				break;
 		}
 	}
+}
+
+void tcam_bitmap_set(struct tcam_bitmap *bm, uint32_t e, const uint64_t *val,
+		     const uint64_t *msk)
+{
+	rows_of_entry(bm, e, val, msk, true);
 	care_update(bm, msk, 1, true);
 }
 
-void tcam_bitmap_clear(struct tcam_bitmap *bm, uint32_t e, const uint64_t *msk)
+void tcam_bitmap_clear(struct tcam_bitmap *bm, uint32_t e, const uint64_t *val,
+		       const uint64_t *msk)
 {
-	size_t n_rows = (size_t)bm->n_slices * VALUES;
-	uint64_t *r = bm->rows + e / 64;
-	uint64_t keep = ~(1ull << (e % 64));
-
-	for (size_t i = 0; i < n_rows; i++)
-		r[i * bm->nblk] &= keep;
+	rows_of_entry(bm, e, val, msk, false);
 	care_update(bm, msk, -1, true);
 }
 
