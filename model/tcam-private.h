@@ -288,6 +288,7 @@ struct tcam {
 	bool bm_use;
 	enum tcam_strategy strategy;
 	uint32_t bm_masks_on;   /* mask count from which the bitmap wins */
+	bool bm_portable;       /* tests: the bitmap scan without AVX */
 };
 
 static inline const uint64_t *tcam_entry_val(const struct tcam *t,
@@ -358,6 +359,10 @@ void tcam_bitmap_clear(struct tcam_bitmap *bm, uint32_t e, const uint64_t *val,
  * at run time) or, when `portable`, the build's baseline (SSE2 on
  * x86-64): same answers, which the tests check.  Returns which. */
 const char *tcam_bitmap_set_portable(struct tcam_bitmap *bm, bool portable);
+/* The lookup uses the widest vectors the CPU has (AVX-512, AVX2; picked
+ * at run time) or, when `portable`, the build's baseline (SSE2 on
+ * x86-64): same answers, which the tests check.  Returns which. */
+const char *tcam_bitmap_set_portable(struct tcam_bitmap *bm, bool portable);
 /* Lowest index accepting key, or TCAM_MISS. */
 int32_t tcam_bitmap_lookup(const struct tcam_bitmap *bm,
 			   const struct pnic_key *key);
@@ -367,6 +372,10 @@ int32_t tcam_bitmap_lookup(const struct tcam_bitmap *bm,
 /* For tests: force a strategy.  -ENOMEM (table unchanged) if the bitmap
  * cannot be built. */
 int tcam_set_strategy(struct tcam *t, enum tcam_strategy s);
+/* For tests: the bitmap lookup in the build's baseline instructions
+ * (portable) or the widest the CPU has (the default), for this bitmap and
+ * every one built later.  Returns which ("portable", "avx2", "avx512f"). */
+const char *tcam_set_portable(struct tcam *t, bool portable);
 /* True when lookups use the bitmap now. */
 bool tcam_uses_bitmap(const struct tcam *t);
 

@@ -76,6 +76,7 @@ static int bm_build(struct tcam *t)
 	if (!bm)
 		return -ENOMEM;
 	tcam_bitmap_build(bm, t->depth, t->nw, t->valid, t->val, t->msk);
+	tcam_bitmap_set_portable(bm, t->bm_portable);
 	t->bm = bm;
 	return 0;
 }
@@ -120,6 +121,14 @@ int tcam_set_strategy(struct tcam *t, enum tcam_strategy s)
 	t->strategy = s;
 	bm_follow(t);
 	return 0;
+}
+
+const char *tcam_set_portable(struct tcam *t, bool portable)
+{
+	t->bm_portable = portable;
+	if (!t->bm)
+		return portable ? "portable" : "widest";
+	return tcam_bitmap_set_portable(t->bm, portable);
 }
 
 bool tcam_uses_bitmap(const struct tcam *t)
