@@ -28,6 +28,11 @@ typedef int32_t (*bm_lookup_fn)(const struct tcam_bitmap *bm,
 struct tcam_bitmap {
 	bm_lookup_fn lookup;    /* the widest vectors the CPU has */
 	uint32_t nblk;          /* words per row, a multiple of GROUP_WORDS */
+	/* Lookups stop at scan_end (words): the end of the last group that
+	 * holds a valid entry (grp_n counts them), so a key that matches
+	 * nothing does not read the unused tail of a table. */
+	uint32_t scan_end;
+	uint16_t *grp_n;
 	unsigned n_slices;
 	size_t bytes;
 	uint64_t *rows;
@@ -78,9 +83,12 @@ struct tcam_bitmap *tcam_bitmap_create(uint32_t depth, uint16_t key_bits)
 	if (!bm)
 		return NULL;
 	bm->nblk = row_words(depth);
+	bm->grp_n = calloc(bm->nblk / GROUP_WORDS, sizeof *bm->grp_n);
 	bm->n_slices = n_slices(key_bits);
 	bm->rows = tcam_alloc_table(&bytes);
-	if (!bm->rows) {
+	if (!bm->rows || !bm->grp_n) {
+		free(bm->rows);
+		free(bm->grp_n);
 		free(bm);
 		return NULL;
 	}
@@ -99,12 +107,14 @@ void tcam_bitmap_destroy(struct tcam_bitmap *bm)
 	if (!bm)
 		return;
 	free(bm->rows);
+	free(bm->grp_n);
 	free(bm);
 }
 
 size_t tcam_bitmap_memory(const struct tcam_bitmap *bm)
 {
-	return bm ? sizeof *bm + bm->bytes : 0;
+	return bm ? sizeof *bm + bm->bytes +
+		    bm->nblk / GROUP_WORDS * sizeof *bm->grp_n : 0;
 }
 
 static inline unsigned slice_of(const uint64_t *w, unsigned s)
@@ -182,10 +192,24 @@ static void rows_of_entry(struct tcam_bitmap *bm, uint32_t e,
 	}
 }
 
+/* Entry e came (d = 1) or went (d = -1): its group's count, and where
+ * lookups stop. */
+static void group_count(struct tcam_bitmap *bm, uint32_t e, int d)
+{
+	uint32_t g = e / 64 / GROUP_WORDS;
+
+	bm->grp_n[g] = (uint16_t)(bm->grp_n[g] + d);
+	if (d > 0 && (g + 1) * GROUP_WORDS > bm->scan_end)
+		bm->scan_end = (g + 1) * GROUP_WORDS;
+	while (bm->scan_end && !bm->grp_n[bm->scan_end / GROUP_WORDS - 1])
+		bm->scan_end -= GROUP_WORDS;
+}
+
 void tcam_bitmap_set(struct tcam_bitmap *bm, uint32_t e, const uint64_t *val,
 		     const uint64_t *msk)
 {
 	rows_of_entry(bm, e, val, msk, true);
+	group_count(bm, e, 1);
 	care_update(bm, msk, 1, true);
 }
 
@@ -193,6 +217,7 @@ void tcam_bitmap_clear(struct tcam_bitmap *bm, uint32_t e, const uint64_t *val,
 		       const uint64_t *msk)
 {
 	rows_of_entry(bm, e, val, msk, false);
+	group_count(bm, e, -1);
 	care_update(bm, msk, -1, true);
 }
 
@@ -233,8 +258,10 @@ void tcam_bitmap_build(struct tcam_bitmap *bm, uint32_t depth, unsigned nw,
 		}
 	}
 	for (uint32_t e = 0; e < depth; e++)
-		if (valid[e])
+		if (valid[e]) {
 			care_update(bm, msk + (size_t)e * nw, 1, false);
+			group_count(bm, e, 1);
+		}
 	care_update(bm, msk, 0, true);
 }
 
@@ -258,10 +285,9 @@ static int32_t lookup_generic(const struct tcam_bitmap *bm,
 {
 	const uint64_t *row[TCAM_BM_MAX_SLICES];
 	unsigned ns = bm->n_read;
-	uint32_t nblk = bm->nblk;
 
 	key_rows(bm, key, row);
-	for (uint32_t g = 0; g < nblk; g += GROUP_WORDS) {
+	for (uint32_t g = 0; g < bm->scan_end; g += GROUP_WORDS) {
 		tcam_v2u a0 = tcam_ld2(row[0] + g), a1 = tcam_ld2(row[0] + g + 2);
 		tcam_v2u a2 = tcam_ld2(row[0] + g + 4), a3 = tcam_ld2(row[0] + g + 6);
 		tcam_v2u any = (a0 | a1) | (a2 | a3);
@@ -333,7 +359,7 @@ lookup_avx512(const struct tcam_bitmap *bm, const struct pnic_key *key)
 	unsigned ns = bm->n_read;
 
 	key_offsets_avx512(bm, key, off);
-	for (uint32_t g = 0; g < bm->nblk; g += GROUP_WORDS) {
+	for (uint32_t g = 0; g < bm->scan_end; g += GROUP_WORDS) {
 		__m512i a = _mm512_load_si512(rows + off[0] + g);
 		__mmask8 any = _mm512_test_epi64_mask(a, a);
 
@@ -363,7 +389,7 @@ lookup_avx2(const struct tcam_bitmap *bm, const struct pnic_key *key)
 	unsigned ns = bm->n_read;
 
 	key_rows(bm, key, row);
-	for (uint32_t g = 0; g < bm->nblk; g += GROUP_WORDS) {
+	for (uint32_t g = 0; g < bm->scan_end; g += GROUP_WORDS) {
 		const __m256i *p = (const __m256i *)(row[0] + g);
 		__m256i a = _mm256_load_si256(p), b = _mm256_load_si256(p + 1);
 		int none = _mm256_testz_si256(_mm256_or_si256(a, b),
