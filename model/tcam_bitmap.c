@@ -7,6 +7,12 @@
  * goes deep reads a few sequential streams the prefetcher follows, and one
  * that stops early touches one line per slice.  An invalid entry has its
  * bit clear in every row, so validity needs no row of its own.
+ *
+ * The scan is written three times, for the vectors a CPU may have: a
+ * group in one AVX-512 register (which also computes its rows 16 slices
+ * at a time), in two AVX2 ones, or in four SSE2 ones (the x86-64
+ * baseline, and pairs of words elsewhere).  One is picked at run time;
+ * all give the same answers, which the tests check on both ends.
  */
 #include "model/tcam-private.h"
 
