@@ -227,6 +227,30 @@ void tcam_bitmap_clear(struct tcam_bitmap *bm, uint32_t e, const uint64_t *val,
 	care_update(bm, msk, -1, true);
 }
 
+/* Slice s's 16 words for the entries first..first + n - 1: bit i of w[v]
+ * set when entry first + i is valid and accepts v there. */
+static void block_words(unsigned s, uint32_t first, uint32_t n, unsigned nw,
+			const uint8_t *valid, const uint64_t *val,
+			const uint64_t *msk, uint64_t *w)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t e = first + i;
+		unsigned mm, vv, dc;
+
+		if (!valid[e])
+			continue;
+		mm = slice_of(msk + (size_t)e * nw, s);
+		vv = slice_of(val + (size_t)e * nw, s);
+		/* every value equal to vv where mm cares */
+		dc = ~mm & (VALUES - 1);
+		for (unsigned d = dc;; d = (d - 1) & dc) {
+			w[vv | d] |= 1ull << i;
+			if (!d)
+				break;
+		}
+	}
+}
+
 void tcam_bitmap_build(struct tcam_bitmap *bm, uint32_t depth, unsigned nw,
 		       const uint8_t *valid, const uint64_t *val,
 		       const uint64_t *msk)
@@ -243,22 +267,7 @@ void tcam_bitmap_build(struct tcam_bitmap *bm, uint32_t depth, unsigned nw,
 			uint64_t w[VALUES] = { 0 };
 			uint64_t *r = bm->rows + (size_t)s * VALUES * nblk + b;
 
-			for (uint32_t i = 0; i < end; i++) {
-				uint32_t e = b * 64 + i;
-				unsigned mm, vv, dc;
-
-				if (!valid[e])
-					continue;
-				mm = slice_of(msk + (size_t)e * nw, s);
-				vv = slice_of(val + (size_t)e * nw, s);
-				/* every value equal to vv where mm cares */
-				dc = ~mm & (VALUES - 1);
-				for (unsigned d = dc;; d = (d - 1) & dc) {
-					w[vv | d] |= 1ull << i;
-					if (!d)
-						break;
-				}
-			}
+			block_words(s, b * 64, end, nw, valid, val, msk, w);
 			for (unsigned v = 0; v < VALUES; v++)
 				r[v * nblk] = w[v];
 		}
@@ -269,6 +278,17 @@ void tcam_bitmap_build(struct tcam_bitmap *bm, uint32_t depth, unsigned nw,
 			group_count(bm, e, 1);
 		}
 	care_update(bm, msk, 0, true);
+}
+
+/* The entry of the lowest bit set in group g (whose words w hold one). */
+static inline __attribute__((always_inline)) int32_t
+group_first(const uint64_t *w, uint32_t g)
+{
+	unsigned i = 0;
+
+	while (!w[i])
+		i++;
+	return (int32_t)((g + i) * 64 + (unsigned)__builtin_ctzll(w[i]));
 }
 
 /* The row each slice read selects for key, in reading order. */
@@ -321,10 +341,7 @@ static int32_t lookup_generic(const struct tcam_bitmap *bm,
 			memcpy(w + 2, &a1, sizeof a1);
 			memcpy(w + 4, &a2, sizeof a2);
 			memcpy(w + 6, &a3, sizeof a3);
-			for (unsigned i = 0; i < GROUP_WORDS; i++)
-				if (w[i])
-					return (int32_t)((g + i) * 64 +
-						(unsigned)__builtin_ctzll(w[i]));
+			return group_first(w, g);
 		}
 	}
 	return TCAM_MISS;
@@ -378,11 +395,9 @@ lookup_avx512(const struct tcam_bitmap *bm, const struct pnic_key *key)
 		}
 		if (any) {
 			uint64_t w[GROUP_WORDS];
-			unsigned i = (unsigned)__builtin_ctz(any);
 
 			_mm512_storeu_si512(w, a);
-			return (int32_t)((g + i) * 64 +
-					 (unsigned)__builtin_ctzll(w[i]));
+			return group_first(w, g);
 		}
 	}
 	return TCAM_MISS;
@@ -414,14 +429,10 @@ lookup_avx2(const struct tcam_bitmap *bm, const struct pnic_key *key)
 		}
 		if (!none) {
 			uint64_t w[GROUP_WORDS];
-			unsigned i = 0;
 
 			_mm256_storeu_si256((__m256i *)w, a);
 			_mm256_storeu_si256((__m256i *)(w + 4), b);
-			while (!w[i])
-				i++;
-			return (int32_t)((g + i) * 64 +
-					 (unsigned)__builtin_ctzll(w[i]));
+			return group_first(w, g);
 		}
 	}
 	return TCAM_MISS;

@@ -175,6 +175,14 @@ static int option(int argc, char **argv, int *i, struct opts *o)
 	return 0;
 }
 
+/* One lookup for the loop. */
+static int check_lookup(const struct opts *o)
+{
+	if (o->linear && o->single)
+		return cli_usage_error(PROG, "--linear and --single are two lookups: choose one");
+	return 0;
+}
+
 /* 0: run, 1: done (help printed), 2: usage error (message printed). */
 static int parse_args(int argc, char **argv, struct opts *o)
 {
@@ -209,9 +217,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	}
 	if (npos != 2)
 		return cli_usage_error(PROG, "expected RULES and TRACE files");
-	if (o->linear && o->single)
-		return cli_usage_error(PROG, "--linear and --single are two lookups: choose one");
-	return 0;
+	return check_lookup(o);
 }
 
 static double clock_s(clockid_t c)
