@@ -394,10 +394,15 @@ lookup_avx512(const struct tcam_bitmap *bm, const struct pnic_key *key)
 			any = _mm512_test_epi64_mask(a, a);
 		}
 		if (any) {
+			/* The word from the mask, and only that word back
+			 * from memory: reading the others through the
+			 * 64-byte store costs a store-forwarding stall. */
 			uint64_t w[GROUP_WORDS];
+			unsigned i = (unsigned)__builtin_ctz(any);
 
 			_mm512_storeu_si512(w, a);
-			return group_first(w, g);
+			return (int32_t)((g + i) * 64 +
+					 (unsigned)__builtin_ctzll(w[i]));
 		}
 	}
 	return TCAM_MISS;
