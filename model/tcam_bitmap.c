@@ -371,39 +371,71 @@ key_offsets_avx512(const struct tcam_bitmap *bm, const struct pnic_key *key,
 	}
 }
 
+/* Group g's candidates a, ANDed with the reads from k on, checked every
+ * CHUNK reads: the lowest entry left, or TCAM_MISS. */
+__attribute__((target("avx512f"))) static inline __attribute__((always_inline))
+int32_t finish_avx512(const uint64_t *rows, const uint32_t *off, unsigned k,
+		      unsigned ns, __m512i a, uint32_t g)
+{
+	__mmask8 any = _mm512_test_epi64_mask(a, a);
+
+	for (; k < ns && any; k += CHUNK) {
+		unsigned end = k + CHUNK < ns ? k + CHUNK : ns;
+
+		for (unsigned j = k; j < end; j++)
+			a = _mm512_and_si512(a, _mm512_load_si512(rows + off[j] + g));
+		any = _mm512_test_epi64_mask(a, a);
+	}
+	if (any) {
+		/* The word from the mask, and only that word back from
+		 * memory: reading the others through the 64-byte store
+		 * costs a store-forwarding stall. */
+		uint64_t w[GROUP_WORDS];
+		unsigned i = (unsigned)__builtin_ctz(any);
+
+		_mm512_storeu_si512(w, a);
+		return (int32_t)((g + i) * 64 + (unsigned)__builtin_ctzll(w[i]));
+	}
+	return TCAM_MISS;
+}
+
 /* The same scan with a group in one AVX-512 register, or two AVX2 ones:
  * a quarter or half the instructions, which is what a scan over a table
- * that fits the caches spends its time on.  Picked at run time. */
+ * that fits the caches spends its time on.  Picked at run time.  The
+ * first CHUNK + 1 reads, which most groups do not outlive, come from
+ * rows held in registers and are unrolled. */
 __attribute__((target("avx512f"))) static int32_t
 lookup_avx512(const struct tcam_bitmap *bm, const struct pnic_key *key)
 {
 	uint32_t off[TCAM_BM_MAX_SLICES];
-	const uint64_t *rows = bm->rows;
+	const uint64_t *rows = bm->rows, *p[CHUNK + 1];
 	unsigned ns = bm->n_read;
+	int32_t r;
 
 	key_offsets_avx512(bm, key, off);
+	if (ns <= CHUNK) {
+		for (uint32_t g = 0; g < bm->scan_end; g += GROUP_WORDS) {
+			r = finish_avx512(rows, off, 1, ns,
+					  _mm512_load_si512(rows + off[0] + g), g);
+			if (r != TCAM_MISS)
+				return r;
+		}
+		return TCAM_MISS;
+	}
+#pragma GCC unroll 9
+	for (unsigned k = 0; k <= CHUNK; k++)
+		p[k] = rows + off[k];
 	for (uint32_t g = 0; g < bm->scan_end; g += GROUP_WORDS) {
-		__m512i a = _mm512_load_si512(rows + off[0] + g);
-		__mmask8 any = _mm512_test_epi64_mask(a, a);
+		__m512i a = _mm512_load_si512(p[0] + g);
 
-		for (unsigned s = 1; s < ns && any; s += CHUNK) {
-			unsigned end = s + CHUNK < ns ? s + CHUNK : ns;
-
-			for (unsigned k = s; k < end; k++)
-				a = _mm512_and_si512(a, _mm512_load_si512(rows + off[k] + g));
-			any = _mm512_test_epi64_mask(a, a);
-		}
-		if (any) {
-			/* The word from the mask, and only that word back
-			 * from memory: reading the others through the
-			 * 64-byte store costs a store-forwarding stall. */
-			uint64_t w[GROUP_WORDS];
-			unsigned i = (unsigned)__builtin_ctz(any);
-
-			_mm512_storeu_si512(w, a);
-			return (int32_t)((g + i) * 64 +
-					 (unsigned)__builtin_ctzll(w[i]));
-		}
+#pragma GCC unroll 8
+		for (unsigned k = 1; k <= CHUNK; k++)
+			a = _mm512_and_si512(a, _mm512_load_si512(p[k] + g));
+		if (!_mm512_test_epi64_mask(a, a))
+			continue;
+		r = finish_avx512(rows, off, CHUNK + 1, ns, a, g);
+		if (r != TCAM_MISS)
+			return r;
 	}
 	return TCAM_MISS;
 }
