@@ -3,5 +3,7 @@
 # and writes bench/results.json, one object figure -> number.
 BENCH_BUILD ?=
 bench: deps
+	@$(MAKE) --no-print-directory bench-deps || \
+	  echo "bench: $(BENCH_DEB_PACKAGES) missing: the DPDK figures will be skipped"
 	@$(MAKE) --no-print-directory all $(BENCH_BUILD)
 	@bench/run.sh

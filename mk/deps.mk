@@ -4,11 +4,18 @@ DEB_PACKAGES := build-essential pkg-config libsystemc-dev verilator libpcap-dev 
                 libcriterion-dev libyaml-dev libjansson-dev yosys gnuplot-nox \
                 clang libclang-rt-14-dev cppcheck jq tshark wireshark-common
 
-.PHONY: deps
-deps: build/.deps-ok
+# Only `make bench` needs these (DPDK's dpdk-test-acl, run side by side
+# with the TCAM model by bench/parts/22-acl-dpdk.sh); `make test` does not.
+BENCH_DEB_PACKAGES := dpdk-dev
 
-build/.deps-ok: mk/deps.mk
-	@missing=$$(for p in $(DEB_PACKAGES); do \
+.PHONY: deps bench-deps
+deps: build/.deps-ok
+bench-deps: build/.bench-deps-ok
+
+build/.deps-ok: PKGS = $(DEB_PACKAGES)
+build/.bench-deps-ok: PKGS = $(BENCH_DEB_PACKAGES)
+build/.deps-ok build/.bench-deps-ok: mk/deps.mk
+	@missing=$$(for p in $(PKGS); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
 	  done); \
 	if [ -n "$$missing" ]; then \

@@ -288,6 +288,7 @@ struct tcam {
 	bool bm_use;
 	enum tcam_strategy strategy;
 	uint32_t bm_masks_on;   /* mask count from which the bitmap wins */
+	bool bm_portable;       /* tests: the bitmap scan without AVX */
 };
 
 static inline const uint64_t *tcam_entry_val(const struct tcam *t,
@@ -339,6 +340,8 @@ size_t tcam_bitmap_bytes(uint32_t depth, uint16_t key_bits);
 /* An index with no entry in it; NULL when out of memory. */
 struct tcam_bitmap *tcam_bitmap_create(uint32_t depth, uint16_t key_bits);
 void tcam_bitmap_destroy(struct tcam_bitmap *bm);
+/* Bytes it holds (its rows and itself). */
+size_t tcam_bitmap_memory(const struct tcam_bitmap *bm);
 /* Make entry e, which accepts nothing now, accept exactly the keys with
  * (key & msk) == val (val is already masked). */
 void tcam_bitmap_set(struct tcam_bitmap *bm, uint32_t e, const uint64_t *val,
@@ -349,8 +352,17 @@ void tcam_bitmap_set(struct tcam_bitmap *bm, uint32_t e, const uint64_t *val,
 void tcam_bitmap_build(struct tcam_bitmap *bm, uint32_t depth, unsigned nw,
 		       const uint8_t *valid, const uint64_t *val,
 		       const uint64_t *msk);
-/* Make entry e, set before with mask msk, accept nothing. */
-void tcam_bitmap_clear(struct tcam_bitmap *bm, uint32_t e, const uint64_t *msk);
+/* Make entry e, set before with value val and mask msk, accept nothing. */
+void tcam_bitmap_clear(struct tcam_bitmap *bm, uint32_t e, const uint64_t *val,
+		       const uint64_t *msk);
+/* The lookup uses the widest vectors the CPU has (AVX-512, AVX2; picked
+ * at run time) or, when `portable`, the build's baseline (SSE2 on
+ * x86-64): same answers, which the tests check.  Returns which. */
+const char *tcam_bitmap_set_portable(struct tcam_bitmap *bm, bool portable);
+/* The lookup uses the widest vectors the CPU has (AVX-512, AVX2; picked
+ * at run time) or, when `portable`, the build's baseline (SSE2 on
+ * x86-64): same answers, which the tests check.  Returns which. */
+const char *tcam_bitmap_set_portable(struct tcam_bitmap *bm, bool portable);
 /* Lowest index accepting key, or TCAM_MISS. */
 int32_t tcam_bitmap_lookup(const struct tcam_bitmap *bm,
 			   const struct pnic_key *key);
@@ -360,6 +372,10 @@ int32_t tcam_bitmap_lookup(const struct tcam_bitmap *bm,
 /* For tests: force a strategy.  -ENOMEM (table unchanged) if the bitmap
  * cannot be built. */
 int tcam_set_strategy(struct tcam *t, enum tcam_strategy s);
+/* For tests: the bitmap lookup in the build's baseline instructions
+ * (portable) or the widest the CPU has (the default), for this bitmap and
+ * every one built later.  Returns which ("portable", "avx2", "avx512f"). */
+const char *tcam_set_portable(struct tcam *t, bool portable);
 /* True when lookups use the bitmap now. */
 bool tcam_uses_bitmap(const struct tcam *t);
 

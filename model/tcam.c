@@ -76,6 +76,7 @@ static int bm_build(struct tcam *t)
 	if (!bm)
 		return -ENOMEM;
 	tcam_bitmap_build(bm, t->depth, t->nw, t->valid, t->val, t->msk);
+	tcam_bitmap_set_portable(bm, t->bm_portable);
 	t->bm = bm;
 	return 0;
 }
@@ -120,6 +121,14 @@ int tcam_set_strategy(struct tcam *t, enum tcam_strategy s)
 	t->strategy = s;
 	bm_follow(t);
 	return 0;
+}
+
+const char *tcam_set_portable(struct tcam *t, bool portable)
+{
+	t->bm_portable = portable;
+	if (!t->bm)
+		return portable ? "portable" : "widest";
+	return tcam_bitmap_set_portable(t->bm, portable);
 }
 
 bool tcam_uses_bitmap(const struct tcam *t)
@@ -242,6 +251,31 @@ uint32_t tcam_mask_count(const struct tcam *t)
 	return t->n_order;
 }
 
+static size_t otab_memory(const struct tcam_otab *o, unsigned stride)
+{
+	return ((size_t)o->size_mask + 1) * stride * sizeof(uint64_t);
+}
+
+size_t tcam_memory(const struct tcam *t)
+{
+	size_t per_entry = 2 * t->nw * sizeof(uint64_t) + 1 +
+			   4 * sizeof(uint32_t);
+	size_t per_id = sizeof(struct tcam_tuple *) * 2 + sizeof(uint32_t);
+	size_t b = sizeof *t + (size_t)t->depth * per_entry +
+		   (size_t)t->tuples_cap * per_id +
+		   otab_memory(&t->masks, t->stride) +
+		   tcam_bitmap_memory(t->bm);
+
+	for (uint32_t i = 0; i < t->n_ids; i++) {
+		const struct tcam_tuple *tp = t->tuples[i];
+
+		if (tp)
+			b += sizeof *tp + tp->heap_cap * sizeof *tp->heap +
+			     otab_memory(&tp->tab, t->stride);
+	}
+	return b;
+}
+
 /* The lowest bit of k at or above the key width, or -1. */
 static int bit_above(const struct tcam *t, const struct pnic_key *k)
 {
@@ -323,7 +357,8 @@ int tcam_write(struct tcam *t, uint32_t index, const struct pnic_key *value,
 		struct tcam_tuple *old;
 
 		if (t->bm)
-			tcam_bitmap_clear(t->bm, index, tcam_entry_msk(t, index));
+			tcam_bitmap_clear(t->bm, index, tcam_entry_val(t, index),
+					  tcam_entry_msk(t, index));
 		old = tcam_entry_remove(t, index);
 		if (!old->n_entries && old != tp)
 			tcam_tuple_free(t, old);
@@ -357,7 +392,8 @@ int tcam_invalidate(struct tcam *t, uint32_t index, struct pnic_error *err)
 		struct tcam_tuple *old;
 
 		if (t->bm)
-			tcam_bitmap_clear(t->bm, index, tcam_entry_msk(t, index));
+			tcam_bitmap_clear(t->bm, index, tcam_entry_val(t, index),
+					  tcam_entry_msk(t, index));
 		old = tcam_entry_remove(t, index);
 		if (!old->n_entries)
 			tcam_tuple_free(t, old);

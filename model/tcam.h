@@ -22,6 +22,7 @@
 #define PNIC_TCAM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "model/error.h"
@@ -48,6 +49,9 @@ uint16_t tcam_key_bits(const struct tcam *t);
 uint32_t tcam_used(const struct tcam *t);
 /* Distinct masks among valid entries (what tuple search iterates). */
 uint32_t tcam_mask_count(const struct tcam *t);
+/* Bytes the table holds now: the entry store and every index built
+ * over it (for reports; walks the tuples, so not for hot paths). */
+size_t tcam_memory(const struct tcam *t);
 
 /* Write entry `index` (replacing what was there).  -ERANGE if index >=
  * depth, -EINVAL if value or mask has bits at or above key_bits. */

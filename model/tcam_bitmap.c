@@ -7,19 +7,38 @@
  * goes deep reads a few sequential streams the prefetcher follows, and one
  * that stops early touches one line per slice.  An invalid entry has its
  * bit clear in every row, so validity needs no row of its own.
+ *
+ * The scan is written three times, for the vectors a CPU may have: a
+ * group in one AVX-512 register (which also computes its rows 16 slices
+ * at a time), in two AVX2 ones, or in four SSE2 ones (the x86-64
+ * baseline, and pairs of words elsewhere).  One is picked at run time;
+ * all give the same answers, which the tests check on both ends.
  */
 #include "model/tcam-private.h"
 
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#endif
 
 #define VALUES TCAM_BM_VALUES
 #define SB TCAM_BM_SLICE_BITS
 #define GROUP_WORDS 8           /* one cache line of a row: 512 entries */
 #define CHUNK 8                 /* slices ANDed between two checks */
 
+struct tcam_bitmap;
+typedef int32_t (*bm_lookup_fn)(const struct tcam_bitmap *bm,
+				const struct pnic_key *key);
+
 struct tcam_bitmap {
+	bm_lookup_fn lookup;    /* the widest vectors the CPU has */
 	uint32_t nblk;          /* words per row, a multiple of GROUP_WORDS */
+	/* Lookups stop at scan_end (words): the end of the last group that
+	 * holds a valid entry (grp_n counts them), so a key that matches
+	 * nothing does not read the unused tail of a table. */
+	uint32_t scan_end;
+	uint16_t *grp_n;
 	unsigned n_slices;
 	size_t bytes;
 	uint64_t *rows;
@@ -31,6 +50,14 @@ struct tcam_bitmap {
 	unsigned n_read;
 	uint32_t care[TCAM_BM_MAX_SLICES];
 	uint8_t order[TCAM_BM_MAX_SLICES];
+	/* The same order as a plan the AVX-512 lookup computes 16 row
+	 * offsets at a time from: for read k of slice s, the 32-bit word of
+	 * the key holding s (s / 8), the shift to its nibble, and the offset
+	 * of the slice's first row (s * VALUES * nblk words).  Zero past
+	 * n_read, up to the next multiple of 16. */
+	uint32_t rd_dw[TCAM_BM_MAX_SLICES];
+	uint32_t rd_sh[TCAM_BM_MAX_SLICES];
+	uint32_t rd_base[TCAM_BM_MAX_SLICES];
 };
 
 static uint32_t row_words(uint32_t depth)
@@ -51,6 +78,9 @@ size_t tcam_bitmap_bytes(uint32_t depth, uint16_t key_bits)
 	       sizeof(uint64_t);
 }
 
+static bm_lookup_fn pick_lookup(bool portable);
+static void plan_reads(struct tcam_bitmap *bm);
+
 struct tcam_bitmap *tcam_bitmap_create(uint32_t depth, uint16_t key_bits)
 {
 	struct tcam_bitmap *bm = calloc(1, sizeof *bm);
@@ -59,9 +89,12 @@ struct tcam_bitmap *tcam_bitmap_create(uint32_t depth, uint16_t key_bits)
 	if (!bm)
 		return NULL;
 	bm->nblk = row_words(depth);
+	bm->grp_n = calloc(bm->nblk / GROUP_WORDS, sizeof *bm->grp_n);
 	bm->n_slices = n_slices(key_bits);
 	bm->rows = tcam_alloc_table(&bytes);
-	if (!bm->rows) {
+	if (!bm->rows || !bm->grp_n) {
+		free(bm->rows);
+		free(bm->grp_n);
 		free(bm);
 		return NULL;
 	}
@@ -70,6 +103,8 @@ struct tcam_bitmap *tcam_bitmap_create(uint32_t depth, uint16_t key_bits)
 	for (unsigned i = 0; i < bm->n_slices; i++)
 		bm->order[i] = (uint8_t)i;
 	bm->n_read = 1;
+	plan_reads(bm);
+	bm->lookup = pick_lookup(false);
 	return bm;
 }
 
@@ -78,7 +113,14 @@ void tcam_bitmap_destroy(struct tcam_bitmap *bm)
 	if (!bm)
 		return;
 	free(bm->rows);
+	free(bm->grp_n);
 	free(bm);
+}
+
+size_t tcam_bitmap_memory(const struct tcam_bitmap *bm)
+{
+	return bm ? sizeof *bm + bm->bytes +
+		    bm->nblk / GROUP_WORDS * sizeof *bm->grp_n : 0;
 }
 
 static inline unsigned slice_of(const uint64_t *w, unsigned s)
@@ -86,6 +128,18 @@ static inline unsigned slice_of(const uint64_t *w, unsigned s)
 	unsigned bit = s * SB;
 
 	return (unsigned)(w[bit / 64] >> (bit % 64)) & (VALUES - 1);
+}
+
+static void plan_reads(struct tcam_bitmap *bm)
+{
+	for (unsigned k = 0; k < TCAM_BM_MAX_SLICES; k++) {
+		unsigned s = bm->order[k];
+		bool on = k < bm->n_read;
+
+		bm->rd_dw[k] = on ? s / 8 : 0;
+		bm->rd_sh[k] = on ? s % 8 * SB : 0;
+		bm->rd_base[k] = on ? s * VALUES * bm->nblk : 0;
+	}
 }
 
 /* Count entry masks in or out of care[], then restore the order by
@@ -114,36 +168,87 @@ static void care_update(struct tcam_bitmap *bm, const uint64_t *msk, int d,
 	while (k < n && bm->care[bm->order[k]])
 		k++;
 	bm->n_read = k ? k : 1;
+	plan_reads(bm);
 }
 
-void tcam_bitmap_set(struct tcam_bitmap *bm, uint32_t e, const uint64_t *val,
-		     const uint64_t *msk)
+/* Entry e's bit in the rows that accept its value in each slice: with
+ * mask nibble mm and value vv, the values vv | d for every d under the
+ * don't-care bits (16 rows for a wildcard nibble, 1 for an exact one).
+ * The other rows hold e's bit clear (before a set, after a clear), so
+ * only these are touched: each is a cache line of its own. */
+static void rows_of_entry(struct tcam_bitmap *bm, uint32_t e,
+			  const uint64_t *val, const uint64_t *msk, bool on)
 {
 	uint64_t bit = 1ull << (e % 64);
 	size_t nblk = bm->nblk;
 
 	for (unsigned s = 0; s < bm->n_slices; s++) {
 		unsigned mm = slice_of(msk, s), vv = slice_of(val, s);
+		unsigned dc = ~mm & (VALUES - 1);
 		uint64_t *r = bm->rows + (size_t)s * VALUES * nblk + e / 64;
 
-		for (unsigned v = 0; v < VALUES; v++) {
-			uint64_t on = -(uint64_t)((v & mm) == vv);
-
-			r[v * nblk] = (r[v * nblk] & ~bit) | (on & bit);
+		for (unsigned d = dc;; d = (d - 1) & dc) {
+			if (on)
+				r[(vv | d) * nblk] |= bit;
+			else
+				r[(vv | d) * nblk] &= ~bit;
+			if (!d)
+				break;
 		}
 	}
+}
+
+/* Entry e came (d = 1) or went (d = -1): its group's count, and where
+ * lookups stop. */
+static void group_count(struct tcam_bitmap *bm, uint32_t e, int d)
+{
+	uint32_t g = e / 64 / GROUP_WORDS;
+
+	bm->grp_n[g] = (uint16_t)(bm->grp_n[g] + d);
+	if (d > 0 && (g + 1) * GROUP_WORDS > bm->scan_end)
+		bm->scan_end = (g + 1) * GROUP_WORDS;
+	while (bm->scan_end && !bm->grp_n[bm->scan_end / GROUP_WORDS - 1])
+		bm->scan_end -= GROUP_WORDS;
+}
+
+void tcam_bitmap_set(struct tcam_bitmap *bm, uint32_t e, const uint64_t *val,
+		     const uint64_t *msk)
+{
+	rows_of_entry(bm, e, val, msk, true);
+	group_count(bm, e, 1);
 	care_update(bm, msk, 1, true);
 }
 
-void tcam_bitmap_clear(struct tcam_bitmap *bm, uint32_t e, const uint64_t *msk)
+void tcam_bitmap_clear(struct tcam_bitmap *bm, uint32_t e, const uint64_t *val,
+		       const uint64_t *msk)
 {
-	size_t n_rows = (size_t)bm->n_slices * VALUES;
-	uint64_t *r = bm->rows + e / 64;
-	uint64_t keep = ~(1ull << (e % 64));
-
-	for (size_t i = 0; i < n_rows; i++)
-		r[i * bm->nblk] &= keep;
+	rows_of_entry(bm, e, val, msk, false);
+	group_count(bm, e, -1);
 	care_update(bm, msk, -1, true);
+}
+
+/* Slice s's 16 words for the entries first..first + n - 1: bit i of w[v]
+ * set when entry first + i is valid and accepts v there. */
+static void block_words(unsigned s, uint32_t first, uint32_t n, unsigned nw,
+			const uint8_t *valid, const uint64_t *val,
+			const uint64_t *msk, uint64_t *w)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t e = first + i;
+		unsigned mm, vv, dc;
+
+		if (!valid[e])
+			continue;
+		mm = slice_of(msk + (size_t)e * nw, s);
+		vv = slice_of(val + (size_t)e * nw, s);
+		/* every value equal to vv where mm cares */
+		dc = ~mm & (VALUES - 1);
+		for (unsigned d = dc;; d = (d - 1) & dc) {
+			w[vv | d] |= 1ull << i;
+			if (!d)
+				break;
+		}
+	}
 }
 
 void tcam_bitmap_build(struct tcam_bitmap *bm, uint32_t depth, unsigned nw,
@@ -162,45 +267,53 @@ void tcam_bitmap_build(struct tcam_bitmap *bm, uint32_t depth, unsigned nw,
 			uint64_t w[VALUES] = { 0 };
 			uint64_t *r = bm->rows + (size_t)s * VALUES * nblk + b;
 
-			for (uint32_t i = 0; i < end; i++) {
-				uint32_t e = b * 64 + i;
-				unsigned mm, vv, dc;
-
-				if (!valid[e])
-					continue;
-				mm = slice_of(msk + (size_t)e * nw, s);
-				vv = slice_of(val + (size_t)e * nw, s);
-				/* every value equal to vv where mm cares */
-				dc = ~mm & (VALUES - 1);
-				for (unsigned d = dc;; d = (d - 1) & dc) {
-					w[vv | d] |= 1ull << i;
-					if (!d)
-						break;
-				}
-			}
+			block_words(s, b * 64, end, nw, valid, val, msk, w);
 			for (unsigned v = 0; v < VALUES; v++)
 				r[v * nblk] = w[v];
 		}
 	}
 	for (uint32_t e = 0; e < depth; e++)
-		if (valid[e])
+		if (valid[e]) {
 			care_update(bm, msk + (size_t)e * nw, 1, false);
+			group_count(bm, e, 1);
+		}
 	care_update(bm, msk, 0, true);
 }
 
-int32_t tcam_bitmap_lookup(const struct tcam_bitmap *bm,
-			   const struct pnic_key *key)
+/* The entry of the lowest bit set in group g (whose words w hold one). */
+static inline __attribute__((always_inline)) int32_t
+group_first(const uint64_t *w, uint32_t g)
+{
+	unsigned i = 0;
+
+	while (!w[i])
+		i++;
+	return (int32_t)((g + i) * 64 + (unsigned)__builtin_ctzll(w[i]));
+}
+
+/* The row each slice read selects for key, in reading order. */
+static inline __attribute__((always_inline)) void
+key_rows(const struct tcam_bitmap *bm, const struct pnic_key *key,
+	 const uint64_t **row)
+{
+	for (unsigned k = 0; k < bm->n_read; k++) {
+		unsigned s = bm->order[k];
+
+		row[k] = bm->rows + ((size_t)s * VALUES + slice_of(key->w, s)) *
+				    bm->nblk;
+	}
+}
+
+/* The build's baseline: a group is four pairs of words (SSE2 registers
+ * on x86-64). */
+static int32_t lookup_generic(const struct tcam_bitmap *bm,
+			      const struct pnic_key *key)
 {
 	const uint64_t *row[TCAM_BM_MAX_SLICES];
 	unsigned ns = bm->n_read;
-	uint32_t nblk = bm->nblk;
 
-	for (unsigned k = 0; k < ns; k++) {
-		unsigned s = bm->order[k];
-
-		row[k] = bm->rows + ((size_t)s * VALUES + slice_of(key->w, s)) * nblk;
-	}
-	for (uint32_t g = 0; g < nblk; g += GROUP_WORDS) {
+	key_rows(bm, key, row);
+	for (uint32_t g = 0; g < bm->scan_end; g += GROUP_WORDS) {
 		tcam_v2u a0 = tcam_ld2(row[0] + g), a1 = tcam_ld2(row[0] + g + 2);
 		tcam_v2u a2 = tcam_ld2(row[0] + g + 4), a3 = tcam_ld2(row[0] + g + 6);
 		tcam_v2u any = (a0 | a1) | (a2 | a3);
@@ -228,11 +341,170 @@ int32_t tcam_bitmap_lookup(const struct tcam_bitmap *bm,
 			memcpy(w + 2, &a1, sizeof a1);
 			memcpy(w + 4, &a2, sizeof a2);
 			memcpy(w + 6, &a3, sizeof a3);
-			for (unsigned i = 0; i < GROUP_WORDS; i++)
-				if (w[i])
-					return (int32_t)((g + i) * 64 +
-						(unsigned)__builtin_ctzll(w[i]));
+			return group_first(w, g);
 		}
 	}
 	return TCAM_MISS;
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+/* Row offsets of every read, 16 at a time: the key's 32-bit words
+ * permuted into each read's lane, shifted to its nibble, times the row
+ * length, plus the slice's first row (rd_* above).  A few instructions
+ * where the scalar loop spends ten per slice, which on a small table is
+ * a third of the lookup. */
+__attribute__((target("avx512f"))) static inline void
+key_offsets_avx512(const struct tcam_bitmap *bm, const struct pnic_key *key,
+		   uint32_t *off)
+{
+	__m512i kd = _mm512_loadu_si512(key->w);
+	__m512i nb = _mm512_set1_epi32((int)bm->nblk);
+	__m512i lo = _mm512_set1_epi32(VALUES - 1);
+
+	for (unsigned k = 0; k < bm->n_read; k += 16) {
+		__m512i x = _mm512_permutexvar_epi32(_mm512_loadu_si512(bm->rd_dw + k), kd);
+
+		x = _mm512_and_si512(_mm512_srlv_epi32(x, _mm512_loadu_si512(bm->rd_sh + k)), lo);
+		x = _mm512_add_epi32(_mm512_mullo_epi32(x, nb),
+				     _mm512_loadu_si512(bm->rd_base + k));
+		_mm512_storeu_si512(off + k, x);
+	}
+}
+
+/* Group g's candidates a, ANDed with the reads from k on, checked every
+ * CHUNK reads: the lowest entry left, or TCAM_MISS. */
+__attribute__((target("avx512f"))) static inline __attribute__((always_inline))
+int32_t finish_avx512(const uint64_t *rows, const uint32_t *off, unsigned k,
+		      unsigned ns, __m512i a, uint32_t g)
+{
+	__mmask8 any = _mm512_test_epi64_mask(a, a);
+
+	for (; k < ns && any; k += CHUNK) {
+		unsigned end = k + CHUNK < ns ? k + CHUNK : ns;
+
+		for (unsigned j = k; j < end; j++)
+			a = _mm512_and_si512(a, _mm512_load_si512(rows + off[j] + g));
+		any = _mm512_test_epi64_mask(a, a);
+	}
+	if (any) {
+		/* The word from the mask, and only that word back from
+		 * memory: reading the others through the 64-byte store
+		 * costs a store-forwarding stall. */
+		uint64_t w[GROUP_WORDS];
+		unsigned i = (unsigned)__builtin_ctz(any);
+
+		_mm512_storeu_si512(w, a);
+		return (int32_t)((g + i) * 64 + (unsigned)__builtin_ctzll(w[i]));
+	}
+	return TCAM_MISS;
+}
+
+/* The same scan with a group in one AVX-512 register, or two AVX2 ones:
+ * a quarter or half the instructions, which is what a scan over a table
+ * that fits the caches spends its time on.  Picked at run time.  The
+ * first CHUNK + 1 reads, which most groups do not outlive, come from
+ * rows held in registers and are unrolled. */
+__attribute__((target("avx512f"))) static int32_t
+lookup_avx512(const struct tcam_bitmap *bm, const struct pnic_key *key)
+{
+	uint32_t off[TCAM_BM_MAX_SLICES];
+	const uint64_t *rows = bm->rows, *p[CHUNK + 1];
+	unsigned ns = bm->n_read;
+	int32_t r;
+
+	key_offsets_avx512(bm, key, off);
+	if (ns <= CHUNK) {
+		for (uint32_t g = 0; g < bm->scan_end; g += GROUP_WORDS) {
+			r = finish_avx512(rows, off, 1, ns,
+					  _mm512_load_si512(rows + off[0] + g), g);
+			if (r != TCAM_MISS)
+				return r;
+		}
+		return TCAM_MISS;
+	}
+#pragma GCC unroll 9
+	for (unsigned k = 0; k <= CHUNK; k++)
+		p[k] = rows + off[k];
+	for (uint32_t g = 0; g < bm->scan_end; g += GROUP_WORDS) {
+		__m512i a = _mm512_load_si512(p[0] + g);
+
+#pragma GCC unroll 8
+		for (unsigned k = 1; k <= CHUNK; k++)
+			a = _mm512_and_si512(a, _mm512_load_si512(p[k] + g));
+		if (!_mm512_test_epi64_mask(a, a))
+			continue;
+		r = finish_avx512(rows, off, CHUNK + 1, ns, a, g);
+		if (r != TCAM_MISS)
+			return r;
+	}
+	return TCAM_MISS;
+}
+
+__attribute__((target("avx2"))) static int32_t
+lookup_avx2(const struct tcam_bitmap *bm, const struct pnic_key *key)
+{
+	const uint64_t *row[TCAM_BM_MAX_SLICES];
+	unsigned ns = bm->n_read;
+
+	key_rows(bm, key, row);
+	for (uint32_t g = 0; g < bm->scan_end; g += GROUP_WORDS) {
+		const __m256i *p = (const __m256i *)(row[0] + g);
+		__m256i a = _mm256_load_si256(p), b = _mm256_load_si256(p + 1);
+		int none = _mm256_testz_si256(_mm256_or_si256(a, b),
+					      _mm256_or_si256(a, b));
+
+		for (unsigned s = 1; s < ns && !none; s += CHUNK) {
+			unsigned end = s + CHUNK < ns ? s + CHUNK : ns;
+
+			for (unsigned k = s; k < end; k++) {
+				p = (const __m256i *)(row[k] + g);
+				a = _mm256_and_si256(a, _mm256_load_si256(p));
+				b = _mm256_and_si256(b, _mm256_load_si256(p + 1));
+			}
+			none = _mm256_testz_si256(_mm256_or_si256(a, b),
+						  _mm256_or_si256(a, b));
+		}
+		if (!none) {
+			uint64_t w[GROUP_WORDS];
+
+			_mm256_storeu_si256((__m256i *)w, a);
+			_mm256_storeu_si256((__m256i *)(w + 4), b);
+			return group_first(w, g);
+		}
+	}
+	return TCAM_MISS;
+}
+#define HAVE_X86_VECTORS 1
+#endif
+
+/* The widest vectors this CPU has, or the build's baseline (the tests
+ * run both over the same tables). */
+static bm_lookup_fn pick_lookup(bool portable)
+{
+#ifdef HAVE_X86_VECTORS
+	if (!portable && __builtin_cpu_supports("avx512f"))
+		return lookup_avx512;
+	if (!portable && __builtin_cpu_supports("avx2"))
+		return lookup_avx2;
+#endif
+	(void)portable;
+	return lookup_generic;
+}
+
+const char *tcam_bitmap_set_portable(struct tcam_bitmap *bm, bool portable)
+{
+	bm->lookup = pick_lookup(portable);
+#ifdef HAVE_X86_VECTORS
+	if (bm->lookup == lookup_avx512)
+		return "avx512f";
+	if (bm->lookup == lookup_avx2)
+		return "avx2";
+#endif
+	return "portable";
+}
+
+int32_t tcam_bitmap_lookup(const struct tcam_bitmap *bm,
+			   const struct pnic_key *key)
+{
+	return bm->lookup(bm, key);
 }

@@ -1,14 +1,14 @@
 /* cbgen: ClassBench-format rule and header-trace generator.
  *
- *   cbgen rules N [--seed S] [--style acl|flow] [-o FILE]
+ *   cbgen rules N [--seed S] [--style acl|fw|ipc|flow] [-o FILE]
  *   cbgen trace RULES M [--seed S] [--random PCT] [-o FILE]
  *
- * Rules look like real ACLs without copying any: prefix lengths skewed to
- * /0, /24, /32 and drawn from a small pool of networks so that rules nest
- * and overlap (priority matters); TCP, UDP, other exact and wildcard
- * protocols; port ranges of every shape (wildcard, exact well-known ports,
- * small ranges, the >1023 and <1024 halves, arbitrary).  "flow" style gives
- * mostly exact 5-tuples, the shape of per-connection flow entries.
+ * Rules look like ClassBench's acl, fw and ipc seeds without copying any
+ * (the families below): per family a protocol mix, port-class pairs (WC,
+ * HI, LO, AR, EM) and prefix-length pairs skewed as in its seed, with
+ * addresses drawn from a small pool of networks so that rules nest and
+ * overlap (priority matters).  "flow" style gives mostly exact 5-tuples,
+ * the shape of per-connection flow entries.
  *
  * A trace header is drawn from a chosen rule (every field inside the rule's
  * prefixes and ranges, often at a range's edge) and written as ClassBench's
@@ -20,6 +20,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,31 +144,224 @@ static void gen_ports(enum port_shape s, uint16_t *lo, uint16_t *hi)
 	}
 }
 
-static void gen_rule_acl(struct acl_rule *r, uint16_t *flags, uint16_t *fmask)
+/* ---- ClassBench-like families ------------------------------------------
+ *
+ * After ClassBench (Taylor & Turner, ToN 2007): a rule is drawn as a
+ * protocol, then for TCP and UDP a pair of port classes (WC wildcard, HI
+ * 1024 : 65535, LO 0 : 1023, AR an arbitrary range, EM an exact port), then
+ * a pair of prefix lengths whose distribution depends on the family (acl
+ * seeds are mostly specific destinations, fw seeds wildcard an address
+ * half the time, ipc seeds mix).  The weights are chosen so that the
+ * compiled sets (TCAM entries after port-range expansion, distinct masks)
+ * fall in the ranges of the published seeds' 1K and 10K sets
+ * (tests/tools/test_cbgen.c pins them; docs/rules.md has the table). */
+enum port_class { PC_WC, PC_HI, PC_LO, PC_AR, PC_EM };
+
+struct port_pair {
+	uint8_t src, dst;       /* enum port_class */
+	uint8_t w;
+};
+
+struct len_weight {
+	uint8_t len, w;
+};
+
+#define FAM_PAIRS 12
+#define FAM_LENS 10
+
+struct family {
+	const char *name;
+	unsigned proto_w[4];    /* TCP, UDP, any protocol, another exact */
+	struct port_pair ports[FAM_PAIRS];
+	/* Prefix lengths: a weighted list, and `spread` percent drawn
+	 * uniformly from 0..32.  They are drawn once per family to make the
+	 * family's support of (source, destination) length pairs, as a
+	 * ClassBench seed has its own (a few hundred pairs); rules then pick
+	 * a pair by Zipf(pair_zipf / 100) over that support, in the order
+	 * drawn.  The support is what bounds the distinct masks as the set
+	 * grows: fw1 has 849 at 1K rules and only 1307 at 10K. */
+	struct len_weight src[FAM_LENS], dst[FAM_LENS];
+	unsigned src_spread, dst_spread;
+	unsigned n_pairs, pair_zipf;
+	/* Arbitrary ranges come from a pool of n_ar per family (a seed's
+	 * list of ranges seen), ar_small percent of them narrow. */
+	unsigned n_ar, ar_small;
+};
+
+/* Weights are percents (each list sums to 100, or less when `spread`
+ * makes up the rest). */
+static const struct family families[] = {
+	{ "acl", { 60, 22, 14, 4 },
+	  { { PC_WC, PC_EM, 60 }, { PC_WC, PC_WC, 22 }, { PC_WC, PC_AR, 4 },
+	    { PC_WC, PC_HI, 2 }, { PC_HI, PC_EM, 1 }, { PC_EM, PC_WC, 4 },
+	    { PC_WC, PC_LO, 2 }, { PC_EM, PC_EM, 3 }, { PC_AR, PC_WC, 2 } },
+	  { { 32, 30 }, { 24, 16 }, { 0, 14 }, { 16, 8 }, { 28, 5 },
+	    { 8, 3 }, { 30, 3 }, { 29, 3 }, { 27, 2 }, { 26, 2 } },
+	  { { 32, 42 }, { 24, 20 }, { 28, 6 }, { 16, 6 }, { 0, 4 },
+	    { 30, 4 }, { 29, 4 }, { 27, 2 }, { 26, 2 }, { 25, 2 } },
+	  14, 8, 300, 140, 20, 80 },
+	{ "fw", { 45, 20, 30, 5 },
+	  { { PC_WC, PC_WC, 26 }, { PC_WC, PC_EM, 26 }, { PC_HI, PC_EM, 9 },
+	    { PC_WC, PC_HI, 9 }, { PC_HI, PC_WC, 6 }, { PC_WC, PC_AR, 10 },
+	    { PC_AR, PC_WC, 5 }, { PC_EM, PC_WC, 4 }, { PC_AR, PC_EM, 2 },
+	    { PC_EM, PC_HI, 3 } },
+	  { { 0, 34 }, { 32, 16 }, { 24, 8 }, { 16, 6 }, { 8, 3 },
+	    { 28, 3 }, { 29, 2 }, { 30, 2 } },
+	  { { 0, 24 }, { 32, 22 }, { 24, 10 }, { 16, 6 }, { 8, 3 },
+	    { 28, 3 }, { 29, 2 }, { 30, 2 } },
+	  26, 28, 250, 60, 12, 50 },
+	{ "ipc", { 40, 25, 25, 10 },
+	  { { PC_WC, PC_WC, 38 }, { PC_WC, PC_EM, 28 }, { PC_EM, PC_WC, 12 },
+	    { PC_EM, PC_EM, 10 }, { PC_WC, PC_HI, 2 }, { PC_HI, PC_WC, 1 },
+	    { PC_WC, PC_AR, 3 }, { PC_AR, PC_WC, 1 }, { PC_WC, PC_LO, 5 } },
+	  { { 32, 36 }, { 24, 14 }, { 0, 12 }, { 16, 8 }, { 28, 4 },
+	    { 8, 4 }, { 30, 3 }, { 29, 3 }, { 31, 2 } },
+	  { { 32, 38 }, { 24, 14 }, { 0, 10 }, { 16, 8 }, { 28, 4 },
+	    { 8, 4 }, { 30, 3 }, { 29, 3 }, { 31, 2 } },
+	  14, 14, 400, 100, 10, 80 },
+};
+
+
+#define N_FAMILIES (sizeof families / sizeof families[0])
+
+static const struct family *family_named(const char *name)
 {
-	/* prefix lengths cluster on /0, /16, /24 and /32 as in real ACLs,
-	 * with a tail of other lengths */
-	static const unsigned src_len_w[] = { 22, 4, 10, 28, 28, 8 };
-	static const uint8_t src_len_v[] = { 0, 8, 16, 24, 32 };
-	static const uint8_t src_tail[] = { 12, 20, 22, 26, 27, 28, 29, 30 };
-	static const unsigned dst_len_w[] = { 3, 12, 25, 8, 47, 5 };
-	static const uint8_t dst_len_v[] = { 0, 16, 24, 0, 32 };
-	static const uint8_t dst_tail[] = { 8, 12, 20, 22, 26, 27 };
-	static const unsigned proto_w[] = { 55, 25, 15, 5 };
-	static const unsigned sport_w[] = { 80, 6, 2, 10, 1, 1 };
-	static const unsigned dport_w[] = { 25, 55, 6, 8, 3, 3 };
-	static const uint8_t other_proto[] = { 1, 47, 50, 51, 89 };
+	for (unsigned i = 0; i < N_FAMILIES; i++)
+		if (!strcmp(families[i].name, name))
+			return &families[i];
+	return NULL;
+}
+
+static uint8_t pick_len(const struct len_weight *lw, unsigned spread)
+{
+	unsigned r = rnd(100), acc = spread;
+
+	if (r < spread)
+		return (uint8_t)rnd(33);
+	for (unsigned i = 0; i < FAM_LENS && lw[i].w; i++) {
+		acc += lw[i].w;
+		if (r < acc)
+			return lw[i].len;
+	}
+	return lw[0].len;
+}
+
+/* A family's supports, drawn from a stream of their own (fixed per
+ * family, whatever --seed says: a seed file's lists do not change with
+ * the random draws made from them). */
+#define MAX_SUPPORT 512
+
+static struct {
+	uint8_t src_len[MAX_SUPPORT], dst_len[MAX_SUPPORT], ports[MAX_SUPPORT];
+	double pair_cum[MAX_SUPPORT];
+	uint16_t ar_lo[MAX_SUPPORT], ar_hi[MAX_SUPPORT];
+	unsigned n_pairs, n_ar;
+} sup;
+
+/* Cumulative Zipf(s) weights of ranks 1..n. */
+static void zipf_cum(double *cum, unsigned n, double s)
+{
+	double acc = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		acc += pow(i + 1, -s);
+		cum[i] = acc;
+	}
+}
+
+/* An index by the cumulative weights cum[0..n). */
+static unsigned pick_cum(const double *cum, unsigned n)
+{
+	double x = (double)(rng_next() >> 11) * 0x1p-53 * cum[n - 1];
+	unsigned lo = 0, hi = n - 1;
+
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+
+		if (cum[mid] > x)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+static bool pair_known(unsigned n, uint8_t s, uint8_t d, uint8_t p)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (sup.src_len[i] == s && sup.dst_len[i] == d &&
+		    sup.ports[i] == p)
+			return true;
+	return false;
+}
+
+/* A port-class pair of the family, by its weights. */
+static uint8_t pick_ports(const struct family *f)
+{
+	unsigned k = 0, x = rnd(100), acc = 0;
+
+	for (; k < FAM_PAIRS && f->ports[k].w; k++) {
+		acc += f->ports[k].w;
+		if (x < acc)
+			return (uint8_t)k;
+	}
+	return 0;
+}
+
+/* Draws from the main stream, which the caller seeds and restores. */
+static void family_support(const struct family *f)
+{
+	unsigned n = 0;
+
+	for (unsigned tries = 0; n < f->n_pairs && tries < 100000; tries++) {
+		uint8_t sl = pick_len(f->src, f->src_spread);
+		uint8_t dl = pick_len(f->dst, f->dst_spread);
+		uint8_t pp = pick_ports(f);
+
+		if (pair_known(n, sl, dl, pp))
+			continue;
+		sup.src_len[n] = sl;
+		sup.dst_len[n] = dl;
+		sup.ports[n] = pp;
+		n++;
+	}
+	sup.n_pairs = n;
+	zipf_cum(sup.pair_cum, n, f->pair_zipf / 100.0);
+	for (unsigned i = 0; i < f->n_ar; i++)
+		gen_ports(rnd(100) < f->ar_small ? P_SMALL : P_ARB,
+			  &sup.ar_lo[i], &sup.ar_hi[i]);
+	sup.n_ar = f->n_ar;
+}
+
+static void class_ports(uint8_t c, uint16_t *lo, uint16_t *hi)
+{
 	unsigned k;
 
+	switch (c) {
+	case PC_WC: gen_ports(P_ANY, lo, hi); return;
+	case PC_HI: gen_ports(P_HIGH, lo, hi); return;
+	case PC_LO: gen_ports(P_LOW, lo, hi); return;
+	case PC_EM: gen_ports(P_EXACT, lo, hi); return;
+	default:
+		k = rnd(sup.n_ar);
+		*lo = sup.ar_lo[k];
+		*hi = sup.ar_hi[k];
+		return;
+	}
+}
+
+static void gen_rule_family(const struct family *f, struct acl_rule *r,
+			    uint16_t *flags, uint16_t *fmask)
+{
+	static const uint8_t other_proto[] = { 1, 47, 50, 51, 89 };
+	unsigned k = pick_cum(sup.pair_cum, sup.n_pairs);
+
 	memset(r, 0, sizeof *r);
-	k = pick(src_len_w, 6);
-	r->src_len = k < 5 ? src_len_v[k] : src_tail[rnd(sizeof src_tail)];
-	k = pick(dst_len_w, 6);
-	r->dst_len = k == 3 ? (uint8_t)(28 + rnd(4)) :
-		     k < 5 ? dst_len_v[k] : dst_tail[rnd(sizeof dst_tail)];
+	r->src_len = sup.src_len[k];
+	r->dst_len = sup.dst_len[k];
 	r->src_ip = pick_addr() & mask_of(r->src_len);
 	r->dst_ip = pick_addr() & mask_of(r->dst_len);
-	switch (pick(proto_w, 4)) {
+	switch (pick(f->proto_w, 4)) {
 	case 0: r->proto = 6; r->proto_mask = 0xff; break;
 	case 1: r->proto = 17; r->proto_mask = 0xff; break;
 	case 2: r->proto = 0; r->proto_mask = 0; break;
@@ -176,14 +370,10 @@ static void gen_rule_acl(struct acl_rule *r, uint16_t *flags, uint16_t *fmask)
 		r->proto_mask = 0xff;
 		break;
 	}
-	if (r->proto_mask && r->proto != 6 && r->proto != 17) {
-		gen_ports(P_ANY, &r->sport_lo, &r->sport_hi);
-		gen_ports(P_ANY, &r->dport_lo, &r->dport_hi);
-	} else {
-		gen_ports((enum port_shape)pick(sport_w, 6), &r->sport_lo,
-			  &r->sport_hi);
-		gen_ports((enum port_shape)pick(dport_w, 6), &r->dport_lo,
-			  &r->dport_hi);
+	r->sport_hi = r->dport_hi = 65535;
+	if (r->proto == 6 || r->proto == 17) {
+		class_ports(f->ports[sup.ports[k]].src, &r->sport_lo, &r->sport_hi);
+		class_ports(f->ports[sup.ports[k]].dst, &r->dport_lo, &r->dport_hi);
 	}
 	/* a few rules carry a ClassBench flags match (ignored by pnicsim) */
 	*flags = *fmask = 0;
@@ -229,18 +419,23 @@ static void rng_start(uint64_t seed)
  * twice instead of being held: the first pass writes the specific rules,
  * the second the broad ones, in the order drawn.  Memory stays the same
  * whatever N is; the price is drawing every rule twice. */
-static void write_rules(FILE *out, uint64_t seed, uint32_t n, bool flow)
+static void write_rules(FILE *out, uint64_t seed, uint32_t n,
+			const struct family *fam)
 {
 	for (int pass = 0; pass < 2; pass++) {
+		if (fam) {
+			rng_seed(0x636c617373626eull ^ (uint64_t)(fam - families));
+			family_support(fam);
+		}
 		rng_start(seed);
 		for (uint32_t i = 0; i < n; i++) {
 			struct acl_rule r;
 			uint16_t fl = 0, fm = 0;
 
-			if (flow)
-				gen_rule_flow(&r);
+			if (fam)
+				gen_rule_family(fam, &r, &fl, &fm);
 			else
-				gen_rule_acl(&r, &fl, &fm);
+				gen_rule_flow(&r);
 			if (broad(&r) == (pass == 1))
 				classbench_write_rule(out, &r, fl, fm);
 		}
@@ -312,14 +507,15 @@ static void gen_header(const struct classbench_rules *rs, struct classbench_head
 
 static void usage(void)
 {
-	printf("usage: cbgen rules N [--seed S] [--style acl|flow] [-o FILE]\n"
+	printf("usage: cbgen rules N [--seed S] [--style acl|fw|ipc|flow] [-o FILE]\n"
 	       "       cbgen trace RULES M [--seed S] [--random PCT] [-o FILE]\n"
 	       "\n"
 	       "Writes ClassBench-format rules or header traces (see docs/rules.md).\n"
 	       "  rules N        N filters (1..%u), first line = highest priority.\n"
-	       "                 --style acl (default): ACL-like prefixes, protocols\n"
-	       "                 and port ranges of every shape; flow: mostly exact\n"
-	       "                 5-tuples.\n"
+	       "                 --style acl (default), fw or ipc: shaped like the\n"
+	       "                 ClassBench seeds of that name (specific\n"
+	       "                 destinations and exact ports; many wildcards and\n"
+	       "                 port ranges; a mix); flow: mostly exact 5-tuples.\n"
 	       "  trace RULES M  M headers (1..%u) 'src dst sport dport proto flags\n"
 	       "                 filter_id', as ClassBench's trace_generator writes\n"
 	       "                 them: each drawn inside a random rule of RULES;\n"
@@ -336,7 +532,8 @@ static void usage(void)
 }
 
 struct opts {
-	bool rules_mode, flow;
+	bool rules_mode;
+	const struct family *family;    /* NULL: --style flow */
 	const char *style, *random, *out_path, *pos[2];
 	unsigned npos;
 	uint64_t seed, count, random_pct;
@@ -378,10 +575,10 @@ static int check_mode(struct opts *o)
 		return cli_usage_error(PROG, "--random is for 'cbgen trace'");
 	if (!o->rules_mode && o->style)
 		return cli_usage_error(PROG, "--style is for 'cbgen rules'");
-	if (o->style && strcmp(o->style, "acl") && strcmp(o->style, "flow"))
-		return cli_usage_error(PROG, "unknown --style '%s' (acl or flow)",
+	o->family = family_named(o->style ? o->style : "acl");
+	if (!o->family && strcmp(o->style, "flow"))
+		return cli_usage_error(PROG, "unknown --style '%s' (acl, fw, ipc or flow)",
 				       o->style);
-	o->flow = o->style && !strcmp(o->style, "flow");
 	if (o->npos != (o->rules_mode ? 1u : 2u))
 		return cli_usage_error(PROG, "%s expects %s", o->rules_mode ?
 				       "rules" : "trace", o->rules_mode ?
@@ -470,7 +667,7 @@ static int run_rules(const struct opts *o)
 
 	if (!out)
 		return 1;
-	write_rules(out, o->seed, (uint32_t)o->count, o->flow);
+	write_rules(out, o->seed, (uint32_t)o->count, o->family);
 	return close_out(out, of);
 }
 

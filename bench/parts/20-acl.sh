@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ACL-like TCAM lookups: cbgen rule sets whose compiled size (after port-range
+# ACL-like TCAM lookups: cbgen acl rule sets whose compiled size (after port-range
 # expansion) is about 1K, 16K and 64K entries, in a TCAM of the next power of
 # two; `pnicsim classify` times its lookup loop only.  Figures per size:
 #   tcam_acl_<n>_mlps      fast lookup (tuple space search), M lookups/s
@@ -17,8 +17,8 @@ dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
 field() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
 
 # kind tag rules headers fast_repeat linear_headers
-for spec in "acl 1k 290 5000 100 5000" "acl 16k 4700 3000 10 1000" \
-            "acl 64k 18800 2000 10 500" "flow 64k 54000 20000 5 500"; do
+for spec in "acl 1k 900 5000 100 5000" "acl 16k 13400 3000 10 1000" \
+            "acl 64k 55000 2000 10 500" "flow 64k 54000 20000 5 500"; do
   read -r kind tag nrules nhdr rep nlin <<<"$spec"
   figure=$kind; [ "$kind" = flow ] && figure=cbflow  # tcam_flow_* is 10-tcam.sh
   "$BIN"/cbgen rules "$nrules" --seed 1 --style "$kind" -o "$dir/rules"

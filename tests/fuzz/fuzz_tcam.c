@@ -102,6 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (tcam_set_strategy(t, (enum tcam_strategy)(d / 3 % 3)))
 		abort();
+	tcam_set_portable(t, d / 9 % 2);
 	key_zero(&last);
 	key_zero(&k);
 	while (in.n) {

@@ -91,6 +91,8 @@ Test(cbgen, flow_style_is_mostly_exact)
 	cr_assert_eq(cbgen("rules 400 --seed 2 -o %s/acl", dir), 0, "%s", out);
 	cr_assert_eq(cbgen("rules 400 --seed 2 --style flow -o %s/flow", dir), 0, "%s", out);
 	cr_assert_eq(cbgen("rules 400 --seed 2 --style acl -o %s/acl2", dir), 0, "%s", out);
+	cr_assert_eq(cbgen("rules 400 --seed 2 --style fw -o %s/fw", dir), 0, "%s", out);
+	cr_assert(!tu_same_file(dir, "acl", "fw"), "--style fw is --style acl");
 	cr_assert(tu_same_file(dir, "acl", "acl2"), "--style acl is not the default");
 	load_rules("acl", &a);
 	load_rules("flow", &f);
@@ -106,6 +108,71 @@ Test(cbgen, flow_style_is_mostly_exact)
 	cr_assert_lt(exact_a, exact_f, "acl %u exact, flow %u", exact_a, exact_f);
 	classbench_rules_free(&a);
 	classbench_rules_free(&f);
+}
+
+/* TCAM entries and distinct masks of a compiled set (ipv4_5tuple). */
+static int key_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct pnic_key));
+}
+
+static void compiled_shape(const char *name, uint32_t *entries, uint32_t *masks)
+{
+	struct acl_params ap = { NULL, 0 };
+	struct classbench_rules r = { 0 };
+	struct pnic_error err;
+	struct pnic_key *m, v;
+	struct acl *a;
+
+	load_rules(name, &r);
+	cr_assert_eq(acl_compile(&ap, r.rules, r.n, &a, &err), 0, "%s", err.msg);
+	*entries = acl_entry_count(a);
+	m = calloc(*entries, sizeof *m);
+	cr_assert_not_null(m);
+	for (uint32_t i = 0; i < *entries; i++)
+		acl_entry_get(a, i, &v, &m[i]);
+	qsort(m, *entries, sizeof *m, key_cmp);
+	*masks = *entries > 0;
+	for (uint32_t i = 1; i < *entries; i++)
+		*masks += key_cmp(&m[i - 1], &m[i]) != 0;
+	free(m);
+	acl_destroy(a);
+	classbench_rules_free(&r);
+}
+
+/* The families land where the published ClassBench sets are (issue 11's
+ * table: acl1 1K 1137 entries / 198 masks, acl2 10K 19256 / 1463, acl5
+ * 10K 6079 / 316, fw1 1K 2591 / 849, fw1 10K 32181 / 1307, ipc1 1K
+ * 1194 / 442, ipc1 10K 11037 / 1021), within about 25 %, at two seeds. */
+Test(cbgen, families_shaped_like_classbench, .timeout = 60)
+{
+	static const struct {
+		const char *style;
+		unsigned n;
+		uint32_t e_lo, e_hi, m_lo, m_hi;
+	} want[] = {
+		{ "acl", 1000, 900, 1450, 150, 300 },
+		{ "fw", 1000, 2000, 3500, 650, 1100 },
+		{ "ipc", 1000, 900, 1500, 330, 560 },
+		{ "acl", 10000, 6000, 19500, 300, 1500 },
+		{ "fw", 10000, 25000, 40000, 1000, 1650 },
+		{ "ipc", 10000, 8500, 14000, 770, 1300 },
+	};
+
+	for (unsigned i = 0; i < sizeof want / sizeof want[0]; i++)
+		for (unsigned seed = 1; seed <= 2; seed++) {
+			uint32_t e, m;
+
+			cr_assert_eq(cbgen("rules %u --style %s --seed %u -o %s/f",
+					   want[i].n, want[i].style, seed, dir),
+				     0, "%s", out);
+			compiled_shape("f", &e, &m);
+			cr_assert(e >= want[i].e_lo && e <= want[i].e_hi &&
+				  m >= want[i].m_lo && m <= want[i].m_hi,
+				  "%s %u seed %u: %u entries, %u masks (want %u..%u, %u..%u)",
+				  want[i].style, want[i].n, seed, e, m, want[i].e_lo,
+				  want[i].e_hi, want[i].m_lo, want[i].m_hi);
+		}
 }
 
 Test(cbgen, trace_inside_its_rules)

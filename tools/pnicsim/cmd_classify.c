@@ -5,9 +5,13 @@
  * host's ENTRY_WRITEs, as host/acl emits them), and looks every header of
  * a trace up in the NIC's untimed lookup (its match stage, the TCAM): the
  * matching rule's 0-based index, or -1, one line per header on stdout.
- * Only the lookup loop is timed.  --check compares every answer with a
- * first-match scan over the rules themselves (prefix and range comparison,
- * no TCAM), the oracle for the whole chain.
+ * Only the lookup loop is timed; it looks keys up in bursts
+ * (tcam_lookup_burst), as a burst-oriented datapath would, or one at a time
+ * with --single.  --check compares every answer with a first-match scan
+ * over the rules themselves (prefix and range comparison, no TCAM), the
+ * oracle for the whole chain.  --writes K then times K single-entry
+ * invalidates and K writes (each entry put back as it was) between bursts
+ * of lookups, and checks that the answers did not change.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -22,6 +26,7 @@
 #include "io/cli.h"
 #include "io/num.h"
 #include "tools/pnicsim/commands.h"
+#include "tools/splitmix.h"
 
 #define PROG "pnicsim classify"
 #define DEFAULT_DEPTH 65536u
@@ -29,8 +34,9 @@
 static void usage(void)
 {
 	printf(
-"usage: pnicsim classify RULES TRACE [--depth N] [--linear] [--check]\n"
-"                                    [--profile NAME] [--repeat K] [--quiet]\n"
+"usage: pnicsim classify RULES TRACE [--depth N] [--linear | --single]\n"
+"                                    [--check] [--profile NAME] [--repeat K]\n"
+"                                    [--writes K] [--quiet]\n"
 "\n"
 "Classify ClassBench header traces against a ClassBench rule file through\n"
 "the TCAM model.  The rules are compiled into TCAM entries: each port range\n"
@@ -53,8 +59,13 @@ static void usage(void)
 "        matching rule, or -1 when no rule matches.\n"
 "stderr: a summary, one 'name value' per line: headers, matches, misses,\n"
 "        rules, tcam_entries (after range expansion), masks (distinct TCAM\n"
-"        masks), lookup (fast or linear), lookups_per_s (the lookup loop\n"
-"        only: key already built, TCAM lookup, entry->rule map), filter_id\n"
+"        masks), build_seconds (compile and install), tcam_bytes (the\n"
+"        TCAM's memory: entries and its indexes), lookup (burst, single or\n"
+"        linear), lookups_per_s (the lookup loop only: key already built,\n"
+"        TCAM lookup, entry->rule map), lookups_per_cpu_s (the same per\n"
+"        second of this thread's CPU time, which other processes do not\n"
+"        take), with --writes the latency\n"
+"        percentiles (write_p50_us ... invalidate_max_us), filter_id\n"
 "        (whether each header that names its rule matched at or before it:\n"
 "        that rule matches it, so the first match cannot be later), check.\n"
 "\n"
@@ -63,13 +74,19 @@ static void usage(void)
 "                  smallest power of two that holds the compiled set.  A rule\n"
 "                  set that needs more entries than the depth is refused.\n"
 "  --linear        look up with the TCAM's linear scan (the oracle) instead\n"
-"                  of tuple space search; same answers, slower.\n"
+"                  of its fast lookup; same answers, slower.\n"
+"  --single        look keys up one at a time (tcam_lookup) instead of in\n"
+"                  bursts of 64 (tcam_lookup_burst); same answers.\n"
 "  --check         also find each header's first matching rule by scanning\n"
 "                  the rules directly (no TCAM) and fail (exit 1) on any\n"
 "                  disagreement.\n"
 "  --profile NAME  key profile (default ipv4_5tuple; ipv4_flow, default).\n"
 "  --repeat K      run the lookup loop K times (1..1000000, default 1;\n"
 "                  timing only).\n"
+"  --writes K      after the lookups, K times: invalidate a random entry,\n"
+"                  look up 64 headers, write the entry back, look up 64\n"
+"                  more; each write and invalidate timed alone (0..1000000,\n"
+"                  default 0); the answers must stay the same (exit 1).\n"
 "  --quiet         do not print the per-header answers.\n"
 "Numbers are decimal or 0x hex.\n"
 "\n"
@@ -81,9 +98,9 @@ static void usage(void)
 struct opts {
 	const char *rules, *trace;
 	uint32_t depth;
-	bool linear, check, quiet;
+	bool linear, single, check, quiet;
 	const struct key_profile *profile;
-	uint64_t repeat;
+	uint64_t repeat, writes;
 };
 
 /* 0, or 2 with the fault and where help is on stderr. */
@@ -129,6 +146,8 @@ static int value_option(int argc, char **argv, int *i, struct opts *o)
 		return depth_arg(val, &o->depth);
 	if (!strcmp(a, "--repeat"))
 		return number_arg("--repeat", val, 1, 1000000, &o->repeat);
+	if (!strcmp(a, "--writes"))
+		return number_arg("--writes", val, 0, 1000000, &o->writes);
 	o->profile = key_profile_builtin(val);
 	if (!o->profile)
 		return cli_usage_error(PROG, "unknown key profile '%s' (ipv4_5tuple, ipv4_flow or default)",
@@ -142,15 +161,25 @@ static int option(int argc, char **argv, int *i, struct opts *o)
 
 	if (!strcmp(a, "--linear"))
 		o->linear = true;
+	else if (!strcmp(a, "--single"))
+		o->single = true;
 	else if (!strcmp(a, "--check"))
 		o->check = true;
 	else if (!strcmp(a, "--quiet"))
 		o->quiet = true;
 	else if (!strcmp(a, "--depth") || !strcmp(a, "--repeat") ||
-		 !strcmp(a, "--profile"))
+		 !strcmp(a, "--profile") || !strcmp(a, "--writes"))
 		return value_option(argc, argv, i, o);
 	else
 		return cli_usage_error(PROG, "unknown option '%s'", a);
+	return 0;
+}
+
+/* One lookup for the loop. */
+static int check_lookup(const struct opts *o)
+{
+	if (o->linear && o->single)
+		return cli_usage_error(PROG, "--linear and --single are two lookups: choose one");
 	return 0;
 }
 
@@ -188,15 +217,20 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	}
 	if (npos != 2)
 		return cli_usage_error(PROG, "expected RULES and TRACE files");
-	return 0;
+	return check_lookup(o);
+}
+
+static double clock_s(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 static double now_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+	return clock_s(CLOCK_MONOTONIC);
 }
 
 static void print_header(FILE *f, const struct acl_header *h)
@@ -253,7 +287,11 @@ struct run {
 	struct pnic_key *keys;
 	int32_t *ans;
 	double seconds;           /* the timed loop, all repeats */
+	double cpu_seconds;       /* the same, this thread's CPU time */
+	double build_seconds;     /* compile and install */
 	size_t matches, mismatches;
+	double *lat[2];           /* --writes: seconds per invalidate, write */
+	size_t changed;           /* answers that differ after the writes */
 };
 
 static int fail(const struct pnic_error *err)
@@ -292,6 +330,8 @@ static int install_rules(struct run *r)
 	char buf[512];
 	int rc;
 
+	double t0 = now_s();
+
 	pnic_error_clear(&err);
 	rc = acl_compile(&ap, r->rules.rules, r->rules.n, &r->acl, &err);
 	if (rc) {
@@ -304,7 +344,34 @@ static int install_rules(struct run *r)
 	}
 	if (build_nic(r, &err))
 		return fail(&err);
+	r->build_seconds = now_s() - t0;
 	return 0;
+}
+
+/* Keys per burst of the lookup loop. */
+#define BURST 64
+
+/* Every key once, into out: the TCAM's answers mapped to rules. */
+static void lookup_all(const struct run *r, int32_t *out)
+{
+	const struct tcam *t = lookup_tcam(r->lk);
+	size_t n = r->trace.n;
+
+	if (r->o.linear) {
+		for (size_t i = 0; i < n; i++)
+			out[i] = acl_index_rule(r->acl, lookup_match_linear(r->lk, &r->keys[i]));
+	} else if (r->o.single) {
+		for (size_t i = 0; i < n; i++)
+			out[i] = acl_index_rule(r->acl, lookup_match(r->lk, &r->keys[i]));
+	} else {
+		for (size_t b = 0; b < n; b += BURST) {
+			uint32_t m = n - b < BURST ? (uint32_t)(n - b) : BURST;
+
+			tcam_lookup_burst(t, &r->keys[b], m, &out[b]);
+			for (uint32_t i = 0; i < m; i++)
+				out[b + i] = acl_index_rule(r->acl, out[b + i]);
+		}
+	}
 }
 
 /* Keys built before the clock starts; the timed loop is the lookup's
@@ -322,18 +389,83 @@ static int lookups(struct run *r)
 	for (size_t i = 0; i < t->n; i++)
 		acl_header_key(r->acl, &t->hdrs[i].h, &r->keys[i]);
 
+	double t0 = now_s(), c0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+
+	for (uint64_t k = 0; k < r->o.repeat; k++)
+		lookup_all(r, r->ans);
+	r->seconds = now_s() - t0;
+	r->cpu_seconds = clock_s(CLOCK_THREAD_CPUTIME_ID) - c0;
+	return 0;
+}
+
+/* One command to the NIC, timed; its wall time in seconds, or < 0. */
+static double timed_cmd(struct run *r, const struct nic_cmd *c)
+{
+	struct nic_cmd_sink sink = nic_sink(r->nic);
+	struct pnic_error err;
 	double t0 = now_s();
 
-	for (uint64_t k = 0; k < r->o.repeat; k++) {
-		if (r->o.linear)
-			for (size_t i = 0; i < t->n; i++)
-				r->ans[i] = acl_index_rule(r->acl, lookup_match_linear(r->lk, &r->keys[i]));
-		else
-			for (size_t i = 0; i < t->n; i++)
-				r->ans[i] = acl_index_rule(r->acl, lookup_match(r->lk, &r->keys[i]));
+	if (nic_cmd_submit(&sink, c, NULL, &err)) {
+		fail(&err);
+		return -1;
 	}
-	r->seconds = now_s() - t0;
+	return now_s() - t0;
+}
+
+/* BURST lookups from position *pos of the trace (wrapping), answers
+ * discarded: what runs between two writes. */
+static void lookups_between(const struct run *r, size_t *pos)
+{
+	int32_t out[BURST];
+	uint32_t m = r->trace.n < BURST ? (uint32_t)r->trace.n : BURST;
+
+	if (*pos + m > r->trace.n)
+		*pos = 0;
+	tcam_lookup_burst(lookup_tcam(r->lk), &r->keys[*pos], m, out);
+	*pos += m;
+}
+
+/* --writes K: K invalidates and K writes of random installed entries, each
+ * put back as it was, between bursts of lookups; then every answer again. */
+static int write_latency(struct run *r)
+{
+	uint32_t n_ent = acl_entry_count(r->acl);
+	uint64_t seed = 0x77726974652d6c61ull;
+	size_t pos = 0;
+	int32_t *again;
+
+	if (!r->o.writes)
+		return 0;
+	r->lat[0] = malloc(r->o.writes * sizeof *r->lat[0]);
+	r->lat[1] = malloc(r->o.writes * sizeof *r->lat[1]);
+	again = malloc(r->trace.n * sizeof *again);
+	if (!r->lat[0] || !r->lat[1] || !again) {
+		free(again);
+		fprintf(stderr, PROG ": out of memory for --writes\n");
+		return 1;
+	}
+	for (uint64_t k = 0; k < r->o.writes; k++) {
+		uint32_t e = (uint32_t)(splitmix64(&seed) % n_ent);
+		struct nic_cmd c = { .op = NIC_OP_ENTRY_INVALIDATE, .index = e };
+
+		if ((r->lat[0][k] = timed_cmd(r, &c)) < 0)
+			goto fail;
+		lookups_between(r, &pos);
+		c = (struct nic_cmd){ .op = NIC_OP_ENTRY_WRITE };
+		c.entry.index = e;
+		acl_entry_get(r->acl, e, &c.entry.value, &c.entry.mask);
+		if ((r->lat[1][k] = timed_cmd(r, &c)) < 0)
+			goto fail;
+		lookups_between(r, &pos);
+	}
+	lookup_all(r, again);
+	for (size_t i = 0; i < r->trace.n; i++)
+		r->changed += again[i] != r->ans[i];
+	free(again);
 	return 0;
+fail:
+	free(again);
+	return 1;
 }
 
 /* Header i against the oracle, the first ten disagreements printed. */
@@ -374,6 +506,39 @@ static int answers(struct run *r)
 	return 0;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* p50, p99 and max of --writes' latencies, in microseconds; 1 when an
+ * answer changed (every entry was put back as it was). */
+static int report_writes(const struct run *r)
+{
+	static const char *const name[2] = { "invalidate", "write" };
+	size_t n = r->o.writes;
+
+	if (!n)
+		return 0;
+	for (int w = 0; w < 2; w++) {
+		qsort(r->lat[w], n, sizeof *r->lat[w], cmp_double);
+		fprintf(stderr, "%s_p50_us %.3f\n", name[w], r->lat[w][n / 2] * 1e6);
+		fprintf(stderr, "%s_p99_us %.3f\n", name[w],
+			r->lat[w][n * 99 / 100] * 1e6);
+		fprintf(stderr, "%s_max_us %.3f\n", name[w], r->lat[w][n - 1] * 1e6);
+	}
+	if (!r->changed) {
+		fprintf(stderr, "writes        ok (%zu invalidates and writes between lookups; every answer the same after)\n",
+			n);
+		return 0;
+	}
+	fprintf(stderr, "writes        FAILED: %zu answers changed after every entry was put back\n",
+		r->changed);
+	return 1;
+}
+
 /* The stderr summary; 1 when --check found a disagreement. */
 static int summary(const struct run *r)
 {
@@ -388,13 +553,20 @@ static int summary(const struct run *r)
 	fprintf(stderr, "tcam_entries  %u\n", acl_entry_count(r->acl));
 	fprintf(stderr, "tcam_depth    %u\n", lookup_params(r->lk)->depth);
 	fprintf(stderr, "masks         %u\n", tcam_mask_count(lookup_tcam(r->lk)));
-	fprintf(stderr, "lookup        %s\n", r->o.linear ? "linear" : "fast");
+	fprintf(stderr, "build_seconds %.6f\n", r->build_seconds);
+	fprintf(stderr, "tcam_bytes    %zu\n", tcam_memory(lookup_tcam(r->lk)));
+	fprintf(stderr, "lookup        %s\n", r->o.linear ? "linear" :
+		r->o.single ? "single" : "burst");
 	fprintf(stderr, "lookups_per_s %.0f\n", lps);
 	fprintf(stderr, "loop_seconds  %.6f\n", r->seconds);
+	fprintf(stderr, "lookups_per_cpu_s %.0f\n", r->cpu_seconds > 0 ?
+		(double)n * (double)r->o.repeat / r->cpu_seconds : 0);
 	if (r->rules.flags_ignored)
 		fprintf(stderr, "note          %u rules have a ClassBench flags match, ignored (docs/rules.md)\n",
 			r->rules.flags_ignored);
 	report_filter_ids(&r->trace, r->ans, r->rules.n);
+	if (report_writes(r))
+		return 1;
 	if (!r->o.check)
 		return 0;
 	if (r->mismatches) {
@@ -411,6 +583,8 @@ static void run_free(struct run *r)
 {
 	free(r->keys);
 	free(r->ans);
+	free(r->lat[0]);
+	free(r->lat[1]);
 	nic_destroy(r->nic);
 	acl_destroy(r->acl);
 	classbench_rules_free(&r->rules);
@@ -439,6 +613,8 @@ int cmd_classify(int argc, char **argv)
 		rc = lookups(&r);
 	if (!rc)
 		rc = answers(&r);
+	if (!rc)
+		rc = write_latency(&r);
 	if (!rc)
 		rc = summary(&r);
 	run_free(&r);

@@ -127,12 +127,30 @@ static void run_and_check(const char *extra, const char *lookup)
 	cr_assert_gt(atof(field("lookups_per_s")), 0);
 	cr_assert_gt(atoi(field("masks")), 0);
 	cr_assert_leq(atoi(field("masks")), 17);
+	/* 17 entries of at least 2 key words each, and the depth's store */
+	cr_assert_gt(atol(field("tcam_bytes")), 17 * 16);
+	cr_assert_geq(atof(field("build_seconds")), 0);
+	cr_assert_lt(atof(field("build_seconds")), 10);
+}
+
+/* --writes: latency percentiles in order, and every entry put back, so
+ * the answers after are the answers before. */
+Test(cmd_classify, writes_between_lookups)
+{
+	write_files();
+	run_and_check("--writes 500 --check", "burst");
+	cr_assert_leq(atof(field("write_p50_us")), atof(field("write_p99_us")));
+	cr_assert_leq(atof(field("write_p99_us")), atof(field("write_max_us")));
+	cr_assert_gt(atof(field("invalidate_max_us")), 0);
+	cr_assert(strstr(field("writes"), "ok (500 invalidates"), "%s", out);
+	cr_assert_eq(classify("%s/rules %s/trace --quiet", dir, dir), 0, "%s", out);
+	cr_assert_null(strstr(out, "write_p50_us"), "no --writes, no latency: %s", out);
 }
 
 Test(cmd_classify, known_answers_fast)
 {
 	write_files();
-	run_and_check("--check", "fast");
+	run_and_check("--check", "burst");
 	cr_assert_str_eq(field("tcam_depth"), "65536");
 	cr_assert(strstr(field("check"), "ok (13 answers agree"), "%s", out);
 }
@@ -149,7 +167,8 @@ Test(cmd_classify, linear_gives_the_same)
 Test(cmd_classify, every_profile_gives_the_same)
 {
 	write_files();
-	run_and_check("--profile ipv4_flow --depth auto", "fast");
+	run_and_check("--profile ipv4_flow --depth auto", "burst");
+	run_and_check("--profile ipv4_flow --single", "single");
 	run_and_check("--profile default --linear --depth 32", "linear");
 }
 
@@ -319,6 +338,8 @@ Test(cmd_classify, bad_usage)
 	refused("--depth", "--depth needs a value");
 	refused("extra", "unexpected argument 'extra'");
 	refused("--fast", "unknown option '--fast'");
+	refused("--linear --single", "--linear and --single are two lookups");
+	refused("--writes 1000001", "--writes: '1000001' is out of range");
 	cr_assert_eq(classify("%s/rules", dir), 2, "%s", out);
 	cr_assert_str_eq(out, "pnicsim classify: expected RULES and TRACE files\n"
 			      "Try 'pnicsim classify --help' for more information.\n");
