@@ -1,6 +1,7 @@
 /* The scenario's `fpag` section: the FPAG's policies (docs/fpag.md):
  * flow_dest (vpid, or the ppid baseline), entry_shape (megaflow or exact),
- * table_full (refuse: the flow stays in the slow path), the host CPU costs
+ * table_full (refuse: the flow stays in the slow path; evict_lru: the
+ * entry hit least recently by the counters' reads goes), the host CPU costs
  * of its steps (costs_ns) and where a packet with no route goes
  * (default_route: an uplink's name; dropped if not given). */
 #include <stddef.h>
@@ -133,7 +134,7 @@ static int parse_fpag(struct scenario_ctx *x, yaml_node_t *m)
 	static const char *const places[] = { "host", "nic_cores", NULL };
 	static const char *const dests[] = { "vpid", "ppid", NULL };
 	static const char *const shapes[] = { "megaflow", "exact", NULL };
-	static const char *const fulls[] = { "refuse", NULL };
+	static const char *const fulls[] = { "refuse", "evict_lru", NULL };
 	struct scenario_fpag *f = &x->c->fpag;
 	int d = (int)f->flow_dest, s = (int)f->shape, full = 0, on = 0, rc;
 	yaml_node_t *n;
@@ -156,7 +157,11 @@ static int parse_fpag(struct scenario_ctx *x, yaml_node_t *m)
 	}
 	f->flow_dest = (enum fpag_flow_dest)d;
 	f->shape = (enum fpag_shape)s;
-	f->full = TP_FULL_REFUSE;
+	f->full = full ? TP_FULL_EVICT_LRU : TP_FULL_REFUSE;
+	/* The least recently hit entry is known from the counters' reads. */
+	if (f->full == TP_FULL_EVICT_LRU && !f->stats_ns)
+		return scenario_fail(x, scenario_get(x, m, "table_full"), "fpag.table_full",
+				     "evict_lru needs fpag.stats_ns: the last hits come from the counters the FPAG reads");
 	if ((n = scenario_get(x, m, "costs_ns")))
 		return costs(x, n);
 	return 0;

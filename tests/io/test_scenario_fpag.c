@@ -42,6 +42,7 @@ Test(scenario_fpag, what_is_written_is_taken)
 	cr_assert_eq(rc, 0, "%s", err.msg);
 	cr_assert_eq(c->fpag.flow_dest, FPAG_DEST_PPID);
 	cr_assert_eq(c->fpag.shape, FPAG_SHAPE_EXACT);
+	cr_assert_eq(c->fpag.full, TP_FULL_REFUSE);
 	cr_assert_eq(c->fpag.default_uplink, 0);
 	cr_assert(c->fpag.costs.packet_ns == 1 && c->fpag.costs.rule_ns == 2 &&
 		  c->fpag.costs.conntrack_ns == 3 && c->fpag.costs.install_ns == 4 &&
@@ -89,6 +90,7 @@ Test(scenario_fpag, refusals_name_line_column_and_field)
 		  "fpag.nic_cores.slowdown", "0.1 to 100" },
 		{ FPAG_BASE "fpag: { runs_on: nic_cores }\npcie: { gen: 3 }\n", 11, 7, "pcie", "nic_cores" },
 		{ FPAG_BASE "fpag: { runs_on: fpga }\n", 10, 18, "fpag.runs_on", "nic_cores" },
+		{ FPAG_BASE "fpag: { table_full: evict_lru }\n", 10, 21, "fpag.table_full", "stats_ns" },
 	};
 
 	scenario_check_bads(bads, sizeof bads / sizeof bads[0], SCENARIO_TEST_FILE);
