@@ -108,6 +108,24 @@ static inline uint64_t mem_rand(uint64_t *s)
 	return *s * 0x2545f4914f6cdd1dull;
 }
 
+/* A driver's register accesses straight to the device (ctx: the
+ * mbox_dev), and a device's sink straight to a NIC (ctx: the nic). */
+static inline void rig_bar_write(void *ctx, uint32_t off, uint32_t v)
+{
+	mbox_dev_bar_write(ctx, off, v);
+}
+
+static inline uint32_t rig_bar_read(void *ctx, uint32_t off)
+{
+	return mbox_dev_bar_read(ctx, off);
+}
+
+static inline int rig_nic_apply(void *ctx, const struct nic_cmd *c,
+				struct nic_cmd_result *res, struct pnic_error *err)
+{
+	return nic_apply(ctx, c, res, err);
+}
+
 typedef int (*rig_submit_fn)(void *ctx, const struct nic_cmd *c,
 			     struct nic_cmd_result *res, struct pnic_error *err);
 

@@ -42,24 +42,6 @@ static const struct fpag_vnic vnics[2] = {
 };
 static uint32_t at[2];
 
-static int nic_submit(void *ctx, const struct nic_cmd *c,
-		      struct nic_cmd_result *res, struct pnic_error *err)
-{
-	return nic_apply(ctx, c, res, err);
-}
-
-static void bar_write(void *ctx, uint32_t off, uint32_t v)
-{
-	(void)ctx;
-	mbox_dev_bar_write(dev, off, v);
-}
-
-static uint32_t bar_read(void *ctx, uint32_t off)
-{
-	(void)ctx;
-	return mbox_dev_bar_read(dev, off);
-}
-
 static int wait_cb(void *ctx)
 {
 	(void)ctx;
@@ -143,15 +125,16 @@ static void setup(void)
 	struct mbox_dev_params dp = { .key_bits = 372, .dma_read = mem_dma_read,
 				      .dma_write = mem_dma_write, .ctx = &mem };
 	struct mbox_drv_params p = { .mem_dma = MEM_DMA, .mem_bytes = MEM,
-				     .bar_write = bar_write, .bar_read = bar_read,
+				     .bar_write = rig_bar_write, .bar_read = rig_bar_read,
 				     .wait = wait_cb, .wait_max = 1000 };
 	struct pnic_error err;
 
 	mem_init(&mem, MEM);
 	cr_assert_eq(nic_create(&np, &nic, &err), 0, "%s", err.msg);
-	dp.sink = (struct nic_cmd_sink){ nic_submit, nic };
+	dp.sink = (struct nic_cmd_sink){ rig_nic_apply, nic };
 	cr_assert_eq(mbox_dev_create(&dp, &dev, &err), 0, "%s", err.msg);
 	p.mem = mem.bytes;
+	p.ctx = dev;
 	cr_assert_eq(mbox_drv_create(&p, &drv, &err), 0, "%s", err.msg);
 	make_rules();
 	memset(egress, 0, sizeof egress);

@@ -31,24 +31,6 @@ static uint64_t spent;
 static struct static_prog_handled last;
 static unsigned n_handled;
 
-static int sink_submit(void *ctx, const struct nic_cmd *c,
-		       struct nic_cmd_result *res, struct pnic_error *err)
-{
-	return nic_apply(ctx, c, res, err);
-}
-
-static void bar_write(void *ctx, uint32_t off, uint32_t v)
-{
-	(void)ctx;
-	mbox_dev_bar_write(dev, off, v);
-}
-
-static uint32_t bar_read(void *ctx, uint32_t off)
-{
-	(void)ctx;
-	return mbox_dev_bar_read(dev, off);
-}
-
 static int wait_cb(void *ctx)
 {
 	struct mbox_completion c[16];
@@ -98,16 +80,17 @@ static void handled(void *ctx, const struct static_prog_handled *h)
 static void setup(void)
 {
 	struct mbox_drv_params p = {
-		.mem_dma = MEM_DMA, .mem_bytes = MEM, .bar_write = bar_write,
-		.bar_read = bar_read, .wait = wait_cb, .wait_max = 1000,
+		.mem_dma = MEM_DMA, .mem_bytes = MEM, .bar_write = rig_bar_write,
+		.bar_read = rig_bar_read, .wait = wait_cb, .wait_max = 1000,
 	};
 	struct nic_cmd map = { .op = NIC_OP_MAP_SET, .map = { 5, 2 } };
 	struct nic_cmd_sink s;
 	struct pnic_error err;
 
 	mem_init(&mem, MEM);
-	mbox_rig(&mem, DEPTH, out, sink_submit, NULL, &nic, &dev);
+	mbox_rig(&mem, DEPTH, out, rig_nic_apply, NULL, &nic, &dev);
 	p.mem = mem.bytes;
+	p.ctx = dev;
 	cr_assert_eq(mbox_drv_create(&p, &drv, &err), 0, "%s", err.msg);
 	s = mbox_drv_sink(drv);
 	cr_assert_eq(nic_cmd_submit(&s, &map, NULL, &err), 0, "%s", err.msg);
