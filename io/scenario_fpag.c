@@ -126,6 +126,24 @@ static int default_route(struct scenario_ctx *x, yaml_node_t *m)
 	return 0;
 }
 
+/* nic_cores only with runs_on: nic_cores; evict_lru only with the
+ * counters read (the least recently hit entry is known from them). */
+static int place_and_full(struct scenario_ctx *x, yaml_node_t *m)
+{
+	struct scenario_fpag *f = &x->c->fpag;
+	yaml_node_t *n = scenario_get(x, m, "nic_cores");
+	int rc;
+
+	if (n && !f->on_nic_cores)
+		return scenario_fail(x, n, "fpag.nic_cores", "nic_cores is for runs_on: nic_cores");
+	if (n && (rc = nic_cores(x, n)))
+		return rc;
+	if (f->full == TP_FULL_EVICT_LRU && !f->stats_ns)
+		return scenario_fail(x, scenario_get(x, m, "table_full"), "fpag.table_full",
+				     "evict_lru needs fpag.stats_ns: the last hits come from the counters the FPAG reads");
+	return 0;
+}
+
 static int parse_fpag(struct scenario_ctx *x, yaml_node_t *m)
 {
 	static const char *const keys[] = { "flow_dest", "entry_shape", "table_full",
@@ -147,21 +165,11 @@ static int parse_fpag(struct scenario_ctx *x, yaml_node_t *m)
 	    (rc = default_route(x, m)))
 		return rc;
 	f->on_nic_cores = on == 1;
-	if ((rc = stats_and_aging(x, m)))
-		return rc;
-	if ((n = scenario_get(x, m, "nic_cores"))) {
-		if (!f->on_nic_cores)
-			return scenario_fail(x, n, "fpag.nic_cores", "nic_cores is for runs_on: nic_cores");
-		if ((rc = nic_cores(x, n)))
-			return rc;
-	}
 	f->flow_dest = (enum fpag_flow_dest)d;
 	f->shape = (enum fpag_shape)s;
 	f->full = full ? TP_FULL_EVICT_LRU : TP_FULL_REFUSE;
-	/* The least recently hit entry is known from the counters' reads. */
-	if (f->full == TP_FULL_EVICT_LRU && !f->stats_ns)
-		return scenario_fail(x, scenario_get(x, m, "table_full"), "fpag.table_full",
-				     "evict_lru needs fpag.stats_ns: the last hits come from the counters the FPAG reads");
+	if ((rc = stats_and_aging(x, m)) || (rc = place_and_full(x, m)))
+		return rc;
 	if ((n = scenario_get(x, m, "costs_ns")))
 		return costs(x, n);
 	return 0;

@@ -40,7 +40,7 @@ host_module::~host_module()
  * found work, polls once more). */
 uint64_t host_module::pending_wake() const
 {
-	uint64_t w, own;
+	uint64_t w;
 
 	if (ended)
 		return NEVER;
@@ -54,14 +54,22 @@ uint64_t host_module::pending_wake() const
 	} else {
 		w = irqs.empty() ? NEVER : std::max(t_h, irqs.front());
 	}
-	/* Inside the program (a full ring, a counter read) the host waits
-	 * for the device only: its own timers are for between polls. */
+	return own_wake(w);
+}
+
+/* The FPAG's own wakes on top of w.  Inside the program (a full ring, a
+ * counter read) the host waits for the device only: its own timers are
+ * for between polls.  The scenario's timed actions wake the host on
+ * their own; the FPAG's timers (timeouts, counter polls) only while
+ * traffic runs or the host has something to take, so that they never
+ * keep a finished run going (nor wake it through a long tail of aging
+ * sweeps). */
+uint64_t host_module::own_wake(uint64_t w) const
+{
+	uint64_t own;
+
 	if (!fprog || rs->setup_ps == NEVER || in_program)
 		return w;
-	/* The scenario's timed actions wake the host on their own; the
-	 * FPAG's timers (timeouts, counter polls) only while traffic runs or
-	 * the host has something to take, so that they never keep a finished
-	 * run going (nor wake it through a long tail of aging sweeps). */
 	own = fpag_prog_next_action_ns(fprog);
 	if (own != UINT64_MAX)
 		w = std::min(w, std::max(t_h, rs->setup_ps + own * 1000));

@@ -53,6 +53,7 @@ public:
 	/* When the host acts next on its own (NEVER: waits for an
 	 * interrupt not yet raised). */
 	uint64_t pending_wake() const;
+	uint64_t own_wake(uint64_t w) const;
 	uint64_t last_ps() const { return last_act; }
 	void result(struct system_result *res);
 
