@@ -192,6 +192,7 @@ struct scenario_uplink {
 struct scenario_topology {
 	uint32_t n_vnics;
 	struct scenario_vnic *vnics;
+	uint32_t *by_mac;          /* VNIC positions sorted by MAC (unique) */
 	uint32_t n_uplinks;
 	struct scenario_uplink *uplinks;
 };

@@ -192,6 +192,36 @@ static int list(struct scenario_ctx *x, yaml_node_t *m, const char *key,
 	return scenario_list(x, n, path, "a list", max, size, out, fn, NULL);
 }
 
+static const struct scenario_topology *sort_topo;
+
+static int by_mac(const void *a, const void *b)
+{
+	uint64_t ma = sort_topo->vnics[*(const uint32_t *)a].v.mac;
+	uint64_t mb = sort_topo->vnics[*(const uint32_t *)b].v.mac;
+
+	return (ma > mb) - (ma < mb);
+}
+
+/* The VNICs by MAC, for the frames that find their VNIC by source
+ * address (scenario_attachment, per frame): a MAC names one VNIC. */
+static int index_macs(struct scenario_ctx *x, yaml_node_t *m)
+{
+	struct scenario_topology *t = &x->c->topo;
+
+	if (!(t->by_mac = calloc(t->n_vnics ? t->n_vnics : 1, sizeof *t->by_mac)))
+		return scenario_nomem(x);
+	for (uint32_t i = 0; i < t->n_vnics; i++)
+		t->by_mac[i] = i;
+	sort_topo = t;
+	qsort(t->by_mac, t->n_vnics, sizeof *t->by_mac, by_mac);
+	for (uint32_t i = 1; i < t->n_vnics; i++)
+		if (t->vnics[t->by_mac[i]].v.mac == t->vnics[t->by_mac[i - 1]].v.mac)
+			return scenario_fail(x, scenario_get(x, m, "vnics"), "topology.vnics",
+					     "VNICs '%s' and '%s' have the same MAC",
+					     t->vnics[t->by_mac[i - 1]].name, t->vnics[t->by_mac[i]].name);
+	return 0;
+}
+
 static int parse_topology(struct scenario_ctx *x, yaml_node_t *m)
 {
 	static const char *const keys[] = { "vnics", "uplinks", NULL };
@@ -200,7 +230,8 @@ static int parse_topology(struct scenario_ctx *x, yaml_node_t *m)
 
 	if ((rc = scenario_mapping(x, m, "topology", "a mapping with vnics and uplinks", keys)) ||
 	    (rc = list(x, m, "vnics", TOPO_MAX_VNICS, sizeof *t->vnics,
-		       (void **)&t->vnics, vnic)))
+		       (void **)&t->vnics, vnic)) ||
+	    (rc = index_macs(x, m)))
 		return rc;
 	return list(x, m, "uplinks", TOPO_MAX_UPLINKS, sizeof *t->uplinks,
 		    (void **)&t->uplinks, uplink);
@@ -211,6 +242,7 @@ static void release_topology(struct scenario *c)
 	for (uint32_t i = 0; c->topo.uplinks && i < c->topo.n_uplinks; i++)
 		free(c->topo.uplinks[i].routes);
 	free(c->topo.vnics);
+	free(c->topo.by_mac);
 	free(c->topo.uplinks);
 }
 
@@ -222,18 +254,25 @@ uint32_t scenario_attachment(const struct scenario *c, uint64_t mac,
 			     uint64_t at_ns)
 {
 	const struct scenario_topology *t = &c->topo;
+	uint32_t lo = 0, hi = t->n_vnics, i, ppid;
 
-	for (uint32_t i = 0; i < t->n_vnics; i++) {
-		uint32_t ppid = t->vnics[i].v.ppid;
+	while (lo < hi) {               /* the first VNIC with MAC >= mac */
+		uint32_t mid = lo + (hi - lo) / 2;
 
-		if (t->vnics[i].v.mac != mac)
-			continue;
-		for (uint32_t e = 0; e < c->n_events && c->events[e].at_ns <= at_ns; e++)
-			if (c->events[e].kind == SCENARIO_EV_MIGRATE && c->events[e].vnic == i)
-				ppid = c->events[e].ppid;
-		return ppid;
+		if (t->vnics[t->by_mac[mid]].v.mac < mac)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return t->n_uplinks ? t->uplinks[0].ppid : UINT32_MAX;
+	if (lo == t->n_vnics || t->vnics[t->by_mac[lo]].v.mac != mac)
+		return t->n_uplinks ? t->uplinks[0].ppid : UINT32_MAX;
+	i = t->by_mac[lo];
+	ppid = t->vnics[i].v.ppid;
+	/* Events are in time order: the last move due by at_ns wins. */
+	for (uint32_t e = 0; e < c->n_events && c->events[e].at_ns <= at_ns; e++)
+		if (c->events[e].kind == SCENARIO_EV_MIGRATE && c->events[e].vnic == i)
+			ppid = c->events[e].ppid;
+	return ppid;
 }
 
 int scenario_endpoint(const struct scenario *c, const char *name)

@@ -65,6 +65,9 @@ Test(scenario_topology, refusals_name_line_column_and_field)
 		{ HEAD "topology: { vnics: [ { name: a, mac: '02:00:00:00:00:0a', ipv4: 10.0.0.1, port: vf0, vlan: 4096 } ] }\n",
 		  5, 92, "topology.vnics[0].vlan", "4095" },
 		{ HEAD "topology: { vms: [] }\n", 5, 13, "topology.vms", "vms" },
+		{ HEAD "topology: { vnics: [ { name: a, mac: '02:00:00:00:00:0a', ipv4: 10.0.0.1, port: vf0 },\n"
+		  "  { name: b, mac: '02:00:00:00:00:0a', ipv4: 10.0.0.2, port: vf0 } ] }\n", 5, 20,
+		  "topology.vnics", "same MAC" },
 		{ HEAD, 1, 1, "topology", "at least one VNIC" },
 		{ SCENARIO_TEST_MIN "topology: { uplinks: [ { name: u, port: 0 } ] }\n", 4, 11,
 		  "topology", "host.program: fpag" },

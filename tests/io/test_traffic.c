@@ -206,7 +206,9 @@ Test(traffic, frames_follow_their_vnic)
 	struct scenario_vnic vn = { .name = "a", .v = { .mac = 0x02000000000aull, .ppid = 1 } };
 	struct scenario_uplink up = { .name = "u", .ppid = 3 };
 	struct scenario_event ev = { .at_ns = 2, .kind = SCENARIO_EV_MIGRATE, .vnic = 0, .ppid = 2 };
-	struct scenario c = { .topo = { .n_vnics = 1, .vnics = &vn, .n_uplinks = 1, .uplinks = &up },
+	uint32_t by_mac[1] = { 0 };
+	struct scenario c = { .topo = { .n_vnics = 1, .vnics = &vn, .by_mac = by_mac,
+					.n_uplinks = 1, .uplinks = &up },
 			      .n_events = 1, .events = &ev };
 	struct scenario_input in = { .path = path, .loops = 1, .multiplier = 1,
 				     .by_vnic = true, .owner = &c };
