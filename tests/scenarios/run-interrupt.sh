@@ -22,7 +22,10 @@ sed -e 's|pcap: ../traces/demo.pcap, in_port: wire0|pcap: '"$PWD"'/traces/demo.p
 
 for sig in INT TERM; do
   out=$d/out-$sig
-  "$bin" run "$d/long.yaml" --out "$out" --no-plots > "$d/$sig.log" 2>&1 &
+  # A background job of a shell without job control starts with SIGINT
+  # ignored, and pnicsim keeps an ignored signal ignored: give it the
+  # default, as a terminal would.
+  env --default-signal=INT,TERM "$bin" run "$d/long.yaml" --out "$out" --no-plots > "$d/$sig.log" 2>&1 &
   pid=$!
   ( sleep 90; kill -KILL "$pid" 2>/dev/null ) &
   dog=$!
