@@ -24,6 +24,8 @@ TEST_EXTRA += 'tests/scenarios/check.sh --run demo-run'
 # keeping the --set and --as).
 TEST_EXTRA += 'tests/scenarios/check.sh --run migration'
 # The FPAG's other examples (scenarios/*.yaml with host.program: fpag).
+# The FPAG over the capture corpus (no one here wrote it).
+TEST_EXTRA += 'tests/scenarios/fpag_corpus.sh'
 TEST_EXTRA += $(foreach s,offload firewall table-overflow classbench rule-update aging,'tests/scenarios/check.sh --run $s')
 TEST_EXTRA += 'tests/scenarios/check.sh --run --set fpag.flow_dest=ppid --as migration-ppid migration'
 TEST_EXTRA += 'tests/scenarios/run-deterministic.sh'
