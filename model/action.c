@@ -18,6 +18,7 @@
 #define ACTW_COUNT_W        1
 #define ACTW_AGE_CLASS_W    2
 #define ACTW_NOTIFY_END_W   1
+#define ACTW_HOLD_W         1
 
 _Static_assert(ACTW_KIND_OFF + ACTW_KIND_W == ACTW_VPID_OFF, "kind/vpid");
 _Static_assert(ACTW_VPID_OFF + ACTW_VPID_W == ACTW_MIRROR_OFF, "vpid/mirror");
@@ -42,8 +43,9 @@ _Static_assert(ACTW_COUNT_OFF + ACTW_COUNT_W == ACTW_AGE_CLASS_OFF,
 	       "count/age_class");
 _Static_assert(ACTW_AGE_CLASS_OFF + ACTW_AGE_CLASS_W == ACTW_NOTIFY_END_OFF,
 	       "age_class/notify_end");
-_Static_assert(ACTW_NOTIFY_END_OFF + ACTW_NOTIFY_END_W == ACTION_WORD_BITS,
-	       "notify_end/end");
+_Static_assert(ACTW_NOTIFY_END_OFF + ACTW_NOTIFY_END_W == ACTW_HOLD_OFF,
+	       "notify_end/hold");
+_Static_assert(ACTW_HOLD_OFF + ACTW_HOLD_W == ACTION_WORD_BITS, "hold/end");
 _Static_assert(ACTION_AGE_CLASSES == 1u << ACTW_AGE_CLASS_W, "age classes");
 
 /* Fields may straddle the 64-bit word boundary (none does today, but the
@@ -89,6 +91,7 @@ void action_pack(const struct pnic_action *a, struct action_word *out)
 	put_bits(out, ACTW_COUNT_OFF, ACTW_COUNT_W, a->count);
 	put_bits(out, ACTW_AGE_CLASS_OFF, ACTW_AGE_CLASS_W, a->age_class);
 	put_bits(out, ACTW_NOTIFY_END_OFF, ACTW_NOTIFY_END_W, a->notify_end);
+	put_bits(out, ACTW_HOLD_OFF, ACTW_HOLD_W, a->hold);
 }
 
 void action_unpack(const struct action_word *w, struct pnic_action *out)
@@ -108,6 +111,7 @@ void action_unpack(const struct action_word *w, struct pnic_action *out)
 	out->count = get_bits(w, ACTW_COUNT_OFF, ACTW_COUNT_W);
 	out->age_class = get_bits(w, ACTW_AGE_CLASS_OFF, ACTW_AGE_CLASS_W);
 	out->notify_end = get_bits(w, ACTW_NOTIFY_END_OFF, ACTW_NOTIFY_END_W);
+	out->hold = get_bits(w, ACTW_HOLD_OFF, ACTW_HOLD_W);
 }
 
 int action_validate(const struct pnic_action *a, struct pnic_error *err)

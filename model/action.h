@@ -7,7 +7,11 @@
  * counters.  Two fields are for the host's bookkeeping of offloaded
  * flows: `age_class` picks the idle timeout after which the NIC ages the
  * entry (datapath.h, aging), `notify_end` asks for an event when a TCP
- * FIN or RST hits the entry.  They live in the word because the action
+ * FIN or RST hits the entry.  `hold` makes the entry's hits wait in
+ * the NIC's hold buffer until a write without it releases them (the
+ * ordering guarantee of a newly offloaded flow, docs/fpag.md): the word
+ * carries the final action too, which the released packets follow
+ * unless the release writes another.  They live in the word because the action
  * stage reads the word on every hit anyway: per-entry data, no other RAM.
  *
  * The action RAM holds actions as fixed-width words, the form the RTL
@@ -58,6 +62,8 @@ struct pnic_action {
 	bool count;
 	uint8_t age_class;     /* 0: never ages; 1..3: a timeout class */
 	bool notify_end;       /* report TCP FIN/RST seen on a hit */
+	bool hold;             /* hits wait in the hold buffer (datapath.h,
+				* "Hold, landed marker, release") */
 };
 
 /* Action word layout: bit offsets and widths. */
@@ -77,7 +83,8 @@ struct pnic_action {
 #define ACTW_COUNT_OFF      71
 #define ACTW_AGE_CLASS_OFF  72
 #define ACTW_NOTIFY_END_OFF 74
-#define ACTION_WORD_BITS    75
+#define ACTW_HOLD_OFF       75
+#define ACTION_WORD_BITS    76
 
 /* Aging classes an entry may name (class 0 never ages). */
 #define ACTION_AGE_CLASSES 4

@@ -23,6 +23,23 @@ struct entry_stats {
 	uint64_t bytes;
 };
 
+/* A packet in the hold buffer: one slot, its frame at hold_mem + slot x
+ * hold_bytes; slots of one entry chained in arrival order, free slots
+ * chained from hold_free. */
+#define HOLD_NONE UINT32_MAX
+
+struct held_pkt {
+	uint32_t next;
+	uint32_t in_port;
+	uint32_t caplen, len;
+	uint64_t ts_ns;
+};
+
+struct hold_list {
+	uint32_t head, tail, n;
+	bool holding;
+};
+
 struct datapath {
 	struct datapath_params p;
 	uint32_t n_ports;
@@ -35,6 +52,12 @@ struct datapath {
 	uint64_t now_ns;               /* the latest packet's timestamp */
 	uint8_t *buf;                  /* DP_EDIT_BUF */
 	struct key_builder_plan keys;  /* the profile, compiled */
+	/* the hold buffer */
+	uint32_t hold_frames, hold_bytes;
+	struct held_pkt *held;         /* hold_frames */
+	uint8_t *hold_mem;             /* hold_frames x hold_bytes */
+	uint32_t hold_free;
+	struct hold_list *hold;        /* depth */
 };
 
 static const char *const drop_names[DP_DROP_REASON_COUNT] = {
@@ -46,6 +69,7 @@ static const char *const drop_names[DP_DROP_REASON_COUNT] = {
 	[DP_DROP_EDIT] = "edit_refused",
 	[DP_DROP_BAD_PORT] = "bad_ingress_port",
 	[DP_DROP_BAD_ACTION] = "undecodable_action",
+	[DP_DROP_HOLD_FULL] = "hold_full",
 };
 
 static const char *const host_names[DP_HOST_REASON_COUNT] = {
@@ -53,6 +77,7 @@ static const char *const host_names[DP_HOST_REASON_COUNT] = {
 	[DP_HOST_ACTION] = "action",
 	[DP_HOST_UNMAPPED_VPID] = "unmapped_vpid",
 	[DP_HOST_PARSE_ERROR] = "parse_error",
+	[DP_HOST_HOLD_CANCELLED] = "hold_cancelled",
 };
 
 const char *datapath_drop_reason_name(enum datapath_drop_reason r)
@@ -124,11 +149,37 @@ static int check_params(const struct datapath_params *p, struct pnic_error *err)
 				"TCAM key width %u is narrower than key profile '%s' (%u bits)",
 				lookup_params(p->lookup)->key_bits, p->profile->name,
 				p->profile->key_bits);
+	if (p->hold_frames > DP_HOLD_FRAMES_MAX)
+		return pnic_err(err, EINVAL, "hold buffer of %u frames: at most %u",
+				p->hold_frames, DP_HOLD_FRAMES_MAX);
+	if (p->hold_frame_bytes > DP_EDIT_MAX_FRAME)
+		return pnic_err(err, EINVAL, "hold buffer slots of %u bytes: at most %u",
+				p->hold_frame_bytes, DP_EDIT_MAX_FRAME);
 	if (p->n_ports > lookup_params(p->lookup)->n_ppids)
 		return pnic_err(err, EINVAL,
 				"%u ports, but the lookup maps to %u PPIDs",
 				p->n_ports, lookup_params(p->lookup)->n_ppids);
 	return datapath_policy_validate(&p->policy, err);
+}
+
+/* The hold buffer, every slot free; no entry holding. */
+static int hold_create(struct datapath *dp, const struct datapath_params *p,
+		       struct pnic_error *err)
+{
+	dp->hold_frames = p->hold_frames ? p->hold_frames : DP_HOLD_FRAMES_DEFAULT;
+	dp->hold_bytes = p->hold_frame_bytes ? p->hold_frame_bytes
+					     : DP_HOLD_FRAME_BYTES_DEFAULT;
+	dp->held = calloc(dp->hold_frames, sizeof *dp->held);
+	dp->hold_mem = malloc((size_t)dp->hold_frames * dp->hold_bytes);
+	dp->hold = calloc(dp->depth, sizeof *dp->hold);
+	if (!dp->held || !dp->hold_mem || !dp->hold)
+		return pnic_err(err, ENOMEM, "out of memory for the hold buffer");
+	for (uint32_t i = 0; i < dp->hold_frames; i++)
+		dp->held[i].next = i + 1 < dp->hold_frames ? i + 1 : HOLD_NONE;
+	dp->hold_free = 0;
+	for (uint32_t i = 0; i < dp->depth; i++)
+		dp->hold[i] = (struct hold_list){ HOLD_NONE, HOLD_NONE, 0, false };
+	return 0;
 }
 
 int datapath_create(const struct datapath_params *p, struct datapath **out,
@@ -155,6 +206,8 @@ int datapath_create(const struct datapath_params *p, struct datapath **out,
 		rc = pnic_err(err, ENOMEM, "out of memory for the datapath");
 		goto free_dp;
 	}
+	if ((rc = hold_create(dp, p, err)))
+		goto free_dp;
 	fcp.depth = dp->depth;
 	rc = flow_counters_create(&fcp, &dp->counters, err);
 	if (!rc)
@@ -176,6 +229,9 @@ void datapath_destroy(struct datapath *dp)
 		return;
 	flow_counters_destroy(dp->counters);
 	flow_age_destroy(dp->age);
+	free(dp->hold);
+	free(dp->hold_mem);
+	free(dp->held);
 	free(dp->buf);
 	free(dp->entries);
 	free(dp->ports);
@@ -382,11 +438,105 @@ static void act(struct datapath *dp, struct datapath_out *o,
 	}
 }
 
+/* ---- hold, landed marker, release ----------------------------------------- */
+
+/* A hit on a holding entry: copied into a free slot at the tail of the
+ * entry's list, or dropped when none is free or it is longer than one. */
+static void hold(struct datapath *dp, struct datapath_out *o, uint32_t index,
+		 const struct datapath_pkt *p, uint32_t len)
+{
+	struct hold_list *l = &dp->hold[index];
+	uint32_t k = dp->hold_free;
+
+	o->entry = (int32_t)index;
+	if (k == HOLD_NONE || p->caplen > dp->hold_bytes) {
+		drop(dp, o, DP_DROP_HOLD_FULL, p->frame, p->caplen, len);
+		return;
+	}
+	dp->hold_free = dp->held[k].next;
+	dp->held[k] = (struct held_pkt){ HOLD_NONE, o->in_port, p->caplen, len,
+					 p->ts_ns };
+	memcpy(dp->hold_mem + (size_t)k * dp->hold_bytes, p->frame, p->caplen);
+	if (l->tail == HOLD_NONE)
+		l->head = k;
+	else
+		dp->held[l->tail].next = k;
+	l->tail = k;
+	l->n++;
+	dp->st.held++;
+	if (++dp->st.held_now > dp->st.held_max)
+		dp->st.held_max = dp->st.held_now;
+	o->kind = DP_OUT_HOLD;
+	o->held = (int32_t)k;
+	emit(dp, o, dp->hold_mem + (size_t)k * dp->hold_bytes, p->caplen, len);
+}
+
+/* Every packet entry index holds leaves the buffer, oldest first: through
+ * the action stage with word w (release), or to the host (w NULL). */
+static void hold_flush(struct datapath *dp, uint32_t index,
+		       const struct action_word *w, uint64_t now_ns)
+{
+	struct hold_list *l = &dp->hold[index];
+	struct lookup_result r = { .hit = true, .index = index };
+	uint32_t k, vpid;
+
+	if (w) {
+		r.action = *w;
+		vpid = (uint32_t)(w->w[0] >> ACTW_VPID_OFF) & 0xffffu;
+		r.ppid = (uint16_t)lookup_map_read(dp->p.lookup, vpid);
+		r.mapped = r.ppid != VPID_UNMAPPED;
+	}
+	while ((k = l->head) != HOLD_NONE) {
+		struct held_pkt *h = &dp->held[k];
+		struct datapath_pkt p = { dp->hold_mem + (size_t)k * dp->hold_bytes,
+					  h->caplen, h->len, h->ts_ns };
+		struct datapath_out o = { .entry = (int32_t)index, .lookup = &r,
+					  .in_port = h->in_port, .ts_ns = now_ns,
+					  .held = (int32_t)k };
+		struct parser_result pr;
+
+		l->head = h->next;
+		if (w) {
+			parser_parse(p.frame, p.caplen, p.len, &pr);
+			dp->st.released++;
+			act(dp, &o, &r, &pr, &p, h->len);
+		} else {
+			dp->st.hold_cancelled++;
+			o.lookup = NULL;
+			to_host(dp, &o, DP_HOST_HOLD_CANCELLED, p.frame, p.caplen, h->len);
+		}
+		h->next = dp->hold_free;
+		dp->hold_free = k;
+		dp->st.held_now--;
+	}
+	*l = (struct hold_list){ HOLD_NONE, HOLD_NONE, 0, false };
+}
+
+/* A write landed on entry index: hold, release or cancel (datapath.h). */
+static void hold_written(struct datapath *dp, const struct lookup_write *w,
+			 bool holds, uint64_t now_ns)
+{
+	struct hold_list *l = &dp->hold[w->index];
+	struct datapath_event ev = {
+		.type = DP_EV_LANDED, .entry = w->index, .ts_ns = now_ns,
+	};
+
+	if (l->holding && !(holds && w->op == LC_OP_ACTION_WRITE))
+		hold_flush(dp, w->index,
+			   w->op == LC_OP_ACTION_WRITE ? &w->action : NULL, now_ns);
+	if (!holds)
+		return;
+	l->holding = true;
+	ev.gen = flow_age_gen(dp->age, w->index);
+	dp->st.markers++;
+	event(dp, &ev);
+}
+
 static void back(struct datapath *dp, uint32_t in_port,
 		 const struct datapath_pkt *p, const struct datapath_work *wk)
 {
 	struct datapath_out o = { .entry = TCAM_MISS, .in_port = in_port,
-			    .ts_ns = p->ts_ns };
+			    .ts_ns = p->ts_ns, .held = DP_NOT_HELD };
 	const uint8_t *frame = p->frame;
 	uint32_t caplen = p->caplen, len = p->len < caplen ? caplen : p->len;
 	const struct lookup_result *res;
@@ -431,6 +581,11 @@ static void back(struct datapath *dp, uint32_t in_port,
 	o.entry = (int32_t)res->index;
 	dp->entries[res->index].packets++;
 	dp->entries[res->index].bytes += len;
+	if (__builtin_expect(dp->hold[res->index].holding, 0) &&
+	    (res->action.w[ACTW_HOLD_OFF / 64] >> (ACTW_HOLD_OFF % 64) & 1)) {
+		hold(dp, &o, res->index, p, len);
+		return;
+	}
 	act(dp, &o, res, &wk->pr, p, len);
 }
 
@@ -494,7 +649,7 @@ int datapath_packet_out(struct datapath *dp, uint32_t ppid,
 			struct pnic_error *err)
 {
 	struct datapath_out o = { .entry = TCAM_MISS, .in_port = ppid,
-				  .ts_ns = ts_ns };
+				  .ts_ns = ts_ns, .held = DP_NOT_HELD };
 
 	if (ppid >= dp->n_ports)
 		return pnic_err(err, ERANGE, "packet-out PPID %u is not one of 0..%u",
@@ -531,15 +686,19 @@ void datapath_table_written(struct datapath *dp, const struct lookup_write *w,
 {
 	struct pnic_action a;
 
+	if (w->index >= dp->depth)
+		return;
 	switch (w->op) {
 	case LC_OP_TCAM_WRITE:
 	case LC_OP_ACTION_WRITE:
 		action_unpack(&w->action, &a);
 		flow_age_write(dp->age, w->index, a.kind > ACT_TO_HOST ? 0 : a.age_class,
 			       now_ns);
+		hold_written(dp, w, a.hold && a.kind <= ACT_TO_HOST, now_ns);
 		return;
 	case LC_OP_TCAM_INVALIDATE:
 		flow_age_write(dp->age, w->index, 0, now_ns);
+		hold_written(dp, w, false, now_ns);
 		return;
 	default:
 		return;
@@ -576,6 +735,21 @@ unsigned datapath_age(struct datapath *dp, uint64_t now_ns)
 uint32_t datapath_entry_gen(const struct datapath *dp, uint32_t index)
 {
 	return flow_age_gen(dp->age, index);
+}
+
+bool datapath_holding(const struct datapath *dp, uint32_t index)
+{
+	return index < dp->depth && dp->hold[index].holding;
+}
+
+uint32_t datapath_held(const struct datapath *dp, uint32_t index)
+{
+	return index < dp->depth ? dp->hold[index].n : 0;
+}
+
+uint32_t datapath_hold_frames(const struct datapath *dp)
+{
+	return dp->hold_frames;
 }
 
 uint64_t datapath_now(const struct datapath *dp)

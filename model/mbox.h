@@ -140,7 +140,7 @@ enum mbox_err {
 	MBOX_ERR_RESERVED,        /* a reserved byte or flag is not zero */
 	MBOX_ERR_LEN,             /* a length or count out of its range */
 	MBOX_ERR_KEY_BITS,        /* key wider than the NIC's, or bits above it */
-	MBOX_ERR_ACTION,          /* action word bits at or above 72 */
+	MBOX_ERR_ACTION,          /* action word bits at or above ACTION_WORD_BITS */
 	MBOX_ERR_DMA,             /* a DMA through the descriptor's address failed */
 	MBOX_ERR_REFUSED,         /* the NIC refused the command (errno says why) */
 	/* The device's own (ERR_CODE register, ERROR events). */

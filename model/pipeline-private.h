@@ -108,6 +108,8 @@ struct pl_port {
 /* One output of a packet, as datapath_back() made it. */
 struct pl_out {
 	enum datapath_out_kind kind;
+	int32_t held;              /* DP_OUT_HOLD: the hold buffer's slot */
+	uint64_t hold_serial;      /* DP_OUT_HOLD: pl_held's serial then */
 	bool mirror;
 	uint32_t ppid;
 	enum datapath_drop_reason drop;
@@ -134,6 +136,23 @@ struct pl_slot {
 	unsigned n_out;
 	struct pl_out out[2];      /* a mirror copy, then the packet */
 	uint8_t *edit;             /* this slot's room for an edited frame */
+};
+
+/* A packet in the datapath's hold buffer, by its slot there: what the
+ * pipeline still owes it (its record; its key, should it go to the host)
+ * and where it is for the in-flight count: still in its header-path slot
+ * (its frame in the ingress buffer) or parked (only in the hold buffer).
+ * serial tells a slot's holds apart (a release can free it, and a new
+ * hit take it, before the first holder's slot leaves the editor). */
+enum pl_hold_state { PL_HOLD_FREE = 0, PL_HOLD_IN_SLOT, PL_HOLD_PARKED };
+
+struct pl_held {
+	struct pipeline_record rec;
+	struct pnic_key key;
+	bool lookup;
+	uint32_t port;
+	uint64_t serial;
+	enum pl_hold_state state;
 };
 
 struct pipeline {
@@ -206,6 +225,12 @@ struct pipeline {
 	struct frame_fifo *up;
 	struct pl_occ up_occ;
 	bool up_held;                    /* the front was popped, still read */
+
+	/* the hold buffer's packets (datapath_hold_frames of them): parked,
+	 * and released while still in their slot (counted twice until the
+	 * slot leaves the editor) */
+	struct pl_held *held;
+	uint64_t hold_serial, held_parked, held_early;
 
 	/* counts */
 	uint64_t arrivals, departed, to_host, to_host_popped;
@@ -297,6 +322,10 @@ void pipeline_record_init(struct pipeline_record *r, uint32_t port,
 void pipeline_record_out(struct pipeline *pl, const struct pipeline_record *r);
 bool pipeline_up_enqueue(struct pipeline *pl, const struct pl_slot *s,
 			 const struct pl_out *o, uint64_t t);
+/* The same for a packet u describes (id, in_port, entry, key), with the
+ * output's frame and reason. */
+bool pipeline_up_push(struct pipeline *pl, const struct pipeline_upcall *u,
+		      const struct pl_out *o, uint64_t t);
 
 /* Beats waiting for the core's config port: the host's FIFO and delete
  * mode's invalidates (pipeline_events.c). */

@@ -39,6 +39,7 @@ void pipeline_params_default(struct pipeline_params *p)
 		.cfg_commands = 64,
 		.wire_bytes = 1024 * 1024, .wire_frames = 4096,
 		.max_frame = NIC_PACKET_OUT_MAX_LEN,
+		.hold_frames = DP_HOLD_FRAMES_DEFAULT,
 	};
 }
 
@@ -104,6 +105,9 @@ static int check_bounds(const struct pipeline_bounds *b, struct pnic_error *err)
 	    (rc = check_queue(b->egress_bytes, b->egress_frames, "egress", err)) ||
 	    (rc = check_queue(b->to_host_bytes, b->to_host_frames, "to-host", err)))
 		return rc;
+	if (b->hold_frames > DP_HOLD_FRAMES_MAX)
+		return pnic_err(err, EINVAL, "hold buffer of %u frames is more than %u",
+				b->hold_frames, DP_HOLD_FRAMES_MAX);
 	return check_queue(b->wire_bytes, b->wire_frames, "wire", err);
 }
 
@@ -141,13 +145,21 @@ static int make_datapath(struct pipeline *pl, struct pnic_error *err)
 		.n_ports = pl->p.n_ports, .policy = pl->p.policy,
 		.out = pipeline_stages_out, .ctx = pl,
 		.event = pipeline_on_event, .event_ctx = pl,
+		.hold_frames = pl->p.bounds.hold_frames,
+		.hold_frame_bytes = pl->p.bounds.max_frame,
 	};
+	int rc;
 
 	/* Commands are checked against this NIC's ports, not the 16-bit
 	 * PPIDs the core's map takes. */
 	pl->sizes = *lookup_params(lookup_core_lookup(pl->core));
 	pl->sizes.n_ppids = pl->p.n_ports;
-	return datapath_create(&dpp, &pl->dp, err);
+	if ((rc = datapath_create(&dpp, &pl->dp, err)))
+		return rc;
+	pl->held = calloc(datapath_hold_frames(pl->dp), sizeof *pl->held);
+	if (!pl->held)
+		return pnic_err(err, ENOMEM, "out of memory for the hold buffer's records");
+	return 0;
 }
 
 static int make_to_host(struct pipeline *pl, struct pnic_error *err)
@@ -203,6 +215,7 @@ void pipeline_destroy(struct pipeline *pl)
 	pipeline_events_destroy(pl);
 	pipeline_mac_destroy(pl);
 	datapath_destroy(pl->dp);
+	free(pl->held);
 	pipeline_stages_destroy(pl);
 	free(pl);
 }
@@ -370,8 +383,8 @@ void pipeline_record_out(struct pipeline *pl, const struct pipeline_record *r)
 		pl->p.record(pl->p.ctx, r);
 }
 
-bool pipeline_up_enqueue(struct pipeline *pl, const struct pl_slot *s,
-			 const struct pl_out *o, uint64_t t)
+bool pipeline_up_push(struct pipeline *pl, const struct pipeline_upcall *u,
+		      const struct pl_out *o, uint64_t t)
 {
 	const struct pipeline_bounds *b = &pl->p.bounds;
 	struct pl_up *e;
@@ -380,18 +393,29 @@ bool pipeline_up_enqueue(struct pipeline *pl, const struct pl_slot *s,
 	    pl->up_occ.bytes + o->len > b->to_host_bytes ||
 	    !(e = frame_fifo_push(pl->up, sizeof *e + o->caplen)))
 		return false;
-	e->u = (struct pipeline_upcall){
-		.id = s->rec.id, .caplen = o->caplen, .len = o->len,
-		.in_port = s->port, .reason = o->host, .entry = s->rec.entry,
-		.enqueued = t,
-	};
-	if (s->lookup) {
-		e->u.key = s->key;
-		e->u.key_bits = pl->p.profile->key_bits;
-	}
+	e->u = *u;
+	e->u.type = PL_UP_PACKET;
+	e->u.caplen = o->caplen;
+	e->u.len = o->len;
+	e->u.reason = o->host;
+	e->u.enqueued = t;
 	memcpy(e->frame, o->frame, o->caplen);
 	pipeline_occ_add(&pl->up_occ, t, 1, o->len);
 	return true;
+}
+
+bool pipeline_up_enqueue(struct pipeline *pl, const struct pl_slot *s,
+			 const struct pl_out *o, uint64_t t)
+{
+	struct pipeline_upcall u = {
+		.id = s->rec.id, .in_port = s->port, .entry = s->rec.entry,
+	};
+
+	if (s->lookup) {
+		u.key = s->key;
+		u.key_bits = pl->p.profile->key_bits;
+	}
+	return pipeline_up_push(pl, &u, o, t);
 }
 
 int pipeline_to_host_pop(struct pipeline *pl, struct pipeline_upcall *u)
@@ -464,12 +488,12 @@ static int check_to_host(const struct pipeline *pl, struct pnic_error *err)
  * queued for their port. */
 static uint64_t in_flight(const struct pipeline *pl)
 {
-	uint64_t n = 0;
+	uint64_t n = pl->held_parked;
 
 	for (uint32_t i = 0; i < pl->p.n_ports; i++)
 		n += frame_fifo_count(pl->ports[i].wire) +
 		     frame_fifo_count(pl->ports[i].in) + pl->ports[i].txq_n;
-	return n - pl->mirrors_queued - pl->packet_outs_queued;
+	return n - pl->mirrors_queued - pl->packet_outs_queued - pl->held_early;
 }
 
 void pipeline_stats(const struct pipeline *pl, struct pipeline_stats *st)
@@ -488,6 +512,7 @@ void pipeline_stats(const struct pipeline *pl, struct pipeline_stats *st)
 		.events_popped = pl->events_popped,
 		.aged_deletes = pl->aged_deletes,
 		.aged_cancelled = pl->aged_cancelled,
+		.held_now = datapath_stats(pl->dp)->held_now,
 		.lookups = cs->lookups + pl->fast_lookups,
 		.cfg_writes = cs->cfg_writes,
 		/* the reset edge is not a step; a fast lookup's steps were
@@ -547,7 +572,7 @@ static void count_queued(const struct pipeline *pl, uint64_t by_kind[3])
 int pipeline_check_conservation(const struct pipeline *pl,
 				struct pnic_error *err)
 {
-	uint64_t q[3], dropped = 0, held = 0;
+	uint64_t q[3], dropped = 0, held = pl->held_parked - pl->held_early;
 
 	count_queued(pl, q);
 	for (unsigned r = 0; r < PL_DROP_COUNT; r++)

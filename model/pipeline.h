@@ -91,6 +91,7 @@ enum pipeline_drop {
 	PL_DROP_EDIT = DP_DROP_EDIT,
 	PL_DROP_BAD_PORT = DP_DROP_BAD_PORT,  /* never: arrive refuses the port */
 	PL_DROP_BAD_ACTION = DP_DROP_BAD_ACTION,
+	PL_DROP_HOLD_FULL = DP_DROP_HOLD_FULL,
 	PL_DROP_OVERSIZE = DP_DROP_REASON_COUNT,  /* longer than max_frame */
 	PL_DROP_INGRESS_FULL,       /* the port's ingress buffer */
 	PL_DROP_EGRESS_FULL,        /* the PPID's egress queue */
@@ -100,7 +101,7 @@ enum pipeline_drop {
 	PL_DROP_COUNT
 };
 
-static_assert(PL_DROP_BAD_ACTION + 1 == DP_DROP_REASON_COUNT,
+static_assert(PL_DROP_HOLD_FULL + 1 == DP_DROP_REASON_COUNT,
 	      "the datapath's reasons come first, with their own numbers");
 
 /* What became of an arrival. */
@@ -143,6 +144,9 @@ struct pipeline_bounds {
 	 * buffer: what pipeline_arrive() takes before it says -ENOBUFS. */
 	uint32_t wire_bytes, wire_frames;
 	uint32_t max_frame;    /* longest frame a MAC takes, FCS not counted */
+	/* The hold buffer (datapath.h): frames held at once, each slot
+	 * max_frame long; 0: DP_HOLD_FRAMES_DEFAULT. */
+	uint32_t hold_frames;
 };
 
 /* One frame leaving a port (called when it is queued; see above). */
@@ -263,6 +267,7 @@ enum pipeline_upcall_type {
 	PL_UP_PACKET = 0,
 	PL_UP_FLOW_END,
 	PL_UP_AGED,
+	PL_UP_LANDED,                /* a hold write applied: the marker */
 	PL_UP_TYPES
 };
 
@@ -281,7 +286,8 @@ struct pipeline_upcall {
 				      * entry of a FLOW_END or AGED */
 	uint8_t tcp_flags;           /* FLOW_END */
 	uint64_t last_hit_ns;        /* AGED: latest write or hit */
-	uint32_t gen;                /* AGED: the entry's write generation */
+	uint32_t gen;                /* AGED: the entry's write generation;
+				      * LANDED: the one the hold write gave */
 	bool removed;                /* AGED: delete mode's (the NIC removes it) */
 	uint64_t enqueued;           /* edge */
 };
@@ -312,6 +318,7 @@ struct pipeline_port_stats {
 
 /* Each class of frame ends in exactly one place:
  *   arrivals    = departed + to_host + dropped (arrival reasons) + in_flight
+ *                 (in_flight counts the packets in the hold buffer)
  *   mirrors     = mirrors_departed + dropped[MIRROR_UNMAPPED]
  *                 + dropped[MIRROR_EGRESS_FULL] + mirrors_queued
  *   packet_outs = packet_outs_departed + dropped[PACKET_OUT_FULL]
@@ -328,6 +335,7 @@ struct pipeline_stats {
 	uint64_t events_popped;
 	uint64_t aged_deletes;      /* invalidates the aging engine issued */
 	uint64_t aged_cancelled;    /* ... dropped: the entry was rewritten */
+	uint64_t held_now;          /* of in_flight, in the hold buffer */
 	uint64_t lookups;           /* requests the core accepted */
 	uint64_t cfg_writes;        /* config beats the core accepted */
 	uint64_t core_steps;        /* edges the core was stepped */

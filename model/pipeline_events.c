@@ -69,7 +69,8 @@ void pipeline_on_event(void *ctx, const struct datapath_event *ev)
 {
 	struct pipeline *pl = ctx;
 	struct pipeline_upcall u = {
-		.type = ev->type == DP_EV_AGED ? PL_UP_AGED : PL_UP_FLOW_END,
+		.type = ev->type == DP_EV_AGED ? PL_UP_AGED :
+			ev->type == DP_EV_LANDED ? PL_UP_LANDED : PL_UP_FLOW_END,
 		.in_port = ev->in_port, .entry = (int32_t)ev->entry,
 		.tcp_flags = ev->tcp_flags, .last_hit_ns = ev->last_hit,
 		.gen = ev->gen, .removed = ev->remove,

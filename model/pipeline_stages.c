@@ -99,45 +99,13 @@ void pipeline_stages_destroy(struct pipeline *pl)
 
 /* ---- outputs ------------------------------------------------------------- */
 
-void pipeline_stages_out(void *ctx, const struct datapath_out *o,
-			 const uint8_t *frame, uint32_t caplen, uint32_t len)
-{
-	struct pipeline *pl = ctx;
-	struct pl_slot *s = pl->cur;
-	struct pl_out *x;
-
-	if (!s) {
-		/* Outside a packet's action stage the datapath speaks only
-		 * for a PACKET_OUT command: it re-enters at the egress
-		 * queue of its PPID, now. */
-		pl->packet_outs++;
-		if (!pipeline_mac_enqueue(pl, o->ppid, pl->now, PL_TX_PACKET_OUT,
-					  pl->packet_outs - 1, frame, caplen, len, NULL))
-			pl->dropped[PL_DROP_PACKET_OUT_FULL]++;
-		return;
-	}
-	assert(s->n_out < 2);
-	x = &s->out[s->n_out++];
-	*x = (struct pl_out){ .kind = o->kind, .mirror = o->mirror, .ppid = o->ppid,
-			      .drop = o->drop, .host = o->host, .frame = frame,
-			      .caplen = caplen, .len = len };
-	if (caplen && frame != s->rx->frame) {
-		/* The editor's buffer is the datapath's, and the next packet's
-		 * edit reuses it: the edited frame waits in the slot. */
-		memcpy(s->edit, frame, caplen);
-		x->frame = s->edit;
-	}
-	if (!o->mirror)
-		s->rec.entry = o->entry;
-}
-
-static void mirror_out(struct pipeline *pl, const struct pl_slot *s,
+static void mirror_out(struct pipeline *pl, const struct pipeline_record *rec,
 		       const struct pl_out *o, uint64_t t)
 {
 	pl->mirrors++;
 	if (o->kind != DP_OUT_EGRESS)
 		pl->dropped[PL_DROP_MIRROR_UNMAPPED]++;
-	else if (!pipeline_mac_enqueue(pl, o->ppid, t, PL_TX_MIRROR, s->rec.id,
+	else if (!pipeline_mac_enqueue(pl, o->ppid, t, PL_TX_MIRROR, rec->id,
 				       o->frame, o->caplen, o->len, NULL))
 		pl->dropped[PL_DROP_MIRROR_EGRESS_FULL]++;
 }
@@ -152,36 +120,159 @@ static void drop_out(struct pipeline *pl, struct pipeline_record *r,
 	pipeline_record_out(pl, r);
 }
 
-/* The packet itself: into its egress queue (its record goes out with it,
- * the departure fixed), into the to-host queue, or dropped. */
+/* A packet's output: into its egress queue (its record r goes out with
+ * it, the departure fixed), into the to-host queue (as u describes it),
+ * or dropped. */
+static void deliver(struct pipeline *pl, struct pipeline_record *r,
+		    const struct pipeline_upcall *u, const struct pl_out *o,
+		    uint64_t t)
+{
+	r->enqueue = t;
+	switch (o->kind) {
+	case DP_OUT_EGRESS:
+		r->path = PL_PATH_HIT;
+		r->out_ppid = o->ppid;
+		if (!pipeline_mac_enqueue(pl, o->ppid, t, PL_TX_FORWARD, r->id,
+					  o->frame, o->caplen, o->len, r))
+			drop_out(pl, r, PL_DROP_EGRESS_FULL);
+		return;
+	case DP_OUT_TO_HOST:
+		r->path = o->host == DP_HOST_MISS ? PL_PATH_MISS : PL_PATH_TO_HOST;
+		r->host = o->host;
+		if (!pipeline_up_push(pl, u, o, t)) {
+			drop_out(pl, r, PL_DROP_TO_HOST_FULL);
+			return;
+		}
+		pl->to_host++;
+		pipeline_record_out(pl, r);
+		return;
+	case DP_OUT_DROP:
+		drop_out(pl, r, (enum pipeline_drop)o->drop);
+		return;
+	case DP_OUT_HOLD:
+		return;
+	}
+}
+
+/* The slot of a held packet leaves the editor: from now on only the
+ * hold buffer has it, unless it was released already. */
+static void hold_park(struct pipeline *pl, const struct pl_out *o)
+{
+	struct pl_held *h = &pl->held[o->held];
+
+	if (h->serial == o->hold_serial && h->state == PL_HOLD_IN_SLOT) {
+		h->state = PL_HOLD_PARKED;
+		pl->held_parked++;
+	} else {
+		pl->held_early--;
+	}
+}
+
 static void packet_out(struct pipeline *pl, const struct pl_slot *s,
 		       const struct pl_out *o, uint64_t t)
 {
 	struct pipeline_record r = s->rec;
+	struct pipeline_upcall u = {
+		.id = s->rec.id, .in_port = s->port, .entry = s->rec.entry,
+	};
 
-	r.enqueue = t;
-	switch (o->kind) {
-	case DP_OUT_EGRESS:
-		r.path = PL_PATH_HIT;
-		r.out_ppid = o->ppid;
-		if (!pipeline_mac_enqueue(pl, o->ppid, t, PL_TX_FORWARD, r.id,
-					  o->frame, o->caplen, o->len, &r))
-			drop_out(pl, &r, PL_DROP_EGRESS_FULL);
-		return;
-	case DP_OUT_TO_HOST:
-		r.path = o->host == DP_HOST_MISS ? PL_PATH_MISS : PL_PATH_TO_HOST;
-		r.host = o->host;
-		if (!pipeline_up_enqueue(pl, s, o, t)) {
-			drop_out(pl, &r, PL_DROP_TO_HOST_FULL);
-			return;
-		}
-		pl->to_host++;
-		pipeline_record_out(pl, &r);
-		return;
-	case DP_OUT_DROP:
-		drop_out(pl, &r, (enum pipeline_drop)o->drop);
+	if (o->kind == DP_OUT_HOLD) {
+		hold_park(pl, o);
 		return;
 	}
+	if (o->kind == DP_OUT_TO_HOST && s->lookup) {
+		u.key = s->key;
+		u.key_bits = pl->p.profile->key_bits;
+	}
+	deliver(pl, &r, &u, o, t);
+}
+
+/* A packet the action stage put in the hold buffer: its record and key
+ * wait with it, by the buffer's slot. */
+static void hold_in(struct pipeline *pl, const struct pl_slot *s,
+		    const struct datapath_out *o, struct pl_out *x)
+{
+	struct pl_held *h = &pl->held[o->held];
+
+	h->rec = s->rec;
+	h->rec.entry = o->entry;
+	h->key = s->key;
+	h->lookup = s->lookup;
+	h->port = s->port;
+	h->serial = ++pl->hold_serial;
+	h->state = PL_HOLD_IN_SLOT;
+	x->hold_serial = h->serial;
+}
+
+/* A packet leaves the hold buffer (released or cancelled by the write
+ * the config port takes now): its outputs go out at this edge. */
+static void hold_out(struct pipeline *pl, const struct datapath_out *o,
+		     const uint8_t *frame, uint32_t caplen, uint32_t len)
+{
+	struct pl_held *h = &pl->held[o->held];
+	struct pl_out x = { .kind = o->kind, .ppid = o->ppid, .drop = o->drop,
+			    .host = o->host, .frame = frame, .caplen = caplen,
+			    .len = len };
+	struct pipeline_upcall u = {
+		.id = h->rec.id, .in_port = h->port, .entry = h->rec.entry,
+	};
+	struct pipeline_record r = h->rec;
+
+	if (o->mirror) {
+		mirror_out(pl, &h->rec, &x, pl->now);
+		return;
+	}
+	if (h->state == PL_HOLD_PARKED)
+		pl->held_parked--;
+	else if (h->state == PL_HOLD_IN_SLOT)
+		pl->held_early++;
+	h->state = PL_HOLD_FREE;
+	if (h->lookup) {
+		u.key = h->key;
+		u.key_bits = pl->p.profile->key_bits;
+	}
+	deliver(pl, &r, &u, &x, pl->now);
+}
+
+void pipeline_stages_out(void *ctx, const struct datapath_out *o,
+			 const uint8_t *frame, uint32_t caplen, uint32_t len)
+{
+	struct pipeline *pl = ctx;
+	struct pl_slot *s = pl->cur;
+	struct pl_out *x;
+
+	if (!s && o->held != DP_NOT_HELD) {
+		hold_out(pl, o, frame, caplen, len);
+		return;
+	}
+	if (!s) {
+		/* Outside a packet's action stage the datapath speaks only
+		 * for a PACKET_OUT command, and for a hold buffer's packets
+		 * (above): it re-enters at the egress queue of its PPID,
+		 * now. */
+		pl->packet_outs++;
+		if (!pipeline_mac_enqueue(pl, o->ppid, pl->now, PL_TX_PACKET_OUT,
+					  pl->packet_outs - 1, frame, caplen, len, NULL))
+			pl->dropped[PL_DROP_PACKET_OUT_FULL]++;
+		return;
+	}
+	assert(s->n_out < 2);
+	x = &s->out[s->n_out++];
+	*x = (struct pl_out){ .kind = o->kind, .mirror = o->mirror, .ppid = o->ppid,
+			      .drop = o->drop, .host = o->host, .frame = frame,
+			      .caplen = caplen, .len = len, .held = o->held };
+	if (o->kind == DP_OUT_HOLD) {
+		hold_in(pl, s, o, x);
+		return;
+	}
+	if (caplen && frame != s->rx->frame) {
+		/* The editor's buffer is the datapath's, and the next packet's
+		 * edit reuses it: the edited frame waits in the slot. */
+		memcpy(s->edit, frame, caplen);
+		x->frame = s->edit;
+	}
+	if (!o->mirror)
+		s->rec.entry = o->entry;
 }
 
 /* The oldest packet leaves the editor: its outputs go where the action
@@ -192,7 +283,7 @@ static __attribute__((noinline)) void finish(struct pipeline *pl,
 {
 	for (unsigned i = 0; i < s->n_out; i++) {
 		if (s->out[i].mirror)
-			mirror_out(pl, s, &s->out[i], t);
+			mirror_out(pl, &s->rec, &s->out[i], t);
 		else
 			packet_out(pl, s, &s->out[i], t);
 	}

@@ -48,6 +48,7 @@ static const struct {
 	{ "Count",      ACTW_COUNT_OFF },
 	{ "AgeClass",   ACTW_AGE_CLASS_OFF },
 	{ "NotifyEnd",  ACTW_NOTIFY_END_OFF },
+	{ "Hold",       ACTW_HOLD_OFF },
 };
 #define N_ACT_FIELDS (sizeof act_fields / sizeof act_fields[0])
 

@@ -925,3 +925,225 @@ Test(datapath_peer, flow_end_fires_where_tshark_sees_fin_or_rst)
 	cr_assert_gt(events, 0, "the corpus has TCP teardowns: none seen");
 	cr_assert_eq(disagree, 0, "%u frames disagree:\n%s", disagree, diffs);
 }
+
+/* ---- hold, landed marker, release ------------------------------------------ */
+
+static struct datapath_event hold_ev[MAX_OUT];
+static unsigned hold_n_ev;
+
+static void hold_event(void *ctx, const struct datapath_event *ev)
+{
+	(void)ctx;
+	cr_assert_lt(hold_n_ev, MAX_OUT);
+	hold_ev[hold_n_ev++] = *ev;
+}
+
+/* The datapath with a hold buffer of `frames` slots and the event log. */
+static void hold_build(uint32_t frames)
+{
+	struct lookup_params lp = { .depth = 16,
+				    .key_bits = key_profile_default()->key_bits,
+				    .n_vpids = 16, .n_ppids = 4 };
+	struct datapath_params dpp = {
+		.profile = key_profile_default(), .out = record, .ctx = &fx,
+		.event = hold_event, .hold_frames = frames, .hold_frame_bytes = 128,
+	};
+	struct pnic_error err;
+
+	memset(&fx, 0, sizeof fx);
+	hold_n_ev = 0;
+	cr_assert_eq(lookup_create(&lp, &fx.lk, &err), 0, "%s", err.msg);
+	map_set(1, 2);
+	map_set(2, 3);
+	dpp.lookup = fx.lk;
+	cr_assert_eq(datapath_create(&dpp, &fx.dp, &err), 0, "%s", err.msg);
+}
+
+static void hold_default(void)
+{
+	hold_build(4);
+}
+
+TestSuite(datapath_hold, .init = hold_default, .fini = teardown);
+
+/* A write as its owner makes it: into the table, then told to the
+ * datapath as it lands. */
+static void landed(uint8_t op, uint32_t index, uint16_t dport,
+		   const struct pnic_action *a)
+{
+	struct lookup_write w = { .op = op, .index = index };
+
+	if (op == LC_OP_TCAM_WRITE) {
+		add_entry(index, dport, a);
+		w.action = (struct action_word){ { 0, 0 } };
+		action_pack(a, &w.action);
+	} else {
+		if (a)
+			action_pack(a, &w.action);
+		table_write(&w);
+	}
+	fx.n_out = 0;
+	datapath_table_written(fx.dp, &w, 5000);
+}
+
+/* Packet `seq` of the flow to port 80: its sequence number in the
+ * payload. */
+static void flow_pkt(uint8_t seq)
+{
+	uint8_t f[64];
+	unsigned n = udp_frame(f, 80);
+
+	f[50] = seq;
+	fx.n_out = 0;
+	datapath_process(fx.dp, 0, f, n, n, 1000 + seq);
+}
+
+static void hold_balance(void)
+{
+	const struct datapath_stats *s = datapath_stats(fx.dp);
+
+	cr_assert_eq(s->packets, s->egress + s->to_host + s->drops + s->held_now -
+				 s->drop_reason[DP_DROP_MIRROR_UNMAPPED],
+		     "every packet ends in exactly one place, or is held");
+}
+
+static const struct pnic_action hold_fwd1 = { .kind = ACT_FORWARD, .vpid = 1,
+					      .hold = true };
+
+Test(datapath_hold, a_hold_write_reports_its_marker)
+{
+	landed(LC_OP_TCAM_WRITE, 3, 80, &hold_fwd1);
+	cr_assert_eq(hold_n_ev, 1);
+	cr_assert_eq(hold_ev[0].type, DP_EV_LANDED);
+	cr_assert_eq(hold_ev[0].entry, 3);
+	cr_assert_eq(hold_ev[0].gen, datapath_entry_gen(fx.dp, 3));
+	cr_assert_eq(hold_ev[0].ts_ns, 5000);
+	cr_assert(datapath_holding(fx.dp, 3));
+	cr_assert_eq(datapath_stats(fx.dp)->markers, 1);
+	/* A plain write reports nothing. */
+	landed(LC_OP_TCAM_WRITE, 4, 81, &(struct pnic_action){ .kind = ACT_FORWARD });
+	cr_assert_eq(hold_n_ev, 1);
+	cr_assert_not(datapath_holding(fx.dp, 4));
+}
+
+Test(datapath_hold, hits_wait_then_leave_in_arrival_order_on_release)
+{
+	struct pnic_action fin = { .kind = ACT_FORWARD, .vpid = 2 };
+
+	landed(LC_OP_TCAM_WRITE, 3, 80, &hold_fwd1);
+	for (uint8_t k = 1; k <= 3; k++) {
+		flow_pkt(k);
+		cr_assert_eq(fx.n_out, 1);
+		cr_assert_eq(fx.out[0].o.kind, DP_OUT_HOLD, "packet %u waits", k);
+		cr_assert_neq(fx.out[0].o.held, DP_NOT_HELD);
+		cr_assert_eq(fx.out[0].o.entry, 3);
+	}
+	cr_assert_eq(datapath_held(fx.dp, 3), 3);
+	cr_assert_eq(datapath_stats(fx.dp)->held_now, 3);
+	cr_assert_eq(datapath_stats(fx.dp)->egress, 0);
+	hold_balance();
+	/* The release: an action write without hold, here to VPID 2. */
+	landed(LC_OP_ACTION_WRITE, 3, 0, &fin);
+	cr_assert_eq(fx.n_out, 3);
+	for (unsigned k = 0; k < 3; k++) {
+		cr_assert_eq(fx.out[k].o.kind, DP_OUT_EGRESS);
+		cr_assert_eq(fx.out[k].o.ppid, 3, "the released word's VPID 2");
+		cr_assert_eq(fx.out[k].frame[50], k + 1, "arrival order");
+		cr_assert_neq(fx.out[k].o.held, DP_NOT_HELD);
+		cr_assert_eq(fx.out[k].o.ts_ns, 5000, "they leave at the release");
+	}
+	cr_assert_eq(datapath_stats(fx.dp)->released, 3);
+	cr_assert_eq(datapath_stats(fx.dp)->held_now, 0);
+	cr_assert_not(datapath_holding(fx.dp, 3));
+	flow_pkt(4);
+	cr_assert_eq(fx.out[0].o.kind, DP_OUT_EGRESS, "a later hit goes straight on");
+	cr_assert_eq(fx.out[0].o.held, DP_NOT_HELD);
+	hold_balance();
+}
+
+Test(datapath_hold, a_full_hold_buffer_drops_counted)
+{
+	teardown();
+	hold_build(2);
+	landed(LC_OP_TCAM_WRITE, 3, 80, &hold_fwd1);
+	for (uint8_t k = 1; k <= 3; k++)
+		flow_pkt(k);
+	cr_assert_eq(fx.out[0].o.kind, DP_OUT_DROP);
+	cr_assert_eq(fx.out[0].o.drop, DP_DROP_HOLD_FULL);
+	cr_assert_eq(datapath_stats(fx.dp)->drop_reason[DP_DROP_HOLD_FULL], 1);
+	cr_assert_eq(datapath_stats(fx.dp)->held, 2);
+	cr_assert_str_eq(datapath_drop_reason_name(DP_DROP_HOLD_FULL), "hold_full");
+	hold_balance();
+	/* The slots come back with the release. */
+	landed(LC_OP_ACTION_WRITE, 3, 0, &(struct pnic_action){ .kind = ACT_FORWARD, .vpid = 1 });
+	cr_assert_eq(fx.n_out, 2);
+	cr_assert_eq(fx.out[0].frame[50], 1);
+	cr_assert_eq(fx.out[1].frame[50], 2);
+	landed(LC_OP_ACTION_WRITE, 3, 0, &hold_fwd1);
+	flow_pkt(4);
+	flow_pkt(5);
+	cr_assert_eq(datapath_stats(fx.dp)->held_now, 2);
+	hold_balance();
+}
+
+Test(datapath_hold, an_invalidate_sends_the_held_packets_to_the_host)
+{
+	landed(LC_OP_TCAM_WRITE, 3, 80, &hold_fwd1);
+	flow_pkt(1);
+	flow_pkt(2);
+	landed(LC_OP_TCAM_INVALIDATE, 3, 0, NULL);
+	cr_assert_eq(fx.n_out, 2);
+	for (unsigned k = 0; k < 2; k++) {
+		cr_assert_eq(fx.out[k].o.kind, DP_OUT_TO_HOST);
+		cr_assert_eq(fx.out[k].o.host, DP_HOST_HOLD_CANCELLED);
+		cr_assert_eq(fx.out[k].frame[50], k + 1);
+	}
+	cr_assert_eq(datapath_stats(fx.dp)->hold_cancelled, 2);
+	cr_assert_not(datapath_holding(fx.dp, 3));
+	cr_assert_eq(hold_n_ev, 1, "an invalidate reports no marker");
+	hold_balance();
+}
+
+Test(datapath_hold, an_entry_write_over_a_holding_entry_cancels_and_holds_anew)
+{
+	landed(LC_OP_TCAM_WRITE, 3, 80, &hold_fwd1);
+	flow_pkt(1);
+	landed(LC_OP_TCAM_WRITE, 3, 80, &hold_fwd1);
+	cr_assert_eq(fx.n_out, 1);
+	cr_assert_eq(fx.out[0].o.host, DP_HOST_HOLD_CANCELLED);
+	cr_assert_eq(hold_n_ev, 2, "the new write has its own marker");
+	cr_assert_gt(hold_ev[1].gen, hold_ev[0].gen);
+	cr_assert(datapath_holding(fx.dp, 3));
+	/* An action write that still holds keeps what waits. */
+	flow_pkt(2);
+	landed(LC_OP_ACTION_WRITE, 3, 0, &hold_fwd1);
+	cr_assert_eq(fx.n_out, 0);
+	cr_assert_eq(datapath_held(fx.dp, 3), 1);
+	cr_assert_eq(hold_n_ev, 3);
+	hold_balance();
+}
+
+Test(datapath_hold, a_hold_word_on_an_entry_not_holding_follows_its_action)
+{
+	/* Written to the table but not yet landed for the datapath: a
+	 * packet looked up before the release landed, acted on after. */
+	add_entry(3, 80, &hold_fwd1);
+	flow_pkt(1);
+	cr_assert_eq(fx.out[0].o.kind, DP_OUT_EGRESS);
+	cr_assert_eq(fx.out[0].o.ppid, 2);
+	cr_assert_eq(datapath_stats(fx.dp)->held, 0);
+}
+
+Test(datapath_hold, refuses_a_bad_hold_buffer)
+{
+	struct datapath_params dpp = {
+		.profile = key_profile_default(), .lookup = fx.lk,
+		.hold_frames = DP_HOLD_FRAMES_MAX + 1,
+	};
+	struct datapath *dp = NULL;
+	struct pnic_error err;
+
+	cr_assert_eq(datapath_create(&dpp, &dp, &err), -EINVAL);
+	cr_assert(strstr(err.msg, "hold buffer"), "%s", err.msg);
+	cr_assert_null(dp);
+}

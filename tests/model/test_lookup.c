@@ -203,7 +203,7 @@ Test(lookup, write_checks)
 		{ { .op = LC_OP_TCAM_WRITE, .index = 1, .mask = { { 0, 0, 1 } } },
 		  -EINVAL, "bit 104" },
 		{ { .op = LC_OP_ACTION_WRITE, .index = 1, .action = { { 0, 1ull << (ACTION_WORD_BITS - 64) } } },
-		  -EINVAL, "bit 75" },
+		  -EINVAL, "bit 76" },
 		{ { .op = LC_OP_MAP_WRITE, .index = VPIDS, .ppid = 1 }, -ERANGE, "VPID 16" },
 		{ { .op = LC_OP_MAP_WRITE, .index = 1, .ppid = PORTS }, -ERANGE, "PPID 8" },
 		{ { .op = LC_OP_MAP_WRITE, .index = 1, .ppid = 0xffff }, -EINVAL, "reserved" },

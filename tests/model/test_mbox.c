@@ -225,7 +225,7 @@ Test(mbox, key_and_action_faults)
 	mbox_desc_encode(&m, d);
 	refused(MBOX_ERR_KEY_BITS, 96 + 12, ERANGE);
 	m = entry_desc();
-	m.cmd.entry.action.w[1] = 1ull << (ACTION_WORD_BITS - 64);  /* bit 75 */
+	m.cmd.entry.action.w[1] = 1ull << (ACTION_WORD_BITS - 64);  /* bit 76 */
 	mbox_desc_encode(&m, d);
 	refused(MBOX_ERR_ACTION, 25, EINVAL);
 }

@@ -366,7 +366,7 @@ Test(mbox_dev, every_fault_gets_an_error_completion)
 		{ "tail", map_set(1, 1), 200, 7, MBOX_ERR_RESERVED, 200, EINVAL },
 		{ "key bits", wide, 0, 0, MBOX_ERR_KEY_BITS, 12, ERANGE },
 		{ "value bit 104", bits, 45, 1, MBOX_ERR_KEY_BITS, 45, ERANGE },
-		{ "action bit 75", entry(1, 80, 1), 25, 1u << (ACTION_WORD_BITS % 8),
+		{ "action bit 76", entry(1, 80, 1), 25, 1u << (ACTION_WORD_BITS % 8),
 		  MBOX_ERR_ACTION, 25, EINVAL },
 		{ "counters beyond memory", with_addr(NIC_OP_COUNTER_READ, DATA_AT + MEM),
 		  0, 0, MBOX_ERR_DMA, MBOX_DESC_CTR_ADDR_OFF, EFAULT },

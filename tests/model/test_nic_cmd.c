@@ -146,7 +146,7 @@ Test(nic_cmd, refusals_of_table_ops)
 		{ { .op = NIC_OP_ACTION_WRITE, .action = { 1, tunnel3 } },
 		  -EINVAL, "tunnel op 3" },
 		{ { .op = NIC_OP_ACTION_WRITE, .action = { 1, wide } },
-		  -EINVAL, "bit 75" },
+		  -EINVAL, "bit 76" },
 		{ { .op = NIC_OP_ENTRY_WRITE, .entry = { .index = 1,
 							 .mask = { { 0, 1ull << 41 } } } },
 		  -EINVAL, "bit 104" },

@@ -256,6 +256,8 @@ static void every_drop_tables(void)
 	every_drop_entry(4, 14, (struct pnic_action){
 		.kind = ACT_FORWARD, .vpid = 3, .mirror = true, .mirror_vpid = 3 });
 	every_drop_entry(5, 15, (struct pnic_action){ .kind = ACT_FORWARD, .vpid = 1 });
+	every_drop_entry(6, 16, (struct pnic_action){
+		.kind = ACT_FORWARD, .vpid = 1, .hold = true });
 	pfx_drain();
 }
 
@@ -292,8 +294,10 @@ Test(pipeline, every_drop_reason_is_counted)
 	fx.p.bounds.egress_frames = 4;
 	fx.p.bounds.to_host_frames = 3;
 	fx.p.timing.action.ii = 8;
+	fx.p.bounds.hold_frames = 2;
 	pfx_make();
 	every_drop_tables();
+	send_n(1, 16, 3, 60);        /* hold_full: two held, then full */
 	send_n(1, 10, 1, 60);        /* action */
 	send_n(1, 11, 1, 60);        /* unmapped_vpid */
 	send_n(1, 12, 1, 60);        /* mirror_unmapped_vpid */
@@ -494,6 +498,9 @@ static void same_as_function(uint64_t id)
 	case DP_OUT_DROP:
 		cr_assert_eq(r->path, PL_PATH_DROP, "packet %llu", (unsigned long long)id);
 		cr_assert_eq((uint32_t)r->drop, p->reason, "packet %llu", (unsigned long long)id);
+		break;
+	case DP_OUT_HOLD:
+		cr_assert_fail("packet %llu: these tables hold nothing", (unsigned long long)id);
 		break;
 	}
 	cr_assert_eq(fx.mir[id].n, p->mirrored, "packet %llu: mirror", (unsigned long long)id);

@@ -122,6 +122,7 @@ Test(kpgen, action_word_offsets_match_action_h)
 		{ "DecTtl", ACTW_DEC_TTL_OFF }, { "SetDscp", ACTW_SET_DSCP_OFF },
 		{ "Dscp", ACTW_DSCP_OFF }, { "Count", ACTW_COUNT_OFF },
 		{ "AgeClass", ACTW_AGE_CLASS_OFF }, { "NotifyEnd", ACTW_NOTIFY_END_OFF },
+		{ "Hold", ACTW_HOLD_OFF },
 	};
 	long sum = 0;
 
