@@ -209,3 +209,152 @@ Test(pipeline_events, aging_deletes_under_traffic_same_on_the_fast_path)
 			  (unsigned long long)b[i].lookup_response, a[i].path, b[i].path);
 	cr_assert_eq(a[N - 1].path, PL_PATH_HIT);
 }
+
+/* ---- hold, landed marker, release ------------------------------------------ */
+
+static void udp_at(uint16_t dport, uint32_t mark, uint64_t t)
+{
+	uint8_t f[64];
+	uint32_t n = pfx_udp(f, dport, 64, mark);
+
+	pfx_feed(0, f, n, n, t);
+}
+
+static void hold_entry(uint32_t index, uint16_t dport)
+{
+	struct nic_cmd c = pfx_entry(index, dport, (struct pnic_action){
+		.kind = ACT_FORWARD, .vpid = 1, .hold = true });
+
+	pfx_submit(&c);
+}
+
+static void release(uint32_t index, uint32_t vpid)
+{
+	pfx_submit(&(struct nic_cmd){ .op = NIC_OP_ACTION_WRITE, .action = {
+		.index = index,
+		.action = pfx_act((struct pnic_action){ .kind = ACT_FORWARD,
+							.vpid = (uint16_t)vpid }) } });
+}
+
+/* Two misses wait for the host; the entry lands with hold; three hits
+ * wait in the hold buffer (in flight); the to-host queue gives the
+ * misses, then the marker; the release sends the held packets in
+ * arrival order, before the hit after it. */
+Test(pipeline_events, the_marker_follows_the_misses_and_the_release_keeps_order)
+{
+	struct pipeline_upcall u;
+	struct pipeline_stats st;
+
+	pfx_make();
+	pfx_map(1, 1);
+	pfx_map(2, 2);
+	udp_at(80, 0, 10);
+	udp_at(80, 1, 20);
+	pfx_drain();
+	hold_entry(0, 80);
+	pfx_drain();
+	for (uint32_t k = 2; k < 5; k++)
+		udp_at(80, k, pipeline_now(fx.pl) + 10);
+	pfx_drain();
+	st = pfx_stats();
+	cr_assert_eq(st.held_now, 3);
+	cr_assert_eq(st.in_flight, 3, "held packets are in flight");
+	cr_assert_eq(fx.n_tx, 0);
+	for (uint64_t id = 2; id < 5; id++)
+		cr_assert_eq(fx.have_rec[id], 0, "packet %llu not final", (unsigned long long)id);
+	pfx_conserved();
+	cr_assert_eq(pipeline_to_host_pop(fx.pl, &u), 0);
+	cr_assert(u.type == PL_UP_PACKET && u.id == 0);
+	cr_assert_eq(pipeline_to_host_pop(fx.pl, &u), 0);
+	cr_assert(u.type == PL_UP_PACKET && u.id == 1);
+	cr_assert_eq(pipeline_to_host_pop(fx.pl, &u), 0);
+	cr_assert_eq(u.type, PL_UP_LANDED, "the marker comes behind the misses");
+	cr_assert_eq(u.entry, 0);
+	cr_assert_eq(u.gen, datapath_entry_gen(pipeline_datapath(fx.pl), 0));
+	release(0, 2);
+	udp_at(80, 5, pipeline_now(fx.pl) + 2);
+	pfx_drain();
+	for (uint64_t id = 2; id < 6; id++) {
+		cr_assert_eq(fx.have_rec[id], 1);
+		cr_assert_eq(fx.rec[id].path, PL_PATH_HIT, "packet %llu", (unsigned long long)id);
+		cr_assert_eq(fx.rec[id].out_ppid, 2, "the release's VPID 2");
+		cr_assert_eq(fx.rec[id].entry, 0);
+		if (id > 2)
+			cr_assert_gt(fx.tx[id].last_bit, fx.tx[id - 1].last_bit,
+				     "packet %llu leaves after %llu",
+				     (unsigned long long)id, (unsigned long long)id - 1);
+	}
+	cr_assert_eq(fx.rec[2].enqueue, fx.rec[4].enqueue, "released at one edge");
+	st = pfx_stats();
+	cr_assert_eq(st.held_now, 0);
+	cr_assert_eq(st.in_flight, 0);
+}
+
+Test(pipeline_events, an_invalidate_while_holding_sends_the_held_to_the_host)
+{
+	struct pipeline_upcall u;
+
+	pfx_make();
+	pfx_map(1, 1);
+	hold_entry(3, 80);
+	pfx_drain();
+	cr_assert_eq(pipeline_to_host_pop(fx.pl, &u), 0);
+	cr_assert_eq(u.type, PL_UP_LANDED);
+	udp_at(80, 0, pipeline_now(fx.pl) + 10);
+	udp_at(80, 1, pipeline_now(fx.pl) + 20);
+	pfx_drain();
+	pfx_submit(&(struct nic_cmd){ .op = NIC_OP_ENTRY_INVALIDATE, .index = 3 });
+	pfx_drain();
+	for (uint64_t id = 0; id < 2; id++) {
+		cr_assert_eq(fx.rec[id].path, PL_PATH_TO_HOST);
+		cr_assert_eq(fx.rec[id].host, DP_HOST_HOLD_CANCELLED);
+		cr_assert_eq(pipeline_to_host_pop(fx.pl, &u), 0);
+		cr_assert_eq(u.type, PL_UP_PACKET);
+		cr_assert_eq(u.id, id, "in arrival order");
+		cr_assert_eq(u.reason, DP_HOST_HOLD_CANCELLED);
+		cr_assert_eq(u.entry, 3);
+		cr_assert_gt(u.key_bits, 0, "with the key it was looked up with");
+	}
+	cr_assert_eq(pfx_stats().in_flight, 0);
+}
+
+/* A run that ends holding reports the packets in flight, and the books
+ * balance (pfx_teardown checks); a full buffer's drop has its reason. */
+Test(pipeline_events, a_run_ending_with_packets_held_reports_them)
+{
+	struct pipeline_stats st;
+
+	fx.p.bounds.hold_frames = 2;
+	pfx_make();
+	pfx_map(1, 1);
+	hold_entry(0, 80);
+	pfx_drain();
+	for (uint32_t k = 0; k < 3; k++)
+		udp_at(80, k, pipeline_now(fx.pl) + 10);
+	pfx_drain();
+	st = pfx_stats();
+	cr_assert_eq(st.held_now, 2);
+	cr_assert_eq(st.in_flight, 2);
+	cr_assert_eq(st.dropped[PL_DROP_HOLD_FULL], 1);
+	cr_assert_eq(fx.rec[2].drop, PL_DROP_HOLD_FULL);
+	cr_assert_str_eq(pipeline_drop_name(PL_DROP_HOLD_FULL), "hold_full");
+}
+
+/* A release that lands while the held packet's slot is still in the
+ * editor: counted once in flight, then gone. */
+Test(pipeline_events, a_release_right_behind_the_hold_counts_once)
+{
+	pfx_make();
+	pfx_map(1, 1);
+	hold_entry(0, 80);
+	pfx_drain();
+	udp_at(80, 0, pipeline_now(fx.pl) + 1);
+	for (uint64_t e = pipeline_now(fx.pl); pfx_stats().dropped[0] == 0 &&
+	     !datapath_stats(pipeline_datapath(fx.pl))->held; e++)
+		pipeline_run_until(fx.pl, e);
+	release(0, 1);
+	pfx_conserved();
+	pfx_drain();
+	cr_assert_eq(fx.rec[0].path, PL_PATH_HIT);
+	cr_assert_eq(pfx_stats().in_flight, 0);
+}
