@@ -53,6 +53,16 @@ static const struct fpag_conn conn_none = {
 	.rs_entry = FPAG_NONE,
 };
 
+/* A miss waiting for its entry's landed marker. */
+struct fpag_qpkt {
+	uint32_t next;            /* the entry's next, or the next free */
+	uint32_t dest;
+	uint32_t caplen;
+	uint64_t at;              /* when it was queued */
+};
+
+#define Q_NONE UINT32_MAX
+
 #define OWN_NONE UINT32_MAX
 #define OWN_CONN 0x80000000u  /* a rule-set entry registered for a connection */
 
@@ -89,6 +99,12 @@ struct fpag {
 	struct tcam_place *tp;
 	struct conntrack *ct;
 	struct vpid_alloc *va;
+	/* the ordering guarantee: misses queued per entry handle, in slots
+	 * of NIC_PACKET_OUT_MAX_LEN bytes */
+	struct fpag_qpkt *q;      /* order_frames */
+	uint8_t *q_mem;
+	uint32_t q_n, q_free;
+	uint32_t *q_head, *q_tail;  /* depth, by handle */
 	struct fpag_stats st;
 };
 
@@ -194,6 +210,9 @@ static int check_second_slice(const struct fpag_params *p,
 	if (p->max_vnics && p->max_vnics < p->n_vnics)
 		return pnic_err(err, ERANGE, "fpag: max_vnics %u is below the %u VNICs given",
 				p->max_vnics, p->n_vnics);
+	if ((unsigned)p->ordering > FPAG_ORDER_HOLD || p->order_frames > FPAG_ORDER_FRAMES_MAX)
+		return pnic_err(err, ERANGE, "fpag: ordering %u is not none (0) or hold (1), or order_frames %u is over %u",
+				(unsigned)p->ordering, p->order_frames, FPAG_ORDER_FRAMES_MAX);
 	if (p->n_vpids && p->n_vpids < p->n_vnics + p->n_uplinks)
 		return pnic_err(err, ERANGE, "fpag: n_vpids %u cannot name %u VNICs and %u uplinks",
 				p->n_vpids, p->n_vnics, p->n_uplinks);
@@ -399,6 +418,25 @@ static int alloc_topology(struct fpag *f, struct pnic_error *err)
 	return 0;
 }
 
+/* The ordering guarantee's queue: every slot free, no entry waited for. */
+static int alloc_queue(struct fpag *f, struct pnic_error *err)
+{
+	if (f->p.ordering != FPAG_ORDER_HOLD)
+		return 0;
+	f->q_n = f->p.order_frames ? f->p.order_frames : FPAG_ORDER_FRAMES_DEFAULT;
+	f->q = malloc(f->q_n * sizeof *f->q);
+	f->q_mem = malloc((size_t)f->q_n * NIC_PACKET_OUT_MAX_LEN);
+	f->q_head = malloc(f->depth * sizeof *f->q_head);
+	f->q_tail = malloc(f->depth * sizeof *f->q_tail);
+	if (!f->q || !f->q_mem || !f->q_head || !f->q_tail)
+		return pnic_err(err, ENOMEM, "fpag: out of memory for %u queued misses", f->q_n);
+	for (uint32_t i = 0; i < f->q_n; i++)
+		f->q[i].next = i + 1 < f->q_n ? i + 1 : Q_NONE;
+	memset(f->q_head, 0xff, f->depth * sizeof *f->q_head);
+	memset(f->q_tail, 0xff, f->depth * sizeof *f->q_tail);
+	return 0;
+}
+
 static int alloc_tables(struct fpag *f, struct pnic_error *err)
 {
 	uint32_t d = f->depth;
@@ -420,7 +458,7 @@ static int alloc_tables(struct fpag *f, struct pnic_error *err)
 		return pnic_err(err, ENOMEM, "fpag: out of memory for %u entries", d);
 	memset(f->lru_pos, 0xff, d * sizeof *f->lru_pos);
 	init_tables(f);
-	return 0;
+	return alloc_queue(f, err);
 }
 
 static int make_blocks(struct fpag *f, struct pnic_error *err)
@@ -511,6 +549,10 @@ void fpag_destroy(struct fpag *f)
 	conntrack_destroy(f->ct);
 	tcam_place_destroy(f->tp);
 	flow_table_destroy(f->ft);
+	free(f->q_tail);
+	free(f->q_head);
+	free(f->q_mem);
+	free(f->q);
 	free(f->lru_pos);
 	free(f->lru);
 	free(f->ctr);
@@ -668,12 +710,15 @@ static void conn_lost_entry(struct fpag *f, const struct fpag_rec *r,
 
 /* Drop what the FPAG keeps of an entry no longer on the NIC (the
  * ENTRY_INVALIDATE submitted, or the NIC's own removal). */
+static void order_left(struct fpag *f, uint32_t handle);
+
 static void forget(struct fpag *f, uint32_t handle, enum fpag_gone why)
 {
 	struct fpag_rec *r = &f->rec[handle];
 
 	if (!r->live)
 		return;
+	order_left(f, handle);
 	r->live = false;
 	f->st.entries_live--;
 	lru_del(f, handle);
@@ -862,7 +907,7 @@ static void record(struct fpag *f, const struct fpag_pkt *k,
  * slow path, counted. */
 static int place(struct fpag *f, const struct fpag_pkt *k,
 		 struct tcam_place_entry *e, uint32_t dest, uint32_t rs_entry,
-		 struct pnic_error *err)
+		 uint32_t *at, struct pnic_error *err)
 {
 	struct tcam_place_result r;
 	uint32_t vpid = dest == FPAG_NONE ? FPAG_NONE : fpag_endpoint_vpid(f, dest);
@@ -871,6 +916,10 @@ static int place(struct fpag *f, const struct fpag_pkt *k,
 	if (vpid != FPAG_NONE && vpid_entry_added(f->va, vpid, err) < 0)
 		return -ESTALE;
 	make_action(f, k, vpid, &e->action);
+	/* A forward holds its hits until the flow's queued misses are out
+	 * (a drop entry has nothing to order). */
+	if (f->p.ordering == FPAG_ORDER_HOLD && vpid != FPAG_NONE)
+		e->action.w[ACTW_HOLD_OFF / 64] |= 1ull << (ACTW_HOLD_OFF % 64);
 	rc = tcam_place_insert(f->tp, e, &r, err);
 	if (rc < 0) {
 		if (vpid != FPAG_NONE)
@@ -882,15 +931,24 @@ static int place(struct fpag *f, const struct fpag_pkt *k,
 		forget(f, r.victim, GONE_EVICTED);
 	}
 	record(f, k, &r, dest, vpid, rs_entry);
+	*at = r.index;
 	return 0;
 }
 
+/* Install the flow's entry; *at (may be NULL) gets the index of the
+ * entry the packet's flow has now (placed, or found already there), or
+ * TP_NONE. */
 static int install(struct fpag *f, const struct fpag_pkt *k, uint32_t dest,
-		   struct pnic_error *err)
+		   uint32_t *at, struct pnic_error *err)
 {
 	struct tcam_place_entry e = { .level = k->level };
-	uint32_t rs_entry;
+	uint32_t rs_entry, idx = TP_NONE;
+	int32_t found;
 	int rc = build_key(f, k, &e.value, &e.mask);
+
+	if (!at)
+		at = &idx;
+	*at = TP_NONE;
 
 	if (rc < 0) {
 		if (rc == -EPERM)
@@ -899,14 +957,19 @@ static int install(struct fpag *f, const struct fpag_pkt *k, uint32_t dest,
 			f->st.inexpressible++;
 		return 0;
 	}
-	if (k->tracked && f->conn[k->cr.conn].handle[k->cr.reply] != TP_NONE)
-		return 0;       /* a packet that missed before the entry landed */
-	if (!k->tracked && flow_table_find(f->ft, &e.value, &e.mask) >= 0)
+	if (k->tracked && f->conn[k->cr.conn].handle[k->cr.reply] != TP_NONE) {
+		/* a packet that missed before the entry landed */
+		*at = tcam_place_index(f->tp, f->conn[k->cr.conn].handle[k->cr.reply]);
 		return 0;
+	}
+	if (!k->tracked && (found = flow_table_find(f->ft, &e.value, &e.mask)) >= 0) {
+		*at = (uint32_t)found;
+		return 0;
+	}
 	if (register_entry(f, k, &rs_entry) < 0)
 		return 0;
 	spend(f, f->p.costs.install_ns);
-	rc = place(f, k, &e, dest, rs_entry, err);
+	rc = place(f, k, &e, dest, rs_entry, at, err);
 	if (rc < 0 && rs_entry != FPAG_NONE)
 		ruleset_entry_remove(f->p.rules, rs_entry);
 	if (rc == -ENOSPC) {
@@ -1122,6 +1185,130 @@ static int packet_out(struct fpag *f, uint32_t dest, const uint8_t *frame,
 	return 0;
 }
 
+/* ---- the ordering guarantee (docs/fpag.md) -------------------------------- */
+
+static bool word_holds(const struct action_word *w)
+{
+	return w->w[ACTW_HOLD_OFF / 64] >> (ACTW_HOLD_OFF % 64) & 1;
+}
+
+/* Whether the entry at index i was last written with hold (not yet
+ * released): its flow's misses wait for its marker. */
+static bool entry_holds(const struct fpag *f, uint32_t i)
+{
+	struct pnic_key v, m;
+	struct action_word w;
+
+	return i < f->depth && flow_table_get(f->ft, i, &v, &m, &w) == 0 &&
+	       word_holds(&w);
+}
+
+/* A miss behind the entry at index i: queued for its marker, or sent at
+ * once (counted) when the queue has no room. */
+static int order_queue(struct fpag *f, uint32_t i, uint32_t dest,
+		       const uint8_t *frame, uint32_t caplen,
+		       struct pnic_error *err)
+{
+	uint32_t h = f->slot[i].handle, k = f->q_free;
+
+	if (k == Q_NONE || caplen > NIC_PACKET_OUT_MAX_LEN || h >= f->depth) {
+		f->st.order_overflow++;
+		return packet_out(f, dest, frame, caplen, err);
+	}
+	f->q_free = f->q[k].next;
+	f->q[k] = (struct fpag_qpkt){ Q_NONE, dest, caplen, f->now };
+	memcpy(f->q_mem + (size_t)k * NIC_PACKET_OUT_MAX_LEN, frame, caplen);
+	if (f->q_tail[h] == Q_NONE)
+		f->q_head[h] = k;
+	else
+		f->q[f->q_tail[h]].next = k;
+	f->q_tail[h] = k;
+	f->st.order_queued++;
+	return 0;
+}
+
+/* Send entry handle h's queued misses in order; *sent counts them. */
+static int order_send(struct fpag *f, uint32_t h, uint64_t *sent,
+		      struct pnic_error *err)
+{
+	uint32_t k;
+	int rc = 0;
+
+	while (rc == 0 && (k = f->q_head[h]) != Q_NONE) {
+		struct fpag_qpkt *q = &f->q[k];
+		uint64_t wait = f->now - q->at;
+
+		f->q_head[h] = q->next;
+		rc = packet_out(f, q->dest, f->q_mem + (size_t)k * NIC_PACKET_OUT_MAX_LEN,
+				q->caplen, err);
+		f->st.order_wait_ns += wait;
+		if (wait > f->st.order_wait_max_ns)
+			f->st.order_wait_max_ns = wait;
+		(*sent)++;
+		q->next = f->q_free;
+		f->q_free = k;
+	}
+	if (f->q_head[h] == Q_NONE)
+		f->q_tail[h] = Q_NONE;
+	return rc;
+}
+
+/* The entry leaves (invalidated, evicted, aged): its queued misses go
+ * now, ahead of the held packets the NIC sends up when the invalidate
+ * lands.  A sink's refusal is counted (forget cannot fail). */
+static void order_left(struct fpag *f, uint32_t handle)
+{
+	struct pnic_error err;
+
+	if (f->q && f->q_head[handle] != Q_NONE &&
+	    order_send(f, handle, &f->st.order_flushed, &err) < 0)
+		f->st.cmd_errors++;
+}
+
+static int miss_in_order(struct fpag *f, const struct fpag_pkt *k,
+			 uint32_t dest, bool entry, const uint8_t *frame,
+			 uint32_t caplen, struct pnic_error *err)
+{
+	uint32_t at = TP_NONE;
+	int rc;
+
+	if (entry && (rc = install(f, k, dest, &at, err)) < 0)
+		return rc;
+	if (dest < f->n_ep && at != TP_NONE && entry_holds(f, at))
+		return order_queue(f, at, dest, frame, caplen, err);
+	return packet_out(f, dest, frame, caplen, err);
+}
+
+/* The landed marker: if it names the index as the host last wrote it,
+ * and that write held, every miss before the entry is here: send the
+ * queued ones, then release (the word without hold). */
+static int landed(struct fpag *f, const struct datapath_event *ev,
+		  struct pnic_error *err)
+{
+	uint32_t i = ev->entry;
+	struct pnic_key v, m;
+	struct action_word w;
+	int rc;
+
+	f->st.markers++;
+	if (i >= f->depth || f->slot[i].gen != ev->gen ||
+	    flow_table_get(f->ft, i, &v, &m, &w) < 0 || !word_holds(&w)) {
+		f->st.markers_stale++;
+		return 0;
+	}
+	if (f->q && f->slot[i].handle < f->depth &&
+	    (rc = order_send(f, f->slot[i].handle, &f->st.order_sent, err)) < 0)
+		return rc;
+	w.w[ACTW_HOLD_OFF / 64] &= ~(1ull << (ACTW_HOLD_OFF % 64));
+	rc = flow_table_set_action(f->ft, i, &w, err);
+	if (rc < 0) {
+		f->st.cmd_errors++;
+		return rc;
+	}
+	f->st.releases++;
+	return 0;
+}
+
 int fpag_miss(struct fpag *f, uint32_t in_ppid, const uint8_t *frame,
 	      uint32_t caplen, uint32_t len, uint64_t now_ns,
 	      struct pnic_error *err)
@@ -1147,9 +1334,11 @@ int fpag_miss(struct fpag *f, uint32_t in_ppid, const uint8_t *frame,
 	}
 	fill_hdr(&k, frame);
 	dest = decide(f, &k, frame, caplen, now_ns, &entry);
+	if (f->p.ordering == FPAG_ORDER_HOLD)
+		return miss_in_order(f, &k, dest, entry, frame, caplen, err);
 	rc = packet_out(f, dest, frame, caplen, err);
 	if (rc == 0 && entry)
-		rc = install(f, &k, dest, err);
+		rc = install(f, &k, dest, NULL, err);
 	return rc;
 }
 
@@ -1246,6 +1435,8 @@ int fpag_event(struct fpag *f, const struct datapath_event *ev,
 		return flow_end(f, ev, now_ns, err);
 	if (ev->type == DP_EV_AGED)
 		return aged(f, ev, err);
+	if (ev->type == DP_EV_LANDED)
+		return landed(f, ev, err);
 	f->st.other_events++;
 	return 0;
 }

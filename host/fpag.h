@@ -43,6 +43,12 @@
  * ENTRY_INVALIDATE it sent, and each delete the NIC reported), so it acts
  * on an event only when it names the entry as it stands (docs/fpag.md).
  *
+ * Ordering (params.ordering hold): a new entry is written with hold, and
+ * the misses of its flow that reach the host before its landed marker
+ * are queued, not sent; on the marker they are sent in arrival order,
+ * then the entry is released (docs/fpag.md, "Ordering guarantee").  An
+ * entry that leaves while misses wait for it sends them at once.
+ *
  * Statistics (params.count): entries carry the count bit; the FPAG reads
  * the NIC's counters in batches (fpag_counters_poll) and keeps per-flow
  * and per-endpoint totals.  The NIC never clears a counter, so the FPAG
@@ -75,6 +81,14 @@
 enum fpag_flow_dest {
 	FPAG_DEST_VPID = 0,   /* one VPID per VNIC and uplink, moved on migration */
 	FPAG_DEST_PPID,       /* identity VPID per PPID: entries name PPIDs */
+};
+
+/* The ordering guarantee of a newly offloaded flow (docs/fpag.md). */
+enum fpag_ordering {
+	FPAG_ORDER_NONE = 0,  /* packet-out each miss at once (the packets
+			       * that hit the new entry may overtake them) */
+	FPAG_ORDER_HOLD,      /* install with hold, queue the flow's misses,
+			       * send them and release on the landed marker */
 };
 
 enum fpag_shape {
@@ -148,7 +162,16 @@ struct fpag_params {
 	uint32_t counter_batch;             /* records per COUNTER_READ; 0:
 					     * MBOX_COUNTER_READ_MAX */
 	uint64_t stats_ns;                  /* fpag_tick polls this often; 0: never */
+	/* The ordering guarantee (zero: none, the first slices' behaviour). */
+	enum fpag_ordering ordering;
+	uint32_t order_frames;              /* misses queued at once, each up to
+					     * NIC_PACKET_OUT_MAX_LEN bytes; 0:
+					     * FPAG_ORDER_FRAMES_DEFAULT */
 };
+
+/* A few flows pending at once, each with the misses of one round trip. */
+#define FPAG_ORDER_FRAMES_DEFAULT 256u
+#define FPAG_ORDER_FRAMES_MAX 65536u
 
 struct fpag_stats {
 	uint64_t misses;            /* fpag_miss calls */
@@ -194,6 +217,17 @@ struct fpag_stats {
 	uint64_t counter_reads;     /* COUNTER_READ commands */
 	uint64_t counter_records;   /* records they returned */
 	uint64_t ctr_packets, ctr_bytes;    /* hits folded into the totals */
+	/* the ordering guarantee */
+	uint64_t markers;           /* LANDED events */
+	uint64_t markers_stale;     /* ... naming a write since overtaken */
+	uint64_t releases;          /* ACTION_WRITEs that ended a hold */
+	uint64_t order_queued;      /* misses queued behind a holding entry */
+	uint64_t order_sent;        /* ... sent on its marker */
+	uint64_t order_flushed;     /* ... sent because the entry left */
+	uint64_t order_overflow;    /* misses sent at once: the queue was full
+				     * (their order is not guaranteed) */
+	uint64_t order_wait_ns;     /* host time queued, summed */
+	uint64_t order_wait_max_ns;
 };
 
 /* Hits counted by the NIC, as the FPAG folded them in. */
@@ -226,7 +260,10 @@ int fpag_miss(struct fpag *f, uint32_t in_ppid, const uint8_t *frame,
 	      struct pnic_error *err);
 
 /* An event from the NIC.  FLOW_END advances the connection; a completed
- * teardown invalidates both directions' entries.  AGED (ev->gen: the
+ * teardown invalidates both directions' entries.  LANDED (the marker of
+ * a write with hold, ev->gen its generation): when it names the index as
+ * the host last wrote it, the misses queued for that entry are sent in
+ * order and the entry released (ACTION_WRITE without hold).  AGED (ev->gen: the
  * entry's write generation when found; ev->remove: delete mode) forgets
  * the entry if the event names it as it stands, invalidating it in notify
  * mode; a connection whose last entry aged ends.  0, or the sink's error. */

@@ -83,9 +83,9 @@ struct mbox_event_rx {
 	uint16_t in_ppid;            /* MISS, FLOW_END */
 	uint32_t seq;
 	uint32_t dropped_before;     /* events the device dropped just before */
-	uint32_t entry;              /* FLOW_END, AGED */
+	uint32_t entry;              /* FLOW_END, AGED, LANDED */
 	uint64_t last_hit;           /* AGED */
-	uint32_t gen;                /* AGED: the entry's write generation;
+	uint32_t gen;                /* AGED, LANDED: the entry's write generation;
 				      * reason MBOX_AGED_REMOVED: delete mode */
 	uint32_t code, detail;       /* ERROR */
 	const uint8_t *frame;        /* MISS: until the next poll_events */

@@ -496,6 +496,12 @@ void mbox_cpl_decode(const uint8_t *in, struct mbox_cpl *out)
 #define E_KEY_BITS 40
 #define E_KEY      48        /* 64 bytes */
 
+/* The events whose bytes 12..15 carry a write generation, not a buffer. */
+static bool evt_has_gen(uint8_t type)
+{
+	return type == MBOX_EV_AGED || type == MBOX_EV_LANDED;
+}
+
 void mbox_evt_encode(const struct mbox_evt *e, uint8_t *out)
 {
 	memset(out, 0, MBOX_EVT_BYTES);
@@ -504,7 +510,7 @@ void mbox_evt_encode(const struct mbox_evt *e, uint8_t *out)
 	put16(out + E_PPID, e->in_ppid);
 	put32(out + E_SEQ, e->seq);
 	put32(out + E_ENTRY, e->entry);
-	put32(out + E_BUF_ID, e->type == MBOX_EV_AGED ? e->gen : e->buf_id);
+	put32(out + E_BUF_ID, evt_has_gen(e->type) ? e->gen : e->buf_id);
 	put32(out + E_LEN, e->len);
 	put32(out + E_CAPLEN, e->caplen);
 	put64(out + E_LAST_HIT, e->last_hit);
@@ -527,7 +533,7 @@ void mbox_evt_decode(const uint8_t *in, struct mbox_evt *out)
 		.phase = mbox_slot_phase(in, MBOX_EVT_BYTES),
 	};
 	get_words(in + E_KEY, out->key.w, PNIC_KEY_WORDS);
-	if (out->type == MBOX_EV_AGED) {
+	if (evt_has_gen(out->type)) {
 		out->gen = out->buf_id;
 		out->buf_id = 0;
 	}

@@ -210,6 +210,7 @@ enum mbox_event_type {
 	MBOX_EV_FLOW_END,        /* TCP FIN or RST on an offloaded flow */
 	MBOX_EV_AGED,            /* an entry idle past the aging time */
 	MBOX_EV_ERROR,           /* the device's or the pipeline's error */
+	MBOX_EV_LANDED,          /* a write with hold applied: the marker */
 	MBOX_EV_COUNT
 };
 
@@ -219,6 +220,7 @@ enum mbox_miss_reason {
 	MBOX_MISS_TO_HOST = DP_HOST_ACTION,
 	MBOX_MISS_UNMAPPED = DP_HOST_UNMAPPED_VPID,
 	MBOX_MISS_PARSE_ERROR = DP_HOST_PARSE_ERROR,
+	MBOX_MISS_HOLD_CANCELLED = DP_HOST_HOLD_CANCELLED,
 };
 
 #define MBOX_FLOW_FIN 1u
@@ -235,10 +237,11 @@ struct mbox_evt {
 	uint16_t in_ppid;        /* MISS, FLOW_END */
 	uint32_t seq;            /* every event the device meant to post counts,
 				  * dropped ones too: a gap is a drop */
-	uint32_t entry;          /* FLOW_END, AGED */
+	uint32_t entry;          /* FLOW_END, AGED, LANDED */
 	uint32_t buf_id;         /* MISS: the receive buffer holding the frame */
 	uint32_t gen;            /* AGED: the entry's write generation when
-				  * found (bytes 12..15, MISS's buf_id) */
+				  * found; LANDED: the one the hold write
+				  * gave it (bytes 12..15, MISS's buf_id) */
 	uint32_t len;            /* MISS: frame length on the wire */
 	uint32_t caplen;         /* MISS: bytes in the buffer (<= len) */
 	uint64_t last_hit;       /* AGED */

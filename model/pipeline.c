@@ -513,6 +513,10 @@ void pipeline_stats(const struct pipeline *pl, struct pipeline_stats *st)
 		.aged_deletes = pl->aged_deletes,
 		.aged_cancelled = pl->aged_cancelled,
 		.held_now = datapath_stats(pl->dp)->held_now,
+		.held = datapath_stats(pl->dp)->held,
+		.held_max = datapath_stats(pl->dp)->held_max,
+		.released = datapath_stats(pl->dp)->released,
+		.hold_cancelled = datapath_stats(pl->dp)->hold_cancelled,
 		.lookups = cs->lookups + pl->fast_lookups,
 		.cfg_writes = cs->cfg_writes,
 		/* the reset edge is not a step; a fast lookup's steps were

@@ -266,6 +266,11 @@ static void to_event(const struct pipeline_upcall &u, struct mbox_event *ev)
 		ev->gen = u.gen;
 		ev->reason = u.removed ? MBOX_AGED_REMOVED : 0;
 		return;
+	case PL_UP_LANDED:
+		ev->type = MBOX_EV_LANDED;
+		ev->in_ppid = 0;
+		ev->gen = u.gen;
+		return;
 	default:
 		ev->type = MBOX_EV_MISS;
 		ev->entry = 0;
@@ -708,8 +713,9 @@ int pnic_module::check(struct pnic_error *err)
 		return rc;
 	s = mbox_dev_stats(dev);
 	out = s->rxb_drops + s->off_drops + s->bad_events + event_faults;
-	for (unsigned k = MBOX_EV_MISS; k <= MBOX_EV_AGED; k++)
-		out += s->events[k] + s->event_drops[k];
+	for (unsigned k = MBOX_EV_MISS; k < MBOX_EV_COUNT; k++)
+		if (k != MBOX_EV_ERROR)
+			out += s->events[k] + s->event_drops[k];
 	if (out != upcalls + other_events)
 		return pnic_err(err, EPROTO,
 				"mailbox conservation: %llu packets and %llu events left the to-host queue but %llu became events (%llu misses) or drops (ring full %llu, no buffer %llu, not ready %llu, refused %llu, faults %llu)",

@@ -87,6 +87,10 @@ static void counters_json(json_t *j, const struct datapath_stats *s)
 	set_int(j, "edited", s->edited);
 	set_int(j, "flow_end_events", s->flow_end_events);
 	set_int(j, "aged_events", s->aged_events);
+	/* Hits on holding entries waiting at the end are reported, never
+	 * lost silently (no host releases them in a replay). */
+	set_int(j, "held", s->held);
+	set_int(j, "held_now", s->held_now);
 
 	o = json_object();
 	set_int(o, "packets", s->to_host);

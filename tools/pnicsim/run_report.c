@@ -233,6 +233,14 @@ static json_t *packets_json(const struct run *r)
 	set_int(d, "popped", s->events_popped);
 	set_int(d, "aged_deletes", s->aged_deletes);
 	set_int(d, "aged_deletes_cancelled", s->aged_cancelled);
+	d = add_obj(o, "hold");
+	set_int(d, "markers", s->events[PL_UP_LANDED]);
+	set_int(d, "markers_dropped", s->event_drops[PL_UP_LANDED]);
+	set_int(d, "held", s->held);
+	set_int(d, "held_now", s->held_now);
+	set_int(d, "held_max", s->held_max);
+	set_int(d, "released", s->released);
+	set_int(d, "cancelled", s->hold_cancelled);
 	return o;
 }
 
@@ -275,7 +283,7 @@ static json_t *ports_json(const struct run *r)
 /* ---- mailbox, link, host ------------------------------------------------- */
 
 static const char *const event_names[MBOX_EV_COUNT] = {
-	"none", "miss", "flow_end", "aged", "error",
+	"none", "miss", "flow_end", "aged", "error", "landed",
 };
 
 static json_t *events_json(const uint64_t *v)
