@@ -59,6 +59,7 @@ struct fpag_qpkt {
 	uint32_t dest;
 	uint32_t caplen;
 	uint64_t at;              /* when it was queued */
+	uint64_t tag;             /* the caller's (fpag_set_tag) */
 };
 
 #define Q_NONE UINT32_MAX
@@ -105,6 +106,7 @@ struct fpag {
 	uint8_t *q_mem;
 	uint32_t q_n, q_free;
 	uint32_t *q_head, *q_tail;  /* depth, by handle */
+	uint64_t tag;             /* the next miss's, for order_out */
 	struct fpag_stats st;
 };
 
@@ -1216,7 +1218,7 @@ static int order_queue(struct fpag *f, uint32_t i, uint32_t dest,
 		return packet_out(f, dest, frame, caplen, err);
 	}
 	f->q_free = f->q[k].next;
-	f->q[k] = (struct fpag_qpkt){ Q_NONE, dest, caplen, f->now };
+	f->q[k] = (struct fpag_qpkt){ Q_NONE, dest, caplen, f->now, f->tag };
 	memcpy(f->q_mem + (size_t)k * NIC_PACKET_OUT_MAX_LEN, frame, caplen);
 	if (f->q_tail[h] == Q_NONE)
 		f->q_head[h] = k;
@@ -1241,6 +1243,8 @@ static int order_send(struct fpag *f, uint32_t h, uint64_t *sent,
 		f->q_head[h] = q->next;
 		rc = packet_out(f, q->dest, f->q_mem + (size_t)k * NIC_PACKET_OUT_MAX_LEN,
 				q->caplen, err);
+		if (rc == 0 && f->p.order_out)
+			f->p.order_out(f->p.ctx, q->tag);
 		f->st.order_wait_ns += wait;
 		if (wait > f->st.order_wait_max_ns)
 			f->st.order_wait_max_ns = wait;
@@ -1307,6 +1311,11 @@ static int landed(struct fpag *f, const struct datapath_event *ev,
 	}
 	f->st.releases++;
 	return 0;
+}
+
+void fpag_set_tag(struct fpag *f, uint64_t tag)
+{
+	f->tag = tag;
 }
 
 int fpag_miss(struct fpag *f, uint32_t in_ppid, const uint8_t *frame,

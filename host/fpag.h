@@ -167,6 +167,9 @@ struct fpag_params {
 	uint32_t order_frames;              /* misses queued at once, each up to
 					     * NIC_PACKET_OUT_MAX_LEN bytes; 0:
 					     * FPAG_ORDER_FRAMES_DEFAULT */
+	/* A queued miss's PACKET_OUT was posted: the tag fpag_set_tag()
+	 * gave before its fpag_miss (may be NULL; ctx as spend's). */
+	void (*order_out)(void *ctx, uint64_t tag);
 };
 
 /* A few flows pending at once, each with the misses of one round trip. */
@@ -258,6 +261,10 @@ void fpag_destroy(struct fpag *f);
 int fpag_miss(struct fpag *f, uint32_t in_ppid, const uint8_t *frame,
 	      uint32_t caplen, uint32_t len, uint64_t now_ns,
 	      struct pnic_error *err);
+
+/* The caller's name for the next fpag_miss()'s packet, kept with it if
+ * it is queued (params.order_out). */
+void fpag_set_tag(struct fpag *f, uint64_t tag);
 
 /* An event from the NIC.  FLOW_END advances the connection; a completed
  * teardown invalidates both directions' entries.  LANDED (the marker of

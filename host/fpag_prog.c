@@ -73,6 +73,16 @@ static void prog_spend(void *ctx, uint64_t ns)
 		fp->p.spend(fp->p.ctx, ns);
 }
 
+/* A queued miss's PACKET_OUT posted, on its marker: the tag is its
+ * event's sequence number. */
+static void prog_order_out(void *ctx, uint64_t tag)
+{
+	struct fpag_prog *fp = ctx;
+
+	if (fp->p.released)
+		fp->p.released(fp->p.ctx, (uint32_t)tag);
+}
+
 static void scope_begin(struct fpag_prog *fp)
 {
 	fp->scope_writes = fp->scope_outs = fp->scope_cmds = 0;
@@ -126,6 +136,7 @@ int fpag_prog_create(const struct fpag_prog_params *p, struct fpag_prog **out,
 		memcpy(fp->actions, p->actions, p->n_actions * sizeof *fp->actions);
 	fpp.sink = (struct nic_cmd_sink){ prog_submit, fp };
 	fpp.spend = prog_spend;
+	fpp.order_out = prog_order_out;
 	fpp.ctx = fp;
 	if ((rc = fpag_create(&fpp, &fp->fpag, err)) < 0) {
 		fpag_prog_destroy(fp);
@@ -150,36 +161,45 @@ static int on_miss(struct fpag_prog *fp, const struct mbox_event_rx *e,
 		   uint64_t now_ns, struct pnic_error *err)
 {
 	struct fpag_prog_handled h = { .seq = e->seq };
+	uint64_t queued;
 	int rc;
 
-	if (e->reason != MBOX_MISS_TCAM) {
+	/* A held packet whose entry left before its release is a miss now:
+	 * the match it hit is gone. */
+	if (e->reason != MBOX_MISS_TCAM && e->reason != MBOX_MISS_HOLD_CANCELLED) {
 		fp->st.to_host++;
 		return 0;
 	}
 	fp->st.misses++;
 	scope_begin(fp);
+	queued = fpag_stats(fp->fpag)->order_queued;
+	fpag_set_tag(fp->fpag, e->seq);
 	rc = fpag_miss(fp->fpag, e->in_ppid, e->frame, e->caplen, e->len, now_ns, err);
 	if (rc < 0)
 		return rc;
 	h.entry_writes = fp->scope_writes;
 	h.packet_outs = fp->scope_outs;
+	h.queued = fpag_stats(fp->fpag)->order_queued > queued;
 	if (fp->p.handled)
 		fp->p.handled(fp->p.ctx, &h);
 	return 0;
 }
 
-/* FLOW_END and AGED as the datapath raised them.  Over the mailbox, delete
+/* FLOW_END, AGED and LANDED (the marker) as the datapath raised them.  Over the mailbox, delete
  * mode's invalidates are the NIC's own (docs/timing.md "Events and
  * aging"), so the host is never asked to remove. */
 static int on_flow_event(struct fpag_prog *fp, const struct mbox_event_rx *e,
 			 uint64_t now_ns, struct pnic_error *err)
 {
 	struct datapath_event ev = {
-		.type = e->type == MBOX_EV_FLOW_END ? DP_EV_FLOW_END : DP_EV_AGED,
+		.type = e->type == MBOX_EV_FLOW_END ? DP_EV_FLOW_END :
+			e->type == MBOX_EV_LANDED ? DP_EV_LANDED : DP_EV_AGED,
 		.entry = e->entry, .in_port = e->in_ppid, .last_hit = e->last_hit,
 		.ts_ns = now_ns,
 	};
 
+	if (e->type == MBOX_EV_LANDED)
+		ev.gen = e->gen;
 	if (e->type == MBOX_EV_AGED) {
 		ev.gen = e->gen;
 		ev.remove = e->reason & MBOX_AGED_REMOVED;
@@ -200,6 +220,7 @@ static int on_event(struct fpag_prog *fp, const struct mbox_event_rx *e,
 		return on_miss(fp, e, now_ns, err);
 	case MBOX_EV_FLOW_END:
 	case MBOX_EV_AGED:
+	case MBOX_EV_LANDED:
 		return on_flow_event(fp, e, now_ns, err);
 	default:
 		fp->st.errors++;

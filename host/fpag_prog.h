@@ -53,6 +53,9 @@ struct fpag_prog_handled {
 	uint32_t entry_writes;      /* ENTRY_WRITEs posted (an install and
 				     * the moves placing it) */
 	uint32_t packet_outs;       /* PACKET_OUTs posted (0 or 1) */
+	bool queued;                /* its PACKET_OUT waits for its entry's
+				     * landed marker (ordering hold): a
+				     * `released` call follows when posted */
 };
 
 /* What one timed action came to. */
@@ -75,6 +78,9 @@ struct fpag_prog_params {
 	uint32_t n_actions;
 	void (*spend)(void *ctx, uint64_t ns);    /* may be NULL */
 	void (*handled)(void *ctx, const struct fpag_prog_handled *h);
+	/* The PACKET_OUT of the miss of event seq, queued, was posted (may
+	 * be NULL). */
+	void (*released)(void *ctx, uint32_t seq);
 	void (*action_done)(void *ctx, const struct fpag_prog_done *d);
 	/* COUNTER_READ waits for its completion: let the device progress
 	 * (the driver's wait callback); may be NULL when no counters are

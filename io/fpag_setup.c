@@ -144,6 +144,7 @@ int fpag_setup_create(const struct scenario *c, struct fpag_setup *s,
 		.flow_dest = c->fpag.flow_dest, .shape = c->fpag.shape,
 		.full = c->fpag.full, .costs = c->fpag.costs,
 		.count = c->fpag.stats_ns > 0, .stats_ns = c->fpag.stats_ns,
+		.ordering = c->fpag.ordering,
 	};
 	memcpy(s->fpag.age_class, c->fpag.age_class, sizeof s->fpag.age_class);
 	return 0;

@@ -212,6 +212,7 @@ struct scenario_rules {
 struct scenario_fpag {
 	enum fpag_flow_dest flow_dest;
 	enum fpag_shape shape;
+	enum fpag_ordering ordering;   /* hold (the default) or none */
 	enum tcam_place_full full;
 	struct fpag_costs costs;
 	uint32_t default_uplink;   /* forwarding miss: to this uplink's

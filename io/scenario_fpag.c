@@ -29,6 +29,7 @@ static void fpag_defaults(struct scenario *c)
 	c->fpag.core_slowdown = CORE_SLOWDOWN;
 	c->fpag.flow_dest = FPAG_DEST_VPID;
 	c->fpag.shape = FPAG_SHAPE_MEGAFLOW;
+	c->fpag.ordering = FPAG_ORDER_HOLD;
 	c->fpag.full = TP_FULL_REFUSE;
 	fpag_costs_default(&c->fpag.costs);
 	c->fpag.default_uplink = UINT32_MAX;
@@ -148,13 +149,16 @@ static int parse_fpag(struct scenario_ctx *x, yaml_node_t *m)
 {
 	static const char *const keys[] = { "flow_dest", "entry_shape", "table_full",
 					     "costs_ns", "default_route", "runs_on",
-					     "nic_cores", "stats_ns", "age_classes", NULL };
+					     "nic_cores", "stats_ns", "age_classes", "ordering",
+					     NULL };
+	static const char *const orders[] = { "none", "hold", NULL };
 	static const char *const places[] = { "host", "nic_cores", NULL };
 	static const char *const dests[] = { "vpid", "ppid", NULL };
 	static const char *const shapes[] = { "megaflow", "exact", NULL };
 	static const char *const fulls[] = { "refuse", "evict_lru", NULL };
 	struct scenario_fpag *f = &x->c->fpag;
-	int d = (int)f->flow_dest, s = (int)f->shape, full = 0, on = 0, rc;
+	int d = (int)f->flow_dest, s = (int)f->shape, full = 0, on = 0;
+	int o = (int)f->ordering, rc;
 	yaml_node_t *n;
 
 	if ((rc = scenario_mapping(x, m, "fpag", "a mapping of the FPAG's policies", keys)) ||
@@ -162,11 +166,13 @@ static int parse_fpag(struct scenario_ctx *x, yaml_node_t *m)
 	    (rc = choice(x, m, "entry_shape", shapes, &s)) ||
 	    (rc = choice(x, m, "table_full", fulls, &full)) ||
 	    (rc = choice(x, m, "runs_on", places, &on)) ||
+	    (rc = choice(x, m, "ordering", orders, &o)) ||
 	    (rc = default_route(x, m)))
 		return rc;
 	f->on_nic_cores = on == 1;
 	f->flow_dest = (enum fpag_flow_dest)d;
 	f->shape = (enum fpag_shape)s;
+	f->ordering = (enum fpag_ordering)o;
 	f->full = full ? TP_FULL_EVICT_LRU : TP_FULL_REFUSE;
 	if ((rc = stats_and_aging(x, m)) || (rc = place_and_full(x, m)))
 		return rc;

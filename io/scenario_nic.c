@@ -52,6 +52,7 @@ static const struct field bound_fields[] = {
 	B(cfg_commands, 1, 65536),
 	B(wire_bytes, QBYTES), B(wire_frames, QFRAMES),
 	B(max_frame, 60, 65535),
+	B(hold_frames, 1, DP_HOLD_FRAMES_MAX),
 };
 #undef B
 

@@ -28,5 +28,9 @@ TEST_EXTRA += 'tests/scenarios/check.sh --run migration'
 TEST_EXTRA += 'tests/scenarios/fpag_corpus.sh'
 TEST_EXTRA += $(foreach s,offload firewall table-overflow classbench rule-update aging,'tests/scenarios/check.sh --run $s')
 TEST_EXTRA += 'tests/scenarios/check.sh --run --set fpag.flow_dest=ppid --as migration-ppid migration'
+# The ordering guarantee: no packet of a flow overtaken with hold (the
+# file's expect), and the overtaking it prevents with it off.
+TEST_EXTRA += 'tests/scenarios/check.sh --run ordering'
+TEST_EXTRA += 'tests/scenarios/check.sh --run --set fpag.ordering=none --set expect.0.min=1 --set expect.0.max=1000 --as ordering-none ordering'
 TEST_EXTRA += 'tests/scenarios/run-deterministic.sh'
 TEST_EXTRA += 'tests/scenarios/run-interrupt.sh'

@@ -63,7 +63,8 @@ int nic_create(const struct nic_params *p, struct nic **out,
 	dpp = (struct datapath_params){ .profile = p->profile, .lookup = n->lk,
 					.policy = p->policy, .out = p->out,
 					.ctx = p->ctx, .event = on_event,
-					.event_ctx = n };
+					.event_ctx = n, .hold_frames = p->hold_frames,
+					.hold_frame_bytes = NIC_PACKET_OUT_MAX_LEN };
 	rc = datapath_create(&dpp, &n->dp, err);
 	if (rc)
 		goto free_nic;

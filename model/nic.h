@@ -21,6 +21,11 @@
  * packet (the end of a trace, say).  In delete mode the NIC invalidates
  * each entry the sweeps find (as an ENTRY_INVALIDATE would, unless the
  * entry was rewritten since), then reports it.
+ *
+ * Hold (datapath.h): a table write lands when nic_apply() applies it, so
+ * a write with hold reports its LANDED marker through the event callback
+ * during nic_apply(), and a release's held packets leave through the out
+ * callback during it, in arrival order.
  */
 #ifndef PNIC_NIC_H
 #define PNIC_NIC_H
@@ -42,8 +47,9 @@ struct nic_params {
 	uint32_t n_vpids;                   /* map RAM depth */
 	struct datapath_policy policy;            /* until a CONFIG command */
 	datapath_out_fn out;                      /* where packets leave; may be NULL */
-	datapath_event_fn event;                  /* FLOW_END and AGED; may be NULL */
+	datapath_event_fn event;                  /* FLOW_END, AGED, LANDED; may be NULL */
 	void *ctx;                                /* for both */
+	uint32_t hold_frames;    /* the hold buffer (datapath.h); 0: default */
 };
 
 int nic_create(const struct nic_params *p, struct nic **out,

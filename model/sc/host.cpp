@@ -299,6 +299,7 @@ int host_module::start_fpag(struct pnic_error *err)
 	fp.n_actions = fsetup.n_actions;
 	fp.spend = spend;
 	fp.handled = fpag_handled;
+	fp.released = fpag_released;
 	fp.action_done = fpag_done;
 	fp.wait = drv_wait;
 	fp.ctx = this;
@@ -345,7 +346,8 @@ void host_module::handled(void *ctx, const struct static_prog_handled *h)
 {
 	host_module *m = (host_module *)ctx;
 
-	m->rs->trip_handled(h->seq, h->installed, h->packet_out, m->rs->host_seen);
+	m->rs->trip_handled(h->seq, h->installed, h->packet_out, m->rs->host_seen,
+			    false);
 }
 
 void host_module::fpag_handled(void *ctx, const struct fpag_prog_handled *h)
@@ -353,7 +355,14 @@ void host_module::fpag_handled(void *ctx, const struct fpag_prog_handled *h)
 	host_module *m = (host_module *)ctx;
 
 	m->rs->trip_handled(h->seq, h->entry_writes, h->packet_outs > 0,
-			    m->rs->host_seen);
+			    m->rs->host_seen, h->queued);
+}
+
+/* A queued miss's PACKET_OUT, posted on its entry's landed marker: it
+ * takes its place in the posting order now. */
+void host_module::fpag_released(void *ctx, uint32_t seq)
+{
+	((host_module *)ctx)->rs->trip_po_posted(seq);
 }
 
 /* A timed action ran: its repair is complete when the NIC has applied

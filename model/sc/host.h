@@ -98,6 +98,7 @@ private:
 	static void spend(void *ctx, uint64_t ns);
 	static void handled(void *ctx, const struct static_prog_handled *h);
 	static void fpag_handled(void *ctx, const struct fpag_prog_handled *h);
+	static void fpag_released(void *ctx, uint32_t seq);
 	static void fpag_done(void *ctx, const struct fpag_prog_done *d);
 	static int batch_submit(void *ctx, const struct nic_cmd *c,
 				struct nic_cmd_result *res,

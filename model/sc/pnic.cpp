@@ -34,6 +34,7 @@ pnic_module::~pnic_module()
 		traffic_close(s.t);
 	mbox_dev_destroy(dev);
 	pipeline_destroy(pl);
+	order_check_destroy(order);
 }
 
 static uint32_t port_mbps(const struct scenario *sc, uint32_t ppid)
@@ -61,6 +62,7 @@ int pnic_module::make_pipeline(struct pnic_error *err)
 	const struct system_params *p = rs->p;
 	const struct scenario *sc = p->scenario;
 	struct pipeline_params pp;
+	struct order_check_params ocp = {};
 	std::vector<uint32_t> mbps(sc->n_ppids);
 	int rc;
 
@@ -80,6 +82,8 @@ int pnic_module::make_pipeline(struct pnic_error *err)
 	pp.record = on_record;
 	pp.ctx = this;
 	if ((rc = pipeline_create(&pp, &pl, err)) < 0)
+		return rc;
+	if ((rc = order_check_create(&ocp, &order, err)) < 0)
 		return rc;
 	backlog_ps = min_backlog_ps(&pp.bounds, mbps);
 	return 0;
@@ -303,8 +307,10 @@ void pnic_module::drain()
 		seq_before = rs->events_posted;
 		rc = mbox_dev_event(dev, &ev);
 		evt_engine = false;
-		if (u.type == PL_UP_PACKET)
+		if (u.type == PL_UP_PACKET) {
 			upcalls++;
+			order_check_to_host(order, u.id, u.frame, u.caplen);
+		}
 		else
 			other_events++;
 		if (rc != -ENODEV && rc != -EINVAL)
@@ -556,6 +562,9 @@ void pnic_module::on_egress(void *ctx, const struct pipeline_egress *e)
 	m->last_ps = std::max(m->last_ps, m->rs->ps(e->last_bit));
 	if (e->kind == PL_TX_PACKET_OUT)
 		m->rs->trip_packet_out(m->rs->ps(e->last_bit));
+	if (e->kind != PL_TX_MIRROR)
+		order_check_depart(m->order, e->kind == PL_TX_FORWARD ? e->id : ORDER_CHECK_NO_ID,
+				   e->frame, e->caplen);
 	if (p->egress)
 		p->egress(p->ctx, e, pipeline_cycles_to_ns(m->pl, e->last_bit));
 }
@@ -693,6 +702,7 @@ void pnic_module::finish(uint64_t end_ps)
 void pnic_module::result(struct system_result *res)
 {
 	pipeline_stats(pl, &res->pipeline);
+	res->order = *order_check_stats(order);
 	res->n_ports = rs->p->scenario->n_ppids;
 	for (uint32_t i = 0; i < res->n_ports; i++)
 		pipeline_port_stats(pl, i, &res->ports[i]);

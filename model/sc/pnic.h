@@ -91,6 +91,9 @@ private:
 	uint64_t chunk_ps;           /* longest pipeline step between drains */
 	uint64_t backlog_ps;         /* a refused port's wire stays busy this long */
 	uint64_t upcalls = 0;        /* packets popped from the to-host queue */
+	/* Whether a flow's packets leave in their arrival order
+	 * (model/order_check.h): the ordering guarantee's measure. */
+	struct order_check *order = nullptr;
 	uint64_t other_events = 0;   /* flow-end and aged events popped */
 	uint64_t event_faults = 0;   /* events lost to a DMA fault */
 	uint64_t packet_outs_seen = 0;

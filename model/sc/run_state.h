@@ -81,8 +81,10 @@ struct run_state {
 	void trip_begin(uint32_t seq, uint64_t id, uint32_t in_port,
 			uint64_t arrival_last, uint64_t to_host,
 			uint64_t event_landed);
+	/* queued: the packet-out comes later, by trip_po_posted() */
 	void trip_handled(uint32_t seq, uint32_t writes, bool packet_out,
-			  uint64_t seen);
+			  uint64_t seen, bool queued);
+	void trip_po_posted(uint32_t seq);
 	void trip_doorbell(uint64_t host_done, uint64_t landed);
 	trip_slot *trip_next(const std::vector<uint32_t> &ring, uint64_t *seen,
 			     uint64_t posted);

@@ -40,7 +40,7 @@ void run_state::trip_begin(uint32_t seq, uint64_t id, uint32_t in_port,
 /* A miss handled with `writes` ENTRY_WRITEs (an install and the moves
  * placing it): its install is done when the last of them lands. */
 void run_state::trip_handled(uint32_t seq, uint32_t writes, bool packet_out,
-			     uint64_t seen)
+			     uint64_t seen, bool queued)
 {
 	trip_slot *s = trip(seq);
 
@@ -53,7 +53,7 @@ void run_state::trip_handled(uint32_t seq, uint32_t writes, bool packet_out,
 	s->t.host_seen = seen;
 	s->want_install = writes > 0;
 	s->writes_left = writes;
-	s->want_packet_out = packet_out;
+	s->want_packet_out = packet_out || queued;
 	await_doorbell.push_back(seq);
 }
 
@@ -78,6 +78,13 @@ trip_slot *run_state::trip_next(const std::vector<uint32_t> &ring,
 	if (*seen >= posted)
 		return nullptr;
 	return trip(ring[(*seen)++ % ring.size()]);
+}
+
+/* A queued miss's packet-out posted (the ordering guarantee holds it
+ * until its entry's landed marker). */
+void run_state::trip_po_posted(uint32_t seq)
+{
+	po_seq[po_posted++ % po_seq.size()] = seq;
 }
 
 void run_state::trip_installed(uint64_t at)

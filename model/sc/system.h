@@ -48,6 +48,7 @@ extern "C" {
 #include "model/error.h"
 #include "model/mbox_dev.h"
 #include "model/pcie.h"
+#include "model/order_check.h"
 #include "model/pipeline.h"
 
 /* How the host learns of events and completions. */
@@ -164,6 +165,7 @@ struct system_params {
 
 struct system_result {
 	struct pipeline_stats pipeline;
+	struct order_check_stats order;  /* flows' departures against arrivals */
 	uint32_t n_ports;
 	struct pipeline_port_stats ports[PIPELINE_MAX_PORTS];
 	struct mbox_dev_stats dev;

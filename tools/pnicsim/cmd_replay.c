@@ -272,6 +272,7 @@ static int build_nic(struct replay *r, struct pnic_error *err)
 		.profile = c->profile, .depth = c->tcam_depth,
 		.n_ports = c->n_ppids, .n_vpids = c->n_vpids,
 		.policy = scenario_policy(c),
+		.hold_frames = c->nic.bounds.hold_frames,
 		/* Without pcaps the datapath only counts. */
 		.out = r->write_pcaps ? on_output : NULL, .ctx = r,
 	};

@@ -422,7 +422,8 @@ void outdir_frame(struct outdir *o, const struct datapath_out *d,
 {
 	uint32_t i;
 
-	if (!o->pcaps || o->failed || (d->kind != DP_OUT_EGRESS && !o->side_pcaps))
+	if (!o->pcaps || o->failed || d->kind == DP_OUT_HOLD ||
+	    (d->kind != DP_OUT_EGRESS && !o->side_pcaps))
 		return;
 	if (d->kind == DP_OUT_EGRESS) {
 		/* The VPID map only holds PPIDs of the NIC. */

@@ -233,6 +233,13 @@ static json_t *packets_json(const struct run *r)
 	set_int(d, "popped", s->events_popped);
 	set_int(d, "aged_deletes", s->aged_deletes);
 	set_int(d, "aged_deletes_cancelled", s->aged_cancelled);
+	d = add_obj(o, "order");
+	set_int(d, "departures", r->res.order.departures);
+	set_int(d, "in_order", r->res.order.in_order);
+	set_int(d, "reordered", r->res.order.reordered);
+	set_int(d, "unmatched", r->res.order.unmatched);
+	set_int(d, "untracked", r->res.order.untracked);
+	set_int(d, "to_host_dropped", r->res.order.to_host_dropped);
 	d = add_obj(o, "hold");
 	set_int(d, "markers", s->events[PL_UP_LANDED]);
 	set_int(d, "markers_dropped", s->event_drops[PL_UP_LANDED]);
@@ -384,6 +391,11 @@ static const struct counter fpag_counters[] = {
 	C(struct fpag_stats, counter_polls), C(struct fpag_stats, counter_reads),
 	C(struct fpag_stats, counter_records), C(struct fpag_stats, ctr_packets),
 	C(struct fpag_stats, ctr_bytes),
+	C(struct fpag_stats, markers), C(struct fpag_stats, markers_stale),
+	C(struct fpag_stats, releases), C(struct fpag_stats, order_queued),
+	C(struct fpag_stats, order_sent), C(struct fpag_stats, order_flushed),
+	C(struct fpag_stats, order_overflow), C(struct fpag_stats, order_wait_ns),
+	C(struct fpag_stats, order_wait_max_ns),
 };
 
 /* The host program's counters: the static program's, or the FPAG's and
@@ -407,6 +419,8 @@ static void program_json(const struct run *r, json_t *j)
 	json_object_set_new(o, "entry_shape",
 			    json_string(r->cfg->fpag.shape == FPAG_SHAPE_EXACT ? "exact" : "megaflow"));
 	json_object_set_new(o, "runs_on", json_string(r->cfg->fpag.on_nic_cores ? "nic_cores" : "host"));
+	json_object_set_new(o, "ordering",
+			    json_string(r->cfg->fpag.ordering == FPAG_ORDER_HOLD ? "hold" : "none"));
 	json_object_set_new(j, "events", run_actions_json(r));
 	if (r->n_totals)
 		json_object_set_new(j, "endpoints", run_totals_json(r));

@@ -1,0 +1,199 @@
+#include "model/order_check.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "model/parser.h"
+
+/* Both tables: linear probing, a slot empty when its key is 0 (keys are
+ * hashes forced non-zero).  The to-host table deletes by shifting back,
+ * so it needs no tombstones; the flow table never deletes. */
+struct up_slot {
+	uint64_t key;             /* hash of the frame's bytes */
+	uint64_t id;
+};
+
+struct flow_slot {
+	uint64_t key;             /* hash of the flow's fields */
+	uint64_t last;            /* the latest arrival id that left */
+};
+
+struct order_check {
+	struct up_slot *up;
+	struct flow_slot *flow;
+	uint64_t up_mask, flow_mask;
+	uint64_t up_n, flow_n;
+	struct order_check_stats st;
+};
+
+static bool pow2(uint32_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+int order_check_create(const struct order_check_params *p,
+		       struct order_check **out, struct pnic_error *err)
+{
+	uint32_t nu = p->to_host_slots ? p->to_host_slots : 65536;
+	uint32_t nf = p->flow_slots ? p->flow_slots : 262144;
+	struct order_check *oc;
+
+	*out = NULL;
+	if (!pow2(nu) || !pow2(nf) || nu > (1u << 24) || nf > (1u << 24))
+		return pnic_err(err, EINVAL,
+				"order check: %u to-host and %u flow slots must be powers of two up to 2^24",
+				nu, nf);
+	oc = calloc(1, sizeof *oc);
+	if (!oc)
+		return pnic_err(err, ENOMEM, "out of memory for the order check");
+	oc->up = calloc(nu, sizeof *oc->up);
+	oc->flow = calloc(nf, sizeof *oc->flow);
+	if (!oc->up || !oc->flow) {
+		order_check_destroy(oc);
+		return pnic_err(err, ENOMEM, "out of memory for the order check");
+	}
+	oc->up_mask = nu - 1;
+	oc->flow_mask = nf - 1;
+	*out = oc;
+	return 0;
+}
+
+void order_check_destroy(struct order_check *oc)
+{
+	if (!oc)
+		return;
+	free(oc->up);
+	free(oc->flow);
+	free(oc);
+}
+
+static uint64_t fnv(uint64_t h, const uint8_t *b, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 1099511628211ull;
+	return h;
+}
+
+static uint64_t nonzero(uint64_t h)
+{
+	return h ? h : 1;
+}
+
+void order_check_to_host(struct order_check *oc, uint64_t id,
+			 const uint8_t *frame, uint32_t caplen)
+{
+	uint64_t key = nonzero(fnv(1469598103934665603ull, frame, caplen));
+	uint64_t i = key & oc->up_mask;
+
+	/* At most three quarters full: probes stay short. */
+	if (oc->up_n >= (oc->up_mask + 1) / 4 * 3) {
+		oc->st.to_host_dropped++;
+		return;
+	}
+	while (oc->up[i].key)
+		i = (i + 1) & oc->up_mask;
+	oc->up[i] = (struct up_slot){ key, id };
+	oc->up_n++;
+	oc->st.to_host++;
+}
+
+/* Empty slot i and shift back the run after it, so that no later key
+ * is cut off from its home slot. */
+static void up_delete(struct order_check *oc, uint64_t i)
+{
+	uint64_t j = i;
+
+	for (;;) {
+		uint64_t home;
+
+		j = (j + 1) & oc->up_mask;
+		if (!oc->up[j].key)
+			break;
+		home = oc->up[j].key & oc->up_mask;
+		/* j's key may move to i unless its home lies in (i, j]. */
+		if (i <= j ? (home <= i || home > j) : (home <= i && home > j)) {
+			oc->up[i] = oc->up[j];
+			i = j;
+		}
+	}
+	oc->up[i].key = 0;
+	oc->up_n--;
+}
+
+/* The earliest arrival sent to the host with these bytes, taken out of
+ * the table; ORDER_CHECK_NO_ID when none. */
+static uint64_t up_take(struct order_check *oc, const uint8_t *frame,
+			uint32_t caplen)
+{
+	uint64_t key = nonzero(fnv(1469598103934665603ull, frame, caplen));
+	uint64_t best = UINT64_MAX, at = 0;
+
+	for (uint64_t i = key & oc->up_mask; oc->up[i].key; i = (i + 1) & oc->up_mask)
+		if (oc->up[i].key == key && oc->up[i].id < best) {
+			best = oc->up[i].id;
+			at = i;
+		}
+	if (best != UINT64_MAX)
+		up_delete(oc, at);
+	return best == UINT64_MAX ? ORDER_CHECK_NO_ID : best;
+}
+
+/* The flow's slot: its addresses, protocol and ports; NULL when the
+ * frame has no IP header or the table is full. */
+static struct flow_slot *flow_of(struct order_check *oc, const uint8_t *frame,
+				 uint32_t caplen)
+{
+	struct parser_result pr;
+	const struct pkt_hdrs *h = &pr.outer;
+	uint8_t f[5] = { 0 };
+	uint64_t key, i;
+
+	parser_parse(frame, caplen, caplen, &pr);
+	if (!(h->have & (HDR_IPV4 | HDR_IPV6)))
+		return NULL;
+	f[0] = h->ip_proto;
+	f[1] = (uint8_t)(h->l4_sport >> 8);
+	f[2] = (uint8_t)h->l4_sport;
+	f[3] = (uint8_t)(h->l4_dport >> 8);
+	f[4] = (uint8_t)h->l4_dport;
+	key = fnv(1469598103934665603ull, h->src_ip, 16);
+	key = fnv(key, h->dst_ip, 16);
+	key = nonzero(fnv(key, f, sizeof f));
+	for (i = key & oc->flow_mask; oc->flow[i].key; i = (i + 1) & oc->flow_mask)
+		if (oc->flow[i].key == key)
+			return &oc->flow[i];
+	if (oc->flow_n >= (oc->flow_mask + 1) / 4 * 3)
+		return NULL;
+	oc->flow_n++;
+	oc->flow[i] = (struct flow_slot){ key, 0 };
+	return &oc->flow[i];
+}
+
+void order_check_depart(struct order_check *oc, uint64_t id,
+			const uint8_t *frame, uint32_t caplen)
+{
+	struct flow_slot *s;
+
+	oc->st.departures++;
+	if (id == ORDER_CHECK_NO_ID && (id = up_take(oc, frame, caplen)) == ORDER_CHECK_NO_ID) {
+		oc->st.unmatched++;
+		return;
+	}
+	if (!(s = flow_of(oc, frame, caplen))) {
+		oc->st.untracked++;
+		return;
+	}
+	/* Ids count from 0, the slot's `last` holds id + 1 (0: none yet). */
+	if (id + 1 < s->last) {
+		oc->st.reordered++;
+		return;
+	}
+	s->last = id + 1;
+	oc->st.in_order++;
+}
+
+const struct order_check_stats *order_check_stats(const struct order_check *oc)
+{
+	return &oc->st;
+}
