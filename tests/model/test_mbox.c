@@ -362,3 +362,20 @@ Test(mbox, phases_names_sizes)
 	cr_assert_eq(mbox_slot_bytes(MBOX_RING_CMD), 256);
 	cr_assert_eq(mbox_slot_bytes(MBOX_RING_EVT), 128);
 }
+
+Test(mbox, landed_event_carries_entry_and_generation)
+{
+	struct mbox_evt e = { .type = MBOX_EV_LANDED, .entry = 300, .gen = 0xcafe0001 }, r;
+	uint8_t b[MBOX_EVT_BYTES];
+
+	mbox_evt_encode(&e, b);
+	cr_assert_eq(b[0], MBOX_EV_LANDED);
+	cr_assert_eq(MBOX_EV_LANDED, 5);
+	cr_assert_eq(le32(b + 8), 300, "bytes 8..11: the entry");
+	cr_assert_eq(le32(b + 12), 0xcafe0001, "bytes 12..15: the generation");
+	mbox_evt_decode(b, &r);
+	cr_assert_eq(r.gen, 0xcafe0001);
+	cr_assert_eq(r.buf_id, 0, "no buffer in a LANDED event");
+	cr_assert_eq(r.entry, 300);
+	cr_assert_eq(MBOX_MISS_HOLD_CANCELLED, 4);
+}

@@ -849,3 +849,104 @@ Test(mbox_dev, random_descriptors_all_complete, .timeout = 120)
 	cr_assert_gt(mbox_dev_stats(dev)->errors[MBOX_ERR_REFUSED], 0,
 		     "some reached the NIC and were refused there");
 }
+
+/* ---- the ordering guarantee: marker and release ---------------------------- */
+
+#include "model/frame.h"
+#include "model/proto.h"
+
+/* UDP to dport, the payload's bytes seq. */
+static uint32_t udp_to(uint8_t *f, uint16_t dport, uint8_t seq)
+{
+	static const uint8_t mac[6] = { 0x02, 0, 0, 0, 0, 1 };
+	const struct frame_ipv4 ip = { .ttl = 64, .proto = PROTO_IP_UDP,
+				       .src = { 10, 0, 0, 1 }, .dst = { 10, 0, 0, 2 } };
+	struct frame_buf b;
+	uint32_t l3, l4;
+
+	frame_init(&b, f, 64);
+	frame_eth(&b, mac, mac, PROTO_ETH_P_IPV4);
+	l3 = frame_ipv4(&b, &ip);
+	l4 = frame_udp(&b, 1000, dport);
+	frame_fill(&b, seq, 64 - b.n);
+	frame_udp_end(&b, l4);
+	frame_ipv4_end(&b, l3, true);
+	return b.n;
+}
+
+static struct mbox_desc release_of(uint32_t index, uint16_t vpid)
+{
+	struct mbox_desc m = { .cmd.op = NIC_OP_ACTION_WRITE };
+	struct pnic_action a = { .kind = ACT_FORWARD, .vpid = vpid };
+
+	m.cmd.action.index = index;
+	action_pack(&a, &m.cmd.action.action);
+	return m;
+}
+
+Test(mbox_dev, a_landed_marker_has_its_layout)
+{
+	struct mbox_event ev = { .type = MBOX_EV_LANDED, .entry = 7, .gen = 0x01020304 };
+	struct mbox_evt e;
+	const uint8_t *s;
+
+	start(4, 4, 4, 4);
+	cr_assert_eq(mbox_dev_event(dev, &ev), 0);
+	s = mem_at(&mem, EVT_AT);
+	cr_assert_eq(s[0], 5, "type 5: LANDED");
+	cr_assert_eq(s[8], 7, "bytes 8..11: the entry");
+	cr_assert_eq(s[12] | s[13] << 8 | s[14] << 16 | (uint32_t)s[15] << 24, 0x01020304u,
+		     "bytes 12..15: the write generation");
+	for (unsigned i = 16; i < MBOX_EVT_BYTES - 1; i++)
+		cr_assert_eq(s[i], 0, "byte %u", i);
+	cr_assert(take_evt(&e));
+	cr_assert_eq(e.type, MBOX_EV_LANDED);
+	cr_assert_eq(e.entry, 7);
+	cr_assert_eq(e.gen, 0x01020304u);
+	cr_assert_eq(e.buf_id, 0);
+	cr_assert_eq(mbox_dev_stats(dev)->events[MBOX_EV_LANDED], 1);
+}
+
+/* Held packets wait through malformed releases (error completions, no
+ * change) and leave, in order, on the good one. */
+Test(mbox_dev, a_malformed_release_is_refused_and_releases_nothing)
+{
+	struct mbox_desc hold = entry(9, 53, 1), bad;
+	struct pnic_action a;
+	struct mbox_cpl c;
+	uint8_t f[64];
+
+	start(8, 8, 4, 4);
+	cr_assert_eq(run1(map_set(1, 2)).status, MBOX_OK);
+	action_unpack(&hold.cmd.entry.action, &a);
+	a.hold = true;
+	action_pack(&a, &hold.cmd.entry.action);
+	cr_assert_eq(run1(hold).status, MBOX_OK);
+	for (uint8_t k = 1; k <= 2; k++) {
+		uint32_t n = udp_to(f, 53, k);
+
+		nic_process(nic, 0, f, n, n, 100 + k);
+	}
+	cr_assert_eq(outs, 2, "two outputs: both into the hold buffer");
+	cr_assert_eq(datapath_held(nic_datapath(nic), 9), 2);
+	outs = 0;
+
+	bad = release_of(DEPTH, 1);              /* no such entry */
+	c = run1(bad);
+	cr_assert_eq(c.status, MBOX_ERR_REFUSED);
+	cr_assert_eq(c.err_no, ERANGE);
+	bad = release_of(9, 1);                  /* a word past bit 75 */
+	bad.cmd.action.action.w[1] |= 1ull << (ACTION_WORD_BITS - 64);
+	c = run1(bad);
+	cr_assert_eq(c.status, MBOX_ERR_ACTION);
+	cr_assert_eq(datapath_held(nic_datapath(nic), 9), 2, "nothing released");
+	cr_assert_eq(outs, 0);
+	cr_assert_eq(mbox_dev_stats(dev)->errors[MBOX_ERR_REFUSED], 1);
+
+	c = run1(release_of(9, 1));
+	cr_assert_eq(c.status, MBOX_OK);
+	cr_assert_eq(outs, 2, "released");
+	cr_assert_eq(out_frame[60], 2, "the second arrival left last");
+	cr_assert_eq(out_ppid, 2);
+	cr_assert_eq(datapath_held(nic_datapath(nic), 9), 0);
+}
