@@ -42,10 +42,27 @@ static const struct fpag_vnic vnics[2] = {
 };
 static uint32_t at[2];
 
+/* The ordering tests: the payload byte packets are numbered by, what
+ * left by PPID 1 in order, and the landed markers the NIC raised while
+ * the device applied commands (posted once the device's call returns). */
+#define SEQ_AT 60
+static uint8_t seq_out[32];
+static unsigned n_seq;
+static struct mbox_event markers[8];
+static unsigned n_markers;
+
+static void post_markers(void)
+{
+	for (unsigned i = 0; i < n_markers; i++)
+		cr_assert_eq(mbox_dev_event(dev, &markers[i]), 0);
+	n_markers = 0;
+}
+
 static int wait_cb(void *ctx)
 {
 	(void)ctx;
 	mbox_dev_service(dev, 16);
+	post_markers();
 	return 0;
 }
 
@@ -59,6 +76,9 @@ static void out_cb(void *ctx, const struct datapath_out *o, const uint8_t *frame
 	(void)ctx;
 	if (o->kind == DP_OUT_EGRESS && o->ppid < PORTS)
 		egress[o->ppid]++;
+	if (o->kind == DP_OUT_EGRESS && o->ppid == 1 && caplen > SEQ_AT &&
+	    n_seq < sizeof seq_out)
+		seq_out[n_seq++] = frame[SEQ_AT];
 	if (o->kind == DP_OUT_TO_HOST)
 		cr_assert_eq(mbox_dev_event(dev, &ev), 0);
 }
@@ -69,6 +89,12 @@ static void event_cb(void *ctx, const struct datapath_event *e)
 				 .in_ppid = (uint16_t)e->in_port };
 
 	(void)ctx;
+	if (e->type == DP_EV_LANDED) {
+		cr_assert_lt(n_markers, 8);
+		markers[n_markers++] = (struct mbox_event){ .type = MBOX_EV_LANDED,
+							    .entry = e->entry, .gen = e->gen };
+		return;
+	}
 	if (e->type != DP_EV_FLOW_END)
 		return;
 	ev.reason = (uint8_t)((e->tcp_flags & PROTO_TCP_FIN ? MBOX_FLOW_FIN : 0) |
@@ -138,7 +164,7 @@ static void setup(void)
 	cr_assert_eq(mbox_drv_create(&p, &drv, &err), 0, "%s", err.msg);
 	make_rules();
 	memset(egress, 0, sizeof egress);
-	handled_n = done_n = 0;
+	handled_n = done_n = n_seq = n_markers = 0;
 	now = spent = 0;
 	at[0] = vnics[0].ppid;
 	at[1] = vnics[1].ppid;
@@ -358,4 +384,93 @@ Test(fpag_prog, a_timed_rule_change_revises_the_offloaded_flow)
 	now = 60000;
 	cr_assert_eq(send(0, 1, PROTO_IP_UDP, 1000, 2000, 0), 0, "no miss: the entry now drops");
 	cr_assert_eq(egress[1], 1, "dropped");
+}
+
+/* ---- the ordering guarantee ------------------------------------------------ */
+
+/* UDP packet seq from VNIC 0 to VNIC 1, into the NIC; no poll. */
+static void wire(uint8_t seq)
+{
+	struct frame_ipv4 ip = { .ttl = 64, .proto = PROTO_IP_UDP };
+	uint8_t b[128], dm[6], sm[6];
+	struct frame_buf f;
+	uint32_t l3, l4;
+
+	mac_of(1, dm);
+	mac_of(0, sm);
+	put32(ip.src, vnics[0].ipv4);
+	put32(ip.dst, vnics[1].ipv4);
+	frame_init(&f, b, 64);
+	frame_eth(&f, dm, sm, 0x0800);
+	l3 = frame_ipv4(&f, &ip);
+	l4 = frame_udp(&f, 1000, 2000);
+	frame_fill(&f, 0, 64 - f.n);
+	frame_udp_end(&f, l4);
+	frame_ipv4_end(&f, l3, true);
+	b[SEQ_AT] = seq;
+	now += 100;
+	nic_process(nic, at[0], b, f.n, f.n, now);
+}
+
+/* The device applies at most n commands, then posts the markers. */
+static void apply(unsigned n)
+{
+	mbox_dev_service(dev, n);
+	post_markers();
+}
+
+static void host_poll(void)
+{
+	struct pnic_error err;
+
+	cr_assert_geq(fpag_prog_poll(fp, now, &err), 0, "%s", err.msg);
+}
+
+/* Packets 1 and 2 miss back to back and reach the host together; the
+ * device applies the host's first two commands, packet 3 arrives, then
+ * the device applies the rest; the host polls again (the marker, if
+ * any), then packet 4.  What left by PPID 1, in order. */
+static void round_trip_race(enum fpag_ordering mode)
+{
+	struct fpag_prog_params p;
+	struct pnic_error err;
+
+	params(&p, FPAG_DEST_VPID, NULL, 0);
+	p.fpag.ordering = mode;
+	cr_assert_eq(fpag_prog_create(&p, &fp, &err), 0, "%s", err.msg);
+	poll_at(0);
+	wire(1);
+	wire(2);
+	host_poll();
+	apply(2);
+	wire(3);
+	apply(16);
+	host_poll();
+	apply(16);
+	host_poll();
+	apply(16);
+	wire(4);
+	cr_assert_eq(fpag_prog_stats(fp)->cpl_errors, 0);
+}
+
+Test(fpag_prog, hold_keeps_a_racing_flow_in_arrival_order)
+{
+	round_trip_race(FPAG_ORDER_HOLD);
+	cr_assert_eq(n_seq, 4, "each packet once");
+	for (unsigned k = 0; k < 4; k++)
+		cr_assert_eq(seq_out[k], k + 1, "position %u: packet %u", k, seq_out[k]);
+	cr_assert_eq(fpag_stats(fpag_prog_fpag(fp))->markers, 1);
+	cr_assert_eq(fpag_stats(fpag_prog_fpag(fp))->order_sent, 2);
+	cr_assert_eq(fpag_stats(fpag_prog_fpag(fp))->installs, 1);
+	cr_assert_eq(datapath_stats(nic_datapath(nic))->released, 1);
+	cr_assert(last_h.queued, "the second miss waited for the marker");
+}
+
+Test(fpag_prog, without_hold_the_racing_flow_is_reordered)
+{
+	static const uint8_t want[4] = { 1, 3, 2, 4 };
+
+	round_trip_race(FPAG_ORDER_NONE);
+	cr_assert_eq(n_seq, 4);
+	cr_assert_arr_eq(seq_out, want, 4, "packet 3 overtakes packet 2");
 }
