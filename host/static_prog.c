@@ -11,12 +11,33 @@
 /* Events taken per driver call: one receive burst. */
 #define SP_BURST 32u
 
+/* An entry written with hold, waiting for its marker, and the misses
+ * queued behind it (slots of the queue, chained in arrival order). */
+struct sp_pending {
+	bool used;
+	uint32_t index;
+	struct pnic_key key;
+	uint32_t head, tail;
+};
+
+struct sp_queued {
+	uint32_t next;
+	uint32_t seq, caplen;
+};
+
+#define SP_NONE UINT32_MAX
+
 struct static_prog {
 	struct static_prog_params p;
 	struct action_word action;     /* packed once */
+	struct action_word held;       /* the same with hold */
 	uint32_t next_index;
 	struct static_prog_stats st;
 	struct mbox_event_rx ev[SP_BURST];
+	struct sp_pending pend[STATIC_PROG_PENDING];
+	struct sp_queued q[STATIC_PROG_QUEUE];
+	uint32_t q_free;
+	uint8_t *q_mem;                /* STATIC_PROG_QUEUE frames */
 };
 
 void static_prog_costs_default(struct static_prog_costs *c)
@@ -49,13 +70,23 @@ int static_prog_create(const struct static_prog_params *p,
 		return pnic_err(err, ENOMEM, "host program: out of memory");
 	sp->p = *p;
 	action_pack(&p->action, &sp->action);
+	sp->held = sp->action;
+	sp->held.w[ACTW_HOLD_OFF / 64] |= 1ull << (ACTW_HOLD_OFF % 64);
 	sp->next_index = p->first_index;
+	for (uint32_t i = 0; i < STATIC_PROG_QUEUE; i++)
+		sp->q[i].next = i + 1 < STATIC_PROG_QUEUE ? i + 1 : SP_NONE;
+	if (p->hold && !(sp->q_mem = malloc((size_t)STATIC_PROG_QUEUE * NIC_PACKET_OUT_MAX_LEN))) {
+		free(sp);
+		return pnic_err(err, ENOMEM, "host program: out of memory");
+	}
 	*out = sp;
 	return 0;
 }
 
 void static_prog_destroy(struct static_prog *sp)
 {
+	if (sp)
+		free(sp->q_mem);
 	free(sp);
 }
 
@@ -88,7 +119,8 @@ static void exact_mask(struct pnic_key *m, uint32_t bits)
 }
 
 static int install(struct static_prog *sp, const struct mbox_event_rx *e,
-		   struct static_prog_handled *h, struct pnic_error *err)
+		   const struct action_word *w, struct static_prog_handled *h,
+		   struct pnic_error *err)
 {
 	struct nic_cmd c = { .op = NIC_OP_ENTRY_WRITE };
 
@@ -100,7 +132,7 @@ static int install(struct static_prog *sp, const struct mbox_event_rx *e,
 	c.entry.index = sp->next_index;
 	c.entry.value = e->key;
 	exact_mask(&c.entry.mask, sp->p.key_bits);
-	c.entry.action = sp->action;
+	c.entry.action = *w;
 	h->installed = true;
 	h->index = sp->next_index++;
 	sp->st.installed++;
@@ -123,6 +155,113 @@ static int packet_out(struct static_prog *sp, const struct mbox_event_rx *e,
 	return post(sp, &c, err);
 }
 
+/* ---- ordering ------------------------------------------------------------- */
+
+static struct sp_pending *pending_of(struct static_prog *sp,
+				     const struct pnic_key *key)
+{
+	for (uint32_t i = 0; i < STATIC_PROG_PENDING; i++)
+		if (sp->pend[i].used &&
+		    key_equal(&sp->pend[i].key, key, PNIC_KEY_WORDS))
+			return &sp->pend[i];
+	return NULL;
+}
+
+static struct sp_pending *pending_free(struct static_prog *sp)
+{
+	for (uint32_t i = 0; i < STATIC_PROG_PENDING; i++)
+		if (!sp->pend[i].used)
+			return &sp->pend[i];
+	return NULL;
+}
+
+/* The miss's frame behind the entry pd waits for; false: no room. */
+static bool enqueue(struct static_prog *sp, struct sp_pending *pd,
+		    const struct mbox_event_rx *e)
+{
+	uint32_t k = sp->q_free;
+
+	if (k == SP_NONE || !e->frame || e->caplen > NIC_PACKET_OUT_MAX_LEN)
+		return false;
+	sp->q_free = sp->q[k].next;
+	sp->q[k] = (struct sp_queued){ SP_NONE, e->seq, e->caplen };
+	memcpy(sp->q_mem + (size_t)k * NIC_PACKET_OUT_MAX_LEN, e->frame, e->caplen);
+	if (pd->tail == SP_NONE)
+		pd->head = k;
+	else
+		sp->q[pd->tail].next = k;
+	pd->tail = k;
+	sp->st.order_queued++;
+	return true;
+}
+
+/* A miss under hold: the first of its key installs (with hold) and
+ * waits; the next ones wait behind it.  Without room: as without hold. */
+static int miss_held(struct static_prog *sp, const struct mbox_event_rx *e,
+		     struct static_prog_handled *h, struct pnic_error *err)
+{
+	struct sp_pending *pd = pending_of(sp, &e->key);
+	int rc;
+
+	if (!pd && !(pd = sp->q_free != SP_NONE ? pending_free(sp) : NULL)) {
+		sp->st.order_overflow++;
+		rc = install(sp, e, &sp->action, h, err);
+		return rc < 0 ? rc : packet_out(sp, e, h, err);
+	}
+	if (!pd->used) {
+		if ((rc = install(sp, e, &sp->held, h, err)) < 0 || !h->installed)
+			return rc < 0 ? rc : packet_out(sp, e, h, err);
+		*pd = (struct sp_pending){ true, h->index, e->key, SP_NONE, SP_NONE };
+	}
+	if ((h->queued = enqueue(sp, pd, e)))
+		return 0;
+	sp->st.order_overflow++;
+	return packet_out(sp, e, h, err);
+}
+
+/* The marker of entry index: its queued frames out in order, then the
+ * release. */
+static int landed(struct static_prog *sp, uint32_t index,
+		  struct pnic_error *err)
+{
+	struct nic_cmd c = { .op = NIC_OP_ACTION_WRITE };
+	struct sp_pending *pd = NULL;
+	uint32_t k;
+	int rc = 0;
+
+	sp->st.markers++;
+	for (uint32_t i = 0; i < STATIC_PROG_PENDING && !pd; i++)
+		if (sp->pend[i].used && sp->pend[i].index == index)
+			pd = &sp->pend[i];
+	if (!pd) {
+		sp->st.markers_stale++;
+		return 0;
+	}
+	while (rc == 0 && (k = pd->head) != SP_NONE) {
+		struct nic_cmd po = { .op = NIC_OP_PACKET_OUT };
+
+		pd->head = sp->q[k].next;
+		spend(sp, sp->p.costs.packet_out_ns);
+		po.packet = (struct nic_cmd_packet){
+			sp->p.out_ppid, sp->q[k].caplen,
+			sp->q_mem + (size_t)k * NIC_PACKET_OUT_MAX_LEN };
+		if (sp->p.out_ppid != UINT32_MAX) {
+			sp->st.packet_outs++;
+			rc = post(sp, &po, err);
+			if (sp->p.released)
+				sp->p.released(sp->p.ctx, sp->q[k].seq);
+		}
+		sp->q[k].next = sp->q_free;
+		sp->q_free = k;
+	}
+	pd->used = false;
+	if (rc < 0)
+		return rc;
+	c.action = (struct nic_cmd_action){ index, sp->action };
+	sp->st.releases++;
+	return post(sp, &c, err);
+}
+
 static int handle_miss(struct static_prog *sp, const struct mbox_event_rx *e,
 		       struct pnic_error *err)
 {
@@ -131,8 +270,11 @@ static int handle_miss(struct static_prog *sp, const struct mbox_event_rx *e,
 
 	sp->st.misses++;
 	spend(sp, sp->p.costs.miss_ns);
-	if (sp->p.install) {
-		rc = install(sp, e, &h, err);
+	if (sp->p.install && sp->p.hold) {
+		if ((rc = miss_held(sp, e, &h, err)) < 0)
+			return rc;
+	} else if (sp->p.install) {
+		rc = install(sp, e, &sp->action, &h, err);
 		if (rc == 0)
 			rc = packet_out(sp, e, &h, err);
 		if (rc < 0)
@@ -153,11 +295,17 @@ int static_prog_poll(struct static_prog *sp, struct pnic_error *err)
 	n = mbox_drv_poll_events(sp->p.drv, sp->ev, SP_BURST);
 	for (unsigned i = 0; i < n; i++) {
 		sp->st.event_gaps += sp->ev[i].dropped_before;
+		if (sp->ev[i].type == MBOX_EV_LANDED && sp->p.hold) {
+			if ((rc = landed(sp, sp->ev[i].entry, err)) < 0)
+				return rc;
+			continue;
+		}
 		if (sp->ev[i].type != MBOX_EV_MISS) {
 			sp->st.other_events++;
 			continue;
 		}
-		if (sp->ev[i].reason != MBOX_MISS_TCAM) {
+		if (sp->ev[i].reason != MBOX_MISS_TCAM &&
+		    sp->ev[i].reason != MBOX_MISS_HOLD_CANCELLED) {
 			sp->st.to_host++;
 			continue;
 		}

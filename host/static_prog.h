@@ -11,6 +11,15 @@
  * full table is counted and the packet-outs go on.  Commands are posted
  * in a batch and published with one doorbell per poll.
  *
+ * Ordering (params.hold, docs/fpag.md "Ordering guarantee"): the entry is
+ * written with the hold action and the miss's frame queued, not sent;
+ * a later miss with the same key before the marker is queued behind it
+ * (the entry is installed once); on the entry's LANDED marker the queued
+ * frames go out in arrival order, then an ACTION_WRITE without hold
+ * releases the packets the NIC held.  At most STATIC_PROG_PENDING
+ * entries wait at once and STATIC_PROG_QUEUE frames; past either, a
+ * miss is handled as without hold, counted (order_overflow).
+ *
  * Plain C, no SystemC: the program runs over a driver handle and a
  * `spend` callback through which the host's CPU time passes (the SystemC
  * host thread advances its local time; a test adds it up).  It never
@@ -43,7 +52,11 @@ struct static_prog_handled {
 	bool installed;           /* an ENTRY_WRITE was posted */
 	uint32_t index;           /* its TCAM index */
 	bool packet_out;          /* a PACKET_OUT was posted */
+	bool queued;              /* its PACKET_OUT waits for the marker */
 };
+
+#define STATIC_PROG_PENDING 64u
+#define STATIC_PROG_QUEUE 256u
 
 struct static_prog_params {
 	struct mbox_drv *drv;
@@ -57,6 +70,10 @@ struct static_prog_params {
 	void (*spend)(void *ctx, uint64_t ns);      /* may be NULL */
 	/* Called after a miss's commands are posted (may be NULL). */
 	void (*handled)(void *ctx, const struct static_prog_handled *h);
+	/* Ordering: new entries hold until their marker (see above). */
+	bool hold;
+	/* A queued miss's PACKET_OUT was posted (may be NULL). */
+	void (*released)(void *ctx, uint32_t seq);
 	void *ctx;
 };
 
@@ -74,6 +91,12 @@ struct static_prog_stats {
 	uint64_t completions, cpl_errors;
 	uint64_t post_errors;     /* posts refused for good (not -EAGAIN) */
 	uint64_t cpu_ns;          /* host CPU spent */
+	/* ordering */
+	uint64_t markers;         /* LANDED events */
+	uint64_t markers_stale;   /* ... of no entry waiting */
+	uint64_t releases;        /* ACTION_WRITEs that ended a hold */
+	uint64_t order_queued;    /* misses queued behind a holding entry */
+	uint64_t order_overflow;  /* misses handled without hold: no room */
 };
 
 struct static_prog;

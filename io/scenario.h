@@ -145,6 +145,7 @@ enum scenario_host_given {
 	SCENARIO_HOST_EVT_RING      = 1u << 11,
 	SCENARIO_HOST_RXB_RING      = 1u << 12,
 	SCENARIO_HOST_PROGRAM       = 1u << 13,
+	SCENARIO_HOST_ORDERING      = 1u << 14,
 };
 
 enum scenario_program {
@@ -162,6 +163,8 @@ struct scenario_host {
 	uint32_t irq_usecs;        /* interrupt moderation holdoff */
 	uint32_t miss_ns, install_ns, packet_out_ns;   /* host CPU costs */
 	bool install;              /* a miss installs an entry */
+	bool hold;                 /* ordering: hold (the static program's
+				    * entries hold until their marker) */
 	struct pnic_action action; /* the entry's action */
 	uint32_t cmd_entries, cpl_entries, evt_entries, rxb_entries;
 };

@@ -125,6 +125,14 @@ static int choices(struct scenario_ctx *x, yaml_node_t *n)
 		h->poll = m == 1;
 		h->given |= SCENARIO_HOST_NOTIFY;
 	}
+	if ((v = scenario_get(x, n, "ordering"))) {
+		static const char *const orders[] = { "none", "hold", NULL };
+
+		if ((rc = scenario_enum(x, v, "host.ordering", orders, &m)))
+			return rc;
+		h->hold = m == 1;
+		h->given |= SCENARIO_HOST_ORDERING;
+	}
 	if (!(v = scenario_get(x, n, "action")))
 		return 0;
 	h->given |= SCENARIO_HOST_ACTION;
@@ -135,7 +143,7 @@ static int parse_host(struct scenario_ctx *x, yaml_node_t *n)
 {
 	static const char *const keys[] = {
 		"enabled", "program", "notify", "poll_interval_ns", "irq_holdoff_us",
-		"miss_ns", "install_ns", "packet_out_ns", "install", "action",
+		"miss_ns", "install_ns", "packet_out_ns", "install", "ordering", "action",
 		"cmd_ring", "cpl_ring", "evt_ring", "rxb_ring", NULL
 	};
 	int rc;

@@ -320,6 +320,7 @@ int host_module::start_static(struct pnic_error *err)
 	pp.depth = sc->tcam_depth;
 	pp.first_index = rs->first_index;
 	pp.install = h->install;
+	pp.hold = h->hold;
 	pp.costs = h->costs;
 	if (h->action_set) {
 		pp.action = h->action;
@@ -331,6 +332,7 @@ int host_module::start_static(struct pnic_error *err)
 						    : UINT32_MAX;
 	pp.spend = spend;
 	pp.handled = handled;
+	pp.released = fpag_released;
 	pp.ctx = this;
 	return static_prog_create(&pp, &prog, err);
 }
@@ -347,7 +349,7 @@ void host_module::handled(void *ctx, const struct static_prog_handled *h)
 	host_module *m = (host_module *)ctx;
 
 	m->rs->trip_handled(h->seq, h->installed, h->packet_out, m->rs->host_seen,
-			    false);
+			    h->queued);
 }
 
 void host_module::fpag_handled(void *ctx, const struct fpag_prog_handled *h)

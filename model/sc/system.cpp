@@ -302,6 +302,7 @@ void system_params_default(struct system_params *p)
 	p->host.poll_interval_ns = 1000;
 	static_prog_costs_default(&p->host.costs);
 	p->host.install = true;
+	p->host.hold = true;
 }
 
 static int check_params(const struct system_params *p, struct pnic_error *err)

@@ -74,6 +74,7 @@ struct system_host_params {
 	struct pnic_action action;
 	bool install;                /* false: count misses, no install, no
 				      * packet-out */
+	bool hold;                   /* the static program's ordering: hold */
 	uint32_t irq_usecs;          /* SYSTEM_HOST_IRQ: moderation holdoff
 				      * on the event vector, 0: none */
 	/* Mailbox rings (0: the driver's defaults). */

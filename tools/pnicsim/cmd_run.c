@@ -182,6 +182,8 @@ static void host_params(const struct scenario_host *s,
 		h->mode = s->poll ? SYSTEM_HOST_POLL : SYSTEM_HOST_IRQ;
 	if (s->given & SCENARIO_HOST_INSTALL)
 		h->install = s->install;
+	if (s->given & SCENARIO_HOST_ORDERING)
+		h->hold = s->hold;
 	if (s->given & SCENARIO_HOST_ACTION) {
 		h->action_set = true;
 		h->action = s->action;

@@ -141,6 +141,7 @@ static json_t *host_params_json(const struct system_host_params *h)
 	set_int(o, "install_ns", h->costs.install_ns);
 	set_int(o, "packet_out_ns", h->costs.packet_out_ns);
 	set_bool(o, "install", h->install);
+	json_object_set_new(o, "ordering", json_string(h->hold ? "hold" : "none"));
 	if (!h->action_set)
 		snprintf(act, sizeof act, "forward to the first mapped vpid");
 	else if (h->action.kind == ACT_FORWARD)
@@ -355,6 +356,9 @@ static const struct counter prog_counters[] = {
 	C(struct static_prog_stats, packet_outs), C(struct static_prog_stats, completions),
 	C(struct static_prog_stats, cpl_errors), C(struct static_prog_stats, post_errors),
 	C(struct static_prog_stats, cpu_ns),
+	C(struct static_prog_stats, markers), C(struct static_prog_stats, markers_stale),
+	C(struct static_prog_stats, releases), C(struct static_prog_stats, order_queued),
+	C(struct static_prog_stats, order_overflow),
 };
 
 static const struct counter fprog_counters[] = {
