@@ -937,6 +937,25 @@ static int place(struct fpag *f, const struct fpag_pkt *k,
 	return 0;
 }
 
+/* The entry the flow has already, if any: *at its index.  A tracked
+ * connection's direction by its handle, a stateless flow by its match. */
+static bool existing(struct fpag *f, const struct fpag_pkt *k,
+		     const struct tcam_place_entry *e, uint32_t *at)
+{
+	int32_t found;
+
+	if (k->tracked && f->conn[k->cr.conn].handle[k->cr.reply] != TP_NONE) {
+		/* a packet that missed before the entry landed */
+		*at = tcam_place_index(f->tp, f->conn[k->cr.conn].handle[k->cr.reply]);
+		return true;
+	}
+	if (!k->tracked && (found = flow_table_find(f->ft, &e->value, &e->mask)) >= 0) {
+		*at = (uint32_t)found;
+		return true;
+	}
+	return false;
+}
+
 /* Install the flow's entry; *at (may be NULL) gets the index of the
  * entry the packet's flow has now (placed, or found already there), or
  * TP_NONE. */
@@ -945,13 +964,11 @@ static int install(struct fpag *f, const struct fpag_pkt *k, uint32_t dest,
 {
 	struct tcam_place_entry e = { .level = k->level };
 	uint32_t rs_entry, idx = TP_NONE;
-	int32_t found;
 	int rc = build_key(f, k, &e.value, &e.mask);
 
 	if (!at)
 		at = &idx;
 	*at = TP_NONE;
-
 	if (rc < 0) {
 		if (rc == -EPERM)
 			f->st.spoofed++;
@@ -959,16 +976,7 @@ static int install(struct fpag *f, const struct fpag_pkt *k, uint32_t dest,
 			f->st.inexpressible++;
 		return 0;
 	}
-	if (k->tracked && f->conn[k->cr.conn].handle[k->cr.reply] != TP_NONE) {
-		/* a packet that missed before the entry landed */
-		*at = tcam_place_index(f->tp, f->conn[k->cr.conn].handle[k->cr.reply]);
-		return 0;
-	}
-	if (!k->tracked && (found = flow_table_find(f->ft, &e.value, &e.mask)) >= 0) {
-		*at = (uint32_t)found;
-		return 0;
-	}
-	if (register_entry(f, k, &rs_entry) < 0)
+	if (existing(f, k, &e, at) || register_entry(f, k, &rs_entry) < 0)
 		return 0;
 	spend(f, f->p.costs.install_ns);
 	rc = place(f, k, &e, dest, rs_entry, at, err);

@@ -270,4 +270,26 @@ static inline unsigned udp_frame(uint8_t *f, uint16_t sport, uint16_t dport)
 	return 60;
 }
 
+/* A 64-byte Ethernet / IPv4 10.0.0.1 -> 10.0.0.2 / UDP frame from
+ * sport to dport, its payload filled with `fill` (tests that tell
+ * packets apart by it).  Its length. */
+static inline uint32_t fb_udp64(uint8_t *f, uint16_t sport, uint16_t dport,
+				uint8_t fill)
+{
+	static const uint8_t mac[6] = { 0x02, 0, 0, 0, 0, 1 };
+	const struct frame_ipv4 ip = { .ttl = 64, .proto = PROTO_IP_UDP,
+				       .src = { 10, 0, 0, 1 }, .dst = { 10, 0, 0, 2 } };
+	struct frame_buf b;
+	uint32_t l3, l4;
+
+	frame_init(&b, f, 64);
+	frame_eth(&b, mac, mac, PROTO_ETH_P_IPV4);
+	l3 = frame_ipv4(&b, &ip);
+	l4 = frame_udp(&b, sport, dport);
+	frame_fill(&b, fill, 64 - b.n);
+	frame_udp_end(&b, l4);
+	frame_ipv4_end(&b, l3, true);
+	return b.n;
+}
+
 #endif

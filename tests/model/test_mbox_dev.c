@@ -852,26 +852,11 @@ Test(mbox_dev, random_descriptors_all_complete, .timeout = 120)
 
 /* ---- the ordering guarantee: marker and release ---------------------------- */
 
-#include "model/frame.h"
-#include "model/proto.h"
+#include "tests/model/frames.h"
 
-/* UDP to dport, the payload's bytes seq. */
 static uint32_t udp_to(uint8_t *f, uint16_t dport, uint8_t seq)
 {
-	static const uint8_t mac[6] = { 0x02, 0, 0, 0, 0, 1 };
-	const struct frame_ipv4 ip = { .ttl = 64, .proto = PROTO_IP_UDP,
-				       .src = { 10, 0, 0, 1 }, .dst = { 10, 0, 0, 2 } };
-	struct frame_buf b;
-	uint32_t l3, l4;
-
-	frame_init(&b, f, 64);
-	frame_eth(&b, mac, mac, PROTO_ETH_P_IPV4);
-	l3 = frame_ipv4(&b, &ip);
-	l4 = frame_udp(&b, 1000, dport);
-	frame_fill(&b, seq, 64 - b.n);
-	frame_udp_end(&b, l4);
-	frame_ipv4_end(&b, l3, true);
-	return b.n;
+	return fb_udp64(f, 1000, dport, seq);
 }
 
 static struct mbox_desc release_of(uint32_t index, uint16_t vpid)

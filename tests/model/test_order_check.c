@@ -3,9 +3,8 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 
-#include "model/frame.h"
 #include "model/order_check.h"
-#include "model/proto.h"
+#include "tests/model/frames.h"
 
 static struct order_check *oc;
 
@@ -25,23 +24,9 @@ static void done(void)
 
 TestSuite(order_check, .init = make, .fini = done);
 
-/* UDP from port sport, the payload's first byte seq. */
 static uint32_t udp(uint8_t *f, uint16_t sport, uint8_t seq)
 {
-	static const uint8_t mac[6] = { 0x02, 0, 0, 0, 0, 1 };
-	const struct frame_ipv4 ip = { .ttl = 64, .proto = PROTO_IP_UDP,
-				       .src = { 10, 0, 0, 1 }, .dst = { 10, 0, 0, 2 } };
-	struct frame_buf b;
-	uint32_t l3, l4;
-
-	frame_init(&b, f, 64);
-	frame_eth(&b, mac, mac, PROTO_ETH_P_IPV4);
-	l3 = frame_ipv4(&b, &ip);
-	l4 = frame_udp(&b, sport, 53);
-	frame_fill(&b, seq, 64 - b.n);
-	frame_udp_end(&b, l4);
-	frame_ipv4_end(&b, l3, true);
-	return b.n;
+	return fb_udp64(f, sport, 53, seq);
 }
 
 Test(order_check, a_packet_out_behind_a_later_hit_is_reordered)

@@ -584,11 +584,10 @@ Test(system, idle_entries_reach_the_host_as_aged_events)
 #include "io/pcap_out.h"
 #include "model/frame.h"
 
-/* VM a (10.0.0.1, 02:00:00:00:00:0a) on port 0 sends UDP to VM b
- * (10.0.0.2, ..:0b), at first on port 1: `flows` flows, a packet every
- * 2 us for 2 ms; b moves to port 2 at 1 ms. */
-static void fpag_scenario(const char *flow_dest, unsigned flows, char *path,
-			  size_t n)
+/* dir/name: n UDP packets from VM a (10.0.0.1, 02:00:00:00:00:0a) to VM
+ * b (10.0.0.2, ..:0b), `flows` flows by source port in turn, one every
+ * gap_ns, each with its number as the IPv4 id. */
+static void vm_pcap(const char *name, unsigned n, unsigned flows, uint64_t gap_ns)
 {
 	static const uint8_t ma[6] = { 2, 0, 0, 0, 0, 0x0a }, mb[6] = { 2, 0, 0, 0, 0, 0x0b };
 	struct frame_ipv4 ip = { .ttl = 64, .proto = 17, .src = { 10, 0, 0, 1 },
@@ -596,15 +595,15 @@ static void fpag_scenario(const char *flow_dest, unsigned flows, char *path,
 	char pcap[256];
 	struct pcap_out *po;
 	struct pnic_error err;
-	FILE *f;
 
-	snprintf(pcap, sizeof pcap, "%s/vm.pcap", dir);
+	snprintf(pcap, sizeof pcap, "%s/%s", dir, name);
 	cr_assert_eq(pcap_out_open(pcap, &po, &err), 0, "%s", err.msg);
-	for (unsigned i = 0; i < 1000; i++) {
+	for (unsigned i = 0; i < n; i++) {
 		uint8_t b[128];
 		struct frame_buf fb;
 		uint32_t l3, l4;
 
+		ip.id = (uint16_t)i;
 		frame_init(&fb, b, 64);
 		frame_eth(&fb, mb, ma, 0x0800);
 		l3 = frame_ipv4(&fb, &ip);
@@ -613,22 +612,37 @@ static void fpag_scenario(const char *flow_dest, unsigned flows, char *path,
 		frame_udp_end(&fb, l4);
 		frame_ipv4_end(&fb, l3, true);
 		frame_l4_csum(&fb, l3, l4);
-		pcap_out_write(po, b, fb.n, fb.n, 2000ull * i);
+		pcap_out_write(po, b, fb.n, fb.n, gap_ns * i);
 	}
 	cr_assert_eq(pcap_out_close(po, &err), 0, "%s", err.msg);
+}
+
+/* The FPAG's world of vm_pcap(): VMs a and b on ports vf0 and vf1, UDP to
+ * port 5000 allowed. */
+#define VM_AB_FPAG \
+	"vpid_map: { n_vpids: 8 }\n" \
+	"host: { program: fpag }\n" \
+	"topology:\n" \
+	"  vnics:\n" \
+	"    - { name: a, mac: '02:00:00:00:00:0a', ipv4: 10.0.0.1, port: vf0 }\n" \
+	"    - { name: b, mac: '02:00:00:00:00:0b', ipv4: 10.0.0.2, port: vf1 }\n" \
+	"rules: { default: deny, list: [ { action: allow, proto: udp, dst_port: 5000 } ] }\n"
+
+/* VM a on port 0 sends UDP to VM b, at first on port 1: `flows` flows, a
+ * packet every 2 us for 2 ms; b moves to port 2 at 1 ms. */
+static void fpag_scenario(const char *flow_dest, unsigned flows, char *path,
+			  size_t n)
+{
+	FILE *f;
+
+	vm_pcap("vm.pcap", 1000, flows, 2000);
 	snprintf(path, n, "%s/fpag-%s.yaml", dir, flow_dest);
 	f = fopen(path, "w");
 	cr_assert_not_null(f);
 	fprintf(f, "tcam: { depth: 64 }\n"
 		"ports: [ { ppid: 0, name: vf0 }, { ppid: 1, name: vf1 }, { ppid: 2, name: vf2 } ]\n"
-		"vpid_map: { n_vpids: 8 }\n"
 		"inputs: [ { pcap: vm.pcap, in_port: vf0 } ]\n"
-		"host: { program: fpag }\n"
-		"topology:\n"
-		"  vnics:\n"
-		"    - { name: a, mac: '02:00:00:00:00:0a', ipv4: 10.0.0.1, port: vf0 }\n"
-		"    - { name: b, mac: '02:00:00:00:00:0b', ipv4: 10.0.0.2, port: vf1 }\n"
-		"rules: { default: deny, list: [ { action: allow, proto: udp, dst_port: 5000 } ] }\n"
+		VM_AB_FPAG
 		"fpag: { flow_dest: %s, entry_shape: exact }\n"
 		"events: [ { at_ns: 1000000, migrate: { vnic: b, to: vf2 } } ]\n", flow_dest);
 	cr_assert_eq(fclose(f), 0);
@@ -677,33 +691,9 @@ Test(system, the_fpag_migrates_a_vnic_by_rewriting_each_entry_with_ppids)
 static void race_scenario(const char *program, const char *ordering, char *path,
 			  size_t n)
 {
-	static const uint8_t ma[6] = { 2, 0, 0, 0, 0, 0x0a }, mb[6] = { 2, 0, 0, 0, 0, 0x0b };
-	struct frame_ipv4 ip = { .ttl = 64, .proto = 17, .src = { 10, 0, 0, 1 },
-				 .dst = { 10, 0, 0, 2 } };
-	char pcap[256];
-	struct pcap_out *po;
-	struct pnic_error err;
 	FILE *f;
 
-	snprintf(pcap, sizeof pcap, "%s/race.pcap", dir);
-	cr_assert_eq(pcap_out_open(pcap, &po, &err), 0, "%s", err.msg);
-	for (unsigned i = 0; i < 300; i++) {
-		uint8_t b[128];
-		struct frame_buf fb;
-		uint32_t l3, l4;
-
-		ip.id = (uint16_t)i;
-		frame_init(&fb, b, 64);
-		frame_eth(&fb, mb, ma, 0x0800);
-		l3 = frame_ipv4(&fb, &ip);
-		l4 = frame_udp(&fb, (uint16_t)(1000 + i % 3), 5000);
-		frame_fill(&fb, 0, 64 - fb.n);
-		frame_udp_end(&fb, l4);
-		frame_ipv4_end(&fb, l3, true);
-		frame_l4_csum(&fb, l3, l4);
-		pcap_out_write(po, b, fb.n, fb.n, 300ull * i);
-	}
-	cr_assert_eq(pcap_out_close(po, &err), 0, "%s", err.msg);
+	vm_pcap("race.pcap", 300, 3, 300);
 	snprintf(path, n, "%s/race-%s-%s.yaml", dir, program, ordering);
 	f = fopen(path, "w");
 	cr_assert_not_null(f);
@@ -711,14 +701,8 @@ static void race_scenario(const char *program, const char *ordering, char *path,
 		"ports: [ { ppid: 0, name: vf0 }, { ppid: 1, name: vf1 } ]\n"
 		"inputs: [ { pcap: race.pcap, in_port: vf0 } ]\n");
 	if (!strcmp(program, "fpag"))
-		fprintf(f, "vpid_map: { n_vpids: 8 }\n"
-			"host: { program: fpag }\n"
-			"topology:\n"
-			"  vnics:\n"
-			"    - { name: a, mac: '02:00:00:00:00:0a', ipv4: 10.0.0.1, port: vf0 }\n"
-			"    - { name: b, mac: '02:00:00:00:00:0b', ipv4: 10.0.0.2, port: vf1 }\n"
-			"rules: { default: deny, list: [ { action: allow, proto: udp, dst_port: 5000 } ] }\n"
-			"fpag: { entry_shape: exact, ordering: %s }\n", ordering);
+		fprintf(f, VM_AB_FPAG "fpag: { entry_shape: exact, ordering: %s }\n",
+			ordering);
 	else
 		fprintf(f, "vpid_map: { n_vpids: 8, map: [ { vpid: 1, ppid: vf1 } ] }\n"
 			"host: { program: static, ordering: %s, action: { forward: 1 } }\n",
