@@ -22,7 +22,8 @@
 
 /* A frame's work done ahead. */
 struct pl_pre {
-	uint64_t id;                 /* the arrival it is for */
+	uint64_t tag;                /* the arrival it is for, plus one (0:
+				      * none, as calloc leaves it) */
 	uint64_t gen;                /* the tables' generation of res, or
 				      * PIPELINE_NEVER: not looked up */
 	struct datapath_work wk;
@@ -51,8 +52,6 @@ int pipeline_pre_create(struct pipeline *pl, struct pnic_error *err)
 	if (!pl->pre)
 		return pnic_err(err, ENOMEM, "out of memory for %llu frames' work ahead",
 				(unsigned long long)n);
-	for (uint64_t i = 0; i < n; i++)
-		pl->pre[i].id = PIPELINE_NEVER;
 	pl->pre_mask = n - 1;
 	return 0;
 }
@@ -71,7 +70,7 @@ void pipeline_pre_arrive(struct pipeline *pl, uint32_t port,
 	if (!pl->pre)
 		return;
 	x = &pl->pre[e->id & pl->pre_mask];
-	x->id = e->id;
+	x->tag = e->id + 1;
 	x->gen = PIPELINE_NEVER;
 	datapath_front(pl->dp, port, &p, &x->wk, &x->key);
 }
@@ -89,7 +88,7 @@ static void lookup_some(struct pipeline *pl, uint64_t *from, uint64_t to,
 	for (; *from < to && n < LOOKUP_BURST; (*from)++) {
 		struct pl_pre *x = &pl->pre[*from & pl->pre_mask];
 
-		if (x->id == *from && x->wk.state == DP_WORK_LOOKUP) {
+		if (x->tag == *from + 1 && x->wk.state == DP_WORK_LOOKUP) {
 			keys[n] = x->key;
 			who[n++] = x;
 		}
@@ -124,7 +123,7 @@ static void prefetch_later(const struct pipeline *pl, uint64_t id)
 {
 	const struct pl_pre *y = &pl->pre[id & pl->pre_mask];
 
-	if (y->id == id && y->gen != PIPELINE_NEVER && y->res.hit)
+	if (y->tag == id + 1 && y->gen != PIPELINE_NEVER && y->res.hit)
 		datapath_prefetch(pl->dp, y->res.index);
 }
 
@@ -136,7 +135,7 @@ bool pipeline_pre_front(struct pipeline *pl, struct pl_slot *s)
 		return false;
 	prefetch_later(pl, s->rec.id + PL_PRE_PREFETCH);
 	x = &pl->pre[s->rec.id & pl->pre_mask];
-	if (x->id != s->rec.id)
+	if (x->tag != s->rec.id + 1)
 		return false;
 	s->wk = x->wk;
 	if (x->wk.state == DP_WORK_LOOKUP)
@@ -152,7 +151,7 @@ bool pipeline_pre_result(struct pipeline *pl, struct pl_slot *s)
 	if (!pl->pre)
 		return false;
 	x = &pl->pre[s->rec.id & pl->pre_mask];
-	if (x->id != s->rec.id ||
+	if (x->tag != s->rec.id + 1 ||
 	    x->gen != lookup_generation(lookup_core_lookup(pl->core)))
 		return false;
 	s->res = x->res;
