@@ -8,7 +8,7 @@ PNICSIM_VERSION_H := build/gen/pnicsim_version.h
 $(PNICSIM_VERSION_H): pnicsim-version
 	@mk/version.sh $@
 
-build/obj/tools/pnicsim/pnicsim.o build/asan/obj/tools/pnicsim/pnicsim.o: $(PNICSIM_VERSION_H)
+$(foreach v,build build/asan build/release,$v/obj/tools/pnicsim/pnicsim.o): $(PNICSIM_VERSION_H)
 
 # The fallback without .git, on a copy of the two files it reads.
 TEST_EXTRA += 'tests/tools/pnicsim/version.sh $(BIN)/pnicsim'

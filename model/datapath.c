@@ -622,6 +622,15 @@ void datapath_process_burst(struct datapath *dp, uint32_t in_port,
 	}
 }
 
+void datapath_prefetch(const struct datapath *dp, uint32_t index)
+{
+	if (index >= dp->depth)
+		return;
+	__builtin_prefetch(&dp->entries[index], 1);
+	flow_counters_prefetch(dp->counters, index);
+	flow_age_prefetch(dp->age, index);
+}
+
 void datapath_front(const struct datapath *dp, uint32_t in_port,
 		    const struct datapath_pkt *p, struct datapath_work *wk,
 		    struct pnic_key *key)

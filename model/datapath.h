@@ -300,6 +300,12 @@ struct datapath_work {
 void datapath_front(const struct datapath *dp, uint32_t in_port,
 		    const struct datapath_pkt *p, struct datapath_work *wk,
 		    struct pnic_key *key);
+/* The per-entry state a hit on `index` updates (its statistics, flow
+ * counter and last-hit time) on its way into the cache, for a caller that
+ * knows the lookup's answer some time before it calls datapath_back():
+ * the answer does not change, only when the lines arrive.  Nothing for
+ * an index out of range. */
+void datapath_prefetch(const struct datapath *dp, uint32_t index);
 /* Decide p from wk (and wk->res) and send its outputs. */
 void datapath_back(struct datapath *dp, uint32_t in_port,
 		   const struct datapath_pkt *p, const struct datapath_work *wk);

@@ -244,6 +244,12 @@ void flow_age_hit(struct flow_age *a, uint32_t index, uint64_t now)
 		arm(a, index);
 }
 
+void flow_age_prefetch(const struct flow_age *a, uint32_t index)
+{
+	if (index < a->depth)
+		__builtin_prefetch(&a->e[index], 1);
+}
+
 uint64_t flow_age_next(const struct flow_age *a)
 {
 	return a->n ? a->heap[0].due : UINT64_MAX;

@@ -76,8 +76,10 @@ const struct flow_age_config *flow_age_get_config(const struct flow_age *a);
  * longer ages), or invalidated (cls 0).  Its generation advances. */
 void flow_age_write(struct flow_age *a, uint32_t index, unsigned cls,
 		    uint64_t now);
-/* A hit on entry `index` at `now` (the hot path). */
+/* A hit on entry `index` at `now` (the hot path), and its line fetched
+ * ahead of one (nothing if index >= depth). */
 void flow_age_hit(struct flow_age *a, uint32_t index, uint64_t now);
+void flow_age_prefetch(const struct flow_age *a, uint32_t index);
 
 /* The earliest sweep at which an entry may be found (UINT64_MAX: none
  * ever, as things stand).  It may find nothing: a hit since moves the

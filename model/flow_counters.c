@@ -65,6 +65,12 @@ void flow_counters_hit(struct flow_counters *c, uint32_t index,
 	c->totals.bytes += bytes;
 }
 
+void flow_counters_prefetch(const struct flow_counters *c, uint32_t index)
+{
+	if (index < c->depth)
+		__builtin_prefetch(&c->entry[index], 1);
+}
+
 void flow_counters_read(const struct flow_counters *c, uint32_t index,
 			struct flow_counter *out)
 {

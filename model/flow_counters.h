@@ -49,6 +49,9 @@ void flow_counters_destroy(struct flow_counters *c);
 
 void flow_counters_hit(struct flow_counters *c, uint32_t index,
 		       uint32_t bytes, uint64_t now);
+/* Entry `index`'s line on its way into the cache, for a hit to come
+ * (nothing if index >= depth). */
+void flow_counters_prefetch(const struct flow_counters *c, uint32_t index);
 /* Fills *out with entry `index` (all zero if index >= depth). */
 void flow_counters_read(const struct flow_counters *c, uint32_t index,
 			struct flow_counter *out);

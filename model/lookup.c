@@ -6,13 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LOOKUP_BURST 32
 
 struct lookup {
 	struct lookup_params p;
 	struct tcam *tcam;
 	struct action_ram *actions;
 	struct vpid_map *map;
+	uint64_t gen;                /* writes and resets so far */
 };
 
 int lookup_create(const struct lookup_params *p, struct lookup **out,
@@ -247,6 +247,7 @@ int lookup_write(struct lookup *lk, const struct lookup_write *w,
 
 	if (rc)
 		return rc;
+	lk->gen++;
 	/* Checked above, so the blocks below cannot refuse. */
 	switch (w->op) {
 	case LC_OP_TCAM_WRITE:
@@ -272,6 +273,7 @@ int lookup_write(struct lookup *lk, const struct lookup_write *w,
 void lookup_reset(struct lookup *lk)
 {
 	/* O(depth), but reset is not on the per-cycle path. */
+	lk->gen++;
 	for (uint32_t i = 0; i < lk->p.depth; i++)
 		tcam_invalidate(lk->tcam, i, NULL);
 	for (uint32_t v = 0; v < lk->p.n_vpids; v++)
@@ -290,6 +292,11 @@ const struct encap_template *lookup_template(const struct lookup *lk,
 					     uint8_t id)
 {
 	return action_ram_template(lk->actions, id);
+}
+
+uint64_t lookup_generation(const struct lookup *lk)
+{
+	return lk->gen;
 }
 
 const struct tcam *lookup_tcam(const struct lookup *lk)

@@ -98,8 +98,14 @@ uint32_t lookup_map_read(const struct lookup *lk, uint32_t vpid);
 
 void lookup_run(const struct lookup *lk, const struct pnic_key *key,
 		struct lookup_result *r);
+/* Moves on with every accepted write and every reset (never otherwise):
+ * two lookups of one key at one generation give the same result, so a
+ * result taken ahead holds while the generation it was taken at does. */
+uint64_t lookup_generation(const struct lookup *lk);
 /* r[i] = lookup_run(keys[i]) for i < n; the TCAM reads of the keys go
- * together (tcam_lookup_burst) so that their cache misses overlap. */
+ * together (tcam_lookup_burst), LOOKUP_BURST at a time, so that their
+ * cache misses overlap. */
+#define LOOKUP_BURST 32
 void lookup_run_burst(const struct lookup *lk, const struct pnic_key *keys,
 		      uint32_t n, struct lookup_result *r);
 /* The match stage alone, for callers that want only the index

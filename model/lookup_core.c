@@ -195,6 +195,24 @@ void lookup_core_result(const struct lookup_core *lc, const struct pnic_key *key
 	lookup_run(lc->lk, &k, res);
 }
 
+void lookup_core_result_burst(const struct lookup_core *lc,
+			      const struct pnic_key *keys, uint32_t n,
+			      struct lookup_result *res)
+{
+	struct pnic_key k[LOOKUP_BURST];
+
+	while (n) {
+		uint32_t m = n < LOOKUP_BURST ? n : LOOKUP_BURST;
+
+		for (uint32_t i = 0; i < m; i++)
+			lc_cut_key(lc, &k[i], &keys[i]);
+		lookup_run_burst(lc->lk, k, m, res);
+		keys += m;
+		res += m;
+		n -= m;
+	}
+}
+
 const struct lookup_core_params *lookup_core_params(const struct lookup_core *lc)
 {
 	return &lc->p;

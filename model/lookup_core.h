@@ -166,6 +166,11 @@ static inline void lookup_core_in_beat(struct lookup_core_in *in,
  * "The lookup core's fast path"). */
 void lookup_core_result(const struct lookup_core *lc, const struct pnic_key *key,
 			struct lookup_result *res);
+/* res[i] = lookup_core_result(keys[i]) for i < n, the keys' table reads
+ * together (lookup_run_burst) so that their cache misses overlap. */
+void lookup_core_result_burst(const struct lookup_core *lc,
+			      const struct pnic_key *keys, uint32_t n,
+			      struct lookup_result *res);
 
 const struct lookup_core_params *lookup_core_params(const struct lookup_core *lc);
 const struct lookup_core_stats *lookup_core_stats(const struct lookup_core *lc);

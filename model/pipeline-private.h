@@ -11,6 +11,9 @@
  *                      each packet's outputs go
  *   pipeline_events.c  events without a packet (flow end, aging) and the
  *                      config port's two sources
+ *   pipeline_pre.c     the header work done ahead, untimed: parse and key
+ *                      at a frame's arrival, lookups together at a run's
+ *                      start (used at the stages while they still hold)
  *
  * The header path is one ring of slots in packet order; every stage holds a
  * contiguous run of it (the pipeline never reorders), so a stage is two
@@ -221,6 +224,13 @@ struct pipeline {
 	bool age_del_beat;               /* the beat offered is an invalidate */
 	struct lookup_write cfg_offered; /* the beat offered at this edge */
 
+	/* the header work done ahead (pipeline_pre.c; NULL with
+	 * stepped_core), a ring by arrival id; arrivals below pre_looked
+	 * have had their lookups taken */
+	struct pl_pre *pre;               /* opaque outside pipeline_pre.c */
+	uint64_t pre_mask, pre_looked;
+	uint64_t pre_fronts, pre_results; /* for the tests: work ahead used */
+
 	/* the to-host queue */
 	struct frame_fifo *up;
 	struct pl_occ up_occ;
@@ -373,6 +383,18 @@ bool pipeline_mac_enqueue(struct pipeline *pl, uint32_t ppid, uint64_t t,
 /* The oldest frame of port's ingress buffer leaves it (its outputs are
  * out) at edge t. */
 void pipeline_mac_release(struct pipeline *pl, uint32_t port, uint64_t t);
+
+/* pipeline_pre.c: the work ahead of a frame just given; the lookups of
+ * those given since the last call, together; the grant's parse and key
+ * (false: none, work them), and the issue's lookup result (false: none
+ * that still holds, look up) for slot s. */
+int pipeline_pre_create(struct pipeline *pl, struct pnic_error *err);
+void pipeline_pre_destroy(struct pipeline *pl);
+void pipeline_pre_arrive(struct pipeline *pl, uint32_t port,
+			 const struct pl_rx *e);
+void pipeline_pre_lookups(struct pipeline *pl);
+bool pipeline_pre_front(struct pipeline *pl, struct pl_slot *s);
+bool pipeline_pre_result(struct pipeline *pl, struct pl_slot *s);
 
 /* pipeline_stages.c */
 int pipeline_stages_create(struct pipeline *pl, struct pnic_error *err);

@@ -193,7 +193,8 @@ int pipeline_create(const struct pipeline_params *p, struct pipeline **out,
 	    (rc = make_datapath(pl, err)) ||
 	    (rc = pipeline_mac_create(pl, err)) ||
 	    (rc = make_to_host(pl, err)) ||
-	    (rc = pipeline_events_create(pl, err)))
+	    (rc = pipeline_events_create(pl, err)) ||
+	    (rc = pipeline_pre_create(pl, err)))
 		goto free_pl;
 	pipeline_age_refresh(pl);
 	/* The speeds are in the ports' timebases now; the caller's array
@@ -212,6 +213,7 @@ void pipeline_destroy(struct pipeline *pl)
 	if (!pl)
 		return;
 	frame_fifo_destroy(pl->up);
+	pipeline_pre_destroy(pl);
 	pipeline_events_destroy(pl);
 	pipeline_mac_destroy(pl);
 	datapath_destroy(pl->dp);
@@ -341,6 +343,7 @@ void pipeline_run_until(struct pipeline *pl, uint64_t cycle)
 	uint64_t t;
 
 	pl->horizon = cycle;
+	pipeline_pre_lookups(pl);
 	while ((t = next_tick(pl, cycle)) <= cycle && t != PIPELINE_NEVER)
 		tick(pl, t);
 	/* Until NEVER means until nothing is left: time stays at the last

@@ -177,6 +177,7 @@ int pipeline_mac_arrive(struct pipeline *pl, uint32_t port,
 	serialise_in(pp, first_bit, e);
 	e->land = e->last + pl->p.timing.mac_rx;
 	e->id = pl->arrivals++;
+	pipeline_pre_arrive(pl, port, e);
 	pp->rx_last_given = first_bit;
 	pp->wire_frames++;
 	pp->wire_bytes += keep;

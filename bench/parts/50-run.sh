@@ -11,12 +11,15 @@
 #   - the same with no host (tables written straight into the pipeline);
 #   - the 1M-packet trace through `pnicsim run` with its outputs on
 #     (packets.csv, timeseries.csv, egress pcaps; plots off), from its
-#     timing.json.
+#     timing.json;
+#   - the 1M-packet runs again with `make release`'s binaries (-O3, link-
+#     time optimisation: mk/speed.mk), figures named *_release_*.
 # Packets per second are over the traffic, from the sources' start to
 # the end (the programming of 64K entries aside); best of 3 runs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 make --no-print-directory -s build/bin/tracegen build/bin/scbench build/bin/pnicsim >/dev/null
+make --no-print-directory -s release >/dev/null
 dir=build/bench/run
 mkdir -p "$dir"
 if [ ! -s "$dir/trace.pcap" ] || [ ! -s "$dir/scenario.yaml" ]; then
@@ -25,12 +28,14 @@ if [ ! -s "$dir/trace.pcap" ] || [ ! -s "$dir/scenario.yaml" ]; then
     --scenario "$dir/scenario.yaml" >/dev/null
 fi
 
-# best NAME FIGURE ARGS...: the highest FIGURE of 3 runs, every line shown.
+# best NAME FIGURE ARGS...: the highest FIGURE of 3 runs of $scbench,
+# every line shown.
+scbench=build/bin/scbench
 best() {
   local name=$1 fig=$2 b=0 v
   shift 2
   for run in 1 2 3; do
-    out=$(build/bin/scbench "$@" --name "$name")
+    out=$("$scbench" "$@" --name "$name")
     echo "$out" | grep -v '^BENCH' | sed "s/^/run $run: /"
     v=$(echo "$out" | awk -v f="BENCH ${name}_$fig" 'index($0, f " ") == 1 { print $3 }')
     b=$(awk -v a="$b" -v c="$v" 'BEGIN { print (c > a) ? c : a }')
@@ -45,13 +50,22 @@ best run_64k mpps "$dir/scenario.yaml"
 best run_64k_nohost mpps "$dir/scenario.yaml" --host off
 
 # pnicsim run with packets.csv on: traffic packets/s from timing.json.
-b=0
-for run in 1 2 3; do
+# csv_best PNICSIM NAME
+csv_best() {
+  local b=0 v
+  for run in 1 2 3; do
+    rm -rf "$dir/out"
+    "$1" run "$dir/scenario.yaml" --out "$dir/out" --no-plots --quiet
+    v=$(jq '.traffic_packets_per_s / 1e6' "$dir/out/timing.json")
+    echo "run $run: $1 run, packets.csv on: $(printf '%.3f' "$v") M packets/s over the traffic"
+    b=$(awk -v a="$b" -v c="$v" 'BEGIN { print (c > a) ? c : a }')
+  done
   rm -rf "$dir/out"
-  build/bin/pnicsim run "$dir/scenario.yaml" --out "$dir/out" --no-plots --quiet
-  v=$(jq '.traffic_packets_per_s / 1e6' "$dir/out/timing.json")
-  echo "run $run: pnicsim run, packets.csv on: $(printf '%.3f' "$v") M packets/s over the traffic"
-  b=$(awk -v a="$b" -v c="$v" 'BEGIN { print (c > a) ? c : a }')
-done
-rm -rf "$dir/out"
-echo "BENCH run_64k_pnicsim_csv_mpps $(printf '%.3f' "$b")"
+  echo "BENCH $2 $(printf '%.3f' "$b")"
+}
+csv_best build/bin/pnicsim run_64k_pnicsim_csv_mpps
+
+scbench=build/release/bin/scbench
+best run_64k_release mpps "$dir/scenario.yaml"
+best run_64k_nohost_release mpps "$dir/scenario.yaml" --host off
+csv_best build/release/bin/pnicsim run_64k_pnicsim_csv_release_mpps

@@ -625,3 +625,24 @@ Test(one_lookup, datapath_and_lookup_core_agree)
 	datapath_destroy(e.dp);
 	lookup_destroy(e.lk);
 }
+
+/* The generation moves on with every accepted write and every reset,
+ * and with nothing else: not a lookup, not a refused write. */
+Test(lookup, generation_moves_with_writes_only)
+{
+	struct lookup_write bad = { .op = LC_OP_TCAM_INVALIDATE, .index = DEPTH };
+	struct pnic_key k = key_of(5);
+	struct lookup_result r;
+	uint64_t g = lookup_generation(lk);
+
+	entry(0, 5, ~0ull, word(ACT_FORWARD, 1, 0));
+	cr_assert_eq(lookup_generation(lk), g + 1);
+	map(1, 2);
+	cr_assert_eq(lookup_generation(lk), g + 2);
+	lookup_run(lk, &k, &r);
+	cr_assert_eq(lookup_generation(lk), g + 2, "a lookup writes nothing");
+	cr_assert_lt(lookup_write(lk, &bad, NULL), 0);
+	cr_assert_eq(lookup_generation(lk), g + 2, "a refused write changes nothing");
+	lookup_reset(lk);
+	cr_assert_eq(lookup_generation(lk), g + 3);
+}

@@ -581,3 +581,30 @@ Test(lookup_core, result_is_the_response_of_a_lookup_without_writes)
 		cr_assert_eq(r.mapped, rsp.res.mapped);
 	}
 }
+
+/* lookup_core_result_burst(): the single results, key for key, across
+ * bursts of more keys than LOOKUP_BURST, keys cut to the port alike. */
+Test(lookup_core, result_burst_is_the_single_results)
+{
+	enum { N = 3 * LOOKUP_BURST + 5 };
+	struct pnic_key keys[N];
+	struct lookup_result burst[N], one;
+
+	write_entry(3, 0x50, 0xf0, 2);
+	write_entry(7, 5, ~0ull, 4);
+	map_vpid(2, 11);
+	for (uint64_t k = 0; k < N; k++) {
+		keys[k] = key_of(k % 2 ? 0x50 + k % 16 : k);
+		keys[k].w[1] = 1ull << (KEY_BITS - 64 + (k & 1));
+	}
+	lookup_core_result_burst(lc, keys, N, burst);
+	for (uint64_t k = 0; k < N; k++) {
+		lookup_core_result(lc, &keys[k], &one);
+		cr_assert_eq(burst[k].hit, one.hit, "key %llu", (unsigned long long)k);
+		cr_assert_eq(burst[k].index, one.index);
+		cr_assert_eq(burst[k].action.w[0], one.action.w[0]);
+		cr_assert_eq(burst[k].ppid, one.ppid);
+		cr_assert_eq(burst[k].mapped, one.mapped);
+	}
+	cr_assert(burst[1].hit && burst[5].hit && !burst[0].hit);
+}
