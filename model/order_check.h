@@ -13,6 +13,13 @@
  * parser's); a departure is reordered when its flow has already seen a
  * later arrival leave.
  *
+ * Until the caller says a packet is on its way to the host
+ * (order_check_watch()), nothing can have been overtaken: the header path
+ * is in order, and only a packet that goes up (and comes back, or is
+ * held) leaves behind later ones.  Forwarded departures before then are
+ * counted in order without being looked at, which is what keeps an
+ * all-hit run from parsing every frame twice and hashing every flow.
+ *
  * Invariants: departures == in_order + reordered + unmatched + untracked.
  * Both tables are fixed at create (open addressing, no allocation after):
  * a packet-out whose frame is not among those remembered is `unmatched`
@@ -51,6 +58,10 @@ int order_check_create(const struct order_check_params *p,
 		       struct order_check **out, struct pnic_error *err);
 void order_check_destroy(struct order_check *oc);
 
+/* A packet is on its way to the host (the pipeline decided it, before
+ * any later arrival could leave): from now on every departure is looked
+ * at.  Idempotent. */
+void order_check_watch(struct order_check *oc);
 /* Arrival id went to the host with these bytes. */
 void order_check_to_host(struct order_check *oc, uint64_t id,
 			 const uint8_t *frame, uint32_t caplen);

@@ -578,6 +578,10 @@ void pnic_module::on_record(void *ctx, const struct pipeline_record *r)
 			r->enqueue == PIPELINE_NEVER ? 0 : r->enqueue)));
 	if (r->path == PL_PATH_MISS)
 		m->miss_last[r->id % MISS_RING] = m->rs->ps(r->arrival_last);
+	/* Decided up, before any later arrival can leave (the header path
+	 * is in order): from here on a flow can be overtaken. */
+	if (r->path == PL_PATH_MISS || r->path == PL_PATH_TO_HOST)
+		order_check_watch(m->order);
 	if (p->record)
 		p->record(p->ctx, r);
 }
