@@ -581,8 +581,10 @@ static void back(struct datapath *dp, uint32_t in_port,
 	o.entry = (int32_t)res->index;
 	dp->entries[res->index].packets++;
 	dp->entries[res->index].bytes += len;
-	if (__builtin_expect(dp->hold[res->index].holding, 0) &&
-	    (res->action.w[ACTW_HOLD_OFF / 64] >> (ACTW_HOLD_OFF % 64) & 1)) {
+	/* The word's hold bit first: it is at hand, while the entry's hold
+	 * list is a cache miss on a table of many flows. */
+	if (__builtin_expect(res->action.w[ACTW_HOLD_OFF / 64] >> (ACTW_HOLD_OFF % 64) & 1, 0) &&
+	    dp->hold[res->index].holding) {
 		hold(dp, &o, res->index, p, len);
 		return;
 	}
