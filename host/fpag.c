@@ -704,9 +704,10 @@ static int remove_entry(struct fpag *f, uint32_t handle, enum fpag_gone why,
 	return 0;
 }
 
-/* End a connection: both directions' entries invalidated, then the
- * record and registration dropped. */
-static int conn_end(struct fpag *f, uint32_t conn, struct pnic_error *err)
+/* A completed teardown: both directions' entries go; the record and
+ * registration stay until conntrack's closing-state timeout
+ * (fpag_tick), so the connection's late packets are still its own. */
+static int conn_close(struct fpag *f, uint32_t conn, struct pnic_error *err)
 {
 	struct fpag_conn *c = &f->conn[conn];
 	uint32_t h[2] = { c->handle[0], c->handle[1] };
@@ -717,8 +718,18 @@ static int conn_end(struct fpag *f, uint32_t conn, struct pnic_error *err)
 		    f->rec[h[i]].conn == conn &&
 		    (rc = remove_entry(f, h[i], GONE_REMOVED, err)) < 0)
 			return rc;
-	conn_drop(f, conn);
 	return 0;
+}
+
+/* End a connection: both directions' entries invalidated, then the
+ * record and registration dropped. */
+static int conn_end(struct fpag *f, uint32_t conn, struct pnic_error *err)
+{
+	int rc = conn_close(f, conn, err);
+
+	if (rc == 0)
+		conn_drop(f, conn);
+	return rc;
 }
 
 static void ip_from_bytes(const uint8_t b[16], struct ruleset_ip *ip)
@@ -1045,19 +1056,28 @@ static uint32_t ct_open(struct fpag *f, struct fpag_pkt *k,
 }
 
 /* A stateful allow: NEW connections are committed, packets of live ones
- * pass.  FPAG_NONE: dropped without an entry (invalid, or no room). */
+ * pass.  FPAG_NONE: dropped without an entry (invalid, or no room).  A
+ * NEW packet of a record that exists (a SYN sent again before the reply,
+ * or one that reopens a closed connection from the same ports) keeps the
+ * record.  A connection whose teardown is complete passes its late
+ * packets (the last ACK, retransmits) through the slow path: offloading
+ * them would put back an entry nothing ends. */
 static uint32_t ct_decide(struct fpag *f, struct fpag_pkt *k,
 			  const struct conntrack_pkt *cp, uint64_t now)
 {
 	if (k->cr.info == CT_NEW && k->d.verdict == RULESET_ALLOW &&
-	    k->d.stateful)
+	    k->d.stateful && k->cr.conn == CT_NONE)
 		return ct_open(f, k, cp, now);
 	if (k->cr.info == CT_INVALID || k->cr.conn == CT_NONE) {
 		f->st.ct_invalid++;
 		return FPAG_NONE;
 	}
-	f->st.ct_established++;
-	k->tracked = k->cr.info == CT_ESTABLISHED;
+	if (conntrack_closing(f->ct, k->cr.conn))
+		f->st.ct_closing++;
+	else
+		f->st.ct_established++;
+	k->tracked = k->cr.info != CT_RELATED &&
+		     !conntrack_closing(f->ct, k->cr.conn);
 	k->level = 0;   /* the connection decides, above every rule */
 	return ct_dest(f, k);
 }
@@ -1172,7 +1192,7 @@ static int flow_end(struct fpag *f, const struct datapath_event *ev,
 	if (!done)
 		return 0;
 	f->st.teardowns++;
-	return conn_end(f, r->conn, err);
+	return conn_close(f, r->conn, err);
 }
 
 /* Delete mode: the NIC removed the entry it found at generation g, right

@@ -157,6 +157,8 @@ struct fpag_stats {
 	uint64_t spoofed;           /* a VNIC's packet from an address not its */
 	uint64_t allowed, denied;   /* slow-path decisions */
 	uint64_t ct_new, ct_established, ct_invalid, ct_refused;
+	uint64_t ct_closing;        /* late packets of a torn-down connection:
+				     * forwarded by the slow path, no entry */
 	uint64_t installs;          /* entries placed */
 	uint64_t drop_entries;      /* of which drop */
 	uint64_t table_full;        /* inserts refused: the flow stays slow */

@@ -106,6 +106,13 @@ struct scenario_input {
 	bool by_vnic;
 	const struct scenario *owner;
 	unsigned line;
+	/* pace trace: the inputs share one clock (the earliest first stamp
+	 * among them is time 0, so captures of one conversation taken per
+	 * direction keep their spacing) unless own_clock, when the input's
+	 * first frame is at 0.  lead_ns: how far after time 0 this input's
+	 * first frame is, in the capture's time (before the multiplier). */
+	bool own_clock;
+	uint64_t lead_ns;
 };
 
 /* The timed pNIC (`nic`; pnicsim run only): pipeline_params_default()'s

@@ -19,6 +19,7 @@ struct traffic {
 	uint64_t span_ps;       /* loop 0's last offset */
 	uint64_t period_ps;     /* known once loop 0 is read */
 	uint64_t last_ps;       /* the previous frame's offset in its loop */
+	uint64_t lead_ps;       /* the input's first frame on the shared clock */
 };
 
 int traffic_open(const struct scenario_input *in, struct traffic **out,
@@ -32,6 +33,8 @@ int traffic_open(const struct scenario_input *in, struct traffic **out,
 	if (!t)
 		return pnic_err(err, ENOMEM, "out of memory for an input");
 	t->in = in;
+	t->lead_ps = in->pace != SCENARIO_PACE_TRACE ? 0 :
+		     (uint64_t)llround((double)in->lead_ns * 1000.0 / in->multiplier);
 	rc = pcap_in_open(in->path, &t->pin, err);
 	if (rc) {
 		free(t);
@@ -107,7 +110,7 @@ static void fill(struct traffic *t, const struct pcap_in_pkt *k,
 		t->frames++;
 	*p = (struct traffic_pkt){
 		.frame = k->frame, .caplen = k->caplen, .len = k->len,
-		.offer_ps = (uint64_t)t->loop * t->period_ps + t->last_ps,
+		.offer_ps = t->lead_ps + (uint64_t)t->loop * t->period_ps + t->last_ps,
 		.in_port = t->in->in_port, .loop = t->loop, .number = k->number,
 	};
 }

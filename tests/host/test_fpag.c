@@ -27,7 +27,7 @@
 #define MAC(n) (0x020000000010ull + (n))
 
 enum { TCP = 6, UDP = 17 };
-enum { FIN = 0x01, SYN = 0x02, ACK = 0x10 };
+enum { FIN = 0x01, SYN = 0x02, RST = 0x04, ACK = 0x10 };
 
 struct host_pkt {
 	uint32_t in_port, len;
@@ -394,6 +394,7 @@ Test(fpag, unknown_source_counted_not_installed, .fini = teardown_all)
 Test(fpag, stateful_tcp_offload_and_teardown, .fini = teardown_all)
 {
 	const struct fpag_stats *st;
+	struct pnic_error err;
 
 	setup(FPAG_DEST_VPID, FPAG_SHAPE_MEGAFLOW);
 	st = fpag_stats(fp);
@@ -417,9 +418,52 @@ Test(fpag, stateful_tcp_offload_and_teardown, .fini = teardown_all)
 	cr_assert_eq(st->teardowns, 1);
 	cr_assert_eq(st->entries_removed, 2);
 	cr_assert_eq(st->entries_live, 0);
+	/* The closing ACK misses (the entries are gone) and still finds the
+	 * record, in TIME_WAIT: forwarded by the slow path, not offloaded. */
 	send(0, 1, TCP, 40000, 80, ACK);
 	cr_assert_eq(dps()->misses, 3, "both entries are gone");
-	cr_assert_eq(st->ct_invalid, 1, "a lone ACK of no connection");
+	cr_assert_eq(st->ct_invalid, 0);
+	cr_assert_eq(st->denied, 0);
+	cr_assert_eq(st->ct_closing, 1, "the last ACK is the connection's");
+	cr_assert_eq(egress[1], 4, "SYN, ACK, FIN, and the last ACK sent on");
+	cr_assert_eq(st->installs, 2, "nothing installed for a closed connection");
+	send(0, 1, TCP, 40000, 80, ACK);
+	cr_assert_eq(dps()->misses, 4, "a retransmit misses again");
+	cr_assert_eq(st->ct_closing, 2);
+	/* TIME_WAIT's 120 s end the record (fpag_tick). */
+	cr_assert_eq(fpag_tick(fp, now + 119 * 1000000000ull, &err), 0, "%s", err.msg);
+	cr_assert_eq(st->ct_expired, 0);
+	cr_assert_lt(fpag_next_deadline(fp), now + 121 * 1000000000ull);
+	cr_assert_eq(fpag_tick(fp, now + 121 * 1000000000ull, &err), 0, "%s", err.msg);
+	cr_assert_eq(st->ct_expired, 1);
+	cr_assert_eq(fpag_next_deadline(fp), UINT64_MAX);
+}
+
+/* After an RST the record stays in CLOSE (10 s): a late segment of the
+ * connection passes through the slow path; a SYN from the same ports
+ * reopens the connection, which is offloaded again. */
+Test(fpag, rst_then_late_segment_and_reopen, .fini = teardown_all)
+{
+	const struct fpag_stats *st;
+
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_EXACT);
+	st = fpag_stats(fp);
+	send(0, 1, TCP, 40001, 80, SYN);
+	send(0, 1, TCP, 40001, 80, SYN);
+	cr_assert_eq(st->ct_refused, 0, "a SYN sent again keeps its record");
+	send(1, 0, TCP, 80, 40001, SYN | ACK);
+	cr_assert_eq(st->installs, 2);
+	send(1, 0, TCP, 80, 40001, RST);
+	cr_assert_eq(st->teardowns, 1);
+	cr_assert_eq(st->entries_live, 0);
+	send(0, 1, TCP, 40001, 80, ACK);
+	cr_assert_eq(st->ct_closing, 1);
+	cr_assert_eq(st->installs, 2);
+	send(0, 1, TCP, 40001, 80, SYN);
+	cr_assert_eq(st->installs, 3, "the reopened connection is offloaded");
+	send(1, 0, TCP, 80, 40001, SYN | ACK);
+	cr_assert_eq(st->installs, 4);
+	cr_assert_eq(st->denied, 0);
 }
 
 /* A drop entry (level 1) sits at index 0 first; the SYN's entry (the

@@ -84,6 +84,22 @@ Test(traffic, trace_pace_keeps_the_spacing)
 	cr_assert_eq(got[2], 3000000);
 }
 
+/* On the shared clock an input starts at its lead (over its multiplier)
+ * and its loops keep their own period. */
+Test(traffic, lead_on_the_shared_clock)
+{
+	static const uint64_t ts[] = { 1000, 2000, 4000 };
+	struct scenario_input in = { .loops = 2, .pace = SCENARIO_PACE_TRACE,
+				     .multiplier = 2, .lead_ns = 50000 };
+	uint64_t got[8];
+
+	write_capture(ts, 3);
+	cr_assert_eq(offers(&in, got, 8, NULL), 6);
+	cr_assert_eq(got[0], 25000000, "50 us of the capture's time, twice as fast");
+	cr_assert_eq(got[2], 25000000 + 1500000);
+	cr_assert_eq(got[3], 25000000 + 2250000);
+}
+
 /* Loops follow each other as the frames of a loop do: a period is the
  * span plus the mean gap. */
 Test(traffic, loops_and_multiplier)

@@ -357,6 +357,7 @@ static const struct counter fpag_counters[] = {
 	C(struct fpag_stats, allowed), C(struct fpag_stats, denied),
 	C(struct fpag_stats, ct_new), C(struct fpag_stats, ct_established),
 	C(struct fpag_stats, ct_invalid), C(struct fpag_stats, ct_refused),
+	C(struct fpag_stats, ct_closing),
 	C(struct fpag_stats, installs), C(struct fpag_stats, drop_entries),
 	C(struct fpag_stats, table_full), C(struct fpag_stats, evictions),
 	C(struct fpag_stats, inexpressible), C(struct fpag_stats, register_refused),
