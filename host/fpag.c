@@ -362,9 +362,14 @@ static int map_vpids(struct fpag *f, struct pnic_error *err)
 	if (n == 0)
 		return pnic_err(err, EINVAL, "fpag: no VNIC and no uplink to give a VPID");
 	rc = vpid_create(&vp, &f->va, err);
-	for (uint32_t i = 0; rc == 0 && i < n; i++)
-		rc = by_ppid ? map_identity(f, i, err) :
-		     map_endpoint(f, i < f->p.n_vnics ? i : f->nv + (i - f->p.n_vnics), err);
+	for (uint32_t i = 0; rc == 0 && i < n; i++) {
+		if (by_ppid)
+			rc = map_identity(f, i, err);
+		else if (i >= f->p.n_vnics)
+			rc = map_endpoint(f, f->nv + (i - f->p.n_vnics), err);
+		else if (!f->p.vnics[i].later)
+			rc = map_endpoint(f, i, err);
+	}
 	return rc;
 }
 
@@ -381,7 +386,7 @@ static void init_tables(struct fpag *f)
 	if (f->p.n_vnics)
 		memcpy(f->vnics, f->p.vnics, f->p.n_vnics * sizeof *f->vnics);
 	for (uint32_t i = 0; i < f->p.n_vnics; i++)
-		f->present[i] = true;
+		f->present[i] = !f->p.vnics[i].later;
 	f->nv_used = f->p.n_vnics;
 	if (f->p.n_uplinks)
 		memcpy(f->uplinks, f->p.uplinks, f->p.n_uplinks * sizeof *f->uplinks);
@@ -1538,10 +1543,28 @@ int fpag_rule_change(struct fpag *f, uint32_t id, const struct ruleset_rule *r,
 
 /* ---- VNICs ----------------------------------------------------------------- */
 
+/* VNIC v comes up in slot i: a VPID (VPID mode) mapped to its PPID. */
+static int vnic_up(struct fpag *f, uint32_t i, const struct fpag_vnic *v,
+		   struct pnic_error *err)
+{
+	uint32_t vpid = FPAG_NONE;
+	int rc;
+
+	if (f->p.flow_dest == FPAG_DEST_VPID &&
+	    (rc = vpid_alloc(f->va, v->ppid, &vpid, err)) < 0)
+		return rc;
+	f->vnics[i] = *v;
+	f->vnics[i].later = false;
+	f->ep_vpid[i] = vpid;
+	f->present[i] = true;
+	f->st.vnic_adds++;
+	return 0;
+}
+
 int fpag_vnic_add(struct fpag *f, const struct fpag_vnic *v, uint32_t *index,
 		  struct pnic_error *err)
 {
-	uint32_t i = f->nv_used, vpid = FPAG_NONE;
+	uint32_t i = f->nv_used;
 	int rc;
 
 	if (i >= f->nv)
@@ -1549,17 +1572,22 @@ int fpag_vnic_add(struct fpag *f, const struct fpag_vnic *v, uint32_t *index,
 	if (v->ppid >= f->p.n_ports)
 		return pnic_err(err, ERANGE, "fpag: VNIC %u is on PPID %u, the NIC has %u",
 				v->id, v->ppid, f->p.n_ports);
-	if (f->p.flow_dest == FPAG_DEST_VPID &&
-	    (rc = vpid_alloc(f->va, v->ppid, &vpid, err)) < 0)
+	if ((rc = vnic_up(f, i, v, err)) < 0)
 		return rc;
-	f->vnics[i] = *v;
-	f->ep_vpid[i] = vpid;
-	f->present[i] = true;
 	f->nv_used++;
-	f->st.vnic_adds++;
 	if (index)
 		*index = i;
 	return 0;
+}
+
+int fpag_vnic_start(struct fpag *f, uint32_t index, struct pnic_error *err)
+{
+	if (index >= f->nv_used)
+		return pnic_err(err, ENOENT, "fpag: no VNIC declared in slot %u", index);
+	if (f->present[index])
+		return pnic_err(err, EEXIST, "fpag: VNIC %u (slot %u) is up already",
+				f->vnics[index].id, index);
+	return vnic_up(f, index, &f->vnics[index], err);
 }
 
 static bool names(const struct fpag_rec *r, uint32_t ep)

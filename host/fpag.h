@@ -91,6 +91,8 @@ struct fpag_vnic {
 	bool has_vlan;
 	uint16_t vlan;            /* VID */
 	uint32_t ppid;            /* the host-facing PPID it is attached to */
+	bool later;               /* in the params: its slot is reserved, the
+				   * VNIC arrives by fpag_vnic_start() */
 };
 
 struct fpag_uplink {
@@ -270,6 +272,12 @@ int fpag_rule_change(struct fpag *f, uint32_t id, const struct ruleset_rule *r,
  * bad PPID. */
 int fpag_vnic_add(struct fpag *f, const struct fpag_vnic *v, uint32_t *index,
 		  struct pnic_error *err);
+/* The VNIC the params declared in slot `index` (later, or removed since)
+ * arrives, as declared (on its PPID, or the one it last moved to): a VPID
+ * in VPID mode, as fpag_vnic_add's.  Its slot is the endpoint the rule
+ * set already names, so rules written for it apply from now.  -ENOENT
+ * no such slot, -EEXIST present already, -ENOSPC no VPID free. */
+int fpag_vnic_start(struct fpag *f, uint32_t index, struct pnic_error *err);
 /* A VNIC leaves: its VPID unmapped and released, every entry naming it
  * (to it, or installed for its traffic) invalidated, its connections
  * removed.  Rules naming its endpoint stay: packets decided to it are

@@ -34,6 +34,9 @@ enum fpag_prog_op {
 	FPAG_PROG_RULE_REMOVE,      /* rule `rule_id` goes */
 	FPAG_PROG_RULE_CHANGE,      /* rule `rule_id` becomes `rule` */
 	FPAG_PROG_VNIC_REMOVE,      /* VNIC `vnic` leaves (its VM stops) */
+	FPAG_PROG_VNIC_START,       /* VNIC `vnic`, declared later, arrives */
+	FPAG_PROG_MARK,             /* nothing for the FPAG: an event of the
+				     * traffic (a table flood), reported */
 	FPAG_PROG_OPS
 };
 

@@ -85,6 +85,8 @@ static const enum fpag_prog_op op_of[] = {
 	[SCENARIO_EV_RULE_REMOVE] = FPAG_PROG_RULE_REMOVE,
 	[SCENARIO_EV_RULE_CHANGE] = FPAG_PROG_RULE_CHANGE,
 	[SCENARIO_EV_VM_REMOVE] = FPAG_PROG_VNIC_REMOVE,
+	[SCENARIO_EV_VM_ADD] = FPAG_PROG_VNIC_START,
+	[SCENARIO_EV_TABLE_FLOOD] = FPAG_PROG_MARK,   /* traffic: an input */
 };
 
 static int copy_topology(const struct scenario *c, struct fpag_setup *s,

@@ -93,6 +93,19 @@ enum scenario_pace {
 	SCENARIO_PACE_LINE_RATE,   /* back to back at the port's line rate */
 };
 
+/* A burst of new flows from a VNIC (`table_flood`), as a traffic
+ * generator sends it: IPv4, 64-byte frames, flow i from source port
+ * 1024 + i % 64512 to dst_port + i / 64512, one every gap_ps from the
+ * event's time. */
+struct scenario_flood {
+	uint64_t src_mac, dst_mac;
+	uint32_t src_ip, dst_ip;
+	uint8_t proto;             /* 17 UDP, 6 TCP (SYNs) */
+	uint16_t dst_port;
+	uint32_t flows;
+	uint64_t gap_ps;
+};
+
 struct scenario_input {
 	char *path;                /* resolved against the scenario's folder */
 	uint32_t in_port;          /* PPID */
@@ -113,6 +126,10 @@ struct scenario_input {
 	 * first frame is, in the capture's time (before the multiplier). */
 	bool own_clock;
 	uint64_t lead_ns;
+	/* A table_flood event's traffic (generated, no capture: path names
+	 * the event): flood.flows frames of distinct flows, by_vnic. */
+	bool generated;
+	struct scenario_flood flood;
 };
 
 /* The timed pNIC (`nic`; pnicsim run only): pipeline_params_default()'s
@@ -240,6 +257,10 @@ enum scenario_event_kind {
 	SCENARIO_EV_RULE_REMOVE,   /* the rule of id `rule_id` goes */
 	SCENARIO_EV_RULE_CHANGE,   /* the rule of id `rule_id` becomes `rule` */
 	SCENARIO_EV_VM_REMOVE,     /* a VNIC leaves */
+	SCENARIO_EV_VM_ADD,        /* a VNIC declared `start: later` (or
+				    * removed before) arrives */
+	SCENARIO_EV_TABLE_FLOOD,   /* a VNIC sends a burst of new flows:
+				    * inputs[input] generates them */
 };
 
 /* A timed event (`events`), in time order.  Rule ids: rules.list's are
@@ -252,6 +273,7 @@ struct scenario_event {
 	uint32_t ppid;
 	uint32_t pos, rule_id;
 	struct ruleset_rule rule;
+	uint32_t input;            /* TABLE_FLOOD: its generated input */
 	unsigned line;
 };
 

@@ -1,5 +1,6 @@
 /* The scenario's `topology`: the VMs' VNICs (name, MAC, addresses, VLAN,
- * the host-facing port they are attached to) and the uplinks (a port
+ * the host-facing port they are attached to, whether they start with the
+ * run or later, by a vm_add event) and the uplinks (a port
  * toward other hosts and the prefixes reached through it), for the FPAG
  * (host.program: fpag; docs/fpag.md "Identifiers").  Names are unique
  * across VNICs and uplinks: rules and events name them. */
@@ -104,11 +105,31 @@ static int vnic_addresses(struct scenario_ctx *x, yaml_node_t *m,
 	return 0;
 }
 
+/* `start: now` (the default) or `later`: the VNIC is declared (its name,
+ * addresses and slot exist from the start, so rules may name it) and its
+ * VM arrives by a vm_add event. */
+static int vnic_start(struct scenario_ctx *x, yaml_node_t *m, const char *path,
+		      struct scenario_vnic *sv)
+{
+	static const char *const starts[] = { "now", "later", NULL };
+	yaml_node_t *n = scenario_get(x, m, "start");
+	char sub[SCENARIO_PATH_LEN];
+	int rc, k = 0;
+
+	if (!n)
+		return 0;
+	scenario_subpath(sub, path, "start");
+	if ((rc = scenario_enum(x, n, sub, starts, &k)))
+		return rc;
+	sv->v.later = k == 1;
+	return 0;
+}
+
 static int vnic(struct scenario_ctx *x, yaml_node_t *m, const char *path,
 		size_t i, void *arg)
 {
 	static const char *const keys[] = { "name", "mac", "ipv4", "ipv6", "vlan",
-					     "port", NULL };
+					     "port", "start", NULL };
 	struct scenario_topology *t = &x->c->topo;
 	struct scenario_vnic *sv = &t->vnics[i];
 	char sub[SCENARIO_PATH_LEN];
@@ -142,7 +163,7 @@ static int vnic(struct scenario_ctx *x, yaml_node_t *m, const char *path,
 	sv->v.id = (uint32_t)i;
 	sv->line = (unsigned)m->start_mark.line + 1;
 	t->n_vnics++;
-	return 0;
+	return vnic_start(x, m, path, sv);
 }
 
 static int route(struct scenario_ctx *x, yaml_node_t *n, const char *path,

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "io/pcap_in.h"
+#include "model/frame.h"
 
 struct traffic {
 	const struct scenario_input *in;
@@ -20,6 +21,8 @@ struct traffic {
 	uint64_t period_ps;     /* known once loop 0 is read */
 	uint64_t last_ps;       /* the previous frame's offset in its loop */
 	uint64_t lead_ps;       /* the input's first frame on the shared clock */
+	uint32_t sent;          /* a generated input: frames handed out */
+	uint8_t gen[64];        /* its frame */
 };
 
 int traffic_open(const struct scenario_input *in, struct traffic **out,
@@ -35,6 +38,10 @@ int traffic_open(const struct scenario_input *in, struct traffic **out,
 	t->in = in;
 	t->lead_ps = in->pace != SCENARIO_PACE_TRACE ? 0 :
 		     (uint64_t)llround((double)in->lead_ns * 1000.0 / in->multiplier);
+	if (in->generated) {
+		*out = t;
+		return 0;
+	}
 	rc = pcap_in_open(in->path, &t->pin, err);
 	if (rc) {
 		free(t);
@@ -132,12 +139,80 @@ static int attach(const struct traffic *t, struct traffic_pkt *p,
 			   (unsigned long long)p->number, (unsigned long long)mac);
 }
 
+static void put_mac(uint8_t *b, uint64_t mac)
+{
+	for (int i = 0; i < 6; i++)
+		b[i] = (uint8_t)(mac >> (40 - 8 * i));
+}
+
+static void put_ip(uint8_t *b, uint32_t ip)
+{
+	for (int i = 0; i < 4; i++)
+		b[i] = (uint8_t)(ip >> (24 - 8 * i));
+}
+
+/* Flow i of a table flood: a UDP datagram or a TCP SYN, 64 bytes. */
+static uint32_t flood_frame(const struct scenario_flood *fl, uint32_t i,
+			    uint8_t *b)
+{
+	struct frame_ipv4 ip = { .ttl = 64, .proto = fl->proto };
+	uint16_t sport = (uint16_t)(1024 + i % 64512);
+	uint16_t dport = (uint16_t)(fl->dst_port + i / 64512);
+	struct frame_buf f;
+	uint8_t dm[6], sm[6];
+	uint32_t l3, l4;
+
+	put_mac(dm, fl->dst_mac);
+	put_mac(sm, fl->src_mac);
+	put_ip(ip.src, fl->src_ip);
+	put_ip(ip.dst, fl->dst_ip);
+	frame_init(&f, b, 64);
+	frame_eth(&f, dm, sm, 0x0800);
+	l3 = frame_ipv4(&f, &ip);
+	if (fl->proto == 6)
+		l4 = frame_tcp(&f, &(struct frame_tcp){ .sport = sport, .dport = dport,
+							.seq = i, .flags = 0x02,
+							.window = 65535 });
+	else
+		l4 = frame_udp(&f, sport, dport);
+	frame_fill(&f, 0, 64 - f.n);
+	if (fl->proto != 6)
+		frame_udp_end(&f, l4);
+	frame_ipv4_end(&f, l3, true);
+	frame_l4_csum(&f, l3, l4);
+	return f.n;
+}
+
+/* A generated input: its frames one gap apart from its lead. */
+static int next_generated(struct traffic *t, struct traffic_pkt *p,
+			  struct pnic_error *err)
+{
+	const struct scenario_flood *fl = &t->in->flood;
+	uint32_t n;
+	int rc;
+
+	if (t->sent >= fl->flows)
+		return 0;
+	n = flood_frame(fl, t->sent, t->gen);
+	*p = (struct traffic_pkt){
+		.frame = t->gen, .caplen = n, .len = n,
+		.offer_ps = t->lead_ps + (uint64_t)t->sent * fl->gap_ps,
+		.in_port = t->in->in_port, .number = t->sent + 1,
+	};
+	t->sent++;
+	if (t->in->by_vnic && (rc = attach(t, p, err)) < 0)
+		return rc;
+	return 1;
+}
+
 int traffic_next(struct traffic *t, struct traffic_pkt *p,
 		 struct pnic_error *err)
 {
 	struct pcap_in_pkt k;
 	int rc;
 
+	if (t->in->generated)
+		return next_generated(t, p, err);
 	for (;;) {
 		if (!t->pin)
 			return 0;

@@ -1262,6 +1262,50 @@ Test(fpag_vnics, reused_vpid_never_gets_the_old_flows, .fini = teardown_all)
 	cr_assert_eq(fpag_vnic_add(fp, &vnics[3], &idx, &err), -ENOSPC, "four slots used");
 }
 
+/* VNIC 2 is declared but arrives later (a vm_add event): its slot, and
+ * so the endpoint its route names, is 2 from the start. */
+static struct fpag_vnic later_vnics[3];
+
+static void tune_later(struct nic_params *np, struct fpag_params *fpp)
+{
+	(void)np;
+	memcpy(later_vnics, vnics, sizeof later_vnics);
+	later_vnics[2].later = true;
+	fpp->vnics = later_vnics;
+}
+
+Test(fpag_vnics, declared_vnic_starts_later, .fini = teardown_all)
+{
+	const struct fpag_stats *st;
+	struct pnic_error err;
+
+	tune = tune_later;
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_EXACT);
+	st = fpag_stats(fp);
+	cr_assert(!fpag_vnic_present(fp, 2));
+	cr_assert_eq(fpag_endpoint_vpid(fp, 2), FPAG_NONE, "no VPID before it starts");
+	send(0, 2, UDP, 1000, 5001, 0);
+	cr_assert_eq(st->no_dest, 1, "decided to a VNIC not up yet: dropped, no entry");
+	cr_assert_eq(egress[1], 0);
+	send(2, 0, UDP, 1000, 5001, 0);
+	cr_assert_eq(st->unknown_source, 1, "it sends nothing the FPAG takes");
+	cr_assert_eq(fpag_vnic_start(fp, 2, &err), 0, "%s", err.msg);
+	cr_assert(fpag_vnic_present(fp, 2));
+	cr_assert_neq(fpag_endpoint_vpid(fp, 2), FPAG_NONE);
+	cr_assert_eq(st->vnic_adds, 1);
+	send(0, 2, UDP, 1000, 5001, 0);
+	send(0, 2, UDP, 1000, 5001, 0);
+	cr_assert_eq(egress[1], 2, "reachable, the second packet on the fast path");
+	cr_assert_eq(dps()->hits, 1);
+	cr_assert_eq(fpag_vnic_start(fp, 2, &err), -EEXIST);
+	cr_assert_eq(fpag_vnic_start(fp, 3, &err), -ENOENT);
+	/* removed, it may come back (a VM stopped and started again) */
+	cr_assert_eq(fpag_vnic_remove(fp, 2, &err), 0, "%s", err.msg);
+	cr_assert_eq(fpag_vnic_start(fp, 2, &err), 0, "%s", err.msg);
+	send(0, 2, UDP, 1001, 5001, 0);
+	cr_assert_eq(egress[1], 3);
+}
+
 /* A removed VNIC's connections go with it. */
 Test(fpag_vnics, remove_ends_connections, .fini = teardown_all)
 {
