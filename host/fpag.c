@@ -120,6 +120,8 @@ void fpag_costs_default(struct fpag_costs *c)
 	c->conntrack_ns = 150;
 	c->install_ns = 400;
 	c->packet_out_ns = 200;
+	c->counter_poll_ns = 500;
+	c->counter_record_ns = 20;
 }
 
 static void spend(struct fpag *f, uint64_t ns)
@@ -585,6 +587,7 @@ static int read_run(struct fpag *f, uint32_t first, uint32_t n,
 {
 	struct nic_cmd c = { .op = NIC_OP_COUNTER_READ };
 	struct nic_cmd_result res = { 0, 0 };
+	uint64_t cost;
 	int rc;
 
 	c.counters.first = first;
@@ -599,6 +602,10 @@ static int read_run(struct fpag *f, uint32_t first, uint32_t n,
 	f->st.counter_records += res.count;
 	for (uint32_t j = 0; j < res.count && j < n; j++)
 		fold(f, first + j, &f->ctr[j]);
+	cost = f->p.costs.counter_poll_ns +
+	       (uint64_t)f->p.costs.counter_record_ns * res.count;
+	f->st.counter_cpu_ns += cost;
+	spend(f, cost);
 	return 0;
 }
 

@@ -52,7 +52,8 @@
  *
  * Time: nothing here waits.  Host CPU time passes through the `spend`
  * callback (packet_ns, rule_ns per rule and forwarding probe, conntrack_ns,
- * install_ns, packet_out_ns) and is counted in cpu_ns; `now_ns` drives
+ * install_ns, packet_out_ns, counter_poll_ns per COUNTER_READ and
+ * counter_record_ns per record it returns) and is counted in cpu_ns; `now_ns` drives
  * conntrack's clocks and the poll period; fpag_next_deadline() says when
  * fpag_tick() has work.  No allocation after create.
  */
@@ -107,6 +108,9 @@ struct fpag_costs {
 	uint32_t conntrack_ns;    /* one conntrack lookup and update */
 	uint32_t install_ns;      /* build and post an entry */
 	uint32_t packet_out_ns;   /* copy the frame, post the PACKET_OUT */
+	uint32_t counter_poll_ns; /* one COUNTER_READ: post it, take its
+				   * completion */
+	uint32_t counter_record_ns; /* fold one record into the totals */
 };
 
 void fpag_costs_default(struct fpag_costs *c);
@@ -198,6 +202,7 @@ struct fpag_stats {
 	uint64_t counter_reads;     /* COUNTER_READ commands */
 	uint64_t counter_records;   /* records they returned */
 	uint64_t ctr_packets, ctr_bytes;    /* hits folded into the totals */
+	uint64_t counter_cpu_ns;    /* of cpu_ns, spent reading counters */
 };
 
 /* Hits counted by the NIC, as the FPAG folded them in. */

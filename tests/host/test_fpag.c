@@ -1401,7 +1401,7 @@ Test(fpag_stats, polls_fold_hits_into_totals, .fini = teardown_all)
 Test(fpag_stats, batches_and_the_poll_period, .fini = teardown_all)
 {
 	struct pnic_error err;
-	uint64_t reads;
+	uint64_t reads, before, cpu, cost;
 
 	tune = tune_count;
 	setup(FPAG_DEST_VPID, FPAG_SHAPE_EXACT);
@@ -1409,10 +1409,18 @@ Test(fpag_stats, batches_and_the_poll_period, .fini = teardown_all)
 	cr_assert_eq(fpag_stats(fp)->counter_reads, 0, "nothing to read");
 	for (uint16_t i = 0; i < 6; i++)
 		send(0, 1, UDP, (uint16_t)(1000 + i), 5001, 0);
+	before = spent;
+	cpu = fpag_stats(fp)->cpu_ns;
 	cr_assert_eq(fpag_counters_poll(fp, now, &err), 0);
 	reads = fpag_stats(fp)->counter_reads;
 	cr_assert_geq(reads, 2, "6 entries, 4 records a read");
 	cr_assert_leq(fpag_stats(fp)->counter_records, 4 * reads);
+	/* The poll's cost: per COUNTER_READ, and per record it returned. */
+	cost = 500 * reads + 20 * fpag_stats(fp)->counter_records;
+	cr_assert_eq(spent - before, cost, "spent %llu, want %llu",
+		     (unsigned long long)(spent - before), (unsigned long long)cost);
+	cr_assert_eq(fpag_stats(fp)->cpu_ns - cpu, cost, "and counted in cpu_ns");
+	cr_assert_eq(fpag_stats(fp)->counter_cpu_ns, cost);
 	cr_assert_eq(fpag_next_deadline(fp), UINT64_MAX, "no stats_ns: no timed poll");
 }
 

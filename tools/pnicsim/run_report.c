@@ -376,7 +376,7 @@ static const struct counter fpag_counters[] = {
 	C(struct fpag_stats, vnic_entries_removed), C(struct fpag_stats, vnic_conns_removed),
 	C(struct fpag_stats, counter_polls), C(struct fpag_stats, counter_reads),
 	C(struct fpag_stats, counter_records), C(struct fpag_stats, ctr_packets),
-	C(struct fpag_stats, ctr_bytes),
+	C(struct fpag_stats, ctr_bytes), C(struct fpag_stats, counter_cpu_ns),
 };
 
 /* The host program's counters: the static program's, or the FPAG's and
