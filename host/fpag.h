@@ -94,11 +94,39 @@ struct fpag_vnic {
 	uint32_t ppid;            /* the host-facing PPID it is attached to */
 	bool later;               /* in the params: its slot is reserved, the
 				   * VNIC arrives by fpag_vnic_start() */
+	uint32_t vni;             /* its tenant network over VXLAN uplinks,
+				   * 1..2^24-1; 0: none */
 };
 
+/* A port toward other hosts.  With a VTEP (vtep_ipv4 != 0) it is a VXLAN
+ * uplink: remote VMs behind it are reached encapsulated, and VXLAN frames
+ * arriving on it are decided by their inner headers. */
 struct fpag_uplink {
 	uint32_t id;
 	uint32_t ppid;
+	uint64_t vtep_mac;        /* this host's VTEP: outer source MAC ... */
+	uint32_t vtep_ipv4;       /* ... and IPv4 address (0: no VXLAN) */
+	uint64_t next_hop_mac;    /* outer destination MAC (the underlay's
+				   * gateway) */
+};
+
+/* A host reached through a VXLAN uplink, by its VTEP address. */
+struct fpag_remote_host {
+	uint32_t id;
+	uint32_t uplink;          /* index in the params' uplinks */
+	uint32_t vtep_ipv4;
+};
+
+/* A VM behind a remote host: an endpoint (after the uplinks) that entries
+ * forward to through the uplink, encapsulated with its host's template
+ * and its VNI. */
+struct fpag_remote_vm {
+	uint32_t id;
+	uint32_t host;            /* index in the params' remote hosts */
+	uint64_t mac;
+	uint32_t ipv4;            /* IPv4 tenants (the vxlan profile's inner
+				   * addresses are 32 bits) */
+	uint32_t vni;             /* 1..2^24-1 */
 };
 
 /* Host CPU per step, ns (defaults and their reasons in docs/fpag.md). */
@@ -154,6 +182,13 @@ struct fpag_params {
 	uint32_t counter_batch;             /* records per COUNTER_READ; 0:
 					     * MBOX_COUNTER_READ_MAX */
 	uint64_t stats_ns;                  /* fpag_tick polls this often; 0: never */
+	/* VXLAN uplinks: endpoints max_vnics + n_uplinks + k are the remote
+	 * VMs.  Needs a key profile with the VNI and the inner 5-tuple
+	 * (key_profile_vxlan) when any uplink has a VTEP. */
+	const struct fpag_remote_host *remote_hosts;  /* copied */
+	uint32_t n_remote_hosts;
+	const struct fpag_remote_vm *remote_vms;      /* copied */
+	uint32_t n_remote_vms;
 };
 
 struct fpag_stats {
@@ -203,6 +238,17 @@ struct fpag_stats {
 	uint64_t counter_records;   /* records they returned */
 	uint64_t ctr_packets, ctr_bytes;    /* hits folded into the totals */
 	uint64_t counter_cpu_ns;    /* of cpu_ns, spent reading counters */
+	/* VXLAN uplinks */
+	uint64_t templates;         /* encap templates written (TEMPLATE_SET) */
+	uint64_t tunnel_misses;     /* VXLAN frames from an uplink, decided by
+				     * their inner headers */
+	uint64_t encaps, decaps;    /* packet-outs encapsulated / decapsulated
+				     * on the host */
+	uint64_t tunnel_refused;    /* frames no edit could carry: too long,
+				     * remote to remote, an inner IPv6 the
+				     * profile cannot match */
+	uint64_t remote_moves;      /* VNICs moved behind an uplink */
+	uint64_t remote_move_cmds;  /* their commands */
 };
 
 /* Hits counted by the NIC, as the FPAG folded them in. */
@@ -248,6 +294,18 @@ int fpag_event(struct fpag *f, const struct datapath_event *ev,
  * PPID, or the sink's error. */
 int fpag_migrate(struct fpag *f, uint32_t vnic, uint32_t new_ppid,
 		 uint32_t *cmds, struct pnic_error *err);
+
+/* VNIC `vnic` moved to another host, `host` (a remote host's index),
+ * behind that host's uplink: its traffic now leaves by the uplink,
+ * encapsulated with the host's template and the VNIC's VNI.  One map
+ * write moves the VPID to the uplink's PPID, but the encapsulation is the
+ * action's: every entry forwarding to the VNIC is rewritten
+ * (ACTION_WRITE) with the encap, first, so that no tenant frame reaches
+ * the underlay bare; then, in VPID mode, the MAP_SET.  *cmds: the
+ * template (if new), the rewrites and the map write.  -ENOENT bad VNIC or
+ * host, -EINVAL the VNIC has no VNI, -ENOSPC no template free. */
+int fpag_migrate_remote(struct fpag *f, uint32_t vnic, uint32_t host,
+			uint32_t *cmds, struct pnic_error *err);
 
 /* Connection timeouts: connections on conntrack's timers whose deadline
  * passed are removed and their entries (both directions) invalidated;

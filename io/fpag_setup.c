@@ -102,7 +102,7 @@ static int copy_topology(const struct scenario *c, struct fpag_setup *s,
 	for (uint32_t i = 0; i < t->n_vnics; i++)
 		s->vnics[i] = t->vnics[i].v;
 	for (uint32_t j = 0; j < t->n_uplinks; j++)
-		s->uplinks[j] = (struct fpag_uplink){ t->n_vnics + j, t->uplinks[j].ppid };
+		s->uplinks[j] = (struct fpag_uplink){ .id = t->n_vnics + j, .ppid = t->uplinks[j].ppid };
 	for (uint32_t i = 0; i < c->n_events; i++)
 		s->actions[i] = (struct fpag_prog_action){
 			.at_ns = c->events[i].at_ns, .op = op_of[c->events[i].kind],
