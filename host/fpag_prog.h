@@ -37,6 +37,8 @@ enum fpag_prog_op {
 	FPAG_PROG_VNIC_START,       /* VNIC `vnic`, declared later, arrives */
 	FPAG_PROG_MARK,             /* nothing for the FPAG: an event of the
 				     * traffic (a table flood), reported */
+	FPAG_PROG_MIGRATE_REMOTE,   /* VNIC `vnic` moves behind remote host
+				     * `host` */
 	FPAG_PROG_OPS
 };
 
@@ -47,6 +49,7 @@ struct fpag_prog_action {
 	uint32_t vnic;              /* index in the FPAG's VNICs */
 	uint32_t ppid;
 	uint32_t pos, rule_id;      /* rule ops: position, the rule's id */
+	uint32_t host;              /* MIGRATE_REMOTE: the remote host */
 	struct ruleset_rule rule;   /* RULE_ADD, RULE_CHANGE */
 };
 

@@ -211,6 +211,19 @@ struct scenario_uplink {
 	uint32_t ppid;
 	uint32_t n_routes;
 	struct scenario_prefix *routes;
+	struct fpag_uplink v;      /* with its VTEP when it is a VXLAN uplink */
+};
+
+/* A host behind a VXLAN uplink, and a VM on it (an endpoint, after the
+ * uplinks: rules and routes name it). */
+struct scenario_remote_host {
+	char name[SCENARIO_NAME_MAX];
+	struct fpag_remote_host v;
+};
+
+struct scenario_remote_vm {
+	char name[SCENARIO_NAME_MAX];
+	struct fpag_remote_vm v;
 };
 
 struct scenario_topology {
@@ -219,6 +232,10 @@ struct scenario_topology {
 	uint32_t *by_mac;          /* VNIC positions sorted by MAC (unique) */
 	uint32_t n_uplinks;
 	struct scenario_uplink *uplinks;
+	uint32_t n_remote_hosts;
+	struct scenario_remote_host *remote_hosts;
+	uint32_t n_remote_vms;
+	struct scenario_remote_vm *remote_vms;
 };
 
 /* The firewall (`rules`): the inline list, then a ClassBench file's rules
@@ -261,6 +278,8 @@ enum scenario_event_kind {
 				    * removed before) arrives */
 	SCENARIO_EV_TABLE_FLOOD,   /* a VNIC sends a burst of new flows:
 				    * inputs[input] generates them */
+	SCENARIO_EV_MIGRATE_REMOTE, /* a VNIC moves to remote host `host`
+				     * (ppid: its uplink's) */
 };
 
 /* A timed event (`events`), in time order.  Rule ids: rules.list's are
@@ -274,6 +293,7 @@ struct scenario_event {
 	uint32_t pos, rule_id;
 	struct ruleset_rule rule;
 	uint32_t input;            /* TABLE_FLOOD: its generated input */
+	uint32_t host;             /* MIGRATE_REMOTE: the remote host */
 	unsigned line;
 };
 
@@ -357,6 +377,10 @@ int scenario_endpoint(const struct scenario *c, const char *name);
  * start of the traffic): its VNIC's, after the migrations due by then;
  * the first uplink's when no VNIC has that MAC; UINT32_MAX when there is
  * no uplink either. */
+/* The remote host a frame from `mac` comes from at at_ns (a remote VM's,
+ * or a VNIC's that moved behind it by then), -1 if none; *vni its VNI. */
+int scenario_remote_source(const struct scenario *c, uint64_t mac,
+			   uint64_t at_ns, uint32_t *vni);
 uint32_t scenario_attachment(const struct scenario *c, uint64_t mac,
 			     uint64_t at_ns);
 /* The port name of a PPID ("" if it has none). */

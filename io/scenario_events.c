@@ -31,6 +31,23 @@ static int vnic_ref(struct scenario_ctx *x, yaml_node_t *m, const char *path,
 	return 0;
 }
 
+/* `to` naming a remote host: the VNIC moves behind it (its uplink's
+ * port).  False when `to` is no remote host's name. */
+static bool to_remote_host(const struct scenario *c, yaml_node_t *n,
+			   struct scenario_event *ev)
+{
+	const struct scenario_topology *t = &c->topo;
+
+	for (uint32_t h = 0; n->type == YAML_SCALAR_NODE && h < t->n_remote_hosts; h++)
+		if (!strcmp(t->remote_hosts[h].name, scenario_str(n))) {
+			ev->kind = SCENARIO_EV_MIGRATE_REMOTE;
+			ev->host = h;
+			ev->ppid = t->uplinks[t->remote_hosts[h].v.uplink].ppid;
+			return true;
+		}
+	return false;
+}
+
 static int migrate(struct scenario_ctx *x, yaml_node_t *m, const char *path,
 		   struct scenario_event *ev)
 {
@@ -45,6 +62,8 @@ static int migrate(struct scenario_ctx *x, yaml_node_t *m, const char *path,
 	    (rc = scenario_require(x, m, "to", path, &n)))
 		return rc;
 	scenario_subpath(sub, path, "to");
+	if (to_remote_host(x->c, n, ev))
+		return 0;
 	if ((rc = scenario_port_ref(x, n, sub, &ev->ppid)))
 		return rc;
 	if (ev->ppid == x->c->topo.vnics[ev->vnic].v.ppid)

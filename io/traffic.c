@@ -6,9 +6,16 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "io/pcap_in.h"
+#include "model/editor.h"
+#include "model/encap.h"
 #include "model/frame.h"
+#include "model/parser.h"
+
+/* The longest frame a remote source's encapsulation takes (a jumbo). */
+#define ENC_MAX (9216u + ENCAP_TEMPLATE_MAX_BYTES)
 
 struct traffic {
 	const struct scenario_input *in;
@@ -23,6 +30,7 @@ struct traffic {
 	uint64_t lead_ps;       /* the input's first frame on the shared clock */
 	uint32_t sent;          /* a generated input: frames handed out */
 	uint8_t gen[64];        /* its frame */
+	uint8_t *enc;           /* a remote source's frame, encapsulated */
 };
 
 int traffic_open(const struct scenario_input *in, struct traffic **out,
@@ -36,6 +44,11 @@ int traffic_open(const struct scenario_input *in, struct traffic **out,
 	if (!t)
 		return pnic_err(err, ENOMEM, "out of memory for an input");
 	t->in = in;
+	if (in->by_vnic && in->owner->topo.n_remote_vms + in->owner->topo.n_remote_hosts &&
+	    !(t->enc = malloc(ENC_MAX))) {
+		free(t);
+		return pnic_err(err, ENOMEM, "out of memory for an input");
+	}
 	t->lead_ps = in->pace != SCENARIO_PACE_TRACE ? 0 :
 		     (uint64_t)llround((double)in->lead_ns * 1000.0 / in->multiplier);
 	if (in->generated) {
@@ -55,6 +68,7 @@ void traffic_close(struct traffic *t)
 {
 	if (!t)
 		return;
+	free(t->enc);
 	pcap_in_close(t->pin);
 	free(t);
 }
@@ -122,16 +136,58 @@ static void fill(struct traffic *t, const struct pcap_in_pkt *k,
 	};
 }
 
+/* A frame from a VM behind a remote host arrives as that host's VTEP
+ * sends it: encapsulated (VXLAN, the VM's VNI) toward this host's VTEP
+ * on the uplink. */
+static int encapsulate(struct traffic *t, struct traffic_pkt *p, int host,
+		       uint32_t vni, struct pnic_error *err)
+{
+	const struct scenario_topology *topo = &t->in->owner->topo;
+	const struct fpag_uplink *u = &topo->uplinks[topo->remote_hosts[host].v.uplink].v;
+	struct encap_fields e = { .ttl = 64, .vni = vni };
+	struct pnic_action a = { .kind = ACT_FORWARD, .tunnel_op = TUNNEL_OP_VXLAN_ENCAP };
+	struct encap_template tpl;
+	struct parser_result pr;
+	uint32_t len = p->caplen, ip = topo->remote_hosts[host].v.vtep_ipv4;
+
+	for (int i = 0; i < 6; i++) {
+		e.eth_dst[i] = (uint8_t)(u->vtep_mac >> (40 - 8 * i));
+		e.eth_src[i] = (uint8_t)(u->next_hop_mac >> (40 - 8 * i));
+	}
+	for (int i = 0; i < 4; i++) {
+		e.src_ip[i] = (uint8_t)(ip >> (24 - 8 * i));
+		e.dst_ip[i] = (uint8_t)(u->vtep_ipv4 >> (24 - 8 * i));
+	}
+	if (encap_build(&e, &tpl, err) < 0 || p->caplen != p->len || len > ENC_MAX - tpl.len)
+		return pnic_err_at(err, EINVAL, t->in->path, 0, 0, "in_port",
+				   "packet %llu: a remote VM's frame that cannot be encapsulated (cut short, or over %u bytes)",
+				   (unsigned long long)p->number, ENC_MAX - ENCAP_TEMPLATE_MAX_BYTES);
+	memcpy(t->enc, p->frame, len);
+	parser_parse(t->enc, len, len, &pr);
+	if (editor_apply(&a, &tpl, &pr, t->enc, &len, ENC_MAX, NULL) < 0)
+		return pnic_err_at(err, EINVAL, t->in->path, 0, 0, "in_port",
+				   "packet %llu: the remote VM's frame could not be encapsulated",
+				   (unsigned long long)p->number);
+	p->frame = t->enc;
+	p->caplen = p->len = len;
+	return 0;
+}
+
 /* in_port: vnics: the port of the frame's source, when it is offered. */
-static int attach(const struct traffic *t, struct traffic_pkt *p,
+static int attach(struct traffic *t, struct traffic_pkt *p,
 		  struct pnic_error *err)
 {
 	uint64_t mac = 0;
+	uint32_t vni = 0;
+	int host;
 
 	for (uint32_t i = 6; i < 12 && p->caplen >= 12; i++)
 		mac = mac << 8 | p->frame[i];
 	p->in_port = p->caplen >= 12 ? scenario_attachment(t->in->owner, mac, p->offer_ps / 1000)
 				     : UINT32_MAX;
+	if (p->in_port != UINT32_MAX && t->enc && p->caplen >= 12 &&
+	    (host = scenario_remote_source(t->in->owner, mac, p->offer_ps / 1000, &vni)) >= 0)
+		return encapsulate(t, p, host, vni, err);
 	if (p->in_port != UINT32_MAX)
 		return 0;
 	return pnic_err_at(err, EINVAL, t->in->path, 0, 0, "in_port",

@@ -26,7 +26,8 @@ int run_actions_init(struct run *r)
 		return -1;
 	for (uint32_t i = 0; i < c->n_events; i++) {
 		const struct scenario_vnic *v = &c->topo.vnics[c->events[i].vnic];
-		bool moves = c->events[i].kind == SCENARIO_EV_MIGRATE;
+		bool moves = c->events[i].kind == SCENARIO_EV_MIGRATE ||
+			     c->events[i].kind == SCENARIO_EV_MIGRATE_REMOTE;
 
 		/* Misdelivery is a migration's: no MAC to follow otherwise. */
 		r->actions[i].mac = moves ? v->v.mac : UINT64_MAX;
@@ -165,10 +166,12 @@ static void what_json(const struct scenario *c, const struct scenario_event *ev,
 		[SCENARIO_EV_RULE_REMOVE] = "rule_remove",
 		[SCENARIO_EV_RULE_CHANGE] = "rule_change", [SCENARIO_EV_VM_REMOVE] = "vm_remove",
 		[SCENARIO_EV_VM_ADD] = "vm_add", [SCENARIO_EV_TABLE_FLOOD] = "table_flood",
+		[SCENARIO_EV_MIGRATE_REMOTE] = "migrate",
 	};
+	bool moves = ev->kind == SCENARIO_EV_MIGRATE || ev->kind == SCENARIO_EV_MIGRATE_REMOTE;
 
 	json_object_set_new(o, "kind", json_string(kinds[ev->kind]));
-	if (ev->kind == SCENARIO_EV_MIGRATE || ev->kind == SCENARIO_EV_VM_REMOVE ||
+	if (moves || ev->kind == SCENARIO_EV_VM_REMOVE ||
 	    ev->kind == SCENARIO_EV_VM_ADD || ev->kind == SCENARIO_EV_TABLE_FLOOD)
 		json_object_set_new(o, "vnic", json_string(c->topo.vnics[ev->vnic].name));
 	if (ev->kind == SCENARIO_EV_TABLE_FLOOD) {
@@ -180,6 +183,8 @@ static void what_json(const struct scenario *c, const struct scenario_event *ev,
 	}
 	if (ev->kind == SCENARIO_EV_MIGRATE)
 		json_object_set_new(o, "to", json_string(scenario_port_name(c, ev->ppid)));
+	if (ev->kind == SCENARIO_EV_MIGRATE_REMOTE)
+		json_object_set_new(o, "to", json_string(c->topo.remote_hosts[ev->host].name));
 	if (ev->kind == SCENARIO_EV_RULE_REMOVE || ev->kind == SCENARIO_EV_RULE_CHANGE)
 		set_int(o, "rule", ev->rule_id);
 	if (ev->kind == SCENARIO_EV_RULE_ADD && ev->pos != RULESET_END)

@@ -377,6 +377,10 @@ static const struct counter fpag_counters[] = {
 	C(struct fpag_stats, counter_polls), C(struct fpag_stats, counter_reads),
 	C(struct fpag_stats, counter_records), C(struct fpag_stats, ctr_packets),
 	C(struct fpag_stats, ctr_bytes), C(struct fpag_stats, counter_cpu_ns),
+	C(struct fpag_stats, templates), C(struct fpag_stats, tunnel_misses),
+	C(struct fpag_stats, encaps), C(struct fpag_stats, decaps),
+	C(struct fpag_stats, tunnel_refused), C(struct fpag_stats, remote_moves),
+	C(struct fpag_stats, remote_move_cmds),
 };
 
 /* The host program's counters: the static program's, or the FPAG's and
