@@ -471,7 +471,7 @@ static void init_vxlan(struct fpag *f)
 	const struct fpag_params *p = &f->p;
 
 	memset(f->ep_tpl, 0xff, f->n_ep * sizeof *f->ep_tpl);
-	memset(f->ep_host, 0xff, (f->nv ? f->nv : 1) * sizeof *f->ep_host);
+	memset(f->ep_host, 0xff, (f->nv + 1) * sizeof *f->ep_host);
 	if (p->n_remote_hosts)
 		memcpy(f->rhosts, p->remote_hosts, p->n_remote_hosts * sizeof *f->rhosts);
 	if (p->n_remote_vms)
@@ -482,11 +482,13 @@ static int alloc_vxlan(struct fpag *f, struct pnic_error *err)
 {
 	const struct fpag_params *p = &f->p;
 
-	f->rhosts = calloc(p->n_remote_hosts ? p->n_remote_hosts : 1, sizeof *f->rhosts);
-	f->rvms = calloc(p->n_remote_vms ? p->n_remote_vms : 1, sizeof *f->rvms);
+	uint32_t ntpl = f->vxlan ? ACTION_RAM_MAX_TEMPLATES : 1;
+
+	f->rhosts = calloc(p->n_remote_hosts + 1, sizeof *f->rhosts);
+	f->rvms = calloc(p->n_remote_vms + 1, sizeof *f->rvms);
 	f->ep_tpl = malloc(f->n_ep * sizeof *f->ep_tpl);
-	f->ep_host = malloc((f->nv ? f->nv : 1) * sizeof *f->ep_host);
-	f->tpl = calloc(f->vxlan ? ACTION_RAM_MAX_TEMPLATES : 1, sizeof *f->tpl);
+	f->ep_host = malloc((f->nv + 1) * sizeof *f->ep_host);
+	f->tpl = calloc(ntpl, sizeof *f->tpl);
 	f->tpl_key = calloc(2 * (size_t)ACTION_RAM_MAX_TEMPLATES, sizeof *f->tpl_key);
 	f->obuf = malloc(f->vxlan ? NIC_PACKET_OUT_MAX_LEN : 1);
 	if (!f->rhosts || !f->rvms || !f->ep_tpl || !f->ep_host)

@@ -93,16 +93,22 @@ static const enum fpag_prog_op op_of[] = {
 	[SCENARIO_EV_MIGRATE_REMOTE] = FPAG_PROG_MIGRATE_REMOTE,
 };
 
+/* calloc of at least one item, so that an empty list is not NULL. */
+static void *calloc1(uint32_t n, size_t size)
+{
+	return calloc(n ? n : 1, size);
+}
+
 static int copy_topology(const struct scenario *c, struct fpag_setup *s,
 			 struct pnic_error *err)
 {
 	const struct scenario_topology *t = &c->topo;
 
-	s->vnics = calloc(t->n_vnics ? t->n_vnics : 1, sizeof *s->vnics);
-	s->uplinks = calloc(t->n_uplinks ? t->n_uplinks : 1, sizeof *s->uplinks);
-	s->actions = calloc(c->n_events ? c->n_events : 1, sizeof *s->actions);
-	s->rhosts = calloc(t->n_remote_hosts ? t->n_remote_hosts : 1, sizeof *s->rhosts);
-	s->rvms = calloc(t->n_remote_vms ? t->n_remote_vms : 1, sizeof *s->rvms);
+	s->vnics = calloc1(t->n_vnics, sizeof *s->vnics);
+	s->uplinks = calloc1(t->n_uplinks, sizeof *s->uplinks);
+	s->actions = calloc1(c->n_events, sizeof *s->actions);
+	s->rhosts = calloc1(t->n_remote_hosts, sizeof *s->rhosts);
+	s->rvms = calloc1(t->n_remote_vms, sizeof *s->rvms);
 	if (!s->vnics || !s->uplinks || !s->actions || !s->rhosts || !s->rvms)
 		return pnic_err(err, ENOMEM, "%s: out of memory for the FPAG's topology", c->file);
 	for (uint32_t h = 0; h < t->n_remote_hosts; h++)

@@ -111,6 +111,26 @@ static int vnic_addresses(struct scenario_ctx *x, yaml_node_t *m,
 	return 0;
 }
 
+/* A MAC under `key` of m, into *mac (low 48 bits). */
+static int mac_key(struct scenario_ctx *x, yaml_node_t *m, const char *path,
+		   const char *key, uint64_t *mac)
+{
+	char sub[SCENARIO_PATH_LEN];
+	yaml_node_t *n;
+	uint8_t b[6];
+	int rc;
+
+	if ((rc = scenario_require(x, m, key, path, &n)))
+		return rc;
+	scenario_subpath(sub, path, key);
+	if ((rc = scenario_mac(x, n, sub, b)))
+		return rc;
+	*mac = 0;
+	for (int k = 0; k < 6; k++)
+		*mac = *mac << 8 | b[k];
+	return 0;
+}
+
 /* `start: now` (the default) or `later`: the VNIC is declared (its name,
  * addresses and slot exist from the start, so rules may name it) and its
  * VM arrives by a vm_add event. */
@@ -140,21 +160,14 @@ static int vnic(struct scenario_ctx *x, yaml_node_t *m, const char *path,
 	struct scenario_vnic *sv = &t->vnics[i];
 	char sub[SCENARIO_PATH_LEN];
 	yaml_node_t *n;
-	uint8_t mac[6];
 	uint32_t vlan;
 	int rc;
 
 	(void)arg;
 	if ((rc = scenario_mapping(x, m, path, "a mapping with name, mac, ipv4/ipv6 and port", keys)) ||
 	    (rc = unique_name(x, m, path, sv->name)) ||
-	    (rc = scenario_require(x, m, "mac", path, &n)))
-		return rc;
-	scenario_subpath(sub, path, "mac");
-	if ((rc = scenario_mac(x, n, sub, mac)))
-		return rc;
-	for (int k = 0; k < 6; k++)
-		sv->v.mac = sv->v.mac << 8 | mac[k];
-	if ((rc = vnic_addresses(x, m, path, &sv->v)) ||
+	    (rc = mac_key(x, m, path, "mac", &sv->v.mac)) ||
+	    (rc = vnic_addresses(x, m, path, &sv->v)) ||
 	    (rc = scenario_require(x, m, "port", path, &n)))
 		return rc;
 	scenario_subpath(sub, path, "port");
@@ -181,26 +194,6 @@ static int route(struct scenario_ctx *x, yaml_node_t *n, const char *path,
 
 	u->n_routes++;
 	return scenario_prefix(x, n, path, &u->routes[i]);
-}
-
-/* A MAC under `key` of m, into *mac (low 48 bits). */
-static int mac_key(struct scenario_ctx *x, yaml_node_t *m, const char *path,
-		   const char *key, uint64_t *mac)
-{
-	char sub[SCENARIO_PATH_LEN];
-	yaml_node_t *n;
-	uint8_t b[6];
-	int rc;
-
-	if ((rc = scenario_require(x, m, key, path, &n)))
-		return rc;
-	scenario_subpath(sub, path, key);
-	if ((rc = scenario_mac(x, n, sub, b)))
-		return rc;
-	*mac = 0;
-	for (int k = 0; k < 6; k++)
-		*mac = *mac << 8 | b[k];
-	return 0;
 }
 
 /* An IPv4 address under `key` of m. */
@@ -424,6 +417,16 @@ const struct scenario_section scenario_section_topology = {
 	.key = "topology", .parse = parse_topology, .release = release_topology,
 };
 
+/* A frame from no VNIC: a remote VM's comes in by its host's uplink,
+ * any other by the first uplink's port (UINT32_MAX: none). */
+static uint32_t stranger_port(const struct scenario_topology *t, uint64_t mac)
+{
+	for (uint32_t k = 0; k < t->n_remote_vms; k++)
+		if (t->remote_vms[k].v.mac == mac)
+			return t->uplinks[t->remote_hosts[t->remote_vms[k].v.host].v.uplink].ppid;
+	return t->n_uplinks ? t->uplinks[0].ppid : UINT32_MAX;
+}
+
 uint32_t scenario_attachment(const struct scenario *c, uint64_t mac,
 			     uint64_t at_ns)
 {
@@ -438,12 +441,8 @@ uint32_t scenario_attachment(const struct scenario *c, uint64_t mac,
 		else
 			hi = mid;
 	}
-	if (lo == t->n_vnics || t->vnics[t->by_mac[lo]].v.mac != mac) {
-		for (uint32_t k = 0; k < t->n_remote_vms; k++)
-			if (t->remote_vms[k].v.mac == mac)
-				return t->uplinks[t->remote_hosts[t->remote_vms[k].v.host].v.uplink].ppid;
-		return t->n_uplinks ? t->uplinks[0].ppid : UINT32_MAX;
-	}
+	if (lo == t->n_vnics || t->vnics[t->by_mac[lo]].v.mac != mac)
+		return stranger_port(t, mac);
 	i = t->by_mac[lo];
 	ppid = t->vnics[i].v.ppid;
 	/* Events are in time order: the last move due by at_ns wins. */

@@ -22,21 +22,22 @@ static inline void inner_value(const struct parser_result *r,
 			       uint64_t *hi)
 {
 	const struct pkt_hdrs *h = &r->inner;
-	int ip = r->have_inner && (h->have & (HDR_IPV4 | HDR_IPV6));
-	int l4 = r->have_inner && (h->have & (HDR_TCP | HDR_UDP | HDR_ICMP)) &&
-		 !(h->have & HDR_LATER_FRAG);
+	int in = r->have_inner;
+	int ip = in & ((h->have & (HDR_IPV4 | HDR_IPV6)) != 0);
+	int l4 = in & ((h->have & (HDR_TCP | HDR_UDP | HDR_ICMP)) != 0) &
+		 ((h->have & HDR_LATER_FRAG) == 0);
 
 	*lo = *hi = 0;
-	if (id == KP_INNER_IP_PROTO)
+	if (id == KP_INNER_SRC_IP || id == KP_INNER_DST_IP) {
+		const uint8_t *a = id == KP_INNER_SRC_IP ? h->src_ip : h->dst_ip;
+
+		*hi = ip ? be64(a) : 0;
+		*lo = ip ? be64(a + 8) : 0;
+	} else if (id == KP_INNER_IP_PROTO) {
 		*lo = ip ? h->ip_proto : 0;
-	else if (id == KP_INNER_SRC_IP && ip)
-		*hi = be64(h->src_ip), *lo = be64(h->src_ip + 8);
-	else if (id == KP_INNER_DST_IP && ip)
-		*hi = be64(h->dst_ip), *lo = be64(h->dst_ip + 8);
-	else if (id == KP_INNER_L4_SRC)
-		*lo = l4 ? h->l4_sport : 0;
-	else if (id == KP_INNER_L4_DST)
-		*lo = l4 ? h->l4_dport : 0;
+	} else if (l4) {
+		*lo = id == KP_INNER_L4_SRC ? h->l4_sport : h->l4_dport;
+	}
 }
 
 /* One field's value (hi:lo), by the rules in the header. */
@@ -83,15 +84,9 @@ static inline void field_value(const struct parser_result *r, uint16_t in_port,
 	case KP_VNI:
 		*lo = r->vni & 0xffffff;
 		break;
-	case KP_INNER_IP_PROTO:
-	case KP_INNER_SRC_IP:
-	case KP_INNER_DST_IP:
-	case KP_INNER_L4_SRC:
-	case KP_INNER_L4_DST:
-		inner_value(r, id, lo, hi);
-		break;
 	default:
-		*lo = 0;
+		/* The KP_INNER_* fields; none other is left. */
+		inner_value(r, id, lo, hi);
 		break;
 	}
 }

@@ -155,7 +155,12 @@ void run_actions_record(struct run *r, const struct pipeline_record *rec,
 	}
 }
 
-
+static void flood_what_json(const struct scenario_flood *fl, json_t *o)
+{
+	set_int(o, "flows", fl->flows);
+	set_int(o, "rate_pps", (uint64_t)(1e12 / (double)fl->gap_ps + 0.5));
+	json_object_set_new(o, "proto", json_string(fl->proto == 6 ? "tcp" : "udp"));
+}
 
 /* What the event was, as the scenario said it. */
 static void what_json(const struct scenario *c, const struct scenario_event *ev,
@@ -168,19 +173,14 @@ static void what_json(const struct scenario *c, const struct scenario_event *ev,
 		[SCENARIO_EV_VM_ADD] = "vm_add", [SCENARIO_EV_TABLE_FLOOD] = "table_flood",
 		[SCENARIO_EV_MIGRATE_REMOTE] = "migrate",
 	};
-	bool moves = ev->kind == SCENARIO_EV_MIGRATE || ev->kind == SCENARIO_EV_MIGRATE_REMOTE;
+	bool rule = ev->kind == SCENARIO_EV_RULE_ADD || ev->kind == SCENARIO_EV_RULE_REMOVE ||
+		    ev->kind == SCENARIO_EV_RULE_CHANGE;
 
 	json_object_set_new(o, "kind", json_string(kinds[ev->kind]));
-	if (moves || ev->kind == SCENARIO_EV_VM_REMOVE ||
-	    ev->kind == SCENARIO_EV_VM_ADD || ev->kind == SCENARIO_EV_TABLE_FLOOD)
+	if (!rule)
 		json_object_set_new(o, "vnic", json_string(c->topo.vnics[ev->vnic].name));
-	if (ev->kind == SCENARIO_EV_TABLE_FLOOD) {
-		const struct scenario_flood *fl = &c->inputs[ev->input].flood;
-
-		set_int(o, "flows", fl->flows);
-		set_int(o, "rate_pps", (uint64_t)(1e12 / (double)fl->gap_ps + 0.5));
-		json_object_set_new(o, "proto", json_string(fl->proto == 6 ? "tcp" : "udp"));
-	}
+	if (ev->kind == SCENARIO_EV_TABLE_FLOOD)
+		flood_what_json(&c->inputs[ev->input].flood, o);
 	if (ev->kind == SCENARIO_EV_MIGRATE)
 		json_object_set_new(o, "to", json_string(scenario_port_name(c, ev->ppid)));
 	if (ev->kind == SCENARIO_EV_MIGRATE_REMOTE)
