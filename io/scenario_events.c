@@ -85,41 +85,27 @@ static bool vnic_up_before(const struct scenario *c, uint32_t v, uint32_t upto)
 	return up;
 }
 
-static int vm_remove(struct scenario_ctx *x, yaml_node_t *m, const char *path,
-		     struct scenario_event *ev)
-{
-	static const char *const keys[] = { "vnic", NULL };
-	char sub[SCENARIO_PATH_LEN];
-	int rc = scenario_mapping(x, m, path, "a mapping with vnic", keys);
-
-	ev->kind = SCENARIO_EV_VM_REMOVE;
-	if (rc || (rc = vnic_ref(x, m, path, "vnic", &ev->vnic)))
-		return rc;
-	scenario_subpath(sub, path, "vnic");
-	if (!vnic_up_before(x->c, ev->vnic, x->c->n_events))
-		return scenario_fail(x, scenario_get(x, m, "vnic"), sub,
-				     "VNIC '%s' is not up then (start: later and no vm_add before, or removed already)",
-				     x->c->topo.vnics[ev->vnic].name);
-	return 0;
-}
-
-static int vm_add(struct scenario_ctx *x, yaml_node_t *m, const char *path,
-		  struct scenario_event *ev)
+/* vm_remove and vm_add: { vnic }, refused unless the VNIC is up (remove)
+ * or down (add) just before. */
+static int vm_event(struct scenario_ctx *x, yaml_node_t *m, const char *path,
+		    enum scenario_event_kind kind, struct scenario_event *ev)
 {
 	static const char *const keys[] = { "vnic", NULL };
 	const struct scenario *c = x->c;
+	bool add = kind == SCENARIO_EV_VM_ADD;
 	char sub[SCENARIO_PATH_LEN];
 	int rc = scenario_mapping(x, m, path, "a mapping with vnic", keys);
 
-	ev->kind = SCENARIO_EV_VM_ADD;
+	ev->kind = kind;
 	if (rc || (rc = vnic_ref(x, m, path, "vnic", &ev->vnic)))
 		return rc;
 	scenario_subpath(sub, path, "vnic");
-	if (vnic_up_before(c, ev->vnic, c->n_events))
-		return scenario_fail(x, scenario_get(x, m, "vnic"), sub,
-				     "VNIC '%s' is up then: vm_add brings up a VNIC declared with start: later, or one a vm_remove took away",
-				     c->topo.vnics[ev->vnic].name);
-	return 0;
+	if (vnic_up_before(c, ev->vnic, c->n_events) != add)
+		return 0;
+	return scenario_fail(x, scenario_get(x, m, "vnic"), sub, add ?
+			     "VNIC '%s' is up then: vm_add brings up a VNIC declared with start: later, or one a vm_remove took away" :
+			     "VNIC '%s' is not up then (start: later and no vm_add before, or removed already)",
+			     c->topo.vnics[ev->vnic].name);
 }
 
 /* A flood endpoint: a VNIC with an IPv4 address (the generator's frames
@@ -261,9 +247,9 @@ static int what(struct scenario_ctx *x, yaml_node_t *m, const char *path,
 	case 0:
 		return migrate(x, n, sub, ev);
 	case 4:
-		return vm_remove(x, n, sub, ev);
+		return vm_event(x, n, sub, SCENARIO_EV_VM_REMOVE, ev);
 	case 5:
-		return vm_add(x, n, sub, ev);
+		return vm_event(x, n, sub, SCENARIO_EV_VM_ADD, ev);
 	case 6:
 		return table_flood(x, n, sub, ev);
 	default:
