@@ -12,8 +12,13 @@
  *
  * Endpoints: the ruleset's destinations and VNIC ids are endpoint indices,
  * VNIC slots first (0 .. max_vnics - 1: the params' VNICs, then those
- * fpag_vnic_add() gives, never reused), then uplinks (max_vnics + j).
- * max_vnics defaults to n_vnics.
+ * fpag_vnic_add() gives, never reused), then uplinks (max_vnics + j), then
+ * the VMs behind VXLAN uplinks' remote hosts (max_vnics + n_uplinks + k).
+ * max_vnics defaults to n_vnics.  Entries toward a remote VM (or a VNIC
+ * moved behind a remote host) name the uplink's VPID and encapsulate with
+ * the host's template (one per host and VNI, written at create); VXLAN
+ * frames from an uplink are decided by their inner headers and their
+ * entries match the VNI and the inner 5-tuple and decapsulate.
  *
  * Invariants kept after every call:
  *   - an entry never matches the ingress PPID (in_port is wildcarded), so
