@@ -621,12 +621,22 @@ int conntrack_set_offloaded(struct conntrack *ct, uint32_t conn, bool on,
 	return 0;
 }
 
+bool conntrack_closing(const struct conntrack *ct, uint32_t conn)
+{
+	const struct conn *c = live(ct, conn);
+
+	return c && c->proto == PROTO_IP_TCP &&
+	       (c->state == CT_TCP_TIME_WAIT || c->state == CT_TCP_CLOSE ||
+		c->fin_seen == 3);
+}
+
 int conntrack_nic_flags(struct conntrack *ct, uint32_t conn, bool reply,
 			uint8_t tcp_flags, uint64_t now, bool *done)
 {
 	struct conn *c = live(ct, conn);
 	int dir = reply ? DIR_REPLY : DIR_ORIG;
 	uint8_t next;
+	bool was;
 
 	*done = false;
 	if (!c)
@@ -634,18 +644,25 @@ int conntrack_nic_flags(struct conntrack *ct, uint32_t conn, bool reply,
 	if (c->proto != PROTO_IP_TCP)
 		return -EINVAL;
 	clock_to(ct, now);
+	was = conntrack_closing(ct, conn);
 	next = tcp_next[dir][tcp_event(tcp_flags)][c->state];
 	if (tcp_flags & PROTO_TCP_FIN)
 		c->fin_seen |= (uint8_t)(1u << dir);
 	if (next < IV)
 		set_state(ct, conn, next);
-	if ((tcp_flags & PROTO_TCP_RST) || c->fin_seen == 3) {
+	if (!was && ((tcp_flags & PROTO_TCP_RST) || c->fin_seen == 3)) {
+		/* The record outlives the NIC's entries, as a stateful
+		 * firewall's does: the closing ACK and retransmits that follow
+		 * the FINs (or an RST) still find it, in LAST_ACK, TIME_WAIT
+		 * or CLOSE, until that state's timeout ends it. */
 		*done = true;
 		ct->st.torn_down++;
-		drop(ct, conn);
+		c->offloaded = false;
+		set_state(ct, conn, c->state);
 	}
 	return 0;
 }
+
 
 int conntrack_remove(struct conntrack *ct, uint32_t conn)
 {

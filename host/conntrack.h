@@ -26,8 +26,8 @@
  * `now` each list is ordered by deadline, so conntrack_expire() pops list
  * heads and never scans.  A `now` earlier than one already seen is taken as
  * the latest seen (time does not run back).  Offloaded connections (the NIC
- * holds an entry) are on no list: the NIC's aging and FIN/RST reports end
- * them.
+ * holds an entry) are on no list: the NIC's aging ends them, and its FIN/RST
+ * reports put them back on the list of their closing state.
  *
  * Capacity is fixed at create: a full table refuses a new connection
  * (-ENOSPC, counted), never overwrites one.  Tracking, lookups and
@@ -128,9 +128,15 @@ int conntrack_set_offloaded(struct conntrack *ct, uint32_t conn, bool on,
 			    uint64_t now);
 /* A FIN or RST the NIC saw on conn (reply: in the reply direction).
  * *done is set when the teardown is complete (RST, or FIN both ways): the
- * record is then removed, and the caller removes the NIC entry. */
+ * caller removes the NIC entries, and the record stays, back on the
+ * timers in its closing state (LAST_ACK, TIME_WAIT, CLOSE), so that the
+ * last ACK and late retransmits are still ESTABLISHED; its state's
+ * timeout removes it (conntrack_expire), as nf_conntrack's does. */
 int conntrack_nic_flags(struct conntrack *ct, uint32_t conn, bool reply,
 			uint8_t tcp_flags, uint64_t now, bool *done);
+/* Whether a TCP connection's teardown is complete (FIN both ways, or
+ * TIME_WAIT or CLOSE): its late packets pass, but nothing is offloaded. */
+bool conntrack_closing(const struct conntrack *ct, uint32_t conn);
 int conntrack_remove(struct conntrack *ct, uint32_t conn);
 
 /* Remove connections whose deadline is at or before now; their ids go to

@@ -8,6 +8,9 @@
 #include "host/flow_table.h"
 #include "host/vpid.h"
 #include "model/action.h"
+#include "model/action_ram.h"
+#include "model/editor.h"
+#include "model/encap.h"
 #include "model/mbox.h"
 #include "model/parser.h"
 
@@ -21,6 +24,7 @@ struct fpag_rec {
 	bool reply;               /* the connection's reply direction */
 	uint32_t src;             /* endpoint its key pins, FPAG_NONE: any */
 	uint32_t ingress;         /* endpoint whose miss installed it */
+	bool tunnel;              /* matches a VXLAN frame's inner headers */
 	uint64_t serial;          /* install number: tells reused handles apart */
 	uint64_t packets, bytes, last_hit;
 };
@@ -108,6 +112,19 @@ struct fpag {
 	uint32_t *q_head, *q_tail;  /* depth, by handle */
 	uint64_t tag;             /* the next miss's, for order_out */
 	struct fpag_stats st;
+	/* VXLAN uplinks */
+	bool vxlan;               /* an uplink has a VTEP */
+	uint32_t rv0;             /* the first remote VM's endpoint */
+	struct fpag_remote_host *rhosts;
+	struct fpag_remote_vm *rvms;
+	uint32_t *ep_tpl;         /* n_ep: the template an endpoint's entries
+				   * encapsulate with, FPAG_NONE: none */
+	uint32_t *ep_host;        /* nv: the remote host a moved VNIC is
+				   * behind, FPAG_NONE: local */
+	struct encap_template *tpl;  /* ACTION_RAM_MAX_TEMPLATES, by id */
+	uint32_t *tpl_key;        /* 2 per template: host, VNI */
+	uint32_t n_tpl;
+	uint8_t *obuf;            /* a packet-out being edited */
 };
 
 /* Why an entry is forgotten: it decides what becomes of its connection
@@ -128,6 +145,8 @@ struct fpag_pkt {
 	struct ruleset_match m;
 	uint32_t level;
 	bool tracked;             /* the entry belongs to a connection */
+	bool tunnel;              /* a VXLAN frame from an uplink: h is the
+				   * inner headers */
 	struct conntrack_result cr;
 };
 
@@ -138,6 +157,8 @@ void fpag_costs_default(struct fpag_costs *c)
 	c->conntrack_ns = 150;
 	c->install_ns = 400;
 	c->packet_out_ns = 200;
+	c->counter_poll_ns = 500;
+	c->counter_record_ns = 20;
 }
 
 static void spend(struct fpag *f, uint64_t ns)
@@ -147,9 +168,17 @@ static void spend(struct fpag *f, uint64_t ns)
 		f->p.spend(f->p.ctx, ns);
 }
 
+/* The uplink a remote VM is behind. */
+static const struct fpag_uplink *rvm_uplink(const struct fpag *f, uint32_t ep)
+{
+	return &f->uplinks[f->rhosts[f->rvms[ep - f->rv0].host].uplink];
+}
+
 static uint32_t ep_ppid(const struct fpag *f, uint32_t ep)
 {
-	return ep < f->nv ? f->vnics[ep].ppid : f->uplinks[ep - f->nv].ppid;
+	if (ep < f->nv)
+		return f->vnics[ep].ppid;
+	return ep < f->rv0 ? f->uplinks[ep - f->nv].ppid : rvm_uplink(f, ep)->ppid;
 }
 
 /* An endpoint entries may forward to: an uplink, or a present VNIC. */
@@ -235,6 +264,51 @@ static int check_topology(const struct fpag_params *p, struct pnic_error *err)
 		if (p->uplinks[i].ppid >= p->n_ports)
 			return pnic_err(err, ERANGE, "fpag: uplink %u is on PPID %u, the NIC has %u",
 					p->uplinks[i].id, p->uplinks[i].ppid, p->n_ports);
+	return 0;
+}
+
+static bool has_inner_fields(const struct key_profile *kp)
+{
+	static const enum key_profile_field_id need[] = {
+		KP_VNI, KP_INNER_IP_PROTO, KP_INNER_SRC_IP, KP_INNER_DST_IP,
+		KP_INNER_L4_SRC, KP_INNER_L4_DST,
+	};
+
+	for (size_t i = 0; i < sizeof need / sizeof need[0]; i++)
+		if (!key_profile_find(kp, need[i]))
+			return false;
+	return true;
+}
+
+static int check_remote_list(const struct fpag_params *p, struct pnic_error *err);
+
+static int check_remotes(const struct fpag_params *p, struct pnic_error *err)
+{
+	bool vxlan = false;
+
+	for (uint32_t j = 0; j < p->n_uplinks; j++)
+		vxlan |= p->uplinks[j].vtep_ipv4 != 0;
+	if (vxlan && !has_inner_fields(p->profile))
+		return pnic_err(err, EINVAL, "fpag: key profile '%s' has no VNI and inner 5-tuple: VXLAN uplinks need them (the vxlan profile)",
+				p->profile->name);
+	if ((p->n_remote_hosts && !p->remote_hosts) || (p->n_remote_vms && !p->remote_vms))
+		return pnic_err(err, EINVAL, "fpag: remote hosts or VMs counted but no array");
+	return check_remote_list(p, err);
+}
+
+static int check_remote_list(const struct fpag_params *p, struct pnic_error *err)
+{
+	for (uint32_t i = 0; i < p->n_remote_hosts; i++)
+		if (p->remote_hosts[i].uplink >= p->n_uplinks ||
+		    !p->uplinks[p->remote_hosts[i].uplink].vtep_ipv4)
+			return pnic_err(err, EINVAL, "fpag: remote host %u is behind uplink %u, which is no VXLAN uplink (no VTEP)",
+					p->remote_hosts[i].id, p->remote_hosts[i].uplink);
+	for (uint32_t i = 0; i < p->n_remote_vms; i++)
+		if (p->remote_vms[i].host >= p->n_remote_hosts ||
+		    p->remote_vms[i].vni == 0 || p->remote_vms[i].vni > 0xffffff)
+			return pnic_err(err, EINVAL, "fpag: remote VM %u: host %u of %u, VNI %u (1..16777215)",
+					p->remote_vms[i].id, p->remote_vms[i].host,
+					p->n_remote_hosts, p->remote_vms[i].vni);
 	return 0;
 }
 
@@ -383,9 +457,14 @@ static int map_vpids(struct fpag *f, struct pnic_error *err)
 	if (n == 0)
 		return pnic_err(err, EINVAL, "fpag: no VNIC and no uplink to give a VPID");
 	rc = vpid_create(&vp, &f->va, err);
-	for (uint32_t i = 0; rc == 0 && i < n; i++)
-		rc = by_ppid ? map_identity(f, i, err) :
-		     map_endpoint(f, i < f->p.n_vnics ? i : f->nv + (i - f->p.n_vnics), err);
+	for (uint32_t i = 0; rc == 0 && i < n; i++) {
+		if (by_ppid)
+			rc = map_identity(f, i, err);
+		else if (i >= f->p.n_vnics)
+			rc = map_endpoint(f, f->nv + (i - f->p.n_vnics), err);
+		else if (!f->p.vnics[i].later)
+			rc = map_endpoint(f, i, err);
+	}
 	return rc;
 }
 
@@ -402,10 +481,43 @@ static void init_tables(struct fpag *f)
 	if (f->p.n_vnics)
 		memcpy(f->vnics, f->p.vnics, f->p.n_vnics * sizeof *f->vnics);
 	for (uint32_t i = 0; i < f->p.n_vnics; i++)
-		f->present[i] = true;
+		f->present[i] = !f->p.vnics[i].later;
 	f->nv_used = f->p.n_vnics;
 	if (f->p.n_uplinks)
 		memcpy(f->uplinks, f->p.uplinks, f->p.n_uplinks * sizeof *f->uplinks);
+}
+
+static void init_vxlan(struct fpag *f)
+{
+	const struct fpag_params *p = &f->p;
+
+	memset(f->ep_tpl, 0xff, f->n_ep * sizeof *f->ep_tpl);
+	memset(f->ep_host, 0xff, (f->nv + 1) * sizeof *f->ep_host);
+	if (p->n_remote_hosts)
+		memcpy(f->rhosts, p->remote_hosts, p->n_remote_hosts * sizeof *f->rhosts);
+	if (p->n_remote_vms)
+		memcpy(f->rvms, p->remote_vms, p->n_remote_vms * sizeof *f->rvms);
+}
+
+static int alloc_vxlan(struct fpag *f, struct pnic_error *err)
+{
+	const struct fpag_params *p = &f->p;
+
+	uint32_t ntpl = f->vxlan ? ACTION_RAM_MAX_TEMPLATES : 1;
+
+	f->rhosts = calloc(p->n_remote_hosts + 1, sizeof *f->rhosts);
+	f->rvms = calloc(p->n_remote_vms + 1, sizeof *f->rvms);
+	f->ep_tpl = malloc(f->n_ep * sizeof *f->ep_tpl);
+	f->ep_host = malloc((f->nv + 1) * sizeof *f->ep_host);
+	f->tpl = calloc(ntpl, sizeof *f->tpl);
+	f->tpl_key = calloc(2 * (size_t)ACTION_RAM_MAX_TEMPLATES, sizeof *f->tpl_key);
+	f->obuf = malloc(f->vxlan ? NIC_PACKET_OUT_MAX_LEN : 1);
+	if (!f->rhosts || !f->rvms || !f->ep_tpl || !f->ep_host)
+		return pnic_err(err, ENOMEM, "fpag: out of memory for the remote VMs");
+	if (!f->tpl || !f->tpl_key || !f->obuf)
+		return pnic_err(err, ENOMEM, "fpag: out of memory for the encap templates");
+	init_vxlan(f);
+	return 0;
 }
 
 static int alloc_topology(struct fpag *f, struct pnic_error *err)
@@ -417,7 +529,7 @@ static int alloc_topology(struct fpag *f, struct pnic_error *err)
 	f->tot = calloc(f->n_ep + 1, sizeof *f->tot);
 	if (!f->vnics || !f->present || !f->uplinks || !f->ep_vpid || !f->tot)
 		return pnic_err(err, ENOMEM, "fpag: out of memory for %u endpoints", f->n_ep);
-	return 0;
+	return alloc_vxlan(f, err);
 }
 
 /* The ordering guarantee's queue: every slot free, no entry waited for. */
@@ -491,13 +603,82 @@ static int make_blocks(struct fpag *f, struct pnic_error *err)
 	return map_vpids(f, err);
 }
 
+/* ---- VXLAN uplinks: templates ------------------------------------------ */
+
+static void put_mac(uint8_t *b, uint64_t mac)
+{
+	for (int i = 0; i < 6; i++)
+		b[i] = (uint8_t)(mac >> (40 - 8 * i));
+}
+
+static void put_ipv4(uint8_t *b, uint32_t ip)
+{
+	for (int i = 0; i < 4; i++)
+		b[i] = (uint8_t)(ip >> (24 - 8 * i));
+}
+
+/* The template for (remote host, VNI): the one written already, or a new
+ * one (TEMPLATE_SET, counted in *cmds). */
+static int tpl_for(struct fpag *f, uint32_t host, uint32_t vni, uint32_t *id,
+		   uint32_t *cmds, struct pnic_error *err)
+{
+	const struct fpag_uplink *u = &f->uplinks[f->rhosts[host].uplink];
+	struct encap_fields e = { .ttl = 64, .vni = vni };
+	struct nic_cmd c = { .op = NIC_OP_TEMPLATE_SET };
+	int rc;
+
+	for (*id = 0; *id < f->n_tpl; (*id)++)
+		if (f->tpl_key[2 * *id] == host && f->tpl_key[2 * *id + 1] == vni)
+			return 0;
+	if (f->n_tpl == ACTION_RAM_MAX_TEMPLATES)
+		return pnic_err(err, ENOSPC, "fpag: all %u encap templates used",
+				ACTION_RAM_MAX_TEMPLATES);
+	put_mac(e.eth_dst, u->next_hop_mac);
+	put_mac(e.eth_src, u->vtep_mac);
+	put_ipv4(e.src_ip, u->vtep_ipv4);
+	put_ipv4(e.dst_ip, f->rhosts[host].vtep_ipv4);
+	if ((rc = encap_build(&e, &f->tpl[*id], err)) < 0)
+		return rc;
+	c.tpl.id = (uint8_t)*id;
+	c.tpl.tpl = f->tpl[*id];
+	if ((rc = nic_cmd_submit(&f->p.sink, &c, NULL, err)) < 0) {
+		f->st.cmd_errors++;
+		return rc;
+	}
+	f->tpl_key[2 * *id] = host;
+	f->tpl_key[2 * *id + 1] = vni;
+	f->n_tpl++;
+	f->st.templates++;
+	(*cmds)++;
+	return 0;
+}
+
+/* Each remote VM: its host's template with its VNI, and (VPID mode) its
+ * uplink's VPID, which its entries name. */
+static int make_remotes(struct fpag *f, struct pnic_error *err)
+{
+	uint32_t cmds = 0;
+	int rc;
+
+	for (uint32_t k = 0; k < f->p.n_remote_vms; k++) {
+		uint32_t ep = f->rv0 + k;
+
+		if ((rc = tpl_for(f, f->rvms[k].host, f->rvms[k].vni, &f->ep_tpl[ep],
+				  &cmds, err)) < 0)
+			return rc;
+		f->ep_vpid[ep] = f->ep_vpid[f->nv + f->rhosts[f->rvms[k].host].uplink];
+	}
+	return 0;
+}
+
 static void sizes(struct fpag *f, const struct fpag_params *p)
 {
 	uint32_t rules = ruleset_rule_count(p->rules);
 
 	f->p = *p;
 	f->nv = p->max_vnics ? p->max_vnics : p->n_vnics;
-	f->n_ep = f->nv + p->n_uplinks;
+	f->rv0 = f->nv + p->n_uplinks;
+	f->n_ep = f->rv0 + p->n_remote_vms;
 	f->depth = p->depth;
 	f->max_conns = p->ct.max_conns ? p->ct.max_conns : 65536;
 	f->rs_cap = ruleset_entry_capacity(p->rules);
@@ -509,6 +690,8 @@ static void sizes(struct fpag *f, const struct fpag_params *p)
 	f->n_levels = (p->max_rules > rules ? p->max_rules : rules) + 2;
 	f->next_poll = p->stats_ns;
 	f->own_lru = p->full == TP_FULL_EVICT_LRU && !p->last_hit;
+	for (uint32_t j = 0; j < p->n_uplinks; j++)
+		f->vxlan |= p->uplinks[j].vtep_ipv4 != 0;
 }
 
 int fpag_create(const struct fpag_params *p, struct fpag **out,
@@ -523,6 +706,8 @@ int fpag_create(const struct fpag_params *p, struct fpag **out,
 		rc = check_second_slice(p, err);
 	if (rc == 0)
 		rc = check_topology(p, err);
+	if (rc == 0)
+		rc = check_remotes(p, err);
 	if (rc < 0)
 		return rc;
 	f = calloc(1, sizeof *f);
@@ -532,6 +717,8 @@ int fpag_create(const struct fpag_params *p, struct fpag **out,
 	rc = alloc_tables(f, err);
 	if (rc == 0)
 		rc = make_blocks(f, err);
+	if (rc == 0)
+		rc = make_remotes(f, err);
 	if (rc < 0) {
 		fpag_destroy(f);
 		return rc;
@@ -564,6 +751,13 @@ void fpag_destroy(struct fpag *f)
 	free(f->conn);
 	free(f->slot);
 	free(f->rec);
+	free(f->obuf);
+	free(f->tpl_key);
+	free(f->tpl);
+	free(f->ep_host);
+	free(f->ep_tpl);
+	free(f->rvms);
+	free(f->rhosts);
 	free(f->ep_vpid);
 	free(f->uplinks);
 	free(f->present);
@@ -624,6 +818,7 @@ static int read_run(struct fpag *f, uint32_t first, uint32_t n,
 {
 	struct nic_cmd c = { .op = NIC_OP_COUNTER_READ };
 	struct nic_cmd_result res = { 0, 0 };
+	uint64_t cost;
 	int rc;
 
 	c.counters.first = first;
@@ -638,6 +833,10 @@ static int read_run(struct fpag *f, uint32_t first, uint32_t n,
 	f->st.counter_records += res.count;
 	for (uint32_t j = 0; j < res.count && j < n; j++)
 		fold(f, first + j, &f->ctr[j]);
+	cost = f->p.costs.counter_poll_ns +
+	       (uint64_t)f->p.costs.counter_record_ns * res.count;
+	f->st.counter_cpu_ns += cost;
+	spend(f, cost);
 	return 0;
 }
 
@@ -751,9 +950,10 @@ static int remove_entry(struct fpag *f, uint32_t handle, enum fpag_gone why,
 	return 0;
 }
 
-/* End a connection: both directions' entries invalidated, then the
- * record and registration dropped. */
-static int conn_end(struct fpag *f, uint32_t conn, struct pnic_error *err)
+/* A completed teardown: both directions' entries go; the record and
+ * registration stay until conntrack's closing-state timeout
+ * (fpag_tick), so the connection's late packets are still its own. */
+static int conn_close(struct fpag *f, uint32_t conn, struct pnic_error *err)
 {
 	struct fpag_conn *c = &f->conn[conn];
 	uint32_t h[2] = { c->handle[0], c->handle[1] };
@@ -764,8 +964,18 @@ static int conn_end(struct fpag *f, uint32_t conn, struct pnic_error *err)
 		    f->rec[h[i]].conn == conn &&
 		    (rc = remove_entry(f, h[i], GONE_REMOVED, err)) < 0)
 			return rc;
-	conn_drop(f, conn);
 	return 0;
+}
+
+/* End a connection: both directions' entries invalidated, then the
+ * record and registration dropped. */
+static int conn_end(struct fpag *f, uint32_t conn, struct pnic_error *err)
+{
+	int rc = conn_close(f, conn, err);
+
+	if (rc == 0)
+		conn_drop(f, conn);
+	return rc;
 }
 
 static void ip_from_bytes(const uint8_t b[16], struct ruleset_ip *ip)
@@ -793,17 +1003,64 @@ static int narrow_to_vnic(struct fpag *f, const struct fpag_pkt *k,
 			  struct key_profile_fields *mk)
 {
 	const struct fpag_vnic *vn;
+	struct ruleset_ip rv;
 
+	if (k->ep >= f->rv0 && k->ep < f->n_ep) {
+		/* A remote VM, by its address (and, tunnelled, its VNI). */
+		rv = ruleset_ip_v4(f->rvms[k->ep - f->rv0].ipv4);
+		if (rv.hi != k->hdr.src_ip.hi || rv.lo != k->hdr.src_ip.lo)
+			return -EPERM;
+		v->hi[KP_SRC_IP] = rv.hi, v->lo[KP_SRC_IP] = rv.lo;
+		mk->hi[KP_SRC_IP] = mk->lo[KP_SRC_IP] = UINT64_MAX;
+		return 0;
+	}
 	if (k->ep >= f->nv || !vnic_has_ip(&f->vnics[k->ep], k->hdr.src_ip))
 		return -EPERM;
 	vn = &f->vnics[k->ep];
 	v->hi[KP_SRC_IP] = k->hdr.src_ip.hi;
 	v->lo[KP_SRC_IP] = k->hdr.src_ip.lo;
 	mk->hi[KP_SRC_IP] = mk->lo[KP_SRC_IP] = UINT64_MAX;
-	if (vn->has_vlan) {
+	if (vn->has_vlan && !k->tunnel) {
 		key_profile_set(v, KP_VLAN_VID, vn->vlan);
 		key_profile_set(mk, KP_VLAN_VID, 0xfff);
 	}
+	return 0;
+}
+
+/* With VXLAN uplinks every entry says whether it is for tunnelled
+ * traffic: a local one matches VNI 0 (so a wide entry never takes in a
+ * VXLAN frame, whose outer headers are the underlay's), a tunnelled one
+ * the frame's outer ethertype, UDP to 4789 and VNI, and its match moves
+ * to the inner fields.  -ENOTSUP: a match the inner fields cannot hold
+ * (TCP flags, an inner address wider than the profile's field). */
+static int tunnel_key(const struct fpag *f, const struct fpag_pkt *k,
+		      struct key_profile_fields *v, struct key_profile_fields *mk)
+{
+	static const enum key_profile_field_id from[] = {
+		KP_IP_PROTO, KP_SRC_IP, KP_DST_IP, KP_L4_SRC, KP_L4_DST,
+	};
+	static const enum key_profile_field_id to[] = {
+		KP_INNER_IP_PROTO, KP_INNER_SRC_IP, KP_INNER_DST_IP, KP_INNER_L4_SRC,
+		KP_INNER_L4_DST,
+	};
+
+	key_profile_set(mk, KP_VNI, 0xffffff);
+	key_profile_set(v, KP_VNI, k->tunnel ? k->pr.vni : 0);
+	if (!k->tunnel)
+		return 0;
+	if ((mk->lo[KP_TCP_FLAGS] | mk->lo[KP_VLAN_VID]) ||
+	    (k->h->ethertype != 0x0800 &&
+	     key_profile_find(f->p.profile, KP_INNER_SRC_IP)->width < 128))
+		return -ENOTSUP;
+	for (size_t i = 0; i < sizeof from / sizeof from[0]; i++) {
+		v->lo[to[i]] = v->lo[from[i]], v->hi[to[i]] = v->hi[from[i]];
+		mk->lo[to[i]] = mk->lo[from[i]], mk->hi[to[i]] = mk->hi[from[i]];
+		v->lo[from[i]] = v->hi[from[i]] = mk->lo[from[i]] = mk->hi[from[i]] = 0;
+	}
+	key_profile_set(v, KP_IP_PROTO, 17);
+	key_profile_set(mk, KP_IP_PROTO, 0xff);
+	key_profile_set(v, KP_L4_DST, 4789);
+	key_profile_set(mk, KP_L4_DST, 0xffff);
 	return 0;
 }
 
@@ -819,7 +1076,9 @@ static int build_key(struct fpag *f, const struct fpag_pkt *k,
 	ruleset_match_fields(&k->m, &v, &mk);
 	if (k->m.mask.vnic && narrow_to_vnic(f, k, &v, &mk) < 0)
 		return -EPERM;
-	key_profile_set(&v, KP_ETHERTYPE, k->h->ethertype);
+	if (f->vxlan && tunnel_key(f, k, &v, &mk) < 0)
+		return -ENOTSUP;
+	key_profile_set(&v, KP_ETHERTYPE, k->pr.outer.ethertype);
 	key_profile_set(&mk, KP_ETHERTYPE, 0xffff);
 	for (int id = 0; id < KP_FIELD_COUNT; id++)
 		if ((mk.hi[id] | mk.lo[id]) &&
@@ -835,6 +1094,30 @@ static enum fpag_kind kind_of(const struct fpag_pkt *k)
 	if (!k->tracked)
 		return FPAG_KIND_STATELESS;
 	return k->hdr.proto == 6 ? FPAG_KIND_TCP : FPAG_KIND_OTHER;
+}
+
+/* The edit an entry's packets need: decap for a tunnelled one, encap
+ * with the destination's template for one to a remote VM or a VNIC behind
+ * a remote host.  Both at once (remote to remote) is not carried: the
+ * slow path refuses it too, so the entry drops. */
+static void tunnel_action(const struct fpag *f, bool tunnel, uint32_t dest,
+			  struct action_word *w)
+{
+	uint32_t tpl = dest < f->n_ep ? f->ep_tpl[dest] : FPAG_NONE;
+	struct pnic_action a;
+
+	if (!f->vxlan)
+		return;
+	action_unpack(w, &a);
+	a.tunnel_op = TUNNEL_OP_NONE;
+	a.encap_id = 0;
+	if (tunnel && tpl != FPAG_NONE)
+		a.kind = ACT_DROP;
+	else if (tunnel)
+		a.tunnel_op = TUNNEL_OP_VXLAN_DECAP;
+	else if (tpl != FPAG_NONE)
+		a.tunnel_op = TUNNEL_OP_VXLAN_ENCAP, a.encap_id = (uint8_t)tpl;
+	action_pack(&a, w);
 }
 
 static void make_action(const struct fpag *f, const struct fpag_pkt *k,
@@ -886,7 +1169,8 @@ static void record(struct fpag *f, const struct fpag_pkt *k,
 	f->rec[r->handle] = (struct fpag_rec){
 		.live = true, .dest = dest, .vpid = vpid, .rs_entry = rs_entry,
 		.conn = k->tracked ? k->cr.conn : CT_NONE, .reply = k->cr.reply,
-		.src = pinned_src(k), .ingress = k->ep, .serial = ++f->serial,
+		.src = pinned_src(k), .ingress = k->ep, .tunnel = k->tunnel,
+		.serial = ++f->serial,
 		.last_hit = f->now,
 	};
 	lru_add(f, r->handle);
@@ -918,6 +1202,7 @@ static int place(struct fpag *f, const struct fpag_pkt *k,
 	if (vpid != FPAG_NONE && vpid_entry_added(f->va, vpid, err) < 0)
 		return -ESTALE;
 	make_action(f, k, vpid, &e->action);
+	tunnel_action(f, k->tunnel, dest, &e->action);
 	/* A forward holds its hits until the flow's queued misses are out
 	 * (a drop entry has nothing to order). */
 	if (f->p.ordering == FPAG_ORDER_HOLD && vpid != FPAG_NONE)
@@ -1118,19 +1403,28 @@ static uint32_t ct_open(struct fpag *f, struct fpag_pkt *k,
 }
 
 /* A stateful allow: NEW connections are committed, packets of live ones
- * pass.  FPAG_NONE: dropped without an entry (invalid, or no room). */
+ * pass.  FPAG_NONE: dropped without an entry (invalid, or no room).  A
+ * NEW packet of a record that exists (a SYN sent again before the reply,
+ * or one that reopens a closed connection from the same ports) keeps the
+ * record.  A connection whose teardown is complete passes its late
+ * packets (the last ACK, retransmits) through the slow path: offloading
+ * them would put back an entry nothing ends. */
 static uint32_t ct_decide(struct fpag *f, struct fpag_pkt *k,
 			  const struct conntrack_pkt *cp, uint64_t now)
 {
 	if (k->cr.info == CT_NEW && k->d.verdict == RULESET_ALLOW &&
-	    k->d.stateful)
+	    k->d.stateful && k->cr.conn == CT_NONE)
 		return ct_open(f, k, cp, now);
 	if (k->cr.info == CT_INVALID || k->cr.conn == CT_NONE) {
 		f->st.ct_invalid++;
 		return FPAG_NONE;
 	}
-	f->st.ct_established++;
-	k->tracked = k->cr.info == CT_ESTABLISHED;
+	if (conntrack_closing(f->ct, k->cr.conn))
+		f->st.ct_closing++;
+	else
+		f->st.ct_established++;
+	k->tracked = k->cr.info != CT_RELATED &&
+		     !conntrack_closing(f->ct, k->cr.conn);
 	k->level = 0;   /* the connection decides, above every rule */
 	return ct_dest(f, k);
 }
@@ -1193,6 +1487,116 @@ static int packet_out(struct fpag *f, uint32_t dest, const uint8_t *frame,
 	}
 	f->st.packet_outs++;
 	return 0;
+}
+
+/* ---- VXLAN uplinks: the miss path's part ------------------------------- */
+
+/* The VXLAN uplink on ppid, or FPAG_NONE. */
+static uint32_t vxlan_uplink(const struct fpag *f, uint32_t ppid)
+{
+	for (uint32_t j = 0; f->vxlan && j < f->p.n_uplinks; j++)
+		if (f->uplinks[j].ppid == ppid && f->uplinks[j].vtep_ipv4)
+			return j;
+	return FPAG_NONE;
+}
+
+static uint64_t mac_at(const uint8_t *b)
+{
+	uint64_t m = 0;
+
+	for (int i = 0; i < 6; i++)
+		m = m << 8 | b[i];
+	return m;
+}
+
+/* A tunnelled frame's source: the remote VM, or the VNIC moved behind a
+ * remote host, with the inner source MAC in that VNI; else the uplink. */
+static uint32_t tunnel_source(const struct fpag *f, uint32_t j,
+			      const uint8_t *frame, const struct fpag_pkt *k)
+{
+	uint64_t mac = mac_at(frame + k->h->l2_off + 6);
+
+	for (uint32_t i = 0; i < f->p.n_remote_vms; i++)
+		if (f->rvms[i].mac == mac && f->rvms[i].vni == k->pr.vni)
+			return f->rv0 + i;
+	for (uint32_t i = 0; i < f->nv_used; i++)
+		if (f->present[i] && f->ep_host[i] != FPAG_NONE &&
+		    f->vnics[i].mac == mac && f->vnics[i].vni == k->pr.vni)
+			return i;
+	return f->nv + j;
+}
+
+/* Which headers decide the packet, and its source endpoint: a VXLAN
+ * frame from a VXLAN uplink by its inner headers, anything else by its
+ * outer ones.  -1 when counted and done (not IP, unknown source). */
+static int ingress(struct fpag *f, uint32_t ppid, const uint8_t *frame,
+		   struct fpag_pkt *k)
+{
+	uint32_t j = vxlan_uplink(f, ppid);
+
+	k->h = &k->pr.outer;
+	if (j != FPAG_NONE && k->pr.tunnel == TUNNEL_VXLAN && k->pr.have_inner) {
+		k->h = &k->pr.inner;
+		k->tunnel = true;
+		f->st.tunnel_misses++;
+	}
+	if (!(k->h->have & (HDR_IPV4 | HDR_IPV6)) || k->h->l3_off < 12) {
+		f->st.not_ip++;
+		return -1;
+	}
+	k->ep = k->tunnel ? tunnel_source(f, j, frame, k) :
+		find_source(f, ppid, frame, k->h);
+	if (k->ep == FPAG_NONE) {
+		f->st.unknown_source++;
+		return -1;
+	}
+	return 0;
+}
+
+/* The frame edited into obuf (*len: its length in, the edit's out). */
+static int edit_copy(struct fpag *f, const struct pnic_action *a, uint32_t tpl,
+		     const uint8_t *frame, uint32_t *len, const struct fpag_pkt *k)
+{
+	if (*len > NIC_PACKET_OUT_MAX_LEN)
+		return -1;
+	memcpy(f->obuf, frame, *len);
+	return editor_apply(a, tpl == FPAG_NONE ? NULL : &f->tpl[tpl], &k->pr, f->obuf,
+			    len, NIC_PACKET_OUT_MAX_LEN, NULL);
+}
+
+/* The frame a miss goes on as, as its entry would send it: itself,
+ * decapsulated to a local VNIC, or encapsulated toward a remote one (the
+ * editor on a copy in obuf, with the template the NIC holds); *caplen
+ * its length.  NULL when no edit carries it: refused, counted, and no
+ * entry (*entry false). */
+static const uint8_t *onward(struct fpag *f, uint32_t dest, const uint8_t *frame,
+			     uint32_t *caplen, const struct fpag_pkt *k, bool *entry)
+{
+	uint32_t tpl = dest < f->n_ep && f->vxlan ? f->ep_tpl[dest] : FPAG_NONE;
+	struct pnic_action a = { .kind = ACT_FORWARD };
+
+	if (dest >= f->n_ep || (!k->tunnel && tpl == FPAG_NONE))
+		return frame;
+	a.tunnel_op = k->tunnel ? TUNNEL_OP_VXLAN_DECAP : TUNNEL_OP_VXLAN_ENCAP;
+	a.encap_id = (uint8_t)(tpl == FPAG_NONE ? 0 : tpl);
+	if ((k->tunnel && tpl != FPAG_NONE) || edit_copy(f, &a, tpl, frame, caplen, k) < 0) {
+		f->st.tunnel_refused++;
+		*entry = false;
+		return NULL;
+	}
+	f->st.encaps += !k->tunnel;
+	f->st.decaps += k->tunnel;
+	return f->obuf;
+}
+
+/* Send the packet on as its entry would (onward()). */
+static int send_on(struct fpag *f, uint32_t dest, const uint8_t *frame,
+		   uint32_t caplen, const struct fpag_pkt *k, bool *entry,
+		   struct pnic_error *err)
+{
+	const uint8_t *out = onward(f, dest, frame, &caplen, k, entry);
+
+	return out ? packet_out(f, dest, out, caplen, err) : 0;
 }
 
 /* ---- the ordering guarantee (docs/fpag.md) -------------------------------- */
@@ -1281,14 +1685,17 @@ static int miss_in_order(struct fpag *f, const struct fpag_pkt *k,
 			 uint32_t dest, bool entry, const uint8_t *frame,
 			 uint32_t caplen, struct pnic_error *err)
 {
+	const uint8_t *out = onward(f, dest, frame, &caplen, k, &entry);
 	uint32_t at = TP_NONE;
 	int rc;
 
+	if (!out)
+		return 0;
 	if (entry && (rc = install(f, k, dest, &at, err)) < 0)
 		return rc;
 	if (dest < f->n_ep && at != TP_NONE && entry_holds(f, at))
-		return order_queue(f, at, dest, frame, caplen, err);
-	return packet_out(f, dest, frame, caplen, err);
+		return order_queue(f, at, dest, out, caplen, err);
+	return packet_out(f, dest, out, caplen, err);
 }
 
 /* The landed marker: if it names the index as the host last wrote it,
@@ -1339,21 +1746,13 @@ int fpag_miss(struct fpag *f, uint32_t in_ppid, const uint8_t *frame,
 	note_time(f, now_ns);
 	spend(f, f->p.costs.packet_ns);
 	parser_parse(frame, caplen, len, &k.pr);
-	k.h = &k.pr.outer;
-	if (!(k.h->have & (HDR_IPV4 | HDR_IPV6)) || k.h->l3_off < 12) {
-		f->st.not_ip++;
+	if (ingress(f, in_ppid, frame, &k) < 0)
 		return 0;
-	}
-	k.ep = find_source(f, in_ppid, frame, k.h);
-	if (k.ep == FPAG_NONE) {
-		f->st.unknown_source++;
-		return 0;
-	}
 	fill_hdr(&k, frame);
 	dest = decide(f, &k, frame, caplen, now_ns, &entry);
 	if (f->p.ordering == FPAG_ORDER_HOLD)
 		return miss_in_order(f, &k, dest, entry, frame, caplen, err);
-	rc = packet_out(f, dest, frame, caplen, err);
+	rc = send_on(f, dest, frame, caplen, &k, &entry, err);
 	if (rc == 0 && entry)
 		rc = install(f, &k, dest, NULL, err);
 	return rc;
@@ -1378,7 +1777,7 @@ static int flow_end(struct fpag *f, const struct datapath_event *ev,
 	if (!done)
 		return 0;
 	f->st.teardowns++;
-	return conn_end(f, r->conn, err);
+	return conn_close(f, r->conn, err);
 }
 
 /* Delete mode: the NIC removed the entry it found at generation g, right
@@ -1489,13 +1888,16 @@ uint64_t fpag_next_deadline(const struct fpag *f)
 
 /* ---- migration ------------------------------------------------------------ */
 
-/* PPID mode: every entry forwarding to the VNIC names its new PPID. */
-static int rewrite_entries(struct fpag *f, uint32_t vnic, uint32_t new_ppid,
-			   uint32_t *cmds, struct pnic_error *err)
+/* Every entry forwarding to the VNIC gets an ACTION_WRITE: in PPID mode
+ * naming its new PPID (vpid), and, when tpl is not FPAG_NONE, the encap
+ * with that template. */
+static int rewrite_entries(struct fpag *f, uint32_t vnic, uint32_t vpid,
+			   uint32_t tpl, uint32_t *cmds, struct pnic_error *err)
 {
 	for (uint32_t h = 0; h < f->depth; h++) {
 		struct fpag_rec *r = &f->rec[h];
 		uint32_t idx = tcam_place_index(f->tp, h);
+		uint32_t nv = vpid != FPAG_NONE ? vpid : r->vpid;
 		struct pnic_key v, m;
 		struct action_word w;
 		struct pnic_action a;
@@ -1505,9 +1907,13 @@ static int rewrite_entries(struct fpag *f, uint32_t vnic, uint32_t new_ppid,
 		    flow_table_get(f->ft, idx, &v, &m, &w) < 0)
 			continue;
 		action_unpack(&w, &a);
-		a.vpid = (uint16_t)new_ppid;
+		a.vpid = (uint16_t)nv;
+		if (tpl != FPAG_NONE && !r->tunnel)
+			a.tunnel_op = TUNNEL_OP_VXLAN_ENCAP, a.encap_id = (uint8_t)tpl;
+		else if (tpl != FPAG_NONE)
+			a.kind = ACT_DROP;   /* remote to remote: not carried */
 		action_pack(&a, &w);
-		rc = vpid_entry_added(f->va, new_ppid, err);
+		rc = vpid_entry_added(f->va, nv, err);
 		if (rc == 0)
 			rc = flow_table_set_action(f->ft, idx, &w, err);
 		if (rc < 0) {
@@ -1515,7 +1921,7 @@ static int rewrite_entries(struct fpag *f, uint32_t vnic, uint32_t new_ppid,
 			return rc;
 		}
 		vpid_entry_removed(f->va, r->vpid, NULL);
-		r->vpid = new_ppid;
+		r->vpid = nv;
 		(*cmds)++;
 	}
 	return 0;
@@ -1535,18 +1941,57 @@ int fpag_migrate(struct fpag *f, uint32_t vnic, uint32_t new_ppid,
 	if (new_ppid >= f->p.n_ports)
 		return pnic_err(err, ERANGE, "fpag: PPID %u is not the NIC's (0..%u)",
 				new_ppid, f->p.n_ports - 1);
+	if (f->vxlan && f->ep_host[vnic] != FPAG_NONE)
+		return pnic_err(err, EINVAL, "fpag: VNIC %u is behind a remote host: moving it back is not built",
+				vnic);
 	if (f->vnics[vnic].ppid == new_ppid)
 		return 0;
 	if (f->p.flow_dest == FPAG_DEST_VPID) {
 		rc = vpid_move(f->va, f->ep_vpid[vnic], new_ppid, err);
 		n = rc == 0;
 	} else {
-		rc = rewrite_entries(f, vnic, new_ppid, &n, err);
+		rc = rewrite_entries(f, vnic, new_ppid, FPAG_NONE, &n, err);
 	}
 	if (rc == 0)
 		f->vnics[vnic].ppid = new_ppid;
 	f->st.migrations += rc == 0;
 	f->st.migration_cmds += n;
+	if (cmds)
+		*cmds = n;
+	return rc;
+}
+
+/* Rewrites first, then the map: an entry never sends a tenant's frame
+ * onto the underlay without its encapsulation (during the move the old
+ * port gets encapsulated frames, which no VM there takes). */
+int fpag_migrate_remote(struct fpag *f, uint32_t vnic, uint32_t host,
+			uint32_t *cmds, struct pnic_error *err)
+{
+	uint32_t n = 0, tpl, ppid;
+	bool by_vpid = f->p.flow_dest == FPAG_DEST_VPID;
+	int rc;
+
+	if (cmds)
+		*cmds = 0;
+	if (!fpag_vnic_present(f, vnic) || host >= f->p.n_remote_hosts)
+		return pnic_err(err, ENOENT, "fpag: no VNIC %u or no remote host %u (%u)",
+				vnic, host, f->p.n_remote_hosts);
+	if (!f->vnics[vnic].vni)
+		return pnic_err(err, EINVAL, "fpag: VNIC %u has no VNI to be reached by over VXLAN",
+				f->vnics[vnic].id);
+	ppid = f->uplinks[f->rhosts[host].uplink].ppid;
+	rc = tpl_for(f, host, f->vnics[vnic].vni, &tpl, &n, err);
+	if (rc == 0)
+		rc = rewrite_entries(f, vnic, by_vpid ? FPAG_NONE : ppid, tpl, &n, err);
+	if (rc == 0 && by_vpid && (rc = vpid_move(f->va, f->ep_vpid[vnic], ppid, err)) == 0)
+		n++;
+	if (rc == 0) {
+		f->vnics[vnic].ppid = ppid;
+		f->ep_tpl[vnic] = tpl;
+		f->ep_host[vnic] = host;
+		f->st.remote_moves++;
+	}
+	f->st.remote_move_cmds += n;
 	if (cmds)
 		*cmds = n;
 	return rc;
@@ -1576,6 +2021,7 @@ static int rewrite(struct fpag *f, uint32_t h, const struct ruleset_decision *d,
 	a.kind = vpid == FPAG_NONE ? ACT_DROP : ACT_FORWARD;
 	a.vpid = (uint16_t)(vpid == FPAG_NONE ? 0 : vpid);
 	action_pack(&a, &w);
+	tunnel_action(f, r->tunnel, dest, &w);
 	rc = flow_table_set_action(f->ft, idx, &w, err);
 	if (rc < 0) {
 		if (vpid != FPAG_NONE)
@@ -1726,10 +2172,28 @@ int fpag_rule_change(struct fpag *f, uint32_t id, const struct ruleset_rule *r,
 
 /* ---- VNICs ----------------------------------------------------------------- */
 
+/* VNIC v comes up in slot i: a VPID (VPID mode) mapped to its PPID. */
+static int vnic_up(struct fpag *f, uint32_t i, const struct fpag_vnic *v,
+		   struct pnic_error *err)
+{
+	uint32_t vpid = FPAG_NONE;
+	int rc;
+
+	if (f->p.flow_dest == FPAG_DEST_VPID &&
+	    (rc = vpid_alloc(f->va, v->ppid, &vpid, err)) < 0)
+		return rc;
+	f->vnics[i] = *v;
+	f->vnics[i].later = false;
+	f->ep_vpid[i] = vpid;
+	f->present[i] = true;
+	f->st.vnic_adds++;
+	return 0;
+}
+
 int fpag_vnic_add(struct fpag *f, const struct fpag_vnic *v, uint32_t *index,
 		  struct pnic_error *err)
 {
-	uint32_t i = f->nv_used, vpid = FPAG_NONE;
+	uint32_t i = f->nv_used;
 	int rc;
 
 	if (i >= f->nv)
@@ -1737,17 +2201,22 @@ int fpag_vnic_add(struct fpag *f, const struct fpag_vnic *v, uint32_t *index,
 	if (v->ppid >= f->p.n_ports)
 		return pnic_err(err, ERANGE, "fpag: VNIC %u is on PPID %u, the NIC has %u",
 				v->id, v->ppid, f->p.n_ports);
-	if (f->p.flow_dest == FPAG_DEST_VPID &&
-	    (rc = vpid_alloc(f->va, v->ppid, &vpid, err)) < 0)
+	if ((rc = vnic_up(f, i, v, err)) < 0)
 		return rc;
-	f->vnics[i] = *v;
-	f->ep_vpid[i] = vpid;
-	f->present[i] = true;
 	f->nv_used++;
-	f->st.vnic_adds++;
 	if (index)
 		*index = i;
 	return 0;
+}
+
+int fpag_vnic_start(struct fpag *f, uint32_t index, struct pnic_error *err)
+{
+	if (index >= f->nv_used)
+		return pnic_err(err, ENOENT, "fpag: no VNIC declared in slot %u", index);
+	if (f->present[index])
+		return pnic_err(err, EEXIST, "fpag: VNIC %u (slot %u) is up already",
+				f->vnics[index].id, index);
+	return vnic_up(f, index, &f->vnics[index], err);
 }
 
 static bool names(const struct fpag_rec *r, uint32_t ep)

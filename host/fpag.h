@@ -12,8 +12,13 @@
  *
  * Endpoints: the ruleset's destinations and VNIC ids are endpoint indices,
  * VNIC slots first (0 .. max_vnics - 1: the params' VNICs, then those
- * fpag_vnic_add() gives, never reused), then uplinks (max_vnics + j).
- * max_vnics defaults to n_vnics.
+ * fpag_vnic_add() gives, never reused), then uplinks (max_vnics + j), then
+ * the VMs behind VXLAN uplinks' remote hosts (max_vnics + n_uplinks + k).
+ * max_vnics defaults to n_vnics.  Entries toward a remote VM (or a VNIC
+ * moved behind a remote host) name the uplink's VPID and encapsulate with
+ * the host's template (one per host and VNI, written at create); VXLAN
+ * frames from an uplink are decided by their inner headers and their
+ * entries match the VNI and the inner 5-tuple and decapsulate.
  *
  * Invariants kept after every call:
  *   - an entry never matches the ingress PPID (in_port is wildcarded), so
@@ -58,7 +63,8 @@
  *
  * Time: nothing here waits.  Host CPU time passes through the `spend`
  * callback (packet_ns, rule_ns per rule and forwarding probe, conntrack_ns,
- * install_ns, packet_out_ns) and is counted in cpu_ns; `now_ns` drives
+ * install_ns, packet_out_ns, counter_poll_ns per COUNTER_READ and
+ * counter_record_ns per record it returns) and is counted in cpu_ns; `now_ns` drives
  * conntrack's clocks and the poll period; fpag_next_deadline() says when
  * fpag_tick() has work.  No allocation after create.
  */
@@ -105,11 +111,41 @@ struct fpag_vnic {
 	bool has_vlan;
 	uint16_t vlan;            /* VID */
 	uint32_t ppid;            /* the host-facing PPID it is attached to */
+	bool later;               /* in the params: its slot is reserved, the
+				   * VNIC arrives by fpag_vnic_start() */
+	uint32_t vni;             /* its tenant network over VXLAN uplinks,
+				   * 1..2^24-1; 0: none */
 };
 
+/* A port toward other hosts.  With a VTEP (vtep_ipv4 != 0) it is a VXLAN
+ * uplink: remote VMs behind it are reached encapsulated, and VXLAN frames
+ * arriving on it are decided by their inner headers. */
 struct fpag_uplink {
 	uint32_t id;
 	uint32_t ppid;
+	uint64_t vtep_mac;        /* this host's VTEP: outer source MAC ... */
+	uint32_t vtep_ipv4;       /* ... and IPv4 address (0: no VXLAN) */
+	uint64_t next_hop_mac;    /* outer destination MAC (the underlay's
+				   * gateway) */
+};
+
+/* A host reached through a VXLAN uplink, by its VTEP address. */
+struct fpag_remote_host {
+	uint32_t id;
+	uint32_t uplink;          /* index in the params' uplinks */
+	uint32_t vtep_ipv4;
+};
+
+/* A VM behind a remote host: an endpoint (after the uplinks) that entries
+ * forward to through the uplink, encapsulated with its host's template
+ * and its VNI. */
+struct fpag_remote_vm {
+	uint32_t id;
+	uint32_t host;            /* index in the params' remote hosts */
+	uint64_t mac;
+	uint32_t ipv4;            /* IPv4 tenants (the vxlan profile's inner
+				   * addresses are 32 bits) */
+	uint32_t vni;             /* 1..2^24-1 */
 };
 
 /* Host CPU per step, ns (defaults and their reasons in docs/fpag.md). */
@@ -119,6 +155,9 @@ struct fpag_costs {
 	uint32_t conntrack_ns;    /* one conntrack lookup and update */
 	uint32_t install_ns;      /* build and post an entry */
 	uint32_t packet_out_ns;   /* copy the frame, post the PACKET_OUT */
+	uint32_t counter_poll_ns; /* one COUNTER_READ: post it, take its
+				   * completion */
+	uint32_t counter_record_ns; /* fold one record into the totals */
 };
 
 void fpag_costs_default(struct fpag_costs *c);
@@ -170,6 +209,13 @@ struct fpag_params {
 	/* A queued miss's PACKET_OUT was posted: the tag fpag_set_tag()
 	 * gave before its fpag_miss (may be NULL; ctx as spend's). */
 	void (*order_out)(void *ctx, uint64_t tag);
+	/* VXLAN uplinks: endpoints max_vnics + n_uplinks + k are the remote
+	 * VMs.  Needs a key profile with the VNI and the inner 5-tuple
+	 * (key_profile_vxlan) when any uplink has a VTEP. */
+	const struct fpag_remote_host *remote_hosts;  /* copied */
+	uint32_t n_remote_hosts;
+	const struct fpag_remote_vm *remote_vms;      /* copied */
+	uint32_t n_remote_vms;
 };
 
 /* A few flows pending at once, each with the misses of one round trip. */
@@ -183,6 +229,8 @@ struct fpag_stats {
 	uint64_t spoofed;           /* a VNIC's packet from an address not its */
 	uint64_t allowed, denied;   /* slow-path decisions */
 	uint64_t ct_new, ct_established, ct_invalid, ct_refused;
+	uint64_t ct_closing;        /* late packets of a torn-down connection:
+				     * forwarded by the slow path, no entry */
 	uint64_t installs;          /* entries placed */
 	uint64_t drop_entries;      /* of which drop */
 	uint64_t table_full;        /* inserts refused: the flow stays slow */
@@ -231,6 +279,18 @@ struct fpag_stats {
 				     * (their order is not guaranteed) */
 	uint64_t order_wait_ns;     /* host time queued, summed */
 	uint64_t order_wait_max_ns;
+	uint64_t counter_cpu_ns;    /* of cpu_ns, spent reading counters */
+	/* VXLAN uplinks */
+	uint64_t templates;         /* encap templates written (TEMPLATE_SET) */
+	uint64_t tunnel_misses;     /* VXLAN frames from an uplink, decided by
+				     * their inner headers */
+	uint64_t encaps, decaps;    /* packet-outs encapsulated / decapsulated
+				     * on the host */
+	uint64_t tunnel_refused;    /* frames no edit could carry: too long,
+				     * remote to remote, an inner IPv6 the
+				     * profile cannot match */
+	uint64_t remote_moves;      /* VNICs moved behind an uplink */
+	uint64_t remote_move_cmds;  /* their commands */
 };
 
 /* Hits counted by the NIC, as the FPAG folded them in. */
@@ -284,6 +344,18 @@ int fpag_event(struct fpag *f, const struct datapath_event *ev,
 int fpag_migrate(struct fpag *f, uint32_t vnic, uint32_t new_ppid,
 		 uint32_t *cmds, struct pnic_error *err);
 
+/* VNIC `vnic` moved to another host, `host` (a remote host's index),
+ * behind that host's uplink: its traffic now leaves by the uplink,
+ * encapsulated with the host's template and the VNIC's VNI.  One map
+ * write moves the VPID to the uplink's PPID, but the encapsulation is the
+ * action's: every entry forwarding to the VNIC is rewritten
+ * (ACTION_WRITE) with the encap, first, so that no tenant frame reaches
+ * the underlay bare; then, in VPID mode, the MAP_SET.  *cmds: the
+ * template (if new), the rewrites and the map write.  -ENOENT bad VNIC or
+ * host, -EINVAL the VNIC has no VNI, -ENOSPC no template free. */
+int fpag_migrate_remote(struct fpag *f, uint32_t vnic, uint32_t host,
+			uint32_t *cmds, struct pnic_error *err);
+
 /* Connection timeouts: connections on conntrack's timers whose deadline
  * passed are removed and their entries (both directions) invalidated;
  * with stats_ns, the counters are polled when due.  An offloaded
@@ -312,6 +384,12 @@ int fpag_rule_change(struct fpag *f, uint32_t id, const struct ruleset_rule *r,
  * bad PPID. */
 int fpag_vnic_add(struct fpag *f, const struct fpag_vnic *v, uint32_t *index,
 		  struct pnic_error *err);
+/* The VNIC the params declared in slot `index` (later, or removed since)
+ * arrives, as declared (on its PPID, or the one it last moved to): a VPID
+ * in VPID mode, as fpag_vnic_add's.  Its slot is the endpoint the rule
+ * set already names, so rules written for it apply from now.  -ENOENT
+ * no such slot, -EEXIST present already, -ENOSPC no VPID free. */
+int fpag_vnic_start(struct fpag *f, uint32_t index, struct pnic_error *err);
 /* A VNIC leaves: its VPID unmapped and released, every entry naming it
  * (to it, or installed for its traffic) invalidated, its connections
  * removed.  Rules naming its endpoint stay: packets decided to it are

@@ -101,7 +101,8 @@ static int check_actions(const struct fpag_prog_params *p, struct pnic_error *er
 					i, i - 1);
 		if ((unsigned)a->op >= FPAG_PROG_OPS)
 			return pnic_err(err, EINVAL, "host program: action %u has unknown op %d", i, (int)a->op);
-		if ((a->op == FPAG_PROG_MIGRATE || a->op == FPAG_PROG_VNIC_REMOVE) &&
+		if ((a->op == FPAG_PROG_MIGRATE || a->op == FPAG_PROG_VNIC_REMOVE ||
+		     a->op == FPAG_PROG_VNIC_START || a->op == FPAG_PROG_MIGRATE_REMOTE) &&
 		    a->vnic >= p->fpag.n_vnics)
 			return pnic_err(err, ERANGE, "host program: action %u names VNIC %u, there are %u",
 					i, a->vnic, p->fpag.n_vnics);
@@ -240,6 +241,12 @@ static int run_action(struct fpag_prog *fp, const struct fpag_prog_action *a,
 		return fpag_rule_remove(fp->fpag, a->rule_id, err);
 	case FPAG_PROG_RULE_CHANGE:
 		return fpag_rule_change(fp->fpag, a->rule_id, &a->rule, err);
+	case FPAG_PROG_VNIC_START:
+		return fpag_vnic_start(fp->fpag, a->vnic, err);
+	case FPAG_PROG_MARK:
+		return 0;
+	case FPAG_PROG_MIGRATE_REMOTE:
+		return fpag_migrate_remote(fp->fpag, a->vnic, a->host, NULL, err);
 	default:
 		return fpag_vnic_remove(fp->fpag, a->vnic, err);
 	}

@@ -34,6 +34,11 @@ enum fpag_prog_op {
 	FPAG_PROG_RULE_REMOVE,      /* rule `rule_id` goes */
 	FPAG_PROG_RULE_CHANGE,      /* rule `rule_id` becomes `rule` */
 	FPAG_PROG_VNIC_REMOVE,      /* VNIC `vnic` leaves (its VM stops) */
+	FPAG_PROG_VNIC_START,       /* VNIC `vnic`, declared later, arrives */
+	FPAG_PROG_MARK,             /* nothing for the FPAG: an event of the
+				     * traffic (a table flood), reported */
+	FPAG_PROG_MIGRATE_REMOTE,   /* VNIC `vnic` moves behind remote host
+				     * `host` */
 	FPAG_PROG_OPS
 };
 
@@ -44,6 +49,7 @@ struct fpag_prog_action {
 	uint32_t vnic;              /* index in the FPAG's VNICs */
 	uint32_t ppid;
 	uint32_t pos, rule_id;      /* rule ops: position, the rule's id */
+	uint32_t host;              /* MIGRATE_REMOTE: the remote host */
 	struct ruleset_rule rule;   /* RULE_ADD, RULE_CHANGE */
 };
 

@@ -53,6 +53,9 @@ static int add_routes(const struct scenario *c, struct ruleset *rs,
 		if (rc == 0 && v->has_ipv6)
 			rc = add_route(rs, v->ipv6, 128, i, err);
 	}
+	for (uint32_t k = 0; rc == 0 && k < t->n_remote_vms; k++)
+		rc = add_route(rs, ruleset_ip_v4(t->remote_vms[k].v.ipv4), 128,
+			       t->n_vnics + t->n_uplinks + k, err);
 	for (uint32_t j = 0; rc == 0 && j < t->n_uplinks; j++)
 		for (uint32_t k = 0; rc == 0 && k < t->uplinks[j].n_routes; k++)
 			rc = add_route(rs, t->uplinks[j].routes[k].ip,
@@ -85,27 +88,43 @@ static const enum fpag_prog_op op_of[] = {
 	[SCENARIO_EV_RULE_REMOVE] = FPAG_PROG_RULE_REMOVE,
 	[SCENARIO_EV_RULE_CHANGE] = FPAG_PROG_RULE_CHANGE,
 	[SCENARIO_EV_VM_REMOVE] = FPAG_PROG_VNIC_REMOVE,
+	[SCENARIO_EV_VM_ADD] = FPAG_PROG_VNIC_START,
+	[SCENARIO_EV_TABLE_FLOOD] = FPAG_PROG_MARK,   /* traffic: an input */
+	[SCENARIO_EV_MIGRATE_REMOTE] = FPAG_PROG_MIGRATE_REMOTE,
 };
+
+/* calloc of at least one item, so that an empty list is not NULL. */
+static void *calloc1(uint32_t n, size_t size)
+{
+	return calloc(n ? n : 1, size);
+}
 
 static int copy_topology(const struct scenario *c, struct fpag_setup *s,
 			 struct pnic_error *err)
 {
 	const struct scenario_topology *t = &c->topo;
 
-	s->vnics = calloc(t->n_vnics ? t->n_vnics : 1, sizeof *s->vnics);
-	s->uplinks = calloc(t->n_uplinks ? t->n_uplinks : 1, sizeof *s->uplinks);
-	s->actions = calloc(c->n_events ? c->n_events : 1, sizeof *s->actions);
-	if (!s->vnics || !s->uplinks || !s->actions)
+	s->vnics = calloc1(t->n_vnics, sizeof *s->vnics);
+	s->uplinks = calloc1(t->n_uplinks, sizeof *s->uplinks);
+	s->actions = calloc1(c->n_events, sizeof *s->actions);
+	s->rhosts = calloc1(t->n_remote_hosts, sizeof *s->rhosts);
+	s->rvms = calloc1(t->n_remote_vms, sizeof *s->rvms);
+	if (!s->vnics || !s->uplinks || !s->actions || !s->rhosts || !s->rvms)
 		return pnic_err(err, ENOMEM, "%s: out of memory for the FPAG's topology", c->file);
+	for (uint32_t h = 0; h < t->n_remote_hosts; h++)
+		s->rhosts[h] = t->remote_hosts[h].v;
+	for (uint32_t k = 0; k < t->n_remote_vms; k++)
+		s->rvms[k] = t->remote_vms[k].v;
 	for (uint32_t i = 0; i < t->n_vnics; i++)
 		s->vnics[i] = t->vnics[i].v;
 	for (uint32_t j = 0; j < t->n_uplinks; j++)
-		s->uplinks[j] = (struct fpag_uplink){ t->n_vnics + j, t->uplinks[j].ppid };
+		s->uplinks[j] = t->uplinks[j].v;
 	for (uint32_t i = 0; i < c->n_events; i++)
 		s->actions[i] = (struct fpag_prog_action){
 			.at_ns = c->events[i].at_ns, .op = op_of[c->events[i].kind],
 			.vnic = c->events[i].vnic, .ppid = c->events[i].ppid,
 			.pos = c->events[i].pos, .rule_id = c->events[i].rule_id,
+			.host = c->events[i].host,
 			.rule = c->events[i].rule,
 		};
 	s->n_actions = c->n_events;
@@ -145,6 +164,8 @@ int fpag_setup_create(const struct scenario *c, struct fpag_setup *s,
 		.full = c->fpag.full, .costs = c->fpag.costs,
 		.count = c->fpag.stats_ns > 0, .stats_ns = c->fpag.stats_ns,
 		.ordering = c->fpag.ordering,
+		.remote_hosts = s->rhosts, .n_remote_hosts = c->topo.n_remote_hosts,
+		.remote_vms = s->rvms, .n_remote_vms = c->topo.n_remote_vms,
 	};
 	memcpy(s->fpag.age_class, c->fpag.age_class, sizeof s->fpag.age_class);
 	return 0;
@@ -155,6 +176,8 @@ void fpag_setup_free(struct fpag_setup *s)
 	ruleset_destroy(s->rules);
 	free(s->vnics);
 	free(s->uplinks);
+	free(s->rhosts);
+	free(s->rvms);
 	free(s->actions);
 	memset(s, 0, sizeof *s);
 }

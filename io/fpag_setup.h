@@ -16,6 +16,8 @@ struct fpag_setup {
 	struct ruleset *rules;
 	struct fpag_vnic *vnics;
 	struct fpag_uplink *uplinks;
+	struct fpag_remote_host *rhosts;
+	struct fpag_remote_vm *rvms;
 	struct fpag_prog_action *actions;
 	uint32_t n_actions;
 	/* profile, depth, n_ports, topology, rules, policies and costs; the

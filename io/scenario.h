@@ -93,6 +93,19 @@ enum scenario_pace {
 	SCENARIO_PACE_LINE_RATE,   /* back to back at the port's line rate */
 };
 
+/* A burst of new flows from a VNIC (`table_flood`), as a traffic
+ * generator sends it: IPv4, 64-byte frames, flow i from source port
+ * 1024 + i % 64512 to dst_port + i / 64512, one every gap_ps from the
+ * event's time. */
+struct scenario_flood {
+	uint64_t src_mac, dst_mac;
+	uint32_t src_ip, dst_ip;
+	uint8_t proto;             /* 17 UDP, 6 TCP (SYNs) */
+	uint16_t dst_port;
+	uint32_t flows;
+	uint64_t gap_ps;
+};
+
 struct scenario_input {
 	char *path;                /* resolved against the scenario's folder */
 	uint32_t in_port;          /* PPID */
@@ -106,6 +119,17 @@ struct scenario_input {
 	bool by_vnic;
 	const struct scenario *owner;
 	unsigned line;
+	/* pace trace: the inputs share one clock (the earliest first stamp
+	 * among them is time 0, so captures of one conversation taken per
+	 * direction keep their spacing) unless own_clock, when the input's
+	 * first frame is at 0.  lead_ns: how far after time 0 this input's
+	 * first frame is, in the capture's time (before the multiplier). */
+	bool own_clock;
+	uint64_t lead_ns;
+	/* A table_flood event's traffic (generated, no capture: path names
+	 * the event): flood.flows frames of distinct flows, by_vnic. */
+	bool generated;
+	struct scenario_flood flood;
 };
 
 /* The timed pNIC (`nic`; pnicsim run only): pipeline_params_default()'s
@@ -190,6 +214,19 @@ struct scenario_uplink {
 	uint32_t ppid;
 	uint32_t n_routes;
 	struct scenario_prefix *routes;
+	struct fpag_uplink v;      /* with its VTEP when it is a VXLAN uplink */
+};
+
+/* A host behind a VXLAN uplink, and a VM on it (an endpoint, after the
+ * uplinks: rules and routes name it). */
+struct scenario_remote_host {
+	char name[SCENARIO_NAME_MAX];
+	struct fpag_remote_host v;
+};
+
+struct scenario_remote_vm {
+	char name[SCENARIO_NAME_MAX];
+	struct fpag_remote_vm v;
 };
 
 struct scenario_topology {
@@ -198,6 +235,10 @@ struct scenario_topology {
 	uint32_t *by_mac;          /* VNIC positions sorted by MAC (unique) */
 	uint32_t n_uplinks;
 	struct scenario_uplink *uplinks;
+	uint32_t n_remote_hosts;
+	struct scenario_remote_host *remote_hosts;
+	uint32_t n_remote_vms;
+	struct scenario_remote_vm *remote_vms;
 };
 
 /* The firewall (`rules`): the inline list, then a ClassBench file's rules
@@ -237,6 +278,12 @@ enum scenario_event_kind {
 	SCENARIO_EV_RULE_REMOVE,   /* the rule of id `rule_id` goes */
 	SCENARIO_EV_RULE_CHANGE,   /* the rule of id `rule_id` becomes `rule` */
 	SCENARIO_EV_VM_REMOVE,     /* a VNIC leaves */
+	SCENARIO_EV_VM_ADD,        /* a VNIC declared `start: later` (or
+				    * removed before) arrives */
+	SCENARIO_EV_TABLE_FLOOD,   /* a VNIC sends a burst of new flows:
+				    * inputs[input] generates them */
+	SCENARIO_EV_MIGRATE_REMOTE, /* a VNIC moves to remote host `host`
+				     * (ppid: its uplink's) */
 };
 
 /* A timed event (`events`), in time order.  Rule ids: rules.list's are
@@ -249,6 +296,8 @@ struct scenario_event {
 	uint32_t ppid;
 	uint32_t pos, rule_id;
 	struct ruleset_rule rule;
+	uint32_t input;            /* TABLE_FLOOD: its generated input */
+	uint32_t host;             /* MIGRATE_REMOTE: the remote host */
 	unsigned line;
 };
 
@@ -332,6 +381,10 @@ int scenario_endpoint(const struct scenario *c, const char *name);
  * start of the traffic): its VNIC's, after the migrations due by then;
  * the first uplink's when no VNIC has that MAC; UINT32_MAX when there is
  * no uplink either. */
+/* The remote host a frame from `mac` comes from at at_ns (a remote VM's,
+ * or a VNIC's that moved behind it by then), -1 if none; *vni its VNI. */
+int scenario_remote_source(const struct scenario *c, uint64_t mac,
+			   uint64_t at_ns, uint32_t *vni);
 uint32_t scenario_attachment(const struct scenario *c, uint64_t mac,
 			     uint64_t at_ns);
 /* The port name of a PPID ("" if it has none). */

@@ -38,10 +38,12 @@ static void fpag_defaults(struct scenario *c)
 static int costs(struct scenario_ctx *x, yaml_node_t *m)
 {
 	static const char *const keys[] = { "packet", "rule", "conntrack", "install",
-					     "packet_out", NULL };
+					     "packet_out", "counter_poll", "counter_record",
+					     NULL };
 	struct fpag_costs *k = &x->c->fpag.costs;
 	uint32_t *at[] = { &k->packet_ns, &k->rule_ns, &k->conntrack_ns,
-			   &k->install_ns, &k->packet_out_ns };
+			   &k->install_ns, &k->packet_out_ns, &k->counter_poll_ns,
+			   &k->counter_record_ns };
 	int rc;
 
 	if ((rc = scenario_mapping(x, m, "fpag.costs_ns", "a mapping of step costs in ns", keys)))
@@ -195,7 +197,8 @@ static int on_nic_cores(struct scenario_ctx *x, yaml_node_t *root)
 	struct scenario *c = x->c;
 	struct fpag_costs *k = &c->fpag.costs;
 	uint32_t *cost[] = { &k->packet_ns, &k->rule_ns, &k->conntrack_ns,
-			     &k->install_ns, &k->packet_out_ns };
+			     &k->install_ns, &k->packet_out_ns, &k->counter_poll_ns,
+			     &k->counter_record_ns };
 
 	if (!c->fpag.on_nic_cores)
 		return 0;

@@ -65,11 +65,29 @@ static int input_pace(struct scenario_ctx *x, yaml_node_t *e, const char *path,
 			     scenario_quoted(v, q, sizeof q));
 }
 
+/* `clock: shared` (the default) or `own`: see struct scenario_input. */
+static int input_clock(struct scenario_ctx *x, yaml_node_t *e, const char *path,
+		       struct scenario_input *in)
+{
+	static const char *const clocks[] = { "shared", "own", NULL };
+	yaml_node_t *v = scenario_get(x, e, "clock");
+	char sub[SCENARIO_PATH_LEN];
+	int rc, clock = 0;
+
+	if (!v)
+		return 0;
+	scenario_subpath(sub, path, "clock");
+	if ((rc = scenario_enum(x, v, sub, clocks, &clock)))
+		return rc;
+	in->own_clock = clock == 1;
+	return 0;
+}
+
 static int input(struct scenario_ctx *x, yaml_node_t *e, const char *path,
 		 size_t i, void *arg)
 {
 	static const char *const keys[] = { "pcap", "in_port", "loops", "pace",
-					    "multiplier", NULL };
+					    "multiplier", "clock", NULL };
 	struct scenario_input *in = &x->c->inputs[i];
 	char sub[SCENARIO_PATH_LEN];
 	yaml_node_t *v;
@@ -89,9 +107,51 @@ static int input(struct scenario_ctx *x, yaml_node_t *e, const char *path,
 	} else if ((rc = scenario_port_ref(x, v, sub, &in->in_port))) {
 		return rc;
 	}
-	if ((rc = scenario_opt_u32(x, e, path, "loops", 1, 1000000, &in->loops)))
+	if ((rc = scenario_opt_u32(x, e, path, "loops", 1, 1000000, &in->loops)) ||
+	    (rc = input_clock(x, e, path, in)))
 		return rc;
 	return input_pace(x, e, path, in);
+}
+
+/* The first frame's stamp, UINT64_MAX for an empty or unreadable capture
+ * (the run reports those). */
+static uint64_t first_stamp(const char *file)
+{
+	struct pcap_in *pin;
+	struct pcap_in_pkt k;
+	uint64_t ts = UINT64_MAX;
+
+	if (pcap_in_open(file, &pin, NULL) < 0)
+		return ts;
+	if (pcap_in_next(pin, &k, NULL) == 1)
+		ts = k.ts_ns;
+	pcap_in_close(pin);
+	return ts;
+}
+
+static bool shares_clock(const struct scenario_input *in)
+{
+	return in->pace == SCENARIO_PACE_TRACE && !in->own_clock;
+}
+
+/* The inputs on the shared clock start where their first stamps put
+ * them against the earliest one. */
+static void set_leads(struct scenario *c)
+{
+	uint64_t t0 = UINT64_MAX;
+
+	for (uint32_t i = 0; i < c->n_inputs; i++)
+		if (shares_clock(&c->inputs[i])) {
+			c->inputs[i].lead_ns = first_stamp(c->inputs[i].path);
+			if (c->inputs[i].lead_ns < t0)
+				t0 = c->inputs[i].lead_ns;
+		}
+	for (uint32_t i = 0; i < c->n_inputs; i++) {
+		struct scenario_input *in = &c->inputs[i];
+
+		in->lead_ns = shares_clock(in) && in->lead_ns != UINT64_MAX
+			      ? in->lead_ns - t0 : 0;
+	}
 }
 
 static int parse_inputs(struct scenario_ctx *x, yaml_node_t *seq)
@@ -108,7 +168,10 @@ static int parse_inputs(struct scenario_ctx *x, yaml_node_t *seq)
 	x->c->inputs = calloc(n, sizeof *x->c->inputs);
 	if (!x->c->inputs)
 		return scenario_nomem(x);
-	return scenario_each(x, seq, "inputs", input, NULL);
+	if ((rc = scenario_each(x, seq, "inputs", input, NULL)))
+		return rc;
+	set_leads(x->c);
+	return 0;
 }
 
 static void release_inputs(struct scenario *c)

@@ -1,5 +1,6 @@
 /* The scenario's `topology`: the VMs' VNICs (name, MAC, addresses, VLAN,
- * the host-facing port they are attached to) and the uplinks (a port
+ * the host-facing port they are attached to, whether they start with the
+ * run or later, by a vm_add event) and the uplinks (a port
  * toward other hosts and the prefixes reached through it), for the FPAG
  * (host.program: fpag; docs/fpag.md "Identifiers").  Names are unique
  * across VNICs and uplinks: rules and events name them. */
@@ -22,6 +23,12 @@ static bool name_used(const struct scenario_topology *t, const char *name)
 	for (uint32_t i = 0; i < t->n_uplinks; i++)
 		if (!strcmp(t->uplinks[i].name, name))
 			return true;
+	for (uint32_t i = 0; i < t->n_remote_hosts; i++)
+		if (!strcmp(t->remote_hosts[i].name, name))
+			return true;
+	for (uint32_t i = 0; i < t->n_remote_vms; i++)
+		if (!strcmp(t->remote_vms[i].name, name))
+			return true;
 	return false;
 }
 
@@ -38,7 +45,7 @@ static int unique_name(struct scenario_ctx *x, yaml_node_t *map,
 	if ((rc = scenario_name(x, v, sub, out)))
 		return rc;
 	if (name_used(&x->c->topo, out))
-		return scenario_fail(x, v, sub, "'%s' names a VNIC or uplink already", out);
+		return scenario_fail(x, v, sub, "'%s' names a VNIC, uplink, remote host or remote VM already", out);
 	return 0;
 }
 
@@ -104,30 +111,63 @@ static int vnic_addresses(struct scenario_ctx *x, yaml_node_t *m,
 	return 0;
 }
 
+/* A MAC under `key` of m, into *mac (low 48 bits). */
+static int mac_key(struct scenario_ctx *x, yaml_node_t *m, const char *path,
+		   const char *key, uint64_t *mac)
+{
+	char sub[SCENARIO_PATH_LEN];
+	yaml_node_t *n;
+	uint8_t b[6];
+	int rc;
+
+	if ((rc = scenario_require(x, m, key, path, &n)))
+		return rc;
+	scenario_subpath(sub, path, key);
+	if ((rc = scenario_mac(x, n, sub, b)))
+		return rc;
+	*mac = 0;
+	for (int k = 0; k < 6; k++)
+		*mac = *mac << 8 | b[k];
+	return 0;
+}
+
+/* `start: now` (the default) or `later`: the VNIC is declared (its name,
+ * addresses and slot exist from the start, so rules may name it) and its
+ * VM arrives by a vm_add event. */
+static int vnic_start(struct scenario_ctx *x, yaml_node_t *m, const char *path,
+		      struct scenario_vnic *sv)
+{
+	static const char *const starts[] = { "now", "later", NULL };
+	yaml_node_t *n = scenario_get(x, m, "start");
+	char sub[SCENARIO_PATH_LEN];
+	int rc, k = 0;
+
+	if (!n)
+		return 0;
+	scenario_subpath(sub, path, "start");
+	if ((rc = scenario_enum(x, n, sub, starts, &k)))
+		return rc;
+	sv->v.later = k == 1;
+	return 0;
+}
+
 static int vnic(struct scenario_ctx *x, yaml_node_t *m, const char *path,
 		size_t i, void *arg)
 {
 	static const char *const keys[] = { "name", "mac", "ipv4", "ipv6", "vlan",
-					     "port", NULL };
+					     "port", "start", "vni", NULL };
 	struct scenario_topology *t = &x->c->topo;
 	struct scenario_vnic *sv = &t->vnics[i];
 	char sub[SCENARIO_PATH_LEN];
 	yaml_node_t *n;
-	uint8_t mac[6];
 	uint32_t vlan;
 	int rc;
 
 	(void)arg;
 	if ((rc = scenario_mapping(x, m, path, "a mapping with name, mac, ipv4/ipv6 and port", keys)) ||
 	    (rc = unique_name(x, m, path, sv->name)) ||
-	    (rc = scenario_require(x, m, "mac", path, &n)))
-		return rc;
-	scenario_subpath(sub, path, "mac");
-	if ((rc = scenario_mac(x, n, sub, mac)))
-		return rc;
-	for (int k = 0; k < 6; k++)
-		sv->v.mac = sv->v.mac << 8 | mac[k];
-	if ((rc = vnic_addresses(x, m, path, &sv->v)) ||
+	    (rc = mac_key(x, m, path, "mac", &sv->v.mac)) ||
+	    (rc = vnic_addresses(x, m, path, &sv->v)) ||
 	    (rc = scenario_require(x, m, "port", path, &n)))
 		return rc;
 	scenario_subpath(sub, path, "port");
@@ -142,7 +182,9 @@ static int vnic(struct scenario_ctx *x, yaml_node_t *m, const char *path,
 	sv->v.id = (uint32_t)i;
 	sv->line = (unsigned)m->start_mark.line + 1;
 	t->n_vnics++;
-	return 0;
+	if ((rc = scenario_opt_u32(x, m, path, "vni", 1, 0xffffff, &sv->v.vni)))
+		return rc;
+	return vnic_start(x, m, path, sv);
 }
 
 static int route(struct scenario_ctx *x, yaml_node_t *n, const char *path,
@@ -154,10 +196,125 @@ static int route(struct scenario_ctx *x, yaml_node_t *n, const char *path,
 	return scenario_prefix(x, n, path, &u->routes[i]);
 }
 
+/* An IPv4 address under `key` of m. */
+static int ipv4_key(struct scenario_ctx *x, yaml_node_t *m, const char *path,
+		    const char *key, uint32_t *ip)
+{
+	char sub[SCENARIO_PATH_LEN];
+	yaml_node_t *n;
+	uint8_t a[16];
+	unsigned plen;
+	bool v6;
+	int rc;
+
+	if ((rc = scenario_require(x, m, key, path, &n)))
+		return rc;
+	scenario_subpath(sub, path, key);
+	if ((rc = scenario_ip(x, n, sub, false, &v6, a, &plen)))
+		return rc;
+	if (v6)
+		return scenario_fail(x, n, sub, "expected an IPv4 address (the VXLAN underlay and its tenants are IPv4 here)");
+	*ip = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+	return 0;
+}
+
+/* `vtep: { mac, ipv4 }` and `next_hop_mac`: a VXLAN uplink. */
+static int uplink_vtep(struct scenario_ctx *x, yaml_node_t *m, const char *path,
+		       struct scenario_uplink *u)
+{
+	static const char *const keys[] = { "mac", "ipv4", NULL };
+	char sub[SCENARIO_PATH_LEN];
+	yaml_node_t *n = scenario_get(x, m, "vtep");
+	int rc;
+
+	if (!n)
+		return 0;
+	scenario_subpath(sub, path, "vtep");
+	if ((rc = scenario_mapping(x, n, sub, "a mapping with mac and ipv4", keys)) ||
+	    (rc = mac_key(x, n, sub, "mac", &u->v.vtep_mac)) ||
+	    (rc = ipv4_key(x, n, sub, "ipv4", &u->v.vtep_ipv4)))
+		return rc;
+	if (!u->v.vtep_ipv4)
+		return scenario_fail(x, n, sub, "a VTEP needs an address other than 0.0.0.0");
+	return mac_key(x, m, path, "next_hop_mac", &u->v.next_hop_mac);
+}
+
+/* A name under `key` of m among the first n of a list of named items. */
+static int ref(struct scenario_ctx *x, yaml_node_t *m, const char *path,
+	       const char *key, const char *what, bool (*is)(const struct scenario *c,
+							      uint32_t i, const char *name),
+	       uint32_t n, uint32_t *out)
+{
+	char sub[SCENARIO_PATH_LEN];
+	yaml_node_t *v;
+	int rc;
+
+	if ((rc = scenario_require(x, m, key, path, &v)))
+		return rc;
+	scenario_subpath(sub, path, key);
+	for (*out = 0; v->type == YAML_SCALAR_NODE && *out < n; (*out)++)
+		if (is(x->c, *out, scenario_str(v)))
+			return 0;
+	return scenario_fail(x, v, sub, "expected the name of %s", what);
+}
+
+static bool is_vxlan_uplink(const struct scenario *c, uint32_t i, const char *name)
+{
+	return !strcmp(c->topo.uplinks[i].name, name) && c->topo.uplinks[i].v.vtep_ipv4;
+}
+
+static bool is_remote_host(const struct scenario *c, uint32_t i, const char *name)
+{
+	return !strcmp(c->topo.remote_hosts[i].name, name);
+}
+
+static int remote_host(struct scenario_ctx *x, yaml_node_t *m, const char *path,
+		       size_t i, void *arg)
+{
+	static const char *const keys[] = { "name", "uplink", "vtep", NULL };
+	struct scenario_topology *t = &x->c->topo;
+	struct scenario_remote_host *h = &t->remote_hosts[i];
+	int rc;
+
+	(void)arg;
+	if ((rc = scenario_mapping(x, m, path, "a mapping with name, uplink and vtep", keys)) ||
+	    (rc = unique_name(x, m, path, h->name)) ||
+	    (rc = ref(x, m, path, "uplink", "an uplink with a vtep", is_vxlan_uplink,
+		      t->n_uplinks, &h->v.uplink)) ||
+	    (rc = ipv4_key(x, m, path, "vtep", &h->v.vtep_ipv4)))
+		return rc;
+	h->v.id = (uint32_t)i;
+	t->n_remote_hosts++;
+	return 0;
+}
+
+static int remote_vm(struct scenario_ctx *x, yaml_node_t *m, const char *path,
+		     size_t i, void *arg)
+{
+	static const char *const keys[] = { "name", "host", "mac", "ipv4", "vni", NULL };
+	struct scenario_topology *t = &x->c->topo;
+	struct scenario_remote_vm *r = &t->remote_vms[i];
+	int rc;
+
+	(void)arg;
+	if ((rc = scenario_mapping(x, m, path, "a mapping with name, host, mac, ipv4 and vni", keys)) ||
+	    (rc = unique_name(x, m, path, r->name)) ||
+	    (rc = ref(x, m, path, "host", "a remote host", is_remote_host,
+		      t->n_remote_hosts, &r->v.host)) ||
+	    (rc = mac_key(x, m, path, "mac", &r->v.mac)) ||
+	    (rc = ipv4_key(x, m, path, "ipv4", &r->v.ipv4)) ||
+	    (rc = scenario_req_u32(x, m, path, "vni", 1, 0xffffff, &r->v.vni)))
+		return rc;
+	r->v.id = t->n_vnics + t->n_uplinks + (uint32_t)i;
+	t->n_remote_vms++;
+	return 0;
+}
+
 static int uplink(struct scenario_ctx *x, yaml_node_t *m, const char *path,
 		  size_t i, void *arg)
 {
-	static const char *const keys[] = { "name", "port", "routes", NULL };
+	static const char *const keys[] = { "name", "port", "routes", "vtep",
+					     "next_hop_mac", NULL };
 	struct scenario_uplink *u = &x->c->topo.uplinks[i];
 	char sub[SCENARIO_PATH_LEN];
 	yaml_node_t *n;
@@ -169,8 +326,11 @@ static int uplink(struct scenario_ctx *x, yaml_node_t *m, const char *path,
 	    (rc = scenario_require(x, m, "port", path, &n)))
 		return rc;
 	scenario_subpath(sub, path, "port");
-	if ((rc = scenario_port_ref(x, n, sub, &u->ppid)))
+	if ((rc = scenario_port_ref(x, n, sub, &u->ppid)) ||
+	    (rc = uplink_vtep(x, m, path, u)))
 		return rc;
+	u->v.id = x->c->topo.n_vnics + (uint32_t)i;
+	u->v.ppid = u->ppid;
 	x->c->topo.n_uplinks++;
 	if (!(n = scenario_get(x, m, "routes")))
 		return 0;
@@ -224,17 +384,22 @@ static int index_macs(struct scenario_ctx *x, yaml_node_t *m)
 
 static int parse_topology(struct scenario_ctx *x, yaml_node_t *m)
 {
-	static const char *const keys[] = { "vnics", "uplinks", NULL };
+	static const char *const keys[] = { "vnics", "uplinks", "remote_hosts",
+					     "remote_vms", NULL };
 	struct scenario_topology *t = &x->c->topo;
 	int rc;
 
 	if ((rc = scenario_mapping(x, m, "topology", "a mapping with vnics and uplinks", keys)) ||
 	    (rc = list(x, m, "vnics", TOPO_MAX_VNICS, sizeof *t->vnics,
 		       (void **)&t->vnics, vnic)) ||
-	    (rc = index_macs(x, m)))
+	    (rc = index_macs(x, m)) ||
+	    (rc = list(x, m, "uplinks", TOPO_MAX_UPLINKS, sizeof *t->uplinks,
+		       (void **)&t->uplinks, uplink)) ||
+	    (rc = list(x, m, "remote_hosts", TOPO_MAX_UPLINKS, sizeof *t->remote_hosts,
+		       (void **)&t->remote_hosts, remote_host)))
 		return rc;
-	return list(x, m, "uplinks", TOPO_MAX_UPLINKS, sizeof *t->uplinks,
-		    (void **)&t->uplinks, uplink);
+	return list(x, m, "remote_vms", TOPO_MAX_VNICS, sizeof *t->remote_vms,
+		    (void **)&t->remote_vms, remote_vm);
 }
 
 static void release_topology(struct scenario *c)
@@ -244,11 +409,23 @@ static void release_topology(struct scenario *c)
 	free(c->topo.vnics);
 	free(c->topo.by_mac);
 	free(c->topo.uplinks);
+	free(c->topo.remote_hosts);
+	free(c->topo.remote_vms);
 }
 
 const struct scenario_section scenario_section_topology = {
 	.key = "topology", .parse = parse_topology, .release = release_topology,
 };
+
+/* A frame from no VNIC: a remote VM's comes in by its host's uplink,
+ * any other by the first uplink's port (UINT32_MAX: none). */
+static uint32_t stranger_port(const struct scenario_topology *t, uint64_t mac)
+{
+	for (uint32_t k = 0; k < t->n_remote_vms; k++)
+		if (t->remote_vms[k].v.mac == mac)
+			return t->uplinks[t->remote_hosts[t->remote_vms[k].v.host].v.uplink].ppid;
+	return t->n_uplinks ? t->uplinks[0].ppid : UINT32_MAX;
+}
 
 uint32_t scenario_attachment(const struct scenario *c, uint64_t mac,
 			     uint64_t at_ns)
@@ -265,14 +442,38 @@ uint32_t scenario_attachment(const struct scenario *c, uint64_t mac,
 			hi = mid;
 	}
 	if (lo == t->n_vnics || t->vnics[t->by_mac[lo]].v.mac != mac)
-		return t->n_uplinks ? t->uplinks[0].ppid : UINT32_MAX;
+		return stranger_port(t, mac);
 	i = t->by_mac[lo];
 	ppid = t->vnics[i].v.ppid;
 	/* Events are in time order: the last move due by at_ns wins. */
 	for (uint32_t e = 0; e < c->n_events && c->events[e].at_ns <= at_ns; e++)
-		if (c->events[e].kind == SCENARIO_EV_MIGRATE && c->events[e].vnic == i)
+		if ((c->events[e].kind == SCENARIO_EV_MIGRATE ||
+		     c->events[e].kind == SCENARIO_EV_MIGRATE_REMOTE) && c->events[e].vnic == i)
 			ppid = c->events[e].ppid;
 	return ppid;
+}
+
+int scenario_remote_source(const struct scenario *c, uint64_t mac,
+			   uint64_t at_ns, uint32_t *vni)
+{
+	const struct scenario_topology *t = &c->topo;
+	int host = -1;
+
+	for (uint32_t k = 0; k < t->n_remote_vms; k++)
+		if (t->remote_vms[k].v.mac == mac) {
+			*vni = t->remote_vms[k].v.vni;
+			return (int)t->remote_vms[k].v.host;
+		}
+	for (uint32_t e = 0; e < c->n_events && c->events[e].at_ns <= at_ns; e++) {
+		const struct scenario_event *ev = &c->events[e];
+
+		if ((ev->kind == SCENARIO_EV_MIGRATE || ev->kind == SCENARIO_EV_MIGRATE_REMOTE) &&
+		    t->vnics[ev->vnic].v.mac == mac) {
+			host = ev->kind == SCENARIO_EV_MIGRATE_REMOTE ? (int)ev->host : -1;
+			*vni = t->vnics[ev->vnic].v.vni;
+		}
+	}
+	return host;
 }
 
 int scenario_endpoint(const struct scenario *c, const char *name)
@@ -283,5 +484,8 @@ int scenario_endpoint(const struct scenario *c, const char *name)
 	for (uint32_t i = 0; i < c->topo.n_uplinks; i++)
 		if (!strcmp(c->topo.uplinks[i].name, name))
 			return (int)(c->topo.n_vnics + i);
+	for (uint32_t i = 0; i < c->topo.n_remote_vms; i++)
+		if (!strcmp(c->topo.remote_vms[i].name, name))
+			return (int)(c->topo.n_vnics + c->topo.n_uplinks + i);
 	return -1;
 }

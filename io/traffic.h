@@ -5,7 +5,10 @@
  * each with the time its sender offers it to the port, in picoseconds
  * from the start of the run:
  *   - pace trace: the capture's own spacing, (ts - ts of the first frame)
- *     / multiplier, rounded to the picosecond; the multiplier's division
+ *     / multiplier, rounded to the picosecond, after the input's lead on
+ *     the scenario's shared clock (scenario_input.lead_ns / multiplier:
+ *     two captures of one conversation keep their relative times); the
+ *     multiplier's division
  *     is made on each frame's offset from the first, never accumulated,
  *     so a long trace does not drift;
  *   - pace line_rate: every frame is offered at the start; the port sends

@@ -26,7 +26,11 @@ TEST_EXTRA += 'tests/scenarios/check.sh --run migration'
 # The FPAG's other examples (scenarios/*.yaml with host.program: fpag).
 # The FPAG over the capture corpus (no one here wrote it).
 TEST_EXTRA += 'tests/scenarios/fpag_corpus.sh'
-TEST_EXTRA += $(foreach s,offload firewall table-overflow classbench rule-update aging,'tests/scenarios/check.sh --run $s')
+TEST_EXTRA += $(foreach s,offload firewall table-overflow classbench rule-update aging vm-lifecycle vxlan,'tests/scenarios/check.sh --run $s')
+# VXLAN uplinks, the move to a remote host in the baseline mode too.
+TEST_EXTRA += 'tests/scenarios/check.sh --run --set fpag.flow_dest=ppid --as vxlan-ppid vxlan'
+# The table flood under the other table-full policy.
+TEST_EXTRA += 'tests/scenarios/check.sh --run --set fpag.table_full=evict_lru --as table-overflow-lru table-overflow'
 TEST_EXTRA += 'tests/scenarios/check.sh --run --set fpag.flow_dest=ppid --as migration-ppid migration'
 # The ordering guarantee: no packet of a flow overtaken with hold (the
 # file's expect), and the overtaking it prevents with it off.

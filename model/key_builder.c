@@ -15,6 +15,31 @@ static inline uint64_t be64(const uint8_t *p)
 	return v;
 }
 
+/* An inner field's value: the VXLAN frame's inner headers, by the outer
+ * fields' rules; zero without an inner frame. */
+static inline void inner_value(const struct parser_result *r,
+			       enum key_profile_field_id id, uint64_t *lo,
+			       uint64_t *hi)
+{
+	const struct pkt_hdrs *h = &r->inner;
+	int in = r->have_inner;
+	int ip = in & ((h->have & (HDR_IPV4 | HDR_IPV6)) != 0);
+	int l4 = in & ((h->have & (HDR_TCP | HDR_UDP | HDR_ICMP)) != 0) &
+		 ((h->have & HDR_LATER_FRAG) == 0);
+
+	*lo = *hi = 0;
+	if (id == KP_INNER_SRC_IP || id == KP_INNER_DST_IP) {
+		const uint8_t *a = id == KP_INNER_SRC_IP ? h->src_ip : h->dst_ip;
+
+		*hi = ip ? be64(a) : 0;
+		*lo = ip ? be64(a + 8) : 0;
+	} else if (id == KP_INNER_IP_PROTO) {
+		*lo = ip ? h->ip_proto : 0;
+	} else if (l4) {
+		*lo = id == KP_INNER_L4_SRC ? h->l4_sport : h->l4_dport;
+	}
+}
+
 /* One field's value (hi:lo), by the rules in the header. */
 static inline void field_value(const struct parser_result *r, uint16_t in_port,
 			       enum key_profile_field_id id, uint64_t *lo, uint64_t *hi)
@@ -60,7 +85,8 @@ static inline void field_value(const struct parser_result *r, uint16_t in_port,
 		*lo = r->vni & 0xffffff;
 		break;
 	default:
-		*lo = 0;
+		/* The KP_INNER_* fields; none other is left. */
+		inner_value(r, id, lo, hi);
 		break;
 	}
 }
@@ -137,6 +163,25 @@ void key_builder_plan(const struct key_profile *profile,
 	}
 }
 
+/* The inner fields of all_values(), masked as inner_value() says. */
+static void inner_values(const struct parser_result *r,
+			 uint64_t v[2 * KP_FIELD_COUNT])
+{
+	const struct pkt_hdrs *h = &r->inner;
+	uint64_t in = r->have_inner ? ~0ull : 0;
+	uint64_t ip = (h->have & (HDR_IPV4 | HDR_IPV6)) ? in : 0;
+	uint64_t l4 = (h->have & (HDR_TCP | HDR_UDP | HDR_ICMP)) &&
+		      !(h->have & HDR_LATER_FRAG) ? in : 0;
+
+	v[2 * KP_INNER_IP_PROTO] = h->ip_proto & ip;
+	v[2 * KP_INNER_SRC_IP + 1] = be64(h->src_ip) & ip;
+	v[2 * KP_INNER_SRC_IP] = be64(h->src_ip + 8) & ip;
+	v[2 * KP_INNER_DST_IP + 1] = be64(h->dst_ip) & ip;
+	v[2 * KP_INNER_DST_IP] = be64(h->dst_ip + 8) & ip;
+	v[2 * KP_INNER_L4_SRC] = h->l4_sport & l4;
+	v[2 * KP_INNER_L4_DST] = h->l4_dport & l4;
+}
+
 /* Every field's value, lo at 2 * id and hi at 2 * id + 1, by the rules of
  * field_value() (which the tests hold this to), without its switch: an
  * absent layer's fields are masked to zero. */
@@ -163,6 +208,7 @@ static void all_values(const struct parser_result *r, uint16_t in_port,
 	v[2 * KP_L4_DST] = h->l4_dport & l4;
 	v[2 * KP_TCP_FLAGS] = h->tcp_flags & tcp;
 	v[2 * KP_VNI] = r->vni & 0xffffff;
+	inner_values(r, v);
 }
 
 void key_builder_run(const struct key_builder_plan *plan,

@@ -7,12 +7,14 @@
  * wide (a field narrower than its value keeps the low bits), so a new
  * profile never needs builder code.
  *
- * Why outer headers only (plus the tunnel VNI): the key layout is fixed in
- * the RTL, one field mux per key field, so a field cannot switch between
- * outer and inner headers per packet.  The pNIC classifies what it sees on
- * the wire; the VNI names the tenant network of a VXLAN/Geneve/NVGRE frame,
- * and the inner headers stay in the parse result for the editor (decap)
- * and for the host.
+ * Outer and inner fields, each with one source: the key layout is fixed
+ * in the RTL, one field mux per key field, so a field cannot switch
+ * between outer and inner headers per packet.  The outer fields (and the
+ * VNI) are what the pNIC sees on the wire; the KP_INNER_* fields are a
+ * VXLAN frame's inner 5-tuple, their own muxes, zero when the frame has no
+ * inner frame.  A profile that holds both (key_profile_vxlan) lets one
+ * table match local traffic by its 5-tuple and tunnelled traffic by VNI
+ * and inner 5-tuple.
  *
  * Field rules: absent layers give zero.  IPv4 addresses are IPv4-mapped
  * (::ffff:a.b.c.d), so a 32-bit IP field holds the IPv4 address and a

@@ -17,6 +17,11 @@ static const struct {
 	[KP_L4_DST]    = { "l4_dst", 16 },
 	[KP_TCP_FLAGS] = { "tcp_flags", 8 },
 	[KP_VNI]       = { "vni", 24 },
+	[KP_INNER_IP_PROTO] = { "inner_ip_proto", 8 },
+	[KP_INNER_SRC_IP]   = { "inner_src_ip", 128 },
+	[KP_INNER_DST_IP]   = { "inner_dst_ip", 128 },
+	[KP_INNER_L4_SRC]   = { "inner_l4_src", 16 },
+	[KP_INNER_L4_DST]   = { "inner_l4_dst", 16 },
 };
 
 static const struct key_profile profile_default = {
@@ -67,9 +72,37 @@ static const struct key_profile profile_ipv4_flow = {
 	},
 };
 
-static const struct key_profile *const builtins[] = {
-	&profile_default, &profile_ipv4_5tuple, &profile_ipv4_flow,
+/* An overlay host's: the outer fields the FPAG's local entries match, and
+ * the VNI and inner 5-tuple its entries for traffic arriving through a
+ * VXLAN uplink match. */
+static const struct key_profile profile_vxlan = {
+	.name = "vxlan",
+	.key_bits = 472,
+	.n_fields = 12,
+	.fields = {
+		{ KP_ETHERTYPE,        0, 16 },
+		{ KP_IP_PROTO,        16,  8 },
+		{ KP_SRC_IP,          24, 128 },
+		{ KP_DST_IP,         152, 128 },
+		{ KP_L4_SRC,         280, 16 },
+		{ KP_L4_DST,         296, 16 },
+		{ KP_VNI,            312, 24 },
+		{ KP_INNER_IP_PROTO, 336,  8 },
+		{ KP_INNER_SRC_IP,   344, 32 },
+		{ KP_INNER_DST_IP,   376, 32 },
+		{ KP_INNER_L4_SRC,   408, 16 },
+		{ KP_INNER_L4_DST,   424, 16 },
+	},
 };
+
+static const struct key_profile *const builtins[] = {
+	&profile_default, &profile_ipv4_5tuple, &profile_ipv4_flow, &profile_vxlan,
+};
+
+const struct key_profile *key_profile_vxlan(void)
+{
+	return &profile_vxlan;
+}
 
 const struct key_profile *key_profile_default(void)
 {

@@ -33,6 +33,13 @@ enum key_profile_field_id {
 	KP_L4_DST,     /* TCP/UDP destination port; ICMP code */
 	KP_TCP_FLAGS,  /* FIN=0x01 ... CWR=0x80 */
 	KP_VNI,        /* VXLAN/Geneve VNI, 0 if not tunnelled */
+	/* A VXLAN frame's inner headers (model/key_builder.h): 0 when there
+	 * is no inner frame. */
+	KP_INNER_IP_PROTO,
+	KP_INNER_SRC_IP,
+	KP_INNER_DST_IP,
+	KP_INNER_L4_SRC,
+	KP_INNER_L4_DST,
 	KP_FIELD_COUNT
 };
 
@@ -60,11 +67,16 @@ struct key_profile_fields {
 /* Built-in profiles.  "default": in_port, vlan, ethertype, proto, 128-bit
  * src/dst IP, L4 ports, TCP flags, VNI (372 bits).  "ipv4_5tuple": 32-bit
  * src/dst IP, L4 ports, proto (104 bits).  "ipv4_flow": the 5-tuple, TCP
- * flags and in_port (128 bits). */
+ * flags and in_port (128 bits).  "vxlan": the outer ethertype and 5-tuple
+ * (128-bit IPs, either family), the VNI and the inner 5-tuple with 32-bit
+ * (IPv4) inner addresses (472 bits: 128-bit inner addresses would not fit
+ * the 512-bit key beside the outer ones). */
 const struct key_profile *key_profile_default(void);
+const struct key_profile *key_profile_vxlan(void);
 const struct key_profile *key_profile_ipv4_5tuple(void);
 const struct key_profile *key_profile_ipv4_flow(void);
-/* By name ("default", "ipv4_5tuple", "ipv4_flow"); NULL if unknown. */
+/* By name ("default", "ipv4_5tuple", "ipv4_flow", "vxlan"); NULL if
+ * unknown. */
 const struct key_profile *key_profile_builtin(const char *name);
 /* All built-ins, for tools that list or export them. */
 unsigned key_profile_builtin_count(void);

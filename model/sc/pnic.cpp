@@ -532,7 +532,10 @@ bool pnic_module::carrying() const
 		if (s.has)
 			return true;
 	pipeline_stats(pl, &st);
-	return st.in_flight > 0;
+	/* Packets in the hold buffer wait for the host's release, not for
+	 * time: a host timer would not free them, and a run whose host has
+	 * nothing left to do ends with them reported in flight. */
+	return st.in_flight > st.held_now;
 }
 
 /* ---- the pipeline's side ---------------------------------------------------- */

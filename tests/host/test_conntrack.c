@@ -374,6 +374,8 @@ Test(conntrack, offloaded_connections_end_by_nic_reports)
 	uint32_t b;
 	bool done;
 	uint64_t dl;
+	enum conntrack_state st;
+	struct conntrack_result r;
 
 	q.sport = 4321;
 	b = open_syn(ct, q, 0);
@@ -386,14 +388,34 @@ Test(conntrack, offloaded_connections_end_by_nic_reports)
 	cr_assert_eq(conntrack_nic_flags(ct, a, false, PROTO_TCP_FIN | PROTO_TCP_ACK, 1, &done), 0);
 	cr_assert_not(done);
 	cr_assert_eq(conntrack_nic_flags(ct, a, true, PROTO_TCP_FIN | PROTO_TCP_ACK, 2, &done), 0);
-	cr_assert(done, "FIN both ways: both records go");
-	cr_assert_eq(conntrack_get(ct, a, NULL, NULL), -ENOENT);
+	cr_assert(done, "FIN both ways: the teardown is complete");
 	cr_assert_eq(conntrack_stats(ct)->torn_down, 1);
+	/* The record stays, on the timers in LAST_ACK, for the closing ACK. */
+	cr_assert_eq(conntrack_get(ct, a, &st, &dl), 0);
+	cr_assert_eq(st, CT_TCP_LAST_ACK);
+	cr_assert_eq(dl, 6 * 86400 * S + 30 * S);
+	cr_assert(conntrack_closing(ct, a));
+	r = track(ct, tcp(false, PROTO_TCP_ACK), 6 * 86400 * S + 1);
+	cr_assert_eq(r.info, CT_ESTABLISHED, "the last ACK is the connection's");
+	cr_assert_eq(r.conn, a);
+	cr_assert_eq(r.state, CT_TCP_TIME_WAIT);
+	cr_assert_eq(conntrack_expire(ct, 6 * 86400 * S + 119 * S, out, 2), 0);
+	cr_assert_eq(conntrack_expire(ct, 6 * 86400 * S + 121 * S, out, 2), 1);
+	cr_assert_eq(out[0], a);
+	cr_assert_eq(conntrack_get(ct, a, NULL, NULL), -ENOENT);
 
 	a = established(ct, 7 * 86400 * S);
 	cr_assert_eq(conntrack_set_offloaded(ct, a, true, 0), 0);
+	cr_assert_not(conntrack_closing(ct, a));
 	cr_assert_eq(conntrack_nic_flags(ct, a, true, PROTO_TCP_RST, 3, &done), 0);
 	cr_assert(done);
+	cr_assert_eq(conntrack_get(ct, a, &st, &dl), 0);
+	cr_assert_eq(st, CT_TCP_CLOSE, "an RST: CLOSE's 10 s");
+	cr_assert_eq(dl, 7 * 86400 * S + 10 * S);
+	cr_assert_eq(conntrack_nic_flags(ct, a, true, PROTO_TCP_RST, 3, &done), 0);
+	cr_assert_not(done, "a second RST tears down nothing more");
+	cr_assert_eq(conntrack_stats(ct)->torn_down, 2);
+	cr_assert_eq(conntrack_remove(ct, a), 0);
 	cr_assert_eq(conntrack_nic_flags(ct, a, true, PROTO_TCP_RST, 3, &done), -ENOENT);
 	/* released from the NIC, it is back on the timers from then */
 	a = established(ct, 8 * 86400 * S);

@@ -16,6 +16,7 @@
 #include "host/fpag.h"
 #include "model/frame.h"
 #include "model/nic.h"
+#include "model/parser.h"
 #include "tests/rng.h"
 
 #define DEPTH 32
@@ -27,7 +28,7 @@
 #define MAC(n) (0x020000000010ull + (n))
 
 enum { TCP = 6, UDP = 17 };
-enum { FIN = 0x01, SYN = 0x02, ACK = 0x10 };
+enum { FIN = 0x01, SYN = 0x02, RST = 0x04, ACK = 0x10 };
 
 struct host_pkt {
 	uint32_t in_port, len;
@@ -38,6 +39,7 @@ static struct nic *nic;
 static struct ruleset *rs;
 static struct fpag *fp;
 static struct host_pkt q[QMAX];
+static struct host_pkt last_out[PORTS];  /* the last frame out of each PPID */
 static struct datapath_event evq[QMAX];
 static unsigned nq, nev, egress[PORTS];
 static uint64_t now, spent;
@@ -68,8 +70,11 @@ static void out_cb(void *ctx, const struct datapath_out *o, const uint8_t *frame
 {
 	(void)ctx;
 	(void)len;
-	if (o->kind == DP_OUT_EGRESS && o->ppid < PORTS)
+	if (o->kind == DP_OUT_EGRESS && o->ppid < PORTS) {
 		egress[o->ppid]++;
+		last_out[o->ppid].len = caplen < FMAX ? caplen : FMAX;
+		memcpy(last_out[o->ppid].b, frame, last_out[o->ppid].len);
+	}
 	if (o->kind == DP_OUT_EGRESS && o->ppid == 1 && caplen > SEQ_AT &&
 	    n_eg_seq < sizeof eg_seq)
 		eg_seq[n_eg_seq++] = frame[SEQ_AT];
@@ -403,6 +408,7 @@ Test(fpag, unknown_source_counted_not_installed, .fini = teardown_all)
 Test(fpag, stateful_tcp_offload_and_teardown, .fini = teardown_all)
 {
 	const struct fpag_stats *st;
+	struct pnic_error err;
 
 	setup(FPAG_DEST_VPID, FPAG_SHAPE_MEGAFLOW);
 	st = fpag_stats(fp);
@@ -426,9 +432,52 @@ Test(fpag, stateful_tcp_offload_and_teardown, .fini = teardown_all)
 	cr_assert_eq(st->teardowns, 1);
 	cr_assert_eq(st->entries_removed, 2);
 	cr_assert_eq(st->entries_live, 0);
+	/* The closing ACK misses (the entries are gone) and still finds the
+	 * record, in TIME_WAIT: forwarded by the slow path, not offloaded. */
 	send(0, 1, TCP, 40000, 80, ACK);
 	cr_assert_eq(dps()->misses, 3, "both entries are gone");
-	cr_assert_eq(st->ct_invalid, 1, "a lone ACK of no connection");
+	cr_assert_eq(st->ct_invalid, 0);
+	cr_assert_eq(st->denied, 0);
+	cr_assert_eq(st->ct_closing, 1, "the last ACK is the connection's");
+	cr_assert_eq(egress[1], 4, "SYN, ACK, FIN, and the last ACK sent on");
+	cr_assert_eq(st->installs, 2, "nothing installed for a closed connection");
+	send(0, 1, TCP, 40000, 80, ACK);
+	cr_assert_eq(dps()->misses, 4, "a retransmit misses again");
+	cr_assert_eq(st->ct_closing, 2);
+	/* TIME_WAIT's 120 s end the record (fpag_tick). */
+	cr_assert_eq(fpag_tick(fp, now + 119 * 1000000000ull, &err), 0, "%s", err.msg);
+	cr_assert_eq(st->ct_expired, 0);
+	cr_assert_lt(fpag_next_deadline(fp), now + 121 * 1000000000ull);
+	cr_assert_eq(fpag_tick(fp, now + 121 * 1000000000ull, &err), 0, "%s", err.msg);
+	cr_assert_eq(st->ct_expired, 1);
+	cr_assert_eq(fpag_next_deadline(fp), UINT64_MAX);
+}
+
+/* After an RST the record stays in CLOSE (10 s): a late segment of the
+ * connection passes through the slow path; a SYN from the same ports
+ * reopens the connection, which is offloaded again. */
+Test(fpag, rst_then_late_segment_and_reopen, .fini = teardown_all)
+{
+	const struct fpag_stats *st;
+
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_EXACT);
+	st = fpag_stats(fp);
+	send(0, 1, TCP, 40001, 80, SYN);
+	send(0, 1, TCP, 40001, 80, SYN);
+	cr_assert_eq(st->ct_refused, 0, "a SYN sent again keeps its record");
+	send(1, 0, TCP, 80, 40001, SYN | ACK);
+	cr_assert_eq(st->installs, 2);
+	send(1, 0, TCP, 80, 40001, RST);
+	cr_assert_eq(st->teardowns, 1);
+	cr_assert_eq(st->entries_live, 0);
+	send(0, 1, TCP, 40001, 80, ACK);
+	cr_assert_eq(st->ct_closing, 1);
+	cr_assert_eq(st->installs, 2);
+	send(0, 1, TCP, 40001, 80, SYN);
+	cr_assert_eq(st->installs, 3, "the reopened connection is offloaded");
+	send(1, 0, TCP, 80, 40001, SYN | ACK);
+	cr_assert_eq(st->installs, 4);
+	cr_assert_eq(st->denied, 0);
 }
 
 /* A drop entry (level 1) sits at index 0 first; the SYN's entry (the
@@ -1227,6 +1276,50 @@ Test(fpag_vnics, reused_vpid_never_gets_the_old_flows, .fini = teardown_all)
 	cr_assert_eq(fpag_vnic_add(fp, &vnics[3], &idx, &err), -ENOSPC, "four slots used");
 }
 
+/* VNIC 2 is declared but arrives later (a vm_add event): its slot, and
+ * so the endpoint its route names, is 2 from the start. */
+static struct fpag_vnic later_vnics[3];
+
+static void tune_later(struct nic_params *np, struct fpag_params *fpp)
+{
+	(void)np;
+	memcpy(later_vnics, vnics, sizeof later_vnics);
+	later_vnics[2].later = true;
+	fpp->vnics = later_vnics;
+}
+
+Test(fpag_vnics, declared_vnic_starts_later, .fini = teardown_all)
+{
+	const struct fpag_stats *st;
+	struct pnic_error err;
+
+	tune = tune_later;
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_EXACT);
+	st = fpag_stats(fp);
+	cr_assert(!fpag_vnic_present(fp, 2));
+	cr_assert_eq(fpag_endpoint_vpid(fp, 2), FPAG_NONE, "no VPID before it starts");
+	send(0, 2, UDP, 1000, 5001, 0);
+	cr_assert_eq(st->no_dest, 1, "decided to a VNIC not up yet: dropped, no entry");
+	cr_assert_eq(egress[1], 0);
+	send(2, 0, UDP, 1000, 5001, 0);
+	cr_assert_eq(st->unknown_source, 1, "it sends nothing the FPAG takes");
+	cr_assert_eq(fpag_vnic_start(fp, 2, &err), 0, "%s", err.msg);
+	cr_assert(fpag_vnic_present(fp, 2));
+	cr_assert_neq(fpag_endpoint_vpid(fp, 2), FPAG_NONE);
+	cr_assert_eq(st->vnic_adds, 1);
+	send(0, 2, UDP, 1000, 5001, 0);
+	send(0, 2, UDP, 1000, 5001, 0);
+	cr_assert_eq(egress[1], 2, "reachable, the second packet on the fast path");
+	cr_assert_eq(dps()->hits, 1);
+	cr_assert_eq(fpag_vnic_start(fp, 2, &err), -EEXIST);
+	cr_assert_eq(fpag_vnic_start(fp, 3, &err), -ENOENT);
+	/* removed, it may come back (a VM stopped and started again) */
+	cr_assert_eq(fpag_vnic_remove(fp, 2, &err), 0, "%s", err.msg);
+	cr_assert_eq(fpag_vnic_start(fp, 2, &err), 0, "%s", err.msg);
+	send(0, 2, UDP, 1001, 5001, 0);
+	cr_assert_eq(egress[1], 3);
+}
+
 /* A removed VNIC's connections go with it. */
 Test(fpag_vnics, remove_ends_connections, .fini = teardown_all)
 {
@@ -1322,7 +1415,7 @@ Test(fpag_stats, polls_fold_hits_into_totals, .fini = teardown_all)
 Test(fpag_stats, batches_and_the_poll_period, .fini = teardown_all)
 {
 	struct pnic_error err;
-	uint64_t reads;
+	uint64_t reads, before, cpu, cost;
 
 	tune = tune_count;
 	setup(FPAG_DEST_VPID, FPAG_SHAPE_EXACT);
@@ -1330,10 +1423,18 @@ Test(fpag_stats, batches_and_the_poll_period, .fini = teardown_all)
 	cr_assert_eq(fpag_stats(fp)->counter_reads, 0, "nothing to read");
 	for (uint16_t i = 0; i < 6; i++)
 		send(0, 1, UDP, (uint16_t)(1000 + i), 5001, 0);
+	before = spent;
+	cpu = fpag_stats(fp)->cpu_ns;
 	cr_assert_eq(fpag_counters_poll(fp, now, &err), 0);
 	reads = fpag_stats(fp)->counter_reads;
 	cr_assert_geq(reads, 2, "6 entries, 4 records a read");
 	cr_assert_leq(fpag_stats(fp)->counter_records, 4 * reads);
+	/* The poll's cost: per COUNTER_READ, and per record it returned. */
+	cost = 500 * reads + 20 * fpag_stats(fp)->counter_records;
+	cr_assert_eq(spent - before, cost, "spent %llu, want %llu",
+		     (unsigned long long)(spent - before), (unsigned long long)cost);
+	cr_assert_eq(fpag_stats(fp)->cpu_ns - cpu, cost, "and counted in cpu_ns");
+	cr_assert_eq(fpag_stats(fp)->counter_cpu_ns, cost);
 	cr_assert_eq(fpag_next_deadline(fp), UINT64_MAX, "no stats_ns: no timed poll");
 }
 
@@ -1727,4 +1828,237 @@ Test(fpag_order, bad_ordering_params_refused)
 	cr_assert_null(f);
 	ruleset_destroy(rs);
 	rs = NULL;
+}
+
+/* ---- VXLAN uplinks ------------------------------------------------------- */
+
+/* PPID 3 is a VXLAN uplink (VTEP 192.0.2.1); remote host 0 (VTEP
+ * 192.0.2.2) has VM 9 (10.0.0.9, VNI 100), endpoint 4 (3 VNIC slots, one
+ * uplink).  VNICs 0 and 1 are in VNI 100. */
+#define RVM_IP IP(10, 0, 0, 9)
+static struct fpag_vnic vx_vnics[3];
+static const struct fpag_uplink vx_up = {
+	.id = 20, .ppid = 3, .vtep_mac = MAC(20), .vtep_ipv4 = IP(192, 0, 2, 1),
+	.next_hop_mac = MAC(21),
+};
+static const struct fpag_remote_host vx_host = { .id = 30, .uplink = 0,
+						 .vtep_ipv4 = IP(192, 0, 2, 2) };
+static const struct fpag_remote_vm vx_vm = { .id = 40, .host = 0, .mac = MAC(9),
+					     .ipv4 = RVM_IP, .vni = 100 };
+
+static void tune_vxlan(struct nic_params *np, struct fpag_params *fpp)
+{
+	memcpy(vx_vnics, vnics, sizeof vx_vnics);
+	vx_vnics[0].vni = vx_vnics[1].vni = 100;
+	np->profile = fpp->profile = key_profile_vxlan();
+	fpp->vnics = vx_vnics;
+	fpp->uplinks = &vx_up;
+	fpp->n_uplinks = 1;
+	fpp->remote_hosts = &vx_host;
+	fpp->n_remote_hosts = 1;
+	fpp->remote_vms = &vx_vm;
+	fpp->n_remote_vms = 1;
+}
+
+/* make_rules plus a route to the remote VM (endpoint 4). */
+static void vx_rules(void)
+{
+	struct pnic_error err;
+	uint32_t id;
+
+	make_rules();
+	cr_assert_eq(ruleset_l3_add(rs, ruleset_ip_v4(RVM_IP), 128, 4, &id, NULL, NULL,
+				    NULL, &err), 0, "%s", err.msg);
+}
+
+/* A UDP datagram src -> dst (MACs, addresses), into b at its offset. */
+static void udp_frame(struct frame_buf *f, uint64_t smac, uint64_t dmac,
+		      uint32_t sip, uint32_t dip, uint16_t sport, uint16_t dport)
+{
+	struct frame_ipv4 ip = { .ttl = 64, .proto = UDP };
+	uint8_t dm[6], sm[6];
+	uint32_t l3, l4;
+
+	for (int i = 0; i < 6; i++) {
+		dm[i] = (uint8_t)(dmac >> (40 - 8 * i));
+		sm[i] = (uint8_t)(smac >> (40 - 8 * i));
+	}
+	put32(ip.src, sip);
+	put32(ip.dst, dip);
+	frame_eth(f, dm, sm, 0x0800);
+	l3 = frame_ipv4(f, &ip);
+	l4 = frame_udp(f, sport, dport);
+	frame_fill(f, 0, 8);
+	frame_udp_end(f, l4);
+	frame_ipv4_end(f, l3, true);
+	frame_l4_csum(f, l3, l4);
+}
+
+/* The remote VM's datagram to VNIC d, as it arrives over the underlay:
+ * VXLAN from VTEP 192.0.2.2 in VNI 100. */
+static void send_tunnelled(unsigned d, uint16_t sport)
+{
+	struct frame_ipv4 ip = { .ttl = 64, .proto = UDP };
+	uint8_t b[FMAX], dm[6], sm[6];
+	struct frame_buf f;
+	struct pnic_error err;
+	uint32_t l3, l4;
+
+	mac_of(20, dm);
+	mac_of(21, sm);
+	put32(ip.src, IP(192, 0, 2, 2));
+	put32(ip.dst, IP(192, 0, 2, 1));
+	frame_init(&f, b, FMAX);
+	frame_eth(&f, dm, sm, 0x0800);
+	l3 = frame_ipv4(&f, &ip);
+	l4 = frame_udp(&f, 49152, 4789);
+	frame_vxlan(&f, 100);
+	udp_frame(&f, MAC(9), MAC(d), RVM_IP, vnics[d].ipv4, sport, 5001);
+	frame_udp_end(&f, l4);
+	frame_ipv4_end(&f, l3, true);
+	cr_assert(!f.overflow);
+	now += 1000;
+	nic_process(nic, 3, b, f.n, f.n, now);
+	for (unsigned i = 0; i < nq; i++)
+		cr_assert_eq(fpag_miss(fp, q[i].in_port, q[i].b, q[i].len, q[i].len,
+				       now, &err), 0, "%s", err.msg);
+	nq = 0;
+}
+
+/* VNIC s's datagram to the remote VM. */
+static void send_to_remote(unsigned s, uint16_t sport)
+{
+	uint8_t b[FMAX];
+	struct frame_buf f;
+	struct pnic_error err;
+
+	frame_init(&f, b, FMAX);
+	udp_frame(&f, MAC(s), MAC(9), vnics[s].ipv4, RVM_IP, sport, 5001);
+	now += 1000;
+	nic_process(nic, at[s], b, f.n, f.n, now);
+	for (unsigned i = 0; i < nq; i++)
+		cr_assert_eq(fpag_miss(fp, q[i].in_port, q[i].b, q[i].len, q[i].len,
+				       now, &err), 0, "%s", err.msg);
+	nq = 0;
+}
+
+/* What left PPID p last: a VXLAN frame to VTEP 192.0.2.2 in VNI vni
+ * carrying a frame to MAC(dmac), or (vni 0) a bare frame to MAC(dmac). */
+static void expect_out(unsigned p, uint32_t vni, unsigned dmac)
+{
+	struct parser_result pr;
+	const struct pkt_hdrs *h;
+
+	parser_parse(last_out[p].b, last_out[p].len, last_out[p].len, &pr);
+	cr_assert_eq(pr.status, PARSE_OK);
+	cr_assert_eq(pr.tunnel == TUNNEL_VXLAN, vni != 0, "tunnelled: %d", pr.tunnel);
+	h = vni ? &pr.inner : &pr.outer;
+	if (vni) {
+		cr_assert_eq(pr.vni, vni);
+		cr_assert_eq(pr.outer.dst_ip[15], 2, "to VTEP 192.0.2.2");
+		cr_assert_eq(pr.outer.src_ip[15], 1, "from ours");
+	}
+	cr_assert_eq(last_out[p].b[h->l2_off + 5], (uint8_t)MAC(dmac));
+}
+
+Test(fpag_vxlan, to_a_remote_vm_encapsulated, .fini = teardown_all)
+{
+	const struct fpag_stats *st;
+
+	tune = tune_vxlan;
+	rules_fn = vx_rules;
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_EXACT);
+	st = fpag_stats(fp);
+	cr_assert_eq(st->templates, 1);
+	send_to_remote(0, 1000);
+	cr_assert_eq(st->encaps, 1, "the packet-out is encapsulated on the host");
+	cr_assert_eq(egress[3], 1);
+	expect_out(3, 100, 9);
+	cr_assert_eq(st->installs, 1);
+	send_to_remote(0, 1000);
+	cr_assert_eq(dps()->hits, 1, "the entry encapsulates on the NIC");
+	cr_assert_eq(egress[3], 2);
+	expect_out(3, 100, 9);
+}
+
+Test(fpag_vxlan, from_the_uplink_by_vni_and_inner_headers, .fini = teardown_all)
+{
+	const struct fpag_stats *st;
+
+	tune = tune_vxlan;
+	rules_fn = vx_rules;
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_EXACT);
+	st = fpag_stats(fp);
+	send_tunnelled(0, 2000);
+	cr_assert_eq(st->tunnel_misses, 1);
+	cr_assert_eq(st->decaps, 1);
+	cr_assert_eq(egress[0], 1, "decapsulated to VNIC 0's port");
+	expect_out(0, 0, 0);
+	cr_assert_eq(st->installs, 1, "inexpressible %llu spoofed %llu refused %llu full %llu",
+		     (unsigned long long)st->inexpressible, (unsigned long long)st->spoofed,
+		     (unsigned long long)st->register_refused, (unsigned long long)st->table_full);
+	send_tunnelled(0, 2000);
+	cr_assert_eq(dps()->hits, 1, "matched by VNI and inner 5-tuple");
+	cr_assert_eq(egress[0], 2);
+	expect_out(0, 0, 0);
+	send_tunnelled(0, 2001);
+	cr_assert_eq(dps()->hits, 1, "another inner flow misses");
+	cr_assert_eq(st->installs, 2);
+	/* a local flow with the same outer protocol is not taken for VXLAN */
+	send(0, 1, UDP, 4789, 5001, 0);
+	cr_assert_eq(st->installs, 3);
+	cr_assert_eq(egress[1], 1);
+}
+
+/* VNIC 1 moves behind remote host 0: its entries are rewritten with the
+ * encap first, then its VPID maps to the uplink. */
+Test(fpag_vxlan, a_vnic_moves_to_a_remote_host, .fini = teardown_all)
+{
+	const struct fpag_stats *st;
+	struct pnic_error err;
+	uint32_t cmds;
+
+	tune = tune_vxlan;
+	rules_fn = vx_rules;
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_EXACT);
+	st = fpag_stats(fp);
+	send(0, 1, UDP, 1000, 5001, 0);
+	send(0, 1, UDP, 1001, 5001, 0);
+	cr_assert_eq(st->installs, 2);
+	cr_assert_eq(fpag_migrate_remote(fp, 1, 0, &cmds, &err), 0, "%s", err.msg);
+	cr_assert_eq(cmds, 3, "2 rewrites and the map write; the template exists");
+	at[1] = 3;
+	send(0, 1, UDP, 1000, 5001, 0);
+	send(0, 1, UDP, 1001, 5001, 0);
+	cr_assert_eq(dps()->hits, 2, "both flows follow, on the fast path");
+	cr_assert_eq(egress[3], 2);
+	expect_out(3, 100, 1);
+	cr_assert_eq(fpag_migrate_remote(fp, 2, 0, &cmds, &err), -EINVAL, "VNIC 2 has no VNI");
+	cr_assert_eq(fpag_migrate_remote(fp, 1, 7, &cmds, &err), -ENOENT);
+	cr_assert_eq(fpag_migrate(fp, 1, 2, &cmds, &err), -EINVAL, "back is not built");
+}
+
+Test(fpag_vxlan, refused_without_the_inner_fields, .fini = teardown_all)
+{
+	struct fpag_params fpp = {
+		.profile = key_profile_default(), .depth = DEPTH, .n_ports = PORTS,
+		.vnics = vnics, .n_vnics = 3, .uplinks = &vx_up, .n_uplinks = 1,
+	};
+	struct pnic_error err;
+	struct fpag *f = NULL;
+
+	make_rules();
+	fpp.rules = rs;
+	fpp.sink = (struct nic_cmd_sink){ .submit = NULL };
+	cr_assert_eq(nic_create(&(struct nic_params){ .profile = key_profile_default(),
+						       .depth = DEPTH, .n_ports = PORTS,
+						       .n_vpids = 16 }, &nic, &err), 0);
+	fpp.sink = nic_sink(nic);
+	cr_assert_eq(fpag_create(&fpp, &f, &err), -EINVAL);
+	cr_assert(strstr(err.msg, "inner"), "%s", err.msg);
+	fpp.profile = key_profile_vxlan();
+	fpp.remote_hosts = &(struct fpag_remote_host){ .uplink = 1 };
+	fpp.n_remote_hosts = 1;
+	cr_assert_eq(fpag_create(&fpp, &f, &err), -EINVAL);
+	cr_assert(strstr(err.msg, "no VXLAN uplink"), "%s", err.msg);
 }

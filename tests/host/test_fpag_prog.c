@@ -474,3 +474,42 @@ Test(fpag_prog, without_hold_the_racing_flow_is_reordered)
 	cr_assert_eq(n_seq, 4);
 	cr_assert_arr_eq(seq_out, want, 4, "packet 3 overtakes packet 2");
 }
+
+/* VNIC 1 is declared to start later: a timed VNIC_START brings it up
+ * with one command (its VPID's MAP_SET), and a MARK (a flood's, which is
+ * traffic) runs with none and changes nothing. */
+static struct fpag_vnic later[2];
+
+Test(fpag_prog, a_timed_vnic_start_is_one_map_write)
+{
+	struct fpag_prog_action a[2] = {
+		{ .at_ns = 40000, .op = FPAG_PROG_MARK },
+		{ .at_ns = 50000, .op = FPAG_PROG_VNIC_START, .vnic = 1 },
+	};
+	struct fpag_prog_params p;
+	struct pnic_error err;
+
+	memcpy(later, vnics, sizeof later);
+	later[1].later = true;
+	params(&p, FPAG_DEST_VPID, a, 2);
+	p.fpag.vnics = later;
+	cr_assert_eq(fpag_prog_create(&p, &fp, &err), 0, "%s", err.msg);
+	poll_at(0);
+	send(0, 1, PROTO_IP_UDP, 1000, 2000, 0);
+	cr_assert_eq(egress[1], 0, "not up yet");
+	cr_assert_eq(fpag_stats(fpag_prog_fpag(fp))->no_dest, 1);
+	poll_at(40000);
+	cr_assert_eq(done_n, 1);
+	cr_assert_eq(last_d.op, FPAG_PROG_MARK);
+	cr_assert_eq(last_d.cmds, 0);
+	cr_assert_eq(last_d.status, 0);
+	poll_at(50000);
+	cr_assert_eq(done_n, 2);
+	cr_assert_eq(last_d.status, 0);
+	cr_assert_eq(last_d.cmds, 1, "one MAP_SET");
+	now = 60000;
+	send(0, 1, PROTO_IP_UDP, 1000, 2000, 0);
+	cr_assert_eq(egress[1], 1, "up: sent on and offloaded");
+	cr_assert_eq(send(0, 1, PROTO_IP_UDP, 1000, 2000, 0), 0, "then a hit");
+	cr_assert_eq(egress[1], 2);
+}

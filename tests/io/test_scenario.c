@@ -18,7 +18,7 @@ static char dir[64];
 static char cfgname[128];
 static const char *const files[] = {
 	"in.pcap", "empty.pcap", "text.pcap", "fifo.pcap", "ng.pcapng",
-	"swapped.pcap", "locked.pcap",
+	"swapped.pcap", "locked.pcap", "c2s.pcap", "s2c.pcap",
 };
 
 static void put_file(const char *name, const void *bytes, size_t n)
@@ -31,6 +31,19 @@ static void put_file(const char *name, const void *bytes, size_t n)
 	cr_assert_not_null(f);
 	cr_assert_eq(fwrite(bytes, 1, n, f), n);
 	cr_assert_eq(fclose(f), 0);
+}
+
+/* A capture of one 60-byte frame stamped ts ns. */
+static void one_frame(const char *name, uint64_t ts)
+{
+	static const uint8_t f[60];
+	struct pcap_out *o;
+	char path[128];
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	cr_assert_eq(pcap_out_open(path, &o, NULL), 0);
+	pcap_out_write(o, f, sizeof f, sizeof f, ts);
+	cr_assert_eq(pcap_out_close(o, NULL), 0);
 }
 
 static void setup(void)
@@ -53,6 +66,8 @@ static void setup(void)
 	snprintf(path, sizeof path, "%s/fifo.pcap", dir);
 	cr_assert_eq(mkfifo(path, 0600), 0);
 	snprintf(cfgname, sizeof cfgname, "%s/test.yaml", dir);
+	one_frame("c2s.pcap", 1700000000000005000ull);
+	one_frame("s2c.pcap", 1700000000000055000ull);
 }
 
 static void teardown(void)
@@ -87,6 +102,31 @@ static int parse(const char *text, struct scenario **c,
 {
 	pnic_error_clear(err);
 	return scenario_parse(text, strlen(text), cfgname, c, err);
+}
+
+/* Captures of one conversation, one per direction: on the shared clock
+ * the second starts 50 us after the first, as its stamps say; `clock:
+ * own` starts it at 0; line-rate inputs have no lead. */
+Test(scenario, inputs_share_one_clock)
+{
+	struct scenario *c;
+	struct pnic_error err;
+	int rc = parse("tcam: { depth: 64 }\nports: [ { ppid: 0 }, { ppid: 1 } ]\n"
+		       "vpid_map: { n_vpids: 4 }\n"
+		       "inputs: [ { pcap: s2c.pcap, in_port: 1 },\n"
+		       "          { pcap: c2s.pcap, in_port: 0, multiplier: 2 },\n"
+		       "          { pcap: s2c.pcap, in_port: 1, clock: own },\n"
+		       "          { pcap: s2c.pcap, in_port: 1, pace: line_rate },\n"
+		       "          { pcap: in.pcap, in_port: 1 } ]\n", &c, &err);
+
+	cr_assert_eq(rc, 0, "%s", err.msg);
+	cr_assert_eq(c->inputs[0].lead_ns, 50000, "50 us after the earliest");
+	cr_assert_eq(c->inputs[1].lead_ns, 0, "the earliest is time 0");
+	cr_assert(c->inputs[2].own_clock);
+	cr_assert_eq(c->inputs[2].lead_ns, 0);
+	cr_assert_eq(c->inputs[3].lead_ns, 0);
+	cr_assert_eq(c->inputs[4].lead_ns, 0, "no frame: no lead");
+	scenario_destroy(c);
 }
 
 Test(scenario, good_minimal)
@@ -446,6 +486,9 @@ static const struct scenario_bad bads[] = {
 	{ "tcam: { depth: 64 }\nports: [ { ppid: 0 } ]\nvpid_map: { n_vpids: 4 }\n"
 	  "inputs: [ { pcap: in.pcap, in_port: 0, pace: fast } ]\n", 4, 46,
 	  "inputs[0].pace", "trace or line_rate" },
+	{ "tcam: { depth: 64 }\nports: [ { ppid: 0 } ]\nvpid_map: { n_vpids: 4 }\n"
+	  "inputs: [ { pcap: in.pcap, in_port: 0, clock: wall } ]\n", 4, 47,
+	  "inputs[0].clock", "shared or own" },
 	{ "tcam: { depth: 64 }\nports: [ { ppid: 0 } ]\nvpid_map: { n_vpids: 4 }\n"
 	  "inputs: [ { pcap: in.pcap, in_port: 0, multiplier: 0 } ]\n", 4, 52,
 	  "inputs[0].multiplier", "greater than 0" },

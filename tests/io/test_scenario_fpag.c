@@ -36,7 +36,8 @@ Test(scenario_fpag, what_is_written_is_taken)
 		       "  entry_shape: exact\n"
 		       "  table_full: refuse\n"
 		       "  default_route: wan\n"
-		       "  costs_ns: { packet: 1, rule: 2, conntrack: 3, install: 4, packet_out: 5 }\n",
+		       "  costs_ns: { packet: 1, rule: 2, conntrack: 3, install: 4, packet_out: 5,\n"
+		       "              counter_poll: 6, counter_record: 7 }\n",
 		       &c, &err);
 
 	cr_assert_eq(rc, 0, "%s", err.msg);
@@ -47,6 +48,7 @@ Test(scenario_fpag, what_is_written_is_taken)
 	cr_assert(c->fpag.costs.packet_ns == 1 && c->fpag.costs.rule_ns == 2 &&
 		  c->fpag.costs.conntrack_ns == 3 && c->fpag.costs.install_ns == 4 &&
 		  c->fpag.costs.packet_out_ns == 5);
+	cr_assert(c->fpag.costs.counter_poll_ns == 6 && c->fpag.costs.counter_record_ns == 7);
 	scenario_destroy(c);
 }
 
@@ -70,6 +72,7 @@ Test(scenario_fpag, nic_cores_make_the_link_and_the_costs)
 	cr_assert_eq(pcie_validate(&c->pcie, &err), 0, "%s", err.msg);
 	cr_assert_eq(c->fpag.costs.packet_ns, 250);
 	cr_assert_eq(c->fpag.costs.rule_ns, 5);
+	cr_assert_eq(c->fpag.costs.counter_poll_ns, 1250, "the default's 500, slowed");
 	scenario_destroy(c);
 }
 

@@ -9,6 +9,7 @@
 
 #include "io/pcap_out.h"
 #include "io/traffic.h"
+#include "model/parser.h"
 
 static char dir[64];
 static char path[128];
@@ -82,6 +83,66 @@ Test(traffic, trace_pace_keeps_the_spacing)
 	cr_assert_eq(got[0], 0, "the first frame starts the run");
 	cr_assert_eq(got[1], 1000000);
 	cr_assert_eq(got[2], 3000000);
+}
+
+/* On the shared clock an input starts at its lead (over its multiplier)
+ * and its loops keep their own period. */
+Test(traffic, lead_on_the_shared_clock)
+{
+	static const uint64_t ts[] = { 1000, 2000, 4000 };
+	struct scenario_input in = { .loops = 2, .pace = SCENARIO_PACE_TRACE,
+				     .multiplier = 2, .lead_ns = 50000 };
+	uint64_t got[8];
+
+	write_capture(ts, 3);
+	cr_assert_eq(offers(&in, got, 8, NULL), 6);
+	cr_assert_eq(got[0], 25000000, "50 us of the capture's time, twice as fast");
+	cr_assert_eq(got[2], 25000000 + 1500000);
+	cr_assert_eq(got[3], 25000000 + 2250000);
+}
+
+/* A table flood's generated input: one frame per flow, a gap apart from
+ * the lead, each a distinct 5-tuple that parses as IPv4 UDP (or a TCP
+ * SYN), ports rolling over into the next destination port. */
+Test(traffic, generated_flood)
+{
+	struct scenario_input in = {
+		.path = "flood", .loops = 1, .pace = SCENARIO_PACE_TRACE, .multiplier = 1,
+		.in_port = 2, .generated = true, .own_clock = true, .lead_ns = 3000,
+		.flood = { .src_mac = 0x020000000001ull, .dst_mac = 0x020000000002ull,
+			   .src_ip = 0x0a000001, .dst_ip = 0x0a000002, .proto = 17,
+			   .dst_port = 5001, .flows = 64514, .gap_ps = 1000 },
+	};
+	struct traffic *t;
+	struct traffic_pkt p;
+	struct parser_result pr;
+	struct pnic_error err;
+	uint32_t n = 0;
+	int rc;
+
+	cr_assert_eq(traffic_open(&in, &t, &err), 0, "%s", err.msg);
+	while ((rc = traffic_next(t, &p, &err)) == 1) {
+		cr_assert_eq(p.offer_ps, 3000000 + (uint64_t)n * 1000);
+		cr_assert_eq(p.in_port, 2);
+		parser_parse(p.frame, p.caplen, p.len, &pr);
+		cr_assert(pr.outer.have & HDR_UDP);
+		cr_assert_eq(pr.outer.l4_sport, 1024 + n % 64512);
+		cr_assert_eq(pr.outer.l4_dport, 5001 + n / 64512);
+		cr_assert_eq(p.frame[11], 0x01, "the flooding VNIC's MAC");
+		n++;
+	}
+	cr_assert_eq(rc, 0);
+	cr_assert_eq(n, 64514);
+	traffic_close(t);
+	in.flood.proto = 6;
+	in.flood.flows = 1;
+	cr_assert_eq(traffic_open(&in, &t, &err), 0, "%s", err.msg);
+	cr_assert_eq(traffic_next(t, &p, &err), 1);
+	parser_parse(p.frame, p.caplen, p.len, &pr);
+	cr_assert(pr.outer.have & HDR_TCP);
+	cr_assert_eq(pr.outer.tcp_flags, 0x02, "a SYN");
+	cr_assert_eq(traffic_next(t, &p, &err), 0);
+	traffic_close(t);
 }
 
 /* Loops follow each other as the frames of a loop do: a period is the

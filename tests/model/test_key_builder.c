@@ -199,6 +199,7 @@ Test(key_builder, vxlan_outer_fields_and_vni)
 	struct fb f = { .n = 0 };
 	struct parser_result r;
 	struct pnic_key k;
+	struct key_profile_fields v;
 	uint32_t ip, udp, iip;
 
 	fb_macs(&f);
@@ -225,6 +226,20 @@ Test(key_builder, vxlan_outer_fields_and_vni)
 	cr_assert_eq(dflt(&k, KP_L4_DST, 0), 4789);
 	cr_assert_eq(dflt(&k, KP_TCP_FLAGS, 0), 0);
 	cr_assert_eq(dflt(&k, KP_VNI, 0), 0x00fedc);
+	/* The inner fields carry the tenant's 5-tuple; the vxlan profile
+	 * holds them beside the outer ones. */
+	key_builder_fields(&r, 2, &v);
+	cr_assert_eq(v.lo[KP_INNER_IP_PROTO], 6);
+	cr_assert_eq(v.lo[KP_INNER_SRC_IP], 0x0000ffff0a000005ull);
+	cr_assert_eq(v.lo[KP_INNER_DST_IP], 0x0000ffff0a000006ull);
+	cr_assert_eq(v.lo[KP_INNER_L4_SRC], 1);
+	cr_assert_eq(v.lo[KP_INNER_L4_DST], 2);
+	same_as_pack(&r, 2);
+	build(&f, key_profile_vxlan(), 2, &r, &k);
+	key_profile_unpack(key_profile_vxlan(), &k, &v);
+	cr_assert_eq(v.lo[KP_INNER_SRC_IP], 0x0a000005, "32 bits: the IPv4 address");
+	cr_assert_eq(v.lo[KP_VNI], 0x00fedc);
+	cr_assert_eq(v.lo[KP_L4_DST], 4789);
 }
 
 Test(key_builder, arp_has_no_ip_fields)
@@ -302,6 +317,9 @@ static void random_result(struct parser_result *r)
 	r->outer.n_vlans = (uint8_t)(kb_rnd() % 3);
 	if (kb_rnd() % 2)
 		r->outer.have &= ~HDR_LATER_FRAG;
+	if (kb_rnd() % 2)
+		r->inner.have &= ~HDR_LATER_FRAG;
+	r->have_inner = kb_rnd() % 2;   /* a bool holds 0 or 1 */
 }
 
 /* A valid profile of random fields at random offsets and widths. */

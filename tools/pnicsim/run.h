@@ -55,6 +55,9 @@ struct run_action {
 	struct system_action a;
 	uint64_t misdelivered;          /* its frames out of another PPID after at_ps */
 	uint64_t during_drops, during_misses, during_to_host;
+	/* A table flood: its window is its frames' span, not a repair. */
+	uint64_t span_ps;
+	uint64_t during_hits;
 };
 
 struct run {

@@ -26,12 +26,18 @@ int run_actions_init(struct run *r)
 		return -1;
 	for (uint32_t i = 0; i < c->n_events; i++) {
 		const struct scenario_vnic *v = &c->topo.vnics[c->events[i].vnic];
-		bool moves = c->events[i].kind == SCENARIO_EV_MIGRATE;
+		bool moves = c->events[i].kind == SCENARIO_EV_MIGRATE ||
+			     c->events[i].kind == SCENARIO_EV_MIGRATE_REMOTE;
 
 		/* Misdelivery is a migration's: no MAC to follow otherwise. */
 		r->actions[i].mac = moves ? v->v.mac : UINT64_MAX;
 		r->actions[i].to_ppid = c->events[i].ppid;
 		r->actions[i].a.repaired_ps = UINT64_MAX;
+		if (c->events[i].kind == SCENARIO_EV_TABLE_FLOOD) {
+			const struct scenario_flood *fl = &c->inputs[c->events[i].input].flood;
+
+			r->actions[i].span_ps = (uint64_t)fl->flows * fl->gap_ps;
+		}
 	}
 	return 0;
 }
@@ -125,23 +131,36 @@ void run_actions_egress(struct run *r, const struct pipeline_egress *e,
 	}
 }
 
-/* Packets that arrived while a move was under way. */
+/* When an event's window closes: a flood's last frame offered, else the
+ * repair (the NIC applied its last command). */
+static uint64_t window_end(const struct run_action *ra)
+{
+	return ra->span_ps ? ra->at_ps + ra->span_ps : ra->a.repaired_ps;
+}
+
+/* Packets that arrived while a move was under way, or during a flood. */
 void run_actions_record(struct run *r, const struct pipeline_record *rec,
 			uint64_t arrival_ps)
 {
 	for (uint32_t i = 0; i < r->n_actions; i++) {
 		struct run_action *ra = &r->actions[i];
 
-		if (arrival_ps < ra->at_ps || arrival_ps >= ra->a.repaired_ps ||
+		if (arrival_ps < ra->at_ps || arrival_ps >= window_end(ra) ||
 		    (ra->done && ra->a.status < 0))
 			continue;
+		ra->during_hits += rec->path == PL_PATH_HIT;
 		ra->during_drops += rec->path == PL_PATH_DROP;
 		ra->during_misses += rec->path == PL_PATH_MISS;
 		ra->during_to_host += rec->path == PL_PATH_TO_HOST;
 	}
 }
 
-
+static void flood_what_json(const struct scenario_flood *fl, json_t *o)
+{
+	set_int(o, "flows", fl->flows);
+	set_int(o, "rate_pps", (uint64_t)(1e12 / (double)fl->gap_ps + 0.5));
+	json_object_set_new(o, "proto", json_string(fl->proto == 6 ? "tcp" : "udp"));
+}
 
 /* What the event was, as the scenario said it. */
 static void what_json(const struct scenario *c, const struct scenario_event *ev,
@@ -151,17 +170,34 @@ static void what_json(const struct scenario *c, const struct scenario_event *ev,
 		[SCENARIO_EV_MIGRATE] = "migrate", [SCENARIO_EV_RULE_ADD] = "rule_add",
 		[SCENARIO_EV_RULE_REMOVE] = "rule_remove",
 		[SCENARIO_EV_RULE_CHANGE] = "rule_change", [SCENARIO_EV_VM_REMOVE] = "vm_remove",
+		[SCENARIO_EV_VM_ADD] = "vm_add", [SCENARIO_EV_TABLE_FLOOD] = "table_flood",
+		[SCENARIO_EV_MIGRATE_REMOTE] = "migrate",
 	};
+	bool rule = ev->kind == SCENARIO_EV_RULE_ADD || ev->kind == SCENARIO_EV_RULE_REMOVE ||
+		    ev->kind == SCENARIO_EV_RULE_CHANGE;
 
 	json_object_set_new(o, "kind", json_string(kinds[ev->kind]));
-	if (ev->kind == SCENARIO_EV_MIGRATE || ev->kind == SCENARIO_EV_VM_REMOVE)
+	if (!rule)
 		json_object_set_new(o, "vnic", json_string(c->topo.vnics[ev->vnic].name));
+	if (ev->kind == SCENARIO_EV_TABLE_FLOOD)
+		flood_what_json(&c->inputs[ev->input].flood, o);
 	if (ev->kind == SCENARIO_EV_MIGRATE)
 		json_object_set_new(o, "to", json_string(scenario_port_name(c, ev->ppid)));
+	if (ev->kind == SCENARIO_EV_MIGRATE_REMOTE)
+		json_object_set_new(o, "to", json_string(c->topo.remote_hosts[ev->host].name));
 	if (ev->kind == SCENARIO_EV_RULE_REMOVE || ev->kind == SCENARIO_EV_RULE_CHANGE)
 		set_int(o, "rule", ev->rule_id);
 	if (ev->kind == SCENARIO_EV_RULE_ADD && ev->pos != RULESET_END)
 		set_int(o, "at", ev->pos);
+}
+
+/* A flood repairs nothing: its window is its span, and what the
+ * packets in it did is the figure (the flood's own and everyone
+ * else's). */
+static void flood_json(const struct run_action *ra, json_t *o)
+{
+	set_int(o, "window_ns", ra->span_ps / 1000);
+	set_int(o, "hits_during", ra->during_hits);
 }
 
 json_t *run_actions_json(const struct run *r)
@@ -176,15 +212,19 @@ json_t *run_actions_json(const struct run *r)
 		uint64_t repair_ps = repaired ? ra->a.repaired_ps - ra->at_ps : 0;
 
 		what_json(r->cfg, ev, o);
+		if (ra->span_ps)
+			flood_json(ra, o);
 		set_int(o, "at_ns", ev->at_ns);
 		json_object_set_new(o, "ran", json_boolean(ra->done));
 		json_object_set_new(o, "status", json_integer(ra->a.status));
 		set_int(o, "commands", ra->a.cmds);
-		json_object_set_new(o, "repaired", json_boolean(repaired));
-		set_int(o, "repair_ns", (repair_ps + 500) / 1000);
-		set_int(o, "repair_cycles", repaired ? (uint64_t)((double)repair_ps * 1e-12 *
-						       (double)r->sp.clock_hz + 0.5) : 0);
-		set_int(o, "misdelivered", ra->misdelivered);
+		if (!ra->span_ps) {
+			json_object_set_new(o, "repaired", json_boolean(repaired));
+			set_int(o, "repair_ns", (repair_ps + 500) / 1000);
+			set_int(o, "repair_cycles", repaired ? (uint64_t)((double)repair_ps * 1e-12 *
+							       (double)r->sp.clock_hz + 0.5) : 0);
+			set_int(o, "misdelivered", ra->misdelivered);
+		}
 		set_int(o, "dropped_during", ra->during_drops);
 		set_int(o, "missed_during", ra->during_misses);
 		set_int(o, "to_host_during", ra->during_to_host);

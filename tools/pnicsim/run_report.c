@@ -376,6 +376,7 @@ static const struct counter fpag_counters[] = {
 	C(struct fpag_stats, allowed), C(struct fpag_stats, denied),
 	C(struct fpag_stats, ct_new), C(struct fpag_stats, ct_established),
 	C(struct fpag_stats, ct_invalid), C(struct fpag_stats, ct_refused),
+	C(struct fpag_stats, ct_closing),
 	C(struct fpag_stats, installs), C(struct fpag_stats, drop_entries),
 	C(struct fpag_stats, table_full), C(struct fpag_stats, evictions),
 	C(struct fpag_stats, inexpressible), C(struct fpag_stats, register_refused),
@@ -400,6 +401,11 @@ static const struct counter fpag_counters[] = {
 	C(struct fpag_stats, order_sent), C(struct fpag_stats, order_flushed),
 	C(struct fpag_stats, order_overflow), C(struct fpag_stats, order_wait_ns),
 	C(struct fpag_stats, order_wait_max_ns),
+	C(struct fpag_stats, ctr_bytes), C(struct fpag_stats, counter_cpu_ns),
+	C(struct fpag_stats, templates), C(struct fpag_stats, tunnel_misses),
+	C(struct fpag_stats, encaps), C(struct fpag_stats, decaps),
+	C(struct fpag_stats, tunnel_refused), C(struct fpag_stats, remote_moves),
+	C(struct fpag_stats, remote_move_cmds),
 };
 
 /* The host program's counters: the static program's, or the FPAG's and
