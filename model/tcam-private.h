@@ -359,10 +359,6 @@ void tcam_bitmap_clear(struct tcam_bitmap *bm, uint32_t e, const uint64_t *val,
  * at run time) or, when `portable`, the build's baseline (SSE2 on
  * x86-64): same answers, which the tests check.  Returns which. */
 const char *tcam_bitmap_set_portable(struct tcam_bitmap *bm, bool portable);
-/* The lookup uses the widest vectors the CPU has (AVX-512, AVX2; picked
- * at run time) or, when `portable`, the build's baseline (SSE2 on
- * x86-64): same answers, which the tests check.  Returns which. */
-const char *tcam_bitmap_set_portable(struct tcam_bitmap *bm, bool portable);
 /* Lowest index accepting key, or TCAM_MISS. */
 int32_t tcam_bitmap_lookup(const struct tcam_bitmap *bm,
 			   const struct pnic_key *key);
