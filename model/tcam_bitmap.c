@@ -169,7 +169,8 @@ static void plan_reads(struct tcam_bitmap *bm)
 static void care_update(struct tcam_bitmap *bm, const uint64_t *msk, int d,
 			bool sort)
 {
-	unsigned n = bm->n_slices, k = 0;
+	unsigned n = bm->n_slices, k = 0, n_read = bm->n_read;
+	bool moved = false;
 
 	for (unsigned s = 0; s < n && d; s++)
 		if (slice_of(msk, s))
@@ -184,12 +185,16 @@ static void care_update(struct tcam_bitmap *bm, const uint64_t *msk, int d,
 			bm->order[j] = bm->order[j - 1];
 			j--;
 		}
+		moved |= j != i;
 		bm->order[j] = x;
 	}
 	while (k < n && bm->care[bm->order[k]])
 		k++;
 	bm->n_read = k ? k : 1;
-	plan_reads(bm);
+	/* The plan is TCAM_BM_MAX_SLICES entries of three arrays: rewritten
+	 * only when the order changed (most writes leave it). */
+	if (moved || bm->n_read != n_read)
+		plan_reads(bm);
 }
 
 /* Entry e's bit in the rows that accept its value in each slice: with
@@ -367,8 +372,8 @@ static int32_t lookup_generic(const struct tcam_bitmap *bm,
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 /* Row offsets of every read, 16 at a time: the key's 32-bit words
- * permuted into each read's lane, shifted to its nibble, times the row
- * length, plus the slice's first row (rd_* above).  A few instructions
+ * permuted into each read's lane, shifted to its nibble, times the line
+ * (8 words: a shift), plus the slice's first row (rd_* above).  A few instructions
  * where the scalar loop spends ten per slice, which on a small table is
  * a third of the lookup. */
 __attribute__((target("avx512f"))) static inline void
@@ -376,14 +381,13 @@ key_offsets_avx512(const struct tcam_bitmap *bm, const struct pnic_key *key,
 		   uint32_t *off)
 {
 	__m512i kd = _mm512_loadu_si512(key->w);
-	__m512i nb = _mm512_set1_epi32(GROUP_WORDS);
 	__m512i lo = _mm512_set1_epi32(VALUES - 1);
 
 	for (unsigned k = 0; k < bm->n_read; k += 16) {
 		__m512i x = _mm512_permutexvar_epi32(_mm512_loadu_si512(bm->rd_dw + k), kd);
 
 		x = _mm512_and_si512(_mm512_srlv_epi32(x, _mm512_loadu_si512(bm->rd_sh + k)), lo);
-		x = _mm512_add_epi32(_mm512_mullo_epi32(x, nb),
+		x = _mm512_add_epi32(_mm512_slli_epi32(x, 3),
 				     _mm512_loadu_si512(bm->rd_base + k));
 		_mm512_storeu_si512(off + k, x);
 	}
