@@ -202,7 +202,6 @@ struct tcam_tuple {
 	uint64_t small_val[TCAM_SMALL_MAX][PNIC_KEY_WORDS];
 
 	uint8_t filt_n[1u << TCAM_FILT_LOG2];  /* values per filter bucket */
-	uint32_t order_pos;     /* position in tcam.order */
 	uint32_t id;
 	uint32_t n_entries;
 	uint32_t heap_cap;
@@ -274,6 +273,12 @@ struct tcam {
 	uint32_t n_free;
 
 	struct tcam_tuple **order;  /* live tuples by best index */
+	/* order[k]->best, kept beside the order: moving a tuple in it, or
+	 * taking one out, shifts these two arrays and reads no tuple (a
+	 * tuple's position is found by its best, by bisection).  Touching
+	 * every tuple it passed, a few thousand cold lines, made an
+	 * invalidate that frees an early tuple take 10-30 us. */
+	uint32_t *order_best;
 	uint32_t n_order;
 	/* The tuple with the most values, roughly (forgotten when freed,
 	 * taken over by the next tuple to grow past it); NULL when unknown. */
@@ -355,10 +360,6 @@ void tcam_bitmap_build(struct tcam_bitmap *bm, uint32_t depth, unsigned nw,
 /* Make entry e, set before with value val and mask msk, accept nothing. */
 void tcam_bitmap_clear(struct tcam_bitmap *bm, uint32_t e, const uint64_t *val,
 		       const uint64_t *msk);
-/* The lookup uses the widest vectors the CPU has (AVX-512, AVX2; picked
- * at run time) or, when `portable`, the build's baseline (SSE2 on
- * x86-64): same answers, which the tests check.  Returns which. */
-const char *tcam_bitmap_set_portable(struct tcam_bitmap *bm, bool portable);
 /* The lookup uses the widest vectors the CPU has (AVX-512, AVX2; picked
  * at run time) or, when `portable`, the build's baseline (SSE2 on
  * x86-64): same answers, which the tests check.  Returns which. */

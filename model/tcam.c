@@ -182,9 +182,10 @@ int tcam_create(const struct tcam_params *p, struct tcam **out,
 	t->tuples = calloc(t->tuples_cap, sizeof *t->tuples);
 	t->free_ids = malloc(t->tuples_cap * sizeof *t->free_ids);
 	t->order = malloc(t->tuples_cap * sizeof *t->order);
+	t->order_best = malloc(t->tuples_cap * sizeof *t->order_best);
 	if (!t->val || !t->msk || !t->valid || !t->tuple_of || !t->heap_pos ||
 	    !t->dup_next || !t->dup_prev || !t->tuples || !t->free_ids ||
-	    !t->order)
+	    !t->order || !t->order_best)
 		goto nomem_table;
 	if (tcam_otab_init(&t->masks, t->stride, 16))
 		goto nomem_table;
@@ -228,6 +229,7 @@ void tcam_destroy(struct tcam *t)
 	free(t->tuples);
 	free(t->free_ids);
 	free(t->order);
+	free(t->order_best);
 	free(t);
 }
 
@@ -260,7 +262,7 @@ size_t tcam_memory(const struct tcam *t)
 {
 	size_t per_entry = 2 * t->nw * sizeof(uint64_t) + 1 +
 			   4 * sizeof(uint32_t);
-	size_t per_id = sizeof(struct tcam_tuple *) * 2 + sizeof(uint32_t);
+	size_t per_id = sizeof(struct tcam_tuple *) * 2 + 2 * sizeof(uint32_t);
 	size_t b = sizeof *t + (size_t)t->depth * per_entry +
 		   (size_t)t->tuples_cap * per_id +
 		   otab_memory(&t->masks, t->stride) +

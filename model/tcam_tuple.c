@@ -108,35 +108,58 @@ static int heap_reserve(struct tcam_tuple *tp)
 
 /* ---- tuple order -------------------------------------------------------- */
 
-static void order_place(struct tcam *t, uint32_t pos, struct tcam_tuple *tp)
+static void order_place(struct tcam *t, uint32_t pos, struct tcam_tuple *tp,
+			uint32_t best)
 {
 	t->order[pos] = tp;
-	tp->order_pos = pos;
+	t->order_best[pos] = best;
 }
 
-/* Move a tuple whose best index changed to its place in the order. */
-static void order_fix(struct tcam *t, struct tcam_tuple *tp)
+/* Where tp, whose best was `best` when it was placed, sits in the order:
+ * the first position holding that best, then along the equal ones (only
+ * empty tuples share one, UINT32_MAX, at the end). */
+static uint32_t order_find(const struct tcam *t, const struct tcam_tuple *tp,
+			   uint32_t best)
 {
-	uint32_t pos = tp->order_pos;
+	uint32_t lo = 0, hi = t->n_order;
 
-	while (pos > 0 && t->order[pos - 1]->best > tp->best) {
-		order_place(t, pos, t->order[pos - 1]);
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (t->order_best[mid] < best)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	while (t->order[lo] != tp)
+		lo++;
+	return lo;
+}
+
+/* Move a tuple whose best index changed from `old` to its place in the
+ * order. */
+static void order_fix(struct tcam *t, struct tcam_tuple *tp, uint32_t old)
+{
+	uint32_t pos = order_find(t, tp, old);
+
+	while (pos > 0 && t->order_best[pos - 1] > tp->best) {
+		order_place(t, pos, t->order[pos - 1], t->order_best[pos - 1]);
 		pos--;
 	}
-	while (pos + 1 < t->n_order && t->order[pos + 1]->best < tp->best) {
-		order_place(t, pos, t->order[pos + 1]);
+	while (pos + 1 < t->n_order && t->order_best[pos + 1] < tp->best) {
+		order_place(t, pos, t->order[pos + 1], t->order_best[pos + 1]);
 		pos++;
 	}
-	order_place(t, pos, tp);
+	order_place(t, pos, tp, tp->best);
 }
 
 static void tuple_update_best(struct tcam *t, struct tcam_tuple *tp)
 {
-	uint32_t best = tp->n_entries ? tp->heap[0] : UINT32_MAX;
+	uint32_t best = tp->n_entries ? tp->heap[0] : UINT32_MAX, old = tp->best;
 
-	if (best != tp->best) {
+	if (best != old) {
 		tp->best = best;
-		order_fix(t, tp);
+		order_fix(t, tp, old);
 	}
 }
 
@@ -215,11 +238,15 @@ void tcam_tuple_free(struct tcam *t, struct tcam_tuple *tp)
 {
 	uint32_t h = tcam_hash32(tcam_hash_words(tp->mask, t->nw));
 	uint64_t *s = tcam_otab_find(&t->masks, t->stride, t->nw, tp->mask, h);
+	uint32_t pos;
 
 	if (s)
 		tcam_otab_remove(&t->masks, t->stride, s);
-	for (uint32_t pos = tp->order_pos; pos + 1 < t->n_order; pos++)
-		order_place(t, pos, t->order[pos + 1]);
+	pos = order_find(t, tp, tp->best);
+	memmove(t->order + pos, t->order + pos + 1,
+		(t->n_order - pos - 1) * sizeof *t->order);
+	memmove(t->order_best + pos, t->order_best + pos + 1,
+		(t->n_order - pos - 1) * sizeof *t->order_best);
 	t->n_order--;
 	t->tuples[tp->id] = NULL;
 	t->free_ids[t->n_free++] = tp->id;
@@ -265,7 +292,7 @@ int tcam_tuple_get(struct tcam *t, const uint64_t *mask,
 	tp->id = id;
 	t->tuples[id] = tp;
 	tcam_otab_put(&t->masks, t->stride, t->nw, mask, h, id);
-	order_place(t, t->n_order++, tp);
+	order_place(t, t->n_order++, tp, tp->best);
 	*created = true;
 	*out = tp;
 	return 0;

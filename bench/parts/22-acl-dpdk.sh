@@ -9,8 +9,10 @@
 # Figures per set, tcam_cb_<family>_<1k|10k>_:
 #   entries, masks              the compiled TCAM set
 #   pnicsim_mlps                pnicsim classify, M lookups/s (wall clock,
-#                               as test-acl times itself; best of 3 runs,
-#                               like the DPDK rates)
+#                               as test-acl times itself; best of 5 runs,
+#                               like the DPDK rates, the three alternating
+#                               so that a busy spell on a shared machine
+#                               hits them alike)
 #   pnicsim_cpu_mlps            the same per second of its CPU time
 #   build_s, tcam_mb            compile + install time, TCAM memory
 #   write_p50_us, write_p99_us, inval_p50_us, inval_p99_us
@@ -52,12 +54,21 @@ for spec in $SETS; do
   "$BIN"/cbgen trace "$dir/rules" "$HDRS" --seed 2 -o "$dir/trace"
   "$BIN"/pnicsim classify "$dir/rules" "$dir/trace" --depth auto \
     --writes 20000 "${XOPTS[@]}" > "$dir/ans.pnicsim" 2> "$dir/sum"
-  fast=0; cpu=0
-  for run in 1 2 3; do
+  # Runs of each side, alternating: pnicsim, rte_acl scalar, default.
+  fast=0; cpu=0; sc=0; df=0
+  for run in 1 2 3 4 5; do
     "$BIN"/pnicsim classify "$dir/rules" "$dir/trace" --depth auto --quiet \
       --repeat "$rep" "${XOPTS[@]}" 2> "$dir/fast"
     fast=$(best "$fast" "$(field lookups_per_s "$dir/fast")")
     cpu=$(best "$cpu" "$(field lookups_per_cpu_s "$dir/fast")")
+    [ -n "$DPDK" ] || continue
+    for alg in scalar default; do
+      aopt=(); [ "$alg" = default ] || aopt=(--alg="$alg")
+      "$DPDK" "${EAL[@]}" -- --rulesf="$dir/rules" --tracef="$dir/trace" \
+        --tracenum="$HDRS" --verbose=0 --iter="$rep" "${aopt[@]}" > "$dir/dpdk.$alg" 2>&1
+    done
+    sc=$(best "$sc" "$(dpdk_rate "$dir/dpdk.scalar")")
+    df=$(best "$df" "$(dpdk_rate "$dir/dpdk.default")")
   done
   echo "$fam ${tag}: $n rules -> $(field tcam_entries "$dir/sum") entries," \
        "$(field masks "$dir/sum") masks; pnicsim $(mlps "$fast") M/s," \
@@ -90,16 +101,6 @@ for spec in $SETS; do
     diff <(nl "$dir/ans.pnicsim") <(nl "$dir/ans.dpdk") | head -5 || true
   fi
   dmem=$(awk '/^total: [0-9]+ bytes/ { print $2 }' "$dir/dpdk.out")
-  sc=0; df=0
-  for run in 1 2 3; do
-    for alg in scalar default; do
-      aopt=(); [ "$alg" = default ] || aopt=(--alg="$alg")
-      "$DPDK" "${EAL[@]}" -- --rulesf="$dir/rules" --tracef="$dir/trace" \
-        --tracenum="$HDRS" --verbose=0 --iter="$rep" "${aopt[@]}" > "$dir/dpdk.$alg" 2>&1
-    done
-    sc=$(best "$sc" "$(dpdk_rate "$dir/dpdk.scalar")")
-    df=$(best "$df" "$(dpdk_rate "$dir/dpdk.default")")
-  done
   head -n 1 "$dir/rules" > "$dir/one"; head -n 4 "$dir/trace" > "$dir/trace4"
   tb=$(wall "$DPDK" "${EAL[@]}" -- --rulesf="$dir/one" --tracef="$dir/trace4" --tracenum=4 --verbose=0)
   ts=$(wall "$DPDK" "${EAL[@]}" -- --rulesf="$dir/rules" --tracef="$dir/trace4" --tracenum=4 --verbose=0)

@@ -716,6 +716,9 @@ Test(tcam, differential_fast_equals_linear, .timeout = 120)
 		{ 512, 512, 32, 40000, false, TCAM_STRATEGY_BITMAP, false },
 		{ 1000, 372, 6, 40000, false, TCAM_STRATEGY_BITMAP, false },
 		{ 4096, 104, 2, 15000, true, TCAM_STRATEGY_BITMAP, false },
+		/* 20 groups of 512 entries: the AVX-512 scan's batches of 8
+		 * groups, the last one partial */
+		{ 10000, 104, 40, 15000, false, TCAM_STRATEGY_BITMAP, false },
 		/* the same without AVX (a CPU without it takes this path) */
 		{ 16, 13, 16, 20000, false, TCAM_STRATEGY_BITMAP, true },
 		{ 512, 512, 32, 30000, false, TCAM_STRATEGY_BITMAP, true },

@@ -121,7 +121,9 @@ static void check_tuple(const struct tcam *t, const struct tcam_tuple *tp,
 	uint32_t n = 0, values = 0;
 	const uint64_t *s;
 
-	cr_assert_eq(tp->order_pos, k);
+	cr_assert_eq(t->order[k], tp);
+	cr_assert_eq(t->order_best[k], tp->best, "order_best[%u] %u, tuple's best %u",
+		     k, t->order_best[k], tp->best);
 	cr_assert_eq(t->tuples[tp->id], tp);
 	s = tcam_otab_find(&t->masks, t->stride, t->nw, tp->mask,
 			   tcam_hash32(tcam_hash_words(tp->mask, t->nw)));
