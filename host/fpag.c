@@ -1698,23 +1698,13 @@ static int miss_in_order(struct fpag *f, const struct fpag_pkt *k,
 	return packet_out(f, dest, out, caplen, err);
 }
 
-/* The landed marker: if it names the index as the host last wrote it,
- * and that write held, every miss before the entry is here: send the
- * queued ones, then release (the word without hold). */
-static int landed(struct fpag *f, const struct datapath_event *ev,
-		  struct pnic_error *err)
+/* Entry i, holding with word w: its queued misses out in order, then the
+ * word without hold (the release). */
+static int release(struct fpag *f, uint32_t i, struct action_word w,
+		   struct pnic_error *err)
 {
-	uint32_t i = ev->entry;
-	struct pnic_key v, m;
-	struct action_word w;
 	int rc;
 
-	f->st.markers++;
-	if (i >= f->depth || f->slot[i].gen != ev->gen ||
-	    flow_table_get(f->ft, i, &v, &m, &w) < 0 || !word_holds(&w)) {
-		f->st.markers_stale++;
-		return 0;
-	}
 	if (f->q && f->slot[i].handle < f->depth &&
 	    (rc = order_send(f, f->slot[i].handle, &f->st.order_sent, err)) < 0)
 		return rc;
@@ -1725,6 +1715,42 @@ static int landed(struct fpag *f, const struct datapath_event *ev,
 		return rc;
 	}
 	f->st.releases++;
+	return 0;
+}
+
+/* The landed marker: if it names the index as the host last wrote it,
+ * and that write held, every miss before the entry is here: send the
+ * queued ones, then release (the word without hold). */
+static int landed(struct fpag *f, const struct datapath_event *ev,
+		  struct pnic_error *err)
+{
+	uint32_t i = ev->entry;
+	struct pnic_key v, m;
+	struct action_word w;
+
+	f->st.markers++;
+	if (i >= f->depth || f->slot[i].gen != ev->gen ||
+	    flow_table_get(f->ft, i, &v, &m, &w) < 0 || !word_holds(&w)) {
+		f->st.markers_stale++;
+		return 0;
+	}
+	return release(f, i, w, err);
+}
+
+int fpag_events_lost(struct fpag *f, uint64_t now_ns, struct pnic_error *err)
+{
+	struct pnic_key v, m;
+	struct action_word w;
+	int rc;
+
+	note_time(f, now_ns);
+	for (uint32_t i = 0; i < f->depth; i++) {
+		if (flow_table_get(f->ft, i, &v, &m, &w) < 0 || !word_holds(&w))
+			continue;
+		if ((rc = release(f, i, w, err)) < 0)
+			return rc;
+		f->st.gap_releases++;
+	}
 	return 0;
 }
 

@@ -272,6 +272,7 @@ struct fpag_stats {
 	uint64_t markers;           /* LANDED events */
 	uint64_t markers_stale;     /* ... naming a write since overtaken */
 	uint64_t releases;          /* ACTION_WRITEs that ended a hold */
+	uint64_t gap_releases;      /* ... of them for events lost (fpag_events_lost) */
 	uint64_t order_queued;      /* misses queued behind a holding entry */
 	uint64_t order_sent;        /* ... sent on its marker */
 	uint64_t order_flushed;     /* ... sent because the entry left */
@@ -334,6 +335,13 @@ void fpag_set_tag(struct fpag *f, uint64_t tag);
  * entry's write generation when found; ev->remove: delete mode) forgets
  * the entry if the event names it as it stands, invalidating it in notify
  * mode; a connection whose last entry aged ends.  0, or the sink's error. */
+/* Events were lost before the one now read (the event ring was full).
+ * A lost LANDED marker would leave its entry holding for ever, and which
+ * were lost cannot be known: every entry still holding is released now,
+ * its queued misses sent first.  A packet of such a flow that missed and
+ * is still behind the gap may then be overtaken (the order check counts
+ * it); none stays held.  0, or the sink's error. */
+int fpag_events_lost(struct fpag *f, uint64_t now_ns, struct pnic_error *err);
 int fpag_event(struct fpag *f, const struct datapath_event *ev,
 	       uint64_t now_ns, struct pnic_error *err);
 

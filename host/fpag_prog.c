@@ -215,7 +215,11 @@ static int on_flow_event(struct fpag_prog *fp, const struct mbox_event_rx *e,
 static int on_event(struct fpag_prog *fp, const struct mbox_event_rx *e,
 		    uint64_t now_ns, struct pnic_error *err)
 {
+	int rc;
+
 	fp->st.event_gaps += e->dropped_before;
+	if (e->dropped_before && (rc = fpag_events_lost(fp->fpag, now_ns, err)) < 0)
+		return rc;
 	switch (e->type) {
 	case MBOX_EV_MISS:
 		return on_miss(fp, e, now_ns, err);

@@ -1806,6 +1806,33 @@ static int null_submit(void *ctx, const struct nic_cmd *c,
 	return 0;
 }
 
+/* The marker is lost (the event ring was full): the gap releases the
+ * holding entry, its queued misses first, and nothing stays held. */
+Test(fpag_order, a_lost_marker_is_released_on_the_gap, .fini = teardown_all)
+{
+	struct pnic_error err;
+
+	ordering_mode = FPAG_ORDER_HOLD;
+	tune = tune_ordering;
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_MEGAFLOW);
+	wire(1);
+	wire(2);
+	host_miss(0);
+	wire(3);                   /* hits the entry: held */
+	host_miss(1);              /* queued behind its marker */
+	nev = 0;                   /* the marker is lost */
+	cr_assert_eq(n_eg_seq, 0, "all waiting");
+	cr_assert_eq(dps()->held_now, 1);
+	cr_assert_eq(fpag_events_lost(fp, now, &err), 0, "%s", err.msg);
+	cr_assert_eq(fpag_stats(fp)->gap_releases, 1);
+	cr_assert_eq(dps()->held_now, 0, "nothing stays held");
+	cr_assert_eq(n_eg_seq, 3);
+	for (unsigned k = 0; k < 3; k++)
+		cr_assert_eq(eg_seq[k], k + 1, "position %u: packet %u", k, eg_seq[k]);
+	cr_assert_eq(fpag_events_lost(fp, now, &err), 0, "%s", err.msg);
+	cr_assert_eq(fpag_stats(fp)->gap_releases, 1, "a released entry is left alone");
+}
+
 Test(fpag_order, bad_ordering_params_refused)
 {
 	struct fpag_params p = {
