@@ -151,9 +151,11 @@ void key_builder_plan(const struct key_profile *profile,
 		      struct key_builder_plan *plan)
 {
 	plan->n_ops = 0;
+	plan->inner = false;
 	for (unsigned i = 0; i < profile->n_fields; i++) {
 		const struct key_profile_field *d = &profile->fields[i];
 
+		plan->inner |= d->id >= KP_INNER_IP_PROTO;
 		if (d->width <= 64) {
 			plan_piece(plan, 2 * d->id, d->offset, d->width);
 		} else {
@@ -163,52 +165,53 @@ void key_builder_plan(const struct key_profile *profile,
 	}
 }
 
-/* The inner fields of all_values(), masked as inner_value() says. */
-static void inner_values(const struct parser_result *r,
-			 uint64_t v[2 * KP_FIELD_COUNT])
-{
-	const struct pkt_hdrs *h = &r->inner;
-	uint64_t in = r->have_inner ? ~0ull : 0;
-	uint64_t ip = (h->have & (HDR_IPV4 | HDR_IPV6)) ? in : 0;
-	uint64_t l4 = (h->have & (HDR_TCP | HDR_UDP | HDR_ICMP)) &&
-		      !(h->have & HDR_LATER_FRAG) ? in : 0;
-
-	v[2 * KP_INNER_IP_PROTO] = h->ip_proto & ip;
-	v[2 * KP_INNER_SRC_IP + 1] = be64(h->src_ip) & ip;
-	v[2 * KP_INNER_SRC_IP] = be64(h->src_ip + 8) & ip;
-	v[2 * KP_INNER_DST_IP + 1] = be64(h->dst_ip) & ip;
-	v[2 * KP_INNER_DST_IP] = be64(h->dst_ip + 8) & ip;
-	v[2 * KP_INNER_L4_SRC] = h->l4_sport & l4;
-	v[2 * KP_INNER_L4_DST] = h->l4_dport & l4;
-}
-
-/* Every field's value, lo at 2 * id and hi at 2 * id + 1, by the rules of
- * field_value() (which the tests hold this to), without its switch: an
- * absent layer's fields are masked to zero. */
-static void all_values(const struct parser_result *r, uint16_t in_port,
+/* The five fields from `proto` on (protocol, source and destination
+ * address, source and destination port, in that order in the enum, outer
+ * and inner alike) of h, each zero when its layer is absent or `on` is
+ * zero. */
+_Static_assert(KP_SRC_IP == KP_IP_PROTO + 1 && KP_L4_DST == KP_IP_PROTO + 4 &&
+	       KP_INNER_SRC_IP == KP_INNER_IP_PROTO + 1 &&
+	       KP_INNER_L4_DST == KP_INNER_IP_PROTO + 4,
+	       "five_tuple() reads the fields in enum order");
+static void five_tuple(const struct pkt_hdrs *h, uint64_t on, unsigned proto,
 		       uint64_t v[2 * KP_FIELD_COUNT])
 {
-	const struct pkt_hdrs *h = &r->outer;
-	uint64_t ip = (h->have & (HDR_IPV4 | HDR_IPV6)) ? ~0ull : 0;
+	uint64_t ip = (h->have & (HDR_IPV4 | HDR_IPV6)) ? on : 0;
 	uint64_t l4 = (h->have & (HDR_TCP | HDR_UDP | HDR_ICMP)) &&
-		      !(h->have & HDR_LATER_FRAG) ? ~0ull : 0;
-	uint64_t tcp = h->have & HDR_TCP ? l4 : 0;
+		      !(h->have & HDR_LATER_FRAG) ? on : 0;
+	uint64_t *x = v + 2 * proto;
 
-	/* Only the IP fields are wider than 64 bits (key_profile_field_width),
-	 * so only theirs are high words a plan reads. */
+	/* Only the addresses are wider than 64 bits
+	 * (key_profile_field_width), so only theirs are high words a plan
+	 * reads. */
+	x[0] = h->ip_proto & ip;
+	x[3] = be64(h->src_ip) & ip;
+	x[2] = be64(h->src_ip + 8) & ip;
+	x[5] = be64(h->dst_ip) & ip;
+	x[4] = be64(h->dst_ip + 8) & ip;
+	x[6] = h->l4_sport & l4;
+	x[8] = h->l4_dport & l4;
+}
+
+/* Every field a plan reads, lo at 2 * id and hi at 2 * id + 1, by the
+ * rules of field_value() (which the tests hold this to), without its
+ * switch: an absent layer's fields are masked to zero.  The inner ones
+ * only for a plan that reads them (most profiles have none). */
+static void all_values(const struct parser_result *r, uint16_t in_port,
+		       bool inner, uint64_t v[2 * KP_FIELD_COUNT])
+{
+	const struct pkt_hdrs *h = &r->outer;
+	bool l4 = (h->have & (HDR_TCP | HDR_UDP | HDR_ICMP)) &&
+		  !(h->have & HDR_LATER_FRAG);
+
 	v[2 * KP_IN_PORT] = in_port;
 	v[2 * KP_VLAN_VID] = h->n_vlans ? h->vlan_tci[0] & PROTO_VLAN_VID_MASK : 0;
 	v[2 * KP_ETHERTYPE] = h->ethertype;
-	v[2 * KP_IP_PROTO] = h->ip_proto & ip;
-	v[2 * KP_SRC_IP + 1] = be64(h->src_ip) & ip;
-	v[2 * KP_SRC_IP] = be64(h->src_ip + 8) & ip;
-	v[2 * KP_DST_IP + 1] = be64(h->dst_ip) & ip;
-	v[2 * KP_DST_IP] = be64(h->dst_ip + 8) & ip;
-	v[2 * KP_L4_SRC] = h->l4_sport & l4;
-	v[2 * KP_L4_DST] = h->l4_dport & l4;
-	v[2 * KP_TCP_FLAGS] = h->tcp_flags & tcp;
+	five_tuple(h, ~0ull, KP_IP_PROTO, v);
+	v[2 * KP_TCP_FLAGS] = l4 && (h->have & HDR_TCP) ? h->tcp_flags : 0;
 	v[2 * KP_VNI] = r->vni & 0xffffff;
-	inner_values(r, v);
+	if (inner)
+		five_tuple(&r->inner, r->have_inner ? ~0ull : 0, KP_INNER_IP_PROTO, v);
 }
 
 void key_builder_run(const struct key_builder_plan *plan,
@@ -217,7 +220,7 @@ void key_builder_run(const struct key_builder_plan *plan,
 {
 	uint64_t v[2 * KP_FIELD_COUNT];
 
-	all_values(r, in_port, v);
+	all_values(r, in_port, plan->inner, v);
 	key_zero(key);
 	for (unsigned i = 0; i < plan->n_ops; i++) {
 		const struct key_builder_op *o = &plan->op[i];

@@ -62,6 +62,7 @@ struct key_builder_op {
 
 struct key_builder_plan {
 	unsigned n_ops;
+	bool inner;                  /* it reads an inner field */
 	struct key_builder_op op[2 * KP_MAX_FIELDS];
 };
 
