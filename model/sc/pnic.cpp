@@ -154,38 +154,75 @@ int pnic_module::program_direct(struct pnic_error *err)
 
 /* ---- sources --------------------------------------------------------------- */
 
-/* Give every source's frames to the pipeline, as far ahead as it takes
- * them.  A refused frame is given again when the frames ahead of it have
- * offered (its own time), or, if they already have, when the port's wire
- * is still busy with them. */
-void pnic_module::feed(uint64_t t)
+/* Whether a source's next frame waits for a refused one to be given
+ * again (then when), as its port takes arrivals in time order. */
+static uint64_t port_wait(const std::vector<source> &src, uint32_t port,
+			  uint64_t t)
+{
+	uint64_t until = NEVER;
+
+	for (const source &w : src)
+		if (w.has && w.retry != NEVER && w.retry > t &&
+		    w.pkt.in_port == port)
+			until = std::min(until, w.retry);
+	return until;
+}
+
+/* The source whose next frame is offered first, of those not waiting. */
+static source *earliest(std::vector<source> &src, uint64_t t)
+{
+	source *first = nullptr;
+
+	for (source &s : src)
+		if (s.has && (s.retry == NEVER || s.retry <= t) &&
+		    (!first || s.pkt.offer_ps < first->pkt.offer_ps))
+			first = &s;
+	return first;
+}
+
+/* Give one source's next frame.  A refused frame is given again when the
+ * frames ahead of it have offered (its own time), or, if they already
+ * have, when the port's wire is still busy with them. */
+void pnic_module::give(source &s)
 {
 	struct pnic_error err;
+	uint64_t at = rs->setup_ps + s.pkt.offer_ps;
+	uint64_t c = std::max(rs->cycles(at), pipeline_now(pl));
+	int rc = pipeline_arrive(pl, s.pkt.in_port, s.pkt.frame, s.pkt.caplen,
+				 s.pkt.len, c, &err);
+
+	if (rc == -ENOBUFS) {
+		uint64_t now = rs->ps(pipeline_now(pl));
+
+		s.retry = at > now ? at : now + backlog_ps;
+		return;
+	}
+	s.retry = NEVER;
+	if (rc == 0)
+		rc = traffic_next(s.t, &s.pkt, &err);
+	if (rc < 0)
+		rs->fail(rc, err);
+	s.has = rc == 1;
+}
+
+/* Give the sources' frames to the pipeline, as far ahead as it takes
+ * them, in offer order across sources: inputs may share a port, and a
+ * port takes its arrivals in time order, so a frame waits while its
+ * port holds a refused one of another source. */
+void pnic_module::feed(uint64_t t)
+{
+	source *s;
 
 	if (rs->setup_ps == NEVER)
 		return;
-	for (source &s : src) {
-		if (s.retry != NEVER && s.retry > t)
-			continue;
-		while (s.has) {
-			uint64_t at = rs->setup_ps + s.pkt.offer_ps;
-			uint64_t c = std::max(rs->cycles(at), pipeline_now(pl));
-			int rc = pipeline_arrive(pl, s.pkt.in_port, s.pkt.frame,
-						 s.pkt.caplen, s.pkt.len, c, &err);
+	while ((s = earliest(src, t))) {
+		uint64_t wait = src.size() > 1 ? port_wait(src, s->pkt.in_port, t)
+					       : NEVER;
 
-			if (rc == -ENOBUFS) {
-				uint64_t now = rs->ps(pipeline_now(pl));
-
-				s.retry = at > now ? at : now + backlog_ps;
-				break;
-			}
-			s.retry = NEVER;
-			if (rc == 0)
-				rc = traffic_next(s.t, &s.pkt, &err);
-			if (rc < 0)
-				rs->fail(rc, err);
-			s.has = rc == 1;
-		}
+		if (wait != NEVER)
+			s->retry = wait;
+		else
+			give(*s);
 	}
 }
 

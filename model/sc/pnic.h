@@ -108,6 +108,7 @@ private:
 	uint64_t step_target(uint64_t t, bool drain_ok);
 	bool stopped();
 	void feed(uint64_t t);
+	void give(source &s);
 	void advance(uint64_t t, bool drain_ok);
 	void step_pipeline(uint64_t c);
 	void drain();

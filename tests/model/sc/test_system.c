@@ -288,6 +288,32 @@ Test(system, line_rate_64_byte_all_hit_drops_nothing)
 	rm_tmp();
 }
 
+/* Two inputs on one port, the same trace in each: the wire takes the
+ * frames in time order across the inputs, so each frame's twin waits
+ * for it (squeezed) and nothing else does. */
+Test(system, two_inputs_on_one_port_share_its_wire)
+{
+	char path[256], cmd[1024];
+	struct sc_out o;
+	uint64_t n = 2000;
+
+	mkdir_tmp();
+	gen("two", "-n 2000 -f 64 --ipv6 0 --vlan 0 --vxlan 0", "", "",
+	    path, sizeof path);
+	snprintf(cmd, sizeof cmd,
+		 "sed -n '/^inputs:/,$p' %s | tail -n +2 >> %s", path, path);
+	cr_assert_eq(system(cmd), 0);
+	sc_run(path, NULL, NULL, &o);
+	show("two inputs", &o);
+	cr_assert_eq(o.rc, 0, "%s", o.msg);
+	cr_assert_eq(o.res.pipeline.arrivals, 2 * n);
+	cr_assert_eq(o.res.pipeline.departed, 2 * n);
+	cr_assert_eq(drops(&o), 0);
+	cr_assert_eq(o.res.ports[0].rx_frames, 2 * n);
+	cr_assert_eq(o.res.ports[0].squeezed, n);
+	rm_tmp();
+}
+
 /* Two 100G uplinks into one 100G port at 3/4 of their rate each: 1.5x. */
 Test(system, oversubscription_drops_are_counted)
 {
