@@ -1914,11 +1914,12 @@ uint64_t fpag_next_deadline(const struct fpag *f)
 
 /* ---- migration ------------------------------------------------------------ */
 
-/* Every entry forwarding to the VNIC gets an ACTION_WRITE: in PPID mode
- * naming its new PPID (vpid), and, when tpl is not FPAG_NONE, the encap
- * with that template. */
-static int rewrite_entries(struct fpag *f, uint32_t vnic, uint32_t vpid,
-			   uint32_t tpl, uint32_t *cmds, struct pnic_error *err)
+/* Every entry forwarding to the endpoint gets an ACTION_WRITE: naming
+ * vpid (FPAG_NONE: its own; PPID mode passes the new PPID), with the edit
+ * the endpoint needs where it now is (tunnel_action: the encap toward a
+ * remote host, none for a local port; remote to remote drops). */
+static int redirect_entries(struct fpag *f, uint32_t ep, uint32_t vpid,
+			    uint32_t *cmds, struct pnic_error *err)
 {
 	for (uint32_t h = 0; h < f->depth; h++) {
 		struct fpag_rec *r = &f->rec[h];
@@ -1929,16 +1930,14 @@ static int rewrite_entries(struct fpag *f, uint32_t vnic, uint32_t vpid,
 		struct pnic_action a;
 		int rc;
 
-		if (!r->live || r->dest != vnic || idx == TP_NONE ||
+		if (!r->live || r->dest != ep || idx == TP_NONE ||
 		    flow_table_get(f->ft, idx, &v, &m, &w) < 0)
 			continue;
 		action_unpack(&w, &a);
+		a.kind = ACT_FORWARD;
 		a.vpid = (uint16_t)nv;
-		if (tpl != FPAG_NONE && !r->tunnel)
-			a.tunnel_op = TUNNEL_OP_VXLAN_ENCAP, a.encap_id = (uint8_t)tpl;
-		else if (tpl != FPAG_NONE)
-			a.kind = ACT_DROP;   /* remote to remote: not carried */
 		action_pack(&a, &w);
+		tunnel_action(f, r->tunnel, ep, &w);
 		rc = vpid_entry_added(f->va, nv, err);
 		if (rc == 0)
 			rc = flow_table_set_action(f->ft, idx, &w, err);
@@ -1953,11 +1952,43 @@ static int rewrite_entries(struct fpag *f, uint32_t vnic, uint32_t vpid,
 	return 0;
 }
 
+/* Where a VNIC is: a local port (host FPAG_NONE) or behind a remote host
+ * with the template of (host, its VNI). */
+static void place_vnic(struct fpag *f, uint32_t vnic, uint32_t ppid,
+		       uint32_t host, uint32_t tpl)
+{
+	f->vnics[vnic].ppid = ppid;
+	if (f->vxlan) {
+		f->ep_host[vnic] = host;
+		f->ep_tpl[vnic] = tpl;
+	}
+}
+
+/* VPID mode: the map write, then (back from a remote host) the entries
+ * without their encap.  In that order no tenant frame reaches the
+ * underlay bare; in the window the VNIC's new port gets encapsulated
+ * frames, which it does not take.  PPID mode: each entry's one write
+ * names the port and drops the encap together. */
+static int move_local(struct fpag *f, uint32_t vnic, uint32_t new_ppid,
+		      uint32_t *n, struct pnic_error *err)
+{
+	bool was_remote = f->vxlan && f->ep_host[vnic] != FPAG_NONE;
+	int rc;
+
+	place_vnic(f, vnic, new_ppid, FPAG_NONE, FPAG_NONE);
+	if (f->p.flow_dest != FPAG_DEST_VPID)
+		return redirect_entries(f, vnic, new_ppid, n, err);
+	if ((rc = vpid_move(f->va, f->ep_vpid[vnic], new_ppid, err)) < 0)
+		return rc;
+	(*n)++;
+	return was_remote ? redirect_entries(f, vnic, FPAG_NONE, n, err) : 0;
+}
+
 int fpag_migrate(struct fpag *f, uint32_t vnic, uint32_t new_ppid,
 		 uint32_t *cmds, struct pnic_error *err)
 {
 	uint32_t n = 0;
-	int rc = 0;
+	int rc;
 
 	if (cmds)
 		*cmds = 0;
@@ -1967,19 +1998,10 @@ int fpag_migrate(struct fpag *f, uint32_t vnic, uint32_t new_ppid,
 	if (new_ppid >= f->p.n_ports)
 		return pnic_err(err, ERANGE, "fpag: PPID %u is not the NIC's (0..%u)",
 				new_ppid, f->p.n_ports - 1);
-	if (f->vxlan && f->ep_host[vnic] != FPAG_NONE)
-		return pnic_err(err, EINVAL, "fpag: VNIC %u is behind a remote host: moving it back is not built",
-				vnic);
-	if (f->vnics[vnic].ppid == new_ppid)
+	if (f->vnics[vnic].ppid == new_ppid &&
+	    (!f->vxlan || f->ep_host[vnic] == FPAG_NONE))
 		return 0;
-	if (f->p.flow_dest == FPAG_DEST_VPID) {
-		rc = vpid_move(f->va, f->ep_vpid[vnic], new_ppid, err);
-		n = rc == 0;
-	} else {
-		rc = rewrite_entries(f, vnic, new_ppid, FPAG_NONE, &n, err);
-	}
-	if (rc == 0)
-		f->vnics[vnic].ppid = new_ppid;
+	rc = move_local(f, vnic, new_ppid, &n, err);
 	f->st.migrations += rc == 0;
 	f->st.migration_cmds += n;
 	if (cmds)
@@ -1989,7 +2011,9 @@ int fpag_migrate(struct fpag *f, uint32_t vnic, uint32_t new_ppid,
 
 /* Rewrites first, then the map: an entry never sends a tenant's frame
  * onto the underlay without its encapsulation (during the move the old
- * port gets encapsulated frames, which no VM there takes). */
+ * port gets encapsulated frames, which no VM there takes).  From one
+ * remote host to another the rewrites change the template, and the map
+ * is written only if the uplink changes. */
 int fpag_migrate_remote(struct fpag *f, uint32_t vnic, uint32_t host,
 			uint32_t *cmds, struct pnic_error *err)
 {
@@ -2005,18 +2029,19 @@ int fpag_migrate_remote(struct fpag *f, uint32_t vnic, uint32_t host,
 	if (!f->vnics[vnic].vni)
 		return pnic_err(err, EINVAL, "fpag: VNIC %u has no VNI to be reached by over VXLAN",
 				f->vnics[vnic].id);
+	if (f->ep_host[vnic] == host)
+		return 0;
 	ppid = f->uplinks[f->rhosts[host].uplink].ppid;
 	rc = tpl_for(f, host, f->vnics[vnic].vni, &tpl, &n, err);
-	if (rc == 0)
-		rc = rewrite_entries(f, vnic, by_vpid ? FPAG_NONE : ppid, tpl, &n, err);
-	if (rc == 0 && by_vpid && (rc = vpid_move(f->va, f->ep_vpid[vnic], ppid, err)) == 0)
-		n++;
 	if (rc == 0) {
-		f->vnics[vnic].ppid = ppid;
-		f->ep_tpl[vnic] = tpl;
-		f->ep_host[vnic] = host;
-		f->st.remote_moves++;
+		bool map = by_vpid && f->vnics[vnic].ppid != ppid;
+
+		place_vnic(f, vnic, ppid, host, tpl);
+		rc = redirect_entries(f, vnic, by_vpid ? FPAG_NONE : ppid, &n, err);
+		if (rc == 0 && map && (rc = vpid_move(f->va, f->ep_vpid[vnic], ppid, err)) == 0)
+			n++;
 	}
+	f->st.remote_moves += rc == 0;
 	f->st.remote_move_cmds += n;
 	if (cmds)
 		*cmds = n;

@@ -48,6 +48,39 @@ static bool to_remote_host(const struct scenario *c, yaml_node_t *n,
 	return false;
 }
 
+/* Where VNIC v is before the event being read (the last move of it
+ * among the events before): its port, and the remote host it is behind
+ * (-1: none). */
+static void vnic_where(const struct scenario *c, uint32_t v, uint32_t *ppid,
+		       int *host)
+{
+	*ppid = c->topo.vnics[v].v.ppid;
+	*host = -1;
+	for (uint32_t e = 0; e < c->n_events; e++)
+		if (c->events[e].vnic == v && (c->events[e].kind == SCENARIO_EV_MIGRATE ||
+					       c->events[e].kind == SCENARIO_EV_MIGRATE_REMOTE)) {
+			*ppid = c->events[e].ppid;
+			*host = c->events[e].kind == SCENARIO_EV_MIGRATE_REMOTE ?
+				(int)c->events[e].host : -1;
+		}
+}
+
+/* A move to where the VNIC is already says nothing: refused. */
+static int moves(struct scenario_ctx *x, yaml_node_t *n, const char *sub,
+		 const struct scenario_event *ev)
+{
+	bool remote = ev->kind == SCENARIO_EV_MIGRATE_REMOTE;
+	uint32_t ppid;
+	int host;
+
+	vnic_where(x->c, ev->vnic, &ppid, &host);
+	if (remote ? host == (int)ev->host : host < 0 && ppid == ev->ppid)
+		return scenario_fail(x, n, sub, "VNIC '%s' is %s already",
+				     x->c->topo.vnics[ev->vnic].name,
+				     remote ? "behind that host" : "on that port");
+	return 0;
+}
+
 static int migrate(struct scenario_ctx *x, yaml_node_t *m, const char *path,
 		   struct scenario_event *ev)
 {
@@ -62,14 +95,10 @@ static int migrate(struct scenario_ctx *x, yaml_node_t *m, const char *path,
 	    (rc = scenario_require(x, m, "to", path, &n)))
 		return rc;
 	scenario_subpath(sub, path, "to");
-	if (to_remote_host(x->c, n, ev))
-		return 0;
-	if ((rc = scenario_port_ref(x, n, sub, &ev->ppid)))
+	if (!to_remote_host(x->c, n, ev) &&
+	    (rc = scenario_port_ref(x, n, sub, &ev->ppid)))
 		return rc;
-	if (ev->ppid == x->c->topo.vnics[ev->vnic].v.ppid)
-		return scenario_fail(x, n, sub, "VNIC '%s' is on that port already",
-				     x->c->topo.vnics[ev->vnic].name);
-	return 0;
+	return moves(x, n, sub, ev);
 }
 
 /* Whether VNIC v is up just before event `upto` (declared `start: now`,

@@ -2062,7 +2062,105 @@ Test(fpag_vxlan, a_vnic_moves_to_a_remote_host, .fini = teardown_all)
 	expect_out(3, 100, 1);
 	cr_assert_eq(fpag_migrate_remote(fp, 2, 0, &cmds, &err), -EINVAL, "VNIC 2 has no VNI");
 	cr_assert_eq(fpag_migrate_remote(fp, 1, 7, &cmds, &err), -ENOENT);
-	cr_assert_eq(fpag_migrate(fp, 1, 2, &cmds, &err), -EINVAL, "back is not built");
+}
+
+/* Two flows from VNIC 0 to VNIC 1 and one from the remote VM to it, then
+ * VNIC 1 behind remote host 0 (the remote VM's flow is remote to remote
+ * there: it drops). */
+static void vnic1_offloaded_then_remote(uint32_t want_cmds)
+{
+	const struct fpag_stats *st = fpag_stats(fp);
+	struct pnic_error err;
+	uint32_t cmds;
+
+	send(0, 1, UDP, 1000, 5001, 0);
+	send(0, 1, UDP, 1001, 5001, 0);
+	send_tunnelled(1, 2000);
+	cr_assert_eq(st->installs, 3);
+	cr_assert_eq(fpag_migrate_remote(fp, 1, 0, &cmds, &err), 0, "%s", err.msg);
+	cr_assert_eq(cmds, want_cmds);
+	at[1] = 3;
+	cr_assert_eq(egress[1], 3);
+	send_tunnelled(1, 2000);
+	cr_assert_eq(egress[1] + egress[2] + egress[3], 3, "remote to remote: not carried");
+}
+
+/* ... and back to a local port: the entries lose their encap (and the
+ * remote VM's regains its decap), in VPID mode after the map write. */
+static void vnic1_comes_back(enum fpag_flow_dest mode)
+{
+	const struct fpag_stats *st;
+	struct pnic_error err;
+	uint32_t cmds, hits;
+
+	tune = tune_vxlan;
+	rules_fn = vx_rules;
+	setup(mode, FPAG_SHAPE_EXACT);
+	st = fpag_stats(fp);
+	vnic1_offloaded_then_remote(mode == FPAG_DEST_VPID ? 4 : 3);
+	cr_assert_eq(fpag_migrate(fp, 1, 2, &cmds, &err), 0, "%s", err.msg);
+	cr_assert_eq(cmds, mode == FPAG_DEST_VPID ? 4 : 3, "the map write (vpid) and 3 rewrites");
+	at[1] = 2;
+	hits = (uint32_t)dps()->hits;
+	send(0, 1, UDP, 1000, 5001, 0);
+	expect_out(2, 0, 1);
+	send(0, 1, UDP, 1001, 5001, 0);
+	send_tunnelled(1, 2000);
+	expect_out(2, 0, 1);
+	cr_assert_eq(dps()->hits, hits + 3, "all three on the fast path");
+	cr_assert_eq(egress[2], 3);
+	cr_assert_eq(st->installs, 3);
+	cr_assert_eq(st->migrations, 1);
+	cr_assert_eq(fpag_migrate(fp, 1, 2, &cmds, &err), 0);
+	cr_assert_eq(cmds, 0, "already there");
+}
+
+Test(fpag_vxlan, a_vnic_moves_back_from_a_remote_host, .fini = teardown_all)
+{
+	vnic1_comes_back(FPAG_DEST_VPID);
+}
+
+Test(fpag_vxlan, a_vnic_moves_back_from_a_remote_host_ppid, .fini = teardown_all)
+{
+	vnic1_comes_back(FPAG_DEST_PPID);
+}
+
+/* Remote host 1 behind the same uplink: the move from host 0 to host 1
+ * rewrites the template of each entry and needs no map write. */
+static const struct fpag_remote_host vx_hosts2[2] = {
+	{ .id = 30, .uplink = 0, .vtep_ipv4 = IP(192, 0, 2, 2) },
+	{ .id = 31, .uplink = 0, .vtep_ipv4 = IP(192, 0, 2, 3) },
+};
+
+static void tune_vxlan2(struct nic_params *np, struct fpag_params *fpp)
+{
+	tune_vxlan(np, fpp);
+	fpp->remote_hosts = vx_hosts2;
+	fpp->n_remote_hosts = 2;
+}
+
+Test(fpag_vxlan, a_vnic_moves_from_one_remote_host_to_another, .fini = teardown_all)
+{
+	const struct fpag_stats *st;
+	struct pnic_error err;
+	struct parser_result pr;
+	uint32_t cmds;
+
+	tune = tune_vxlan2;
+	rules_fn = vx_rules;
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_EXACT);
+	st = fpag_stats(fp);
+	vnic1_offloaded_then_remote(4);
+	cr_assert_eq(fpag_migrate_remote(fp, 1, 1, &cmds, &err), 0, "%s", err.msg);
+	cr_assert_eq(cmds, 4, "a template for (host 1, VNI 100) and 3 rewrites; same uplink, no map write");
+	cr_assert_eq(st->templates, 2);
+	cr_assert_eq(st->remote_moves, 2);
+	send(0, 1, UDP, 1000, 5001, 0);
+	parser_parse(last_out[3].b, last_out[3].len, last_out[3].len, &pr);
+	cr_assert_eq(pr.tunnel, TUNNEL_VXLAN);
+	cr_assert_eq(pr.outer.dst_ip[15], 3, "to host 1's VTEP, 192.0.2.3");
+	cr_assert_eq(fpag_migrate_remote(fp, 1, 1, &cmds, &err), 0);
+	cr_assert_eq(cmds, 0, "already there");
 }
 
 Test(fpag_vxlan, refused_without_the_inner_fields, .fini = teardown_all)

@@ -161,6 +161,9 @@ Test(scenario_events, refusals_name_line_column_and_field)
 		  "events[0].migrate.vnic", "VNIC" },
 		{ FPAG_BASE "events: [ { at_ns: 5, migrate: { vnic: a, to: vf0 } } ]\n", 10, 47,
 		  "events[0].migrate.to", "already" },
+		{ FPAG_BASE "events:\n  - { at_ns: 5, migrate: { vnic: a, to: vf1 } }\n"
+		  "  - { at_ns: 6, migrate: { vnic: a, to: vf1 } }\n", 12, 41,
+		  "events[1].migrate.to", "on that port already" },
 		{ FPAG_BASE "events: [ { at_ns: 5, migrate: { vnic: a, to: vf7 } } ]\n", 10, 47,
 		  "events[0].migrate.to", "port" },
 		{ FPAG_BASE "events:\n  - { at_ns: 5, migrate: { vnic: a, to: vf1 } }\n"
