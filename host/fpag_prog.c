@@ -218,7 +218,9 @@ static int on_event(struct fpag_prog *fp, const struct mbox_event_rx *e,
 	int rc;
 
 	fp->st.event_gaps += e->dropped_before;
-	if (e->dropped_before && (rc = fpag_events_lost(fp->fpag, now_ns, err)) < 0)
+	/* Only a lost event without a packet can be a lost landed marker;
+	 * a lost miss is a dropped packet, and holds nothing. */
+	if (e->ctl_dropped_before && (rc = fpag_events_lost(fp->fpag, now_ns, err)) < 0)
 		return rc;
 	switch (e->type) {
 	case MBOX_EV_MISS:

@@ -50,6 +50,7 @@ struct mbox_drv {
 	uint32_t cmd_tail, cmd_done, cmd_rung;
 	uint32_t cpl_head, evt_head, rxb_tail;
 	uint32_t evt_seq;                /* the seq the next event should have */
+	uint32_t ctl_seq;                /* ... and its ctl_seq */
 	uint32_t async;                  /* posted by mbox_drv_post, in flight */
 	struct slot *slots;              /* cmd_entries */
 	struct pool pkt, ctr;
@@ -575,6 +576,7 @@ static bool take_evt(struct mbox_drv *drv, struct mbox_event_rx *ev)
 	*ev = (struct mbox_event_rx){
 		.type = e.type, .reason = e.reason, .in_ppid = e.in_ppid,
 		.seq = e.seq, .dropped_before = e.seq - drv->evt_seq,
+		.ctl_dropped_before = e.ctl_seq - drv->ctl_seq,
 		.entry = e.entry, .last_hit = e.last_hit, .gen = e.gen,
 		.code = e.code, .detail = e.detail,
 	};
@@ -583,6 +585,8 @@ static bool take_evt(struct mbox_drv *drv, struct mbox_event_rx *ev)
 	else if (e.type == MBOX_EV_ERROR && e.code == MBOX_ERR_RXB_DMA)
 		reclaim(drv, e.detail);
 	drv->st.event_gaps += ev->dropped_before;
+	drv->st.ctl_gaps += ev->ctl_dropped_before;
+	drv->ctl_seq = e.ctl_seq + (e.type != MBOX_EV_MISS);
 	drv->st.events[e.type < MBOX_EV_COUNT ? e.type : 0]++;
 	drv->evt_seq = e.seq + 1;
 	drv->evt_head++;

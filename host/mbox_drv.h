@@ -83,6 +83,9 @@ struct mbox_event_rx {
 	uint16_t in_ppid;            /* MISS, FLOW_END */
 	uint32_t seq;
 	uint32_t dropped_before;     /* events the device dropped just before */
+	uint32_t ctl_dropped_before; /* ... of them without a packet (LANDED,
+				      * FLOW_END, AGED, ERROR): the ones the
+				      * host cannot learn from a later miss */
 	uint32_t entry;              /* FLOW_END, AGED, LANDED */
 	uint64_t last_hit;           /* AGED */
 	uint32_t gen;                /* AGED, LANDED: the entry's write generation;
@@ -103,6 +106,7 @@ struct mbox_drv_stats {
 	uint64_t waits;
 	uint64_t events[MBOX_EV_COUNT];
 	uint64_t event_gaps;         /* events the device dropped (seq gaps) */
+	uint64_t ctl_gaps;           /* ... of them without a packet */
 	uint64_t tag_mismatches;     /* completions out of order: never, unless
 				      * the device breaks the protocol */
 	uint64_t bad_buf_ids;        /* events naming a buffer not lent */

@@ -495,6 +495,7 @@ void mbox_cpl_decode(const uint8_t *in, struct mbox_cpl *out)
 #define E_DETAIL   36
 #define E_KEY_BITS 40
 #define E_KEY      48        /* 64 bytes */
+#define E_CTL_SEQ 112
 
 /* The events whose bytes 12..15 carry a write generation, not a buffer. */
 static bool evt_has_gen(uint8_t type)
@@ -518,6 +519,7 @@ void mbox_evt_encode(const struct mbox_evt *e, uint8_t *out)
 	put32(out + E_DETAIL, e->detail);
 	put16(out + E_KEY_BITS, e->key_bits);
 	put_words(out + E_KEY, e->key.w, PNIC_KEY_WORDS);
+	put32(out + E_CTL_SEQ, e->ctl_seq);
 	out[MBOX_EVT_BYTES - 1] = e->phase & 1u;
 }
 
@@ -530,6 +532,7 @@ void mbox_evt_decode(const uint8_t *in, struct mbox_evt *out)
 		.len = get32(in + E_LEN), .caplen = get32(in + E_CAPLEN),
 		.last_hit = get64(in + E_LAST_HIT), .code = get32(in + E_CODE),
 		.detail = get32(in + E_DETAIL), .key_bits = get16(in + E_KEY_BITS),
+		.ctl_seq = get32(in + E_CTL_SEQ),
 		.phase = mbox_slot_phase(in, MBOX_EVT_BYTES),
 	};
 	get_words(in + E_KEY, out->key.w, PNIC_KEY_WORDS);

@@ -249,6 +249,10 @@ struct mbox_evt {
 	uint32_t detail;         /* ERROR */
 	uint16_t key_bits;       /* MISS */
 	struct pnic_key key;     /* MISS */
+	uint32_t ctl_seq;        /* events without a packet (every type but
+				  * MISS) the device meant to post before
+				  * this one, dropped ones too: a gap in it
+				  * is a lost marker, flow end or aged */
 	uint8_t phase;
 };
 

@@ -29,6 +29,7 @@ struct mbox_dev {
 	uint32_t irq_usecs[MBOX_IRQ_VECTORS];
 	uint32_t irq_pending[MBOX_IRQ_VECTORS];
 	uint32_t evt_seq;
+	uint32_t ctl_seq;               /* events without a packet meant */
 	/* The command in hand: fetched, decoded, its completion begun; kept
 	 * across calls while the sink says -EBUSY. */
 	bool held;
@@ -166,6 +167,16 @@ static bool evt_full(const struct mbox_dev *d)
 	return q->dev - q->db >= q->size;
 }
 
+/* Whether only the last eighth of the event ring is free: that is kept
+ * for the events without a packet (landed markers, flow ends, aged), so
+ * that a miss storm does not cost the host the ones it cannot recover. */
+static bool evt_kept(const struct mbox_dev *d)
+{
+	const struct ring *q = &d->ring[MBOX_RING_EVT];
+
+	return q->size - (q->dev - q->db) <= q->size / 8;
+}
+
 static int write_evt(struct mbox_dev *d, struct mbox_evt *e);
 
 /* The device's own error event: posted if there is room (else dropped and
@@ -173,7 +184,8 @@ static int write_evt(struct mbox_dev *d, struct mbox_evt *e);
 static void post_error(struct mbox_dev *d, enum mbox_err code, uint32_t detail)
 {
 	struct mbox_evt e = { .type = MBOX_EV_ERROR, .code = code,
-			      .detail = detail, .seq = d->evt_seq++ };
+			      .detail = detail, .seq = d->evt_seq++,
+			      .ctl_seq = d->ctl_seq++ };
 
 	if (evt_full(d)) {
 		d->st.event_drops[MBOX_EV_ERROR]++;
@@ -271,14 +283,22 @@ int mbox_dev_event(struct mbox_dev *d, const struct mbox_event *ev)
 	e = (struct mbox_evt){ .type = ev->type, .reason = ev->reason,
 			       .in_ppid = ev->in_ppid, .seq = d->evt_seq++,
 			       .entry = ev->entry, .last_hit = ev->last_hit,
-			       .gen = ev->gen, .code = ev->code, .detail = ev->detail };
-	if (evt_full(d)) {
+			       .gen = ev->gen, .code = ev->code, .detail = ev->detail,
+			       .ctl_seq = d->ctl_seq };
+	d->ctl_seq += ev->type != MBOX_EV_MISS;
+	if (evt_full(d) || (ev->type == MBOX_EV_MISS && evt_kept(d))) {
 		d->st.event_drops[ev->type]++;
 		return -ENOSPC;
 	}
 	if (ev->type == MBOX_EV_MISS)
 		return post_miss(d, ev, &e);
 	return write_evt(d, &e);
+}
+
+void mbox_dev_events_lost(struct mbox_dev *d, uint32_t n)
+{
+	d->evt_seq += n;
+	d->ctl_seq += n;
 }
 
 /* ---- commands ------------------------------------------------------------ */
@@ -448,6 +468,7 @@ static void reset(struct mbox_dev *d)
 	d->ready = d->failed = d->held = false;
 	d->err_code = d->err_info = 0;
 	d->evt_seq = 0;
+	d->ctl_seq = 0;
 	memset(d->irq_pending, 0, sizeof d->irq_pending);
 }
 

@@ -127,6 +127,11 @@ struct mbox_dev_progress mbox_dev_service(struct mbox_dev *d,
  * counted. */
 int mbox_dev_event(struct mbox_dev *d, const struct mbox_event *ev);
 
+/* n events without a packet were lost before the device (the to-host
+ * queue was full): they count in seq and ctl_seq as if dropped here, so
+ * the driver sees the gap. */
+void mbox_dev_events_lost(struct mbox_dev *d, uint32_t n);
+
 /* Interrupt moderation: entries written on vector v since its last
  * interrupt, and the holdoff's end (the timed layer arms a timer of
  * IRQ_USECS(v) when pending turns non-zero and calls this at its end):

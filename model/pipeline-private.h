@@ -248,6 +248,7 @@ struct pipeline {
 	uint64_t mirrors, mirrors_departed, mirrors_queued;
 	uint64_t packet_outs, packet_outs_departed, packet_outs_queued;
 	uint64_t events[PL_UP_TYPES], event_drops[PL_UP_TYPES], events_popped;
+	uint32_t up_lost;       /* events dropped since the last entry queued */
 	uint64_t aged_deletes, aged_cancelled;
 };
 

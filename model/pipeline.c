@@ -392,7 +392,10 @@ bool pipeline_up_push(struct pipeline *pl, const struct pipeline_upcall *u,
 	const struct pipeline_bounds *b = &pl->p.bounds;
 	struct pl_up *e;
 
-	if (pl->up_occ.frames >= b->to_host_frames ||
+	/* The last eighth of the queue's frames is kept for the events (no
+	 * frame): a miss storm must not cost the host its landed markers
+	 * and flow ends, which it cannot recover by itself. */
+	if (pl->up_occ.frames >= b->to_host_frames - b->to_host_frames / 8 ||
 	    pl->up_occ.bytes + o->len > b->to_host_bytes ||
 	    !(e = frame_fifo_push(pl->up, sizeof *e + o->caplen)))
 		return false;
@@ -402,6 +405,8 @@ bool pipeline_up_push(struct pipeline *pl, const struct pipeline_upcall *u,
 	e->u.len = o->len;
 	e->u.reason = o->host;
 	e->u.enqueued = t;
+	e->u.lost_before = pl->up_lost;
+	pl->up_lost = 0;
 	memcpy(e->frame, o->frame, o->caplen);
 	pipeline_occ_add(&pl->up_occ, t, 1, o->len);
 	return true;

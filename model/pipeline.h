@@ -290,6 +290,8 @@ struct pipeline_upcall {
 				      * LANDED: the one the hold write gave */
 	bool removed;                /* AGED: delete mode's (the NIC removes it) */
 	uint64_t enqueued;           /* edge */
+	uint32_t lost_before;        /* events the full queue dropped just
+				      * before this one entered it */
 };
 
 /* The oldest packet of the to-host queue, taken out of it: 0, or -EAGAIN

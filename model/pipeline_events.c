@@ -45,9 +45,12 @@ static void up_event(struct pipeline *pl, const struct pipeline_upcall *u)
 	if (pl->up_occ.frames >= b->to_host_frames ||
 	    !(e = frame_fifo_push(pl->up, sizeof *e))) {
 		pl->event_drops[u->type]++;
+		pl->up_lost++;
 		return;
 	}
 	e->u = *u;
+	e->u.lost_before = pl->up_lost;
+	pl->up_lost = 0;
 	pipeline_occ_add(&pl->up_occ, u->enqueued, 1, 0);
 }
 

@@ -337,6 +337,8 @@ void pnic_module::drain()
 		int rc;
 
 		to_event(u, &ev);
+		if (u.lost_before)
+			mbox_dev_events_lost(dev, u.lost_before);
 		t_evt = std::max(t_evt, rs->ps(u.enqueued));
 		cur = &t_evt;
 		evt_engine = true;

@@ -689,6 +689,32 @@ Test(mbox_drv, a_full_event_ring_drops_misses_and_says_so)
 	cr_assert_eq(ev[0].dropped_before, 6, "the gap is the drops");
 	cr_assert_eq(mbox_drv_stats(drv)->event_gaps, 6);
 	cr_assert_eq(mbox_dev_bar_read(dev, MBOX_REG_EVT_DROPS), 6);
+	cr_assert_eq(ev[0].ctl_dropped_before, 0, "only misses were lost");
+	cr_assert_eq(mbox_drv_stats(drv)->ctl_gaps, 0);
+}
+
+/* A gap of events without a packet is told apart from one of misses:
+ * a lost marker is the host's to recover. */
+Test(mbox_drv, a_lost_event_without_a_packet_is_told_apart)
+{
+	struct mbox_event landed = { .type = MBOX_EV_LANDED, .entry = 3, .gen = 1 };
+	struct mbox_event_rx ev[8];
+	unsigned n;
+
+	open_drv(8, 8, 8, 8);
+	for (unsigned i = 0; i < 7; i++)
+		send(0, (uint16_t)i, 9);
+	for (unsigned i = 0; i < 3; i++)
+		mbox_dev_event(dev, &landed);
+	mbox_dev_events_lost(dev, 2);
+	n = mbox_drv_poll_events(drv, ev, 8);
+	cr_assert_eq(n, 8, "7 misses (the last eighth kept) and one marker");
+	cr_assert_eq(mbox_dev_stats(dev)->event_drops[MBOX_EV_LANDED], 2);
+	send(0, 99, 9);
+	cr_assert_eq(mbox_drv_poll_events(drv, ev, 8), 1);
+	cr_assert_eq(ev[0].dropped_before, 4, "2 markers dropped, 2 lost upstream");
+	cr_assert_eq(ev[0].ctl_dropped_before, 4);
+	cr_assert_eq(mbox_drv_stats(drv)->ctl_gaps, 4);
 }
 
 Test(mbox_drv, interrupts_through_the_driver)

@@ -302,9 +302,11 @@ Test(mbox, event_layout)
 	cr_assert(key_equal(&r.key, &e.key, PNIC_KEY_WORDS));
 
 	e = (struct mbox_evt){ .type = MBOX_EV_AGED, .entry = 12,
-			       .last_hit = 0x1122334455ull };
+			       .last_hit = 0x1122334455ull, .ctl_seq = 0x01020304 };
 	mbox_evt_encode(&e, b);
+	cr_assert_eq(le32(b + 112), 0x01020304, "ctl_seq at byte 112");
 	mbox_evt_decode(b, &r);
+	cr_assert_eq(r.ctl_seq, 0x01020304);
 	cr_assert_eq(r.entry, 12);
 	cr_assert_eq(r.last_hit, 0x1122334455ull);
 	cr_assert_eq(r.phase, 0);

@@ -150,6 +150,7 @@ Test(pipeline_events, delete_mode_invalidates_through_the_config_port)
 
 Test(pipeline_events, a_full_to_host_queue_drops_events_counted)
 {
+	struct pipeline_upcall u;
 	struct pipeline_stats st;
 	uint8_t f[64];
 	uint32_t n = tcp_frame(f, 80, PROTO_TCP_RST);
@@ -165,6 +166,41 @@ Test(pipeline_events, a_full_to_host_queue_drops_events_counted)
 	cr_assert_eq(st.events[PL_UP_FLOW_END], 5);
 	cr_assert_eq(st.event_drops[PL_UP_FLOW_END], 3);
 	cr_assert_eq(st.departed, 5, "packets are not held for their events");
+	/* the next event in tells of the three lost before it */
+	for (unsigned i = 0; i < 2; i++) {
+		cr_assert_eq(pipeline_to_host_pop(fx.pl, &u), 0);
+		cr_assert_eq(u.lost_before, 0);
+	}
+	cr_assert_eq(pipeline_to_host_pop(fx.pl, &u), -EAGAIN);
+	pfx_arrive(0, f, n, 2000);
+	run_all();
+	cr_assert_eq(pipeline_to_host_pop(fx.pl, &u), 0);
+	cr_assert_eq(u.type, PL_UP_FLOW_END);
+	cr_assert_eq(u.lost_before, 3);
+}
+
+/* Misses fill the to-host queue only to 7/8 of its frames: the flow end
+ * of a RST that hits still gets in behind them. */
+Test(pipeline_events, misses_leave_the_last_eighth_of_the_queue_to_events)
+{
+	struct pipeline_stats st;
+	uint8_t f[64], rst[64];
+	uint32_t n = tcp_frame(f, 81, PROTO_TCP_ACK);
+	uint32_t nr = tcp_frame(rst, 80, PROTO_TCP_RST);
+
+	fx.p.bounds.to_host_frames = 16;
+	pfx_make();
+	pfx_map(1, 1);
+	entry(3, 80, 0, true);
+	for (unsigned i = 0; i < 20; i++)
+		pfx_arrive(0, f, n, 100 + 100 * i);
+	pfx_arrive(0, rst, nr, 3000);
+	run_all();
+	pipeline_stats(fx.pl, &st);
+	cr_assert_eq(st.to_host_queue.max_frames, 15, "14 misses and the event");
+	cr_assert_eq(st.dropped[PL_DROP_TO_HOST_FULL], 6);
+	cr_assert_eq(st.events[PL_UP_FLOW_END], 1);
+	cr_assert_eq(st.event_drops[PL_UP_FLOW_END], 0);
 }
 
 /* Back-to-back hits while the aging engine's invalidates land: the

@@ -338,6 +338,7 @@ static const struct counter drv_counters[] = {
 	C(struct mbox_drv_stats, pool_empty), C(struct mbox_drv_stats, doorbells),
 	C(struct mbox_drv_stats, bar_writes), C(struct mbox_drv_stats, bar_reads),
 	C(struct mbox_drv_stats, waits), C(struct mbox_drv_stats, event_gaps),
+	C(struct mbox_drv_stats, ctl_gaps),
 	C(struct mbox_drv_stats, tag_mismatches), C(struct mbox_drv_stats, bad_buf_ids),
 };
 
