@@ -14,8 +14,15 @@ jobs=${TEST_JOBS:-$(nproc 2>/dev/null || echo 1)}
 outdir=$(mktemp -d); trap 'rm -rf "$outdir"' EXIT
 # Run binary number $1 ($2) into $outdir/$1.out and its status into .rc.
 start_criterion() {
+  local t0=$EPOCHREALTIME
   "$2" --jobs 1 >"$outdir/$1.out" 2>&1
   echo $? >"$outdir/$1.rc"
+  took "$t0" "$2" >"$outdir/$1.t"
+}
+# "SECONDS NAME" since $1 (EPOCHREALTIME), for the slowest list.
+took() {
+  local now=$EPOCHREALTIME
+  awk -v a="$1" -v b="$now" -v n="$2" 'BEGIN { printf "%7.1f s  %s\n", b - a, n }'
 }
 report_criterion() {
   local bin=$1 out rc line t p
@@ -41,11 +48,14 @@ checks=("$@")
 # $outdir/c$i.out, its status in c$i.rc.
 run_checks() {
   local i cmd
+  local t0
   for i in "${!checks[@]}"; do
     cmd=${checks[$i]}
     [[ $cmd == *' :: '* ]] && cmd=${cmd#* :: }
+    t0=$EPOCHREALTIME
     bash -c "$cmd" >"$outdir/c$i.out" 2>&1
     echo $? >"$outdir/c$i.rc"
+    took "$t0" "${checks[$i]%% :: *}" >"$outdir/c$i.t"
   done
 }
 echo "running ${#bins[@]} test binaries, $jobs at a time, and ${#checks[@]} checks one at a time"
@@ -67,6 +77,10 @@ for i in "${!checks[@]}"; do
     [ "$name" = "$cmd" ] || echo "     command: $cmd"
   fi
 done
+# Where the time went (the checks run one after another, beside the
+# binaries): what to look at first when make test nears its budget.
+echo "slowest:"
+cat "$outdir"/*.t 2>/dev/null | sort -rn | head -n 8
 if [ ${#failures[@]} -gt 0 ]; then printf 'failed: %s\n' "${failures[@]}"; fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
