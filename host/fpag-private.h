@@ -192,8 +192,8 @@ int fpag_alloc_vxlan(struct fpag *f, struct pnic_error *err);
 int fpag_tpl_for(struct fpag *f, uint32_t host, uint32_t vni, uint32_t *id,
 		 uint32_t *cmds, struct pnic_error *err);
 int fpag_make_remotes(struct fpag *f, struct pnic_error *err);
-int fpag_tunnel_key(const struct fpag *f, const struct fpag_pkt *k,
-		    struct key_profile_fields *v, struct key_profile_fields *mk);
+void fpag_tunnel_key(const struct fpag_pkt *k, struct key_profile_fields *v,
+		     struct key_profile_fields *mk);
 void fpag_tunnel_action(const struct fpag *f, bool tunnel, uint32_t dest,
 			struct action_word *w);
 int fpag_ingress(struct fpag *f, uint32_t ppid, const uint8_t *frame,

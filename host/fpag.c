@@ -303,12 +303,14 @@ static void ip_from_bytes(const uint8_t b[16], struct ruleset_ip *ip)
 	}
 }
 
-static bool vnic_has_ip(const struct fpag_vnic *v, struct ruleset_ip ip)
+/* Whether ip is one of a VM's addresses (a VNIC's or a remote VM's). */
+static bool has_ip(bool has4, uint32_t ipv4, bool has6, struct ruleset_ip ipv6,
+		   struct ruleset_ip ip)
 {
-	struct ruleset_ip v4 = ruleset_ip_v4(v->ipv4);
+	struct ruleset_ip v4 = ruleset_ip_v4(ipv4);
 
-	return (v->has_ipv4 && ip.hi == v4.hi && ip.lo == v4.lo) ||
-	       (v->has_ipv6 && ip.hi == v->ipv6.hi && ip.lo == v->ipv6.lo);
+	return (has4 && ip.hi == v4.hi && ip.lo == v4.lo) ||
+	       (has6 && ip.hi == ipv6.hi && ip.lo == ipv6.lo);
 }
 
 /* A match scoped to a VNIC names it by its source address (and VLAN):
@@ -318,28 +320,28 @@ static int narrow_to_vnic(struct fpag *f, const struct fpag_pkt *k,
 			  struct key_profile_fields *v,
 			  struct key_profile_fields *mk)
 {
+	const struct fpag_remote_vm *rv;
 	const struct fpag_vnic *vn;
-	struct ruleset_ip rv;
 
 	if (k->ep >= f->rv0 && k->ep < f->n_ep) {
 		/* A remote VM, by its address (and, tunnelled, its VNI). */
-		rv = ruleset_ip_v4(f->rvms[k->ep - f->rv0].ipv4);
-		if (rv.hi != k->hdr.src_ip.hi || rv.lo != k->hdr.src_ip.lo)
+		rv = &f->rvms[k->ep - f->rv0];
+		if (!has_ip(rv->has_ipv4, rv->ipv4, rv->has_ipv6, rv->ipv6, k->hdr.src_ip))
 			return -EPERM;
-		v->hi[KP_SRC_IP] = rv.hi, v->lo[KP_SRC_IP] = rv.lo;
-		mk->hi[KP_SRC_IP] = mk->lo[KP_SRC_IP] = UINT64_MAX;
-		return 0;
+	} else {
+		if (k->ep >= f->nv)
+			return -EPERM;
+		vn = &f->vnics[k->ep];
+		if (!has_ip(vn->has_ipv4, vn->ipv4, vn->has_ipv6, vn->ipv6, k->hdr.src_ip))
+			return -EPERM;
+		if (vn->has_vlan && !k->tunnel) {
+			key_profile_set(v, KP_VLAN_VID, vn->vlan);
+			key_profile_set(mk, KP_VLAN_VID, 0xfff);
+		}
 	}
-	if (k->ep >= f->nv || !vnic_has_ip(&f->vnics[k->ep], k->hdr.src_ip))
-		return -EPERM;
-	vn = &f->vnics[k->ep];
 	v->hi[KP_SRC_IP] = k->hdr.src_ip.hi;
 	v->lo[KP_SRC_IP] = k->hdr.src_ip.lo;
 	mk->hi[KP_SRC_IP] = mk->lo[KP_SRC_IP] = UINT64_MAX;
-	if (vn->has_vlan && !k->tunnel) {
-		key_profile_set(v, KP_VLAN_VID, vn->vlan);
-		key_profile_set(mk, KP_VLAN_VID, 0xfff);
-	}
 	return 0;
 }
 
@@ -355,9 +357,9 @@ static int build_key(struct fpag *f, const struct fpag_pkt *k,
 	ruleset_match_fields(&k->m, &v, &mk);
 	if (k->m.mask.vnic && narrow_to_vnic(f, k, &v, &mk) < 0)
 		return -EPERM;
-	if (f->vxlan && fpag_tunnel_key(f, k, &v, &mk) < 0)
-		return -ENOTSUP;
-	key_profile_set(&v, KP_ETHERTYPE, k->pr.outer.ethertype);
+	if (f->vxlan)
+		fpag_tunnel_key(k, &v, &mk);
+	key_profile_set(&v, KP_ETHERTYPE, k->h->ethertype);
 	key_profile_set(&mk, KP_ETHERTYPE, 0xffff);
 	for (int id = 0; id < KP_FIELD_COUNT; id++)
 		if ((mk.hi[id] | mk.lo[id]) &&

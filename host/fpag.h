@@ -143,8 +143,9 @@ struct fpag_remote_vm {
 	uint32_t id;
 	uint32_t host;            /* index in the params' remote hosts */
 	uint64_t mac;
-	uint32_t ipv4;            /* IPv4 tenants (the vxlan profile's inner
-				   * addresses are 32 bits) */
+	bool has_ipv4, has_ipv6;  /* at least one */
+	uint32_t ipv4;
+	struct ruleset_ip ipv6;
 	uint32_t vni;             /* 1..2^24-1 */
 };
 

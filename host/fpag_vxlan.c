@@ -7,17 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool has_inner_fields(const struct key_profile *kp)
+/* A key profile VXLAN uplinks can use: it terminates tunnels (the tenant's
+ * 5-tuple, inner for a tunnelled frame) and holds the VNI that tells the
+ * two kinds of entries apart. */
+static bool terminates(const struct key_profile *kp)
 {
-	static const enum key_profile_field_id need[] = {
-		KP_VNI, KP_INNER_IP_PROTO, KP_INNER_SRC_IP, KP_INNER_DST_IP,
-		KP_INNER_L4_SRC, KP_INNER_L4_DST,
-	};
-
-	for (size_t i = 0; i < sizeof need / sizeof need[0]; i++)
-		if (!key_profile_find(kp, need[i]))
-			return false;
-	return true;
+	return kp->terminate && key_profile_find(kp, KP_VNI);
 }
 
 static int check_remote_list(const struct fpag_params *p, struct pnic_error *err)
@@ -29,10 +24,12 @@ static int check_remote_list(const struct fpag_params *p, struct pnic_error *err
 					p->remote_hosts[i].id, p->remote_hosts[i].uplink);
 	for (uint32_t i = 0; i < p->n_remote_vms; i++)
 		if (p->remote_vms[i].host >= p->n_remote_hosts ||
-		    p->remote_vms[i].vni == 0 || p->remote_vms[i].vni > 0xffffff)
-			return pnic_err(err, EINVAL, "fpag: remote VM %u: host %u of %u, VNI %u (1..16777215)",
+		    p->remote_vms[i].vni == 0 || p->remote_vms[i].vni > 0xffffff ||
+		    !(p->remote_vms[i].has_ipv4 || p->remote_vms[i].has_ipv6))
+			return pnic_err(err, EINVAL, "fpag: remote VM %u: host %u of %u, VNI %u (1..16777215), an address: %s",
 					p->remote_vms[i].id, p->remote_vms[i].host,
-					p->n_remote_hosts, p->remote_vms[i].vni);
+					p->n_remote_hosts, p->remote_vms[i].vni,
+					p->remote_vms[i].has_ipv4 || p->remote_vms[i].has_ipv6 ? "yes" : "none");
 	return 0;
 }
 
@@ -42,8 +39,8 @@ int fpag_check_remotes(const struct fpag_params *p, struct pnic_error *err)
 
 	for (uint32_t j = 0; j < p->n_uplinks; j++)
 		vxlan |= p->uplinks[j].vtep_ipv4 != 0;
-	if (vxlan && !has_inner_fields(p->profile))
-		return pnic_err(err, EINVAL, "fpag: key profile '%s' has no VNI and inner 5-tuple: VXLAN uplinks need them (the vxlan profile)",
+	if (vxlan && !terminates(p->profile))
+		return pnic_err(err, EINVAL, "fpag: key profile '%s' does not terminate tunnels with a VNI field: VXLAN uplinks need one (the built-in vxlan profile)",
 				p->profile->name);
 	if ((p->n_remote_hosts && !p->remote_hosts) || (p->n_remote_vms && !p->remote_vms))
 		return pnic_err(err, EINVAL, "fpag: remote hosts or VMs counted but no array");
@@ -150,41 +147,15 @@ int fpag_make_remotes(struct fpag *f, struct pnic_error *err)
 	return 0;
 }
 
-/* With VXLAN uplinks every entry says whether it is for tunnelled
- * traffic: a local one matches VNI 0 (so a wide entry never takes in a
- * VXLAN frame, whose outer headers are the underlay's), a tunnelled one
- * the frame's outer ethertype, UDP to 4789 and VNI, and its match moves
- * to the inner fields.  -ENOTSUP: a match the inner fields cannot hold
- * (TCP flags, an inner address wider than the profile's field). */
-int fpag_tunnel_key(const struct fpag *f, const struct fpag_pkt *k,
-		    struct key_profile_fields *v, struct key_profile_fields *mk)
+/* Every entry matches the VNI: 0 for a local one, so that a wide local
+ * entry never takes in a VXLAN frame, the frame's for a tunnelled one,
+ * whose other fields (the tenant's 5-tuple and ethertype: the profile
+ * terminates) are the inner headers' already. */
+void fpag_tunnel_key(const struct fpag_pkt *k, struct key_profile_fields *v,
+		     struct key_profile_fields *mk)
 {
-	static const enum key_profile_field_id from[] = {
-		KP_IP_PROTO, KP_SRC_IP, KP_DST_IP, KP_L4_SRC, KP_L4_DST,
-	};
-	static const enum key_profile_field_id to[] = {
-		KP_INNER_IP_PROTO, KP_INNER_SRC_IP, KP_INNER_DST_IP, KP_INNER_L4_SRC,
-		KP_INNER_L4_DST,
-	};
-
 	key_profile_set(mk, KP_VNI, 0xffffff);
 	key_profile_set(v, KP_VNI, k->tunnel ? k->pr.vni : 0);
-	if (!k->tunnel)
-		return 0;
-	if ((mk->lo[KP_TCP_FLAGS] | mk->lo[KP_VLAN_VID]) ||
-	    (k->h->ethertype != 0x0800 &&
-	     key_profile_find(f->p.profile, KP_INNER_SRC_IP)->width < 128))
-		return -ENOTSUP;
-	for (size_t i = 0; i < sizeof from / sizeof from[0]; i++) {
-		v->lo[to[i]] = v->lo[from[i]], v->hi[to[i]] = v->hi[from[i]];
-		mk->lo[to[i]] = mk->lo[from[i]], mk->hi[to[i]] = mk->hi[from[i]];
-		v->lo[from[i]] = v->hi[from[i]] = mk->lo[from[i]] = mk->hi[from[i]] = 0;
-	}
-	key_profile_set(v, KP_IP_PROTO, 17);
-	key_profile_set(mk, KP_IP_PROTO, 0xff);
-	key_profile_set(v, KP_L4_DST, 4789);
-	key_profile_set(mk, KP_L4_DST, 0xffff);
-	return 0;
 }
 
 /* The edit an entry's packets need: decap for a tunnelled one, encap

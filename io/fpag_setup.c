@@ -53,9 +53,15 @@ static int add_routes(const struct scenario *c, struct ruleset *rs,
 		if (rc == 0 && v->has_ipv6)
 			rc = add_route(rs, v->ipv6, 128, i, err);
 	}
-	for (uint32_t k = 0; rc == 0 && k < t->n_remote_vms; k++)
-		rc = add_route(rs, ruleset_ip_v4(t->remote_vms[k].v.ipv4), 128,
-			       t->n_vnics + t->n_uplinks + k, err);
+	for (uint32_t k = 0; rc == 0 && k < t->n_remote_vms; k++) {
+		const struct fpag_remote_vm *r = &t->remote_vms[k].v;
+		uint32_t ep = t->n_vnics + t->n_uplinks + k;
+
+		if (r->has_ipv4)
+			rc = add_route(rs, ruleset_ip_v4(r->ipv4), 128, ep, err);
+		if (rc == 0 && r->has_ipv6)
+			rc = add_route(rs, r->ipv6, 128, ep, err);
+	}
 	for (uint32_t j = 0; rc == 0 && j < t->n_uplinks; j++)
 		for (uint32_t k = 0; rc == 0 && k < t->uplinks[j].n_routes; k++)
 			rc = add_route(rs, t->uplinks[j].routes[k].ip,

@@ -98,7 +98,7 @@ static int key_bits(struct scenario_ctx *x, yaml_node_t *n, yaml_node_t *list,
 
 static int custom(struct scenario_ctx *x, yaml_node_t *n)
 {
-	static const char *const keys[] = { "name", "key_bits", "fields", NULL };
+	static const char *const keys[] = { "name", "key_bits", "fields", "terminate", NULL };
 	struct key_profile *p = &x->c->custom;
 	struct placement pl = { 0, 0 };
 	yaml_node_t *v, *list;
@@ -120,7 +120,8 @@ static int custom(struct scenario_ctx *x, yaml_node_t *n)
 		snprintf(p->name, sizeof p->name, "%s", tmp);
 	}
 	if ((rc = fields(x, list, &pl)) ||
-	    (rc = key_bits(x, n, list, pl.max_end)))
+	    (rc = key_bits(x, n, list, pl.max_end)) ||
+	    (rc = scenario_opt_bool(x, n, "key_profile", "terminate", &p->terminate)))
 		return rc;
 	if (key_profile_validate(p, &e) < 0)
 		return scenario_fail(x, n, "key_profile", "%s", e.msg);

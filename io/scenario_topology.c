@@ -74,8 +74,15 @@ int scenario_prefix(struct scenario_ctx *x, yaml_node_t *n, const char *path,
 	return 0;
 }
 
-static int vnic_addresses(struct scenario_ctx *x, yaml_node_t *m,
-			  const char *path, struct fpag_vnic *v)
+/* A VM's addresses, `ipv4` and `ipv6`, at least one. */
+struct vm_addrs {
+	bool *has_ipv4, *has_ipv6;
+	uint32_t *ipv4;
+	struct ruleset_ip *ipv6;
+};
+
+static int vm_addresses(struct scenario_ctx *x, yaml_node_t *m,
+			const char *path, const struct vm_addrs *v)
 {
 	char sub[SCENARIO_PATH_LEN];
 	yaml_node_t *n;
@@ -90,8 +97,8 @@ static int vnic_addresses(struct scenario_ctx *x, yaml_node_t *m,
 			return rc;
 		if (v6)
 			return scenario_fail(x, n, sub, "expected an IPv4 address (IPv6 goes under ipv6)");
-		v->has_ipv4 = true;
-		v->ipv4 = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+		*v->has_ipv4 = true;
+		*v->ipv4 = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
 	}
 	if ((n = scenario_get(x, m, "ipv6"))) {
 		struct scenario_prefix p;
@@ -103,12 +110,20 @@ static int vnic_addresses(struct scenario_ctx *x, yaml_node_t *m,
 			return scenario_fail(x, n, sub, "expected an IPv6 address (IPv4 goes under ipv4)");
 		if ((rc = scenario_prefix(x, n, sub, &p)))
 			return rc;
-		v->has_ipv6 = true;
-		v->ipv6 = p.ip;
+		*v->has_ipv6 = true;
+		*v->ipv6 = p.ip;
 	}
-	if (!v->has_ipv4 && !v->has_ipv6)
-		return scenario_fail(x, m, path, "a VNIC needs an ipv4 or an ipv6 address");
+	if (!*v->has_ipv4 && !*v->has_ipv6)
+		return scenario_fail(x, m, path, "a VM needs an ipv4 or an ipv6 address");
 	return 0;
+}
+
+static int vnic_addresses(struct scenario_ctx *x, yaml_node_t *m,
+			  const char *path, struct fpag_vnic *v)
+{
+	const struct vm_addrs a = { &v->has_ipv4, &v->has_ipv6, &v->ipv4, &v->ipv6 };
+
+	return vm_addresses(x, m, path, &a);
 }
 
 /* A MAC under `key` of m, into *mac (low 48 bits). */
@@ -291,18 +306,19 @@ static int remote_host(struct scenario_ctx *x, yaml_node_t *m, const char *path,
 static int remote_vm(struct scenario_ctx *x, yaml_node_t *m, const char *path,
 		     size_t i, void *arg)
 {
-	static const char *const keys[] = { "name", "host", "mac", "ipv4", "vni", NULL };
+	static const char *const keys[] = { "name", "host", "mac", "ipv4", "ipv6", "vni", NULL };
 	struct scenario_topology *t = &x->c->topo;
 	struct scenario_remote_vm *r = &t->remote_vms[i];
+	const struct vm_addrs a = { &r->v.has_ipv4, &r->v.has_ipv6, &r->v.ipv4, &r->v.ipv6 };
 	int rc;
 
 	(void)arg;
-	if ((rc = scenario_mapping(x, m, path, "a mapping with name, host, mac, ipv4 and vni", keys)) ||
+	if ((rc = scenario_mapping(x, m, path, "a mapping with name, host, mac, ipv4/ipv6 and vni", keys)) ||
 	    (rc = unique_name(x, m, path, r->name)) ||
 	    (rc = ref(x, m, path, "host", "a remote host", is_remote_host,
 		      t->n_remote_hosts, &r->v.host)) ||
 	    (rc = mac_key(x, m, path, "mac", &r->v.mac)) ||
-	    (rc = ipv4_key(x, m, path, "ipv4", &r->v.ipv4)) ||
+	    (rc = vm_addresses(x, m, path, &a)) ||
 	    (rc = scenario_req_u32(x, m, path, "vni", 1, 0xffffff, &r->v.vni)))
 		return rc;
 	r->v.id = t->n_vnics + t->n_uplinks + (uint32_t)i;

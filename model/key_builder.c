@@ -40,11 +40,20 @@ static inline void inner_value(const struct parser_result *r,
 	}
 }
 
-/* One field's value (hi:lo), by the rules in the header. */
-static inline void field_value(const struct parser_result *r, uint16_t in_port,
+/* The headers a profile's fields read: a terminating profile's the inner
+ * ones when there are. */
+static inline const struct pkt_hdrs *hdrs_of(bool terminate,
+					     const struct parser_result *r)
+{
+	return terminate && r->have_inner ? &r->inner : &r->outer;
+}
+
+/* One field's value (hi:lo), by the rules in the header, from h (the
+ * outer headers, or the inner ones for a terminating profile). */
+static inline void field_value(const struct parser_result *r,
+			       const struct pkt_hdrs *h, uint16_t in_port,
 			       enum key_profile_field_id id, uint64_t *lo, uint64_t *hi)
 {
-	const struct pkt_hdrs *h = &r->outer;
 	int ip = (h->have & (HDR_IPV4 | HDR_IPV6)) != 0;
 	int l4 = (h->have & (HDR_TCP | HDR_UDP | HDR_ICMP)) &&
 		 !(h->have & HDR_LATER_FRAG);
@@ -91,12 +100,26 @@ static inline void field_value(const struct parser_result *r, uint16_t in_port,
 	}
 }
 
-void key_builder_fields(const struct parser_result *r, uint16_t in_port,
+static void fields_from(const struct parser_result *r,
+			const struct pkt_hdrs *h, uint16_t in_port,
 			struct key_profile_fields *out)
 {
 	for (int id = 0; id < KP_FIELD_COUNT; id++)
-		field_value(r, in_port, (enum key_profile_field_id)id, &out->lo[id],
-			    &out->hi[id]);
+		field_value(r, h, in_port, (enum key_profile_field_id)id,
+			    &out->lo[id], &out->hi[id]);
+}
+
+void key_builder_fields(const struct parser_result *r, uint16_t in_port,
+			struct key_profile_fields *out)
+{
+	fields_from(r, &r->outer, in_port, out);
+}
+
+void key_builder_fields_of(const struct key_profile *profile,
+			   const struct parser_result *r, uint16_t in_port,
+			   struct key_profile_fields *out)
+{
+	fields_from(r, hdrs_of(profile->terminate, r), in_port, out);
 }
 
 /* key_put_u64() into a zeroed key: an OR suffices. */
@@ -118,12 +141,14 @@ void key_builder_build(const struct key_profile *profile,
 		       const struct parser_result *r, uint16_t in_port,
 		       struct pnic_key *key)
 {
+	const struct pkt_hdrs *h = hdrs_of(profile->terminate, r);
+
 	key_zero(key);
 	for (unsigned i = 0; i < profile->n_fields; i++) {
 		const struct key_profile_field *d = &profile->fields[i];
 		uint64_t lo, hi;
 
-		field_value(r, in_port, d->id, &lo, &hi);
+		field_value(r, h, in_port, d->id, &lo, &hi);
 		if (d->width <= 64) {
 			or_bits(key, d->offset, d->width, lo);
 		} else {
@@ -152,6 +177,7 @@ void key_builder_plan(const struct key_profile *profile,
 {
 	plan->n_ops = 0;
 	plan->inner = false;
+	plan->terminate = profile->terminate;
 	for (unsigned i = 0; i < profile->n_fields; i++) {
 		const struct key_profile_field *d = &profile->fields[i];
 
@@ -198,9 +224,10 @@ static void five_tuple(const struct pkt_hdrs *h, uint64_t on, unsigned proto,
  * switch: an absent layer's fields are masked to zero.  The inner ones
  * only for a plan that reads them (most profiles have none). */
 static void all_values(const struct parser_result *r, uint16_t in_port,
-		       bool inner, uint64_t v[2 * KP_FIELD_COUNT])
+		       const struct key_builder_plan *plan,
+		       uint64_t v[2 * KP_FIELD_COUNT])
 {
-	const struct pkt_hdrs *h = &r->outer;
+	const struct pkt_hdrs *h = hdrs_of(plan->terminate, r);
 	bool l4 = (h->have & (HDR_TCP | HDR_UDP | HDR_ICMP)) &&
 		  !(h->have & HDR_LATER_FRAG);
 
@@ -210,7 +237,7 @@ static void all_values(const struct parser_result *r, uint16_t in_port,
 	five_tuple(h, ~0ull, KP_IP_PROTO, v);
 	v[2 * KP_TCP_FLAGS] = l4 && (h->have & HDR_TCP) ? h->tcp_flags : 0;
 	v[2 * KP_VNI] = r->vni & 0xffffff;
-	if (inner)
+	if (plan->inner)
 		five_tuple(&r->inner, r->have_inner ? ~0ull : 0, KP_INNER_IP_PROTO, v);
 }
 
@@ -220,7 +247,7 @@ void key_builder_run(const struct key_builder_plan *plan,
 {
 	uint64_t v[2 * KP_FIELD_COUNT];
 
-	all_values(r, in_port, plan->inner, v);
+	all_values(r, in_port, plan, v);
 	key_zero(key);
 	for (unsigned i = 0; i < plan->n_ops; i++) {
 		const struct key_builder_op *o = &plan->op[i];

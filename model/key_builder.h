@@ -7,14 +7,15 @@
  * wide (a field narrower than its value keeps the low bits), so a new
  * profile never needs builder code.
  *
- * Outer and inner fields, each with one source: the key layout is fixed
- * in the RTL, one field mux per key field, so a field cannot switch
- * between outer and inner headers per packet.  The outer fields (and the
- * VNI) are what the pNIC sees on the wire; the KP_INNER_* fields are a
- * VXLAN frame's inner 5-tuple, their own muxes, zero when the frame has no
- * inner frame.  A profile that holds both (key_profile_vxlan) lets one
- * table match local traffic by its 5-tuple and tunnelled traffic by VNI
- * and inner 5-tuple.
+ * Outer and inner fields: the outer fields (and the VNI) are what the
+ * pNIC sees on the wire; the KP_INNER_* fields are a VXLAN frame's inner
+ * 5-tuple, their own muxes, zero when the frame has no inner frame.  A
+ * terminating profile (key_profile.h; the built-in "vxlan") instead has
+ * the outer fields read the inner headers of a frame that has them: one
+ * select per packet in front of the muxes, as a tunnel endpoint matches
+ * after decapsulation.  Either lets one table match local traffic by its
+ * 5-tuple and tunnelled traffic by VNI and inner 5-tuple; the
+ * terminating one fits 128-bit inner addresses.
  *
  * Field rules: absent layers give zero.  IPv4 addresses are IPv4-mapped
  * (::ffff:a.b.c.d), so a 32-bit IP field holds the IPv4 address and a
@@ -28,6 +29,7 @@
 #ifndef PNIC_KEY_BUILDER_H
 #define PNIC_KEY_BUILDER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "model/key.h"
@@ -38,7 +40,14 @@
 void key_builder_fields(const struct parser_result *r, uint16_t in_port,
 			struct key_profile_fields *out);
 
-/* key_builder_fields() packed with `profile` (key_profile_pack()). */
+/* The fields `profile` reads: key_builder_fields(), or, for a
+ * terminating profile and a frame with an inner frame, every field but
+ * in_port and the VNI from the inner headers. */
+void key_builder_fields_of(const struct key_profile *profile,
+			   const struct parser_result *r, uint16_t in_port,
+			   struct key_profile_fields *out);
+
+/* key_builder_fields_of() packed with `profile` (key_profile_pack()). */
 void key_builder_build(const struct key_profile *profile,
 		       const struct parser_result *r, uint16_t in_port,
 		       struct pnic_key *key);
@@ -63,6 +72,7 @@ struct key_builder_op {
 struct key_builder_plan {
 	unsigned n_ops;
 	bool inner;                  /* it reads an inner field */
+	bool terminate;              /* the profile's (key_profile.h) */
 	struct key_builder_op op[2 * KP_MAX_FIELDS];
 };
 

@@ -72,27 +72,23 @@ static const struct key_profile profile_ipv4_flow = {
 	},
 };
 
-/* An overlay host's: the outer fields the FPAG's local entries match, and
- * the VNI and inner 5-tuple its entries for traffic arriving through a
- * VXLAN uplink match. */
+/* An overlay host's, terminating: the tenant's 5-tuple, outer for a local
+ * frame and inner for one through a VXLAN uplink (told apart by the VNI),
+ * so that either IP family fits; the FPAG's entries need no more. */
 static const struct key_profile profile_vxlan = {
 	.name = "vxlan",
-	.key_bits = 472,
-	.n_fields = 12,
+	.key_bits = 336,
+	.n_fields = 7,
 	.fields = {
-		{ KP_ETHERTYPE,        0, 16 },
-		{ KP_IP_PROTO,        16,  8 },
-		{ KP_SRC_IP,          24, 128 },
-		{ KP_DST_IP,         152, 128 },
-		{ KP_L4_SRC,         280, 16 },
-		{ KP_L4_DST,         296, 16 },
-		{ KP_VNI,            312, 24 },
-		{ KP_INNER_IP_PROTO, 336,  8 },
-		{ KP_INNER_SRC_IP,   344, 32 },
-		{ KP_INNER_DST_IP,   376, 32 },
-		{ KP_INNER_L4_SRC,   408, 16 },
-		{ KP_INNER_L4_DST,   424, 16 },
+		{ KP_ETHERTYPE,   0, 16 },
+		{ KP_IP_PROTO,   16,  8 },
+		{ KP_SRC_IP,     24, 128 },
+		{ KP_DST_IP,    152, 128 },
+		{ KP_L4_SRC,    280, 16 },
+		{ KP_L4_DST,    296, 16 },
+		{ KP_VNI,       312, 24 },
 	},
+	.terminate = true,
 };
 
 static const struct key_profile *const builtins[] = {
@@ -198,6 +194,10 @@ int key_profile_validate(const struct key_profile *p, struct pnic_error *err)
 						p->name, key_profile_field_name(g->id),
 						key_profile_field_name(f->id));
 		}
+		if (p->terminate && f->id >= KP_INNER_IP_PROTO)
+			return pnic_err(err, EINVAL,
+					"key profile '%s': field '%s' with terminate: a terminating profile's fields read the inner headers already",
+					p->name, key_profile_field_name(f->id));
 	}
 	return 0;
 }

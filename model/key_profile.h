@@ -17,6 +17,7 @@
 #ifndef PNIC_KEY_PROFILE_H
 #define PNIC_KEY_PROFILE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "model/error.h"
@@ -56,6 +57,11 @@ struct key_profile {
 	uint16_t key_bits;         /* total width; fields lie below it */
 	uint8_t n_fields;
 	struct key_profile_field fields[KP_MAX_FIELDS];
+	/* Terminates tunnels: for a frame with an inner frame (VXLAN), every
+	 * field but in_port and the VNI reads the inner headers, as a tunnel
+	 * endpoint matches after decapsulation; the VNI (0 for a frame not
+	 * tunnelled) tells the two apart.  No KP_INNER_* field then. */
+	bool terminate;
 };
 
 /* One value per field id, 128 bits each. */
@@ -67,10 +73,12 @@ struct key_profile_fields {
 /* Built-in profiles.  "default": in_port, vlan, ethertype, proto, 128-bit
  * src/dst IP, L4 ports, TCP flags, VNI (372 bits).  "ipv4_5tuple": 32-bit
  * src/dst IP, L4 ports, proto (104 bits).  "ipv4_flow": the 5-tuple, TCP
- * flags and in_port (128 bits).  "vxlan": the outer ethertype and 5-tuple
- * (128-bit IPs, either family), the VNI and the inner 5-tuple with 32-bit
- * (IPv4) inner addresses (472 bits: 128-bit inner addresses would not fit
- * the 512-bit key beside the outer ones). */
+ * flags and in_port (128 bits).  "vxlan": a tunnel endpoint's, terminating
+ * (struct key_profile): the ethertype and 5-tuple (128-bit IPs, either
+ * family) of the tenant's frame, inner for a VXLAN frame, and the VNI
+ * (336 bits).  Outer and inner 5-tuples at once, with 128-bit addresses,
+ * would not fit the 512-bit key; a profile given as fields may still hold
+ * the KP_INNER_* fields beside the outer ones. */
 const struct key_profile *key_profile_default(void);
 const struct key_profile *key_profile_vxlan(void);
 const struct key_profile *key_profile_ipv4_5tuple(void);

@@ -1,14 +1,21 @@
-/* The FPAG over a NIC in process: VXLAN uplinks (host/fpag_vxlan.c, and the moves of host/fpag_topo.c
- * to and from a remote host): encap toward remote VMs, decap by VNI and
- * inner 5-tuple. */
+/* The FPAG over a NIC in process: VXLAN uplinks (host/fpag_vxlan.c, and
+ * the moves of host/fpag_topo.c to and from a remote host): encap toward
+ * remote VMs, decap by VNI and inner 5-tuple, IPv4 and IPv6 tenants. */
 #include "tests/host/fpag_rig.h"
 
 /* ---- VXLAN uplinks ------------------------------------------------------- */
 
 /* PPID 3 is a VXLAN uplink (VTEP 192.0.2.1); remote host 0 (VTEP
- * 192.0.2.2) has VM 9 (10.0.0.9, VNI 100), endpoint 4 (3 VNIC slots, one
- * uplink).  VNICs 0 and 1 are in VNI 100. */
+ * 192.0.2.2) has VM 9 (10.0.0.9 and 2001:db8::9, VNI 100), endpoint 4 (3
+ * VNIC slots, one uplink).  VNICs 0 and 1 are in VNI 100; with v6_tenants
+ * VNIC d also has 2001:db8::(d + 1) and the datagrams are IPv6. */
 #define RVM_IP IP(10, 0, 0, 9)
+static bool v6_tenants;
+
+static struct ruleset_ip v6_of(unsigned n)
+{
+	return (struct ruleset_ip){ .hi = 0x20010db800000000ull, .lo = n };
+}
 static struct fpag_vnic vx_vnics[3];
 static const struct fpag_uplink vx_up = {
 	.id = 20, .ppid = 3, .vtep_mac = MAC(20), .vtep_ipv4 = IP(192, 0, 2, 1),
@@ -16,13 +23,19 @@ static const struct fpag_uplink vx_up = {
 };
 static const struct fpag_remote_host vx_host = { .id = 30, .uplink = 0,
 						 .vtep_ipv4 = IP(192, 0, 2, 2) };
-static const struct fpag_remote_vm vx_vm = { .id = 40, .host = 0, .mac = MAC(9),
-					     .ipv4 = RVM_IP, .vni = 100 };
+static const struct fpag_remote_vm vx_vm = {
+	.id = 40, .host = 0, .mac = MAC(9), .has_ipv4 = true, .ipv4 = RVM_IP,
+	.has_ipv6 = true, .ipv6 = { .hi = 0x20010db800000000ull, .lo = 9 }, .vni = 100,
+};
 
 static void tune_vxlan(struct nic_params *np, struct fpag_params *fpp)
 {
 	memcpy(vx_vnics, vnics, sizeof vx_vnics);
 	vx_vnics[0].vni = vx_vnics[1].vni = 100;
+	for (unsigned d = 0; v6_tenants && d < 3; d++) {
+		vx_vnics[d].has_ipv6 = true;
+		vx_vnics[d].ipv6 = v6_of(d + 1);
+	}
 	np->profile = fpp->profile = key_profile_vxlan();
 	fpp->vnics = vx_vnics;
 	fpp->uplinks = &vx_up;
@@ -42,28 +55,54 @@ static void vx_rules(void)
 	make_rules();
 	cr_assert_eq(ruleset_l3_add(rs, ruleset_ip_v4(RVM_IP), 128, 4, &id, NULL, NULL,
 				    NULL, &err), 0, "%s", err.msg);
+	cr_assert_eq(ruleset_l3_add(rs, v6_of(9), 128, 4, &id, NULL, NULL, NULL, &err),
+		     0, "%s", err.msg);
+	for (uint32_t d = 0; v6_tenants && d < 3; d++)
+		cr_assert_eq(ruleset_l3_add(rs, v6_of(d + 1), 128, d, &id, NULL, NULL,
+					    NULL, &err), 0, "%s", err.msg);
 }
 
-/* A UDP datagram src -> dst (MACs, addresses), into b at its offset. */
-static void udp_frame(struct frame_buf *f, uint64_t smac, uint64_t dmac,
-		      uint32_t sip, uint32_t dip, uint16_t sport, uint16_t dport)
+static void put_v6(uint8_t b[16], struct ruleset_ip a)
+{
+	for (int i = 0; i < 8; i++) {
+		b[i] = (uint8_t)(a.hi >> (56 - 8 * i));
+		b[8 + i] = (uint8_t)(a.lo >> (56 - 8 * i));
+	}
+}
+
+/* The IPv6 header of a tenant's datagram from VM s to VM d (9: the
+ * remote VM, else VNIC n as 2001:db8::(n + 1)). */
+static uint32_t ipv6_hdr(struct frame_buf *f, unsigned s, unsigned d)
+{
+	struct frame_ipv6 ip = { .next = UDP, .hop_limit = 64 };
+
+	put_v6(ip.src, v6_of(s == 9 ? 9 : s + 1));
+	put_v6(ip.dst, v6_of(d == 9 ? 9 : d + 1));
+	return frame_ipv6(f, &ip);
+}
+
+/* A UDP datagram from VM s to VM d (9: the remote VM, else a VNIC), into
+ * f at its offset: IPv4, or IPv6 with v6_tenants. */
+static void udp_frame(struct frame_buf *f, unsigned s, unsigned d,
+		      uint16_t sport, uint16_t dport)
 {
 	struct frame_ipv4 ip = { .ttl = 64, .proto = UDP };
 	uint8_t dm[6], sm[6];
 	uint32_t l3, l4;
 
-	for (int i = 0; i < 6; i++) {
-		dm[i] = (uint8_t)(dmac >> (40 - 8 * i));
-		sm[i] = (uint8_t)(smac >> (40 - 8 * i));
-	}
-	put32(ip.src, sip);
-	put32(ip.dst, dip);
-	frame_eth(f, dm, sm, 0x0800);
-	l3 = frame_ipv4(f, &ip);
+	mac_of(d, dm);
+	mac_of(s, sm);
+	put32(ip.src, s == 9 ? RVM_IP : vnics[s].ipv4);
+	put32(ip.dst, d == 9 ? RVM_IP : vnics[d].ipv4);
+	frame_eth(f, dm, sm, v6_tenants ? 0x86dd : 0x0800);
+	l3 = v6_tenants ? ipv6_hdr(f, s, d) : frame_ipv4(f, &ip);
 	l4 = frame_udp(f, sport, dport);
 	frame_fill(f, 0, 8);
 	frame_udp_end(f, l4);
-	frame_ipv4_end(f, l3, true);
+	if (v6_tenants)
+		frame_ipv6_end(f, l3);
+	else
+		frame_ipv4_end(f, l3, true);
 	frame_l4_csum(f, l3, l4);
 }
 
@@ -86,7 +125,7 @@ static void send_tunnelled(unsigned d, uint16_t sport)
 	l3 = frame_ipv4(&f, &ip);
 	l4 = frame_udp(&f, 49152, 4789);
 	frame_vxlan(&f, 100);
-	udp_frame(&f, MAC(9), MAC(d), RVM_IP, vnics[d].ipv4, sport, 5001);
+	udp_frame(&f, 9, d, sport, 5001);
 	frame_udp_end(&f, l4);
 	frame_ipv4_end(&f, l3, true);
 	cr_assert(!f.overflow);
@@ -106,7 +145,7 @@ static void send_to_remote(unsigned s, uint16_t sport)
 	struct pnic_error err;
 
 	frame_init(&f, b, FMAX);
-	udp_frame(&f, MAC(s), MAC(9), vnics[s].ipv4, RVM_IP, sport, 5001);
+	udp_frame(&f, s, 9, sport, 5001);
 	now += 1000;
 	nic_process(nic, at[s], b, f.n, f.n, now);
 	for (unsigned i = 0; i < nq; i++)
@@ -309,7 +348,7 @@ Test(fpag_vxlan, a_vnic_moves_from_one_remote_host_to_another, .fini = teardown_
 	cr_assert_eq(cmds, 0, "already there");
 }
 
-Test(fpag_vxlan, refused_without_the_inner_fields, .fini = teardown_all)
+Test(fpag_vxlan, refused_without_a_terminating_profile, .fini = teardown_all)
 {
 	struct fpag_params fpp = {
 		.profile = key_profile_default(), .depth = DEPTH, .n_ports = PORTS,
@@ -326,10 +365,41 @@ Test(fpag_vxlan, refused_without_the_inner_fields, .fini = teardown_all)
 						       .n_vpids = 16 }, &nic, &err), 0);
 	fpp.sink = nic_sink(nic);
 	cr_assert_eq(fpag_create(&fpp, &f, &err), -EINVAL);
-	cr_assert(strstr(err.msg, "inner"), "%s", err.msg);
+	cr_assert(strstr(err.msg, "terminate"), "%s", err.msg);
 	fpp.profile = key_profile_vxlan();
 	fpp.remote_hosts = &(struct fpag_remote_host){ .uplink = 1 };
 	fpp.n_remote_hosts = 1;
 	cr_assert_eq(fpag_create(&fpp, &f, &err), -EINVAL);
 	cr_assert(strstr(err.msg, "no VXLAN uplink"), "%s", err.msg);
+}
+
+/* IPv6 tenants over the IPv4 underlay: the vxlan profile terminates, so
+ * the entries match the tenant's 128-bit addresses, from the uplink
+ * (decapsulating) and toward it (encapsulating). */
+Test(fpag_vxlan, ipv6_tenants_both_ways, .fini = teardown_all)
+{
+	const struct fpag_stats *st;
+
+	v6_tenants = true;
+	tune = tune_vxlan;
+	rules_fn = vx_rules;
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_EXACT);
+	st = fpag_stats(fp);
+	send_tunnelled(0, 2000);
+	cr_assert_eq(st->tunnel_refused, 0);
+	cr_assert_eq(st->decaps, 1);
+	cr_assert_eq(st->installs, 1, "spoofed %llu inexpressible %llu",
+		     (unsigned long long)st->spoofed, (unsigned long long)st->inexpressible);
+	send_tunnelled(0, 2000);
+	cr_assert_eq(dps()->hits, 1, "matched by VNI and the inner IPv6 5-tuple");
+	cr_assert_eq(egress[0], 2);
+	expect_out(0, 0, 0);
+	send_to_remote(0, 1000);
+	send_to_remote(0, 1000);
+	cr_assert_eq(st->installs, 2);
+	cr_assert_eq(dps()->hits, 2, "encapsulated on the NIC");
+	cr_assert_eq(egress[3], 2);
+	expect_out(3, 100, 9);
+	send_tunnelled(0, 2001);
+	cr_assert_eq(dps()->hits, 2, "another inner flow misses");
 }

@@ -286,7 +286,30 @@ Test(scenario, good_custom_profile)
 	cr_assert_eq(c->profile->key_bits, 48);
 	cr_assert_eq(c->flows[0].value.w[0], (53ull << 32) | 0x0a010203u);
 	cr_assert_eq(c->flows[0].mask.w[0], 0xffffffffffffull);
+	cr_assert(!c->profile->terminate);
 	scenario_destroy(c);
+}
+
+/* terminate: the fields read a VXLAN frame's inner headers; inner fields
+ * beside it are refused, with the reason. */
+Test(scenario, custom_profile_that_terminates)
+{
+	const char *text = BASE
+		"key_profile:\n"
+		"  terminate: true\n"
+		"  fields: [ { field: vni }, { field: src_ip }, { field: l4_dst } ]\n";
+	const char *bad = BASE
+		"key_profile:\n"
+		"  terminate: true\n"
+		"  fields: [ { field: vni }, { field: inner_src_ip } ]\n";
+	struct scenario *c;
+	struct pnic_error err;
+
+	cr_assert_eq(parse(text, &c, &err), 0, "%s", err.msg);
+	cr_assert(c->profile->terminate);
+	scenario_destroy(c);
+	cr_assert_lt(parse(bad, &c, &err), 0);
+	cr_assert(strstr(err.msg, "terminate"), "%s", err.msg);
 }
 
 /* Every number is decimal or 0x hex, and a leading zero is decimal (as

@@ -13,13 +13,14 @@
 static void same_as_pack(const struct parser_result *r, uint16_t in_port)
 {
 	const struct key_profile *ps[] = { key_profile_default(),
-					   key_profile_ipv4_5tuple() };
+					   key_profile_ipv4_5tuple(),
+					   key_profile_vxlan() };
 
-	for (unsigned i = 0; i < 2; i++) {
+	for (unsigned i = 0; i < 3; i++) {
 		struct pnic_key a, b;
 		struct key_profile_fields v;
 
-		key_builder_fields(r, in_port, &v);
+		key_builder_fields_of(ps[i], r, in_port, &v);
 		key_profile_pack(ps[i], &v, &a);
 		key_builder_build(ps[i], r, in_port, &b);
 		cr_assert(key_equal(&a, &b, PNIC_KEY_WORDS), "profile %s", ps[i]->name);
@@ -235,11 +236,63 @@ Test(key_builder, vxlan_outer_fields_and_vni)
 	cr_assert_eq(v.lo[KP_INNER_L4_SRC], 1);
 	cr_assert_eq(v.lo[KP_INNER_L4_DST], 2);
 	same_as_pack(&r, 2);
+	/* The vxlan profile terminates: its 5-tuple is the tenant's. */
 	build(&f, key_profile_vxlan(), 2, &r, &k);
 	key_profile_unpack(key_profile_vxlan(), &k, &v);
-	cr_assert_eq(v.lo[KP_INNER_SRC_IP], 0x0a000005, "32 bits: the IPv4 address");
+	cr_assert_eq(v.lo[KP_SRC_IP], 0x0000ffff0a000005ull, "the inner source");
+	cr_assert_eq(v.lo[KP_IP_PROTO], 6);
+	cr_assert_eq(v.lo[KP_L4_SRC], 1);
+	cr_assert_eq(v.lo[KP_L4_DST], 2, "not the outer 4789");
 	cr_assert_eq(v.lo[KP_VNI], 0x00fedc);
-	cr_assert_eq(v.lo[KP_L4_DST], 4789);
+}
+
+/* A terminating profile: an IPv6 tenant's frame in a VXLAN one gives its
+ * 128-bit addresses and inner ethertype; a frame not tunnelled its own
+ * fields and VNI 0; and the plan's key is the build's. */
+Test(key_builder, terminating_profile_reads_the_inner_frame)
+{
+	struct fb f = { .n = 0 };
+	struct parser_result r;
+	struct key_builder_plan plan;
+	struct pnic_key k, kp;
+	struct key_profile_fields v;
+	uint32_t ip, udp, iip, iudp;
+
+	fb_eth(&f, 0x0800);
+	ip = fb_ipv4(&f, 17, IP4(192, 0, 2, 1), IP4(192, 0, 2, 2), 0, 0);
+	udp = fb_udp(&f, 50000, 4789);
+	fb_vxlan(&f, 77);
+	fb_eth(&f, 0x86dd);
+	iip = fb_ipv6(&f, 17);
+	iudp = fb_udp(&f, 5353, 53);
+	fb_udp_fix(&f, iudp);
+	fb_ipv6_fix(&f, iip);
+	fb_udp_fix(&f, udp);
+	fb_ipv4_fix(&f, ip);
+	build(&f, key_profile_vxlan(), 4, &r, &k);
+	cr_assert_eq(r.status, PARSE_OK, "status %d", r.status);
+	key_profile_unpack(key_profile_vxlan(), &k, &v);
+	cr_assert_eq(v.lo[KP_ETHERTYPE], 0x86dd);
+	cr_assert_eq(v.lo[KP_IP_PROTO], 17);
+	cr_assert_eq(v.hi[KP_SRC_IP] >> 32, 0x20010db8u, "the tenant's IPv6 source");
+	cr_assert_eq(v.lo[KP_L4_DST], 53);
+	cr_assert_eq(v.lo[KP_VNI], 77);
+	key_builder_plan(key_profile_vxlan(), &plan);
+	key_builder_run(&plan, &r, 4, &kp);
+	cr_assert(key_equal(&k, &kp, PNIC_KEY_WORDS), "the plan terminates too");
+
+	f.n = 0;
+	fb_eth(&f, 0x0800);
+	ip = fb_ipv4(&f, 6, IP4(10, 0, 0, 1), IP4(10, 0, 0, 2), 0, 0);
+	fb_tcp(&f, 40000, 80, 0x02, 0);
+	fb_ipv4_fix(&f, ip);
+	build(&f, key_profile_vxlan(), 4, &r, &k);
+	key_profile_unpack(key_profile_vxlan(), &k, &v);
+	cr_assert_eq(v.lo[KP_SRC_IP], 0x0000ffff0a000001ull, "not tunnelled: its own");
+	cr_assert_eq(v.lo[KP_L4_DST], 80);
+	cr_assert_eq(v.lo[KP_VNI], 0);
+	key_builder_run(&plan, &r, 4, &kp);
+	cr_assert(key_equal(&k, &kp, PNIC_KEY_WORDS));
 }
 
 Test(key_builder, arp_has_no_ip_fields)

@@ -88,6 +88,12 @@ Test(key_profile, validate_refuses_bad_profiles)
 	cr_assert(strstr(err.msg, "twice"), "%s", err.msg);
 	p.key_bits = 600;
 	cr_assert_lt(key_profile_validate(&p, &err), 0);
+	p = *key_profile_ipv4_5tuple();
+	p.fields[0].id = KP_INNER_SRC_IP;
+	cr_assert_eq(key_profile_validate(&p, &err), 0, "inner fields beside outer ones");
+	p.terminate = true;
+	cr_assert_lt(key_profile_validate(&p, &err), 0);
+	cr_assert(strstr(err.msg, "terminate"), "%s", err.msg);
 }
 
 Test(key_profile, ipv4_prefix_mask)

@@ -14,9 +14,9 @@ build/bin/tracegen --connections 300 --conn-rate 20000 --vms 4,2 --size-median 1
   --size-max 8000 --idle 0 -s 11 -o "$d/mig-c2s.pcap" --reverse "$d/mig-s2c.pcap"
 cmp "$d/mig-c2s.pcap" traces/migration-c2s.pcap && cmp "$d/mig-s2c.pcap" traces/migration-s2c.pcap \
   || { echo "tracegen: migration traces not reproduced"; exit 1; }
-# ... and the VXLAN scenario's (scenarios/vxlan.yaml: IPv4 tenants only)
+# ... and the VXLAN scenario's (scenarios/vxlan.yaml: IPv4 and IPv6 tenants)
 build/bin/tracegen --connections 200 --conn-rate 20000 --vms 4,2 --size-median 1500 \
-  --size-max 6000 --idle 0 -s 12 --ipv6 0 -o "$d/vx-c2s.pcap" --reverse "$d/vx-s2c.pcap"
+  --size-max 6000 --idle 0 -s 12 --ipv6 30 -o "$d/vx-c2s.pcap" --reverse "$d/vx-s2c.pcap"
 cmp "$d/vx-c2s.pcap" traces/vxlan-c2s.pcap && cmp "$d/vx-s2c.pcap" traces/vxlan-s2c.pcap \
   || { echo "tracegen: vxlan traces not reproduced"; exit 1; }
 build/bin/tracegen -o "$d/t.pcap" -n 5000 -f 700 -s 3 --ipv6 40 --vxlan 20 --vlan 20 \
