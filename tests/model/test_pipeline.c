@@ -858,24 +858,36 @@ static void gen_setup(struct both *b, uint64_t n)
 	gen_tables(&sink);
 }
 
-Test(pipeline, same_decisions_and_bytes_as_the_functional_nic_on_120k_packets)
+/* n generated packets through both, compared packet by packet and in
+ * their drop and hold books; the pipeline's datapath counters (the
+ * pipeline lives until the fixture's teardown). */
+static const struct datapath_stats *gen_compare(uint64_t n, bool holds)
 {
-	const struct datapath_stats *a;
 	struct both b;
 
-	gen_setup(&b, 120000);
-	gen_run(120000, &b);
-	compare_all(120000);
-	a = datapath_stats(pipeline_datapath(fx.pl));
-	cr_assert_eq(memcmp(a->drop_reason, datapath_stats(nic_datapath(b.nic))->drop_reason,
-			    sizeof a->drop_reason), 0);
+	gen_holds = holds;
+	gen_setup(&b, n);
+	gen_run(n, &b);
+	gen_holds = false;
+	compare_all(n);
+	same_holds(b.nic);
+	cr_assert_eq(memcmp(datapath_stats(pipeline_datapath(fx.pl))->drop_reason,
+			    datapath_stats(nic_datapath(b.nic))->drop_reason,
+			    sizeof datapath_stats(nic_datapath(b.nic))->drop_reason), 0);
+	nic_destroy(b.nic);
+	fn_teardown();
+	return datapath_stats(pipeline_datapath(fx.pl));
+}
+
+Test(pipeline, same_decisions_and_bytes_as_the_functional_nic_on_120k_packets)
+{
+	const struct datapath_stats *a = gen_compare(120000, false);
+
 	cr_assert_gt(a->misses, 10000);
 	cr_assert_gt(a->mirrors, 1000);
 	cr_assert_gt(a->edited, 10000);
 	cr_assert_gt(a->parse_errors, 1000);
 	cr_assert_gt(a->drop_reason[DP_DROP_EDIT], 100);
-	nic_destroy(b.nic);
-	fn_teardown();
 }
 
 /* The same with entries that hold: every sixth entry's hits wait in the
@@ -887,26 +899,14 @@ Test(pipeline, same_decisions_and_bytes_as_the_functional_nic_on_120k_packets)
  * must agree on every packet, every marker and the hold books. */
 Test(pipeline, same_decisions_as_the_functional_nic_with_entries_that_hold)
 {
-	const struct datapath_stats *a;
-	struct both b;
+	const struct datapath_stats *a = gen_compare(40000, true);
 
-	gen_holds = true;
-	gen_setup(&b, 40000);
-	gen_run(40000, &b);
-	gen_holds = false;
-	compare_all(40000);
-	same_holds(b.nic);
-	a = datapath_stats(pipeline_datapath(fx.pl));
-	cr_assert_eq(memcmp(a->drop_reason, datapath_stats(nic_datapath(b.nic))->drop_reason,
-			    sizeof a->drop_reason), 0);
 	cr_assert_gt(a->held, 1000);
 	cr_assert_gt(a->released, 300);
 	cr_assert_gt(a->hold_cancelled, 300);
 	cr_assert_gt(a->markers, 100);
 	cr_assert_gt(a->drop_reason[DP_DROP_HOLD_FULL], 10);
 	cr_assert_gt(a->mirrors, 1000);
-	nic_destroy(b.nic);
-	fn_teardown();
 }
 
 /* ---- determinism ---------------------------------------------------------- */
