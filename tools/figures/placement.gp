@@ -15,23 +15,33 @@ L = STATS_max
 stats "< head -1 " . bench using 6 nooutput
 INSERTS = STATS_max
 stats rows using 6 nooutput                      # the worst inserts
+WORST = STATS_max
+ROWS = STATS_records
 S = 4                                            # strategies per workload
 floor_y = 0.01                                    # where a bar of 0 is drawn from
 W = 0.8 / S
 x(s) = $0 + (s - (S - 1) / 2.0) * W
 y(v) = v > 0 ? v : NaN
+array code[S] = ["naive_top", "plo_top", "plo_middle", "plo_spread"]
 array strategy[S] = ["naive shift, free space at the bottom", \
 		     "PLO, free space at the bottom", \
 		     "PLO, free space in the middle", \
 		     "PLO, free space between levels"]
+# The bench must still list them in this order, or the bars are misnamed.
+do for [s = 0:S - 1] {
+	stats rows every S::s using (strcol(2) eq code[s + 1] ? 0 : 1) nooutput
+	if (STATS_max > 0) {
+		exit error sprintf("%s: strategy %d of each workload is not %s", bench, s + 1, code[s + 1])
+	}
+}
 
 set title sprintf("TCAM placement: moves per insert, %d inserts, %d levels (bars: mean; marks: worst insert)", \
 		  INSERTS, L)
 set ylabel "moves per insert (log scale; 0 shown as a label)"
 set logscale y
-set yrange [floor_y:STATS_max * 4]
+set yrange [floor_y:WORST * 4]
 set format y "%g"
-set xrange [-0.5:STATS_records / S - 0.5]
+set xrange [-0.5:ROWS / S - 0.5]
 set grid ytics
 set key outside below horizontal maxcols 2 font ",9"
 set style fill solid 0.7 border -1
