@@ -81,6 +81,9 @@ done
 # binaries): what to look at first when make test nears its budget.
 echo "slowest:"
 cat "$outdir"/*.t 2>/dev/null | sort -rn | head -n 8
+awk '{ s += $1 } END { printf "checks, one after another: %.0f s in all\n", s }' "$outdir"/c*.t 2>/dev/null
+cat "$outdir"/[0-9]*.t 2>/dev/null |
+  awk -v j="$jobs" '{ s += $1 } END { printf "binaries, %d at a time: %.0f s in all\n", j, s }'
 if [ ${#failures[@]} -gt 0 ]; then printf 'failed: %s\n' "${failures[@]}"; fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
