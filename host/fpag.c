@@ -111,6 +111,8 @@ struct fpag {
 	uint32_t q_n, q_free;
 	uint32_t *q_head, *q_tail;  /* depth, by handle */
 	uint64_t tag;             /* the next miss's, for order_out */
+	uint64_t out_tag;         /* the PACKET_OUT in the sink's hands: its
+				   * miss's tag (fpag_out_tag) */
 	struct fpag_stats st;
 	/* VXLAN uplinks */
 	bool vxlan;               /* an uplink has a VTEP */
@@ -1468,8 +1470,10 @@ static uint32_t decide(struct fpag *f, struct fpag_pkt *k,
 	return FPAG_NONE;
 }
 
+/* tag: the miss whose frame it is (fpag_set_tag's), which the sink may
+ * ask for (fpag_out_tag) while it takes the command. */
 static int packet_out(struct fpag *f, uint32_t dest, const uint8_t *frame,
-		      uint32_t caplen, struct pnic_error *err)
+		      uint32_t caplen, uint64_t tag, struct pnic_error *err)
 {
 	struct nic_cmd c = { .op = NIC_OP_PACKET_OUT };
 	int rc;
@@ -1477,6 +1481,7 @@ static int packet_out(struct fpag *f, uint32_t dest, const uint8_t *frame,
 	if (dest >= f->n_ep)
 		return 0;
 	spend(f, f->p.costs.packet_out_ns);
+	f->out_tag = tag;
 	c.packet.ppid = ep_ppid(f, dest);
 	c.packet.len = caplen;
 	c.packet.frame = frame;
@@ -1596,7 +1601,7 @@ static int send_on(struct fpag *f, uint32_t dest, const uint8_t *frame,
 {
 	const uint8_t *out = onward(f, dest, frame, &caplen, k, entry);
 
-	return out ? packet_out(f, dest, out, caplen, err) : 0;
+	return out ? packet_out(f, dest, out, caplen, f->tag, err) : 0;
 }
 
 /* ---- the ordering guarantee (docs/fpag.md) -------------------------------- */
@@ -1627,7 +1632,7 @@ static int order_queue(struct fpag *f, uint32_t i, uint32_t dest,
 
 	if (k == Q_NONE || caplen > NIC_PACKET_OUT_MAX_LEN || h >= f->depth) {
 		f->st.order_overflow++;
-		return packet_out(f, dest, frame, caplen, err);
+		return packet_out(f, dest, frame, caplen, f->tag, err);
 	}
 	f->q_free = f->q[k].next;
 	f->q[k] = (struct fpag_qpkt){ Q_NONE, dest, caplen, f->now, f->tag };
@@ -1654,7 +1659,7 @@ static int order_send(struct fpag *f, uint32_t h, uint64_t *sent,
 
 		f->q_head[h] = q->next;
 		rc = packet_out(f, q->dest, f->q_mem + (size_t)k * NIC_PACKET_OUT_MAX_LEN,
-				q->caplen, err);
+				q->caplen, q->tag, err);
 		if (rc == 0 && f->p.order_out)
 			f->p.order_out(f->p.ctx, q->tag);
 		f->st.order_wait_ns += wait;
@@ -1695,7 +1700,7 @@ static int miss_in_order(struct fpag *f, const struct fpag_pkt *k,
 		return rc;
 	if (dest < f->n_ep && at != TP_NONE && entry_holds(f, at))
 		return order_queue(f, at, dest, out, caplen, err);
-	return packet_out(f, dest, out, caplen, err);
+	return packet_out(f, dest, out, caplen, f->tag, err);
 }
 
 /* Entry i, holding with word w: its queued misses out in order, then the
@@ -1759,6 +1764,11 @@ void fpag_set_tag(struct fpag *f, uint64_t tag)
 	f->tag = tag;
 }
 
+uint64_t fpag_out_tag(const struct fpag *f)
+{
+	return f->out_tag;
+}
+
 int fpag_miss(struct fpag *f, uint32_t in_ppid, const uint8_t *frame,
 	      uint32_t caplen, uint32_t len, uint64_t now_ns,
 	      struct pnic_error *err)
@@ -1776,6 +1786,7 @@ int fpag_miss(struct fpag *f, uint32_t in_ppid, const uint8_t *frame,
 		return 0;
 	fill_hdr(&k, frame);
 	dest = decide(f, &k, frame, caplen, now_ns, &entry);
+	entry = entry && !f->p.slow_path_only;
 	if (f->p.ordering == FPAG_ORDER_HOLD)
 		return miss_in_order(f, &k, dest, entry, frame, caplen, err);
 	rc = send_on(f, dest, frame, caplen, &k, &entry, err);

@@ -31,6 +31,8 @@ host_module::~host_module()
 	static_prog_destroy(prog);
 	fpag_prog_destroy(fprog);
 	fpag_setup_free(&fsetup);
+	oracle_destroy(oracle);
+	fpag_setup_free(&osetup);
 	mbox_drv_destroy(drv);
 }
 
@@ -301,12 +303,57 @@ int host_module::start_fpag(struct pnic_error *err)
 	fp.handled = fpag_handled;
 	fp.released = fpag_released;
 	fp.action_done = fpag_done;
+	fp.packet_out = rs->p->oracle ? fpag_packet_out : nullptr;
 	fp.wait = drv_wait;
 	fp.ctx = this;
 	rs->cmd_base = mbox_drv_stats(drv)->posted;
-	if ((rc = fpag_prog_create(&fp, &fprog, err)) < 0)
+	if ((rc = fpag_prog_create(&fp, &fprog, err)) < 0 ||
+	    (rc = start_oracle(err)) < 0)
 		return rc;
 	return drain(err);
+}
+
+/* The oracle's decider is an FPAG of its own, made from the scenario as
+ * the program's is. */
+int host_module::start_oracle(struct pnic_error *err)
+{
+	struct oracle_params op = {};
+	int rc;
+
+	if (!rs->p->oracle)
+		return 0;
+	if ((rc = fpag_setup_create(rs->p->scenario, &osetup, err)) < 0)
+		return rc;
+	op.fpag = osetup.fpag;
+	op.actions = osetup.actions;
+	op.n_actions = osetup.n_actions;
+	if ((rc = oracle_create(&op, &oracle, err)) < 0)
+		return rc;
+	rs->oracle = oracle;
+	return 0;
+}
+
+/* The run is over: actions never applied keep their window open to the
+ * end, then the decider runs and the figures go to the result. */
+void host_module::finish_oracle(struct system_result *res)
+{
+	struct pnic_error err {};
+	uint32_t n;
+	int rc;
+
+	if (!oracle)
+		return;
+	for (const auto &w : rs->actions_wait)
+		oracle_window(oracle, w.second.index, rs->run_ns(w.second.at_ps),
+			      UINT64_MAX);
+	if ((rc = oracle_finish(oracle, &err)) < 0)
+		rs->fail(rc, err);
+	res->oracle_ran = true;
+	res->oracle = *oracle_stats(oracle);
+	const struct oracle_mismatch *m = oracle_mismatches(oracle, &n);
+
+	res->oracle_n_first = n;
+	std::copy(m, m + n, res->oracle_first);
 }
 
 int host_module::start_static(struct pnic_error *err)
@@ -356,6 +403,9 @@ void host_module::fpag_handled(void *ctx, const struct fpag_prog_handled *h)
 {
 	host_module *m = (host_module *)ctx;
 
+	if (m->oracle)
+		oracle_host_handled(m->oracle, h->seq, m->rs->run_ns(m->t_h), h->queued);
+
 	m->rs->trip_handled(h->seq, h->entry_writes, h->packet_outs > 0,
 			    m->rs->host_seen, h->queued);
 }
@@ -365,6 +415,18 @@ void host_module::fpag_handled(void *ctx, const struct fpag_prog_handled *h)
 void host_module::fpag_released(void *ctx, uint32_t seq)
 {
 	((host_module *)ctx)->rs->trip_po_posted(seq);
+}
+
+/* What the host finally sent for the miss of event seq (the oracle). */
+void host_module::fpag_packet_out(void *ctx, uint32_t seq, const struct nic_cmd *c)
+{
+	host_module *m = (host_module *)ctx;
+	struct pnic_error err;
+	int rc = oracle_host_sent(m->oracle, seq, c->packet.ppid, c->packet.frame,
+				  c->packet.len, &err);
+
+	if (rc < 0)
+		m->rs->fail(rc, err);
 }
 
 /* A timed action ran: its repair is complete when the NIC has applied
@@ -469,6 +531,7 @@ void host_module::result(struct system_result *res)
 		res->fprog = *fpag_prog_stats(fprog);
 		res->fpag = *fpag_stats(fpag_prog_fpag(fprog));
 	}
+	finish_oracle(res);
 	res->skipped_polls = skipped_polls;
 }
 
