@@ -194,6 +194,12 @@ int host_module::setup(struct pnic_error *err)
 	dp.cpl_entries = h->cpl_entries;
 	dp.evt_entries = h->evt_entries;
 	dp.rxb_entries = h->rxb_entries;
+	/* A receive buffer holds any frame the MAC takes (as a chain of
+	 * buffers would): one cut to 2 KB would go back out cut, its tail
+	 * lost (the correctness oracle found GSO frames of the capture
+	 * corpus leaving 2048 bytes long). */
+	dp.rx_buf_bytes = std::min<uint32_t>(rs->p->bounds.max_frame,
+					     NIC_PACKET_OUT_MAX_LEN + 64u);
 	dp.mem_dma = HOST_DMA;
 	dp.mem_bytes = mbox_drv_mem_bytes(&dp);
 	if (dp.mem_bytes == 0)
