@@ -159,11 +159,11 @@ int oracle_arrival(struct oracle *o, uint64_t id, uint32_t in_port,
 	return 0;
 }
 
-int oracle_forwarded(struct oracle *o, uint64_t id, uint32_t ppid,
-		     const uint8_t *frame, uint32_t caplen,
-		     struct pnic_error *err)
+/* What left for packet k (NULL: not one of the arrivals): kept.  The
+ * arena may move, the packets do not. */
+static int output(struct oracle *o, struct opkt *k, uint32_t ppid,
+		  const uint8_t *frame, uint32_t caplen, struct pnic_error *err)
 {
-	struct opkt *k = pkt(o, id);
 	uint64_t off;
 	int rc;
 
@@ -171,12 +171,22 @@ int oracle_forwarded(struct oracle *o, uint64_t id, uint32_t ppid,
 		return 0;
 	if ((rc = keep(o, frame, caplen, &off, err)) < 0)
 		return rc;
-	k = pkt(o, id);
-	k->state = NS_FORWARD;
 	k->out_ppid = ppid;
 	k->out_caplen = caplen;
 	k->out_off = off;
 	return 0;
+}
+
+int oracle_forwarded(struct oracle *o, uint64_t id, uint32_t ppid,
+		     const uint8_t *frame, uint32_t caplen,
+		     struct pnic_error *err)
+{
+	struct opkt *k = pkt(o, id);
+	int rc = output(o, k, ppid, frame, caplen, err);
+
+	if (rc == 0 && k)
+		k->state = NS_FORWARD;
+	return rc;
 }
 
 void oracle_dropped(struct oracle *o, uint64_t id, bool capacity)
@@ -222,19 +232,11 @@ int oracle_host_sent(struct oracle *o, uint32_t seq, uint32_t ppid,
 		     struct pnic_error *err)
 {
 	struct opkt *k = by_seq(o, seq);
-	uint64_t off;
-	int rc;
+	int rc = output(o, k, ppid, frame, caplen, err);
 
-	if (!k)
-		return 0;
-	if ((rc = keep(o, frame, caplen, &off, err)) < 0)
-		return rc;
-	k = by_seq(o, seq);
-	k->sent = true;
-	k->out_ppid = ppid;
-	k->out_caplen = caplen;
-	k->out_off = off;
-	return 0;
+	if (rc == 0 && k)
+		k->sent = true;
+	return rc;
 }
 
 void oracle_window(struct oracle *o, uint32_t action, uint64_t from_ns,
@@ -322,28 +324,38 @@ static int by_arrival(const void *a, const void *b)
 
 /* ---- comparing ------------------------------------------------------------------ */
 
+/* What the host made of a packet sent up: its PACKET_OUT; nothing, once
+ * the FPAG took it without queueing it, or when the program drops it
+ * (not a miss); else no decision yet. */
+static enum oracle_verdict host_verdict(const struct opkt *k)
+{
+	if (k->sent)
+		return ORACLE_FORWARD;
+	return !k->miss || (k->handled && !k->queued) ? ORACLE_DROP : ORACLE_UNKNOWN;
+}
+
 /* The NIC's final decision; false when there is none to compare
  * (counted capacity or unresolved). */
 static bool nic_decision(struct oracle *o, const struct opkt *k,
 			 struct oracle_decision *got)
 {
-	bool fwd = k->state == NS_FORWARD || (k->state == NS_HOST && k->sent);
-	bool drop = k->state == NS_DROP ||
-		    (k->state == NS_HOST && !k->sent &&
-		     (!k->miss || (k->handled && !k->queued)));
+	enum oracle_verdict v = k->state == NS_FORWARD ? ORACLE_FORWARD :
+				k->state == NS_DROP ? ORACLE_DROP :
+				k->state == NS_HOST ? host_verdict(k) : ORACLE_UNKNOWN;
 
 	*got = (struct oracle_decision){ ORACLE_UNKNOWN, 0, 0 };
 	if (k->state == NS_CAPACITY) {
 		o->st.capacity++;
 		return false;
 	}
-	if (!fwd && !drop) {
+	if (v == ORACLE_UNKNOWN) {
 		o->st.unresolved++;
 		return false;
 	}
-	*got = (struct oracle_decision){ fwd ? ORACLE_FORWARD : ORACLE_DROP,
-					 fwd ? k->out_ppid : 0,
-					 fwd ? k->out_caplen : 0 };
+	if (v == ORACLE_FORWARD)
+		*got = (struct oracle_decision){ v, k->out_ppid, k->out_caplen };
+	else
+		got->v = v;
 	return true;
 }
 

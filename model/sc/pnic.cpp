@@ -320,8 +320,7 @@ void pnic_module::drain()
 			rs->events_posted++;
 		if (rc == -EFAULT || rc == -EIO)
 			event_faults++;
-		if (u.type == PL_UP_PACKET && rs->oracle)
-			note_to_host(u, seq_before, rc);
+		note_to_host(u, seq_before, rc);
 		if (rc == 0 && u.type == PL_UP_PACKET && u.reason == DP_HOST_MISS)
 			rs->trip_begin((uint32_t)seq_before, u.id, u.in_port,
 				       miss_last[u.id % MISS_RING],
@@ -343,13 +342,16 @@ void pnic_module::note_arrival(const struct traffic_pkt &p, uint64_t first_bit)
 		rs->fail(rc, err);
 }
 
-/* A packet taken from the to-host queue: an event the host will see, or
- * lost for want of room (ring or receive buffer full). */
+/* A packet (not a flow event) taken from the to-host queue: an event the
+ * host will see, or lost for want of room (ring or receive buffer
+ * full). */
 void pnic_module::note_to_host(const struct pipeline_upcall &u, uint64_t seq,
 				 int rc)
 {
 	struct pnic_error err;
 
+	if (u.type != PL_UP_PACKET || !rs->oracle)
+		return;
 	if (rc != 0) {
 		oracle_dropped(rs->oracle, u.id, true);
 		return;
