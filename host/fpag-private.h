@@ -110,6 +110,8 @@ struct fpag {
 	uint32_t q_n, q_free;
 	uint32_t *q_head, *q_tail;  /* depth, by handle */
 	uint64_t tag;             /* the next miss's, for order_out */
+	uint64_t out_tag;         /* the PACKET_OUT in the sink's hands: its
+				   * miss's tag (fpag_out_tag) */
 	struct fpag_stats st;
 	/* VXLAN uplinks */
 	bool vxlan;               /* an uplink has a VTEP */
@@ -169,7 +171,7 @@ uint32_t fpag_find_source(const struct fpag *f, uint32_t ppid,
 			  const uint8_t *frame, const struct pkt_hdrs *h);
 void fpag_conn_register(struct fpag *f, uint32_t conn);
 int fpag_packet_out(struct fpag *f, uint32_t dest, const uint8_t *frame,
-		    uint32_t caplen, struct pnic_error *err);
+		    uint32_t caplen, uint64_t tag, struct pnic_error *err);
 
 /* fpag_lru.c */
 uint32_t fpag_own_victim(void *ctx);

@@ -686,6 +686,82 @@ static uint32_t ct_decide(struct fpag *f, struct fpag_pkt *k,
 	return ct_dest(f, k);
 }
 
+/* Whether the ports value/mask (leading ones) meets [lo, hi]. */
+static bool port_meets(uint16_t v, uint16_t m, uint16_t lo, uint16_t hi)
+{
+	uint16_t a = v & m, b = (uint16_t)(a | (uint16_t)~m);
+
+	return a <= hi && lo <= b;
+}
+
+/* Whether the address value/mask meets the prefix p/len. */
+static bool ip_meets(struct ruleset_ip v, struct ruleset_ip m,
+		     struct ruleset_ip p, uint8_t len)
+{
+	uint64_t hi = len >= 64 ? UINT64_MAX : len ? UINT64_MAX << (64 - len) : 0;
+	uint64_t lo = len >= 128 ? UINT64_MAX : len > 64 ? UINT64_MAX << (128 - len) : 0;
+
+	return (((v.hi ^ p.hi) & m.hi & hi) | ((v.lo ^ p.lo) & m.lo & lo)) == 0;
+}
+
+/* Whether the match takes in a reply of a connection rule r may allow
+ * (the rule's match with source and destination swapped). */
+static bool meets_replies(const struct ruleset_rule *r,
+			  const struct ruleset_match *m)
+{
+	const struct ruleset_hdr *v = &m->value, *k = &m->mask;
+
+	return ((r->proto ^ v->proto) & r->proto_mask & k->proto) == 0 &&
+	       port_meets(v->sport, k->sport, r->dport_lo, r->dport_hi) &&
+	       port_meets(v->dport, k->dport, r->sport_lo, r->sport_hi) &&
+	       ip_meets(v->src_ip, k->src_ip, r->dst_ip, r->dst_len) &&
+	       ip_meets(v->dst_ip, k->dst_ip, r->src_ip, r->src_len);
+}
+
+/* Whether the match takes in replies of connections a stateful rule may
+ * allow.  Replies are denied by the rules alone and allowed as
+ * established, so a drop entry must not take them in: a wide one would
+ * take a reply of a connection opened later before its first miss
+ * reached conntrack (the correctness oracle found a server's denied
+ * SYN-ACK's entry dropping every web reply; docs/fpag.md). */
+static bool stateful_overlap(const struct fpag *f, const struct ruleset_match *m)
+{
+	uint32_t n = ruleset_rule_count(f->p.rules);
+
+	for (uint32_t i = 0; i < n; i++) {
+		const struct ruleset_rule *r =
+			ruleset_rule_get(f->p.rules, ruleset_rule_at(f->p.rules, i));
+
+		if (r && r->verdict == RULESET_ALLOW && r->stateful &&
+		    meets_replies(r, m))
+			return true;
+	}
+	return false;
+}
+
+/* A drop entry that would take in replies (stateful_overlap) is narrowed
+ * as a megaflow would be: the widest prefix of its source port that
+ * leaves out the replies' source ports (a stateful rule's destination
+ * ports), else, when the packet's own port is one, the whole 5-tuple. */
+static void deny_narrow(const struct fpag *f, struct fpag_pkt *k)
+{
+	uint16_t own = k->m.mask.sport;
+
+	if (!stateful_overlap(f, &k->m))
+		return;
+	k->m.value.sport = k->hdr.sport;
+	for (unsigned len = 1; len <= 16; len++) {
+		uint16_t m = (uint16_t)(UINT16_MAX << (16 - len));
+
+		if ((m & own) != own)
+			continue;   /* no wider than the megaflow's own */
+		k->m.mask.sport = m;
+		if (!stateful_overlap(f, &k->m))
+			return;
+	}
+	ruleset_exact(f->p.rules, &k->hdr, &k->m);
+}
+
 /* The decision: an endpoint to forward to, or FPAG_NONE with *entry set
  * when a drop entry is to be installed. */
 static uint32_t decide(struct fpag *f, struct fpag_pkt *k,
@@ -722,11 +798,14 @@ static uint32_t decide(struct fpag *f, struct fpag_pkt *k,
 		return k->d.dest;
 	}
 	f->st.denied++;
+	deny_narrow(f, k);
 	return FPAG_NONE;
 }
 
+/* tag: the miss whose frame it is (fpag_set_tag's), which the sink may
+ * ask for (fpag_out_tag) while it takes the command. */
 int fpag_packet_out(struct fpag *f, uint32_t dest, const uint8_t *frame,
-		    uint32_t caplen, struct pnic_error *err)
+		    uint32_t caplen, uint64_t tag, struct pnic_error *err)
 {
 	struct nic_cmd c = { .op = NIC_OP_PACKET_OUT };
 	int rc;
@@ -734,6 +813,7 @@ int fpag_packet_out(struct fpag *f, uint32_t dest, const uint8_t *frame,
 	if (dest >= f->n_ep)
 		return 0;
 	fpag_spend(f, f->p.costs.packet_out_ns);
+	f->out_tag = tag;
 	c.packet.ppid = fpag_ep_ppid(f, dest);
 	c.packet.len = caplen;
 	c.packet.frame = frame;
@@ -753,7 +833,7 @@ static int send_on(struct fpag *f, uint32_t dest, const uint8_t *frame,
 {
 	const uint8_t *out = fpag_onward(f, dest, frame, &caplen, k, entry);
 
-	return out ? fpag_packet_out(f, dest, out, caplen, err) : 0;
+	return out ? fpag_packet_out(f, dest, out, caplen, f->tag, err) : 0;
 }
 
 int fpag_miss(struct fpag *f, uint32_t in_ppid, const uint8_t *frame,
@@ -773,6 +853,7 @@ int fpag_miss(struct fpag *f, uint32_t in_ppid, const uint8_t *frame,
 		return 0;
 	fill_hdr(&k, frame);
 	dest = decide(f, &k, frame, caplen, now_ns, &entry);
+	entry = entry && !f->p.slow_path_only;
 	if (f->p.ordering == FPAG_ORDER_HOLD)
 		return fpag_miss_in_order(f, &k, dest, entry, frame, caplen, err);
 	rc = send_on(f, dest, frame, caplen, &k, &entry, err);

@@ -217,6 +217,10 @@ struct fpag_params {
 	uint32_t n_remote_hosts;
 	const struct fpag_remote_vm *remote_vms;      /* copied */
 	uint32_t n_remote_vms;
+	/* Nothing is offloaded: every packet is decided in the slow path
+	 * and sent on, no entry is installed (the correctness oracle's
+	 * decider, host/oracle.h).  Commands still go to the sink. */
+	bool slow_path_only;
 };
 
 /* A few flows pending at once, each with the misses of one round trip. */
@@ -327,6 +331,9 @@ int fpag_miss(struct fpag *f, uint32_t in_ppid, const uint8_t *frame,
 /* The caller's name for the next fpag_miss()'s packet, kept with it if
  * it is queued (params.order_out). */
 void fpag_set_tag(struct fpag *f, uint64_t tag);
+/* While the sink takes a PACKET_OUT: the tag of the miss whose frame it
+ * carries (the current miss's, or a queued one's sent on its marker). */
+uint64_t fpag_out_tag(const struct fpag *f);
 
 /* An event from the NIC.  FLOW_END advances the connection; a completed
  * teardown invalidates both directions' entries.  LANDED (the marker of

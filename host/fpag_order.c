@@ -33,7 +33,7 @@ static int order_queue(struct fpag *f, uint32_t i, uint32_t dest,
 
 	if (k == Q_NONE || caplen > NIC_PACKET_OUT_MAX_LEN || h >= f->depth) {
 		f->st.order_overflow++;
-		return fpag_packet_out(f, dest, frame, caplen, err);
+		return fpag_packet_out(f, dest, frame, caplen, f->tag, err);
 	}
 	f->q_free = f->q[k].next;
 	f->q[k] = (struct fpag_qpkt){ Q_NONE, dest, caplen, f->now, f->tag };
@@ -60,7 +60,7 @@ static int order_send(struct fpag *f, uint32_t h, uint64_t *sent,
 
 		f->q_head[h] = q->next;
 		rc = fpag_packet_out(f, q->dest, f->q_mem + (size_t)k * NIC_PACKET_OUT_MAX_LEN,
-				q->caplen, err);
+				q->caplen, q->tag, err);
 		if (rc == 0 && f->p.order_out)
 			f->p.order_out(f->p.ctx, q->tag);
 		f->st.order_wait_ns += wait;
@@ -101,7 +101,7 @@ int fpag_miss_in_order(struct fpag *f, const struct fpag_pkt *k,
 		return rc;
 	if (dest < f->n_ep && at != TP_NONE && entry_holds(f, at))
 		return order_queue(f, at, dest, out, caplen, err);
-	return fpag_packet_out(f, dest, out, caplen, err);
+	return fpag_packet_out(f, dest, out, caplen, f->tag, err);
 }
 
 /* Entry i, holding with word w: its queued misses out in order, then the
@@ -163,4 +163,9 @@ int fpag_events_lost(struct fpag *f, uint64_t now_ns, struct pnic_error *err)
 void fpag_set_tag(struct fpag *f, uint64_t tag)
 {
 	f->tag = tag;
+}
+
+uint64_t fpag_out_tag(const struct fpag *f)
+{
+	return f->out_tag;
 }

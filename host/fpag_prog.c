@@ -62,6 +62,8 @@ static int prog_submit(void *ctx, const struct nic_cmd *c,
 	fp->scope_cmds++;
 	fp->scope_writes += c->op == NIC_OP_ENTRY_WRITE;
 	fp->scope_outs += c->op == NIC_OP_PACKET_OUT;
+	if (c->op == NIC_OP_PACKET_OUT && fp->p.packet_out && fp->fpag)
+		fp->p.packet_out(fp->p.ctx, (uint32_t)fpag_out_tag(fp->fpag), c);
 	return 0;
 }
 
@@ -235,26 +237,26 @@ static int on_event(struct fpag_prog *fp, const struct mbox_event_rx *e,
 	}
 }
 
-static int run_action(struct fpag_prog *fp, const struct fpag_prog_action *a,
-		      struct pnic_error *err)
+int fpag_prog_action_run(struct fpag *f, const struct fpag_prog_action *a,
+			 struct pnic_error *err)
 {
 	switch (a->op) {
 	case FPAG_PROG_MIGRATE:
-		return fpag_migrate(fp->fpag, a->vnic, a->ppid, NULL, err);
+		return fpag_migrate(f, a->vnic, a->ppid, NULL, err);
 	case FPAG_PROG_RULE_ADD:
-		return fpag_rule_add(fp->fpag, a->pos, &a->rule, NULL, err);
+		return fpag_rule_add(f, a->pos, &a->rule, NULL, err);
 	case FPAG_PROG_RULE_REMOVE:
-		return fpag_rule_remove(fp->fpag, a->rule_id, err);
+		return fpag_rule_remove(f, a->rule_id, err);
 	case FPAG_PROG_RULE_CHANGE:
-		return fpag_rule_change(fp->fpag, a->rule_id, &a->rule, err);
+		return fpag_rule_change(f, a->rule_id, &a->rule, err);
 	case FPAG_PROG_VNIC_START:
-		return fpag_vnic_start(fp->fpag, a->vnic, err);
+		return fpag_vnic_start(f, a->vnic, err);
 	case FPAG_PROG_MARK:
 		return 0;
 	case FPAG_PROG_MIGRATE_REMOTE:
-		return fpag_migrate_remote(fp->fpag, a->vnic, a->host, NULL, err);
+		return fpag_migrate_remote(f, a->vnic, a->host, NULL, err);
 	default:
-		return fpag_vnic_remove(fp->fpag, a->vnic, err);
+		return fpag_vnic_remove(f, a->vnic, err);
 	}
 }
 
@@ -282,7 +284,7 @@ static int run_actions(struct fpag_prog *fp, uint64_t now_ns,
 
 		fp->next_action++;
 		scope_begin(fp);
-		d.status = run_action(fp, a, &e2);
+		d.status = fpag_prog_action_run(fp->fpag, a, &e2);
 		if (d.status < 0 && fp->sink_failed) {
 			*err = e2;
 			return d.status;

@@ -88,6 +88,10 @@ struct fpag_prog_params {
 	 * be NULL). */
 	void (*released)(void *ctx, uint32_t seq);
 	void (*action_done)(void *ctx, const struct fpag_prog_done *d);
+	/* A PACKET_OUT was posted, for the miss of event seq (may be NULL;
+	 * c and its frame valid during the call): what the host finally
+	 * sent for that packet (the correctness oracle, host/oracle.h). */
+	void (*packet_out)(void *ctx, uint32_t seq, const struct nic_cmd *c);
 	/* COUNTER_READ waits for its completion: let the device progress
 	 * (the driver's wait callback); may be NULL when no counters are
 	 * read. */
@@ -128,6 +132,11 @@ int fpag_prog_poll(struct fpag_prog *fp, uint64_t now_ns,
 uint64_t fpag_prog_next_ns(const struct fpag_prog *fp);
 /* The same, for the timed actions alone (the timers recur for ever). */
 uint64_t fpag_prog_next_action_ns(const struct fpag_prog *fp);
+
+/* What a timed action does to an FPAG (the program's, or the
+ * correctness oracle's decider): 0, or the FPAG's refusal. */
+int fpag_prog_action_run(struct fpag *f, const struct fpag_prog_action *a,
+			 struct pnic_error *err);
 
 const struct fpag_prog_stats *fpag_prog_stats(const struct fpag_prog *fp);
 const struct fpag *fpag_prog_fpag(const struct fpag_prog *fp);

@@ -563,6 +563,15 @@ static void fill_miss(struct mbox_drv *drv, const struct mbox_evt *e,
 	ev->key = e->key;
 }
 
+bool mbox_drv_events_ready(const struct mbox_drv *drv)
+{
+	uint32_t n = drv->p.evt_entries;
+	const uint8_t *raw = mem_at(drv, R_EVT,
+				    drv->evt_head & (n - 1), MBOX_EVT_BYTES);
+
+	return mbox_slot_phase(raw, MBOX_EVT_BYTES) == mbox_phase(drv->evt_head, n);
+}
+
 static bool take_evt(struct mbox_drv *drv, struct mbox_event_rx *ev)
 {
 	uint32_t n = drv->p.evt_entries;

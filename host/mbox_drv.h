@@ -147,6 +147,11 @@ unsigned mbox_drv_poll_completions(struct mbox_drv *drv,
 unsigned mbox_drv_poll_events(struct mbox_drv *drv, struct mbox_event_rx *out,
 			      unsigned max);
 
+/* Whether an event waits in the ring (its slot shows this pass's phase):
+ * a poll that stopped at its budget has more to take, and, as NAPI, polls
+ * again rather than wait for an interrupt that may not come. */
+bool mbox_drv_events_ready(const struct mbox_drv *drv);
+
 /* Every completion there is now, for a program that only counts them:
  * how many, and *errors grows by those with a non-zero status. */
 uint64_t mbox_drv_take_completions(struct mbox_drv *drv, uint64_t *errors);

@@ -149,6 +149,8 @@ struct scenario_run {
 	bool packets_csv;          /* packets.csv; true unless given */
 	bool plots;                /* the gnuplot plots; true unless given */
 	uint64_t window_ns;        /* the time series' window, >= 1 */
+	bool oracle;               /* the correctness oracle (host/oracle.h);
+				    * false unless given */
 };
 
 /* The static host program of a timed run (`host`; pnicsim run only).

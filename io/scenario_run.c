@@ -9,14 +9,15 @@
 
 static int parse_run(struct scenario_ctx *x, yaml_node_t *n)
 {
-	static const char *const keys[] = { "packets_csv", "window_ns", "plots", NULL };
+	static const char *const keys[] = { "packets_csv", "window_ns", "plots", "oracle", NULL };
 	struct scenario_run *r = &x->c->run;
 	yaml_node_t *v;
 	int rc;
 
-	if ((rc = scenario_mapping(x, n, "run", "a mapping with packets_csv, window_ns and plots", keys)) ||
+	if ((rc = scenario_mapping(x, n, "run", "a mapping with packets_csv, window_ns, plots and oracle", keys)) ||
 	    (rc = scenario_opt_bool(x, n, "run", "packets_csv", &r->packets_csv)) ||
-	    (rc = scenario_opt_bool(x, n, "run", "plots", &r->plots)))
+	    (rc = scenario_opt_bool(x, n, "run", "plots", &r->plots)) ||
+	    (rc = scenario_opt_bool(x, n, "run", "oracle", &r->oracle)))
 		return rc;
 	if (!(v = scenario_get(x, n, "window_ns")))
 		return 0;

@@ -167,14 +167,18 @@ static bool evt_full(const struct mbox_dev *d)
 	return q->dev - q->db >= q->size;
 }
 
-/* Whether only the last eighth of the event ring is free: that is kept
- * for the events without a packet (landed markers, flow ends, aged), so
- * that a miss storm does not cost the host the ones it cannot recover. */
+/* Whether only half the event ring is free: that half is kept for the
+ * events without a packet (landed markers, flow ends, aged), so that a
+ * miss storm does not cost the host the ones it cannot recover.  Half,
+ * because under a sustained storm every miss the host takes can come
+ * back as a marker: markers then enter as fast as misses leave, and
+ * take up to as much room as the misses ahead of them (an eighth lost
+ * markers on the table flood). */
 static bool evt_kept(const struct mbox_dev *d)
 {
 	const struct ring *q = &d->ring[MBOX_RING_EVT];
 
-	return q->size - (q->dev - q->db) <= q->size / 8;
+	return q->size - (q->dev - q->db) <= q->size / 2;
 }
 
 static int write_evt(struct mbox_dev *d, struct mbox_evt *e);

@@ -392,10 +392,11 @@ bool pipeline_up_push(struct pipeline *pl, const struct pipeline_upcall *u,
 	const struct pipeline_bounds *b = &pl->p.bounds;
 	struct pl_up *e;
 
-	/* The last eighth of the queue's frames is kept for the events (no
-	 * frame): a miss storm must not cost the host its landed markers
-	 * and flow ends, which it cannot recover by itself. */
-	if (pl->up_occ.frames >= b->to_host_frames - b->to_host_frames / 8 ||
+	/* Half the queue's frames are kept for the events (no frame): a
+	 * miss storm must not cost the host its landed markers and flow
+	 * ends, which it cannot recover by itself (why half: mbox_dev.c,
+	 * evt_kept). */
+	if (pl->up_occ.frames >= b->to_host_frames - b->to_host_frames / 2 ||
 	    pl->up_occ.bytes + o->len > b->to_host_bytes ||
 	    !(e = frame_fifo_push(pl->up, sizeof *e + o->caplen)))
 		return false;

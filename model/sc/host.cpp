@@ -31,6 +31,8 @@ host_module::~host_module()
 	static_prog_destroy(prog);
 	fpag_prog_destroy(fprog);
 	fpag_setup_free(&fsetup);
+	oracle_destroy(oracle);
+	fpag_setup_free(&osetup);
 	mbox_drv_destroy(drv);
 }
 
@@ -51,6 +53,8 @@ uint64_t host_module::pending_wake() const
 			w = rs->poll_grid(writes.front().at);
 		else
 			w = busy ? rs->poll_grid(0) : NEVER;
+	} else if (busy && !in_program && mbox_drv_events_ready(drv)) {
+		w = t_h;          /* the poll stopped at its budget: again */
 	} else {
 		w = irqs.empty() ? NEVER : std::max(t_h, irqs.front());
 	}
@@ -192,6 +196,12 @@ int host_module::setup(struct pnic_error *err)
 	dp.cpl_entries = h->cpl_entries;
 	dp.evt_entries = h->evt_entries;
 	dp.rxb_entries = h->rxb_entries;
+	/* A receive buffer holds any frame the MAC takes (as a chain of
+	 * buffers would): one cut to 2 KB would go back out cut, its tail
+	 * lost (the correctness oracle found GSO frames of the capture
+	 * corpus leaving 2048 bytes long). */
+	dp.rx_buf_bytes = std::min<uint32_t>(rs->p->bounds.max_frame,
+					     NIC_PACKET_OUT_MAX_LEN + 64u);
 	dp.mem_dma = HOST_DMA;
 	dp.mem_bytes = mbox_drv_mem_bytes(&dp);
 	if (dp.mem_bytes == 0)
@@ -301,12 +311,57 @@ int host_module::start_fpag(struct pnic_error *err)
 	fp.handled = fpag_handled;
 	fp.released = fpag_released;
 	fp.action_done = fpag_done;
+	fp.packet_out = rs->p->oracle ? fpag_packet_out : nullptr;
 	fp.wait = drv_wait;
 	fp.ctx = this;
 	rs->cmd_base = mbox_drv_stats(drv)->posted;
-	if ((rc = fpag_prog_create(&fp, &fprog, err)) < 0)
+	if ((rc = fpag_prog_create(&fp, &fprog, err)) < 0 ||
+	    (rc = start_oracle(err)) < 0)
 		return rc;
 	return drain(err);
+}
+
+/* The oracle's decider is an FPAG of its own, made from the scenario as
+ * the program's is. */
+int host_module::start_oracle(struct pnic_error *err)
+{
+	struct oracle_params op = {};
+	int rc;
+
+	if (!rs->p->oracle)
+		return 0;
+	if ((rc = fpag_setup_create(rs->p->scenario, &osetup, err)) < 0)
+		return rc;
+	op.fpag = osetup.fpag;
+	op.actions = osetup.actions;
+	op.n_actions = osetup.n_actions;
+	if ((rc = oracle_create(&op, &oracle, err)) < 0)
+		return rc;
+	rs->oracle = oracle;
+	return 0;
+}
+
+/* The run is over: actions never applied keep their window open to the
+ * end, then the decider runs and the figures go to the result. */
+void host_module::finish_oracle(struct system_result *res)
+{
+	struct pnic_error err {};
+	uint32_t n;
+	int rc;
+
+	if (!oracle)
+		return;
+	for (const auto &w : rs->actions_wait)
+		oracle_window(oracle, w.second.index, rs->run_ns(w.second.at_ps),
+			      UINT64_MAX);
+	if ((rc = oracle_finish(oracle, &err)) < 0)
+		rs->fail(rc, err);
+	res->oracle_ran = true;
+	res->oracle = *oracle_stats(oracle);
+	const struct oracle_mismatch *m = oracle_mismatches(oracle, &n);
+
+	res->oracle_n_first = n;
+	std::copy(m, m + n, res->oracle_first);
 }
 
 int host_module::start_static(struct pnic_error *err)
@@ -356,6 +411,9 @@ void host_module::fpag_handled(void *ctx, const struct fpag_prog_handled *h)
 {
 	host_module *m = (host_module *)ctx;
 
+	if (m->oracle)
+		oracle_host_handled(m->oracle, h->seq, m->rs->run_ns(m->t_h), h->queued);
+
 	m->rs->trip_handled(h->seq, h->entry_writes, h->packet_outs > 0,
 			    m->rs->host_seen, h->queued);
 }
@@ -365,6 +423,18 @@ void host_module::fpag_handled(void *ctx, const struct fpag_prog_handled *h)
 void host_module::fpag_released(void *ctx, uint32_t seq)
 {
 	((host_module *)ctx)->rs->trip_po_posted(seq);
+}
+
+/* What the host finally sent for the miss of event seq (the oracle). */
+void host_module::fpag_packet_out(void *ctx, uint32_t seq, const struct nic_cmd *c)
+{
+	host_module *m = (host_module *)ctx;
+	struct pnic_error err;
+	int rc = oracle_host_sent(m->oracle, seq, c->packet.ppid, c->packet.frame,
+				  c->packet.len, &err);
+
+	if (rc < 0)
+		m->rs->fail(rc, err);
 }
 
 /* A timed action ran: its repair is complete when the NIC has applied
@@ -469,6 +539,7 @@ void host_module::result(struct system_result *res)
 		res->fprog = *fpag_prog_stats(fprog);
 		res->fpag = *fpag_stats(fpag_prog_fpag(fprog));
 	}
+	finish_oracle(res);
 	res->skipped_polls = skipped_polls;
 }
 

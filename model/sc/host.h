@@ -67,6 +67,10 @@ private:
 	struct static_prog *prog = nullptr;
 	struct fpag_prog *fprog = nullptr;    /* host.program: fpag */
 	struct fpag_setup fsetup {};
+	/* The correctness oracle's own setup (its decider changes its rule
+	 * set) and the oracle (rs->oracle), params.oracle only. */
+	struct fpag_setup osetup {};
+	struct oracle *oracle = nullptr;
 	bool in_program = false;              /* inside a poll of the program */
 	uint64_t t_h = 0;            /* local time, ps */
 	uint64_t poll_at = 0;        /* poll mode: the next poll */
@@ -84,6 +88,8 @@ private:
 	int start_program(struct pnic_error *err);
 	int start_static(struct pnic_error *err);
 	int start_fpag(struct pnic_error *err);
+	int start_oracle(struct pnic_error *err);
+	void finish_oracle(struct system_result *res);
 	int drain(struct pnic_error *err);
 	int poll_program(struct pnic_error *err);
 	int host_wait();
@@ -100,6 +106,7 @@ private:
 	static void fpag_handled(void *ctx, const struct fpag_prog_handled *h);
 	static void fpag_released(void *ctx, uint32_t seq);
 	static void fpag_done(void *ctx, const struct fpag_prog_done *d);
+	static void fpag_packet_out(void *ctx, uint32_t seq, const struct nic_cmd *c);
 	static int batch_submit(void *ctx, const struct nic_cmd *c,
 				struct nic_cmd_result *res,
 				struct pnic_error *err);

@@ -198,6 +198,9 @@ void pnic_module::give(source &s)
 		return;
 	}
 	s.retry = NEVER;
+	if (rc == 0 && rs->oracle)
+		note_arrival(s.pkt, c);
+	given += rc == 0;
 	if (rc == 0)
 		rc = traffic_next(s.t, &s.pkt, &err);
 	if (rc < 0)
@@ -337,8 +340,12 @@ void pnic_module::drain()
 		int rc;
 
 		to_event(u, &ev);
-		if (u.lost_before)
+		if (u.lost_before) {
+			/* They count in the device's seq: so do they here,
+			 * which names events (trips, the oracle's links). */
 			mbox_dev_events_lost(dev, u.lost_before);
+			rs->events_posted += u.lost_before;
+		}
 		t_evt = std::max(t_evt, rs->ps(u.enqueued));
 		cur = &t_evt;
 		evt_engine = true;
@@ -356,12 +363,61 @@ void pnic_module::drain()
 			rs->events_posted++;
 		if (rc == -EFAULT || rc == -EIO)
 			event_faults++;
+		note_to_host(u, seq_before, rc);
 		if (rc == 0 && u.type == PL_UP_PACKET && u.reason == DP_HOST_MISS)
 			rs->trip_begin((uint32_t)seq_before, u.id, u.in_port,
 				       miss_last[u.id % MISS_RING],
 				       rs->ps(u.enqueued), last_land);
 		arm_timers(t_evt);
 	}
+}
+
+/* ---- the correctness oracle ------------------------------------------------- */
+
+void pnic_module::note_arrival(const struct traffic_pkt &p, uint64_t first_bit)
+{
+	struct pnic_error err;
+	int rc = oracle_arrival(rs->oracle, given, p.in_port,
+				  rs->run_ns(rs->ps(first_bit)), p.frame,
+				  p.caplen, p.len, &err);
+
+	if (rc < 0)
+		rs->fail(rc, err);
+}
+
+/* A packet (not a flow event) taken from the to-host queue: an event the
+ * host will see, or lost for want of room (ring or receive buffer
+ * full). */
+void pnic_module::note_to_host(const struct pipeline_upcall &u, uint64_t seq,
+				 int rc)
+{
+	struct pnic_error err;
+
+	if (u.type != PL_UP_PACKET || !rs->oracle)
+		return;
+	if (rc != 0) {
+		oracle_dropped(rs->oracle, u.id, true);
+		return;
+	}
+	rc = oracle_to_host(rs->oracle, u.id, (uint32_t)seq,
+			      u.reason == DP_HOST_MISS || u.reason == DP_HOST_HOLD_CANCELLED,
+			      &err);
+	if (rc < 0)
+		rs->fail(rc, err);
+}
+
+/* Whether a drop is for want of room, not a decision. */
+static bool capacity_drop(enum pipeline_drop d)
+{
+	return d == PL_DROP_HOLD_FULL || d == PL_DROP_OVERSIZE ||
+	       d == PL_DROP_INGRESS_FULL || d == PL_DROP_EGRESS_FULL ||
+	       d == PL_DROP_TO_HOST_FULL;
+}
+
+static bool arrival_drop(enum pipeline_drop d)
+{
+	return d != PL_DROP_MIRROR_UNMAPPED && d != PL_DROP_MIRROR_EGRESS_FULL &&
+	       d != PL_DROP_PACKET_OUT_FULL;
 }
 
 /* ---- the device ------------------------------------------------------------ */
@@ -604,6 +660,14 @@ void pnic_module::on_egress(void *ctx, const struct pipeline_egress *e)
 	m->last_ps = std::max(m->last_ps, m->rs->ps(e->last_bit));
 	if (e->kind == PL_TX_PACKET_OUT)
 		m->rs->trip_packet_out(m->rs->ps(e->last_bit));
+	if (e->kind == PL_TX_FORWARD && m->rs->oracle) {
+		struct pnic_error err;
+		int rc = oracle_forwarded(m->rs->oracle, e->id, e->ppid, e->frame,
+					  e->caplen, &err);
+
+		if (rc < 0)
+			m->rs->fail(rc, err);
+	}
 	if (e->kind != PL_TX_MIRROR)
 		order_check_depart(m->order, e->kind == PL_TX_FORWARD ? e->id : ORDER_CHECK_NO_ID,
 				   e->frame, e->caplen);
@@ -624,6 +688,8 @@ void pnic_module::on_record(void *ctx, const struct pipeline_record *r)
 	 * is in order): from here on a flow can be overtaken. */
 	if (r->path == PL_PATH_MISS || r->path == PL_PATH_TO_HOST)
 		order_check_watch(m->order);
+	if (r->path == PL_PATH_DROP && m->rs->oracle && arrival_drop(r->drop))
+		oracle_dropped(m->rs->oracle, r->id, capacity_drop(r->drop));
 	if (p->record)
 		p->record(p->ctx, r);
 }

@@ -133,6 +133,11 @@ private:
 			       struct pnic_error *err);
 	static void on_egress(void *ctx, const struct pipeline_egress *e);
 	static void on_record(void *ctx, const struct pipeline_record *r);
+	/* The correctness oracle's view (rs->oracle): arrivals as given,
+	 * decisions as the pipeline and the mailbox make them. */
+	uint64_t given = 0;          /* arrivals the pipeline took: the next id */
+	void note_arrival(const struct traffic_pkt &p, uint64_t first_bit);
+	void note_to_host(const struct pipeline_upcall &u, uint64_t seq, int rc);
 	std::vector<uint64_t> miss_last;   /* arrival_last by id, for trips */
 };
 

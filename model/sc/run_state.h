@@ -101,6 +101,15 @@ struct run_state {
 	std::deque<std::pair<uint64_t, struct system_action>> actions_wait;
 	uint64_t actions_done = 0;
 	void action_posted(const struct system_action &a, uint64_t last_cmd);
+	void action_report(const struct system_action &a);
+	/* The correctness oracle (params.oracle), told of every arrival and
+	 * decision; nullptr when off. */
+	struct oracle *oracle = nullptr;
+	/* ps from the sources' start in ns, for the oracle's clock */
+	uint64_t run_ns(uint64_t ps) const
+	{
+		return ps == NEVER ? UINT64_MAX : ps > setup_ps ? (ps - setup_ps) / 1000 : 0;
+	}
 	void cmd_applied(uint64_t at);
 
 	/* ps <-> NIC clock edges, exactly: the edge at or after ps; the ps

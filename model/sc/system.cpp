@@ -117,9 +117,7 @@ void run_state::action_posted(const struct system_action &a, uint64_t last_cmd)
 
 		/* Nothing to apply: in effect when it ran, unless refused. */
 		done.repaired_ps = a.status == 0 ? a.ran_ps : NEVER;
-		actions_done++;
-		if (p->action)
-			p->action(p->ctx, &done);
+		action_report(done);
 		return;
 	}
 	actions_wait.emplace_back(last_cmd, a);
@@ -132,11 +130,20 @@ void run_state::cmd_applied(uint64_t at)
 		struct system_action a = actions_wait.front().second;
 
 		a.repaired_ps = at;
-		actions_done++;
-		if (p->action)
-			p->action(p->ctx, &a);
+		action_report(a);
 		actions_wait.pop_front();
 	}
+}
+
+/* A timed action is in effect: the caller hears of it, and the oracle
+ * takes its window (a refused one changed nothing). */
+void run_state::action_report(const struct system_action &a)
+{
+	actions_done++;
+	if (oracle && a.status == 0)
+		oracle_window(oracle, a.index, run_ns(a.at_ps), run_ns(a.repaired_ps));
+	if (p->action)
+		p->action(p->ctx, &a);
 }
 
 void run_state::trip_finish(trip_slot *s)
@@ -321,6 +328,9 @@ static int check_params(const struct system_params *p, struct pnic_error *err)
 	if (p->host.mode != SYSTEM_HOST_POLL && p->host.mode != SYSTEM_HOST_IRQ)
 		return pnic_err(err, EINVAL, "system: host mode %d is not irq or poll",
 				(int)p->host.mode);
+	if (p->oracle && (!p->host.enabled ||
+			  p->scenario->host.program != SCENARIO_PROGRAM_FPAG))
+		return pnic_err(err, EINVAL, "system: the correctness oracle (run.oracle) needs host.program: fpag, whose slow path it runs alone");
 	if (p->window_ps && !p->window)
 		return pnic_err(err, EINVAL, "system: window_ps given without a window callback");
 	return 0;

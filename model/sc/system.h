@@ -43,6 +43,7 @@ extern "C" {
 #endif
 #include "host/fpag_prog.h"
 #include "host/mbox_drv.h"
+#include "host/oracle.h"
 #include "host/static_prog.h"
 #include "io/scenario.h"
 #include "model/error.h"
@@ -162,6 +163,10 @@ struct system_params {
 	/* Set non-zero (from a signal handler) to stop at the next epoch:
 	 * the result says interrupted.  May be NULL. */
 	volatile sig_atomic_t *stop;
+	/* The correctness oracle (host/oracle.h): every packet's decision
+	 * against a slow-path-only run of the same rules; host.program
+	 * fpag only. */
+	bool oracle;
 };
 
 struct system_result {
@@ -193,6 +198,10 @@ struct system_result {
 				      * driver, host program, sources) */
 	double kernel_share;         /* 1 - model_s / wall_s of the run loop */
 	bool interrupted;            /* *stop was set */
+	bool oracle_ran;             /* params.oracle: the three below */
+	struct oracle_stats oracle;
+	struct oracle_mismatch oracle_first[ORACLE_FIRST];
+	uint32_t oracle_n_first;
 };
 
 /* Defaults: no scenario, the pipeline's default clock, timing and

@@ -108,11 +108,26 @@ static void spend_cb(void *ctx, uint64_t ns)
 	spent += ns;
 }
 
+/* The misses' event numbers as handled, and those the PACKET_OUTs were
+ * posted for (the correctness oracle's link, host/oracle.h). */
+static uint32_t h_seq[8], po_seq[8];
+static unsigned n_po;
+
 static void handled_cb(void *ctx, const struct fpag_prog_handled *h)
 {
 	(void)ctx;
 	last_h = *h;
+	if (handled_n < 8)
+		h_seq[handled_n] = h->seq;
 	handled_n++;
+}
+
+static void packet_out_cb(void *ctx, uint32_t seq, const struct nic_cmd *c)
+{
+	(void)ctx;
+	cr_assert_eq(c->op, NIC_OP_PACKET_OUT);
+	cr_assert_lt(n_po, 8);
+	po_seq[n_po++] = seq;
 }
 
 static void done_cb(void *ctx, const struct fpag_prog_done *d)
@@ -164,7 +179,7 @@ static void setup(void)
 	cr_assert_eq(mbox_drv_create(&p, &drv, &err), 0, "%s", err.msg);
 	make_rules();
 	memset(egress, 0, sizeof egress);
-	handled_n = done_n = n_seq = n_markers = 0;
+	handled_n = done_n = n_seq = n_markers = n_po = 0;
 	now = spent = 0;
 	at[0] = vnics[0].ppid;
 	at[1] = vnics[1].ppid;
@@ -189,6 +204,7 @@ static void params(struct fpag_prog_params *p, enum fpag_flow_dest dest,
 	*p = (struct fpag_prog_params){
 		.drv = drv, .actions = a, .n_actions = n, .spend = spend_cb,
 		.handled = handled_cb, .action_done = done_cb, .wait = wait_cb,
+		.packet_out = packet_out_cb,
 	};
 	p->fpag = (struct fpag_params){
 		.profile = key_profile_default(), .depth = DEPTH, .n_ports = PORTS,
@@ -272,6 +288,8 @@ Test(fpag_prog, a_miss_is_offloaded_and_sent_on_and_the_flow_then_hits)
 	cr_assert_eq(last_h.entry_writes, 1);
 	cr_assert_eq(last_h.packet_outs, 1);
 	cr_assert_eq(egress[1], 1, "the packet-out reaches VNIC 1's PPID");
+	cr_assert_eq(n_po, 1);
+	cr_assert_eq(po_seq[0], last_h.seq, "the packet-out names its miss");
 	cr_assert_gt(spent, 0, "the FPAG's costs pass through");
 	cr_assert_eq(send(0, 1, PROTO_IP_UDP, 1000, 2000, 0), 0, "no event: it hits");
 	cr_assert_eq(egress[1], 2);
@@ -464,6 +482,11 @@ Test(fpag_prog, hold_keeps_a_racing_flow_in_arrival_order)
 	cr_assert_eq(fpag_stats(fpag_prog_fpag(fp))->installs, 1);
 	cr_assert_eq(datapath_stats(nic_datapath(nic))->released, 1);
 	cr_assert(last_h.queued, "the second miss waited for the marker");
+	cr_assert_eq(handled_n, 2);
+	cr_assert_eq(n_po, 2, "both sent on the marker");
+	cr_assert_neq(h_seq[0], h_seq[1]);
+	cr_assert_eq(po_seq[0], h_seq[0], "each queued packet-out names its own miss");
+	cr_assert_eq(po_seq[1], h_seq[1]);
 }
 
 Test(fpag_prog, without_hold_the_racing_flow_is_reordered)

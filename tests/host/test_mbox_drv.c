@@ -681,14 +681,15 @@ Test(mbox_drv, a_full_event_ring_drops_misses_and_says_so)
 	open_drv(8, 8, 4, 8);
 	for (unsigned i = 0; i < 10; i++)
 		send(0, (uint16_t)i, 9);
-	cr_assert_eq(mbox_dev_stats(dev)->event_drops[MBOX_EV_MISS], 6);
-	cr_assert_eq(mbox_drv_poll_events(drv, ev, 8), 4);
-	cr_assert_eq(ev[3].dropped_before, 0);
+	cr_assert_eq(mbox_dev_stats(dev)->event_drops[MBOX_EV_MISS], 8,
+		     "misses take half the ring");
+	cr_assert_eq(mbox_drv_poll_events(drv, ev, 8), 2);
+	cr_assert_eq(ev[1].dropped_before, 0);
 	send(0, 77, 9);
 	cr_assert_eq(mbox_drv_poll_events(drv, ev, 8), 1);
-	cr_assert_eq(ev[0].dropped_before, 6, "the gap is the drops");
-	cr_assert_eq(mbox_drv_stats(drv)->event_gaps, 6);
-	cr_assert_eq(mbox_dev_bar_read(dev, MBOX_REG_EVT_DROPS), 6);
+	cr_assert_eq(ev[0].dropped_before, 8, "the gap is the drops");
+	cr_assert_eq(mbox_drv_stats(drv)->event_gaps, 8);
+	cr_assert_eq(mbox_dev_bar_read(dev, MBOX_REG_EVT_DROPS), 8);
 	cr_assert_eq(ev[0].ctl_dropped_before, 0, "only misses were lost");
 	cr_assert_eq(mbox_drv_stats(drv)->ctl_gaps, 0);
 }
@@ -704,17 +705,20 @@ Test(mbox_drv, a_lost_event_without_a_packet_is_told_apart)
 	open_drv(8, 8, 8, 8);
 	for (unsigned i = 0; i < 7; i++)
 		send(0, (uint16_t)i, 9);
-	for (unsigned i = 0; i < 3; i++)
+	for (unsigned i = 0; i < 5; i++)
 		mbox_dev_event(dev, &landed);
 	mbox_dev_events_lost(dev, 2);
 	n = mbox_drv_poll_events(drv, ev, 8);
-	cr_assert_eq(n, 8, "7 misses (the last eighth kept) and one marker");
-	cr_assert_eq(mbox_dev_stats(dev)->event_drops[MBOX_EV_LANDED], 2);
+	cr_assert_eq(n, 8, "4 misses (half the ring kept) and 4 markers");
+	cr_assert_eq(mbox_dev_stats(dev)->event_drops[MBOX_EV_MISS], 3);
+	cr_assert_eq(mbox_dev_stats(dev)->event_drops[MBOX_EV_LANDED], 1);
+	cr_assert_eq(ev[4].dropped_before, 3, "the first marker tells of 3 misses");
+	cr_assert_eq(ev[4].ctl_dropped_before, 0, "... none without a packet");
 	send(0, 99, 9);
 	cr_assert_eq(mbox_drv_poll_events(drv, ev, 8), 1);
-	cr_assert_eq(ev[0].dropped_before, 4, "2 markers dropped, 2 lost upstream");
-	cr_assert_eq(ev[0].ctl_dropped_before, 4);
-	cr_assert_eq(mbox_drv_stats(drv)->ctl_gaps, 4);
+	cr_assert_eq(ev[0].dropped_before, 3, "a marker, 2 lost upstream");
+	cr_assert_eq(ev[0].ctl_dropped_before, 3);
+	cr_assert_eq(mbox_drv_stats(drv)->ctl_gaps, 3);
 }
 
 Test(mbox_drv, interrupts_through_the_driver)

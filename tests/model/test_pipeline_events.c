@@ -179,7 +179,7 @@ Test(pipeline_events, a_full_to_host_queue_drops_events_counted)
 	cr_assert_eq(u.lost_before, 3);
 }
 
-/* Misses fill the to-host queue only to 7/8 of its frames: the flow end
+/* Misses fill the to-host queue only to half its frames: the flow end
  * of a RST that hits still gets in behind them. */
 Test(pipeline_events, misses_leave_the_last_eighth_of_the_queue_to_events)
 {
@@ -197,8 +197,8 @@ Test(pipeline_events, misses_leave_the_last_eighth_of_the_queue_to_events)
 	pfx_arrive(0, rst, nr, 3000);
 	run_all();
 	pipeline_stats(fx.pl, &st);
-	cr_assert_eq(st.to_host_queue.max_frames, 15, "14 misses and the event");
-	cr_assert_eq(st.dropped[PL_DROP_TO_HOST_FULL], 6);
+	cr_assert_eq(st.to_host_queue.max_frames, 9, "8 misses and the event");
+	cr_assert_eq(st.dropped[PL_DROP_TO_HOST_FULL], 12);
 	cr_assert_eq(st.events[PL_UP_FLOW_END], 1);
 	cr_assert_eq(st.event_drops[PL_UP_FLOW_END], 0);
 }

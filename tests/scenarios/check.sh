@@ -5,15 +5,19 @@
 # tests/scenarios/<name>.expected.json.  Any difference fails.
 # With --set PATH=V (pnicsim run's, repeatable) and --as VARIANT the run
 # is compared against tests/scenarios/<VARIANT>.expected.json instead.
-#   tests/scenarios/check.sh [--update] [--run] [--set PATH=V --as VARIANT] NAME
+# With --oracle (pnicsim run's) the run checks every packet's decision
+# against the slow path alone: summary.json's `oracle` is compared with
+# the rest, and tests/scenarios/oracle.sh reads it.
+#   tests/scenarios/check.sh [--update] [--run] [--oracle] [--set PATH=V --as VARIANT] NAME
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-usage="usage: tests/scenarios/check.sh [--update] [--run] [--set PATH=V --as VARIANT] NAME"
-update=0 cmd=replay variant= sets=()
+usage="usage: tests/scenarios/check.sh [--update] [--run] [--oracle] [--set PATH=V --as VARIANT] NAME"
+update=0 cmd=replay variant= sets=() oracle=()
 while [ $# -gt 1 ]; do
   case $1 in
     --update) update=1 ;;
     --run) cmd=run ;;
+    --oracle) oracle=(--oracle) ;;
     --set) sets+=(--set "$2"); shift ;;
     --as) variant=$2; shift ;;
     *) echo "$usage"; exit 2 ;;
@@ -25,7 +29,7 @@ bin=${PNICSIM:-build/bin/pnicsim}
 out=build/scenarios/${variant:-$name}
 expected=tests/scenarios/${variant:-$name}.expected.json
 rm -rf "$out" "$out.log" "$out.cmp.json"; mkdir -p "$out"
-opts=("${sets[@]}")
+opts=("${sets[@]}" "${oracle[@]}")
 [ "$cmd" = run ] && opts+=(--no-plots)
 # Exit status 1 means a replay input was damaged; the summary still tells.
 # A timed run writes nothing unless it succeeds.

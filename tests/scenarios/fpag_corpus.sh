@@ -9,7 +9,9 @@
 # crash or a hang — and a completed one has no command the NIC refused,
 # no completion in error, and books that add up: every miss decided once
 # (allowed, denied, not IP, unknown source, or no destination), no more
-# packet-outs than allowed misses, no more tracker verdicts than misses.
+# packet-outs than allowed misses, no more tracker verdicts than misses,
+# and every packet decided as the slow path alone decides it (the
+# correctness oracle, --oracle: no mismatch; docs/fpag.md).
 # Skipped, with a message, where ../shared is absent.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -23,7 +25,8 @@ BOOKS='.fpag as $f | $f.cmd_errors == 0 and .host_program.cpl_errors == 0
   and ($f.allowed + $f.denied + $f.not_ip + $f.unknown_source) as $decided
   | $decided <= $f.misses and $f.misses <= $decided + $f.no_dest
   and $f.packet_outs <= $f.allowed
-  and $f.ct_new + $f.ct_established + $f.ct_invalid + $f.ct_refused <= $f.misses'
+  and $f.ct_new + $f.ct_established + $f.ct_invalid + $f.ct_refused <= $f.misses
+  and .oracle.mismatches == 0'
 n=0 ran=0
 # one FILE RULES: a run of the FPAG over FILE behind RULES, checked.
 one() {
@@ -39,11 +42,11 @@ topology:
 rules: $rules
 inputs: [ { pcap: "$(realpath "$f")", in_port: vnics } ]
 YAML
-  timeout -s KILL 60 "$bin" run "$d/s.yaml" --out "$d/o" --quiet --no-plots > "$d/log" 2>&1 || rc=$?
+  timeout -s KILL 60 "$bin" run "$d/s.yaml" --out "$d/o" --quiet --no-plots --oracle > "$d/log" 2>&1 || rc=$?
   case $rc in
     0) ran=$((ran + 1))
        jq -e "$BOOKS" "$d/o/summary.json" > /dev/null \
-         || { echo "fpag_corpus: $f, rules $rules: the books do not add up:"; jq -c .fpag "$d/o/summary.json"; exit 1; }
+         || { echo "fpag_corpus: $f, rules $rules: the books do not add up:"; jq -c '.fpag, .oracle' "$d/o/summary.json"; exit 1; }
        rm -rf "$d/o" ;;
     1|2) grep -q . "$d/log" || { echo "fpag_corpus: $f: exit $rc without a message"; exit 1; } ;;
     *) echo "fpag_corpus: $f, rules $rules: exit $rc"; tail -n 5 "$d/log"; exit 1 ;;

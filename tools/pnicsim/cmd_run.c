@@ -51,6 +51,8 @@ static void usage(FILE *f)
 "  --json          print summary.json to stdout instead of the readable summary\n"
 "  --quiet         print nothing on success (errors still go to stderr)\n"
 "  --progress      show the progress line even when stderr is not a terminal\n"
+"  --oracle        check every packet's decision against the slow path\n"
+"                  alone (as run.oracle: true; host.program fpag only)\n"
 "  --set PATH=V    run as if the scenario said V at PATH (keys and list\n"
 "                  positions joined by dots: fpag.flow_dest=ppid,\n"
 "                  inputs.0.multiplier=2); may be repeated; for sweeps\n"
@@ -91,7 +93,7 @@ struct run_opts {
 	const char *config, *out;
 	const char *sets[RUN_MAX_SETS];
 	size_t n_sets;
-	bool no_packets, no_plots, json, quiet, progress;
+	bool no_packets, no_plots, json, quiet, progress, oracle;
 };
 
 /* -1 to go on, or the exit status. */
@@ -104,6 +106,7 @@ static int parse_options(int argc, char **argv, struct run_opts *o)
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "progress", no_argument, NULL, 'p' },
+		{ "oracle", no_argument, NULL, 'O' },
 		{ "set", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -120,6 +123,7 @@ static int parse_options(int argc, char **argv, struct run_opts *o)
 		case 'j': o->json = true; break;
 		case 'q': o->quiet = true; break;
 		case 'p': o->progress = true; break;
+		case 'O': o->oracle = true; break;
 		case 's':
 			if (o->n_sets == RUN_MAX_SETS)
 				return cli_usage_error(PROG, "more than %d --set options", RUN_MAX_SETS);
@@ -202,6 +206,7 @@ static void system_params(struct run *r)
 	p->bounds = c->nic.bounds;
 	host_params(&c->host, &p->host);
 	p->window_ps = c->run.window_ns * 1000;
+	p->oracle = c->run.oracle;
 	p->egress = run_out_egress;
 	p->record = run_out_record;
 	p->window = run_out_window;
@@ -258,6 +263,7 @@ static int prepare(struct run *r, const struct run_opts *o, char **out_default)
 	r->quiet = o->quiet;
 	r->progress = !o->quiet && (o->progress || isatty(STDERR_FILENO));
 	system_params(r);
+	r->sp.oracle = r->sp.oracle || o->oracle;
 	if (outdir_check_inputs(r->out_dir, r->cfg->file, r->cfg->inputs,
 				r->cfg->n_inputs, &err))
 		return fail(&err, 2);

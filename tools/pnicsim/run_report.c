@@ -438,6 +438,91 @@ static void program_json(const struct run *r, json_t *j)
 		json_object_set_new(j, "endpoints", run_totals_json(r));
 }
 
+/* ---- the correctness oracle ------------------------------------------- */
+
+/* The timed actions' kinds, as the scenario's events name them. */
+static const char *const oracle_kinds[FPAG_PROG_OPS] = {
+	[FPAG_PROG_MIGRATE] = "migrate", [FPAG_PROG_RULE_ADD] = "rule_add",
+	[FPAG_PROG_RULE_REMOVE] = "rule_remove",
+	[FPAG_PROG_RULE_CHANGE] = "rule_change",
+	[FPAG_PROG_VNIC_REMOVE] = "vm_remove", [FPAG_PROG_VNIC_START] = "vm_add",
+	[FPAG_PROG_MARK] = "table_flood",
+	[FPAG_PROG_MIGRATE_REMOTE] = "migrate_remote",
+};
+
+static json_t *decision_json(const struct oracle_decision *d)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "verdict", json_string(d->v == ORACLE_FORWARD ? "forward" :
+						      d->v == ORACLE_DROP ? "drop" : "none"));
+	if (d->v == ORACLE_FORWARD) {
+		set_int(o, "ppid", d->ppid);
+		set_int(o, "bytes", d->caplen);
+	}
+	return o;
+}
+
+static json_t *mismatch_json(const struct oracle_mismatch *m)
+{
+	json_t *o = json_object();
+
+	set_int(o, "id", m->id);
+	set_int(o, "at_ns", m->at_ns);
+	set_int(o, "in_port", m->in_port);
+	json_object_set_new(o, "expected", decision_json(&m->expected));
+	json_object_set_new(o, "got", decision_json(&m->got));
+	if (m->byte >= 0)
+		set_int(o, "first_byte_differing", (uint64_t)m->byte);
+	return o;
+}
+
+/* summary.json's `oracle` (docs/run.md). */
+static json_t *oracle_json(const struct run *r)
+{
+	const struct oracle_stats *s = &r->res.oracle;
+	json_t *o = json_object(), *w, *a;
+
+	set_int(o, "arrivals", s->arrivals);
+	set_int(o, "compared", s->compared);
+	set_int(o, "matched", s->matched);
+	set_int(o, "in_window", s->in_window);
+	w = add_obj(o, "in_window_by_kind");
+	for (unsigned k = 0; k < FPAG_PROG_OPS; k++)
+		if (s->in_window_kind[k])
+			set_int(w, oracle_kinds[k], s->in_window_kind[k]);
+	set_int(o, "mismatches", s->mismatches);
+	set_int(o, "capacity_drops", s->capacity);
+	set_int(o, "unresolved", s->unresolved);
+	set_int(o, "forwards", s->forwards);
+	set_int(o, "drops", s->drops);
+	set_int(o, "windows", s->windows);
+	set_int(o, "decider_refused", s->decider_errors);
+	a = json_array();
+	for (uint32_t i = 0; i < r->res.oracle_n_first; i++)
+		json_array_append_new(a, mismatch_json(&r->res.oracle_first[i]));
+	json_object_set_new(o, "first_mismatches", a);
+	return o;
+}
+
+static void oracle_print(FILE *f, const struct run *r)
+{
+	const struct oracle_stats *s = &r->res.oracle;
+
+	fprintf(f, "oracle: %llu packets compared with the slow path alone: %llu matched, %llu in update windows, %llu MISMATCHED; %llu capacity drops, %llu unresolved\n",
+		(unsigned long long)s->compared, (unsigned long long)s->matched,
+		(unsigned long long)s->in_window, (unsigned long long)s->mismatches,
+		(unsigned long long)s->capacity, (unsigned long long)s->unresolved);
+	for (uint32_t i = 0; i < r->res.oracle_n_first; i++) {
+		const struct oracle_mismatch *m = &r->res.oracle_first[i];
+
+		fprintf(f, "  arrival %llu at %llu ns on port %u: expected %s %u, got %s %u\n",
+			(unsigned long long)m->id, (unsigned long long)m->at_ns, m->in_port,
+			m->expected.v == ORACLE_FORWARD ? "forward to ppid" : "drop", m->expected.ppid,
+			m->got.v == ORACLE_FORWARD ? "forward to ppid" : "drop", m->got.ppid);
+	}
+}
+
 static json_t *device_json(const struct mbox_dev_stats *d)
 {
 	json_t *o = json_object(), *c = add_obj(o, "commands");
@@ -501,6 +586,8 @@ json_t *run_summary_json(const struct run *r)
 	json_object_set_new(j, "pcie_link", counters_json(json_object(), &r->res.link,
 							 link_counters, N(link_counters)));
 	program_json(r, j);
+	if (r->res.oracle_ran)
+		json_object_set_new(j, "oracle", oracle_json(r));
 	return j;
 }
 
@@ -560,6 +647,8 @@ void run_summary_print(FILE *f, const struct run *r)
 	for (unsigned i = 0; i < RUN_PATHS; i++)
 		print_latency(f, path_names[i], &r->lat[i], to_ns);
 	print_latency(f, "miss_install", r->trip, 1e-3);
+	if (r->res.oracle_ran)
+		oracle_print(f, r);
 	if (r->signal)
 		fprintf(f, "interrupted by %s\n", stop_signal_name(r->signal));
 	if (r->plot_note[0])
