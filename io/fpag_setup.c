@@ -164,6 +164,10 @@ int fpag_setup_create(const struct scenario *c, struct fpag_setup *s,
 		.full = c->fpag.full, .costs = c->fpag.costs,
 		.count = c->fpag.stats_ns > 0, .stats_ns = c->fpag.stats_ns,
 		.ordering = c->fpag.ordering,
+		/* Connections the table can offload, at least conntrack's
+		 * default: a deeper TCAM than 64K (the 100K-flow migration
+		 * bench) would otherwise find conntrack full first. */
+		.ct = { .max_conns = c->tcam_depth > 65536 ? c->tcam_depth : 0 },
 		.remote_hosts = s->rhosts, .n_remote_hosts = c->topo.n_remote_hosts,
 		.remote_vms = s->rvms, .n_remote_vms = c->topo.n_remote_vms,
 	};
