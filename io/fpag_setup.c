@@ -70,6 +70,9 @@ static int make_rules(const struct scenario *c, struct fpag_setup *s,
 		.fw_default_allow = c->rules.default_allow,
 		.fwd_default_forward = c->fpag.default_uplink != UINT32_MAX,
 		.default_dest = c->topo.n_vnics + c->fpag.default_uplink,
+		/* Every entry the table holds registered (the set's default
+		 * is 64K: past it a deeper table's flows stayed slow). */
+		.max_entries = c->tcam_depth > 65536 ? c->tcam_depth : 0,
 	};
 	int rc = ruleset_create(&rp, &s->rules, err);
 

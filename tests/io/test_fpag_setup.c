@@ -81,8 +81,8 @@ Test(fpag_setup, too_few_vpids_and_a_missing_classbench_file_are_refused)
 	scenario_destroy(c);
 }
 
-/* A table deeper than conntrack's default 64K connections brings
- * conntrack up to its depth: the connections it can offload. */
+/* A table deeper than the 64K that conntrack and the rule set's entry
+ * registry hold by default brings both up to its depth. */
 Test(fpag_setup, conntrack_follows_a_deep_table)
 {
 	struct scenario *c;
@@ -93,6 +93,7 @@ Test(fpag_setup, conntrack_follows_a_deep_table)
 	c->tcam_depth = 131072;
 	cr_assert_eq(fpag_setup_create(c, &s, &err), 0, "%s", err.msg);
 	cr_assert_eq(s.fpag.ct.max_conns, 131072);
+	cr_assert_eq(ruleset_entry_capacity(s.rules), 131072, "every entry registered");
 	fpag_setup_free(&s);
 	scenario_destroy(c);
 }
