@@ -36,6 +36,7 @@
  * Prints the figures and, for bench/run.sh, "BENCH <PREFIX>_<figure>
  * <value>" lines (docs/fpag.md, "Speed").
  */
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -469,57 +470,56 @@ static void report(struct bench *b, const struct upd_sums *u, double base_s)
 	}
 }
 
-static int set_option(struct opts *o, const char *a, const char *v)
-{
-	static const char *const valued[] = {
-		"--rules", "--flows", "--updates", "--baseline", "--deny", "--seed", "--name",
-		"--vnics",
-	};
-	bool ok = false;
+enum { O_RULES = 256, O_FLOWS, O_VNICS, O_UPDATES, O_BASELINE, O_DENY, O_SEED, O_NAME };
 
-	for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
-		ok |= !strcmp(a, valued[k]);
-	if (!ok)
-		return cli_usage_error(PROG, a[0] == '-' ? "unknown option '%s'"
-				       : "unexpected argument '%s'", a);
-	if (!v)
-		return cli_usage_error(PROG, "option '%s' needs a value", a);
-	if (!strcmp(a, "--rules") || !strcmp(a, "--name")) {
-		*(a[2] == 'r' ? &o->rules : &o->name) = v;
-		return 0;
+static const struct option long_opts[] = {
+	{ "rules", required_argument, NULL, O_RULES },
+	{ "flows", required_argument, NULL, O_FLOWS },
+	{ "vnics", required_argument, NULL, O_VNICS },
+	{ "updates", required_argument, NULL, O_UPDATES },
+	{ "baseline", required_argument, NULL, O_BASELINE },
+	{ "deny", required_argument, NULL, O_DENY },
+	{ "seed", required_argument, NULL, O_SEED },
+	{ "name", required_argument, NULL, O_NAME },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* One option's value into *o; false once the fault is reported. */
+static bool set_option(int c, const char *v, struct opts *o)
+{
+	switch (c) {
+	case O_RULES: o->rules = v; return true;
+	case O_NAME: o->name = v; return true;
+	case O_FLOWS:
+		return num_option(PROG, "--flows", v, 1, TCAM_MAX_DEPTH / 2, NUM_SI, &o->flows);
+	case O_VNICS: return num_option(PROG, "--vnics", v, 1, 16384, NUM_SI, &o->vnics);
+	case O_UPDATES:
+		return num_option(PROG, "--updates", v, 1, 10000000, NUM_SI, &o->updates);
+	case O_BASELINE: return num_option(PROG, "--baseline", v, 0, 1000, 0, &o->baseline);
+	case O_DENY: return num_option(PROG, "--deny", v, 0, 100, 0, &o->deny);
+	default: return num_option(PROG, "--seed", v, 0, UINT64_MAX, 0, &o->seed);
 	}
-	if (!strcmp(a, "--flows"))
-		ok = num_option(PROG, a, v, 1, TCAM_MAX_DEPTH / 2, NUM_SI, &o->flows);
-	else if (!strcmp(a, "--updates"))
-		ok = num_option(PROG, a, v, 1, 10000000, NUM_SI, &o->updates);
-	else if (!strcmp(a, "--baseline"))
-		ok = num_option(PROG, a, v, 0, 1000, 0, &o->baseline);
-	else if (!strcmp(a, "--vnics"))
-		ok = num_option(PROG, a, v, 1, 16384, NUM_SI, &o->vnics);
-	else if (!strcmp(a, "--deny"))
-		ok = num_option(PROG, a, v, 0, 100, 0, &o->deny);
-	else
-		ok = num_option(PROG, a, v, 0, UINT64_MAX, 0, &o->seed);
-	return ok ? 0 : cli_try_help(PROG);
 }
 
 /* 0 to run, 1 after the help (exit 0), or 2 after a usage error. */
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-	int rc;
+	int c;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", long_opts, NULL)) != -1) {
+		if (c == 'h') {
 			usage(stdout);
 			return 1;
 		}
-		if (i + 1 >= argc)
-			return set_option(o, a, NULL);
-		if ((rc = set_option(o, a, argv[++i])))
-			return rc;
+		if (c == '?' || c == ':')
+			return cli_getopt_error(PROG, c, argv);
+		if (!set_option(c, optarg, o))
+			return cli_try_help(PROG);
 	}
+	if (optind != argc)
+		return cli_usage_error(PROG, "unexpected argument '%s'", argv[optind]);
 	if (!o->rules)
 		return cli_usage_error(PROG, "--rules FILE is required");
 	return 0;

@@ -15,15 +15,7 @@ TU_SCRATCH_SUITE(fpagbench);
 
 static double figure(const char *name)
 {
-	char key[128];
-	const char *at;
-	double v = -1;
-
-	snprintf(key, sizeof key, "BENCH %s ", name);
-	at = strstr(out, key);
-	cr_assert_not_null(at, "no %s in: %s", name, out);
-	cr_assert_eq(sscanf(at + strlen(key), "%lf", &v), 1);
-	return v;
+	return tu_figure(out, name);
 }
 
 Test(fpagbench, tiny_run_revises_and_checks)
