@@ -170,7 +170,9 @@ int fpag_setup_create(const struct scenario *c, struct fpag_setup *s,
 		/* Connections the table can offload, at least conntrack's
 		 * default: a deeper TCAM than 64K (the 100K-flow migration
 		 * bench) would otherwise find conntrack full first. */
-		.ct = { .max_conns = c->tcam_depth > 65536 ? c->tcam_depth : 0 },
+		.ct = { .max_conns = c->fpag.ct_max_conns ? c->fpag.ct_max_conns :
+				     c->tcam_depth > 65536 ? c->tcam_depth : 0,
+			.timeout_ns = { [CT_TCP_TIME_WAIT] = c->fpag.ct_time_wait_ns } },
 		.remote_hosts = s->rhosts, .n_remote_hosts = c->topo.n_remote_hosts,
 		.remote_vms = s->rvms, .n_remote_vms = c->topo.n_remote_vms,
 	};

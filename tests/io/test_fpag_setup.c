@@ -97,3 +97,22 @@ Test(fpag_setup, conntrack_follows_a_deep_table)
 	fpag_setup_free(&s);
 	scenario_destroy(c);
 }
+
+/* fpag.conntrack: the scenario's size and TIME_WAIT timeout, the rest
+ * of conntrack's timeouts its own (0). */
+Test(fpag_setup, conntrack_as_the_scenario_says)
+{
+	struct scenario *c;
+	struct fpag_setup s;
+	struct pnic_error err;
+
+	cr_assert_eq(scenario_test_parse(FPAG_BASE
+		"fpag: { conntrack: { max_conns: 5000, time_wait_ns: 7000 } }\n", &c, &err), 0,
+		"%s", err.msg);
+	cr_assert_eq(fpag_setup_create(c, &s, &err), 0, "%s", err.msg);
+	cr_assert_eq(s.fpag.ct.max_conns, 5000);
+	cr_assert_eq(s.fpag.ct.timeout_ns[CT_TCP_TIME_WAIT], 7000);
+	cr_assert_eq(s.fpag.ct.timeout_ns[CT_TCP_ESTABLISHED], 0);
+	fpag_setup_free(&s);
+	scenario_destroy(c);
+}
