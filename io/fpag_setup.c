@@ -76,6 +76,9 @@ static int make_rules(const struct scenario *c, struct fpag_setup *s,
 		.fw_default_allow = c->rules.default_allow,
 		.fwd_default_forward = c->fpag.default_uplink != UINT32_MAX,
 		.default_dest = c->topo.n_vnics + c->fpag.default_uplink,
+		/* Every entry the table holds registered (the set's default
+		 * is 64K: past it a deeper table's flows stayed slow). */
+		.max_entries = c->tcam_depth > 65536 ? c->tcam_depth : 0,
 	};
 	int rc = ruleset_create(&rp, &s->rules, err);
 
@@ -170,6 +173,12 @@ int fpag_setup_create(const struct scenario *c, struct fpag_setup *s,
 		.full = c->fpag.full, .costs = c->fpag.costs,
 		.count = c->fpag.stats_ns > 0, .stats_ns = c->fpag.stats_ns,
 		.ordering = c->fpag.ordering,
+		/* Connections the table can offload, at least conntrack's
+		 * default: a deeper TCAM than 64K (the 100K-flow migration
+		 * bench) would otherwise find conntrack full first. */
+		.ct = { .max_conns = c->fpag.ct_max_conns ? c->fpag.ct_max_conns :
+				     c->tcam_depth > 65536 ? c->tcam_depth : 0,
+			.timeout_ns = { [CT_TCP_TIME_WAIT] = c->fpag.ct_time_wait_ns } },
 		.remote_hosts = s->rhosts, .n_remote_hosts = c->topo.n_remote_hosts,
 		.remote_vms = s->rvms, .n_remote_vms = c->topo.n_remote_vms,
 	};

@@ -269,6 +269,10 @@ struct scenario_fpag {
 	 * slowdown (the costs above are as written, for a host CPU). */
 	uint64_t stats_ns;         /* counter polls this often; 0: none */
 	uint8_t age_class[FPAG_KIND_COUNT];  /* per kind of entry; 0: never */
+	/* conntrack: records held (0: the table's depth past 64K, else
+	 * 64K) and the TIME_WAIT timeout (0: Linux's 120 s). */
+	uint32_t ct_max_conns;
+	uint64_t ct_time_wait_ns;
 	bool on_nic_cores;
 	uint32_t core_write_ns, core_read_rtt_ns, core_irq_ns, core_poll_ns;
 	double core_slowdown;

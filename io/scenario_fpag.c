@@ -102,6 +102,29 @@ static int stats_and_aging(struct scenario_ctx *x, yaml_node_t *m)
 	return 0;
 }
 
+/* conntrack: how many connections the slow path tracks at once and how
+ * long a closed one stays in TIME_WAIT.  Linux's 120 s holds every
+ * connection closed in the last two minutes: at 100K new connections a
+ * second that is 12M records, so a busy host's table is sized to it or
+ * the timeout cut (bench/parts/61-fpag-1m.sh does the latter). */
+static int conntrack(struct scenario_ctx *x, yaml_node_t *m)
+{
+	static const char *const keys[] = { "max_conns", "time_wait_ns", NULL };
+	struct scenario_fpag *f = &x->c->fpag;
+	yaml_node_t *n = scenario_get(x, m, "conntrack"), *t;
+	int rc;
+
+	if (!n)
+		return 0;
+	if ((rc = scenario_mapping(x, n, "fpag.conntrack", "a mapping: max_conns, time_wait_ns", keys)) ||
+	    (rc = scenario_opt_u32(x, n, "fpag.conntrack", "max_conns", 16, 1u << 24, &f->ct_max_conns)))
+		return rc;
+	if ((t = scenario_get(x, n, "time_wait_ns")))
+		return scenario_u64(x, t, "fpag.conntrack.time_wait_ns", 1, 86400ull * 1000000000,
+				    &f->ct_time_wait_ns);
+	return 0;
+}
+
 static int choice(struct scenario_ctx *x, yaml_node_t *m, const char *key,
 		  const char *const *names, int *v)
 {
@@ -152,7 +175,7 @@ static int parse_fpag(struct scenario_ctx *x, yaml_node_t *m)
 	static const char *const keys[] = { "flow_dest", "entry_shape", "table_full",
 					     "costs_ns", "default_route", "runs_on",
 					     "nic_cores", "stats_ns", "age_classes", "ordering",
-					     NULL };
+					     "conntrack", NULL };
 	static const char *const orders[] = { "none", "hold", NULL };
 	static const char *const places[] = { "host", "nic_cores", NULL };
 	static const char *const dests[] = { "vpid", "ppid", NULL };
@@ -176,7 +199,8 @@ static int parse_fpag(struct scenario_ctx *x, yaml_node_t *m)
 	f->shape = (enum fpag_shape)s;
 	f->ordering = (enum fpag_ordering)o;
 	f->full = full ? TP_FULL_EVICT_LRU : TP_FULL_REFUSE;
-	if ((rc = stats_and_aging(x, m)) || (rc = place_and_full(x, m)))
+	if ((rc = stats_and_aging(x, m)) || (rc = place_and_full(x, m)) ||
+	    (rc = conntrack(x, m)))
 		return rc;
 	if ((n = scenario_get(x, m, "costs_ns")))
 		return costs(x, n);

@@ -91,7 +91,7 @@ struct lookup_core_params {
 struct lookup_core_in {
 	bool cfg_valid;
 	uint8_t op;                  /* enum lookup_core_op */
-	uint16_t index;              /* entry index or VPID */
+	uint32_t index;              /* entry index or VPID, LC_INDEX_BITS */
 	struct pnic_key value;
 	struct pnic_key mask;
 	struct action_word action;
@@ -151,7 +151,7 @@ static inline void lookup_core_in_beat(struct lookup_core_in *in,
 {
 	in->cfg_valid = true;
 	in->op = w->op;
-	in->index = (uint16_t)w->index;
+	in->index = w->index;
 	in->value = w->value;
 	in->mask = w->mask;
 	in->action = w->action;

@@ -21,7 +21,7 @@ enum lookup_core_op {
 };
 
 #define LC_OP_BITS     3   /* cfg_op_i */
-#define LC_INDEX_BITS 16   /* cfg_index_i: entry index or VPID */
+#define LC_INDEX_BITS 18   /* cfg_index_i: entry index or VPID (the TCAM's 256K) */
 #define LC_PPID_BITS  16   /* cfg_ppid_i, rsp_ppid_o */
 #define LC_TAG_BITS    8   /* req_tag_i, rsp_tag_o */
 

@@ -71,6 +71,7 @@ struct opts {
 	uint64_t size_median, size_max;
 	double size_sigma;
 	uint32_t vm_clients, vm_servers;   /* --vms C,S; 0: no VMs */
+	bool report;            /* --report: what the connections made */
 	uint64_t given;         /* options given, by bit (opt_bit()) */
 };
 
@@ -153,7 +154,9 @@ static void usage(FILE *f)
 "      --idle-ms MS      MS, 1..1000000 (default 15000)\n"
 "      --vms C,S         between C client VMs and S server VMs (1..250 each)\n"
 "                        on one host; --scenario then writes the FPAG's\n"
-"                        scenario: VNICs, a firewall, a timed migration\n"
+  "                        scenario: VNICs, a firewall, a timed migration\n"
+"      --report          print the packets each side sent, the trace's\n"
+"                        length and the most connections open at once\n"
 "\n"
 "Numbers are decimal or 0x hex, never negative; N and F may end in K, M or\n"
 "G (x1000).  PPS is a plain decimal number (1000, 2.5e6).\n",
@@ -712,6 +715,9 @@ struct cheap {
 	uint32_t n_slots, cap;  /* slots handed out; allocated */
 	uint32_t *free, n_free;
 	uint32_t *h, n;         /* heap of slot numbers */
+	uint32_t peak;          /* most connections open at once */
+	uint64_t sent[2];       /* packets per side */
+	uint64_t last_t;        /* the last packet's time */
 };
 
 static bool before(const struct cheap *q, uint32_t a, uint32_t b)
@@ -814,6 +820,8 @@ static void conn_emit(struct cheap *q, const struct ctiming *k,
 	n = make_packet(c->next.side == SRV ? &rf : &c->f, &c->next.g, frame);
 	pcap_out_write(w[c->next.side], frame, (uint32_t)n, (uint32_t)n,
 		       TS_BASE + c->next.t);
+	q->sent[c->next.side]++;
+	q->last_t = c->next.t;
 	if (!conn_step(c, k)) {
 		q->free[q->n_free++] = i;
 		q->h[0] = q->h[--q->n];
@@ -850,10 +858,18 @@ static int merge_conns(const struct opts *o, struct pcap_out *w[2])
 		conn_start(o, &k, id++, (uint64_t)arrive, &q.pool[i]);
 		conn_step(&q.pool[i], &k);
 		q.h[q.n++] = i;
+		if (q.n > q.peak)
+			q.peak = q.n;
 		sift_up(&q, q.n - 1);
 		arrive += rnd_exp(&rng_state, mean_gap);
 	}
 	cheap_free(&q);
+	/* On stdout, for benches that size a run by it (docs/tracegen.md). */
+	if (o->report && !rc && !stop_signal)
+		printf("tracegen: %llu connections, %llu client and %llu server "
+		       "packets over %.6f s, at most %u open at once\n",
+		       (unsigned long long)id, (unsigned long long)q.sent[CLI],
+		       (unsigned long long)q.sent[SRV], q.last_t / 1e9, q.peak);
 	return rc;
 }
 
@@ -1156,7 +1172,7 @@ fail:
 enum { O_IPV6 = 256, O_UDP, O_VLAN, O_VXLAN, O_PAYLOAD, O_SCENARIO,
        O_SNIPPET, O_MISS, O_VPIDS, O_CONNS, O_CONN_RATE, O_REVERSE, O_RTT,
        O_MSS, O_RST, O_OPEN, O_IDLE, O_IDLE_MS, O_SIZE_MEDIAN, O_SIZE_SIGMA,
-       O_SIZE_MAX, O_VMS };
+       O_SIZE_MAX, O_VMS, O_REPORT };
 
 static const struct option long_opts[] = {
 	{ "out", required_argument, NULL, 'o' },
@@ -1188,6 +1204,7 @@ static const struct option long_opts[] = {
 	{ "size-sigma", required_argument, NULL, O_SIZE_SIGMA },
 	{ "size-max", required_argument, NULL, O_SIZE_MAX },
 	{ "vms", required_argument, NULL, O_VMS },
+	{ "report", no_argument, NULL, O_REPORT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -1275,6 +1292,7 @@ static bool set_conn_option(int c, const char *v, struct opts *o)
 	case O_MSS: return set_u32(c, v, 64, 1400, &o->mss);
 	case O_IDLE_MS: return set_u32(c, v, 1, 1000000, &o->idle_ms);
 	case O_VMS: return set_vms(v, o);
+	case O_REPORT: o->report = true; return true;
 	default:
 		if (!num_option(PROG, opt_name(c), v, 0, 100, 0, &n))
 			return false;
@@ -1343,6 +1361,7 @@ static int check_mode(const struct opts *o)
 	static const int conn_only[] = {
 		O_CONN_RATE, O_REVERSE, O_RTT, O_MSS, O_RST, O_OPEN, O_IDLE,
 		O_IDLE_MS, O_SIZE_MEDIAN, O_SIZE_SIGMA, O_SIZE_MAX, O_VMS,
+		O_REPORT,
 	};
 	static const int not_vms[] = { O_VLAN, O_VXLAN, O_VPIDS, O_MISS, O_SNIPPET };
 	int c;

@@ -69,7 +69,7 @@ private:
 };
 
 lookup_core_in in_idle();
-lookup_core_in in_cfg(uint8_t op, uint16_t index, const pnic_key &value,
+lookup_core_in in_cfg(uint8_t op, uint32_t index, const pnic_key &value,
 		      const pnic_key &mask, const action_word &a, uint16_t ppid);
 lookup_core_in in_req(const pnic_key &key, uint8_t tag);
 

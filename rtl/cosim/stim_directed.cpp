@@ -39,13 +39,13 @@ private:
 	uint16_t vpid() { return (uint16_t)r_.below(p_.n_vpids); }
 	uint8_t tag() { return tag_++; }
 
-	void write(uint16_t index, const pnic_key &value, const pnic_key &mask,
+	void write(uint32_t index, const pnic_key &value, const pnic_key &mask,
 		   uint16_t vpid)
 	{
 		q_.push(in_cfg(LC_OP_TCAM_WRITE, index, value, mask,
 			       action_random(r_, vpid), 0));
 	}
-	void op(uint8_t o, uint16_t index, uint16_t vpid = 0, uint16_t ppid = 0)
+	void op(uint8_t o, uint32_t index, uint16_t vpid = 0, uint16_t ppid = 0)
 	{
 		q_.push(in_cfg(o, index, zero_, zero_, action_random(r_, vpid),
 			       ppid));

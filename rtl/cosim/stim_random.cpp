@@ -116,10 +116,10 @@ private:
 		focus_ = r_.chance(500);
 	}
 
-	uint16_t pick_index()
+	uint32_t pick_index()
 	{
 		if (r_.chance(15))
-			return (uint16_t)(p_.depth + r_.below((1u << LC_INDEX_BITS) - p_.depth));
+			return p_.depth + r_.below((1u << LC_INDEX_BITS) - p_.depth);
 		if (focus_ || r_.chance(300))
 			return (uint16_t)r_.below(hot_);
 		if (r_.chance(50))

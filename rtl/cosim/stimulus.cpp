@@ -116,7 +116,7 @@ lookup_core_in in_idle()
 	return in;
 }
 
-lookup_core_in in_cfg(uint8_t op, uint16_t index, const pnic_key &value,
+lookup_core_in in_cfg(uint8_t op, uint32_t index, const pnic_key &value,
 		      const pnic_key &mask, const action_word &a, uint16_t ppid)
 {
 	lookup_core_in in = in_idle();
@@ -197,7 +197,7 @@ int CfgPortSink::submit(void *ctx, const nic_cmd *c, nic_cmd_result *res,
 			      "%s is not carried by the lookup core's config port",
 			      nic_cmd_op_name(c->op));
 	if (!rc)
-		s->q_->push(in_cfg(w.op, (uint16_t)w.index, w.value, w.mask,
+		s->q_->push(in_cfg(w.op, w.index, w.value, w.mask,
 				   w.action, w.ppid));
 	if (res)
 		*res = { rc, 0 };

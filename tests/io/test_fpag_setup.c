@@ -45,6 +45,7 @@ Test(fpag_setup, rules_routes_topology_and_events)
 	cr_assert_eq(s.uplinks[0].ppid, 2);
 	cr_assert_eq(s.fpag.n_ports, 3);
 	cr_assert_eq(s.fpag.depth, 64);
+	cr_assert_eq(s.fpag.ct.max_conns, 0, "conntrack's default under 64K entries");
 	cr_assert_eq(s.n_actions, 1);
 	cr_assert(s.actions[0].at_ns == 7 && s.actions[0].vnic == 1 && s.actions[0].ppid == 0);
 	d = classify(&s, 0, b6, PROTO_IP_UDP, 53);
@@ -77,5 +78,41 @@ Test(fpag_setup, too_few_vpids_and_a_missing_classbench_file_are_refused)
 	cr_assert_lt(fpag_setup_create(c, &s, &err), 0);
 	cr_assert(strstr(err.file, "/nonexistent/acl.txt") || strstr(err.msg, "/nonexistent/acl.txt"),
 		  "%s: %s", err.file, err.msg);
+	scenario_destroy(c);
+}
+
+/* A table deeper than the 64K that conntrack and the rule set's entry
+ * registry hold by default brings both up to its depth. */
+Test(fpag_setup, conntrack_follows_a_deep_table)
+{
+	struct scenario *c;
+	struct fpag_setup s;
+	struct pnic_error err;
+
+	cr_assert_eq(scenario_test_parse(FPAG_BASE, &c, &err), 0, "%s", err.msg);
+	c->tcam_depth = 131072;
+	cr_assert_eq(fpag_setup_create(c, &s, &err), 0, "%s", err.msg);
+	cr_assert_eq(s.fpag.ct.max_conns, 131072);
+	cr_assert_eq(ruleset_entry_capacity(s.rules), 131072, "every entry registered");
+	fpag_setup_free(&s);
+	scenario_destroy(c);
+}
+
+/* fpag.conntrack: the scenario's size and TIME_WAIT timeout, the rest
+ * of conntrack's timeouts its own (0). */
+Test(fpag_setup, conntrack_as_the_scenario_says)
+{
+	struct scenario *c;
+	struct fpag_setup s;
+	struct pnic_error err;
+
+	cr_assert_eq(scenario_test_parse(FPAG_BASE
+		"fpag: { conntrack: { max_conns: 5000, time_wait_ns: 7000 } }\n", &c, &err), 0,
+		"%s", err.msg);
+	cr_assert_eq(fpag_setup_create(c, &s, &err), 0, "%s", err.msg);
+	cr_assert_eq(s.fpag.ct.max_conns, 5000);
+	cr_assert_eq(s.fpag.ct.timeout_ns[CT_TCP_TIME_WAIT], 7000);
+	cr_assert_eq(s.fpag.ct.timeout_ns[CT_TCP_ESTABLISHED], 0);
+	fpag_setup_free(&s);
 	scenario_destroy(c);
 }

@@ -24,6 +24,8 @@ Test(scenario_fpag, absent_means_the_defaults)
 	cr_assert_eq(c->fpag.full, TP_FULL_REFUSE);
 	cr_assert_eq(memcmp(&c->fpag.costs, &d, sizeof d), 0);
 	cr_assert_eq(c->fpag.default_uplink, UINT32_MAX);
+	cr_assert(c->fpag.ct_max_conns == 0 && c->fpag.ct_time_wait_ns == 0,
+		  "conntrack's own defaults");
 	scenario_destroy(c);
 }
 
@@ -37,7 +39,8 @@ Test(scenario_fpag, what_is_written_is_taken)
 		       "  table_full: refuse\n"
 		       "  default_route: wan\n"
 		       "  costs_ns: { packet: 1, rule: 2, conntrack: 3, install: 4, packet_out: 5,\n"
-		       "              counter_poll: 6, counter_record: 7 }\n",
+		       "              counter_poll: 6, counter_record: 7 }\n"
+		       "  conntrack: { max_conns: 300000, time_wait_ns: 1000000000 }\n",
 		       &c, &err);
 
 	cr_assert_eq(rc, 0, "%s", err.msg);
@@ -49,6 +52,8 @@ Test(scenario_fpag, what_is_written_is_taken)
 		  c->fpag.costs.conntrack_ns == 3 && c->fpag.costs.install_ns == 4 &&
 		  c->fpag.costs.packet_out_ns == 5);
 	cr_assert(c->fpag.costs.counter_poll_ns == 6 && c->fpag.costs.counter_record_ns == 7);
+	cr_assert_eq(c->fpag.ct_max_conns, 300000);
+	cr_assert_eq(c->fpag.ct_time_wait_ns, 1000000000);
 	scenario_destroy(c);
 }
 
@@ -94,6 +99,12 @@ Test(scenario_fpag, refusals_name_line_column_and_field)
 		{ FPAG_BASE "fpag: { runs_on: nic_cores }\npcie: { gen: 3 }\n", 11, 7, "pcie", "nic_cores" },
 		{ FPAG_BASE "fpag: { runs_on: fpga }\n", 10, 18, "fpag.runs_on", "nic_cores" },
 		{ FPAG_BASE "fpag: { table_full: evict_lru }\n", 10, 21, "fpag.table_full", "stats_ns" },
+		{ FPAG_BASE "fpag: { conntrack: { max_conns: 8 } }\n", 10, 33,
+		  "fpag.conntrack.max_conns", "16" },
+		{ FPAG_BASE "fpag: { conntrack: { time_wait_ns: 0 } }\n", 10, 36,
+		  "fpag.conntrack.time_wait_ns", "" },
+		{ FPAG_BASE "fpag: { conntrack: { syn_ns: 5 } }\n", 10, 22, "fpag.conntrack.syn_ns",
+		  "syn_ns" },
 	};
 
 	scenario_check_bads(bads, sizeof bads / sizeof bads[0], SCENARIO_TEST_FILE);

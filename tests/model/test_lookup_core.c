@@ -70,7 +70,7 @@ static struct lookup_core_out cycle(const struct lookup_core_in *in)
 	return out;
 }
 
-static struct lookup_core_in cfg(uint8_t op, uint16_t index, uint64_t value,
+static struct lookup_core_in cfg(uint8_t op, uint32_t index, uint64_t value,
 				 uint64_t mask, struct action_word a,
 				 uint16_t ppid)
 {
@@ -96,7 +96,7 @@ static struct lookup_core_in req(uint64_t key, uint8_t tag)
 	return in;
 }
 
-static void write_entry(uint16_t index, uint64_t value, uint64_t mask,
+static void write_entry(uint32_t index, uint64_t value, uint64_t mask,
 			uint16_t vpid)
 {
 	struct lookup_core_in in = cfg(LC_OP_TCAM_WRITE, index, value, mask,
@@ -144,6 +144,34 @@ Test(lookup_core, params_refused)
 	p.key_bits = 0;
 	cr_assert_eq(lookup_core_create(&p, &bad, &err), -EINVAL);
 	lookup_core_destroy(NULL);
+}
+
+/* The deepest core the TCAM allows (LC_INDEX_BITS carries its indices):
+ * an entry written past 64K is found, and an index past the depth is a
+ * no-op. */
+Test(lookup_core, deepest_core_indexes_past_64k)
+{
+	struct lookup_core_params p = { .depth = LOOKUP_CORE_MAX_DEPTH, .key_bits = 104 };
+	struct lookup_core *deep = NULL, *keep = lc;
+	struct lookup_core_in in;
+	struct pnic_error err;
+	struct lookup_core_rsp r;
+
+	cr_assert_eq(LOOKUP_CORE_MAX_DEPTH, TCAM_MAX_DEPTH);
+	cr_assert_eq(lookup_core_create(&p, &deep, &err), 0, "%s", err.msg);
+	lookup_core_reset(deep);
+	lc = deep;
+	write_entry(200000, 9, ~0ull, 3);
+	in = cfg(LC_OP_TCAM_WRITE, 0, 9, ~0ull, action_to(4, 0), 0);
+	in.index = LOOKUP_CORE_MAX_DEPTH;    /* out of range: nothing */
+	cr_assert(cycle(&in).cfg_ready);
+	in = req(9, 1);
+	cr_assert(cycle(&in).req_ready);
+	r = wait_rsp(8, NULL);
+	cr_assert(r.res.hit && r.res.index == 200000, "hit %d index %u", r.res.hit,
+		  r.res.index);
+	lc = keep;
+	lookup_core_destroy(deep);
 }
 
 Test(lookup_core, latency_is_three)

@@ -17,15 +17,7 @@ static int placebench(const char *args)
 
 static double figure(const char *name)
 {
-	char key[128];
-	const char *at;
-	double v = -1;
-
-	snprintf(key, sizeof key, "BENCH %s ", name);
-	at = strstr(out, key);
-	cr_assert_not_null(at, "no %s in: %s", name, out);
-	cr_assert_eq(sscanf(at + strlen(key), "%lf", &v), 1);
-	return v;
+	return tu_figure(out, name);
 }
 
 Test(placebench, tiny_run_prints_every_case)

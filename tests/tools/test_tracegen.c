@@ -632,6 +632,32 @@ Test(tracegen, connection_arrivals_and_sizes)
 	free(k.c);
 }
 
+/* --report: the packets each side wrote (as read back), and the most
+ * connections open at once: all of them when they arrive within a round
+ * trip, one or two when they come 100 ms apart and last about 1 ms. */
+Test(tracegen, report_counts_packets_and_open_connections)
+{
+	struct cscan k;
+	long cli, srv, peak;
+	double secs;
+
+	cr_assert_eq(tracegen("-o %s/c.pcap --reverse %s/s.pcap --connections 100 -s 3 --idle 0 --conn-rate 1e9 --report",
+			      dir, dir), 0, "%s", out);
+	cr_assert_eq(sscanf(out, "tracegen: 100 connections, %ld client and %ld server packets over %lf s, at most %ld open at once",
+			    &cli, &srv, &secs, &peak), 4, "%s", out);
+	cscan_run("c.pcap", "s.pcap", 100, &k);
+	cr_assert(cli == k.packets[0] && srv == k.packets[1], "%s: %ld / %ld read back",
+		  out, k.packets[0], k.packets[1]);
+	cr_assert_eq(peak, 100, "%s", out);
+	free(k.c);
+	cr_assert_eq(tracegen("-o %s/c.pcap --reverse %s/s.pcap --connections 50 -s 3 --idle 0 --conn-rate 10 --size-max 1000 --report",
+			      dir, dir), 0, "%s", out);
+	cr_assert_eq(sscanf(out, "tracegen: 50 connections, %ld client and %ld server packets over %lf s, at most %ld open at once",
+			    &cli, &srv, &secs, &peak), 4, "%s", out);
+	cr_assert(peak >= 1 && peak <= 2, "%s", out);
+	cr_assert(secs > 2 && secs < 10, "50 arrivals at 10/s: %s", out);
+}
+
 Test(tracegen, connections_deterministic_and_scenario)
 {
 	char path[256], msg[512];

@@ -30,6 +30,21 @@ static inline void tu_rmrf(const char *dir)
 	cr_expect_eq(system(cmd), 0);
 }
 
+/* The number of the line "BENCH <name> <number>" in a tool's output;
+ * fails the test when there is none. */
+static inline double tu_figure(const char *out, const char *name)
+{
+	char key[128];
+	const char *at;
+	double v = -1;
+
+	snprintf(key, sizeof key, "BENCH %s ", name);
+	at = strstr(out, key);
+	cr_assert_not_null(at, "no %s in: %s", name, out);
+	cr_assert_eq(sscanf(at + strlen(key), "%lf", &v), 1);
+	return v;
+}
+
 /* A suite whose every test gets a fresh scratch folder, `dir`, made
  * before it and removed after.  A suite that needs more set-up writes its
  * own init and fini around tu_mkdtemp() and tu_rmrf(). */
