@@ -16,14 +16,13 @@
 #include "model/nic.h"
 #include "model/parser.h"
 #include "tests/rng.h"
+#include "tests/host/vm_frames.h"
 
 #define DEPTH 32
 #define PORTS 4
 #define QMAX 16
 #define FMAX 128
 
-#define IP(a, b, c, d) ((uint32_t)(a) << 24 | (b) << 16 | (c) << 8 | (d))
-#define MAC(n) (0x020000000010ull + (n))
 
 enum { TCP = 6, UDP = 17 };
 enum { FIN = 0x01, SYN = 0x02, RST = 0x04, ACK = 0x10 };
@@ -185,52 +184,15 @@ static inline void teardown_all(void)
 	rules_fn = NULL;
 }
 
-static inline void put32(uint8_t *b, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		b[i] = (uint8_t)(v >> (24 - 8 * i));
-}
-
-static inline void mac_of(unsigned n, uint8_t m[6])
-{
-	for (int i = 0; i < 6; i++)
-		m[i] = (uint8_t)(MAC(n) >> (40 - 8 * i));
-}
-
 /* Ethernet from VNIC s to VNIC d, IPv4, then TCP, UDP or (any other
  * proto) an ICMP echo request; 64 bytes, the IP, TCP and UDP checksums
  * right (the ICMP one 0: nothing here reads it).  Offsets the
  * tests poke: source MAC 6..11, ethertype 12, destination IP 30. */
 static inline uint32_t frame(uint8_t *b, unsigned s, unsigned d, uint8_t proto,
-		      uint16_t sport, uint16_t dport, uint8_t flags)
+			     uint16_t sport, uint16_t dport, uint8_t flags)
 {
-	struct frame_ipv4 ip = { .ttl = 64, .proto = proto };
-	struct frame_buf f;
-	uint8_t dm[6], sm[6];
-	uint32_t l3, l4;
-
-	mac_of(d, dm);
-	mac_of(s, sm);
-	put32(ip.src, vnics[s].ipv4);
-	put32(ip.dst, vnics[d].ipv4);
-	frame_init(&f, b, 64);
-	frame_eth(&f, dm, sm, 0x0800);
-	l3 = frame_ipv4(&f, &ip);
-	if (proto == TCP)
-		l4 = frame_tcp(&f, &(struct frame_tcp){ .sport = sport, .dport = dport,
-							.flags = flags, .window = 8192 });
-	else if (proto == UDP)
-		l4 = frame_udp(&f, sport, dport);
-	else
-		l4 = frame_icmp(&f, 8, 0, 0);
-	frame_fill(&f, 0, 64 - f.n);
-	if (proto == UDP)
-		frame_udp_end(&f, l4);
-	frame_ipv4_end(&f, l3, true);
-	if (proto == TCP || proto == UDP)
-		frame_l4_csum(&f, l3, l4);
-	cr_assert(!f.overflow);
-	return f.n;
+	return vm_frame(b, s, d, vnics[s].ipv4, vnics[d].ipv4, proto, sport, dport,
+			flags);
 }
 
 /* One packet into the NIC on its VNIC's PPID; the host's work follows. */

@@ -17,13 +17,12 @@
 #include "model/mbox_dev.h"
 #include "model/nic.h"
 #include "model/proto.h"
+#include "tests/host/vm_frames.h"
 #include "tests/mbox_rig.h"
 
 #define DEPTH 32
 #define PORTS 4
 #define MEM (4u << 20)
-#define IP(a, b, c, d) ((uint32_t)(a) << 24 | (b) << 16 | (c) << 8 | (d))
-#define MAC(n) (0x020000000010ull + (n))
 
 static struct mbox_mem mem;
 static struct nic *nic;
@@ -235,46 +234,16 @@ static int poll_at(uint64_t t)
 	return rc;
 }
 
-static void put32(uint8_t *b, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		b[i] = (uint8_t)(v >> (24 - 8 * i));
-}
-
-static void mac_of(unsigned n, uint8_t m[6])
-{
-	for (int i = 0; i < 6; i++)
-		m[i] = (uint8_t)(MAC(n) >> (40 - 8 * i));
-}
-
 /* A 64-byte frame from VNIC s to VNIC d into the NIC, then a poll. */
 static int send(unsigned s, unsigned d, uint8_t proto, uint16_t sport,
 		uint16_t dport, uint8_t flags)
 {
-	struct frame_ipv4 ip = { .ttl = 64, .proto = proto };
-	uint8_t b[128], dm[6], sm[6];
-	struct frame_buf f;
-	uint32_t l3, l4;
+	uint8_t b[128];
+	uint32_t n = vm_frame(b, s, d, vnics[s].ipv4, vnics[d].ipv4, proto, sport,
+			      dport, flags);
 
-	mac_of(d, dm);
-	mac_of(s, sm);
-	put32(ip.src, vnics[s].ipv4);
-	put32(ip.dst, vnics[d].ipv4);
-	frame_init(&f, b, 64);
-	frame_eth(&f, dm, sm, 0x0800);
-	l3 = frame_ipv4(&f, &ip);
-	if (proto == PROTO_IP_TCP)
-		l4 = frame_tcp(&f, &(struct frame_tcp){ .sport = sport, .dport = dport,
-							.flags = flags, .window = 8192 });
-	else
-		l4 = frame_udp(&f, sport, dport);
-	frame_fill(&f, 0, 64 - f.n);
-	if (proto == PROTO_IP_UDP)
-		frame_udp_end(&f, l4);
-	frame_ipv4_end(&f, l3, true);
-	frame_l4_csum(&f, l3, l4);
 	now += 1000;
-	nic_process(nic, at[s], b, f.n, f.n, now);
+	nic_process(nic, at[s], b, n, n, now);
 	return poll_at(now);
 }
 

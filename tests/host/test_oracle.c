@@ -14,12 +14,11 @@
 #include "host/oracle.h"
 #include "model/frame.h"
 #include "model/nic.h"
+#include "tests/host/vm_frames.h"
 
 #define DEPTH 32
 #define PORTS 4
 #define FMAX 128
-#define IP(a, b, c, d) ((uint32_t)(a) << 24 | (b) << 16 | (c) << 8 | (d))
-#define MAC(n) (0x020000000010ull + (n))
 
 static const struct fpag_vnic vnics[2] = {
 	{ .id = 10, .mac = MAC(0), .has_ipv4 = true, .ipv4 = IP(10, 0, 0, 1), .ppid = 0 },
@@ -140,40 +139,10 @@ static void teardown(void)
 	fp = NULL;
 }
 
-static void put32(uint8_t *b, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		b[i] = (uint8_t)(v >> (24 - 8 * i));
-}
-
-static void mac_of(unsigned n, uint8_t m[6])
-{
-	for (int i = 0; i < 6; i++)
-		m[i] = (uint8_t)(MAC(n) >> (40 - 8 * i));
-}
-
 /* A 64-byte UDP frame from VNIC s to VNIC d. */
 static uint32_t udp_frame(uint8_t *b, unsigned s, unsigned d, uint16_t dport)
 {
-	struct frame_ipv4 ip = { .ttl = 64, .proto = 17 };
-	struct frame_buf f;
-	uint8_t dm[6], sm[6];
-	uint32_t l3, l4;
-
-	mac_of(d, dm);
-	mac_of(s, sm);
-	put32(ip.src, vnics[s].ipv4);
-	put32(ip.dst, vnics[d].ipv4);
-	frame_init(&f, b, 64);
-	frame_eth(&f, dm, sm, 0x0800);
-	l3 = frame_ipv4(&f, &ip);
-	l4 = frame_udp(&f, 40000, dport);
-	frame_fill(&f, 0, 64 - f.n);
-	frame_udp_end(&f, l4);
-	frame_ipv4_end(&f, l3, true);
-	frame_l4_csum(&f, l3, l4);
-	cr_assert(!f.overflow);
-	return f.n;
+	return vm_frame(b, s, d, vnics[s].ipv4, vnics[d].ipv4, 17, 40000, dport, 0);
 }
 
 /* One arrival from VNIC s, told to the oracle, then through the NIC. */
