@@ -743,6 +743,11 @@ unsigned datapath_age(struct datapath *dp, uint64_t now_ns)
 	return total;
 }
 
+void datapath_age_retry(struct datapath *dp, uint32_t index, uint64_t now_ns)
+{
+	flow_age_retry(dp->age, index, now_ns);
+}
+
 uint32_t datapath_entry_gen(const struct datapath *dp, uint32_t index)
 {
 	return flow_age_gen(dp->age, index);

@@ -328,6 +328,10 @@ void datapath_table_written(struct datapath *dp, const struct lookup_write *w,
 uint64_t datapath_age_next(const struct datapath *dp);
 /* Run the sweeps up to now_ns; the number of entries found. */
 unsigned datapath_age(struct datapath *dp, uint64_t now_ns);
+/* An AGED event of entry `index` found no room on its way to the host:
+ * the entry stays (delete mode removes nothing unreported) and is found
+ * again at the next sweep after now_ns (flow_age_retry). */
+void datapath_age_retry(struct datapath *dp, uint32_t index, uint64_t now_ns);
 uint32_t datapath_entry_gen(const struct datapath *dp, uint32_t index);
 /* Whether entry index holds its hits now, and how many it holds. */
 bool datapath_holding(const struct datapath *dp, uint32_t index);

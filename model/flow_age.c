@@ -244,6 +244,20 @@ void flow_age_hit(struct flow_age *a, uint32_t index, uint64_t now)
 		arm(a, index);
 }
 
+void flow_age_retry(struct flow_age *a, uint32_t index, uint64_t now)
+{
+	struct age_entry *e;
+	uint64_t s = a->cfg.sweep_ns;
+
+	if (index >= a->depth || a->e[index].state != AGE_REPORTED || !s)
+		return;
+	e = &a->e[index];
+	e->state = AGE_ARMED;
+	e->due = (now / s + 1) * s;
+	push(a, e->due, index);
+	a->st.retried++;
+}
+
 void flow_age_prefetch(const struct flow_age *a, uint32_t index)
 {
 	if (index < a->depth)

@@ -89,6 +89,10 @@ uint64_t flow_age_next(const struct flow_age *a);
  * most `max` into out (the rest stay due).  Returns how many. */
 unsigned flow_age_expire(struct flow_age *a, uint64_t now,
 			 struct flow_age_found *out, unsigned max);
+/* Entry `index` was found but its report could not be queued: it is
+ * found again at the first sweep after `now` (unless a hit or a write
+ * moves it on first), so that no entry goes, or stays idle, unreported. */
+void flow_age_retry(struct flow_age *a, uint32_t index, uint64_t now);
 /* How many times entry `index` was written (an aged delete carries the
  * generation it was found at, so it can tell the entry was rewritten). */
 uint32_t flow_age_gen(const struct flow_age *a, uint32_t index);
@@ -97,6 +101,7 @@ struct flow_age_stats {
 	uint64_t found;          /* entries reported */
 	uint64_t refreshed;      /* deadlines come up and moved on by hits */
 	uint64_t rebuilds;       /* heap compactions */
+	uint64_t retried;        /* found again: no room to report them */
 };
 const struct flow_age_stats *flow_age_stats(const struct flow_age *a);
 

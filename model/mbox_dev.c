@@ -299,6 +299,11 @@ int mbox_dev_event(struct mbox_dev *d, const struct mbox_event *ev)
 	return write_evt(d, &e);
 }
 
+bool mbox_dev_event_room(const struct mbox_dev *d)
+{
+	return !d->ready || !evt_full(d);
+}
+
 void mbox_dev_events_lost(struct mbox_dev *d, uint32_t n)
 {
 	d->evt_seq += n;

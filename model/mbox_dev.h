@@ -127,6 +127,11 @@ struct mbox_dev_progress mbox_dev_service(struct mbox_dev *d,
  * counted. */
 int mbox_dev_event(struct mbox_dev *d, const struct mbox_event *ev);
 
+/* Whether an event without a packet would be written now (the ring has a
+ * slot, or the device is off and would refuse it anyway): the NIC holds
+ * such an event back rather than drop it (model/sc/pnic.cpp). */
+bool mbox_dev_event_room(const struct mbox_dev *d);
+
 /* n events without a packet were lost before the device (the to-host
  * queue was full): they count in seq and ctl_seq as if dropped here, so
  * the driver sees the gap. */

@@ -427,6 +427,21 @@ bool pipeline_up_enqueue(struct pipeline *pl, const struct pl_slot *s,
 	return pipeline_up_push(pl, &u, o, t);
 }
 
+int pipeline_to_host_peek(struct pipeline *pl, enum pipeline_upcall_type *type)
+{
+	struct pl_up *e;
+
+	if (pl->up_held) {
+		frame_fifo_pop(pl->up);
+		pl->up_held = false;
+	}
+	e = frame_fifo_front(pl->up);
+	if (!e)
+		return -EAGAIN;
+	*type = e->u.type;
+	return 0;
+}
+
 int pipeline_to_host_pop(struct pipeline *pl, struct pipeline_upcall *u)
 {
 	struct pl_up *e;

@@ -297,6 +297,9 @@ struct pipeline_upcall {
 /* The oldest packet of the to-host queue, taken out of it: 0, or -EAGAIN
  * when the queue is empty. */
 int pipeline_to_host_pop(struct pipeline *pl, struct pipeline_upcall *u);
+/* What the next pop would give, left in the queue: 0 and its type, or
+ * -EAGAIN when the queue is empty. */
+int pipeline_to_host_peek(struct pipeline *pl, enum pipeline_upcall_type *type);
 
 /* The NIC clock against nanoseconds, exactly: ns to the first edge at or
  * after it, an edge to the ns fully elapsed by it. */

@@ -36,7 +36,8 @@ void pipeline_events_destroy(struct pipeline *pl)
 
 /* ---- events into the to-host queue -------------------------------------- */
 
-static void up_event(struct pipeline *pl, const struct pipeline_upcall *u)
+/* Whether the event got into the to-host queue. */
+static bool up_event(struct pipeline *pl, const struct pipeline_upcall *u)
 {
 	const struct pipeline_bounds *b = &pl->p.bounds;
 	struct pl_up *e;
@@ -45,13 +46,15 @@ static void up_event(struct pipeline *pl, const struct pipeline_upcall *u)
 	if (pl->up_occ.frames >= b->to_host_frames ||
 	    !(e = frame_fifo_push(pl->up, sizeof *e))) {
 		pl->event_drops[u->type]++;
-		pl->up_lost++;
-		return;
+		/* an AGED one is found again (pipeline_on_event): not lost */
+		pl->up_lost += u->type != PL_UP_AGED;
+		return false;
 	}
 	e->u = *u;
 	e->u.lost_before = pl->up_lost;
 	pl->up_lost = 0;
 	pipeline_occ_add(&pl->up_occ, u->enqueued, 1, 0);
+	return true;
 }
 
 static void age_delete(struct pipeline *pl, uint32_t index, uint32_t gen)
@@ -80,8 +83,12 @@ void pipeline_on_event(void *ctx, const struct datapath_event *ev)
 		.enqueued = pl->now,
 	};
 
-	up_event(pl, &u);
-	if (ev->type == DP_EV_AGED && ev->remove)
+	/* An AGED event that found no room is found again at the next
+	 * sweep, and delete mode removes nothing the host was not told of:
+	 * the host's books would keep an entry the NIC no longer has. */
+	if (!up_event(pl, &u) && ev->type == DP_EV_AGED)
+		datapath_age_retry(pl->dp, ev->entry, pipeline_cycles_to_ns(pl, pl->now));
+	else if (ev->type == DP_EV_AGED && ev->remove)
 		age_delete(pl, ev->entry, ev->gen);
 }
 

@@ -328,14 +328,25 @@ static void to_event(const struct pipeline_upcall &u, struct mbox_event *ev)
 	}
 }
 
+/* The to-host queue into the mailbox, in order.  An event without a
+ * packet waits at the head while the event ring is full (the host, which
+ * cannot learn it again, must not lose it); a miss finding no room is
+ * dropped as a packet, counted. */
 void pnic_module::drain()
 {
 	struct pipeline_upcall u;
+	enum pipeline_upcall_type head;
 	uint64_t seq_before;
 
 	if (!dev)
 		return;
-	while (pipeline_to_host_pop(pl, &u) == 0) {
+	evt_stalled = false;
+	while (pipeline_to_host_peek(pl, &head) == 0) {
+		if (head != PL_UP_PACKET && !mbox_dev_event_room(dev)) {
+			evt_stalled = true;
+			return;
+		}
+		pipeline_to_host_pop(pl, &u);
 		struct mbox_event ev;
 		int rc;
 
@@ -448,7 +459,7 @@ uint64_t pnic_module::next_ps()
 	struct pipeline_stats st;
 
 	pipeline_stats(pl, &st);
-	if (dev && st.to_host_queue.frames)
+	if (dev && st.to_host_queue.frames && !evt_stalled)
 		ne = std::min(ne, rs->ps(pipeline_now(pl)));
 	return std::min(ne, next_external());
 }
@@ -463,6 +474,7 @@ void pnic_module::apply_bars(uint64_t t)
 		cur = &t_cmd;
 		mbox_dev_bar_write(dev, w.off, w.value);
 		need_service = true;
+		evt_stalled = false;  /* the host may have freed event slots */
 	}
 }
 

@@ -98,6 +98,8 @@ private:
 	uint64_t event_faults = 0;   /* events lost to a DMA fault */
 	uint64_t packet_outs_seen = 0;
 	bool in_sink = false;
+	bool evt_stalled = false;    /* an event without a packet waits for
+				      * the event ring (drain) */
 	/* windows */
 	uint64_t win_start = 0, win_next = NEVER;
 	struct system_window win_base {};

@@ -78,6 +78,34 @@ Test(flow_age, idle_entry_is_found_at_the_first_sweep_after_its_deadline)
 	flow_age_destroy(a);
 }
 
+/* An entry found but not reported (no room for its event) is found again
+ * at the first sweep after the retry, not at the same one; a hit before
+ * then moves it on as any hit does. */
+Test(flow_age, a_retried_entry_is_found_at_the_next_sweep)
+{
+	struct flow_age *a = make(16, FLOW_AGE_DELETE);
+	struct flow_age_found f[4];
+
+	flow_age_write(a, 3, 1, 2300);          /* deadline 7300: sweep 8000 */
+	flow_age_write(a, 4, 1, 2300);
+	cr_assert_eq(flow_age_expire(a, 8000, f, 4), 2);
+	flow_age_retry(a, 3, 8000);
+	flow_age_retry(a, 4, 8000);
+	flow_age_retry(a, 4, 8000);             /* armed already: nothing */
+	cr_assert_eq(flow_age_expire(a, 8000, f, 4), 0, "not at the same sweep");
+	cr_assert_eq(flow_age_next(a), 9000);
+	flow_age_hit(a, 4, 8500);               /* 4 moves on to 13500 -> 14000 */
+	cr_assert_eq(flow_age_expire(a, 9000, f, 4), 1);
+	cr_assert_eq(f[0].index, 3);
+	cr_assert_eq(f[0].last, 2300, "its last activity unchanged");
+	cr_assert_eq(flow_age_expire(a, 13999, f, 4), 0);
+	cr_assert_eq(flow_age_expire(a, 14000, f, 4), 1);
+	cr_assert_eq(f[0].index, 4);
+	cr_assert_eq(flow_age_stats(a)->retried, 2);
+	flow_age_retry(a, 99, 0);               /* out of range: nothing */
+	flow_age_destroy(a);
+}
+
 Test(flow_age, hits_move_the_deadline_and_class_zero_never_ages)
 {
 	struct flow_age *a = make(16, FLOW_AGE_DELETE);

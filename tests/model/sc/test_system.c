@@ -589,6 +589,44 @@ Test(system, bad_parameters_are_refused_with_the_field)
 
 /* Aging over the whole system: every entry idle after the trace is found
  * by the NIC's sweeps, posted as an AGED event, and taken by the host. */
+static void small_queues(struct system_params *p, void *arg)
+{
+	(void)arg;
+	p->bounds.to_host_frames = 8;
+	p->host.evt_entries = 16;
+}
+
+/* Delete mode, 256 entries idle at once, an event ring of 16: the NIC
+ * removes no entry it has not reported.  Events without a packet wait
+ * for the ring (the misses would be the ones dropped) and an AGED event
+ * that finds the to-host queue full is found again at the next sweep. */
+Test(system, a_sweep_burst_removes_only_what_it_reports)
+{
+	char path[256], cmd[1024];
+	struct sc_out o;
+
+	mkdir_tmp();
+	gen("burst", "-n 600 -f 256 -s 5 -r 1e6", "", "", path, sizeof path);
+	snprintf(cmd, sizeof cmd,
+		 "sed -i 's|action: { forward: \\([0-9]*\\) }|action: { forward: \\1, age_class: 1 }|' %s && "
+		 "printf 'aging: { mode: delete, timeouts_ns: [ 200000, 400000, 800000 ], sweep_ns: 1000000 }\\n' >> %s",
+		 path, path);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	sc_run(path, small_queues, NULL, &o);
+	show("burst", &o);
+	cr_assert_eq(o.rc, 0, "%s", o.msg);
+	cr_assert_eq(o.res.dev.event_drops[MBOX_EV_AGED], 0, "held back, not dropped");
+	cr_assert_gt(o.res.pipeline.event_drops[PL_UP_AGED], 0, "the queue was full: found again (aged %llu, dev %llu, deletes %llu)",
+		     (unsigned long long)o.res.pipeline.events[PL_UP_AGED],
+		     (unsigned long long)o.res.dev.events[MBOX_EV_AGED],
+		     (unsigned long long)o.res.pipeline.aged_deletes);
+	cr_assert_geq(o.res.dev.events[MBOX_EV_AGED], 200, "most of the 256 reported");
+	cr_assert_eq(o.res.pipeline.aged_deletes, o.res.dev.events[MBOX_EV_AGED],
+		     "removed: exactly those reported");
+	cr_assert_eq(o.res.prog.other_events, o.res.dev.events[MBOX_EV_AGED]);
+	rm_tmp();
+}
+
 Test(system, idle_entries_reach_the_host_as_aged_events)
 {
 	char path[256], cmd[1024];
