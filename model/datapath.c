@@ -49,6 +49,7 @@ struct datapath {
 	struct entry_stats *entries;   /* depth */
 	struct flow_counters *counters;
 	struct flow_age *age;
+	uint64_t age_now;               /* the sweep being run (datapath_age) */
 	uint64_t now_ns;               /* the latest packet's timestamp */
 	uint8_t *buf;                  /* DP_EDIT_BUF */
 	struct key_builder_plan keys;  /* the profile, compiled */
@@ -727,6 +728,7 @@ unsigned datapath_age(struct datapath *dp, uint64_t now_ns)
 	bool remove = dp->p.policy.age.mode == FLOW_AGE_DELETE;
 	unsigned n, total = 0;
 
+	dp->age_now = now_ns;
 	while ((n = flow_age_expire(dp->age, now_ns, f, 64))) {
 		for (unsigned i = 0; i < n; i++) {
 			struct datapath_event ev = {
@@ -745,7 +747,9 @@ unsigned datapath_age(struct datapath *dp, uint64_t now_ns)
 
 void datapath_age_retry(struct datapath *dp, uint32_t index, uint64_t now_ns)
 {
-	flow_age_retry(dp->age, index, now_ns);
+	/* After the sweeps this call of datapath_age runs, so that it does
+	 * not find the entry again at once (and again, for ever). */
+	flow_age_retry(dp->age, index, now_ns > dp->age_now ? now_ns : dp->age_now);
 }
 
 uint32_t datapath_entry_gen(const struct datapath *dp, uint32_t index)

@@ -166,8 +166,10 @@ static void compact(struct flow_age *a)
 
 static void push(struct flow_age *a, uint64_t due, uint32_t index)
 {
-	if (a->n == a->cap)
+	if (a->n >= a->cap)
 		compact(a);
+	if (a->n >= a->cap)
+		return;         /* never: at most one live item per entry */
 	a->heap[a->n] = (struct age_item){ due, index };
 	sift_up(a, a->n++);
 }

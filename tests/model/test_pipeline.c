@@ -193,7 +193,8 @@ Test(pipeline, to_host_queue_carries_what_the_host_needs)
 	uint8_t f[64], g[64];
 	uint32_t m = pfx_udp(f, 9, 60, 0);
 
-	fx.p.bounds.to_host_frames = 2;
+	/* packets take half the queue: 2 of 4 frames */
+	fx.p.bounds.to_host_frames = 4;
 	pfx_make();
 	pfx_submit(&th);
 	pfx_arrive(1, f, m, 100);
