@@ -322,12 +322,15 @@ Test(nic, packet_out_leaves_as_it_is)
 #define MAX_EV 16
 static struct datapath_event evs[MAX_EV];
 static unsigned n_ev;
+static bool retry_aged;   /* no room for AGED events: retried (at time 0) */
 
 static void on_event(void *ctx, const struct datapath_event *ev)
 {
 	(void)ctx;
 	cr_assert_lt(n_ev, MAX_EV);
 	evs[n_ev++] = *ev;
+	if (retry_aged && ev->type == DP_EV_AGED)
+		datapath_age_retry((struct datapath *)nic_datapath(nic), ev->entry, 0);
 }
 
 static void setup_events(void)
@@ -427,6 +430,28 @@ Test(nic_events, idle_entries_are_reported_by_the_sweep_after_their_timeout)
 	nic_age(nic, 10000);
 	cr_assert_eq(n_ev, 2, "hit again at 9000, idle again by 10000");
 	cr_assert_eq(datapath_stats(nic_datapath(nic))->aged_events, 2);
+}
+
+/* An AGED event that found no room is retried: the entry is found again
+ * at the first sweep after the one being run, however far behind the
+ * caller's own time is (found again at once, it would be for ever). */
+Test(nic_events, a_retried_aged_entry_waits_for_the_next_sweep)
+{
+	aging(FLOW_AGE_NOTIFY);
+	forward_entry(4, 80, 1, false);         /* written at 0: due 1000 */
+	retry_aged = true;
+	nic_age(nic, 1000);
+	cr_assert_eq(n_ev, 1);
+	nic_age(nic, 1099);
+	cr_assert_eq(n_ev, 1, "not before the next sweep");
+	nic_age(nic, 1100);
+	cr_assert_eq(n_ev, 2, "found again at the next sweep");
+	retry_aged = false;
+	nic_age(nic, 1200);
+	cr_assert_eq(n_ev, 3);
+	nic_age(nic, 5000);
+	cr_assert_eq(n_ev, 3, "reported: not found again while idle");
+	cr_assert_eq(evs[2].last_hit, 0, "its last activity unchanged");
 }
 
 Test(nic_events, delete_mode_invalidates_unless_rewritten)
