@@ -427,15 +427,21 @@ bool pipeline_up_enqueue(struct pipeline *pl, const struct pl_slot *s,
 	return pipeline_up_push(pl, &u, o, t);
 }
 
-int pipeline_to_host_peek(struct pipeline *pl, enum pipeline_upcall_type *type)
+/* The queue's head, the entry popped last released first (its frame
+ * was the caller's until now); NULL when the queue is empty. */
+static struct pl_up *up_head(struct pipeline *pl)
 {
-	struct pl_up *e;
-
 	if (pl->up_held) {
 		frame_fifo_pop(pl->up);
 		pl->up_held = false;
 	}
-	e = frame_fifo_front(pl->up);
+	return frame_fifo_front(pl->up);
+}
+
+int pipeline_to_host_peek(struct pipeline *pl, enum pipeline_upcall_type *type)
+{
+	struct pl_up *e = up_head(pl);
+
 	if (!e)
 		return -EAGAIN;
 	*type = e->u.type;
@@ -444,13 +450,8 @@ int pipeline_to_host_peek(struct pipeline *pl, enum pipeline_upcall_type *type)
 
 int pipeline_to_host_pop(struct pipeline *pl, struct pipeline_upcall *u)
 {
-	struct pl_up *e;
+	struct pl_up *e = up_head(pl);
 
-	if (pl->up_held) {
-		frame_fifo_pop(pl->up);
-		pl->up_held = false;
-	}
-	e = frame_fifo_front(pl->up);
 	if (!e)
 		return -EAGAIN;
 	*u = e->u;
