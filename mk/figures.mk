@@ -24,6 +24,11 @@ FIG_SET_aging-delete       := --set aging.mode=delete
 FIG_SCN_aging-short        := aging
 FIG_SET_aging-short        := --set aging.timeouts_ns.0=100000 --set aging.timeouts_ns.1=300000
 fig_yaml = scenarios/$(or $(FIG_SCN_$1),$1).yaml
+# gnuplot draws into a hidden temporary (its suffix picks the terminal)
+# renamed into place: a failed or interrupted draw leaves the figure as
+# it was, never a half-written one.
+fig_tmp = $(@D)/.$(basename $(@F)).tmp$(suffix $(@F))
+fig_draw = gnuplot -e "$1; out='$(fig_tmp)'" $< && mv $(fig_tmp) $@ || { rm -f $(fig_tmp); exit 1; }
 
 FIGURES := $(addprefix docs/figures/,hitrate-migration.svg hitrate-rule-update.svg \
 	     hitrate-table-overflow.svg hitrate-aging.svg latency.svg placement.svg)
@@ -52,7 +57,7 @@ $(FIG_OUT)/place.txt: bench/parts/45-place.sh tools/placebench.c $(BIN)/placeben
 define FIG_HITRATE
 docs/figures/$1.svg: $(FIG_GP)/hitrate.gp $(FIG_GP)/common.gp $(foreach r,$2,$(FIG_OUT)/$r/summary.json)
 	@mkdir -p $$(@D)
-	$$(call show,GNUPLOT,$$@)gnuplot -e "runs='$(addprefix $(FIG_OUT)/,$2)'; titles='$3'; out='$$@'; name='$4'" $$<
+	$$(call show,GNUPLOT,$$@)$$(call fig_draw,runs='$(addprefix $(FIG_OUT)/,$2)'; titles='$3'; name='$4')
 endef
 $(eval $(call FIG_HITRATE,hitrate-migration,migration-vpid migration-ppid,flow_dest:_vpid flow_dest:_ppid,VM migration under traffic (scenarios/migration.yaml)))
 $(eval $(call FIG_HITRATE,hitrate-rule-update,rule-update,rule-update,Rule add / change / remove under traffic (scenarios/rule-update.yaml)))
@@ -62,11 +67,11 @@ $(eval $(call FIG_HITRATE,hitrate-aging,aging aging-delete aging-short,mode:_not
 FIG_LAT_RUNS := migration-vpid table-overflow classbench
 docs/figures/latency.svg: $(FIG_GP)/latency.gp $(FIG_GP)/common.gp $(foreach r,$(FIG_LAT_RUNS),$(FIG_OUT)/$r/summary.json)
 	@mkdir -p $(@D)
-	$(call show,GNUPLOT,$@)gnuplot -e "runs='$(addprefix $(FIG_OUT)/,$(FIG_LAT_RUNS))'; titles='migration table-overflow classbench'; out='$@'" $<
+	$(call show,GNUPLOT,$@)$(call fig_draw,runs='$(addprefix $(FIG_OUT)/,$(FIG_LAT_RUNS))'; titles='migration table-overflow classbench')
 
 docs/figures/placement.svg: $(FIG_GP)/placement.gp $(FIG_GP)/common.gp $(FIG_OUT)/place.txt
 	@mkdir -p $(@D)
-	$(call show,GNUPLOT,$@)gnuplot -e "bench='$(FIG_OUT)/place.txt'; out='$@'" $<
+	$(call show,GNUPLOT,$@)$(call fig_draw,bench='$(FIG_OUT)/place.txt')
 
 # The scripts on a small run (tests/scenarios/figures.sh).
 TEST_EXTRA += 'tests/scenarios/figures.sh'

@@ -68,7 +68,7 @@ done
 mkdir -p docs/figures
 gnuplot <<EOF
 set terminal svg size 1200,400 font "sans,11" noenhanced
-set output "docs/figures/migration-cost.svg"
+set output "docs/figures/.migration-cost.tmp.svg"
 set multiplot layout 1,3 title "VM migration under traffic: VPID (one map write) against PPID (rewrite every entry), pnicsim run"
 set logscale xy
 set xlabel "offloaded flows toward the moving VNIC"
@@ -93,4 +93,5 @@ plot "$data" using 2:(nz(\$5)) with linespoints pt 7 title "vpid misdelivered", 
      "" using 2:(nz(\$10)) with linespoints pt 7 title "ppid sent to the host"
 unset multiplot
 EOF
+mv docs/figures/.migration-cost.tmp.svg docs/figures/migration-cost.svg
 echo "plot: docs/figures/migration-cost.svg"
