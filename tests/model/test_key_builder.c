@@ -1,8 +1,10 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "io/pcap_in.h"
 #include "model/key_builder.h"
 #include "model/parser.h"
+#include "tests/corpus.h"
 #include "tests/model/frames.h"
 #include "tools/splitmix.h"
 
@@ -394,6 +396,7 @@ static void random_profile(struct key_profile *p)
 	p->key_bits = (uint16_t)(off > PNIC_KEY_MAX_BITS ? PNIC_KEY_MAX_BITS : off);
 	if (!p->key_bits)
 		p->key_bits = 1;
+	p->terminate = kb_rnd() % 4 == 0;   /* refused with inner fields */
 }
 
 static void same_as_build(const struct key_profile *p, unsigned n)
@@ -432,4 +435,64 @@ Test(key_builder, the_plan_builds_the_same_keys)
 		}
 	}
 	cr_assert_gt(made, 200);
+}
+
+/* ---- the capture corpus: frames no one here wrote ------------------------ */
+
+struct kb_corpus {
+	unsigned files;
+	uint64_t frames, tunnelled;
+	struct key_builder_plan plan[8];
+};
+
+/* Every frame of a capture, through every built-in profile: the plan
+ * gives the build's key, and the build packs the fields the profile reads
+ * (a terminating one's from the inner headers of a VXLAN frame). */
+static void kb_file(const char *path, void *ctx)
+{
+	struct kb_corpus *c = ctx;
+	struct pcap_in *in;
+	struct pcap_in_pkt pkt;
+	struct pnic_error err;
+
+	if (pcap_in_open(path, &in, &err))
+		return;
+	c->files++;
+	while (pcap_in_next(in, &pkt, &err) == 1) {
+		struct parser_result r;
+
+		parser_parse(pkt.frame, pkt.caplen, pkt.len, &r);
+		c->frames++;
+		c->tunnelled += r.have_inner;
+		for (unsigned i = 0; i < key_profile_builtin_count(); i++) {
+			const struct key_profile *p = key_profile_builtin_at(i);
+			struct key_profile_fields v;
+			struct pnic_key a, b, k;
+
+			key_builder_build(p, &r, 3, &a);
+			key_builder_run(&c->plan[i], &r, 3, &b);
+			key_builder_fields_of(p, &r, 3, &v);
+			key_profile_pack(p, &v, &k);
+			cr_assert(key_equal(&a, &b, PNIC_KEY_WORDS) &&
+				  key_equal(&a, &k, PNIC_KEY_WORDS),
+				  "%s, frame %llu, profile %s", path,
+				  (unsigned long long)pkt.number, p->name);
+		}
+	}
+	pcap_in_close(in);
+}
+
+Test(key_builder, every_corpus_frame_same_key_every_way)
+{
+	struct kb_corpus c = { 0 };
+
+	NEED_CORPUS();
+	cr_assert_leq(key_profile_builtin_count(), 8);
+	for (unsigned i = 0; i < key_profile_builtin_count(); i++)
+		key_builder_plan(key_profile_builtin_at(i), &c.plan[i]);
+	corpus_walk(corpus, kb_file, &c);
+	cr_assert_gt(c.files, 10, "only %u readable captures under %s", c.files, corpus);
+	cr_log_info("key builder over the corpus: %u files, %llu frames, %llu tunnelled",
+		    c.files, (unsigned long long)c.frames,
+		    (unsigned long long)c.tunnelled);
 }
