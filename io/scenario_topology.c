@@ -74,6 +74,23 @@ int scenario_prefix(struct scenario_ctx *x, yaml_node_t *n, const char *path,
 	return 0;
 }
 
+/* An IPv4 address at node n (path sub); `hint` says where IPv6 goes. */
+static int ipv4_at(struct scenario_ctx *x, yaml_node_t *n, const char *sub,
+		   const char *hint, uint32_t *ip)
+{
+	uint8_t a[16];
+	unsigned plen;
+	bool v6;
+	int rc;
+
+	if ((rc = scenario_ip(x, n, sub, false, &v6, a, &plen)))
+		return rc;
+	if (v6)
+		return scenario_fail(x, n, sub, "expected an IPv4 address (%s)", hint);
+	*ip = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+	return 0;
+}
+
 /* A VM's addresses, `ipv4` and `ipv6`, at least one. */
 struct vm_addrs {
 	bool *has_ipv4, *has_ipv6;
@@ -93,12 +110,9 @@ static int vm_addresses(struct scenario_ctx *x, yaml_node_t *m,
 
 	if ((n = scenario_get(x, m, "ipv4"))) {
 		scenario_subpath(sub, path, "ipv4");
-		if ((rc = scenario_ip(x, n, sub, false, &v6, a, &plen)))
+		if ((rc = ipv4_at(x, n, sub, "IPv6 goes under ipv6", v->ipv4)))
 			return rc;
-		if (v6)
-			return scenario_fail(x, n, sub, "expected an IPv4 address (IPv6 goes under ipv6)");
 		*v->has_ipv4 = true;
-		*v->ipv4 = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
 	}
 	if ((n = scenario_get(x, m, "ipv6"))) {
 		struct scenario_prefix p;
@@ -211,26 +225,18 @@ static int route(struct scenario_ctx *x, yaml_node_t *n, const char *path,
 	return scenario_prefix(x, n, path, &u->routes[i]);
 }
 
-/* An IPv4 address under `key` of m. */
+/* A VTEP's IPv4 address under `key` of m. */
 static int ipv4_key(struct scenario_ctx *x, yaml_node_t *m, const char *path,
 		    const char *key, uint32_t *ip)
 {
 	char sub[SCENARIO_PATH_LEN];
 	yaml_node_t *n;
-	uint8_t a[16];
-	unsigned plen;
-	bool v6;
 	int rc;
 
 	if ((rc = scenario_require(x, m, key, path, &n)))
 		return rc;
 	scenario_subpath(sub, path, key);
-	if ((rc = scenario_ip(x, n, sub, false, &v6, a, &plen)))
-		return rc;
-	if (v6)
-		return scenario_fail(x, n, sub, "expected an IPv4 address (the VXLAN underlay and its tenants are IPv4 here)");
-	*ip = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
-	return 0;
+	return ipv4_at(x, n, sub, "the VXLAN underlay is IPv4 here", ip);
 }
 
 /* `vtep: { mac, ipv4 }` and `next_hop_mac`: a VXLAN uplink. */
