@@ -299,6 +299,11 @@ int mbox_dev_event(struct mbox_dev *d, const struct mbox_event *ev)
 	return write_evt(d, &e);
 }
 
+uint32_t mbox_dev_next_seq(const struct mbox_dev *d)
+{
+	return d->evt_seq;
+}
+
 bool mbox_dev_event_room(const struct mbox_dev *d)
 {
 	return !d->ready || !evt_full(d);

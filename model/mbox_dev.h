@@ -132,6 +132,9 @@ int mbox_dev_event(struct mbox_dev *d, const struct mbox_event *ev);
  * such an event back rather than drop it (model/sc/pnic.cpp). */
 bool mbox_dev_event_room(const struct mbox_dev *d);
 
+/* The seq the next event will carry (dropped ones count too). */
+uint32_t mbox_dev_next_seq(const struct mbox_dev *d);
+
 /* n events without a packet were lost before the device (the to-host
  * queue was full): they count in seq and ctl_seq as if dropped here, so
  * the driver sees the gap. */

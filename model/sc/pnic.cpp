@@ -346,22 +346,19 @@ void pnic_module::drain()
 			evt_stalled = true;
 			return;
 		}
-		pipeline_to_host_pop(pl, &u);
 		struct mbox_event ev;
 		int rc;
 
+		pipeline_to_host_pop(pl, &u);
 		to_event(u, &ev);
-		if (u.lost_before) {
-			/* They count in the device's seq: so do they here,
-			 * which names events (trips, the oracle's links). */
+		if (u.lost_before)
 			mbox_dev_events_lost(dev, u.lost_before);
-			rs->events_posted += u.lost_before;
-		}
 		t_evt = std::max(t_evt, rs->ps(u.enqueued));
 		cur = &t_evt;
 		evt_engine = true;
 		last_land = 0;
-		seq_before = rs->events_posted;
+		/* the seq this event carries: what names it to the host */
+		seq_before = mbox_dev_next_seq(dev);
 		rc = mbox_dev_event(dev, &ev);
 		evt_engine = false;
 		if (u.type == PL_UP_PACKET) {
@@ -370,8 +367,6 @@ void pnic_module::drain()
 		}
 		else
 			other_events++;
-		if (rc != -ENODEV && rc != -EINVAL)
-			rs->events_posted++;
 		if (rc == -EFAULT || rc == -EIO)
 			event_faults++;
 		note_to_host(u, seq_before, rc);

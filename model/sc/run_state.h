@@ -64,7 +64,6 @@ struct run_state {
 	uint64_t install_posted = 0, install_seen = 0;
 	uint64_t po_posted = 0, po_seen = 0;
 	uint64_t trips_done = 0;
-	uint64_t events_posted = 0;  /* mbox_dev_event calls given a seq */
 	uint64_t host_seen = 0;      /* when the host's current poll began */
 	/* Polling: the host's next poll and the period after it, as of its
 	 * last wait (the NIC runs only while the host waits). */
