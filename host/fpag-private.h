@@ -109,6 +109,7 @@ struct fpag {
 	uint8_t *q_mem;
 	uint32_t q_n, q_free;
 	uint32_t *q_head, *q_tail;  /* depth, by handle */
+	uint32_t *rearm, n_rearm;   /* holding entries the insert moved */
 	uint64_t tag;             /* the next miss's, for order_out */
 	uint64_t out_tag;         /* the PACKET_OUT in the sink's hands: its
 				   * miss's tag (fpag_out_tag) */
@@ -182,6 +183,8 @@ void fpag_lru_later(struct fpag *f, uint32_t h);
 
 /* fpag_order.c */
 void fpag_order_left(struct fpag *f, uint32_t handle);
+void fpag_order_moved(struct fpag *f, uint32_t handle, uint32_t to);
+int fpag_order_rearm(struct fpag *f, struct pnic_error *err);
 int fpag_miss_in_order(struct fpag *f, const struct fpag_pkt *k,
 		       uint32_t dest, bool entry, const uint8_t *frame,
 		       uint32_t caplen, struct pnic_error *err);

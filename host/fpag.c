@@ -79,11 +79,11 @@ void fpag_moved_cb(void *ctx, uint32_t handle, uint32_t from, uint32_t to)
 	struct fpag *f = ctx;
 	struct fpag_slot *s = &f->slot[from], *d = &f->slot[to];
 
-	(void)handle;
 	d->handle = s->handle;
 	d->serial = s->serial;
 	d->src = s->src;
 	d->dest = s->dest;
+	fpag_order_moved(f, handle, to);
 }
 
 static uint32_t cmd_index(const struct nic_cmd *c)
@@ -475,6 +475,8 @@ static int place(struct fpag *f, const struct fpag_pkt *k,
 		forget(f, r.victim, GONE_EVICTED);
 	}
 	record(f, k, &r, dest, vpid, rs_entry);
+	if ((rc = fpag_order_rearm(f, err)) < 0)
+		return rc;
 	*at = r.index;
 	return 0;
 }

@@ -281,6 +281,8 @@ struct fpag_stats {
 	uint64_t order_queued;      /* misses queued behind a holding entry */
 	uint64_t order_sent;        /* ... sent on its marker */
 	uint64_t order_flushed;     /* ... sent because the entry left */
+	uint64_t order_rearms;      /* holding entries moved, their hold
+				     * written again behind the move */
 	uint64_t order_overflow;    /* misses sent at once: the queue was full
 				     * (their order is not guaranteed) */
 	uint64_t order_wait_ns;     /* host time queued, summed */

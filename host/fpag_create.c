@@ -149,7 +149,8 @@ static int alloc_queue(struct fpag *f, struct pnic_error *err)
 	f->q_mem = malloc((size_t)f->q_n * NIC_PACKET_OUT_MAX_LEN);
 	f->q_head = malloc(f->depth * sizeof *f->q_head);
 	f->q_tail = malloc(f->depth * sizeof *f->q_tail);
-	if (!f->q || !f->q_mem || !f->q_head || !f->q_tail)
+	f->rearm = malloc(f->depth * sizeof *f->rearm);
+	if (!f->q || !f->q_mem || !f->q_head || !f->q_tail || !f->rearm)
 		return pnic_err(err, ENOMEM, "fpag: out of memory for %u queued misses", f->q_n);
 	for (uint32_t i = 0; i < f->q_n; i++)
 		f->q[i].next = i + 1 < f->q_n ? i + 1 : Q_NONE;
@@ -277,6 +278,7 @@ void fpag_destroy(struct fpag *f)
 	conntrack_destroy(f->ct);
 	tcam_place_destroy(f->tp);
 	flow_table_destroy(f->ft);
+	free(f->rearm);
 	free(f->q_tail);
 	free(f->q_head);
 	free(f->q_mem);

@@ -87,6 +87,43 @@ void fpag_order_left(struct fpag *f, uint32_t handle)
 		f->st.cmd_errors++;
 }
 
+/* A move writes the entry's copy (hold and all) at its new index, then
+ * invalidates the old one.  The copy's marker is queued when it lands,
+ * before the invalidate sends the packets held at the old index up
+ * cancelled: released on that marker, the new index would let later hits
+ * out ahead of them.  So a holding entry that moved is noted here ... */
+void fpag_order_moved(struct fpag *f, uint32_t handle, uint32_t to)
+{
+	if (f->rearm && f->n_rearm < f->depth && entry_holds(f, to))
+		f->rearm[f->n_rearm++] = handle;
+}
+
+/* ... and, once the insert's commands are out, its hold is written again
+ * (an ACTION_WRITE of the same word): that write's marker lands after the
+ * invalidate, so behind the cancelled packets, and is the one that
+ * releases (the copy's names an older generation: stale). */
+int fpag_order_rearm(struct fpag *f, struct pnic_error *err)
+{
+	struct pnic_key v, m;
+	struct action_word w;
+	int rc;
+
+	while (f->n_rearm) {
+		uint32_t i = tcam_place_index(f->tp, f->rearm[--f->n_rearm]);
+
+		if (i == TP_NONE || flow_table_get(f->ft, i, &v, &m, &w) < 0 ||
+		    !word_holds(&w))
+			continue;
+		if ((rc = flow_table_set_action(f->ft, i, &w, err)) < 0) {
+			f->n_rearm = 0;
+			f->st.cmd_errors++;
+			return rc;
+		}
+		f->st.order_rearms++;
+	}
+	return 0;
+}
+
 int fpag_miss_in_order(struct fpag *f, const struct fpag_pkt *k,
 		       uint32_t dest, bool entry, const uint8_t *frame,
 		       uint32_t caplen, struct pnic_error *err)

@@ -38,6 +38,7 @@ static struct fpag *fp;
 static struct host_pkt q[QMAX];
 static struct host_pkt last_out[PORTS];  /* the last frame out of each PPID */
 static struct datapath_event evq[QMAX];
+static unsigned q_after_ev[QMAX];  /* events the NIC gave before q[i] */
 static unsigned nq, nev, egress[PORTS];
 static uint64_t now, spent;
 static uint32_t fdepth = DEPTH;  /* entries the FPAG owns */
@@ -78,6 +79,7 @@ static inline void out_cb(void *ctx, const struct datapath_out *o, const uint8_t
 	if (o->kind != DP_OUT_TO_HOST)
 		return;
 	cr_assert(nq < QMAX && caplen <= FMAX);
+	q_after_ev[nq] = nev;
 	q[nq].in_port = o->in_port;
 	q[nq].len = caplen;
 	memcpy(q[nq++].b, frame, caplen);

@@ -119,6 +119,73 @@ Test(fpag_order, an_entry_removed_while_holding_sends_its_queue, .fini = teardow
 	cr_assert_eq(dps()->held_now, 0);
 }
 
+/* UDP packet seq of VNIC 0 -> VNIC 1 to port dport into the NIC. */
+static void wire_to(uint16_t dport, uint8_t seq)
+{
+	uint8_t b[FMAX];
+	uint32_t n = frame(b, 0, 1, UDP, 1000, dport, 0);
+
+	b[SEQ_AT] = seq;
+	now += 1000;
+	nic_process(nic, at[0], b, n, n, now);
+}
+
+/* The host reads what the NIC gave it from misses q[first..] on and the
+ * events, in the order the NIC gave them (its to-host path is FIFO), as
+ * the mailbox would deliver them. */
+static void host_in_nic_order(unsigned first)
+{
+	struct pnic_error err;
+	unsigned e = 0;
+
+	for (unsigned i = first; i < nq; i++) {
+		while (e < q_after_ev[i])
+			cr_assert_eq(fpag_event(fp, &evq[e++], now, &err), 0, "%s", err.msg);
+		host_miss(i);
+	}
+	while (e < nev)
+		cr_assert_eq(fpag_event(fp, &evq[e++], now, &err), 0, "%s", err.msg);
+	nq = nev = 0;
+}
+
+/* An insert moves a holding entry: the copy is written (holding) at its
+ * new index, whose marker comes up at once, then the old index is
+ * invalidated and the packet it held comes up cancelled, behind that
+ * marker.  Released on the copy's marker, the new index would let a
+ * later packet out ahead of the cancelled one; the FPAG writes the hold
+ * again after the move and releases on that write's marker instead. */
+static void tune_upper_levels(struct nic_params *np, struct fpag_params *fpp)
+{
+	(void)np;
+	fpp->ordering = FPAG_ORDER_HOLD;
+	fpp->max_rules = 16;   /* the rules' levels in the upper half: packed
+				* from index 0, so a higher one moves them */
+}
+
+Test(fpag_order, a_holding_entry_moved_by_an_insert_keeps_order, .fini = teardown_all)
+{
+	tune = tune_upper_levels;
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_EXACT);
+	wire_to(7000, 1);             /* misses: UDP 7000's rule, level 4 */
+	host_miss(0);                 /* installs, holding; 1 queued */
+	wire_to(7000, 2);             /* held */
+	wire_to(5001, 9);             /* another flow: UDP 5000s, level 3 */
+	host_miss(1);                 /* its insert moves 7000's entry down */
+	cr_assert_eq(fpag_stats(fp)->order_rearms, 1);
+	cr_assert_eq(dps()->hold_cancelled, 1, "the old index's held packet");
+	wire_to(7000, 3);             /* held at the new index */
+	host_in_nic_order(2);
+	cr_assert_geq(fpag_stats(fp)->markers_stale, 1, "the copy's marker");
+	cr_assert_eq(dps()->held_now, 0);
+	cr_assert_eq(n_eg_seq, 4, "each packet once");
+	for (unsigned k = 0, want = 1; k < n_eg_seq; k++) {
+		if (eg_seq[k] == 9)
+			continue;
+		cr_assert_eq(eg_seq[k], want++, "flow 7000, position %u: packet %u",
+			     k, eg_seq[k]);
+	}
+}
+
 static int null_submit(void *ctx, const struct nic_cmd *c,
 		       struct nic_cmd_result *res, struct pnic_error *err)
 {

@@ -401,6 +401,7 @@ static const struct counter fpag_counters[] = {
 	C(struct fpag_stats, releases), C(struct fpag_stats, gap_releases),
 	C(struct fpag_stats, order_queued),
 	C(struct fpag_stats, order_sent), C(struct fpag_stats, order_flushed),
+	C(struct fpag_stats, order_rearms),
 	C(struct fpag_stats, order_overflow), C(struct fpag_stats, order_wait_ns),
 	C(struct fpag_stats, order_wait_max_ns),
 	C(struct fpag_stats, ctr_bytes), C(struct fpag_stats, counter_cpu_ns),
