@@ -610,7 +610,7 @@ Test(ruleset, rule_matches_as_classify)
 
 	rng_state = 4242;
 	for (unsigned set = 0; set < 400; set++) {
-		struct ruleset *rs = make(false, true, 0);
+		struct ruleset *rs = make(false, true, 16);
 		struct ruleset_rule r;
 		uint32_t id;
 
