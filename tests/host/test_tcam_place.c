@@ -11,6 +11,7 @@
 #include "host/tcam_place.h"
 #include "model/nic.h"
 #include "tests/host/core_rig.h"
+#include "tests/sanitize.h"
 
 #define MAX_DEPTH 64
 #define MAX_ENTS 4096
@@ -470,9 +471,10 @@ static void traffic(enum tcam_place_algo algo, enum tcam_place_layout layout,
 		world_make(MAX_DEPTH, cycle_level, &(struct tcam_place_params){
 				   .n_levels = 8, .algo = algo,
 				   .layout = layout, .full = full });
-		churn(700, 8, adv);
-		cr_assert_gt(tcam_place_stats(W.tp)->moves, 100);
-		cr_assert_gt(W.checks, cycle_level ? 5000 : 50000, "%lu checks", (unsigned long)W.checks);
+		churn(TEST_ROUNDS(700), 8, adv);
+		cr_assert_gt(tcam_place_stats(W.tp)->moves, TEST_ROUNDS(100));
+		cr_assert_gt(W.checks, TEST_ROUNDS(cycle_level ? 4000 : 40000), "%lu checks",
+			     (unsigned long)W.checks);
 		world_free();
 	}
 }
