@@ -44,6 +44,10 @@ struct tlist {
 
 struct conntrack {
 	uint32_t cap, n, free;
+	uint32_t fresh;           /* records ever used: those from here on
+				   * are free and untouched (no free list
+				   * through them, so a big table costs
+				   * nothing until it fills) */
 	uint32_t mask;            /* buckets - 1 */
 	uint32_t *bucket;
 	struct conn *c;
@@ -346,8 +350,7 @@ int conntrack_create(const struct conntrack_params *params,
 	ct->cap = cap;
 	ct->mask = nb - 1;
 	memset(ct->bucket, 0xff, nb * sizeof *ct->bucket);
-	for (uint32_t i = 0; i < cap; i++)
-		ct->c[i].hnext = i + 1 < cap ? i + 1 : CT_NONE;
+	ct->free = CT_NONE;
 	for (int s = 0; s < CT_STATE_COUNT; s++)
 		ct->timer[s] = (struct tlist){ CT_NONE, CT_NONE };
 	set_timeouts(ct, params);
@@ -549,10 +552,11 @@ void conntrack_track(struct conntrack *ct, const struct conntrack_pkt *p,
 /* A record for p's connection, hashed, in the state before p. */
 static uint32_t conn_new(struct conntrack *ct, const struct conntrack_pkt *p)
 {
-	uint32_t i = ct->free, *b;
+	uint32_t i = ct->free != CT_NONE ? ct->free : ct->fresh++, *b;
 	struct conn *c = &ct->c[i];
 
-	ct->free = c->hnext;
+	if (i == ct->free)
+		ct->free = c->hnext;
 	memset(c, 0, sizeof *c);
 	endpoints(p, &c->a, &c->b);
 	c->proto = p->proto;
@@ -584,7 +588,7 @@ int conntrack_commit(struct conntrack *ct, const struct conntrack_pkt *p,
 				"only a TCP SYN, an ICMP echo request or another protocol's packet opens a connection");
 	if (find(ct, p, &dir) != CT_NONE)
 		return pnic_err(err, EEXIST, "the connection is tracked already");
-	if (ct->free == CT_NONE) {
+	if (ct->free == CT_NONE && ct->fresh == ct->cap) {
 		ct->st.refused_full++;
 		return pnic_err(err, ENOSPC,
 				"connection table full (%u): new connection refused",

@@ -85,6 +85,7 @@ struct fpag {
 	struct fpag_slot *slot;   /* depth, by index */
 	struct fpag_conn *conn;   /* max_conns, by conntrack record */
 	uint32_t max_conns;
+	uint32_t conn_used;       /* conn[] written below this (ct_open) */
 	uint32_t *pend, n_pend;   /* connections to check after an update */
 	uint32_t *rs_owner;       /* by rule-set entry: handle, OWN_CONN | conn */
 	uint32_t rs_cap;

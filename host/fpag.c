@@ -654,6 +654,10 @@ static uint32_t ct_open(struct fpag *f, struct fpag_pkt *k,
 		return FPAG_NONE;
 	}
 	f->st.ct_new++;
+	/* Records past conn_used were never written (none is read): a
+	 * table sized for a million connections costs nothing at create. */
+	while (f->conn_used <= k->cr.conn)
+		f->conn[f->conn_used++] = fpag_conn_none;
 	f->conn[k->cr.conn] = (struct fpag_conn){
 		{ k->ep, k->d.dest }, { TP_NONE, TP_NONE }, FPAG_NONE, false, k->hdr };
 	fpag_conn_register(f, k->cr.conn);

@@ -110,8 +110,6 @@ static int map_vpids(struct fpag *f, struct pnic_error *err)
 
 static void init_tables(struct fpag *f)
 {
-	for (uint32_t i = 0; i < f->max_conns; i++)
-		f->conn[i] = fpag_conn_none;
 	for (uint32_t i = 0; i < f->depth; i++)
 		f->slot[i].handle = TP_NONE;
 	for (uint32_t i = 0; i < f->rs_cap; i++)

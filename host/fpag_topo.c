@@ -207,7 +207,7 @@ int fpag_vnic_remove(struct fpag *f, uint32_t index, struct pnic_error *err)
 	    (rc = vpid_release(f->va, f->ep_vpid[index], err)) < 0)
 		return rc;
 	f->ep_vpid[index] = FPAG_NONE;
-	for (uint32_t c = 0; rc == 0 && c < f->max_conns; c++)
+	for (uint32_t c = 0; rc == 0 && c < f->conn_used; c++)
 		if (f->conn[c].ep[0] == index || f->conn[c].ep[1] == index) {
 			f->st.vnic_conns_removed++;
 			rc = fpag_conn_end(f, c, err);

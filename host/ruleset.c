@@ -75,6 +75,8 @@ struct ruleset {
 	uint32_t next_fwd_id;
 	struct entry *ent;
 	uint32_t free_ent, n_ent;
+	uint32_t ent_hw;          /* entries ever used: those from here on
+				   * are free and untouched */
 	uint64_t flags_used;      /* union of the rules' TCP flag masks */
 };
 
@@ -816,9 +818,7 @@ int ruleset_create(const struct ruleset_params *params, struct ruleset **out,
 	rs->ent = calloc(n, sizeof *rs->ent);
 	if (!rs->ent)
 		goto free_rs;
-	for (uint32_t i = 0; i < n; i++)
-		rs->ent[i].next = i + 1 < n ? i + 1 : NONE;
-	rs->free_ent = 0;
+	rs->free_ent = NONE;
 	rs->default_head = NONE;
 	*out = rs;
 	return 0;
@@ -918,12 +918,13 @@ int ruleset_entry_add(struct ruleset *rs, const struct ruleset_match *m,
 	if (decide(rs, &x, 0, &dd, &n, &p))
 		return pnic_err(err, EAGAIN,
 				"entry match is not uniform: headers inside it get different decisions");
-	if (rs->free_ent == NONE)
+	if (rs->free_ent == NONE && rs->ent_hw == rs->p.max_entries)
 		return pnic_err(err, ENOSPC,
 				"%u entries registered already (max_entries)",
 				rs->p.max_entries);
-	e = rs->free_ent;
-	rs->free_ent = rs->ent[e].next;
+	e = rs->free_ent != NONE ? rs->free_ent : rs->ent_hw++;
+	if (e == rs->free_ent)
+		rs->free_ent = rs->ent[e].next;
 	rs->ent[e].m = x;
 	rs->ent[e].d = dd;
 	rs->ent[e].live = true;
@@ -1181,7 +1182,7 @@ static int fwd_rescan(struct ruleset *rs, const struct fwd_change *c,
 {
 	struct impact im = { .fn = fn, .ctx = ctx };
 
-	for (uint32_t e = 0; e < rs->p.max_entries; e++) {
+	for (uint32_t e = 0; e < rs->ent_hw; e++) {
 		const struct entry *x = &rs->ent[e];
 
 		if (!x->live)
