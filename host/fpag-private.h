@@ -183,6 +183,8 @@ void fpag_lru_del(struct fpag *f, uint32_t h);
 void fpag_lru_later(struct fpag *f, uint32_t h);
 
 /* fpag_order.c */
+bool fpag_meets_replies(const struct ruleset_rule *r,
+			const struct ruleset_match *m);
 void fpag_order_left(struct fpag *f, uint32_t handle);
 void fpag_order_moved(struct fpag *f, uint32_t handle, uint32_t to);
 int fpag_order_rearm(struct fpag *f, struct pnic_error *err);

@@ -642,6 +642,39 @@ void fpag_conn_register(struct fpag *f, uint32_t conn)
 	f->rs_owner[e] = OWN_CONN | conn;
 }
 
+/* A TCP or UDP connection opens.  A drop entry for exactly its reply (a
+ * denied packet shaped like one: deny_narrow's last resort) would drop
+ * the replies on the NIC before the first reached conntrack: it goes.
+ * The reply's key is built as the deny built it, from the reply's own
+ * header (not tunnelled; with flags 0, so where the rules match TCP
+ * flags an entry of other flags stays: docs/fpag.md). */
+static void reply_unblock(struct fpag *f, const struct fpag_pkt *k)
+{
+	struct fpag_pkt r = *k;
+	struct pnic_error err;
+	struct pnic_key v, m;
+	int32_t i;
+	uint32_t h;
+
+	if ((k->hdr.proto != 6 && k->hdr.proto != 17) || k->d.dest >= f->n_ep)
+		return;
+	r.ep = r.hdr.vnic = k->d.dest;
+	r.tunnel = false;
+	r.hdr.src_ip = k->hdr.dst_ip;
+	r.hdr.dst_ip = k->hdr.src_ip;
+	r.hdr.sport = k->hdr.dport;
+	r.hdr.dport = k->hdr.sport;
+	r.hdr.tcp_flags = 0;
+	ruleset_exact(f->p.rules, &r.hdr, &r.m);
+	if (build_key(f, &r, &v, &m) < 0 || (i = flow_table_find(f->ft, &v, &m)) < 0 ||
+	    (h = tcam_place_handle_at(f->tp, (uint32_t)i)) == TP_NONE ||
+	    f->rec[h].vpid != FPAG_NONE || f->rec[h].conn != CT_NONE)
+		return;
+	/* a refusal is counted there (cmd_errors): the connection opens */
+	if (fpag_remove_entry(f, h, GONE_REMOVED, &err) == 0)
+		f->st.reply_drops_removed++;
+}
+
 static uint32_t ct_open(struct fpag *f, struct fpag_pkt *k,
 			const struct conntrack_pkt *cp, uint64_t now)
 {
@@ -661,6 +694,7 @@ static uint32_t ct_open(struct fpag *f, struct fpag_pkt *k,
 	f->conn[k->cr.conn] = (struct fpag_conn){
 		{ k->ep, k->d.dest }, { TP_NONE, TP_NONE }, FPAG_NONE, false, k->hdr };
 	fpag_conn_register(f, k->cr.conn);
+	reply_unblock(f, k);
 	k->tracked = true;
 	return k->d.dest;
 }
@@ -712,8 +746,8 @@ static bool ip_meets(struct ruleset_ip v, struct ruleset_ip m,
 
 /* Whether the match takes in a reply of a connection rule r may allow
  * (the rule's match with source and destination swapped). */
-static bool meets_replies(const struct ruleset_rule *r,
-			  const struct ruleset_match *m)
+bool fpag_meets_replies(const struct ruleset_rule *r,
+			const struct ruleset_match *m)
 {
 	const struct ruleset_hdr *v = &m->value, *k = &m->mask;
 
@@ -739,7 +773,7 @@ static bool stateful_overlap(const struct fpag *f, const struct ruleset_match *m
 			ruleset_rule_get(f->p.rules, ruleset_rule_at(f->p.rules, i));
 
 		if (r && r->verdict == RULESET_ALLOW && r->stateful &&
-		    meets_replies(r, m))
+		    fpag_meets_replies(r, m))
 			return true;
 	}
 	return false;
@@ -748,7 +782,9 @@ static bool stateful_overlap(const struct fpag *f, const struct ruleset_match *m
 /* A drop entry that would take in replies (stateful_overlap) is narrowed
  * as a megaflow would be: the widest prefix of its source port that
  * leaves out the replies' source ports (a stateful rule's destination
- * ports), else, when the packet's own port is one, the whole 5-tuple. */
+ * ports), else, when the packet's own port is one, the whole 5-tuple:
+ * the reply of exactly one connection, which removes it if it opens
+ * (reply_unblock). */
 static void deny_narrow(const struct fpag *f, struct fpag_pkt *k)
 {
 	uint16_t own = k->m.mask.sport;

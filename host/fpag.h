@@ -238,6 +238,8 @@ struct fpag_stats {
 				     * forwarded by the slow path, no entry */
 	uint64_t installs;          /* entries placed */
 	uint64_t drop_entries;      /* of which drop */
+	uint64_t reply_drops_removed;  /* exact drop entries for a new
+				     * connection's reply, removed as it opens */
 	uint64_t table_full;        /* inserts refused: the flow stays slow */
 	uint64_t evictions;         /* entries evicted to make room */
 	uint64_t inexpressible;     /* matches the key profile cannot hold */
@@ -264,6 +266,8 @@ struct fpag_stats {
 	uint64_t rule_invalidated;  /* entries removed to be re-derived */
 	uint64_t rule_untouched;    /* reported, same action: no command */
 	uint64_t rule_conns_torn;   /* connections the new rules deny */
+	uint64_t rule_reply_drops;  /* drop entries removed because a new
+				     * stateful rule allows their replies */
 	/* VNICs */
 	uint64_t vnic_adds, vnic_removes;
 	uint64_t vnic_entries_removed;  /* entries naming a removed VNIC */

@@ -125,6 +125,36 @@ static int check_conns(struct fpag *f, struct pnic_error *err)
 	return rc;
 }
 
+/* A stateful allow rule (new, or changed) allows the replies of the
+ * connections it lets open, which the rules alone deny: a drop entry
+ * installed before it that takes them in would drop a new connection's
+ * replies on the NIC before its first reply reached conntrack.  Such
+ * entries go (the next packet misses and is decided anew, narrowed).
+ * A scan of the live drop entries: rule updates are rare, and the
+ * rule set's impact walk finds entries that overlap the rule's own
+ * match, not its replies'. */
+static int reply_drops(struct fpag *f, const struct ruleset_rule *r,
+		       struct pnic_error *err)
+{
+	struct ruleset_match m;
+	int rc = 0;
+
+	if (r->verdict != RULESET_ALLOW || !r->stateful)
+		return 0;
+	for (uint32_t h = 0; rc == 0 && h < f->depth; h++) {
+		const struct fpag_rec *x = &f->rec[h];
+
+		if (!x->live || x->vpid != FPAG_NONE || x->conn != CT_NONE ||
+		    x->rs_entry == FPAG_NONE ||
+		    ruleset_entry_match(f->p.rules, x->rs_entry, &m) < 0 ||
+		    !fpag_meets_replies(r, &m))
+			continue;
+		rc = fpag_remove_entry(f, h, GONE_REMOVED, err);
+		f->st.rule_reply_drops += rc == 0;
+	}
+	return rc;
+}
+
 static void update_begin(struct fpag *f, struct pnic_error *err)
 {
 	f->upd_rc = 0;
@@ -153,7 +183,8 @@ int fpag_rule_add(struct fpag *f, uint32_t pos, const struct ruleset_rule *r,
 
 	update_begin(f, err);
 	rc = ruleset_rule_add(f->p.rules, pos, r, id, on_impact, f, &us, err);
-	return update_end(f, rc, &us, err);
+	rc = update_end(f, rc, &us, err);
+	return rc < 0 ? rc : reply_drops(f, r, err);
 }
 
 int fpag_rule_remove(struct fpag *f, uint32_t id, struct pnic_error *err)
@@ -174,5 +205,6 @@ int fpag_rule_change(struct fpag *f, uint32_t id, const struct ruleset_rule *r,
 
 	update_begin(f, err);
 	rc = ruleset_rule_change(f->p.rules, id, r, on_impact, f, &us, err);
-	return update_end(f, rc, &us, err);
+	rc = update_end(f, rc, &us, err);
+	return rc < 0 ? rc : reply_drops(f, r, err);
 }

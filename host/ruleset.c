@@ -955,6 +955,15 @@ uint32_t ruleset_entry_count(const struct ruleset *rs)
 	return rs->n_ent;
 }
 
+int ruleset_entry_match(const struct ruleset *rs, uint32_t entry,
+			struct ruleset_match *m)
+{
+	if (entry >= rs->p.max_entries || !rs->ent[entry].live)
+		return -ENOENT;
+	mf_to(&rs->ent[entry].m, m);
+	return 0;
+}
+
 int ruleset_entry_decision(const struct ruleset *rs, uint32_t entry,
 			   struct ruleset_decision *d)
 {

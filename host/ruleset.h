@@ -234,6 +234,10 @@ int ruleset_entry_remove(struct ruleset *rs, uint32_t entry);
 uint32_t ruleset_entry_count(const struct ruleset *rs);
 /* max_entries: entry ids are below it. */
 uint32_t ruleset_entry_capacity(const struct ruleset *rs);
+/* The entry's match (as registered, masks normalised); -ENOENT if not
+ * registered. */
+int ruleset_entry_match(const struct ruleset *rs, uint32_t entry,
+			struct ruleset_match *m);
 /* The entry's current decision; -ENOENT if not registered. */
 int ruleset_entry_decision(const struct ruleset *rs, uint32_t entry,
 			   struct ruleset_decision *d);

@@ -34,6 +34,56 @@ Test(fpag_rules, deny_tears_down_connections, .fini = teardown_all)
 	cr_assert_eq(st->ct_established, 1, "no connection any more");
 }
 
+/* A denied packet installs a wide drop entry; a stateful rule added
+ * after it allows connections whose replies that entry takes in: it
+ * goes, and a connection's SYN-ACK reaches the client. */
+Test(fpag_rules, a_new_stateful_rule_removes_drop_entries_taking_its_replies,
+     .fini = teardown_all)
+{
+	struct ruleset_rule web = {
+		.verdict = RULESET_ALLOW, .stateful = true, .sport_hi = 65535,
+		.dport_lo = 8080, .dport_hi = 8080, .proto = TCP, .proto_mask = 0xff,
+	};
+	const struct fpag_stats *st;
+	struct pnic_error err;
+	uint32_t id;
+
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_MEGAFLOW);
+	st = fpag_stats(fp);
+	send(1, 0, TCP, 8080, 40000, ACK);     /* default deny */
+	cr_assert_eq(st->drop_entries, 1);
+	cr_assert_eq(fpag_rule_add(fp, 0, &web, &id, &err), 0, "%s", err.msg);
+	cr_assert_eq(st->rule_reply_drops, 1);
+	send(0, 1, TCP, 40001, 8080, SYN);
+	cr_assert_eq(egress[1], 1, "the SYN is allowed");
+	send(1, 0, TCP, 8080, 40001, SYN | ACK);
+	cr_assert_eq(egress[0], 1, "the SYN-ACK reaches the client");
+}
+
+/* A denied packet shaped like a reply a stateful rule may allow later
+ * (from a web server's port) gets an exact drop entry, the reply of one
+ * connection only; when that connection opens, the entry goes, and its
+ * SYN-ACK reaches the client. */
+Test(fpag_rules, a_connection_opening_removes_the_drop_entry_of_its_reply,
+     .fini = teardown_all)
+{
+	const struct fpag_stats *st;
+
+	setup(FPAG_DEST_VPID, FPAG_SHAPE_MEGAFLOW);
+	st = fpag_stats(fp);
+	send(1, 0, TCP, 80, 40000, ACK);       /* no connection: denied */
+	cr_assert_eq(st->denied, 1);
+	cr_assert_eq(st->drop_entries, 1);
+	send(1, 0, TCP, 80, 40000, ACK);
+	cr_assert_eq(st->denied, 1, "dropped on the NIC");
+	send(0, 1, TCP, 40001, 80, SYN);       /* another connection */
+	cr_assert_eq(st->reply_drops_removed, 0);
+	send(0, 1, TCP, 40000, 80, SYN);
+	cr_assert_eq(st->reply_drops_removed, 1);
+	send(1, 0, TCP, 80, 40000, SYN | ACK);
+	cr_assert_eq(egress[0], 1, "the SYN-ACK reaches the client");
+}
+
 Test(fpag_rules, bad_updates_change_nothing, .fini = teardown_all)
 {
 	struct ruleset_rule r = udp_5000s;

@@ -669,6 +669,35 @@ Test(ruleset, entry_registry_refusals)
 	ruleset_destroy(rs);
 }
 
+/* An entry's match comes back as registered (value normalised by its
+ * mask); an id not registered is refused. */
+Test(ruleset, entry_match_is_what_was_registered)
+{
+	struct ruleset *rs = make(true, true, 4);
+	struct ruleset_hdr h = hdr4(1, 0x0a000001, 0x0a000002, 1234, 80, 6);
+	struct ruleset_match m, back;
+	struct pnic_error err;
+	uint32_t e;
+
+	ruleset_exact(rs, &h, &m);
+	m.mask.sport = 0xff00;
+	m.value.sport = 1234;           /* 0x04d2: 0x0400 under the mask */
+	m.mask.src_ip.lo &= ~(uint64_t)0xff;  /* a /24 */
+	cr_assert_eq(ruleset_entry_add(rs, &m, NULL, &e, &err), 0, "%s", err.msg);
+	cr_assert_eq(ruleset_entry_match(rs, e, &back), 0);
+	cr_assert_eq(back.value.sport, 0x0400);
+	cr_assert_eq(back.mask.sport, 0xff00);
+	cr_assert_eq(back.mask.src_ip.lo & 0xffffffff, 0xffffff00);
+	cr_assert_eq(back.value.src_ip.lo & 0xffffffff, 0x0a000000);
+	cr_assert_eq(back.value.dport, 80);
+	cr_assert_eq(back.mask.dport, 0xffff);
+	cr_assert_eq(back.value.proto, 6);
+	cr_assert_eq(ruleset_entry_remove(rs, e), 0);
+	cr_assert_eq(ruleset_entry_match(rs, e, &back), -ENOENT);
+	cr_assert_eq(ruleset_entry_match(rs, 99, &back), -ENOENT);
+	ruleset_destroy(rs);
+}
+
 struct seen {
 	uint32_t n;
 	struct ruleset_impact im[4096];

@@ -402,6 +402,7 @@ static const struct counter fpag_counters[] = {
 	C(struct fpag_stats, order_queued),
 	C(struct fpag_stats, order_sent), C(struct fpag_stats, order_flushed),
 	C(struct fpag_stats, order_rearms),
+	C(struct fpag_stats, reply_drops_removed), C(struct fpag_stats, rule_reply_drops),
 	C(struct fpag_stats, order_overflow), C(struct fpag_stats, order_wait_ns),
 	C(struct fpag_stats, order_wait_max_ns),
 	C(struct fpag_stats, ctr_bytes), C(struct fpag_stats, counter_cpu_ns),
