@@ -462,6 +462,7 @@ int pipeline_to_host_pop(struct pipeline *pl, struct pipeline_upcall *u)
 	else
 		pl->events_popped++;
 	pipeline_occ_add(&pl->up_occ, pl->now, -1, -(int64_t)e->u.len);
+	pipeline_age_room(pl);
 	return 0;
 }
 
@@ -537,6 +538,7 @@ void pipeline_stats(const struct pipeline *pl, struct pipeline_stats *st)
 		.events_popped = pl->events_popped,
 		.aged_deletes = pl->aged_deletes,
 		.aged_cancelled = pl->aged_cancelled,
+		.aged_paused = pl->aged_paused,
 		.held_now = datapath_stats(pl->dp)->held_now,
 		.held = datapath_stats(pl->dp)->held,
 		.held_max = datapath_stats(pl->dp)->held_max,

@@ -340,6 +340,8 @@ struct pipeline_stats {
 	uint64_t events_popped;
 	uint64_t aged_deletes;      /* invalidates the aging engine issued */
 	uint64_t aged_cancelled;    /* ... dropped: the entry was rewritten */
+	uint64_t aged_paused;       /* sweeps stopped for want of room to
+				     * report, resumed when room freed */
 	uint64_t held_now;          /* of in_flight, in the hold buffer */
 	uint64_t held, held_max;    /* hits that waited there; most at once */
 	uint64_t released, hold_cancelled;  /* left it: released, to the host */
