@@ -560,6 +560,18 @@ void pipeline_stats(const struct pipeline *pl, struct pipeline_stats *st)
 	memcpy(st->event_drops, pl->event_drops, sizeof st->event_drops);
 }
 
+uint64_t pipeline_to_host_frames(const struct pipeline *pl)
+{
+	return pl->up_occ.frames;
+}
+
+uint64_t pipeline_in_flight_unheld(const struct pipeline *pl)
+{
+	uint64_t n = in_flight(pl), held = datapath_stats(pl->dp)->held_now;
+
+	return n > held ? n - held : 0;
+}
+
 int pipeline_port_stats(const struct pipeline *pl, uint32_t port,
 			struct pipeline_port_stats *ps)
 {
