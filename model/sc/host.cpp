@@ -74,10 +74,15 @@ uint64_t host_module::own_wake(uint64_t w) const
 
 	if (!fprog || rs->setup_ps == NEVER || in_program)
 		return w;
-	own = fpag_prog_next_action_ns(fprog);
+	if (own_stale) {
+		own_action_ns = fpag_prog_next_action_ns(fprog);
+		own_next_ns = fpag_prog_next_ns(fprog);
+		own_stale = false;
+	}
+	own = own_action_ns;
 	if (own != UINT64_MAX)
 		w = std::min(w, std::max(t_h, rs->setup_ps + own * 1000));
-	own = fpag_prog_next_ns(fprog);
+	own = own_next_ns;
 	if (own != UINT64_MAX && (w != NEVER || nic->carrying()))
 		w = std::min(w, std::max(t_h, rs->setup_ps + own * 1000));
 	return w;
@@ -123,6 +128,7 @@ int host_module::poll_program(struct pnic_error *err)
 	in_program = true;
 	rc = fpag_prog_poll(fprog, t_h > rs->setup_ps ? (t_h - rs->setup_ps) / 1000 : 0, err);
 	in_program = false;
+	own_stale = true;
 	return rc;
 }
 

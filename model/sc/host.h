@@ -77,6 +77,12 @@ private:
 	struct fpag_setup osetup {};
 	struct oracle *oracle = nullptr;
 	bool in_program = false;              /* inside a poll of the program */
+	/* The program's next timed action and next deadline (own_wake), read
+	 * again after each poll, the only calls that move them: the
+	 * coordinator asks many times between two polls, and the FPAG's
+	 * deadline walks conntrack's timer lists. */
+	mutable uint64_t own_action_ns = UINT64_MAX, own_next_ns = UINT64_MAX;
+	mutable bool own_stale = true;
 	uint64_t t_h = 0;            /* local time, ps */
 	uint64_t poll_at = 0;        /* poll mode: the next poll */
 	uint64_t poll_step = 1;
