@@ -722,14 +722,16 @@ uint64_t datapath_age_next(const struct datapath *dp)
 	return flow_age_next(dp->age);
 }
 
-unsigned datapath_age(struct datapath *dp, uint64_t now_ns)
+unsigned datapath_age(struct datapath *dp, uint64_t now_ns, unsigned max)
 {
 	struct flow_age_found f[64];
 	bool remove = dp->p.policy.age.mode == FLOW_AGE_DELETE;
 	unsigned n, total = 0;
 
 	dp->age_now = now_ns;
-	while ((n = flow_age_expire(dp->age, now_ns, f, 64))) {
+	while (total < max &&
+	       (n = flow_age_expire(dp->age, now_ns, f,
+				    max - total < 64 ? max - total : 64))) {
 		for (unsigned i = 0; i < n; i++) {
 			struct datapath_event ev = {
 				.type = DP_EV_AGED, .entry = f[i].index,

@@ -326,8 +326,11 @@ void datapath_table_written(struct datapath *dp, const struct lookup_write *w,
  * as the note at the top says.) */
 /* The next sweep that may find something (UINT64_MAX: none). */
 uint64_t datapath_age_next(const struct datapath *dp);
-/* Run the sweeps up to now_ns; the number of entries found. */
-unsigned datapath_age(struct datapath *dp, uint64_t now_ns);
+/* Run the sweeps up to now_ns, reporting at most max entries; the number
+ * reported.  The rest stay due, the first of them found first by the next
+ * call: an engine whose report queue is full stops where it is and
+ * resumes there (datapath_age_next() <= now_ns tells that it stopped). */
+unsigned datapath_age(struct datapath *dp, uint64_t now_ns, unsigned max);
 /* An AGED event of entry `index` found no room on its way to the host:
  * the entry stays (delete mode removes nothing unreported) and is found
  * again at the next sweep after now_ns (flow_age_retry). */

@@ -3,6 +3,7 @@
 #include "model/nic.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 
 struct nic {
@@ -153,7 +154,7 @@ void nic_age(struct nic *n, uint64_t now_ns)
 {
 	if (now_ns < n->next_sweep)
 		return;
-	datapath_age(n->dp, now_ns);
+	datapath_age(n->dp, now_ns, UINT_MAX);
 	refresh_sweep(n);
 }
 

@@ -219,6 +219,8 @@ struct pipeline {
 	 * host's FIFO (index, write generation when found) */
 	uint64_t next_age;
 	uint64_t age_due_ns;             /* datapath_age_next() it is for */
+	bool age_paused;                 /* stopped for room: next_age NEVER
+					  * until a pop frees some */
 	struct pl_age_del { uint32_t index, gen; } *age_del;   /* depth */
 	uint32_t age_del_head, age_del_n;
 	bool age_del_beat;               /* the beat offered is an invalidate */
@@ -249,7 +251,7 @@ struct pipeline {
 	uint64_t packet_outs, packet_outs_departed, packet_outs_queued;
 	uint64_t events[PL_UP_TYPES], event_drops[PL_UP_TYPES], events_popped;
 	uint32_t up_lost;       /* events dropped since the last entry queued */
-	uint64_t aged_deletes, aged_cancelled;
+	uint64_t aged_deletes, aged_cancelled, aged_paused;
 };
 
 static inline struct pl_slot *pl_slot(const struct pipeline *pl, uint64_t seq)
@@ -347,13 +349,15 @@ static inline uint32_t pipeline_cfg_pending(const struct pipeline *pl)
 
 /* pipeline_events.c: the datapath's event callback; the aging engine's
  * next sweep as an edge (next_age, refreshed after anything that may move
- * it) and its sweeps at edge t; the config port's sources: the beat
- * to offer (false: none), and the offered one taken. */
+ * it), its sweeps at edge t, and its resumption once a pop from the
+ * to-host queue frees room (pipeline_age_room); the config port's
+ * sources: the beat to offer (false: none), and the offered one taken. */
 int pipeline_events_create(struct pipeline *pl, struct pnic_error *err);
 void pipeline_events_destroy(struct pipeline *pl);
 void pipeline_on_event(void *ctx, const struct datapath_event *ev);
 void pipeline_age_refresh(struct pipeline *pl);
 void pipeline_age_sweep(struct pipeline *pl, uint64_t t);
+void pipeline_age_room(struct pipeline *pl);
 bool pipeline_cfg_offer(struct pipeline *pl, struct lookup_write *w);
 void pipeline_cfg_taken(struct pipeline *pl, const struct lookup_write *w,
 			uint64_t t);

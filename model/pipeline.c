@@ -462,6 +462,7 @@ int pipeline_to_host_pop(struct pipeline *pl, struct pipeline_upcall *u)
 	else
 		pl->events_popped++;
 	pipeline_occ_add(&pl->up_occ, pl->now, -1, -(int64_t)e->u.len);
+	pipeline_age_room(pl);
 	return 0;
 }
 
@@ -537,6 +538,7 @@ void pipeline_stats(const struct pipeline *pl, struct pipeline_stats *st)
 		.events_popped = pl->events_popped,
 		.aged_deletes = pl->aged_deletes,
 		.aged_cancelled = pl->aged_cancelled,
+		.aged_paused = pl->aged_paused,
 		.held_now = datapath_stats(pl->dp)->held_now,
 		.held = datapath_stats(pl->dp)->held,
 		.held_max = datapath_stats(pl->dp)->held_max,
@@ -556,6 +558,18 @@ void pipeline_stats(const struct pipeline *pl, struct pipeline_stats *st)
 	memcpy(st->dropped, pl->dropped, sizeof st->dropped);
 	memcpy(st->events, pl->events, sizeof st->events);
 	memcpy(st->event_drops, pl->event_drops, sizeof st->event_drops);
+}
+
+uint64_t pipeline_to_host_frames(const struct pipeline *pl)
+{
+	return pl->up_occ.frames;
+}
+
+uint64_t pipeline_in_flight_unheld(const struct pipeline *pl)
+{
+	uint64_t n = in_flight(pl), held = datapath_stats(pl->dp)->held_now;
+
+	return n > held ? n - held : 0;
 }
 
 int pipeline_port_stats(const struct pipeline *pl, uint32_t port,

@@ -340,6 +340,8 @@ struct pipeline_stats {
 	uint64_t events_popped;
 	uint64_t aged_deletes;      /* invalidates the aging engine issued */
 	uint64_t aged_cancelled;    /* ... dropped: the entry was rewritten */
+	uint64_t aged_paused;       /* sweeps stopped for want of room to
+				     * report, resumed when room freed */
 	uint64_t held_now;          /* of in_flight, in the hold buffer */
 	uint64_t held, held_max;    /* hits that waited there; most at once */
 	uint64_t released, hold_cancelled;  /* left it: released, to the host */
@@ -353,6 +355,12 @@ struct pipeline_stats {
 };
 
 void pipeline_stats(const struct pipeline *pl, struct pipeline_stats *st);
+/* Two of those figures without the rest of the work (queue means, core
+ * counts), for a caller that asks at every step: the frames in the
+ * to-host queue (to_host_queue.frames), and the arrivals in flight but
+ * not in the hold buffer (in_flight - held_now). */
+uint64_t pipeline_to_host_frames(const struct pipeline *pl);
+uint64_t pipeline_in_flight_unheld(const struct pipeline *pl);
 /* -EINVAL for a port that is not a PPID. */
 int pipeline_port_stats(const struct pipeline *pl, uint32_t port,
 			struct pipeline_port_stats *ps);

@@ -8,7 +8,10 @@
  * frame.  When the queue is full the event is dropped and counted.
  *
  * The aging engine's sweeps are edges of their own (the first edge at or
- * after each sweep's time), so idle time stays free.  An entry delete
+ * after each sweep's time), so idle time stays free.  A sweep reports no
+ * more than the to-host queue has room for (aged_room); when it stops
+ * for room it is no edge's until a pop frees some, and then goes on
+ * where it stopped.  An entry delete
  * mode reports is invalidated through the core's config port, ahead of
  * the host's FIFO (the engine's own write port into the table's
  * arbiter), unless the entry was rewritten since: its write generation
@@ -94,23 +97,67 @@ void pipeline_on_event(void *ctx, const struct datapath_event *ev)
 
 /* ---- the aging engine's sweeps ------------------------------------------ */
 
-void pipeline_age_refresh(struct pipeline *pl)
+/* How many AGED events the engine may queue now: while the to-host queue
+ * holds less than a quarter of its frames.  An entry not reported stays
+ * due and is found when room frees (pipeline_age_room), so the engine
+ * never tries what it cannot queue (a sweep finding every idle entry and
+ * trying each against a full queue cost more than the run's packets).  A
+ * quarter, below the misses' half: a backlog of idle entries then takes
+ * from the misses no more than a quarter of the queue, and never the
+ * half kept for the events the host cannot learn again (flow ends,
+ * landed markers); AGED events can wait, their entries still there. */
+static unsigned aged_room(const struct pipeline *pl)
 {
-	uint64_t due = datapath_age_next(pl->dp);
+	uint32_t limit = pl->p.bounds.to_host_frames / 4;
 
-	if (due == pl->age_due_ns)
-		return;
+	if (!limit)
+		limit = 1;
+	return pl->up_occ.frames < limit ? limit - pl->up_occ.frames : 0;
+}
+
+static void age_next(struct pipeline *pl, uint64_t due)
+{
 	pl->age_due_ns = due;
 	pl->next_age = due == UINT64_MAX ? PIPELINE_NEVER
 					 : pipeline_ns_to_cycles(pl, due);
 }
 
+void pipeline_age_refresh(struct pipeline *pl)
+{
+	uint64_t due;
+
+	if (pl->age_paused)
+		return;
+	due = datapath_age_next(pl->dp);
+	if (due != pl->age_due_ns)
+		age_next(pl, due);
+}
+
 void pipeline_age_sweep(struct pipeline *pl, uint64_t t)
 {
 	/* The sweeps whose time has come by edge t: those at or before the
-	 * ns fully elapsed by it. */
-	datapath_age(pl->dp, pipeline_cycles_to_ns(pl, t));
+	 * ns fully elapsed by it, as far as there is room to report. */
+	uint64_t ns = pipeline_cycles_to_ns(pl, t);
+
+	datapath_age(pl->dp, ns, aged_room(pl));
+	if (datapath_age_next(pl->dp) <= ns) {
+		/* stopped with entries due: wait for room, not for an edge */
+		pl->age_paused = true;
+		pl->aged_paused++;
+		pl->next_age = PIPELINE_NEVER;
+		pl->age_due_ns = UINT64_MAX;
+		return;
+	}
 	pipeline_age_refresh(pl);
+}
+
+void pipeline_age_room(struct pipeline *pl)
+{
+	/* The engine goes on where it stopped, at the next edge. */
+	if (pl->age_paused && aged_room(pl)) {
+		pl->age_paused = false;
+		age_next(pl, datapath_age_next(pl->dp));
+	}
 }
 
 /* ---- the config port's sources ------------------------------------------ */

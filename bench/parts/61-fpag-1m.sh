@@ -21,9 +21,15 @@
 #                                  traffic
 #   fpag_1m_cpu_s(_release)        the process's CPU seconds (user+sys),
 #                                  less sensitive to a loaded machine
+#   fpag_1m_flows_mpps_release_nopcap   the same with `make release`'s
+#                                  and --no-pcap: no egress pcaps (3.9 GB
+#                                  written otherwise), the model's speed
+#                                  without the cost of that output
 # and the run's (simulated, the same every run): packets, hit ratio,
-# misses, installs, teardowns (FIN/RST), aged entries, table full, drops,
-# and the most connections open at once (tracegen --report).
+# misses, installs, teardowns (FIN/RST), aged entries, the aging engine's
+# stops for room (aged_paused) and AGED events refused by a full to-host
+# queue (aged_dropped, each found again later), table full, drops, and
+# the most connections open at once (tracegen --report).
 # The load (uptime) is printed beside the wall figures.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -46,14 +52,14 @@ fi
 cat "$dir/1m-report.txt"
 echo "BENCH fpag_1m_open_max $(sed -n 's/.*at most \([0-9]*\) open.*/\1/p' "$dir/1m-report.txt")"
 
-# best PNICSIM SUFFIX: FPAG_1M_RUNS runs; the best packets/s, installs/s,
-# CPU s.
+# best PNICSIM SUFFIX [OPTION]: FPAG_1M_RUNS runs; the best packets/s,
+# installs/s, CPU s.
 best() {
   local out=$dir/out-1m bp=0 bi=0 bc=1e9 v i c
   for run in $(seq "${FPAG_1M_RUNS:-1}"); do
     rm -rf "$out"
     c=$( { /usr/bin/time -f "%U %S" "$1" run "$yaml" --out "$out" --no-packets \
-           --no-plots --quiet 2>&1 >/dev/null; } | awk '{ print $1 + $2 }')
+           --no-plots --quiet ${3:-} 2>&1 >/dev/null; } | awk '{ print $1 + $2 }')
     v=$(jq '.traffic_packets_per_s / 1e6' "$out/timing.json")
     i=$(jq -s '.[0].fpag.installs / .[1].traffic_wall_s' "$out/summary.json" "$out/timing.json")
     echo "run $run: $1: $(printf '%.3f' "$v") M packets/s over the traffic, $(printf '%.0f' "$i") installs/s, $c s CPU; load: $(uptime | sed 's/.*load/load/')"
@@ -75,9 +81,12 @@ jq -r '"BENCH fpag_1m_packets \(.packets.arrivals)",
   "BENCH fpag_1m_teardowns \(.fpag.teardowns)",
   "BENCH fpag_1m_flow_end_events \(.fpag.flow_end_events)",
   "BENCH fpag_1m_aged_removed \(.fpag.aged_removed)",
+  "BENCH fpag_1m_aged_paused \(.packets.events.aged_paused)",
+  "BENCH fpag_1m_aged_dropped \(.packets.events.aged_dropped)",
   "BENCH fpag_1m_table_full \(.fpag.table_full)",
   "BENCH fpag_1m_entries_live_end \(.fpag.entries_live)",
   "BENCH fpag_1m_simulated_s \(.simulated.ps / 1e12 * 1000 | round / 1000)"' \
   "$dir/out-1m/summary.json"
 best build/release/bin/pnicsim _release
+best build/release/bin/pnicsim _release_nopcap --no-pcap
 rm -rf "$dir/out-1m"

@@ -74,10 +74,15 @@ uint64_t host_module::own_wake(uint64_t w) const
 
 	if (!fprog || rs->setup_ps == NEVER || in_program)
 		return w;
-	own = fpag_prog_next_action_ns(fprog);
+	if (own_stale) {
+		own_action_ns = fpag_prog_next_action_ns(fprog);
+		own_next_ns = fpag_prog_next_ns(fprog);
+		own_stale = false;
+	}
+	own = own_action_ns;
 	if (own != UINT64_MAX)
 		w = std::min(w, std::max(t_h, rs->setup_ps + own * 1000));
-	own = fpag_prog_next_ns(fprog);
+	own = own_next_ns;
 	if (own != UINT64_MAX && (w != NEVER || nic->carrying()))
 		w = std::min(w, std::max(t_h, rs->setup_ps + own * 1000));
 	return w;
@@ -123,6 +128,7 @@ int host_module::poll_program(struct pnic_error *err)
 	in_program = true;
 	rc = fpag_prog_poll(fprog, t_h > rs->setup_ps ? (t_h - rs->setup_ps) / 1000 : 0, err);
 	in_program = false;
+	own_stale = true;
 	return rc;
 }
 
@@ -167,9 +173,25 @@ void host_module::apply(uint64_t t)
 	while (!writes.empty() && writes.front().at <= t) {
 		const mem_write &w = writes.front();
 
-		memcpy(&mem[w.off], w.data.data(), w.data.size());
+		memcpy(&mem[w.off], &wbuf[w.pos], w.len);
 		writes.pop_front();
 	}
+	if (writes.empty())
+		wbuf.clear();
+}
+
+/* The arena grows while writes stay in flight; past WBUF_COMPACT bytes
+ * the bytes before the oldest in flight are given back (writes land
+ * within microseconds, so this is rare and the arena stays small). */
+void host_module::wbuf_compact()
+{
+	size_t lo = wbuf.size();
+
+	for (const mem_write &w : writes)
+		lo = std::min(lo, w.pos);
+	wbuf.erase(wbuf.begin(), wbuf.begin() + (ptrdiff_t)lo);
+	for (mem_write &w : writes)
+		w.pos -= lo;
 }
 
 int host_module::drv_wait(void *ctx)
@@ -512,14 +534,16 @@ void host_module::mem_transport(tlm::tlm_generic_payload &t, sc_time &d)
 	if (t.is_write()) {
 		const uint8_t *p = t.get_data_ptr();
 
+		if (wbuf.size() > WBUF_COMPACT)
+			wbuf_compact();
 		/* Two engines write: keep the writes in landing order. */
 		auto pos = std::upper_bound(writes.begin(), writes.end(), at,
 					    [](uint64_t a, const mem_write &w) {
 						    return a < w.at;
 					    });
 
-		writes.insert(pos, { at, addr - HOST_DMA,
-				     std::vector<uint8_t>(p, p + len) });
+		writes.insert(pos, { at, addr - HOST_DMA, wbuf.size(), len });
+		wbuf.insert(wbuf.end(), p, p + len);
 	} else {
 		memcpy(t.get_data_ptr(), &mem[addr - HOST_DMA], len);
 	}

@@ -31,9 +31,13 @@ namespace pnic_sc {
 
 class pnic_module;
 
+/* A DMA write on its way into host memory: its bytes wait in the
+ * host's write arena (wbuf) from pos, so that a write costs no
+ * allocation. */
 struct mem_write {
 	uint64_t at, off;
-	std::vector<uint8_t> data;
+	size_t pos;
+	uint32_t len;
 };
 
 class host_module : public sc_core::sc_module {
@@ -62,6 +66,7 @@ private:
 	pnic_module *nic;
 	std::vector<uint8_t> mem;
 	std::deque<mem_write> writes;
+	std::vector<uint8_t> wbuf;            /* the writes' bytes */
 	std::deque<uint64_t> irqs;
 	struct mbox_drv *drv = nullptr;
 	struct static_prog *prog = nullptr;
@@ -72,6 +77,12 @@ private:
 	struct fpag_setup osetup {};
 	struct oracle *oracle = nullptr;
 	bool in_program = false;              /* inside a poll of the program */
+	/* The program's next timed action and next deadline (own_wake), read
+	 * again after each poll, the only calls that move them: the
+	 * coordinator asks many times between two polls, and the FPAG's
+	 * deadline walks conntrack's timer lists. */
+	mutable uint64_t own_action_ns = UINT64_MAX, own_next_ns = UINT64_MAX;
+	mutable bool own_stale = true;
 	uint64_t t_h = 0;            /* local time, ps */
 	uint64_t poll_at = 0;        /* poll mode: the next poll */
 	uint64_t poll_step = 1;
@@ -95,6 +106,8 @@ private:
 	int host_wait();
 	int yield();
 	void apply(uint64_t t);
+	static constexpr size_t WBUF_COMPACT = 1u << 20;
+	void wbuf_compact();
 	uint64_t transport(tlm::tlm_command cmd, uint32_t off, uint32_t *v);
 	void mem_transport(tlm::tlm_generic_payload &t, sc_core::sc_time &d);
 

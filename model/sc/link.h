@@ -54,38 +54,37 @@ public:
 private:
 	struct pcie_link *link[N_LINKS];
 
-	static uint64_t ask(const sc_core::sc_time &delay)
+	/* The delay as an absolute time, and back: time does not pass inside
+	 * a b_transport, so `now` is read once (sc_time_stamp() is a call
+	 * into the kernel, several a miss). */
+	static void set(sc_core::sc_time &delay, uint64_t now, uint64_t done)
 	{
-		return now_ps() + delay.value();
-	}
-	static void set(sc_core::sc_time &delay, uint64_t done)
-	{
-		delay = sc_core::sc_time::from_value(done - now_ps());
+		delay = sc_core::sc_time::from_value(done - now);
 	}
 
 	/* A BAR write is posted (one-way); a BAR read is a round trip. */
 	void down(tlm::tlm_generic_payload &t, sc_core::sc_time &delay)
 	{
-		uint64_t at = ask(delay);
+		uint64_t now = now_ps(), at = now + delay.value();
 
 		if (t.is_write())
-			set(delay, pcie_link_mmio_write(link[HOST], at, t.get_data_length()));
+			set(delay, now, pcie_link_mmio_write(link[HOST], at, t.get_data_length()));
 		else
-			set(delay, at + (uint64_t)pcie_link_params(link[HOST])->read_rtt_ns * 1000);
+			set(delay, now, at + (uint64_t)pcie_link_params(link[HOST])->read_rtt_ns * 1000);
 		to_nic->b_transport(t, delay);
 	}
 
 	void up(struct pcie_link *l, tlm::tlm_generic_payload &t,
 		sc_core::sc_time &delay)
 	{
-		uint64_t at = ask(delay);
+		uint64_t now = now_ps(), at = now + delay.value();
 
 		if (t.get_address() >= MSI_ADDR)
-			set(delay, pcie_link_interrupt(l, at));
+			set(delay, now, pcie_link_interrupt(l, at));
 		else if (t.is_write())
-			set(delay, pcie_link_dma_write(l, at, t.get_data_length()));
+			set(delay, now, pcie_link_dma_write(l, at, t.get_data_length()));
 		else
-			set(delay, pcie_link_dma_read(l, at, t.get_data_length()));
+			set(delay, now, pcie_link_dma_read(l, at, t.get_data_length()));
 		to_host->b_transport(t, delay);
 	}
 	void up_cmd(tlm::tlm_generic_payload &t, sc_core::sc_time &delay)

@@ -451,10 +451,7 @@ uint64_t pnic_module::next_ps()
 {
 	uint64_t ne = rs->ps(pipeline_next_event(pl));
 
-	struct pipeline_stats st;
-
-	pipeline_stats(pl, &st);
-	if (dev && st.to_host_queue.frames && !evt_stalled)
+	if (dev && pipeline_to_host_frames(pl) && !evt_stalled)
 		ne = std::min(ne, rs->ps(pipeline_now(pl)));
 	return std::min(ne, next_external());
 }
@@ -628,16 +625,13 @@ void pnic_module::bar_transport(tlm::tlm_generic_payload &t, sc_time &d)
 
 bool pnic_module::carrying() const
 {
-	struct pipeline_stats st;
-
 	for (const source &s : src)
 		if (s.has)
 			return true;
-	pipeline_stats(pl, &st);
 	/* Packets in the hold buffer wait for the host's release, not for
 	 * time: a host timer would not free them, and a run whose host has
 	 * nothing left to do ends with them reported in flight. */
-	return st.in_flight > st.held_now;
+	return pipeline_in_flight_unheld(pl) > 0;
 }
 
 /* ---- the pipeline's side ---------------------------------------------------- */

@@ -276,6 +276,27 @@ static void send_n(uint32_t port, uint16_t dport, uint32_t n, uint32_t len)
 		pfx_feed(port, f, m, m, t);
 }
 
+/* The two figures read without pipeline_stats() are its own: frames in
+ * the to-host queue, and arrivals in flight less those held. */
+Test(pipeline, direct_readings_agree_with_the_stats)
+{
+	struct pipeline_stats st;
+
+	pfx_make();
+	every_drop_tables();
+	send_n(0, 16, 3, 60);        /* held by entry 6 */
+	send_n(0, 99, 4, 60);        /* misses */
+	pipeline_run_until(fx.pl, pipeline_now(fx.pl) + 2000);
+	send_n(0, 16, 2, 60);
+	pipeline_run_until(fx.pl, pipeline_now(fx.pl) + 20);
+	pipeline_stats(fx.pl, &st);
+	cr_assert_gt(st.held_now, 0);
+	cr_assert_gt(st.in_flight, st.held_now);
+	cr_assert_gt(st.to_host_queue.frames, 0);
+	cr_assert_eq(pipeline_to_host_frames(fx.pl), st.to_host_queue.frames);
+	cr_assert_eq(pipeline_in_flight_unheld(fx.pl), st.in_flight - st.held_now);
+}
+
 /* Every reason the pipeline can reach, reached, each drop in a record or
  * a count; the two it cannot are 0: a frame cannot arrive on a port that
  * is not there (arrive refuses it), and no checked command writes an

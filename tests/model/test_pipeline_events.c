@@ -394,3 +394,40 @@ Test(pipeline_events, a_release_right_behind_the_hold_counts_once)
 	cr_assert_eq(fx.rec[0].path, PL_PATH_HIT);
 	cr_assert_eq(pfx_stats().in_flight, 0);
 }
+
+/* Twelve entries idle at one sweep, a to-host queue of 8: the engine
+ * reports while the queue holds less than a quarter (2), stops, and goes
+ * on where it stopped as each pop frees room, long before the next
+ * sweep.  Each entry is tried once, in index order (unpaced, the sweep
+ * tried all twelve against the queue and found the four refused again
+ * at the next sweep, and again while the queue stayed full). */
+Test(pipeline_events, a_sweep_reports_only_what_the_queue_has_room_for)
+{
+	struct pipeline_upcall u;
+	struct pipeline_stats st;
+	const uint64_t sweep = 1000000, before_next = sweep + sweep / 2;
+	uint32_t got = 0;
+
+	fx.p.bounds.to_host_frames = 8;
+	pfx_make();
+	pfx_map(1, 1);
+	aging(FLOW_AGE_NOTIFY, 1000, sweep);
+	for (uint32_t i = 0; i < 12; i++)
+		entry(i, (uint16_t)(80 + i), 1, false);
+	pipeline_run_until(fx.pl, sweep + 10);
+	pipeline_stats(fx.pl, &st);
+	cr_assert_eq(st.events[PL_UP_AGED], 2, "a quarter of the queue, no more tried");
+	cr_assert_eq(st.aged_paused, 1);
+	while (pipeline_to_host_pop(fx.pl, &u) == 0) {
+		cr_assert_eq(u.type, PL_UP_AGED);
+		cr_assert_eq(u.entry, (int32_t)got, "where it stopped");
+		cr_assert_lt(u.enqueued, before_next, "resumed at the pop");
+		got++;
+		pipeline_run_until(fx.pl, pipeline_now(fx.pl) + 10);
+	}
+	cr_assert_eq(got, 12);
+	pipeline_stats(fx.pl, &st);
+	cr_assert_eq(st.events[PL_UP_AGED], 12, "each entry tried once");
+	cr_assert_eq(st.event_drops[PL_UP_AGED], 0);
+	cr_assert_eq(st.aged_paused, 10, "stopped for room at each report but the last");
+}

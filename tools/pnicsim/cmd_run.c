@@ -32,7 +32,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: pnicsim run SCENARIO.yaml [--out DIR] [--no-packets] [--no-plots]\n"
-"                   [--json] [--quiet] [--progress]\n"
+"                   [--no-pcap] [--json] [--quiet] [--progress]\n"
 "\n"
 "Run a scenario through the whole system in simulated time: its traffic\n"
 "(pcaps per port, paced by their timestamps or at line rate) into the\n"
@@ -48,6 +48,8 @@ static void usage(FILE *f)
 "                  out/<scenario name>); created if missing\n"
 "  --no-packets    do not write packets.csv (as run.packets_csv: false)\n"
 "  --no-plots      do not make the plots (as run.plots: false)\n"
+"  --no-pcap       do not write the egress pcaps (for benchmarks: writing\n"
+"                  every frame out is a tenth of a large run's time)\n"
 "  --json          print summary.json to stdout instead of the readable summary\n"
 "  --quiet         print nothing on success (errors still go to stderr)\n"
 "  --progress      show the progress line even when stderr is not a terminal\n"
@@ -93,7 +95,7 @@ struct run_opts {
 	const char *config, *out;
 	const char *sets[RUN_MAX_SETS];
 	size_t n_sets;
-	bool no_packets, no_plots, json, quiet, progress, oracle;
+	bool no_packets, no_plots, no_pcap, json, quiet, progress, oracle;
 };
 
 /* -1 to go on, or the exit status. */
@@ -103,6 +105,7 @@ static int parse_options(int argc, char **argv, struct run_opts *o)
 		{ "out", required_argument, NULL, 'o' },
 		{ "no-packets", no_argument, NULL, 'P' },
 		{ "no-plots", no_argument, NULL, 'G' },
+		{ "no-pcap", no_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "progress", no_argument, NULL, 'p' },
@@ -120,6 +123,7 @@ static int parse_options(int argc, char **argv, struct run_opts *o)
 		case 'o': o->out = optarg; break;
 		case 'P': o->no_packets = true; break;
 		case 'G': o->no_plots = true; break;
+		case 'n': o->no_pcap = true; break;
 		case 'j': o->json = true; break;
 		case 'q': o->quiet = true; break;
 		case 'p': o->progress = true; break;
@@ -260,6 +264,7 @@ static int prepare(struct run *r, const struct run_opts *o, char **out_default)
 	}
 	r->packets_csv = r->cfg->run.packets_csv && !o->no_packets;
 	r->plots = r->cfg->run.plots && !o->no_plots;
+	r->pcaps = !o->no_pcap;
 	r->quiet = o->quiet;
 	r->progress = !o->quiet && (o->progress || isatty(STDERR_FILENO));
 	system_params(r);
@@ -340,7 +345,7 @@ static int run_and_write(struct run *r, bool json)
 	int status;
 
 	pnic_error_clear(&err);
-	if (outdir_create(r->out_dir, r->cfg->n_ppids, OUTDIR_EGRESS_PCAPS,
+	if (outdir_create(r->out_dir, r->cfg->n_ppids, r->pcaps ? OUTDIR_EGRESS_PCAPS : 0,
 			  &r->out, &err) || run_out_open(r, &err))
 		return fail(&err, 2);
 	if ((status = run_system(r)))

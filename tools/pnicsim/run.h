@@ -68,7 +68,7 @@ struct run {
 	struct system_result res;
 	int sys_rc;                     /* system_run()'s */
 	struct pnic_error sys_err;
-	bool packets_csv, plots, quiet, progress;
+	bool packets_csv, plots, pcaps, quiet, progress;
 	FILE *packets, *timeseries;     /* NULL when not written */
 	char *csv;                      /* packets.csv's lines not yet written */
 	size_t csv_n;

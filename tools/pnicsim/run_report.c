@@ -234,6 +234,7 @@ static json_t *packets_json(const struct run *r)
 	set_int(d, "popped", s->events_popped);
 	set_int(d, "aged_deletes", s->aged_deletes);
 	set_int(d, "aged_deletes_cancelled", s->aged_cancelled);
+	set_int(d, "aged_paused", s->aged_paused);
 	d = add_obj(o, "order");
 	set_int(d, "departures", r->res.order.departures);
 	set_int(d, "in_order", r->res.order.in_order);

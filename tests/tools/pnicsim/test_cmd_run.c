@@ -428,6 +428,24 @@ Test(cmd_run, packets_csv_switched_off)
 	cr_assert(exists_out("o", "timeseries.csv"));
 }
 
+/* --no-pcap leaves the egress pcaps out (an earlier run's go) and the
+ * summary as it was. */
+Test(cmd_run, egress_pcaps_switched_off)
+{
+	json_t *with, *without;
+
+	write_scenario("");
+	cr_assert_eq(run("%s/cfg.yaml --out %s/o --no-plots", dir, dir), 0, "%s", out);
+	cr_assert(starts_with_file("o", "egress-ppid1.pcap", "\x4d\x3c\xb2\xa1", 4));
+	with = load_summary("o");
+	cr_assert_eq(run("%s/cfg.yaml --out %s/o --no-plots --no-pcap", dir, dir), 0, "%s", out);
+	cr_assert(!exists_out("o", "egress-ppid1.pcap"), "an earlier run's pcap is removed");
+	without = load_summary("o");
+	cr_assert(json_equal(with, without));
+	json_decref(with);
+	json_decref(without);
+}
+
 Test(cmd_run, quiet_and_json)
 {
 	json_error_t e;
