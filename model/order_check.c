@@ -9,7 +9,14 @@
 
 /* Both tables: linear probing, a slot empty when its key is 0 (keys are
  * hashes forced non-zero).  The to-host table deletes by shifting back,
- * so it needs no tombstones; the flow table never deletes. */
+ * so it needs no tombstones.  The flows live in two generations: when
+ * the current one is three quarters full it becomes the old one and the
+ * old one is emptied; a flow found only in the old generation is copied
+ * into the current.  So a flow is forgotten only after a whole
+ * generation of other flows has come without a packet of its own (on a
+ * long run of short connections the table would otherwise fill, and
+ * every later departure go untracked); forgetting can hide a reordering
+ * (a packet kept that long at the host), never invent one. */
 struct up_slot {
 	uint64_t key;             /* hash of the frame's bytes */
 	uint64_t id;
@@ -20,11 +27,16 @@ struct flow_slot {
 	uint64_t last;            /* the latest arrival id that left */
 };
 
+struct flow_gen {
+	struct flow_slot *slot;
+	uint64_t n;
+};
+
 struct order_check {
 	struct up_slot *up;
-	struct flow_slot *flow;
+	struct flow_gen gen[2];       /* current, old */
 	uint64_t up_mask, flow_mask;
-	uint64_t up_n, flow_n;
+	uint64_t up_n;
 	bool watching;                /* a packet went to the host */
 	struct order_check_stats st;
 };
@@ -50,8 +62,9 @@ int order_check_create(const struct order_check_params *p,
 	if (!oc)
 		return pnic_err(err, ENOMEM, "out of memory for the order check");
 	oc->up = calloc(nu, sizeof *oc->up);
-	oc->flow = calloc(nf, sizeof *oc->flow);
-	if (!oc->up || !oc->flow) {
+	oc->gen[0].slot = calloc(nf, sizeof *oc->gen[0].slot);
+	oc->gen[1].slot = calloc(nf, sizeof *oc->gen[1].slot);
+	if (!oc->up || !oc->gen[0].slot || !oc->gen[1].slot) {
 		order_check_destroy(oc);
 		return pnic_err(err, ENOMEM, "out of memory for the order check");
 	}
@@ -66,7 +79,8 @@ void order_check_destroy(struct order_check *oc)
 	if (!oc)
 		return;
 	free(oc->up);
-	free(oc->flow);
+	free(oc->gen[0].slot);
+	free(oc->gen[1].slot);
 	free(oc);
 }
 
@@ -160,15 +174,44 @@ static uint64_t up_take(struct order_check *oc, const uint8_t *frame,
 	return best == UINT64_MAX ? ORDER_CHECK_NO_ID : best;
 }
 
-/* The flow's slot: its addresses, protocol and ports; NULL when the
- * frame has no IP header or the table is full. */
+/* The slot of key in generation g, or NULL with *at the empty slot
+ * where it would go. */
+static struct flow_slot *flow_find(const struct order_check *oc,
+				   const struct flow_gen *g, uint64_t key,
+				   uint64_t *at)
+{
+	uint64_t i;
+
+	for (i = key & oc->flow_mask; g->slot[i].key; i = (i + 1) & oc->flow_mask)
+		if (g->slot[i].key == key)
+			return &g->slot[i];
+	*at = i;
+	return NULL;
+}
+
+/* The current generation is full: it becomes the old one, the old one
+ * is emptied and becomes the current. */
+static void flow_rotate(struct order_check *oc)
+{
+	struct flow_gen old = oc->gen[1];
+
+	memset(old.slot, 0, (oc->flow_mask + 1) * sizeof *old.slot);
+	old.n = 0;
+	oc->gen[1] = oc->gen[0];
+	oc->gen[0] = old;
+	oc->st.flow_generations++;
+}
+
+/* The flow's slot in the current generation: its addresses, protocol
+ * and ports; NULL when the frame has no IP header. */
 static struct flow_slot *flow_of(struct order_check *oc, const uint8_t *frame,
 				 uint32_t caplen)
 {
 	struct parser_result pr;
 	const struct pkt_hdrs *h = &pr.outer;
+	struct flow_slot *s, *old;
 	uint8_t f[5] = { 0 };
-	uint64_t key, i;
+	uint64_t key, i, j, last;
 
 	parser_parse(frame, caplen, caplen, &pr);
 	if (!(h->have & (HDR_IPV4 | HDR_IPV6)))
@@ -181,14 +224,17 @@ static struct flow_slot *flow_of(struct order_check *oc, const uint8_t *frame,
 	key = hash(1469598103934665603ull, h->src_ip, 16);
 	key = hash(key, h->dst_ip, 16);
 	key = nonzero(hash(key, f, sizeof f));
-	for (i = key & oc->flow_mask; oc->flow[i].key; i = (i + 1) & oc->flow_mask)
-		if (oc->flow[i].key == key)
-			return &oc->flow[i];
-	if (oc->flow_n >= (oc->flow_mask + 1) / 4 * 3)
-		return NULL;
-	oc->flow_n++;
-	oc->flow[i] = (struct flow_slot){ key, 0 };
-	return &oc->flow[i];
+	if ((s = flow_find(oc, &oc->gen[0], key, &i)))
+		return s;
+	old = flow_find(oc, &oc->gen[1], key, &j);
+	last = old ? old->last : 0;
+	if (oc->gen[0].n >= (oc->flow_mask + 1) / 4 * 3) {
+		flow_rotate(oc);
+		flow_find(oc, &oc->gen[0], key, &i);
+	}
+	oc->gen[0].n++;
+	oc->gen[0].slot[i] = (struct flow_slot){ key, last };
+	return &oc->gen[0].slot[i];
 }
 
 void order_check_depart(struct order_check *oc, uint64_t id,

@@ -23,8 +23,12 @@
  * Invariants: departures == in_order + reordered + unmatched + untracked.
  * Both tables are fixed at create (open addressing, no allocation after):
  * a packet-out whose frame is not among those remembered is `unmatched`
- * (the host built it, or it was evicted), a flow that finds the flow
- * table full is `untracked`; neither is guessed at.
+ * (the host built it, or it was evicted), a frame with no IP flow is
+ * `untracked`; neither is guessed at.  Flows live in two generations of
+ * flow_slots each: when the current is three quarters full the old one
+ * is dropped (`flow_generations`), so a flow is forgotten only after a
+ * generation of other flows came and it sent nothing (that can hide a
+ * reordering, of a packet kept at the host that long, never invent one).
  *
  * Untimed, no callbacks; the caller owns the frames (read during calls).
  */
@@ -47,7 +51,8 @@ struct order_check_stats {
 	uint64_t departures;      /* frames seen leaving */
 	uint64_t in_order, reordered;
 	uint64_t unmatched;       /* packet-outs of no remembered frame */
-	uint64_t untracked;       /* no flow slot, or no parsable flow */
+	uint64_t untracked;       /* no parsable flow */
+	uint64_t flow_generations;  /* times the flow table turned over */
 	uint64_t to_host;         /* frames remembered */
 	uint64_t to_host_dropped; /* ... not: the table was full */
 };

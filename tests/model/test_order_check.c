@@ -124,3 +124,32 @@ Test(order_check, bad_sizes_refused)
 	cr_assert_eq(order_check_create(&p, &x, &err), -EINVAL);
 	cr_assert_null(x);
 }
+
+/* More flows than the table holds (16 slots: 12 a generation): none goes
+ * untracked; a flow seen in the last generation keeps its latest
+ * departure across the turn, so its packet-out behind a later hit is
+ * still reordered; one silent for two generations is forgotten. */
+Test(order_check, flows_turn_over_in_generations)
+{
+	const struct order_check_stats *s = order_check_stats(oc);
+	uint8_t f[64], a[64];
+	uint32_t n = 0, na = udp(a, 7, 0);
+
+	order_check_depart(oc, 50, a, na);               /* flow 7's hit */
+	for (uint16_t k = 0; k < 12; k++) {
+		n = udp(f, (uint16_t)(100 + k), 0);
+		order_check_depart(oc, 100 + k, f, n);
+	}
+	cr_assert_eq(s->flow_generations, 1);
+	order_check_depart(oc, 40, a, na);               /* from the old one */
+	cr_assert_eq(s->reordered, 1, "flow 7's latest departure kept");
+	for (uint16_t k = 0; k < 24; k++) {
+		n = udp(f, (uint16_t)(200 + k), 0);
+		order_check_depart(oc, 200 + k, f, n);
+	}
+	cr_assert_eq(s->flow_generations, 3);
+	order_check_depart(oc, 30, a, na);
+	cr_assert_eq(s->reordered, 1, "silent for two generations: forgotten");
+	cr_assert_eq(s->untracked, 0);
+	cr_assert_eq(s->departures, s->in_order + s->reordered + s->unmatched + s->untracked);
+}

@@ -241,6 +241,7 @@ static json_t *packets_json(const struct run *r)
 	set_int(d, "reordered", r->res.order.reordered);
 	set_int(d, "unmatched", r->res.order.unmatched);
 	set_int(d, "untracked", r->res.order.untracked);
+	set_int(d, "flow_generations", r->res.order.flow_generations);
 	set_int(d, "to_host_dropped", r->res.order.to_host_dropped);
 	d = add_obj(o, "hold");
 	set_int(d, "markers", s->events[PL_UP_LANDED]);
