@@ -12,6 +12,7 @@
  *   tcam_search.c  tcam_lookup() and tcam_lookup_burst(): tuple space
  *                  search, one probe for single keys and bursts
  *   tcam_bitmap.c  the bitmap index, for tables with many masks
+ *   tcam_part.c    the partitioned index, for big tables with many masks
  *
  * The lookup path's helpers are inline here, so that the search is
  * compiled with them as one piece; writes go through functions.
@@ -244,6 +245,7 @@ enum tcam_strategy {
 	TCAM_STRATEGY_AUTO,     /* by mask count, depth and key width */
 	TCAM_STRATEGY_TUPLE,    /* tuple space search only, no bitmap kept */
 	TCAM_STRATEGY_BITMAP,   /* bitmap always, whatever the masks */
+	TCAM_STRATEGY_PART,     /* partitioned index (over the bitmap) always */
 };
 
 struct tcam {
@@ -294,6 +296,10 @@ struct tcam {
 	enum tcam_strategy strategy;
 	uint32_t bm_masks_on;   /* mask count from which the bitmap wins */
 	bool bm_portable;       /* tests: the bitmap scan without AVX */
+	/* Partitioned index (tcam_part.c), kept beside the bitmap on big
+	 * tables and used instead of it (pt_use).  Best effort too. */
+	struct tcam_part *pt;
+	bool pt_use;
 };
 
 static inline const uint64_t *tcam_entry_val(const struct tcam *t,
@@ -368,6 +374,45 @@ const char *tcam_bitmap_set_portable(struct tcam_bitmap *bm, bool portable);
 int32_t tcam_bitmap_lookup(const struct tcam_bitmap *bm,
 			   const struct pnic_key *key);
 
+/* ---- partitioned index (tcam_part.c) --------------------------------- */
+
+/* Entries placed by content: partitions dispatching on a few key bits
+ * each (an entry goes to the first whose bits its mask covers), then a
+ * residual; per bucket, blocks of 64 entries with bitmap rows of their
+ * own and the entries' global indices, sorted by their lowest index.
+ * A lookup visits one bucket per partition and stops at the first block
+ * that cannot beat its answer.  tcam_part.c has the details. */
+#define TCAM_PT_MAX_PARTS 6     /* residual included */
+
+struct tcam_part;
+struct tcam_part_stats {
+	unsigned parts;
+	unsigned lo[TCAM_PT_MAX_PARTS], k[TCAM_PT_MAX_PARTS];
+	uint32_t entries[TCAM_PT_MAX_PARTS];
+	uint32_t blocks;
+};
+
+/* Choose partitions for the valid entries of an entry store and index
+ * them; NULL when out of memory. */
+struct tcam_part *tcam_part_create(uint32_t depth, uint16_t key_bits,
+				   unsigned nw, const uint8_t *valid,
+				   const uint64_t *val, const uint64_t *msk);
+void tcam_part_destroy(struct tcam_part *pt);
+size_t tcam_part_memory(const struct tcam_part *pt);
+/* Entries it held when built (the caller rebuilds as the table grows). */
+uint32_t tcam_part_built_with(const struct tcam_part *pt);
+void tcam_part_stats(const struct tcam_part *pt, struct tcam_part_stats *st);
+/* Index entry e (value val, already masked, mask msk), absent now;
+ * -ENOMEM leaves the index unusable: the caller destroys it. */
+int tcam_part_set(struct tcam_part *pt, uint32_t e, const uint64_t *val,
+		  const uint64_t *msk);
+/* Take out entry e, set before with val and msk. */
+void tcam_part_clear(struct tcam_part *pt, uint32_t e, const uint64_t *val,
+		     const uint64_t *msk);
+/* Lowest index accepting key, or TCAM_MISS. */
+int32_t tcam_part_lookup(const struct tcam_part *pt,
+			 const struct pnic_key *key);
+
 /* ---- strategy (tcam.c) ----------------------------------------------- */
 
 /* For tests: force a strategy.  -ENOMEM (table unchanged) if the bitmap
@@ -377,7 +422,10 @@ int tcam_set_strategy(struct tcam *t, enum tcam_strategy s);
  * (portable) or the widest the CPU has (the default), for this bitmap and
  * every one built later.  Returns which ("portable", "avx2", "avx512f"). */
 const char *tcam_set_portable(struct tcam *t, bool portable);
-/* True when lookups use the bitmap now. */
+/* True when lookups use the bitmap now (the partitioned index counts:
+ * it is a layer over it). */
 bool tcam_uses_bitmap(const struct tcam *t);
+/* True when lookups use the partitioned index now. */
+bool tcam_uses_part(const struct tcam *t);
 
 #endif

@@ -81,11 +81,47 @@ static int bm_build(struct tcam *t)
 	return 0;
 }
 
+static void pt_drop(struct tcam *t)
+{
+	tcam_part_destroy(t->pt);
+	t->pt = NULL;
+	t->pt_use = false;
+}
+
 static void bm_drop(struct tcam *t)
 {
+	pt_drop(t);
 	tcam_bitmap_destroy(t->bm);
 	t->bm = NULL;
 	t->bm_use = false;
+}
+
+/* The partitioned index pays once a bitmap scan would pass several
+ * groups: from PT_MIN_ENTRIES valid entries (measured, docs/tcam.md). */
+#define PT_MIN_ENTRIES 2048
+
+static int pt_build(struct tcam *t)
+{
+	tcam_part_destroy(t->pt);
+	t->pt = tcam_part_create(t->depth, t->key_bits, t->nw, t->valid,
+				 t->val, t->msk);
+	return t->pt ? 0 : -ENOMEM;
+}
+
+/* Partitions are chosen from the entries there when the index is
+ * built: rebuilt when the table has doubled since (amortised O(1) per
+ * write; a table being filled rebuilds log2(used) times). */
+static void pt_follow(struct tcam *t)
+{
+	bool want = t->strategy == TCAM_STRATEGY_PART ||
+		    (t->strategy == TCAM_STRATEGY_AUTO && t->bm_use &&
+		     t->used >= (t->pt ? PT_MIN_ENTRIES / 2 : PT_MIN_ENTRIES));
+
+	if (!want)
+		pt_drop(t);
+	else if (!t->pt || t->used > 2 * tcam_part_built_with(t->pt) + 64)
+		(void)pt_build(t);
+	t->pt_use = t->pt != NULL;
 }
 
 /* After the mask count may have changed: build the bitmap when the masks
@@ -93,14 +129,17 @@ static void bm_drop(struct tcam *t)
  * keeps a table near the crossover from rebuilding on every write). */
 static void bm_follow(struct tcam *t)
 {
-	if (t->strategy != TCAM_STRATEGY_AUTO)
+	if (t->strategy != TCAM_STRATEGY_AUTO) {
+		pt_follow(t);
 		return;
+	}
 	if (!t->bm && t->n_order >= t->bm_masks_on &&
 	    tcam_bitmap_bytes(t->depth, t->key_bits) <= BM_MAX_BYTES)
 		(void)bm_build(t);
 	else if (t->bm && t->n_order < t->bm_masks_on / 2)
 		bm_drop(t);
 	t->bm_use = t->bm && t->n_order >= t->bm_masks_on;
+	pt_follow(t);
 }
 
 int tcam_set_strategy(struct tcam *t, enum tcam_strategy s)
@@ -111,6 +150,12 @@ int tcam_set_strategy(struct tcam *t, enum tcam_strategy s)
 		break;
 	case TCAM_STRATEGY_BITMAP:
 		if (bm_build(t))
+			return -ENOMEM;
+		pt_drop(t);
+		t->bm_use = true;
+		break;
+	case TCAM_STRATEGY_PART:
+		if (bm_build(t) || pt_build(t))
 			return -ENOMEM;
 		t->bm_use = true;
 		break;
@@ -134,6 +179,11 @@ const char *tcam_set_portable(struct tcam *t, bool portable)
 bool tcam_uses_bitmap(const struct tcam *t)
 {
 	return t->bm_use;
+}
+
+bool tcam_uses_part(const struct tcam *t)
+{
+	return t->pt_use;
 }
 
 /* ---- public ------------------------------------------------------------ */
@@ -219,6 +269,7 @@ void tcam_destroy(struct tcam *t)
 			}
 	tcam_otab_fini(&t->masks);
 	tcam_bitmap_destroy(t->bm);
+	tcam_part_destroy(t->pt);
 	free(t->val);
 	free(t->msk);
 	free(t->valid);
@@ -266,7 +317,7 @@ size_t tcam_memory(const struct tcam *t)
 	size_t b = sizeof *t + (size_t)t->depth * per_entry +
 		   (size_t)t->tuples_cap * per_id +
 		   otab_memory(&t->masks, t->stride) +
-		   tcam_bitmap_memory(t->bm);
+		   tcam_bitmap_memory(t->bm) + tcam_part_memory(t->pt);
 
 	for (uint32_t i = 0; i < t->n_ids; i++) {
 		const struct tcam_tuple *tp = t->tuples[i];
@@ -327,6 +378,17 @@ static int check_write(const struct tcam *t, uint32_t index,
 	return 0;
 }
 
+/* Take valid entry index out of the bitmap and partitioned indexes. */
+static void index_clear(struct tcam *t, uint32_t index)
+{
+	if (t->bm)
+		tcam_bitmap_clear(t->bm, index, tcam_entry_val(t, index),
+				  tcam_entry_msk(t, index));
+	if (t->pt)
+		tcam_part_clear(t->pt, index, tcam_entry_val(t, index),
+				tcam_entry_msk(t, index));
+}
+
 int tcam_write(struct tcam *t, uint32_t index, const struct pnic_key *value,
 	       const struct pnic_key *mask, struct pnic_error *err)
 {
@@ -358,9 +420,7 @@ int tcam_write(struct tcam *t, uint32_t index, const struct pnic_key *value,
 	if (t->valid[index]) {
 		struct tcam_tuple *old;
 
-		if (t->bm)
-			tcam_bitmap_clear(t->bm, index, tcam_entry_val(t, index),
-					  tcam_entry_msk(t, index));
+		index_clear(t, index);
 		old = tcam_entry_remove(t, index);
 		if (!old->n_entries && old != tp)
 			tcam_tuple_free(t, old);
@@ -370,6 +430,8 @@ int tcam_write(struct tcam *t, uint32_t index, const struct pnic_key *value,
 	tcam_entry_insert(t, index, tp);
 	if (t->bm)
 		tcam_bitmap_set(t->bm, index, v, mask->w);
+	if (t->pt && tcam_part_set(t->pt, index, v, mask->w))
+		pt_drop(t);     /* best effort: lookups go back to the bitmap */
 	bm_follow(t);
 	return 0;
 
@@ -393,9 +455,7 @@ int tcam_invalidate(struct tcam *t, uint32_t index, struct pnic_error *err)
 	if (t->valid[index]) {
 		struct tcam_tuple *old;
 
-		if (t->bm)
-			tcam_bitmap_clear(t->bm, index, tcam_entry_val(t, index),
-					  tcam_entry_msk(t, index));
+		index_clear(t, index);
 		old = tcam_entry_remove(t, index);
 		if (!old->n_entries)
 			tcam_tuple_free(t, old);

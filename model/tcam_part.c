@@ -1,0 +1,613 @@
+/* TCAM partitioned index: entries placed by content, so that a lookup
+ * visits the few blocks that can hold its match (PartitionSort /
+ * TupleMerge style; docs/tcam.md, "Third strategy").
+ *
+ * Partitions.  A partition p dispatches on k key bits [lo, lo + k): an
+ * entry whose mask is all ones there belongs to it (the first such
+ * partition), in bucket (value >> lo) & (2^k - 1); a key can match only
+ * entries of its own bucket, so a lookup visits one bucket per partition.
+ * Entries no partition takes go to the residual partition (k = 0, one
+ * bucket).  The partitions are chosen when the index is built, greedily:
+ * each takes the (lo, k) that removes the most entries from an average
+ * lookup's way (the entries it covers less its expected bucket size).
+ *
+ * Blocks.  A bucket holds its entries in blocks of 64 slots: per slice
+ * and nibble value a 64-bit row (the bitmap index's rows in small), and
+ * per slot the entry's global index.  A slot's order in a block means
+ * nothing: a block answers the lowest global index among its slots that
+ * accept the key.  A bucket keeps its blocks sorted by their lowest index
+ * (min), and a lookup stops at the first block whose min is not below
+ * the answer so far; partitions are visited in the order of their
+ * bucket's first min, and a bucket whose first min cannot beat the
+ * answer is skipped.  The build fills blocks in index order, so the mins
+ * are far apart and the early exit bites; a later write goes to the block
+ * whose min is just below its index (or the next one) when it has room,
+ * else to a new block, so the order degrades slowly and the answers never.
+ *
+ * Writes touch one block: the rows accepting the entry (1 per exact
+ * nibble, 16 per wildcard one, within 16 adjacent words), its slot, the
+ * block's min and its place in the bucket's list.  They allocate only to
+ * grow a bucket's list or the block pool; -ENOMEM leaves the index to be
+ * dropped by the caller (lookups then fall back to the bitmap).
+ */
+#include "model/tcam-private.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define VALUES TCAM_BM_VALUES
+#define SB TCAM_BM_SLICE_BITS
+#define SLOTS 64
+#define NONE UINT32_MAX
+/* The build leaves a block this full, so that later writes find room in
+ * the block their index belongs to. */
+#define BUILD_FILL 48
+/* Entries the partition choice looks at (a sample of the table). */
+#define SAMPLE 4096
+/* Reads ANDed between two checks of a block. */
+#define CHUNK 4
+
+struct pt_block {
+	uint64_t used;          /* slots holding an entry */
+	uint32_t part, bucket;  /* where the block is listed */
+	uint32_t gidx[SLOTS];   /* global index of each used slot */
+};
+
+/* A bucket's blocks, sorted by min: the min beside the id so that the
+ * lookup's early exit reads no block. */
+struct pt_bucket {
+	uint32_t n, cap;
+	uint32_t *min;
+	uint32_t *blk;
+};
+
+struct pt_part {
+	unsigned lo, k;         /* dispatch bits; k = 0: the residual */
+	struct pt_bucket *bk;   /* 2^k buckets */
+	/* Slices a lookup reads in this partition, most constrained first:
+	 * care[s] counts the partition's entries whose mask is not zero in
+	 * slice s; the dispatch slices are never read (the bucket has
+	 * settled them).  At least one slice is read: free slots have every
+	 * bit clear, so any read tells them apart. */
+	unsigned n_read;
+	uint32_t care[TCAM_BM_MAX_SLICES];
+	uint8_t order[TCAM_BM_MAX_SLICES];
+};
+
+struct tcam_part {
+	unsigned n_slices;
+	unsigned n_parts;       /* the last one is the residual */
+	struct pt_part part[TCAM_PT_MAX_PARTS];
+	size_t row_words;       /* per block: n_slices * VALUES */
+	uint64_t *rows;         /* block b's rows at rows + b * row_words */
+	struct pt_block *blk;
+	uint32_t n_blk, cap_blk;
+	uint32_t *free_blk;     /* emptied blocks (rows all clear) */
+	uint32_t n_free;
+	uint32_t *where;        /* per entry: block * SLOTS + slot, or NONE */
+	uint32_t depth;
+	uint32_t n_entries;
+	uint32_t built_with;    /* entries when built */
+};
+
+static inline unsigned slice_of(const uint64_t *w, unsigned s)
+{
+	unsigned bit = s * SB;
+
+	return (unsigned)(w[bit / 64] >> (bit % 64)) & (VALUES - 1);
+}
+
+/* Bits [lo, lo + k) of w, k <= 16. */
+static inline uint32_t bits_at(const uint64_t *w, unsigned lo, unsigned k)
+{
+	uint64_t x = w[lo / 64] >> (lo % 64);
+
+	if (lo % 64 + k > 64)
+		x |= w[lo / 64 + 1] << (64 - lo % 64);
+	return (uint32_t)x & ((1u << k) - 1);
+}
+
+static bool takes(const struct pt_part *p, const uint64_t *msk)
+{
+	return !p->k || bits_at(msk, p->lo, p->k) == (1u << p->k) - 1;
+}
+
+static uint32_t bucket_of(const struct pt_part *p, const uint64_t *w)
+{
+	return p->k ? bits_at(w, p->lo, p->k) : 0;
+}
+
+static unsigned part_for(const struct tcam_part *pt, const uint64_t *msk)
+{
+	unsigned p = 0;
+
+	while (!takes(&pt->part[p], msk))
+		p++;
+	return p;
+}
+
+/* ---- choosing the partitions ------------------------------------------ */
+
+/* What dispatching the entries e (of n) on bits (lo, k) saves an average
+ * lookup, in entries: those it takes, less the expected size of the
+ * bucket a key lands in (keys like the entries). */
+static double gain(const uint32_t *e, uint32_t n, const uint64_t *val,
+		   const uint64_t *msk, unsigned nw, unsigned lo, unsigned k)
+{
+	uint32_t hist[1u << 12];
+	uint32_t all = (1u << k) - 1, cnt = 0;
+	double sq = 0;
+
+	memset(hist, 0, sizeof(uint32_t) << k);
+	for (uint32_t i = 0; i < n; i++)
+		if (bits_at(msk + (size_t)e[i] * nw, lo, k) == all) {
+			hist[bits_at(val + (size_t)e[i] * nw, lo, k)]++;
+			cnt++;
+		}
+	if (!cnt)
+		return 0;
+	for (uint32_t b = 0; b <= all; b++)
+		sq += (double)hist[b] * hist[b];
+	return cnt - sq / cnt;
+}
+
+/* Greedy: the best (lo, k) for the sampled entries not taken yet, while
+ * it saves at least an eighth of them. */
+static void choose_parts(struct tcam_part *pt, uint16_t key_bits, unsigned nw,
+			 const uint8_t *valid, const uint64_t *val,
+			 const uint64_t *msk)
+{
+	static const unsigned widths[] = { 4, 8, 12 };
+	uint32_t *e = malloc(SAMPLE * sizeof *e), n = 0, step;
+	uint32_t used = 0;
+
+	pt->n_parts = 0;
+	for (uint32_t i = 0; e && i < pt->depth; i++)
+		used += valid[i];
+	step = used / SAMPLE + 1;
+	for (uint32_t i = 0, c = 0; e && i < pt->depth && n < SAMPLE; i++)
+		if (valid[i] && c++ % step == 0)
+			e[n++] = i;
+	while (e && pt->n_parts < TCAM_PT_MAX_PARTS - 1 && n >= 64) {
+		double best = 0;
+		unsigned blo = 0, bk = 0;
+		struct pt_part *p = &pt->part[pt->n_parts];
+		uint32_t m = 0;
+
+		for (unsigned w = 0; w < sizeof widths / sizeof *widths; w++)
+			for (unsigned lo = 0; lo + widths[w] <= key_bits; lo += SB) {
+				double g = gain(e, n, val, msk, nw, lo, widths[w]);
+
+				if (g > best) {
+					best = g;
+					blo = lo;
+					bk = widths[w];
+				}
+			}
+		if (best < n / 8.0)
+			break;
+		p->lo = blo;
+		p->k = bk;
+		pt->n_parts++;
+		for (uint32_t i = 0; i < n; i++)
+			if (!takes(p, msk + (size_t)e[i] * nw))
+				e[m++] = e[i];
+		n = m;
+	}
+	free(e);
+	pt->part[pt->n_parts].k = 0;
+	pt->n_parts++;
+}
+
+/* ---- the read order ----------------------------------------------------- */
+
+static bool dispatch_slice(const struct pt_part *p, unsigned s)
+{
+	return p->k && s * SB >= p->lo && s * SB < p->lo + p->k;
+}
+
+/* Count entry mask msk in (d = 1) or out (d = -1) of p's care, and
+ * restore the order (insertion sort: a write moves a count by one). */
+static void care_update(struct tcam_part *pt, struct pt_part *p,
+			const uint64_t *msk, int d)
+{
+	unsigned n = pt->n_slices, k = 0;
+
+	for (unsigned s = 0; s < n && d; s++)
+		if (slice_of(msk, s) && !dispatch_slice(p, s))
+			p->care[s] = (uint32_t)((int64_t)p->care[s] + d);
+	for (unsigned i = 1; i < n; i++) {
+		uint8_t x = p->order[i];
+		unsigned j = i;
+
+		while (j > 0 && p->care[p->order[j - 1]] < p->care[x]) {
+			p->order[j] = p->order[j - 1];
+			j--;
+		}
+		p->order[j] = x;
+	}
+	while (k < n && p->care[p->order[k]])
+		k++;
+	p->n_read = k ? k : 1;
+}
+
+/* ---- blocks and buckets ------------------------------------------------ */
+
+static int bucket_reserve(struct pt_bucket *b)
+{
+	uint32_t cap = b->cap ? 2 * b->cap : 2;
+	uint32_t *min, *blk;
+
+	if (b->n < b->cap)
+		return 0;
+	min = realloc(b->min, cap * sizeof *min);
+	if (!min)
+		return -ENOMEM;
+	b->min = min;
+	blk = realloc(b->blk, cap * sizeof *blk);
+	if (!blk)
+		return -ENOMEM;
+	b->blk = blk;
+	b->cap = cap;
+	return 0;
+}
+
+/* A block with no entry: an emptied one, or a new one (pool grown by
+ * doubling).  NONE when out of memory. */
+static uint32_t block_new(struct tcam_part *pt)
+{
+	uint32_t b;
+
+	if (pt->n_free)
+		return pt->free_blk[--pt->n_free];
+	if (pt->n_blk == pt->cap_blk) {
+		uint32_t cap = pt->cap_blk ? 2 * pt->cap_blk : 16;
+		uint64_t *rows = realloc(pt->rows, cap * pt->row_words * sizeof *rows);
+		struct pt_block *blk;
+		uint32_t *fr;
+
+		if (!rows)
+			return NONE;
+		pt->rows = rows;
+		blk = realloc(pt->blk, cap * sizeof *blk);
+		if (!blk)
+			return NONE;
+		pt->blk = blk;
+		fr = realloc(pt->free_blk, cap * sizeof *fr);
+		if (!fr)
+			return NONE;
+		pt->free_blk = fr;
+		pt->cap_blk = cap;
+	}
+	b = pt->n_blk++;
+	memset(pt->rows + b * pt->row_words, 0, pt->row_words * sizeof *pt->rows);
+	pt->blk[b].used = 0;
+	return b;
+}
+
+/* Position of the last block of bk whose min is at most e, or -1. */
+static int32_t bucket_find(const struct pt_bucket *bk, uint32_t e)
+{
+	int32_t lo = 0, hi = (int32_t)bk->n;
+
+	while (lo < hi) {
+		int32_t mid = (lo + hi) / 2;
+
+		if (bk->min[mid] <= e)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo - 1;
+}
+
+/* Move position i of bk, whose min changed, to its place. */
+static void bucket_resort(struct pt_bucket *bk, uint32_t i)
+{
+	uint32_t m = bk->min[i], b = bk->blk[i];
+
+	while (i > 0 && bk->min[i - 1] > m) {
+		bk->min[i] = bk->min[i - 1];
+		bk->blk[i] = bk->blk[i - 1];
+		i--;
+	}
+	while (i + 1 < bk->n && bk->min[i + 1] < m) {
+		bk->min[i] = bk->min[i + 1];
+		bk->blk[i] = bk->blk[i + 1];
+		i++;
+	}
+	bk->min[i] = m;
+	bk->blk[i] = b;
+}
+
+static void bucket_delete(struct pt_bucket *bk, uint32_t i)
+{
+	bk->n--;
+	memmove(bk->min + i, bk->min + i + 1, (bk->n - i) * sizeof *bk->min);
+	memmove(bk->blk + i, bk->blk + i + 1, (bk->n - i) * sizeof *bk->blk);
+}
+
+/* The entry's bit in the rows of block b that accept its value: per
+ * slice the values vv | d for every d under the don't-care bits. */
+static void rows_of_entry(struct tcam_part *pt, uint32_t b, unsigned slot,
+			  const uint64_t *val, const uint64_t *msk, bool on)
+{
+	uint64_t bit = 1ull << slot, *r = pt->rows + b * pt->row_words;
+
+	for (unsigned s = 0; s < pt->n_slices; s++, r += VALUES) {
+		unsigned mm = slice_of(msk, s), vv = slice_of(val, s);
+		unsigned dc = ~mm & (VALUES - 1);
+
+		for (unsigned d = dc;; d = (d - 1) & dc) {
+			if (on)
+				r[vv | d] |= bit;
+			else
+				r[vv | d] &= ~bit;
+			if (!d)
+				break;
+		}
+	}
+}
+
+/* Where entry e goes in bk: the block whose min is just below e, or the
+ * next one, when it has fewer than `fill` entries; else a new block,
+ * listed at its place.  Returns the list position, -ENOMEM. */
+static int32_t place(struct tcam_part *pt, uint32_t p, uint32_t bucket,
+		     uint32_t e, unsigned fill)
+{
+	struct pt_bucket *bk = &pt->part[p].bk[bucket];
+	int32_t i = bucket_find(bk, e);
+	uint32_t b;
+
+	for (int32_t j = i < 0 ? 0 : i; j <= i + 1 && j < (int32_t)bk->n; j++)
+		if (__builtin_popcountll(pt->blk[bk->blk[j]].used) < (int)fill)
+			return j;
+	if (bucket_reserve(bk))
+		return -ENOMEM;
+	b = block_new(pt);
+	if (b == NONE)
+		return -ENOMEM;
+	pt->blk[b].part = p;
+	pt->blk[b].bucket = bucket;
+	i++;
+	memmove(bk->min + i + 1, bk->min + i, (bk->n - (uint32_t)i) * sizeof *bk->min);
+	memmove(bk->blk + i + 1, bk->blk + i, (bk->n - (uint32_t)i) * sizeof *bk->blk);
+	bk->n++;
+	bk->min[i] = e;
+	bk->blk[i] = b;
+	return i;
+}
+
+static int insert(struct tcam_part *pt, uint32_t e, const uint64_t *val,
+		  const uint64_t *msk, unsigned fill)
+{
+	uint32_t p = part_for(pt, msk), bucket = bucket_of(&pt->part[p], val);
+	struct pt_bucket *bk = &pt->part[p].bk[bucket];
+	int32_t i = place(pt, p, bucket, e, fill);
+	struct pt_block *blk;
+	unsigned slot;
+
+	if (i < 0)
+		return i;
+	blk = &pt->blk[bk->blk[i]];
+	slot = (unsigned)__builtin_ctzll(~blk->used);
+	blk->used |= 1ull << slot;
+	blk->gidx[slot] = e;
+	rows_of_entry(pt, bk->blk[i], slot, val, msk, true);
+	pt->where[e] = bk->blk[i] * SLOTS + slot;
+	if (e < bk->min[i]) {
+		bk->min[i] = e;
+		bucket_resort(bk, (uint32_t)i);
+	}
+	care_update(pt, &pt->part[p], msk, 1);
+	pt->n_entries++;
+	return 0;
+}
+
+int tcam_part_set(struct tcam_part *pt, uint32_t e, const uint64_t *val,
+		  const uint64_t *msk)
+{
+	return insert(pt, e, val, msk, SLOTS);
+}
+
+static uint32_t block_min(const struct pt_block *blk)
+{
+	uint32_t m = NONE;
+
+	for (uint64_t u = blk->used; u; u &= u - 1) {
+		uint32_t g = blk->gidx[__builtin_ctzll(u)];
+
+		m = g < m ? g : m;
+	}
+	return m;
+}
+
+void tcam_part_clear(struct tcam_part *pt, uint32_t e, const uint64_t *val,
+		     const uint64_t *msk)
+{
+	uint32_t b = pt->where[e] / SLOTS, slot = pt->where[e] % SLOTS;
+	struct pt_block *blk = &pt->blk[b];
+	struct pt_part *p = &pt->part[blk->part];
+	struct pt_bucket *bk = &p->bk[blk->bucket];
+	int32_t i;
+
+	rows_of_entry(pt, b, slot, val, msk, false);
+	blk->used &= ~(1ull << slot);
+	pt->where[e] = NONE;
+	care_update(pt, p, msk, -1);
+	pt->n_entries--;
+	/* Find the block by a min it holds: the old one, at most e. */
+	i = bucket_find(bk, e);
+	while (bk->blk[i] != b)
+		i--;
+	if (!blk->used) {
+		bucket_delete(bk, (uint32_t)i);
+		pt->free_blk[pt->n_free++] = b;
+	} else if (bk->min[i] == e) {
+		bk->min[i] = block_min(blk);
+		bucket_resort(bk, (uint32_t)i);
+	}
+}
+
+/* ---- create ------------------------------------------------------------ */
+
+static int alloc_parts(struct tcam_part *pt)
+{
+	for (unsigned p = 0; p < pt->n_parts; p++) {
+		struct pt_part *pp = &pt->part[p];
+
+		pp->bk = calloc((size_t)1 << pp->k, sizeof *pp->bk);
+		if (!pp->bk)
+			return -ENOMEM;
+		for (unsigned s = 0; s < pt->n_slices; s++)
+			pp->order[s] = (uint8_t)s;
+		pp->n_read = 1;
+	}
+	return 0;
+}
+
+struct tcam_part *tcam_part_create(uint32_t depth, uint16_t key_bits,
+				   unsigned nw, const uint8_t *valid,
+				   const uint64_t *val, const uint64_t *msk)
+{
+	struct tcam_part *pt = calloc(1, sizeof *pt);
+
+	if (!pt)
+		return NULL;
+	pt->depth = depth;
+	pt->n_slices = (key_bits + SB - 1) / SB;
+	pt->row_words = (size_t)pt->n_slices * VALUES;
+	pt->where = malloc(depth * sizeof *pt->where);
+	if (!pt->where)
+		goto fail;
+	memset(pt->where, 0xff, depth * sizeof *pt->where);
+	choose_parts(pt, key_bits, nw, valid, val, msk);
+	if (alloc_parts(pt))
+		goto fail;
+	for (uint32_t e = 0; e < depth; e++)
+		if (valid[e] && insert(pt, e, val + (size_t)e * nw,
+				       msk + (size_t)e * nw, BUILD_FILL))
+			goto fail;
+	pt->built_with = pt->n_entries;
+	return pt;
+fail:
+	tcam_part_destroy(pt);
+	return NULL;
+}
+
+void tcam_part_destroy(struct tcam_part *pt)
+{
+	if (!pt)
+		return;
+	for (unsigned p = 0; p < pt->n_parts; p++)
+		for (uint32_t b = 0; pt->part[p].bk && b < 1u << pt->part[p].k; b++) {
+			free(pt->part[p].bk[b].min);
+			free(pt->part[p].bk[b].blk);
+		}
+	for (unsigned p = 0; p < pt->n_parts; p++)
+		free(pt->part[p].bk);
+	free(pt->rows);
+	free(pt->blk);
+	free(pt->free_blk);
+	free(pt->where);
+	free(pt);
+}
+
+size_t tcam_part_memory(const struct tcam_part *pt)
+{
+	size_t b;
+
+	if (!pt)
+		return 0;
+	b = sizeof *pt + pt->depth * sizeof *pt->where +
+	    pt->cap_blk * (pt->row_words * sizeof *pt->rows +
+			   sizeof *pt->blk + sizeof *pt->free_blk);
+	for (unsigned p = 0; p < pt->n_parts; p++) {
+		b += ((size_t)1 << pt->part[p].k) * sizeof(struct pt_bucket);
+		for (uint32_t k = 0; k < 1u << pt->part[p].k; k++)
+			b += pt->part[p].bk[k].cap * 2 * sizeof(uint32_t);
+	}
+	return b;
+}
+
+uint32_t tcam_part_built_with(const struct tcam_part *pt)
+{
+	return pt->built_with;
+}
+
+void tcam_part_stats(const struct tcam_part *pt, struct tcam_part_stats *st)
+{
+	memset(st, 0, sizeof *st);
+	st->parts = pt->n_parts;
+	st->blocks = pt->n_blk - pt->n_free;
+	for (unsigned p = 0; p < pt->n_parts; p++) {
+		st->lo[p] = pt->part[p].lo;
+		st->k[p] = pt->part[p].k;
+	}
+	for (uint32_t b = 0; b < pt->n_blk; b++)
+		if (pt->blk[b].used)
+			st->entries[pt->blk[b].part] +=
+				(uint32_t)__builtin_popcountll(pt->blk[b].used);
+}
+
+/* ---- lookup ------------------------------------------------------------ */
+
+/* The lowest index below *best among bucket bk's entries accepting the
+ * key (row offsets off[s] per slice), into *best. */
+static inline __attribute__((always_inline)) void
+scan_bucket(const struct tcam_part *pt, const struct pt_part *p,
+	    const struct pt_bucket *bk, const uint16_t *off, uint32_t *best)
+{
+	uint16_t ro[TCAM_BM_MAX_SLICES];
+	unsigned n = p->n_read;
+
+	for (unsigned k = 0; k < n; k++)
+		ro[k] = off[p->order[k]];
+	for (uint32_t i = 0; i < bk->n && bk->min[i] < *best; i++) {
+		const uint64_t *r = pt->rows + bk->blk[i] * pt->row_words;
+		uint64_t a = r[ro[0]];
+
+		for (unsigned k = 1; k < n && a; k += CHUNK) {
+			unsigned end = k + CHUNK < n ? k + CHUNK : n;
+
+			for (unsigned j = k; j < end; j++)
+				a &= r[ro[j]];
+		}
+		for (const uint32_t *g = pt->blk[bk->blk[i]].gidx; a; a &= a - 1) {
+			uint32_t x = g[__builtin_ctzll(a)];
+
+			*best = x < *best ? x : *best;
+		}
+	}
+}
+
+int32_t tcam_part_lookup(const struct tcam_part *pt, const struct pnic_key *key)
+{
+	uint16_t off[TCAM_BM_MAX_SLICES];
+	const struct pt_bucket *bk[TCAM_PT_MAX_PARTS];
+	unsigned pi[TCAM_PT_MAX_PARTS], n = 0;
+	uint32_t best = NONE;
+
+	for (unsigned s = 0; s < pt->n_slices; s++)
+		off[s] = (uint16_t)(s * VALUES + slice_of(key->w, s));
+	/* The non-empty buckets, by their first min (insertion). */
+	for (unsigned p = 0; p < pt->n_parts; p++) {
+		const struct pt_bucket *b = &pt->part[p].bk[bucket_of(&pt->part[p], key->w)];
+		unsigned j = n;
+
+		if (!b->n)
+			continue;
+		while (j > 0 && bk[j - 1]->min[0] > b->min[0]) {
+			bk[j] = bk[j - 1];
+			pi[j] = pi[j - 1];
+			j--;
+		}
+		bk[j] = b;
+		pi[j] = p;
+		n++;
+	}
+	for (unsigned j = 0; j < n && bk[j]->min[0] < best; j++)
+		scan_bucket(pt, &pt->part[pi[j]], bk[j], off, &best);
+	return best == NONE ? TCAM_MISS : (int32_t)best;
+}
