@@ -409,6 +409,9 @@ int tcam_part_set(struct tcam_part *pt, uint32_t e, const uint64_t *val,
 /* Take out entry e, set before with val and msk. */
 void tcam_part_clear(struct tcam_part *pt, uint32_t e, const uint64_t *val,
 		     const uint64_t *msk);
+/* Row offsets computed with AVX-512 when the CPU has it, or, when
+ * portable, in plain C: same answers.  Returns which. */
+const char *tcam_part_set_portable(struct tcam_part *pt, bool portable);
 /* Lowest index accepting key, or TCAM_MISS. */
 int32_t tcam_part_lookup(const struct tcam_part *pt,
 			 const struct pnic_key *key);

@@ -105,7 +105,10 @@ static int pt_build(struct tcam *t)
 	tcam_part_destroy(t->pt);
 	t->pt = tcam_part_create(t->depth, t->key_bits, t->nw, t->valid,
 				 t->val, t->msk);
-	return t->pt ? 0 : -ENOMEM;
+	if (!t->pt)
+		return -ENOMEM;
+	tcam_part_set_portable(t->pt, t->bm_portable);
+	return 0;
 }
 
 /* Partitions are chosen from the entries there when the index is
@@ -171,6 +174,8 @@ int tcam_set_strategy(struct tcam *t, enum tcam_strategy s)
 const char *tcam_set_portable(struct tcam *t, bool portable)
 {
 	t->bm_portable = portable;
+	if (t->pt)
+		tcam_part_set_portable(t->pt, portable);
 	if (!t->bm)
 		return portable ? "portable" : "widest";
 	return tcam_bitmap_set_portable(t->bm, portable);

@@ -35,6 +35,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#endif
 
 #define VALUES TCAM_BM_VALUES
 #define SB TCAM_BM_SLICE_BITS
@@ -46,7 +49,9 @@
 /* Entries the partition choice looks at (a sample of the table). */
 #define SAMPLE 4096
 /* Reads ANDed between two checks of a block. */
-#define CHUNK 4
+#define CHUNK 4         /* must stay 4: the scan is unrolled by it */
+/* Plan entries: every slice, padded for the AVX-512 offsets (16 a go). */
+#define PLAN ((TCAM_BM_MAX_SLICES + 15) / 16 * 16)
 
 struct pt_block {
 	uint64_t used;          /* slots holding an entry */
@@ -73,9 +78,21 @@ struct pt_part {
 	unsigned n_read;
 	uint32_t care[TCAM_BM_MAX_SLICES];
 	uint8_t order[TCAM_BM_MAX_SLICES];
+	/* The order as a read plan: read k is row rd_base[k] + the key's
+	 * nibble at bit rd_sh[k] of word rd_w[k].  Padded to a multiple of
+	 * CHUNK by repeating read 0 (ANDing a row twice changes nothing), so
+	 * that the scan ANDs whole chunks without a bound check. */
+	unsigned n_pad;
+	uint32_t rd_dw[PLAN];   /* 32-bit word of the key */
+	uint32_t rd_sh[PLAN];   /* shift to the nibble in it */
+	uint32_t rd_base[PLAN]; /* the slice's first row in a block */
 };
 
+typedef void (*pt_offsets_fn)(const struct pt_part *p,
+			      const struct pnic_key *key, uint32_t *ro);
+
 struct tcam_part {
+	pt_offsets_fn offsets;  /* AVX-512 when the CPU has it */
 	unsigned n_slices;
 	unsigned n_parts;       /* the last one is the residual */
 	struct pt_part part[TCAM_PT_MAX_PARTS];
@@ -207,6 +224,18 @@ static bool dispatch_slice(const struct pt_part *p, unsigned s)
 	return p->k && s * SB >= p->lo && s * SB < p->lo + p->k;
 }
 
+static void plan_reads(struct pt_part *p)
+{
+	p->n_pad = (p->n_read + CHUNK - 1) / CHUNK * CHUNK;
+	for (unsigned k = 0; k < p->n_pad; k++) {
+		unsigned s = p->order[k < p->n_read ? k : 0];
+
+		p->rd_dw[k] = s * SB / 32;
+		p->rd_sh[k] = s * SB % 32;
+		p->rd_base[k] = s * VALUES;
+	}
+}
+
 /* Count entry mask msk in (d = 1) or out (d = -1) of p's care, and
  * restore the order (insertion sort: a write moves a count by one). */
 static void care_update(struct tcam_part *pt, struct pt_part *p,
@@ -230,6 +259,7 @@ static void care_update(struct tcam_part *pt, struct pt_part *p,
 	while (k < n && p->care[p->order[k]])
 		k++;
 	p->n_read = k ? k : 1;
+	plan_reads(p);
 }
 
 /* ---- blocks and buckets ------------------------------------------------ */
@@ -463,6 +493,7 @@ static int alloc_parts(struct tcam_part *pt)
 		for (unsigned s = 0; s < pt->n_slices; s++)
 			pp->order[s] = (uint8_t)s;
 		pp->n_read = 1;
+		plan_reads(pp);
 	}
 	return 0;
 }
@@ -482,6 +513,7 @@ struct tcam_part *tcam_part_create(uint32_t depth, uint16_t key_bits,
 	if (!pt->where)
 		goto fail;
 	memset(pt->where, 0xff, depth * sizeof *pt->where);
+	tcam_part_set_portable(pt, false);
 	choose_parts(pt, key_bits, nw, valid, val, msk);
 	if (alloc_parts(pt))
 		goto fail;
@@ -553,27 +585,69 @@ void tcam_part_stats(const struct tcam_part *pt, struct tcam_part_stats *st)
 
 /* ---- lookup ------------------------------------------------------------ */
 
+/* Row offsets of partition p's reads for key (ro[k] for k < n_pad). */
+static void offsets_generic(const struct pt_part *p, const struct pnic_key *key,
+			    uint32_t *ro)
+{
+	for (unsigned k = 0; k < p->n_pad; k++) {
+		uint32_t dw = (uint32_t)(key->w[p->rd_dw[k] / 2] >>
+					 (p->rd_dw[k] % 2 * 32));
+
+		ro[k] = p->rd_base[k] + ((dw >> p->rd_sh[k]) & (VALUES - 1));
+	}
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+/* The same 16 at a time (as the bitmap's key_offsets_avx512): the key's
+ * 32-bit words permuted into each read's lane, shifted to its nibble,
+ * plus the slice's first row. */
+__attribute__((target("avx512f"))) static void
+offsets_avx512(const struct pt_part *p, const struct pnic_key *key,
+	       uint32_t *ro)
+{
+	__m512i kd = _mm512_loadu_si512(key->w);
+	__m512i lo = _mm512_set1_epi32(VALUES - 1);
+
+	for (unsigned k = 0; k < p->n_pad; k += 16) {
+		__m512i x = _mm512_permutexvar_epi32(_mm512_loadu_si512(p->rd_dw + k), kd);
+
+		x = _mm512_and_si512(_mm512_srlv_epi32(x, _mm512_loadu_si512(p->rd_sh + k)), lo);
+		_mm512_storeu_si512(ro + k, _mm512_add_epi32(x, _mm512_loadu_si512(p->rd_base + k)));
+	}
+}
+#define HAVE_AVX512 1
+#endif
+
+const char *tcam_part_set_portable(struct tcam_part *pt, bool portable)
+{
+#ifdef HAVE_AVX512
+	if (!portable && __builtin_cpu_supports("avx512f")) {
+		pt->offsets = offsets_avx512;
+		return "avx512f";
+	}
+#endif
+	pt->offsets = offsets_generic;
+	return "portable";
+}
+
 /* The lowest index below *best among bucket bk's entries accepting the
- * key (row offsets off[s] per slice), into *best. */
+ * key, into *best.  Most blocks have no candidate left after a chunk or
+ * two of reads; a block holding a match reads them all. */
 static inline __attribute__((always_inline)) void
 scan_bucket(const struct tcam_part *pt, const struct pt_part *p,
-	    const struct pt_bucket *bk, const uint16_t *off, uint32_t *best)
+	    const struct pt_bucket *bk, const struct pnic_key *key,
+	    uint32_t *best)
 {
-	uint16_t ro[TCAM_BM_MAX_SLICES];
-	unsigned n = p->n_read;
+	uint32_t ro[PLAN];
+	unsigned n = p->n_pad;
 
-	for (unsigned k = 0; k < n; k++)
-		ro[k] = off[p->order[k]];
+	pt->offsets(p, key, ro);
 	for (uint32_t i = 0; i < bk->n && bk->min[i] < *best; i++) {
 		const uint64_t *r = pt->rows + bk->blk[i] * pt->row_words;
-		uint64_t a = r[ro[0]];
+		uint64_t a = ~0ull;
 
-		for (unsigned k = 1; k < n && a; k += CHUNK) {
-			unsigned end = k + CHUNK < n ? k + CHUNK : n;
-
-			for (unsigned j = k; j < end; j++)
-				a &= r[ro[j]];
-		}
+		for (unsigned k = 0; k < n && a; k += CHUNK)
+			a &= (r[ro[k]] & r[ro[k + 1]]) & (r[ro[k + 2]] & r[ro[k + 3]]);
 		for (const uint32_t *g = pt->blk[bk->blk[i]].gidx; a; a &= a - 1) {
 			uint32_t x = g[__builtin_ctzll(a)];
 
@@ -584,13 +658,10 @@ scan_bucket(const struct tcam_part *pt, const struct pt_part *p,
 
 int32_t tcam_part_lookup(const struct tcam_part *pt, const struct pnic_key *key)
 {
-	uint16_t off[TCAM_BM_MAX_SLICES];
 	const struct pt_bucket *bk[TCAM_PT_MAX_PARTS];
 	unsigned pi[TCAM_PT_MAX_PARTS], n = 0;
 	uint32_t best = NONE;
 
-	for (unsigned s = 0; s < pt->n_slices; s++)
-		off[s] = (uint16_t)(s * VALUES + slice_of(key->w, s));
 	/* The non-empty buckets, by their first min (insertion). */
 	for (unsigned p = 0; p < pt->n_parts; p++) {
 		const struct pt_bucket *b = &pt->part[p].bk[bucket_of(&pt->part[p], key->w)];
@@ -608,6 +679,6 @@ int32_t tcam_part_lookup(const struct tcam_part *pt, const struct pnic_key *key)
 		n++;
 	}
 	for (unsigned j = 0; j < n && bk[j]->min[0] < best; j++)
-		scan_bucket(pt, &pt->part[pi[j]], bk[j], off, &best);
+		scan_bucket(pt, &pt->part[pi[j]], bk[j], key, &best);
 	return best == NONE ? TCAM_MISS : (int32_t)best;
 }
