@@ -382,7 +382,7 @@ int32_t tcam_bitmap_lookup(const struct tcam_bitmap *bm,
  * own and the entries' global indices, sorted by their lowest index.
  * A lookup visits one bucket per partition and stops at the first block
  * that cannot beat its answer.  tcam_part.c has the details. */
-#define TCAM_PT_MAX_PARTS 6     /* residual included */
+#define TCAM_PT_MAX_PARTS 8     /* residual included */
 
 struct tcam_part;
 struct tcam_part_stats {
