@@ -402,6 +402,12 @@ size_t tcam_part_memory(const struct tcam_part *pt);
 /* Entries it held when built (the caller rebuilds as the table grows). */
 uint32_t tcam_part_built_with(const struct tcam_part *pt);
 void tcam_part_stats(const struct tcam_part *pt, struct tcam_part_stats *st);
+/* Tests: the whole index against the entry store (every entry in its
+ * bucket's block and exactly its rows, lists sorted by true mins, free
+ * slots clear, care counts); false with the first fault in why. */
+bool tcam_part_check(const struct tcam_part *pt, unsigned nw,
+		     const uint8_t *valid, const uint64_t *val,
+		     const uint64_t *msk, char *why, size_t len);
 /* Index entry e (value val, already masked, mask msk), absent now;
  * -ENOMEM leaves the index unusable: the caller destroys it. */
 int tcam_part_set(struct tcam_part *pt, uint32_t e, const uint64_t *val,

@@ -622,6 +622,133 @@ void tcam_part_stats(const struct tcam_part *pt, struct tcam_part_stats *st)
 				(uint32_t)__builtin_popcountll(pt->blk[b].used);
 }
 
+/* ---- self-check (tests) ------------------------------------------------ */
+
+#include <stdio.h>
+
+#define FAIL(...) (snprintf(why, len, __VA_ARGS__), false)
+
+/* Entry slot `slot` of block b is in exactly the rows accepting val/msk
+ * (or in none when msk is NULL: a free slot). */
+static bool check_rows(const struct tcam_part *pt, uint32_t b, unsigned slot,
+		       const uint64_t *val, const uint64_t *msk, char *why,
+		       size_t len)
+{
+	const uint64_t *r = pt->rows + b * pt->row_words;
+
+	for (unsigned s = 0; s < pt->n_slices; s++)
+		for (unsigned v = 0; v < VALUES; v++) {
+			bool want = msk && ((v ^ slice_of(val, s)) & slice_of(msk, s)) == 0;
+			bool has = (r[s * VALUES + v] >> slot) & 1;
+
+			if (want != has)
+				return FAIL("block %u slot %u: row (%u, %u) is %d", b, slot, s, v, has);
+		}
+	return true;
+}
+
+static bool check_entries(const struct tcam_part *pt, unsigned nw,
+			  const uint8_t *valid, const uint64_t *val,
+			  const uint64_t *msk, char *why, size_t len)
+{
+	uint32_t n = 0;
+
+	for (uint32_t e = 0; e < pt->depth; e++) {
+		const uint64_t *v = val + (size_t)e * nw, *m = msk + (size_t)e * nw;
+		uint32_t b = pt->where[e] / SLOTS, slot = pt->where[e] % SLOTS;
+		unsigned p;
+
+		if (!valid[e]) {
+			if (pt->where[e] != NONE)
+				return FAIL("invalid entry %u is in block %u", e, b);
+			continue;
+		}
+		n++;
+		if (pt->where[e] == NONE || b >= pt->n_blk ||
+		    !((pt->blk[b].used >> slot) & 1) || pt->blk[b].gidx[slot] != e)
+			return FAIL("entry %u: not in the slot it names", e);
+		p = part_for(pt, m);
+		if (pt->blk[b].part != p || pt->blk[b].bucket != bucket_of(&pt->part[p], v))
+			return FAIL("entry %u: in partition %u bucket %u, belongs in %u, %u",
+				    e, pt->blk[b].part, pt->blk[b].bucket, p,
+				    bucket_of(&pt->part[p], v));
+		if (!check_rows(pt, b, slot, v, m, why, len))
+			return false;
+	}
+	if (n != pt->n_entries)
+		return FAIL("%u entries counted, %u valid", pt->n_entries, n);
+	return true;
+}
+
+/* Every bucket's list: its blocks, once each, sorted by their true min;
+ * free slots in no row. */
+static bool check_buckets(const struct tcam_part *pt, char *why, size_t len)
+{
+	uint32_t listed = 0;
+
+	for (unsigned p = 0; p < pt->n_parts; p++)
+		for (uint32_t k = 0; k < 1u << pt->part[p].k; k++) {
+			const struct pt_bucket *bk = &pt->part[p].bk[k];
+
+			for (uint32_t i = 0; i < bk->n; i++) {
+				const struct pt_block *blk = &pt->blk[bk->blk[i]];
+
+				if (!blk->used || blk->part != p || blk->bucket != k)
+					return FAIL("partition %u bucket %u: block %u misplaced", p, k, bk->blk[i]);
+				if (bk->min[i] != block_min(blk))
+					return FAIL("partition %u bucket %u: block %u min %u, holds %u",
+						    p, k, bk->blk[i], bk->min[i], block_min(blk));
+				if (i && bk->min[i - 1] >= bk->min[i])
+					return FAIL("partition %u bucket %u: mins out of order at %u", p, k, i);
+				for (unsigned s = 0; s < SLOTS; s++)
+					if (!((blk->used >> s) & 1) &&
+					    !check_rows(pt, bk->blk[i], s, NULL, NULL, why, len))
+						return false;
+				listed++;
+			}
+		}
+	if (listed + pt->n_free != pt->n_blk)
+		return FAIL("%u blocks listed, %u free, %u made", listed, pt->n_free, pt->n_blk);
+	return true;
+}
+
+/* Care counts and read plans against a recount. */
+static bool check_plans(const struct tcam_part *pt, unsigned nw,
+			const uint8_t *valid, const uint64_t *msk, char *why,
+			size_t len)
+{
+	for (unsigned p = 0; p < pt->n_parts; p++) {
+		const struct pt_part *pp = &pt->part[p];
+
+		for (unsigned s = 0; s < pt->n_slices; s++) {
+			uint32_t c = 0;
+
+			for (uint32_t e = 0; e < pt->depth; e++) {
+				const uint64_t *m = msk + (size_t)e * nw;
+
+				c += valid[e] && part_for(pt, m) == p &&
+				     slice_of(m, s) && !dispatch_slice(pp, s);
+			}
+			if (c != pp->care[s])
+				return FAIL("partition %u slice %u: care %u, recount %u", p, s, pp->care[s], c);
+		}
+		for (unsigned k = 0; k < pt->n_slices; k++)
+			if ((k < pp->n_read) != (pp->care[pp->order[k]] > 0) && !(k == 0 && pp->n_read == 1))
+				return FAIL("partition %u: read %u of %u is slice %u, care %u", p, k,
+					    pp->n_read, pp->order[k], pp->care[pp->order[k]]);
+	}
+	return true;
+}
+
+bool tcam_part_check(const struct tcam_part *pt, unsigned nw,
+		     const uint8_t *valid, const uint64_t *val,
+		     const uint64_t *msk, char *why, size_t len)
+{
+	return check_entries(pt, nw, valid, val, msk, why, len) &&
+	       check_buckets(pt, why, len) &&
+	       check_plans(pt, nw, valid, msk, why, len);
+}
+
 /* ---- lookup ------------------------------------------------------------ */
 
 /* Row offsets of partition p's reads for key (ro[k] for k < n_pad). */
