@@ -156,18 +156,20 @@ static double bucket_size(const uint32_t *e, uint32_t n, const uint64_t *val,
 	uint32_t all = (1u << k) - 1, cnt = 0;
 	double sq = 0;
 
-	memset(hist, 0, sizeof(uint32_t) << k);
+	/* hist is all zero between calls: counted up and back down over
+	 * the sample, never swept whole (2^16 counts). */
 	for (uint32_t i = 0; i < n; i++)
 		if (bits_at(msk + (size_t)e[i] * nw, lo, k) == all) {
-			hist[bits_at(val + (size_t)e[i] * nw, lo, k)]++;
+			uint32_t b = bits_at(val + (size_t)e[i] * nw, lo, k);
+
+			sq += 2.0 * hist[b]++ + 1;
 			cnt++;
 		}
+	for (uint32_t i = 0; i < n; i++)
+		if (bits_at(msk + (size_t)e[i] * nw, lo, k) == all)
+			hist[bits_at(val + (size_t)e[i] * nw, lo, k)] = 0;
 	*took = cnt;
-	if (!cnt)
-		return 0;
-	for (uint32_t b = 0; b <= all; b++)
-		sq += (double)hist[b] * hist[b];
-	return sq / cnt;
+	return cnt ? sq / cnt : 0;
 }
 
 /* A partition costs a lookup about this many entries of scanning even
@@ -233,7 +235,7 @@ static void choose_parts(struct tcam_part *pt, uint16_t key_bits, unsigned nw,
 			 const uint64_t *msk)
 {
 	struct pt_sample sm = { malloc(SAMPLE * sizeof(uint32_t)), 0,
-				malloc(sizeof(uint32_t) << MAX_K), val, msk,
+				calloc((size_t)1 << MAX_K, sizeof(uint32_t)), val, msk,
 				nw, key_bits };
 	uint32_t used = 0, step;
 	unsigned n = 0, lo, k;
