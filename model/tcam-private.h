@@ -245,7 +245,7 @@ enum tcam_strategy {
 	TCAM_STRATEGY_AUTO,     /* by mask count, depth and key width */
 	TCAM_STRATEGY_TUPLE,    /* tuple space search only, no bitmap kept */
 	TCAM_STRATEGY_BITMAP,   /* bitmap always, whatever the masks */
-	TCAM_STRATEGY_PART,     /* partitioned index (over the bitmap) always */
+	TCAM_STRATEGY_PART,     /* partitioned index always (no bitmap kept) */
 };
 
 struct tcam {
@@ -296,8 +296,9 @@ struct tcam {
 	enum tcam_strategy strategy;
 	uint32_t bm_masks_on;   /* mask count from which the bitmap wins */
 	bool bm_portable;       /* tests: the bitmap scan without AVX */
-	/* Partitioned index (tcam_part.c), kept beside the bitmap on big
-	 * tables and used instead of it (pt_use).  Best effort too. */
+	/* Partitioned index (tcam_part.c): in place of the bitmap on tables
+	 * of many entries (never both); used when pt_use.  Best effort too:
+	 * without memory for it, the bitmap serves. */
 	struct tcam_part *pt;
 	bool pt_use;
 };
@@ -431,8 +432,7 @@ int tcam_set_strategy(struct tcam *t, enum tcam_strategy s);
  * (portable) or the widest the CPU has (the default), for this bitmap and
  * every one built later.  Returns which ("portable", "avx2", "avx512f"). */
 const char *tcam_set_portable(struct tcam *t, bool portable);
-/* True when lookups use the bitmap now (the partitioned index counts:
- * it is a layer over it). */
+/* True when lookups use the bitmap now. */
 bool tcam_uses_bitmap(const struct tcam *t);
 /* True when lookups use the partitioned index now. */
 bool tcam_uses_part(const struct tcam *t);

@@ -90,14 +90,14 @@ static void pt_drop(struct tcam *t)
 
 static void bm_drop(struct tcam *t)
 {
-	pt_drop(t);
 	tcam_bitmap_destroy(t->bm);
 	t->bm = NULL;
 	t->bm_use = false;
 }
 
-/* The partitioned index pays once a bitmap scan would pass several
- * groups: from PT_MIN_ENTRIES valid entries (measured, docs/tcam.md). */
+/* The partitioned index beats the bitmap once a bitmap scan would pass
+ * several groups: from PT_MIN_ENTRIES valid entries (measured,
+ * docs/tcam.md), kept down to half of it. */
 #define PT_MIN_ENTRIES 2048
 
 static int pt_build(struct tcam *t)
@@ -111,38 +111,43 @@ static int pt_build(struct tcam *t)
 	return 0;
 }
 
-/* Partitions are chosen from the entries there when the index is
- * built: rebuilt when the table has doubled since (amortised O(1) per
- * write; a table being filled rebuilds log2(used) times). */
-static void pt_follow(struct tcam *t)
+/* After the mask or entry count may have changed, the index for tables
+ * with many masks ("wide"): built when the masks reach the crossover,
+ * dropped when they fall to half of it (the gap keeps a table near the
+ * crossover from rebuilding on every write), used from the crossover on.
+ * It is the partitioned index from PT_MIN_ENTRIES entries on (down to
+ * half), the bitmap below: one or the other, never both, so writes pay
+ * for one.  The partitions are chosen from the entries there when the
+ * index is built, so it is rebuilt when the table has doubled since
+ * (amortised O(1) per write: a table being filled rebuilds log2(used)
+ * times).  Both are best effort: without memory for the partitions the
+ * bitmap serves, without memory for it tuple search does. */
+static void wide_follow(struct tcam *t)
 {
-	bool want = t->strategy == TCAM_STRATEGY_PART ||
-		    (t->strategy == TCAM_STRATEGY_AUTO && t->bm_use &&
-		     t->used >= (t->pt ? PT_MIN_ENTRIES / 2 : PT_MIN_ENTRIES));
+	bool kept = t->bm || t->pt, wide = true, part, use = true;
 
-	if (!want)
-		pt_drop(t);
-	else if (!t->pt || t->used > 2 * tcam_part_built_with(t->pt) + 64)
-		(void)pt_build(t);
-	t->pt_use = t->pt != NULL;
-}
-
-/* After the mask count may have changed: build the bitmap when the masks
- * reach the crossover, drop it when they fall to half of it (the gap
- * keeps a table near the crossover from rebuilding on every write). */
-static void bm_follow(struct tcam *t)
-{
-	if (t->strategy != TCAM_STRATEGY_AUTO) {
-		pt_follow(t);
+	if (t->strategy == TCAM_STRATEGY_TUPLE)
 		return;
+	part = t->strategy == TCAM_STRATEGY_PART;
+	if (t->strategy == TCAM_STRATEGY_AUTO) {
+		wide = t->n_order >= (kept ? t->bm_masks_on / 2 : t->bm_masks_on) &&
+		       tcam_bitmap_bytes(t->depth, t->key_bits) <= BM_MAX_BYTES;
+		part = wide && t->used >= (t->pt ? PT_MIN_ENTRIES / 2 : PT_MIN_ENTRIES);
+		use = t->n_order >= t->bm_masks_on;
 	}
-	if (!t->bm && t->n_order >= t->bm_masks_on &&
-	    tcam_bitmap_bytes(t->depth, t->key_bits) <= BM_MAX_BYTES)
-		(void)bm_build(t);
-	else if (t->bm && t->n_order < t->bm_masks_on / 2)
+	if (part && (!t->pt || t->used > 2 * tcam_part_built_with(t->pt) + 64) &&
+	    pt_build(t))
+		part = false;
+	if (part)
 		bm_drop(t);
-	t->bm_use = t->bm && t->n_order >= t->bm_masks_on;
-	pt_follow(t);
+	else
+		pt_drop(t);
+	if (!wide)
+		bm_drop(t);
+	else if (!part)
+		(void)bm_build(t);
+	t->bm_use = t->bm && use;
+	t->pt_use = t->pt && use;
 }
 
 int tcam_set_strategy(struct tcam *t, enum tcam_strategy s)
@@ -150,24 +155,23 @@ int tcam_set_strategy(struct tcam *t, enum tcam_strategy s)
 	switch (s) {
 	case TCAM_STRATEGY_TUPLE:
 		bm_drop(t);
+		pt_drop(t);
 		break;
 	case TCAM_STRATEGY_BITMAP:
 		if (bm_build(t))
 			return -ENOMEM;
-		pt_drop(t);
-		t->bm_use = true;
 		break;
 	case TCAM_STRATEGY_PART:
-		if (bm_build(t) || pt_build(t))
+		/* rebuilt: partitions chosen from the entries there now */
+		if (pt_build(t))
 			return -ENOMEM;
-		t->bm_use = true;
 		break;
 	default:
 		s = TCAM_STRATEGY_AUTO;
 		break;
 	}
 	t->strategy = s;
-	bm_follow(t);
+	wide_follow(t);
 	return 0;
 }
 
@@ -436,8 +440,8 @@ int tcam_write(struct tcam *t, uint32_t index, const struct pnic_key *value,
 	if (t->bm)
 		tcam_bitmap_set(t->bm, index, v, mask->w);
 	if (t->pt && tcam_part_set(t->pt, index, v, mask->w))
-		pt_drop(t);     /* best effort: lookups go back to the bitmap */
-	bm_follow(t);
+		pt_drop(t);     /* best effort: wide_follow() builds the bitmap */
+	wide_follow(t);
 	return 0;
 
 nomem_tuple:
@@ -464,7 +468,7 @@ int tcam_invalidate(struct tcam *t, uint32_t index, struct pnic_error *err)
 		old = tcam_entry_remove(t, index);
 		if (!old->n_entries)
 			tcam_tuple_free(t, old);
-		bm_follow(t);
+		wide_follow(t);
 	}
 	return 0;
 }

@@ -203,8 +203,9 @@ Test(tcam_part, later_writes_fill_the_gaps)
 	tcam_destroy(t);
 }
 
-/* Chosen automatically: on with the bitmap from 2048 entries, off below
- * 1024 (or when the bitmap goes), and counted in tcam_memory(). */
+/* Chosen automatically: in place of the bitmap from 2048 entries (which
+ * is then dropped), back to the bitmap below 1024, and counted in
+ * tcam_memory(). */
 Test(tcam_part, automatic_in_and_out)
 {
 	struct tcam *t = mk(8192);
@@ -219,14 +220,14 @@ Test(tcam_part, automatic_in_and_out)
 	cr_assert(tcam_uses_bitmap(t) && !tcam_uses_part(t));
 	acl_entry(&v, &m);
 	cr_assert_eq(tcam_write(t, 2047, &v, &m, &err), 0);
-	cr_assert(tcam_uses_part(t));
+	cr_assert(tcam_uses_part(t) && !tcam_uses_bitmap(t));
+	cr_assert_null(t->bm);
 	with = tcam_memory(t);
 	cr_assert_gt(with, tcam_part_memory(t->pt));
 	check_index(t, "switched on");
 	for (uint32_t e = 0; e < 1030; e++)
 		cr_assert_eq(tcam_invalidate(t, e, &err), 0);
-	cr_assert_not(tcam_uses_part(t));
-	cr_assert_lt(tcam_memory(t), with);
+	cr_assert(tcam_uses_bitmap(t) && !tcam_uses_part(t));
 	cr_assert_null(t->pt);
 	check_lookups(t, 500);
 	tcam_destroy(t);
