@@ -98,7 +98,7 @@ static void bm_drop(struct tcam *t)
 /* The partitioned index beats the bitmap once a bitmap scan would pass
  * several groups: from PT_MIN_ENTRIES valid entries (measured,
  * docs/tcam.md), kept down to half of it. */
-#define PT_MIN_ENTRIES 2048
+#define PT_MIN_ENTRIES 4096
 
 static int pt_build(struct tcam *t)
 {

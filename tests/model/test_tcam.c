@@ -682,9 +682,9 @@ static uint64_t run_diff(const struct diff_cfg *c, uint64_t seed)
 			  by_bitmap + by_part < done * 9 / 10,
 			  "seed %#" PRIx64 ": %" PRIu64 " + %" PRIu64 " of %" PRIu64
 			  " lookups by bitmap and partitions", seed, by_bitmap, by_part, done);
-	/* Tables of 2048 entries or more go from the bitmap to the
+	/* Tables of 4096 entries or more go from the bitmap to the
 	 * partitions and back. */
-	if (c->strategy == TCAM_STRATEGY_AUTO && c->depth >= 4096)
+	if (c->strategy == TCAM_STRATEGY_AUTO && c->depth >= 8192)
 		cr_assert(by_part > done / 10 && by_bitmap > 0,
 			  "seed %#" PRIx64 ": %" PRIu64 " of %" PRIu64 " lookups by partitions",
 			  seed, by_part, done);
@@ -758,8 +758,9 @@ Test(tcam, differential_fast_equals_linear, .timeout = 120)
 		{ 2048, 372, 64, 20000, false, TCAM_STRATEGY_PART, true },
 		{ 1000, 104, 200, 20000, false, TCAM_STRATEGY_PART, true },
 		/* chosen by mask count, crossing the threshold both ways (and,
-		 * at 4096 entries, into and out of the partitions) */
-		{ 4096, 104, 64, 40000, false, TCAM_STRATEGY_AUTO, false },
+		 * at 8192 entries, filled past 4096, into and out of the
+		 * partitions) */
+		{ 8192, 104, 64, 40000, false, TCAM_STRATEGY_AUTO, false },
 		{ 1024, 104, 64, 100000, false, TCAM_STRATEGY_AUTO, false },
 		{ 256, 512, 100, 60000, false, TCAM_STRATEGY_AUTO, false },
 		{ 2048, 372, 64, 40000, false, TCAM_STRATEGY_AUTO, false },

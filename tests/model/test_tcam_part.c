@@ -203,8 +203,8 @@ Test(tcam_part, later_writes_fill_the_gaps)
 	tcam_destroy(t);
 }
 
-/* Chosen automatically: in place of the bitmap from 2048 entries (which
- * is then dropped), back to the bitmap below 1024, and counted in
+/* Chosen automatically: in place of the bitmap from 4096 entries (which
+ * is then dropped), back to the bitmap below 2048, and counted in
  * tcam_memory(). */
 Test(tcam_part, automatic_in_and_out)
 {
@@ -213,19 +213,19 @@ Test(tcam_part, automatic_in_and_out)
 	struct pnic_key v, m;
 	size_t with;
 
-	for (uint32_t e = 0; e < 2047; e++) {
+	for (uint32_t e = 0; e < 4095; e++) {
 		acl_entry(&v, &m);
 		cr_assert_eq(tcam_write(t, e, &v, &m, &err), 0);
 	}
 	cr_assert(tcam_uses_bitmap(t) && !tcam_uses_part(t));
 	acl_entry(&v, &m);
-	cr_assert_eq(tcam_write(t, 2047, &v, &m, &err), 0);
+	cr_assert_eq(tcam_write(t, 4095, &v, &m, &err), 0);
 	cr_assert(tcam_uses_part(t) && !tcam_uses_bitmap(t));
 	cr_assert_null(t->bm);
 	with = tcam_memory(t);
 	cr_assert_gt(with, tcam_part_memory(t->pt));
 	check_index(t, "switched on");
-	for (uint32_t e = 0; e < 1030; e++)
+	for (uint32_t e = 0; e < 2050; e++)
 		cr_assert_eq(tcam_invalidate(t, e, &err), 0);
 	cr_assert(tcam_uses_bitmap(t) && !tcam_uses_part(t));
 	cr_assert_null(t->pt);
