@@ -122,32 +122,46 @@ static int pt_build(struct tcam *t)
  * (amortised O(1) per write: a table being filled rebuilds log2(used)
  * times).  Both are best effort: without memory for the partitions the
  * bitmap serves, without memory for it tuple search does. */
+struct wide_want {
+	bool wide;      /* a wide index kept */
+	bool part;      /* and it is the partitioned one */
+	bool use;       /* lookups use it */
+};
+
+static struct wide_want wide_wanted(const struct tcam *t)
+{
+	struct wide_want w = { true, t->strategy == TCAM_STRATEGY_PART, true };
+	bool kept = t->bm || t->pt;
+
+	if (t->strategy != TCAM_STRATEGY_AUTO)
+		return w;
+	w.wide = t->n_order >= (kept ? t->bm_masks_on / 2 : t->bm_masks_on) &&
+		 tcam_bitmap_bytes(t->depth, t->key_bits) <= BM_MAX_BYTES;
+	w.part = w.wide && t->used >= (t->pt ? PT_MIN_ENTRIES / 2 : PT_MIN_ENTRIES);
+	w.use = t->n_order >= t->bm_masks_on;
+	return w;
+}
+
 static void wide_follow(struct tcam *t)
 {
-	bool kept = t->bm || t->pt, wide = true, part, use = true;
+	struct wide_want w;
 
 	if (t->strategy == TCAM_STRATEGY_TUPLE)
 		return;
-	part = t->strategy == TCAM_STRATEGY_PART;
-	if (t->strategy == TCAM_STRATEGY_AUTO) {
-		wide = t->n_order >= (kept ? t->bm_masks_on / 2 : t->bm_masks_on) &&
-		       tcam_bitmap_bytes(t->depth, t->key_bits) <= BM_MAX_BYTES;
-		part = wide && t->used >= (t->pt ? PT_MIN_ENTRIES / 2 : PT_MIN_ENTRIES);
-		use = t->n_order >= t->bm_masks_on;
-	}
-	if (part && (!t->pt || t->used > 2 * tcam_part_built_with(t->pt) + 64) &&
+	w = wide_wanted(t);
+	if (w.part && (!t->pt || t->used > 2 * tcam_part_built_with(t->pt) + 64) &&
 	    pt_build(t))
-		part = false;
-	if (part)
+		w.part = false;
+	if (w.part)
 		bm_drop(t);
 	else
 		pt_drop(t);
-	if (!wide)
+	if (!w.wide)
 		bm_drop(t);
-	else if (!part)
+	else if (!w.part)
 		(void)bm_build(t);
-	t->bm_use = t->bm && use;
-	t->pt_use = t->pt && use;
+	t->bm_use = t->bm && w.use;
+	t->pt_use = t->pt && w.use;
 }
 
 int tcam_set_strategy(struct tcam *t, enum tcam_strategy s)
@@ -387,7 +401,7 @@ static int check_write(const struct tcam *t, uint32_t index,
 	return 0;
 }
 
-/* Take valid entry index out of the bitmap and partitioned indexes. */
+/* Take valid entry index out of the bitmap or partitioned index. */
 static void index_clear(struct tcam *t, uint32_t index)
 {
 	if (t->bm)
@@ -396,6 +410,18 @@ static void index_clear(struct tcam *t, uint32_t index)
 	if (t->pt)
 		tcam_part_clear(t->pt, index, tcam_entry_val(t, index),
 				tcam_entry_msk(t, index));
+}
+
+/* Put entry index, written in the store, in the bitmap or partitioned
+ * index. */
+static void index_set(struct tcam *t, uint32_t index)
+{
+	if (t->bm)
+		tcam_bitmap_set(t->bm, index, tcam_entry_val(t, index),
+				tcam_entry_msk(t, index));
+	if (t->pt && tcam_part_set(t->pt, index, tcam_entry_val(t, index),
+				   tcam_entry_msk(t, index)))
+		pt_drop(t);     /* best effort: wide_follow() builds the bitmap */
 }
 
 int tcam_write(struct tcam *t, uint32_t index, const struct pnic_key *value,
@@ -437,10 +463,7 @@ int tcam_write(struct tcam *t, uint32_t index, const struct pnic_key *value,
 	memcpy(t->val + (size_t)index * nw, v, nw * sizeof *v);
 	memcpy(t->msk + (size_t)index * nw, mask->w, nw * sizeof *v);
 	tcam_entry_insert(t, index, tp);
-	if (t->bm)
-		tcam_bitmap_set(t->bm, index, v, mask->w);
-	if (t->pt && tcam_part_set(t->pt, index, v, mask->w))
-		pt_drop(t);     /* best effort: wide_follow() builds the bitmap */
+	index_set(t, index);
 	wide_follow(t);
 	return 0;
 

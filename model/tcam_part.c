@@ -630,8 +630,7 @@ void tcam_part_stats(const struct tcam_part *pt, struct tcam_part_stats *st)
 
 #define FAIL(...) (snprintf(why, len, __VA_ARGS__), false)
 
-/* Entry slot `slot` of block b is in exactly the rows accepting val/msk
- * (or in none when msk is NULL: a free slot). */
+/* Entry slot `slot` of block b is in exactly the rows accepting val/msk. */
 static bool check_rows(const struct tcam_part *pt, uint32_t b, unsigned slot,
 		       const uint64_t *val, const uint64_t *msk, char *why,
 		       size_t len)
@@ -640,12 +639,24 @@ static bool check_rows(const struct tcam_part *pt, uint32_t b, unsigned slot,
 
 	for (unsigned s = 0; s < pt->n_slices; s++)
 		for (unsigned v = 0; v < VALUES; v++) {
-			bool want = msk && ((v ^ slice_of(val, s)) & slice_of(msk, s)) == 0;
+			bool want = ((v ^ slice_of(val, s)) & slice_of(msk, s)) == 0;
 			bool has = (r[s * VALUES + v] >> slot) & 1;
 
 			if (want != has)
 				return FAIL("block %u slot %u: row (%u, %u) is %d", b, slot, s, v, has);
 		}
+	return true;
+}
+
+/* Free slots of block b are in no row. */
+static bool check_free(const struct tcam_part *pt, uint32_t b, char *why,
+		       size_t len)
+{
+	const uint64_t *r = pt->rows + b * pt->row_words;
+
+	for (size_t i = 0; i < pt->row_words; i++)
+		if (r[i] & ~pt->blk[b].used)
+			return FAIL("block %u: a free slot in row word %zu", b, i);
 	return true;
 }
 
@@ -702,10 +713,8 @@ static bool check_buckets(const struct tcam_part *pt, char *why, size_t len)
 						    p, k, bk->blk[i], bk->min[i], block_min(blk));
 				if (i && bk->min[i - 1] >= bk->min[i])
 					return FAIL("partition %u bucket %u: mins out of order at %u", p, k, i);
-				for (unsigned s = 0; s < SLOTS; s++)
-					if (!((blk->used >> s) & 1) &&
-					    !check_rows(pt, bk->blk[i], s, NULL, NULL, why, len))
-						return false;
+				if (!check_free(pt, bk->blk[i], why, len))
+					return false;
 				listed++;
 			}
 		}
