@@ -301,6 +301,7 @@ struct tcam {
 	 * without memory for it, the bitmap serves. */
 	struct tcam_part *pt;
 	bool pt_use;
+	uint32_t pt_retry;      /* after a failed build: entries to retry at */
 };
 
 static inline const uint64_t *tcam_entry_val(const struct tcam *t,
@@ -394,10 +395,13 @@ struct tcam_part_stats {
 };
 
 /* Choose partitions for the valid entries of an entry store and index
- * them; NULL when out of memory. */
+ * them, in at most max_blocks blocks of 64 entries (a write that needs
+ * more fails like one out of memory); NULL when out of memory or
+ * blocks. */
 struct tcam_part *tcam_part_create(uint32_t depth, uint16_t key_bits,
 				   unsigned nw, const uint8_t *valid,
-				   const uint64_t *val, const uint64_t *msk);
+				   const uint64_t *val, const uint64_t *msk,
+				   uint32_t max_blocks);
 void tcam_part_destroy(struct tcam_part *pt);
 size_t tcam_part_memory(const struct tcam_part *pt);
 /* Entries it held when built (the caller rebuilds as the table grows). */

@@ -100,11 +100,25 @@ static void bm_drop(struct tcam *t)
  * docs/tcam.md), kept down to half of it. */
 #define PT_MIN_ENTRIES 4096
 
-static int pt_build(struct tcam *t)
+/* Blocks of 64 entries the partitioned index may take when chosen by
+ * itself: one per PT_ENTRIES_PER_BLOCK entries of depth, which keeps it
+ * within 4x the bitmap's memory (key_bits / 2 bytes per entry of depth)
+ * however sparse its buckets; tables whose entries spread thinner keep
+ * the bitmap.  Forced, it may take a block per entry. */
+#define PT_ENTRIES_PER_BLOCK 16
+#define PT_MIN_BLOCKS 64
+
+static int pt_build(struct tcam *t, bool forced)
 {
+	uint32_t max = t->depth / PT_ENTRIES_PER_BLOCK;
+
+	if (forced)
+		max = t->depth;
+	else if (max < PT_MIN_BLOCKS)
+		max = PT_MIN_BLOCKS;
 	tcam_part_destroy(t->pt);
 	t->pt = tcam_part_create(t->depth, t->key_bits, t->nw, t->valid,
-				 t->val, t->msk);
+				 t->val, t->msk, max);
 	if (!t->pt)
 		return -ENOMEM;
 	tcam_part_set_portable(t->pt, t->bm_portable);
@@ -149,9 +163,15 @@ static void wide_follow(struct tcam *t)
 	if (t->strategy == TCAM_STRATEGY_TUPLE)
 		return;
 	w = wide_wanted(t);
-	if (w.part && (!t->pt || t->used > 2 * tcam_part_built_with(t->pt) + 64) &&
-	    pt_build(t))
+	if (w.part && !t->pt && t->used < t->pt_retry)
 		w.part = false;
+	if (w.part && (!t->pt || t->used > 2 * tcam_part_built_with(t->pt) + 64) &&
+	    pt_build(t, t->strategy == TCAM_STRATEGY_PART)) {
+		/* Out of memory, or its block budget: not again before the
+		 * table has doubled. */
+		t->pt_retry = 2 * t->used + 64;
+		w.part = false;
+	}
 	if (w.part)
 		bm_drop(t);
 	else
@@ -177,7 +197,7 @@ int tcam_set_strategy(struct tcam *t, enum tcam_strategy s)
 		break;
 	case TCAM_STRATEGY_PART:
 		/* rebuilt: partitions chosen from the entries there now */
-		if (pt_build(t))
+		if (pt_build(t, true))
 			return -ENOMEM;
 		break;
 	default:
@@ -185,6 +205,7 @@ int tcam_set_strategy(struct tcam *t, enum tcam_strategy s)
 		break;
 	}
 	t->strategy = s;
+	t->pt_retry = 0;
 	wide_follow(t);
 	return 0;
 }

@@ -102,6 +102,7 @@ struct tcam_part {
 	uint32_t n_blk, cap_blk;
 	uint32_t *free_blk;     /* emptied blocks (rows all clear) */
 	uint32_t n_free;
+	uint32_t max_blk;       /* blocks allowed (tcam_part_create()) */
 	uint32_t *where;        /* per entry: block * SLOTS + slot, or NONE */
 	uint32_t depth;
 	uint32_t n_entries;
@@ -147,13 +148,13 @@ static unsigned part_for(const struct tcam_part *pt, const uint64_t *msk)
 /* ---- choosing the partitions ------------------------------------------ */
 
 /* Dispatching the sampled entries e (of n) on bits (lo, k): how many it
- * takes (*took) and the expected size of the bucket a key lands in
- * (keys like the entries), returned. */
+ * takes (*took), into how many buckets (*used), and the expected size
+ * of the bucket a key lands in (keys like the entries), returned. */
 static double bucket_size(const uint32_t *e, uint32_t n, const uint64_t *val,
 			  const uint64_t *msk, unsigned nw, unsigned lo,
-			  unsigned k, uint32_t *took, uint32_t *hist)
+			  unsigned k, uint32_t *took, uint32_t *used, uint32_t *hist)
 {
-	uint32_t all = (1u << k) - 1, cnt = 0;
+	uint32_t all = (1u << k) - 1, cnt = 0, nb = 0;
 	double sq = 0;
 
 	/* hist is all zero between calls: counted up and back down over
@@ -162,6 +163,7 @@ static double bucket_size(const uint32_t *e, uint32_t n, const uint64_t *val,
 		if (bits_at(msk + (size_t)e[i] * nw, lo, k) == all) {
 			uint32_t b = bits_at(val + (size_t)e[i] * nw, lo, k);
 
+			nb += !hist[b];
 			sq += 2.0 * hist[b]++ + 1;
 			cnt++;
 		}
@@ -169,6 +171,7 @@ static double bucket_size(const uint32_t *e, uint32_t n, const uint64_t *val,
 		if (bits_at(msk + (size_t)e[i] * nw, lo, k) == all)
 			hist[bits_at(val + (size_t)e[i] * nw, lo, k)] = 0;
 	*took = cnt;
+	*used = nb;
 	return cnt ? sq / cnt : 0;
 }
 
@@ -182,33 +185,45 @@ static double bucket_size(const uint32_t *e, uint32_t n, const uint64_t *val,
 struct pt_sample {
 	uint32_t *e, n;         /* sampled entries not taken yet */
 	uint32_t *hist;         /* 2^MAX_K counts */
+	uint32_t step;          /* table entries per sampled one */
+	double blocks;          /* blocks left to the partitions (estimate) */
 	const uint64_t *val, *msk;
 	unsigned nw;
 	uint16_t key_bits;
 };
 
+/* Blocks a partition taking `took` sampled entries into `used` buckets
+ * needs, about: one per bucket, and the rest at the build's fill. */
+static double blocks_for(const struct pt_sample *sm, uint32_t took, uint32_t used)
+{
+	return used + (double)took * sm->step / BUILD_FILL;
+}
+
 /* The dispatch (lo, k) that saves a lookup the most entries of the
- * sample's: those it takes less the bucket a key lands in.  False when
- * none saves more than PART_COST. */
-static bool best_dispatch(const struct pt_sample *sm, unsigned *lo, unsigned *k)
+ * sample's: those it takes less the bucket a key lands in, among those
+ * whose blocks fit what is left of the budget.  False when none saves
+ * more than PART_COST. */
+static bool best_dispatch(struct pt_sample *sm, unsigned *lo, unsigned *k)
 {
 	static const unsigned widths[] = { 4, 8, 12, MAX_K };
-	double best = PART_COST;
+	double best = PART_COST, blocks = 0;
 
 	for (unsigned w = 0; w < sizeof widths / sizeof *widths; w++)
 		for (unsigned l = 0; l + widths[w] <= sm->key_bits; l += SB) {
-			uint32_t took;
+			uint32_t took, used;
 			double g = -bucket_size(sm->e, sm->n, sm->val, sm->msk,
 						sm->nw, l, widths[w], &took,
-						sm->hist);
+						&used, sm->hist);
 
 			g += took;
-			if (g > best) {
+			if (g > best && blocks_for(sm, took, used) <= sm->blocks) {
 				best = g;
 				*lo = l;
 				*k = widths[w];
+				blocks = blocks_for(sm, took, used);
 			}
 		}
+	sm->blocks -= blocks;
 	return best > PART_COST;
 }
 
@@ -226,7 +241,8 @@ static void take(struct pt_sample *sm, unsigned lo, unsigned k)
 
 /* Partitions for the valid entries, from a sample of SAMPLE of them:
  * greedy, the dispatch that saves the most first, while one saves more
- * than it costs.  (Choosing the first partition by looking ahead, the
+ * than it costs, within half the block budget (the other half is room
+ * for the buckets the sample missed and for later writes).  (Choosing the first partition by looking ahead, the
  * whole greedy from each of the 4 best, and keeping the cheapest by
  * this estimate, picked finer first partitions that measured worse on
  * fw 10K: the estimate ignores the early exit.) */
@@ -235,16 +251,16 @@ static void choose_parts(struct tcam_part *pt, uint16_t key_bits, unsigned nw,
 			 const uint64_t *msk)
 {
 	struct pt_sample sm = { malloc(SAMPLE * sizeof(uint32_t)), 0,
-				calloc((size_t)1 << MAX_K, sizeof(uint32_t)), val, msk,
-				nw, key_bits };
-	uint32_t used = 0, step;
+				calloc((size_t)1 << MAX_K, sizeof(uint32_t)), 1,
+				pt->max_blk / 2.0, val, msk, nw, key_bits };
+	uint32_t used = 0;
 	unsigned n = 0, lo, k;
 
 	for (uint32_t i = 0; i < pt->depth; i++)
 		used += valid[i];
-	step = used / SAMPLE + 1;
+	sm.step = used / SAMPLE + 1;
 	for (uint32_t i = 0, c = 0; sm.e && i < pt->depth && sm.n < SAMPLE; i++)
-		if (valid[i] && c++ % step == 0)
+		if (valid[i] && c++ % sm.step == 0)
 			sm.e[sm.n++] = i;
 	while (sm.e && sm.hist && n < TCAM_PT_MAX_PARTS - 1 &&
 	       best_dispatch(&sm, &lo, &k)) {
@@ -325,15 +341,19 @@ static int bucket_reserve(struct pt_bucket *b)
 }
 
 /* A block with no entry: an emptied one, or a new one (pool grown by
- * doubling).  NONE when out of memory. */
+ * doubling).  NONE when out of memory or at max_blk. */
 static uint32_t block_new(struct tcam_part *pt)
 {
 	uint32_t b;
 
 	if (pt->n_free)
 		return pt->free_blk[--pt->n_free];
+	if (pt->n_blk == pt->max_blk)
+		return NONE;
 	if (pt->n_blk == pt->cap_blk) {
 		uint32_t cap = pt->cap_blk ? 2 * pt->cap_blk : 16;
+
+		cap = cap < pt->max_blk ? cap : pt->max_blk;
 		uint64_t *rows = realloc(pt->rows, cap * pt->row_words * sizeof *rows);
 		struct pt_block *blk;
 		uint32_t *fr;
@@ -541,13 +561,15 @@ static int alloc_parts(struct tcam_part *pt)
 
 struct tcam_part *tcam_part_create(uint32_t depth, uint16_t key_bits,
 				   unsigned nw, const uint8_t *valid,
-				   const uint64_t *val, const uint64_t *msk)
+				   const uint64_t *val, const uint64_t *msk,
+				   uint32_t max_blocks)
 {
 	struct tcam_part *pt = calloc(1, sizeof *pt);
 
 	if (!pt)
 		return NULL;
 	pt->depth = depth;
+	pt->max_blk = max_blocks;
 	pt->n_slices = (key_bits + SB - 1) / SB;
 	pt->row_words = (size_t)pt->n_slices * VALUES;
 	pt->where = malloc(depth * sizeof *pt->where);

@@ -232,3 +232,35 @@ Test(tcam_part, automatic_in_and_out)
 	check_lookups(t, 500);
 	tcam_destroy(t);
 }
+
+/* Entries exact on a 16-bit field, every value distinct: a dispatch on
+ * all 16 bits would give each its own block, 4500 blocks of 3.6 KB.  The
+ * choice keeps within the budget (a block per 16 entries of depth: 512
+ * here) with a coarser dispatch, and the index stays within it. */
+Test(tcam_part, blocks_within_budget)
+{
+	struct tcam *t = mk(8192);
+	struct tcam_part_stats st;
+	struct pnic_error err;
+	struct pnic_key v, m;
+
+	for (uint32_t e = 0; e < 4500; e++) {
+		key_zero(&v);
+		key_zero(&m);
+		put(&v, 64, 16, e * 7919 % 65536);
+		put(&m, 64, 16, 0xffff);
+		put(&m, 4 * (unsigned)(rnd() % 12), 4, 0xf);
+		put(&m, 4 * (unsigned)(rnd() % 12), 4, 0xf);
+		put(&v, 0, 48, rnd());
+		for (unsigned i = 0; i < PNIC_KEY_WORDS; i++)
+			v.w[i] &= m.w[i];
+		cr_assert_eq(tcam_write(t, e, &v, &m, &err), 0);
+	}
+	cr_assert(tcam_uses_part(t));
+	tcam_part_stats(t->pt, &st);
+	cr_assert_leq(st.blocks, 8192 / 16, "%u blocks", st.blocks);
+	cr_assert_lt(st.k[0], 16);
+	check_index(t, "within budget");
+	check_lookups(t, 1000);
+	tcam_destroy(t);
+}
