@@ -35,9 +35,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
-#endif
 
 #define VALUES TCAM_BM_VALUES
 #define SB TCAM_BM_SLICE_BITS
@@ -50,8 +47,6 @@
 #define SAMPLE 4096
 /* Reads ANDed between two checks of a block. */
 #define CHUNK 4         /* must stay 4: the scan is unrolled by it */
-/* Plan entries: every slice, padded for the AVX-512 offsets (16 a go). */
-#define PLAN ((TCAM_BM_MAX_SLICES + 15) / 16 * 16)
 
 struct pt_block {
 	uint64_t used;          /* slots holding an entry */
@@ -83,9 +78,7 @@ struct pt_part {
 	 * CHUNK by repeating read 0 (ANDing a row twice changes nothing), so
 	 * that the scan ANDs whole chunks without a bound check. */
 	unsigned n_pad;
-	uint32_t rd_dw[PLAN];   /* 32-bit word of the key */
-	uint32_t rd_sh[PLAN];   /* shift to the nibble in it */
-	uint32_t rd_base[PLAN]; /* the slice's first row in a block */
+	struct tcam_plan plan;  /* a slice's first row: s * VALUES words */
 };
 
 typedef void (*pt_offsets_fn)(const struct pt_part *p,
@@ -287,9 +280,9 @@ static void plan_reads(struct pt_part *p)
 	for (unsigned k = 0; k < p->n_pad; k++) {
 		unsigned s = p->order[k < p->n_read ? k : 0];
 
-		p->rd_dw[k] = s * SB / 32;
-		p->rd_sh[k] = s * SB % 32;
-		p->rd_base[k] = s * VALUES;
+		p->plan.dw[k] = s * SB / 32;
+		p->plan.sh[k] = s * SB % 32;
+		p->plan.base[k] = s * VALUES;
 	}
 }
 
@@ -789,30 +782,20 @@ static void offsets_generic(const struct pt_part *p, const struct pnic_key *key,
 			    uint32_t *ro)
 {
 	for (unsigned k = 0; k < p->n_pad; k++) {
-		uint32_t dw = (uint32_t)(key->w[p->rd_dw[k] / 2] >>
-					 (p->rd_dw[k] % 2 * 32));
+		uint32_t dw = (uint32_t)(key->w[p->plan.dw[k] / 2] >>
+					 (p->plan.dw[k] % 2 * 32));
 
-		ro[k] = p->rd_base[k] + ((dw >> p->rd_sh[k]) & (VALUES - 1));
+		ro[k] = p->plan.base[k] + ((dw >> p->plan.sh[k]) & (VALUES - 1));
 	}
 }
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-/* The same 16 at a time (as the bitmap's key_offsets_avx512): the key's
- * 32-bit words permuted into each read's lane, shifted to its nibble,
- * plus the slice's first row. */
+/* The same 16 at a time. */
 __attribute__((target("avx512f"))) static void
 offsets_avx512(const struct pt_part *p, const struct pnic_key *key,
 	       uint32_t *ro)
 {
-	__m512i kd = _mm512_loadu_si512(key->w);
-	__m512i lo = _mm512_set1_epi32(VALUES - 1);
-
-	for (unsigned k = 0; k < p->n_pad; k += 16) {
-		__m512i x = _mm512_permutexvar_epi32(_mm512_loadu_si512(p->rd_dw + k), kd);
-
-		x = _mm512_and_si512(_mm512_srlv_epi32(x, _mm512_loadu_si512(p->rd_sh + k)), lo);
-		_mm512_storeu_si512(ro + k, _mm512_add_epi32(x, _mm512_loadu_si512(p->rd_base + k)));
-	}
+	tcam_plan_offsets_avx512(&p->plan, p->n_pad, 0, key, ro);
 }
 #define HAVE_AVX512 1
 #endif
@@ -837,7 +820,7 @@ scan_bucket(const struct tcam_part *pt, const struct pt_part *p,
 	    const struct pt_bucket *bk, const struct pnic_key *key,
 	    uint32_t *best)
 {
-	uint32_t ro[PLAN];
+	uint32_t ro[TCAM_BM_MAX_SLICES];
 	unsigned n = p->n_pad;
 
 	pt->offsets(p, key, ro);

@@ -565,24 +565,19 @@ static uint64_t run_diff(const struct diff_cfg *c, uint64_t seed)
 				used = 0;
 			}
 		}
-		if (c->strategy == TCAM_STRATEGY_BITMAP && done == c->lookups / 2 &&
+		if (c->strategy != TCAM_STRATEGY_AUTO && done == c->lookups / 2 &&
 		    phase == 0) {
-			/* rebuilt from the entries there now */
+			/* rebuilt from the entries there now (the partitions
+			 * by way of the bitmap) */
 			phase = 1;
 			burst_check(t, burst, seed, step);
 			cr_assert_eq(tcam_set_strategy(t, TCAM_STRATEGY_TUPLE), 0);
-			cr_assert_not(tcam_uses_bitmap(t));
-			cr_assert_eq(tcam_set_strategy(t, TCAM_STRATEGY_BITMAP), 0);
-		}
-		if (c->strategy == TCAM_STRATEGY_PART && done == c->lookups / 2 &&
-		    phase == 0) {
-			phase = 1;
-			burst_check(t, burst, seed, step);
-			cr_assert_eq(tcam_set_strategy(t, TCAM_STRATEGY_TUPLE), 0);
-			cr_assert_not(tcam_uses_part(t));
-			cr_assert_eq(tcam_set_strategy(t, TCAM_STRATEGY_BITMAP), 0);
-			cr_assert_not(tcam_uses_part(t));
-			cr_assert_eq(tcam_set_strategy(t, TCAM_STRATEGY_PART), 0);
+			cr_assert_not(tcam_uses_bitmap(t) || tcam_uses_part(t));
+			if (c->strategy == TCAM_STRATEGY_PART) {
+				cr_assert_eq(tcam_set_strategy(t, TCAM_STRATEGY_BITMAP), 0);
+				cr_assert(tcam_uses_bitmap(t) && !tcam_uses_part(t));
+			}
+			cr_assert_eq(tcam_set_strategy(t, c->strategy), 0);
 		}
 		if (op < 26 || used < c->depth / 8 || burst->n == BURST_CHECK)
 			burst_check(t, burst, seed, step);
