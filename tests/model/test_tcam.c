@@ -678,12 +678,14 @@ static uint64_t run_diff(const struct diff_cfg *c, uint64_t seed)
 			  "seed %#" PRIx64 ": %" PRIu64 " + %" PRIu64 " of %" PRIu64
 			  " lookups by bitmap and partitions", seed, by_bitmap, by_part, done);
 	/* Tables of 4096 entries or more go from the bitmap to the
-	 * partitions and back. */
-	if (c->strategy == TCAM_STRATEGY_AUTO && c->depth >= 8192)
+	 * partitions and back (the 8192-entry table fills past 4096 in its
+	 * full run; the sanitizer build's quarter run stays below). */
+	if (c->strategy == TCAM_STRATEGY_AUTO && c->depth >= 8192 &&
+	    c->lookups >= 40000)
 		cr_assert(by_part > done / 10 && by_bitmap > 0,
 			  "seed %#" PRIx64 ": %" PRIu64 " of %" PRIu64 " lookups by partitions",
 			  seed, by_part, done);
-	else if (c->strategy == TCAM_STRATEGY_AUTO)
+	else if (c->strategy == TCAM_STRATEGY_AUTO && c->depth < 8192)
 		cr_assert_eq(by_part, 0);
 	/* The stream must exercise hits, not just misses. */
 	cr_assert_gt(hits, done / 4, "seed %#" PRIx64 ": only %" PRIu64 " hits of %" PRIu64,
