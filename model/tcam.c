@@ -1,14 +1,15 @@
 /* TCAM flow table: the entry store, writes, the linear oracle, and the
- * choice between the two fast lookups.
+ * choice between the fast lookups.
  *
  * The entry store (value, mask, valid per index) is the truth; the linear
  * lookup reads only it.  The fast lookups read indexes derived from it and
  * kept in step by every write and invalidate: the tuple index
  * (tcam_tuple.c, searched by tcam_search.c) always, and, on tables with
- * many masks (compiled ACLs: thousands, which defeat tuple search), the
- * bitmap index (tcam_bitmap.c, the transposed TCAM) as well, which then
- * answers the lookups instead.  The mask count from which it does grows
- * with the depth.
+ * many masks (compiled ACLs: thousands, which defeat tuple search), a
+ * wide index as well, which then answers the lookups instead: the bitmap
+ * (tcam_bitmap.c, the transposed TCAM) or, from 4096 entries, the
+ * partitioned index (tcam_part.c).  The mask count from which a wide
+ * index answers grows with the depth.
  *
  * Writes allocate (new tuple, table growth) before they change anything, so
  * a refused write leaves the table as it was.  Lookups never allocate and
