@@ -12,6 +12,7 @@
  *   tcam_search.c  tcam_lookup() and tcam_lookup_burst(): tuple space
  *                  search, one probe for single keys and bursts
  *   tcam_bitmap.c  the bitmap index, for tables with many masks
+ *   tcam_part.c    the partitioned index, for big tables with many masks
  *
  * The lookup path's helpers are inline here, so that the search is
  * compiled with them as one piece; writes go through functions.
@@ -244,6 +245,7 @@ enum tcam_strategy {
 	TCAM_STRATEGY_AUTO,     /* by mask count, depth and key width */
 	TCAM_STRATEGY_TUPLE,    /* tuple space search only, no bitmap kept */
 	TCAM_STRATEGY_BITMAP,   /* bitmap always, whatever the masks */
+	TCAM_STRATEGY_PART,     /* partitioned index always (no bitmap kept) */
 };
 
 struct tcam {
@@ -294,6 +296,12 @@ struct tcam {
 	enum tcam_strategy strategy;
 	uint32_t bm_masks_on;   /* mask count from which the bitmap wins */
 	bool bm_portable;       /* tests: the bitmap scan without AVX */
+	/* Partitioned index (tcam_part.c): in place of the bitmap on tables
+	 * of many entries (never both); used when pt_use.  Best effort too:
+	 * without memory for it, the bitmap serves. */
+	struct tcam_part *pt;
+	bool pt_use;
+	uint32_t pt_retry;      /* after a failed build: entries to retry at */
 };
 
 static inline const uint64_t *tcam_entry_val(const struct tcam *t,
@@ -339,6 +347,43 @@ struct tcam_tuple *tcam_entry_remove(struct tcam *t, uint32_t e);
 #define TCAM_BM_MAX_SLICES \
 	((PNIC_KEY_MAX_BITS + TCAM_BM_SLICE_BITS - 1) / TCAM_BM_SLICE_BITS)
 
+/* A read plan, shared by the bitmap and the partitioned index: for read
+ * k of a lookup, the key's 32-bit word holding its slice (dw), the shift
+ * to the slice's nibble in it (sh), and the offset of the slice's first
+ * row (base).  Past the reads, up to a multiple of 16, anything in range
+ * (zero). */
+struct tcam_plan {
+	uint32_t dw[TCAM_BM_MAX_SLICES];
+	uint32_t sh[TCAM_BM_MAX_SLICES];
+	uint32_t base[TCAM_BM_MAX_SLICES];
+};
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+/* The row offsets of the first n reads of plan p for key, 16 at a time:
+ * the key's 32-bit words permuted into each read's lane, shifted to its
+ * nibble, times the row's stride (1 << scale words), plus base.  A few
+ * instructions where a scalar loop spends ten per slice, which on a
+ * small table is a third of a lookup. */
+__attribute__((target("avx512f"))) static inline __attribute__((always_inline)) void
+tcam_plan_offsets_avx512(const struct tcam_plan *p, unsigned n, unsigned scale,
+			 const struct pnic_key *key, uint32_t *off)
+{
+	__m512i kd = _mm512_loadu_si512(key->w);
+	__m512i lo = _mm512_set1_epi32(TCAM_BM_VALUES - 1);
+	__m512i sc = _mm512_set1_epi32((int)scale);
+
+	for (unsigned k = 0; k < n; k += 16) {
+		__m512i x = _mm512_permutexvar_epi32(_mm512_loadu_si512(p->dw + k), kd);
+
+		x = _mm512_and_si512(_mm512_srlv_epi32(x, _mm512_loadu_si512(p->sh + k)), lo);
+		x = _mm512_add_epi32(_mm512_sllv_epi32(x, sc),
+				     _mm512_loadu_si512(p->base + k));
+		_mm512_storeu_si512(off + k, x);
+	}
+}
+#endif
+
 /* Bytes the bitmap index of such a table takes (for the docs and the
  * memory budget). */
 size_t tcam_bitmap_bytes(uint32_t depth, uint16_t key_bits);
@@ -368,6 +413,57 @@ const char *tcam_bitmap_set_portable(struct tcam_bitmap *bm, bool portable);
 int32_t tcam_bitmap_lookup(const struct tcam_bitmap *bm,
 			   const struct pnic_key *key);
 
+/* ---- partitioned index (tcam_part.c) --------------------------------- */
+
+/* Entries placed by content: partitions dispatching on a few key bits
+ * each (an entry goes to the first whose bits its mask covers), then a
+ * residual; per bucket, blocks of 64 entries with bitmap rows of their
+ * own and the entries' global indices, sorted by their lowest index.
+ * A lookup visits one bucket per partition and stops at the first block
+ * that cannot beat its answer.  tcam_part.c has the details. */
+#define TCAM_PT_MAX_PARTS 8     /* residual included */
+
+struct tcam_part;
+struct tcam_part_stats {
+	unsigned parts;
+	unsigned lo[TCAM_PT_MAX_PARTS], k[TCAM_PT_MAX_PARTS];
+	uint32_t entries[TCAM_PT_MAX_PARTS];
+	uint32_t blocks;
+};
+
+/* Choose partitions for the valid entries of an entry store and index
+ * them, in at most max_blocks blocks of 64 entries (a write that needs
+ * more fails like one out of memory); NULL when out of memory or
+ * blocks. */
+struct tcam_part *tcam_part_create(uint32_t depth, uint16_t key_bits,
+				   unsigned nw, const uint8_t *valid,
+				   const uint64_t *val, const uint64_t *msk,
+				   uint32_t max_blocks);
+void tcam_part_destroy(struct tcam_part *pt);
+size_t tcam_part_memory(const struct tcam_part *pt);
+/* Entries it held when built (the caller rebuilds as the table grows). */
+uint32_t tcam_part_built_with(const struct tcam_part *pt);
+void tcam_part_stats(const struct tcam_part *pt, struct tcam_part_stats *st);
+/* Tests: the whole index against the entry store (every entry in its
+ * bucket's block and exactly its rows, lists sorted by true mins, free
+ * slots clear, care counts); false with the first fault in why. */
+bool tcam_part_check(const struct tcam_part *pt, unsigned nw,
+		     const uint8_t *valid, const uint64_t *val,
+		     const uint64_t *msk, char *why, size_t len);
+/* Index entry e (value val, already masked, mask msk), absent now;
+ * -ENOMEM leaves the index unusable: the caller destroys it. */
+int tcam_part_set(struct tcam_part *pt, uint32_t e, const uint64_t *val,
+		  const uint64_t *msk);
+/* Take out entry e, set before with val and msk. */
+void tcam_part_clear(struct tcam_part *pt, uint32_t e, const uint64_t *val,
+		     const uint64_t *msk);
+/* Row offsets computed with AVX-512 when the CPU has it, or, when
+ * portable, in plain C: same answers.  Returns which. */
+const char *tcam_part_set_portable(struct tcam_part *pt, bool portable);
+/* Lowest index accepting key, or TCAM_MISS. */
+int32_t tcam_part_lookup(const struct tcam_part *pt,
+			 const struct pnic_key *key);
+
 /* ---- strategy (tcam.c) ----------------------------------------------- */
 
 /* For tests: force a strategy.  -ENOMEM (table unchanged) if the bitmap
@@ -379,5 +475,7 @@ int tcam_set_strategy(struct tcam *t, enum tcam_strategy s);
 const char *tcam_set_portable(struct tcam *t, bool portable);
 /* True when lookups use the bitmap now. */
 bool tcam_uses_bitmap(const struct tcam *t);
+/* True when lookups use the partitioned index now. */
+bool tcam_uses_part(const struct tcam *t);
 
 #endif

@@ -1,14 +1,15 @@
 /* TCAM flow table: the entry store, writes, the linear oracle, and the
- * choice between the two fast lookups.
+ * choice between the fast lookups.
  *
  * The entry store (value, mask, valid per index) is the truth; the linear
  * lookup reads only it.  The fast lookups read indexes derived from it and
  * kept in step by every write and invalidate: the tuple index
  * (tcam_tuple.c, searched by tcam_search.c) always, and, on tables with
- * many masks (compiled ACLs: thousands, which defeat tuple search), the
- * bitmap index (tcam_bitmap.c, the transposed TCAM) as well, which then
- * answers the lookups instead.  The mask count from which it does grows
- * with the depth.
+ * many masks (compiled ACLs: thousands, which defeat tuple search), a
+ * wide index as well, which then answers the lookups instead: the bitmap
+ * (tcam_bitmap.c, the transposed TCAM) or, from 4096 entries, the
+ * partitioned index (tcam_part.c).  The mask count from which a wide
+ * index answers grows with the depth.
  *
  * Writes allocate (new tuple, table growth) before they change anything, so
  * a refused write leaves the table as it was.  Lookups never allocate and
@@ -81,6 +82,13 @@ static int bm_build(struct tcam *t)
 	return 0;
 }
 
+static void pt_drop(struct tcam *t)
+{
+	tcam_part_destroy(t->pt);
+	t->pt = NULL;
+	t->pt_use = false;
+}
+
 static void bm_drop(struct tcam *t)
 {
 	tcam_bitmap_destroy(t->bm);
@@ -88,19 +96,93 @@ static void bm_drop(struct tcam *t)
 	t->bm_use = false;
 }
 
-/* After the mask count may have changed: build the bitmap when the masks
- * reach the crossover, drop it when they fall to half of it (the gap
- * keeps a table near the crossover from rebuilding on every write). */
-static void bm_follow(struct tcam *t)
+/* The partitioned index beats the bitmap once a bitmap scan would pass
+ * several groups: from PT_MIN_ENTRIES valid entries (measured,
+ * docs/tcam.md), kept down to half of it. */
+#define PT_MIN_ENTRIES 4096
+
+/* Blocks of 64 entries the partitioned index may take when chosen by
+ * itself: one per PT_ENTRIES_PER_BLOCK entries of depth, which keeps it
+ * within 4x the bitmap's memory (key_bits / 2 bytes per entry of depth)
+ * however sparse its buckets; tables whose entries spread thinner keep
+ * the bitmap.  Forced, it may take a block per entry. */
+#define PT_ENTRIES_PER_BLOCK 16
+#define PT_MIN_BLOCKS 64
+
+static int pt_build(struct tcam *t, bool forced)
 {
+	uint32_t max = t->depth / PT_ENTRIES_PER_BLOCK;
+
+	if (forced)
+		max = t->depth;
+	else if (max < PT_MIN_BLOCKS)
+		max = PT_MIN_BLOCKS;
+	tcam_part_destroy(t->pt);
+	t->pt = tcam_part_create(t->depth, t->key_bits, t->nw, t->valid,
+				 t->val, t->msk, max);
+	if (!t->pt)
+		return -ENOMEM;
+	tcam_part_set_portable(t->pt, t->bm_portable);
+	return 0;
+}
+
+/* After the mask or entry count may have changed, the index for tables
+ * with many masks ("wide"): built when the masks reach the crossover,
+ * dropped when they fall to half of it (the gap keeps a table near the
+ * crossover from rebuilding on every write), used from the crossover on.
+ * It is the partitioned index from PT_MIN_ENTRIES entries on (down to
+ * half), the bitmap below: one or the other, never both, so writes pay
+ * for one.  The partitions are chosen from the entries there when the
+ * index is built, so it is rebuilt when the table has doubled since
+ * (amortised O(1) per write: a table being filled rebuilds log2(used)
+ * times).  Both are best effort: without memory for the partitions the
+ * bitmap serves, without memory for it tuple search does. */
+struct wide_want {
+	bool wide;      /* a wide index kept */
+	bool part;      /* and it is the partitioned one */
+	bool use;       /* lookups use it */
+};
+
+static struct wide_want wide_wanted(const struct tcam *t)
+{
+	struct wide_want w = { true, t->strategy == TCAM_STRATEGY_PART, true };
+	bool kept = t->bm || t->pt;
+
 	if (t->strategy != TCAM_STRATEGY_AUTO)
+		return w;
+	w.wide = t->n_order >= (kept ? t->bm_masks_on / 2 : t->bm_masks_on) &&
+		 tcam_bitmap_bytes(t->depth, t->key_bits) <= BM_MAX_BYTES;
+	w.part = w.wide && t->used >= (t->pt ? PT_MIN_ENTRIES / 2 : PT_MIN_ENTRIES);
+	w.use = t->n_order >= t->bm_masks_on;
+	return w;
+}
+
+static void wide_follow(struct tcam *t)
+{
+	struct wide_want w;
+
+	if (t->strategy == TCAM_STRATEGY_TUPLE)
 		return;
-	if (!t->bm && t->n_order >= t->bm_masks_on &&
-	    tcam_bitmap_bytes(t->depth, t->key_bits) <= BM_MAX_BYTES)
-		(void)bm_build(t);
-	else if (t->bm && t->n_order < t->bm_masks_on / 2)
+	w = wide_wanted(t);
+	if (w.part && !t->pt && t->used < t->pt_retry)
+		w.part = false;
+	if (w.part && (!t->pt || t->used > 2 * tcam_part_built_with(t->pt) + 64) &&
+	    pt_build(t, t->strategy == TCAM_STRATEGY_PART)) {
+		/* Out of memory, or its block budget: not again before the
+		 * table has doubled. */
+		t->pt_retry = 2 * t->used + 64;
+		w.part = false;
+	}
+	if (w.part)
 		bm_drop(t);
-	t->bm_use = t->bm && t->n_order >= t->bm_masks_on;
+	else
+		pt_drop(t);
+	if (!w.wide)
+		bm_drop(t);
+	else if (!w.part)
+		(void)bm_build(t);
+	t->bm_use = t->bm && w.use;
+	t->pt_use = t->pt && w.use;
 }
 
 int tcam_set_strategy(struct tcam *t, enum tcam_strategy s)
@@ -108,24 +190,32 @@ int tcam_set_strategy(struct tcam *t, enum tcam_strategy s)
 	switch (s) {
 	case TCAM_STRATEGY_TUPLE:
 		bm_drop(t);
+		pt_drop(t);
 		break;
 	case TCAM_STRATEGY_BITMAP:
 		if (bm_build(t))
 			return -ENOMEM;
-		t->bm_use = true;
+		break;
+	case TCAM_STRATEGY_PART:
+		/* rebuilt: partitions chosen from the entries there now */
+		if (pt_build(t, true))
+			return -ENOMEM;
 		break;
 	default:
 		s = TCAM_STRATEGY_AUTO;
 		break;
 	}
 	t->strategy = s;
-	bm_follow(t);
+	t->pt_retry = 0;
+	wide_follow(t);
 	return 0;
 }
 
 const char *tcam_set_portable(struct tcam *t, bool portable)
 {
 	t->bm_portable = portable;
+	if (t->pt)
+		tcam_part_set_portable(t->pt, portable);
 	if (!t->bm)
 		return portable ? "portable" : "widest";
 	return tcam_bitmap_set_portable(t->bm, portable);
@@ -134,6 +224,11 @@ const char *tcam_set_portable(struct tcam *t, bool portable)
 bool tcam_uses_bitmap(const struct tcam *t)
 {
 	return t->bm_use;
+}
+
+bool tcam_uses_part(const struct tcam *t)
+{
+	return t->pt_use;
 }
 
 /* ---- public ------------------------------------------------------------ */
@@ -219,6 +314,7 @@ void tcam_destroy(struct tcam *t)
 			}
 	tcam_otab_fini(&t->masks);
 	tcam_bitmap_destroy(t->bm);
+	tcam_part_destroy(t->pt);
 	free(t->val);
 	free(t->msk);
 	free(t->valid);
@@ -266,7 +362,7 @@ size_t tcam_memory(const struct tcam *t)
 	size_t b = sizeof *t + (size_t)t->depth * per_entry +
 		   (size_t)t->tuples_cap * per_id +
 		   otab_memory(&t->masks, t->stride) +
-		   tcam_bitmap_memory(t->bm);
+		   tcam_bitmap_memory(t->bm) + tcam_part_memory(t->pt);
 
 	for (uint32_t i = 0; i < t->n_ids; i++) {
 		const struct tcam_tuple *tp = t->tuples[i];
@@ -327,6 +423,29 @@ static int check_write(const struct tcam *t, uint32_t index,
 	return 0;
 }
 
+/* Take valid entry index out of the bitmap or partitioned index. */
+static void index_clear(struct tcam *t, uint32_t index)
+{
+	if (t->bm)
+		tcam_bitmap_clear(t->bm, index, tcam_entry_val(t, index),
+				  tcam_entry_msk(t, index));
+	if (t->pt)
+		tcam_part_clear(t->pt, index, tcam_entry_val(t, index),
+				tcam_entry_msk(t, index));
+}
+
+/* Put entry index, written in the store, in the bitmap or partitioned
+ * index. */
+static void index_set(struct tcam *t, uint32_t index)
+{
+	if (t->bm)
+		tcam_bitmap_set(t->bm, index, tcam_entry_val(t, index),
+				tcam_entry_msk(t, index));
+	if (t->pt && tcam_part_set(t->pt, index, tcam_entry_val(t, index),
+				   tcam_entry_msk(t, index)))
+		pt_drop(t);     /* best effort: wide_follow() builds the bitmap */
+}
+
 int tcam_write(struct tcam *t, uint32_t index, const struct pnic_key *value,
 	       const struct pnic_key *mask, struct pnic_error *err)
 {
@@ -358,9 +477,7 @@ int tcam_write(struct tcam *t, uint32_t index, const struct pnic_key *value,
 	if (t->valid[index]) {
 		struct tcam_tuple *old;
 
-		if (t->bm)
-			tcam_bitmap_clear(t->bm, index, tcam_entry_val(t, index),
-					  tcam_entry_msk(t, index));
+		index_clear(t, index);
 		old = tcam_entry_remove(t, index);
 		if (!old->n_entries && old != tp)
 			tcam_tuple_free(t, old);
@@ -368,9 +485,8 @@ int tcam_write(struct tcam *t, uint32_t index, const struct pnic_key *value,
 	memcpy(t->val + (size_t)index * nw, v, nw * sizeof *v);
 	memcpy(t->msk + (size_t)index * nw, mask->w, nw * sizeof *v);
 	tcam_entry_insert(t, index, tp);
-	if (t->bm)
-		tcam_bitmap_set(t->bm, index, v, mask->w);
-	bm_follow(t);
+	index_set(t, index);
+	wide_follow(t);
 	return 0;
 
 nomem_tuple:
@@ -393,13 +509,11 @@ int tcam_invalidate(struct tcam *t, uint32_t index, struct pnic_error *err)
 	if (t->valid[index]) {
 		struct tcam_tuple *old;
 
-		if (t->bm)
-			tcam_bitmap_clear(t->bm, index, tcam_entry_val(t, index),
-					  tcam_entry_msk(t, index));
+		index_clear(t, index);
 		old = tcam_entry_remove(t, index);
 		if (!old->n_entries)
 			tcam_tuple_free(t, old);
-		bm_follow(t);
+		wide_follow(t);
 	}
 	return 0;
 }

@@ -60,13 +60,9 @@ struct tcam_bitmap {
 	uint32_t care[TCAM_BM_MAX_SLICES];
 	uint8_t order[TCAM_BM_MAX_SLICES];
 	/* The same order as a plan the AVX-512 lookup computes 16 row
-	 * offsets at a time from: for read k of slice s, the 32-bit word of
-	 * the key holding s (s / 8), the shift to its nibble, and the offset
-	 * of the slice's first row (s * VALUES * nblk words).  Zero past
-	 * n_read, up to the next multiple of 16. */
-	uint32_t rd_dw[TCAM_BM_MAX_SLICES];
-	uint32_t rd_sh[TCAM_BM_MAX_SLICES];
-	uint32_t rd_base[TCAM_BM_MAX_SLICES];
+	 * offsets at a time from (a slice's first row: s * VALUES * nblk
+	 * words; a value's: 8 words further per value). */
+	struct tcam_plan plan;
 };
 
 static uint32_t row_words(uint32_t depth)
@@ -157,9 +153,9 @@ static void plan_reads(struct tcam_bitmap *bm)
 		unsigned s = bm->order[k];
 		bool on = k < bm->n_read;
 
-		bm->rd_dw[k] = on ? s / 8 : 0;
-		bm->rd_sh[k] = on ? s % 8 * SB : 0;
-		bm->rd_base[k] = on ? s * VALUES * bm->nblk : 0;
+		bm->plan.dw[k] = on ? s / 8 : 0;
+		bm->plan.sh[k] = on ? s % 8 * SB : 0;
+		bm->plan.base[k] = on ? s * VALUES * bm->nblk : 0;
 	}
 }
 
@@ -371,28 +367,6 @@ static int32_t lookup_generic(const struct tcam_bitmap *bm,
 }
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-/* Row offsets of every read, 16 at a time: the key's 32-bit words
- * permuted into each read's lane, shifted to its nibble, times the line
- * (8 words: a shift), plus the slice's first row (rd_* above).  A few instructions
- * where the scalar loop spends ten per slice, which on a small table is
- * a third of the lookup. */
-__attribute__((target("avx512f"))) static inline void
-key_offsets_avx512(const struct tcam_bitmap *bm, const struct pnic_key *key,
-		   uint32_t *off)
-{
-	__m512i kd = _mm512_loadu_si512(key->w);
-	__m512i lo = _mm512_set1_epi32(VALUES - 1);
-
-	for (unsigned k = 0; k < bm->n_read; k += 16) {
-		__m512i x = _mm512_permutexvar_epi32(_mm512_loadu_si512(bm->rd_dw + k), kd);
-
-		x = _mm512_and_si512(_mm512_srlv_epi32(x, _mm512_loadu_si512(bm->rd_sh + k)), lo);
-		x = _mm512_add_epi32(_mm512_slli_epi32(x, 3),
-				     _mm512_loadu_si512(bm->rd_base + k));
-		_mm512_storeu_si512(off + k, x);
-	}
-}
-
 /* Group g's candidates a, ANDed with the reads from k on, checked every
  * CHUNK reads: the lowest entry left, or TCAM_MISS. */
 __attribute__((target("avx512f"))) static inline __attribute__((always_inline))
@@ -457,7 +431,7 @@ lookup_avx512(const struct tcam_bitmap *bm, const struct pnic_key *key)
 	__m512i sa[BATCH];
 	int32_t r;
 
-	key_offsets_avx512(bm, key, off);
+	tcam_plan_offsets_avx512(&bm->plan, bm->n_read, 3, key, off);
 	if (ns <= CHUNK) {
 		for (uint32_t g = 0; g < bm->scan_end; g += GROUP_WORDS) {
 			r = finish_avx512(rows, off, 1, ns,

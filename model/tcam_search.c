@@ -257,6 +257,11 @@ burst_n(const struct tcam *t, const struct pnic_key *keys, uint32_t cnt,
 void tcam_lookup_burst(const struct tcam *t, const struct pnic_key *keys,
 		       uint32_t n_keys, int32_t *out)
 {
+	if (t->pt_use) {
+		for (uint32_t i = 0; i < n_keys; i++)
+			out[i] = tcam_part_lookup(t->pt, &keys[i]);
+		return;
+	}
 	if (t->bm_use) {
 		for (uint32_t i = 0; i < n_keys; i++)
 			out[i] = tcam_bitmap_lookup(t->bm, &keys[i]);
@@ -282,6 +287,8 @@ void tcam_lookup_burst(const struct tcam *t, const struct pnic_key *keys,
 
 int32_t tcam_lookup(const struct tcam *t, const struct pnic_key *key)
 {
+	if (t->pt_use)
+		return tcam_part_lookup(t->pt, key);
 	if (t->bm_use)
 		return tcam_bitmap_lookup(t->bm, key);
 	switch (t->nw) {

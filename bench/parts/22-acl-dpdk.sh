@@ -23,7 +23,11 @@
 #                               1-rule run's), runtime structure size
 #   agree                       1 when every answer equals DPDK's
 # Without dpdk-test-acl the DPDK figures are skipped with a message.
-# PNICSIM_OPTS (e.g. --single) is passed to every classify run; SETS
+# Each set's line also names the TCAM index that answered (tuple, bitmap,
+# part with its partitions) and the load average after the set's runs
+# (the machine is shared: a loaded run's rates are not speeds).
+# PNICSIM_OPTS (e.g. --single, --strategy bitmap) is passed to every
+# classify run; SETS
 # narrows the sets ("acl:1000 fw:10000").
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -74,7 +78,8 @@ for spec in $SETS; do
        "$(field masks "$dir/sum") masks; pnicsim $(mlps "$fast") M/s," \
        "build $(field build_seconds "$dir/sum") s, $(field tcam_bytes "$dir/sum") B;" \
        "write p50/p99 $(field write_p50_us "$dir/sum")/$(field write_p99_us "$dir/sum") us," \
-       "invalidate $(field invalidate_p50_us "$dir/sum")/$(field invalidate_p99_us "$dir/sum") us"
+       "invalidate $(field invalidate_p50_us "$dir/sum")/$(field invalidate_p99_us "$dir/sum") us;" \
+       "index $(grep '^tcam_index' "$dir/sum" | cut -c15-); load $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "BENCH ${name}_entries $(field tcam_entries "$dir/sum")"
   echo "BENCH ${name}_masks $(field masks "$dir/sum")"
   echo "BENCH ${name}_pnicsim_mlps $(mlps "$fast")"

@@ -6,10 +6,13 @@
  * tcam_lookup == tcam_lookup_burst == tcam_lookup_linear, and a refused
  * write changes nothing that a lookup can see.  The byte that picks the
  * depth also picks the lookup strategy: chosen by mask count (the bitmap
- * takes over from 16 masks on these sizes), tuple search or the bitmap
- * forced; and, in a quarter of the programs, a table of 8192 entries whose
- * 64 indices a program names lie 128 apart, so that entries sit in all 16
- * groups of 512 of the bitmap and its scan runs two batches of 8. */
+ * takes over from 16 masks on these sizes), tuple search, the bitmap or
+ * the partitioned index forced; and, in a quarter of the programs, a table
+ * of 8192 entries whose 64 indices a program names lie 128 apart, so that
+ * entries sit in all 16 groups of 512 of the bitmap and its scan runs two
+ * batches of 8.  Op 0xff (a lookup otherwise) forces the strategy again,
+ * the next one in turn: the partitioned index, when it comes round, is
+ * built from the entries there, its partitions chosen from them. */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +96,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pnic_error err;
 	struct pnic_key v, m, k, last;
 	struct tcam *t;
+	enum tcam_strategy strategy;
 	uint32_t spread = 1;
 	uint8_t d;
 
@@ -107,7 +111,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (tcam_create(&p, &t, &err))
 		abort();
-	if (tcam_set_strategy(t, (enum tcam_strategy)(d / 3 % 3)))
+	strategy = (enum tcam_strategy)(d / 3 % 3);
+	if (strategy == TCAM_STRATEGY_BITMAP && d / 72 % 2)
+		strategy = TCAM_STRATEGY_PART;
+	if (tcam_set_strategy(t, strategy))
 		abort();
 	tcam_set_portable(t, d / 9 % 2);
 	key_zero(&last);
@@ -141,6 +148,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			break;
 		default:
+			if (op == 0xff) {
+				strategy = (enum tcam_strategy)((strategy + 1) % 4);
+				if (tcam_set_strategy(t, strategy))
+					abort();
+				break;
+			}
 			make_key(&in, &k, p.key_bits, 0);
 			check(t, &k);
 			break;

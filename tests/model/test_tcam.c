@@ -512,8 +512,9 @@ struct diff_cfg {
 	unsigned n_masks;
 	unsigned lookups;
 	bool random_values;  /* else from the few choices per segment */
-	/* TUPLE or BITMAP: forced (BITMAP is dropped and rebuilt from the
-	 * entries halfway).  AUTO: the mask pool changes by phase so the
+	/* TUPLE, BITMAP or PART: forced (BITMAP is dropped and rebuilt from
+	 * the entries halfway; PART goes to tuple search, to the bitmap and
+	 * back to partitions chosen from the entries there then).  AUTO: the mask pool changes by phase so the
 	 * mask count crosses the bitmap threshold both ways: few masks, all,
 	 * a dozen (the bitmap is kept but unused), all again, then the table
 	 * is emptied and refilled with few masks. */
@@ -537,7 +538,7 @@ static uint64_t run_diff(const struct diff_cfg *c, uint64_t seed)
 	cr_assert_not_null(w);
 	cr_assert_not_null(shadow_valid);
 	cr_assert_not_null(burst);
-	uint64_t by_bitmap = 0;
+	uint64_t by_bitmap = 0, by_part = 0;
 	unsigned phase = 0, pool = c->n_masks;
 
 	rng_state = seed;
@@ -564,14 +565,19 @@ static uint64_t run_diff(const struct diff_cfg *c, uint64_t seed)
 				used = 0;
 			}
 		}
-		if (c->strategy == TCAM_STRATEGY_BITMAP && done == c->lookups / 2 &&
+		if (c->strategy != TCAM_STRATEGY_AUTO && done == c->lookups / 2 &&
 		    phase == 0) {
-			/* rebuilt from the entries there now */
+			/* rebuilt from the entries there now (the partitions
+			 * by way of the bitmap) */
 			phase = 1;
 			burst_check(t, burst, seed, step);
 			cr_assert_eq(tcam_set_strategy(t, TCAM_STRATEGY_TUPLE), 0);
-			cr_assert_not(tcam_uses_bitmap(t));
-			cr_assert_eq(tcam_set_strategy(t, TCAM_STRATEGY_BITMAP), 0);
+			cr_assert_not(tcam_uses_bitmap(t) || tcam_uses_part(t));
+			if (c->strategy == TCAM_STRATEGY_PART) {
+				cr_assert_eq(tcam_set_strategy(t, TCAM_STRATEGY_BITMAP), 0);
+				cr_assert(tcam_uses_bitmap(t) && !tcam_uses_part(t));
+			}
+			cr_assert_eq(tcam_set_strategy(t, c->strategy), 0);
 		}
 		if (op < 26 || used < c->depth / 8 || burst->n == BURST_CHECK)
 			burst_check(t, burst, seed, step);
@@ -645,6 +651,7 @@ static uint64_t run_diff(const struct diff_cfg *c, uint64_t seed)
 			}
 			hits += fast != TCAM_MISS;
 			by_bitmap += tcam_uses_bitmap(t);
+			by_part += tcam_uses_part(t);
 			burst->keys[burst->n] = key;
 			burst->want[burst->n++] = slow;
 		}
@@ -662,11 +669,24 @@ static uint64_t run_diff(const struct diff_cfg *c, uint64_t seed)
 	if (c->strategy == TCAM_STRATEGY_TUPLE)
 		cr_assert_eq(by_bitmap, 0);
 	else if (c->strategy == TCAM_STRATEGY_BITMAP)
-		cr_assert_eq(by_bitmap, done);
+		cr_assert(by_bitmap == done && by_part == 0);
+	else if (c->strategy == TCAM_STRATEGY_PART)
+		cr_assert(by_part == done && by_bitmap == 0);
 	else
-		cr_assert(by_bitmap > done / 10 && by_bitmap < done * 9 / 10,
-			  "seed %#" PRIx64 ": %" PRIu64 " of %" PRIu64 " lookups by bitmap",
-			  seed, by_bitmap, done);
+		cr_assert(by_bitmap + by_part > done / 10 &&
+			  by_bitmap + by_part < done * 9 / 10,
+			  "seed %#" PRIx64 ": %" PRIu64 " + %" PRIu64 " of %" PRIu64
+			  " lookups by bitmap and partitions", seed, by_bitmap, by_part, done);
+	/* Tables of 4096 entries or more go from the bitmap to the
+	 * partitions and back (the 8192-entry table fills past 4096 in its
+	 * full run; the sanitizer build's quarter run stays below). */
+	if (c->strategy == TCAM_STRATEGY_AUTO && c->depth >= 8192 &&
+	    c->lookups >= 40000)
+		cr_assert(by_part > done / 10 && by_bitmap > 0,
+			  "seed %#" PRIx64 ": %" PRIu64 " of %" PRIu64 " lookups by partitions",
+			  seed, by_part, done);
+	else if (c->strategy == TCAM_STRATEGY_AUTO && c->depth < 8192)
+		cr_assert_eq(by_part, 0);
 	/* The stream must exercise hits, not just misses. */
 	cr_assert_gt(hits, done / 4, "seed %#" PRIx64 ": only %" PRIu64 " hits of %" PRIu64,
 		     seed, hits, done);
@@ -724,7 +744,20 @@ Test(tcam, differential_fast_equals_linear, .timeout = 120)
 		{ 512, 512, 32, 30000, false, TCAM_STRATEGY_BITMAP, true },
 		{ 1000, 104, 200, 40000, false, TCAM_STRATEGY_BITMAP, true },
 		{ 4096, 104, 2, 10000, true, TCAM_STRATEGY_BITMAP, true },
-		/* chosen by mask count, crossing the threshold both ways */
+		/* the partitioned index, forced, its dispatches rechosen as
+		 * the table fills and halfway (after tuple search and the
+		 * bitmap); its row offsets with AVX-512 and without */
+		{ 16, 13, 16, 10000, false, TCAM_STRATEGY_PART, false },
+		{ 512, 512, 32, 30000, false, TCAM_STRATEGY_PART, false },
+		{ 1000, 104, 200, 40000, false, TCAM_STRATEGY_PART, false },
+		{ 4096, 104, 40, 20000, false, TCAM_STRATEGY_PART, false },
+		{ 4096, 104, 2, 10000, true, TCAM_STRATEGY_PART, false },
+		{ 2048, 372, 64, 20000, false, TCAM_STRATEGY_PART, true },
+		{ 1000, 104, 200, 20000, false, TCAM_STRATEGY_PART, true },
+		/* chosen by mask count, crossing the threshold both ways (and,
+		 * at 8192 entries, filled past 4096, into and out of the
+		 * partitions) */
+		{ 8192, 104, 64, 40000, false, TCAM_STRATEGY_AUTO, false },
 		{ 1024, 104, 64, 100000, false, TCAM_STRATEGY_AUTO, false },
 		{ 256, 512, 100, 60000, false, TCAM_STRATEGY_AUTO, false },
 		{ 2048, 372, 64, 40000, false, TCAM_STRATEGY_AUTO, false },

@@ -22,6 +22,7 @@
 
 #include "host/acl.h"
 #include "model/nic.h"
+#include "model/tcam-private.h"
 #include "io/classbench.h"
 #include "io/cli.h"
 #include "io/num.h"
@@ -37,6 +38,7 @@ static void usage(void)
 "usage: pnicsim classify RULES TRACE [--depth N] [--linear | --single]\n"
 "                                    [--check] [--profile NAME] [--repeat K]\n"
 "                                    [--writes K] [--quiet]\n"
+"                                    [--strategy NAME]\n"
 "\n"
 "Classify ClassBench header traces against a ClassBench rule file through\n"
 "the TCAM model.  The rules are compiled into TCAM entries: each port range\n"
@@ -88,6 +90,9 @@ static void usage(void)
 "                  more; each write and invalidate timed alone (0..1000000,\n"
 "                  default 0); the answers must stay the same (exit 1).\n"
 "  --quiet         do not print the per-header answers.\n"
+"  --strategy NAME the TCAM's fast lookup: auto (default: by masks and\n"
+"                  entries, docs/tcam.md), tuple, bitmap or part (forced,\n"
+"                  to measure one against another; same answers).\n"
 "Numbers are decimal or 0x hex.\n"
 "\n"
 "exit status: 0 ok, 1 bad input or a --check disagreement, 2 bad usage.\n",
@@ -101,7 +106,23 @@ struct opts {
 	bool linear, single, check, quiet;
 	const struct key_profile *profile;
 	uint64_t repeat, writes;
+	enum tcam_strategy strategy;
 };
+
+static int strategy_arg(const char *s, enum tcam_strategy *out)
+{
+	static const char *const names[] = {
+		[TCAM_STRATEGY_AUTO] = "auto", [TCAM_STRATEGY_TUPLE] = "tuple",
+		[TCAM_STRATEGY_BITMAP] = "bitmap", [TCAM_STRATEGY_PART] = "part",
+	};
+
+	for (unsigned i = 0; i < sizeof names / sizeof *names; i++)
+		if (!strcmp(s, names[i])) {
+			*out = (enum tcam_strategy)i;
+			return 0;
+		}
+	return cli_usage_error(PROG, "unknown strategy '%s' (auto, tuple, bitmap or part)", s);
+}
 
 /* 0, or 2 with the fault and where help is on stderr. */
 static int number_arg(const char *opt, const char *s, uint64_t min,
@@ -148,6 +169,8 @@ static int value_option(int argc, char **argv, int *i, struct opts *o)
 		return number_arg("--repeat", val, 1, 1000000, &o->repeat);
 	if (!strcmp(a, "--writes"))
 		return number_arg("--writes", val, 0, 1000000, &o->writes);
+	if (!strcmp(a, "--strategy"))
+		return strategy_arg(val, &o->strategy);
 	o->profile = key_profile_builtin(val);
 	if (!o->profile)
 		return cli_usage_error(PROG, "unknown key profile '%s' (ipv4_5tuple, ipv4_flow or default)",
@@ -168,7 +191,8 @@ static int option(int argc, char **argv, int *i, struct opts *o)
 	else if (!strcmp(a, "--quiet"))
 		o->quiet = true;
 	else if (!strcmp(a, "--depth") || !strcmp(a, "--repeat") ||
-		 !strcmp(a, "--profile") || !strcmp(a, "--writes"))
+		 !strcmp(a, "--profile") || !strcmp(a, "--writes") ||
+		 !strcmp(a, "--strategy"))
 		return value_option(argc, argv, i, o);
 	else
 		return cli_usage_error(PROG, "unknown option '%s'", a);
@@ -318,6 +342,12 @@ static int build_nic(struct run *r, struct pnic_error *err)
 	if ((rc = nic_create(&np, &r->nic, err)))
 		return rc;
 	r->lk = nic_lookup(r->nic);
+	/* The NIC owns its TCAM and hands it out read-only; forcing a
+	 * strategy is a measurement knob of this tool, set before any entry
+	 * is installed. */
+	if (r->o.strategy != TCAM_STRATEGY_AUTO &&
+	    (rc = tcam_set_strategy((struct tcam *)lookup_tcam(r->lk), r->o.strategy)))
+		return pnic_err(err, -rc, "out of memory for the %s strategy", "forced");
 	sink = nic_sink(r->nic);
 	return acl_install(r->acl, &sink, 0, np.depth, NULL, NULL, err);
 }
@@ -539,6 +569,31 @@ static int report_writes(const struct run *r)
 	return 1;
 }
 
+/* Which fast lookup answers, and the partitions when it is the
+ * partitioned index: "part 3: 56/8 24/8 - (entries 20163 6702 4663;
+ * 812 blocks)", each partition's first dispatch bit / bits. */
+static void print_strategy(const struct tcam *t)
+{
+	struct tcam_part_stats st;
+
+	if (!tcam_uses_part(t)) {
+		fprintf(stderr, "tcam_index    %s\n",
+			tcam_uses_bitmap(t) ? "bitmap" : "tuple");
+		return;
+	}
+	tcam_part_stats(t->pt, &st);
+	fprintf(stderr, "tcam_index    part %u:", st.parts);
+	for (unsigned p = 0; p < st.parts; p++)
+		if (st.k[p])
+			fprintf(stderr, " %u/%u", st.lo[p], st.k[p]);
+		else
+			fprintf(stderr, " -");
+	fprintf(stderr, " (entries");
+	for (unsigned p = 0; p < st.parts; p++)
+		fprintf(stderr, " %u", st.entries[p]);
+	fprintf(stderr, "; %u blocks)\n", st.blocks);
+}
+
 /* The stderr summary; 1 when --check found a disagreement. */
 static int summary(const struct run *r)
 {
@@ -553,6 +608,7 @@ static int summary(const struct run *r)
 	fprintf(stderr, "tcam_entries  %u\n", acl_entry_count(r->acl));
 	fprintf(stderr, "tcam_depth    %u\n", lookup_params(r->lk)->depth);
 	fprintf(stderr, "masks         %u\n", tcam_mask_count(lookup_tcam(r->lk)));
+	print_strategy(lookup_tcam(r->lk));
 	fprintf(stderr, "build_seconds %.6f\n", r->build_seconds);
 	fprintf(stderr, "tcam_bytes    %zu\n", tcam_memory(lookup_tcam(r->lk)));
 	fprintf(stderr, "lookup        %s\n", r->o.linear ? "linear" :

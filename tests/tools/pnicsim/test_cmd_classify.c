@@ -172,6 +172,23 @@ Test(cmd_classify, every_profile_gives_the_same)
 	run_and_check("--profile default --linear --depth 32", "linear");
 }
 
+/* --strategy forces the TCAM's fast lookup: same answers from each, and
+ * the summary names the index that gave them (auto: 17 entries of a few
+ * masks, tuple search). */
+Test(cmd_classify, every_strategy_gives_the_same)
+{
+	write_files();
+	run_and_check("--check", "burst");
+	cr_assert_str_eq(field("tcam_index"), "tuple");
+	run_and_check("--strategy tuple --single", "single");
+	cr_assert_str_eq(field("tcam_index"), "tuple");
+	run_and_check("--strategy bitmap", "burst");
+	cr_assert_str_eq(field("tcam_index"), "bitmap");
+	run_and_check("--strategy part --check", "burst");
+	cr_assert(!strncmp(field("tcam_index"), "part ", 5), "%s", out);
+	run_and_check("--strategy auto --depth auto", "burst");
+}
+
 Test(cmd_classify, depth_auto_and_too_small)
 {
 	write_files();
@@ -340,6 +357,7 @@ Test(cmd_classify, bad_usage)
 	refused("--fast", "unknown option '--fast'");
 	refused("--linear --single", "--linear and --single are two lookups");
 	refused("--writes 1000001", "--writes: '1000001' is out of range");
+	refused("--strategy fast", "unknown strategy 'fast' (auto, tuple, bitmap or part)");
 	cr_assert_eq(classify("%s/rules", dir), 2, "%s", out);
 	cr_assert_str_eq(out, "pnicsim classify: expected RULES and TRACE files\n"
 			      "Try 'pnicsim classify --help' for more information.\n");
