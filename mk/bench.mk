@@ -1,6 +1,7 @@
 # `make bench`: every bench/parts/*.sh in order.  Each part prints lines
 # "BENCH <figure-name> <number>" (plus any prose); bench/run.sh shows them
-# and writes bench/results.json, one object figure -> number.
+# and writes bench/results.json, one object figure -> number
+# (bench/run.sh PART... runs some parts and updates only their figures).
 BENCH_BUILD ?=
 bench: deps
 	@$(MAKE) --no-print-directory bench-deps || \
