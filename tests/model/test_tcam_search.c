@@ -12,6 +12,7 @@
 
 #include "model/tcam.h"
 #include "model/tcam-private.h"
+#include "tools/splitmix.h"
 
 #define KEY_BITS 372            /* the default profile: 6 words, 8-word slots */
 
@@ -19,11 +20,7 @@ static uint64_t rng = 3;
 
 static uint64_t rnd(void)
 {
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return splitmix64(&rng);
 }
 
 static struct tcam *mk(uint32_t depth)
