@@ -596,6 +596,23 @@ static void small_queues(struct system_params *p, void *arg)
 	p->host.evt_entries = 16;
 }
 
+/* A generated scenario (gen's NAME and tracegen ARGS, in a fresh
+ * temporary folder) whose entries all age in class 1 (200 us), under
+ * aging MODE swept every SWEEP_NS; its path in path. */
+static void aging_scenario(const char *name, const char *args, const char *mode,
+			   unsigned sweep_ns, char *path, size_t len)
+{
+	char cmd[1024];
+
+	mkdir_tmp();
+	gen(name, args, "", "", path, len);
+	snprintf(cmd, sizeof cmd,
+		 "sed -i 's|action: { forward: \\([0-9]*\\) }|action: { forward: \\1, age_class: 1 }|' %s && "
+		 "printf 'aging: { mode: %s, timeouts_ns: [ 200000, 400000, 800000 ], sweep_ns: %u }\\n' >> %s",
+		 path, mode, sweep_ns, path);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+}
+
 /* Delete mode, 256 entries idle at once, an event ring of 16: the NIC
  * removes no entry it has not reported.  Events without a packet wait
  * for the ring (the misses would be the ones dropped), and the sweep
@@ -605,16 +622,11 @@ static void small_queues(struct system_params *p, void *arg)
  * those refused found again at the next sweep, 1 ms later). */
 Test(system, a_sweep_burst_removes_only_what_it_reports)
 {
-	char path[256], cmd[1024];
+	char path[256];
 	struct sc_out o;
 
-	mkdir_tmp();
-	gen("burst", "-n 600 -f 256 -s 5 -r 1e6", "", "", path, sizeof path);
-	snprintf(cmd, sizeof cmd,
-		 "sed -i 's|action: { forward: \\([0-9]*\\) }|action: { forward: \\1, age_class: 1 }|' %s && "
-		 "printf 'aging: { mode: delete, timeouts_ns: [ 200000, 400000, 800000 ], sweep_ns: 1000000 }\\n' >> %s",
-		 path, path);
-	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	aging_scenario("burst", "-n 600 -f 256 -s 5 -r 1e6", "delete", 1000000,
+		       path, sizeof path);
 	sc_run(path, small_queues, NULL, &o);
 	show("burst", &o);
 	cr_assert_eq(o.rc, 0, "%s", o.msg);
@@ -631,16 +643,11 @@ Test(system, a_sweep_burst_removes_only_what_it_reports)
 
 Test(system, idle_entries_reach_the_host_as_aged_events)
 {
-	char path[256], cmd[1024];
+	char path[256];
 	struct sc_out o;
 
-	mkdir_tmp();
-	gen("aging", "-n 2000 -f 16 -s 5 -r 1e6", "", "", path, sizeof path);
-	snprintf(cmd, sizeof cmd,
-		 "sed -i 's|action: { forward: \\([0-9]*\\) }|action: { forward: \\1, age_class: 1 }|' %s && "
-		 "printf 'aging: { mode: notify, timeouts_ns: [ 200000, 400000, 800000 ], sweep_ns: 10000 }\\n' >> %s",
-		 path, path);
-	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	aging_scenario("aging", "-n 2000 -f 16 -s 5 -r 1e6", "notify", 10000,
+		       path, sizeof path);
 	sc_run(path, NULL, NULL, &o);
 	show("aging", &o);
 	cr_assert_eq(o.rc, 0, "%s", o.msg);
